@@ -1,0 +1,1 @@
+# bootstrap/preflight.mk: sources, tests and man pages of this area (add with +=).

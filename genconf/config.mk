@@ -1,0 +1,1 @@
+# genconf/config.mk: sources, tests and man pages of this area (add with +=).

@@ -1,0 +1,17 @@
+/* dcos-genconf: the subcommands, one function each. */
+#ifndef DCOS_GENCONF_H
+#define DCOS_GENCONF_H
+
+#include "subcmd.h"
+
+#define DEFAULT_PUB	"dcos-release.pub"
+#define DEFAULT_SEC	"dcos-release.key"
+
+/* The command table; commands look themselves up for their usage. */
+extern const struct subcmd genconf_commands[];
+
+int	 cmd_keygen(int, char **);
+int	 cmd_sign(int, char **);
+int	 cmd_verify(int, char **);
+
+#endif

@@ -1,0 +1,242 @@
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomicio.h"
+#include "error.h"
+
+int
+write_all(int fd, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+fsync_dir(const char *dir, char **errp)
+{
+	int	 fd, rc = 0;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return err_sys(errp, "%s", dir);
+	if (fsync(fd) == -1 && errno != EINVAL)
+		rc = err_sys(errp, "fsync %s", dir);
+	close(fd);
+	return rc;
+}
+
+int
+fsync_parent(const char *path, char **errp)
+{
+	char	*copy;
+	int	 rc;
+
+	if ((copy = strdup(path)) == NULL)
+		return err_set(errp, "out of memory");
+	rc = fsync_dir(dirname(copy), errp);
+	free(copy);
+	return rc;
+}
+
+char *
+path_join(const char *a, const char *b)
+{
+	char	*p;
+	size_t	 la = strlen(a);
+
+	if (asprintf(&p, "%s%s%s", a, la > 0 && a[la - 1] == '/' ? "" : "/",
+	    b) == -1)
+		return NULL;
+	return p;
+}
+
+int
+atomic_open(struct atomic_file *af, const char *path, mode_t mode,
+    char **errp)
+{
+	char	*dir = NULL, *base = NULL, *copy1 = NULL, *copy2 = NULL;
+	int	 rc = -1;
+
+	af->fd = -1;
+	af->tmp = NULL;
+	if ((af->path = strdup(path)) == NULL ||
+	    (copy1 = strdup(path)) == NULL || (copy2 = strdup(path)) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	dir = dirname(copy1);
+	base = basename(copy2);
+	if (asprintf(&af->tmp, "%s/.%s.tmp.XXXXXX", dir, base) == -1) {
+		af->tmp = NULL;
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if ((af->fd = mkostemp(af->tmp, O_CLOEXEC)) == -1) {
+		err_sys(errp, "cannot create a temporary file for %s", path);
+		free(af->tmp);
+		af->tmp = NULL;
+		goto out;
+	}
+	if (fchmod(af->fd, mode) == -1) {
+		err_sys(errp, "chmod %s", af->tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(copy1);
+	free(copy2);
+	if (rc == -1)
+		atomic_abort(af);
+	return rc;
+}
+
+void
+atomic_abort(struct atomic_file *af)
+{
+	if (af->fd != -1)
+		close(af->fd);
+	af->fd = -1;
+	if (af->tmp != NULL)
+		unlink(af->tmp);
+	free(af->tmp);
+	free(af->path);
+	af->tmp = af->path = NULL;
+}
+
+int
+atomic_commit(struct atomic_file *af, char **errp)
+{
+	int	 rc = -1;
+
+	if (fsync(af->fd) == -1) {
+		err_sys(errp, "fsync %s", af->path);
+		goto out;
+	}
+	if (close(af->fd) == -1) {
+		af->fd = -1;
+		err_sys(errp, "close %s", af->path);
+		goto out;
+	}
+	af->fd = -1;
+	if (rename(af->tmp, af->path) == -1) {
+		err_sys(errp, "rename %s", af->path);
+		goto out;
+	}
+	free(af->tmp);
+	af->tmp = NULL;
+	rc = fsync_parent(af->path, errp);
+out:
+	atomic_abort(af);
+	return rc;
+}
+
+int
+atomic_write_file(const char *path, const void *buf, size_t len, mode_t mode,
+    char **errp)
+{
+	struct atomic_file	 af;
+
+	if (atomic_open(&af, path, mode, errp) == -1)
+		return -1;
+	if (write_all(af.fd, buf, len) == -1) {
+		err_sys(errp, "write %s", path);
+		atomic_abort(&af);
+		return -1;
+	}
+	return atomic_commit(&af, errp);
+}
+
+int
+mkdir_p(const char *path, mode_t mode, char **errp)
+{
+	char	*copy, *p;
+	int	 rc = 0;
+
+	if ((copy = strdup(path)) == NULL)
+		return err_set(errp, "out of memory");
+	for (p = copy + 1; rc == 0; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+		*p = '\0';
+		if (mkdir(copy, mode) == -1 && errno != EEXIST)
+			rc = err_sys(errp, "mkdir %s", copy);
+		*p = saved;
+		if (saved == '\0')
+			break;
+	}
+	free(copy);
+	return rc;
+}
+
+int
+read_file(const char *path, size_t max, char **bufp, size_t *lenp,
+    char **errp)
+{
+	struct stat	 st;
+	char		*buf = NULL;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return err_sys(errp, "%s", path);
+	if (fstat(fd, &st) == -1) {
+		err_sys(errp, "%s", path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err_set(errp, "%s: not a regular file", path);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		err_set(errp, "%s: larger than %zu bytes", path, max);
+		goto out;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	while (len < (size_t)st.st_size) {
+		n = read(fd, buf + len, (size_t)st.st_size - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			err_sys(errp, "read %s", path);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	buf = NULL;	/* transferred */
+	if (lenp != NULL)
+		*lenp = len;
+	rc = 0;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,54 @@
+/*
+ * Safe file I/O: every file is written to a temporary name in the same
+ * directory, fsynced, renamed over the target, and the directory fsynced,
+ * so a crash leaves either the old or the new content, never a mix.
+ */
+#ifndef DCOS_ATOMICIO_H
+#define DCOS_ATOMICIO_H
+
+#include <sys/types.h>
+#include <stddef.h>
+
+struct atomic_file {
+	int	 fd;		/* write here; -1 when closed */
+	char	*path;		/* final name */
+	char	*tmp;		/* temporary name in the same directory */
+};
+
+/*
+ * Creates a temporary file next to path with the given mode.  Returns 0 and
+ * fills af, or -1 with *errp.  Finish with atomic_commit() or atomic_abort().
+ */
+int	 atomic_open(struct atomic_file *af, const char *path, mode_t mode,
+	    char **errp);
+/*
+ * fsyncs and closes the temporary file, renames it to the final name and
+ * fsyncs the directory.  On failure the temporary file is removed.  Either
+ * way af is released.  Returns 0 or -1 with *errp.
+ */
+int	 atomic_commit(struct atomic_file *af, char **errp);
+/* Removes the temporary file and releases af.  Safe to call twice. */
+void	 atomic_abort(struct atomic_file *af);
+
+/* Writes buf to path atomically (atomic_open + write + commit). */
+int	 atomic_write_file(const char *path, const void *buf, size_t len,
+	    mode_t mode, char **errp);
+
+/* Writes all of buf, retrying on EINTR and short writes.  0 or -1/errno. */
+int	 write_all(int fd, const void *buf, size_t len);
+/* fsyncs a directory.  0 or -1 with *errp. */
+int	 fsync_dir(const char *dir, char **errp);
+/* fsyncs the directory that holds path. */
+int	 fsync_parent(const char *path, char **errp);
+/* mkdir -p with mode for created directories.  0 or -1 with *errp. */
+int	 mkdir_p(const char *path, mode_t mode, char **errp);
+/*
+ * Reads a whole regular file of at most max bytes into a NUL-terminated
+ * malloc'd buffer owned by the caller.  0 or -1 with *errp.
+ */
+int	 read_file(const char *path, size_t max, char **bufp, size_t *lenp,
+	    char **errp);
+/* Returns a malloc'd "a/b" (or NULL when out of memory). */
+char	*path_join(const char *a, const char *b);
+
+#endif

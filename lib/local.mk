@@ -1,0 +1,13 @@
+noinst_LIBRARIES += lib/libdcos.a
+lib_libdcos_a_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS)
+lib_libdcos_a_SOURCES = \
+	lib/atomicio.c lib/atomicio.h \
+	lib/base64.c lib/base64.h \
+	lib/digest.c lib/digest.h \
+	lib/error.c lib/error.h \
+	lib/jsonio.c lib/jsonio.h \
+	lib/log.c lib/log.h \
+	lib/minisign.c lib/minisign.h \
+	lib/minisign-key.c \
+	lib/store.c lib/store.h \
+	lib/subcmd.c lib/subcmd.h

@@ -1,0 +1,65 @@
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+static const char	*progname = "dcos";
+static int		 level = LOG_NORMAL;
+
+void
+log_init(const char *name)
+{
+	const char	*slash;
+
+	if (name == NULL)
+		return;
+	slash = strrchr(name, '/');
+	progname = slash != NULL ? slash + 1 : name;
+}
+
+void
+log_set_level(int l)
+{
+	level = l < LOG_QUIET ? LOG_QUIET : l > LOG_DEBUG ? LOG_DEBUG : l;
+}
+
+int
+log_get_level(void)
+{
+	return level;
+}
+
+const char *
+log_progname(void)
+{
+	return progname;
+}
+
+static void
+log_v(int min, const char *tag, const char *fmt, va_list ap)
+{
+	if (level < min)
+		return;
+	fprintf(stderr, "%s: %s", progname, tag);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+#define LOG_FN(name, min, tag)				\
+void							\
+name(const char *fmt, ...)				\
+{							\
+	va_list	 ap;					\
+	va_start(ap, fmt);				\
+	log_v(min, tag, fmt, ap);			\
+	va_end(ap);					\
+}
+
+LOG_FN(log_error, LOG_QUIET, "error: ")
+LOG_FN(log_warn, LOG_NORMAL, "warning: ")
+LOG_FN(log_info, LOG_NORMAL, "")
+LOG_FN(log_verbose, LOG_VERBOSE, "")
+LOG_FN(log_debug, LOG_DEBUG, "debug: ")

@@ -1,0 +1,433 @@
+#include "config.h"
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "atomicio.h"
+#include "base64.h"
+#include "digest.h"
+#include "error.h"
+#include "minisign.h"
+
+#define UNTRUSTED_PREFIX	"untrusted comment: "
+#define TRUSTED_PREFIX		"trusted comment: "
+#define MAX_LINES		4
+#define READ_CHUNK		(256 * 1024)
+
+void
+minisign_keyid(const uint8_t keynum[MINISIGN_KEYNUM_LEN],
+    char out[MINISIGN_KEYID_STRSZ])
+{
+	int	 i;
+
+	/* minisign prints the key number as a little-endian 64-bit value. */
+	for (i = 0; i < MINISIGN_KEYNUM_LEN; i++)
+		snprintf(out + 2 * i, 3, "%02X",
+		    keynum[MINISIGN_KEYNUM_LEN - 1 - i]);
+}
+
+/*
+ * Splits text into at most MAX_LINES lines (trailing CR removed); blank
+ * lines after the last one are ignored.  Returns the count or -1.
+ */
+static int
+split_lines(char *text, char *lines[MAX_LINES])
+{
+	char	*p = text, *nl;
+	int	 n = 0;
+	size_t	 len;
+
+	while (*p != '\0') {
+		nl = strchr(p, '\n');
+		if (nl != NULL)
+			*nl = '\0';
+		len = strlen(p);
+		if (len > 0 && p[len - 1] == '\r')
+			p[len - 1] = '\0';
+		if (*p != '\0') {
+			if (n == MAX_LINES)
+				return -1;
+			lines[n++] = p;
+		} else if (nl != NULL && n > 0 && nl[1] != '\0' &&
+		    nl[1] != '\n' && nl[1] != '\r') {
+			return -1;	/* a blank line between lines */
+		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	return n;
+}
+
+static int
+decode_exact(const char *line, uint8_t *out, size_t want)
+{
+	return base64_decode(line, strlen(line), out, want) == (long)want ?
+	    0 : -1;
+}
+
+int
+minisign_pubkey_parse(const char *text, struct minisign_pubkey *pk,
+    char **errp)
+{
+	char	*copy, *lines[MAX_LINES], *b64;
+	uint8_t	 raw[2 + MINISIGN_KEYNUM_LEN + MINISIGN_PK_LEN];
+	int	 n, rc = -1;
+
+	if ((copy = strdup(text)) == NULL)
+		return err_set(errp, "out of memory");
+	n = split_lines(copy, lines);
+	if (n == 1)
+		b64 = lines[0];
+	else if (n == 2 && strncmp(lines[0], UNTRUSTED_PREFIX,
+	    strlen(UNTRUSTED_PREFIX)) == 0)
+		b64 = lines[1];
+	else {
+		err_set(errp, "not a minisign public key "
+		    "(expected an \"untrusted comment:\" line and a base64 line)");
+		goto out;
+	}
+	if (decode_exact(b64, raw, sizeof(raw)) == -1) {
+		err_set(errp, "malformed public key: not %zu bytes of base64",
+		    sizeof(raw));
+		goto out;
+	}
+	if (raw[0] != 'E' || raw[1] != 'd') {
+		err_set(errp, "unsupported public key algorithm (want Ed25519)");
+		goto out;
+	}
+	memcpy(pk->keynum, raw + 2, MINISIGN_KEYNUM_LEN);
+	memcpy(pk->pk, raw + 2 + MINISIGN_KEYNUM_LEN, MINISIGN_PK_LEN);
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
+
+int
+minisign_pubkey_load(const char *path, struct minisign_pubkey *pk,
+    char **errp)
+{
+	char	*text;
+	int	 rc;
+
+	if (read_file(path, MINISIGN_FILE_MAX, &text, NULL, errp) == -1)
+		return -1;
+	rc = minisign_pubkey_parse(text, pk, errp);
+	free(text);
+	if (rc == -1)
+		err_wrap(errp, "%s", path);
+	return rc;
+}
+
+char *
+minisign_pubkey_format(const struct minisign_pubkey *pk)
+{
+	uint8_t	 raw[2 + MINISIGN_KEYNUM_LEN + MINISIGN_PK_LEN];
+	char	 b64[BASE64_LEN(sizeof(raw)) + 1], id[MINISIGN_KEYID_STRSZ];
+	char	*out;
+
+	raw[0] = 'E';
+	raw[1] = 'd';
+	memcpy(raw + 2, pk->keynum, MINISIGN_KEYNUM_LEN);
+	memcpy(raw + 2 + MINISIGN_KEYNUM_LEN, pk->pk, MINISIGN_PK_LEN);
+	base64_encode(raw, sizeof(raw), b64);
+	minisign_keyid(pk->keynum, id);
+	if (asprintf(&out, UNTRUSTED_PREFIX "minisign public key %s\n%s\n",
+	    id, b64) == -1)
+		return NULL;
+	return out;
+}
+
+void
+minisign_sig_free(struct minisign_sig *sig)
+{
+	if (sig == NULL)
+		return;
+	free(sig->untrusted_comment);
+	free(sig->trusted_comment);
+	free(sig);
+}
+
+static int
+comment_after(const char *line, const char *prefix, char **outp,
+    char **errp)
+{
+	size_t	 plen = strlen(prefix);
+
+	if (strncmp(line, prefix, plen) != 0)
+		return err_set(errp, "missing \"%s\" line", prefix);
+	if (strlen(line + plen) > MINISIGN_COMMENT_MAX)
+		return err_set(errp, "%s longer than %d bytes", prefix,
+		    MINISIGN_COMMENT_MAX);
+	if ((*outp = strdup(line + plen)) == NULL)
+		return err_set(errp, "out of memory");
+	return 0;
+}
+
+static int
+sig_parse_lines(char *lines[MAX_LINES], struct minisign_sig *sig,
+    char **errp)
+{
+	uint8_t	 raw[2 + MINISIGN_KEYNUM_LEN + MINISIGN_SIG_LEN];
+
+	if (comment_after(lines[0], UNTRUSTED_PREFIX, &sig->untrusted_comment,
+	    errp) == -1)
+		return -1;
+	if (decode_exact(lines[1], raw, sizeof(raw)) == -1)
+		return err_set(errp, "malformed signature line: not %zu bytes "
+		    "of base64", sizeof(raw));
+	if (raw[0] == 'E' && raw[1] == 'D')
+		sig->prehashed = 1;
+	else if (raw[0] == 'E' && raw[1] == 'd')
+		sig->prehashed = 0;
+	else
+		return err_set(errp, "unsupported signature algorithm");
+	memcpy(sig->keynum, raw + 2, MINISIGN_KEYNUM_LEN);
+	memcpy(sig->sig, raw + 2 + MINISIGN_KEYNUM_LEN, MINISIGN_SIG_LEN);
+	if (comment_after(lines[2], TRUSTED_PREFIX, &sig->trusted_comment,
+	    errp) == -1)
+		return -1;
+	if (decode_exact(lines[3], sig->global_sig, MINISIGN_SIG_LEN) == -1)
+		return err_set(errp, "malformed global signature: not %d bytes "
+		    "of base64", MINISIGN_SIG_LEN);
+	return 0;
+}
+
+int
+minisign_sig_parse(const char *text, size_t len, struct minisign_sig **sigp,
+    char **errp)
+{
+	struct minisign_sig	*sig = NULL;
+	char			*copy = NULL, *lines[MAX_LINES];
+	int			 n, rc = -1;
+
+	if (len > MINISIGN_FILE_MAX || memchr(text, '\0', len) != NULL)
+		return err_set(errp, "not a minisign signature "
+		    "(too large or binary)");
+	if ((copy = strndup(text, len)) == NULL ||
+	    (sig = calloc(1, sizeof(*sig))) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if ((n = split_lines(copy, lines)) != MAX_LINES) {
+		err_set(errp, "not a minisign signature (want 4 lines, "
+		    "found %s)", n == -1 ? "more" : n < 4 ? "fewer" : "more");
+		goto out;
+	}
+	if (sig_parse_lines(lines, sig, errp) == -1)
+		goto out;
+	*sigp = sig;
+	sig = NULL;	/* transferred */
+	rc = 0;
+out:
+	minisign_sig_free(sig);
+	free(copy);
+	return rc;
+}
+
+int
+minisign_sig_load(const char *path, struct minisign_sig **sigp, char **errp)
+{
+	char	*text;
+	size_t	 len;
+	int	 rc;
+
+	if (read_file(path, MINISIGN_FILE_MAX, &text, &len, errp) == -1)
+		return -1;
+	rc = minisign_sig_parse(text, len, sigp, errp);
+	free(text);
+	if (rc == -1)
+		err_wrap(errp, "%s", path);
+	return rc;
+}
+
+static int
+ed25519_verify(const uint8_t pk[MINISIGN_PK_LEN],
+    const uint8_t sig[MINISIGN_SIG_LEN], const void *msg, size_t len)
+{
+	EVP_PKEY	*key;
+	EVP_MD_CTX	*ctx = NULL;
+	int		 ok = 0;
+
+	key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pk,
+	    MINISIGN_PK_LEN);
+	if (key == NULL || (ctx = EVP_MD_CTX_new()) == NULL)
+		goto out;
+	if (EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key) == 1 &&
+	    EVP_DigestVerify(ctx, sig, MINISIGN_SIG_LEN, msg, len) == 1)
+		ok = 1;
+out:
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(key);
+	return ok;
+}
+
+/* Checks the key id and the global signature over the trusted comment. */
+static int
+verify_common(const struct minisign_pubkey *pk,
+    const struct minisign_sig *sig, char **errp)
+{
+	char	 want[MINISIGN_KEYID_STRSZ], got[MINISIGN_KEYID_STRSZ];
+	uint8_t	*msg;
+	size_t	 tclen = strlen(sig->trusted_comment);
+	int	 ok;
+
+	if (memcmp(pk->keynum, sig->keynum, MINISIGN_KEYNUM_LEN) != 0) {
+		minisign_keyid(sig->keynum, got);
+		minisign_keyid(pk->keynum, want);
+		return err_set(errp, "signed with key %s, not with the trusted "
+		    "key %s", got, want);
+	}
+	if ((msg = malloc(MINISIGN_SIG_LEN + tclen)) == NULL)
+		return err_set(errp, "out of memory");
+	memcpy(msg, sig->sig, MINISIGN_SIG_LEN);
+	memcpy(msg + MINISIGN_SIG_LEN, sig->trusted_comment, tclen);
+	ok = ed25519_verify(pk->pk, sig->global_sig, msg,
+	    MINISIGN_SIG_LEN + tclen);
+	free(msg);
+	if (!ok)
+		return err_set(errp, "the trusted comment does not match its "
+		    "signature (it was changed after signing)");
+	return 0;
+}
+
+int
+minisign_verify_prehashed(const struct minisign_pubkey *pk,
+    const struct minisign_sig *sig, const uint8_t hash[MINISIGN_HASH_LEN],
+    char **errp)
+{
+	if (!sig->prehashed)
+		return err_set(errp, "legacy signature where a prehashed one "
+		    "was expected");
+	if (memcmp(pk->keynum, sig->keynum, MINISIGN_KEYNUM_LEN) == 0 &&
+	    !ed25519_verify(pk->pk, sig->sig, hash, MINISIGN_HASH_LEN))
+		return err_set(errp, "signature does not match the file "
+		    "(the file was changed or signed by another key)");
+	return verify_common(pk, sig, errp);
+}
+
+int
+minisign_prehash_fd(int fd, uint8_t out[MINISIGN_HASH_LEN],
+    struct sha256 *also, char **errp)
+{
+	EVP_MD_CTX	*ctx;
+	uint8_t		*buf;
+	ssize_t		 n;
+	int		 rc = -1;
+
+	ctx = EVP_MD_CTX_new();
+	buf = malloc(READ_CHUNK);
+	if (ctx == NULL || buf == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_blake2b512(), NULL) != 1) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	for (;;) {
+		n = read(fd, buf, READ_CHUNK);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			err_sys(errp, "read");
+			goto out;
+		}
+		if (n == 0)
+			break;
+		EVP_DigestUpdate(ctx, buf, (size_t)n);
+		if (also != NULL)
+			sha256_update(also, buf, (size_t)n);
+	}
+	if (EVP_DigestFinal_ex(ctx, out, NULL) != 1) {
+		err_set(errp, "BLAKE2b failed");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+/* Legacy "Ed": Ed25519 over the whole file, mapped read-only. */
+static int
+verify_legacy_fd(const struct minisign_pubkey *pk,
+    const struct minisign_sig *sig, int fd, char **errp)
+{
+	struct stat	 st;
+	void		*map = NULL;
+	int		 ok;
+
+	if (fstat(fd, &st) == -1)
+		return err_sys(errp, "stat");
+	if (st.st_size > 0 && (map = mmap(NULL, (size_t)st.st_size, PROT_READ,
+	    MAP_PRIVATE, fd, 0)) == MAP_FAILED)
+		return err_sys(errp, "mmap");
+	ok = ed25519_verify(pk->pk, sig->sig, map != NULL ? map : "",
+	    (size_t)st.st_size);
+	if (map != NULL)
+		munmap(map, (size_t)st.st_size);
+	if (!ok)
+		return err_set(errp, "signature does not match the file "
+		    "(the file was changed or signed by another key)");
+	return 0;
+}
+
+int
+minisign_verify_fd(const struct minisign_pubkey *pk,
+    const struct minisign_sig *sig, int fd, char **errp)
+{
+	uint8_t	 hash[MINISIGN_HASH_LEN];
+
+	if (memcmp(pk->keynum, sig->keynum, MINISIGN_KEYNUM_LEN) != 0)
+		return verify_common(pk, sig, errp);
+	if (!sig->prehashed) {
+		if (verify_legacy_fd(pk, sig, fd, errp) == -1)
+			return -1;
+		return verify_common(pk, sig, errp);
+	}
+	if (minisign_prehash_fd(fd, hash, NULL, errp) == -1)
+		return -1;
+	return minisign_verify_prehashed(pk, sig, hash, errp);
+}
+
+int
+minisign_verify_file(const struct minisign_pubkey *pk,
+    const struct minisign_sig *sig, const char *path, char **errp)
+{
+	int	 fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return err_sys(errp, "%s", path);
+	rc = minisign_verify_fd(pk, sig, fd, errp);
+	close(fd);
+	if (rc == -1)
+		err_wrap(errp, "%s", path);
+	return rc;
+}
+
+char *
+minisign_tc_field(const char *tc, const char *name)
+{
+	size_t		 nlen = strlen(name);
+	const char	*p = tc, *end;
+
+	while (p != NULL && *p != '\0') {
+		end = strchr(p, '\t');
+		if (strncmp(p, name, nlen) == 0 && p[nlen] == ':')
+			return end != NULL ?
+			    strndup(p + nlen + 1, (size_t)(end - p - nlen - 1)) :
+			    strdup(p + nlen + 1);
+		p = end != NULL ? end + 1 : NULL;
+	}
+	return NULL;
+}

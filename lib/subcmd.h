@@ -1,0 +1,47 @@
+/*
+ * Subcommand tables: each program is a table of {name, function, usage}
+ * dispatched by name, with the common options -h, -V, -v and -q handled
+ * before the subcommand name.
+ */
+#ifndef DCOS_SUBCMD_H
+#define DCOS_SUBCMD_H
+
+#include <stdio.h>
+
+struct subcmd {
+	const char	*name;
+	/* argv[0] is the subcommand name; returns the exit status. */
+	int		(*fn)(int argc, char **argv);
+	const char	*usage;		/* arguments, after the name */
+	const char	*summary;	/* one line */
+};
+
+/* Exit statuses shared by all programs. */
+#define EXIT_OK		0
+#define EXIT_FAIL	1	/* the check failed / bad input */
+#define EXIT_USAGE	2	/* wrong command line */
+
+/*
+ * Runs the program: parses the common options, picks the subcommand named
+ * by the first operand (or def when there is none; with def NULL the usage
+ * is printed) and returns its exit status.
+ */
+int	 subcmd_main(const struct subcmd *table, const char *def,
+	    const char *about, int argc, char **argv);
+/* Prints "usage: PROG NAME USAGE" for one subcommand. */
+void	 subcmd_usage(FILE *, const struct subcmd *);
+#define SUBCMD_NOT_COMMON	(-1)	/* not one of -h -v -q */
+#define SUBCMD_CONTINUE		(-2)	/* handled; keep parsing */
+/*
+ * For a subcommand's own getopt loop: handles -h (prints the usage to
+ * stdout and returns EXIT_OK: the caller returns it), -v and -q
+ * (SUBCMD_CONTINUE).  Returns SUBCMD_NOT_COMMON for any other option.
+ */
+int	 subcmd_common_opt(int opt, const struct subcmd *);
+/* Looks a subcommand up by name; NULL when unknown. */
+const struct subcmd *subcmd_find(const struct subcmd *table,
+	    const char *name);
+/* Prints "PROG (dcos-installer) VERSION". */
+void	 subcmd_version(void);
+
+#endif

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Installs the Debian packages the build, the tests, the demo and the
+# benchmarks need, when any is missing.  Safe to run again.
+set -eu
+
+pkgs="autoconf automake libtool pkg-config make gcc file
+libssl-dev libarchive-dev libzstd-dev liblzma-dev zlib1g-dev libjansson-dev
+libyaml-dev libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev
+bats minisign busybox-static dash curl wget shellcheck mandoc nginx-light
+libarchive-tools xz-utils zstd wrk hyperfine coreutils"
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing" >&2
+if [ "$(id -u)" -ne 0 ]; then
+	echo "error: missing Debian packages:$missing (run as root, or apt-get install them)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

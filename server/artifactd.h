@@ -1,0 +1,10 @@
+/* dcos-artifactd: one function per subcommand. */
+#ifndef DCOS_ARTIFACTD_H
+#define DCOS_ARTIFACTD_H
+
+#include "subcmd.h"
+
+/* The command table; commands look themselves up for their usage. */
+extern const struct subcmd artifactd_commands[];
+
+#endif

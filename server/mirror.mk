@@ -1,0 +1,1 @@
+# server/mirror.mk: sources, tests and man pages of this area (add with +=).

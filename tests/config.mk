@@ -1,0 +1,1 @@
+# tests/config.mk: sources, tests and man pages of this area (add with +=).

@@ -1,0 +1,1 @@
+# tests/host.mk: sources, tests and man pages of this area (add with +=).

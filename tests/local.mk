@@ -1,0 +1,40 @@
+# C unit tests (cmocka) and integration tests (bats), both speaking TAP.
+TEST_EXTENSIONS = .bats
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) \
+	$(top_srcdir)/build-aux/tap-driver.sh
+BATS_LOG_DRIVER = $(LOG_DRIVER)
+BATS_LOG_COMPILER = bats --tap
+AM_TESTS_ENVIRONMENT = \
+	CMOCKA_MESSAGE_OUTPUT=TAP; export CMOCKA_MESSAGE_OUTPUT; \
+	top_builddir='$(abs_top_builddir)'; export top_builddir; \
+	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
+	PATH='$(abs_top_builddir)':"$$PATH"; export PATH;
+
+unit_tests = \
+	tests/unit/test-atomicio \
+	tests/unit/test-base64 \
+	tests/unit/test-digest \
+	tests/unit/test-error \
+	tests/unit/test-jsonio \
+	tests/unit/test-minisign
+check_PROGRAMS += $(unit_tests)
+unit_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS)
+unit_ldadd = lib/libdcos.a $(CMOCKA_LIBS) $(JANSSON_LIBS) $(CRYPTO_LIBS)
+tests_unit_test_atomicio_CFLAGS = $(unit_cflags)
+tests_unit_test_atomicio_LDADD = $(unit_ldadd)
+tests_unit_test_base64_CFLAGS = $(unit_cflags)
+tests_unit_test_base64_LDADD = $(unit_ldadd)
+tests_unit_test_digest_CFLAGS = $(unit_cflags)
+tests_unit_test_digest_LDADD = $(unit_ldadd)
+tests_unit_test_error_CFLAGS = $(unit_cflags)
+tests_unit_test_error_LDADD = $(unit_ldadd)
+tests_unit_test_jsonio_CFLAGS = $(unit_cflags)
+tests_unit_test_jsonio_LDADD = $(unit_ldadd)
+tests_unit_test_minisign_CFLAGS = $(unit_cflags)
+tests_unit_test_minisign_LDADD = $(unit_ldadd)
+
+bats_tests = \
+	tests/t0010-build.bats \
+	tests/t0100-signatures.bats
+TESTS += $(unit_tests) $(bats_tests)
+EXTRA_DIST += $(bats_tests) tests/lib.bash

@@ -1,0 +1,1 @@
+# tests/script.mk: sources, tests and man pages of this area (add with +=).

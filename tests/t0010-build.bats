@@ -1,0 +1,55 @@
+#!/usr/bin/env bats
+# The programs build, answer --help and --version, and dcos-bootstrap is a
+# static binary that runs with nothing around it.
+
+load lib
+
+setup() {
+	SCRATCH=$(mktemp -d)
+}
+
+teardown() {
+	rm -rf "$SCRATCH"
+}
+
+@test "every program prints its version" {
+	for p in "$GENCONF" "$ARTIFACTD" "$BOOTSTRAP"; do
+		run "$p" --version
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"(dcos-installer) "[0-9]* ]]
+	done
+}
+
+@test "every program prints usage with --help and rejects unknown commands" {
+	for p in "$GENCONF" "$ARTIFACTD" "$BOOTSTRAP"; do
+		run "$p" --help
+		[ "$status" -eq 0 ]
+		[[ "$output" == usage:* ]]
+		run "$p" no-such-command
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"unknown command 'no-such-command'"* ]]
+	done
+}
+
+@test "dcos-bootstrap is statically linked" {
+	if [ "${DCOS_SANITIZE:-}" = yes ]; then
+		skip "sanitizer builds link dcos-bootstrap dynamically (ASan cannot be static)"
+	fi
+	run ldd "$BOOTSTRAP"
+	[[ "$output" == *"not a dynamic executable"* ]]
+	run file "$BOOTSTRAP"
+	[[ "$output" != *"dynamically linked"* ]]
+}
+
+@test "dcos-bootstrap --version runs in an empty root with an empty environment" {
+	if [ "${DCOS_SANITIZE:-}" = yes ]; then
+		skip "sanitizer builds link dcos-bootstrap dynamically (ASan cannot be static)"
+	fi
+	mkdir "$SCRATCH/root"
+	cp "$BOOTSTRAP" "$SCRATCH/root/dcos-bootstrap"
+	chroot=$(command -v chroot)
+	run env -i "$chroot" "$SCRATCH/root" /dcos-bootstrap --version
+	[ "$status" -eq 0 ]
+	[[ "$output" == "dcos-bootstrap (dcos-installer) "* ]]
+	[ "$(ls "$SCRATCH/root")" = dcos-bootstrap ]
+}
