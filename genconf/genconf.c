@@ -17,6 +17,8 @@ const struct subcmd genconf_commands[] = {
 	  "write FILE.minisig (trusted comment file:NAME<TAB>sha256:HEX)" },
 	{ "verify", cmd_verify, "-p PUBKEY [-x SIGFILE] FILE",
 	  "verify FILE.minisig (and its sha256: field) with a public key" },
+	{ "package", cmd_package, "[-o OUT] [--id ID] DIR",
+	  "build a reproducible package blob (tar.zst) from a package tree" },
 	{ NULL, NULL, NULL, NULL }
 };
 
