@@ -3,8 +3,8 @@
  * -> effective config and rendered config package files.  Owned by the
  * config compiler; used by generate, validate and show.
  */
-#ifndef DCOS_GENCONF_CONFIG_H
-#define DCOS_GENCONF_CONFIG_H
+#ifndef DCOS_GENCONF_SITECONF_H
+#define DCOS_GENCONF_SITECONF_H
 
 /*
  * Every genconf .c file starts with #include "config.h" like every file of the
