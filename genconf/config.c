@@ -2,7 +2,7 @@
  * config_compile(): genconf/config.yaml + the release's schema and
  * templates -> the effective config and the config package's files.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +14,7 @@
 #include "error.h"
 #include "jsonio.h"
 #include "schema.h"
+#include "siteconf.h"
 #include "yaml.h"
 
 /* A config.yaml is a page of settings; anything this big is a mistake. */

@@ -4,4 +4,4 @@ dcos_genconf_SOURCES += \
 	genconf/schema.c genconf/schema.h \
 	genconf/validate.c \
 	genconf/template.c \
-	genconf/config.c genconf/config.h
+	genconf/config.c genconf/siteconf.h

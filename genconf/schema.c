@@ -4,7 +4,7 @@
  * The schema comes with the signed release, but it is still checked
  * strictly: a typo in an attribute would otherwise silently drop a rule.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdarg.h>
 #include <stdio.h>

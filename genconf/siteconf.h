@@ -6,14 +6,6 @@
 #ifndef DCOS_GENCONF_SITECONF_H
 #define DCOS_GENCONF_SITECONF_H
 
-/*
- * Every genconf .c file starts with #include "config.h" like every file of the
- * project, and the quote search finds this header before autoconf's: so
- * this header pulls autoconf's in first (system extensions such as
- * asprintf must be defined before any system header).
- */
-#include <config.h>
-
 #include <sys/types.h>
 #include <stddef.h>
 

@@ -6,7 +6,7 @@
  * dropped (Jinja's trim_blocks), so tags can sit on lines of their own.
  * The YAML is parsed before rendering, so values never need YAML escaping.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdarg.h>
 #include <stdio.h>

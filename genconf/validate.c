@@ -4,7 +4,7 @@
  * (an operator fixing a 10,000-host config wants the whole list at once),
  * with DC/OS's messages where DC/OS has one.
  */
-#include "config.h"
+#include <config.h>
 
 #include <sys/stat.h>
 

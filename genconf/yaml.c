@@ -1,5 +1,5 @@
 /* YAML with positions: libyaml events folded into a tree of ynodes. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * (sample/genconf/), with a release built in memory: every DC/OS rule and
  * message of issue 3, rendering, reproducibility and show's round trip.
  */
-#include "config.h"
+#include <config.h>
 
 #include <sys/stat.h>
 
@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "atomicio.h"
-#include "genconf/config.h"
+#include "genconf/siteconf.h"
 
 #define SITE_OK \
 	"bootstrap_url: http://127.0.0.1:8080\n" \
