@@ -177,19 +177,36 @@ check_store() {
 	[ "$status" -eq 0 ]
 }
 
-@test "a tampered package member is refused and nothing is written" {
-	"$GENCONF" -q generate
-	snapshot . > ../before
-	# Flip one byte inside the data of the hello package (GNU tar numbers blocks).
+# Flips one byte inside the data of the hello package (GNU tar numbers blocks).
+tamper_hello() {
+	local blk off
 	blk=$(tar -tRvf dcos-1.0.0.tar | awk '/packages\/dcos-hello/ { sub(":", "", $2); print $2 }')
 	[ -n "$blk" ]
 	off=$(( (blk + 1) * 512 + 100 ))
 	printf '\x5a' | dd of=dcos-1.0.0.tar bs=1 seek=$off conv=notrunc status=none
+}
+
+@test "a tampered package member is refused by its digest and nothing is written" {
+	tamper_hello
 	snapshot . > ../before
 	run "$GENCONF" generate
 	[ "$status" -eq 1 ]
 	one_line
 	[[ "$output" == *"member packages/dcos-hello--1.0.0.tar.zst does not match its digest in release.json (the release was modified; get it again from the vendor)"* ]]
+	snapshot . > ../after
+	diff ../before ../after
+	[ ! -e genconf/serve ]
+}
+
+@test "a tampered member already in the store is refused by the tar signature, store unchanged" {
+	"$GENCONF" -q generate
+	tamper_hello
+	sed -i 's/^cluster_name: demo$/cluster_name: other/' genconf/config.yaml
+	snapshot . > ../before
+	run "$GENCONF" generate
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"dcos-1.0.0.tar: signature does not match the file"* ]]
 	snapshot . > ../after
 	diff ../before ../after
 }
