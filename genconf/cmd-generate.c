@@ -74,6 +74,18 @@ exists_with_size(const char *path, uint64_t size)
 	    (uint64_t)st.st_size == size;
 }
 
+/*
+ * Sizes are known up front: one allocation instead of one per write is
+ * measurably cheaper for a 1 GB release.  Only an optimisation: a file
+ * system without fallocate is fine.
+ */
+static void
+preallocate(int fd, uint64_t size)
+{
+	if (size > 0)
+		(void)posix_fallocate(fd, 0, (off_t)size);
+}
+
 static int
 staged_find(struct gen *g, const struct digest *d)
 {
@@ -146,6 +158,7 @@ sink_begin(void *arg, const struct release_blob *b, char **errp)
 		return need;
 	if (stage_open(g, &g->tmp, &g->fd, errp) == -1)
 		return -1;
+	preallocate(g->fd, b->size);
 	g->digest = b->digest;
 	g->size = b->size;
 	return 1;
@@ -757,6 +770,7 @@ prepare_tar_copy(struct gen *g, const char *tarpath, int *fdp, char **errp)
 	}
 	if (stage_open(g, &g->tar_tmp, fdp, errp) == -1)
 		goto out;
+	preallocate(*fdp, (uint64_t)st.st_size);
 	rc = 0;
 out:
 	free(base);
