@@ -4,4 +4,5 @@ dcos_genconf_SOURCES += \
 	genconf/schema.c genconf/schema.h \
 	genconf/validate.c \
 	genconf/template.c \
-	genconf/config.c genconf/siteconf.h
+	genconf/config.c genconf/siteconf.h \
+	genconf/cmd-config.c
