@@ -17,3 +17,5 @@ EXTRA_DIST += sample/genconf/schema.yaml \
 	sample/genconf/templates/ip-detect.yaml \
 	sample/genconf/templates/mesos-master.yaml \
 	sample/site/genconf/config.yaml sample/site/genconf/ip-detect
+TESTS += tests/t0250-config.bats
+EXTRA_DIST += tests/t0250-config.bats
