@@ -6,3 +6,4 @@ dcos_genconf_SOURCES += \
 	genconf/template.c \
 	genconf/config.c genconf/siteconf.h \
 	genconf/cmd-config.c
+dist_man_MANS += man/dcos-config.yaml.5
