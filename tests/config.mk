@@ -19,3 +19,10 @@ EXTRA_DIST += sample/genconf/schema.yaml \
 	sample/site/genconf/config.yaml sample/site/genconf/ip-detect
 TESTS += tests/t0250-config.bats
 EXTRA_DIST += tests/t0250-config.bats
+check_PROGRAMS += tests/unit/test-schema
+TESTS += tests/unit/test-schema
+tests_unit_test_schema_CFLAGS = $(tests_unit_test_config_CFLAGS)
+tests_unit_test_schema_SOURCES = tests/unit/test-schema.c \
+	genconf/yaml.c genconf/schema.c genconf/validate.c \
+	genconf/template.c genconf/config.c
+tests_unit_test_schema_LDADD = $(tests_unit_test_config_LDADD)
