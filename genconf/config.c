@@ -15,7 +15,7 @@
 #include "jsonio.h"
 #include "schema.h"
 #include "siteconf.h"
-#include "yaml.h"
+#include "ytree.h"
 
 /* A config.yaml is a page of settings; anything this big is a mistake. */
 #define CONFIG_MAX	(1024 * 1024)

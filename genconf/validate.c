@@ -18,7 +18,7 @@
 #include "atomicio.h"
 #include "error.h"
 #include "schema.h"
-#include "yaml.h"
+#include "ytree.h"
 
 #define MSG_URL		"Should be a url (http://example.com/bar or " \
 			"file:///path/to/local/cache)"

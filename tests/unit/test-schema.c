@@ -20,7 +20,7 @@
 #include "atomicio.h"
 #include "genconf/schema.h"
 #include "genconf/siteconf.h"
-#include "genconf/yaml.h"
+#include "genconf/ytree.h"
 
 static const char schema_text[] =
     "format: 1\n"

@@ -9,7 +9,7 @@
 #include <yaml.h>
 
 #include "error.h"
-#include "yaml.h"
+#include "ytree.h"
 
 /* Deeper than any config, schema or template needs; bounds the recursion. */
 #define YAML_MAX_DEPTH	64
