@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "atomicio.h"
 #include "error.h"
 #include "genconf.h"
 #include "log.h"
@@ -20,10 +22,6 @@
 #include "release.h"
 #include "siteconf.h"
 #include "subcmd.h"
-
-#define OPT_RELEASE	0x100
-#define OPT_KEY		0x101
-#define OPT_GENCONF	0x102
 
 void
 config_opts_free(struct config_opts *o)
@@ -42,9 +40,9 @@ config_opts_parse(const struct subcmd *c, int argc, char **argv,
     struct config_opts *o)
 {
 	static const struct option common[] = {
-		{ "release", required_argument, NULL, OPT_RELEASE },
-		{ "trusted-key", required_argument, NULL, OPT_KEY },
-		{ "genconf", required_argument, NULL, OPT_GENCONF },
+		{ "release", required_argument, NULL, 'r' },
+		{ "trusted-key", required_argument, NULL, 'k' },
+		{ "genconf", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -68,16 +66,17 @@ config_opts_parse(const struct subcmd *c, int argc, char **argv,
 		memcpy(longopts + ncommon, extra_long,
 		    nextra * sizeof(*longopts));
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "g:hk:qr:v", longopts, NULL)) !=
+	    -1) {
 		switch (opt) {
-		case OPT_RELEASE:
+		case 'r':
 			free(o->release);
 			if ((o->release = strdup(optarg)) == NULL) {
 				log_error("out of memory");
 				goto out;
 			}
 			break;
-		case OPT_KEY:
+		case 'k':
 			if ((keys = reallocarray(o->keys, o->nkeys + 1,
 			    sizeof(*keys))) == NULL) {
 				log_error("out of memory");
@@ -86,7 +85,7 @@ config_opts_parse(const struct subcmd *c, int argc, char **argv,
 			o->keys = keys;
 			o->keys[o->nkeys++] = optarg;
 			break;
-		case OPT_GENCONF:
+		case 'g':
 			o->genconf = optarg;
 			break;
 		case 'h':
@@ -117,14 +116,17 @@ out:
 	return rc;
 }
 
-/* The default release: the one *.tar in the current directory. */
+/*
+ * The default release: the one NAME-VERSION.tar with its .minisig in the
+ * current directory (as generate picks it).
+ */
 static int
 find_release(char **pathp, char **errp)
 {
 	DIR		*d;
 	struct dirent	*de;
 	struct stat	 st;
-	char		*found = NULL;
+	char		*found = NULL, *sig;
 	size_t		 len;
 	int		 n = 0;
 
@@ -132,13 +134,20 @@ find_release(char **pathp, char **errp)
 		return err_sys(errp, "cannot list the current directory");
 	while ((de = readdir(d)) != NULL) {
 		len = strlen(de->d_name);
-		if (len < 5 || strcmp(de->d_name + len - 4, ".tar") != 0 ||
-		    stat(de->d_name, &st) == -1 || !S_ISREG(st.st_mode))
+		if (len < 5 || strcmp(de->d_name + len - 4, ".tar") != 0)
 			continue;
-		if (n++ == 0 && (found = strdup(de->d_name)) == NULL) {
+		if (asprintf(&sig, "%s.minisig", de->d_name) == -1) {
+			closedir(d);
+			free(found);
+			return err_set(errp, "out of memory");
+		}
+		if (stat(sig, &st) == 0 && n++ == 0 &&
+		    (found = strdup(de->d_name)) == NULL) {
+			free(sig);
 			closedir(d);
 			return err_set(errp, "out of memory");
 		}
+		free(sig);
 	}
 	closedir(d);
 	if (n == 1) {
@@ -147,10 +156,62 @@ find_release(char **pathp, char **errp)
 	}
 	free(found);
 	if (n == 0)
-		return err_set(errp, "no release (*.tar) in the current "
-		    "directory: give the master artifact with --release FILE");
-	return err_set(errp, "%d releases (*.tar) in the current directory: "
-	    "choose one with --release FILE", n);
+		return err_set(errp, "no release here (a NAME-VERSION.tar with "
+		    "its .minisig): give it with --release FILE");
+	return err_set(errp, "more than one release here: pick one with "
+	    "--release FILE");
+}
+
+/* The .pub files of GENCONF/trusted-keys/, else ./dcos-release.pub. */
+static int
+default_keys(const char *genconf, char ***pathsp, size_t *np, char **errp)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		*dir, **paths = NULL, **v;
+	size_t		 len, n = 0;
+
+	if ((dir = path_join(genconf, "trusted-keys")) == NULL)
+		return err_set(errp, "out of memory");
+	if ((d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			len = strlen(de->d_name);
+			if (len < 5 || de->d_name[0] == '.' ||
+			    strcmp(de->d_name + len - 4, ".pub") != 0)
+				continue;
+			if ((v = reallocarray(paths, n + 1, sizeof(*v))) ==
+			    NULL || (v[n] = path_join(dir, de->d_name)) ==
+			    NULL) {
+				if (v != NULL)
+					paths = v;
+				closedir(d);
+				goto oom;
+			}
+			paths = v;
+			n++;
+		}
+		closedir(d);
+	}
+	if (n == 0 && access(DEFAULT_PUB, F_OK) == 0) {
+		if ((paths = calloc(1, sizeof(*paths))) == NULL ||
+		    (paths[0] = strdup(DEFAULT_PUB)) == NULL)
+			goto oom;
+		n = 1;
+	}
+	free(dir);
+	if (n == 0)
+		return err_set(errp, "no trusted key: give the vendor's public "
+		    "key with --trusted-key FILE (or put it in "
+		    "genconf/trusted-keys/ or ./" DEFAULT_PUB ")");
+	*pathsp = paths;
+	*np = n;
+	return 0;
+oom:
+	while (n > 0)
+		free(paths[--n]);
+	free(paths);
+	free(dir);
+	return err_set(errp, "out of memory");
 }
 
 int
@@ -158,28 +219,35 @@ config_load_release(const struct config_opts *o, struct release **relp,
     char **errp)
 {
 	struct minisign_pubkey	*keys = NULL;
-	char			*path = NULL;
-	size_t			 i;
+	char			*path = NULL, **own = NULL;
+	char			*const *kp = o->keys;
+	size_t			 i, n = o->nkeys, nown = 0;
 	int			 rc = -1;
 
 	*relp = NULL;
-	if (o->nkeys == 0)
-		return err_set(errp, "no trusted key: give the vendor's public "
-		    "key with --trusted-key FILE");
-	if ((keys = calloc(o->nkeys, sizeof(*keys))) == NULL)
-		return err_set(errp, "out of memory");
-	for (i = 0; i < o->nkeys; i++)
-		if (minisign_pubkey_load(o->keys[i], &keys[i], errp) == -1) {
-			err_wrap(errp, "--trusted-key %s", o->keys[i]);
+	if (n == 0) {
+		if (default_keys(o->genconf, &own, &nown, errp) == -1)
+			return -1;
+		kp = own;
+		n = nown;
+	}
+	if ((keys = calloc(n, sizeof(*keys))) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (minisign_pubkey_load(kp[i], &keys[i], errp) == -1)
 			goto out;
-		}
 	if (o->release == NULL && find_release(&path, errp) == -1)
 		goto out;
-	if (release_load(o->release != NULL ? o->release : path, keys,
-	    o->nkeys, relp, errp) == -1)
+	if (release_load(o->release != NULL ? o->release : path, keys, n,
+	    relp, errp) == -1)
 		goto out;
 	rc = 0;
 out:
+	for (i = 0; i < nown; i++)
+		free(own[i]);
+	free(own);
 	free(path);
 	free(keys);
 	return rc;

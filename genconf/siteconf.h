@@ -57,10 +57,12 @@ int	 config_show(const struct release *, const json_t *effective,
 /*
  * Options shared by generate, validate and show, so the three read a site
  * the same way:
- *   --release FILE       the master artifact (default: the one *.tar in
- *                        the current directory)
- *   --trusted-key FILE   a vendor public key; repeatable; required
- *   --genconf DIR        the site's genconf directory (default: genconf)
+ *   -r, --release FILE      the master artifact (default: the one
+ *                           NAME-VERSION.tar with a .minisig in .)
+ *   -k, --trusted-key FILE  a vendor public key; repeatable (default: the
+ *                           .pub files of GENCONF/trusted-keys/, else
+ *                           ./dcos-release.pub)
+ *   -g, --genconf DIR       the site's genconf directory (default: genconf)
  *   -h, -v, -q           as for every command
  * A command with options of its own passes them in extra_long (ended by
  * a zeroed entry; may be NULL) and gets each one through extra(opt, arg,
