@@ -152,14 +152,27 @@ validate() {
 	[[ "$output" != *config.yaml* ]]
 }
 
-@test "without --trusted-key, or with two releases around, validate says what to give" {
+@test "validate finds keys and the release as generate does, and says what to give" {
 	run "$GENCONF" validate
 	[ "$status" -eq 1 ]
-	[ "$output" = "dcos-genconf: error: no trusted key: give the vendor's public key with --trusted-key FILE" ]
+	[ "$output" = "dcos-genconf: error: no trusted key: give the vendor's public key with --trusted-key FILE (or put it in genconf/trusted-keys/ or ./dcos-release.pub)" ]
+	mkdir genconf/trusted-keys
+	cp "$RELDIR/vendor.pub" genconf/trusted-keys/
+	run "$GENCONF" validate
+	[ "$status" -eq 0 ]
+	rm -r genconf/trusted-keys
+	cp "$RELDIR/vendor.pub" dcos-release.pub
+	run "$GENCONF" validate -g genconf -r dcos-1.0.0.tar
+	[ "$status" -eq 0 ]
 	cp dcos-1.0.0.tar dcos-0.9.0.tar
+	cp dcos-1.0.0.tar.minisig dcos-0.9.0.tar.minisig
 	validate
 	[ "$status" -eq 1 ]
-	[ "$output" = "dcos-genconf: error: 2 releases (*.tar) in the current directory: choose one with --release FILE" ]
+	[ "$output" = "dcos-genconf: error: more than one release here: pick one with --release FILE" ]
+	rm dcos-*.tar.minisig
+	validate
+	[ "$status" -eq 1 ]
+	[ "$output" = "dcos-genconf: error: no release here (a NAME-VERSION.tar with its .minisig): give it with --release FILE" ]
 	run "$GENCONF" validate --bogus
 	[ "$status" -eq 2 ]
 }
