@@ -222,3 +222,24 @@ validate() {
 	validate
 	[ "$output" = "$id" ]
 }
+
+@test "generate and validate agree on the config id, and the config package holds the rendered files" {
+	need jq bsdtar
+	validate
+	id=${output##*config id }
+	id=${id%%,*}
+	[ "${#id}" -eq 64 ]
+	run "$GENCONF" generate --trusted-key "$RELDIR/vendor.pub"
+	[ "$status" -eq 0 ]
+	current=$(jq -r .current genconf/serve/index.json)
+	cluster=genconf/serve/blobs/sha256/${current#sha256:}
+	[ "$(jq -r .config_id "$cluster")" = "$id" ]
+	[ "$(jq -r .config_package.id "$cluster")" = "dcos-config--setup_$id" ]
+	pkg=$(jq -r .config_package.digest "$cluster")
+	bsdtar -xf "genconf/serve/blobs/sha256/${pkg#sha256:}" -C . etc/mesos-master etc/ip-detect etc/exhibitor
+	grep -qx 'MESOS_ZK=zk://10.0.0.1:2181,10.0.0.2:2181,10.0.0.3:2181/mesos' etc/mesos-master
+	grep -qx 'MESOS_QUORUM=2' etc/mesos-master
+	cmp etc/ip-detect genconf/ip-detect
+	[ "$(stat -c %a etc/ip-detect)" = 755 ]
+	[ "$(stat -c %a etc/exhibitor)" = 600 ]
+}
