@@ -15,7 +15,7 @@
 #include "jsonio.h"
 #include "schema.h"
 #include "siteconf.h"
-#include "yaml.h"
+#include "ytree.h"
 
 /* A config.yaml is a page of settings; anything this big is a mistake. */
 #define CONFIG_MAX	(1024 * 1024)
@@ -232,11 +232,11 @@ config_show(const struct release *rel, const json_t *eff, int reveal,
 {
 	struct schema		*s = NULL;
 	const struct param	*p;
-	const json_t		*v;
+	const json_t		*v, *src;
 	FILE			*fp;
-	char			*buf = NULL, *val, *line;
+	char			*buf = NULL, *val;
 	size_t			 len = 0, i;
-	int			 rc = -1;
+	int			 rc = -1, derived;
 
 	*textp = NULL;
 	if (load_schema(rel, &s, errp) == -1)
@@ -253,8 +253,11 @@ config_show(const struct release *rel, const json_t *eff, int reveal,
 		p = &s->params[i];
 		if ((v = json_object_get(eff, p->name)) == NULL)
 			continue;
-		if (p->secret && !reveal) {
-			fprintf(fp, "%s: \"%s\"  # secret\n", p->name, MASK);
+		derived = is_derived(p, eff);
+		if ((p->secret || (p->from != NULL &&
+		    schema_find(s, p->from)->secret)) && !reveal) {
+			fprintf(fp, "%s%s: \"%s\"  # secret\n", derived ? "# " :
+			    "", p->name, MASK);
 			continue;
 		}
 		/* JSON scalars and flow lists are valid YAML, types kept. */
@@ -264,13 +267,20 @@ config_show(const struct release *rel, const json_t *eff, int reveal,
 			err_set(errp, "out of memory");
 			goto out;
 		}
-		if (is_derived(p, eff)) {
-			/* Comment every line: a script spans many. */
-			fprintf(fp, "# %s (calculated): ", p->name);
-			for (line = val; *line != '\0'; line++)
-				fputc(*line, fp);
-			fputc('\n', fp);
-		} else
+		src = p->from != NULL ? json_object_get(eff, p->from) : NULL;
+		if (derived && p->derive == DV_CONTENTS && json_is_string(v) &&
+		    json_is_string(src))
+			/* A script is long, and its file is at hand. */
+			fprintf(fp, "# %s (calculated): the %zu bytes of %s\n",
+			    p->name, json_string_length(v),
+			    json_string_value(src));
+		else if (derived && p->derive == DV_CONTENTS)
+			fprintf(fp, "# %s (calculated): as %s\n", p->name,
+			    p->fallback != NULL ? p->fallback : "its source");
+		else if (derived)
+			/* json_dumps escapes newlines: one comment line. */
+			fprintf(fp, "# %s (calculated): %s\n", p->name, val);
+		else
 			fprintf(fp, "%s: %s\n", p->name, val);
 		free(val);
 	}

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "genconf.h"
+#include "siteconf.h"
 #include "subcmd.h"
 
 const struct subcmd genconf_commands[] = {
@@ -27,6 +28,14 @@ const struct subcmd genconf_commands[] = {
 	  "--roles FILE --bootstrap ARCH=FILE... [--genconf DIR] [-o OUTDIR] "
 	  "PKGDIR...",
 	  "build the signed master artifact N-V.tar and N-V.tar.minisig" },
+	{ "validate", cmd_validate, "[--release FILE] [--trusted-key FILE]... "
+	  "[--genconf DIR]",
+	  "check genconf/config.yaml against the release's schema; writes "
+	  "nothing" },
+	{ "show", cmd_show, "[--release FILE] [--trusted-key FILE]... "
+	  "[--genconf DIR] [--reveal-secrets]",
+	  "print the effective config as YAML (defaults applied, secrets "
+	  "masked)" },
 	{ NULL, NULL, NULL, NULL }
 };
 

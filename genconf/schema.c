@@ -13,7 +13,7 @@
 
 #include "error.h"
 #include "schema.h"
-#include "yaml.h"
+#include "ytree.h"
 
 int
 diags_add(struct diags *d, const char *file, int line, int col,

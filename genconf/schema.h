@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "yaml.h"
+#include "ytree.h"
 
 /* Errors collected with their position, printed sorted by position. */
 struct diag {

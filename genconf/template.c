@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "schema.h"
-#include "yaml.h"
+#include "ytree.h"
 
 #define MAX_LOOP_DEPTH	8
 /* A rendered file larger than this is a template bug. */

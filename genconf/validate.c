@@ -18,7 +18,7 @@
 #include "atomicio.h"
 #include "error.h"
 #include "schema.h"
-#include "yaml.h"
+#include "ytree.h"
 
 #define MSG_URL		"Should be a url (http://example.com/bar or " \
 			"file:///path/to/local/cache)"
@@ -515,6 +515,10 @@ read_user(struct vs *vs, const struct ynode *root)
 		if (value_convert(p, n, &val, &msg, &legacy) == -1) {
 			if (msg == NULL)
 				vs->oom = 1;
+			else if (p->secret)
+				/* The message may quote the value. */
+				error_at(vs, p->name, "Invalid value (not shown: "
+				    "the parameter is secret)");
 			else
 				error_at(vs, p->name, "%s", msg);
 			free(msg);
@@ -776,7 +780,9 @@ check_unique(struct vs *vs, const struct param *p, const struct check *c,
 		}
 		free(a);
 	}
-	if (msg != NULL)
+	if (msg != NULL && p->secret)
+		fail_check(vs, p, c, MASK, "List cannot contain duplicates");
+	else if (msg != NULL)
 		fail_check(vs, p, c, msg, "List cannot contain duplicates: %s",
 		    msg);
 	free(msg);
@@ -800,12 +806,15 @@ static void
 check_one(struct vs *vs, const struct param *p, const struct check *c,
     const json_t *val)
 {
+	const char	*shown;
 	char		*t, *list = NULL, *tmp;
 	size_t		 i, len, alen;
 	long long	 n;
 
 	if ((t = json_text(val)) == NULL)
 		return;
+	/* Comparisons use the value, messages never show a secret. */
+	shown = p->secret ? MASK : t;
 	switch (c->kind) {
 	case CK_ONE_OF:
 		for (i = 0; i < c->nvalues; i++)
@@ -822,36 +831,37 @@ check_one(struct vs *vs, const struct param *p, const struct check *c,
 			free(list);
 			list = tmp;
 		}
-		fail_check(vs, p, c, t, "Must be one of %s. Got '%s'.",
-		    list != NULL ? list : "", t);
+		fail_check(vs, p, c, shown, "Must be one of %s. Got '%s'.",
+		    list != NULL ? list : "", shown);
 		free(list);
 		break;
 	case CK_MUST_NOT_END_WITH:
 		len = strlen(t);
 		alen = strlen(c->arg);
 		if (len >= alen && strcmp(t + len - alen, c->arg) == 0)
-			fail_check(vs, p, c, t, "Must not end in a '%s'",
+			fail_check(vs, p, c, shown, "Must not end in a '%s'",
 			    c->arg);
 		break;
 	case CK_MUST_NOT_START_WITH:
 		if (strncmp(t, c->arg, strlen(c->arg)) == 0)
-			fail_check(vs, p, c, t, "Must not start with '%s'",
+			fail_check(vs, p, c, shown, "Must not start with '%s'",
 			    c->arg);
 		break;
 	case CK_REGEX:
 		if (regexec(&c->re, t, 0, NULL, 0) != 0)
-			fail_check(vs, p, c, t, "Must match the regular "
-			    "expression %s. Got '%s'.", c->arg, t);
+			fail_check(vs, p, c, shown, "Must match the regular "
+			    "expression %s. Got '%s'.", c->arg, shown);
 		break;
 	case CK_RANGE:
 		n = json_is_integer(val) ? json_integer_value(val) : 0;
 		if (!json_is_integer(val) || n < c->min || n > c->max)
-			fail_check(vs, p, c, t, "Must be between %lld and %lld "
+			fail_check(vs, p, c, shown, "Must be between %lld and %lld "
 			    "inclusive", c->min, c->max);
 		break;
 	case CK_FILE_EXISTS:
 		if (!file_exists(vs, t))
-			fail_check(vs, p, c, t, "File `%s` must exist", t);
+			fail_check(vs, p, c, shown, "File `%s` must exist",
+			    shown);
 		break;
 	default:
 		break;

@@ -4,8 +4,8 @@
  * parser; aliases are refused (a config file has no use for them and they
  * are the classic way to make a small file expand without bound).
  */
-#ifndef DCOS_GENCONF_YAML_H
-#define DCOS_GENCONF_YAML_H
+#ifndef DCOS_GENCONF_YTREE_H
+#define DCOS_GENCONF_YTREE_H
 
 #include <stddef.h>
 
