@@ -157,13 +157,15 @@ struct validation {
 
 /*
  * Validates a config.yaml tree (root may be NULL for an empty file)
- * against the schema.  base_dir resolves relative paths of file checks and
- * file derivations (the directory holding genconf/).  Fills v; the caller
+ * against the schema.  Relative paths of file checks and derivations are
+ * resolved as DC/OS did from the directory holding genconf/: "genconf/x"
+ * is genconf_dir/x, any other relative path is relative to genconf_dir's
+ * parent.  Fills v; the caller
  * checks v->errors.n and frees with validation_clear.  -1 only when out of
  * memory.
  */
 int	 validate_config(const struct schema *, const struct ynode *root,
-	    const char *file, const char *base_dir, struct validation *v);
+	    const char *file, const char *genconf_dir, struct validation *v);
 void	 validation_clear(struct validation *);
 
 /* Levenshtein distance, for did-you-mean. */

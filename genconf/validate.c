@@ -348,7 +348,8 @@ validation_clear(struct validation *v)
 struct vs {
 	const struct schema	*s;
 	const char		*file;
-	const char		*base;
+	const char		*genconf;	/* the site's genconf directory */
+	const char		*base;		/* its parent */
 	struct validation	*v;
 	int			*line, *col;	/* per param; 0: not in config.yaml */
 	int			 oom;
@@ -505,6 +506,16 @@ read_user(struct vs *vs, const struct ynode *root)
 			    "calculated from %s", p->from);
 			continue;
 		}
+		if (n->type == YNODE_SCALAR && n->kind == YSCALAR_NULL &&
+		    p->type != PT_LIST) {
+			/* "key:" with nothing: as if absent, but say so. */
+			vs->line[pi] = vs->col[pi] = 0;
+			if (diags_add(&vs->v->warnings, vs->file, n->line,
+			    n->col, p->name, "empty value: treated as not set")
+			    == -1)
+				vs->oom = 1;
+			continue;
+		}
 		if (p->secret && n->type == YNODE_SCALAR &&
 		    strcmp(n->str != NULL ? n->str : "", MASK) == 0) {
 			error_at(vs, p->name, "'%s' is the mask that "
@@ -610,6 +621,13 @@ resolve_path(const struct vs *vs, const char *path)
 {
 	if (path[0] == '/')
 		return strdup(path);
+	/*
+	 * DC/OS names the site's files "genconf/ip-detect", relative to the
+	 * directory holding genconf/: with --genconf DIR that prefix means
+	 * DIR, and any other relative path is relative to DIR's parent.
+	 */
+	if (strncmp(path, "genconf/", 8) == 0)
+		return path_join(vs->genconf, path + 8);
 	return path_join(vs->base, path);
 }
 
@@ -938,10 +956,11 @@ check_rules(struct vs *vs)
 
 int
 validate_config(const struct schema *s, const struct ynode *root,
-    const char *file, const char *base_dir, struct validation *v)
+    const char *file, const char *genconf_dir, struct validation *v)
 {
 	struct vs		 vs;
 	const struct param	*p;
+	char			*base;
 	size_t			 i;
 	int			 rc = -1;
 
@@ -949,7 +968,9 @@ validate_config(const struct schema *s, const struct ynode *root,
 	memset(&vs, 0, sizeof(vs));
 	vs.s = s;
 	vs.file = file;
-	vs.base = base_dir;
+	vs.genconf = genconf_dir;
+	if ((vs.base = base = path_join(genconf_dir, "..")) == NULL)
+		return -1;
 	vs.v = v;
 	if ((v->effective = json_object()) == NULL ||
 	    (v->user = json_object()) == NULL ||
@@ -979,6 +1000,7 @@ validate_config(const struct schema *s, const struct ynode *root,
 	if (!vs.oom)
 		rc = 0;
 out:
+	free(base);
 	free(vs.line);
 	free(vs.col);
 	return rc;
