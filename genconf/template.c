@@ -34,9 +34,9 @@ struct tok {
 	enum tok_kind	 kind;
 	const char	*text;		/* T_TEXT */
 	size_t		 len;
-	char		*a;		/* var, switch var, case value, loop var */
+	char		*a;		/* var, case value, loop var */
 	char		*b;		/* for: the list */
-	size_t		 off;		/* offset in the content, for messages */
+	size_t		 off;		/* in the content */
 };
 
 struct loopvar {
@@ -46,7 +46,7 @@ struct loopvar {
 
 struct render {
 	const char		*name;		/* template file */
-	const char		*path;		/* file being rendered */
+	const char		*path;		/* the file rendered */
 	const struct ynode	*content;
 	const char		*src;
 	const struct schema	*s;
@@ -232,9 +232,9 @@ tokenize(struct render *r)
 			return -1;
 		}
 		free(inner);
-		if ((t.kind == T_VAR || t.kind == T_SWITCH || t.kind == T_CASE ||
-		    t.kind == T_FOR) && (t.a == NULL || (t.kind == T_FOR &&
-		    t.b == NULL))) {
+		if ((t.kind == T_VAR || t.kind == T_SWITCH ||
+		    t.kind == T_CASE || t.kind == T_FOR) && (t.a == NULL ||
+		    (t.kind == T_FOR && t.b == NULL))) {
 			free(t.a);
 			free(t.b);
 			r->oom = 1;
@@ -451,7 +451,8 @@ static int
 render_entry(const char *name, const struct ynode *e, const struct schema *s,
     const json_t *eff, struct tmpl_file *f, struct diags *d)
 {
-	const struct ynode	*k, *path = NULL, *content = NULL, *perm = NULL;
+	const struct ynode	*k, *path = NULL, *content = NULL;
+	const struct ynode	*perm = NULL;
 	struct render		 r;
 	char			*buf = NULL;
 	size_t			 i, len = 0, ip = 0;

@@ -28,7 +28,8 @@
 #define CONTENTS_MAX	(1024 * 1024)
 
 static int
-set_msg(char **msgp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+set_msg(char **msgp, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static int
 set_msg(char **msgp, const char *fmt, ...)
@@ -348,10 +349,10 @@ validation_clear(struct validation *v)
 struct vs {
 	const struct schema	*s;
 	const char		*file;
-	const char		*genconf;	/* the site's genconf directory */
+	const char		*genconf;	/* the site's genconf dir */
 	const char		*base;		/* its parent */
 	struct validation	*v;
-	int			*line, *col;	/* per param; 0: not in config.yaml */
+	int			*line, *col;	/* per param; 0: unset */
 	int			 oom;
 };
 
@@ -528,8 +529,8 @@ read_user(struct vs *vs, const struct ynode *root)
 				vs->oom = 1;
 			else if (p->secret)
 				/* The message may quote the value. */
-				error_at(vs, p->name, "Invalid value (not shown: "
-				    "the parameter is secret)");
+				error_at(vs, p->name, "Invalid value (not "
+				    "shown: the parameter is secret)");
 			else
 				error_at(vs, p->name, "%s", msg);
 			free(msg);
@@ -873,8 +874,8 @@ check_one(struct vs *vs, const struct param *p, const struct check *c,
 	case CK_RANGE:
 		n = json_is_integer(val) ? json_integer_value(val) : 0;
 		if (!json_is_integer(val) || n < c->min || n > c->max)
-			fail_check(vs, p, c, shown, "Must be between %lld and %lld "
-			    "inclusive", c->min, c->max);
+			fail_check(vs, p, c, shown, "Must be between %lld "
+			    "and %lld inclusive", c->min, c->max);
 		break;
 	case CK_FILE_EXISTS:
 		if (!file_exists(vs, t))

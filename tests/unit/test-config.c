@@ -312,7 +312,8 @@ genconf_paths_follow_the_genconf_directory(void **state)
 {
 	struct fixture		*f = *state;
 	struct config_output	 out;
-	char			*other = path_join(f->dir, "site-a"), *errs = NULL;
+	char			*other = path_join(f->dir, "site-a");
+	char			*errs = NULL;
 
 	/* "genconf/ip-detect" means the ip-detect of --genconf DIR. */
 	write_text(f->genconf, "config.yaml", SITE_OK, 0644);
@@ -427,7 +428,8 @@ same_inputs_give_the_same_id_and_bytes(void **state)
 {
 	struct fixture		*f = *state;
 	struct config_output	 a, b;
-	char			 ida[DIGEST_HEXLEN + 1], idb[DIGEST_HEXLEN + 1];
+	char			 ida[DIGEST_HEXLEN + 1];
+	char			 idb[DIGEST_HEXLEN + 1];
 	size_t			 i;
 
 	assert_null(compile(f, SITE_OK, &a));
@@ -473,7 +475,8 @@ show_output_reads_back_to_the_same_id(void **state)
 {
 	struct fixture		*f = *state;
 	struct config_output	 a, b;
-	char			 ida[DIGEST_HEXLEN + 1], idb[DIGEST_HEXLEN + 1];
+	char			 ida[DIGEST_HEXLEN + 1];
+	char			 idb[DIGEST_HEXLEN + 1];
 	char			*text = NULL, *err = NULL;
 
 	/* Without secrets, masked output is the same config. */

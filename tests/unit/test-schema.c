@@ -290,7 +290,8 @@ bad_templates_are_refused_with_their_position(void **state)
 		  "t.yaml:4:16: a: permissions must be octal, at most 0777" },
 		{ "package:\n- path: a\n  content: x\n  owner: root\n",
 		  "t.yaml:4:3: unknown attribute 'owner'" },
-		{ "package:\n- path: a\n  content: x\n- path: a\n  content: y\n",
+		{ "package:\n- path: a\n  content: x\n"
+		  "- path: a\n  content: y\n",
 		  "a: two templates write this file" },
 		{ "files: []\n", "t.yaml:1:1: a template is a mapping with "
 		  "'package'" },
