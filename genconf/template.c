@@ -19,6 +19,8 @@
 #define MAX_LOOP_DEPTH	8
 /* A rendered file larger than this is a template bug. */
 #define RENDER_MAX	(16 * 1024 * 1024)
+/* Bounds the work of nested loops even when they print nothing. */
+#define RENDER_STEPS	(10 * 1000 * 1000)
 
 enum tok_kind {
 	T_TEXT,
@@ -57,6 +59,7 @@ struct render {
 	size_t			 nloops;
 	FILE			*out;
 	size_t			 outlen;
+	size_t			 steps;
 	int			 secret;	/* a secret was rendered */
 	int			 failed;
 	int			 oom;
@@ -299,6 +302,11 @@ render(struct render *r, size_t *ip, int on, int stop1, int stop2)
 	int		 k, matched;
 
 	while (*ip < r->nt && !r->failed) {
+		if (++r->steps > RENDER_STEPS) {
+			rerr(r, r->t[*ip].off, "more than %d steps: are loops "
+			    "nested too deep?", RENDER_STEPS);
+			return -1;
+		}
 		t = &r->t[*ip];
 		if ((int)t->kind == stop1 || (int)t->kind == stop2)
 			return (int)t->kind;

@@ -304,6 +304,21 @@ bad_templates_are_refused_with_their_position(void **state)
 }
 
 static void
+runaway_loops_are_stopped(void **state)
+{
+	char	 config[4096], *p = config;
+	int	 i;
+
+	p += sprintf(p, "hosts:\n");
+	for (i = 0; i < 100; i++)
+		p += sprintf(p, "- 10.0.%d.%d\n", i / 10, i % 10);
+	expect(*state, config, "package:\n- path: a\n  content: '"
+	    "{% for a in hosts %}{% for b in hosts %}{% for c in hosts %}"
+	    "{% for d in hosts %}{% endfor %}{% endfor %}{% endfor %}"
+	    "{% endfor %}'\n", "a: more than 10000000 steps");
+}
+
+static void
 bad_schemas_are_refused_with_their_position(void **state)
 {
 	static const struct {
@@ -429,6 +444,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    bad_templates_are_refused_with_their_position, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(runaway_loops_are_stopped,
+		    setup, teardown),
 		cmocka_unit_test(bad_schemas_are_refused_with_their_position),
 		cmocka_unit_test(yaml_keeps_types_positions_and_refuses_tricks),
 		cmocka_unit_test_setup_teardown(
