@@ -10,6 +10,7 @@
  */
 #include <config.h>
 
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -72,6 +73,18 @@ exists_with_size(const char *path, uint64_t size)
 
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (uint64_t)st.st_size == size;
+}
+
+/*
+ * Sizes are known up front: one allocation instead of one per write is
+ * measurably cheaper for a 1 GB release.  Only an optimisation: a file
+ * system without fallocate is fine.
+ */
+static void
+preallocate(int fd, uint64_t size)
+{
+	if (size > 0)
+		(void)posix_fallocate(fd, 0, (off_t)size);
 }
 
 static int
@@ -146,6 +159,7 @@ sink_begin(void *arg, const struct release_blob *b, char **errp)
 		return need;
 	if (stage_open(g, &g->tmp, &g->fd, errp) == -1)
 		return -1;
+	preallocate(g->fd, b->size);
 	g->digest = b->digest;
 	g->size = b->size;
 	return 1;
@@ -757,6 +771,7 @@ prepare_tar_copy(struct gen *g, const char *tarpath, int *fdp, char **errp)
 	}
 	if (stage_open(g, &g->tar_tmp, fdp, errp) == -1)
 		goto out;
+	preallocate(*fdp, (uint64_t)st.st_size);
 	rc = 0;
 out:
 	free(base);
@@ -766,6 +781,75 @@ out:
 	free(a);
 	free(b);
 	return rc;
+}
+
+/*
+ * One generate per site at a time: the lock is on the genconf directory
+ * itself, so taking it creates no file.  It is released when we exit.
+ */
+static int
+lock_site(const char *genconf, char **errp)
+{
+	int	 fd;
+
+	if ((fd = open(genconf, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return err_sys(errp, "%s", genconf);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			err_set(errp, "%s: another dcos-genconf is writing this "
+			    "store; run again when it is done", genconf);
+		else
+			err_sys(errp, "lock %s", genconf);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Removes one staging directory left by a run that was killed. */
+static void
+remove_stale(const char *dir, const char *name)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		*p, *q;
+
+	if ((p = path_join(dir, name)) == NULL)
+		return;
+	if ((d = opendir(p)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strncmp(de->d_name, "blob.", 5) != 0 ||
+			    (q = path_join(p, de->d_name)) == NULL)
+				continue;
+			unlink(q);
+			free(q);
+		}
+		closedir(d);
+	}
+	if (rmdir(p) == 0)
+		log_verbose("removed %s, left by an interrupted run", p);
+	free(p);
+}
+
+/* Under the lock, staging directories of earlier runs are debris. */
+static void
+remove_stale_stages(struct gen *g)
+{
+	const char	*dirs[2] = { g->serve, g->genconf };
+	const char	*prefix[2] = { ".staging.", ".serve-staging." };
+	DIR		*d;
+	struct dirent	*de;
+	int		 i;
+
+	for (i = 0; i < 2; i++) {
+		if ((d = opendir(dirs[i])) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL)
+			if (strncmp(de->d_name, prefix[i],
+			    strlen(prefix[i])) == 0)
+				remove_stale(dirs[i], de->d_name);
+		closedir(d);
+	}
 }
 
 static int
@@ -862,7 +946,7 @@ cmd_generate(int argc, char **argv)
 	char			 cid[DIGEST_HEXLEN + 1], dstr[DIGEST_STRSZ];
 	const char		*given = NULL;
 	size_t			 nkeys = 0, cjlen;
-	int			 opt, rc, tarfd = -1;
+	int			 opt, rc, tarfd = -1, lockfd = -1;
 
 	memset(&g, 0, sizeof(g));
 	memset(&co, 0, sizeof(co));
@@ -924,6 +1008,11 @@ cmd_generate(int argc, char **argv)
 		    "genconf/config.yaml is, or give --genconf DIR", g.genconf);
 		goto out;
 	}
+	if ((lockfd = lock_site(g.genconf, &err)) == -1) {
+		log_error("%s", err);
+		goto out;
+	}
+	remove_stale_stages(&g);
 	if (make_stage(&g, &err) == -1 ||
 	    prepare_tar_copy(&g, relpath, &tarfd, &err) == -1) {
 		log_error("%s", err);
@@ -1031,6 +1120,8 @@ out:
 	if (tarfd != -1)
 		close(tarfd);
 	gen_cleanup(&g);
+	if (lockfd != -1)
+		close(lockfd);
 	config_output_free(&co);
 	release_free(rel);
 	json_decref(cj);

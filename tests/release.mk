@@ -6,3 +6,4 @@ release_bats = \
 TESTS += $(release_bats)
 EXTRA_DIST += $(release_bats)
 EXTRA_DIST += scripts/build-sample-release.sh sample/roles.json
+EXTRA_DIST += sample/packages scripts/bench/genconf.sh

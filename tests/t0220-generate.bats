@@ -258,3 +258,18 @@ tamper_hello() {
 	[ "$status" -eq 0 ]
 	[ -f genconf/serve/index.json ]
 }
+
+@test "a second generate on the same site waits its turn, and debris of a killed run is removed" {
+	need flock
+	run flock genconf "$GENCONF" generate
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"genconf: another dcos-genconf is writing this store; run again when it is done"* ]]
+	[ ! -e genconf/serve ]
+	mkdir genconf/.serve-staging.dead && : > genconf/.serve-staging.dead/blob.0
+	"$GENCONF" -q generate
+	mkdir genconf/serve/.staging.dead && : > genconf/serve/.staging.dead/blob.3
+	"$GENCONF" -q generate
+	[ -z "$(ls -A genconf | grep staging)" ]
+	[ -z "$(ls -A genconf/serve | grep staging)" ]
+}
