@@ -243,3 +243,16 @@ validate() {
 	[ "$(stat -c %a etc/ip-detect)" = 755 ]
 	[ "$(stat -c %a etc/exhibitor)" = 600 ]
 }
+
+@test "dcos-config.yaml(5) is mandoc -Tlint clean and documents the commands and the schema" {
+	need mandoc
+	run mandoc -Tlint -Wwarning "$top_srcdir/man/dcos-config.yaml.5"
+	[ "$status" -eq 0 ]
+	for s in 'EXIT STATUS' EXAMPLES SCHEMA TEMPLATES; do
+		grep -q "^\.Sh $s\$" "$top_srcdir/man/dcos-config.yaml.5"
+	done
+	grep -q -- '^\.Op Fl -reveal-secrets$' "$top_srcdir/man/dcos-config.yaml.5"
+	run "$GENCONF" show --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--reveal-secrets"* ]]
+}
