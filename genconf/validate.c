@@ -762,48 +762,91 @@ fail_check(struct vs *vs, const struct param *p, const struct check *c,
 	free(msg);
 }
 
+struct dup {
+	char	*text;
+	size_t	 first;		/* index of the first appearance */
+	size_t	 count;
+};
+
+static int
+dup_cmp_text(const void *a, const void *b)
+{
+	const struct dup	*x = a, *y = b;
+	int			 c = strcmp(x->text, y->text);
+
+	if (c != 0)
+		return c;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+static int
+dup_cmp_first(const void *a, const void *b)
+{
+	const struct dup	*x = a, *y = b;
+
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/*
+ * Sorting, not comparing every pair: a 10,000-host cluster has lists of
+ * 10,000 addresses.  Duplicates are named in order of first appearance.
+ */
 static void
 check_unique(struct vs *vs, const struct param *p, const struct check *c,
     const json_t *list)
 {
-	char	*a, *b, *msg = NULL, *tmp;
-	size_t	 i, j, n = json_array_size(list), count;
-	int	 seen;
+	struct dup	*v;
+	char		*msg = NULL, *tmp;
+	size_t		 i, j, k, n = json_array_size(list), ng = 0;
 
+	if (n < 2)
+		return;
+	if ((v = calloc(n, sizeof(*v))) == NULL) {
+		vs->oom = 1;
+		return;
+	}
 	for (i = 0; i < n; i++) {
-		if ((a = json_text(json_array_get(list, i))) == NULL)
+		v[i].first = i;
+		if ((v[i].text = json_text(json_array_get(list, i))) == NULL) {
+			vs->oom = 1;
+			goto out;
+		}
+	}
+	qsort(v, n, sizeof(*v), dup_cmp_text);
+	/* Keep one entry per repeated text, at the front. */
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && strcmp(v[i].text, v[j].text) == 0;
+		    j++)
+			;
+		if (j - i < 2)
 			continue;
-		count = 1;
-		seen = 0;
-		for (j = 0; j < n; j++) {
-			if (j == i ||
-			    (b = json_text(json_array_get(list, j))) == NULL)
-				continue;
-			if (strcmp(a, b) == 0) {
-				if (j < i)
-					seen = 1;
-				count++;
-			}
-			free(b);
+		tmp = v[ng].text;
+		v[ng].text = v[i].text;
+		v[i].text = tmp;
+		v[ng].first = v[i].first;
+		v[ng].count = j - i;
+		ng++;
+	}
+	qsort(v, ng, sizeof(*v), dup_cmp_first);
+	for (k = 0; k < ng; k++) {
+		if (asprintf(&tmp, "%s%s%s appears %zu times", msg != NULL ?
+		    msg : "", msg != NULL ? ", " : "", v[k].text,
+		    v[k].count) == -1) {
+			vs->oom = 1;
+			goto out;
 		}
-		if (count > 1 && !seen) {
-			if (asprintf(&tmp, "%s%s%s appears %zu times",
-			    msg != NULL ? msg : "", msg != NULL ? ", " : "",
-			    a, count) == -1) {
-				free(a);
-				vs->oom = 1;
-				break;
-			}
-			free(msg);
-			msg = tmp;
-		}
-		free(a);
+		free(msg);
+		msg = tmp;
 	}
 	if (msg != NULL && p->secret)
 		fail_check(vs, p, c, MASK, "List cannot contain duplicates");
 	else if (msg != NULL)
 		fail_check(vs, p, c, msg, "List cannot contain duplicates: %s",
 		    msg);
+out:
+	for (i = 0; i < n; i++)
+		free(v[i].text);
+	free(v);
 	free(msg);
 }
 

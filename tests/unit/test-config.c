@@ -227,6 +227,10 @@ master_list_needs_unique_ipv4_addresses(void **state)
 	    "[10.0.0.1, 10.0.0.1, 10.0.0.2]\n", "config.yaml:2:14: "
 	    "master_list: List cannot contain duplicates: 10.0.0.1 appears "
 	    "2 times");
+	expect_error(*state, SITE_OK "agent_list: [10.0.1.2, 10.0.1.1, "
+	    "10.0.1.2, 10.0.1.3, 10.0.1.1, 10.0.1.1]\n", "config.yaml:7:13: "
+	    "agent_list: List cannot contain duplicates: 10.0.1.2 appears 2 "
+	    "times, 10.0.1.1 appears 3 times");
 }
 
 static void
