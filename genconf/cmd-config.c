@@ -301,11 +301,12 @@ compile_site(const struct config_opts *o, struct release **relp,
 	if (config_compile(*relp, o->genconf, out, &err) == -1) {
 		if (out->warnings != NULL)
 			print_lines(out->warnings, 1);
+		/* One problem is one line; a list gets a count after it. */
 		n = count_lines(err);
 		print_lines(err, 0);
-		log_error("%zu problem%s in %s/config.yaml: fix %s and run "
-		    "again", n, n == 1 ? "" : "s", o->genconf,
-		    n == 1 ? "it" : "them");
+		if (n > 1)
+			log_error("%zu problems in %s/config.yaml: fix them "
+			    "and run again", n, o->genconf);
 		free(err);
 		release_free(*relp);
 		*relp = NULL;

@@ -192,6 +192,17 @@ validate() {
 	[ "$output" = "$id" ]
 }
 
+@test "show of a bad config prints the problems to stderr and nothing to stdout" {
+	printf 'bootstrap_url: ftp:/x\n' > genconf/config.yaml
+	"$GENCONF" show --trusted-key "$RELDIR/vendor.pub" > out 2> err && false
+	[ ! -s out ]
+	grep -qx "config.yaml:1:16: bootstrap_url: Should be a url (http://example.com/bar or file:///path/to/local/cache)" err
+	rm genconf/config.yaml
+	run "$GENCONF" show --trusted-key "$RELDIR/vendor.pub"
+	[ "$status" -eq 1 ]
+	[ "$output" = "genconf/config.yaml: no such file: write the site's parameters there (see dcos-config.yaml(5))" ]
+}
+
 @test "show masks secrets, refuses the mask fed back, and --reveal-secrets round-trips" {
 	cat >> genconf/config.yaml <<-'EOF'
 	exhibitor_storage_backend: aws_s3
