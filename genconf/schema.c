@@ -76,7 +76,7 @@ diags_join(struct diags *d)
 		return NULL;
 	p = buf;
 	for (i = 0; i < d->n; i++) {
-		/* Two checks may say the same thing of one key: once is enough. */
+		/* Two checks may say the same of one key: say it once. */
 		if (i > 0 && strcmp(d->v[i].text, d->v[i - 1].text) == 0)
 			continue;
 		if (p != buf)
@@ -128,7 +128,8 @@ json_text(const json_t *j)
 size_t
 edit_distance(const char *a, const char *b)
 {
-	size_t	 la = strlen(a), lb = strlen(b), i, j, *row, prev, tmp, best;
+	size_t	 la = strlen(a), lb = strlen(b), i, j, prev, tmp, best;
+	size_t	*row;
 
 	if ((row = calloc(lb + 1, sizeof(*row))) == NULL)
 		return (size_t)-1;
@@ -281,9 +282,10 @@ static int
 get_strv(struct sp *sp, const struct ynode *n, const char *what,
     char ***vp, size_t *np)
 {
-	const struct ynode	*const *items = (const struct ynode *const *)&n;
+	const struct ynode	*const *items;
 	size_t			 i, count = 1;
 
+	items = (const struct ynode *const *)&n;
 	if (n->type == YNODE_SEQ) {
 		items = (const struct ynode *const *)n->items;
 		count = n->n;

@@ -19,6 +19,8 @@
 #define MAX_LOOP_DEPTH	8
 /* A rendered file larger than this is a template bug. */
 #define RENDER_MAX	(16 * 1024 * 1024)
+/* Bounds the work of nested loops even when they print nothing. */
+#define RENDER_STEPS	(10 * 1000 * 1000)
 
 enum tok_kind {
 	T_TEXT,
@@ -34,9 +36,9 @@ struct tok {
 	enum tok_kind	 kind;
 	const char	*text;		/* T_TEXT */
 	size_t		 len;
-	char		*a;		/* var, switch var, case value, loop var */
+	char		*a;		/* var, case value, loop var */
 	char		*b;		/* for: the list */
-	size_t		 off;		/* offset in the content, for messages */
+	size_t		 off;		/* in the content */
 };
 
 struct loopvar {
@@ -46,7 +48,7 @@ struct loopvar {
 
 struct render {
 	const char		*name;		/* template file */
-	const char		*path;		/* file being rendered */
+	const char		*path;		/* the file rendered */
 	const struct ynode	*content;
 	const char		*src;
 	const struct schema	*s;
@@ -57,6 +59,7 @@ struct render {
 	size_t			 nloops;
 	FILE			*out;
 	size_t			 outlen;
+	size_t			 steps;
 	int			 secret;	/* a secret was rendered */
 	int			 failed;
 	int			 oom;
@@ -232,9 +235,9 @@ tokenize(struct render *r)
 			return -1;
 		}
 		free(inner);
-		if ((t.kind == T_VAR || t.kind == T_SWITCH || t.kind == T_CASE ||
-		    t.kind == T_FOR) && (t.a == NULL || (t.kind == T_FOR &&
-		    t.b == NULL))) {
+		if ((t.kind == T_VAR || t.kind == T_SWITCH ||
+		    t.kind == T_CASE || t.kind == T_FOR) && (t.a == NULL ||
+		    (t.kind == T_FOR && t.b == NULL))) {
 			free(t.a);
 			free(t.b);
 			r->oom = 1;
@@ -299,6 +302,11 @@ render(struct render *r, size_t *ip, int on, int stop1, int stop2)
 	int		 k, matched;
 
 	while (*ip < r->nt && !r->failed) {
+		if (++r->steps > RENDER_STEPS) {
+			rerr(r, r->t[*ip].off, "more than %d steps: are loops "
+			    "nested too deep?", RENDER_STEPS);
+			return -1;
+		}
 		t = &r->t[*ip];
 		if ((int)t->kind == stop1 || (int)t->kind == stop2)
 			return (int)t->kind;
@@ -451,7 +459,8 @@ static int
 render_entry(const char *name, const struct ynode *e, const struct schema *s,
     const json_t *eff, struct tmpl_file *f, struct diags *d)
 {
-	const struct ynode	*k, *path = NULL, *content = NULL, *perm = NULL;
+	const struct ynode	*k, *path = NULL, *content = NULL;
+	const struct ynode	*perm = NULL;
 	struct render		 r;
 	char			*buf = NULL;
 	size_t			 i, len = 0, ip = 0;

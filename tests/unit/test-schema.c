@@ -290,7 +290,8 @@ bad_templates_are_refused_with_their_position(void **state)
 		  "t.yaml:4:16: a: permissions must be octal, at most 0777" },
 		{ "package:\n- path: a\n  content: x\n  owner: root\n",
 		  "t.yaml:4:3: unknown attribute 'owner'" },
-		{ "package:\n- path: a\n  content: x\n- path: a\n  content: y\n",
+		{ "package:\n- path: a\n  content: x\n"
+		  "- path: a\n  content: y\n",
 		  "a: two templates write this file" },
 		{ "files: []\n", "t.yaml:1:1: a template is a mapping with "
 		  "'package'" },
@@ -300,6 +301,21 @@ bad_templates_are_refused_with_their_position(void **state)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		expect(*state, "", cases[i].tmpl, cases[i].want);
+}
+
+static void
+runaway_loops_are_stopped(void **state)
+{
+	char	 config[4096], *p = config;
+	int	 i;
+
+	p += sprintf(p, "hosts:\n");
+	for (i = 0; i < 100; i++)
+		p += sprintf(p, "- 10.0.%d.%d\n", i / 10, i % 10);
+	expect(*state, config, "package:\n- path: a\n  content: '"
+	    "{% for a in hosts %}{% for b in hosts %}{% for c in hosts %}"
+	    "{% for d in hosts %}{% endfor %}{% endfor %}{% endfor %}"
+	    "{% endfor %}'\n", "a: more than 10000000 steps");
 }
 
 static void
@@ -428,6 +444,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    bad_templates_are_refused_with_their_position, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(runaway_loops_are_stopped,
+		    setup, teardown),
 		cmocka_unit_test(bad_schemas_are_refused_with_their_position),
 		cmocka_unit_test(yaml_keeps_types_positions_and_refuses_tricks),
 		cmocka_unit_test_setup_teardown(
