@@ -1411,7 +1411,7 @@ cmd_serve(int argc, char **argv)
 	s.grace = 10;
 	s.max_conns = 20000;
 	s.per_ip = 256;
-	s.header_max = 16 * 1024;
+	s.header_max = 4096;
 	s.cache_max = 16 * 1024 * 1024;
 	s.cache_item_max = 256 * 1024;
 	pthread_mutex_init(&s.log_lock, NULL);
@@ -1499,8 +1499,8 @@ cmd_serve(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (s.header_max < 4096) {
-		log_error("--max-header-size %zu: give at least 4096",
+	if (s.header_max < 2048) {
+		log_error("--max-header-size %zu: give at least 2048",
 		    s.header_max);
 		rc = EXIT_USAGE;
 		goto out;
