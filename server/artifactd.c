@@ -7,6 +7,11 @@
 #include "subcmd.h"
 
 const struct subcmd artifactd_commands[] = {
+	{ "mirror", cmd_mirror,
+	    "[-qv] [-j N] [-k KEY.pub] [-r N] URL... DIR",
+	    "copy a store from URLs into DIR, verifying every blob" },
+	{ "fsck", cmd_fsck, "[-qv] [-k KEY.pub] DIR",
+	    "verify a store in place; list every problem" },
 	{ NULL, NULL, NULL, NULL }
 };
 
