@@ -4,7 +4,7 @@
  * was found, every signature is checked, and each problem is printed on its
  * own line (stdout), so an operator sees the whole damage in one run.
  */
-#include "config.h"
+#include <config.h>
 
 #include <sys/stat.h>
 
@@ -27,6 +27,7 @@
 #include "manifest.h"
 #include "mirror.h"
 #include "store.h"
+#include "storecheck.h"
 #include "subcmd.h"
 
 struct blob {
@@ -82,13 +83,12 @@ scan_blobs(struct fsck *f, char **errp)
 {
 	struct dirent	*de;
 	struct stat	 st;
-	struct digest	 name, got;
+	struct digest	 name;
 	struct blob	*nb;
 	DIR		*dp = NULL;
 	char		*dir = NULL, *p = NULL, *err = NULL;
-	char		 gotstr[DIGEST_STRSZ];
 	size_t		 cap = 0;
-	int		 rc = -1;
+	int		 fd, rc = -1;
 
 	if ((dir = path_join(f->dir, STORE_BLOB_DIR)) == NULL)
 		return err_set(errp, "out of memory");
@@ -128,21 +128,22 @@ scan_blobs(struct fsck *f, char **errp)
 		nb = &f->blobs[f->nblobs++];
 		nb->d = name;
 		nb->ok = 0;
-		if (digest_file(p, &got, &nb->size, &err) == -1) {
-			problem(f, "%s", err);
+		nb->size = 0;
+		if ((fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+			problem(f, "%s/%s: %s", STORE_BLOB_DIR, de->d_name,
+			    strerror(errno));
+			continue;
+		}
+		if (storecheck_blob_fd(fd, &name, &nb->size, &err) == -1) {
+			problem(f, "%s/%s: %s", STORE_BLOB_DIR, de->d_name,
+			    err);
 			free(err);
 			err = NULL;
-			continue;
+		} else {
+			nb->ok = 1;
+			f->bytes += nb->size;
 		}
-		f->bytes += nb->size;
-		if (!digest_equal(&got, &name)) {
-			digest_format(&got, gotstr);
-			problem(f, "%s/%s: content is %s, not what its name "
-			    "says (corrupt blob: fetch it again)",
-			    STORE_BLOB_DIR, de->d_name, gotstr);
-			continue;
-		}
-		nb->ok = 1;
+		close(fd);
 	}
 	if (errno != 0) {
 		err_sys(errp, "%s", dir);

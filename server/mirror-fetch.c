@@ -6,7 +6,7 @@
  * runs and continued with a Range request (blobs are immutable, so any
  * mirror's bytes continue any other's).
  */
-#include "config.h"
+#include <config.h>
 
 #include <sys/stat.h>
 

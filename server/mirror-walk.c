@@ -3,7 +3,7 @@
  * manifests reach, which keys it must be signed with, and which of its
  * paths are safe to use.
  */
-#include "config.h"
+#include <config.h>
 
 #include <fcntl.h>
 #include <inttypes.h>

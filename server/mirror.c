@@ -9,7 +9,7 @@
  * is written last, so DIR is at every moment a valid store: the old one
  * or the new one.
  */
-#include "config.h"
+#include <config.h>
 
 #include <sys/file.h>
 #include <sys/stat.h>
