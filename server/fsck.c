@@ -57,6 +57,8 @@ problem(struct fsck *f, const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
+	/* Keeps problems and the summary on stderr in order in one log. */
+	fflush(stdout);
 	f->problems++;
 }
 

@@ -734,7 +734,7 @@ cmd_mirror(int argc, char **argv)
 	struct mirror		 m;
 	struct timespec		 t0, t1;
 	const char		*keypath = NULL;
-	char			*err = NULL;
+	char			*err = NULL, *tmp = NULL;
 	double			 secs;
 	int			 opt, rc, lockfd = -1, changed = 0;
 
@@ -794,7 +794,6 @@ cmd_mirror(int argc, char **argv)
 	}
 	if (write_index(&m, &changed) == -1)
 		goto out;
-	tidy_partial(&m);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (m.st.files == 0)
@@ -809,9 +808,16 @@ cmd_mirror(int argc, char **argv)
 		    m.fo.urls[0], m.dir, secs, m.present);
 	rc = EXIT_OK;
 out:
+	if (lockfd != -1) {
+		/* Scratch that is never resumed goes; .partial goes when
+		 * nothing in it is worth resuming. */
+		if ((tmp = partial_path(&m, "index.json.new")) != NULL)
+			unlink(tmp);
+		free(tmp);
+		tidy_partial(&m);
+		close(lockfd);
+	}
 	free(err);
 	mirror_free(&m);
-	if (lockfd != -1)
-		close(lockfd);
 	return rc;
 }
