@@ -7,8 +7,10 @@
 #                                 syntax) go into the server block, e.g.
 #                                 'limit_rate 1m;'.  Sets NGINX_PORT,
 #                                 NGINX_URL, NGINX_PREFIX and NGINX_LOG (the
-#                                 access log: request, status, body bytes,
-#                                 Range header, one line per request).
+#                                 access log, one line per request: method,
+#                                 path, protocol, status, body bytes, Range
+#                                 header in quotes, connection number, end
+#                                 time and duration in seconds).
 #   nginx_stop [PREFIX]           stop one instance (default: the last one
 #                                 started) and wait until it has exited.
 #   nginx_stop_all                stop every instance (call it in teardown).
@@ -36,7 +38,7 @@ pid $prefix/nginx.pid;
 error_log $prefix/error.log warn;
 events { worker_connections ${NGINX_CONNECTIONS:-1024}; }
 http {
-	log_format dcos '\$request \$status \$body_bytes_sent "\$http_range"';
+	log_format dcos '\$request \$status \$body_bytes_sent "\$http_range" \$connection \$msec \$request_time';
 	access_log $prefix/access.log dcos;
 	client_body_temp_path $prefix/tmp/body;
 	proxy_temp_path $prefix/tmp/proxy;

@@ -219,3 +219,25 @@ logged() {
 	one_line
 	[[ "$output" != *$'\r'* ]]
 }
+
+# The most requests nginx was serving at the same moment.
+max_overlap() {
+	awk '$1 == "GET" { printf "%.3f 1\n%.3f -1\n", $8 - $9, $8 }' "$NGINX_LOG" |
+	    sort -k1,1n -k2,2n | awk 'BEGIN { max = 0 } { n += $2; if (n > max) max = n } END { print max }'
+}
+
+@test "--jobs sets how many downloads run at once" {
+	rm -rf "$SCRATCH/w"
+	mkstore "$SCRATCH/w" 400000
+	# 200 KB/s per connection (after a first second's worth at once):
+	# the two big downloads last long enough to overlap when they run
+	# in parallel.
+	nginx_start "$SRC" 'limit_rate 200k;'
+	"$ARTIFACTD" -q mirror -j 1 -k "$KEY" "$NGINX_URL" "$COPY"
+	[ "$(max_overlap)" -eq 1 ]
+	: > "$NGINX_LOG"
+	"$ARTIFACTD" -q mirror -j 4 -k "$KEY" "$NGINX_URL" "$SCRATCH/copy2"
+	[ "$(max_overlap)" -ge 2 ]
+	[ "$(max_overlap)" -le 4 ]
+	diff -r "$SRC" "$SCRATCH/copy2"
+}
