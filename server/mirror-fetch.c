@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,6 +70,9 @@ struct fetch {
 	uint64_t		 total;		/* known bytes to fetch */
 	uint64_t		 finished;	/* bytes of finished items */
 	uint64_t		 nfinished;
+	size_t			 nactive;	/* transfers in flight */
+	size_t			 nfinal;	/* jobs done or failed */
+	size_t			 cursor;	/* first job that may wait */
 	uint64_t		 last_draw;
 	uint64_t		 start;
 	int			 drawn;
@@ -310,6 +314,7 @@ xfer_start(struct fetch *f, CURLM *multi, struct job *j, char **errp)
 	j->errbuf[0] = '\0';
 	j->asked = j->offset;
 	curl_easy_setopt(j->curl, CURLOPT_URL, j->url_str);
+	curl_easy_setopt(j->curl, CURLOPT_PRIVATE, (char *)j);
 	curl_easy_setopt(j->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(j->curl, CURLOPT_WRITEDATA, j);
 	curl_easy_setopt(j->curl, CURLOPT_HEADERFUNCTION, on_header);
@@ -379,8 +384,7 @@ finish(struct job *j, int *badp, char **errp)
 		return err_sys(errp, "fsync %s", it->partial);
 	if (rename(it->partial, it->dest) == -1)
 		return err_sys(errp, "rename %s to %s", it->partial, it->dest);
-	if (fsync_parent(it->dest, errp) == -1)
-		return -1;
+	/* The directories are fsynced once per round (sync_dirs). */
 	it->done = 1;
 	return 0;
 }
@@ -542,6 +546,46 @@ try_local(struct fetch *f, struct job *j)
 	return 0;
 }
 
+/*
+ * Makes the renames of a round durable: one fsync per directory instead
+ * of one per file, which on thousands of small blobs is most of the time.
+ * The caller writes index.json only after this, so a crash before it loses
+ * nothing that index.json points to.
+ */
+static int
+sync_dirs(struct fetch_item **items, size_t n)
+{
+	char	*done[8] = { NULL }, *copy, *dir;
+	size_t	 i, k, ndone = 0;
+	int	 rc = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!items[i]->done)
+			continue;
+		if ((copy = strdup(items[i]->dest)) == NULL)
+			return -1;
+		dir = dirname(copy);
+		for (k = 0; k < ndone; k++)
+			if (strcmp(done[k], dir) == 0)
+				break;
+		if (k < ndone) {
+			free(copy);
+			continue;
+		}
+		if (fsync_dir(dir, &items[i]->err) == -1) {
+			items[i]->done = 0;
+			rc = -1;
+		}
+		if (ndone < sizeof(done) / sizeof(done[0]))
+			done[ndone++] = copy;
+		else
+			free(copy);
+	}
+	for (k = 0; k < ndone; k++)
+		free(done[k]);
+	return rc;
+}
+
 int
 fetch_all(const struct fetch_opts *o, struct fetch_item **items, size_t n,
     struct fetch_stats *st)
@@ -550,9 +594,10 @@ fetch_all(const struct fetch_opts *o, struct fetch_item **items, size_t n,
 	CURLM		*multi = NULL;
 	CURLMsg		*msg;
 	struct job	*j;
-	size_t		 i, active;
+	size_t		 i;
 	uint64_t	 t, wake;
-	int		 running, left, rc = -1, pending, ended;
+	char		*err;
+	int		 running, left, rc = -1, ended;
 
 	memset(&f, 0, sizeof(f));
 	f.o = o;
@@ -574,54 +619,59 @@ fetch_all(const struct fetch_opts *o, struct fetch_item **items, size_t n,
 			f.total += (uint64_t)items[i]->size;
 		if (items[i]->resume)
 			try_local(&f, j);
+		if (j->state != JOB_WAIT)
+			f.nfinal++;
 	}
 	for (;;) {
 		t = now_ms();
-		active = 0;
-		pending = 0;
 		wake = UINT64_MAX;
-		for (i = 0; i < n; i++)
-			active += f.jobs[i].state == JOB_ACTIVE;
-		for (i = 0; i < n; i++) {
+		while (f.cursor < n && f.jobs[f.cursor].state != JOB_WAIT)
+			f.cursor++;
+		/* Jobs before the cursor are all started or finished. */
+		for (i = f.cursor; i < n && f.nactive < (size_t)o->jobs; i++) {
 			j = &f.jobs[i];
 			if (j->state != JOB_WAIT)
 				continue;
-			pending = 1;
 			if (j->not_before > t) {
 				if (j->not_before < wake)
 					wake = j->not_before;
 				continue;
 			}
-			if (active >= (size_t)o->jobs)
-				continue;
 			if (j->attempts == 0)
 				j->url = f.pref_url;
 			while (j->dead[j->url])
 				j->url = (j->url + 1) % o->nurls;
-			char *err = NULL;
+			err = NULL;
 			if (xfer_start(&f, multi, j, &err) == -1) {
 				xfer_close(j);
 				free(j->it->err);
 				j->it->err = err;
 				j->state = JOB_FAILED;
+				f.nfinal++;
 				continue;
 			}
-			active++;
+			f.nactive++;
 		}
-		if (active == 0 && !pending)
+		if (f.nfinal == n)
 			break;
 		curl_multi_perform(multi, &running);
 		ended = 0;
 		while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
 			if (msg->msg != CURLMSG_DONE)
 				continue;
-			for (i = 0; i < n; i++)
-				if (f.jobs[i].curl == msg->easy_handle)
-					break;
-			if (i == n)
+			j = NULL;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+			    (char **)&j);
+			if (j == NULL)
 				continue;
 			curl_multi_remove_handle(multi, msg->easy_handle);
-			xfer_done(&f, &f.jobs[i], msg->data.result);
+			f.nactive--;
+			xfer_done(&f, j, msg->data.result);
+			if (j->state == JOB_WAIT) {
+				if ((size_t)(j - f.jobs) < f.cursor)
+					f.cursor = (size_t)(j - f.jobs);
+			} else
+				f.nfinal++;
 			ended = 1;
 		}
 		draw(&f, 0);
@@ -629,16 +679,15 @@ fetch_all(const struct fetch_opts *o, struct fetch_item **items, size_t n,
 		if (ended)
 			continue;
 		t = now_ms();
-		if (active > 0 || wake != UINT64_MAX)
-			curl_multi_poll(multi, NULL, 0, wake == UINT64_MAX ?
-			    1000 : (int)(wake > t ? (wake - t < 1000 ?
-			    wake - t : 1000) : 0), NULL);
+		curl_multi_poll(multi, NULL, 0, wake == UINT64_MAX ? 1000 :
+		    (int)(wake > t ? (wake - t < 1000 ? wake - t : 1000) : 0),
+		    NULL);
 	}
 	if (f.drawn)
 		draw(&f, 1);
-	rc = 0;
+	rc = sync_dirs(items, n);
 	for (i = 0; i < n; i++) {
-		if (f.jobs[i].state != JOB_DONE)
+		if (!items[i]->done)
 			rc = -1;
 	}
 	goto out;
