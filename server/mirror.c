@@ -116,13 +116,19 @@ partial_path(const struct mirror *m, const char *name)
 
 static int
 blob_item(struct mirror *m, const struct digest *d, int64_t size,
-    uint64_t max)
+    uint64_t max, int dedupe)
 {
 	struct fetch_item	*it;
 	char			 rel[STORE_BLOB_RELSZ], hex[DIGEST_HEXLEN + 1];
+	size_t			 i;
 
 	store_blob_relpath(d, rel);
 	digest_hex(d, hex);
+	/* Manifests may share blobs (two clusters of one release): one
+	 * download each, or two would write the same partial file. */
+	for (i = 0; dedupe && i < m->nitems; i++)
+		if (strcmp(m->items[i]->rel, rel) == 0)
+			return 0;
 	if ((it = item_add(m, rel, dir_path(m, rel), partial_path(m, hex))) ==
 	    NULL)
 		return -1;
@@ -224,7 +230,7 @@ want_small_blob(struct mirror *m, const struct digest *d, int64_t size,
 		return 0;
 	}
 	free(err);
-	return blob_item(m, d, size, max);
+	return blob_item(m, d, size, max, 1);
 }
 
 static int
@@ -492,8 +498,9 @@ fetch_rest(struct mirror *m)
 			m->present++;
 			continue;
 		}
+		/* refs are unique already. */
 		if (blob_item(m, &r->d, r->size, r->size < 0 ?
-		    MIRROR_RELEASE_MAX : (uint64_t)r->size) == -1)
+		    MIRROR_RELEASE_MAX : (uint64_t)r->size, 0) == -1)
 			goto oom;
 	}
 	for (i = 0; i < x->nreleases; i++) {

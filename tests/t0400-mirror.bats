@@ -241,3 +241,21 @@ max_overlap() {
 	[ "$(max_overlap)" -le 4 ]
 	diff -r "$SRC" "$SCRATCH/copy2"
 }
+
+@test "two cluster manifests of one release share its blobs and each is fetched once" {
+	local h1 h2
+	h1=$(sha256sum "$SCRATCH/w/src/cluster.json" | cut -d' ' -f1)
+	sed 's/"cluster_name": "mirror-test"/"cluster_name": "second"/' \
+	    "$SCRATCH/w/src/cluster.json" > "$SCRATCH/cluster2.json"
+	h2=$(sha256sum "$SCRATCH/cluster2.json" | cut -d' ' -f1)
+	cp "$SCRATCH/cluster2.json" "$SRC/blobs/sha256/$h2"
+	sed -i "s|\"cluster_manifests\": \[\"sha256:$h1\"\]|\"cluster_manifests\": [\"sha256:$h1\", \"sha256:$h2\", \"sha256:$h1\"]|" "$SRC/index.json"
+	grep -q "$h2" "$SRC/index.json"
+	nginx_start "$SRC"
+	run "$ARTIFACTD" mirror -j 8 -k "$KEY" "$NGINX_URL" "$COPY"
+	[ "$status" -eq 0 ]
+	diff -r "$SRC" "$COPY"
+	# Every file was asked for once.
+	[ -z "$(awk '$1 == "GET" { print $2 }' "$NGINX_LOG" | sort | uniq -d)" ]
+	"$ARTIFACTD" -q fsck -k "$KEY" "$COPY"
+}
