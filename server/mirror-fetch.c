@@ -168,7 +168,8 @@ partial_open(struct job *j, char **errp)
 	unsigned char		 buf[65536];
 	ssize_t			 r;
 
-	j->fd = open(it->partial, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	j->fd = open(it->partial, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
 	if (j->fd == -1)
 		return err_sys(errp, "%s", it->partial);
 	if ((j->sha = sha256_new()) == NULL ||

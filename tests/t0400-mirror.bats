@@ -259,3 +259,23 @@ max_overlap() {
 	[ -z "$(awk '$1 == "GET" { print $2 }' "$NGINX_LOG" | sort | uniq -d)" ]
 	"$ARTIFACTD" -q fsck -k "$KEY" "$COPY"
 }
+
+@test "when a server dies mid-download, the same run continues the blob from the next URL" {
+	local slow slow_prefix part="$COPY/.partial/$BIG_HEX"
+	nginx_start "$SRC" 'limit_rate 1m;'
+	slow=$NGINX_URL
+	slow_prefix=$NGINX_PREFIX
+	nginx_start "$SRC"
+	"$ARTIFACTD" -q mirror -k "$KEY" "$slow" "$NGINX_URL" "$COPY" &
+	local pid=$!
+	for _ in $(seq 1 500); do
+		[ "$(stat -c %s "$part" 2>/dev/null || echo 0)" -ge 1000000 ] && break
+		sleep 0.01
+	done
+	nginx_stop "$slow_prefix"
+	wait "$pid"
+	cmp "$SRC/blobs/sha256/$BIG_HEX" "$COPY/blobs/sha256/$BIG_HEX"
+	diff -r "$SRC" "$COPY"
+	# The second server was asked only for the rest.
+	logged "/blobs/sha256/$BIG_HEX" | grep -q '^206 [0-9]* "bytes=[1-9][0-9]*-"$'
+}
