@@ -381,6 +381,8 @@ finish(struct job *j, int *badp, char **errp)
 	if (it->check != NULL && it->check(it, it->check_arg, errp) == -1)
 		return err_wrap(errp, "%s", from);
 	*badp = 0;
+	if (it->mode != 0 && fchmod(j->fd, it->mode) == -1)
+		return err_sys(errp, "chmod %s", it->partial);
 	if (fsync(j->fd) == -1)
 		return err_sys(errp, "fsync %s", it->partial);
 	if (rename(it->partial, it->dest) == -1)

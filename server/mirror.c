@@ -529,6 +529,8 @@ fetch_rest(struct mirror *m)
 		it->want = x->install_script_digest;
 		it->has_digest = 1;
 		it->max = MIRROR_JSON_MAX;
+		/* As dcos-genconf generate writes it. */
+		it->mode = 0755;
 	}
 	rc = run_round(m);
 	/* A verified tar gets its signature next to it, even when other

@@ -5,6 +5,8 @@
 #ifndef DCOS_SERVER_MIRROR_H
 #define DCOS_SERVER_MIRROR_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +41,7 @@ struct fetch_item {
 	uint64_t	 max;		/* cap when size is -1 */
 	int		 resume;	/* 0: mutable file, never resume */
 	int		 prehash;	/* also compute BLAKE2b-512 */
+	mode_t		 mode;		/* of the final file; 0: 0644 */
 	fetch_check_fn	 check;
 	void		*check_arg;
 	/* Results. */

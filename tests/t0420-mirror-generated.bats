@@ -51,6 +51,7 @@ teardown() {
 	run "$ARTIFACTD" mirror -k "$KEY" "$NGINX_URL" "$COPY"
 	[ "$status" -eq 0 ]
 	diff -r "$SRC" "$COPY"
+	[ "$(stat -c %a "$COPY/dcos_install.sh")" = "$(stat -c %a "$SRC/dcos_install.sh")" ]
 	"$ARTIFACTD" -q fsck -k "$KEY" "$COPY"
 	# Both release tars with their signatures, checkable by stock minisign.
 	need minisign
