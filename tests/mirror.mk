@@ -6,3 +6,10 @@ mirror_bats = \
 	tests/t0420-mirror-generated.bats
 TESTS += $(mirror_bats)
 EXTRA_DIST += $(mirror_bats)
+
+check_PROGRAMS += tests/unit/test-mirror-walk
+tests_unit_test_mirror_walk_SOURCES = tests/unit/test-mirror-walk.c \
+	server/mirror-walk.c server/mirror.h
+tests_unit_test_mirror_walk_CFLAGS = $(unit_cflags) -I$(top_srcdir)/server
+tests_unit_test_mirror_walk_LDADD = $(unit_ldadd)
+TESTS += tests/unit/test-mirror-walk
