@@ -508,6 +508,44 @@ struct reply {
 	int			 head;
 };
 
+static const char *
+error_text(unsigned int status)
+{
+	switch (status) {
+	case MHD_HTTP_BAD_REQUEST:
+		return "bad request\n";
+	case MHD_HTTP_NOT_FOUND:
+		return "not found\n";
+	case MHD_HTTP_METHOD_NOT_ALLOWED:
+		return "method not allowed: use GET or HEAD\n";
+	case MHD_HTTP_URI_TOO_LONG:
+		return "request path too long\n";
+	case MHD_HTTP_SERVICE_UNAVAILABLE:
+		return "server busy: try again\n";
+	default:
+		return "internal error: see the server log\n";
+	}
+}
+
+static struct MHD_Response *
+error_page(struct server *s, unsigned int status)
+{
+	switch (status) {
+	case MHD_HTTP_BAD_REQUEST:
+		return s->r400;
+	case MHD_HTTP_NOT_FOUND:
+		return s->r404;
+	case MHD_HTTP_METHOD_NOT_ALLOWED:
+		return s->r405;
+	case MHD_HTTP_URI_TOO_LONG:
+		return s->r414;
+	case MHD_HTTP_SERVICE_UNAVAILABLE:
+		return s->r503;
+	default:
+		return s->r500;
+	}
+}
+
 static enum MHD_Result
 queue(struct server *s, struct reply *rq, unsigned int status,
     struct MHD_Response *r, uint64_t body)
@@ -515,9 +553,9 @@ queue(struct server *s, struct reply *rq, unsigned int status,
 	enum MHD_Result	 ret;
 
 	if (r == NULL) {
-		r = s->r500;
 		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-		body = 0;
+		r = error_page(s, status);
+		body = strlen(error_text(status));
 	}
 	if (rq->head)
 		body = 0;
@@ -534,6 +572,14 @@ queue_shared(struct server *s, struct reply *rq, unsigned int status,
     struct MHD_Response *r, uint64_t body)
 {
 	return queue(s, rq, status, r, body);
+}
+
+/* Queues one of the prepared error pages. */
+static enum MHD_Result
+queue_error(struct server *s, struct reply *rq, unsigned int status)
+{
+	return queue_shared(s, rq, status, error_page(s, status),
+	    strlen(error_text(status)));
 }
 
 /* Queues a response made for this request and drops our reference. */
@@ -663,10 +709,9 @@ respond_open_error(struct server *s, struct reply *rq, const char *rel)
 {
 	if (errno == EMFILE || errno == ENFILE || errno == ENOMEM) {
 		log_warn("%s: %s", rel, strerror(errno));
-		return queue_shared(s, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
-		    s->r503, 0);
+		return queue_error(s, rq, MHD_HTTP_SERVICE_UNAVAILABLE);
 	}
-	return queue_shared(s, rq, MHD_HTTP_NOT_FOUND, s->r404, 0);
+	return queue_error(s, rq, MHD_HTTP_NOT_FOUND);
 }
 
 /* Opens a store file; only regular files count. */
@@ -736,7 +781,7 @@ serve_blob(struct server *s, struct reply *rq, const struct url_target *t)
 	known = b != NULL;
 	if (b != NULL && b->bad) {
 		pthread_rwlock_unlock(&s->tab.lock);
-		return queue_shared(s, rq, MHD_HTTP_NOT_FOUND, s->r404, 0);
+		return queue_error(s, rq, MHD_HTTP_NOT_FOUND);
 	}
 	if (b != NULL && b->full != NULL) {
 		/* Cached blobs are never freed while the server runs. */
@@ -753,7 +798,7 @@ serve_blob(struct server *s, struct reply *rq, const struct url_target *t)
 		return respond_open_error(s, rq, t->rel);
 	if (s->verify && !known && !verify_late(s, t, fd)) {
 		close(fd);
-		return queue_shared(s, rq, MHD_HTTP_NOT_FOUND, s->r404, 0);
+		return queue_error(s, rq, MHD_HTTP_NOT_FOUND);
 	}
 	{
 		char	 etag[SERVE_ETAG_SZ], d[DIGEST_STRSZ];
@@ -860,8 +905,7 @@ serve_mutable(struct server *s, struct reply *rq, struct mutable_file *m)
 		pthread_mutex_unlock(&m->lock);
 		log_warn("%s: %s", m->rel, strerror(errno));
 		close(fd);
-		return queue_shared(s, rq, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    s->r500, 0);
+		return queue_error(s, rq, MHD_HTTP_INTERNAL_SERVER_ERROR);
 	}
 	close(fd);
 	memset(&body, 0, sizeof(body));
@@ -887,8 +931,7 @@ serve_text(struct server *s, struct reply *rq, unsigned int status,
 	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	if (r == NULL) {
 		free(text);
-		return queue_shared(s, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
-		    s->r503, 0);
+		return queue_error(s, rq, MHD_HTTP_SERVICE_UNAVAILABLE);
 	}
 	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    ctype) == MHD_NO || MHD_add_response_header(r,
@@ -919,8 +962,7 @@ serve_metrics(struct server *s, struct reply *rq)
 	size_t	 len = 0;
 
 	if ((text = metrics_render(&s->metrics, &len)) == NULL)
-		return queue_shared(s, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
-		    s->r503, 0);
+		return queue_error(s, rq, MHD_HTTP_SERVICE_UNAVAILABLE);
 	return serve_text(s, rq, MHD_HTTP_OK, text, len,
 	    "text/plain; version=0.0.4; charset=utf-8");
 }
@@ -949,6 +991,19 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 			atomic_store(&cn->waiting_since, 0);
 		atomic_fetch_add(&s->metrics.inflight, 1);
 		*req_cls = cn;
+		/*
+		 * Other methods are refused at once, so a client never gets
+		 * "100 Continue" for a body we would throw away.
+		 */
+		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+		    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+			rq.c = c;
+			rq.cn = cn;
+			rq.method = method;
+			rq.url = url;
+			rq.head = 0;
+			return queue_error(s, &rq, MHD_HTTP_METHOD_NOT_ALLOWED);
+		}
 		return MHD_YES;
 	}
 	/* We take no request bodies; MHD closes after the reply. */
@@ -959,10 +1014,9 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	rq.url = url;
 	rq.head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	if (!rq.head && strcmp(method, MHD_HTTP_METHOD_GET) != 0)
-		return queue_shared(s, &rq, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    s->r405, 0);
+		return queue_error(s, &rq, MHD_HTTP_METHOD_NOT_ALLOWED);
 	if (strlen(url) > URL_MAX)
-		return queue_shared(s, &rq, MHD_HTTP_URI_TOO_LONG, s->r414, 0);
+		return queue_error(s, &rq, MHD_HTTP_URI_TOO_LONG);
 	switch (url_sanitise(url, &t)) {
 	case URL_BLOB:
 		return serve_blob(s, &rq, &t);
@@ -979,10 +1033,10 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	case URL_METRICS:
 		return serve_metrics(s, &rq);
 	case URL_BAD:
-		return queue_shared(s, &rq, MHD_HTTP_BAD_REQUEST, s->r400, 0);
+		return queue_error(s, &rq, MHD_HTTP_BAD_REQUEST);
 	case URL_NOTFOUND:
 	default:
-		return queue_shared(s, &rq, MHD_HTTP_NOT_FOUND, s->r404, 0);
+		return queue_error(s, &rq, MHD_HTTP_NOT_FOUND);
 	}
 }
 
@@ -1029,12 +1083,12 @@ error_response(const char *text)
 static int
 make_error_responses(struct server *s, char **errp)
 {
-	s->r400 = error_response("bad request\n");
-	s->r404 = error_response("not found\n");
-	s->r405 = error_response("method not allowed: use GET or HEAD\n");
-	s->r414 = error_response("request path too long\n");
-	s->r500 = error_response("internal error: see the server log\n");
-	s->r503 = error_response("server busy: try again\n");
+	s->r400 = error_response(error_text(MHD_HTTP_BAD_REQUEST));
+	s->r404 = error_response(error_text(MHD_HTTP_NOT_FOUND));
+	s->r405 = error_response(error_text(MHD_HTTP_METHOD_NOT_ALLOWED));
+	s->r414 = error_response(error_text(MHD_HTTP_URI_TOO_LONG));
+	s->r500 = error_response(error_text(MHD_HTTP_INTERNAL_SERVER_ERROR));
+	s->r503 = error_response(error_text(MHD_HTTP_SERVICE_UNAVAILABLE));
 	if (s->r400 == NULL || s->r404 == NULL || s->r405 == NULL ||
 	    s->r414 == NULL || s->r500 == NULL || s->r503 == NULL ||
 	    MHD_add_response_header(s->r405, MHD_HTTP_HEADER_ALLOW,
@@ -1184,7 +1238,7 @@ parse_uint(const char *opt, const char *v, unsigned long long min,
 	if (v[0] < '0' || v[0] > '9' ||
 	    (n = strtoull(v, &end, 10), errno != 0) || *end != '\0' ||
 	    n < min || n > max) {
-		log_error("%s %s: give a whole number from %llu to %llu", opt,
+		log_error("--%s %s: give a whole number from %llu to %llu", opt,
 		    v, min, max);
 		return -1;
 	}
@@ -1345,6 +1399,7 @@ cmd_serve(int argc, char **argv)
 	char			*err = NULL;
 	long			 ncpu;
 	int			 opt, i, nspecs = 0, defaults = 0;
+	int			 longindex = 0;
 	int			 rc = EXIT_FAIL;
 
 	memset(&s, 0, sizeof(s));
@@ -1372,7 +1427,7 @@ cmd_serve(int argc, char **argv)
 		s.listen[i].fd = -1;
 
 	while ((opt = getopt_long(argc, argv, "hl:qr:v", longopts,
-	    NULL)) != -1) {
+	    &longindex)) != -1) {
 		switch (opt) {
 		case 'l':
 			if (nspecs == SERVE_MAX_LISTEN) {
@@ -1405,7 +1460,7 @@ cmd_serve(int argc, char **argv)
 		case O_PER_IP:
 		case O_HEADER_MAX:
 		case O_CACHE:
-			if (parse_uint(argv[optind - 1], optarg,
+			if (parse_uint(longopts[longindex].name, optarg,
 			    opt == O_GRACE || opt == O_CACHE ? 0 : 1,
 			    opt == O_HEADER_MAX ? 1024 * 1024 :
 			    opt == O_CACHE ? 1024 * 1024 : 1000000, &n) == -1) {
