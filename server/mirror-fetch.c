@@ -32,6 +32,8 @@
 #define BACKOFF_FIRST_MS	250
 #define BACKOFF_MAX_MS		8000
 #define PROGRESS_EVERY_MS	200
+/* Longest wait for network activity: also how soon a stop is seen. */
+#define POLL_MS			250
 
 enum job_state { JOB_WAIT, JOB_ACTIVE, JOB_DONE, JOB_FAILED };
 
@@ -549,6 +551,26 @@ try_local(struct fetch *f, struct job *j)
 	return 0;
 }
 
+/* Interrupted: every unfinished job fails; partial files stay. */
+static void
+stop_all(struct fetch *f, CURLM *multi)
+{
+	struct job	*j;
+	size_t		 i;
+
+	for (i = 0; i < f->njobs; i++) {
+		j = &f->jobs[i];
+		if (j->state == JOB_DONE || j->state == JOB_FAILED)
+			continue;
+		if (j->curl != NULL)
+			curl_multi_remove_handle(multi, j->curl);
+		xfer_close(j);
+		free(j->it->err);
+		j->it->err = strdup("interrupted");
+		j->state = JOB_FAILED;
+	}
+}
+
 /*
  * Makes the renames of a round durable: one fsync per directory instead
  * of one per file, which on thousands of small blobs is most of the time.
@@ -626,6 +648,10 @@ fetch_all(const struct fetch_opts *o, struct fetch_item **items, size_t n,
 			f.nfinal++;
 	}
 	for (;;) {
+		if (o->stop != NULL && *o->stop) {
+			stop_all(&f, multi);
+			break;
+		}
 		t = now_ms();
 		wake = UINT64_MAX;
 		while (f.cursor < n && f.jobs[f.cursor].state != JOB_WAIT)
@@ -682,9 +708,9 @@ fetch_all(const struct fetch_opts *o, struct fetch_item **items, size_t n,
 		if (ended)
 			continue;
 		t = now_ms();
-		curl_multi_poll(multi, NULL, 0, wake == UINT64_MAX ? 1000 :
-		    (int)(wake > t ? (wake - t < 1000 ? wake - t : 1000) : 0),
-		    NULL);
+		curl_multi_poll(multi, NULL, 0, wake == UINT64_MAX ? POLL_MS :
+		    (int)(wake > t ? (wake - t < POLL_MS ? wake - t : POLL_MS) :
+		    0), NULL);
 	}
 	if (f.drawn)
 		draw(&f, 1);

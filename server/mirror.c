@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,27 @@ struct mirror {
 	size_t			 capitems;
 	uint64_t		 present;	/* files already in DIR */
 };
+
+static volatile sig_atomic_t stop_signal;
+
+static void
+on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+/* SIGINT and SIGTERM stop the transfers cleanly, keeping partial data. */
+static void
+catch_stop(void)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
 
 static char *
 dir_path(const struct mirror *m, const char *rel)
@@ -162,6 +184,8 @@ run_round(struct mirror *m)
 	if (m->nitems == 0)
 		return 0;
 	rc = fetch_all(&m->fo, m->items, m->nitems, &m->st);
+	if (stop_signal)
+		return -1;
 	for (i = 0; i < m->nitems; i++)
 		if (!m->items[i]->done)
 			log_error("%s: %s", m->items[i]->rel,
@@ -794,11 +818,19 @@ cmd_mirror(int argc, char **argv)
 		    "keys the store's own cluster manifests list");
 	if (prepare_dir(&m, &lockfd) == -1 || fetch_global_init(&err) == -1)
 		goto out;
+	m.fo.stop = &stop_signal;
+	catch_stop();
 	if (fetch_index(&m) == -1 || fetch_clusters(&m) == -1 ||
 	    fetch_releases_and_sigs(&m) == -1 || check_releases(&m) == -1 ||
 	    fetch_rest(&m) == -1) {
-		log_error("%s: mirror incomplete; index.json not updated (run "
-		    "again to resume)", m.dir);
+		if (stop_signal)
+			log_error("%s: interrupted by signal %d; partial "
+			    "downloads kept, index.json not updated (run the "
+			    "same command again to resume)", m.dir,
+			    (int)stop_signal);
+		else
+			log_error("%s: mirror incomplete; index.json not "
+			    "updated (run again to resume)", m.dir);
 		goto out;
 	}
 	if (write_index(&m, &changed) == -1)

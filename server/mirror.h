@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,6 +60,9 @@ struct fetch_opts {
 	int		 jobs;		/* concurrent transfers */
 	int		 retries;	/* extra rounds over all URLs */
 	int		 progress;	/* draw a progress line on stderr */
+	/* Set (by a signal handler) to stop: transfers are cut, partial
+	 * data is kept for the next run. */
+	volatile sig_atomic_t *stop;
 };
 
 struct fetch_stats {

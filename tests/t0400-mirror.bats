@@ -279,3 +279,28 @@ max_overlap() {
 	# The second server was asked only for the rest.
 	logged "/blobs/sha256/$BIG_HEX" | grep -q '^206 [0-9]* "bytes=[1-9][0-9]*-"$'
 }
+
+@test "SIGINT stops a mirror cleanly: one line, partial data kept, the next run resumes" {
+	local part="$COPY/.partial/$BIG_HEX" have
+	nginx_start "$SRC" 'limit_rate 1m;'
+	"$ARTIFACTD" -q mirror -k "$KEY" "$NGINX_URL" "$COPY" 2>"$SCRATCH/err" &
+	local pid=$!
+	for _ in $(seq 1 500); do
+		[ "$(stat -c %s "$part" 2>/dev/null || echo 0)" -ge 1000000 ] && break
+		sleep 0.01
+	done
+	kill -INT "$pid"
+	local st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq 1 ]
+	[ "$(wc -l < "$SCRATCH/err")" -eq 1 ]
+	grep -q "interrupted by signal 2; partial downloads kept, index.json not updated" "$SCRATCH/err"
+	have=$(stat -c %s "$part")
+	[ "$have" -ge 1000000 ]
+	[ ! -e "$COPY/index.json" ]
+	nginx_stop
+	nginx_start "$SRC"
+	"$ARTIFACTD" -q mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	[ "$(logged "/blobs/sha256/$BIG_HEX")" = "206 $((3000000 - have)) \"bytes=$have-\"" ]
+	diff -r "$SRC" "$COPY"
+}
