@@ -109,6 +109,10 @@ fetch_item_clear(struct fetch_item *it)
 	it->rel = it->dest = it->partial = it->err = NULL;
 }
 
+/*
+ * Ends an attempt.  The hash state stays with the job, so the next attempt
+ * continues from the partial file's end without reading it again.
+ */
 static void
 xfer_close(struct job *j)
 {
@@ -118,14 +122,21 @@ xfer_close(struct job *j)
 	if (j->fd != -1)
 		close(j->fd);
 	j->fd = -1;
-	sha256_free(j->sha);
-	j->sha = NULL;
-	EVP_MD_CTX_free(j->blake);
-	j->blake = NULL;
 	free(j->url_str);
 	j->url_str = NULL;
 	free(j->abort_err);
 	j->abort_err = NULL;
+}
+
+/* The job is over: drops the hash state too. */
+static void
+xfer_release(struct job *j)
+{
+	xfer_close(j);
+	sha256_free(j->sha);
+	j->sha = NULL;
+	EVP_MD_CTX_free(j->blake);
+	j->blake = NULL;
 }
 
 static int
@@ -172,13 +183,18 @@ partial_open(struct job *j, char **errp)
 
 	j->fd = open(it->partial, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 	    0644);
-	if (j->fd == -1)
+	if (j->fd == -1 || fstat(j->fd, &st) == -1)
 		return err_sys(errp, "%s", it->partial);
-	if ((j->sha = sha256_new()) == NULL ||
-	    (it->prehash && (j->blake = EVP_MD_CTX_new()) == NULL))
+	/* A retry: the hashes already cover the file's bytes. */
+	if (j->sha != NULL && it->resume && (uint64_t)st.st_size == j->offset &&
+	    lseek(j->fd, 0, SEEK_END) != -1)
+		return 0;
+	if ((j->sha == NULL && (j->sha = sha256_new()) == NULL) ||
+	    (it->prehash && j->blake == NULL &&
+	    (j->blake = EVP_MD_CTX_new()) == NULL))
 		return err_set(errp, "out of memory");
-	if (hash_reset(j, errp) == -1 || fstat(j->fd, &st) == -1)
-		return err_sys(errp, "%s", it->partial);
+	if (hash_reset(j, errp) == -1)
+		return -1;
 	j->offset = 0;
 	if (!it->resume || (it->size >= 0 && st.st_size > it->size) ||
 	    (it->size < 0 && (uint64_t)st.st_size > it->max))
@@ -479,10 +495,13 @@ xfer_done(struct fetch *f, struct job *j, CURLcode res)
 		/* 416 on a resume: the partial data may be all there is. */
 		if (finish(j, &bad, &err) == 0) {
 			item_done(f, j, 1);
-			xfer_close(j);
+			xfer_release(j);
 			return;
 		}
-		if (bad) {
+		if (!bad) {
+			/* The hashes were finished: recompute next time. */
+			xfer_release(j);
+		} else {
 			partial_restart(j, NULL);
 			/* Old partial data may be what was bad: one more
 			 * try from scratch before blaming the server. */
@@ -496,6 +515,8 @@ xfer_done(struct fetch *f, struct job *j, CURLcode res)
 	xfer_close(j);
 	attempt_failed(f, j, err != NULL ? err : strdup("out of memory"),
 	    perm);
+	if (j->state == JOB_FAILED)
+		xfer_release(j);
 }
 
 static void
@@ -535,13 +556,13 @@ try_local(struct fetch *f, struct job *j)
 	if (partial_open(j, &err) == -1) {
 		it->err = err;
 		j->state = JOB_FAILED;
-		xfer_close(j);
+		xfer_release(j);
 		return 1;
 	}
 	if (it->size >= 0 && j->offset == (uint64_t)it->size) {
 		if (finish(j, &bad, &err) == 0) {
 			item_done(f, j, 1);
-			xfer_close(j);
+			xfer_release(j);
 			return 1;
 		}
 		free(err);
@@ -564,7 +585,7 @@ stop_all(struct fetch *f, CURLM *multi)
 			continue;
 		if (j->curl != NULL)
 			curl_multi_remove_handle(multi, j->curl);
-		xfer_close(j);
+		xfer_release(j);
 		free(j->it->err);
 		j->it->err = strdup("interrupted");
 		j->state = JOB_FAILED;
@@ -672,7 +693,7 @@ fetch_all(const struct fetch_opts *o, struct fetch_item **items, size_t n,
 				j->url = (j->url + 1) % o->nurls;
 			err = NULL;
 			if (xfer_start(&f, multi, j, &err) == -1) {
-				xfer_close(j);
+				xfer_release(j);
 				free(j->it->err);
 				j->it->err = err;
 				j->state = JOB_FAILED;
@@ -730,7 +751,7 @@ out:
 			if (f.jobs[i].curl != NULL)
 				curl_multi_remove_handle(multi,
 				    f.jobs[i].curl);
-			xfer_close(&f.jobs[i]);
+			xfer_release(&f.jobs[i]);
 			free(f.jobs[i].dead);
 		}
 	}
