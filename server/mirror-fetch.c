@@ -351,6 +351,8 @@ xfer_start(struct fetch *f, CURLM *multi, struct job *j, char **errp)
 	curl_easy_setopt(j->curl, CURLOPT_REDIR_PROTOCOLS,
 	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
+	if (f->o->cacert != NULL)
+		curl_easy_setopt(j->curl, CURLOPT_CAINFO, f->o->cacert);
 	curl_easy_setopt(j->curl, CURLOPT_CONNECTTIMEOUT, 10L);
 	/* A stalled server is given up on, not waited for forever. */
 	curl_easy_setopt(j->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);

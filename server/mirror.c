@@ -758,6 +758,7 @@ cmd_mirror(int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "trusted-key", required_argument, NULL, 'k' },
 		{ "retries", required_argument, NULL, 'r' },
+		{ "cacert", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -787,6 +788,9 @@ cmd_mirror(int argc, char **argv)
 		case 'k':
 			keypath = optarg;
 			break;
+		case 'C':
+			m.fo.cacert = optarg;
+			break;
 		case 'r':
 			if (parse_count(optarg, 0, RETRIES_MAX,
 			    &m.fo.retries) == -1) {
@@ -809,6 +813,10 @@ cmd_mirror(int argc, char **argv)
 	if (take_urls(&m, argv + optind, argc - optind - 1) == -1)
 		goto out;
 	m.fo.progress = isatty(STDERR_FILENO) && log_get_level() >= LOG_NORMAL;
+	if (m.fo.cacert != NULL && access(m.fo.cacert, R_OK) == -1) {
+		log_error("--cacert %s: %s", m.fo.cacert, strerror(errno));
+		goto out;
+	}
 	if (keypath != NULL && keyring_pin(&m.kr, keypath, &err) == -1) {
 		log_error("%s", err);
 		goto out;

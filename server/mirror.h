@@ -60,6 +60,7 @@ struct fetch_opts {
 	int		 jobs;		/* concurrent transfers */
 	int		 retries;	/* extra rounds over all URLs */
 	int		 progress;	/* draw a progress line on stderr */
+	const char	*cacert;	/* CA bundle for https, or NULL */
 	/* Set (by a signal handler) to stop: transfers are cut, partial
 	 * data is kept for the next run. */
 	volatile sig_atomic_t *stop;

@@ -7,6 +7,7 @@
 load lib
 load nginx
 load mkstore
+load serve-lib
 
 setup() {
 	need nginx curl sha256sum cmp
@@ -19,7 +20,7 @@ setup() {
 
 teardown() {
 	nginx_stop_all
-	[ -z "${SERVE_PID:-}" ] || { kill "$SERVE_PID" 2>/dev/null; wait "$SERVE_PID" 2>/dev/null || :; }
+	[ -z "${SERVER_PID:-}" ] || { kill "$SERVER_PID"; wait "$SERVER_PID" || :; }
 	rm -rf "$SCRATCH"
 }
 
@@ -194,18 +195,26 @@ logged() {
 	"$ARTIFACTD" -q mirror -j 2 -k "$KEY" "$NGINX_URL" "$SCRATCH/copy2"
 	diff -r "$SRC" "$SCRATCH/copy2"
 
-	local port
-	for port in $(seq 21000 21100); do
-		_nginx_port_free "$port" && break
-	done
-	"$ARTIFACTD" serve --listen "127.0.0.1:$port" --root "$COPY" 2>"$SCRATCH/serve.err" &
-	SERVE_PID=$!
-	for _ in $(seq 1 500); do
-		curl -sf -o /dev/null "http://127.0.0.1:$port/index.json" && break
-		sleep 0.01
-	done
-	"$ARTIFACTD" -q mirror -k "$KEY" "http://127.0.0.1:$port" "$SCRATCH/copy3"
+	start_server --root "$COPY"
+	"$ARTIFACTD" -q mirror -k "$KEY" "$URL" "$SCRATCH/copy3"
 	diff -r "$SRC" "$SCRATCH/copy3"
+	stop_server
+}
+
+@test "mirror over https from dcos-artifactd serve trusts the CA given with --cacert" {
+	need openssl
+	openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+	    -addext subjectAltName=IP:127.0.0.1 -days 2 \
+	    -keyout "$SCRATCH/key.pem" -out "$SCRATCH/cert.pem" 2>/dev/null
+	start_server --root "$SRC" --tls-cert "$SCRATCH/cert.pem" --tls-key "$SCRATCH/key.pem"
+	[[ "$URL" == https://* ]]
+	run "$ARTIFACTD" mirror -q -r 0 -k "$KEY" "$URL" "$COPY"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"index.json: $URL/index.json: "*"certificate"* ]]
+	[ ! -e "$COPY/index.json" ]
+	"$ARTIFACTD" -q mirror --cacert "$SCRATCH/cert.pem" -k "$KEY" "$URL" "$COPY"
+	diff -r "$SRC" "$COPY"
+	stop_server
 }
 
 @test "progress is drawn on a terminal, a summary line otherwise" {
