@@ -15,6 +15,11 @@ const struct subcmd artifactd_commands[] = {
 	  "[--grace SEC] [--max-connections N] [--max-per-ip N] "
 	  "[--max-header-size BYTES] [--cache-size MB] [--verify-on-start]",
 	  "serve a store over HTTP(S) (the default command)" },
+	{ "mirror", cmd_mirror,
+	    "[-qv] [-j N] [-k KEY.pub] [-r N] [--cacert FILE] URL... DIR",
+	    "copy a store from URLs into DIR, verifying every blob" },
+	{ "fsck", cmd_fsck, "[-qv] [-k KEY.pub] DIR",
+	    "verify a store in place; list every problem" },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -8,5 +8,8 @@
 extern const struct subcmd artifactd_commands[];
 
 int	cmd_serve(int, char **);
+/* mirror.c, fsck.c */
+int	 cmd_mirror(int argc, char **argv);
+int	 cmd_fsck(int argc, char **argv);
 
 #endif

@@ -1,0 +1,445 @@
+/*
+ * dcos-artifactd fsck DIR: verify a store in place.  Every blob is hashed
+ * once; then every reference from index.json down is resolved against what
+ * was found, every signature is checked, and each problem is printed on its
+ * own line (stdout), so an operator sees the whole damage in one run.
+ */
+#include <config.h>
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "artifactd.h"
+#include "atomicio.h"
+#include "digest.h"
+#include "error.h"
+#include "log.h"
+#include "manifest.h"
+#include "mirror.h"
+#include "store.h"
+#include "storecheck.h"
+#include "subcmd.h"
+
+struct blob {
+	struct digest	 d;
+	uint64_t	 size;
+	int		 ok;		/* content matches the name */
+};
+
+struct fsck {
+	const char	*dir;
+	struct keyring	 kr;		/* pinned, or every cluster's keys */
+	struct blob	*blobs;		/* sorted by digest */
+	size_t		 nblobs;
+	uint64_t	 bytes;
+	uint64_t	 problems;
+};
+
+static void problem(struct fsck *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+problem(struct fsck *f, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	/* Keeps problems and the summary on stderr in order in one log. */
+	fflush(stdout);
+	f->problems++;
+}
+
+static int
+blob_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct blob *)a)->d.b,
+	    ((const struct blob *)b)->d.b, DIGEST_LEN);
+}
+
+static const struct blob *
+blob_find(const struct fsck *f, const struct digest *d)
+{
+	struct blob	 key;
+
+	key.d = *d;
+	return bsearch(&key, f->blobs, f->nblobs, sizeof(*f->blobs),
+	    blob_cmp);
+}
+
+/* Hashes every file under blobs/sha256 and checks it against its name. */
+static int
+scan_blobs(struct fsck *f, char **errp)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	struct digest	 name;
+	struct blob	*nb;
+	DIR		*dp = NULL;
+	char		*dir = NULL, *p = NULL, *err = NULL;
+	size_t		 cap = 0;
+	int		 fd, rc = -1;
+
+	if ((dir = path_join(f->dir, STORE_BLOB_DIR)) == NULL)
+		return err_set(errp, "out of memory");
+	if ((dp = opendir(dir)) == NULL) {
+		err_sys(errp, "%s", dir);
+		goto out;
+	}
+	while ((errno = 0, de = readdir(dp)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		free(p);
+		if ((p = path_join(dir, de->d_name)) == NULL) {
+			err_set(errp, "out of memory");
+			goto out;
+		}
+		if (digest_parse_hex(de->d_name, &name) == -1) {
+			problem(f, "%s/%s: not a blob name (a blob is named "
+			    "by the SHA-256 of its content)", STORE_BLOB_DIR,
+			    de->d_name);
+			continue;
+		}
+		if (lstat(p, &st) == -1 || !S_ISREG(st.st_mode)) {
+			problem(f, "%s/%s: not a regular file", STORE_BLOB_DIR,
+			    de->d_name);
+			continue;
+		}
+		if (f->nblobs == cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((nb = reallocarray(f->blobs, cap,
+			    sizeof(*nb))) == NULL) {
+				err_set(errp, "out of memory");
+				goto out;
+			}
+			f->blobs = nb;
+		}
+		nb = &f->blobs[f->nblobs++];
+		nb->d = name;
+		nb->ok = 0;
+		nb->size = 0;
+		if ((fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+			problem(f, "%s/%s: %s", STORE_BLOB_DIR, de->d_name,
+			    strerror(errno));
+			continue;
+		}
+		if (storecheck_blob_fd(fd, &name, &nb->size, &err) == -1) {
+			problem(f, "%s/%s: %s", STORE_BLOB_DIR, de->d_name,
+			    err);
+			free(err);
+			err = NULL;
+		} else {
+			nb->ok = 1;
+			f->bytes += nb->size;
+		}
+		close(fd);
+	}
+	if (errno != 0) {
+		err_sys(errp, "%s", dir);
+		goto out;
+	}
+	qsort(f->blobs, f->nblobs, sizeof(*f->blobs), blob_cmp);
+	rc = 0;
+out:
+	if (dp != NULL)
+		closedir(dp);
+	free(dir);
+	free(p);
+	return rc;
+}
+
+/*
+ * Reports a missing, corrupt or wrongly sized blob; 1 when it is usable.
+ * Corrupt blobs were reported by the scan already.
+ */
+static int
+blob_usable(struct fsck *f, const struct digest *d, int64_t size,
+    const char *what)
+{
+	const struct blob	*b = blob_find(f, d);
+	char			 hex[DIGEST_HEXLEN + 1];
+
+	digest_hex(d, hex);
+	if (b == NULL) {
+		problem(f, "%s/%s: missing (%s)", STORE_BLOB_DIR, hex, what);
+		return 0;
+	}
+	if (!b->ok)
+		return 0;
+	if (size >= 0 && b->size != (uint64_t)size) {
+		problem(f, "%s/%s: %" PRIu64 " bytes where %s lists %" PRId64,
+		    STORE_BLOB_DIR, hex, b->size, what, size);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+read_blob(struct fsck *f, const struct digest *d, size_t max, char **bufp,
+    size_t *lenp, char **errp)
+{
+	char	*p;
+	int	 rc;
+
+	if ((p = store_blob_path(f->dir, d)) == NULL)
+		return err_set(errp, "out of memory");
+	rc = read_file(p, max, bufp, lenp, errp);
+	free(p);
+	return rc;
+}
+
+/* One cluster manifest and the release it pins; adds its blobs to refs. */
+static void
+check_cluster(struct fsck *f, const struct digest *cd, struct refs *refs,
+    uint64_t *nclusters)
+{
+	struct cluster_manifest	*c = NULL;
+	struct release_manifest	*rel = NULL;
+	struct keyring		 ckr;
+	const struct keyring	*kr;
+	char			 name[DIGEST_STRSZ];
+	char			*buf = NULL, *sig = NULL, *path = NULL;
+	char			*err = NULL;
+	size_t			 len, siglen;
+	int			 relok, sigok;
+
+	memset(&ckr, 0, sizeof(ckr));
+	digest_format(cd, name);
+	if (!blob_usable(f, cd, -1, "cluster manifest in index.json"))
+		return;
+	if (read_blob(f, cd, MIRROR_JSON_MAX, &buf, &len, &err) == -1 ||
+	    cluster_manifest_parse(buf, len, name, &c, &err) == -1) {
+		problem(f, "cluster manifest %s: %s", name, err);
+		goto out;
+	}
+	(*nclusters)++;
+	free(buf);
+	buf = NULL;
+	if (keyring_add(&ckr, c->keys, c->nkeys, &err) == -1 ||
+	    keyring_add(&f->kr, c->keys, c->nkeys, &err) == -1) {
+		problem(f, "%s", err);
+		goto out;
+	}
+	kr = f->kr.pinned ? &f->kr : &ckr;
+	relok = blob_usable(f, &c->release_manifest,
+	    cluster_blob_size(c, &c->release_manifest), "release.json of a "
+	    "cluster manifest");
+	sigok = blob_usable(f, &c->release_signature,
+	    cluster_blob_size(c, &c->release_signature), "release.json "
+	    "signature of a cluster manifest");
+	if (!relok || !sigok)
+		goto out;
+	if (read_blob(f, &c->release_signature, MINISIGN_FILE_MAX, &sig,
+	    &siglen, &err) == -1 ||
+	    (path = store_blob_path(f->dir, &c->release_manifest)) == NULL ||
+	    sig_check(kr, sig, siglen, path, &c->release_manifest, NULL,
+	    c->release_seq, &err) == -1) {
+		problem(f, "cluster manifest %s: release.json: %s", name,
+		    err != NULL ? err : "out of memory");
+		goto out;
+	}
+	if (read_blob(f, &c->release_manifest, MIRROR_JSON_MAX, &buf, &len,
+	    &err) == -1 ||
+	    release_manifest_parse(buf, len, "release.json", &rel, &err) ==
+	    -1 || cluster_release_agree(c, rel, &err) == -1) {
+		problem(f, "cluster manifest %s: %s", name, err);
+		goto out;
+	}
+	if (refs_add_cluster(refs, name, c, rel) == -1)
+		problem(f, "out of memory");
+out:
+	keyring_clear(&ckr);
+	cluster_manifest_free(c);
+	release_manifest_free(rel);
+	free(buf);
+	free(sig);
+	free(path);
+	free(err);
+}
+
+/* A release tar: one read gives its SHA-256 and its BLAKE2b prehash. */
+static void
+check_release(struct fsck *f, const struct store_release *r)
+{
+	struct sha256	*h = NULL;
+	struct digest	 got;
+	uint8_t		 hash[MINISIGN_HASH_LEN];
+	char		*tar = NULL, *sp = NULL, *sig = NULL, *err = NULL;
+	char		 gotstr[DIGEST_STRSZ];
+	size_t		 siglen;
+	int		 fd = -1;
+
+	if ((tar = path_join(f->dir, r->path)) == NULL ||
+	    (sp = path_join(f->dir, r->signature)) == NULL ||
+	    (h = sha256_new()) == NULL) {
+		problem(f, "out of memory");
+		goto out;
+	}
+	if ((fd = open(tar, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		problem(f, "%s: %s (listed in index.json)", r->path,
+		    strerror(errno));
+		goto out;
+	}
+	if (minisign_prehash_fd(fd, hash, h, &err) == -1) {
+		problem(f, "%s: %s", r->path, err);
+		goto out;
+	}
+	sha256_final(h, &got);
+	if (!digest_equal(&got, &r->digest)) {
+		digest_format(&got, gotstr);
+		problem(f, "%s: content is %s, not what index.json lists "
+		    "(corrupt release)", r->path, gotstr);
+		goto out;
+	}
+	if (read_file(sp, MINISIGN_FILE_MAX, &sig, &siglen, &err) == -1 ||
+	    sig_check(&f->kr, sig, siglen, tar, &got, hash, r->seq,
+	    &err) == -1)
+		problem(f, "%s: %s", r->signature, err);
+out:
+	if (fd != -1)
+		close(fd);
+	sha256_free(h);
+	free(tar);
+	free(sp);
+	free(sig);
+	free(err);
+}
+
+static void
+check_script(struct fsck *f, const struct store_index *x)
+{
+	struct digest	 got;
+	char		*p, *err = NULL;
+
+	if ((p = path_join(f->dir, x->install_script)) == NULL) {
+		problem(f, "out of memory");
+		return;
+	}
+	if (digest_file(p, &got, NULL, &err) == -1)
+		problem(f, "%s (listed in index.json)", err);
+	else if (!digest_equal(&got, &x->install_script_digest))
+		problem(f, "%s: content does not match the digest index.json "
+		    "lists", x->install_script);
+	free(err);
+	free(p);
+}
+
+static int
+usage_error(const struct subcmd *c)
+{
+	subcmd_usage(stderr, c);
+	return EXIT_USAGE;
+}
+
+int
+cmd_fsck(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "trusted-key", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct subcmd	*c = subcmd_find(artifactd_commands, "fsck");
+	struct fsck		 f;
+	struct store_index	*x = NULL;
+	struct refs		 refs;
+	struct stat		 st;
+	char			*err = NULL, *ip = NULL;
+	uint64_t		 nclusters = 0;
+	size_t			 i;
+	int			 opt, rc;
+
+	memset(&f, 0, sizeof(f));
+	memset(&refs, 0, sizeof(refs));
+	while ((opt = getopt_long(argc, argv, "hk:qv", longopts, NULL)) !=
+	    -1) {
+		switch (opt) {
+		case 'k':
+			if (keyring_pin(&f.kr, optarg, &err) == -1) {
+				log_error("%s", err);
+				free(err);
+				return EXIT_FAIL;
+			}
+			break;
+		default:
+			if ((rc = subcmd_common_opt(opt, c)) == SUBCMD_CONTINUE)
+				break;
+			keyring_clear(&f.kr);
+			return rc == SUBCMD_NOT_COMMON ? usage_error(c) : rc;
+		}
+	}
+	if (argc - optind != 1) {
+		keyring_clear(&f.kr);
+		return usage_error(c);
+	}
+	rc = EXIT_FAIL;
+	f.dir = argv[optind];
+	if ((ip = path_join(f.dir, STORE_INDEX)) == NULL) {
+		log_error("out of memory");
+		goto out;
+	}
+	if (stat(ip, &st) == -1) {
+		log_error("%s is not a store: %s: %s (give the directory "
+		    "that holds index.json)", f.dir, STORE_INDEX,
+		    strerror(errno));
+		goto out;
+	}
+	if (!f.kr.pinned)
+		log_warn("no --trusted-key: signatures are checked against the "
+		    "keys the store's own cluster manifests list");
+	if (scan_blobs(&f, &err) == -1) {
+		log_error("%s", err);
+		goto out;
+	}
+	if (store_index_load(ip, &x, &err) == -1)
+		problem(&f, "%s", err);
+	else {
+		if (index_paths_check(x, &err) == -1) {
+			problem(&f, "%s", err);
+			free(err);
+			err = NULL;
+		}
+		for (i = 0; i < x->nmanifests; i++)
+			check_cluster(&f, &x->manifests[i], &refs, &nclusters);
+		refs_unique(&refs);
+		for (i = 0; i < refs.n; i++)
+			blob_usable(&f, &refs.v[i].d, refs.v[i].size,
+			    refs.v[i].what);
+		for (i = 0; i < x->nreleases; i++)
+			check_release(&f, &x->releases[i]);
+		check_script(&f, x);
+	}
+	if (f.problems > 0) {
+		log_error("%s: %" PRIu64 " problem%s found", f.dir, f.problems,
+		    f.problems == 1 ? "" : "s");
+		goto out;
+	}
+	log_info("%s: clean: %zu blobs (%.1f MiB), %" PRIu64 " cluster "
+	    "manifests, %zu releases verified", f.dir, f.nblobs,
+	    f.bytes / 1048576.0, nclusters, x->nreleases);
+	rc = EXIT_OK;
+out:
+	fflush(stdout);
+	free(err);
+	free(ip);
+	free(f.blobs);
+	refs_clear(&refs);
+	keyring_clear(&f.kr);
+	store_index_free(x);
+	return rc;
+}

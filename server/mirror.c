@@ -1,0 +1,872 @@
+/*
+ * dcos-artifactd mirror URL... DIR: copy a store, verifying everything.
+ *
+ * The walk goes in rounds because each round's manifests name the next
+ * round's blobs: index.json, then the cluster manifests, then their
+ * release.json and signatures (and the release tars' signatures), then
+ * everything else in parallel.  Nothing reaches a final name before its
+ * digest (and, for signed files, its signature) checks out, and index.json
+ * is written last, so DIR is at every moment a valid store: the old one
+ * or the new one.
+ */
+#include <config.h>
+
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "artifactd.h"
+#include "atomicio.h"
+#include "digest.h"
+#include "error.h"
+#include "log.h"
+#include "manifest.h"
+#include "mirror.h"
+#include "store.h"
+#include "subcmd.h"
+
+#define JOBS_DEFAULT	4
+#define JOBS_MAX	64
+#define RETRIES_DEFAULT	4
+#define RETRIES_MAX	20
+
+/* A release tar being fetched: what its signature must say. */
+struct relfetch {
+	const struct keyring	*kr;
+	char			*sig;
+	size_t			 siglen;
+	int64_t			 seq;
+	int			 fetch;
+};
+
+struct mirror {
+	const char		*dir;
+	struct fetch_opts	 fo;
+	struct fetch_stats	 st;
+	struct keyring		 kr;
+	struct store_index	*index;
+	char			*index_buf;
+	size_t			 index_len;
+	struct cluster_manifest	**clusters;
+	struct release_manifest	**rels;
+	struct keyring		*ckr;		/* per cluster manifest */
+	struct relfetch		*relf;		/* per index release */
+	struct refs		 refs;
+	struct fetch_item	**items;	/* the round being fetched */
+	size_t			 nitems;
+	size_t			 capitems;
+	uint64_t		 present;	/* files already in DIR */
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void
+on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+/* SIGINT and SIGTERM stop the transfers cleanly, keeping partial data. */
+static void
+catch_stop(void)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static char *
+dir_path(const struct mirror *m, const char *rel)
+{
+	return path_join(m->dir, rel);
+}
+
+/* Adds a download to the current round.  0 or -1 (out of memory). */
+static struct fetch_item *
+item_add(struct mirror *m, const char *rel, char *dest, char *partial)
+{
+	struct fetch_item	*it, **nv;
+
+	if (m->nitems == m->capitems) {
+		if ((nv = reallocarray(m->items, m->capitems ?
+		    m->capitems * 2 : 16, sizeof(*nv))) == NULL)
+			goto fail;
+		m->items = nv;
+		m->capitems = m->capitems ? m->capitems * 2 : 16;
+	}
+	if (dest == NULL || partial == NULL ||
+	    (it = calloc(1, sizeof(*it))) == NULL)
+		goto fail;
+	if ((it->rel = strdup(rel)) == NULL) {
+		free(it);
+		goto fail;
+	}
+	it->dest = dest;
+	it->partial = partial;
+	it->size = -1;
+	m->items[m->nitems++] = it;
+	return it;
+fail:
+	free(dest);
+	free(partial);
+	return NULL;
+}
+
+static char *
+partial_path(const struct mirror *m, const char *name)
+{
+	char	*p;
+
+	if (asprintf(&p, "%s/%s/%s", m->dir, MIRROR_PARTIAL_DIR, name) == -1)
+		return NULL;
+	return p;
+}
+
+static int
+blob_item(struct mirror *m, const struct digest *d, int64_t size,
+    uint64_t max, int dedupe)
+{
+	struct fetch_item	*it;
+	char			 rel[STORE_BLOB_RELSZ], hex[DIGEST_HEXLEN + 1];
+	size_t			 i;
+
+	store_blob_relpath(d, rel);
+	digest_hex(d, hex);
+	/* Manifests may share blobs (two clusters of one release): one
+	 * download each, or two would write the same partial file. */
+	for (i = 0; dedupe && i < m->nitems; i++)
+		if (strcmp(m->items[i]->rel, rel) == 0)
+			return 0;
+	if ((it = item_add(m, rel, dir_path(m, rel), partial_path(m, hex))) ==
+	    NULL)
+		return -1;
+	it->want = *d;
+	it->has_digest = 1;
+	it->size = size;
+	it->max = max;
+	it->resume = 1;
+	return 0;
+}
+
+static void
+items_clear(struct mirror *m)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->nitems; i++) {
+		fetch_item_clear(m->items[i]);
+		free(m->items[i]);
+	}
+	m->nitems = 0;
+}
+
+/* Fetches the round; every failure is logged.  0 or -1. */
+static int
+run_round(struct mirror *m)
+{
+	size_t	 i;
+	int	 rc;
+
+	if (m->nitems == 0)
+		return 0;
+	rc = fetch_all(&m->fo, m->items, m->nitems, &m->st);
+	if (stop_signal)
+		return -1;
+	for (i = 0; i < m->nitems; i++)
+		if (!m->items[i]->done)
+			log_error("%s: %s", m->items[i]->rel,
+			    m->items[i]->err != NULL ? m->items[i]->err :
+			    "not fetched");
+	return rc;
+}
+
+/* 1 when DIR holds the blob (with the expected size, when known). */
+static int
+blob_present(const struct mirror *m, const struct digest *d, int64_t size)
+{
+	struct stat	 st;
+	char		*p;
+	int		 ok;
+
+	if ((p = store_blob_path(m->dir, d)) == NULL)
+		return 0;
+	ok = stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (size < 0 || st.st_size == size);
+	free(p);
+	return ok;
+}
+
+/*
+ * Reads a small blob of DIR and checks its digest (it is about to be
+ * trusted as a manifest).  0, or -1 with *errp.
+ */
+static int
+blob_read(const struct mirror *m, const struct digest *d, size_t max,
+    char **bufp, size_t *lenp, char **errp)
+{
+	struct digest	 got;
+	char		*p, *buf = NULL;
+	size_t		 len;
+
+	if ((p = store_blob_path(m->dir, d)) == NULL)
+		return err_set(errp, "out of memory");
+	if (read_file(p, max, &buf, &len, errp) == -1) {
+		free(p);
+		return -1;
+	}
+	free(p);
+	digest_buf(buf, len, &got);
+	if (!digest_equal(&got, d)) {
+		free(buf);
+		return err_set(errp, "content does not match its name");
+	}
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+/* A small blob must be there and intact; otherwise fetch it. */
+static int
+want_small_blob(struct mirror *m, const struct digest *d, int64_t size,
+    uint64_t max)
+{
+	char	*buf = NULL, *err = NULL;
+	size_t	 len;
+
+	if (blob_present(m, d, size) &&
+	    blob_read(m, d, max, &buf, &len, &err) == 0) {
+		free(buf);
+		m->present++;
+		return 0;
+	}
+	free(err);
+	return blob_item(m, d, size, max, 1);
+}
+
+static int
+fetch_index(struct mirror *m)
+{
+	struct fetch_item	*it;
+	char			*err = NULL, *dest;
+	int			 rc = -1;
+
+	if ((it = item_add(m, STORE_INDEX, partial_path(m, "index.json.new"),
+	    partial_path(m, "index.json.part"))) == NULL) {
+		log_error("out of memory");
+		return -1;
+	}
+	it->max = MIRROR_JSON_MAX;
+	if (run_round(m) == -1)
+		goto out;
+	/* index.json is fetched every time: only blobs count as work. */
+	m->st.files = 0;
+	dest = it->dest;
+	if (read_file(dest, MIRROR_JSON_MAX, &m->index_buf, &m->index_len,
+	    &err) == -1 || store_index_parse(m->index_buf, m->index_len,
+	    "index.json", &m->index, &err) == -1 ||
+	    index_paths_check(m->index, &err) == -1) {
+		log_error("%s (is this URL a store?)", err);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(err);
+	items_clear(m);
+	return rc;
+}
+
+static int
+fetch_clusters(struct mirror *m)
+{
+	struct store_index	*x = m->index;
+	char			*buf = NULL, *err = NULL;
+	char			 name[DIGEST_STRSZ];
+	size_t			 i, len;
+
+	if ((m->clusters = calloc(x->nmanifests, sizeof(*m->clusters))) ==
+	    NULL || (m->rels = calloc(x->nmanifests, sizeof(*m->rels))) ==
+	    NULL || (m->ckr = calloc(x->nmanifests, sizeof(*m->ckr))) ==
+	    NULL) {
+		log_error("out of memory");
+		return -1;
+	}
+	for (i = 0; i < x->nmanifests; i++)
+		if (want_small_blob(m, &x->manifests[i], -1,
+		    MIRROR_JSON_MAX) == -1) {
+			log_error("out of memory");
+			return -1;
+		}
+	if (run_round(m) == -1)
+		return -1;
+	items_clear(m);
+	for (i = 0; i < x->nmanifests; i++) {
+		digest_format(&x->manifests[i], name);
+		if (blob_read(m, &x->manifests[i], MIRROR_JSON_MAX, &buf, &len,
+		    &err) == -1 || cluster_manifest_parse(buf, len, name,
+		    &m->clusters[i], &err) == -1 ||
+		    keyring_add(&m->ckr[i], m->clusters[i]->keys,
+		    m->clusters[i]->nkeys, &err) == -1) {
+			log_error("cluster manifest %s: %s", name, err);
+			free(buf);
+			free(err);
+			return -1;
+		}
+		free(buf);
+		buf = NULL;
+		if (keyring_add(&m->kr, m->clusters[i]->keys,
+		    m->clusters[i]->nkeys, &err) == -1) {
+			log_error("%s", err);
+			free(err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Reads the first bytes of a local signature's trusted comment. */
+static int
+local_release_ok(const struct mirror *m, const struct store_release *r)
+{
+	struct minisign_sig	*sig = NULL;
+	struct digest		 d;
+	struct stat		 st;
+	char			*tar, *sp, *f = NULL;
+	int			 ok = 0;
+
+	tar = dir_path(m, r->path);
+	sp = dir_path(m, r->signature);
+	if (tar == NULL || sp == NULL || stat(tar, &st) == -1 ||
+	    !S_ISREG(st.st_mode) || minisign_sig_load(sp, &sig, NULL) == -1)
+		goto out;
+	f = minisign_tc_field(sig->trusted_comment, "sha256");
+	ok = f != NULL && digest_parse_hex(f, &d) == 0 &&
+	    digest_equal(&d, &r->digest);
+out:
+	free(f);
+	minisign_sig_free(sig);
+	free(tar);
+	free(sp);
+	return ok;
+}
+
+static int
+fetch_releases_and_sigs(struct mirror *m)
+{
+	struct store_index		*x = m->index;
+	const struct cluster_manifest	*c;
+	struct fetch_item		*it;
+	char				 name[48], part[48];
+	size_t				 i;
+
+	if ((m->relf = calloc(x->nreleases ? x->nreleases : 1,
+	    sizeof(*m->relf))) == NULL)
+		goto oom;
+	for (i = 0; i < x->nmanifests; i++) {
+		c = m->clusters[i];
+		if (want_small_blob(m, &c->release_manifest,
+		    cluster_blob_size(c, &c->release_manifest),
+		    MIRROR_JSON_MAX) == -1 ||
+		    want_small_blob(m, &c->release_signature,
+		    cluster_blob_size(c, &c->release_signature),
+		    MINISIGN_FILE_MAX) == -1)
+			goto oom;
+	}
+	for (i = 0; i < x->nreleases; i++) {
+		if (local_release_ok(m, &x->releases[i])) {
+			m->present += 2;
+			continue;
+		}
+		m->relf[i].fetch = 1;
+		snprintf(name, sizeof(name), "release-%zu.minisig", i);
+		snprintf(part, sizeof(part), "release-%zu.minisig.part", i);
+		if ((it = item_add(m, x->releases[i].signature,
+		    partial_path(m, name), partial_path(m, part))) == NULL)
+			goto oom;
+		it->max = MINISIGN_FILE_MAX;
+	}
+	if (run_round(m) == -1)
+		return -1;
+	for (i = 0; i < m->nitems; i++) {
+		size_t k;
+
+		for (k = 0; k < x->nreleases; k++)
+			if (m->relf[k].fetch && m->relf[k].sig == NULL &&
+			    strcmp(m->items[i]->rel,
+			    x->releases[k].signature) == 0)
+				break;
+		if (k == x->nreleases)
+			continue;
+		char *err = NULL;
+		if (read_file(m->items[i]->dest, MINISIGN_FILE_MAX,
+		    &m->relf[k].sig, &m->relf[k].siglen, &err) == -1) {
+			log_error("%s", err);
+			free(err);
+			return -1;
+		}
+		m->relf[k].kr = &m->kr;
+		m->relf[k].seq = x->releases[k].seq;
+		/* Kept in memory until its tar is in place. */
+		unlink(m->items[i]->dest);
+	}
+	items_clear(m);
+	return 0;
+oom:
+	log_error("out of memory");
+	return -1;
+}
+
+/* Verifies each release.json against its signature and its cluster. */
+static int
+check_releases(struct mirror *m)
+{
+	const struct cluster_manifest	*c;
+	const struct keyring		*kr;
+	char				 name[DIGEST_STRSZ];
+	char				*buf = NULL, *sig = NULL, *err = NULL;
+	char				*path = NULL;
+	size_t				 i, len, siglen;
+	int				 rc = -1;
+
+	for (i = 0; i < m->index->nmanifests; i++) {
+		c = m->clusters[i];
+		digest_format(&m->index->manifests[i], name);
+		kr = m->kr.pinned ? &m->kr : &m->ckr[i];
+		if (blob_read(m, &c->release_manifest, MIRROR_JSON_MAX, &buf,
+		    &len, &err) == -1 ||
+		    blob_read(m, &c->release_signature, MINISIGN_FILE_MAX,
+		    &sig, &siglen, &err) == -1 ||
+		    (path = store_blob_path(m->dir, &c->release_manifest)) ==
+		    NULL ||
+		    sig_check(kr, sig, siglen, path, &c->release_manifest, NULL,
+		    c->release_seq, &err) == -1) {
+			err_wrap(&err, "release.json of cluster manifest %s",
+			    name);
+			goto out;
+		}
+		if (release_manifest_parse(buf, len, "release.json",
+		    &m->rels[i], &err) == -1 ||
+		    cluster_release_agree(c, m->rels[i], &err) == -1 ||
+		    refs_add_cluster(&m->refs, name, c, m->rels[i]) == -1) {
+			err_wrap(&err, "cluster manifest %s", name);
+			goto out;
+		}
+		free(buf);
+		free(sig);
+		free(path);
+		buf = sig = path = NULL;
+	}
+	rc = 0;
+out:
+	if (rc == -1)
+		log_error("%s (refused)", err != NULL ? err : "out of memory");
+	free(buf);
+	free(sig);
+	free(path);
+	free(err);
+	return rc;
+}
+
+static int
+release_check(struct fetch_item *it, void *arg, char **errp)
+{
+	struct relfetch	*rf = arg;
+
+	return sig_check(rf->kr, rf->sig, rf->siglen, it->partial, &it->got,
+	    it->blake, rf->seq, errp);
+}
+
+static int
+script_present(const struct mirror *m)
+{
+	struct digest	 d;
+	char		*p;
+	int		 ok;
+
+	if ((p = dir_path(m, STORE_INSTALL_SCRIPT)) == NULL)
+		return 0;
+	ok = digest_file(p, &d, NULL, NULL) == 0 &&
+	    digest_equal(&d, &m->index->install_script_digest);
+	free(p);
+	return ok;
+}
+
+static int
+fetch_rest(struct mirror *m)
+{
+	struct store_index	*x = m->index;
+	struct fetch_item	*it;
+	struct ref		*r;
+	char			*err = NULL, *sp;
+	char			 name[64];
+	size_t			 i;
+	int			 rc;
+
+	refs_unique(&m->refs);
+	for (i = 0; i < m->refs.n; i++) {
+		r = &m->refs.v[i];
+		if (blob_present(m, &r->d, r->size)) {
+			m->present++;
+			continue;
+		}
+		/* refs are unique already. */
+		if (blob_item(m, &r->d, r->size, r->size < 0 ?
+		    MIRROR_RELEASE_MAX : (uint64_t)r->size, 0) == -1)
+			goto oom;
+	}
+	for (i = 0; i < x->nreleases; i++) {
+		if (!m->relf[i].fetch)
+			continue;
+		snprintf(name, sizeof(name), "release-%zu.tar.part", i);
+		if ((it = item_add(m, x->releases[i].path,
+		    dir_path(m, x->releases[i].path),
+		    partial_path(m, name))) == NULL)
+			goto oom;
+		it->want = x->releases[i].digest;
+		it->has_digest = 1;
+		it->max = MIRROR_RELEASE_MAX;
+		it->resume = 1;
+		it->prehash = 1;
+		it->check = release_check;
+		it->check_arg = &m->relf[i];
+	}
+	if (script_present(m))
+		m->present++;
+	else {
+		if ((it = item_add(m, STORE_INSTALL_SCRIPT,
+		    dir_path(m, STORE_INSTALL_SCRIPT),
+		    partial_path(m, "dcos_install.sh.part"))) == NULL)
+			goto oom;
+		it->want = x->install_script_digest;
+		it->has_digest = 1;
+		it->max = MIRROR_JSON_MAX;
+		/* As dcos-genconf generate writes it. */
+		it->mode = 0755;
+	}
+	rc = run_round(m);
+	/* A verified tar gets its signature next to it, even when other
+	 * downloads failed: the next run need not fetch it again. */
+	for (i = 0; i < x->nreleases; i++) {
+		if (!m->relf[i].fetch)
+			continue;
+		if ((sp = dir_path(m, x->releases[i].path)) == NULL)
+			goto oom;
+		if (access(sp, F_OK) == 0) {
+			free(sp);
+			if ((sp = dir_path(m, x->releases[i].signature)) ==
+			    NULL)
+				goto oom;
+			if (atomic_write_file(sp, m->relf[i].sig,
+			    m->relf[i].siglen, 0644, &err) == -1) {
+				log_error("%s", err);
+				free(err);
+				err = NULL;
+				rc = -1;
+			}
+		}
+		free(sp);
+	}
+	items_clear(m);
+	return rc;
+oom:
+	log_error("out of memory");
+	return -1;
+}
+
+/* index.json last: only now does DIR claim to hold the new store. */
+static int
+write_index(struct mirror *m, int *changedp)
+{
+	char	*p = NULL, *old = NULL, *tmp = NULL, *err = NULL;
+	size_t	 oldlen;
+	int	 rc = -1;
+
+	if ((p = dir_path(m, STORE_INDEX)) == NULL ||
+	    (tmp = partial_path(m, "index.json.new")) == NULL)
+		goto out;
+	*changedp = !(read_file(p, MIRROR_JSON_MAX, &old, &oldlen, NULL) ==
+	    0 && oldlen == m->index_len &&
+	    memcmp(old, m->index_buf, oldlen) == 0);
+	if (*changedp && atomic_write_file(p, m->index_buf, m->index_len,
+	    0644, &err) == -1)
+		goto out;
+	unlink(tmp);
+	rc = 0;
+out:
+	if (rc == -1)
+		log_error("%s", err != NULL ? err : "out of memory");
+	free(err);
+	free(p);
+	free(tmp);
+	free(old);
+	return rc;
+}
+
+/*
+ * DIR/.partial holds the partial downloads; locking it keeps two mirrors
+ * from writing the same partial files.
+ */
+static int
+prepare_dir(struct mirror *m, int *lockfdp)
+{
+	const char	*sub[] = { MIRROR_PARTIAL_DIR, STORE_BLOB_DIR,
+			    STORE_RELEASE_DIR };
+	char		*p, *err = NULL;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+		if ((p = dir_path(m, sub[i])) == NULL) {
+			log_error("out of memory");
+			return -1;
+		}
+		if (mkdir_p(p, 0755, &err) == -1) {
+			log_error("%s", err);
+			free(err);
+			free(p);
+			return -1;
+		}
+		if (i == 0) {
+			*lockfdp = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (*lockfdp == -1 || flock(*lockfdp, LOCK_EX |
+			    LOCK_NB) == -1) {
+				log_error("%s: %s", p, errno == EWOULDBLOCK ?
+				    "another mirror is writing to this "
+				    "directory; wait for it to finish" :
+				    strerror(errno));
+				free(p);
+				return -1;
+			}
+		}
+		free(p);
+	}
+	return 0;
+}
+
+/* Drops .partial once it holds nothing worth resuming. */
+static void
+tidy_partial(struct mirror *m)
+{
+	char	*p;
+
+	if ((p = dir_path(m, MIRROR_PARTIAL_DIR)) == NULL)
+		return;
+	(void)rmdir(p);
+	free(p);
+}
+
+static int
+parse_count(const char *s, int lo, int hi, int *out)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int
+usage_error(const struct subcmd *c)
+{
+	subcmd_usage(stderr, c);
+	return EXIT_USAGE;
+}
+
+static void
+mirror_free(struct mirror *m)
+{
+	size_t	 i, n = m->index != NULL ? m->index->nmanifests : 0;
+
+	items_clear(m);
+	free(m->items);
+	for (i = 0; i < n; i++) {
+		if (m->clusters != NULL)
+			cluster_manifest_free(m->clusters[i]);
+		if (m->rels != NULL)
+			release_manifest_free(m->rels[i]);
+		if (m->ckr != NULL)
+			keyring_clear(&m->ckr[i]);
+	}
+	if (m->relf != NULL && m->index != NULL)
+		for (i = 0; i < m->index->nreleases; i++)
+			free(m->relf[i].sig);
+	free(m->relf);
+	free(m->clusters);
+	free(m->rels);
+	free(m->ckr);
+	refs_clear(&m->refs);
+	keyring_clear(&m->kr);
+	store_index_free(m->index);
+	free(m->index_buf);
+	for (i = 0; i < m->fo.nurls; i++)
+		free(m->fo.urls[i]);
+	free((void *)m->fo.urls);
+}
+
+/* Base URLs: http(s) only, without the trailing '/'. */
+static int
+take_urls(struct mirror *m, char **argv, int n)
+{
+	char	**u;
+	size_t	 len;
+	int	 i;
+
+	if ((u = calloc((size_t)n, sizeof(*u))) == NULL) {
+		log_error("out of memory");
+		return -1;
+	}
+	m->fo.urls = u;
+	for (i = 0; i < n; i++) {
+		if (strncmp(argv[i], "http://", 7) != 0 &&
+		    strncmp(argv[i], "https://", 8) != 0) {
+			log_error("%s: not an http:// or https:// URL (the "
+			    "last operand is the directory)", argv[i]);
+			return -1;
+		}
+		if ((u[i] = strdup(argv[i])) == NULL) {
+			log_error("out of memory");
+			return -1;
+		}
+		m->fo.nurls++;
+		len = strlen(u[i]);
+		while (len > 0 && u[i][len - 1] == '/')
+			u[i][--len] = '\0';
+	}
+	return 0;
+}
+
+int
+cmd_mirror(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "trusted-key", required_argument, NULL, 'k' },
+		{ "retries", required_argument, NULL, 'r' },
+		{ "cacert", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct subcmd	*c = subcmd_find(artifactd_commands, "mirror");
+	struct mirror		 m;
+	struct timespec		 t0, t1;
+	const char		*keypath = NULL;
+	char			*err = NULL, *tmp = NULL;
+	double			 secs;
+	int			 opt, rc, lockfd = -1, changed = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.fo.jobs = JOBS_DEFAULT;
+	m.fo.retries = RETRIES_DEFAULT;
+	while ((opt = getopt_long(argc, argv, "hj:k:qr:v", longopts,
+	    NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			if (parse_count(optarg, 1, JOBS_MAX, &m.fo.jobs) == -1) {
+				log_error("--jobs %s: give a number from 1 to "
+				    "%d", optarg, JOBS_MAX);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'k':
+			keypath = optarg;
+			break;
+		case 'C':
+			m.fo.cacert = optarg;
+			break;
+		case 'r':
+			if (parse_count(optarg, 0, RETRIES_MAX,
+			    &m.fo.retries) == -1) {
+				log_error("--retries %s: give a number from 0 "
+				    "to %d", optarg, RETRIES_MAX);
+				return EXIT_USAGE;
+			}
+			break;
+		default:
+			if ((rc = subcmd_common_opt(opt, c)) == SUBCMD_CONTINUE)
+				break;
+			return rc == SUBCMD_NOT_COMMON ? usage_error(c) : rc;
+		}
+	}
+	if (argc - optind < 2)
+		return usage_error(c);
+	rc = EXIT_FAIL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	m.dir = argv[argc - 1];
+	if (take_urls(&m, argv + optind, argc - optind - 1) == -1)
+		goto out;
+	m.fo.progress = isatty(STDERR_FILENO) && log_get_level() >= LOG_NORMAL;
+	if (m.fo.cacert != NULL && access(m.fo.cacert, R_OK) == -1) {
+		log_error("--cacert %s: %s", m.fo.cacert, strerror(errno));
+		goto out;
+	}
+	if (keypath != NULL && keyring_pin(&m.kr, keypath, &err) == -1) {
+		log_error("%s", err);
+		goto out;
+	}
+	if (keypath == NULL)
+		log_warn("no --trusted-key: signatures are checked against the "
+		    "keys the store's own cluster manifests list");
+	if (prepare_dir(&m, &lockfd) == -1 || fetch_global_init(&err) == -1)
+		goto out;
+	m.fo.stop = &stop_signal;
+	catch_stop();
+	if (fetch_index(&m) == -1 || fetch_clusters(&m) == -1 ||
+	    fetch_releases_and_sigs(&m) == -1 || check_releases(&m) == -1 ||
+	    fetch_rest(&m) == -1) {
+		if (stop_signal)
+			log_error("%s: interrupted by signal %d; partial "
+			    "downloads kept, index.json not updated (run the "
+			    "same command again to resume)", m.dir,
+			    (int)stop_signal);
+		else
+			log_error("%s: mirror incomplete; index.json not "
+			    "updated (run again to resume)", m.dir);
+		goto out;
+	}
+	if (write_index(&m, &changed) == -1)
+		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (m.st.files == 0)
+		log_info("%s is up to date: nothing to fetch (%" PRIu64
+		    " files checked%s)", m.dir, m.present, changed ?
+		    ", index.json updated" : "");
+	else
+		log_info("mirrored %" PRIu64 " files (%.1f MiB, %" PRIu64
+		    " resumed, %" PRIu64 " retries) from %s into %s in %.1f s; "
+		    "%" PRIu64 " were already there", m.st.files,
+		    m.st.bytes / 1048576.0, m.st.resumed, m.st.retries,
+		    m.fo.urls[0], m.dir, secs, m.present);
+	rc = EXIT_OK;
+out:
+	if (lockfd != -1) {
+		/* Scratch that is never resumed goes; .partial goes when
+		 * nothing in it is worth resuming. */
+		if ((tmp = partial_path(&m, "index.json.new")) != NULL)
+			unlink(tmp);
+		free(tmp);
+		tidy_partial(&m);
+		close(lockfd);
+	}
+	free(err);
+	mirror_free(&m);
+	return rc;
+}

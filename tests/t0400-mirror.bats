@@ -1,0 +1,315 @@
+#!/usr/bin/env bats
+# dcos-artifactd mirror copies a store from real HTTP servers on loopback
+# (stock nginx, dcos-artifactd serve), verifies every digest and signature,
+# resumes interrupted downloads with Range, fails over between URLs and
+# never writes index.json for a copy that is not complete and verified.
+
+load lib
+load nginx
+load mkstore
+load serve-lib
+
+setup() {
+	need nginx curl sha256sum cmp
+	SCRATCH=$(mktemp -d)
+	mkstore "$SCRATCH/w" 3000000
+	SRC="$SCRATCH/w/serve"
+	KEY="$SCRATCH/w/vendor.pub"
+	COPY="$SCRATCH/copy"
+}
+
+teardown() {
+	nginx_stop_all
+	[ -z "${SERVER_PID:-}" ] || { kill "$SERVER_PID"; wait "$SERVER_PID" || :; }
+	rm -rf "$SCRATCH"
+}
+
+# Requests nginx logged for one path, as "STATUS BYTES RANGE" lines.
+logged() {
+	awk -v p="$1" '$2 == p { print $4, $5, $6 }' "$NGINX_LOG"
+}
+
+@test "mirror copies a store from nginx byte for byte and fsck finds the copy clean" {
+	nginx_start "$SRC"
+	run "$ARTIFACTD" mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"mirrored 10 files"* ]]
+	diff -r "$SRC" "$COPY"
+	[ ! -e "$COPY/.partial" ]
+	run "$ARTIFACTD" fsck -k "$KEY" "$COPY"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"clean: 7 blobs"* ]]
+}
+
+@test "a second run fetches nothing but index.json and says so" {
+	nginx_start "$SRC"
+	"$ARTIFACTD" -q mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	: > "$NGINX_LOG"
+	run "$ARTIFACTD" mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$COPY is up to date: nothing to fetch (10 files checked)"* ]]
+	[ "$(wc -l < "$NGINX_LOG")" -eq 1 ]
+	grep -q '^GET /index.json ' "$NGINX_LOG"
+}
+
+@test "a mirror killed half-way resumes the partial blob with Range and ends with the exact bytes" {
+	local part have size
+	size=$(stat -c %s "$SRC/blobs/sha256/$BIG_HEX")
+	part="$COPY/.partial/$BIG_HEX"
+	# 1 MB/s per connection: the 3 MB blob takes 3 s, so it is caught
+	# in the middle.
+	nginx_start "$SRC" 'limit_rate 1m;'
+	"$ARTIFACTD" -q mirror -j 8 -k "$KEY" "$NGINX_URL" "$COPY" &
+	local pid=$!
+	for _ in $(seq 1 500); do
+		[ "$(stat -c %s "$part" 2>/dev/null || echo 0)" -ge 1000000 ] && break
+		sleep 0.01
+	done
+	kill -KILL "$pid"
+	wait "$pid" || :
+	have=$(stat -c %s "$part")
+	[ "$have" -ge 1000000 ]
+	[ "$have" -lt "$size" ]
+	[ ! -e "$COPY/index.json" ]
+	[ ! -e "$COPY/blobs/sha256/$BIG_HEX" ]
+
+	nginx_stop
+	nginx_start "$SRC"
+	run "$ARTIFACTD" mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" resumed,"* ]]
+	# Exactly the missing bytes were asked for and sent.
+	[ "$(logged "/blobs/sha256/$BIG_HEX")" = "206 $((size - have)) \"bytes=$have-\"" ]
+	cmp "$SRC/blobs/sha256/$BIG_HEX" "$COPY/blobs/sha256/$BIG_HEX"
+	diff -r "$SRC" "$COPY"
+	"$ARTIFACTD" -q fsck -k "$KEY" "$COPY"
+}
+
+@test "partial data that does not match is thrown away and fetched again" {
+	nginx_start "$SRC"
+	mkdir -p "$COPY/.partial"
+	head -c 100000 /dev/urandom > "$COPY/.partial/$BIG_HEX"
+	run "$ARTIFACTD" mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	[ "$status" -eq 0 ]
+	cmp "$SRC/blobs/sha256/$BIG_HEX" "$COPY/blobs/sha256/$BIG_HEX"
+	# First the resume (refused on digest), then the whole blob.
+	logged "/blobs/sha256/$BIG_HEX" | head -n 1 | grep -q '^206 .*"bytes=100000-"$'
+	logged "/blobs/sha256/$BIG_HEX" | tail -n 1 | grep -q '^200 3000000 "-"$'
+}
+
+@test "a flipped byte in one blob on the server is refused by mirror and found by fsck" {
+	local zk
+	zk=$(awk -F'"' '/zookeeper--3.4.14", "kind"/ { sub("sha256:", "", $4); print $4 }' "$SCRATCH/w/src/cluster.json")
+	[ -f "$SRC/blobs/sha256/$zk" ]
+	flip_byte "$SRC/blobs/sha256/$zk"
+
+	run "$ARTIFACTD" fsck -k "$KEY" "$SRC"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"blobs/sha256/$zk: blob sha256:$zk has content with digest"* ]]
+	[[ "${lines[-1]}" == *"1 problem found"* ]]
+
+	nginx_start "$SRC"
+	run "$ARTIFACTD" mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"blobs/sha256/$zk: $NGINX_URL/blobs/sha256/$zk: content is sha256:"*"(refused)"* ]]
+	[[ "$output" == *"mirror incomplete; index.json not updated"* ]]
+	[ ! -e "$COPY/index.json" ]
+	[ ! -e "$COPY/blobs/sha256/$zk" ]
+	# Everything else is in place for the next run.
+	[ -f "$COPY/blobs/sha256/$BIG_HEX" ]
+}
+
+@test "a release signed by a key other than --trusted-key is refused" {
+	"$GENCONF" -q keygen -p "$SCRATCH/other.pub" -s "$SCRATCH/other.key"
+	nginx_start "$SRC"
+	run "$ARTIFACTD" mirror -k "$SCRATCH/other.pub" "$NGINX_URL" "$COPY"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"release.json of cluster manifest sha256:"*"signed with key "*", which is not the --trusted-key (refused)"* ]]
+	[ ! -e "$COPY/index.json" ]
+	# No package blob was fetched on an untrusted release's word.
+	[ ! -e "$COPY/blobs/sha256/$BIG_HEX" ]
+}
+
+@test "a release tar whose signature does not match is refused" {
+	nginx_start "$SRC"
+	# Sign another file and pass its signature off as the tar's.
+	head -c 1000 /dev/urandom > "$SCRATCH/x.tar"
+	"$GENCONF" sign -s "$SCRATCH/w/vendor.key" -x "$SRC/$RELEASE_TAR.minisig" "$SCRATCH/x.tar"
+	run "$ARTIFACTD" mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$RELEASE_TAR: $NGINX_URL/$RELEASE_TAR: signature does not match the file"* ]]
+	[ ! -e "$COPY/$RELEASE_TAR" ]
+	[ ! -e "$COPY/index.json" ]
+}
+
+@test "mirror fails over from a dead URL and a URL without the store to a good one" {
+	local dead empty
+	for dead in $(seq 20000 20100); do
+		_nginx_port_free "$dead" && break
+	done
+	mkdir "$SCRATCH/empty"
+	nginx_start "$SCRATCH/empty"
+	empty=$NGINX_URL
+	nginx_start "$SRC"
+	run "$ARTIFACTD" mirror -k "$KEY" "http://127.0.0.1:$dead" "$empty/" "$NGINX_URL" "$COPY"
+	[ "$status" -eq 0 ]
+	diff -r "$SRC" "$COPY"
+}
+
+@test "with no URL answering, mirror retries with backoff then stops with one line per file" {
+	local dead
+	for dead in $(seq 20200 20300); do
+		_nginx_port_free "$dead" && break
+	done
+	run "$ARTIFACTD" mirror -r 2 -k "$KEY" "http://127.0.0.1:$dead" "$COPY"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" == *"index.json: http://127.0.0.1:$dead/index.json: "*"onnect"* ]]
+	[ ! -e "$COPY/index.json" ]
+}
+
+@test "bad operands and a hostile index.json are refused with one line, nothing written" {
+	run "$ARTIFACTD" mirror "$SCRATCH/w" "$COPY"
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"not an http:// or https:// URL"* ]]
+	run "$ARTIFACTD" mirror -j 0 http://127.0.0.1:1 "$COPY"
+	[ "$status" -eq 2 ]
+	run "$ARTIFACTD" mirror "$COPY"
+	[ "$status" -eq 2 ]
+	[[ "$output" == usage:* ]]
+
+	sed -i 's|"path": "releases/dcos-1.0.0.tar"|"path": "releases/../index.json"|' "$SRC/index.json"
+	nginx_start "$SRC"
+	run "$ARTIFACTD" mirror -q -k "$KEY" "$NGINX_URL" "$COPY"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"releases[0].path"* ]]
+	[ ! -e "$COPY/index.json" ]
+	[ -z "$(ls "$COPY/blobs/sha256")" ]
+}
+
+@test "a mirrored directory is served by nginx and by dcos-artifactd serve, and mirrors again" {
+	nginx_start "$SRC"
+	"$ARTIFACTD" -q mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	nginx_start "$COPY"
+	"$ARTIFACTD" -q mirror -j 2 -k "$KEY" "$NGINX_URL" "$SCRATCH/copy2"
+	diff -r "$SRC" "$SCRATCH/copy2"
+
+	start_server --root "$COPY"
+	"$ARTIFACTD" -q mirror -k "$KEY" "$URL" "$SCRATCH/copy3"
+	diff -r "$SRC" "$SCRATCH/copy3"
+	stop_server
+}
+
+@test "mirror over https from dcos-artifactd serve trusts the CA given with --cacert" {
+	need openssl
+	openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+	    -addext subjectAltName=IP:127.0.0.1 -days 2 \
+	    -keyout "$SCRATCH/key.pem" -out "$SCRATCH/cert.pem" 2>/dev/null
+	start_server --root "$SRC" --tls-cert "$SCRATCH/cert.pem" --tls-key "$SCRATCH/key.pem"
+	[[ "$URL" == https://* ]]
+	run "$ARTIFACTD" mirror -q -r 0 -k "$KEY" "$URL" "$COPY"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"index.json: $URL/index.json: "*"certificate"* ]]
+	[ ! -e "$COPY/index.json" ]
+	"$ARTIFACTD" -q mirror --cacert "$SCRATCH/cert.pem" -k "$KEY" "$URL" "$COPY"
+	diff -r "$SRC" "$COPY"
+	stop_server
+}
+
+@test "progress is drawn on a terminal, a summary line otherwise" {
+	need script
+	nginx_start "$SRC"
+	run script -qec "$ARTIFACTD mirror -k $KEY $NGINX_URL $COPY" /dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\r'"mirror: "*" files, "*" MiB/s"* ]]
+	run "$ARTIFACTD" mirror -k "$KEY" "$NGINX_URL" "$SCRATCH/copy2"
+	[ "$status" -eq 0 ]
+	one_line
+	[[ "$output" != *$'\r'* ]]
+}
+
+# The most requests nginx was serving at the same moment.
+max_overlap() {
+	awk '$1 == "GET" { printf "%.3f 1\n%.3f -1\n", $8 - $9, $8 }' "$NGINX_LOG" |
+	    sort -k1,1n -k2,2n | awk 'BEGIN { max = 0 } { n += $2; if (n > max) max = n } END { print max }'
+}
+
+@test "--jobs sets how many downloads run at once" {
+	rm -rf "$SCRATCH/w"
+	mkstore "$SCRATCH/w" 400000
+	# 200 KB/s per connection (after a first second's worth at once):
+	# the two big downloads last long enough to overlap when they run
+	# in parallel.
+	nginx_start "$SRC" 'limit_rate 200k;'
+	"$ARTIFACTD" -q mirror -j 1 -k "$KEY" "$NGINX_URL" "$COPY"
+	[ "$(max_overlap)" -eq 1 ]
+	: > "$NGINX_LOG"
+	"$ARTIFACTD" -q mirror -j 4 -k "$KEY" "$NGINX_URL" "$SCRATCH/copy2"
+	[ "$(max_overlap)" -ge 2 ]
+	[ "$(max_overlap)" -le 4 ]
+	diff -r "$SRC" "$SCRATCH/copy2"
+}
+
+@test "two cluster manifests of one release share its blobs and each is fetched once" {
+	local h1 h2
+	h1=$(sha256sum "$SCRATCH/w/src/cluster.json" | cut -d' ' -f1)
+	sed 's/"cluster_name": "mirror-test"/"cluster_name": "second"/' \
+	    "$SCRATCH/w/src/cluster.json" > "$SCRATCH/cluster2.json"
+	h2=$(sha256sum "$SCRATCH/cluster2.json" | cut -d' ' -f1)
+	cp "$SCRATCH/cluster2.json" "$SRC/blobs/sha256/$h2"
+	sed -i "s|\"cluster_manifests\": \[\"sha256:$h1\"\]|\"cluster_manifests\": [\"sha256:$h1\", \"sha256:$h2\", \"sha256:$h1\"]|" "$SRC/index.json"
+	grep -q "$h2" "$SRC/index.json"
+	nginx_start "$SRC"
+	run "$ARTIFACTD" mirror -j 8 -k "$KEY" "$NGINX_URL" "$COPY"
+	[ "$status" -eq 0 ]
+	diff -r "$SRC" "$COPY"
+	# Every file was asked for once.
+	[ -z "$(awk '$1 == "GET" { print $2 }' "$NGINX_LOG" | sort | uniq -d)" ]
+	"$ARTIFACTD" -q fsck -k "$KEY" "$COPY"
+}
+
+@test "when a server dies mid-download, the same run continues the blob from the next URL" {
+	local slow slow_prefix part="$COPY/.partial/$BIG_HEX"
+	nginx_start "$SRC" 'limit_rate 1m;'
+	slow=$NGINX_URL
+	slow_prefix=$NGINX_PREFIX
+	nginx_start "$SRC"
+	"$ARTIFACTD" -q mirror -k "$KEY" "$slow" "$NGINX_URL" "$COPY" &
+	local pid=$!
+	for _ in $(seq 1 500); do
+		[ "$(stat -c %s "$part" 2>/dev/null || echo 0)" -ge 1000000 ] && break
+		sleep 0.01
+	done
+	nginx_stop "$slow_prefix"
+	wait "$pid"
+	cmp "$SRC/blobs/sha256/$BIG_HEX" "$COPY/blobs/sha256/$BIG_HEX"
+	diff -r "$SRC" "$COPY"
+	# The second server was asked only for the rest.
+	logged "/blobs/sha256/$BIG_HEX" | grep -q '^206 [0-9]* "bytes=[1-9][0-9]*-"$'
+}
+
+@test "SIGINT stops a mirror cleanly: one line, partial data kept, the next run resumes" {
+	local part="$COPY/.partial/$BIG_HEX" have
+	nginx_start "$SRC" 'limit_rate 1m;'
+	"$ARTIFACTD" -q mirror -k "$KEY" "$NGINX_URL" "$COPY" 2>"$SCRATCH/err" &
+	local pid=$!
+	for _ in $(seq 1 500); do
+		[ "$(stat -c %s "$part" 2>/dev/null || echo 0)" -ge 1000000 ] && break
+		sleep 0.01
+	done
+	kill -INT "$pid"
+	local st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq 1 ]
+	[ "$(wc -l < "$SCRATCH/err")" -eq 1 ]
+	grep -q "interrupted by signal 2; partial downloads kept, index.json not updated" "$SCRATCH/err"
+	have=$(stat -c %s "$part")
+	[ "$have" -ge 1000000 ]
+	[ ! -e "$COPY/index.json" ]
+	nginx_stop
+	nginx_start "$SRC"
+	"$ARTIFACTD" -q mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	[ "$(logged "/blobs/sha256/$BIG_HEX")" = "206 $((3000000 - have)) \"bytes=$have-\"" ]
+	diff -r "$SRC" "$COPY"
+}
