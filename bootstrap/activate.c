@@ -393,6 +393,12 @@ activate_generation(struct host *h, long n, int start, char **errp)
 	if ((state = state_load(h, errp)) == NULL)
 		goto out;
 	was = (long)json_integer_value(json_object_get(state, "active"));
+	/*
+	 * Accounts first: a missing account (manual_host_users) must stop
+	 * us before the switch, not after it.
+	 */
+	if (sync_users(h, g, state, errp) == -1)
+		goto out;
 	json_object_set_new(state, "target", json_integer(n));
 	if (state_save(h, state, errp) == -1)
 		goto out;
@@ -422,7 +428,6 @@ activate_generation(struct host *h, long n, int start, char **errp)
 			goto out;
 	}
 	if (sync_roles(h, g, errp) == -1 ||
-	    sync_users(h, g, state, errp) == -1 ||
 	    sync_sysctl(h, n, errp) == -1 ||
 	    sync_units(h, n, g, state, errp) == -1)
 		goto out;

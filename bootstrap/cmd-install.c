@@ -59,6 +59,39 @@ install_own_dirs(void)
 	return own_dirs;
 }
 
+/*
+ * A failed first install leaves the host as it found it: the directories
+ * it made (empty again once staging is gone) and its state.
+ */
+static void
+undo_fresh(struct host *h, const json_t *created)
+{
+	size_t	 n, i;
+	json_t	*v;
+	char	*p;
+
+	if (!json_is_array(created))
+		return;
+	host_unlock(h);
+	json_array_foreach(created, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v),
+		    "var/lib/dcos/bootstrap") == 0)
+			(void)rm_tree(h->state, NULL);
+	(void)rmdir(h->pkgdir);
+	(void)rmdir(h->gendir);
+	for (n = 0; own_dirs[n] != NULL; n++)
+		;
+	while (n-- > 0) {
+		json_array_foreach(created, i, v)
+			if (json_is_string(v) && strcmp(json_string_value(v),
+			    own_dirs[n]) == 0 &&
+			    (p = host_path(h, own_dirs[n])) != NULL) {
+				(void)rmdir(p);
+				free(p);
+			}
+	}
+}
+
 /* Removes what a crashed run left half-made (never a complete object). */
 static int
 clean_partial(const struct host *h, char **errp)
@@ -273,7 +306,7 @@ cmd_install(int argc, char **argv)
 	size_t			 nroles = 0, fresh = 0;
 	long			 cur = 0, n, max;
 	json_int_t		 highest;
-	int			 opt, rc, start = 1, downgrade = 0, installed;
+	int			 opt, rc, start = 1, downgrade = 0, installed = 0;
 
 	memset(&h, 0, sizeof(h));
 	h.lockfd = -1;
@@ -339,6 +372,19 @@ cmd_install(int argc, char **argv)
 		goto out;
 	if ((state = state_load(&h, &err)) == NULL)
 		goto out;
+	if (clean_partial(&h, &err) == -1 ||
+	    gen_current(&h, &cur, &err) == -1)
+		goto out;
+	if (cur > 0 && (g = gen_load(&h, cur, NULL)) != NULL &&
+	    gen_matches(g, &c->digest, roles, nroles) &&
+	    json_integer_value(json_object_get(state, "active")) == cur &&
+	    json_integer_value(json_object_get(state, "target")) == cur) {
+		printf("already active: generation %ld (%s %s, config %.12s)"
+		    "; nothing to do\n", cur, c->release_name,
+		    c->release_version, c->config_id);
+		rc = EXIT_OK;
+		goto out;
+	}
 	highest = json_integer_value(json_object_get(state, "highest_seq"));
 	if (c->seq < highest) {
 		if (!downgrade) {
@@ -361,19 +407,6 @@ cmd_install(int argc, char **argv)
 		json_object_set(state, "created_dirs", created);
 		if (state_save(&h, state, &err) == -1)
 			goto out;
-	}
-	if (clean_partial(&h, &err) == -1 ||
-	    gen_current(&h, &cur, &err) == -1)
-		goto out;
-	if (cur > 0 && (g = gen_load(&h, cur, NULL)) != NULL &&
-	    gen_matches(g, &c->digest, roles, nroles) &&
-	    json_integer_value(json_object_get(state, "active")) == cur &&
-	    json_integer_value(json_object_get(state, "target")) == cur) {
-		printf("already active: generation %ld (%s %s, config %.12s)"
-		    "; nothing to do\n", cur, c->release_name,
-		    c->release_version, c->config_id);
-		rc = EXIT_OK;
-		goto out;
 	}
 	if ((n = find_generation(&h, c, roles, nroles, &max, &err)) == -1)
 		goto out;
@@ -399,13 +432,20 @@ cmd_install(int argc, char **argv)
 	rc = EXIT_OK;
 	goto out;
 refuse:
-	/* Journal refusals on installed hosts (a fresh host stays clean). */
-	if (installed)
+out:
+	/*
+	 * Journal refusals on installed hosts (a fresh host stays as it
+	 * was), and only under the lock: never two writers.
+	 */
+	if (rc != EXIT_OK && installed && h.root != NULL &&
+	    (h.lockfd != -1 || host_lock(&h, NULL) == 0))
 		(void)journal_append(&h, "refuse", NULL, "install of %s "
 		    "refused: %s", manifest, err != NULL ? err : "?");
-out:
-	if (rc != EXIT_OK)
+	if (rc != EXIT_OK) {
 		log_error("%s", err != NULL ? err : "out of memory");
+		if (!installed && created != NULL)
+			undo_fresh(&h, created);
+	}
 	free(err);
 	free(cache);
 	json_decref(state);

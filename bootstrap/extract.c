@@ -409,6 +409,7 @@ static int
 one_member(struct xstate *x, struct archive_entry *ae, char **errp)
 {
 	const char	*path = archive_entry_pathname(ae), *base, *t;
+	char		 dirpath[PATH_MAX];
 	struct pent	*e;
 	mode_t		 ft = archive_entry_filetype(ae);
 	mode_t		 perm = archive_entry_mode(ae) & 07777;
@@ -417,6 +418,15 @@ one_member(struct xstate *x, struct archive_entry *ae, char **errp)
 
 	if (path == NULL)
 		return err_set(errp, "a member has no name");
+	/* tar writers end directory names with '/': drop exactly one. */
+	if (ft == AE_IFDIR && hl == NULL) {
+		size_t len = strlen(path);
+		if (len > 1 && len < sizeof(dirpath) && path[len - 1] == '/') {
+			snprintf(dirpath, sizeof(dirpath), "%.*s",
+			    (int)(len - 1), path);
+			path = dirpath;
+		}
+	}
 	if (path[0] == '/')
 		return err_set(errp, "member %s: absolute paths are refused",
 		    path);
