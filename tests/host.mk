@@ -6,3 +6,4 @@ host_bats = \
 	tests/t0530-host-genconf.bats
 TESTS += $(host_bats)
 EXTRA_DIST += $(host_bats) tests/host.bash tests/host-fixture.py
+dist_man_MANS += man/dcos-bootstrap.8
