@@ -1,0 +1,369 @@
+/*
+ * The trust chain on the host (DESIGN 5, docs/formats.md): the install
+ * script pins cluster.json; cluster.json pins release.json, its signature
+ * and the trusted keys; the signature (by a trusted key, with a trusted
+ * comment naming release.json's digest and seq) vouches for release.json;
+ * release.json pins every package blob.  Nothing here writes anything.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomicio.h"
+#include "bootstrap.h"
+#include "digest.h"
+#include "error.h"
+#include "jsonio.h"
+#include "minisign.h"
+#include "store.h"
+
+void
+cluster_free(struct cluster *c)
+{
+	size_t	 i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->npkgs; i++) {
+		free(c->pkgs[i].id);
+		free(c->pkgs[i].name);
+	}
+	free(c->pkgs);
+	cluster_manifest_free(c->cm);
+	release_manifest_free(c->rm);
+	free(c);
+}
+
+static int
+pkgcmp(const void *a, const void *b)
+{
+	return strcmp(((const struct pkgref *)a)->id,
+	    ((const struct pkgref *)b)->id);
+}
+
+/* The package and config blobs, sorted by id, each id once. */
+static int
+collect_pkgs(struct cluster *c, char **errp)
+{
+	const struct cluster_manifest	*cm = c->cm;
+	const struct pkgref		*cp;
+	struct pkgref			*p;
+	size_t				 i;
+
+	if ((c->pkgs = calloc(cm->nblobs + 1, sizeof(*c->pkgs))) == NULL)
+		return err_set(errp, "out of memory");
+	for (i = 0; i < cm->nblobs; i++) {
+		const struct blob_ref *b = &cm->blobs[i];
+		const char *sep;
+
+		if (b->kind != BLOB_PACKAGE && b->kind != BLOB_CONFIG)
+			continue;
+		p = &c->pkgs[c->npkgs];
+		sep = strstr(b->id, "--");
+		if ((p->id = strdup(b->id)) == NULL || (p->name =
+		    strndup(b->id, (size_t)(sep - b->id))) == NULL)
+			return err_set(errp, "out of memory");
+		p->digest = b->blob.digest;
+		p->size = b->blob.size;
+		c->npkgs++;
+	}
+	qsort(c->pkgs, c->npkgs, sizeof(*c->pkgs), pkgcmp);
+	for (i = 1; i < c->npkgs; i++)
+		if (strcmp(c->pkgs[i - 1].id, c->pkgs[i].id) == 0)
+			return err_set(errp, "blobs: package %s is listed twice",
+			    c->pkgs[i].id);
+	/* The config package must be one of the blobs, as pinned. */
+	cp = cluster_pkg(c, cm->config_id_pkg);
+	if (cp == NULL || !digest_equal(&cp->digest,
+	    &cm->config_package.digest) || cp->size != cm->config_package.size)
+		return err_set(errp, "config_package %s is not among the blobs "
+		    "with the same digest and size", cm->config_id_pkg);
+	return 0;
+}
+
+int
+cluster_load(const char *path, struct cluster **cp, char **errp)
+{
+	struct cluster	*c;
+	char		*buf = NULL;
+	size_t		 len;
+	int		 rc = -1;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return err_set(errp, "out of memory");
+	if (read_file(path, JSON_MAX, &buf, &len, errp) == -1)
+		goto out;
+	digest_buf(buf, len, &c->digest);
+	if (cluster_manifest_parse(buf, len, path, &c->cm, errp) == -1) {
+		err_wrap(errp, "not a valid cluster manifest");
+		goto out;
+	}
+	c->cluster_name = c->cm->cluster_name;
+	c->config_id = c->cm->config_id;
+	c->release_name = c->cm->release_name;
+	c->release_version = c->cm->release_version;
+	c->seq = c->cm->release_seq;
+	if (collect_pkgs(c, errp) == -1) {
+		err_wrap(errp, "%s: not a valid cluster manifest", path);
+		goto out;
+	}
+	*cp = c;
+	c = NULL;	/* transferred */
+	rc = 0;
+out:
+	free(buf);
+	cluster_free(c);
+	return rc;
+}
+
+const struct pkgref *
+cluster_pkg(const struct cluster *c, const char *id)
+{
+	struct pkgref	 key;
+
+	key.id = (char *)id;
+	return bsearch(&key, c->pkgs, c->npkgs, sizeof(*c->pkgs), pkgcmp);
+}
+
+char *
+cache_blob_path(const char *cache, const struct digest *d)
+{
+	return store_blob_path(cache, d);
+}
+
+int
+blob_check(const char *path, const struct digest *want, uint64_t size,
+    char **errp)
+{
+	struct stat	 st;
+	struct digest	 got;
+	uint64_t	 n;
+	char		 w[DIGEST_STRSZ], g[DIGEST_STRSZ];
+	int		 fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		return err_sys(errp, "%s", path);
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		err_set(errp, "%s: not a regular file", path);
+		goto out;
+	}
+	if ((uint64_t)st.st_size != size) {
+		err_set(errp, "%s: %lld bytes where the manifest says %llu "
+		    "(truncated or wrong blob; delete it and download it "
+		    "again)", path, (long long)st.st_size,
+		    (unsigned long long)size);
+		goto out;
+	}
+	if (digest_fd(fd, &got, &n, errp) == -1)
+		goto out;
+	if (n != size || !digest_equal(&got, want)) {
+		digest_format(want, w);
+		digest_format(&got, g);
+		err_set(errp, "%s: digest %s where the manifest pins %s "
+		    "(corrupt or tampered blob; delete it and download it "
+		    "again)", path, g, w);
+		goto out;
+	}
+	rc = 1;
+out:
+	close(fd);
+	return rc;
+}
+
+/* Loads a blob that must be present and intact. */
+static int
+need_blob(const char *cache, const struct digest *d, uint64_t size,
+    const char *what, char **pathp, char **errp)
+{
+	char	*path, dstr[DIGEST_STRSZ];
+	int	 r;
+
+	if ((path = cache_blob_path(cache, d)) == NULL)
+		return err_set(errp, "out of memory");
+	if ((r = blob_check(path, d, size, errp)) != 1) {
+		if (r == 0) {
+			digest_format(d, dstr);
+			err_set(errp, "%s (%s) is not in the cache %s: "
+			    "download it first (dcos-bootstrap missing lists "
+			    "what is needed)", what, dstr, cache);
+		}
+		free(path);
+		return -1;
+	}
+	*pathp = path;
+	return 0;
+}
+
+static const struct blob_ref *
+find_blob(const struct cluster *c, const struct digest *d, enum blob_kind k)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->cm->nblobs; i++)
+		if (c->cm->blobs[i].kind == k &&
+		    digest_equal(&c->cm->blobs[i].blob.digest, d))
+			return &c->cm->blobs[i];
+	return NULL;
+}
+
+/* release.json.minisig by one of the trusted keys, comment consistent. */
+static int
+check_signature(const struct cluster *c, const char *relpath,
+    const char *sigpath, char **errp)
+{
+	struct minisign_sig	*sig = NULL;
+	struct digest		 want;
+	char			*field = NULL, *e = NULL, *end;
+	char			 id[MINISIGN_KEYID_STRSZ];
+	size_t			 i;
+	int			 rc = -1;
+	long long		 seq;
+
+	if (minisign_sig_load(sigpath, &sig, errp) == -1) {
+		err_wrap(errp, "release signature");
+		goto out;
+	}
+	for (i = 0; i < c->cm->nkeys; i++) {
+		if (memcmp(c->cm->keys[i].keynum, sig->keynum,
+		    MINISIGN_KEYNUM_LEN) != 0)
+			continue;
+		if (minisign_verify_file(&c->cm->keys[i], sig, relpath,
+		    &e) == 0)
+			break;
+		err_set(errp, "release.json: bad signature: %s (the release "
+		    "was altered after signing; get a genuine release)", e);
+		free(e);
+		goto out;
+	}
+	if (i == c->cm->nkeys) {
+		minisign_keyid(sig->keynum, id);
+		err_set(errp, "release.json is signed with key %s, which is "
+		    "not among the cluster manifest's trusted_keys", id);
+		goto out;
+	}
+	if ((field = minisign_tc_field(sig->trusted_comment, "sha256")) ==
+	    NULL || digest_parse_hex(field, &want) == -1 ||
+	    !digest_equal(&want, &c->cm->release_manifest)) {
+		err_set(errp, "release signature: trusted comment does not "
+		    "name the sha256 of this release.json");
+		goto out;
+	}
+	free(field);
+	if ((field = minisign_tc_field(sig->trusted_comment, "seq")) == NULL) {
+		err_set(errp, "release signature: trusted comment has no seq");
+		goto out;
+	}
+	errno = 0;
+	seq = strtoll(field, &end, 10);
+	if (errno != 0 || *end != '\0' || end == field || seq != c->seq) {
+		err_set(errp, "release signature: trusted comment seq %s does "
+		    "not match the cluster manifest's seq %lld", field,
+		    (long long)c->seq);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(field);
+	minisign_sig_free(sig);
+	return rc;
+}
+
+/* Signed release.json must agree with cluster.json's package blobs. */
+static int
+check_release(struct cluster *c, char **errp)
+{
+	const struct release_manifest	*rm = c->rm;
+	struct pkgref			*p;
+	size_t				 i;
+
+	if (rm->seq != c->seq || strcmp(rm->name, c->release_name) != 0 ||
+	    strcmp(rm->version, c->release_version) != 0)
+		return err_set(errp, "it is %s %s seq %lld, the cluster "
+		    "manifest says %s %s seq %lld", rm->name, rm->version,
+		    (long long)rm->seq, c->release_name, c->release_version,
+		    (long long)c->seq);
+	for (i = 0; i < rm->npackages; i++) {
+		const struct release_pkg *r = &rm->packages[i];
+
+		if ((p = (struct pkgref *)cluster_pkg(c, r->id)) == NULL)
+			return err_set(errp, "package %s is in the signed "
+			    "release but not among the cluster manifest's "
+			    "blobs", r->id);
+		if (!digest_equal(&p->digest, &r->blob.digest) ||
+		    p->size != r->blob.size)
+			return err_set(errp, "package %s: the cluster manifest "
+			    "pins another blob than the signed release", r->id);
+		p->has_manifest = 1;
+		p->manifest = r->manifest;
+		p->installed_bytes = r->installed_bytes;
+	}
+	/* Everything else must be the one config package. */
+	for (i = 0; i < c->npkgs; i++) {
+		p = &c->pkgs[i];
+		if (p->has_manifest)
+			continue;
+		const struct blob_ref *b = find_blob(c, &p->digest,
+		    BLOB_CONFIG);
+		if (b == NULL || strcmp(b->id, p->id) != 0)
+			return err_set(errp, "package %s is among the cluster "
+			    "manifest's blobs but not in the signed release",
+			    p->id);
+	}
+	return 0;
+}
+
+int
+cluster_verify(struct cluster *c, const char *cache, char **errp)
+{
+	const struct blob_ref	*rb, *sb;
+	char			*relpath = NULL, *sigpath = NULL, *path = NULL;
+	char			 what[512];
+	size_t			 i;
+	int			 rc = -1;
+
+	if ((rb = find_blob(c, &c->cm->release_manifest, BLOB_RELEASE)) ==
+	    NULL || (sb = find_blob(c, &c->cm->release_signature,
+	    BLOB_SIGNATURE)) == NULL) {
+		err_set(errp, "the cluster manifest does not list release.json "
+		    "and its signature among its blobs");
+		goto out;
+	}
+	if (need_blob(cache, &c->cm->release_manifest, rb->blob.size,
+	    "release.json", &relpath, errp) == -1 ||
+	    need_blob(cache, &c->cm->release_signature, sb->blob.size,
+	    "the release signature", &sigpath, errp) == -1)
+		goto out;
+	if (check_signature(c, relpath, sigpath, errp) == -1)
+		goto out;
+	release_manifest_free(c->rm);
+	c->rm = NULL;
+	if (release_manifest_load(relpath, &c->rm, errp) == -1 ||
+	    check_release(c, errp) == -1) {
+		err_wrap(errp, "signed release.json");
+		goto out;
+	}
+	for (i = 0; i < c->npkgs; i++) {
+		snprintf(what, sizeof(what), "package %s", c->pkgs[i].id);
+		if (need_blob(cache, &c->pkgs[i].digest, c->pkgs[i].size,
+		    what, &path, errp) == -1)
+			goto out;
+		free(path);
+		path = NULL;
+	}
+	rc = 0;
+out:
+	free(relpath);
+	free(sigpath);
+	free(path);
+	return rc;
+}
