@@ -17,6 +17,12 @@ const struct subcmd genconf_commands[] = {
 	  "write FILE.minisig (trusted comment file:NAME<TAB>sha256:HEX)" },
 	{ "verify", cmd_verify, "-p PUBKEY [-x SIGFILE] FILE",
 	  "verify FILE.minisig (and its sha256: field) with a public key" },
+	{ "package", cmd_package, "[-o OUT] [--id ID] DIR",
+	  "build a reproducible package blob (tar.zst) from a package tree" },
+	{ "release", cmd_release, "--name N --version V --seq S --key SECKEY "
+	  "--roles FILE --bootstrap ARCH=FILE... [--genconf DIR] [-o OUTDIR] "
+	  "PKGDIR...",
+	  "build the signed master artifact N-V.tar and N-V.tar.minisig" },
 	{ NULL, NULL, NULL, NULL }
 };
 

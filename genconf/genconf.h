@@ -13,5 +13,7 @@ extern const struct subcmd genconf_commands[];
 int	 cmd_keygen(int, char **);
 int	 cmd_sign(int, char **);
 int	 cmd_verify(int, char **);
+int	 cmd_package(int, char **);
+int	 cmd_release(int, char **);
 
 #endif

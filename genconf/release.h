@@ -6,16 +6,31 @@
 #define DCOS_GENCONF_RELEASE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
 #include "digest.h"
 #include "minisign.h"
 
+#define RELEASE_JSON		"release.json"
+#define RELEASE_SIG		"release.json.minisig"
+/* Bounds on the members held in memory. */
+#define RELEASE_JSON_MAX	(16 * 1024 * 1024)
+#define RELEASE_TEXT_MAX	(4 * 1024 * 1024)
+
 struct release_text {
 	char	*path;		/* member name, e.g. "genconf/templates/x.yaml" */
 	char	*text;		/* NUL-terminated content */
 	size_t	 len;
+};
+
+/* A package or bootstrap member, as release.json pins it. */
+struct release_blob {
+	char		*path;		/* member, e.g. "packages/<id>.tar.zst" */
+	char		*id;		/* package id, or the architecture */
+	struct digest	 digest;
+	uint64_t	 size;
 };
 
 struct release {
@@ -25,6 +40,36 @@ struct release {
 	struct release_text	 schema;	/* genconf/schema.yaml */
 	struct release_text	*templates;	/* sorted by path */
 	size_t			 ntemplates;
+
+	const char		*name;		/* from manifest */
+	const char		*version;	/* from manifest */
+	json_int_t		 seq;
+	struct release_text	 manifest_text;	/* release.json bytes */
+	struct release_text	 sig_text;	/* release.json.minisig bytes */
+	struct digest		 sig_digest;
+	struct release_text	 tar_sig_text;	/* <tar>.minisig bytes */
+	struct digest		 tar_digest;	/* of the whole tar */
+	uint64_t		 tar_size;
+	struct release_blob	*packages;	/* sorted by id */
+	size_t			 npackages;
+	struct release_blob	*bootstrap;	/* sorted by arch */
+	size_t			 nbootstrap;
+};
+
+/*
+ * Receives the verified bytes while the tar is read once.  begin() is
+ * called for each package and bootstrap member and returns 1 to get its
+ * data, 0 to skip it, -1 to fail; end() follows with ok = 0 when the
+ * member did not match its digest.  tar_copy_fd, when not -1, gets a copy
+ * of the whole tar.  Nothing a sink writes is valid until release_load_sink
+ * returns 0: a later check may still fail.
+ */
+struct release_sink {
+	int	(*begin)(void *arg, const struct release_blob *, char **errp);
+	int	(*data)(void *arg, const void *buf, size_t len, char **errp);
+	int	(*end)(void *arg, int ok, char **errp);
+	void	*arg;
+	int	 tar_copy_fd;
 };
 
 /*
@@ -35,6 +80,15 @@ struct release {
  */
 int	 release_load(const char *tar_path, const struct minisign_pubkey *keys,
 	    size_t nkeys, struct release **relp, char **errp);
+/* As release_load, handing the verified members to sink (may be NULL). */
+int	 release_load_sink(const char *tar_path,
+	    const struct minisign_pubkey *keys, size_t nkeys,
+	    const struct release_sink *sink, struct release **relp,
+	    char **errp);
 void	 release_free(struct release *);
+
+/* The BLAKE2b-512 of a buffer (the minisign "ED" prehash).  0 or -1. */
+int	 blake2b_buf(const void *, size_t, uint8_t out[MINISIGN_HASH_LEN],
+	    char **errp);
 
 #endif

@@ -1,0 +1,844 @@
+/*
+ * release: package trees + bootstrap binaries + genconf schema/templates
+ * -> the signed master artifact N-V.tar and N-V.tar.minisig.  Every input
+ * is reduced to fixed metadata (owner 0, mtime 0, sorted order), so the
+ * same inputs give the same bytes and the same signatures (Ed25519 is
+ * deterministic).
+ */
+#include <config.h>
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "atomicio.h"
+#include "error.h"
+#include "genconf.h"
+#include "jsonio.h"
+#include "log.h"
+#include "pkgblob.h"
+#include "release.h"
+#include "subcmd.h"
+
+#define IO_CHUNK	(1024 * 1024)
+#define SEQ_MAX		9007199254740991LL	/* exact in any JSON reader */
+
+struct input {
+	char		*member;	/* name in the tar */
+	char		*src;		/* file on disk, or NULL */
+	int		 fd;		/* open temporary blob, or -1 */
+	mode_t		 mode;
+	struct digest	 digest;
+	uint64_t	 size;
+};
+
+struct pkg {
+	char		*dir;
+	char		*id;
+	char		*name;
+	json_t		*pkginfo;
+	struct pkg_info	 info;
+	int		 fd;
+};
+
+struct build {
+	const char	*name;
+	const char	*version;
+	json_int_t	 seq;
+	const char	*outdir;
+	struct pkg	*pkgs;
+	size_t		 npkgs;
+	struct input	*boot;		/* bootstrap binaries */
+	size_t		 nboot;
+	struct input	*gen;		/* schema first, then templates */
+	size_t		 ngen;
+	json_t		*roles;
+};
+
+struct tar_sink {
+	int		 fd;
+	struct sha256	*h;
+	EVP_MD_CTX	*b2;
+	uint64_t	 size;
+};
+
+static int
+input_add(struct input **v, size_t *n, const char *member, const char *src,
+    mode_t mode, char **errp)
+{
+	struct input	*nv;
+
+	if ((nv = reallocarray(*v, *n + 1, sizeof(*nv))) == NULL)
+		return err_set(errp, "out of memory");
+	*v = nv;
+	memset(&nv[*n], 0, sizeof(*nv));
+	nv[*n].fd = -1;
+	nv[*n].mode = mode;
+	(*n)++;
+	if ((nv[*n - 1].member = strdup(member)) == NULL ||
+	    (nv[*n - 1].src = strdup(src)) == NULL)
+		return err_set(errp, "out of memory");
+	return 0;
+}
+
+static int
+input_hash(struct input *in, char **errp)
+{
+	struct stat	 st;
+
+	if (stat(in->src, &st) == -1)
+		return err_sys(errp, "%s", in->src);
+	if (!S_ISREG(st.st_mode))
+		return err_set(errp, "%s: not a regular file", in->src);
+	return digest_file(in->src, &in->digest, &in->size, errp);
+}
+
+static int
+input_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct input *)a)->member,
+	    ((const struct input *)b)->member);
+}
+
+static int
+pkg_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct pkg *)a)->id, ((const struct pkg *)b)->id);
+}
+
+/* --bootstrap ARCH=FILE */
+static int
+add_bootstrap(struct build *b, const char *arg, char **errp)
+{
+	char		*arch = NULL, *member = NULL;
+	const char	*eq, *c;
+	size_t		 i;
+	int		 rc = -1;
+
+	if ((eq = strchr(arg, '=')) == NULL || eq == arg || eq[1] == '\0')
+		return err_set(errp, "--bootstrap '%s': give ARCH=FILE, e.g. "
+		    "x86_64=./dcos-bootstrap", arg);
+	if ((arch = strndup(arg, (size_t)(eq - arg))) == NULL)
+		return err_set(errp, "out of memory");
+	for (c = arch; *c != '\0'; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+		    *c == '_'))
+			break;
+	if (*c != '\0') {
+		err_set(errp, "--bootstrap: '%s' is not an architecture name "
+		    "(as uname -m prints it: x86_64, aarch64)", arch);
+		goto out;
+	}
+	if (asprintf(&member, "bootstrap/%s/dcos-bootstrap", arch) == -1) {
+		member = NULL;
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < b->nboot; i++)
+		if (strcmp(b->boot[i].member, member) == 0) {
+			err_set(errp, "--bootstrap %s is given twice", arch);
+			goto out;
+		}
+	if (input_add(&b->boot, &b->nboot, member, eq + 1, 0755, errp) == -1 ||
+	    input_hash(&b->boot[b->nboot - 1], errp) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(arch);
+	free(member);
+	return rc;
+}
+
+static int
+yaml_name(const char *n)
+{
+	size_t	 len = strlen(n);
+
+	return n[0] != '.' && len > 5 && strcmp(n + len - 5, ".yaml") == 0;
+}
+
+/* --genconf DIR: schema.yaml and the *.yaml files of templates/. */
+static int
+add_genconf(struct build *b, const char *dir, char **errp)
+{
+	DIR		*d = NULL;
+	struct dirent	*de;
+	char		*p = NULL, *tdir = NULL, *member = NULL;
+	int		 rc = -1;
+
+	if ((p = path_join(dir, "schema.yaml")) == NULL ||
+	    (tdir = path_join(dir, "templates")) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if (input_add(&b->gen, &b->ngen, "genconf/schema.yaml", p, 0644,
+	    errp) == -1 || input_hash(&b->gen[0], errp) == -1)
+		goto out;
+	if ((d = opendir(tdir)) == NULL) {
+		err_sys(errp, "%s (--genconf needs schema.yaml and "
+		    "templates/*.yaml)", tdir);
+		goto out;
+	}
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (!yaml_name(de->d_name))
+			continue;
+		free(p);
+		free(member);
+		member = NULL;
+		if ((p = path_join(tdir, de->d_name)) == NULL ||
+		    asprintf(&member, "genconf/templates/%s", de->d_name) ==
+		    -1) {
+			member = NULL;
+			err_set(errp, "out of memory");
+			goto out;
+		}
+		if (input_add(&b->gen, &b->ngen, member, p, 0644, errp) == -1 ||
+		    input_hash(&b->gen[b->ngen - 1], errp) == -1)
+			goto out;
+		if (b->gen[b->ngen - 1].size > RELEASE_TEXT_MAX) {
+			err_set(errp, "%s: larger than %d bytes", p,
+			    RELEASE_TEXT_MAX);
+			goto out;
+		}
+	}
+	if (errno != 0) {
+		err_sys(errp, "%s", tdir);
+		goto out;
+	}
+	if (b->ngen == 1) {
+		err_set(errp, "%s: no *.yaml templates", tdir);
+		goto out;
+	}
+	qsort(b->gen + 1, b->ngen - 1, sizeof(*b->gen), input_cmp);
+	if (b->gen[0].size > RELEASE_TEXT_MAX) {
+		err_set(errp, "%s: larger than %d bytes", b->gen[0].src,
+		    RELEASE_TEXT_MAX);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (d != NULL)
+		closedir(d);
+	free(p);
+	free(tdir);
+	free(member);
+	return rc;
+}
+
+/* --roles FILE: {"master": {"ports": [53, ...]}, ...} */
+static json_t *
+load_roles(const char *path, char **errp)
+{
+	json_t		*j, *v, *ports, *p;
+	const char	*role, *c, *k;
+	json_int_t	 n;
+	size_t		 i, k2;
+
+	if ((j = jsonio_load(path, 1024 * 1024, errp)) == NULL)
+		return NULL;
+	if (!json_is_object(j) || json_object_size(j) == 0) {
+		err_set(errp, "%s: must be an object of roles, e.g. "
+		    "{\"master\": {\"ports\": [53]}}", path);
+		goto bad;
+	}
+	json_object_foreach(j, role, v) {
+		for (c = role; *c != '\0'; c++)
+			if (!((*c >= 'a' && *c <= 'z') || *c == '_'))
+				break;
+		if (*role == '\0' || *c != '\0') {
+			err_set(errp, "%s: '%s' is not a role name ([a-z_])",
+			    path, role);
+			goto bad;
+		}
+		if (!json_is_object(v) || (ports = json_object_get(v,
+		    "ports")) == NULL || !json_is_array(ports)) {
+			err_set(errp, "%s: %s: needs \"ports\": a list of port "
+			    "numbers", path, role);
+			goto bad;
+		}
+		json_object_foreach(v, k, p)
+			if (strcmp(k, "ports") != 0) {
+				err_set(errp, "%s: %s: unknown key '%s'", path,
+				    role, k);
+				goto bad;
+			}
+		json_array_foreach(ports, i, p) {
+			n = json_is_integer(p) ? json_integer_value(p) : 0;
+			if (n < 1 || n > 65535) {
+				err_set(errp, "%s: %s: ports[%zu] must be a "
+				    "port number between 1 and 65535", path,
+				    role, i);
+				goto bad;
+			}
+			for (k2 = 0; k2 < i; k2++)
+				if (json_integer_value(json_array_get(ports,
+				    k2)) == n) {
+					err_set(errp, "%s: %s: port %lld is "
+					    "listed twice", path, role,
+					    (long long)n);
+					goto bad;
+				}
+		}
+	}
+	return j;
+bad:
+	json_decref(j);
+	return NULL;
+}
+
+static int
+tmp_blob(const char *outdir, char **errp)
+{
+	char	*tmpl;
+	int	 fd;
+
+	if ((tmpl = path_join(outdir, ".dcos-release.XXXXXX")) == NULL)
+		return err_set(errp, "out of memory");
+	if ((fd = mkostemp(tmpl, O_CLOEXEC)) == -1) {
+		err_sys(errp, "%s", tmpl);
+		free(tmpl);
+		return -1;
+	}
+	/* Unnamed from now on: nothing is left behind whatever happens. */
+	unlink(tmpl);
+	free(tmpl);
+	return fd;
+}
+
+static int
+build_package(struct build *b, struct pkg *p, char **errp)
+{
+	struct pkg_tree	*t = NULL;
+	char		*copy = NULL, *sep;
+	size_t		 n;
+	int		 rc = -1;
+
+	if ((copy = strdup(p->dir)) == NULL)
+		return err_set(errp, "out of memory");
+	n = strlen(copy);
+	while (n > 1 && copy[n - 1] == '/')
+		copy[--n] = '\0';
+	if ((p->id = strdup(basename(copy))) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if ((t = pkg_tree_new(p->id, errp)) == NULL) {
+		err_wrap(errp, "%s", p->dir);
+		goto out;
+	}
+	sep = strstr(p->id, "--");
+	if ((p->name = strndup(p->id, (size_t)(sep - p->id))) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if (pkg_tree_scan(t, p->dir, errp) == -1 ||
+	    (p->pkginfo = pkg_tree_pkginfo(t, errp)) == NULL ||
+	    (p->fd = tmp_blob(b->outdir, errp)) == -1 ||
+	    pkg_tree_write(t, p->fd, &p->info, errp) == -1)
+		goto out;
+	log_verbose("package %s: %zu entries, %llu bytes", p->id,
+	    p->info.files, (unsigned long long)p->info.size);
+	rc = 0;
+out:
+	pkg_tree_free(t);
+	free(copy);
+	return rc;
+}
+
+/* Every package once per name, and every requires satisfied. */
+static int
+check_packages(struct build *b, char **errp)
+{
+	json_t		*req, *r;
+	size_t		 i, j, k;
+
+	qsort(b->pkgs, b->npkgs, sizeof(*b->pkgs), pkg_cmp);
+	for (i = 0; i < b->npkgs; i++)
+		for (j = i + 1; j < b->npkgs; j++)
+			if (strcmp(b->pkgs[i].name, b->pkgs[j].name) == 0)
+				return err_set(errp, "packages %s and %s: a "
+				    "release holds one version of each "
+				    "package", b->pkgs[i].id, b->pkgs[j].id);
+	for (i = 0; i < b->npkgs; i++) {
+		if ((req = json_object_get(b->pkgs[i].pkginfo, "requires")) ==
+		    NULL)
+			continue;
+		json_array_foreach(req, k, r) {
+			for (j = 0; j < b->npkgs; j++)
+				if (strcmp(b->pkgs[j].name,
+				    json_string_value(r)) == 0)
+					break;
+			if (j == b->npkgs)
+				return err_set(errp, "package %s requires "
+				    "'%s', which is not in the release (add "
+				    "its package directory)", b->pkgs[i].id,
+				    json_string_value(r));
+		}
+	}
+	return 0;
+}
+
+static int
+set_digest(json_t *o, const char *key, const struct digest *d)
+{
+	char	 s[DIGEST_STRSZ];
+
+	digest_format(d, s);
+	return json_object_set_new(o, key, json_string(s));
+}
+
+static json_t *
+release_json(struct build *b)
+{
+	json_t	*root, *pk, *bs, *gc, *tl, *o;
+	size_t	 i;
+	int	 bad = 0;
+
+	if ((root = json_object()) == NULL)
+		return NULL;
+	bad |= json_object_set_new(root, "format", json_integer(1));
+	bad |= json_object_set_new(root, "name", json_string(b->name));
+	bad |= json_object_set_new(root, "version", json_string(b->version));
+	bad |= json_object_set_new(root, "seq", json_integer(b->seq));
+	bad |= json_object_set(root, "roles", b->roles);
+	bad |= json_object_set_new(root, "packages", pk = json_array());
+	bad |= json_object_set_new(root, "bootstrap", bs = json_object());
+	for (i = 0; !bad && i < b->npkgs; i++) {
+		struct pkg *p = &b->pkgs[i];
+
+		bad |= json_array_append_new(pk, o = json_object());
+		bad |= json_object_set_new(o, "id", json_string(p->id));
+		bad |= set_digest(o, "digest", &p->info.digest);
+		bad |= json_object_set_new(o, "size",
+		    json_integer((json_int_t)p->info.size));
+		bad |= set_digest(o, "manifest", &p->info.manifest);
+		bad |= json_object_set_new(o, "files",
+		    json_integer((json_int_t)p->info.files));
+		bad |= json_object_set_new(o, "installed_bytes",
+		    json_integer((json_int_t)p->info.installed_bytes));
+	}
+	for (i = 0; !bad && i < b->nboot; i++) {
+		char *arch = b->boot[i].member + strlen("bootstrap/");
+
+		*strchr(arch, '/') = '\0';
+		bad |= json_object_set_new(bs, arch, o = json_object());
+		arch[strlen(arch)] = '/';
+		bad |= set_digest(o, "digest", &b->boot[i].digest);
+		bad |= json_object_set_new(o, "size",
+		    json_integer((json_int_t)b->boot[i].size));
+	}
+	if (!bad && b->ngen > 0) {
+		bad |= json_object_set_new(root, "genconf", gc = json_object());
+		bad |= json_object_set_new(gc, "schema", o = json_object());
+		bad |= json_object_set_new(o, "path",
+		    json_string(b->gen[0].member));
+		bad |= set_digest(o, "digest", &b->gen[0].digest);
+		bad |= json_object_set_new(gc, "templates", tl = json_array());
+		for (i = 1; !bad && i < b->ngen; i++) {
+			bad |= json_array_append_new(tl, o = json_object());
+			bad |= json_object_set_new(o, "path",
+			    json_string(b->gen[i].member));
+			bad |= set_digest(o, "digest", &b->gen[i].digest);
+		}
+	}
+	if (bad) {
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+static la_ssize_t
+tar_write(struct archive *a, void *arg, const void *buf, size_t len)
+{
+	struct tar_sink	*s = arg;
+
+	if (write_all(s->fd, buf, len) == -1) {
+		archive_set_error(a, errno, "%s", strerror(errno));
+		return -1;
+	}
+	sha256_update(s->h, buf, len);
+	EVP_DigestUpdate(s->b2, buf, len);
+	s->size += len;
+	return (la_ssize_t)len;
+}
+
+static int
+member_header(struct archive *a, struct archive_entry *ae, const char *name,
+    uint64_t size, mode_t mode, char **errp)
+{
+	archive_entry_clear(ae);
+	archive_entry_set_pathname(ae, name);
+	archive_entry_set_filetype(ae, AE_IFREG);
+	archive_entry_set_perm(ae, mode);
+	archive_entry_set_uid(ae, 0);
+	archive_entry_set_gid(ae, 0);
+	archive_entry_set_mtime(ae, 0, 0);
+	archive_entry_set_size(ae, (la_int64_t)size);
+	if (archive_write_header(a, ae) != ARCHIVE_OK)
+		return err_set(errp, "%s: %s", name, archive_error_string(a));
+	return 0;
+}
+
+static int
+member_buf(struct archive *a, struct archive_entry *ae, const char *name,
+    const void *buf, size_t len, char **errp)
+{
+	if (member_header(a, ae, name, len, 0644, errp) == -1)
+		return -1;
+	if (len > 0 && archive_write_data(a, buf, len) != (la_ssize_t)len)
+		return err_set(errp, "%s: %s", name, archive_error_string(a));
+	return 0;
+}
+
+/* Copies an input (file or temporary blob), checking it did not change. */
+static int
+member_input(struct archive *a, struct archive_entry *ae, struct input *in,
+    char *buf, char **errp)
+{
+	struct sha256	*h = NULL;
+	struct digest	 d;
+	uint64_t	 total = 0;
+	ssize_t		 n;
+	int		 fd = in->fd, rc = -1;
+
+	if (fd == -1 && (fd = open(in->src, O_RDONLY | O_CLOEXEC)) == -1)
+		return err_sys(errp, "%s", in->src);
+	if (in->fd != -1 && lseek(fd, 0, SEEK_SET) == -1) {
+		err_sys(errp, "%s", in->member);
+		goto out;
+	}
+	if ((h = sha256_new()) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if (member_header(a, ae, in->member, in->size, in->mode, errp) == -1)
+		goto out;
+	while (total < in->size) {
+		n = read(fd, buf, in->size - total < IO_CHUNK ?
+		    (size_t)(in->size - total) : IO_CHUNK);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		sha256_update(h, buf, (size_t)n);
+		if (archive_write_data(a, buf, (size_t)n) != n) {
+			err_set(errp, "%s: %s", in->member,
+			    archive_error_string(a));
+			goto out;
+		}
+		total += (uint64_t)n;
+	}
+	sha256_final(h, &d);
+	if (total != in->size || !digest_equal(&d, &in->digest)) {
+		err_set(errp, "%s: changed while the release was being built; "
+		    "run again", in->src != NULL ? in->src : in->member);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (in->fd == -1)
+		close(fd);
+	sha256_free(h);
+	return rc;
+}
+
+static int
+sign_text(const struct minisign_seckey *sk, const void *buf, size_t len,
+    const uint8_t *prehash, const char *file, const struct digest *d,
+    json_int_t seq, char **outp, char **errp)
+{
+	uint8_t	 hash[MINISIGN_HASH_LEN];
+	char	 hex[DIGEST_HEXLEN + 1], *tc = NULL;
+	int	 rc;
+
+	if (prehash == NULL) {
+		if (blake2b_buf(buf, len, hash, errp) == -1)
+			return -1;
+		prehash = hash;
+	}
+	digest_hex(d, hex);
+	if (asprintf(&tc, "file:%s\tsha256:%s\tseq:%lld", file, hex,
+	    (long long)seq) == -1)
+		return err_set(errp, "out of memory");
+	rc = minisign_sign_prehashed(sk, prehash, "signature from dcos-genconf "
+	    "release", tc, outp, errp);
+	free(tc);
+	return rc;
+}
+
+static int
+write_release(struct build *b, const struct minisign_seckey *sk,
+    char **errp)
+{
+	struct archive		*a = NULL;
+	struct archive_entry	*ae = NULL;
+	struct atomic_file	 af = { -1, NULL, NULL };
+	struct tar_sink		 s = { -1, NULL, NULL, 0 };
+	struct input		 in;
+	struct digest		 jd, td;
+	json_t			*rj = NULL;
+	uint8_t			 hash[MINISIGN_HASH_LEN];
+	unsigned int		 hlen = MINISIGN_HASH_LEN;
+	char			*text = NULL, *sig = NULL, *tsig = NULL;
+	char			*base = NULL, *tarpath = NULL, *sigpath = NULL;
+	char			*buf = NULL;
+	size_t			 i, tlen;
+	int			 rc = -1;
+
+	if ((rj = release_json(b)) == NULL ||
+	    (text = json_dumps(rj, JSONIO_PRETTY)) == NULL ||
+	    asprintf(&base, "%s-%s.tar", b->name, b->version) == -1 ||
+	    (tarpath = path_join(b->outdir, base)) == NULL ||
+	    asprintf(&sigpath, "%s.minisig", tarpath) == -1 ||
+	    (buf = malloc(IO_CHUNK)) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	/* A final newline, as for every JSON file we write. */
+	tlen = strlen(text);
+	if ((text = realloc(text, tlen + 2)) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	text[tlen++] = '\n';
+	text[tlen] = '\0';
+	digest_buf(text, tlen, &jd);
+	if (sign_text(sk, text, tlen, NULL, RELEASE_JSON, &jd, b->seq, &sig,
+	    errp) == -1)
+		goto out;
+	if ((s.h = sha256_new()) == NULL || (s.b2 = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(s.b2, EVP_blake2b512(), NULL) != 1 ||
+	    (a = archive_write_new()) == NULL ||
+	    (ae = archive_entry_new()) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if (atomic_open(&af, tarpath, 0644, errp) == -1)
+		goto out;
+	s.fd = af.fd;
+	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_open2(a, &s, NULL, tar_write, NULL, NULL) !=
+	    ARCHIVE_OK) {
+		err_set(errp, "%s: %s", tarpath, archive_error_string(a));
+		goto out;
+	}
+	if (member_buf(a, ae, RELEASE_JSON, text, tlen, errp) == -1 ||
+	    member_buf(a, ae, RELEASE_SIG, sig, strlen(sig), errp) == -1)
+		goto out;
+	for (i = 0; i < b->nboot; i++)
+		if (member_input(a, ae, &b->boot[i], buf, errp) == -1)
+			goto out;
+	for (i = 0; i < b->ngen; i++)
+		if (member_input(a, ae, &b->gen[i], buf, errp) == -1)
+			goto out;
+	for (i = 0; i < b->npkgs; i++) {
+		memset(&in, 0, sizeof(in));
+		in.fd = b->pkgs[i].fd;
+		in.mode = 0644;
+		in.digest = b->pkgs[i].info.digest;
+		in.size = b->pkgs[i].info.size;
+		if (asprintf(&in.member, "packages/%s.tar.zst",
+		    b->pkgs[i].id) == -1) {
+			err_set(errp, "out of memory");
+			goto out;
+		}
+		rc = member_input(a, ae, &in, buf, errp);
+		free(in.member);
+		if (rc == -1)
+			goto out;
+		rc = -1;
+	}
+	if (archive_write_close(a) != ARCHIVE_OK) {
+		err_set(errp, "%s: %s", tarpath, archive_error_string(a));
+		goto out;
+	}
+	sha256_final(s.h, &td);
+	if (EVP_DigestFinal_ex(s.b2, hash, &hlen) != 1) {
+		err_set(errp, "BLAKE2b-512 failed");
+		goto out;
+	}
+	if (sign_text(sk, NULL, 0, hash, base, &td, b->seq, &tsig, errp) == -1)
+		goto out;
+	if (atomic_commit(&af, errp) == -1 ||
+	    atomic_write_file(sigpath, tsig, strlen(tsig), 0644, errp) == -1)
+		goto out;
+	digest_format(&td, buf);
+	printf("%s %s\n", buf, tarpath);
+	rc = 0;
+out:
+	if (af.fd != -1)
+		atomic_abort(&af);
+	if (a != NULL)
+		archive_write_free(a);
+	archive_entry_free(ae);
+	sha256_free(s.h);
+	EVP_MD_CTX_free(s.b2);
+	json_decref(rj);
+	free(text);
+	free(sig);
+	free(tsig);
+	free(base);
+	free(tarpath);
+	free(sigpath);
+	free(buf);
+	return rc;
+}
+
+static void
+build_free(struct build *b)
+{
+	size_t	 i;
+
+	for (i = 0; i < b->npkgs; i++) {
+		free(b->pkgs[i].id);
+		free(b->pkgs[i].name);
+		json_decref(b->pkgs[i].pkginfo);
+		if (b->pkgs[i].fd != -1)
+			close(b->pkgs[i].fd);
+	}
+	free(b->pkgs);
+	for (i = 0; i < b->nboot; i++) {
+		free(b->boot[i].member);
+		free(b->boot[i].src);
+	}
+	free(b->boot);
+	for (i = 0; i < b->ngen; i++) {
+		free(b->gen[i].member);
+		free(b->gen[i].src);
+	}
+	free(b->gen);
+	json_decref(b->roles);
+}
+
+int
+cmd_release(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "version", required_argument, NULL, 'r' },
+		{ "seq", required_argument, NULL, 'S' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "bootstrap", required_argument, NULL, 'b' },
+		{ "genconf", required_argument, NULL, 'g' },
+		{ "roles", required_argument, NULL, 'R' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct subcmd	*c = subcmd_find(genconf_commands, "release");
+	struct build		 b;
+	struct minisign_seckey	 sk;
+	const char		*keypath = NULL, *genconf = NULL;
+	const char		*roles = NULL, *seqarg = NULL;
+	char			*err = NULL, *end;
+	long long		 seq;
+	int			 opt, i, rc, have_key = 0;
+
+	memset(&b, 0, sizeof(b));
+	b.outdir = ".";
+	rc = EXIT_FAIL;
+	while ((opt = getopt_long(argc, argv, "b:g:hk:n:o:qr:R:S:v", longopts,
+	    NULL)) != -1) {
+		switch (opt) {
+		case 'n': b.name = optarg; break;
+		case 'r': b.version = optarg; break;
+		case 'S': seqarg = optarg; break;
+		case 'k': keypath = optarg; break;
+		case 'g': genconf = optarg; break;
+		case 'R': roles = optarg; break;
+		case 'o': b.outdir = optarg; break;
+		case 'b':
+			if (add_bootstrap(&b, optarg, &err) == -1) {
+				log_error("%s", err);
+				goto out;
+			}
+			break;
+		default:
+			if ((rc = subcmd_common_opt(opt, c)) == SUBCMD_CONTINUE)
+				break;
+			if (rc == SUBCMD_NOT_COMMON) {
+				subcmd_usage(stderr, c);
+				rc = EXIT_USAGE;
+			}
+			goto out;
+		}
+	}
+	rc = EXIT_USAGE;
+	if (b.name == NULL || b.version == NULL || seqarg == NULL ||
+	    keypath == NULL || roles == NULL || optind == argc) {
+		subcmd_usage(stderr, c);
+		goto out;
+	}
+	rc = EXIT_FAIL;
+	if (pkg_name_check(b.name, &err) == -1 ||
+	    pkg_version_check(b.version, &err) == -1) {
+		log_error("release %s: %s", b.name, err);
+		goto out;
+	}
+	errno = 0;
+	seq = strtoll(seqarg, &end, 10);
+	if (errno != 0 || *end != '\0' || end == seqarg || seq < 1 ||
+	    seq > SEQ_MAX) {
+		log_error("--seq '%s': give a positive integer, higher than "
+		    "the previous release's", seqarg);
+		goto out;
+	}
+	b.seq = seq;
+	if (b.nboot == 0) {
+		log_error("no --bootstrap ARCH=FILE: a release carries the "
+		    "dcos-bootstrap binary of each architecture it supports");
+		goto out;
+	}
+	qsort(b.boot, b.nboot, sizeof(*b.boot), input_cmp);
+	if (minisign_seckey_load(keypath, &sk, &err) == -1) {
+		log_error("%s", err);
+		goto out;
+	}
+	have_key = 1;
+	if ((b.roles = load_roles(roles, &err)) == NULL ||
+	    (genconf != NULL && add_genconf(&b, genconf, &err) == -1)) {
+		log_error("%s", err);
+		goto out;
+	}
+	if ((b.pkgs = calloc((size_t)(argc - optind), sizeof(*b.pkgs))) ==
+	    NULL) {
+		log_error("out of memory");
+		goto out;
+	}
+	for (i = optind; i < argc; i++) {
+		struct pkg *p = &b.pkgs[b.npkgs++];
+
+		p->fd = -1;
+		p->dir = argv[i];
+		if (build_package(&b, p, &err) == -1) {
+			log_error("%s", err);
+			goto out;
+		}
+	}
+	if (check_packages(&b, &err) == -1 ||
+	    write_release(&b, &sk, &err) == -1) {
+		log_error("%s", err);
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	if (have_key)
+		OPENSSL_cleanse(&sk, sizeof(sk));
+	build_free(&b);
+	free(err);
+	return rc;
+}

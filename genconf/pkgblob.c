@@ -1,0 +1,876 @@
+/*
+ * Package trees -> reproducible package blobs.  Reproducible means: the
+ * same tree gives the same bytes on any machine, so nothing of the build
+ * host (owners, times, xattrs, readdir order) may reach the tar.
+ */
+#include <config.h>
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "atomicio.h"
+#include "error.h"
+#include "jsonio.h"
+#include "pkgblob.h"
+
+#define IO_CHUNK	(256 * 1024)
+/* Deep enough for any real package, shallow enough to stop loops of bind mounts. */
+#define MAX_DEPTH	64
+
+static int
+name_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '@' || c == '_' || c == '+';
+}
+
+int
+pkg_name_check(const char *name, char **errp)
+{
+	const char	*p;
+
+	if (*name == '\0')
+		return err_set(errp, "package name is empty");
+	if (!name_char((unsigned char)*name))
+		return err_set(errp, "package name '%s' must start with a "
+		    "letter, digit, '@', '_' or '+'", name);
+	for (p = name; *p != '\0'; p++)
+		if (!name_char((unsigned char)*p) && *p != '.' && *p != '-')
+			return err_set(errp, "package name '%s' may only hold "
+			    "letters, digits and '@._+-'", name);
+	if (strstr(name, "--") != NULL)
+		return err_set(errp, "package name '%s' must not contain "
+		    "'--'", name);
+	return 0;
+}
+
+int
+pkg_version_check(const char *version, char **errp)
+{
+	const char	*p;
+
+	if (*version == '\0')
+		return err_set(errp, "package version is empty");
+	for (p = version; *p != '\0'; p++)
+		if (!name_char((unsigned char)*p) && *p != ':' && *p != '.')
+			return err_set(errp, "package version '%s' may only "
+			    "hold letters, digits and '@_+:.'", version);
+	return 0;
+}
+
+int
+pkg_id_check(const char *id, char **errp)
+{
+	const char	*sep;
+	char		*name;
+	int		 rc;
+
+	if ((sep = strstr(id, "--")) == NULL)
+		return err_set(errp, "package id '%s' must be name--version",
+		    id);
+	if (strstr(sep + 2, "--") != NULL)
+		return err_set(errp, "package id '%s' must contain exactly "
+		    "one '--'", id);
+	if ((name = strndup(id, (size_t)(sep - id))) == NULL)
+		return err_set(errp, "out of memory");
+	rc = pkg_name_check(name, errp);
+	free(name);
+	if (rc == 0)
+		rc = pkg_version_check(sep + 2, errp);
+	if (rc == -1)
+		err_wrap(errp, "package id '%s'", id);
+	return rc;
+}
+
+static int
+env_name_ok(const char *s)
+{
+	if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+	    *s == '_'))
+		return 0;
+	for (s++; *s != '\0'; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9') || *s == '_'))
+			return 0;
+	return 1;
+}
+
+static int
+string_map_check(json_t *obj, const char *what, int env, char **errp)
+{
+	const char	*k;
+	json_t		*v;
+
+	if (!json_is_object(obj))
+		return err_set(errp, "%s must be an object of strings", what);
+	json_object_foreach(obj, k, v) {
+		if (!json_is_string(v))
+			return err_set(errp, "%s: '%s' must be a string", what,
+			    k);
+		if (env && !env_name_ok(k))
+			return err_set(errp, "%s: '%s' is not a valid "
+			    "environment variable name", what, k);
+		if (strchr(json_string_value(v), '\n') != NULL)
+			return err_set(errp, "%s: '%s' must be one line", what,
+			    k);
+	}
+	return 0;
+}
+
+static int
+user_name_ok(const char *s)
+{
+	size_t	 n = strlen(s);
+
+	if (n == 0 || n > 32 || s[0] == '-')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		    *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+json_t *
+pkginfo_check(const char *text, size_t len, const char *where, char **errp)
+{
+	json_t		*root, *v;
+	const char	*k;
+	char		*e = NULL;
+	size_t		 i;
+
+	if ((root = jsonio_parse(text, len, where, errp)) == NULL)
+		return NULL;
+	if (!json_is_object(root)) {
+		err_set(&e, "must be a JSON object");
+		goto bad;
+	}
+	json_object_foreach(root, k, v) {
+		if (strcmp(k, "requires") == 0) {
+			if (!json_is_array(v)) {
+				err_set(&e, "requires must be a list of "
+				    "package names");
+				goto bad;
+			}
+			for (i = 0; i < json_array_size(v); i++) {
+				json_t *r = json_array_get(v, i);
+				if (!json_is_string(r)) {
+					err_set(&e, "requires[%zu] must be a "
+					    "package name", i);
+					goto bad;
+				}
+				if (pkg_name_check(json_string_value(r),
+				    &e) == -1) {
+					err_wrap(&e, "requires[%zu]", i);
+					goto bad;
+				}
+			}
+		} else if (strcmp(k, "environment") == 0) {
+			if (string_map_check(v, "environment", 1, &e) == -1)
+				goto bad;
+		} else if (strcmp(k, "sysctl") == 0) {
+			const char	*svc;
+			json_t		*m;
+
+			if (!json_is_object(v)) {
+				err_set(&e, "sysctl must map service names to "
+				    "objects of sysctl settings");
+				goto bad;
+			}
+			json_object_foreach(v, svc, m)
+				if (string_map_check(m, "sysctl", 0, &e) == -1)
+					goto bad;
+		} else if (strcmp(k, "state_directory") == 0) {
+			if (!json_is_boolean(v)) {
+				err_set(&e, "state_directory must be true or "
+				    "false");
+				goto bad;
+			}
+		} else if (strcmp(k, "username") == 0 ||
+		    strcmp(k, "group") == 0) {
+			if (!json_is_string(v) ||
+			    !user_name_ok(json_string_value(v))) {
+				err_set(&e, "%s must be a user or group name "
+				    "([a-z0-9_-], at most 32 characters)", k);
+				goto bad;
+			}
+			if (strcmp(k, "username") == 0 &&
+			    strncmp(json_string_value(v), "dcos_", 5) != 0) {
+				err_set(&e, "username '%s' must start with "
+				    "'dcos_'", json_string_value(v));
+				goto bad;
+			}
+		} else {
+			err_set(&e, "unknown key '%s' (known: requires, "
+			    "environment, sysctl, state_directory, username, "
+			    "group)", k);
+			goto bad;
+		}
+	}
+	if (json_object_get(root, "group") != NULL &&
+	    json_object_get(root, "username") == NULL) {
+		err_set(&e, "group needs username");
+		goto bad;
+	}
+	return root;
+bad:
+	err_set(errp, "%s: %s", where, e != NULL ? e : "out of memory");
+	free(e);
+	json_decref(root);
+	return NULL;
+}
+
+struct pkg_tree *
+pkg_tree_new(const char *id, char **errp)
+{
+	struct pkg_tree	*t;
+
+	if (pkg_id_check(id, errp) == -1)
+		return NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL ||
+	    (t->id = strdup(id)) == NULL) {
+		free(t);
+		err_set(errp, "out of memory");
+		return NULL;
+	}
+	return t;
+}
+
+void
+pkg_tree_free(struct pkg_tree *t)
+{
+	size_t	 i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->n; i++) {
+		free(t->v[i].path);
+		free(t->v[i].target);
+		free(t->v[i].src);
+		free(t->v[i].data);
+	}
+	free(t->v);
+	free(t->id);
+	free(t);
+}
+
+static struct pkg_entry *
+tree_push(struct pkg_tree *t, const char *path, char **errp)
+{
+	struct pkg_entry	*nv, *e;
+	size_t			 ncap;
+
+	if (t->n == t->cap) {
+		ncap = t->cap == 0 ? 64 : t->cap * 2;
+		if ((nv = reallocarray(t->v, ncap, sizeof(*nv))) == NULL) {
+			err_set(errp, "out of memory");
+			return NULL;
+		}
+		t->v = nv;
+		t->cap = ncap;
+	}
+	e = &t->v[t->n];
+	memset(e, 0, sizeof(*e));
+	if ((e->path = strdup(path)) == NULL) {
+		err_set(errp, "out of memory");
+		return NULL;
+	}
+	t->n++;
+	return e;
+}
+
+/*
+ * A symlink stays inside the package when its target is relative, '..'
+ * appears only as leading components, and those never climb above the
+ * package root.  Allowing '..' after a name would let a link walk out
+ * through another link that points upwards.
+ */
+static int
+symlink_ok(const char *path, const char *target)
+{
+	const char	*p;
+	size_t		 depth = 0, ups = 0, len;
+	int		 named = 0;
+
+	if (*target == '\0' || target[0] == '/')
+		return 0;
+	for (p = path; *p != '\0'; p++)
+		if (*p == '/')
+			depth++;
+	for (p = target; *p != '\0'; p += len) {
+		while (*p == '/')
+			p++;
+		len = strcspn(p, "/");
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			if (named)
+				return 0;
+			ups++;
+		} else if (len > 0 && !(len == 1 && p[0] == '.'))
+			named = 1;
+	}
+	return ups <= depth;
+}
+
+static int
+utf8_ok(const char *s)
+{
+	json_t	*j;
+
+	if ((j = json_string(s)) == NULL)
+		return 0;
+	json_decref(j);
+	return 1;
+}
+
+static int
+hash_file(const char *src, struct digest *d, uint64_t *sizep, char **errp)
+{
+	int	 fd, rc;
+
+	if ((fd = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return err_sys(errp, "%s", src);
+	rc = digest_fd(fd, d, sizep, errp);
+	close(fd);
+	return rc;
+}
+
+static int
+scan_dir(struct pkg_tree *t, const char *root, const char *rel, int depth,
+    char **errp)
+{
+	DIR		*dir = NULL;
+	struct dirent	*de;
+	struct stat	 st;
+	struct pkg_entry *e;
+	char		*full = NULL, *sub = NULL, *abs = NULL;
+	char		 target[4096];
+	ssize_t		 n;
+	int		 rc = -1;
+
+	if (depth > MAX_DEPTH)
+		return err_set(errp, "%s/%s: directories nested deeper than "
+		    "%d", root, rel, MAX_DEPTH);
+	if ((full = *rel == '\0' ? strdup(root) : path_join(root, rel)) ==
+	    NULL)
+		return err_set(errp, "out of memory");
+	if ((dir = opendir(full)) == NULL) {
+		err_sys(errp, "%s", full);
+		goto out;
+	}
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(dir)) == NULL) {
+			if (errno != 0) {
+				err_sys(errp, "%s", full);
+				goto out;
+			}
+			break;
+		}
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		free(sub);
+		free(abs);
+		abs = NULL;
+		sub = *rel == '\0' ? strdup(de->d_name) :
+		    path_join(rel, de->d_name);
+		if (sub == NULL || (abs = path_join(root, sub)) == NULL) {
+			err_set(errp, "out of memory");
+			goto out;
+		}
+		if (!utf8_ok(sub)) {
+			err_set(errp, "%s: file name is not UTF-8", abs);
+			goto out;
+		}
+		if (strchr(sub, '\n') != NULL) {
+			err_set(errp, "%s: file name holds a newline", abs);
+			goto out;
+		}
+		if (strcmp(sub, PKG_MANIFEST) == 0) {
+			err_set(errp, "%s: the name " PKG_MANIFEST " is "
+			    "reserved for the manifest; remove the file", abs);
+			goto out;
+		}
+		if (lstat(abs, &st) == -1) {
+			err_sys(errp, "%s", abs);
+			goto out;
+		}
+		if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+			if (st.st_mode & (S_ISUID | S_ISGID | S_ISVTX)) {
+				err_set(errp, "%s: setuid, setgid and sticky "
+				    "bits are not allowed in packages (chmod "
+				    "ug-s,-t)", abs);
+				goto out;
+			}
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if ((e = tree_push(t, sub, errp)) == NULL)
+				goto out;
+			e->type = PKG_DIR;
+			e->mode = st.st_mode & 0777;
+			if (scan_dir(t, root, sub, depth + 1, errp) == -1)
+				goto out;
+		} else if (S_ISREG(st.st_mode)) {
+			if ((e = tree_push(t, sub, errp)) == NULL)
+				goto out;
+			e->type = PKG_FILE;
+			e->mode = st.st_mode & 0777;
+			e->dev = st.st_dev;
+			e->ino = st.st_nlink > 1 ? st.st_ino : 0;
+			e->src = abs;
+			abs = NULL;
+			if (hash_file(e->src, &e->digest, &e->size, errp) == -1)
+				goto out;
+		} else if (S_ISLNK(st.st_mode)) {
+			if ((n = readlink(abs, target, sizeof(target) - 1)) ==
+			    -1) {
+				err_sys(errp, "%s", abs);
+				goto out;
+			}
+			target[n] = '\0';
+			if (!symlink_ok(sub, target) || !utf8_ok(target)) {
+				err_set(errp, "%s: symlink to '%s' leaves the "
+				    "package; use a relative target inside it "
+				    "('..' only at the start)", abs, target);
+				goto out;
+			}
+			if ((e = tree_push(t, sub, errp)) == NULL)
+				goto out;
+			e->type = PKG_SYMLINK;
+			e->mode = 0777;
+			if ((e->target = strdup(target)) == NULL) {
+				err_set(errp, "out of memory");
+				goto out;
+			}
+		} else {
+			err_set(errp, "%s: %s are not allowed in packages "
+			    "(only files, directories and symlinks)", abs,
+			    S_ISFIFO(st.st_mode) ? "FIFOs" :
+			    S_ISSOCK(st.st_mode) ? "sockets" :
+			    "device nodes");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (dir != NULL)
+		closedir(dir);
+	free(full);
+	free(sub);
+	free(abs);
+	return rc;
+}
+
+int
+pkg_tree_scan(struct pkg_tree *t, const char *dir, char **errp)
+{
+	struct stat	 st;
+
+	if (stat(dir, &st) == -1)
+		return err_sys(errp, "%s", dir);
+	if (!S_ISDIR(st.st_mode))
+		return err_set(errp, "%s: not a directory", dir);
+	return scan_dir(t, dir, "", 0, errp);
+}
+
+static struct pkg_entry *
+tree_find(struct pkg_tree *t, const char *path)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->v[i].path, path) == 0)
+			return &t->v[i];
+	return NULL;
+}
+
+static int
+path_ok(const char *path)
+{
+	const char	*p;
+	size_t		 len;
+
+	if (*path == '\0' || *path == '/' || !utf8_ok(path) ||
+	    strchr(path, '\n') != NULL)
+		return 0;
+	for (p = path; *p != '\0'; p += len + (p[len] == '/')) {
+		len = strcspn(p, "/");
+		if (len == 0 || (len == 1 && p[0] == '.') ||
+		    (len == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+	}
+	return path[strlen(path) - 1] != '/';
+}
+
+int
+pkg_tree_add_data(struct pkg_tree *t, const char *path, const void *data,
+    size_t len, mode_t mode, char **errp)
+{
+	struct pkg_entry	*e;
+	char			*parent, *slash;
+
+	if (!path_ok(path))
+		return err_set(errp, "'%s' is not a relative path inside a "
+		    "package", path);
+	if (strcmp(path, PKG_MANIFEST) == 0)
+		return err_set(errp, "'%s' is reserved for the manifest", path);
+	if (tree_find(t, path) != NULL)
+		return err_set(errp, "'%s' is given twice", path);
+	if ((parent = strdup(path)) == NULL)
+		return err_set(errp, "out of memory");
+	/* Parents first, so that each one exists as a directory. */
+	for (slash = strchr(parent, '/'); slash != NULL;
+	    slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if ((e = tree_find(t, parent)) == NULL) {
+			if ((e = tree_push(t, parent, errp)) == NULL) {
+				free(parent);
+				return -1;
+			}
+			e->type = PKG_DIR;
+			e->mode = 0755;
+		} else if (e->type != PKG_DIR) {
+			err_set(errp, "'%s': '%s' is not a directory", path,
+			    parent);
+			free(parent);
+			return -1;
+		}
+		*slash = '/';
+	}
+	free(parent);
+	if ((e = tree_push(t, path, errp)) == NULL)
+		return -1;
+	e->type = PKG_FILE;
+	e->mode = mode & 0777;
+	e->size = len;
+	if ((e->data = malloc(len > 0 ? len : 1)) == NULL)
+		return err_set(errp, "out of memory");
+	memcpy(e->data, data, len);
+	digest_buf(data, len, &e->digest);
+	return 0;
+}
+
+json_t *
+pkg_tree_pkginfo(struct pkg_tree *t, char **errp)
+{
+	struct pkg_entry	*e;
+	json_t			*j;
+	char			*buf = NULL, *where;
+	size_t			 len;
+
+	if ((e = tree_find(t, PKG_PKGINFO)) == NULL || e->type != PKG_FILE) {
+		err_set(errp, "package %s has no " PKG_PKGINFO " file (write "
+		    "{} for a package without requirements)", t->id);
+		return NULL;
+	}
+	if (e->data != NULL)
+		return pkginfo_check(e->data, e->size, PKG_PKGINFO, errp);
+	if (read_file(e->src, PKG_PKGINFO_MAX, &buf, &len, errp) == -1)
+		return NULL;
+	where = e->src;
+	j = pkginfo_check(buf, len, where, errp);
+	free(buf);
+	return j;
+}
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const struct pkg_entry	*x = a, *y = b;
+
+	return strcmp(x->path, y->path);
+}
+
+/* Later paths of one inode become hardlinks to the first (sorted) path. */
+static void
+link_hardlinks(struct pkg_tree *t)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < t->n; i++) {
+		if (t->v[i].type != PKG_FILE || t->v[i].ino == 0)
+			continue;
+		for (j = i + 1; j < t->n; j++) {
+			if (t->v[j].type != PKG_FILE ||
+			    t->v[j].ino != t->v[i].ino ||
+			    t->v[j].dev != t->v[i].dev)
+				continue;
+			t->v[j].type = PKG_HARDLINK;
+			t->v[j].ino = 0;
+			free(t->v[j].target);
+			t->v[j].target = strdup(t->v[i].path);
+		}
+	}
+}
+
+static json_t *
+manifest_json(struct pkg_tree *t, char **errp)
+{
+	json_t		*root, *files, *f;
+	const char	*type;
+	char		 dstr[DIGEST_STRSZ];
+	size_t		 i;
+
+	if ((root = json_object()) == NULL || (files = json_array()) == NULL ||
+	    json_object_set_new(root, "files", files) == -1)
+		goto oom;
+	if (json_object_set_new(root, "format", json_integer(1)) == -1 ||
+	    json_object_set_new(root, "id", json_string(t->id)) == -1)
+		goto oom;
+	for (i = 0; i < t->n; i++) {
+		struct pkg_entry *e = &t->v[i];
+
+		if ((f = json_object()) == NULL ||
+		    json_array_append_new(files, f) == -1 ||
+		    json_object_set_new(f, "path", json_string(e->path)) == -1)
+			goto oom;
+		switch (e->type) {
+		case PKG_DIR: type = "dir"; break;
+		case PKG_FILE: type = "file"; break;
+		case PKG_SYMLINK: type = "symlink"; break;
+		default: type = "hardlink"; break;
+		}
+		if (json_object_set_new(f, "type", json_string(type)) == -1)
+			goto oom;
+		if ((e->type == PKG_DIR || e->type == PKG_FILE) &&
+		    json_object_set_new(f, "mode", json_integer(e->mode)) == -1)
+			goto oom;
+		if (e->type == PKG_FILE) {
+			digest_format(&e->digest, dstr);
+			if (json_object_set_new(f, "size",
+			    json_integer((json_int_t)e->size)) == -1 ||
+			    json_object_set_new(f, "sha256",
+			    json_string(dstr)) == -1)
+				goto oom;
+		}
+		if ((e->type == PKG_SYMLINK || e->type == PKG_HARDLINK) &&
+		    (e->target == NULL || json_object_set_new(f, "target",
+		    json_string(e->target)) == -1))
+			goto oom;
+	}
+	return root;
+oom:
+	json_decref(root);
+	err_set(errp, "out of memory");
+	return NULL;
+}
+
+struct sink {
+	int		 fd;
+	struct sha256	*h;
+	uint64_t	 size;
+	int		 err;
+};
+
+static la_ssize_t
+sink_write(struct archive *a, void *arg, const void *buf, size_t len)
+{
+	struct sink	*s = arg;
+
+	if (write_all(s->fd, buf, len) == -1) {
+		s->err = errno;
+		archive_set_error(a, errno, "write: %s", strerror(errno));
+		return -1;
+	}
+	sha256_update(s->h, buf, len);
+	s->size += len;
+	return (la_ssize_t)len;
+}
+
+static void
+fixed_entry(struct archive_entry *ae, const char *path, mode_t type,
+    mode_t perm)
+{
+	archive_entry_clear(ae);
+	archive_entry_set_pathname(ae, path);
+	archive_entry_set_filetype(ae, type);
+	archive_entry_set_perm(ae, perm);
+	archive_entry_set_uid(ae, 0);
+	archive_entry_set_gid(ae, 0);
+	archive_entry_set_mtime(ae, 0, 0);
+}
+
+/* Copies a scanned file into the archive, checking it did not change. */
+static int
+copy_file(struct archive *a, struct pkg_entry *e, char **errp)
+{
+	struct sha256	*h = NULL;
+	struct digest	 d;
+	uint64_t	 total = 0;
+	char		*buf = NULL;
+	ssize_t		 n;
+	int		 fd = -1, rc = -1;
+
+	if ((buf = malloc(IO_CHUNK)) == NULL || (h = sha256_new()) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if ((fd = open(e->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		err_sys(errp, "%s", e->src);
+		goto out;
+	}
+	while (total < e->size) {
+		n = read(fd, buf, e->size - total < IO_CHUNK ?
+		    (size_t)(e->size - total) : IO_CHUNK);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			err_sys(errp, "%s", e->src);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		sha256_update(h, buf, (size_t)n);
+		if (archive_write_data(a, buf, (size_t)n) != n) {
+			err_set(errp, "%s", archive_error_string(a));
+			goto out;
+		}
+		total += (uint64_t)n;
+	}
+	sha256_final(h, &d);
+	if (total != e->size || !digest_equal(&d, &e->digest) ||
+	    read(fd, buf, 1) != 0) {
+		err_set(errp, "%s: changed while it was being packaged; "
+		    "run again", e->src);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	sha256_free(h);
+	free(buf);
+	return rc;
+}
+
+int
+pkg_tree_write(struct pkg_tree *t, int fd, struct pkg_info *info,
+    char **errp)
+{
+	struct archive		*a = NULL;
+	struct archive_entry	*ae = NULL;
+	struct sink		 s = { fd, NULL, 0, 0 };
+	json_t			*man = NULL, *pi = NULL;
+	char			*mtext = NULL;
+	size_t			 i, mlen;
+	int			 rc = -1;
+
+	memset(info, 0, sizeof(*info));
+	qsort(t->v, t->n, sizeof(*t->v), entry_cmp);
+	for (i = 1; i < t->n; i++)
+		if (strcmp(t->v[i - 1].path, t->v[i].path) == 0)
+			return err_set(errp, "'%s' is given twice",
+			    t->v[i].path);
+	if ((pi = pkg_tree_pkginfo(t, errp)) == NULL)
+		return -1;
+	link_hardlinks(t);
+	if ((man = manifest_json(t, errp)) == NULL)
+		goto out;
+	if ((mtext = json_dumps(man, JSONIO_PRETTY)) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	mlen = strlen(mtext);
+	digest_buf(mtext, mlen, &info->manifest);
+	info->files = t->n;
+	for (i = 0; i < t->n; i++)
+		if (t->v[i].type == PKG_FILE)
+			info->installed_bytes += t->v[i].size;
+
+	if ((s.h = sha256_new()) == NULL || (a = archive_write_new()) == NULL ||
+	    (ae = archive_entry_new()) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	/* Restricted pax: plain ustar headers unless a name needs more. */
+	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_add_filter_zstd(a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+	    archive_write_open2(a, &s, NULL, sink_write, NULL, NULL) !=
+	    ARCHIVE_OK) {
+		err_set(errp, "cannot start the package archive: %s",
+		    archive_error_string(a));
+		goto out;
+	}
+	fixed_entry(ae, PKG_MANIFEST, AE_IFREG, 0644);
+	archive_entry_set_size(ae, (la_int64_t)mlen);
+	if (archive_write_header(a, ae) != ARCHIVE_OK ||
+	    archive_write_data(a, mtext, mlen) != (la_ssize_t)mlen)
+		goto arch_err;
+	for (i = 0; i < t->n; i++) {
+		struct pkg_entry *e = &t->v[i];
+
+		switch (e->type) {
+		case PKG_DIR:
+			fixed_entry(ae, e->path, AE_IFDIR, e->mode);
+			break;
+		case PKG_FILE:
+			fixed_entry(ae, e->path, AE_IFREG, e->mode);
+			archive_entry_set_size(ae, (la_int64_t)e->size);
+			break;
+		case PKG_SYMLINK:
+			fixed_entry(ae, e->path, AE_IFLNK, 0777);
+			archive_entry_set_symlink(ae, e->target);
+			break;
+		case PKG_HARDLINK:
+			fixed_entry(ae, e->path, AE_IFREG, 0644);
+			archive_entry_set_hardlink(ae, e->target);
+			archive_entry_set_size(ae, 0);
+			break;
+		}
+		if (archive_write_header(a, ae) != ARCHIVE_OK)
+			goto arch_err;
+		if (e->type != PKG_FILE)
+			continue;
+		if (e->data != NULL) {
+			if (e->size > 0 && archive_write_data(a, e->data,
+			    e->size) != (la_ssize_t)e->size)
+				goto arch_err;
+		} else if (copy_file(a, e, errp) == -1)
+			goto out;
+	}
+	if (archive_write_close(a) != ARCHIVE_OK)
+		goto arch_err;
+	sha256_final(s.h, &info->digest);
+	info->size = s.size;
+	rc = 0;
+	goto out;
+arch_err:
+	err_set(errp, "writing package %s: %s", t->id,
+	    archive_error_string(a) != NULL ? archive_error_string(a) :
+	    "archive error");
+out:
+	if (a != NULL)
+		archive_write_free(a);
+	archive_entry_free(ae);
+	sha256_free(s.h);
+	json_decref(man);
+	json_decref(pi);
+	free(mtext);
+	return rc;
+}
+
+int
+pkg_tree_write_file(struct pkg_tree *t, const char *path,
+    struct pkg_info *info, char **errp)
+{
+	struct atomic_file	 af;
+
+	if (atomic_open(&af, path, 0644, errp) == -1)
+		return -1;
+	if (pkg_tree_write(t, af.fd, info, errp) == -1) {
+		atomic_abort(&af);
+		return -1;
+	}
+	return atomic_commit(&af, errp);
+}

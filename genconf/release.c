@@ -1,0 +1,787 @@
+/*
+ * release_load: verifies a master artifact while reading it once.  A
+ * second thread hashes the whole file for its minisign signature (BLAKE2b
+ * is the slowest hash here) while this one walks the members, hashing each
+ * with SHA-256 against the signed release.json, so a 1 GB release costs
+ * about one pass of the slower hash.
+ */
+#include <config.h>
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <openssl/evp.h>
+
+#include "atomicio.h"
+#include "error.h"
+#include "jsonio.h"
+#include "pkgblob.h"
+#include "release.h"
+
+#define IO_CHUNK	(1024 * 1024)
+
+enum member_kind {
+	M_PACKAGE,
+	M_BOOTSTRAP,
+	M_SCHEMA,
+	M_TEMPLATE
+};
+
+struct member {
+	const char	*path;
+	enum member_kind kind;
+	size_t		 index;
+	struct digest	 digest;
+	int		 seen;
+};
+
+struct tarhash {
+	int		 fd;
+	int		 copy_fd;
+	int		 want_sha;
+	atomic_int	 stop;
+	uint8_t		 hash[MINISIGN_HASH_LEN];
+	struct digest	 sha;
+	uint64_t	 size;
+	char		*err;
+	int		 rc;
+};
+
+int
+blake2b_buf(const void *buf, size_t len, uint8_t out[MINISIGN_HASH_LEN],
+    char **errp)
+{
+	unsigned int	 n = MINISIGN_HASH_LEN;
+
+	if (EVP_Digest(buf, len, out, &n, EVP_blake2b512(), NULL) != 1 ||
+	    n != MINISIGN_HASH_LEN)
+		return err_set(errp, "BLAKE2b-512 failed");
+	return 0;
+}
+
+static void *
+tarhash_run(void *arg)
+{
+	struct tarhash	*th = arg;
+	EVP_MD_CTX	*ctx = NULL;
+	struct sha256	*h = NULL;
+	unsigned int	 n = MINISIGN_HASH_LEN;
+	char		*buf = NULL;
+	off_t		 off = 0;
+	ssize_t		 r;
+
+	th->rc = -1;
+	if ((buf = malloc(IO_CHUNK)) == NULL || (ctx = EVP_MD_CTX_new()) ==
+	    NULL || EVP_DigestInit_ex(ctx, EVP_blake2b512(), NULL) != 1 ||
+	    (th->want_sha && (h = sha256_new()) == NULL)) {
+		err_set(&th->err, "out of memory");
+		goto out;
+	}
+	for (;;) {
+		if (atomic_load(&th->stop))
+			goto out;
+		r = pread(th->fd, buf, IO_CHUNK, off);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			err_sys(&th->err, "read");
+			goto out;
+		}
+		if (r == 0)
+			break;
+		EVP_DigestUpdate(ctx, buf, (size_t)r);
+		if (h != NULL)
+			sha256_update(h, buf, (size_t)r);
+		if (th->copy_fd != -1 && write_all(th->copy_fd, buf, (size_t)r)
+		    == -1) {
+			err_sys(&th->err, "writing the copy of the release");
+			goto out;
+		}
+		off += r;
+	}
+	if (EVP_DigestFinal_ex(ctx, th->hash, &n) != 1) {
+		err_set(&th->err, "BLAKE2b-512 failed");
+		goto out;
+	}
+	if (h != NULL)
+		sha256_final(h, &th->sha);
+	th->size = (uint64_t)off;
+	th->rc = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	sha256_free(h);
+	free(buf);
+	return NULL;
+}
+
+void
+release_free(struct release *r)
+{
+	size_t	 i;
+
+	if (r == NULL)
+		return;
+	free(r->tar_path);
+	json_decref(r->manifest);
+	free(r->schema.path);
+	free(r->schema.text);
+	for (i = 0; i < r->ntemplates; i++) {
+		free(r->templates[i].path);
+		free(r->templates[i].text);
+	}
+	free(r->templates);
+	free(r->manifest_text.text);
+	free(r->sig_text.text);
+	free(r->tar_sig_text.text);
+	for (i = 0; i < r->npackages; i++) {
+		free(r->packages[i].path);
+		free(r->packages[i].id);
+	}
+	free(r->packages);
+	for (i = 0; i < r->nbootstrap; i++) {
+		free(r->bootstrap[i].path);
+		free(r->bootstrap[i].id);
+	}
+	free(r->bootstrap);
+	free(r);
+}
+
+static const struct minisign_pubkey *
+find_key(const struct minisign_pubkey *keys, size_t nkeys,
+    const struct minisign_sig *sig, const char *what, char **errp)
+{
+	char	 id[MINISIGN_KEYID_STRSZ];
+	size_t	 i;
+
+	for (i = 0; i < nkeys; i++)
+		if (memcmp(keys[i].keynum, sig->keynum, MINISIGN_KEYNUM_LEN)
+		    == 0)
+			return &keys[i];
+	minisign_keyid(sig->keynum, id);
+	err_set(errp, "%s: signed with key %s, which is not a trusted key "
+	    "(give the vendor's public key with --trusted-key)", what, id);
+	return NULL;
+}
+
+/* A trusted comment field, when present, must say exactly want. */
+static int
+tc_expect(const struct minisign_sig *sig, const char *field,
+    const char *want, int required, const char *what, char **errp)
+{
+	char	*v;
+	int	 rc = 0;
+
+	if ((v = minisign_tc_field(sig->trusted_comment, field)) == NULL) {
+		if (required)
+			return err_set(errp, "%s: the trusted comment has no "
+			    "%s: field", what, field);
+		return 0;
+	}
+	if (strcmp(v, want) != 0)
+		rc = err_set(errp, "%s: the trusted comment says %s:%s, not "
+		    "%s:%s", what, field, v, field, want);
+	free(v);
+	return rc;
+}
+
+static int
+member_path_ok(const char *p, const char *prefix)
+{
+	const char	*s;
+	size_t		 len;
+
+	if (strncmp(p, prefix, strlen(prefix)) != 0 || p[strlen(p) - 1] == '/')
+		return 0;
+	for (s = p; *s != '\0'; s += len + (s[len] == '/')) {
+		len = strcspn(s, "/");
+		if (len == 0 || (len == 1 && s[0] == '.') ||
+		    (len == 2 && s[0] == '.' && s[1] == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+get_digest(const json_t *o, const char *key, struct digest *d, char **errp)
+{
+	const char	*s;
+
+	if ((s = jsonio_str(o, key, errp)) == NULL)
+		return -1;
+	if (digest_parse(s, d) == -1)
+		return err_set(errp, "%s: '%s' is not sha256:<64 hex>", key, s);
+	return 0;
+}
+
+static int
+get_size(const json_t *o, const char *key, uint64_t *out, char **errp)
+{
+	json_int_t	 v;
+
+	if (jsonio_int(o, key, &v, errp) == -1)
+		return -1;
+	if (v < 0)
+		return err_set(errp, "%s: must not be negative", key);
+	*out = (uint64_t)v;
+	return 0;
+}
+
+static int
+add_member(struct member **mv, size_t *n, const char *path,
+    enum member_kind kind, size_t index, const struct digest *d,
+    char **errp)
+{
+	struct member	*nv;
+	size_t		 i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp((*mv)[i].path, path) == 0)
+			return err_set(errp, "member %s is listed twice", path);
+	if ((nv = reallocarray(*mv, *n + 1, sizeof(*nv))) == NULL)
+		return err_set(errp, "out of memory");
+	*mv = nv;
+	nv[*n].path = path;
+	nv[*n].kind = kind;
+	nv[*n].index = index;
+	nv[*n].digest = *d;
+	nv[*n].seen = 0;
+	(*n)++;
+	return 0;
+}
+
+static int
+text_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct release_text *)a)->path,
+	    ((const struct release_text *)b)->path);
+}
+
+/* Checks release.json and lists the members it pins. */
+static int
+parse_manifest(struct release *r, struct member **mv, size_t *nm,
+    char **errp)
+{
+	json_t		*m = r->manifest, *pk, *bs, *gc, *v, *tl;
+	json_int_t	 fmt;
+	const char	*arch;
+	size_t		 i;
+	char		*e = NULL;
+	int		 rc = -1;
+
+	if (!json_is_object(m)) {
+		err_set(&e, "not a JSON object");
+		goto out;
+	}
+	if (jsonio_int(m, "format", &fmt, &e) == -1)
+		goto out;
+	if (fmt != 1) {
+		err_set(&e, "format %lld is not supported (this dcos-genconf "
+		    "reads format 1)", (long long)fmt);
+		goto out;
+	}
+	if ((r->name = jsonio_str(m, "name", &e)) == NULL ||
+	    (r->version = jsonio_str(m, "version", &e)) == NULL ||
+	    pkg_name_check(r->name, &e) == -1 ||
+	    pkg_version_check(r->version, &e) == -1 ||
+	    jsonio_int(m, "seq", &r->seq, &e) == -1)
+		goto out;
+	if (r->seq < 1) {
+		err_set(&e, "seq must be a positive integer");
+		goto out;
+	}
+	if (jsonio_obj(m, "roles", &e) == NULL ||
+	    (pk = jsonio_arr(m, "packages", &e)) == NULL ||
+	    (bs = jsonio_obj(m, "bootstrap", &e)) == NULL)
+		goto out;
+	if ((r->packages = calloc(json_array_size(pk) + 1,
+	    sizeof(*r->packages))) == NULL ||
+	    (r->bootstrap = calloc(json_object_size(bs) + 1,
+	    sizeof(*r->bootstrap))) == NULL) {
+		err_set(&e, "out of memory");
+		goto out;
+	}
+	json_array_foreach(pk, i, v) {
+		struct release_blob	*b = &r->packages[i];
+		const char		*id;
+
+		r->npackages++;
+		if (!json_is_object(v) || (id = jsonio_str(v, "id", &e)) ==
+		    NULL || pkg_id_check(id, &e) == -1 ||
+		    get_digest(v, "digest", &b->digest, &e) == -1 ||
+		    get_size(v, "size", &b->size, &e) == -1) {
+			err_wrap(&e, "packages[%zu]", i);
+			goto out;
+		}
+		if (i > 0 && strcmp(r->packages[i - 1].id, id) >= 0) {
+			err_set(&e, "packages must be sorted by id, each once "
+			    "(%s)", id);
+			goto out;
+		}
+		if ((b->id = strdup(id)) == NULL ||
+		    asprintf(&b->path, "packages/%s.tar.zst", id) == -1) {
+			b->path = NULL;
+			err_set(&e, "out of memory");
+			goto out;
+		}
+		if (add_member(mv, nm, b->path, M_PACKAGE, i, &b->digest, &e)
+		    == -1)
+			goto out;
+	}
+	json_object_foreach(bs, arch, v) {
+		struct release_blob	*b = &r->bootstrap[r->nbootstrap];
+		const char		*c;
+
+		r->nbootstrap++;
+		for (c = arch; *c != '\0'; c++)
+			if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' &&
+			    *c <= '9') || *c == '_'))
+				break;
+		if (*arch == '\0' || *c != '\0') {
+			err_set(&e, "bootstrap: '%s' is not an architecture "
+			    "name", arch);
+			goto out;
+		}
+		if (!json_is_object(v) ||
+		    get_digest(v, "digest", &b->digest, &e) == -1 ||
+		    get_size(v, "size", &b->size, &e) == -1) {
+			err_wrap(&e, "bootstrap.%s", arch);
+			goto out;
+		}
+		if ((b->id = strdup(arch)) == NULL ||
+		    asprintf(&b->path, "bootstrap/%s/dcos-bootstrap", arch) ==
+		    -1) {
+			b->path = NULL;
+			err_set(&e, "out of memory");
+			goto out;
+		}
+		if (add_member(mv, nm, b->path, M_BOOTSTRAP, r->nbootstrap - 1,
+		    &b->digest, &e) == -1)
+			goto out;
+	}
+	if ((gc = json_object_get(m, "genconf")) != NULL) {
+		struct digest	 d;
+		json_t		*sc;
+		const char	*p;
+
+		if ((sc = jsonio_obj(gc, "schema", &e)) == NULL ||
+		    (p = jsonio_str(sc, "path", &e)) == NULL ||
+		    get_digest(sc, "digest", &d, &e) == -1) {
+			err_wrap(&e, "genconf");
+			goto out;
+		}
+		if (!member_path_ok(p, "genconf/")) {
+			err_set(&e, "genconf: schema path '%s' is not under "
+			    "genconf/", p);
+			goto out;
+		}
+		if ((r->schema.path = strdup(p)) == NULL) {
+			err_set(&e, "out of memory");
+			goto out;
+		}
+		if (add_member(mv, nm, r->schema.path, M_SCHEMA, 0, &d, &e) ==
+		    -1 || (tl = jsonio_arr(gc, "templates", &e)) == NULL)
+			goto out;
+		if ((r->templates = calloc(json_array_size(tl) + 1,
+		    sizeof(*r->templates))) == NULL) {
+			err_set(&e, "out of memory");
+			goto out;
+		}
+		json_array_foreach(tl, i, v) {
+			if (!json_is_object(v) ||
+			    (p = jsonio_str(v, "path", &e)) == NULL ||
+			    get_digest(v, "digest", &d, &e) == -1) {
+				err_wrap(&e, "genconf.templates[%zu]", i);
+				goto out;
+			}
+			if (!member_path_ok(p, "genconf/")) {
+				err_set(&e, "genconf: template path '%s' is "
+				    "not under genconf/", p);
+				goto out;
+			}
+			if ((r->templates[i].path = strdup(p)) == NULL) {
+				err_set(&e, "out of memory");
+				goto out;
+			}
+			r->ntemplates++;
+			if (add_member(mv, nm, r->templates[i].path,
+			    M_TEMPLATE, i, &d, &e) == -1)
+				goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (rc == -1) {
+		err_set(errp, "%s: " RELEASE_JSON ": %s", r->tar_path,
+		    e != NULL ? e : "out of memory");
+	}
+	free(e);
+	return rc;
+}
+
+static int
+read_member(struct archive *a, const char *name, int64_t size, size_t max,
+    struct release_text *t, char **errp)
+{
+	la_ssize_t	 n;
+
+	if (size < 0 || (uint64_t)size > max)
+		return err_set(errp, "member %s is larger than %zu bytes", name,
+		    max);
+	if ((t->text = malloc((size_t)size + 1)) == NULL)
+		return err_set(errp, "out of memory");
+	t->len = 0;
+	while (t->len < (size_t)size) {
+		n = archive_read_data(a, t->text + t->len, (size_t)size -
+		    t->len);
+		if (n < 0)
+			return err_set(errp, "member %s: %s", name,
+			    archive_error_string(a));
+		if (n == 0)
+			break;
+		t->len += (size_t)n;
+	}
+	if (t->len != (size_t)size)
+		return err_set(errp, "member %s is truncated", name);
+	t->text[t->len] = '\0';
+	return 0;
+}
+
+static int
+seq_check(const struct release *r, const struct minisign_sig *sig,
+    int required, const char *what, char **errp)
+{
+	char	 seq[32];
+
+	snprintf(seq, sizeof(seq), "%lld", (long long)r->seq);
+	return tc_expect(sig, "seq", seq, required, what, errp);
+}
+
+/* Verifies release.json against its signature, then reads it. */
+static int
+check_manifest(struct release *r, const struct minisign_pubkey *keys,
+    size_t nkeys, struct member **mvp, size_t *nmp, char **errp)
+{
+	const struct minisign_pubkey	*pk;
+	struct minisign_sig		*sig = NULL;
+	uint8_t				 hash[MINISIGN_HASH_LEN];
+	char				 hex[DIGEST_HEXLEN + 1];
+	int				 rc = -1;
+
+	if (minisign_sig_parse(r->sig_text.text, r->sig_text.len, &sig, errp)
+	    == -1)
+		goto fail;
+	if (!sig->prehashed) {
+		err_set(errp, RELEASE_SIG " is a legacy signature; the release "
+		    "must be signed with a current minisign or dcos-genconf");
+		goto fail;
+	}
+	if ((pk = find_key(keys, nkeys, sig, RELEASE_SIG, errp)) == NULL ||
+	    blake2b_buf(r->manifest_text.text, r->manifest_text.len, hash,
+	    errp) == -1)
+		goto fail;
+	if (minisign_verify_prehashed(pk, sig, hash, errp) == -1) {
+		err_wrap(errp, RELEASE_JSON);
+		goto fail;
+	}
+	digest_hex(&r->manifest_digest, hex);
+	if (tc_expect(sig, "file", RELEASE_JSON, 0, RELEASE_SIG, errp) == -1 ||
+	    tc_expect(sig, "sha256", hex, 1, RELEASE_SIG, errp) == -1)
+		goto fail;
+	if ((r->manifest = jsonio_parse(r->manifest_text.text,
+	    r->manifest_text.len, RELEASE_JSON, errp)) == NULL)
+		goto fail;
+	if (parse_manifest(r, mvp, nmp, errp) == -1)
+		goto out;
+	if (seq_check(r, sig, 1, RELEASE_SIG, errp) == -1)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	err_wrap(errp, "%s", r->tar_path);
+out:
+	minisign_sig_free(sig);
+	return rc;
+}
+
+/* Streams a pinned member through SHA-256 and the sink. */
+static int
+stream_member(struct archive *a, struct release *r, struct member *mb,
+    int64_t size, const struct release_sink *sink, char **errp)
+{
+	const struct release_blob	*b;
+	struct sha256			*h = NULL;
+	struct digest			 d;
+	const void			*buf;
+	size_t				 len;
+	la_int64_t			 off;
+	uint64_t			 total = 0;
+	int				 want = 0, ret, rc = -1;
+
+	b = mb->kind == M_PACKAGE ? &r->packages[mb->index] :
+	    &r->bootstrap[mb->index];
+	if (size < 0 || (uint64_t)size != b->size)
+		return err_set(errp, "%s: member %s has %lld bytes, "
+		    RELEASE_JSON " says %llu (the release was modified; get it "
+		    "again from the vendor)", r->tar_path, mb->path,
+		    (long long)size, (unsigned long long)b->size);
+	if ((h = sha256_new()) == NULL)
+		return err_set(errp, "out of memory");
+	if (sink != NULL && sink->begin != NULL &&
+	    (want = sink->begin(sink->arg, b, errp)) == -1)
+		goto out;
+	for (;;) {
+		ret = archive_read_data_block(a, &buf, &len, &off);
+		if (ret == ARCHIVE_EOF)
+			break;
+		if (ret != ARCHIVE_OK) {
+			err_set(errp, "%s: member %s: %s", r->tar_path,
+			    mb->path, archive_error_string(a));
+			goto fail;
+		}
+		if ((uint64_t)off != total) {
+			err_set(errp, "%s: member %s is sparse", r->tar_path,
+			    mb->path);
+			goto fail;
+		}
+		sha256_update(h, buf, len);
+		total += len;
+		if (want && sink->data(sink->arg, buf, len, errp) == -1)
+			goto fail;
+	}
+	sha256_final(h, &d);
+	if (total != b->size || !digest_equal(&d, &mb->digest)) {
+		err_set(errp, "%s: member %s does not match its digest in "
+		    RELEASE_JSON " (the release was modified; get it again "
+		    "from the vendor)", r->tar_path, mb->path);
+		goto fail;
+	}
+	if (want && sink->end(sink->arg, 1, errp) == -1)
+		goto out;
+	rc = 0;
+	goto out;
+fail:
+	if (want)
+		sink->end(sink->arg, 0, NULL);
+out:
+	sha256_free(h);
+	return rc;
+}
+
+static int
+text_member(struct archive *a, struct release *r, struct member *mb,
+    int64_t size, char **errp)
+{
+	struct release_text	*t;
+	struct digest		 d;
+
+	t = mb->kind == M_SCHEMA ? &r->schema : &r->templates[mb->index];
+	if (read_member(a, mb->path, size, RELEASE_TEXT_MAX, t, errp) == -1)
+		return err_wrap(errp, "%s", r->tar_path);
+	digest_buf(t->text, t->len, &d);
+	if (!digest_equal(&d, &mb->digest))
+		return err_set(errp, "%s: member %s does not match its digest "
+		    "in " RELEASE_JSON " (the release was modified; get it "
+		    "again from the vendor)", r->tar_path, mb->path);
+	return 0;
+}
+
+static int
+walk_members(struct archive *a, struct release *r,
+    const struct minisign_pubkey *keys, size_t nkeys,
+    const struct release_sink *sink, struct member **mvp, size_t *nmp,
+    char **errp)
+{
+	struct archive_entry	*ae;
+	const char		*name;
+	int64_t			 size;
+	size_t			 idx, i;
+	int			 ret;
+
+	for (idx = 0;; idx++) {
+		ret = archive_read_next_header(a, &ae);
+		if (ret == ARCHIVE_EOF)
+			break;
+		if (ret != ARCHIVE_OK)
+			return err_set(errp, "%s: not a readable release tar: "
+			    "%s", r->tar_path, archive_error_string(a));
+		name = archive_entry_pathname(ae);
+		if (name == NULL || archive_entry_filetype(ae) != AE_IFREG ||
+		    !archive_entry_size_is_set(ae))
+			return err_set(errp, "%s: member %s is not a regular "
+			    "file", r->tar_path, name != NULL ? name : "?");
+		size = archive_entry_size(ae);
+		if (idx == 0 || idx == 1) {
+			const char *want = idx == 0 ? RELEASE_JSON : RELEASE_SIG;
+
+			if (strcmp(name, want) != 0)
+				return err_set(errp, "%s: member %zu is %s, "
+				    "not %s: not a release", r->tar_path,
+				    idx + 1, name, want);
+			if (read_member(a, name, size, idx == 0 ?
+			    RELEASE_JSON_MAX : MINISIGN_FILE_MAX, idx == 0 ?
+			    &r->manifest_text : &r->sig_text, errp) == -1)
+				return err_wrap(errp, "%s", r->tar_path);
+			if (idx == 0) {
+				digest_buf(r->manifest_text.text,
+				    r->manifest_text.len, &r->manifest_digest);
+				continue;
+			}
+			digest_buf(r->sig_text.text, r->sig_text.len,
+			    &r->sig_digest);
+			if (check_manifest(r, keys, nkeys, mvp, nmp, errp) ==
+			    -1)
+				return -1;
+			continue;
+		}
+		for (i = 0; i < *nmp; i++)
+			if (strcmp((*mvp)[i].path, name) == 0)
+				break;
+		if (i == *nmp)
+			return err_set(errp, "%s: member %s is not listed in "
+			    RELEASE_JSON, r->tar_path, name);
+		if ((*mvp)[i].seen)
+			return err_set(errp, "%s: member %s appears twice",
+			    r->tar_path, name);
+		(*mvp)[i].seen = 1;
+		if ((*mvp)[i].kind == M_PACKAGE || (*mvp)[i].kind == M_BOOTSTRAP)
+			ret = stream_member(a, r, &(*mvp)[i], size, sink, errp);
+		else
+			ret = text_member(a, r, &(*mvp)[i], size, errp);
+		if (ret == -1)
+			return -1;
+	}
+	if (idx < 2)
+		return err_set(errp, "%s: no %s member: not a release",
+		    r->tar_path, idx == 0 ? RELEASE_JSON : RELEASE_SIG);
+	for (i = 0; i < *nmp; i++)
+		if (!(*mvp)[i].seen)
+			return err_set(errp, "%s: member %s is missing",
+			    r->tar_path, (*mvp)[i].path);
+	return 0;
+}
+
+int
+release_load_sink(const char *tar_path, const struct minisign_pubkey *keys,
+    size_t nkeys, const struct release_sink *sink, struct release **relp,
+    char **errp)
+{
+	const struct minisign_pubkey	*pk = NULL;
+	struct release			*r = NULL;
+	struct minisign_sig		*tsig = NULL;
+	struct archive			*a = NULL;
+	struct member			*mv = NULL;
+	struct tarhash			 th;
+	struct stat			 st;
+	pthread_t			 tid;
+	char				*sigpath = NULL, *f = NULL;
+	size_t				 nm = 0;
+	int				 fd = -1, started = 0, rc = -1;
+
+	memset(&th, 0, sizeof(th));
+	*relp = NULL;
+	if (nkeys == 0)
+		return err_set(errp, "no trusted key: give the vendor's public "
+		    "key with --trusted-key");
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->tar_path = strdup(tar_path)) == NULL ||
+	    asprintf(&sigpath, "%s.minisig", tar_path) == -1) {
+		sigpath = NULL;
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	/* The signature's key first: an untrusted release costs nothing. */
+	if (read_file(sigpath, MINISIGN_FILE_MAX, &r->tar_sig_text.text,
+	    &r->tar_sig_text.len, errp) == -1 ||
+	    minisign_sig_parse(r->tar_sig_text.text, r->tar_sig_text.len,
+	    &tsig, errp) == -1 ||
+	    (pk = find_key(keys, nkeys, tsig, sigpath, errp)) == NULL)
+		goto out;
+	if (!tsig->prehashed) {
+		err_set(errp, "%s: legacy signature; sign releases with a "
+		    "current minisign or dcos-genconf", sigpath);
+		goto out;
+	}
+	if ((fd = open(tar_path, O_RDONLY | O_CLOEXEC)) == -1) {
+		err_sys(errp, "%s", tar_path);
+		goto out;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		err_set(errp, "%s: not a regular file", tar_path);
+		goto out;
+	}
+	f = minisign_tc_field(tsig->trusted_comment, "sha256");
+	th.fd = fd;
+	th.copy_fd = sink != NULL ? sink->tar_copy_fd : -1;
+	th.want_sha = f == NULL || digest_parse_hex(f, &r->tar_digest) == -1;
+	atomic_init(&th.stop, 0);
+	if (pthread_create(&tid, NULL, tarhash_run, &th) != 0) {
+		err_set(errp, "cannot start a thread");
+		goto out;
+	}
+	started = 1;
+	if ((a = archive_read_new()) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	archive_read_support_format_tar(a);
+	if (archive_read_open_fd(a, fd, IO_CHUNK) != ARCHIVE_OK) {
+		err_set(errp, "%s: %s", tar_path, archive_error_string(a));
+		goto out;
+	}
+	if (walk_members(a, r, keys, nkeys, sink, &mv, &nm, errp) == -1)
+		goto out;
+	pthread_join(tid, NULL);
+	started = 0;
+	if (th.rc == -1) {
+		err_set(errp, "%s: %s", tar_path, th.err);
+		goto out;
+	}
+	if (minisign_verify_prehashed(pk, tsig, th.hash, errp) == -1) {
+		err_wrap(errp, "%s", tar_path);
+		goto out;
+	}
+	if (seq_check(r, tsig, 0, sigpath, errp) == -1)
+		goto out;
+	if (th.want_sha)
+		r->tar_digest = th.sha;
+	r->tar_size = th.size;
+	if (r->ntemplates > 0)
+		qsort(r->templates, r->ntemplates, sizeof(*r->templates),
+		    text_cmp);
+	*relp = r;
+	r = NULL;
+	rc = 0;
+out:
+	if (started) {
+		atomic_store(&th.stop, 1);
+		pthread_join(tid, NULL);
+	}
+	if (a != NULL)
+		archive_read_free(a);
+	if (fd != -1)
+		close(fd);
+	minisign_sig_free(tsig);
+	release_free(r);
+	free(th.err);
+	free(mv);
+	free(sigpath);
+	free(f);
+	return rc;
+}
+
+int
+release_load(const char *tar_path, const struct minisign_pubkey *keys,
+    size_t nkeys, struct release **relp, char **errp)
+{
+	return release_load_sink(tar_path, keys, nkeys, NULL, relp, errp);
+}
