@@ -599,7 +599,7 @@ check_systemd(struct preflight *pf)
 		return;
 	}
 	if (stat(run, &st) == -1 || !S_ISDIR(st.st_mode)) {
-		report(pf, what, 1, "not running (no %s): units are installed "
+		report(pf, what, 1, "not running, no %s: units are installed "
 		    "but not started", run);
 		goto out;
 	}

@@ -6,3 +6,8 @@ tests_unit_test_procnet_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bootstrap
 tests_unit_test_procnet_CFLAGS = $(unit_cflags)
 tests_unit_test_procnet_LDADD = $(unit_ldadd)
 TESTS += tests/unit/test-procnet
+
+script_bats = \
+	tests/t0600-install-script.bats
+TESTS += $(script_bats)
+EXTRA_DIST += $(script_bats) tests/script.bash
