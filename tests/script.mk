@@ -8,6 +8,8 @@ tests_unit_test_procnet_LDADD = $(unit_ldadd)
 TESTS += tests/unit/test-procnet
 
 script_bats = \
-	tests/t0600-install-script.bats
+	tests/t0600-install-script.bats \
+	tests/t0610-preflight.bats \
+	tests/t0620-missing.bats
 TESTS += $(script_bats)
 EXTRA_DIST += $(script_bats) tests/script.bash
