@@ -16,6 +16,23 @@ const struct subcmd bootstrap_commands[] = {
 	    "check that this host can take the release (exit 1 on FAIL)" },
 	{ "missing", cmd_missing, "MANIFEST --cache DIR [--preflight]",
 	    "list the blobs the cache still lacks (digest, size, path)" },
+	{ "install", cmd_install,
+	    "[--cache DIR] [--root DIR] [--no-start] [--allow-downgrade] "
+	    "MANIFEST --role ROLE...",
+	    "verify a cluster manifest's blobs, extract, build and switch "
+	    "to a new generation" },
+	{ "activate", cmd_activate, "[--root DIR] [--no-start]",
+	    "finish an interrupted switch: current, roles, users, units" },
+	{ "rollback", cmd_rollback, "[--to N] [--root DIR] [--no-start]",
+	    "switch back to the previous (or the given) generation" },
+	{ "status", cmd_status, "[--json] [--root DIR]",
+	    "the active generation, release, roles, config and journal" },
+	{ "verify", cmd_verify, "[--root DIR]",
+	    "audit installed files against their package manifests" },
+	{ "gc", cmd_gc, "[--keep K] [--root DIR]",
+	    "remove old generations and packages no longer used" },
+	{ "uninstall", cmd_uninstall, "[--root DIR]",
+	    "remove everything an install created" },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -2,9 +2,257 @@
 #ifndef DCOS_BOOTSTRAP_H
 #define DCOS_BOOTSTRAP_H
 
+#include <sys/types.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "digest.h"
+#include "minisign.h"
 #include "subcmd.h"
 
 /* The command table; commands look themselves up for their usage. */
 extern const struct subcmd bootstrap_commands[];
+
+int	 cmd_install(int, char **);
+int	 cmd_activate(int, char **);
+int	 cmd_rollback(int, char **);
+int	 cmd_status(int, char **);
+int	 cmd_verify(int, char **);
+int	 cmd_gc(int, char **);
+int	 cmd_uninstall(int, char **);
+
+/* Largest JSON file we read (cluster.json, release.json, state). */
+#define JSON_MAX		(16 * 1024 * 1024)
+/* Largest per-package .dcos-manifest.json (bounds memory per package). */
+#define PKG_MANIFEST_MAX	(64 * 1024 * 1024)
+#define PKG_MANIFEST_NAME	".dcos-manifest.json"
+#define ROLE_MAX		3
+
+/* hostpath.c: where everything lives on a host, under --root. */
+struct host {
+	char	*root;		/* "/" or the --root directory */
+	int	 rooted;	/* --root given: never touch systemd */
+	char	*opt;		/* <root>/opt/mesosphere */
+	char	*pkgdir;	/* <opt>/packages */
+	char	*gendir;	/* <opt>/generations */
+	char	*current;	/* <opt>/current */
+	char	*etcdir;	/* <root>/etc/mesosphere */
+	char	*unitdir;	/* <root>/etc/systemd/system */
+	char	*state;		/* <root>/var/lib/dcos/bootstrap */
+	char	*statedirs;	/* <root>/var/lib/dcos */
+	int	 lockfd;
+};
+
+/* Fills h for root (NULL for "/").  0 or -1 with *errp. */
+int	 host_init(struct host *h, const char *root, char **errp);
+void	 host_free(struct host *h);
+/* A malloc'd "<root>/<rel>" (rel without leading '/'), or NULL. */
+char	*host_path(const struct host *h, const char *rel);
+/* 1 when rel names a valid role (master, slave, slave_public). */
+int	 role_valid(const char *);
+/*
+ * Test hook: when DCOS_BOOTSTRAP_CRASH_AT names step, the process kills
+ * itself with SIGKILL there (crash-safety tests); otherwise nothing.
+ */
+void	 crash_point(const char *step);
+/* Removes a tree below dirfd/name without following symlinks. */
+int	 rm_tree_at(int dirfd, const char *name, char **errp);
+int	 rm_tree(const char *path, char **errp);
+/* Atomically points the symlink path at target.  0 or -1 with *errp. */
+int	 symlink_replace(const char *target, const char *path, char **errp);
+
+/* lock.c: one run at a time per host. */
+/* Takes <state>/lock; fails at once with a clear message when held. */
+int	 host_lock(struct host *h, char **errp);
+void	 host_unlock(struct host *h);
+
+/* journal.c: the hash-chained audit log <state>/journal. */
+/*
+ * Appends one event (install, switch, rollback, refuse, override, gc,
+ * uninstall) with a human-readable message and an optional details
+ * object (borrowed).  The file is rewritten atomically.  0 or -1.
+ */
+int	 journal_append(const struct host *h, const char *event,
+	    json_t *details, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+/*
+ * Checks the chain.  Returns 0 with *entries set when intact (also when
+ * there is no journal), or -1 with *errp naming the first bad line.
+ */
+int	 journal_check(const struct host *h, size_t *entries, char **errp);
+
+/* trust.c: cluster manifest -> release signature -> blob digests. */
+struct blobref {
+	char		*kind;		/* release, signature, package, config */
+	char		*id;		/* package id, or NULL */
+	struct digest	 digest;
+	uint64_t	 size;
+};
+
+struct pkgref {
+	char		*id;		/* name--version */
+	char		*name;		/* the part before "--" */
+	struct digest	 digest;	/* of the blob */
+	uint64_t	 size;
+	int		 has_manifest;	/* manifest is known (signed) */
+	struct digest	 manifest;	/* of its .dcos-manifest.json */
+	uint64_t	 installed_bytes;
+};
+
+struct cluster {
+	json_t			*json;		/* cluster.json */
+	struct digest		 digest;	/* of cluster.json */
+	const char		*cluster_name;	/* borrowed from json */
+	const char		*config_id;
+	const char		*release_name;
+	const char		*release_version;
+	json_int_t		 seq;
+	struct digest		 release_manifest;	/* release.json blob */
+	struct digest		 release_signature;	/* its .minisig blob */
+	struct minisign_pubkey	*keys;
+	size_t			 nkeys;
+	struct blobref		*blobs;		/* everything a host needs */
+	size_t			 nblobs;
+	struct pkgref		*pkgs;		/* sorted by id, config included */
+	size_t			 npkgs;
+	json_t			*release;	/* release.json once verified */
+};
+
+/* Is id a valid package id (name--version, pkgpanda's rules)? */
+int	 pkgid_valid(const char *id);
+/*
+ * Reads and checks the structure of a cluster manifest (no blob is read).
+ * Returns 0 with *cp (free with cluster_free) or -1 with *errp.
+ */
+int	 cluster_load(const char *path, struct cluster **cp, char **errp);
+void	 cluster_free(struct cluster *);
+/* "<cache>/blobs/sha256/<hex>" (malloc'd), or NULL. */
+char	*cache_blob_path(const char *cache, const struct digest *);
+/*
+ * Checks that the blob at path has the given size and digest.  Returns 1
+ * when it does, 0 when it is missing, -1 with *errp when it is wrong.
+ */
+int	 blob_check(const char *path, const struct digest *, uint64_t size,
+	    char **errp);
+/*
+ * The whole chain: release.json and its signature from the cache (size,
+ * digest, a trusted key, trusted comment sha256 and seq), the package list
+ * of cluster.json against the signed release.json, then every blob's size
+ * and digest.  Nothing is written.  0 or -1 with *errp.
+ */
+int	 cluster_verify(struct cluster *, const char *cache, char **errp);
+/* The package named by id, or NULL. */
+const struct pkgref *cluster_pkg(const struct cluster *, const char *id);
+
+/* extract.c: one package blob -> packages/<id>, under DESIGN 5. */
+enum pent_type {
+	PENT_DIR,
+	PENT_FILE,
+	PENT_SYMLINK,
+	PENT_HARDLINK
+};
+
+struct pent {
+	char		*path;
+	enum pent_type	 type;
+	mode_t		 mode;		/* permission bits (dir, file) */
+	uint64_t	 size;		/* file */
+	struct digest	 sha256;	/* file */
+	char		*target;	/* symlink, hardlink */
+	int		 seen;		/* extraction bookkeeping */
+};
+
+struct pkgmanifest {
+	char		*id;
+	struct pent	*ents;		/* sorted by path, unique */
+	size_t		 nents;
+	struct digest	 digest;	/* of the manifest text */
+};
+
+/*
+ * Parses and checks a package manifest: format, id (must equal want_id
+ * when not NULL), sorted unique safe paths, parents listed as dirs,
+ * modes <= 0777, symlinks that stay inside, hardlinks to earlier files.
+ * 0 with *mp (free with pkgmanifest_free) or -1 with *errp.
+ */
+int	 pkgmanifest_parse(const char *buf, size_t len, const char *want_id,
+	    struct pkgmanifest **mp, char **errp);
+int	 pkgmanifest_load(const char *pkgroot, const char *want_id,
+	    struct pkgmanifest **mp, char **errp);
+void	 pkgmanifest_free(struct pkgmanifest *);
+struct pent *pkgmanifest_find(const struct pkgmanifest *, const char *path);
+
+/*
+ * Extracts the blob at blobpath into the new directory stagedir (which
+ * must not exist), checking every member against the package's own
+ * manifest (first member), whose digest must equal *want_manifest when
+ * not NULL.  On failure stagedir is removed.  Does not fsync the data:
+ * the caller syncs the file system once before renaming into place.
+ * 0 or -1 with *errp.
+ */
+int	 extract_package(const char *blobpath, const char *id,
+	    const struct digest *want_manifest, const char *stagedir,
+	    char **errp);
+
+/* generation.c: generations/<n> and generation.json. */
+struct generation {
+	long		 n;
+	json_t		*json;		/* generation.json */
+};
+
+/* Numbers of complete generations, ascending (malloc'd). 0 or -1. */
+int	 gen_list(const struct host *, long **nsp, size_t *countp,
+	    char **errp);
+/* The generation current points at, 0 when none.  -1 with *errp. */
+int	 gen_current(const struct host *, long *np, char **errp);
+/* Loads generations/<n>/generation.json.  NULL with *errp. */
+json_t	*gen_load(const struct host *, long n, char **errp);
+/*
+ * Builds generation n completely in a temporary directory from the
+ * (extracted) packages of c for roles, then renames it into place.
+ * Collisions name both packages.  0 or -1 with *errp.
+ */
+int	 gen_build(const struct host *, const struct cluster *c,
+	    char *const *roles, size_t nroles, long n, char **errp);
+/*
+ * Does generation json g hold exactly cluster manifest d and roles?
+ */
+int	 gen_matches(const json_t *g, const struct digest *d,
+	    char *const *roles, size_t nroles);
+
+/* cmd-install.c: dirs an install may create (uninstall removes them). */
+const char *const *install_own_dirs(void);
+
+/* activate.c: the switch and what follows it. */
+/*
+ * Makes generation n current (one rename(2)), then syncs the role files,
+ * users, state dirs and systemd units, and starts dcos.target when
+ * systemd runs and start is set.  Records n as the target in state.json
+ * first, so a crash is finished by "activate".  0 or -1 with *errp.
+ */
+int	 activate_generation(struct host *, long n, int start, char **errp);
+
+/* state.json: the host's durable bookkeeping. */
+json_t	*state_load(const struct host *, char **errp);
+int	 state_save(const struct host *, json_t *, char **errp);
+
+/* users.c: accounts from /etc/passwd and /etc/group, read directly. */
+/*
+ * Makes sure user (and group, or a group named like the user) exist in
+ * <root>/etc/passwd and <root>/etc/group, adding system accounts when not.
+ * Created names are appended to the arrays created_users and
+ * created_groups.  *uidp and *gidp get the ids.  0 or -1 with *errp.
+ */
+int	 users_ensure(const struct host *, const char *user,
+	    const char *group, json_t *created_users, json_t *created_groups,
+	    uid_t *uidp, gid_t *gidp, char **errp);
+/* Looks up user's ids.  1 found, 0 not found, -1 with *errp. */
+int	 users_lookup(const struct host *, const char *user, uid_t *uidp,
+	    gid_t *gidp, char **errp);
+/* Removes the named accounts we created.  0 or -1 with *errp. */
+int	 users_remove(const struct host *, const json_t *users,
+	    const json_t *groups, char **errp);
 
 #endif

@@ -2,7 +2,13 @@ sbin_PROGRAMS += dcos-bootstrap
 dcos_bootstrap_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS) \
 	$(ARCHIVE_CFLAGS)
 dcos_bootstrap_SOURCES = \
-	bootstrap/bootstrap.c bootstrap/bootstrap.h
+	bootstrap/bootstrap.c bootstrap/bootstrap.h \
+	bootstrap/hostpath.c bootstrap/lock.c bootstrap/journal.c \
+	bootstrap/trust.c bootstrap/extract.c bootstrap/generation.c \
+	bootstrap/activate.c bootstrap/users.c \
+	bootstrap/cmd-install.c bootstrap/cmd-rollback.c \
+	bootstrap/cmd-status.c bootstrap/cmd-verify.c bootstrap/cmd-gc.c \
+	bootstrap/cmd-uninstall.c
 # Static by default (configure --disable-static-bootstrap to change):
 # the binary runs on hosts with nothing but a kernel.
 dcos_bootstrap_LDFLAGS = $(BOOTSTRAP_LDFLAGS)

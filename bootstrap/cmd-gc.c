@@ -1,0 +1,245 @@
+/*
+ * gc: removes old generations and the packages no kept generation uses.
+ * Never the current or previous generation, never a package a running
+ * process uses (its executable, a mapped file or its working directory).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomicio.h"
+#include "bootstrap.h"
+#include "error.h"
+#include "log.h"
+#include "subcmd.h"
+
+static int
+under(const char *path, const char *prefix)
+{
+	size_t	 n = strlen(prefix);
+
+	return strncmp(path, prefix, n) == 0 && (path[n] == '/' ||
+	    path[n] == '\0' || path[n] == ' ');
+}
+
+/* Is any file below dir in use by a running process? */
+static int
+in_use(const char *dir)
+{
+	char		 real[PATH_MAX], p[300], buf[PATH_MAX], *line = NULL;
+	const char	*links[] = { "exe", "cwd", "root", NULL };
+	DIR		*d;
+	struct dirent	*de;
+	FILE		*fp;
+	size_t		 cap = 0, i;
+	ssize_t		 n;
+	int		 used = 0;
+
+	if (realpath(dir, real) == NULL)
+		return 0;
+	if ((d = opendir("/proc")) == NULL)
+		return 1;	/* cannot tell: keep it */
+	while (!used && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		for (i = 0; links[i] != NULL && !used; i++) {
+			snprintf(p, sizeof(p), "/proc/%s/%s", de->d_name,
+			    links[i]);
+			if ((n = readlink(p, buf, sizeof(buf) - 1)) > 0) {
+				buf[n] = '\0';
+				/* The root link "/" is everyone's. */
+				if (strcmp(links[i], "root") != 0 ||
+				    strcmp(buf, "/") != 0)
+					used = under(buf, real);
+			}
+		}
+		snprintf(p, sizeof(p), "/proc/%s/maps", de->d_name);
+		if (used || (fp = fopen(p, "re")) == NULL)
+			continue;
+		while (!used && getline(&line, &cap, fp) != -1) {
+			char *s = strchr(line, '/');
+			if (s != NULL) {
+				s[strcspn(s, "\n")] = '\0';
+				used = under(s, real);
+			}
+		}
+		fclose(fp);
+	}
+	closedir(d);
+	free(line);
+	return used;
+}
+
+static int
+keep_gen(long n, long cur, long prev, const long *ns, size_t count,
+    long keep)
+{
+	size_t	 i, rank = 0;
+
+	if (n == cur || n == prev)
+		return 1;
+	for (i = count; i-- > 0;) {
+		rank++;
+		if (ns[i] == n)
+			return (long)rank <= keep;
+	}
+	return 0;
+}
+
+/* Renames to .gc-NAME first, so a half-removed tree is never used. */
+static int
+remove_dir(const char *parent, const char *name, char **errp)
+{
+	char	*from = NULL, *to = NULL;
+	int	 rc = -1;
+
+	if (asprintf(&from, "%s/%s", parent, name) == -1 ||
+	    asprintf(&to, "%s/.gc-%s", parent, name) == -1) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if (rename(from, to) == -1) {
+		err_sys(errp, "rename %s", from);
+		goto out;
+	}
+	if (fsync_dir(parent, errp) == -1 || rm_tree(to, errp) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(from);
+	free(to);
+	return rc;
+}
+
+int
+cmd_gc(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "keep", required_argument, NULL, 'k' },
+		{ "root", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct subcmd	*cmd = subcmd_find(bootstrap_commands, "gc");
+	struct host		 h;
+	const char		*root = NULL;
+	char			*err = NULL, *end, name[64];
+	long			*ns = NULL, cur = 0, prev = 0, keep = 3;
+	size_t			 count = 0, i, j, gens = 0, pkgs = 0, busy = 0;
+	json_t			*used = NULL, *g, *v;
+	DIR			*d = NULL;
+	struct dirent		*de;
+	int			 opt, rc;
+
+	memset(&h, 0, sizeof(h));
+	h.lockfd = -1;
+	while ((opt = getopt_long(argc, argv, "hk:qv", longopts, NULL)) !=
+	    -1) {
+		switch (opt) {
+		case 'k':
+			keep = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || keep < 0) {
+				log_error("--keep needs a number of "
+				    "generations, not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'R': root = optarg; break;
+		default:
+			if ((rc = subcmd_common_opt(opt, cmd)) ==
+			    SUBCMD_CONTINUE)
+				break;
+			subcmd_usage(stderr, cmd);
+			return rc == SUBCMD_NOT_COMMON ? EXIT_USAGE : rc;
+		}
+	}
+	if (optind != argc) {
+		subcmd_usage(stderr, cmd);
+		return EXIT_USAGE;
+	}
+	rc = EXIT_FAIL;
+	if (host_init(&h, root, &err) == -1 || host_lock(&h, &err) == -1 ||
+	    gen_current(&h, &cur, &err) == -1 ||
+	    gen_list(&h, &ns, &count, &err) == -1)
+		goto out;
+	if (cur == 0) {
+		err_set(&err, "nothing is installed on this host");
+		goto out;
+	}
+	for (i = 0; i < count; i++)
+		if (ns[i] < cur)
+			prev = ns[i];
+	if ((used = json_object()) == NULL) {
+		err_set(&err, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		if (keep_gen(ns[i], cur, prev, ns, count, keep)) {
+			if ((g = gen_load(&h, ns[i], &err)) == NULL)
+				goto out;
+			json_array_foreach(json_object_get(g, "packages"), j,
+			    v) {
+				const char *id = json_string_value(
+				    json_object_get(v, "id"));
+				if (id != NULL)
+					json_object_set_new(used, id,
+					    json_true());
+			}
+			json_decref(g);
+			continue;
+		}
+		snprintf(name, sizeof(name), "%ld", ns[i]);
+		if (remove_dir(h.gendir, name, &err) == -1)
+			goto out;
+		printf("removed generation %ld\n", ns[i]);
+		gens++;
+	}
+	if ((d = opendir(h.pkgdir)) == NULL) {
+		err_sys(&err, "%s", h.pkgdir);
+		goto out;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char *dir;
+		if (de->d_name[0] == '.' || json_object_get(used,
+		    de->d_name) != NULL)
+			continue;
+		if ((dir = path_join(h.pkgdir, de->d_name)) == NULL) {
+			err_set(&err, "out of memory");
+			goto out;
+		}
+		if (in_use(dir)) {
+			printf("kept package %s: a running process uses it\n",
+			    de->d_name);
+			busy++;
+			free(dir);
+			continue;
+		}
+		free(dir);
+		if (remove_dir(h.pkgdir, de->d_name, &err) == -1)
+			goto out;
+		printf("removed package %s\n", de->d_name);
+		pkgs++;
+	}
+	(void)journal_append(&h, "gc", NULL, "removed %zu generations and "
+	    "%zu packages (%zu kept in use), keeping %ld", gens, pkgs, busy,
+	    keep);
+	printf("gc: removed %zu generations and %zu packages\n", gens, pkgs);
+	rc = EXIT_OK;
+out:
+	if (d != NULL)
+		closedir(d);
+	if (err != NULL)
+		log_error("%s", err);
+	free(err);
+	free(ns);
+	json_decref(used);
+	host_free(&h);
+	return rc;
+}

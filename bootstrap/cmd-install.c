@@ -1,0 +1,516 @@
+/* install and activate. */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomicio.h"
+#include "bootstrap.h"
+#include "digest.h"
+#include "error.h"
+#include "jsonio.h"
+#include "log.h"
+#include "subcmd.h"
+
+/* Directories an install may create, parents first (uninstall's list). */
+static const char *own_dirs[] = {
+	"etc", "etc/mesosphere", "etc/mesosphere/roles", "etc/systemd",
+	"etc/systemd/system", "etc/systemd/system/dcos.target.wants",
+	"etc/sysctl.d", "opt", "opt/mesosphere", "var", "var/lib",
+	"var/lib/dcos", "var/lib/dcos/bootstrap", NULL
+};
+
+static int
+usage_error(const struct subcmd *c)
+{
+	subcmd_usage(stderr, c);
+	return EXIT_USAGE;
+}
+
+/* Which of own_dirs do not exist yet (before this install makes them). */
+static json_t *
+missing_dirs(const struct host *h)
+{
+	json_t	*a = json_array();
+	char	*p;
+	size_t	 i;
+
+	for (i = 0; a != NULL && own_dirs[i] != NULL; i++) {
+		if ((p = host_path(h, own_dirs[i])) == NULL)
+			break;
+		if (access(p, F_OK) == -1)
+			json_array_append_new(a, json_string(own_dirs[i]));
+		free(p);
+	}
+	return a;
+}
+
+const char *const *
+install_own_dirs(void)
+{
+	return own_dirs;
+}
+
+/*
+ * A failed first install leaves the host as it found it: the directories
+ * it made (empty again once staging is gone) and its state.
+ */
+static void
+undo_fresh(struct host *h, const json_t *created)
+{
+	size_t	 n, i;
+	json_t	*v;
+	char	*p;
+
+	if (!json_is_array(created))
+		return;
+	host_unlock(h);
+	json_array_foreach(created, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v),
+		    "var/lib/dcos/bootstrap") == 0)
+			(void)rm_tree(h->state, NULL);
+	(void)rmdir(h->pkgdir);
+	(void)rmdir(h->gendir);
+	for (n = 0; own_dirs[n] != NULL; n++)
+		;
+	while (n-- > 0) {
+		json_array_foreach(created, i, v)
+			if (json_is_string(v) && strcmp(json_string_value(v),
+			    own_dirs[n]) == 0 &&
+			    (p = host_path(h, own_dirs[n])) != NULL) {
+				(void)rmdir(p);
+				free(p);
+			}
+	}
+}
+
+/* Removes what a crashed run left half-made (never a complete object). */
+static int
+clean_partial(const struct host *h, char **errp)
+{
+	const char	*dirs[2] = { h->pkgdir, h->gendir };
+	DIR		*d;
+	struct dirent	*de;
+	size_t		 i;
+	int		 rc = 0;
+
+	for (i = 0; i < 2 && rc == 0; i++) {
+		if ((d = opendir(dirs[i])) == NULL) {
+			if (errno == ENOENT)
+				continue;
+			return err_sys(errp, "%s", dirs[i]);
+		}
+		while (rc == 0 && (de = readdir(d)) != NULL)
+			if (strncmp(de->d_name, ".staging-", 9) == 0 ||
+			    strncmp(de->d_name, ".tmp-", 5) == 0 ||
+			    strncmp(de->d_name, ".gc-", 4) == 0)
+				rc = rm_tree_at(dirfd(d), de->d_name, errp);
+		closedir(d);
+	}
+	return rc;
+}
+
+static int
+add_role(char **roles, size_t *n, const char *list, char **errp)
+{
+	static const char *order[] = { "master", "slave", "slave_public" };
+	char	*copy, *tok, *save = NULL;
+	size_t	 i;
+	int	 have[3] = { 0, 0, 0 };
+
+	for (i = 0; i < *n; i++) {
+		size_t k;
+		for (k = 0; k < 3; k++)
+			if (strcmp(roles[i], order[k]) == 0)
+				have[k] = 1;
+	}
+	if ((copy = strdup(list)) == NULL)
+		return err_set(errp, "out of memory");
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (!role_valid(tok)) {
+			err_set(errp, "unknown role \"%s\": use master, slave "
+			    "or slave_public", tok);
+			free(copy);
+			return -1;
+		}
+		for (i = 0; i < 3; i++)
+			if (strcmp(tok, order[i]) == 0)
+				have[i] = 1;
+	}
+	free(copy);
+	/* Canonical order, no duplicates: roles compare by value. */
+	*n = 0;
+	for (i = 0; i < 3; i++)
+		if (have[i])
+			roles[(*n)++] = (char *)order[i];
+	return 0;
+}
+
+/* Extracts the packages the host does not have yet. */
+static int
+extract_missing(const struct host *h, const struct cluster *c,
+    const char *cache, size_t *newp, char **errp)
+{
+	char		**stage = NULL, *final = NULL, *blob = NULL;
+	struct pkgmanifest *m = NULL;
+	size_t		 i, k;
+	int		 fd, rc = -1;
+
+	*newp = 0;
+	if (mkdir_p(h->pkgdir, 0755, errp) == -1)
+		return -1;
+	if ((stage = calloc(c->npkgs + 1, sizeof(*stage))) == NULL)
+		return err_set(errp, "out of memory");
+	for (i = 0; i < c->npkgs; i++) {
+		const struct pkgref *p = &c->pkgs[i];
+
+		free(final);
+		if (asprintf(&final, "%s/%s", h->pkgdir, p->id) == -1) {
+			final = NULL;
+			err_set(errp, "out of memory");
+			goto out;
+		}
+		if (access(final, F_OK) == 0) {
+			/* Present: it must be the package the release signs. */
+			if (pkgmanifest_load(final, p->id, &m, errp) == -1)
+				goto out;
+			int same = !p->has_manifest ||
+			    digest_equal(&m->digest, &p->manifest);
+			pkgmanifest_free(m);
+			m = NULL;
+			if (!same) {
+				err_set(errp, "%s exists but is not the package "
+				    "the signed release lists; remove it (or "
+				    "run dcos-bootstrap uninstall) and install "
+				    "again", final);
+				goto out;
+			}
+			continue;
+		}
+		if (asprintf(&stage[i], "%s/.staging-%s", h->pkgdir, p->id) ==
+		    -1 || (blob = cache_blob_path(cache, &p->digest)) == NULL) {
+			stage[i] = NULL;
+			err_set(errp, "out of memory");
+			goto out;
+		}
+		log_verbose("extracting %s", p->id);
+		rc = extract_package(blob, p->id, p->has_manifest ?
+		    &p->manifest : NULL, stage[i], errp);
+		free(blob);
+		blob = NULL;
+		if (rc == -1)
+			goto out;
+		rc = -1;
+		crash_point("extract");
+	}
+	crash_point("extracted");
+	/* One sync for every extracted byte, then make them visible. */
+	if ((fd = open(h->pkgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		err_sys(errp, "%s", h->pkgdir);
+		goto out;
+	}
+	if (syncfs(fd) == -1) {
+		err_sys(errp, "sync %s", h->pkgdir);
+		close(fd);
+		goto out;
+	}
+	close(fd);
+	for (i = 0; i < c->npkgs; i++) {
+		if (stage[i] == NULL)
+			continue;
+		free(final);
+		if (asprintf(&final, "%s/%s", h->pkgdir, c->pkgs[i].id) ==
+		    -1) {
+			final = NULL;
+			err_set(errp, "out of memory");
+			goto out;
+		}
+		if (rename(stage[i], final) == -1) {
+			err_sys(errp, "rename %s", final);
+			goto out;
+		}
+		free(stage[i]);
+		stage[i] = NULL;
+		(*newp)++;
+	}
+	if (fsync_dir(h->pkgdir, errp) == -1)
+		goto out;
+	rc = 0;
+out:
+	for (k = 0; k < c->npkgs; k++) {
+		if (stage[k] != NULL)
+			(void)rm_tree(stage[k], NULL);
+		free(stage[k]);
+	}
+	free(stage);
+	free(final);
+	free(blob);
+	pkgmanifest_free(m);
+	return rc;
+}
+
+/* A complete generation built from exactly this manifest and roles. */
+static long
+find_generation(const struct host *h, const struct cluster *c,
+    char *const *roles, size_t nroles, long *maxp, char **errp)
+{
+	long	*ns = NULL, found = 0;
+	size_t	 n, i;
+	json_t	*g;
+
+	*maxp = 0;
+	if (gen_list(h, &ns, &n, errp) == -1)
+		return -1;
+	if (n > 0)
+		*maxp = ns[n - 1];
+	for (i = n; i-- > 0 && found == 0;) {
+		if ((g = gen_load(h, ns[i], NULL)) == NULL)
+			continue;
+		if (gen_matches(g, &c->digest, roles, nroles))
+			found = ns[i];
+		json_decref(g);
+	}
+	free(ns);
+	return found;
+}
+
+int
+cmd_install(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "role", required_argument, NULL, 'r' },
+		{ "cache", required_argument, NULL, 'c' },
+		{ "root", required_argument, NULL, 'R' },
+		{ "no-start", no_argument, NULL, 'n' },
+		{ "allow-downgrade", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct subcmd	*cmd = subcmd_find(bootstrap_commands,
+				    "install");
+	struct host		 h;
+	struct cluster		*c = NULL;
+	json_t			*state = NULL, *created = NULL, *g = NULL;
+	char			*roles[ROLE_MAX], *err = NULL;
+	char			*cache = NULL, dstr[DIGEST_STRSZ];
+	const char		*root = NULL, *cachearg = NULL, *manifest;
+	size_t			 nroles = 0, fresh = 0;
+	long			 cur = 0, n, max;
+	json_int_t		 highest;
+	int			 opt, rc, start = 1, downgrade = 0, installed = 0;
+
+	memset(&h, 0, sizeof(h));
+	h.lockfd = -1;
+	while ((opt = getopt_long(argc, argv, "hqr:v", longopts, NULL)) !=
+	    -1) {
+		switch (opt) {
+		case 'r':
+			if (add_role(roles, &nroles, optarg, &err) == -1) {
+				log_error("%s", err);
+				free(err);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'c': cachearg = optarg; break;
+		case 'R': root = optarg; break;
+		case 'n': start = 0; break;
+		case 'D': downgrade = 1; break;
+		default:
+			if ((rc = subcmd_common_opt(opt, cmd)) ==
+			    SUBCMD_CONTINUE)
+				break;
+			return rc == SUBCMD_NOT_COMMON ? usage_error(cmd) : rc;
+		}
+	}
+	if (argc - optind < 1)
+		return usage_error(cmd);
+	manifest = argv[optind++];
+	/* Roles may also follow the manifest as operands. */
+	for (; optind < argc; optind++)
+		if (add_role(roles, &nroles, argv[optind], &err) == -1) {
+			log_error("%s", err);
+			free(err);
+			return EXIT_USAGE;
+		}
+	if (nroles == 0) {
+		log_error("no role given: add --role master, slave or "
+		    "slave_public");
+		return EXIT_USAGE;
+	}
+	rc = EXIT_FAIL;
+	if (host_init(&h, root, &err) == -1)
+		goto out;
+	if (cachearg != NULL)
+		cache = strdup(cachearg);
+	else
+		cache = path_join(h.state, "cache");
+	if (cache == NULL) {
+		err_set(&err, "out of memory");
+		goto out;
+	}
+	installed = gen_current(&h, &cur, NULL) == 0 && cur > 0;
+	/* Everything read-only first: a refused install changes nothing. */
+	if (cluster_load(manifest, &c, &err) == -1)
+		goto refuse;
+	if (cluster_verify(c, cache, &err) == -1)
+		goto refuse;
+	crash_point("verified");
+	if ((created = missing_dirs(&h)) == NULL) {
+		err_set(&err, "out of memory");
+		goto out;
+	}
+	if (host_lock(&h, &err) == -1)
+		goto out;
+	if ((state = state_load(&h, &err)) == NULL)
+		goto out;
+	if (clean_partial(&h, &err) == -1 ||
+	    gen_current(&h, &cur, &err) == -1)
+		goto out;
+	if (cur > 0 && (g = gen_load(&h, cur, NULL)) != NULL &&
+	    gen_matches(g, &c->digest, roles, nroles) &&
+	    json_integer_value(json_object_get(state, "active")) == cur &&
+	    json_integer_value(json_object_get(state, "target")) == cur) {
+		printf("already active: generation %ld (%s %s, config %.12s)"
+		    "; nothing to do\n", cur, c->release_name,
+		    c->release_version, c->config_id);
+		rc = EXIT_OK;
+		goto out;
+	}
+	highest = json_integer_value(json_object_get(state, "highest_seq"));
+	if (c->seq < highest) {
+		if (!downgrade) {
+			err_set(&err, "release %s %s has seq %lld, lower than "
+			    "%lld already installed on this host: refusing "
+			    "a downgrade (pass --allow-downgrade to install "
+			    "it anyway)", c->release_name, c->release_version,
+			    (long long)c->seq, (long long)highest);
+			goto refuse;
+		}
+		(void)journal_append(&h, "override", NULL, "downgrade to %s "
+		    "%s seq %lld allowed (highest installed seq %lld)",
+		    c->release_name, c->release_version, (long long)c->seq,
+		    (long long)highest);
+		log_warn("installing %s %s seq %lld over seq %lld "
+		    "(--allow-downgrade)", c->release_name,
+		    c->release_version, (long long)c->seq, (long long)highest);
+	}
+	if (json_object_get(state, "created_dirs") == NULL) {
+		json_object_set(state, "created_dirs", created);
+		if (state_save(&h, state, &err) == -1)
+			goto out;
+	}
+	if ((n = find_generation(&h, c, roles, nroles, &max, &err)) == -1)
+		goto out;
+	if (n == 0) {
+		if (extract_missing(&h, c, cache, &fresh, &err) == -1)
+			goto out;
+		crash_point("packages");
+		n = (max > cur ? max : cur) + 1;
+		if (gen_build(&h, c, roles, nroles, n, &err) == -1)
+			goto out;
+		crash_point("built");
+	}
+	if (activate_generation(&h, n, start, &err) == -1)
+		goto out;
+	digest_format(&c->digest, dstr);
+	(void)journal_append(&h, "install", NULL, "installed %s %s seq %lld "
+	    "as generation %ld (cluster manifest %s, config %s, %zu new "
+	    "packages)", c->release_name, c->release_version,
+	    (long long)c->seq, n, dstr, c->config_id, fresh);
+	printf("generation %ld active: %s %s seq %lld, config %.12s, %zu "
+	    "packages (%zu new)\n", n, c->release_name, c->release_version,
+	    (long long)c->seq, c->config_id, c->npkgs, fresh);
+	rc = EXIT_OK;
+	goto out;
+refuse:
+out:
+	/*
+	 * Journal refusals on installed hosts (a fresh host stays as it
+	 * was), and only under the lock: never two writers.
+	 */
+	if (rc != EXIT_OK && installed && h.root != NULL &&
+	    (h.lockfd != -1 || host_lock(&h, NULL) == 0))
+		(void)journal_append(&h, "refuse", NULL, "install of %s "
+		    "refused: %s", manifest, err != NULL ? err : "?");
+	if (rc != EXIT_OK) {
+		log_error("%s", err != NULL ? err : "out of memory");
+		if (!installed && created != NULL)
+			undo_fresh(&h, created);
+	}
+	free(err);
+	free(cache);
+	json_decref(state);
+	json_decref(created);
+	json_decref(g);
+	cluster_free(c);
+	host_free(&h);
+	return rc;
+}
+
+int
+cmd_activate(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "root", required_argument, NULL, 'R' },
+		{ "no-start", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct subcmd	*cmd = subcmd_find(bootstrap_commands,
+				    "activate");
+	struct host		 h;
+	json_t			*state = NULL;
+	const char		*root = NULL;
+	char			*err = NULL;
+	long			 n = 0, cur;
+	int			 opt, rc, start = 1;
+
+	memset(&h, 0, sizeof(h));
+	h.lockfd = -1;
+	while ((opt = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'R': root = optarg; break;
+		case 'n': start = 0; break;
+		default:
+			if ((rc = subcmd_common_opt(opt, cmd)) ==
+			    SUBCMD_CONTINUE)
+				break;
+			return rc == SUBCMD_NOT_COMMON ? usage_error(cmd) : rc;
+		}
+	}
+	if (optind != argc)
+		return usage_error(cmd);
+	rc = EXIT_FAIL;
+	if (host_init(&h, root, &err) == -1 || host_lock(&h, &err) == -1 ||
+	    (state = state_load(&h, &err)) == NULL ||
+	    clean_partial(&h, &err) == -1)
+		goto out;
+	n = (long)json_integer_value(json_object_get(state, "target"));
+	if (n <= 0 && gen_current(&h, &cur, &err) == 0)
+		n = cur;
+	if (n <= 0) {
+		err_set(&err, "nothing to activate: no generation is "
+		    "installed (run dcos-bootstrap install)");
+		goto out;
+	}
+	if (activate_generation(&h, n, start, &err) == -1)
+		goto out;
+	printf("generation %ld active\n", n);
+	rc = EXIT_OK;
+out:
+	if (rc != EXIT_OK)
+		log_error("%s", err != NULL ? err : "out of memory");
+	free(err);
+	json_decref(state);
+	host_free(&h);
+	return rc;
+}

@@ -1,0 +1,108 @@
+/* rollback: switch back to an earlier complete generation. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bootstrap.h"
+#include "error.h"
+#include "log.h"
+#include "subcmd.h"
+
+int
+cmd_rollback(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "root", required_argument, NULL, 'R' },
+		{ "no-start", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct subcmd	*cmd = subcmd_find(bootstrap_commands,
+				    "rollback");
+	struct host		 h;
+	const char		*root = NULL;
+	char			*err = NULL, *end;
+	long			*ns = NULL, to = 0, cur = 0;
+	size_t			 n = 0, i;
+	json_t			*g = NULL;
+	int			 opt, rc, start = 1;
+
+	memset(&h, 0, sizeof(h));
+	h.lockfd = -1;
+	while ((opt = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 't':
+			to = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || to <= 0) {
+				log_error("--to needs a generation number, "
+				    "not \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'R': root = optarg; break;
+		case 'n': start = 0; break;
+		default:
+			if ((rc = subcmd_common_opt(opt, cmd)) ==
+			    SUBCMD_CONTINUE)
+				break;
+			subcmd_usage(stderr, cmd);
+			return rc == SUBCMD_NOT_COMMON ? EXIT_USAGE : rc;
+		}
+	}
+	if (optind != argc) {
+		subcmd_usage(stderr, cmd);
+		return EXIT_USAGE;
+	}
+	rc = EXIT_FAIL;
+	if (host_init(&h, root, &err) == -1 || host_lock(&h, &err) == -1 ||
+	    gen_current(&h, &cur, &err) == -1 ||
+	    gen_list(&h, &ns, &n, &err) == -1)
+		goto out;
+	if (cur == 0) {
+		err_set(&err, "nothing is installed on this host");
+		goto out;
+	}
+	if (to == 0) {
+		for (i = n; i-- > 0;)
+			if (ns[i] < cur) {
+				to = ns[i];
+				break;
+			}
+		if (to == 0) {
+			err_set(&err, "generation %ld is the oldest one left: "
+			    "there is nothing to roll back to", cur);
+			goto out;
+		}
+	}
+	if (to == cur) {
+		err_set(&err, "generation %ld is already active", cur);
+		goto out;
+	}
+	if ((g = gen_load(&h, to, &err)) == NULL) {
+		err_wrap(&err, "cannot roll back to generation %ld (see "
+		    "dcos-bootstrap status for the ones left)", to);
+		goto out;
+	}
+	if (activate_generation(&h, to, start, &err) == -1)
+		goto out;
+	(void)journal_append(&h, "rollback", NULL, "rolled back from "
+	    "generation %ld to %ld", cur, to);
+	printf("rolled back: generation %ld active (was %ld)\n", to, cur);
+	rc = EXIT_OK;
+out:
+	if (rc != EXIT_OK) {
+		log_error("%s", err != NULL ? err : "out of memory");
+		if (h.root != NULL && cur > 0)
+			(void)journal_append(&h, "refuse", NULL, "rollback "
+			    "refused: %s", err != NULL ? err : "?");
+	}
+	free(err);
+	free(ns);
+	json_decref(g);
+	host_free(&h);
+	return rc;
+}

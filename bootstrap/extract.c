@@ -1,0 +1,671 @@
+/*
+ * Package extraction under DESIGN 5.  libarchive only reads (tar with the
+ * zstd/xz/gzip filters); every write is ours, relative to directory fds
+ * inside the staging directory, with O_NOFOLLOW and O_EXCL, so no member
+ * can reach outside it whatever the archive says.  The package's own
+ * manifest (its first member, digest pinned by the signed release) is the
+ * allow-list: a member it does not describe exactly is refused.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "atomicio.h"
+#include "bootstrap.h"
+#include "digest.h"
+#include "error.h"
+#include "jsonio.h"
+
+#define READ_BLOCK	(256 * 1024)
+
+/* ---- the package manifest ---- */
+
+void
+pkgmanifest_free(struct pkgmanifest *m)
+{
+	size_t	 i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->nents; i++) {
+		free(m->ents[i].path);
+		free(m->ents[i].target);
+	}
+	free(m->ents);
+	free(m->id);
+	free(m);
+}
+
+static int
+pentcmp(const void *a, const void *b)
+{
+	return strcmp(((const struct pent *)a)->path,
+	    ((const struct pent *)b)->path);
+}
+
+struct pent *
+pkgmanifest_find(const struct pkgmanifest *m, const char *path)
+{
+	struct pent	 key;
+
+	key.path = (char *)path;
+	return bsearch(&key, m->ents, m->nents, sizeof(*m->ents), pentcmp);
+}
+
+/*
+ * A safe relative path: no leading '/', no empty, "." or ".." component,
+ * no trailing '/', at most PATH_MAX.  Returns the number of components or
+ * -1.
+ */
+static int
+safe_relpath(const char *p)
+{
+	const char	*c = p, *e;
+	int		 n = 0;
+
+	if (*p == '\0' || *p == '/' || strlen(p) >= PATH_MAX)
+		return -1;
+	for (;;) {
+		e = strchr(c, '/');
+		size_t len = e != NULL ? (size_t)(e - c) : strlen(c);
+		if (len == 0 || (len == 1 && c[0] == '.') ||
+		    (len == 2 && c[0] == '.' && c[1] == '.'))
+			return -1;
+		n++;
+		if (e == NULL)
+			return n;
+		c = e + 1;
+	}
+}
+
+/*
+ * A symlink target stays inside the package when it is "../" at most
+ * depth times followed by a safe path: the climb is through real
+ * directories (every parent is a manifest dir) and the descent, even
+ * through other symlinks that themselves stay inside, cannot climb out.
+ */
+static int
+symlink_inside(const char *linkpath, const char *target)
+{
+	int	 depth = 0, up = 0;
+	const char *p;
+
+	for (p = linkpath; *p != '\0'; p++)
+		if (*p == '/')
+			depth++;
+	while (strncmp(target, "../", 3) == 0) {
+		up++;
+		target += 3;
+	}
+	return up <= depth && safe_relpath(target) > 0;
+}
+
+static int
+parse_entry(json_t *v, struct pent *e, char **errp)
+{
+	const char	*path, *type, *s;
+	json_int_t	 mode, size;
+
+	if ((path = jsonio_str(v, "path", errp)) == NULL ||
+	    (type = jsonio_str(v, "type", errp)) == NULL)
+		return -1;
+	if ((e->path = strdup(path)) == NULL)
+		return err_set(errp, "out of memory");
+	if (safe_relpath(path) == -1 || strcmp(path, PKG_MANIFEST_NAME) == 0)
+		return err_set(errp, "\"%s\": not a safe relative path", path);
+	if (strcmp(type, "dir") == 0)
+		e->type = PENT_DIR;
+	else if (strcmp(type, "file") == 0)
+		e->type = PENT_FILE;
+	else if (strcmp(type, "symlink") == 0)
+		e->type = PENT_SYMLINK;
+	else if (strcmp(type, "hardlink") == 0)
+		e->type = PENT_HARDLINK;
+	else
+		return err_set(errp, "%s: unknown type \"%s\"", path, type);
+	if (e->type == PENT_DIR || e->type == PENT_FILE) {
+		if (jsonio_int(v, "mode", &mode, errp) == -1)
+			return err_wrap(errp, "%s", path);
+		if (mode < 0 || mode > 0777)
+			return err_set(errp, "%s: mode %llo is not plain "
+			    "permission bits (setuid, setgid and sticky are "
+			    "refused)", path, (long long)mode);
+		e->mode = (mode_t)mode;
+	}
+	if (e->type == PENT_FILE) {
+		if (jsonio_int(v, "size", &size, errp) == -1 ||
+		    (s = jsonio_str(v, "sha256", errp)) == NULL)
+			return err_wrap(errp, "%s", path);
+		if (size < 0 || digest_parse(s, &e->sha256) == -1)
+			return err_set(errp, "%s: bad size or sha256", path);
+		e->size = (uint64_t)size;
+	}
+	if (e->type == PENT_SYMLINK || e->type == PENT_HARDLINK) {
+		if ((s = jsonio_str(v, "target", errp)) == NULL)
+			return err_wrap(errp, "%s", path);
+		if ((e->target = strdup(s)) == NULL)
+			return err_set(errp, "out of memory");
+		if (e->type == PENT_SYMLINK && !symlink_inside(path, s))
+			return err_set(errp, "symlink %s -> %s points outside "
+			    "the package (absolute or climbing out)", path, s);
+	}
+	return 0;
+}
+
+/* Parents must be listed dirs, hardlinks must name earlier files. */
+static int
+check_structure(struct pkgmanifest *m, char **errp)
+{
+	size_t		 i;
+	struct pent	*e, *t;
+	char		*slash, parent[PATH_MAX];
+
+	for (i = 0; i < m->nents; i++) {
+		e = &m->ents[i];
+		if (i > 0 && strcmp(m->ents[i - 1].path, e->path) >= 0)
+			return err_set(errp, "files are not sorted by path or "
+			    "list \"%s\" twice", e->path);
+		if ((slash = strrchr(e->path, '/')) != NULL) {
+			snprintf(parent, sizeof(parent), "%.*s",
+			    (int)(slash - e->path), e->path);
+			t = pkgmanifest_find(m, parent);
+			if (t == NULL || t->type != PENT_DIR)
+				return err_set(errp, "%s: its parent %s is not "
+				    "a directory of the package", e->path,
+				    parent);
+		}
+		if (e->type == PENT_HARDLINK) {
+			t = pkgmanifest_find(m, e->target);
+			if (t == NULL || t->type != PENT_FILE ||
+			    strcmp(e->target, e->path) >= 0)
+				return err_set(errp, "hardlink %s -> %s does "
+				    "not name an earlier file of the package",
+				    e->path, e->target);
+		}
+	}
+	return 0;
+}
+
+int
+pkgmanifest_parse(const char *buf, size_t len, const char *want_id,
+    struct pkgmanifest **mp, char **errp)
+{
+	struct pkgmanifest	*m;
+	json_t			*j, *files, *v;
+	json_int_t		 fmt;
+	const char		*id;
+	size_t			 i;
+	int			 rc = -1;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return err_set(errp, "out of memory");
+	digest_buf(buf, len, &m->digest);
+	if ((j = jsonio_parse(buf, len, PKG_MANIFEST_NAME, errp)) == NULL)
+		goto out;
+	if (jsonio_int(j, "format", &fmt, errp) == -1 ||
+	    (id = jsonio_str(j, "id", errp)) == NULL ||
+	    (files = jsonio_arr(j, "files", errp)) == NULL)
+		goto out;
+	if (fmt != 1) {
+		err_set(errp, "format %lld is not supported", (long long)fmt);
+		goto out;
+	}
+	if (want_id != NULL && strcmp(id, want_id) != 0) {
+		err_set(errp, "it describes package %s, not %s", id, want_id);
+		goto out;
+	}
+	if ((m->id = strdup(id)) == NULL ||
+	    (m->ents = calloc(json_array_size(files) + 1,
+	    sizeof(*m->ents))) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	json_array_foreach(files, i, v) {
+		m->nents++;
+		if (parse_entry(v, &m->ents[i], errp) == -1) {
+			err_wrap(errp, "files[%zu]", i);
+			goto out;
+		}
+	}
+	if (check_structure(m, errp) == -1)
+		goto out;
+	*mp = m;
+	m = NULL;	/* transferred */
+	rc = 0;
+out:
+	json_decref(j);
+	pkgmanifest_free(m);
+	return rc;
+}
+
+int
+pkgmanifest_load(const char *pkgroot, const char *want_id,
+    struct pkgmanifest **mp, char **errp)
+{
+	char	*path, *buf = NULL;
+	size_t	 len;
+	int	 rc = -1;
+
+	if ((path = path_join(pkgroot, PKG_MANIFEST_NAME)) == NULL)
+		return err_set(errp, "out of memory");
+	if (read_file(path, PKG_MANIFEST_MAX, &buf, &len, errp) == -1)
+		goto out;
+	if (pkgmanifest_parse(buf, len, want_id, mp, errp) == -1) {
+		err_wrap(errp, "%s", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(path);
+	free(buf);
+	return rc;
+}
+
+/* ---- writing inside the staging directory ---- */
+
+struct xstate {
+	struct archive		*ar;
+	struct pkgmanifest	*m;
+	int			 rootfd;	/* the staging dir */
+	char			 pdir[PATH_MAX];/* cached parent path */
+	int			 pfd;		/* its fd (or rootfd) */
+	struct sha256		*h;
+};
+
+/*
+ * The fd of path's parent directory, walking every component with
+ * O_NOFOLLOW|O_DIRECTORY, so nothing in the tree can redirect a write.
+ * Consecutive members share parents (the blob is sorted): cache the last.
+ */
+static int
+parent_fd(struct xstate *x, const char *path, const char **basep,
+    char **errp)
+{
+	const char	*slash = strrchr(path, '/');
+	char		 dir[PATH_MAX], *c, *e;
+	int		 fd, nfd;
+
+	if (slash == NULL) {
+		*basep = path;
+		return x->rootfd;
+	}
+	*basep = slash + 1;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (x->pfd != -1 && strcmp(dir, x->pdir) == 0)
+		return x->pfd;
+	if (x->pfd != -1)
+		close(x->pfd);
+	x->pfd = -1;
+	fd = x->rootfd;
+	for (c = dir; c != NULL; c = e) {
+		if ((e = strchr(c, '/')) != NULL)
+			*e++ = '\0';
+		nfd = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (fd != x->rootfd)
+			close(fd);
+		if (nfd == -1)
+			return err_sys(errp, "%s: cannot open its directory",
+			    path);
+		fd = nfd;
+		if (e != NULL)
+			e[-1] = '/';
+	}
+	snprintf(x->pdir, sizeof(x->pdir), "%s", dir);
+	x->pfd = fd;
+	return fd;
+}
+
+static int
+write_file(struct xstate *x, struct pent *e, int dfd, const char *base,
+    char **errp)
+{
+	const void	*block;
+	size_t		 len;
+	la_int64_t	 off;
+	uint64_t	 total = 0;
+	struct digest	 got;
+	int		 fd, r, rc = -1;
+
+	fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd == -1)
+		return err_sys(errp, "%s: cannot create", e->path);
+	sha256_reset(x->h);
+	for (;;) {
+		r = archive_read_data_block(x->ar, &block, &len, &off);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK) {
+			err_set(errp, "%s: %s (blob truncated or corrupt)",
+			    e->path, archive_error_string(x->ar));
+			goto out;
+		}
+		if ((uint64_t)off != total) {
+			err_set(errp, "%s: sparse members are refused",
+			    e->path);
+			goto out;
+		}
+		if (total + len > e->size) {
+			err_set(errp, "%s: member is larger than the %llu "
+			    "bytes its manifest declares", e->path,
+			    (unsigned long long)e->size);
+			goto out;
+		}
+		sha256_update(x->h, block, len);
+		if (write_all(fd, block, len) == -1) {
+			err_sys(errp, "%s: write", e->path);
+			goto out;
+		}
+		total += len;
+	}
+	if (total != e->size) {
+		err_set(errp, "%s: member has %llu bytes, its manifest "
+		    "declares %llu", e->path, (unsigned long long)total,
+		    (unsigned long long)e->size);
+		goto out;
+	}
+	sha256_final(x->h, &got);
+	if (!digest_equal(&got, &e->sha256)) {
+		err_set(errp, "%s: content does not match the sha256 of its "
+		    "manifest", e->path);
+		goto out;
+	}
+	if (fchmod(fd, e->mode) == -1) {
+		err_sys(errp, "%s: chmod", e->path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (close(fd) == -1 && rc == 0)
+		rc = err_sys(errp, "%s: close", e->path);
+	return rc;
+}
+
+static const char *
+type_name(mode_t t)
+{
+	switch (t) {
+	case AE_IFCHR: return "a character device";
+	case AE_IFBLK: return "a block device";
+	case AE_IFIFO: return "a FIFO";
+	case AE_IFSOCK: return "a socket";
+	default: return "an unsupported member type";
+	}
+}
+
+static int
+one_member(struct xstate *x, struct archive_entry *ae, char **errp)
+{
+	const char	*path = archive_entry_pathname(ae), *base, *t;
+	char		 dirpath[PATH_MAX];
+	struct pent	*e;
+	mode_t		 ft = archive_entry_filetype(ae);
+	mode_t		 perm = archive_entry_mode(ae) & 07777;
+	const char	*hl = archive_entry_hardlink(ae);
+	int		 dfd;
+
+	if (path == NULL)
+		return err_set(errp, "a member has no name");
+	/* tar writers end directory names with '/': drop exactly one. */
+	if (ft == AE_IFDIR && hl == NULL) {
+		size_t len = strlen(path);
+		if (len > 1 && len < sizeof(dirpath) && path[len - 1] == '/') {
+			snprintf(dirpath, sizeof(dirpath), "%.*s",
+			    (int)(len - 1), path);
+			path = dirpath;
+		}
+	}
+	if (path[0] == '/')
+		return err_set(errp, "member %s: absolute paths are refused",
+		    path);
+	if (safe_relpath(path) == -1)
+		return err_set(errp, "member %s: paths with \"..\", \".\" or "
+		    "empty components are refused", path);
+	if (hl == NULL && ft != AE_IFREG && ft != AE_IFDIR && ft != AE_IFLNK)
+		return err_set(errp, "member %s is %s; only files, "
+		    "directories and links are allowed", path, type_name(ft));
+	if (hl == NULL && (perm & 07000) != 0)
+		return err_set(errp, "member %s has setuid, setgid or sticky "
+		    "bits (mode %04o); they are refused", path,
+		    (unsigned)perm);
+	if ((e = pkgmanifest_find(x->m, path)) == NULL)
+		return err_set(errp, "member %s is not in the package "
+		    "manifest", path);
+	if (e->seen)
+		return err_set(errp, "member %s appears twice", path);
+	e->seen = 1;
+	if ((dfd = parent_fd(x, path, &base, errp)) == -1)
+		return -1;
+	if (hl != NULL) {
+		if (e->type != PENT_HARDLINK || strcmp(hl, e->target) != 0)
+			return err_set(errp, "member %s: a hardlink to %s the "
+			    "manifest does not declare", path, hl);
+		struct pent *te = pkgmanifest_find(x->m, hl);
+		if (te == NULL || !te->seen)
+			return err_set(errp, "member %s: hardlink to %s, which "
+			    "is not an earlier file of the package", path, hl);
+		/* linkat needs the target's own parent fd: walk it. */
+		const char *tbase;
+		char tpath[PATH_MAX];
+		snprintf(tpath, sizeof(tpath), "%s", hl);
+		int tfd = parent_fd(x, tpath, &tbase, errp);
+		if (tfd == -1)
+			return -1;
+		int keep = dup(tfd);
+		if (keep == -1)
+			return err_sys(errp, "dup");
+		dfd = parent_fd(x, path, &base, errp);
+		if (dfd == -1 || linkat(keep, tbase, dfd, base, 0) == -1) {
+			if (dfd != -1)
+				err_sys(errp, "member %s: link", path);
+			close(keep);
+			return -1;
+		}
+		close(keep);
+		return 0;
+	}
+	switch (ft) {
+	case AE_IFDIR:
+		if (e->type != PENT_DIR || perm != e->mode)
+			return err_set(errp, "member %s: a directory of mode "
+			    "%04o where the manifest declares otherwise",
+			    path, (unsigned)perm);
+		/* Owner-writable while we fill it; final mode at the end. */
+		if (mkdirat(dfd, base, 0700) == -1)
+			return err_sys(errp, "member %s: mkdir", path);
+		return 0;
+	case AE_IFLNK:
+		t = archive_entry_symlink(ae);
+		if (e->type != PENT_SYMLINK || t == NULL ||
+		    strcmp(t, e->target) != 0)
+			return err_set(errp, "member %s: symlink to %s, the "
+			    "manifest declares otherwise", path,
+			    t != NULL ? t : "(nothing)");
+		if (symlinkat(t, dfd, base) == -1)
+			return err_sys(errp, "member %s: symlink", path);
+		return 0;
+	default:
+		if (e->type != PENT_FILE || perm != e->mode)
+			return err_set(errp, "member %s: a file of mode %04o "
+			    "where the manifest declares otherwise", path,
+			    (unsigned)perm);
+		if (archive_entry_size_is_set(ae) &&
+		    (uint64_t)archive_entry_size(ae) > e->size)
+			return err_set(errp, "member %s: its %lld bytes are "
+			    "more than the %llu its manifest declares", path,
+			    (long long)archive_entry_size(ae),
+			    (unsigned long long)e->size);
+		return write_file(x, e, dfd, base, errp);
+	}
+}
+
+/* Reads the first member, which must be the manifest, and checks it. */
+static int
+read_manifest(struct xstate *x, const char *id, const struct digest *want,
+    char **errp)
+{
+	struct archive_entry	*ae;
+	char			*buf = NULL;
+	la_int64_t		 size;
+	la_ssize_t		 n;
+	size_t			 got = 0;
+	int			 r, rc = -1;
+
+	r = archive_read_next_header(x->ar, &ae);
+	if (r != ARCHIVE_OK)
+		return err_set(errp, "not a package blob: %s",
+		    r == ARCHIVE_EOF ? "empty archive" :
+		    archive_error_string(x->ar));
+	if (strcmp(archive_entry_pathname(ae), PKG_MANIFEST_NAME) != 0 ||
+	    archive_entry_filetype(ae) != AE_IFREG ||
+	    archive_entry_hardlink(ae) != NULL)
+		return err_set(errp, "the first member is %s, not %s",
+		    archive_entry_pathname(ae), PKG_MANIFEST_NAME);
+	size = archive_entry_size(ae);
+	if (size < 0 || size > PKG_MANIFEST_MAX)
+		return err_set(errp, "%s is larger than %d bytes",
+		    PKG_MANIFEST_NAME, PKG_MANIFEST_MAX);
+	if ((buf = malloc((size_t)size + 1)) == NULL)
+		return err_set(errp, "out of memory");
+	while (got < (size_t)size) {
+		n = archive_read_data(x->ar, buf + got, (size_t)size - got);
+		if (n < 0) {
+			err_set(errp, "%s: %s", PKG_MANIFEST_NAME,
+			    archive_error_string(x->ar));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got != (size_t)size) {
+		err_set(errp, "%s is truncated", PKG_MANIFEST_NAME);
+		goto out;
+	}
+	if (pkgmanifest_parse(buf, got, id, &x->m, errp) == -1) {
+		err_wrap(errp, "%s", PKG_MANIFEST_NAME);
+		goto out;
+	}
+	if (want != NULL && !digest_equal(want, &x->m->digest)) {
+		err_set(errp, "%s does not have the digest the signed release "
+		    "lists", PKG_MANIFEST_NAME);
+		goto out;
+	}
+	rc = 0;
+out:
+	/* Kept in the package so verify can audit it later. */
+	if (rc == 0) {
+		int fd = openat(x->rootfd, PKG_MANIFEST_NAME, O_WRONLY |
+		    O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd == -1 || write_all(fd, buf, got) == -1)
+			rc = err_sys(errp, "write %s", PKG_MANIFEST_NAME);
+		if (fd != -1)
+			close(fd);
+	}
+	free(buf);
+	return rc;
+}
+
+/* Applies the manifest's directory modes once their contents exist. */
+static int
+finish_dirs(struct xstate *x, char **errp)
+{
+	size_t		 i;
+	struct pent	*e;
+
+	for (i = x->m->nents; i-- > 0;) {
+		e = &x->m->ents[i];
+		if (!e->seen)
+			return err_set(errp, "member %s of the manifest is "
+			    "missing from the blob", e->path);
+		if (e->type == PENT_DIR && fchmodat(x->rootfd, e->path, e->mode,
+		    0) == -1)
+			return err_sys(errp, "%s: chmod", e->path);
+	}
+	return 0;
+}
+
+int
+extract_package(const char *blobpath, const char *id,
+    const struct digest *want_manifest, const char *stagedir, char **errp)
+{
+	struct xstate		 x;
+	struct archive_entry	*ae;
+	int			 r, blobfd = -1, rc = -1, made = 0;
+
+	memset(&x, 0, sizeof(x));
+	x.rootfd = x.pfd = -1;
+	if ((blobfd = open(blobpath, O_RDONLY | O_CLOEXEC)) == -1) {
+		err_sys(errp, "%s", blobpath);
+		goto out;
+	}
+	if (mkdir(stagedir, 0700) == -1) {
+		err_sys(errp, "mkdir %s", stagedir);
+		goto out;
+	}
+	made = 1;
+	if ((x.rootfd = open(stagedir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		err_sys(errp, "%s", stagedir);
+		goto out;
+	}
+	if ((x.h = sha256_new()) == NULL || (x.ar = archive_read_new()) ==
+	    NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	archive_read_support_format_tar(x.ar);
+	archive_read_support_filter_zstd(x.ar);
+	archive_read_support_filter_xz(x.ar);
+	archive_read_support_filter_gzip(x.ar);
+	if (archive_read_open_fd(x.ar, blobfd, READ_BLOCK) != ARCHIVE_OK) {
+		err_set(errp, "%s", archive_error_string(x.ar));
+		goto out;
+	}
+	if (read_manifest(&x, id, want_manifest, errp) == -1)
+		goto out;
+	while ((r = archive_read_next_header(x.ar, &ae)) == ARCHIVE_OK) {
+		if (one_member(&x, ae, errp) == -1)
+			goto out;
+	}
+	if (r != ARCHIVE_EOF) {
+		err_set(errp, "%s (blob truncated or corrupt)",
+		    archive_error_string(x.ar));
+		goto out;
+	}
+	if (finish_dirs(&x, errp) == -1)
+		goto out;
+	if (fchmod(x.rootfd, 0755) == -1) {
+		err_sys(errp, "chmod %s", stagedir);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc == -1)
+		err_wrap(errp, "package %s", id);
+	if (x.ar != NULL)
+		archive_read_free(x.ar);
+	if (x.pfd != -1)
+		close(x.pfd);
+	if (x.rootfd != -1)
+		close(x.rootfd);
+	if (blobfd != -1)
+		close(blobfd);
+	sha256_free(x.h);
+	pkgmanifest_free(x.m);
+	if (rc == -1 && made)
+		(void)rm_tree(stagedir, NULL);
+	return rc;
+}

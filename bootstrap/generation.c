@@ -1,0 +1,677 @@
+/*
+ * Generations: /opt/mesosphere/generations/<n>, each a complete view of
+ * one install (symlink farms into the shared read-only packages, units,
+ * environment, generation.json).  A generation is built in ".tmp-<n>" and
+ * renamed into place only when complete, so a directory named by a bare
+ * number is always whole.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "atomicio.h"
+#include "bootstrap.h"
+#include "digest.h"
+#include "error.h"
+#include "jsonio.h"
+
+static const char *farm_dirs[] = { "bin", "lib", "etc", "include", NULL };
+#define UNITS_DIR	"dcos.target.wants"
+
+static int
+longcmp(const void *a, const void *b)
+{
+	long	 x = *(const long *)a, y = *(const long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A positive decimal without sign or leading zero, or -1. */
+static long
+gen_number(const char *s)
+{
+	char	*end;
+	long	 n;
+
+	if (*s < '1' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || n <= 0)
+		return -1;
+	return n;
+}
+
+int
+gen_list(const struct host *h, long **nsp, size_t *countp, char **errp)
+{
+	DIR		*d;
+	struct dirent	*de;
+	long		*ns = NULL, *tmp, n;
+	size_t		 count = 0, cap = 0;
+
+	*nsp = NULL;
+	*countp = 0;
+	if ((d = opendir(h->gendir)) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return err_sys(errp, "%s", h->gendir);
+	}
+	while ((de = readdir(d)) != NULL) {
+		if ((n = gen_number(de->d_name)) == -1)
+			continue;
+		if (count == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((tmp = reallocarray(ns, cap, sizeof(*ns))) ==
+			    NULL) {
+				free(ns);
+				closedir(d);
+				return err_set(errp, "out of memory");
+			}
+			ns = tmp;
+		}
+		ns[count++] = n;
+	}
+	closedir(d);
+	qsort(ns, count, sizeof(*ns), longcmp);
+	*nsp = ns;
+	*countp = count;
+	return 0;
+}
+
+int
+gen_current(const struct host *h, long *np, char **errp)
+{
+	char	 buf[PATH_MAX];
+	ssize_t	 len;
+	long	 n;
+
+	*np = 0;
+	if ((len = readlink(h->current, buf, sizeof(buf) - 1)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		return err_sys(errp, "%s", h->current);
+	}
+	buf[len] = '\0';
+	if (strncmp(buf, "generations/", 12) != 0 ||
+	    (n = gen_number(buf + 12)) == -1)
+		return err_set(errp, "%s points at %s, not at a generation; "
+		    "run dcos-bootstrap activate", h->current, buf);
+	*np = n;
+	return 0;
+}
+
+json_t *
+gen_load(const struct host *h, long n, char **errp)
+{
+	char	*path;
+	json_t	*j;
+
+	if (asprintf(&path, "%s/%ld/generation.json", h->gendir, n) == -1) {
+		err_set(errp, "out of memory");
+		return NULL;
+	}
+	j = jsonio_load(path, JSON_MAX, errp);
+	free(path);
+	return j;
+}
+
+int
+gen_matches(const json_t *g, const struct digest *d, char *const *roles,
+    size_t nroles)
+{
+	const char	*cm = json_string_value(json_object_get(g,
+			    "cluster_manifest"));
+	json_t		*r = json_object_get(g, "roles");
+	char		 dstr[DIGEST_STRSZ];
+	size_t		 i;
+
+	digest_format(d, dstr);
+	if (cm == NULL || strcmp(cm, dstr) != 0 || !json_is_array(r) ||
+	    json_array_size(r) != nroles)
+		return 0;
+	for (i = 0; i < nroles; i++)
+		if (strcmp(json_string_value(json_array_get(r, i)) ?
+		    json_string_value(json_array_get(r, i)) : "",
+		    roles[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* ---- building ---- */
+
+struct build {
+	const struct host	*h;
+	char *const		*roles;
+	size_t			 nroles;
+	int			 genfd;
+	json_t			*env;		/* KEY -> value */
+	json_t			*envfrom;	/* KEY -> package id */
+	json_t			*sysctl;	/* key -> value */
+	json_t			*users;		/* [{user, group, ...}] */
+	json_t			*units;		/* [name] */
+	json_t			*unitfrom;	/* name -> package id */
+	json_t			*pkgs;		/* [{id, manifest}] */
+};
+
+/* Maps a package top-level dir to a generation dir, or NULL to skip. */
+static const char *
+map_top(const struct build *b, const char *top, size_t len, int *unitsp)
+{
+	size_t	 i, j, dl;
+	char	 name[64];
+
+	*unitsp = 0;
+	if (len >= sizeof(name))
+		return NULL;
+	snprintf(name, sizeof(name), "%.*s", (int)len, top);
+	if (strcmp(name, UNITS_DIR) == 0) {
+		*unitsp = 1;
+		return UNITS_DIR;
+	}
+	for (i = 0; farm_dirs[i] != NULL; i++)
+		if (strcmp(name, farm_dirs[i]) == 0)
+			return farm_dirs[i];
+	for (j = 0; j < b->nroles; j++) {
+		for (i = 0; farm_dirs[i] != NULL; i++) {
+			dl = strlen(farm_dirs[i]);
+			if (strncmp(name, farm_dirs[i], dl) == 0 &&
+			    name[dl] == '_' &&
+			    strcmp(name + dl + 1, b->roles[j]) == 0)
+				return farm_dirs[i];
+		}
+		dl = strlen(UNITS_DIR);
+		if (strncmp(name, UNITS_DIR, dl) == 0 && name[dl] == '_' &&
+		    strcmp(name + dl + 1, b->roles[j]) == 0) {
+			*unitsp = 1;
+			return UNITS_DIR;
+		}
+	}
+	return NULL;
+}
+
+/* Which package owns the farm entry dest (from its link), for messages. */
+static void
+owner_of(int genfd, const char *dest, char *out, size_t outsz)
+{
+	char	 buf[PATH_MAX], *p, *e;
+	ssize_t	 n;
+
+	snprintf(out, outsz, "another package");
+	if ((n = readlinkat(genfd, dest, buf, sizeof(buf) - 1)) == -1)
+		return;
+	buf[n] = '\0';
+	if ((p = strstr(buf, "packages/")) == NULL)
+		return;
+	p += 9;
+	if ((e = strchr(p, '/')) != NULL)
+		*e = '\0';
+	snprintf(out, outsz, "%s", p);
+}
+
+static int
+copy_unit(struct build *b, const char *pkgid, const char *src,
+    const char *name, char **errp)
+{
+	char		*buf = NULL, dest[PATH_MAX];
+	const char	*owner;
+	size_t		 len;
+	int		 fd = -1, rc = -1;
+
+	if ((owner = json_string_value(json_object_get(b->unitfrom, name))) !=
+	    NULL)
+		return err_set(errp, "collision: both %s and %s install the "
+		    "unit %s; remove it from one of them", owner, pkgid, name);
+	if (json_object_set_new(b->unitfrom, name, json_string(pkgid)) == -1)
+		return err_set(errp, "out of memory");
+	if (read_file(src, 1024 * 1024, &buf, &len, errp) == -1)
+		return -1;
+	snprintf(dest, sizeof(dest), UNITS_DIR "/%s", name);
+	if ((fd = openat(b->genfd, dest, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0644)) == -1 ||
+	    write_all(fd, buf, len) == -1) {
+		err_sys(errp, "%s", dest);
+		goto out;
+	}
+	if (json_array_append_new(b->units, json_string(name)) == -1) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	free(buf);
+	return rc;
+}
+
+/* Links one package's bin/lib/etc/include (and role variants) and units. */
+static int
+farm_package(struct build *b, const struct pkgmanifest *m, const char *id,
+    char **errp)
+{
+	const struct pent	*e;
+	const char		*top, *slash, *rest;
+	char			 dest[PATH_MAX], target[PATH_MAX * 2];
+	char			 owner[256], *src = NULL;
+	struct stat		 st;
+	size_t			 i, k;
+	int			 units, depth, n;
+
+	for (i = 0; i < m->nents; i++) {
+		e = &m->ents[i];
+		if ((slash = strchr(e->path, '/')) == NULL)
+			continue;	/* the top dirs themselves */
+		rest = slash + 1;
+		top = map_top(b, e->path, (size_t)(slash - e->path), &units);
+		if (top == NULL)
+			continue;
+		if (units) {
+			if (strchr(rest, '/') != NULL || e->type == PENT_DIR)
+				return err_set(errp, "package %s: %s: units "
+				    "must be files directly in %s", id,
+				    e->path, UNITS_DIR);
+			if (asprintf(&src, "%s/%s/%s", b->h->pkgdir, id,
+			    e->path) == -1)
+				return err_set(errp, "out of memory");
+			n = copy_unit(b, id, src, rest, errp);
+			free(src);
+			if (n == -1)
+				return -1;
+			continue;
+		}
+		n = snprintf(dest, sizeof(dest), "%s/%s", top, rest);
+		if (n < 0 || (size_t)n >= sizeof(dest))
+			return err_set(errp, "%s: path too long", e->path);
+		if (e->type == PENT_DIR) {
+			if (mkdirat(b->genfd, dest, 0755) == 0)
+				continue;
+			if (errno == EEXIST && fstatat(b->genfd, dest, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+				continue;
+			owner_of(b->genfd, dest, owner, sizeof(owner));
+			return err_set(errp, "collision: %s is a directory in "
+			    "%s and a file in %s", dest, id, owner);
+		}
+		for (depth = 0, k = 0; dest[k] != '\0'; k++)
+			if (dest[k] == '/')
+				depth++;
+		target[0] = '\0';
+		for (k = 0; k < (size_t)depth + 2; k++)
+			strcat(target, "../");
+		n = snprintf(target + strlen(target),
+		    sizeof(target) - strlen(target), "packages/%s/%s", id,
+		    e->path);
+		if (n < 0)
+			return err_set(errp, "%s: path too long", e->path);
+		if (symlinkat(target, b->genfd, dest) == -1) {
+			if (errno != EEXIST)
+				return err_sys(errp, "%s", dest);
+			owner_of(b->genfd, dest, owner, sizeof(owner));
+			return err_set(errp, "collision: both %s and %s "
+			    "install %s; remove it from one of them", owner,
+			    id, dest);
+		}
+	}
+	return 0;
+}
+
+static int
+env_key_ok(const char *k)
+{
+	if (!((*k >= 'A' && *k <= 'Z') || (*k >= 'a' && *k <= 'z') ||
+	    *k == '_'))
+		return 0;
+	for (k++; *k != '\0'; k++)
+		if (!((*k >= 'A' && *k <= 'Z') || (*k >= 'a' && *k <= 'z') ||
+		    (*k >= '0' && *k <= '9') || *k == '_'))
+			return 0;
+	return 1;
+}
+
+static int
+one_line_ok(const char *v)
+{
+	return strchr(v, '\n') == NULL && strchr(v, '\r') == NULL;
+}
+
+/* pkginfo.json: environment, sysctl, username/group/state_directory. */
+static int
+read_pkginfo(struct build *b, const struct pkgref *p, char **errp)
+{
+	char		*path;
+	json_t		*j = NULL, *env, *sys, *v, *w;
+	const char	*k, *k2, *user, *group, *other;
+	int		 rc = -1;
+
+	if (asprintf(&path, "%s/%s/pkginfo.json", b->h->pkgdir, p->id) == -1)
+		return err_set(errp, "out of memory");
+	if (access(path, F_OK) == -1 && errno == ENOENT) {
+		free(path);
+		return 0;
+	}
+	if ((j = jsonio_load(path, JSON_MAX, errp)) == NULL)
+		goto out;
+	if (!json_is_object(j)) {
+		err_set(errp, "%s: not a JSON object", path);
+		goto out;
+	}
+	if ((env = json_object_get(j, "environment")) != NULL) {
+		json_object_foreach(env, k, v) {
+			if (!env_key_ok(k) || !json_is_string(v) ||
+			    !one_line_ok(json_string_value(v))) {
+				err_set(errp, "%s: environment %s: need a "
+				    "variable name and a one-line string",
+				    path, k);
+				goto out;
+			}
+			if ((other = json_string_value(json_object_get(
+			    b->envfrom, k))) != NULL) {
+				err_set(errp, "collision: both %s and %s set "
+				    "the environment variable %s", other,
+				    p->id, k);
+				goto out;
+			}
+			json_object_set(b->env, k, v);
+			json_object_set_new(b->envfrom, k,
+			    json_string(p->id));
+		}
+	}
+	if ((sys = json_object_get(j, "sysctl")) != NULL) {
+		/* DC/OS form {service: {key: value}} or flat {key: value}. */
+		json_object_foreach(sys, k, v) {
+			if (json_is_object(v)) {
+				json_object_foreach(v, k2, w) {
+					if (!json_is_string(w) ||
+					    !one_line_ok(json_string_value(w)) ||
+					    !one_line_ok(k2))
+						goto badsys;
+					json_object_set(b->sysctl, k2, w);
+				}
+			} else if (json_is_string(v) &&
+			    one_line_ok(json_string_value(v)) &&
+			    one_line_ok(k))
+				json_object_set(b->sysctl, k, v);
+			else
+				goto badsys;
+		}
+	}
+	user = json_string_value(json_object_get(j, "username"));
+	group = json_string_value(json_object_get(j, "group"));
+	if (user != NULL || json_is_true(json_object_get(j,
+	    "state_directory"))) {
+		json_t *u = json_pack("{s:s, s:b}", "package", p->name,
+		    "state_directory", json_is_true(json_object_get(j,
+		    "state_directory")));
+		if (u == NULL)
+			goto out;
+		if (user != NULL)
+			json_object_set_new(u, "user", json_string(user));
+		if (group != NULL)
+			json_object_set_new(u, "group", json_string(group));
+		json_array_append_new(b->users, u);
+	}
+	rc = 0;
+	goto out;
+badsys:
+	err_set(errp, "%s: sysctl values must be one-line strings", path);
+out:
+	json_decref(j);
+	free(path);
+	return rc;
+}
+
+static int
+write_at(int dfd, const char *name, const char *text, char **errp)
+{
+	int	 fd;
+
+	if ((fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) == -1)
+		return err_sys(errp, "%s", name);
+	if (write_all(fd, text, strlen(text)) == -1) {
+		close(fd);
+		return err_sys(errp, "write %s", name);
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+write_env(struct build *b, char **errp)
+{
+	char		*env = NULL, *exp = NULL, *sys = NULL, *tmp;
+	const char	*k;
+	json_t		*v;
+	int		 rc = -1;
+	const char	*base = "LD_LIBRARY_PATH=/opt/mesosphere/lib\n"
+			    "PATH=/opt/mesosphere/bin:/usr/bin:/bin:/sbin:"
+			    "/usr/sbin\n";
+
+	if ((env = strdup(base)) == NULL || asprintf(&exp,
+	    "export LD_LIBRARY_PATH=/opt/mesosphere/lib\n"
+	    "export PATH=/opt/mesosphere/bin:/usr/bin:/bin:/sbin:/usr/sbin\n")
+	    == -1 || (sys = strdup("")) == NULL)
+		goto oom;
+	/* json_object_foreach visits keys in insertion order: sort. */
+	const char **keys = NULL;
+	size_t nk = json_object_size(b->env), i = 0;
+	if ((keys = calloc(nk + 1, sizeof(*keys))) == NULL)
+		goto oom;
+	json_object_foreach(b->env, k, v)
+		keys[i++] = k;
+	qsort(keys, nk, sizeof(*keys), (int (*)(const void *,
+	    const void *))strcmp);
+	for (i = 0; i < nk; i++) {
+		const char *val = json_string_value(json_object_get(b->env,
+		    keys[i]));
+		if (asprintf(&tmp, "%s%s=%s\n", env, keys[i], val) == -1)
+			goto oomk;
+		free(env);
+		env = tmp;
+		/* Single quotes make the export file safe to source. */
+		char *q = NULL, *qp;
+		const char *s;
+		if ((q = malloc(strlen(val) * 4 + 1)) == NULL)
+			goto oomk;
+		for (qp = q, s = val; *s != '\0'; s++) {
+			if (*s == '\'') {
+				memcpy(qp, "'\\''", 4);
+				qp += 4;
+			} else
+				*qp++ = *s;
+		}
+		*qp = '\0';
+		if (asprintf(&tmp, "%sexport %s='%s'\n", exp, keys[i], q) ==
+		    -1) {
+			free(q);
+			goto oomk;
+		}
+		free(q);
+		free(exp);
+		exp = tmp;
+	}
+	free(keys);
+	json_object_foreach(b->sysctl, k, v) {
+		if (asprintf(&tmp, "%s%s = %s\n", sys, k,
+		    json_string_value(v)) == -1)
+			goto oom;
+		free(sys);
+		sys = tmp;
+	}
+	if (write_at(b->genfd, "environment", env, errp) == -1 ||
+	    write_at(b->genfd, "environment.export", exp, errp) == -1 ||
+	    write_at(b->genfd, "sysctl.conf", sys, errp) == -1)
+		goto out;
+	rc = 0;
+	goto out;
+oomk:
+	free(keys);
+oom:
+	err_set(errp, "out of memory");
+out:
+	free(env);
+	free(exp);
+	free(sys);
+	return rc;
+}
+
+int
+gen_build(const struct host *h, const struct cluster *c, char *const *roles,
+    size_t nroles, long n, char **errp)
+{
+	struct build		 b;
+	struct pkgmanifest	*m = NULL;
+	char			*tmp = NULL, *final = NULL, *pkgroot = NULL;
+	char			 dstr[DIGEST_STRSZ], when[32];
+	json_t			*g = NULL, *r;
+	const char		*activedirs[] = { "active", "bin", "lib",
+				    "etc", "include", UNITS_DIR, NULL };
+	size_t			 i;
+	time_t			 now = time(NULL);
+	struct tm		 tm;
+	int			 rc = -1;
+
+	memset(&b, 0, sizeof(b));
+	b.h = h;
+	b.roles = roles;
+	b.nroles = nroles;
+	b.genfd = -1;
+	if ((b.env = json_object()) == NULL ||
+	    (b.envfrom = json_object()) == NULL ||
+	    (b.sysctl = json_object()) == NULL ||
+	    (b.users = json_array()) == NULL ||
+	    (b.units = json_array()) == NULL ||
+	    (b.unitfrom = json_object()) == NULL ||
+	    (b.pkgs = json_array()) == NULL)
+		goto oom;
+	if (asprintf(&tmp, "%s/.tmp-%ld", h->gendir, n) == -1 ||
+	    asprintf(&final, "%s/%ld", h->gendir, n) == -1)
+		goto oom;
+	if (mkdir_p(h->gendir, 0755, errp) == -1 || rm_tree(tmp, errp) == -1)
+		goto out;
+	if (mkdir(tmp, 0755) == -1) {
+		err_sys(errp, "mkdir %s", tmp);
+		goto out;
+	}
+	if ((b.genfd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		err_sys(errp, "%s", tmp);
+		goto out;
+	}
+	for (i = 0; activedirs[i] != NULL; i++)
+		if (mkdirat(b.genfd, activedirs[i], 0755) == -1) {
+			err_sys(errp, "mkdir %s", activedirs[i]);
+			goto out;
+		}
+	for (i = 0; i < c->npkgs; i++) {
+		const struct pkgref *p = &c->pkgs[i];
+		char link[PATH_MAX], lt[PATH_MAX];
+
+		snprintf(link, sizeof(link), "active/%s", p->name);
+		snprintf(lt, sizeof(lt), "../../../packages/%s", p->id);
+		if (symlinkat(lt, b.genfd, link) == -1) {
+			if (errno == EEXIST)
+				err_set(errp, "collision: two packages are "
+				    "named %s (%s is one)", p->name, p->id);
+			else
+				err_sys(errp, "%s", link);
+			goto out;
+		}
+		free(pkgroot);
+		if (asprintf(&pkgroot, "%s/%s", h->pkgdir, p->id) == -1)
+			goto oom;
+		pkgmanifest_free(m);
+		m = NULL;
+		if (pkgmanifest_load(pkgroot, p->id, &m, errp) == -1)
+			goto out;
+		if (p->has_manifest && !digest_equal(&m->digest,
+		    &p->manifest)) {
+			err_set(errp, "%s/%s differs from the signed release; "
+			    "run dcos-bootstrap verify", pkgroot,
+			    PKG_MANIFEST_NAME);
+			goto out;
+		}
+		if (farm_package(&b, m, p->id, errp) == -1 ||
+		    read_pkginfo(&b, p, errp) == -1)
+			goto out;
+		crash_point("generation");
+		digest_format(&m->digest, dstr);
+		if (json_array_append_new(b.pkgs, json_pack("{s:s, s:s}",
+		    "id", p->id, "manifest", dstr)) == -1)
+			goto oom;
+	}
+	if (write_env(&b, errp) == -1)
+		goto out;
+	if ((r = json_array()) == NULL)
+		goto oom;
+	for (i = 0; i < nroles; i++)
+		json_array_append_new(r, json_string(roles[i]));
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	digest_format(&c->digest, dstr);
+	g = json_pack("{s:i, s:I, s:s, s:s, s:s, s:{s:s, s:s, s:I}, s:o, "
+	    "s:O, s:O, s:O, s:s}",
+	    "format", 1, "generation", (json_int_t)n,
+	    "cluster_manifest", dstr, "cluster_name", c->cluster_name,
+	    "config_id", c->config_id,
+	    "release", "name", c->release_name, "version",
+	    c->release_version, "seq", c->seq,
+	    "roles", r, "packages", b.pkgs, "users", b.users,
+	    "units", b.units, "created", when);
+	if (g == NULL)
+		goto oom;
+	{
+		char *text = json_dumps(g, JSONIO_PRETTY);
+		int wr;
+		if (text == NULL)
+			goto oom;
+		wr = write_at(b.genfd, "generation.json", text, errp);
+		free(text);
+		if (wr == -1)
+			goto out;
+	}
+	/* One sync for the whole tree, then the rename makes it visible. */
+	if (syncfs(b.genfd) == -1) {
+		err_sys(errp, "sync %s", tmp);
+		goto out;
+	}
+	if (rename(tmp, final) == -1) {
+		err_sys(errp, "rename %s", final);
+		goto out;
+	}
+	if (fsync_dir(h->gendir, errp) == -1)
+		goto out;
+	rc = 0;
+	goto out;
+oom:
+	err_set(errp, "out of memory");
+out:
+	if (b.genfd != -1)
+		close(b.genfd);
+	if (rc == -1 && tmp != NULL)
+		(void)rm_tree(tmp, NULL);
+	json_decref(b.env);
+	json_decref(b.envfrom);
+	json_decref(b.sysctl);
+	json_decref(b.users);
+	json_decref(b.units);
+	json_decref(b.unitfrom);
+	json_decref(b.pkgs);
+	json_decref(g);
+	pkgmanifest_free(m);
+	free(tmp);
+	free(final);
+	free(pkgroot);
+	return rc;
+}

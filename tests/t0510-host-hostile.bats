@@ -1,0 +1,123 @@
+#!/usr/bin/env bats
+# Hostile inputs: signed releases whose packages break the extraction
+# rules, truncated blobs and bad signatures.  Each is refused with one
+# clear line; nothing is written outside the staging area, the previous
+# generation stays active and verify stays clean.
+
+load host
+
+setup() {
+	need python3 zstd
+	SCRATCH=$(mktemp -d)
+	host_keys
+	fixture good
+	R=$SCRATCH/root
+	mkdir -p "$R"
+	install_fx good "$R" --role master >/dev/null
+	rm -f /tmp/dcos-absolute-escape
+}
+
+teardown() {
+	rm -rf "$SCRATCH"
+}
+
+# refused KIND-DIR "message part": the install fails with one line holding
+# the message and the host is exactly as before (apart from the journal).
+refused() {
+	local before after outside
+	before=$(snapshot "$R" | grep -v 'var/lib/dcos/bootstrap/journal')
+	outside=$(ls -A "$SCRATCH")
+	run install_fx "$1" "$R" --role master
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"$2"* ]] || { echo "got: $output" >&2; return 1; }
+	after=$(snapshot "$R" | grep -v 'var/lib/dcos/bootstrap/journal')
+	diff <(echo "$before") <(echo "$after")
+	[ "$(ls -A "$SCRATCH")" = "$outside" ]
+	[ ! -e /tmp/dcos-absolute-escape ]
+	[ ! -e "$R/../escaped" ] && [ ! -e "$SCRATCH/escaped" ]
+	[ "$(current_gen "$R")" = 1 ]
+	"$BOOTSTRAP" verify --root "$R" >/dev/null
+	tail -n 1 "$R/var/lib/dcos/bootstrap/journal" | grep -q '"event":"refuse"'
+	"$BOOTSTRAP" status --root "$R" | grep -q 'chain intact'
+}
+
+@test "a member with ../ is refused" {
+	fixture bad --seq 2 --version 1.3.0 --hostile dotdot
+	refused bad 'member ../escaped: paths with ".."'
+}
+
+@test "a member with an absolute path is refused" {
+	fixture bad --seq 2 --version 1.3.0 --hostile absolute
+	refused bad 'member /tmp/dcos-absolute-escape: absolute paths are refused'
+}
+
+@test "a symlink pointing out, then a file written through it, is refused" {
+	fixture bad --seq 2 --version 1.3.0 --hostile symlink-out
+	refused bad 'symlink bin/out -> ../../../../../../../../tmp points outside the package'
+}
+
+@test "a hardlink to outside the package is refused" {
+	fixture bad --seq 2 --version 1.3.0 --hostile hardlink-out
+	refused bad 'hardlink bin/passwd -> ../../../../../../etc/passwd does not name an earlier file of the package'
+}
+
+@test "a device node is refused" {
+	fixture bad --seq 2 --version 1.3.0 --hostile device
+	refused bad 'member bin/null is a character device'
+}
+
+@test "a FIFO is refused" {
+	fixture bad --seq 2 --version 1.3.0 --hostile fifo
+	refused bad 'member bin/fifo is a FIFO'
+}
+
+@test "a setuid file is refused" {
+	fixture bad --seq 2 --version 1.3.0 --hostile setuid
+	refused bad 'member bin/mesos-agent has setuid, setgid or sticky bits (mode 4755)'
+}
+
+@test "a member not in the package manifest is refused" {
+	fixture bad --seq 2 --version 1.3.0 --hostile not-in-manifest
+	refused bad 'member bin/smuggled is not in the package manifest'
+}
+
+@test "a member larger than its manifest declares is refused" {
+	fixture bad --seq 2 --version 1.3.0 --hostile oversize
+	refused bad 'member etc/mesos.conf: its 100014 bytes are more than the 14 its manifest declares'
+}
+
+@test "a member whose content does not match its manifest digest is refused" {
+	fixture bad --seq 2 --version 1.3.0 --hostile sparse-digest
+	refused bad 'etc/mesos.conf: content does not match the sha256 of its manifest'
+}
+
+@test "a truncated blob is refused before anything is extracted" {
+	fixture bad --seq 2 --version 1.3.0
+	blob=$(python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))
+print([b for b in c["blobs"] if b.get("id") == "mesos--1.3.0"][0]["digest"][7:])' "$SCRATCH/bad/cluster.json")
+	f=$SCRATCH/bad/cache/blobs/sha256/$blob
+	head -c 100 "$f" > "$f.cut" && mv "$f.cut" "$f"
+	refused bad "$blob: 100 bytes where the manifest says"
+}
+
+@test "release.json changed after signing (digests pinned anew) is refused" {
+	fixture bad --seq 2 --version 1.3.0 --tamper-release
+	refused bad 'release.json: bad signature'
+}
+
+@test "a release signed by a key the cluster manifest does not trust is refused" {
+	"$GENCONF" -q keygen -p "$SCRATCH/other.pub" -s "$SCRATCH/other.key"
+	python3 "$top_srcdir/tests/host-fixture.py" "$SCRATCH/bad" \
+	    --genconf "$GENCONF" --key "$SCRATCH/other.key" \
+	    --trust "$SCRATCH/our.pub" --seq 2 --version 1.3.0
+	refused bad "which is not among the cluster manifest's trusted_keys"
+}
+
+@test "a cluster manifest of another format is refused" {
+	fixture bad --seq 2 --version 1.3.0
+	sed -i 's/"format": 1/"format": 2/' "$SCRATCH/bad/cluster.json"
+	refused bad 'not a valid cluster manifest: format 2 is not supported'
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bats
+# Crash safety: the test hook DCOS_BOOTSTRAP_CRASH_AT=<step> makes
+# dcos-bootstrap SIGKILL itself at that step of install/activate.  After
+# each kill the host has a complete old or new generation, and running
+# activate and install again completes the upgrade.
+
+load host
+
+STEPS="verified extract extracted packages generation built target switched units activated"
+
+setup() {
+	need python3 zstd
+	SCRATCH=$(mktemp -d)
+	host_keys
+	fixture r1
+	fixture r2 --seq 2 --version 1.3.0
+	mkdir -p "$SCRATCH/base"
+	install_fx r1 "$SCRATCH/base" --role master >/dev/null
+}
+
+teardown() {
+	rm -rf "$SCRATCH"
+}
+
+# The host shows one whole generation: current names a complete one and
+# the services' view matches it.
+whole_generation() {
+	local g v
+	g=$(current_gen "$1")
+	[ -f "$1/opt/mesosphere/generations/$g/generation.json" ]
+	v=$("$1/opt/mesosphere/bin/mesos-master")
+	case "$g:$v" in
+	1:"mesos-master 1.2.0"|2:"mesos-master 1.3.0") ;;
+	*) echo "generation $g shows '$v'" >&2; return 1 ;;
+	esac
+}
+
+@test "a kill at every step of an upgrade leaves a whole generation; re-running finishes" {
+	for step in $STEPS; do
+		R=$SCRATCH/host-$step
+		cp -a "$SCRATCH/base" "$R"
+		run env DCOS_BOOTSTRAP_CRASH_AT=$step "$BOOTSTRAP" install \
+		    "$SCRATCH/r2/cluster.json" --cache "$SCRATCH/r2/cache" \
+		    --root "$R" --role master
+		[ "$status" -eq 137 ] || { echo "$step: status $status: $output" >&2; false; }
+		whole_generation "$R"
+		run "$BOOTSTRAP" activate --root "$R"
+		[ "$status" -eq 0 ] || { echo "$step: activate: $output" >&2; false; }
+		whole_generation "$R"
+		run install_fx r2 "$R" --role master
+		[ "$status" -eq 0 ] || { echo "$step: install: $output" >&2; false; }
+		[ "$("$R/opt/mesosphere/bin/mesos-master")" = "mesos-master 1.3.0" ]
+		run "$BOOTSTRAP" verify --root "$R"
+		[ "$status" -eq 0 ] || { echo "$step: verify: $output" >&2; false; }
+		! ls -A "$R/opt/mesosphere/packages" "$R/opt/mesosphere/generations" | grep -q '^\.'
+		"$BOOTSTRAP" status --root "$R" | grep -q 'release:     dcos 1.3.0 (seq 2)'
+		"$BOOTSTRAP" status --root "$R" | grep -q 'chain intact'
+		rm -rf "$R"
+	done
+}
+
+@test "a kill at every step of a rollback leaves a whole generation; activate finishes" {
+	install_fx r2 "$SCRATCH/base" --role master >/dev/null
+	for step in target switched units activated; do
+		R=$SCRATCH/host-$step
+		cp -a "$SCRATCH/base" "$R"
+		run env DCOS_BOOTSTRAP_CRASH_AT=$step "$BOOTSTRAP" rollback --root "$R"
+		[ "$status" -eq 137 ]
+		whole_generation "$R"
+		run "$BOOTSTRAP" activate --root "$R"
+		[ "$status" -eq 0 ]
+		[ "$(current_gen "$R")" = 1 ]
+		"$BOOTSTRAP" verify --root "$R" >/dev/null
+		rm -rf "$R"
+	done
+}
+
+@test "the crash hook does nothing when unset or naming no step" {
+	R=$SCRATCH/host
+	cp -a "$SCRATCH/base" "$R"
+	run env DCOS_BOOTSTRAP_CRASH_AT=nowhere "$BOOTSTRAP" install \
+	    "$SCRATCH/r2/cluster.json" --cache "$SCRATCH/r2/cache" --root "$R" \
+	    --role master
+	[ "$status" -eq 0 ]
+}
