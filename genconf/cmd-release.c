@@ -742,6 +742,7 @@ cmd_release(int argc, char **argv)
 	const struct subcmd	*c = subcmd_find(genconf_commands, "release");
 	struct build		 b;
 	struct minisign_seckey	 sk;
+	struct stat		 st;
 	const char		*keypath = NULL, *genconf = NULL;
 	const char		*roles = NULL, *seqarg = NULL;
 	char			*err = NULL, *end;
@@ -804,6 +805,11 @@ cmd_release(int argc, char **argv)
 		goto out;
 	}
 	qsort(b.boot, b.nboot, sizeof(*b.boot), input_cmp);
+	if (stat(b.outdir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		log_error("%s: no such directory (create it, or give another "
+		    "-o OUTDIR)", b.outdir);
+		goto out;
+	}
 	if (minisign_seckey_load(keypath, &sk, &err) == -1) {
 		log_error("%s", err);
 		goto out;

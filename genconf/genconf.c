@@ -17,6 +17,10 @@ const struct subcmd genconf_commands[] = {
 	  "write FILE.minisig (trusted comment file:NAME<TAB>sha256:HEX)" },
 	{ "verify", cmd_verify, "-p PUBKEY [-x SIGFILE] FILE",
 	  "verify FILE.minisig (and its sha256: field) with a public key" },
+	{ "generate", cmd_generate, "[--release FILE] [--trusted-key FILE]... "
+	  "[--genconf DIR]",
+	  "compile genconf/config.yaml and the release into genconf/serve/ "
+	  "(default)" },
 	{ "package", cmd_package, "[-o OUT] [--id ID] DIR",
 	  "build a reproducible package blob (tar.zst) from a package tree" },
 	{ "release", cmd_release, "--name N --version V --seq S --key SECKEY "
@@ -29,7 +33,7 @@ const struct subcmd genconf_commands[] = {
 int
 main(int argc, char **argv)
 {
-	return subcmd_main(genconf_commands, NULL,
+	return subcmd_main(genconf_commands, "generate",
 	    "Build signed DC/OS releases and compile site configs into a store.",
 	    argc, argv);
 }

@@ -15,5 +15,6 @@ int	 cmd_sign(int, char **);
 int	 cmd_verify(int, char **);
 int	 cmd_package(int, char **);
 int	 cmd_release(int, char **);
+int	 cmd_generate(int, char **);
 
 #endif

@@ -7,6 +7,22 @@ dcos_genconf_SOURCES = \
 	genconf/pkgblob.c genconf/pkgblob.h \
 	genconf/cmd-package.c \
 	genconf/cmd-release.c \
-	genconf/release.c genconf/release.h
+	genconf/release.c genconf/release.h \
+	genconf/cmd-generate.c
+# scripts/dcos_install.sh.in is compiled in: generate writes it with the
+# cluster's values, and a store must never depend on files beside the binary.
+nodist_dcos_genconf_SOURCES = genconf/install-template.c
+genconf/install-template.c: $(top_srcdir)/scripts/dcos_install.sh.in
+	$(AM_V_GEN)$(MKDIR_P) genconf && { \
+	  echo '/* Generated from scripts/dcos_install.sh.in: do not edit. */'; \
+	  echo 'const unsigned char install_template[] = {'; \
+	  od -An -v -tx1 < $(top_srcdir)/scripts/dcos_install.sh.in | \
+	    sed -e 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '0x00 };'; \
+	  echo 'const unsigned long install_template_len ='; \
+	  echo '    sizeof(install_template) - 1;'; \
+	} > $@.tmp && mv $@.tmp $@
+CLEANFILES += genconf/install-template.c
+EXTRA_DIST += scripts/dcos_install.sh.in
 dcos_genconf_LDADD = lib/libdcos.a $(YAML_LIBS) $(ARCHIVE_LIBS) \
 	$(JANSSON_LIBS) $(CRYPTO_LIBS)

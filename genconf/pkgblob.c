@@ -760,6 +760,7 @@ pkg_tree_write(struct pkg_tree *t, int fd, struct pkg_info *info,
 	struct archive		*a = NULL;
 	struct archive_entry	*ae = NULL;
 	struct sink		 s = { fd, NULL, 0, 0 };
+	struct pkg_manifest	*check = NULL;
 	json_t			*man = NULL, *pi = NULL;
 	char			*mtext = NULL;
 	size_t			 i, mlen;
@@ -781,6 +782,13 @@ pkg_tree_write(struct pkg_tree *t, int fd, struct pkg_info *info,
 		goto out;
 	}
 	mlen = strlen(mtext);
+	/* What we write must be what every reader accepts. */
+	if (pkg_manifest_parse(mtext, mlen, PKG_MANIFEST, &check, errp) ==
+	    -1) {
+		err_wrap(errp, "package %s", t->id);
+		goto out;
+	}
+	pkg_manifest_free(check);
 	digest_buf(mtext, mlen, &info->manifest);
 	info->files = t->n;
 	for (i = 0; i < t->n; i++)

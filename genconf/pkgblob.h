@@ -14,22 +14,16 @@
 #include <jansson.h>
 
 #include "digest.h"
+#include "manifest.h"
 
-#define PKG_MANIFEST		".dcos-manifest.json"
+#define PKG_MANIFEST		PKG_MANIFEST_NAME
 #define PKG_PKGINFO		"pkginfo.json"
 /* The largest pkginfo.json we read. */
 #define PKG_PKGINFO_MAX		(1024 * 1024)
 
-enum pkg_type {
-	PKG_DIR,
-	PKG_FILE,
-	PKG_SYMLINK,
-	PKG_HARDLINK
-};
-
 struct pkg_entry {
 	char		*path;		/* relative, no "./", no trailing "/" */
-	enum pkg_type	 type;
+	enum pkg_ftype	 type;
 	mode_t		 mode;		/* permission bits only */
 	uint64_t	 size;		/* PKG_FILE */
 	struct digest	 digest;	/* PKG_FILE */

@@ -25,6 +25,7 @@
 #include "atomicio.h"
 #include "error.h"
 #include "jsonio.h"
+#include "manifest.h"
 #include "pkgblob.h"
 #include "release.h"
 
@@ -474,6 +475,7 @@ check_manifest(struct release *r, const struct minisign_pubkey *keys,
 	const struct minisign_pubkey	*pk;
 	struct minisign_sig		*sig = NULL;
 	uint8_t				 hash[MINISIGN_HASH_LEN];
+	struct release_manifest		*rm = NULL;
 	char				 hex[DIGEST_HEXLEN + 1];
 	int				 rc = -1;
 
@@ -500,6 +502,10 @@ check_manifest(struct release *r, const struct minisign_pubkey *keys,
 	if ((r->manifest = jsonio_parse(r->manifest_text.text,
 	    r->manifest_text.len, RELEASE_JSON, errp)) == NULL)
 		goto fail;
+	/* The hosts read release.json with this parser: agree with them. */
+	if (release_manifest_parse(r->manifest_text.text, r->manifest_text.len,
+	    RELEASE_JSON, &rm, errp) == -1)
+		goto fail;
 	if (parse_manifest(r, mvp, nmp, errp) == -1)
 		goto out;
 	if (seq_check(r, sig, 1, RELEASE_SIG, errp) == -1)
@@ -509,6 +515,7 @@ check_manifest(struct release *r, const struct minisign_pubkey *keys,
 fail:
 	err_wrap(errp, "%s", r->tar_path);
 out:
+	release_manifest_free(rm);
 	minisign_sig_free(sig);
 	return rc;
 }

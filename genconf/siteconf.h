@@ -37,4 +37,53 @@ int	 config_compile(const struct release *, const char *genconf_dir,
 	    struct config_output *out, char **errs);
 void	 config_output_free(struct config_output *);
 
+/*
+ * The config id (docs/formats.md): 64 lowercase hex of the SHA-256 of the
+ * canonical JSON of {"config": effective, "release": "sha256:<hex>"}.
+ * Returns 0 or -1 when out of memory.
+ */
+int	 config_id(const json_t *effective, const struct digest *release,
+	    char out[DIGEST_HEXLEN + 1]);
+
+/*
+ * The effective config as YAML that config_compile reads back to the same
+ * effective config: parameters in schema order, calculated values as
+ * comments, secrets as "********" unless reveal is set.  Returns 0 with
+ * *textp (malloc'd) or -1 with *errp.
+ */
+int	 config_show(const struct release *, const json_t *effective,
+	    int reveal, char **textp, char **errp);
+
+/*
+ * Options shared by generate, validate and show:
+ *   --release FILE       the master artifact (default: the one *.tar in .)
+ *   --trusted-key FILE   a vendor public key, repeatable (default:
+ *                        genconf/trusted-keys/ *.pub, else dcos-release.pub)
+ *   --genconf DIR        the site directory (default: genconf)
+ * config_opts_parse() runs getopt_long over argv with the command's own
+ * extra short options (extra, e.g. "" or "r"); for an option it does not
+ * know it calls extra_fn(opt, arg, ctx), which returns 0 or -1 for a usage
+ * error.  Returns 0, 1 when -h was handled (exit 0), or -1 after printing
+ * the usage (exit EXIT_USAGE).
+ */
+struct config_opts {
+	const char	 *release;
+	char		**keys;
+	size_t		  nkeys;
+	const char	 *genconf;
+	int		  reveal;	/* show --reveal-secrets */
+};
+
+struct subcmd;
+int	 config_opts_parse(const struct subcmd *, int argc, char **argv,
+	    int with_reveal, struct config_opts *);
+void	 config_opts_free(struct config_opts *);
+/*
+ * Loads the trusted keys and the release the options name (release_load:
+ * signatures checked, nothing written).  Returns 0 with *relp or -1 with
+ * *errp.
+ */
+int	 config_load_release(const struct config_opts *,
+	    struct release **relp, char **errp);
+
 #endif

@@ -1,1 +1,19 @@
 # tests/config.mk: sources, tests and man pages of this area (add with +=).
+# The config compiler: unit tests against the sample schema and templates
+# (a release built in memory), bats tests of validate/show.
+check_PROGRAMS += tests/unit/test-config
+TESTS += tests/unit/test-config
+tests_unit_test_config_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(CRYPTO_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS)
+tests_unit_test_config_SOURCES = tests/unit/test-config.c \
+	genconf/yaml.c genconf/schema.c genconf/validate.c \
+	genconf/template.c genconf/config.c
+tests_unit_test_config_LDADD = lib/libdcos.a $(CMOCKA_LIBS) $(YAML_LIBS) \
+	$(JANSSON_LIBS) $(CRYPTO_LIBS)
+EXTRA_DIST += sample/genconf/schema.yaml \
+	sample/genconf/templates/dcos-config.yaml \
+	sample/genconf/templates/dns.yaml \
+	sample/genconf/templates/exhibitor.yaml \
+	sample/genconf/templates/ip-detect.yaml \
+	sample/genconf/templates/mesos-master.yaml \
+	sample/site/genconf/config.yaml sample/site/genconf/ip-detect

@@ -1,0 +1,1045 @@
+/*
+ * generate: the signed release + genconf/config.yaml -> genconf/serve/.
+ *
+ * Everything is checked and built first, in a staging directory next to
+ * the store; only then are blobs renamed into place, the release copied,
+ * dcos_install.sh and finally index.json written.  A failure before that
+ * point removes the staging directory and leaves the store as it was.
+ * The release tar is read once: the members hosts need are staged while
+ * they are verified, and blobs already in the store are not copied again.
+ */
+#include <config.h>
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomicio.h"
+#include "error.h"
+#include "genconf.h"
+#include "jsonio.h"
+#include "log.h"
+#include "manifest.h"
+#include "pkgblob.h"
+#include "release.h"
+#include "siteconf.h"
+#include "store.h"
+#include "subcmd.h"
+
+/* scripts/dcos_install.sh.in, embedded at build time. */
+extern const unsigned char	install_template[];
+extern const unsigned long	install_template_len;
+
+#define MAX_KEYS	16
+#define INDEX_MAX	(16 * 1024 * 1024)
+#define SAFE_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+			"0123456789._:/@%+=,-"
+
+struct staged {
+	struct digest	 digest;
+	uint64_t	 size;
+	char		*tmp;		/* in the staging directory */
+};
+
+struct gen {
+	const char	*genconf;
+	char		*serve;
+	char		*blobdir;
+	char		*stage;
+	struct staged	*v;
+	size_t		 n;
+	unsigned int	 seq;		/* names staged files */
+	/* The member being staged. */
+	int		 fd;
+	char		*tmp;
+	struct digest	 digest;
+	uint64_t	 size;
+	char		*tar_tmp;	/* staged copy of the release tar */
+};
+
+static int
+exists_with_size(const char *path, uint64_t size)
+{
+	struct stat	 st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size == size;
+}
+
+static int
+staged_find(struct gen *g, const struct digest *d)
+{
+	size_t	 i;
+
+	for (i = 0; i < g->n; i++)
+		if (digest_equal(&g->v[i].digest, d))
+			return 1;
+	return 0;
+}
+
+static int
+stage_open(struct gen *g, char **tmpp, int *fdp, char **errp)
+{
+	char	 name[32];
+
+	snprintf(name, sizeof(name), "blob.%u", g->seq++);
+	if ((*tmpp = path_join(g->stage, name)) == NULL)
+		return err_set(errp, "out of memory");
+	if ((*fdp = open(*tmpp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0644)) == -1) {
+		err_sys(errp, "%s", *tmpp);
+		free(*tmpp);
+		*tmpp = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+stage_add(struct gen *g, const struct digest *d, uint64_t size, char *tmp,
+    char **errp)
+{
+	struct staged	*nv;
+
+	if ((nv = reallocarray(g->v, g->n + 1, sizeof(*nv))) == NULL)
+		return err_set(errp, "out of memory");
+	g->v = nv;
+	nv[g->n].digest = *d;
+	nv[g->n].size = size;
+	nv[g->n].tmp = tmp;
+	g->n++;
+	return 0;
+}
+
+/* Is this blob needed?  Not when the store or the stage has it. */
+static int
+blob_needed(struct gen *g, const struct digest *d, uint64_t size,
+    char **errp)
+{
+	char	*p;
+	int	 have;
+
+	if (staged_find(g, d))
+		return 0;
+	if ((p = store_blob_path(g->serve, d)) == NULL)
+		return err_set(errp, "out of memory");
+	have = exists_with_size(p, size);
+	free(p);
+	return !have;
+}
+
+static int
+sink_begin(void *arg, const struct release_blob *b, char **errp)
+{
+	struct gen	*g = arg;
+	int		 need;
+
+	if ((need = blob_needed(g, &b->digest, b->size, errp)) <= 0)
+		return need;
+	if (stage_open(g, &g->tmp, &g->fd, errp) == -1)
+		return -1;
+	g->digest = b->digest;
+	g->size = b->size;
+	return 1;
+}
+
+static int
+sink_data(void *arg, const void *buf, size_t len, char **errp)
+{
+	struct gen	*g = arg;
+
+	if (write_all(g->fd, buf, len) == -1)
+		return err_sys(errp, "%s", g->tmp);
+	return 0;
+}
+
+static int
+sink_end(void *arg, int ok, char **errp)
+{
+	struct gen	*g = arg;
+	int		 rc = 0;
+
+	if (close(g->fd) == -1 && ok)
+		rc = err_sys(errp, "%s", g->tmp);
+	g->fd = -1;
+	if (ok && rc == 0 && stage_add(g, &g->digest, g->size, g->tmp, errp)
+	    == 0) {
+		g->tmp = NULL;
+		return 0;
+	}
+	unlink(g->tmp);
+	free(g->tmp);
+	g->tmp = NULL;
+	return ok ? -1 : 0;
+}
+
+/* Stages an in-memory blob unless the store has it; *dp gets its digest. */
+static int
+stage_buf(struct gen *g, const void *buf, size_t len, struct digest *dp,
+    char **errp)
+{
+	char	*tmp = NULL;
+	int	 fd, need;
+
+	digest_buf(buf, len, dp);
+	if ((need = blob_needed(g, dp, len, errp)) <= 0)
+		return need;
+	if (stage_open(g, &tmp, &fd, errp) == -1)
+		return -1;
+	if (write_all(fd, buf, len) == -1) {
+		err_sys(errp, "%s", tmp);
+		close(fd);
+		goto fail;
+	}
+	if (close(fd) == -1) {
+		err_sys(errp, "%s", tmp);
+		goto fail;
+	}
+	if (stage_add(g, dp, len, tmp, errp) == -1)
+		goto fail;
+	return 0;
+fail:
+	unlink(tmp);
+	free(tmp);
+	return -1;
+}
+
+static void
+gen_cleanup(struct gen *g)
+{
+	size_t	 i;
+
+	for (i = 0; i < g->n; i++) {
+		if (g->v[i].tmp != NULL)
+			unlink(g->v[i].tmp);
+		free(g->v[i].tmp);
+	}
+	free(g->v);
+	if (g->fd != -1)
+		close(g->fd);
+	if (g->tmp != NULL)
+		unlink(g->tmp);
+	free(g->tmp);
+	if (g->tar_tmp != NULL)
+		unlink(g->tar_tmp);
+	free(g->tar_tmp);
+	if (g->stage != NULL)
+		rmdir(g->stage);
+	free(g->stage);
+	free(g->serve);
+	free(g->blobdir);
+}
+
+static int
+fsync_path(const char *path, char **errp)
+{
+	int	 fd, rc = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return err_sys(errp, "%s", path);
+	if (fsync(fd) == -1)
+		rc = err_sys(errp, "fsync %s", path);
+	close(fd);
+	return rc;
+}
+
+/* The one release tar in the current directory, when --release is not given. */
+static char *
+find_release(char **errp)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		*found = NULL, *sig;
+	size_t		 n, count = 0;
+
+	if ((d = opendir(".")) == NULL) {
+		err_sys(errp, "cannot list the current directory");
+		return NULL;
+	}
+	while ((de = readdir(d)) != NULL) {
+		n = strlen(de->d_name);
+		if (n < 5 || strcmp(de->d_name + n - 4, ".tar") != 0)
+			continue;
+		if (asprintf(&sig, "%s.minisig", de->d_name) == -1)
+			break;
+		if (access(sig, F_OK) == 0) {
+			count++;
+			free(found);
+			found = strdup(de->d_name);
+		}
+		free(sig);
+	}
+	closedir(d);
+	if (count != 1) {
+		free(found);
+		err_set(errp, count == 0 ? "no release here (a NAME-VERSION.tar "
+		    "with its .minisig): give it with --release FILE" :
+		    "more than one release here: pick one with --release FILE");
+		return NULL;
+	}
+	if (found == NULL)
+		err_set(errp, "out of memory");
+	return found;
+}
+
+static char *
+pubkey_line(const struct minisign_pubkey *pk)
+{
+	char	*text, *line, *nl;
+
+	if ((text = minisign_pubkey_format(pk)) == NULL)
+		return NULL;
+	if ((line = strchr(text, '\n')) == NULL) {
+		free(text);
+		return NULL;
+	}
+	line = strdup(line + 1);
+	free(text);
+	if (line != NULL && (nl = strchr(line, '\n')) != NULL)
+		*nl = '\0';
+	return line;
+}
+
+static const char *
+config_str(const json_t *eff, const char *key, char **errp)
+{
+	const char	*s;
+	json_t		*v;
+
+	if ((v = json_object_get(eff, key)) == NULL || !json_is_string(v)) {
+		err_set(errp, "the release's schema gives no string '%s': this "
+		    "release cannot make a store", key);
+		return NULL;
+	}
+	s = json_string_value(v);
+	if (*s == '\0' || strspn(s, SAFE_CHARS) != strlen(s)) {
+		err_set(errp, "%s '%s' may only hold letters, digits and "
+		    "'._:/@%%+=,-' (it goes into dcos_install.sh)", key, s);
+		return NULL;
+	}
+	return s;
+}
+
+static int
+set_pin(json_t *o, const struct digest *d, uint64_t size)
+{
+	char	 s[DIGEST_STRSZ];
+
+	digest_format(d, s);
+	return json_object_set_new(o, "digest", json_string(s)) |
+	    json_object_set_new(o, "size", json_integer((json_int_t)size));
+}
+
+static json_t *
+blob_ref(const struct digest *d, uint64_t size, const char *kind,
+    const char *id)
+{
+	json_t	*o;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	if (set_pin(o, d, size) != 0 ||
+	    json_object_set_new(o, "kind", json_string(kind)) != 0 ||
+	    (id != NULL && json_object_set_new(o, "id", json_string(id)) != 0)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+struct cluster_in {
+	const struct release		*rel;
+	const json_t			*eff;
+	const char			*config_id;
+	const char			*config_pkg_id;
+	struct pkg_info			 config_pkg;
+	const struct minisign_pubkey	*keys;
+	size_t				 nkeys;
+};
+
+static json_t *
+cluster_json(const struct cluster_in *c, char **errp)
+{
+	json_t		*root = NULL, *o, *keys, *bs, *blobs;
+	const char	*name, *url;
+	char		*line, dstr[DIGEST_STRSZ];
+	size_t		 i;
+	int		 bad = 0;
+
+	if ((name = config_str(c->eff, "cluster_name", errp)) == NULL ||
+	    (url = config_str(c->eff, "bootstrap_url", errp)) == NULL)
+		return NULL;
+	if ((root = json_object()) == NULL)
+		goto oom;
+	bad |= json_object_set_new(root, "format", json_integer(1));
+	bad |= json_object_set_new(root, "cluster_name", json_string(name));
+	bad |= json_object_set_new(root, "config_id",
+	    json_string(c->config_id));
+	bad |= json_object_set_new(root, "bootstrap_url", json_string(url));
+	bad |= json_object_set_new(root, "trusted_keys", keys = json_array());
+	for (i = 0; !bad && i < c->nkeys; i++) {
+		if ((line = pubkey_line(&c->keys[i])) == NULL)
+			goto oom;
+		bad |= json_array_append_new(keys, json_string(line));
+		free(line);
+	}
+	bad |= json_object_set_new(root, "release", o = json_object());
+	if (bad)
+		goto oom;
+	bad |= json_object_set_new(o, "name", json_string(c->rel->name));
+	bad |= json_object_set_new(o, "version", json_string(c->rel->version));
+	bad |= json_object_set_new(o, "seq", json_integer(c->rel->seq));
+	digest_format(&c->rel->manifest_digest, dstr);
+	bad |= json_object_set_new(o, "manifest", json_string(dstr));
+	digest_format(&c->rel->sig_digest, dstr);
+	bad |= json_object_set_new(o, "signature", json_string(dstr));
+	bad |= json_object_set_new(root, "config_package", o = json_object());
+	if (bad)
+		goto oom;
+	bad |= json_object_set_new(o, "id", json_string(c->config_pkg_id));
+	bad |= set_pin(o, &c->config_pkg.digest, c->config_pkg.size);
+	bad |= json_object_set_new(root, "bootstrap", bs = json_object());
+	for (i = 0; !bad && i < c->rel->nbootstrap; i++) {
+		bad |= json_object_set_new(bs, c->rel->bootstrap[i].id,
+		    o = json_object());
+		bad |= bad ? 0 : set_pin(o, &c->rel->bootstrap[i].digest,
+		    c->rel->bootstrap[i].size);
+	}
+	bad |= json_object_set_new(root, "blobs", blobs = json_array());
+	if (bad)
+		goto oom;
+	bad |= json_array_append_new(blobs, blob_ref(&c->rel->manifest_digest,
+	    c->rel->manifest_text.len, "release", NULL));
+	bad |= json_array_append_new(blobs, blob_ref(&c->rel->sig_digest,
+	    c->rel->sig_text.len, "signature", NULL));
+	for (i = 0; !bad && i < c->rel->npackages; i++)
+		bad |= json_array_append_new(blobs,
+		    blob_ref(&c->rel->packages[i].digest,
+		    c->rel->packages[i].size, "package",
+		    c->rel->packages[i].id));
+	bad |= json_array_append_new(blobs, blob_ref(&c->config_pkg.digest,
+	    c->config_pkg.size, "config", c->config_pkg_id));
+	if (bad)
+		goto oom;
+	return root;
+oom:
+	json_decref(root);
+	err_set(errp, "out of memory");
+	return NULL;
+}
+
+/* A JSON blob is its pretty text plus a newline, as every file we write. */
+static char *
+json_text(const json_t *j, size_t *lenp)
+{
+	char	*t, *n;
+	size_t	 len;
+
+	if ((t = json_dumps(j, JSONIO_PRETTY)) == NULL)
+		return NULL;
+	len = strlen(t);
+	if ((n = realloc(t, len + 2)) == NULL) {
+		free(t);
+		return NULL;
+	}
+	n[len++] = '\n';
+	n[len] = '\0';
+	*lenp = len;
+	return n;
+}
+
+/* The install script: the template with its @DCOS_...@ values put in. */
+static char *
+install_script(const struct release *rel, const json_t *eff,
+    const struct digest *cm, size_t cmsize, char **errp)
+{
+	const char	*name, *url;
+	char		 dstr[DIGEST_STRSZ], size[32], *pins = NULL, *rname = NULL;
+	char		*out = NULL, *p;
+	size_t		 i, olen = 0, k;
+	FILE		*fp = NULL;
+	const char	*keys[6], *vals[6];
+
+	if ((name = config_str(eff, "cluster_name", errp)) == NULL ||
+	    (url = config_str(eff, "bootstrap_url", errp)) == NULL)
+		return NULL;
+	if ((fp = open_memstream(&pins, &olen)) == NULL)
+		goto oom;
+	for (i = 0; i < rel->nbootstrap; i++) {
+		digest_format(&rel->bootstrap[i].digest, dstr);
+		fprintf(fp, "%s%s=%s:%llu", i > 0 ? " " : "",
+		    rel->bootstrap[i].id, dstr,
+		    (unsigned long long)rel->bootstrap[i].size);
+	}
+	i = (size_t)fclose(fp);
+	fp = NULL;
+	if (i != 0)
+		goto oom;
+	if (asprintf(&rname, "%s-%s", rel->name, rel->version) == -1) {
+		rname = NULL;
+		goto oom;
+	}
+	digest_format(cm, dstr);
+	snprintf(size, sizeof(size), "%zu", cmsize);
+	keys[0] = "@DCOS_CLUSTER_MANIFEST_SIZE@"; vals[0] = size;
+	keys[1] = "@DCOS_CLUSTER_MANIFEST@"; vals[1] = dstr;
+	keys[2] = "@DCOS_BOOTSTRAP_URL@"; vals[2] = url;
+	keys[3] = "@DCOS_BOOTSTRAP_PINS@"; vals[3] = pins;
+	keys[4] = "@DCOS_CLUSTER_NAME@"; vals[4] = name;
+	keys[5] = "@DCOS_RELEASE@"; vals[5] = rname;
+	if ((fp = open_memstream(&out, &olen)) == NULL)
+		goto oom;
+	for (p = (char *)install_template; *p != '\0'; ) {
+		for (k = 0; k < 6; k++)
+			if (strncmp(p, keys[k], strlen(keys[k])) == 0)
+				break;
+		if (k < 6) {
+			fputs(vals[k], fp);
+			p += strlen(keys[k]);
+		} else
+			fputc(*p++, fp);
+	}
+	if (fclose(fp) != 0) {
+		fp = NULL;
+		goto oom;
+	}
+	free(pins);
+	free(rname);
+	return out;
+oom:
+	if (fp != NULL)
+		fclose(fp);
+	free(pins);
+	free(rname);
+	free(out);
+	err_set(errp, "out of memory");
+	return NULL;
+}
+
+static json_t *
+new_index(const char *path, const struct digest *cm, const struct digest *sd,
+    const struct release *rel, char **errp)
+{
+	struct store_index	*old = NULL;
+	json_t			*root = NULL, *list, *rels, *o, *v;
+	char			 dstr[DIGEST_STRSZ], *tarname = NULL;
+	char			*signame = NULL;
+	size_t			 i;
+	int			 bad = 0;
+
+	if (access(path, F_OK) == 0 &&
+	    store_index_load(path, &old, errp) == -1) {
+		err_wrap(errp, "the store's index is damaged; move %s away or "
+		    "repair it", path);
+		return NULL;
+	}
+	if (asprintf(&tarname, "%s/%s-%s.tar", STORE_RELEASE_DIR, rel->name,
+	    rel->version) == -1) {
+		tarname = NULL;
+		goto oom;
+	}
+	if ((root = json_object()) == NULL)
+		goto oom;
+	digest_format(cm, dstr);
+	bad |= json_object_set_new(root, "format", json_integer(1));
+	bad |= json_object_set_new(root, "current", json_string(dstr));
+	bad |= json_object_set_new(root, "cluster_manifests",
+	    list = json_array());
+	bad |= json_object_set_new(root, "install_script", o = json_object());
+	bad |= json_object_set_new(root, "releases", rels = json_array());
+	if (bad)
+		goto oom;
+	bad |= json_array_append_new(list, json_string(dstr));
+	bad |= json_object_set_new(o, "path",
+	    json_string(STORE_INSTALL_SCRIPT));
+	digest_format(sd, dstr);
+	bad |= json_object_set_new(o, "digest", json_string(dstr));
+	/* Newest first; an older copy of the same manifest moves up. */
+	for (i = 0; old != NULL && i < old->nmanifests; i++) {
+		if (digest_equal(&old->manifests[i], cm))
+			continue;
+		digest_format(&old->manifests[i], dstr);
+		bad |= json_array_append_new(list, json_string(dstr));
+	}
+	bad |= json_array_append_new(rels, o = json_object());
+	if (bad)
+		goto oom;
+	bad |= json_object_set_new(o, "name", json_string(rel->name));
+	bad |= json_object_set_new(o, "version", json_string(rel->version));
+	bad |= json_object_set_new(o, "seq", json_integer(rel->seq));
+	bad |= json_object_set_new(o, "path", json_string(tarname));
+	digest_format(&rel->tar_digest, dstr);
+	bad |= json_object_set_new(o, "digest", json_string(dstr));
+	if (asprintf(&signame, "%s.minisig", tarname) == -1) {
+		signame = NULL;
+		goto oom;
+	}
+	bad |= json_object_set_new(o, "signature", json_string(signame));
+	for (i = 0; old != NULL && i < old->nreleases; i++) {
+		if (strcmp(old->releases[i].name, rel->name) == 0 &&
+		    strcmp(old->releases[i].version, rel->version) == 0)
+			continue;
+		v = json_object_get(old->json, "releases");
+		bad |= json_array_append(rels, json_array_get(v, i));
+	}
+	if (bad)
+		goto oom;
+	store_index_free(old);
+	free(tarname);
+	free(signame);
+	return root;
+oom:
+	store_index_free(old);
+	free(tarname);
+	free(signame);
+	json_decref(root);
+	err_set(errp, "out of memory");
+	return NULL;
+}
+
+static int
+build_config_package(struct gen *g, const struct config_output *co,
+    const char *id, struct pkg_info *info, char **errp)
+{
+	struct pkg_tree	*t;
+	char		*tmp = NULL;
+	size_t		 i;
+	int		 fd = -1, have_pkginfo = 0, need, rc = -1;
+
+	if ((t = pkg_tree_new(id, errp)) == NULL)
+		return -1;
+	for (i = 0; i < co->nfiles; i++) {
+		if (strcmp(co->files[i].path, PKG_PKGINFO) == 0)
+			have_pkginfo = 1;
+		if (pkg_tree_add_data(t, co->files[i].path,
+		    co->files[i].content, co->files[i].len, co->files[i].mode,
+		    errp) == -1) {
+			err_wrap(errp, "config package");
+			goto out;
+		}
+	}
+	if (!have_pkginfo &&
+	    pkg_tree_add_data(t, PKG_PKGINFO, "{}\n", 3, 0644, errp) == -1)
+		goto out;
+	if (stage_open(g, &tmp, &fd, errp) == -1)
+		goto out;
+	if (pkg_tree_write(t, fd, info, errp) == -1) {
+		err_wrap(errp, "config package");
+		goto out;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		err_sys(errp, "%s", tmp);
+		goto out;
+	}
+	fd = -1;
+	if ((need = blob_needed(g, &info->digest, info->size, errp)) == -1)
+		goto out;
+	if (need) {
+		if (stage_add(g, &info->digest, info->size, tmp, errp) == -1)
+			goto out;
+		tmp = NULL;
+	}
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (tmp != NULL)
+		unlink(tmp);
+	free(tmp);
+	pkg_tree_free(t);
+	return rc;
+}
+
+/* From here on the store changes: blobs, release copy, script, index. */
+static int
+commit(struct gen *g, const struct release *rel, const char *script,
+    const json_t *index, char **errp)
+{
+	char	*p = NULL, *rdir = NULL, *tar = NULL, *sig = NULL, *idx = NULL;
+	size_t	 i;
+	int	 rc = -1;
+
+	if ((rdir = path_join(g->serve, STORE_RELEASE_DIR)) == NULL ||
+	    asprintf(&tar, "%s/%s-%s.tar", rdir, rel->name, rel->version) ==
+	    -1 || asprintf(&sig, "%s.minisig", tar) == -1 ||
+	    (idx = path_join(g->serve, STORE_INDEX)) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if (mkdir_p(g->blobdir, 0755, errp) == -1 ||
+	    mkdir_p(rdir, 0755, errp) == -1)
+		goto out;
+	for (i = 0; i < g->n; i++) {
+		free(p);
+		if ((p = store_blob_path(g->serve, &g->v[i].digest)) == NULL) {
+			err_set(errp, "out of memory");
+			goto out;
+		}
+		if (fsync_path(g->v[i].tmp, errp) == -1)
+			goto out;
+		if (rename(g->v[i].tmp, p) == -1) {
+			err_sys(errp, "rename %s", p);
+			goto out;
+		}
+		free(g->v[i].tmp);
+		g->v[i].tmp = NULL;
+	}
+	if (fsync_dir(g->blobdir, errp) == -1)
+		goto out;
+	if (g->tar_tmp != NULL) {
+		if (fsync_path(g->tar_tmp, errp) == -1)
+			goto out;
+		if (rename(g->tar_tmp, tar) == -1) {
+			err_sys(errp, "rename %s", tar);
+			goto out;
+		}
+		free(g->tar_tmp);
+		g->tar_tmp = NULL;
+	}
+	if (atomic_write_file(sig, rel->tar_sig_text.text,
+	    rel->tar_sig_text.len, 0644, errp) == -1)
+		goto out;
+	free(p);
+	if ((p = path_join(g->serve, STORE_INSTALL_SCRIPT)) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if (atomic_write_file(p, script, strlen(script), 0755, errp) == -1 ||
+	    jsonio_write(idx, index, 0644, errp) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(p);
+	free(rdir);
+	free(tar);
+	free(sig);
+	free(idx);
+	return rc;
+}
+
+/* Stage the tar copy unless releases/ already holds this very release. */
+static int
+prepare_tar_copy(struct gen *g, const char *tarpath, int *fdp, char **errp)
+{
+	struct stat	 st;
+	char		*base = NULL, *dst = NULL, *sigp = NULL, *a = NULL;
+	char		*b = NULL, *srcsig = NULL;
+	size_t		 al, bl;
+	int		 rc = -1;
+
+	*fdp = -1;
+	if ((base = strdup(tarpath)) == NULL ||
+	    asprintf(&dst, "%s/%s/%s", g->serve, STORE_RELEASE_DIR,
+	    basename(base)) == -1 || asprintf(&sigp, "%s.minisig", dst) == -1 ||
+	    asprintf(&srcsig, "%s.minisig", tarpath) == -1) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if (stat(tarpath, &st) == -1) {
+		err_sys(errp, "%s", tarpath);
+		goto out;
+	}
+	if (exists_with_size(dst, (uint64_t)st.st_size) &&
+	    read_file(sigp, MINISIGN_FILE_MAX, &a, &al, NULL) == 0 &&
+	    read_file(srcsig, MINISIGN_FILE_MAX, &b, &bl, NULL) == 0 &&
+	    al == bl && memcmp(a, b, al) == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (stage_open(g, &g->tar_tmp, fdp, errp) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(base);
+	free(dst);
+	free(sigp);
+	free(srcsig);
+	free(a);
+	free(b);
+	return rc;
+}
+
+static int
+make_stage(struct gen *g, char **errp)
+{
+	struct stat	 st;
+	char		*tmpl;
+
+	/* Inside the store when it exists, so renames stay on its file system. */
+	if (stat(g->serve, &st) == 0 && S_ISDIR(st.st_mode))
+		tmpl = path_join(g->serve, ".staging.XXXXXX");
+	else
+		tmpl = path_join(g->genconf, ".serve-staging.XXXXXX");
+	if (tmpl == NULL)
+		return err_set(errp, "out of memory");
+	if (mkdtemp(tmpl) == NULL) {
+		err_sys(errp, "cannot create a staging directory %s", tmpl);
+		free(tmpl);
+		return -1;
+	}
+	g->stage = tmpl;
+	return 0;
+}
+
+/* The .pub files of genconf/trusted-keys/, else ./dcos-release.pub. */
+static int
+default_keys(const char *genconf, char **paths, size_t *np, char **errp)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		*dir;
+	size_t		 len;
+
+	if ((dir = path_join(genconf, "trusted-keys")) == NULL)
+		return err_set(errp, "out of memory");
+	if ((d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL && *np < MAX_KEYS) {
+			len = strlen(de->d_name);
+			if (len < 5 || de->d_name[0] == '.' ||
+			    strcmp(de->d_name + len - 4, ".pub") != 0)
+				continue;
+			if ((paths[*np] = path_join(dir, de->d_name)) == NULL)
+				break;
+			(*np)++;
+		}
+		closedir(d);
+	}
+	free(dir);
+	if (*np > 0)
+		return 0;
+	if (access(DEFAULT_PUB, F_OK) != 0)
+		return err_set(errp, "no trusted key: give the vendor's public "
+		    "key with --trusted-key FILE (or put it in "
+		    "genconf/trusted-keys/ or ./" DEFAULT_PUB ")");
+	if ((paths[(*np)++] = strdup(DEFAULT_PUB)) == NULL)
+		return err_set(errp, "out of memory");
+	return 0;
+}
+
+static int
+load_keys(char **paths, size_t n, struct minisign_pubkey *keys, char **errp)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (minisign_pubkey_load(paths[i], &keys[i], errp) == -1)
+			return -1;
+	return 0;
+}
+
+int
+cmd_generate(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "release", required_argument, NULL, 'r' },
+		{ "trusted-key", required_argument, NULL, 'k' },
+		{ "genconf", required_argument, NULL, 'g' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct subcmd	*c = subcmd_find(genconf_commands, "generate");
+	struct minisign_pubkey	 keys[MAX_KEYS];
+	struct release_sink	 sink;
+	struct release		*rel = NULL;
+	struct config_output	 co;
+	struct cluster_in	 ci;
+	struct gen		 g;
+	struct digest		 cmd, sd, dummy;
+	json_t			*cj = NULL, *index = NULL;
+	char			*keypaths[MAX_KEYS], *relpath = NULL;
+	size_t			 ownkeys = 0, i;
+	char			*err = NULL, *errs = NULL, *cjtext = NULL;
+	char			*script = NULL, *pkgid = NULL, *w, *nl;
+	char			 cid[DIGEST_HEXLEN + 1], dstr[DIGEST_STRSZ];
+	const char		*given = NULL;
+	size_t			 nkeys = 0, cjlen;
+	int			 opt, rc, tarfd = -1;
+
+	memset(&g, 0, sizeof(g));
+	memset(&co, 0, sizeof(co));
+	g.fd = -1;
+	g.genconf = "genconf";
+	while ((opt = getopt_long(argc, argv, "g:hk:qr:v", longopts, NULL)) !=
+	    -1) {
+		switch (opt) {
+		case 'r': given = optarg; break;
+		case 'g': g.genconf = optarg; break;
+		case 'k':
+			if (nkeys == MAX_KEYS) {
+				log_error("at most %d --trusted-key", MAX_KEYS);
+				return EXIT_USAGE;
+			}
+			keypaths[nkeys++] = optarg;
+			break;
+		default:
+			if ((rc = subcmd_common_opt(opt, c)) == SUBCMD_CONTINUE)
+				break;
+			if (rc == SUBCMD_NOT_COMMON) {
+				subcmd_usage(stderr, c);
+				return EXIT_USAGE;
+			}
+			return rc;
+		}
+	}
+	if (optind != argc) {
+		subcmd_usage(stderr, c);
+		return EXIT_USAGE;
+	}
+	rc = EXIT_FAIL;
+	if (nkeys == 0) {
+		rc = default_keys(g.genconf, keypaths, &nkeys, &err);
+		ownkeys = nkeys;
+		if (rc == -1) {
+			log_error("%s", err);
+			rc = EXIT_FAIL;
+			goto out;
+		}
+		rc = EXIT_FAIL;
+	}
+	if (load_keys(keypaths, nkeys, keys, &err) == -1) {
+		log_error("%s", err);
+		goto out;
+	}
+	if ((relpath = given != NULL ? strdup(given) : find_release(&err)) ==
+	    NULL) {
+		log_error("%s", err != NULL ? err : "out of memory");
+		goto out;
+	}
+	if ((g.serve = path_join(g.genconf, "serve")) == NULL ||
+	    (g.blobdir = path_join(g.serve, STORE_BLOB_DIR)) == NULL) {
+		log_error("out of memory");
+		goto out;
+	}
+	if (access(g.genconf, F_OK) != 0) {
+		log_error("%s: no such directory: run dcos-genconf where "
+		    "genconf/config.yaml is, or give --genconf DIR", g.genconf);
+		goto out;
+	}
+	if (make_stage(&g, &err) == -1 ||
+	    prepare_tar_copy(&g, relpath, &tarfd, &err) == -1) {
+		log_error("%s", err);
+		goto out;
+	}
+	sink.begin = sink_begin;
+	sink.data = sink_data;
+	sink.end = sink_end;
+	sink.arg = &g;
+	sink.tar_copy_fd = tarfd;
+	if (release_load_sink(relpath, keys, nkeys, &sink, &rel, &err) == -1) {
+		log_error("%s", err);
+		goto out;
+	}
+	if (tarfd != -1) {
+		if (close(tarfd) == -1) {
+			tarfd = -1;
+			log_error("%s: %s", g.tar_tmp, strerror(errno));
+			goto out;
+		}
+		tarfd = -1;
+	}
+	log_verbose("release %s-%s (seq %lld) verified", rel->name,
+	    rel->version, (long long)rel->seq);
+	if (config_compile(rel, g.genconf, &co, &errs) == -1) {
+		/* Every error, one per line, as the config compiler wrote them. */
+		fprintf(stderr, "%s%s", errs, errs[0] != '\0' &&
+		    errs[strlen(errs) - 1] == '\n' ? "" : "\n");
+		goto out;
+	}
+	for (w = co.warnings; w != NULL && *w != '\0'; w = nl + 1) {
+		if ((nl = strchr(w, '\n')) == NULL)
+			nl = w + strlen(w) - 1;
+		log_warn("%.*s", (int)(nl - w + (*nl != '\n')), w);
+	}
+	if (config_id(co.effective, &rel->manifest_digest, cid) == -1 ||
+	    asprintf(&pkgid, "dcos-config--setup_%s", cid) == -1) {
+		pkgid = NULL;
+		log_error("out of memory");
+		goto out;
+	}
+	memset(&ci, 0, sizeof(ci));
+	ci.rel = rel;
+	ci.eff = co.effective;
+	ci.config_id = cid;
+	ci.config_pkg_id = pkgid;
+	ci.keys = keys;
+	ci.nkeys = nkeys;
+	if (build_config_package(&g, &co, pkgid, &ci.config_pkg, &err) == -1 ||
+	    stage_buf(&g, rel->manifest_text.text, rel->manifest_text.len,
+	    &dummy, &err) == -1 ||
+	    stage_buf(&g, rel->sig_text.text, rel->sig_text.len, &dummy, &err)
+	    == -1 || (cj = cluster_json(&ci, &err)) == NULL) {
+		log_error("%s", err);
+		goto out;
+	}
+	if ((cjtext = json_text(cj, &cjlen)) == NULL) {
+		log_error("out of memory");
+		goto out;
+	}
+	{
+		struct cluster_manifest *check = NULL;
+
+		/* Hosts parse it with this parser: agree with them. */
+		if (cluster_manifest_parse(cjtext, cjlen, "cluster.json",
+		    &check, &err) == -1) {
+			log_error("%s", err);
+			goto out;
+		}
+		cluster_manifest_free(check);
+	}
+	if (stage_buf(&g, cjtext, cjlen, &cmd, &err) == -1 ||
+	    (script = install_script(rel, co.effective, &cmd, cjlen, &err)) ==
+	    NULL) {
+		log_error("%s", err);
+		goto out;
+	}
+	digest_buf(script, strlen(script), &sd);
+	{
+		char		*idxpath = path_join(g.serve, STORE_INDEX);
+
+		if (idxpath == NULL) {
+			log_error("out of memory");
+			goto out;
+		}
+		index = new_index(idxpath, &cmd, &sd, rel, &err);
+		free(idxpath);
+		if (index == NULL) {
+			log_error("%s", err);
+			goto out;
+		}
+	}
+	if (commit(&g, rel, script, index, &err) == -1) {
+		log_error("%s", err);
+		goto out;
+	}
+	digest_format(&cmd, dstr);
+	printf("%s %s\n", dstr, pkgid);
+	log_info("%s: cluster manifest %s, config package %s, release %s-%s",
+	    g.serve, dstr, pkgid, rel->name, rel->version);
+	rc = EXIT_OK;
+out:
+	for (i = 0; i < ownkeys; i++)
+		free(keypaths[i]);
+	if (tarfd != -1)
+		close(tarfd);
+	gen_cleanup(&g);
+	config_output_free(&co);
+	release_free(rel);
+	json_decref(cj);
+	json_decref(index);
+	free(relpath);
+	free(err);
+	free(errs);
+	free(cjtext);
+	free(script);
+	free(pkgid);
+	return rc;
+}

@@ -1,0 +1,288 @@
+/*
+ * config_compile(): genconf/config.yaml + the release's schema and
+ * templates -> the effective config and the config package's files.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomicio.h"
+#include "digest.h"
+#include "error.h"
+#include "jsonio.h"
+#include "schema.h"
+#include "siteconf.h"
+#include "yaml.h"
+
+/* A config.yaml is a page of settings; anything this big is a mistake. */
+#define CONFIG_MAX	(1024 * 1024)
+#define CONFIG_NAME	"config.yaml"
+#define MASK		"********"
+
+static void
+files_free(struct config_file *f, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		free(f[i].path);
+		if (f[i].content != NULL)
+			explicit_bzero(f[i].content, f[i].len);
+		free(f[i].content);
+	}
+	free(f);
+}
+
+void
+config_output_free(struct config_output *o)
+{
+	if (o == NULL)
+		return;
+	json_decref(o->effective);
+	files_free(o->files, o->nfiles);
+	free(o->warnings);
+	memset(o, 0, sizeof(*o));
+}
+
+static int
+file_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct config_file *)a)->path,
+	    ((const struct config_file *)b)->path);
+}
+
+static int
+load_schema(const struct release *rel, struct schema **sp, char **errp)
+{
+	if (rel->schema.text == NULL)
+		return err_set(errp, "the release carries no genconf schema: "
+		    "it cannot be configured with this dcos-genconf");
+	return schema_parse(rel->schema.text, rel->schema.len,
+	    rel->schema.path != NULL ? rel->schema.path : "genconf/schema.yaml",
+	    sp, errp);
+}
+
+int
+config_compile(const struct release *rel, const char *genconf_dir,
+    struct config_output *out, char **errs)
+{
+	struct schema		*s = NULL;
+	struct ynode		*root = NULL;
+	struct validation	 v;
+	struct diags		 td = { NULL, 0 };
+	struct tmpl_file	*tf = NULL;
+	struct config_file	*files = NULL;
+	char			*path = NULL, *base = NULL, *buf = NULL;
+	char			*err = NULL;
+	size_t			 len = 0, ntf = 0, i;
+	int			 rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&v, 0, sizeof(v));
+	if (load_schema(rel, &s, errs) == -1)
+		return -1;
+	if ((path = path_join(genconf_dir, CONFIG_NAME)) == NULL ||
+	    (base = path_join(genconf_dir, "..")) == NULL) {
+		err_set(errs, "out of memory");
+		goto out;
+	}
+	if (read_file(path, CONFIG_MAX, &buf, &len, &err) == -1) {
+		if (errno == ENOENT)
+			err_set(errs, "%s: no such file: write the site's "
+			    "parameters there (see dcos-config.yaml(5))", path);
+		else
+			err_set(errs, "%s", err);
+		goto out;
+	}
+	if (yaml_load(buf, len, CONFIG_NAME, &root, errs) == -1)
+		goto out;
+	if (validate_config(s, root, CONFIG_NAME, base, &v) == -1) {
+		err_set(errs, "out of memory");
+		goto out;
+	}
+	if (v.warnings.n > 0)
+		out->warnings = diags_join(&v.warnings);
+	if (v.errors.n > 0) {
+		free(*errs);
+		*errs = diags_join(&v.errors);
+		goto out;
+	}
+	for (i = 0; i < rel->ntemplates; i++)
+		if (template_render(rel->templates[i].text,
+		    rel->templates[i].len, rel->templates[i].path, s,
+		    v.effective, &tf, &ntf, &td) == -1) {
+			err_set(errs, "out of memory");
+			goto out;
+		}
+	if ((files = calloc(ntf + 1, sizeof(*files))) == NULL) {
+		err_set(errs, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < ntf; i++) {
+		files[i].path = tf[i].path;
+		files[i].content = tf[i].content;
+		files[i].len = tf[i].len;
+		files[i].mode = tf[i].mode;
+	}
+	free(tf);
+	tf = NULL;
+	qsort(files, ntf, sizeof(*files), file_cmp);
+	for (i = 1; i < ntf; i++)
+		if (strcmp(files[i].path, files[i - 1].path) == 0 &&
+		    diags_add(&td, "genconf/templates", 1, 1, files[i].path,
+		    "two templates write this file: keep one") == -1) {
+			err_set(errs, "out of memory");
+			goto out;
+		}
+	if (td.n > 0) {
+		free(*errs);
+		*errs = diags_join(&td);
+		goto out;
+	}
+	out->effective = v.effective;
+	v.effective = NULL;
+	out->files = files;
+	out->nfiles = ntf;
+	files = NULL;
+	rc = 0;
+out:
+	if (rc == -1) {
+		free(out->warnings);
+		out->warnings = NULL;
+		if (*errs == NULL)
+			err_set(errs, "out of memory");
+	}
+	if (tf != NULL)
+		for (i = 0; i < ntf; i++) {
+			free(tf[i].path);
+			explicit_bzero(tf[i].content, tf[i].len);
+			free(tf[i].content);
+		}
+	free(tf);
+	if (files != NULL)
+		files_free(files, ntf);
+	diags_clear(&td);
+	validation_clear(&v);
+	ynode_free(root);
+	schema_free(s);
+	if (buf != NULL)
+		explicit_bzero(buf, len);
+	free(buf);
+	free(err);
+	free(path);
+	free(base);
+	return rc;
+}
+
+int
+config_id(const json_t *effective, const struct digest *release,
+    char out[DIGEST_HEXLEN + 1])
+{
+	char		 rd[DIGEST_STRSZ], *canon;
+	json_t		*j;
+	struct digest	 d;
+
+	digest_format(release, rd);
+	if ((j = json_pack("{s:O, s:s}", "config", (json_t *)effective,
+	    "release", rd)) == NULL)
+		return -1;
+	canon = jsonio_canonical(j);
+	json_decref(j);
+	if (canon == NULL)
+		return -1;
+	digest_buf(canon, strlen(canon), &d);
+	explicit_bzero(canon, strlen(canon));
+	free(canon);
+	digest_hex(&d, out);
+	return 0;
+}
+
+/* Is this parameter's value calculated under this configuration? */
+static int
+is_derived(const struct param *p, const json_t *eff)
+{
+	size_t		 i, j;
+	const json_t	*v;
+	char		*t;
+	int		 in;
+
+	if (p->derive == DV_NONE)
+		return 0;
+	for (i = 0; i < p->derive_when.n; i++) {
+		v = json_object_get(eff, p->derive_when.v[i].key);
+		if (v == NULL || (t = json_text(v)) == NULL)
+			return 0;
+		in = 0;
+		for (j = 0; j < p->derive_when.v[i].nvalues; j++)
+			if (strcmp(t, p->derive_when.v[i].values[j]) == 0)
+				in = 1;
+		free(t);
+		if (in == p->derive_when.v[i].negate)
+			return 0;
+	}
+	return 1;
+}
+
+int
+config_show(const struct release *rel, const json_t *eff, int reveal,
+    char **textp, char **errp)
+{
+	struct schema		*s = NULL;
+	const struct param	*p;
+	const json_t		*v;
+	FILE			*fp;
+	char			*buf = NULL, *val, *line;
+	size_t			 len = 0, i;
+	int			 rc = -1;
+
+	*textp = NULL;
+	if (load_schema(rel, &s, errp) == -1)
+		return -1;
+	if ((fp = open_memstream(&buf, &len)) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	fputs("# Effective configuration: defaults applied.  Feed it back as "
+	    "genconf/config.yaml\n# for the same config id", fp);
+	fputs(reveal ? ".\n" : " (secrets masked: put them back first).\n",
+	    fp);
+	for (i = 0; i < s->nparams; i++) {
+		p = &s->params[i];
+		if ((v = json_object_get(eff, p->name)) == NULL)
+			continue;
+		if (p->secret && !reveal) {
+			fprintf(fp, "%s: \"%s\"  # secret\n", p->name, MASK);
+			continue;
+		}
+		/* JSON scalars and flow lists are valid YAML, types kept. */
+		if ((val = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) ==
+		    NULL) {
+			fclose(fp);
+			err_set(errp, "out of memory");
+			goto out;
+		}
+		if (is_derived(p, eff)) {
+			/* Comment every line: a script spans many. */
+			fprintf(fp, "# %s (calculated): ", p->name);
+			for (line = val; *line != '\0'; line++)
+				fputc(*line, fp);
+			fputc('\n', fp);
+		} else
+			fprintf(fp, "%s: %s\n", p->name, val);
+		free(val);
+	}
+	if (fclose(fp) != 0) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	*textp = buf;
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	schema_free(s);
+	return rc;
+}

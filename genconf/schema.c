@@ -1,0 +1,750 @@
+/*
+ * The schema language (dcos-config.yaml(5)): a YAML mapping with "format",
+ * "parameters" (name -> attributes) and "rules" (cross-key conditions).
+ * The schema comes with the signed release, but it is still checked
+ * strictly: a typo in an attribute would otherwise silently drop a rule.
+ */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "schema.h"
+#include "yaml.h"
+
+int
+diags_add(struct diags *d, const char *file, int line, int col,
+    const char *key, const char *fmt, ...)
+{
+	struct diag	*v;
+	va_list		 ap;
+	char		*msg = NULL, *text = NULL;
+	int		 r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (r == -1)
+		return -1;
+	if (key != NULL)
+		r = asprintf(&text, "%s:%d:%d: %s: %s", file, line, col, key,
+		    msg);
+	else
+		r = asprintf(&text, "%s:%d:%d: %s", file, line, col, msg);
+	free(msg);
+	if (r == -1)
+		return -1;
+	if ((v = reallocarray(d->v, d->n + 1, sizeof(*v))) == NULL) {
+		free(text);
+		return -1;
+	}
+	d->v = v;
+	d->v[d->n].line = line;
+	d->v[d->n].col = col;
+	d->v[d->n].text = text;
+	d->n++;
+	return 0;
+}
+
+static int
+diag_cmp(const void *a, const void *b)
+{
+	const struct diag	*x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->col != y->col)
+		return x->col < y->col ? -1 : 1;
+	return strcmp(x->text, y->text);
+}
+
+char *
+diags_join(struct diags *d)
+{
+	char	*buf, *p;
+	size_t	 i, len = 1;
+
+	if (d->n == 0)
+		return NULL;
+	qsort(d->v, d->n, sizeof(*d->v), diag_cmp);
+	for (i = 0; i < d->n; i++)
+		len += strlen(d->v[i].text) + 1;
+	if ((buf = malloc(len)) == NULL)
+		return NULL;
+	p = buf;
+	for (i = 0; i < d->n; i++) {
+		/* Two checks may say the same thing of one key: once is enough. */
+		if (i > 0 && strcmp(d->v[i].text, d->v[i - 1].text) == 0)
+			continue;
+		if (p != buf)
+			*p++ = '\n';
+		len = strlen(d->v[i].text);
+		memcpy(p, d->v[i].text, len);
+		p += len;
+	}
+	*p = '\0';
+	return buf;
+}
+
+void
+diags_clear(struct diags *d)
+{
+	size_t	 i;
+
+	for (i = 0; i < d->n; i++)
+		free(d->v[i].text);
+	free(d->v);
+	d->v = NULL;
+	d->n = 0;
+}
+
+char *
+json_text(const json_t *j)
+{
+	char	*s = NULL;
+
+	switch (json_typeof(j)) {
+	case JSON_STRING:
+		return strdup(json_string_value(j));
+	case JSON_TRUE:
+		return strdup("true");
+	case JSON_FALSE:
+		return strdup("false");
+	case JSON_INTEGER:
+		if (asprintf(&s, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(j)) == -1)
+			return NULL;
+		return s;
+	case JSON_NULL:
+		return strdup("");
+	default:
+		return NULL;
+	}
+}
+
+size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t	 la = strlen(a), lb = strlen(b), i, j, *row, prev, tmp, best;
+
+	if ((row = calloc(lb + 1, sizeof(*row))) == NULL)
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			best = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	best = row[lb];
+	free(row);
+	return best;
+}
+
+static void
+strv_free(char **v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+condset_free(struct condset *cs)
+{
+	size_t	 i;
+
+	for (i = 0; i < cs->n; i++) {
+		free(cs->v[i].key);
+		strv_free(cs->v[i].values, cs->v[i].nvalues);
+	}
+	free(cs->v);
+}
+
+static void
+param_free(struct param *p)
+{
+	size_t	 i;
+
+	free(p->name);
+	strv_free(p->values, p->nvalues);
+	json_decref(p->def);
+	condset_free(&p->required_when);
+	condset_free(&p->derive_when);
+	free(p->from);
+	free(p->fallback);
+	free(p->format);
+	free(p->separator);
+	for (i = 0; i < p->nchecks; i++) {
+		free(p->checks[i].arg);
+		strv_free(p->checks[i].values, p->checks[i].nvalues);
+		if (p->checks[i].have_re)
+			regfree(&p->checks[i].re);
+		free(p->checks[i].message);
+	}
+	free(p->checks);
+	free(p->description);
+}
+
+void
+schema_free(struct schema *s)
+{
+	size_t	 i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nparams; i++)
+		param_free(&s->params[i]);
+	free(s->params);
+	for (i = 0; i < s->nrules; i++) {
+		condset_free(&s->rules[i].when);
+		condset_free(&s->rules[i].require);
+		free(s->rules[i].message);
+	}
+	free(s->rules);
+	free(s);
+}
+
+const struct param *
+schema_find(const struct schema *s, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->nparams; i++)
+		if (strcmp(s->params[i].name, name) == 0)
+			return &s->params[i];
+	return NULL;
+}
+
+/* Parsing state: the file name for messages. */
+struct sp {
+	const char	*name;
+	char		**errp;
+};
+
+static int
+bad(struct sp *sp, const struct ynode *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+bad(struct sp *sp, const struct ynode *n, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	err_set(sp->errp, "%s:%d:%d: %s", sp->name, n != NULL ? n->line : 1,
+	    n != NULL ? n->col : 1, msg != NULL ? msg : "out of memory");
+	free(msg);
+	return -1;
+}
+
+static int
+get_str(struct sp *sp, const struct ynode *n, const char *what, char **out)
+{
+	if (n->type != YNODE_SCALAR || n->kind == YSCALAR_NULL)
+		return bad(sp, n, "%s must be a string, not %s", what,
+		    ynode_describe(n));
+	if ((*out = strdup(n->str)) == NULL)
+		return bad(sp, n, "out of memory");
+	return 0;
+}
+
+static int
+get_bool(struct sp *sp, const struct ynode *n, const char *what, int *out)
+{
+	if (n->type != YNODE_SCALAR || n->kind != YSCALAR_BOOL)
+		return bad(sp, n, "%s must be true or false", what);
+	*out = n->bval;
+	return 0;
+}
+
+/* A scalar or a list of scalars, as text. */
+static int
+get_strv(struct sp *sp, const struct ynode *n, const char *what,
+    char ***vp, size_t *np)
+{
+	const struct ynode	*const *items = (const struct ynode *const *)&n;
+	size_t			 i, count = 1;
+
+	if (n->type == YNODE_SEQ) {
+		items = (const struct ynode *const *)n->items;
+		count = n->n;
+	}
+	if (count == 0)
+		return bad(sp, n, "%s must not be an empty list", what);
+	if ((*vp = calloc(count, sizeof(**vp))) == NULL)
+		return bad(sp, n, "out of memory");
+	*np = count;
+	for (i = 0; i < count; i++)
+		if (get_str(sp, items[i], what, &(*vp)[i]) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+parse_type(struct sp *sp, const struct ynode *n, enum ptype *t)
+{
+	static const struct {
+		const char	*name;
+		enum ptype	 t;
+	} types[] = {
+		{ "string", PT_STRING }, { "bool", PT_BOOL }, { "int", PT_INT },
+		{ "url", PT_URL }, { "ipv4", PT_IPV4 },
+		{ "ipv4-with-port", PT_IPV4_PORT }, { "path", PT_PATH },
+		{ "enum", PT_ENUM }, { "list-of", PT_LIST }
+	};
+	size_t	 i;
+
+	if (n->type == YNODE_SCALAR)
+		for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+			if (strcmp(n->str, types[i].name) == 0) {
+				*t = types[i].t;
+				return 0;
+			}
+	return bad(sp, n, "unknown type: use string, bool, int, url, ipv4, "
+	    "ipv4-with-port, path, enum or list-of");
+}
+
+/* {key: value | [values] | {not: value | [values]}, ...} */
+static int
+parse_conds(struct sp *sp, const struct ynode *n, struct condset *cs)
+{
+	const struct ynode	*v;
+	size_t			 i;
+
+	if (n->type != YNODE_MAP || ymap_len(n) == 0)
+		return bad(sp, n, "a condition must be a mapping of keys to "
+		    "values, e.g. {master_discovery: static}");
+	if ((cs->v = calloc(ymap_len(n), sizeof(*cs->v))) == NULL)
+		return bad(sp, n, "out of memory");
+	for (i = 0; i < ymap_len(n); i++) {
+		cs->n++;
+		if ((cs->v[i].key = strdup(ymap_key(n, i)->str)) == NULL)
+			return bad(sp, n, "out of memory");
+		v = ymap_value(n, i);
+		if (v->type == YNODE_MAP) {
+			if (ymap_len(v) != 1 || ymap_get(v, "not") == NULL)
+				return bad(sp, v, "a negated condition is "
+				    "{not: VALUE} or {not: [VALUES]}");
+			cs->v[i].negate = 1;
+			v = ymap_get(v, "not");
+		}
+		if (get_strv(sp, v, "a condition value", &cs->v[i].values,
+		    &cs->v[i].nvalues) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_int(struct sp *sp, const struct ynode *n, long long *out)
+{
+	if (n->type != YNODE_SCALAR || n->kind != YSCALAR_INT)
+		return bad(sp, n, "must be an integer");
+	*out = n->ival;
+	return 0;
+}
+
+static int
+parse_check(struct sp *sp, const struct ynode *n, struct check *c)
+{
+	const struct ynode	*k, *v;
+	size_t			 i;
+	int			 b = 0, seen = 0;
+	char			 ebuf[256];
+
+	if (n->type != YNODE_MAP)
+		return bad(sp, n, "a check must be a mapping such as "
+		    "{unique: true} or {regex: '^/', message: '...'}");
+	for (i = 0; i < ymap_len(n); i++) {
+		k = ymap_key(n, i);
+		v = ymap_value(n, i);
+		if (strcmp(k->str, "message") == 0) {
+			if (get_str(sp, v, "message", &c->message) == -1)
+				return -1;
+			continue;
+		}
+		if (seen++)
+			return bad(sp, k, "one check per list item: '%s' "
+			    "needs its own '-' item", k->str);
+		if (strcmp(k->str, "unique") == 0) {
+			if (get_bool(sp, v, "unique", &b) == -1)
+				return -1;
+			if (!b)
+				return bad(sp, v, "unique: false is the "
+				    "default: leave the check out");
+			c->kind = CK_UNIQUE;
+		} else if (strcmp(k->str, "file_exists") == 0) {
+			if (get_bool(sp, v, "file_exists", &b) == -1)
+				return -1;
+			if (!b)
+				return bad(sp, v, "file_exists: false is the "
+				    "default: leave the check out");
+			c->kind = CK_FILE_EXISTS;
+		} else if (strcmp(k->str, "one_of") == 0) {
+			c->kind = CK_ONE_OF;
+			if (get_strv(sp, v, "one_of", &c->values,
+			    &c->nvalues) == -1)
+				return -1;
+		} else if (strcmp(k->str, "must_not_end_with") == 0) {
+			c->kind = CK_MUST_NOT_END_WITH;
+			if (get_str(sp, v, k->str, &c->arg) == -1)
+				return -1;
+		} else if (strcmp(k->str, "must_not_start_with") == 0) {
+			c->kind = CK_MUST_NOT_START_WITH;
+			if (get_str(sp, v, k->str, &c->arg) == -1)
+				return -1;
+		} else if (strcmp(k->str, "regex") == 0) {
+			c->kind = CK_REGEX;
+			if (get_str(sp, v, k->str, &c->arg) == -1)
+				return -1;
+			if ((b = regcomp(&c->re, c->arg, REG_EXTENDED |
+			    REG_NOSUB)) != 0) {
+				regerror(b, &c->re, ebuf, sizeof(ebuf));
+				return bad(sp, v, "bad regex: %s", ebuf);
+			}
+			c->have_re = 1;
+		} else if (strcmp(k->str, "range") == 0) {
+			c->kind = CK_RANGE;
+			if (v->type != YNODE_SEQ || v->n != 2)
+				return bad(sp, v, "range is [MIN, MAX]");
+			if (parse_int(sp, v->items[0], &c->min) == -1 ||
+			    parse_int(sp, v->items[1], &c->max) == -1)
+				return -1;
+			if (c->min > c->max)
+				return bad(sp, v, "range: MIN is above MAX");
+		} else
+			return bad(sp, k, "unknown check '%s': use unique, "
+			    "one_of, must_not_end_with, must_not_start_with, "
+			    "regex, range or file_exists", k->str);
+	}
+	if (!seen)
+		return bad(sp, n, "a check needs a kind besides its message");
+	return 0;
+}
+
+static int
+parse_derive(struct sp *sp, const struct ynode *n, struct param *p)
+{
+	static const struct {
+		const char		*name;
+		enum derive_kind	 kind;
+	} kinds[] = {
+		{ "length_of", DV_LENGTH }, { "quorum_of", DV_QUORUM },
+		{ "join", DV_JOIN }, { "sorted", DV_SORTED },
+		{ "contents_of", DV_CONTENTS }
+	};
+	const struct ynode	*k, *v;
+	size_t			 i, j;
+
+	if (n->type != YNODE_MAP)
+		return bad(sp, n, "derive must be a mapping such as "
+		    "{length_of: master_list}");
+	for (i = 0; i < ymap_len(n); i++) {
+		k = ymap_key(n, i);
+		v = ymap_value(n, i);
+		if (strcmp(k->str, "format") == 0) {
+			if (get_str(sp, v, "format", &p->format) == -1)
+				return -1;
+			continue;
+		}
+		if (strcmp(k->str, "separator") == 0) {
+			if (get_str(sp, v, "separator", &p->separator) == -1)
+				return -1;
+			continue;
+		}
+		if (strcmp(k->str, "fallback") == 0) {
+			if (get_str(sp, v, "fallback", &p->fallback) == -1)
+				return -1;
+			continue;
+		}
+		for (j = 0; j < sizeof(kinds) / sizeof(kinds[0]); j++)
+			if (strcmp(k->str, kinds[j].name) == 0)
+				break;
+		if (j == sizeof(kinds) / sizeof(kinds[0]))
+			return bad(sp, k, "unknown derivation '%s': use "
+			    "length_of, quorum_of, join, sorted or "
+			    "contents_of", k->str);
+		if (p->derive != DV_NONE)
+			return bad(sp, k, "one derivation per parameter");
+		p->derive = kinds[j].kind;
+		if (get_str(sp, v, k->str, &p->from) == -1)
+			return -1;
+	}
+	if (p->derive == DV_NONE)
+		return bad(sp, n, "derive needs length_of, quorum_of, join, "
+		    "sorted or contents_of");
+	if (p->derive == DV_JOIN && p->separator == NULL &&
+	    (p->separator = strdup(",")) == NULL)
+		return bad(sp, n, "out of memory");
+	if (p->derive == DV_JOIN && p->format == NULL &&
+	    (p->format = strdup("{item}")) == NULL)
+		return bad(sp, n, "out of memory");
+	return 0;
+}
+
+static int
+parse_param(struct sp *sp, const struct ynode *k, const struct ynode *n,
+    struct param *p)
+{
+	const struct ynode	*a, *v, *def = NULL, *type = NULL;
+	size_t			 i;
+	char			*msg = NULL;
+
+	if ((p->name = strdup(k->str)) == NULL)
+		return bad(sp, k, "out of memory");
+	if (n->type != YNODE_MAP)
+		return bad(sp, n, "parameter %s: its attributes must be a "
+		    "mapping", k->str);
+	p->type = PT_STRING;
+	for (i = 0; i < ymap_len(n); i++) {
+		a = ymap_key(n, i);
+		v = ymap_value(n, i);
+		if (strcmp(a->str, "type") == 0) {
+			type = v;
+			if (parse_type(sp, v, &p->type) == -1)
+				return -1;
+		} else if (strcmp(a->str, "items") == 0) {
+			if (parse_type(sp, v, &p->item_type) == -1)
+				return -1;
+			if (p->item_type == PT_LIST || p->item_type == PT_ENUM)
+				return bad(sp, v, "list items must be of a "
+				    "simple type");
+		} else if (strcmp(a->str, "values") == 0) {
+			if (get_strv(sp, v, "values", &p->values,
+			    &p->nvalues) == -1)
+				return -1;
+		} else if (strcmp(a->str, "default") == 0) {
+			def = v;
+		} else if (strcmp(a->str, "required") == 0) {
+			if (get_bool(sp, v, "required", &p->required) == -1)
+				return -1;
+		} else if (strcmp(a->str, "required_when") == 0) {
+			if (parse_conds(sp, v, &p->required_when) == -1)
+				return -1;
+		} else if (strcmp(a->str, "derive") == 0) {
+			if (parse_derive(sp, v, p) == -1)
+				return -1;
+		} else if (strcmp(a->str, "derive_when") == 0) {
+			if (parse_conds(sp, v, &p->derive_when) == -1)
+				return -1;
+		} else if (strcmp(a->str, "checks") == 0) {
+			if (v->type != YNODE_SEQ)
+				return bad(sp, v, "checks must be a list");
+			if ((p->checks = calloc(v->n + 1,
+			    sizeof(*p->checks))) == NULL)
+				return bad(sp, v, "out of memory");
+			for (p->nchecks = 0; p->nchecks < v->n; p->nchecks++)
+				if (parse_check(sp, v->items[p->nchecks],
+				    &p->checks[p->nchecks]) == -1) {
+					p->nchecks++;
+					return -1;
+				}
+		} else if (strcmp(a->str, "secret") == 0) {
+			if (get_bool(sp, v, "secret", &p->secret) == -1)
+				return -1;
+		} else if (strcmp(a->str, "description") == 0) {
+			if (get_str(sp, v, "description", &p->description)
+			    == -1)
+				return -1;
+		} else
+			return bad(sp, a, "parameter %s: unknown attribute "
+			    "'%s'", p->name, a->str);
+	}
+	if (p->type == PT_ENUM && p->nvalues == 0)
+		return bad(sp, type, "parameter %s: an enum needs values",
+		    p->name);
+	if (p->type == PT_LIST && p->item_type == PT_LIST)
+		return bad(sp, type, "parameter %s: a list-of needs items",
+		    p->name);
+	if (p->type != PT_LIST && p->item_type != PT_STRING)
+		return bad(sp, n, "parameter %s: items is only for list-of",
+		    p->name);
+	if (p->derive_when.n > 0 && p->derive == DV_NONE)
+		return bad(sp, n, "parameter %s: derive_when without derive",
+		    p->name);
+	if (p->derive != DV_NONE && p->derive_when.n == 0 &&
+	    (p->required || p->required_when.n > 0 || def != NULL))
+		return bad(sp, n, "parameter %s: always derived, so it cannot "
+		    "be required or have a default", p->name);
+	if (def != NULL) {
+		if (value_convert(p, def, &p->def, &msg, NULL) == -1) {
+			bad(sp, def, "parameter %s: bad default: %s", p->name,
+			    msg != NULL ? msg : "out of memory");
+			free(msg);
+			return -1;
+		}
+		if (p->required)
+			return bad(sp, def, "parameter %s: required and a "
+			    "default contradict each other", p->name);
+	}
+	return 0;
+}
+
+/* Every key a condition or derivation names must be a parameter. */
+static int
+check_refs(struct sp *sp, const struct ynode *at, const struct schema *s,
+    const struct condset *cs)
+{
+	size_t	 i;
+
+	for (i = 0; i < cs->n; i++)
+		if (schema_find(s, cs->v[i].key) == NULL)
+			return bad(sp, at, "condition on unknown parameter "
+			    "'%s'", cs->v[i].key);
+	return 0;
+}
+
+static int
+parse_rules(struct sp *sp, const struct ynode *n, struct schema *s)
+{
+	const struct ynode	*r, *k;
+	size_t			 i, j;
+
+	if (n->type != YNODE_SEQ)
+		return bad(sp, n, "rules must be a list");
+	if ((s->rules = calloc(n->n + 1, sizeof(*s->rules))) == NULL)
+		return bad(sp, n, "out of memory");
+	for (i = 0; i < n->n; i++) {
+		r = n->items[i];
+		s->nrules++;
+		if (r->type != YNODE_MAP)
+			return bad(sp, r, "a rule is {when: ..., require: "
+			    "..., message: ...}");
+		for (j = 0; j < ymap_len(r); j++) {
+			k = ymap_key(r, j);
+			if (strcmp(k->str, "when") == 0) {
+				if (parse_conds(sp, ymap_value(r, j),
+				    &s->rules[i].when) == -1)
+					return -1;
+			} else if (strcmp(k->str, "require") == 0) {
+				if (parse_conds(sp, ymap_value(r, j),
+				    &s->rules[i].require) == -1)
+					return -1;
+			} else if (strcmp(k->str, "message") == 0) {
+				if (get_str(sp, ymap_value(r, j), "message",
+				    &s->rules[i].message) == -1)
+					return -1;
+			} else
+				return bad(sp, k, "unknown rule attribute "
+				    "'%s'", k->str);
+		}
+		if (s->rules[i].when.n == 0 || s->rules[i].require.n == 0 ||
+		    s->rules[i].message == NULL)
+			return bad(sp, r, "a rule needs when, require and "
+			    "message");
+		if (check_refs(sp, r, s, &s->rules[i].when) == -1 ||
+		    check_refs(sp, r, s, &s->rules[i].require) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+schema_parse(const char *text, size_t len, const char *name,
+    struct schema **schemap, char **errp)
+{
+	struct sp		 sp = { name, errp };
+	struct ynode		*root = NULL;
+	const struct ynode	*k, *params = NULL, *rules = NULL;
+	struct schema		*s = NULL;
+	struct param		*p;
+	size_t			 i;
+	int			 rc = -1;
+
+	*schemap = NULL;
+	if (yaml_load(text, len, name, &root, errp) == -1)
+		return -1;
+	if (root == NULL || root->type != YNODE_MAP) {
+		bad(&sp, root, "the schema must be a mapping with format, "
+		    "parameters and rules");
+		goto out;
+	}
+	for (i = 0; i < ymap_len(root); i++) {
+		k = ymap_key(root, i);
+		if (strcmp(k->str, "format") == 0) {
+			if (ymap_value(root, i)->kind != YSCALAR_INT ||
+			    ymap_value(root, i)->ival != 1) {
+				bad(&sp, ymap_value(root, i), "unsupported "
+				    "schema format: this dcos-genconf reads "
+				    "format 1");
+				goto out;
+			}
+		} else if (strcmp(k->str, "parameters") == 0)
+			params = ymap_value(root, i);
+		else if (strcmp(k->str, "rules") == 0)
+			rules = ymap_value(root, i);
+		else {
+			bad(&sp, k, "unknown top-level key '%s'", k->str);
+			goto out;
+		}
+	}
+	if (ymap_get(root, "format") == NULL) {
+		bad(&sp, root, "missing 'format: 1'");
+		goto out;
+	}
+	if (params == NULL || params->type != YNODE_MAP) {
+		bad(&sp, params != NULL ? params : root, "parameters must be "
+		    "a mapping of names to attributes");
+		goto out;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->params = calloc(ymap_len(params) + 1,
+	    sizeof(*s->params))) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < ymap_len(params); i++) {
+		s->nparams++;
+		if (parse_param(&sp, ymap_key(params, i),
+		    ymap_value(params, i), &s->params[i]) == -1)
+			goto out;
+	}
+	for (i = 0; i < s->nparams; i++) {
+		p = &s->params[i];
+		if (check_refs(&sp, ymap_value(params, i), s,
+		    &p->required_when) == -1 || check_refs(&sp,
+		    ymap_value(params, i), s, &p->derive_when) == -1)
+			goto out;
+		if (p->from != NULL && schema_find(s, p->from) == NULL) {
+			bad(&sp, ymap_value(params, i), "parameter %s is "
+			    "derived from unknown parameter '%s'", p->name,
+			    p->from);
+			goto out;
+		}
+		if (p->fallback != NULL && schema_find(s, p->fallback) ==
+		    NULL) {
+			bad(&sp, ymap_value(params, i), "parameter %s falls "
+			    "back to unknown parameter '%s'", p->name,
+			    p->fallback);
+			goto out;
+		}
+	}
+	if (rules != NULL && parse_rules(&sp, rules, s) == -1)
+		goto out;
+	*schemap = s;
+	s = NULL;
+	rc = 0;
+out:
+	schema_free(s);
+	ynode_free(root);
+	return rc;
+}

@@ -1,0 +1,189 @@
+/*
+ * The config compiler's internals: the parameter schema (schema.c), the
+ * validator that turns config.yaml into the effective config (validate.c),
+ * the template engine (template.c) and the error list they share.  The
+ * schema language is documented in dcos-config.yaml(5).
+ */
+#ifndef DCOS_GENCONF_SCHEMA_H
+#define DCOS_GENCONF_SCHEMA_H
+
+#include <sys/types.h>
+#include <regex.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "yaml.h"
+
+/* Errors collected with their position, printed sorted by position. */
+struct diag {
+	int	 line;
+	int	 col;
+	char	*text;		/* "FILE:LINE:COL: key: message" */
+};
+
+struct diags {
+	struct diag	*v;
+	size_t		 n;
+};
+
+/* Adds "file:line:col: key: message" (key may be NULL).  -1 on ENOMEM. */
+int	 diags_add(struct diags *, const char *file, int line, int col,
+	    const char *key, const char *fmt, ...)
+	    __attribute__((format(printf, 6, 7)));
+/* Every message sorted by position, one per line (malloc'd), or NULL. */
+char	*diags_join(struct diags *);
+void	 diags_clear(struct diags *);
+
+enum ptype {
+	PT_STRING,
+	PT_BOOL,
+	PT_INT,
+	PT_URL,
+	PT_IPV4,
+	PT_IPV4_PORT,
+	PT_PATH,
+	PT_ENUM,
+	PT_LIST
+};
+
+/* "key (not) in values": all conditions of a set must hold. */
+struct cond {
+	char	 *key;
+	int	  negate;
+	char	**values;	/* compared with the value's text form */
+	size_t	  nvalues;
+};
+
+struct condset {
+	struct cond	*v;
+	size_t		 n;
+};
+
+enum check_kind {
+	CK_UNIQUE,
+	CK_ONE_OF,
+	CK_MUST_NOT_END_WITH,
+	CK_MUST_NOT_START_WITH,
+	CK_REGEX,
+	CK_RANGE,
+	CK_FILE_EXISTS
+};
+
+struct check {
+	enum check_kind	  kind;
+	char		 *arg;		/* suffix, prefix or regex text */
+	char		**values;	/* one_of */
+	size_t		  nvalues;
+	long long	  min, max;	/* range */
+	regex_t		  re;
+	int		  have_re;
+	char		 *message;	/* NULL: the built-in message */
+};
+
+enum derive_kind {
+	DV_NONE,
+	DV_LENGTH,	/* length of a list */
+	DV_QUORUM,	/* n / 2 + 1 of an integer */
+	DV_JOIN,	/* list items through a format, joined */
+	DV_SORTED,	/* a list sorted bytewise */
+	DV_CONTENTS	/* the contents of the file a path names */
+};
+
+struct param {
+	char		*name;
+	enum ptype	 type;
+	enum ptype	 item_type;	/* PT_LIST */
+	char		**values;	/* PT_ENUM */
+	size_t		 nvalues;
+	json_t		*def;		/* default, or NULL */
+	int		 required;
+	struct condset	 required_when;
+	enum derive_kind derive;
+	char		*from;		/* the derivation's source key */
+	char		*fallback;	/* key copied when from is not set */
+	char		*format;	/* DV_JOIN: "{item}", "{index}" */
+	char		*separator;	/* DV_JOIN */
+	struct condset	 derive_when;	/* empty: always derived */
+	struct check	*checks;
+	size_t		 nchecks;
+	int		 secret;
+	char		*description;
+};
+
+struct rule {
+	struct condset	 when;
+	struct condset	 require;
+	char		*message;
+};
+
+struct schema {
+	struct param	*params;	/* in schema order */
+	size_t		 nparams;
+	struct rule	*rules;
+	size_t		 nrules;
+};
+
+/*
+ * Parses a schema.yaml text (name is used in messages).  Returns 0 with
+ * *schemap (free with schema_free) or -1 with *errp.
+ */
+int	 schema_parse(const char *text, size_t len, const char *name,
+	    struct schema **schemap, char **errp);
+void	 schema_free(struct schema *);
+const struct param *schema_find(const struct schema *, const char *name);
+
+/*
+ * The text form of a scalar JSON value ("true", "3", the string itself);
+ * malloc'd, NULL for lists and objects or when out of memory.
+ */
+char	*json_text(const json_t *);
+
+/*
+ * Converts a YAML value to a parameter's type (json_t kept in the effective
+ * config).  Returns 0 with *outp (a new reference), or -1 with *msgp, the
+ * DC/OS-style message (NULL when out of memory).  *legacyp, when not NULL,
+ * is set to 1 when a list came in the old string-encoded JSON form.
+ */
+int	 value_convert(const struct param *, const struct ynode *,
+	    json_t **outp, char **msgp, int *legacyp);
+
+struct validation {
+	json_t		*effective;	/* defaults and derived values applied */
+	json_t		*user;		/* only what config.yaml set */
+	struct diags	 errors;
+	struct diags	 warnings;
+};
+
+/*
+ * Validates a config.yaml tree (root may be NULL for an empty file)
+ * against the schema.  base_dir resolves relative paths of file checks and
+ * file derivations (the directory holding genconf/).  Fills v; the caller
+ * checks v->errors.n and frees with validation_clear.  -1 only when out of
+ * memory.
+ */
+int	 validate_config(const struct schema *, const struct ynode *root,
+	    const char *file, const char *base_dir, struct validation *v);
+void	 validation_clear(struct validation *);
+
+/* Levenshtein distance, for did-you-mean. */
+size_t	 edit_distance(const char *, const char *);
+
+struct tmpl_file {
+	char	*path;
+	char	*content;
+	size_t	 len;
+	mode_t	 mode;
+};
+
+/*
+ * Renders one template file (DC/OS package template: a mapping with
+ * "package", a list of {path, content, permissions}) against the effective
+ * config.  Appends the files to *files (count in *nfiles).  Errors go to d with the
+ * template's name and positions.  -1 only when out of memory.
+ */
+int	 template_render(const char *text, size_t len, const char *name,
+	    const struct schema *, const json_t *effective,
+	    struct tmpl_file **files, size_t *nfiles, struct diags *d);
+
+#endif

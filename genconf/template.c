@@ -1,0 +1,600 @@
+/*
+ * DC/OS-style package templates: a YAML mapping whose "package" is a list
+ * of {path, content, permissions}.  Content may use {{ var }},
+ * {% switch var %}{% case "x": %}...{% endswitch %} and
+ * {% for x in list %}...{% endfor %}.  A block tag's own newline is
+ * dropped (Jinja's trim_blocks), so tags can sit on lines of their own.
+ * The YAML is parsed before rendering, so values never need YAML escaping.
+ */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema.h"
+#include "yaml.h"
+
+#define MAX_LOOP_DEPTH	8
+/* A rendered file larger than this is a template bug. */
+#define RENDER_MAX	(16 * 1024 * 1024)
+
+enum tok_kind {
+	T_TEXT,
+	T_VAR,
+	T_SWITCH,
+	T_CASE,
+	T_ENDSWITCH,
+	T_FOR,
+	T_ENDFOR
+};
+
+struct tok {
+	enum tok_kind	 kind;
+	const char	*text;		/* T_TEXT */
+	size_t		 len;
+	char		*a;		/* var, switch var, case value, loop var */
+	char		*b;		/* for: the list */
+	size_t		 off;		/* offset in the content, for messages */
+};
+
+struct loopvar {
+	const char	*name;
+	const json_t	*value;
+};
+
+struct render {
+	const char		*name;		/* template file */
+	const char		*path;		/* file being rendered */
+	const struct ynode	*content;
+	const char		*src;
+	const struct schema	*s;
+	const json_t		*eff;
+	struct tok		*t;
+	size_t			 nt;
+	struct loopvar		 loops[MAX_LOOP_DEPTH];
+	size_t			 nloops;
+	FILE			*out;
+	size_t			 outlen;
+	int			 secret;	/* a secret was rendered */
+	int			 failed;
+	int			 oom;
+	struct diags		*d;
+};
+
+static void
+rerr(struct render *r, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Reports at the line and column of off inside the content scalar. */
+static void
+rerr(struct render *r, size_t off, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg = NULL;
+	size_t	 i;
+	int	 line = r->content->line + (r->content->block ? 1 : 0);
+	int	 col = r->content->block ? 1 : r->content->col;
+
+	for (i = 0; i < off && r->src[i] != '\0'; i++) {
+		if (r->src[i] == '\n') {
+			line++;
+			col = 1;
+		} else
+			col++;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	if (msg == NULL || diags_add(r->d, r->name, line, col, r->path, "%s",
+	    msg) == -1)
+		r->oom = 1;
+	free(msg);
+	r->failed = 1;
+}
+
+static int
+is_ident(const char *s, size_t n)
+{
+	size_t	 i;
+
+	if (n == 0 || !((s[0] >= 'a' && s[0] <= 'z') ||
+	    (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_'))
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
+		    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/* Splits a tag's inside into words; quoted words keep their text. */
+static size_t
+split_words(char *s, char **w, size_t max)
+{
+	size_t	 n = 0;
+	char	 q;
+
+	while (*s != '\0' && n < max) {
+		while (*s == ' ' || *s == '\t')
+			*s++ = '\0';
+		if (*s == '\0')
+			break;
+		if (*s == '"' || *s == '\'') {
+			q = *s++;
+			w[n++] = s;
+			while (*s != '\0' && *s != q)
+				s++;
+			if (*s == q) {
+				*s++ = '\0';
+				/* "x": -- the colon belongs to the case */
+				if (*s == ':')
+					*s++ = '\0';
+			}
+			continue;
+		}
+		w[n++] = s;
+		while (*s != '\0' && *s != ' ' && *s != '\t')
+			s++;
+	}
+	return n;
+}
+
+static int
+add_tok(struct render *r, struct tok *t)
+{
+	struct tok	*v;
+
+	if ((v = reallocarray(r->t, r->nt + 1, sizeof(*v))) == NULL) {
+		free(t->a);
+		free(t->b);
+		r->oom = 1;
+		return -1;
+	}
+	r->t = v;
+	r->t[r->nt++] = *t;
+	return 0;
+}
+
+static int
+tokenize(struct render *r)
+{
+	const char	*s = r->src, *p = s, *open, *close;
+	struct tok	 t;
+	char		*inner, *w[5];
+	size_t		 nw, ilen;
+
+	while (*p != '\0') {
+		open = strstr(p, "{");
+		while (open != NULL && open[1] != '{' && open[1] != '%')
+			open = strchr(open + 1, '{');
+		if (open == NULL)
+			open = p + strlen(p);
+		if (open > p) {
+			memset(&t, 0, sizeof(t));
+			t.kind = T_TEXT;
+			t.text = p;
+			t.len = (size_t)(open - p);
+			t.off = (size_t)(p - s);
+			if (add_tok(r, &t) == -1)
+				return -1;
+		}
+		if (*open == '\0')
+			break;
+		close = strstr(open + 2, open[1] == '{' ? "}}" : "%}");
+		if (close == NULL) {
+			rerr(r, (size_t)(open - s), "'%s' is never closed",
+			    open[1] == '{' ? "{{" : "{%");
+			return -1;
+		}
+		memset(&t, 0, sizeof(t));
+		t.off = (size_t)(open - s);
+		ilen = (size_t)(close - open - 2);
+		if ((inner = strndup(open + 2, ilen)) == NULL) {
+			r->oom = 1;
+			return -1;
+		}
+		nw = split_words(inner, w, 5);
+		if (open[1] == '{') {
+			if (nw != 1 || !is_ident(w[0], strlen(w[0]))) {
+				rerr(r, t.off, "write {{ name }} with one "
+				    "parameter name");
+				free(inner);
+				return -1;
+			}
+			t.kind = T_VAR;
+			t.a = strdup(w[0]);
+		} else if (nw == 2 && strcmp(w[0], "switch") == 0 &&
+		    is_ident(w[1], strlen(w[1]))) {
+			t.kind = T_SWITCH;
+			t.a = strdup(w[1]);
+		} else if (nw == 2 && strcmp(w[0], "case") == 0) {
+			t.kind = T_CASE;
+			t.a = strdup(w[1]);
+		} else if (nw == 1 && strcmp(w[0], "endswitch") == 0) {
+			t.kind = T_ENDSWITCH;
+		} else if (nw == 4 && strcmp(w[0], "for") == 0 &&
+		    strcmp(w[2], "in") == 0 && is_ident(w[1], strlen(w[1])) &&
+		    is_ident(w[3], strlen(w[3]))) {
+			t.kind = T_FOR;
+			t.a = strdup(w[1]);
+			t.b = strdup(w[3]);
+		} else if (nw == 1 && strcmp(w[0], "endfor") == 0) {
+			t.kind = T_ENDFOR;
+		} else {
+			rerr(r, t.off, "unknown tag: use {%% switch VAR %%}, "
+			    "{%% case \"VALUE\": %%}, {%% endswitch %%}, "
+			    "{%% for X in LIST %%} or {%% endfor %%}");
+			free(inner);
+			return -1;
+		}
+		free(inner);
+		if ((t.kind == T_VAR || t.kind == T_SWITCH || t.kind == T_CASE ||
+		    t.kind == T_FOR) && (t.a == NULL || (t.kind == T_FOR &&
+		    t.b == NULL))) {
+			free(t.a);
+			free(t.b);
+			r->oom = 1;
+			return -1;
+		}
+		if (add_tok(r, &t) == -1)
+			return -1;
+		p = close + 2;
+		if (open[1] == '%' && *p == '\n')
+			p++;
+	}
+	return 0;
+}
+
+static const json_t *
+lookup(struct render *r, const char *name, size_t off)
+{
+	const struct param	*p;
+	const json_t		*v;
+	size_t			 i;
+
+	for (i = r->nloops; i > 0; i--)
+		if (strcmp(r->loops[i - 1].name, name) == 0)
+			return r->loops[i - 1].value;
+	if ((v = json_object_get(r->eff, name)) == NULL) {
+		if (schema_find(r->s, name) == NULL)
+			rerr(r, off, "unknown parameter '%s'", name);
+		else
+			rerr(r, off, "parameter '%s' has no value in this "
+			    "configuration", name);
+		return NULL;
+	}
+	if ((p = schema_find(r->s, name)) != NULL && p->secret)
+		r->secret = 1;
+	return v;
+}
+
+static void
+emit(struct render *r, const char *s, size_t n)
+{
+	r->outlen += n;
+	if (r->outlen > RENDER_MAX) {
+		if (!r->failed)
+			rerr(r, 0, "renders more than %d bytes", RENDER_MAX);
+		return;
+	}
+	fwrite(s, 1, n, r->out);
+}
+
+/*
+ * Renders tokens from *ip until one of the stop kinds (returned, with *ip
+ * at it) or the end (-1).  With on == 0 only the structure is walked:
+ * a branch not taken may name keys this configuration does not have.
+ */
+static int
+render(struct render *r, size_t *ip, int on, int stop1, int stop2)
+{
+	struct tok	*t;
+	const json_t	*v;
+	char		*text;
+	size_t		 start, i, body;
+	int		 k, matched;
+
+	while (*ip < r->nt && !r->failed) {
+		t = &r->t[*ip];
+		if ((int)t->kind == stop1 || (int)t->kind == stop2)
+			return (int)t->kind;
+		switch (t->kind) {
+		case T_TEXT:
+			if (on)
+				emit(r, t->text, t->len);
+			(*ip)++;
+			break;
+		case T_VAR:
+			(*ip)++;
+			if (!on || (v = lookup(r, t->a, t->off)) == NULL)
+				break;
+			if (json_is_array(v) || json_is_object(v))
+				text = json_dumps(v, JSON_COMPACT |
+				    JSON_ENCODE_ANY);
+			else
+				text = json_text(v);
+			if (text == NULL) {
+				r->oom = r->failed = 1;
+				break;
+			}
+			emit(r, text, strlen(text));
+			free(text);
+			break;
+		case T_SWITCH:
+			start = (*ip)++;
+			v = on ? lookup(r, t->a, t->off) : NULL;
+			if (on && v == NULL)
+				return -1;
+			text = v != NULL ? json_text(v) : NULL;
+			if (on && text == NULL) {
+				rerr(r, t->off, "cannot switch on list '%s'",
+				    t->a);
+				return -1;
+			}
+			/* Only blank text may come before the first case. */
+			while (*ip < r->nt && r->t[*ip].kind == T_TEXT &&
+			    strspn(r->t[*ip].text, " \t\n") >= r->t[*ip].len)
+				(*ip)++;
+			matched = 0;
+			while (*ip < r->nt && r->t[*ip].kind == T_CASE) {
+				k = on && !matched &&
+				    strcmp(text, r->t[*ip].a) == 0;
+				matched |= k;
+				(*ip)++;
+				if (render(r, ip, k, T_CASE, T_ENDSWITCH) ==
+				    -1)
+					break;
+			}
+			if (!r->failed && (*ip >= r->nt ||
+			    r->t[*ip].kind != T_ENDSWITCH))
+				rerr(r, r->t[start].off, "{%% switch %s %%} "
+				    "needs {%% case \"VALUE\": %%} blocks and "
+				    "{%% endswitch %%}", r->t[start].a);
+			else if (!r->failed && on && !matched)
+				rerr(r, r->t[start].off, "no {%% case \"%s\": "
+				    "%%} for %s", text, r->t[start].a);
+			free(text);
+			if (r->failed)
+				return -1;
+			(*ip)++;
+			break;
+		case T_FOR:
+			start = (*ip)++;
+			v = on ? lookup(r, t->b, t->off) :
+			    NULL;
+			if (on && v == NULL)
+				return -1;
+			if (on && !json_is_array(v)) {
+				rerr(r, t->off, "'%s' is not a list", t->b);
+				return -1;
+			}
+			if (r->nloops == MAX_LOOP_DEPTH) {
+				rerr(r, t->off, "loops nested too deep");
+				return -1;
+			}
+			body = *ip;
+			r->loops[r->nloops].name = r->t[start].a;
+			r->nloops++;
+			/* Walk the body once even for an empty list. */
+			for (i = 0; i == 0 || (on && i < json_array_size(v));
+			    i++) {
+				*ip = body;
+				r->loops[r->nloops - 1].value = on ?
+				    json_array_get(v, i) : NULL;
+				if (render(r, ip, on && i < json_array_size(v),
+				    T_ENDFOR, T_ENDFOR) == -1)
+					break;
+			}
+			r->nloops--;
+			if (r->failed)
+				return -1;
+			if (*ip >= r->nt || r->t[*ip].kind != T_ENDFOR) {
+				rerr(r, r->t[start].off, "{%% for %%} without "
+				    "{%% endfor %%}");
+				return -1;
+			}
+			(*ip)++;
+			break;
+		default:
+			rerr(r, t->off, "{%% %s %%} without its opening tag",
+			    t->kind == T_CASE ? "case" : t->kind == T_ENDFOR ?
+			    "endfor" : "endswitch");
+			return -1;
+		}
+	}
+	return -1;
+}
+
+/* Package-relative, no "." or ".." parts, not the manifest. */
+static int
+safe_path(const char *p)
+{
+	const char	*c = p, *e;
+
+	if (*p == '\0' || *p == '/' || strcmp(p, ".dcos-manifest.json") == 0)
+		return 0;
+	for (;;) {
+		e = strchr(c, '/');
+		if (e == NULL)
+			e = c + strlen(c);
+		if (e == c || (e - c == 1 && c[0] == '.') ||
+		    (e - c == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+		if (*e == '\0')
+			return 1;
+		c = e + 1;
+	}
+}
+
+static int
+parse_mode(const struct ynode *n, mode_t *mode)
+{
+	const char	*s = n->str;
+	char		*end;
+	unsigned long	 v;
+
+	if (n->type != YNODE_SCALAR || s == NULL || *s == '\0' ||
+	    strspn(s, "01234567") != strlen(s))
+		return -1;
+	v = strtoul(s, &end, 8);
+	if (v > 0777)
+		return -1;
+	*mode = (mode_t)v;
+	return 0;
+}
+
+static int
+render_entry(const char *name, const struct ynode *e, const struct schema *s,
+    const json_t *eff, struct tmpl_file *f, struct diags *d)
+{
+	const struct ynode	*k, *path = NULL, *content = NULL, *perm = NULL;
+	struct render		 r;
+	char			*buf = NULL;
+	size_t			 i, len = 0, ip = 0;
+	int			 rc = -1;
+
+	memset(f, 0, sizeof(*f));
+	if (e->type != YNODE_MAP)
+		return diags_add(d, name, e->line, e->col, NULL, "a package "
+		    "entry is {path, content, permissions}") == -1 ? -1 : 1;
+	for (i = 0; i < ymap_len(e); i++) {
+		k = ymap_key(e, i);
+		if (strcmp(k->str, "path") == 0)
+			path = ymap_value(e, i);
+		else if (strcmp(k->str, "content") == 0)
+			content = ymap_value(e, i);
+		else if (strcmp(k->str, "permissions") == 0)
+			perm = ymap_value(e, i);
+		else
+			return diags_add(d, name, k->line, k->col, NULL,
+			    "unknown attribute '%s': use path, content and "
+			    "permissions", k->str) == -1 ? -1 : 1;
+	}
+	if (path == NULL || path->type != YNODE_SCALAR ||
+	    !safe_path(path->str))
+		return diags_add(d, name, (path != NULL ? path : e)->line,
+		    (path != NULL ? path : e)->col, NULL, "path must be a "
+		    "relative path inside the package (e.g. etc/mesos-master)")
+		    == -1 ? -1 : 1;
+	if (content == NULL || content->type != YNODE_SCALAR)
+		return diags_add(d, name, (content != NULL ? content :
+		    e)->line, (content != NULL ? content : e)->col, path->str,
+		    "content must be text") == -1 ? -1 : 1;
+	f->mode = 0644;
+	if (perm != NULL && parse_mode(perm, &f->mode) == -1)
+		return diags_add(d, name, perm->line, perm->col, path->str,
+		    "permissions must be octal, at most 0777, e.g. \"0644\"")
+		    == -1 ? -1 : 1;
+
+	memset(&r, 0, sizeof(r));
+	r.name = name;
+	r.path = path->str;
+	r.content = content;
+	r.src = content->kind == YSCALAR_NULL ? "" : content->str;
+	r.s = s;
+	r.eff = eff;
+	r.d = d;
+	if ((r.out = open_memstream(&buf, &len)) == NULL)
+		goto out;
+	if (tokenize(&r) == 0 && !r.failed) {
+		if (render(&r, &ip, 1, -1, -1) != -1 && !r.failed &&
+		    ip < r.nt)
+			rerr(&r, r.t[ip].off, "unexpected tag");
+	}
+	if (fclose(r.out) != 0) {
+		r.out = NULL;
+		r.oom = 1;
+		goto out;
+	}
+	r.out = NULL;
+	if (r.oom)
+		goto out;
+	if (!r.failed && r.secret && (f->mode & 077) != 0) {
+		if (diags_add(d, name, path->line, path->col, path->str,
+		    "renders a secret parameter into a file readable by "
+		    "others (mode %04o): give it permissions \"0600\"",
+		    (unsigned)f->mode) == -1)
+			goto out;
+		r.failed = 1;
+	}
+	if (r.failed) {
+		rc = 1;
+		goto out;
+	}
+	if ((f->path = strdup(path->str)) == NULL)
+		goto out;
+	f->content = buf;
+	f->len = len;
+	buf = NULL;
+	rc = 0;
+out:
+	for (i = 0; i < r.nt; i++) {
+		free(r.t[i].a);
+		free(r.t[i].b);
+	}
+	free(r.t);
+	if (buf != NULL)
+		explicit_bzero(buf, len);
+	free(buf);
+	return rc;
+}
+
+int
+template_render(const char *text, size_t len, const char *name,
+    const struct schema *s, const json_t *eff, struct tmpl_file **files,
+    size_t *nfiles, struct diags *d)
+{
+	struct ynode		*root = NULL;
+	const struct ynode	*pkg, *k;
+	struct tmpl_file	 f, *v;
+	char			*err = NULL;
+	size_t			 i;
+	int			 r, rc = -1;
+
+	if (yaml_load(text, len, name, &root, &err) == -1) {
+		r = diags_add(d, name, 1, 1, NULL, "%s", err);
+		free(err);
+		return r;
+	}
+	if (root == NULL || root->type != YNODE_MAP ||
+	    (pkg = ymap_get(root, "package")) == NULL ||
+	    pkg->type != YNODE_SEQ) {
+		rc = diags_add(d, name, root != NULL ? root->line : 1,
+		    root != NULL ? root->col : 1, NULL, "a template is a "
+		    "mapping with 'package', a list of {path, content, "
+		    "permissions}");
+		goto out;
+	}
+	for (i = 0; i < ymap_len(root); i++) {
+		k = ymap_key(root, i);
+		if (strcmp(k->str, "package") != 0) {
+			rc = diags_add(d, name, k->line, k->col, NULL,
+			    "unknown top-level key '%s'", k->str);
+			goto out;
+		}
+	}
+	for (i = 0; i < pkg->n; i++) {
+		if ((r = render_entry(name, pkg->items[i], s, eff, &f, d)) ==
+		    -1)
+			goto out;
+		if (r == 1)
+			continue;
+		if ((v = reallocarray(*files, *nfiles + 1, sizeof(*v))) ==
+		    NULL) {
+			free(f.path);
+			explicit_bzero(f.content, f.len);
+			free(f.content);
+			goto out;
+		}
+		*files = v;
+		(*files)[(*nfiles)++] = f;
+	}
+	rc = 0;
+out:
+	ynode_free(root);
+	return rc;
+}

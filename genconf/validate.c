@@ -1,0 +1,975 @@
+/*
+ * config.yaml against the schema: types, defaults, derived values,
+ * required keys, checks and cross-key rules.  Every problem is collected
+ * (an operator fixing a 10,000-host config wants the whole list at once),
+ * with DC/OS's messages where DC/OS has one.
+ */
+#include <config.h>
+
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomicio.h"
+#include "error.h"
+#include "schema.h"
+#include "yaml.h"
+
+#define MSG_URL		"Should be a url (http://example.com/bar or " \
+			"file:///path/to/local/cache)"
+#define MSG_PORT	"Must be between 1 and 65535 inclusive"
+#define MASK		"********"
+/* ip-detect and friends are small scripts. */
+#define CONTENTS_MAX	(1024 * 1024)
+
+static int
+set_msg(char **msgp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+set_msg(char **msgp, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	free(*msgp);
+	*msgp = NULL;
+	va_start(ap, fmt);
+	if (vasprintf(msgp, fmt, ap) == -1)
+		*msgp = NULL;
+	va_end(ap);
+	return -1;
+}
+
+static int
+valid_ipv4(const char *s)
+{
+	struct in_addr	 a;
+
+	return inet_pton(AF_INET, s, &a) == 1;
+}
+
+static int
+has_ctrl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+static int
+valid_url(const char *s)
+{
+	const char	*p = s;
+
+	if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+		return 0;
+	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+	    (*p >= '0' && *p <= '9') || *p == '+' || *p == '-' || *p == '.')
+		p++;
+	if (strncmp(p, "://", 3) != 0 || p[3] == '\0')
+		return 0;
+	for (; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * "a.b.c.d[:port]".  Returns 0, or -1 with *msgp: bad address or a port
+ * out of range (DC/OS's message).
+ */
+static int
+check_ipv4_port(const char *s, char **msgp)
+{
+	char		 host[64];
+	const char	*colon = strchr(s, ':'), *p;
+	long		 port = 0;
+
+	if (colon == NULL)
+		return valid_ipv4(s) ? 0 : set_msg(msgp, "Invalid IPv4 "
+		    "address: %s", s);
+	if ((size_t)(colon - s) >= sizeof(host))
+		return set_msg(msgp, "Invalid IPv4 address: %s", s);
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	if (!valid_ipv4(host))
+		return set_msg(msgp, "Invalid IPv4 address: %s", s);
+	if (colon[1] == '\0')
+		return set_msg(msgp, "Invalid port in %s: write IP:PORT", s);
+	for (p = colon + 1; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return set_msg(msgp, "Invalid port in %s: write "
+			    "IP:PORT", s);
+		if (port <= 65535)
+			port = port * 10 + (*p - '0');
+	}
+	if (port < 1 || port > 65535)
+		return set_msg(msgp, "%s (port of %s)", MSG_PORT, s);
+	return 0;
+}
+
+/* The text of a scalar as written; NULL for collections. */
+static const char *
+scalar_text(const struct ynode *n)
+{
+	if (n->type != YNODE_SCALAR)
+		return NULL;
+	return n->kind == YSCALAR_NULL ? "" : n->str;
+}
+
+static int
+convert_scalar(const struct param *p, enum ptype t, const struct ynode *n,
+    json_t **outp, char **msgp)
+{
+	const char	*s = scalar_text(n);
+	char		*end;
+	long long	 v;
+	size_t		 i;
+
+	if (s == NULL)
+		return set_msg(msgp, "Must be a single value, not %s",
+		    ynode_describe(n));
+	switch (t) {
+	case PT_BOOL:
+		if (n->kind == YSCALAR_BOOL)
+			*outp = json_boolean(n->bval);
+		else if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0)
+			*outp = json_boolean(s[0] == 't');
+		else
+			return set_msg(msgp, "Must be one of 'true', 'false'. "
+			    "Got '%s'.", s);
+		break;
+	case PT_INT:
+		if (n->kind == YSCALAR_INT)
+			*outp = json_integer(n->ival);
+		else {
+			errno = 0;
+			v = strtoll(s, &end, 10);
+			if (*s == '\0' || *end != '\0' || errno != 0)
+				return set_msg(msgp, "Must be an integer. Got "
+				    "'%s'.", s);
+			*outp = json_integer(v);
+		}
+		break;
+	case PT_URL:
+		if (!valid_url(s))
+			return set_msg(msgp, "%s", MSG_URL);
+		*outp = json_string(s);
+		break;
+	case PT_IPV4:
+		if (!valid_ipv4(s))
+			return set_msg(msgp, "Invalid IPv4 address: %s", s);
+		*outp = json_string(s);
+		break;
+	case PT_IPV4_PORT:
+		if (check_ipv4_port(s, msgp) == -1)
+			return -1;
+		*outp = json_string(s);
+		break;
+	case PT_PATH:
+		if (*s == '\0' || has_ctrl(s))
+			return set_msg(msgp, "Must be a file path. Got '%s'.",
+			    s);
+		*outp = json_string(s);
+		break;
+	case PT_ENUM:
+		for (i = 0; i < p->nvalues; i++)
+			if (strcmp(s, p->values[i]) == 0)
+				break;
+		if (i == p->nvalues) {
+			char	*list = NULL, *tmp;
+
+			for (i = 0; i < p->nvalues; i++) {
+				if (asprintf(&tmp, "%s%s'%s'", list != NULL ?
+				    list : "", i > 0 ? ", " : "",
+				    p->values[i]) == -1) {
+					free(list);
+					return -1;
+				}
+				free(list);
+				list = tmp;
+			}
+			set_msg(msgp, "Must be one of %s. Got '%s'.", list, s);
+			free(list);
+			return -1;
+		}
+		*outp = json_string(s);
+		break;
+	default:
+		if (has_ctrl(s) && strchr(s, '\n') == NULL)
+			return set_msg(msgp, "Must not hold control "
+			    "characters");
+		*outp = json_string(s);
+		break;
+	}
+	if (*outp == NULL)
+		return set_msg(msgp, "Must be UTF-8 text");
+	return 0;
+}
+
+/* The old DC/OS form: a JSON list inside a string. */
+static int
+legacy_items(const char *s, struct ynode **itemsp, size_t *np, char **msgp)
+{
+	json_t		*a;
+	json_error_t	 je;
+	struct ynode	*items;
+	size_t		 i;
+
+	if ((a = json_loads(s, JSON_REJECT_DUPLICATES, &je)) == NULL ||
+	    !json_is_array(a)) {
+		json_decref(a);
+		return set_msg(msgp, "Must be a list (write it as a YAML "
+		    "list: - item)");
+	}
+	if ((items = calloc(json_array_size(a) + 1, sizeof(*items))) == NULL) {
+		json_decref(a);
+		return -1;
+	}
+	for (i = 0; i < json_array_size(a); i++) {
+		json_t	*it = json_array_get(a, i);
+
+		items[i].type = YNODE_SCALAR;
+		items[i].kind = YSCALAR_STR;
+		if ((items[i].str = json_text(it)) == NULL) {
+			*np = i;
+			*itemsp = items;
+			json_decref(a);
+			return set_msg(msgp, "Must be a list of single "
+			    "values");
+		}
+		if (json_is_integer(it)) {
+			items[i].kind = YSCALAR_INT;
+			items[i].ival = json_integer_value(it);
+		} else if (json_is_boolean(it)) {
+			items[i].kind = YSCALAR_BOOL;
+			items[i].bval = json_is_true(it);
+		}
+	}
+	*np = i;
+	*itemsp = items;
+	json_decref(a);
+	return 0;
+}
+
+int
+value_convert(const struct param *p, const struct ynode *n, json_t **outp,
+    char **msgp, int *legacyp)
+{
+	struct ynode		*legacy = NULL;
+	const struct ynode	*it;
+	json_t			*list = NULL, *item = NULL;
+	char			*bad = NULL, *tmp, *imsg = NULL;
+	size_t			 i, count = 0;
+	int			 rc = -1;
+
+	*outp = NULL;
+	*msgp = NULL;
+	if (legacyp != NULL)
+		*legacyp = 0;
+	if (p->type != PT_LIST)
+		return convert_scalar(p, p->type, n, outp, msgp);
+	if (n->type == YNODE_SCALAR && n->kind == YSCALAR_NULL)
+		count = 0;
+	else if (n->type == YNODE_SCALAR && n->kind == YSCALAR_STR &&
+	    n->str[0] == '[') {
+		if (legacy_items(n->str, &legacy, &count, msgp) == -1)
+			goto out;
+		if (legacyp != NULL)
+			*legacyp = 1;
+	} else if (n->type == YNODE_SEQ)
+		count = n->n;
+	else {
+		set_msg(msgp, "Must be a list, not %s", ynode_describe(n));
+		goto out;
+	}
+	if ((list = json_array()) == NULL)
+		goto out;
+	for (i = 0; i < count; i++) {
+		it = legacy != NULL ? &legacy[i] : n->items[i];
+		free(imsg);
+		imsg = NULL;
+		if (convert_scalar(p, p->item_type, it, &item, &imsg) == -1) {
+			if (imsg == NULL)
+				goto out;
+			/* DC/OS names every bad address in one message. */
+			if (p->item_type == PT_IPV4 && it->type ==
+			    YNODE_SCALAR) {
+				if (asprintf(&tmp, "%s%s%s", bad != NULL ?
+				    bad : "", bad != NULL ? ", " : "",
+				    scalar_text(it)) == -1)
+					goto out;
+				free(bad);
+				bad = tmp;
+				continue;
+			}
+			*msgp = imsg;
+			imsg = NULL;
+			goto out;
+		}
+		if (json_array_append_new(list, item) == -1)
+			goto out;
+	}
+	if (bad != NULL) {
+		set_msg(msgp, "Invalid IPv4 addresses in list: %s", bad);
+		goto out;
+	}
+	*outp = list;
+	list = NULL;
+	rc = 0;
+out:
+	if (legacy != NULL) {
+		for (i = 0; i < count; i++)
+			free(legacy[i].str);
+		free(legacy);
+	}
+	free(imsg);
+	free(bad);
+	json_decref(list);
+	return rc;
+}
+
+void
+validation_clear(struct validation *v)
+{
+	json_decref(v->effective);
+	json_decref(v->user);
+	diags_clear(&v->errors);
+	diags_clear(&v->warnings);
+	memset(v, 0, sizeof(*v));
+}
+
+/* Validation state. */
+struct vs {
+	const struct schema	*s;
+	const char		*file;
+	const char		*base;
+	struct validation	*v;
+	int			*line, *col;	/* per param; 0: not in config.yaml */
+	int			 oom;
+};
+
+static size_t
+param_index(const struct vs *vs, const struct param *p)
+{
+	return (size_t)(p - vs->s->params);
+}
+
+/* Where to point for a key: its value, else the source it came from. */
+static void
+where(const struct vs *vs, const char *key, int *line, int *col)
+{
+	const struct param	*p = schema_find(vs->s, key);
+	size_t			 i;
+
+	*line = *col = 1;
+	if (p == NULL)
+		return;
+	i = param_index(vs, p);
+	if (vs->line[i] == 0 && p->from != NULL) {
+		p = schema_find(vs->s, p->from);
+		i = param_index(vs, p);
+	}
+	if (vs->line[i] != 0) {
+		*line = vs->line[i];
+		*col = vs->col[i];
+	}
+}
+
+static void
+error_at(struct vs *vs, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+error_at(struct vs *vs, const char *key, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg = NULL;
+	int	 line, col;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	where(vs, key, &line, &col);
+	if (msg == NULL || diags_add(&vs->v->errors, vs->file, line, col, key,
+	    "%s", msg) == -1)
+		vs->oom = 1;
+	free(msg);
+}
+
+static int
+cond_holds(const json_t *eff, const struct cond *c)
+{
+	const json_t	*v = json_object_get(eff, c->key);
+	char		*t;
+	size_t		 i;
+	int		 in = 0;
+
+	/* An unset (or invalid) key satisfies no condition either way. */
+	if (v == NULL || (t = json_text(v)) == NULL)
+		return 0;
+	for (i = 0; i < c->nvalues; i++)
+		if (strcmp(t, c->values[i]) == 0)
+			in = 1;
+	free(t);
+	return c->negate ? !in : in;
+}
+
+static int
+conds_hold(const json_t *eff, const struct condset *cs)
+{
+	size_t	 i;
+
+	for (i = 0; i < cs->n; i++)
+		if (!cond_holds(eff, &cs->v[i]))
+			return 0;
+	return 1;
+}
+
+/* "master_discovery is static" for messages. */
+static char *
+conds_text(const struct condset *cs)
+{
+	char	*s = NULL, *tmp;
+	size_t	 i;
+
+	for (i = 0; i < cs->n; i++) {
+		if (asprintf(&tmp, "%s%s%s %s %s%s", s != NULL ? s : "",
+		    i > 0 ? " and " : "", cs->v[i].key,
+		    cs->v[i].negate ? "is not" : "is",
+		    cs->v[i].nvalues > 1 ? "one of " : "",
+		    cs->v[i].values[0]) == -1) {
+			free(s);
+			return NULL;
+		}
+		free(s);
+		s = tmp;
+	}
+	return s;
+}
+
+static void
+unknown_key(struct vs *vs, const struct ynode *k)
+{
+	const char	*best = NULL;
+	size_t		 i, d, bestd = (size_t)-1, len = strlen(k->str);
+
+	for (i = 0; i < vs->s->nparams; i++) {
+		d = edit_distance(k->str, vs->s->params[i].name);
+		if (d < bestd) {
+			bestd = d;
+			best = vs->s->params[i].name;
+		}
+	}
+	/* Close enough to be a typo: at most a third of the word changed. */
+	if (best != NULL && bestd <= 3 && bestd * 3 <= len + 2) {
+		if (diags_add(&vs->v->errors, vs->file, k->line, k->col,
+		    k->str, "Unknown parameter. Did you mean '%s'?", best) ==
+		    -1)
+			vs->oom = 1;
+	} else if (diags_add(&vs->v->errors, vs->file, k->line, k->col,
+	    k->str, "Unknown parameter: remove it (dcos-config.yaml(5) and "
+	    "'dcos-genconf show' list the parameters this release knows)") ==
+	    -1)
+		vs->oom = 1;
+}
+
+static void
+read_user(struct vs *vs, const struct ynode *root)
+{
+	const struct ynode	*k, *n;
+	const struct param	*p;
+	json_t			*val = NULL;
+	char			*msg = NULL;
+	size_t			 i, pi;
+	int			 legacy;
+
+	for (i = 0; i < ymap_len(root); i++) {
+		k = ymap_key(root, i);
+		n = ymap_value(root, i);
+		if ((p = schema_find(vs->s, k->str)) == NULL) {
+			unknown_key(vs, k);
+			continue;
+		}
+		pi = param_index(vs, p);
+		vs->line[pi] = n->line;
+		vs->col[pi] = n->col;
+		if (p->derive != DV_NONE && p->derive_when.n == 0) {
+			error_at(vs, p->name, "Must not be set: it is always "
+			    "calculated from %s", p->from);
+			continue;
+		}
+		if (p->secret && n->type == YNODE_SCALAR &&
+		    strcmp(n->str != NULL ? n->str : "", MASK) == 0) {
+			error_at(vs, p->name, "'%s' is the mask that "
+			    "'dcos-genconf show' prints: put the real secret "
+			    "back", MASK);
+			continue;
+		}
+		if (value_convert(p, n, &val, &msg, &legacy) == -1) {
+			if (msg == NULL)
+				vs->oom = 1;
+			else
+				error_at(vs, p->name, "%s", msg);
+			free(msg);
+			msg = NULL;
+			continue;
+		}
+		if (legacy && diags_add(&vs->v->warnings, vs->file, n->line,
+		    n->col, p->name, "a list encoded in a string is the old "
+		    "DC/OS form: write it as a YAML list") == -1)
+			vs->oom = 1;
+		if (json_object_set(vs->v->user, p->name, val) == -1 ||
+		    json_object_set_new(vs->v->effective, p->name, val) == -1)
+			vs->oom = 1;
+	}
+}
+
+static json_t *
+derive_join(const struct param *p, const json_t *list)
+{
+	const char	*f;
+	char		*out = NULL, *item;
+	size_t		 i, len = 0;
+	FILE		*fp;
+	json_t		*j;
+
+	if (!json_is_array(list))
+		return NULL;
+	if ((fp = open_memstream(&out, &len)) == NULL)
+		return NULL;
+	for (i = 0; i < json_array_size(list); i++) {
+		if ((item = json_text(json_array_get(list, i))) == NULL)
+			continue;
+		if (i > 0)
+			fputs(p->separator, fp);
+		/* {item} and {index} (1-based); anything else is literal. */
+		for (f = p->format; *f != '\0'; f++) {
+			if (strncmp(f, "{item}", 6) == 0) {
+				fputs(item, fp);
+				f += 5;
+			} else if (strncmp(f, "{index}", 7) == 0) {
+				fprintf(fp, "%zu", i + 1);
+				f += 6;
+			} else
+				fputc(*f, fp);
+		}
+		free(item);
+	}
+	if (fclose(fp) != 0) {
+		free(out);
+		return NULL;
+	}
+	j = json_string(out);
+	free(out);
+	return j;
+}
+
+static int
+text_cmp(const void *a, const void *b)
+{
+	return strcmp(json_string_value(*(json_t *const *)a),
+	    json_string_value(*(json_t *const *)b));
+}
+
+static json_t *
+derive_sorted(const json_t *list)
+{
+	json_t	**v, *out;
+	size_t	  i, n = json_array_size(list);
+
+	if (!json_is_array(list))
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (!json_is_string(json_array_get(list, i)))
+			return json_deep_copy(list);
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		v[i] = json_array_get(list, i);
+	qsort(v, n, sizeof(*v), text_cmp);
+	if ((out = json_array()) != NULL)
+		for (i = 0; i < n; i++)
+			json_array_append(out, v[i]);
+	free(v);
+	return out;
+}
+
+static char *
+resolve_path(const struct vs *vs, const char *path)
+{
+	if (path[0] == '/')
+		return strdup(path);
+	return path_join(vs->base, path);
+}
+
+static json_t *
+derive_contents(struct vs *vs, const struct param *p, const json_t *src)
+{
+	char	*path, *buf = NULL, *err = NULL;
+	size_t	 len;
+	json_t	*j = NULL;
+
+	if (!json_is_string(src))
+		return NULL;
+	if ((path = resolve_path(vs, json_string_value(src))) == NULL) {
+		vs->oom = 1;
+		return NULL;
+	}
+	if (read_file(path, CONTENTS_MAX, &buf, &len, &err) == -1) {
+		/* A missing file is the file_exists check's to report. */
+		if (errno != ENOENT)
+			error_at(vs, p->from, "cannot read `%s`: %s",
+			    json_string_value(src), err);
+	} else if ((j = json_stringn(buf, len)) == NULL)
+		error_at(vs, p->from, "`%s` must be UTF-8 text",
+		    json_string_value(src));
+	free(err);
+	free(buf);
+	free(path);
+	return j;
+}
+
+static void
+derive_all(struct vs *vs)
+{
+	const struct param	*p;
+	const json_t		*src;
+	json_t			*val;
+	char			*when;
+	size_t			 i;
+
+	for (i = 0; i < vs->s->nparams; i++) {
+		p = &vs->s->params[i];
+		if (p->derive == DV_NONE || !conds_hold(vs->v->effective,
+		    &p->derive_when))
+			continue;
+		if (json_object_get(vs->v->user, p->name) != NULL) {
+			when = conds_text(&p->derive_when);
+			error_at(vs, p->name, "Must not be set when %s: it is "
+			    "calculated from %s", when != NULL ? when : "",
+			    p->from);
+			free(when);
+			json_object_del(vs->v->effective, p->name);
+		}
+		if ((src = json_object_get(vs->v->effective, p->from)) ==
+		    NULL) {
+			if (p->fallback != NULL && (src = json_object_get(
+			    vs->v->effective, p->fallback)) != NULL &&
+			    json_object_set(vs->v->effective, p->name,
+			    (json_t *)src) == -1)
+				vs->oom = 1;
+			continue;
+		}
+		val = NULL;
+		switch (p->derive) {
+		case DV_LENGTH:
+			if (json_is_array(src))
+				val = json_integer((json_int_t)
+				    json_array_size(src));
+			break;
+		case DV_QUORUM:
+			if (json_is_integer(src))
+				val = json_integer(json_integer_value(src) / 2
+				    + 1);
+			break;
+		case DV_JOIN:
+			val = derive_join(p, src);
+			break;
+		case DV_SORTED:
+			val = derive_sorted(src);
+			break;
+		case DV_CONTENTS:
+			val = derive_contents(vs, p, src);
+			break;
+		default:
+			break;
+		}
+		if (val != NULL && json_object_set_new(vs->v->effective,
+		    p->name, val) == -1)
+			vs->oom = 1;
+	}
+}
+
+static char *
+fill_message(const char *msg, const char *value)
+{
+	const char	*at;
+	char		*out = NULL;
+
+	if ((at = strstr(msg, "{value}")) == NULL)
+		return strdup(msg);
+	if (asprintf(&out, "%.*s%s%s", (int)(at - msg), msg, value,
+	    at + 7) == -1)
+		return NULL;
+	return out;
+}
+
+static void
+fail_check(struct vs *vs, const struct param *p, const struct check *c,
+    const char *value, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void
+fail_check(struct vs *vs, const struct param *p, const struct check *c,
+    const char *value, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg = NULL;
+
+	if (c->message != NULL)
+		msg = fill_message(c->message, value);
+	else {
+		va_start(ap, fmt);
+		if (vasprintf(&msg, fmt, ap) == -1)
+			msg = NULL;
+		va_end(ap);
+	}
+	if (msg == NULL) {
+		vs->oom = 1;
+		return;
+	}
+	error_at(vs, p->name, "%s", msg);
+	free(msg);
+}
+
+static void
+check_unique(struct vs *vs, const struct param *p, const struct check *c,
+    const json_t *list)
+{
+	char	*a, *b, *msg = NULL, *tmp;
+	size_t	 i, j, n = json_array_size(list), count;
+	int	 seen;
+
+	for (i = 0; i < n; i++) {
+		if ((a = json_text(json_array_get(list, i))) == NULL)
+			continue;
+		count = 1;
+		seen = 0;
+		for (j = 0; j < n; j++) {
+			if (j == i ||
+			    (b = json_text(json_array_get(list, j))) == NULL)
+				continue;
+			if (strcmp(a, b) == 0) {
+				if (j < i)
+					seen = 1;
+				count++;
+			}
+			free(b);
+		}
+		if (count > 1 && !seen) {
+			if (asprintf(&tmp, "%s%s%s appears %zu times",
+			    msg != NULL ? msg : "", msg != NULL ? ", " : "",
+			    a, count) == -1) {
+				free(a);
+				vs->oom = 1;
+				break;
+			}
+			free(msg);
+			msg = tmp;
+		}
+		free(a);
+	}
+	if (msg != NULL)
+		fail_check(vs, p, c, msg, "List cannot contain duplicates: %s",
+		    msg);
+	free(msg);
+}
+
+static int
+file_exists(const struct vs *vs, const char *path)
+{
+	struct stat	 st;
+	char		*full;
+	int		 ok;
+
+	if ((full = resolve_path(vs, path)) == NULL)
+		return 1;
+	ok = stat(full, &st) == 0 && S_ISREG(st.st_mode);
+	free(full);
+	return ok;
+}
+
+static void
+check_one(struct vs *vs, const struct param *p, const struct check *c,
+    const json_t *val)
+{
+	char		*t, *list = NULL, *tmp;
+	size_t		 i, len, alen;
+	long long	 n;
+
+	if ((t = json_text(val)) == NULL)
+		return;
+	switch (c->kind) {
+	case CK_ONE_OF:
+		for (i = 0; i < c->nvalues; i++)
+			if (strcmp(t, c->values[i]) == 0)
+				break;
+		if (i < c->nvalues)
+			break;
+		for (i = 0; i < c->nvalues; i++) {
+			if (asprintf(&tmp, "%s%s'%s'", list != NULL ? list :
+			    "", i > 0 ? ", " : "", c->values[i]) == -1) {
+				vs->oom = 1;
+				break;
+			}
+			free(list);
+			list = tmp;
+		}
+		fail_check(vs, p, c, t, "Must be one of %s. Got '%s'.",
+		    list != NULL ? list : "", t);
+		free(list);
+		break;
+	case CK_MUST_NOT_END_WITH:
+		len = strlen(t);
+		alen = strlen(c->arg);
+		if (len >= alen && strcmp(t + len - alen, c->arg) == 0)
+			fail_check(vs, p, c, t, "Must not end in a '%s'",
+			    c->arg);
+		break;
+	case CK_MUST_NOT_START_WITH:
+		if (strncmp(t, c->arg, strlen(c->arg)) == 0)
+			fail_check(vs, p, c, t, "Must not start with '%s'",
+			    c->arg);
+		break;
+	case CK_REGEX:
+		if (regexec(&c->re, t, 0, NULL, 0) != 0)
+			fail_check(vs, p, c, t, "Must match the regular "
+			    "expression %s. Got '%s'.", c->arg, t);
+		break;
+	case CK_RANGE:
+		n = json_is_integer(val) ? json_integer_value(val) : 0;
+		if (!json_is_integer(val) || n < c->min || n > c->max)
+			fail_check(vs, p, c, t, "Must be between %lld and %lld "
+			    "inclusive", c->min, c->max);
+		break;
+	case CK_FILE_EXISTS:
+		if (!file_exists(vs, t))
+			fail_check(vs, p, c, t, "File `%s` must exist", t);
+		break;
+	default:
+		break;
+	}
+	free(t);
+}
+
+static void
+run_checks(struct vs *vs)
+{
+	const struct param	*p;
+	const struct check	*c;
+	const json_t		*val;
+	size_t			 i, j, k;
+
+	for (i = 0; i < vs->s->nparams; i++) {
+		p = &vs->s->params[i];
+		if ((val = json_object_get(vs->v->effective, p->name)) == NULL)
+			continue;
+		for (j = 0; j < p->nchecks; j++) {
+			c = &p->checks[j];
+			if (c->kind == CK_UNIQUE) {
+				if (json_is_array(val))
+					check_unique(vs, p, c, val);
+			} else if (json_is_array(val)) {
+				for (k = 0; k < json_array_size(val); k++)
+					check_one(vs, p, c,
+					    json_array_get(val, k));
+			} else
+				check_one(vs, p, c, val);
+		}
+	}
+}
+
+static void
+check_required(struct vs *vs)
+{
+	const struct param	*p;
+	size_t			 i;
+
+	for (i = 0; i < vs->s->nparams; i++) {
+		p = &vs->s->params[i];
+		/* A value that failed its type check was reported already. */
+		if (json_object_get(vs->v->effective, p->name) != NULL ||
+		    vs->line[i] != 0)
+			continue;
+		if (p->required || (p->required_when.n > 0 &&
+		    conds_hold(vs->v->effective, &p->required_when)))
+			if (diags_add(&vs->v->errors, vs->file, 1, 1, p->name,
+			    "Must set %s, no way to calculate value.",
+			    p->name) == -1)
+				vs->oom = 1;
+	}
+}
+
+static void
+check_rules(struct vs *vs)
+{
+	const struct rule	*r;
+	size_t			 i, j;
+
+	for (i = 0; i < vs->s->nrules; i++) {
+		r = &vs->s->rules[i];
+		if (!conds_hold(vs->v->effective, &r->when) ||
+		    conds_hold(vs->v->effective, &r->require))
+			continue;
+		/* Either side may be the mistake: point at every key. */
+		for (j = 0; j < r->when.n; j++)
+			error_at(vs, r->when.v[j].key, "%s", r->message);
+		for (j = 0; j < r->require.n; j++)
+			error_at(vs, r->require.v[j].key, "%s", r->message);
+	}
+}
+
+int
+validate_config(const struct schema *s, const struct ynode *root,
+    const char *file, const char *base_dir, struct validation *v)
+{
+	struct vs		 vs;
+	const struct param	*p;
+	size_t			 i;
+	int			 rc = -1;
+
+	memset(v, 0, sizeof(*v));
+	memset(&vs, 0, sizeof(vs));
+	vs.s = s;
+	vs.file = file;
+	vs.base = base_dir;
+	vs.v = v;
+	if ((v->effective = json_object()) == NULL ||
+	    (v->user = json_object()) == NULL ||
+	    (vs.line = calloc(s->nparams + 1, sizeof(int))) == NULL ||
+	    (vs.col = calloc(s->nparams + 1, sizeof(int))) == NULL)
+		goto out;
+	if (root != NULL && root->type != YNODE_MAP) {
+		if (diags_add(&v->errors, file, root->line, root->col, NULL,
+		    "the file must be a mapping of parameters (key: value), "
+		    "not %s", ynode_describe(root)) == -1)
+			goto out;
+		rc = 0;
+		goto out;
+	}
+	if (root != NULL)
+		read_user(&vs, root);
+	for (i = 0; i < s->nparams; i++) {
+		p = &s->params[i];
+		if (p->def != NULL && vs.line[i] == 0 &&
+		    json_object_set(v->effective, p->name, p->def) == -1)
+			goto out;
+	}
+	derive_all(&vs);
+	check_required(&vs);
+	run_checks(&vs);
+	check_rules(&vs);
+	if (!vs.oom)
+		rc = 0;
+out:
+	free(vs.line);
+	free(vs.col);
+	return rc;
+}
