@@ -7,4 +7,6 @@
 /* The command table; commands look themselves up for their usage. */
 extern const struct subcmd artifactd_commands[];
 
+int	cmd_serve(int, char **);
+
 #endif

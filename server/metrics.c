@@ -1,0 +1,78 @@
+/* Prometheus counters (see metrics.h). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+
+static const unsigned int codes[METRICS_NCODES] = METRICS_CODES;
+
+void
+metrics_init(struct metrics *m)
+{
+	size_t	 i;
+
+	for (i = 0; i < METRICS_NCODES; i++)
+		atomic_init(&m->requests[i], 0);
+	atomic_init(&m->requests_other, 0);
+	atomic_init(&m->sent_bytes, 0);
+	atomic_init(&m->open_connections, 0);
+	atomic_init(&m->inflight, 0);
+	atomic_init(&m->cut_slow, 0);
+}
+
+void
+metrics_count(struct metrics *m, unsigned int status)
+{
+	size_t	 i;
+
+	for (i = 0; i < METRICS_NCODES; i++)
+		if (codes[i] == status) {
+			atomic_fetch_add_explicit(&m->requests[i], 1,
+			    memory_order_relaxed);
+			return;
+		}
+	atomic_fetch_add_explicit(&m->requests_other, 1, memory_order_relaxed);
+}
+
+char *
+metrics_render(struct metrics *m, size_t *lenp)
+{
+	char	*buf = NULL;
+	size_t	 len = 0, i;
+	FILE	*fp;
+
+	if ((fp = open_memstream(&buf, &len)) == NULL)
+		return NULL;
+	fputs("# HELP dcos_artifactd_requests_total HTTP requests answered, "
+	    "by status code.\n"
+	    "# TYPE dcos_artifactd_requests_total counter\n", fp);
+	for (i = 0; i < METRICS_NCODES; i++)
+		fprintf(fp, "dcos_artifactd_requests_total{code=\"%u\"} %llu\n",
+		    codes[i], atomic_load(&m->requests[i]));
+	fprintf(fp, "dcos_artifactd_requests_total{code=\"other\"} %llu\n",
+	    atomic_load(&m->requests_other));
+	fprintf(fp, "# HELP dcos_artifactd_sent_bytes_total Bytes of response "
+	    "bodies sent to the end.\n"
+	    "# TYPE dcos_artifactd_sent_bytes_total counter\n"
+	    "dcos_artifactd_sent_bytes_total %llu\n",
+	    atomic_load(&m->sent_bytes));
+	fprintf(fp, "# HELP dcos_artifactd_open_connections Client "
+	    "connections open now.\n"
+	    "# TYPE dcos_artifactd_open_connections gauge\n"
+	    "dcos_artifactd_open_connections %lld\n",
+	    atomic_load(&m->open_connections));
+	fprintf(fp, "# HELP dcos_artifactd_slow_clients_cut_total Connections "
+	    "closed because a request did not arrive in time.\n"
+	    "# TYPE dcos_artifactd_slow_clients_cut_total counter\n"
+	    "dcos_artifactd_slow_clients_cut_total %llu\n",
+	    atomic_load(&m->cut_slow));
+	if (fclose(fp) != 0) {
+		free(buf);
+		return NULL;
+	}
+	*lenp = len;
+	return buf;
+}

@@ -1,0 +1,189 @@
+/* Store checks shared by serve and fsck. */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef SYS_openat2
+#include <linux/openat2.h>
+#endif
+
+#include <jansson.h>
+
+#include "atomicio.h"
+#include "error.h"
+#include "jsonio.h"
+#include "store.h"
+#include "storecheck.h"
+
+int
+storecheck_root(const char *root, char **errp)
+{
+	struct stat	 st;
+	json_t		*j = NULL, *fmt;
+	char		*p = NULL;
+	int		 rc = -1;
+
+	if (stat(root, &st) == -1) {
+		err_set(errp, "%s: %s (give --root the serve/ directory "
+		    "dcos-genconf wrote)", root, strerror(errno));
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		err_set(errp, "%s: not a directory (give --root the serve/ "
+		    "directory dcos-genconf wrote)", root);
+		goto out;
+	}
+	if ((p = path_join(root, STORE_BLOB_DIR)) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if (stat(p, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		err_set(errp, "%s: not a store: no %s/ directory (run "
+		    "'dcos-genconf generate' or point at a store)", root,
+		    STORE_BLOB_DIR);
+		goto out;
+	}
+	free(p);
+	if ((p = path_join(root, STORE_INDEX)) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if (access(p, F_OK) == -1) {
+		err_set(errp, "%s: not a store: no %s (run 'dcos-genconf "
+		    "generate' or point at a store)", root, STORE_INDEX);
+		goto out;
+	}
+	if ((j = jsonio_load(p, STORECHECK_INDEX_MAX, errp)) == NULL) {
+		err_wrap(errp, "%s: not a store", root);
+		goto out;
+	}
+	fmt = json_object_get(j, "format");
+	if (!json_is_object(j) || !json_is_integer(fmt) ||
+	    json_integer_value(fmt) != 1) {
+		err_set(errp, "%s: not a store: %s has no \"format\": 1 "
+		    "(written by another version? regenerate the store)",
+		    root, p);
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(j);
+	free(p);
+	return rc;
+}
+
+/* Opens rel one component at a time, following no symlink at all. */
+static int
+openat_nofollow(int rootfd, const char *rel, int flags)
+{
+	char	*copy, *comp, *next;
+	int	 dfd, fd = -1, saved;
+
+	if ((copy = strdup(rel)) == NULL)
+		return -1;
+	if ((dfd = dup(rootfd)) == -1) {
+		free(copy);
+		return -1;
+	}
+	for (comp = copy; ; comp = next) {
+		if ((next = strchr(comp, '/')) != NULL)
+			*next++ = '\0';
+		if (*comp == '\0' || strcmp(comp, ".") == 0 ||
+		    strcmp(comp, "..") == 0) {
+			errno = ENOENT;
+			break;
+		}
+		if (next == NULL) {
+			fd = openat(dfd, comp, flags | O_NOFOLLOW);
+			break;
+		}
+		fd = openat(dfd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (fd == -1)
+			break;
+		close(dfd);
+		dfd = fd;
+		fd = -1;
+	}
+	saved = errno;
+	close(dfd);
+	free(copy);
+	errno = saved;
+	return fd;
+}
+
+int
+storecheck_openat(int rootfd, const char *rel)
+{
+	int	 flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+#ifdef SYS_openat2
+	static int	 no_openat2;
+	struct open_how	 how;
+	long		 fd;
+
+	if (!__atomic_load_n(&no_openat2, __ATOMIC_RELAXED)) {
+		memset(&how, 0, sizeof(how));
+		how.flags = (uint64_t)flags;
+		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+		fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+		if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+			return (int)fd;
+		/* A kernel or seccomp filter without openat2. */
+		__atomic_store_n(&no_openat2, 1, __ATOMIC_RELAXED);
+	}
+#endif
+	return openat_nofollow(rootfd, rel, flags);
+}
+
+int
+storecheck_blob_fd(int fd, const struct digest *name, uint64_t *sizep,
+    char **errp)
+{
+	struct digest	 d;
+	char		 want[DIGEST_STRSZ], got[DIGEST_STRSZ];
+
+	if (digest_fd(fd, &d, sizep, errp) == -1)
+		return -1;
+	if (!digest_equal(&d, name)) {
+		digest_format(name, want);
+		digest_format(&d, got);
+		return err_set(errp, "blob %s has content with digest %s "
+		    "(corrupt: fetch it again, e.g. with dcos-artifactd "
+		    "mirror)", want, got);
+	}
+	return 0;
+}
+
+int
+storecheck_blob(int rootfd, const struct digest *name, uint64_t *sizep,
+    char **errp)
+{
+	struct stat	 st;
+	char		 rel[STORE_BLOB_RELSZ];
+	int		 fd, rc = -1;
+
+	store_blob_relpath(name, rel);
+	if ((fd = storecheck_openat(rootfd, rel)) == -1)
+		return err_sys(errp, "%s", rel);
+	if (fstat(fd, &st) == -1) {
+		err_sys(errp, "%s", rel);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err_set(errp, "%s: not a regular file", rel);
+		goto out;
+	}
+	if (storecheck_blob_fd(fd, name, sizep, errp) == -1)
+		goto out;
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}

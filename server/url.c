@@ -1,0 +1,144 @@
+/* The URL sanitiser (see url.h). */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "store.h"
+#include "url.h"
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Decodes %XX escapes once into out (at least strlen(raw) + 1 bytes).
+ * Returns -1 for a bad escape or any byte no store path may hold.
+ */
+static int
+decode(const char *raw, char *out)
+{
+	const unsigned char	*s = (const unsigned char *)raw;
+	int			 c, hi, lo;
+
+	for (; *s != '\0'; s++) {
+		c = *s;
+		if (c == '%') {
+			if ((hi = hexval(s[1])) == -1 ||
+			    (lo = hexval(s[2])) == -1)
+				return -1;
+			c = hi << 4 | lo;
+			s += 2;
+			/* A decoded '%' is double encoding: never legitimate. */
+			if (c == '%')
+				return -1;
+		}
+		if (c < 0x20 || c == 0x7f || c == '\\')
+			return -1;
+		*out++ = (char)c;
+	}
+	*out = '\0';
+	return 0;
+}
+
+/* True when some '/'-separated segment of p is "." or "..". */
+static int
+has_dot_segment(const char *p)
+{
+	const char	*seg, *end;
+	size_t		 n;
+
+	for (seg = p; ; seg = end + 1) {
+		end = strchr(seg, '/');
+		n = end != NULL ? (size_t)(end - seg) : strlen(seg);
+		if ((n == 1 && seg[0] == '.') ||
+		    (n == 2 && seg[0] == '.' && seg[1] == '.'))
+			return 1;
+		if (end == NULL)
+			return 0;
+	}
+}
+
+static int
+endswith(const char *s, const char *suffix)
+{
+	size_t	 n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* A release file name: a package-id-like name ending .tar[.minisig]. */
+static int
+release_name_ok(const char *n)
+{
+	const char	*p;
+
+	if (!((n[0] >= 'a' && n[0] <= 'z') || (n[0] >= 'A' && n[0] <= 'Z') ||
+	    (n[0] >= '0' && n[0] <= '9') || n[0] == '@' || n[0] == '_' ||
+	    n[0] == '+'))
+		return 0;
+	for (p = n; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("@._+-", *p) != NULL))
+			return 0;
+	if (strstr(n, "..") != NULL)
+		return 0;
+	return endswith(n, ".tar") || endswith(n, ".tar.minisig");
+}
+
+static enum url_kind
+set(struct url_target *t, enum url_kind k, const char *rel)
+{
+	t->kind = k;
+	if (rel != NULL)
+		snprintf(t->rel, sizeof(t->rel), "%s", rel);
+	return k;
+}
+
+enum url_kind
+url_sanitise(const char *raw, struct url_target *t)
+{
+	char		 p[URL_MAX + 1];
+	const char	*rest;
+	static const char blobs[] = "/" STORE_BLOB_DIR "/";
+	static const char rels[] = "/" STORE_RELEASE_DIR "/";
+
+	memset(t, 0, sizeof(*t));
+	t->rel[0] = '\0';
+	if (raw == NULL || raw[0] != '/' || strlen(raw) > URL_MAX)
+		return set(t, URL_BAD, NULL);
+	if (decode(raw, p) == -1 || has_dot_segment(p + 1))
+		return set(t, URL_BAD, NULL);
+	if (strcmp(p, "/" STORE_INDEX) == 0)
+		return set(t, URL_INDEX, STORE_INDEX);
+	if (strcmp(p, "/" STORE_INSTALL_SCRIPT) == 0)
+		return set(t, URL_SCRIPT, STORE_INSTALL_SCRIPT);
+	if (strcmp(p, "/" STORE_INSTALL_SCRIPT ".minisig") == 0)
+		return set(t, URL_SCRIPT_SIG, STORE_INSTALL_SCRIPT ".minisig");
+	if (strcmp(p, "/healthz") == 0)
+		return set(t, URL_HEALTHZ, NULL);
+	if (strcmp(p, "/metrics") == 0)
+		return set(t, URL_METRICS, NULL);
+	if (strncmp(p, blobs, sizeof(blobs) - 1) == 0) {
+		rest = p + sizeof(blobs) - 1;
+		if (strlen(rest) != DIGEST_HEXLEN ||
+		    digest_parse_hex(rest, &t->digest) == -1)
+			return set(t, URL_NOTFOUND, NULL);
+		return set(t, URL_BLOB, p + 1);
+	}
+	if (strncmp(p, rels, sizeof(rels) - 1) == 0) {
+		rest = p + sizeof(rels) - 1;
+		if (!release_name_ok(rest))
+			return set(t, URL_NOTFOUND, NULL);
+		return set(t, URL_RELEASE, p + 1);
+	}
+	return set(t, URL_NOTFOUND, NULL);
+}
