@@ -7,9 +7,15 @@
 #include <stddef.h>
 
 #include "bootstrap.h"
+#include "preflight.h"
 #include "subcmd.h"
 
 const struct subcmd bootstrap_commands[] = {
+	{ "preflight", cmd_preflight, "MANIFEST --cache DIR --role ROLE... "
+	    "[--root DIR] [--proc DIR] [--timeout SEC]",
+	    "check that this host can take the release (exit 1 on FAIL)" },
+	{ "missing", cmd_missing, "MANIFEST --cache DIR [--preflight]",
+	    "list the blobs the cache still lacks (digest, size, path)" },
 	{ "install", cmd_install,
 	    "[--cache DIR] [--root DIR] [--no-start] [--allow-downgrade] "
 	    "MANIFEST --role ROLE...",

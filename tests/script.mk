@@ -1,1 +1,15 @@
 # tests/script.mk: sources, tests and man pages of this area (add with +=).
+check_PROGRAMS += tests/unit/test-procnet
+tests_unit_test_procnet_SOURCES = tests/unit/test-procnet.c \
+	bootstrap/procnet.c bootstrap/procnet.h
+tests_unit_test_procnet_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bootstrap
+tests_unit_test_procnet_CFLAGS = $(unit_cflags)
+tests_unit_test_procnet_LDADD = $(unit_ldadd)
+TESTS += tests/unit/test-procnet
+
+script_bats = \
+	tests/t0600-install-script.bats \
+	tests/t0610-preflight.bats \
+	tests/t0620-missing.bats
+TESTS += $(script_bats)
+EXTRA_DIST += $(script_bats) tests/script.bash

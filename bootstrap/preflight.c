@@ -1,0 +1,963 @@
+/*
+ * preflight: can this host take the release?  Every check runs and prints
+ * one "Checking <what>: PASS|FAIL (<detail>)" line; the exit status is 1
+ * when any failed.  The checks read only blobs whose digests the cluster
+ * manifest pins (release.json for ports and sizes, the config package for
+ * ip-detect), and change nothing on the host.
+ */
+#include <config.h>
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "atomicio.h"
+#include "bootstrap.h"
+#include "digest.h"
+#include "error.h"
+#include "log.h"
+#include "manifest.h"
+#include "preflight.h"
+#include "procnet.h"
+#include "store.h"
+#include "subcmd.h"
+
+#define MIN_SYSTEMD		200
+#define IP_DETECT_PATH		"etc/ip-detect"
+#define IP_DETECT_MAX		(1024 * 1024)	/* the script itself */
+#define IP_DETECT_OUT_MAX	4096		/* what it prints */
+#define IP_DETECT_TIMEOUT	30		/* seconds */
+#define SYSTEMCTL_TIMEOUT	10
+#define MAX_ROLES		3
+#define BUSY_SHOWN		8		/* ports named in a FAIL line */
+
+static const char *const known_roles[MAX_ROLES] = {
+	"master", "slave", "slave_public"
+};
+
+struct preflight {
+	const char		*root;		/* "" for the real root */
+	const char		*cache;
+	const char		*procdir;
+	const char		*roles[MAX_ROLES];
+	size_t			 nroles;
+	int			 timeout;	/* ip-detect, seconds */
+	struct cluster_manifest	*cm;
+	struct release_manifest	*rel;		/* NULL: see rel_err */
+	char			*rel_err;
+	int			 installed;	/* a current generation */
+	int			 failed;
+};
+
+static void
+report(struct preflight *pf, const char *what, int ok, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+report(struct preflight *pf, const char *what, int ok, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*detail = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&detail, fmt, ap) == -1)
+		detail = NULL;
+	va_end(ap);
+	printf("Checking %s: %s (%s)\n", what, ok ? "PASS" : "FAIL",
+	    detail != NULL ? detail : "out of memory");
+	fflush(stdout);
+	free(detail);
+	if (!ok)
+		pf->failed = 1;
+}
+
+/* "<root><path>" for an absolute path; malloc'd or NULL. */
+static char *
+rooted(const struct preflight *pf, const char *path)
+{
+	char	*p;
+
+	if (asprintf(&p, "%s%s", pf->root, path) == -1)
+		return NULL;
+	return p;
+}
+
+/* Human-readable byte counts for the detail text. */
+static void
+fmt_bytes(uint64_t n, char *buf, size_t size)
+{
+	if (n >= 1024ULL * 1024 * 1024)
+		snprintf(buf, size, "%.1f GiB", (double)n / (1 << 30));
+	else if (n >= 1024 * 1024)
+		snprintf(buf, size, "%.1f MiB", (double)n / (1 << 20));
+	else
+		snprintf(buf, size, "%llu bytes", (unsigned long long)n);
+}
+
+static int
+has_role(const struct preflight *pf, const char *role)
+{
+	size_t	 i;
+
+	for (i = 0; i < pf->nroles; i++)
+		if (strcmp(pf->roles[i], role) == 0)
+			return 1;
+	return 0;
+}
+
+/* Adds one role or a comma-separated list.  0 or -1 with *errp. */
+static int
+add_roles(struct preflight *pf, const char *arg, char **errp)
+{
+	const char	*p = arg, *comma;
+	size_t		 len, i;
+
+	for (;;) {
+		comma = strchr(p, ',');
+		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		for (i = 0; i < MAX_ROLES; i++)
+			if (strlen(known_roles[i]) == len &&
+			    strncmp(known_roles[i], p, len) == 0)
+				break;
+		if (i == MAX_ROLES)
+			return err_set(errp, "unknown role '%.*s' (roles: "
+			    "master, slave, slave_public)", (int)len, p);
+		if (!has_role(pf, known_roles[i]))
+			pf->roles[pf->nroles++] = known_roles[i];
+		if (comma == NULL)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+static void
+check_root(struct preflight *pf)
+{
+	uid_t	 uid = geteuid();
+
+	if (uid == 0)
+		report(pf, "root privileges", 1, "running as root");
+	else if (pf->root[0] != '\0')
+		report(pf, "root privileges", 1, "running as uid %u; not "
+		    "needed with --root", (unsigned)uid);
+	else
+		report(pf, "root privileges", 0, "running as uid %u: run as "
+		    "root, e.g. with sudo", (unsigned)uid);
+}
+
+/* The role files of an installation, as " master slave" (malloc'd). */
+static char *
+installed_roles(const struct preflight *pf, int *matchp)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		*dir, *list = NULL, *nl;
+	size_t		 i, n = 0, matched = 0;
+
+	*matchp = 0;
+	if ((dir = rooted(pf, "/etc/mesosphere/roles")) == NULL)
+		return NULL;
+	if ((d = opendir(dir)) == NULL) {
+		free(dir);
+		return strdup("");
+	}
+	list = strdup("");
+	while (list != NULL && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		n++;
+		for (i = 0; i < pf->nroles; i++)
+			if (strcmp(pf->roles[i], de->d_name) == 0)
+				matched++;
+		if (asprintf(&nl, "%s %s", list, de->d_name) == -1)
+			nl = NULL;
+		free(list);
+		list = nl;
+	}
+	closedir(d);
+	free(dir);
+	*matchp = n == matched && matched == pf->nroles;
+	return list;
+}
+
+static int
+exists(const char *dir, const char *name)
+{
+	struct stat	 st;
+	char		*p = path_join(dir, name);
+	int		 r;
+
+	r = p != NULL && lstat(p, &st) == 0;
+	free(p);
+	return r;
+}
+
+static void
+check_existing(struct preflight *pf)
+{
+	static const char	*what = "for an existing installation";
+	struct stat		 st;
+	struct dirent		*de;
+	DIR			*d = NULL;
+	char			*opt, *cur = NULL, *roles = NULL;
+	char			 target[256];
+	ssize_t			 n;
+	int			 match;
+
+	if ((opt = rooted(pf, "/opt/mesosphere")) == NULL ||
+	    (cur = path_join(opt, "current")) == NULL) {
+		report(pf, what, 0, "out of memory");
+		goto out;
+	}
+	if (lstat(opt, &st) == -1) {
+		if (errno == ENOENT)
+			report(pf, what, 1, "none in %s", opt);
+		else
+			report(pf, what, 0, "%s: %s", opt, strerror(errno));
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		report(pf, what, 0, "%s is not a directory: move it away",
+		    opt);
+		goto out;
+	}
+	if ((n = readlink(cur, target, sizeof(target) - 1)) != -1) {
+		target[n] = '\0';
+		pf->installed = 1;
+		if ((roles = installed_roles(pf, &match)) == NULL)
+			report(pf, what, 0, "out of memory");
+		else if (roles[0] == '\0' || match)
+			report(pf, what, 1, "%s -> %s, roles:%s; this run "
+			    "upgrades or re-applies it", cur, target,
+			    roles[0] != '\0' ? roles : " none");
+		else
+			report(pf, what, 0, "installed with roles:%s; to "
+			    "change roles, run 'dcos-bootstrap uninstall' "
+			    "first", roles);
+		goto out;
+	}
+	/* An install that stopped before its first switch: re-run ends it. */
+	if (exists(opt, "packages") || exists(opt, "generations")) {
+		report(pf, what, 1, "an unfinished installation in %s; this "
+		    "run completes it", opt);
+		goto out;
+	}
+	if ((d = opendir(opt)) == NULL) {
+		report(pf, what, 0, "%s: %s", opt, strerror(errno));
+		goto out;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			break;
+	if (de == NULL)
+		report(pf, what, 1, "%s is empty", opt);
+	else
+		report(pf, what, 0, "%s holds files dcos-bootstrap did not "
+		    "install (e.g. %s): uninstall that software or move "
+		    "the directory away", opt, de->d_name);
+out:
+	if (d != NULL)
+		closedir(d);
+	free(roles);
+	free(cur);
+	free(opt);
+}
+
+/* Appends ", PORT/PROTO on ADDR" to *listp (at most BUSY_SHOWN). */
+static void
+note_busy(char **listp, size_t *countp, uint16_t port, const char *proto,
+    const struct procnet_sock *s)
+{
+	char	 addr[INET6_ADDRSTRLEN], *nl;
+
+	if ((*countp)++ >= BUSY_SHOWN || *listp == NULL)
+		return;
+	procnet_addr(s, addr, sizeof(addr));
+	if (asprintf(&nl, "%s%s%u/%s on %s", *listp,
+	    (*listp)[0] != '\0' ? ", " : "", port, proto, addr) == -1)
+		nl = NULL;
+	free(*listp);
+	*listp = nl;
+}
+
+static void
+check_ports(struct preflight *pf)
+{
+	const struct release_role	*role;
+	const struct procnet_sock	*s;
+	struct procnet			 pn;
+	char				*err = NULL, *busy, what[64];
+	size_t				 i, j, nbusy;
+	int				 loaded;
+
+	memset(&pn, 0, sizeof(pn));
+	loaded = pf->rel != NULL && !pf->installed &&
+	    procnet_load(&pn, pf->procdir, &err) == 0;
+	for (i = 0; i < pf->nroles; i++) {
+		snprintf(what, sizeof(what), "ports for role %s",
+		    pf->roles[i]);
+		if (pf->rel == NULL) {
+			report(pf, what, 0, "%s", pf->rel_err);
+			continue;
+		}
+		if ((role = release_manifest_role(pf->rel,
+		    pf->roles[i])) == NULL) {
+			report(pf, what, 0, "release %s-%s declares no role "
+			    "%s: use a release built for it", pf->rel->name,
+			    pf->rel->version, pf->roles[i]);
+			continue;
+		}
+		if (pf->installed) {
+			report(pf, what, 1, "skipped: the installed "
+			    "cluster's own services hold them");
+			continue;
+		}
+		if (!loaded) {
+			report(pf, what, 0, "%s", err);
+			continue;
+		}
+		busy = strdup("");
+		nbusy = 0;
+		for (j = 0; j < role->nports; j++) {
+			if ((s = procnet_find(&pn, PROCNET_TCP,
+			    role->ports[j])) != NULL)
+				note_busy(&busy, &nbusy, role->ports[j],
+				    "tcp", s);
+			if ((s = procnet_find(&pn, PROCNET_UDP,
+			    role->ports[j])) != NULL)
+				note_busy(&busy, &nbusy, role->ports[j],
+				    "udp", s);
+		}
+		if (nbusy == 0)
+			report(pf, what, 1, "%zu ports free", role->nports);
+		else
+			report(pf, what, 0, "in use: %s%s: stop the programs "
+			    "holding them", busy != NULL ? busy :
+			    "out of memory", nbusy > BUSY_SHOWN ? ", ..." : "");
+		free(busy);
+	}
+	procnet_free(&pn);
+	free(err);
+}
+
+/* statvfs of path or its nearest existing ancestor. */
+static int
+fs_of(const char *path, struct statvfs *vfs, dev_t *devp, char **errp)
+{
+	struct stat	 st;
+	char		*p, *slash;
+	int		 rc = -1;
+
+	if ((p = strdup(path)) == NULL)
+		return err_set(errp, "out of memory");
+	while (stat(p, &st) == -1) {
+		if (errno != ENOENT) {
+			err_sys(errp, "%s", p);
+			goto out;
+		}
+		if ((slash = strrchr(p, '/')) == NULL || slash == p) {
+			strcpy(p, "/");
+			continue;
+		}
+		*slash = '\0';
+	}
+	if (statvfs(p, vfs) == -1) {
+		err_sys(errp, "%s", p);
+		goto out;
+	}
+	*devp = st.st_dev;
+	rc = 0;
+out:
+	free(p);
+	return rc;
+}
+
+static void
+check_disk(struct preflight *pf)
+{
+	static const char	*what = "free disk space for the release";
+	struct statvfs		 vfs, cvfs;
+	struct stat		 st;
+	dev_t			 dev, cdev;
+	char			*pkgdir = NULL, *opt = NULL, *p, *path, *err = NULL;
+	char			 need_s[32], free_s[32], cneed_s[32], cfree_s[32];
+	uint64_t		 need = 0, cneed = 0, avail, cavail;
+	size_t			 i;
+
+	if (pf->rel == NULL) {
+		report(pf, what, 0, "%s", pf->rel_err);
+		return;
+	}
+	if ((opt = rooted(pf, "/opt/mesosphere")) == NULL ||
+	    (pkgdir = path_join(opt, "packages")) == NULL) {
+		report(pf, what, 0, "out of memory");
+		goto out;
+	}
+	/* Packages already extracted are shared by the new generation. */
+	for (i = 0; i < pf->rel->npackages; i++) {
+		if ((p = path_join(pkgdir, pf->rel->packages[i].id)) == NULL)
+			continue;
+		if (lstat(p, &st) == -1)
+			need += pf->rel->packages[i].installed_bytes;
+		free(p);
+	}
+	/* The config package's blob size stands in for its tree: tiny. */
+	if ((p = path_join(pkgdir, pf->cm->config_id_pkg)) != NULL &&
+	    lstat(p, &st) == -1)
+		need += pf->cm->config_package.size;
+	free(p);
+	/* Blobs still to download land in the cache. */
+	for (i = 0; i < pf->cm->nblobs; i++) {
+		path = store_blob_path(pf->cache, &pf->cm->blobs[i].blob.digest);
+		if (path == NULL || stat(path, &st) == -1 ||
+		    (uint64_t)st.st_size != pf->cm->blobs[i].blob.size)
+			cneed += pf->cm->blobs[i].blob.size;
+		free(path);
+	}
+	if (fs_of(opt, &vfs, &dev, &err) == -1 ||
+	    fs_of(pf->cache, &cvfs, &cdev, &err) == -1) {
+		report(pf, what, 0, "%s", err);
+		goto out;
+	}
+	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	cavail = (uint64_t)cvfs.f_bavail * cvfs.f_frsize;
+	if (dev == cdev) {
+		need += cneed;
+		cneed = 0;
+	}
+	fmt_bytes(need, need_s, sizeof(need_s));
+	fmt_bytes(avail, free_s, sizeof(free_s));
+	fmt_bytes(cneed, cneed_s, sizeof(cneed_s));
+	fmt_bytes(cavail, cfree_s, sizeof(cfree_s));
+	if (need > avail)
+		report(pf, what, 0, "%s needs %s, %s free: free some space",
+		    opt, need_s, free_s);
+	else if (cneed > cavail)
+		report(pf, what, 0, "cache %s needs %s, %s free: free some "
+		    "space", pf->cache, cneed_s, cfree_s);
+	else if (cneed > 0)
+		report(pf, what, 1, "%s needs %s, %s free; cache %s needs "
+		    "%s, %s free", opt, need_s, free_s, pf->cache, cneed_s,
+		    cfree_s);
+	else
+		report(pf, what, 1, "%s needs %s, %s free", opt, need_s,
+		    free_s);
+out:
+	free(err);
+	free(pkgdir);
+	free(opt);
+}
+
+int
+systemd_version_parse(const char *text, long *version)
+{
+	char	*end;
+	long	 v;
+
+	if (strncmp(text, "systemd ", 8) != 0)
+		return -1;
+	text += 8;
+	if (*text < '0' || *text > '9')
+		return -1;
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno != 0 || (*end != ' ' && *end != '\n' && *end != '\0' &&
+	    *end != '~' && *end != '.'))
+		return -1;
+	*version = v;
+	return 0;
+}
+
+/*
+ * Runs argv (argv[0] looked up in PATH when it holds no '/') with stdin
+ * from /dev/null and stdout captured into buf (at most size - 1 bytes,
+ * NUL-terminated).  Kills it after timeout seconds.  Returns 0 and its
+ * wait status in *statusp, or -1 with *errp (cannot run, timed out,
+ * printed too much).
+ */
+static int
+run_capture(char *const argv[], int timeout, char *buf, size_t size,
+    int *statusp, char **errp)
+{
+	struct pollfd	 pfd;
+	struct timespec	 start, now;
+	pid_t		 pid;
+	size_t		 len = 0;
+	ssize_t		 n;
+	long		 left;
+	int		 p[2], devnull, status, rc = -1, killed = 0;
+	char		 junk[512];
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return err_sys(errp, "pipe");
+	if ((pid = fork()) == -1) {
+		close(p[0]);
+		close(p[1]);
+		return err_sys(errp, "fork");
+	}
+	if (pid == 0) {
+		devnull = open("/dev/null", O_RDONLY);
+		if (devnull == -1 || dup2(devnull, 0) == -1 ||
+		    dup2(p[1], 1) == -1)
+			_exit(127);
+		if (strchr(argv[0], '/') != NULL) {
+			execv(argv[0], argv);
+			/* A script without "#!": run it as sh would. */
+			if (errno == ENOEXEC)
+				execl("/bin/sh", "sh", argv[0], (char *)NULL);
+		} else
+			execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = (long)timeout * 1000 -
+		    ((now.tv_sec - start.tv_sec) * 1000 +
+		    (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			killed = 1;
+			break;
+		}
+		if ((n = poll(&pfd, 1, (int)left)) == -1 && errno != EINTR)
+			break;
+		if (n <= 0)
+			continue;
+		if (len < size - 1)
+			n = read(p[0], buf + len, size - 1 - len);
+		else
+			n = read(p[0], junk, sizeof(junk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (len < size - 1)
+			len += (size_t)n;
+		else {
+			kill(pid, SIGKILL);
+			killed = 2;
+			break;
+		}
+	}
+	close(p[0]);
+	buf[len] = '\0';
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR) {
+			err_sys(errp, "waitpid");
+			return -1;
+		}
+	if (killed == 1)
+		return err_set(errp, "still running after %d seconds: killed",
+		    timeout);
+	if (killed == 2)
+		return err_set(errp, "printed more than %zu bytes", size - 1);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && len == 0)
+		return err_set(errp, "cannot run %s", argv[0]);
+	*statusp = status;
+	rc = 0;
+	return rc;
+}
+
+static void
+check_systemd(struct preflight *pf)
+{
+	static const char	*what = "systemd";
+	char			*run = NULL, *err = NULL, out[1024];
+	char			*argv[] = { "systemctl", "--version", NULL };
+	struct stat		 st;
+	long			 v;
+	int			 status;
+
+	/* What sd_booted(3) tests: systemd is the running init. */
+	if ((run = rooted(pf, "/run/systemd/system")) == NULL) {
+		report(pf, what, 0, "out of memory");
+		return;
+	}
+	if (stat(run, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		report(pf, what, 1, "not running, no %s: units are installed "
+		    "but not started", run);
+		goto out;
+	}
+	if (run_capture(argv, SYSTEMCTL_TIMEOUT, out, sizeof(out), &status,
+	    &err) == -1)
+		report(pf, what, 0, "systemctl --version: %s", err);
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		report(pf, what, 0, "systemctl --version failed");
+	else if (systemd_version_parse(out, &v) == -1)
+		report(pf, what, 0, "cannot read the version from "
+		    "'systemctl --version'");
+	else if (v < MIN_SYSTEMD)
+		report(pf, what, 0, "systemd %ld is older than %d: upgrade "
+		    "the operating system", v, MIN_SYSTEMD);
+	else
+		report(pf, what, 1, "systemd %ld", v);
+out:
+	free(err);
+	free(run);
+}
+
+/*
+ * Reads etc/ip-detect out of the config package blob (whose digest the
+ * caller checked) and checks it against the package's own manifest.
+ * Returns 0 with a malloc'd buffer, or -1 with *errp.
+ */
+static int
+read_ip_detect(const char *blob, char **bufp, size_t *lenp, char **errp)
+{
+	struct archive		*a = NULL;
+	struct archive_entry	*e;
+	struct pkg_manifest	*pm = NULL;
+	const struct pkg_file	*f;
+	struct digest		 d;
+	char			*buf = NULL, *mbuf = NULL;
+	la_int64_t		 size;
+	la_ssize_t		 n;
+	int			 r, rc = -1, first = 1;
+
+	if ((a = archive_read_new()) == NULL)
+		return err_set(errp, "out of memory");
+	archive_read_support_filter_zstd(a);
+	archive_read_support_format_tar(a);
+	if (archive_read_open_filename(a, blob, 65536) != ARCHIVE_OK) {
+		err_set(errp, "%s: %s", blob, archive_error_string(a));
+		goto out;
+	}
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(e);
+
+		size = archive_entry_size(e);
+		if (first) {
+			first = 0;
+			if (name == NULL || strcmp(name, PKG_MANIFEST_NAME) != 0
+			    || size <= 0 || size > MANIFEST_MAX_BYTES) {
+				err_set(errp, "config package: its first "
+				    "member is not %s", PKG_MANIFEST_NAME);
+				goto out;
+			}
+			if ((mbuf = malloc((size_t)size)) == NULL) {
+				err_set(errp, "out of memory");
+				goto out;
+			}
+			if ((n = archive_read_data(a, mbuf, (size_t)size)) !=
+			    size) {
+				err_set(errp, "config package: short %s",
+				    PKG_MANIFEST_NAME);
+				goto out;
+			}
+			if (pkg_manifest_parse(mbuf, (size_t)size,
+			    "config package " PKG_MANIFEST_NAME, &pm,
+			    errp) == -1)
+				goto out;
+			continue;
+		}
+		if (name == NULL || strcmp(name, IP_DETECT_PATH) != 0)
+			continue;
+		f = pkg_manifest_find(pm, IP_DETECT_PATH);
+		if (archive_entry_filetype(e) != AE_IFREG || f == NULL ||
+		    f->type != PKG_FILE) {
+			err_set(errp, "config package: %s is not a regular "
+			    "file of its manifest", IP_DETECT_PATH);
+			goto out;
+		}
+		if (size < 0 || (uint64_t)size != f->size ||
+		    size > IP_DETECT_MAX) {
+			err_set(errp, "config package: %s has %lld bytes, "
+			    "its manifest says %llu (at most %d allowed)",
+			    IP_DETECT_PATH, (long long)size,
+			    (unsigned long long)f->size, IP_DETECT_MAX);
+			goto out;
+		}
+		if ((buf = malloc((size_t)size + 1)) == NULL) {
+			err_set(errp, "out of memory");
+			goto out;
+		}
+		if (archive_read_data(a, buf, (size_t)size) != size) {
+			err_set(errp, "config package: %s: %s", IP_DETECT_PATH,
+			    archive_error_string(a));
+			goto out;
+		}
+		digest_buf(buf, (size_t)size, &d);
+		if (!digest_equal(&d, &f->sha256)) {
+			err_set(errp, "config package: %s does not match the "
+			    "digest in its manifest", IP_DETECT_PATH);
+			goto out;
+		}
+		buf[size] = '\0';
+		*bufp = buf;
+		*lenp = (size_t)size;
+		buf = NULL;	/* transferred */
+		rc = 0;
+		goto out;
+	}
+	if (r != ARCHIVE_EOF)
+		err_set(errp, "%s: %s", blob, archive_error_string(a));
+	else
+		err_set(errp, "the config package has no %s: put the site's "
+		    "script in genconf/ip-detect and run dcos-genconf again",
+		    IP_DETECT_PATH);
+out:
+	pkg_manifest_free(pm);
+	archive_read_free(a);
+	free(mbuf);
+	free(buf);
+	return rc;
+}
+
+/* One line, one IPv4 or IPv6 address: 1, with the address in ip. */
+static int
+one_ip(const char *out, char *ip, size_t size)
+{
+	unsigned char	 addr[16];
+	const char	*nl = strchr(out, '\n');
+	size_t		 len = nl != NULL ? (size_t)(nl - out) : strlen(out);
+
+	if (nl != NULL && nl[1] != '\0')
+		return 0;
+	if (len == 0 || len >= size)
+		return 0;
+	memcpy(ip, out, len);
+	ip[len] = '\0';
+	return inet_pton(AF_INET, ip, addr) == 1 ||
+	    inet_pton(AF_INET6, ip, addr) == 1;
+}
+
+static void
+check_ip_detect(struct preflight *pf)
+{
+	static const char	*what = "ip-detect";
+	const char		*tmpdir = getenv("TMPDIR");
+	char			*blob = NULL, *script = NULL, *err = NULL;
+	char			*dir = NULL, *path = NULL, *why = NULL;
+	char			 out[IP_DETECT_OUT_MAX + 1], ip[64], *nl;
+	char			*argv[2];
+	size_t			 len = 0;
+	int			 r, status;
+
+	if ((r = cache_has_blob(pf->cache, &pf->cm->config_package, &why,
+	    &err)) != 1) {
+		report(pf, what, 0, "the config package is not in the cache "
+		    "%s%s%s", pf->cache, why != NULL || err != NULL ? ": " : "",
+		    why != NULL ? why : err != NULL ? err : "");
+		goto out;
+	}
+	if ((blob = store_blob_path(pf->cache,
+	    &pf->cm->config_package.digest)) == NULL ||
+	    read_ip_detect(blob, &script, &len, &err) == -1) {
+		report(pf, what, 0, "%s", err != NULL ? err : "out of memory");
+		goto out;
+	}
+	if (asprintf(&dir, "%s/dcos-preflight.XXXXXX", tmpdir != NULL &&
+	    tmpdir[0] == '/' ? tmpdir : "/tmp") == -1 ||
+	    mkdtemp(dir) == NULL) {
+		report(pf, what, 0, "cannot create a temporary directory: %s",
+		    strerror(errno));
+		if (dir != NULL)
+			dir[0] = '\0';
+		goto out;
+	}
+	if ((path = path_join(dir, "ip-detect")) == NULL ||
+	    atomic_write_file(path, script, len, 0700, &err) == -1) {
+		report(pf, what, 0, "%s", err != NULL ? err : "out of memory");
+		goto out;
+	}
+	argv[0] = path;
+	argv[1] = NULL;
+	if (run_capture(argv, pf->timeout, out, sizeof(out), &status,
+	    &err) == -1) {
+		report(pf, what, 0, "ip-detect %s: fix genconf/ip-detect", err);
+		goto out;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		if (WIFEXITED(status))
+			report(pf, what, 0, "ip-detect exited with status %d: "
+			    "fix genconf/ip-detect", WEXITSTATUS(status));
+		else
+			report(pf, what, 0, "ip-detect was killed by signal "
+			    "%d: fix genconf/ip-detect", WTERMSIG(status));
+		goto out;
+	}
+	if (!one_ip(out, ip, sizeof(ip))) {
+		/* Quote only the first line: the output is arbitrary. */
+		if ((nl = strchr(out, '\n')) != NULL)
+			*nl = '\0';
+		report(pf, what, 0, "ip-detect must print exactly one IP "
+		    "address on one line, it printed %s'%.60s'%s: fix "
+		    "genconf/ip-detect", nl != NULL && nl[1] != '\0' ?
+		    "several lines, the first " : "", out,
+		    strlen(out) > 60 ? "..." : "");
+		goto out;
+	}
+	report(pf, what, 1, "%s", ip);
+out:
+	if (path != NULL)
+		unlink(path);
+	if (dir != NULL && dir[0] != '\0')
+		rmdir(dir);
+	free(path);
+	free(dir);
+	free(script);
+	free(blob);
+	free(why);
+	free(err);
+}
+
+/* release.json from the cache, checked against the manifest's pin. */
+static void
+load_release(struct preflight *pf)
+{
+	struct blob_pin	 pin;
+	char		*path = NULL, *why = NULL, *err = NULL;
+	size_t		 i;
+	int		 r;
+
+	memset(&pin, 0, sizeof(pin));
+	pin.digest = pf->cm->release_manifest;
+	for (i = 0; i < pf->cm->nblobs; i++)
+		if (pf->cm->blobs[i].kind == BLOB_RELEASE &&
+		    digest_equal(&pf->cm->blobs[i].blob.digest, &pin.digest))
+			pin.size = pf->cm->blobs[i].blob.size;
+	if ((r = cache_has_blob(pf->cache, &pin, &why, &err)) != 1) {
+		if (asprintf(&pf->rel_err, "release.json is not in the cache "
+		    "%s%s%s", pf->cache, why != NULL || err != NULL ? ": " :
+		    "", why != NULL ? why : err != NULL ? err : "") == -1)
+			pf->rel_err = NULL;
+		goto out;
+	}
+	if ((path = store_blob_path(pf->cache, &pin.digest)) == NULL ||
+	    release_manifest_load(path, &pf->rel, &err) == -1) {
+		pf->rel = NULL;
+		pf->rel_err = err != NULL ? err : strdup("out of memory");
+		err = NULL;	/* transferred */
+	}
+out:
+	if (pf->rel == NULL && pf->rel_err == NULL)
+		pf->rel_err = strdup("out of memory");
+	free(path);
+	free(why);
+	free(err);
+}
+
+int
+cmd_preflight(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "cache", required_argument, NULL, 'c' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "root", required_argument, NULL, 'R' },
+		{ "proc", required_argument, NULL, 'P' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct subcmd	*c = subcmd_find(bootstrap_commands,
+	    "preflight");
+	struct preflight	 pf;
+	char			*err = NULL, *end, *root = NULL;
+	long			 t;
+	int			 opt, rc = EXIT_FAIL;
+
+	memset(&pf, 0, sizeof(pf));
+	pf.root = "";
+	pf.procdir = "/proc";
+	pf.timeout = IP_DETECT_TIMEOUT;
+	while ((opt = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': pf.cache = optarg; break;
+		case 'P': pf.procdir = optarg; break;
+		case 'r':
+			if (add_roles(&pf, optarg, &err) == -1) {
+				log_error("%s", err);
+				free(err);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'R':
+			free(root);
+			if ((root = strdup(optarg)) == NULL) {
+				log_error("out of memory");
+				return EXIT_FAIL;
+			}
+			break;
+		case 't':
+			errno = 0;
+			t = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || t < 1 || t > 3600) {
+				log_error("--timeout %s: give seconds, 1 to "
+				    "3600", optarg);
+				free(root);
+				return EXIT_USAGE;
+			}
+			pf.timeout = (int)t;
+			break;
+		default:
+			if ((rc = subcmd_common_opt(opt, c)) == SUBCMD_CONTINUE)
+				break;
+			free(root);
+			if (rc == SUBCMD_NOT_COMMON) {
+				subcmd_usage(stderr, c);
+				return EXIT_USAGE;
+			}
+			return rc;
+		}
+	}
+	if (argc - optind != 1 || pf.cache == NULL || pf.nroles == 0) {
+		subcmd_usage(stderr, c);
+		free(root);
+		return EXIT_USAGE;
+	}
+	if (root != NULL) {
+		/* "/" and "/x/" name the same roots as "" and "/x". */
+		while (root[0] != '\0' && root[strlen(root) - 1] == '/')
+			root[strlen(root) - 1] = '\0';
+		if (root[0] != '\0' && root[0] != '/') {
+			log_error("--root %s: give an absolute path", root);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		pf.root = root;
+	}
+	if (cluster_manifest_load(argv[optind], &pf.cm, &err) == -1) {
+		log_error("%s", err);
+		goto out;
+	}
+	load_release(&pf);
+	check_root(&pf);
+	check_existing(&pf);
+	check_ports(&pf);
+	check_disk(&pf);
+	check_systemd(&pf);
+	check_ip_detect(&pf);
+	rc = pf.failed ? EXIT_FAIL : EXIT_OK;
+out:
+	cluster_manifest_free(pf.cm);
+	release_manifest_free(pf.rel);
+	free(pf.rel_err);
+	free(root);
+	free(err);
+	return rc;
+}

@@ -1,0 +1,240 @@
+#!/usr/bin/env bats
+# dcos_install.sh on its own: argument checks, the pinned dcos-bootstrap,
+# downloads with curl, GNU wget and busybox wget (resume, retry, mirror
+# failover, the size cap), --download-only, and a host left unchanged by
+# every failure.  The store is served by stock nginx on loopback.
+
+load lib
+load script
+
+setup() {
+	need dash busybox curl wget nginx shellcheck jq zstd openssl setpriv
+	SCRATCH=$(mktemp -d)
+	chmod 755 "$SCRATCH"
+	cd "$SCRATCH"
+	start_nginx A "$SCRATCH/store"
+	URL="http://127.0.0.1:$NGINX_A_PORT"
+	MASTER_PORTS='[1,2]' make_store "$SCRATCH/store" "$URL"
+	SCRIPT="$STORE/dcos_install.sh"
+	mkdir R
+	export DCOS_RETRIES=1
+}
+
+teardown() {
+	stop_all_nginx
+	cd /
+	rm -rf "$SCRATCH"
+}
+
+# The files under DIR, for "nothing changed" checks.
+tree() {
+	(cd "$1" && find . | LC_ALL=C sort)
+}
+
+@test "the template and a generated script pass shellcheck -s sh" {
+	shellcheck -s sh "$top_srcdir/scripts/dcos_install.sh.in"
+	shellcheck -s sh "$SCRIPT"
+	# The body is one function called on the last line.
+	[ "$(tail -n 1 "$SCRIPT")" = 'main "$@"' ]
+}
+
+@test "-h prints the usage under dash and busybox ash" {
+	run dash "$SCRIPT" -h
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "usage: dcos_install.sh [options] ROLE..." ]]
+	[[ "$output" == *"--download-only DIR"* ]]
+	run busybox ash "$SCRIPT" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Installs DC/OS cluster 'test' (dcos-1.0.0)"* ]]
+}
+
+@test "bad command lines get one line and exit status 2" {
+	for args in "--bogus master" "" "master master" "leader" \
+	    "--offline a --download-only b" "--root" \
+	    "--mirror ftp://x master" "--mirror http://a'b master" \
+	    "--preflight-only --disable-preflight master"; do
+		# shellcheck disable=SC2086
+		run dash "$SCRIPT" --root "$SCRATCH/R" $args
+		[ "$status" -eq 2 ] || { echo "args: $args: $output"; false; }
+		one_line
+		[[ "$output" == "dcos_install.sh: error: "* ]]
+	done
+	run env DCOS_NO_START=maybe dash "$SCRIPT" --root "$SCRATCH/R" master
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"DCOS_NO_START must be 1 or 0"* ]]
+	[ -z "$(ls -A R)" ]
+}
+
+@test "without --root it must run as root" {
+	run setpriv --reuid=65534 --regid=65534 --clear-groups dash "$SCRIPT" master
+	[ "$status" -eq 1 ]
+	one_line
+	[ "$output" = "dcos_install.sh: error: must run as root (use sudo), or give --root DIR" ]
+}
+
+@test "the unfilled template refuses to run" {
+	run dash "$top_srcdir/scripts/dcos_install.sh.in" --root "$SCRATCH/R" master
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"holds no valid cluster manifest digest"* ]]
+}
+
+@test "curl | dash --download-only fetches and verifies every blob" {
+	curl -fsS "$URL/dcos_install.sh" | dash -s -- --download-only dl
+	for f in "$STORE"/blobs/sha256/*; do
+		cmp "$f" "dl/blobs/sha256/${f##*/}"
+	done
+	[ "$(ls dl/blobs/sha256 | wc -l)" -eq "$(ls "$STORE"/blobs/sha256 | wc -l)" ]
+	! ls dl/blobs/sha256/*.part 2>/dev/null
+	# A second run finds everything there and fetches nothing.
+	: > "$SCRATCH/nginx-A/access.log"
+	dash "$SCRIPT" --download-only dl
+	[ "$(grep -c ' /blobs/' "$SCRATCH/nginx-A/access.log")" -eq 0 ]
+}
+
+@test "busybox ash with busybox wget and busybox sha256sum downloads everything" {
+	make_busybox_path bb
+	busybox wget -qO- "$URL/dcos_install.sh" |
+	    env -i DCOS_RETRIES=1 PATH="$SCRATCH/bb" "$(command -v busybox)" ash -s -- --download-only dl
+	for f in "$STORE"/blobs/sha256/*; do
+		cmp "$f" "dl/blobs/sha256/${f##*/}"
+	done
+}
+
+@test "GNU wget and openssl, or busybox sha256sum, stand in for curl and sha256sum" {
+	make_path p dash wget openssl $BASE_TOOLS
+	make_path q dash curl busybox $BASE_TOOLS
+	for path in "$SCRATCH/p" "$SCRATCH/q"; do
+		rm -rf dl
+		run env -i DCOS_RETRIES=1 PATH="$path" dash "$SCRIPT" --download-only dl
+		[ "$status" -eq 0 ]
+		cmp "$STORE/blobs/sha256/$BIG_HEX" "dl/blobs/sha256/$BIG_HEX"
+	done
+	# A wrong blob is still caught with either tool.
+	printf 'X' | dd of="$STORE/blobs/sha256/$BIG_HEX" bs=1 seek=7 conv=notrunc 2>/dev/null
+	for path in "$SCRATCH/p" "$SCRATCH/q"; do
+		rm -rf dl
+		run env -i DCOS_RETRIES=1 PATH="$path" dash "$SCRIPT" --download-only dl
+		[ "$status" -eq 1 ]
+		[[ "${lines[-1]}" == *"cannot fetch blob sha256:$BIG_HEX"* ]]
+	done
+}
+
+@test "no downloader at all is one clear line" {
+	make_path p dash sha256sum $BASE_TOOLS
+	run env -i DCOS_RETRIES=1 PATH="$SCRATCH/p" dash "$SCRIPT" --download-only dl
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"neither curl nor wget found"* ]]
+	[ ! -e dl ]
+}
+
+@test "a tampered dcos-bootstrap is refused and the host is left unchanged" {
+	printf 'X' | dd of="$STORE/blobs/sha256/$BOOTSTRAP_HEX" bs=1 seek=1000 conv=notrunc 2>/dev/null
+	before=$(tree R)
+	run dash "$SCRIPT" --root "$SCRATCH/R" master
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"is not sha256:$BOOTSTRAP_HEX"* ]]
+	[[ "${lines[-1]}" == *"cannot fetch blob sha256:$BOOTSTRAP_HEX"* ]]
+	[ "$(tree R)" = "$before" ]
+}
+
+@test "a dcos-bootstrap that changes after download is caught by the pin" {
+	# The offline directory holds a wrong binary under the pinned name.
+	mkdir -p off/blobs/sha256
+	cp "$STORE/blobs/sha256/$MANIFEST_HEX" off/blobs/sha256/
+	cp /bin/true "off/blobs/sha256/$BOOTSTRAP_HEX"
+	run dash "$SCRIPT" --root "$SCRATCH/R" --offline off master
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"does not match the digest pinned in this script"* ]]
+	[ -z "$(ls -A R)" ]
+}
+
+@test "an interrupted download resumes with a Range request (curl)" {
+	mkdir -p dl/blobs/sha256
+	head -c 100000 "$STORE/blobs/sha256/$BIG_HEX" > "dl/blobs/sha256/$BIG_HEX.part"
+	dash "$SCRIPT" --download-only dl
+	cmp "$STORE/blobs/sha256/$BIG_HEX" "dl/blobs/sha256/$BIG_HEX"
+	grep -q "^206 /blobs/sha256/$BIG_HEX bytes=100000-$" "$SCRATCH/nginx-A/access.log"
+}
+
+@test "an interrupted download resumes with wget -c (GNU and busybox)" {
+	make_path p dash wget sha256sum $BASE_TOOLS
+	make_busybox_path bb
+	for sh in "$SCRATCH/p/dash" "$SCRATCH/bb/ash"; do
+		rm -rf dl
+		mkdir -p dl/blobs/sha256
+		head -c 200000 "$STORE/blobs/sha256/$BIG_HEX" > "dl/blobs/sha256/$BIG_HEX.part"
+		: > "$SCRATCH/nginx-A/access.log"
+		env -i DCOS_RETRIES=1 PATH="${sh%/*}" "$sh" "$SCRIPT" --download-only dl
+		cmp "$STORE/blobs/sha256/$BIG_HEX" "dl/blobs/sha256/$BIG_HEX"
+		grep -q "^206 /blobs/sha256/$BIG_HEX bytes=200000-$" "$SCRATCH/nginx-A/access.log"
+	done
+}
+
+@test "a dead bootstrap_url fails over to the next mirror" {
+	start_nginx B "$STORE"
+	stop_nginx A
+	run dash "$SCRIPT" --mirror "http://127.0.0.1:$NGINX_B_PORT/" --download-only dl
+	[ "$status" -eq 0 ]
+	cmp "$STORE/blobs/sha256/$BIG_HEX" "dl/blobs/sha256/$BIG_HEX"
+}
+
+@test "a mirror serving corrupt or oversized blobs is skipped for the next one" {
+	mkdir -p bad/blobs/sha256
+	cp -r "$STORE/blobs/sha256/." bad/blobs/sha256/
+	# Same size, one byte changed; and one blob with bytes appended.
+	printf 'X' | dd of="bad/blobs/sha256/$BIG_HEX" bs=1 seek=5000 conv=notrunc 2>/dev/null
+	printf 'extra' >> "bad/blobs/sha256/$MANIFEST_HEX"
+	start_nginx B "$SCRATCH/bad"
+	# The bad mirror is the generated bootstrap_url, tried first.
+	sed "s|$URL|http://127.0.0.1:$NGINX_B_PORT|" "$SCRIPT" > bad.sh
+	for dl in curl wget; do
+		rm -rf dl
+		run env DCOS_MIRRORS="$URL" DCOS_DOWNLOADER=$dl \
+		    dash bad.sh --download-only dl
+		[ "$status" -eq 0 ]
+		cmp "$STORE/blobs/sha256/$BIG_HEX" "dl/blobs/sha256/$BIG_HEX"
+		cmp "$STORE/blobs/sha256/$MANIFEST_HEX" "dl/blobs/sha256/$MANIFEST_HEX"
+	done
+	# Both were first asked of the bad mirror.
+	grep -q "^200 /blobs/sha256/$BIG_HEX" "$SCRATCH/nginx-B/access.log"
+}
+
+@test "a download never grows past the size the manifest gives" {
+	# The only mirror serves a 5 MB file under the manifest's name.
+	mkdir -p huge/blobs/sha256
+	cp "$STORE/blobs/sha256/$BOOTSTRAP_HEX" huge/blobs/sha256/
+	head -c 5000000 /dev/zero > "huge/blobs/sha256/$MANIFEST_HEX"
+	start_nginx B "$SCRATCH/huge"
+	sed "s|$URL|http://127.0.0.1:$NGINX_B_PORT|" "$SCRIPT" > huge.sh
+	for dl in curl wget; do
+		rm -rf dl
+		run env DCOS_DOWNLOADER=$dl dash huge.sh --download-only dl
+		[ "$status" -eq 1 ]
+		[[ "${lines[-1]}" == *"cannot fetch blob sha256:$MANIFEST_HEX ($MANIFEST_SIZE bytes)"* ]]
+		[ ! -e "dl/blobs/sha256/$MANIFEST_HEX" ]
+		[ ! -e "dl/blobs/sha256/$MANIFEST_HEX.part" ]
+	done
+}
+
+@test "every mirror down: one error line after the retries, host unchanged" {
+	stop_nginx A
+	run env DCOS_RETRIES=2 dash "$SCRIPT" --root "$SCRATCH/R" master
+	[ "$status" -eq 1 ]
+	[[ "${lines[-1]}" == "dcos_install.sh: error: cannot fetch blob sha256:$BOOTSTRAP_HEX"*"--offline DIR" ]]
+	[[ "$output" == *"retrying in 1s"* ]]
+	[ -z "$(ls -A R)" ]
+}
+
+@test "--keep-cache keeps a failed run's partial downloads for the next run" {
+	stop_nginx A
+	run dash "$SCRIPT" --root "$SCRATCH/R" --keep-cache master
+	[ "$status" -eq 1 ]
+	[ -d R/var/lib/dcos/bootstrap/cache/blobs/sha256 ]
+	run dash "$SCRIPT" --root "$SCRATCH/R" master
+	[ "$status" -eq 1 ]
+	# The cache existed before: a failed run leaves it alone.
+	[ -d R/var/lib/dcos/bootstrap/cache/blobs/sha256 ]
+}
