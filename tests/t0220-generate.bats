@@ -21,7 +21,7 @@ teardown_file() {
 }
 
 setup() {
-	need jq tar sha256sum
+	need jq tar sha256sum minisign
 	SCRATCH=$(mktemp -d)
 	cd "$SCRATCH"
 	mkdir site
@@ -71,8 +71,11 @@ check_store() {
 	id=$(jq -r .config_id $cm)
 	[ "$(jq -r .config_package.id $cm)" = "dcos-config--setup_$id" ]
 	[[ "$output" == *"sha256:$(basename $cm) dcos-config--setup_$id"* ]]
-	# The release.json blob is the signed one in the tar.
-	tar -xOf dcos-1.0.0.tar release.json | cmp - $s/blobs/sha256/$(jq -r '.release.manifest[7:]' $cm)
+	# The release.json blob is the signed one in the tar; stock minisign
+	# verifies it with the signature blob.
+	rj=$s/blobs/sha256/$(jq -r '.release.manifest[7:]' $cm)
+	tar -xOf dcos-1.0.0.tar release.json | cmp - $rj
+	minisign -Vm $rj -x $s/blobs/sha256/$(jq -r '.release.signature[7:]' $cm) -p dcos-release.pub >/dev/null
 	# Every package of the release and the bootstrap binary are blobs.
 	tar -xf dcos-1.0.0.tar
 	for f in packages/*.tar.zst bootstrap/*/dcos-bootstrap; do
