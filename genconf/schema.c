@@ -223,8 +223,9 @@ conds_text(const struct condset *cs)
 	for (i = 0; i < cs->n; i++) {
 		c = &cs->v[i];
 		if (c->set != -1)
-			r = asprintf(&tmp, "%s%s%s is %sset", s != NULL ? s : "",
-			    i > 0 ? " and " : "", c->key, c->set ? "" : "not ");
+			r = asprintf(&tmp, "%s%s%s is %sset", s != NULL ?
+			    s : "", i > 0 ? " and " : "", c->key,
+			    c->set ? "" : "not ");
 		else
 			r = asprintf(&tmp, "%s%s%s %s %s%s", s != NULL ? s : "",
 			    i > 0 ? " and " : "", c->key,

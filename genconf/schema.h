@@ -57,7 +57,7 @@ enum ptype {
 struct cond {
 	char	 *key;
 	int	  negate;
-	int	  set;		/* -1: compare values; 0/1: must be unset/set */
+	int	  set;		/* -1: compare; 1: must be set, 0: unset */
 	char	**values;	/* compared with the value's text form */
 	size_t	  nvalues;
 };
