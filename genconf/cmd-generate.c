@@ -113,6 +113,15 @@ stage_open(struct gen *g, char **tmpp, int *fdp, char **errp)
 		*tmpp = NULL;
 		return -1;
 	}
+	/* Whatever the umask: any web server must be able to read a blob. */
+	if (fchmod(*fdp, 0644) == -1) {
+		err_sys(errp, "chmod %s", *tmpp);
+		close(*fdp);
+		unlink(*tmpp);
+		free(*tmpp);
+		*tmpp = NULL;
+		return -1;
+	}
 	return 0;
 }
 
@@ -769,6 +778,10 @@ prepare_tar_copy(struct gen *g, const char *tarpath, int *fdp, char **errp)
 		rc = 0;
 		goto out;
 	}
+	if (access(dst, F_OK) == 0)
+		log_warn("%s holds another release of the same name and "
+		    "version; replacing it (a vendor should not reuse a "
+		    "version)", dst);
 	if (stage_open(g, &g->tar_tmp, fdp, errp) == -1)
 		goto out;
 	preallocate(*fdp, (uint64_t)st.st_size);

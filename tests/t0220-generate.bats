@@ -273,3 +273,9 @@ tamper_hello() {
 	[ -z "$(ls -A genconf | grep staging)" ]
 	[ -z "$(ls -A genconf/serve | grep staging)" ]
 }
+
+@test "blobs and the release copy are readable by any web server whatever the umask" {
+	(umask 077 && "$GENCONF" -q generate)
+	[ -z "$(find genconf/serve/blobs genconf/serve/releases -type f ! -perm 644)" ]
+	[ "$(stat -c %a genconf/serve/index.json)" = 644 ]
+}
