@@ -49,7 +49,8 @@ config_opts_parse(const struct subcmd *c, int argc, char **argv,
 	};
 	struct option	*longopts = NULL;
 	char		**keys;
-	size_t		 ncommon = sizeof(common) / sizeof(common[0]), nextra = 0;
+	size_t		 ncommon = sizeof(common) / sizeof(common[0]);
+	size_t		 nextra = 0;
 	int		 opt, r, rc = -1;
 
 	memset(o, 0, sizeof(*o));
@@ -300,11 +301,12 @@ compile_site(const struct config_opts *o, struct release **relp,
 	if (config_compile(*relp, o->genconf, out, &err) == -1) {
 		if (out->warnings != NULL)
 			print_lines(out->warnings, 1);
+		/* One problem is one line; a list gets a count after it. */
 		n = count_lines(err);
 		print_lines(err, 0);
-		log_error("%zu problem%s in %s/config.yaml: fix %s and run "
-		    "again", n, n == 1 ? "" : "s", o->genconf,
-		    n == 1 ? "it" : "them");
+		if (n > 1)
+			log_error("%zu problems in %s/config.yaml: fix them "
+			    "and run again", n, o->genconf);
 		free(err);
 		release_free(*relp);
 		*relp = NULL;
@@ -318,13 +320,14 @@ compile_site(const struct config_opts *o, struct release **relp,
 int
 cmd_validate(int argc, char **argv)
 {
-	const struct subcmd	*c = subcmd_find(genconf_commands, "validate");
+	const struct subcmd	*c;
 	struct config_opts	 o;
 	struct config_output	 out;
 	struct release		*rel = NULL;
 	char			 id[DIGEST_HEXLEN + 1];
 	int			 r, rc;
 
+	c = subcmd_find(genconf_commands, "validate");
 	memset(&out, 0, sizeof(out));
 	if ((r = config_opts_parse(c, argc, argv, NULL, NULL, NULL, &o)) != 0)
 		return r == 1 ? EXIT_OK : EXIT_USAGE;

@@ -7,3 +7,4 @@ dcos_genconf_SOURCES += \
 	genconf/config.c genconf/siteconf.h \
 	genconf/cmd-config.c
 dist_man_MANS += man/dcos-config.yaml.5
+dist_noinst_SCRIPTS += scripts/bench/config.sh

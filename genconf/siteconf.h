@@ -14,17 +14,18 @@
 #include "release.h"
 
 struct config_file {
-	char	*path;		/* package-relative, e.g. "etc/mesos-master" */
+	char	*path;		/* e.g. "etc/mesos-master" */
 	char	*content;
 	size_t	 len;
 	mode_t	 mode;		/* permission bits */
 };
 
 struct config_output {
-	json_t			*effective;	/* defaults applied, derived values, secrets included */
+	/* Defaults applied, derived values, secrets included. */
+	json_t			*effective;
 	struct config_file	*files;		/* sorted by path */
 	size_t			 nfiles;
-	char			*warnings;	/* newline-separated lines, or NULL */
+	char			*warnings;	/* lines, or NULL */
 };
 
 /*

@@ -192,6 +192,17 @@ validate() {
 	[ "$output" = "$id" ]
 }
 
+@test "show of a bad config prints the problems to stderr and nothing to stdout" {
+	printf 'bootstrap_url: ftp:/x\n' > genconf/config.yaml
+	"$GENCONF" show --trusted-key "$RELDIR/vendor.pub" > out 2> err && false
+	[ ! -s out ]
+	grep -qx "config.yaml:1:16: bootstrap_url: Should be a url (http://example.com/bar or file:///path/to/local/cache)" err
+	rm genconf/config.yaml
+	run "$GENCONF" show --trusted-key "$RELDIR/vendor.pub"
+	[ "$status" -eq 1 ]
+	[ "$output" = "genconf/config.yaml: no such file: write the site's parameters there (see dcos-config.yaml(5))" ]
+}
+
 @test "show masks secrets, refuses the mask fed back, and --reveal-secrets round-trips" {
 	cat >> genconf/config.yaml <<-'EOF'
 	exhibitor_storage_backend: aws_s3
@@ -242,4 +253,17 @@ validate() {
 	cmp etc/ip-detect genconf/ip-detect
 	[ "$(stat -c %a etc/ip-detect)" = 755 ]
 	[ "$(stat -c %a etc/exhibitor)" = 600 ]
+}
+
+@test "dcos-config.yaml(5) is mandoc -Tlint clean and documents the commands and the schema" {
+	need mandoc
+	run mandoc -Tlint -Wwarning "$top_srcdir/man/dcos-config.yaml.5"
+	[ "$status" -eq 0 ]
+	for s in 'EXIT STATUS' EXAMPLES SCHEMA TEMPLATES; do
+		grep -q "^\.Sh $s\$" "$top_srcdir/man/dcos-config.yaml.5"
+	done
+	grep -q -- '^\.Op Fl -reveal-secrets$' "$top_srcdir/man/dcos-config.yaml.5"
+	run "$GENCONF" show --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--reveal-secrets"* ]]
 }
