@@ -64,6 +64,7 @@ struct gen {
 	struct digest	 digest;
 	uint64_t	 size;
 	char		*tar_tmp;	/* staged copy of the release tar */
+	int		 replacing;	/* releases/ holds another copy */
 };
 
 static int
@@ -721,6 +722,10 @@ commit(struct gen *g, const struct release *rel, const char *script,
 	if (g->tar_tmp != NULL) {
 		if (fsync_path(g->tar_tmp, errp) == -1)
 			goto out;
+		if (g->replacing)
+			log_warn("%s held another release of the same name "
+			    "and version; replaced (a vendor should not reuse "
+			    "a version)", tar);
 		if (rename(g->tar_tmp, tar) == -1) {
 			err_sys(errp, "rename %s", tar);
 			goto out;
@@ -778,10 +783,7 @@ prepare_tar_copy(struct gen *g, const char *tarpath, int *fdp, char **errp)
 		rc = 0;
 		goto out;
 	}
-	if (access(dst, F_OK) == 0)
-		log_warn("%s holds another release of the same name and "
-		    "version; replacing it (a vendor should not reuse a "
-		    "version)", dst);
+	g->replacing = access(dst, F_OK) == 0;
 	if (stage_open(g, &g->tar_tmp, fdp, errp) == -1)
 		goto out;
 	preallocate(*fdp, (uint64_t)st.st_size);

@@ -282,3 +282,32 @@ tamper_hello() {
 	[ -z "$(find genconf/serve/blobs genconf/serve/releases -type f ! -perm 644)" ]
 	[ "$(stat -c %a genconf/serve/index.json)" = 644 ]
 }
+
+@test "a vendor-signed tar with a missing, extra, misplaced or non-file member is refused" {
+	mkdir x && (cd x && tar -xf ../dcos-1.0.0.tar)
+	pk=$(cd x && ls packages | head -n 1)
+	retar() {
+		(cd x && tar --owner=0 --group=0 -cf ../dcos-1.0.0.tar "$@")
+		"$GENCONF" -q sign -s "$FILE_SCRATCH/vendor.key" dcos-1.0.0.tar
+		run "$GENCONF" generate
+		[ "$status" -eq 1 ]
+		one_line
+		[ ! -e genconf/serve ]
+	}
+	retar release.json release.json.minisig bootstrap genconf $(cd x && ls packages/* | grep -v "$pk")
+	[[ "$output" == *"member packages/$pk is missing"* ]]
+	printf 'x' > x/extra
+	retar release.json release.json.minisig bootstrap genconf packages extra
+	[[ "$output" == *"member extra is not listed in release.json"* ]]
+	retar release.json.minisig release.json bootstrap genconf packages
+	[[ "$output" == *"member 1 is release.json.minisig, not release.json: not a release"* ]]
+	rm x/extra && ln -s release.json x/extra
+	retar release.json release.json.minisig bootstrap genconf packages extra
+	[[ "$output" == *"member extra is not a regular file"* ]]
+	printf 'not a tar at all\n' > dcos-1.0.0.tar
+	"$GENCONF" -q sign -s "$FILE_SCRATCH/vendor.key" dcos-1.0.0.tar
+	run "$GENCONF" generate
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"dcos-1.0.0.tar: not a readable release tar"* ]]
+}
