@@ -460,6 +460,19 @@ oom:
 	return NULL;
 }
 
+/* Hosts read cluster.json with lib/manifest's parser: agree with it. */
+static int
+check_cluster_json(const char *text, size_t len, char **errp)
+{
+	struct cluster_manifest	*check = NULL;
+
+	if (cluster_manifest_parse(text, len, "cluster.json", &check, errp) ==
+	    -1)
+		return -1;
+	cluster_manifest_free(check);
+	return 0;
+}
+
 /* A JSON blob is its pretty text plus a newline, as every file we write. */
 static char *
 json_text(const json_t *j, size_t *lenp)
@@ -958,6 +971,7 @@ cmd_generate(int argc, char **argv)
 	size_t			 ownkeys = 0, i;
 	char			*err = NULL, *errs = NULL, *cjtext = NULL;
 	char			*script = NULL, *pkgid = NULL, *w, *nl;
+	char			*idxpath = NULL;
 	char			 cid[DIGEST_HEXLEN + 1], dstr[DIGEST_STRSZ];
 	const char		*given = NULL;
 	size_t			 nkeys = 0, cjlen;
@@ -1088,39 +1102,20 @@ cmd_generate(int argc, char **argv)
 		log_error("out of memory");
 		goto out;
 	}
-	{
-		struct cluster_manifest *check = NULL;
-
-		/* Hosts parse it with this parser: agree with them. */
-		if (cluster_manifest_parse(cjtext, cjlen, "cluster.json",
-		    &check, &err) == -1) {
-			log_error("%s", err);
-			goto out;
-		}
-		cluster_manifest_free(check);
-	}
-	if (stage_buf(&g, cjtext, cjlen, &cmd, &err) == -1 ||
+	if (check_cluster_json(cjtext, cjlen, &err) == -1 ||
+	    stage_buf(&g, cjtext, cjlen, &cmd, &err) == -1 ||
 	    (script = install_script(rel, co.effective, &cmd, cjlen, &err)) ==
 	    NULL) {
 		log_error("%s", err);
 		goto out;
 	}
 	digest_buf(script, strlen(script), &sd);
-	{
-		char		*idxpath = path_join(g.serve, STORE_INDEX);
-
-		if (idxpath == NULL) {
-			log_error("out of memory");
-			goto out;
-		}
-		index = new_index(idxpath, &cmd, &sd, rel, &err);
-		free(idxpath);
-		if (index == NULL) {
-			log_error("%s", err);
-			goto out;
-		}
+	if ((idxpath = path_join(g.serve, STORE_INDEX)) == NULL) {
+		log_error("out of memory");
+		goto out;
 	}
-	if (commit(&g, rel, script, index, &err) == -1) {
+	if ((index = new_index(idxpath, &cmd, &sd, rel, &err)) == NULL ||
+	    commit(&g, rel, script, index, &err) == -1) {
 		log_error("%s", err);
 		goto out;
 	}
@@ -1147,5 +1142,6 @@ out:
 	free(cjtext);
 	free(script);
 	free(pkgid);
+	free(idxpath);
 	return rc;
 }
