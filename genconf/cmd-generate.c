@@ -460,6 +460,26 @@ oom:
 	return NULL;
 }
 
+/* Prints each line of a message list to stderr; returns how many. */
+static size_t
+print_lines(const char *text, int warn)
+{
+	const char	*p = text, *nl;
+	size_t		 n = 0;
+	int		 len;
+
+	for (; p != NULL && *p != '\0'; n++) {
+		nl = strchr(p, '\n');
+		len = nl != NULL ? (int)(nl - p) : (int)strlen(p);
+		if (warn)
+			log_warn("%.*s", len, p);
+		else
+			fprintf(stderr, "%.*s\n", len, p);
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+	return n;
+}
+
 /* Hosts read cluster.json with lib/manifest's parser: agree with it. */
 static int
 check_cluster_json(const char *text, size_t len, char **errp)
@@ -970,11 +990,11 @@ cmd_generate(int argc, char **argv)
 	char			*keypaths[MAX_KEYS], *relpath = NULL;
 	size_t			 ownkeys = 0, i;
 	char			*err = NULL, *errs = NULL, *cjtext = NULL;
-	char			*script = NULL, *pkgid = NULL, *w, *nl;
+	char			*script = NULL, *pkgid = NULL;
 	char			*idxpath = NULL;
 	char			 cid[DIGEST_HEXLEN + 1], dstr[DIGEST_STRSZ];
 	const char		*given = NULL;
-	size_t			 nkeys = 0, cjlen;
+	size_t			 nkeys = 0, cjlen, n;
 	int			 opt, rc, tarfd = -1, lockfd = -1;
 
 	memset(&g, 0, sizeof(g));
@@ -1067,16 +1087,14 @@ cmd_generate(int argc, char **argv)
 	log_verbose("release %s-%s (seq %lld) verified", rel->name,
 	    rel->version, (long long)rel->seq);
 	if (config_compile(rel, g.genconf, &co, &errs) == -1) {
-		/* Every error, one per line, as the config compiler wrote them. */
-		fprintf(stderr, "%s%s", errs, errs[0] != '\0' &&
-		    errs[strlen(errs) - 1] == '\n' ? "" : "\n");
+		/* As validate: warnings, every problem on its line, a count. */
+		print_lines(co.warnings, 1);
+		if ((n = print_lines(errs, 0)) > 1)
+			log_error("%zu problems in %s/config.yaml: fix them "
+			    "and run again", n, g.genconf);
 		goto out;
 	}
-	for (w = co.warnings; w != NULL && *w != '\0'; w = nl + 1) {
-		if ((nl = strchr(w, '\n')) == NULL)
-			nl = w + strlen(w) - 1;
-		log_warn("%.*s", (int)(nl - w + (*nl != '\n')), w);
-	}
+	print_lines(co.warnings, 1);
 	if (config_id(co.effective, &rel->manifest_digest, cid) == -1 ||
 	    asprintf(&pkgid, "dcos-config--setup_%s", cid) == -1) {
 		pkgid = NULL;

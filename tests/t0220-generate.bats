@@ -163,6 +163,7 @@ check_store() {
 	[[ "$output" == *"config.yaml:"*"bootstrap_url: Must not end in a '/'"* ]]
 	[[ "$output" == *"config.yaml:"*"telemetry_enabled: Must be one of 'true', 'false'. Got 'foo'."* ]]
 	[[ "$output" == *"config.yaml:"*"mastr_list"*"master_list"* ]]
+	[[ "${lines[-1]}" == *"problems in genconf/config.yaml: fix them and run again" ]]
 	snapshot . > ../after
 	diff ../before ../after
 }
