@@ -23,6 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "atomicio.h"
 #include "error.h"
 #include "genconf.h"
@@ -65,6 +67,7 @@ struct gen {
 	uint64_t	 size;
 	char		*tar_tmp;	/* staged copy of the release tar */
 	int		 replacing;	/* releases/ holds another copy */
+	char		*script_sig;	/* dcos_install.sh.minisig, or NULL */
 };
 
 static int
@@ -258,6 +261,7 @@ gen_cleanup(struct gen *g)
 	if (g->stage != NULL)
 		rmdir(g->stage);
 	free(g->stage);
+	free(g->script_sig);
 	free(g->serve);
 	free(g->blobdir);
 }
@@ -716,6 +720,53 @@ out:
 	return rc;
 }
 
+/*
+ * The script's signature follows the script; without --sign-key an older
+ * signature is removed, as it would not match the new script.
+ */
+static int
+write_script_sig(struct gen *g, const char *script_path, char **errp)
+{
+	char	*p;
+	int	 rc = 0;
+
+	if (asprintf(&p, "%s.minisig", script_path) == -1)
+		return err_set(errp, "out of memory");
+	if (g->script_sig != NULL)
+		rc = atomic_write_file(p, g->script_sig, strlen(g->script_sig),
+		    0644, errp);
+	else if (unlink(p) == 0)
+		rc = fsync_parent(p, errp);
+	else if (errno != ENOENT)
+		rc = err_sys(errp, "%s", p);
+	free(p);
+	return rc;
+}
+
+/* Signs dcos_install.sh with the site's key (trusted comment file, sha256). */
+static int
+sign_script(const struct minisign_seckey *sk, const char *script,
+    char **outp, char **errp)
+{
+	struct digest	 d;
+	uint8_t		 hash[MINISIGN_HASH_LEN];
+	char		 hex[DIGEST_HEXLEN + 1], *tc = NULL;
+	size_t		 len = strlen(script);
+	int		 rc;
+
+	digest_buf(script, len, &d);
+	digest_hex(&d, hex);
+	if (blake2b_buf(script, len, hash, errp) == -1)
+		return -1;
+	if (asprintf(&tc, "file:" STORE_INSTALL_SCRIPT "\tsha256:%s", hex) ==
+	    -1)
+		return err_set(errp, "out of memory");
+	rc = minisign_sign_prehashed(sk, hash, "signature from dcos-genconf "
+	    "site key", tc, outp, errp);
+	free(tc);
+	return rc;
+}
+
 /* From here on the store changes: blobs, release copy, script, index. */
 static int
 commit(struct gen *g, const struct release *rel, const char *script,
@@ -775,6 +826,7 @@ commit(struct gen *g, const struct release *rel, const char *script,
 		goto out;
 	}
 	if (atomic_write_file(p, script, strlen(script), 0755, errp) == -1 ||
+	    write_script_sig(g, p, errp) == -1 ||
 	    jsonio_write(idx, index, 0644, errp) == -1)
 		goto out;
 	rc = 0;
@@ -974,6 +1026,7 @@ cmd_generate(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "release", required_argument, NULL, 'r' },
 		{ "trusted-key", required_argument, NULL, 'k' },
+		{ "sign-key", required_argument, NULL, 's' },
 		{ "genconf", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -993,7 +1046,9 @@ cmd_generate(int argc, char **argv)
 	char			*script = NULL, *pkgid = NULL;
 	char			*idxpath = NULL;
 	char			 cid[DIGEST_HEXLEN + 1], dstr[DIGEST_STRSZ];
-	const char		*given = NULL;
+	const char		*given = NULL, *signpath = NULL;
+	struct minisign_seckey	 sk;
+	int			 have_sk = 0;
 	size_t			 nkeys = 0, cjlen, n;
 	int			 opt, rc, tarfd = -1, lockfd = -1;
 
@@ -1001,10 +1056,11 @@ cmd_generate(int argc, char **argv)
 	memset(&co, 0, sizeof(co));
 	g.fd = -1;
 	g.genconf = "genconf";
-	while ((opt = getopt_long(argc, argv, "g:hk:qr:v", longopts, NULL)) !=
-	    -1) {
+	while ((opt = getopt_long(argc, argv, "g:hk:qr:s:v", longopts, NULL))
+	    != -1) {
 		switch (opt) {
 		case 'r': given = optarg; break;
+		case 's': signpath = optarg; break;
 		case 'g': g.genconf = optarg; break;
 		case 'k':
 			if (nkeys == MAX_KEYS) {
@@ -1041,6 +1097,13 @@ cmd_generate(int argc, char **argv)
 	if (load_keys(keypaths, nkeys, keys, &err) == -1) {
 		log_error("%s", err);
 		goto out;
+	}
+	if (signpath != NULL) {
+		if (minisign_seckey_load(signpath, &sk, &err) == -1) {
+			log_error("%s", err);
+			goto out;
+		}
+		have_sk = 1;
 	}
 	if ((relpath = given != NULL ? strdup(given) : find_release(&err)) ==
 	    NULL) {
@@ -1128,6 +1191,10 @@ cmd_generate(int argc, char **argv)
 		goto out;
 	}
 	digest_buf(script, strlen(script), &sd);
+	if (have_sk && sign_script(&sk, script, &g.script_sig, &err) == -1) {
+		log_error("%s", err);
+		goto out;
+	}
 	if ((idxpath = path_join(g.serve, STORE_INDEX)) == NULL) {
 		log_error("out of memory");
 		goto out;
@@ -1145,6 +1212,8 @@ cmd_generate(int argc, char **argv)
 out:
 	for (i = 0; i < ownkeys; i++)
 		free(keypaths[i]);
+	if (have_sk)
+		OPENSSL_cleanse(&sk, sizeof(sk));
 	if (tarfd != -1)
 		close(tarfd);
 	gen_cleanup(&g);

@@ -312,3 +312,20 @@ tamper_hello() {
 	one_line
 	[[ "$output" == *"dcos-1.0.0.tar: not a readable release tar"* ]]
 }
+
+@test "with --sign-key the site signs dcos_install.sh; without it no stale signature stays" {
+	"$GENCONF" -q keygen -p site.pub -s site.key
+	"$GENCONF" -q generate --sign-key site.key
+	s=genconf/serve
+	minisign -Vm $s/dcos_install.sh -p site.pub | grep -q "file:dcos_install.sh	sha256:$(sha256sum $s/dcos_install.sh | cut -d' ' -f1)"
+	sed -i 's/^cluster_name: demo$/cluster_name: other/' genconf/config.yaml
+	"$GENCONF" -q generate
+	[ ! -e $s/dcos_install.sh.minisig ]
+	snapshot . > ../before
+	run "$GENCONF" generate --sign-key nope.key
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"nope.key"* ]]
+	snapshot . > ../after
+	diff ../before ../after
+}
