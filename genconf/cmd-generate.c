@@ -23,6 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "atomicio.h"
 #include "error.h"
 #include "genconf.h"
@@ -64,6 +66,8 @@ struct gen {
 	struct digest	 digest;
 	uint64_t	 size;
 	char		*tar_tmp;	/* staged copy of the release tar */
+	int		 replacing;	/* releases/ holds another copy */
+	char		*script_sig;	/* dcos_install.sh.minisig, or NULL */
 };
 
 static int
@@ -257,6 +261,7 @@ gen_cleanup(struct gen *g)
 	if (g->stage != NULL)
 		rmdir(g->stage);
 	free(g->stage);
+	free(g->script_sig);
 	free(g->serve);
 	free(g->blobdir);
 }
@@ -457,6 +462,39 @@ oom:
 	json_decref(root);
 	err_set(errp, "out of memory");
 	return NULL;
+}
+
+/* Prints each line of a message list to stderr; returns how many. */
+static size_t
+print_lines(const char *text, int warn)
+{
+	const char	*p = text, *nl;
+	size_t		 n = 0;
+	int		 len;
+
+	for (; p != NULL && *p != '\0'; n++) {
+		nl = strchr(p, '\n');
+		len = nl != NULL ? (int)(nl - p) : (int)strlen(p);
+		if (warn)
+			log_warn("%.*s", len, p);
+		else
+			fprintf(stderr, "%.*s\n", len, p);
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+	return n;
+}
+
+/* Hosts read cluster.json with lib/manifest's parser: agree with it. */
+static int
+check_cluster_json(const char *text, size_t len, char **errp)
+{
+	struct cluster_manifest	*check = NULL;
+
+	if (cluster_manifest_parse(text, len, "cluster.json", &check, errp) ==
+	    -1)
+		return -1;
+	cluster_manifest_free(check);
+	return 0;
 }
 
 /* A JSON blob is its pretty text plus a newline, as every file we write. */
@@ -682,6 +720,53 @@ out:
 	return rc;
 }
 
+/*
+ * The script's signature follows the script; without --sign-key an older
+ * signature is removed, as it would not match the new script.
+ */
+static int
+write_script_sig(struct gen *g, const char *script_path, char **errp)
+{
+	char	*p;
+	int	 rc = 0;
+
+	if (asprintf(&p, "%s.minisig", script_path) == -1)
+		return err_set(errp, "out of memory");
+	if (g->script_sig != NULL)
+		rc = atomic_write_file(p, g->script_sig, strlen(g->script_sig),
+		    0644, errp);
+	else if (unlink(p) == 0)
+		rc = fsync_parent(p, errp);
+	else if (errno != ENOENT)
+		rc = err_sys(errp, "%s", p);
+	free(p);
+	return rc;
+}
+
+/* Signs dcos_install.sh with the site's key (trusted comment file, sha256). */
+static int
+sign_script(const struct minisign_seckey *sk, const char *script,
+    char **outp, char **errp)
+{
+	struct digest	 d;
+	uint8_t		 hash[MINISIGN_HASH_LEN];
+	char		 hex[DIGEST_HEXLEN + 1], *tc = NULL;
+	size_t		 len = strlen(script);
+	int		 rc;
+
+	digest_buf(script, len, &d);
+	digest_hex(&d, hex);
+	if (blake2b_buf(script, len, hash, errp) == -1)
+		return -1;
+	if (asprintf(&tc, "file:" STORE_INSTALL_SCRIPT "\tsha256:%s", hex) ==
+	    -1)
+		return err_set(errp, "out of memory");
+	rc = minisign_sign_prehashed(sk, hash, "signature from dcos-genconf "
+	    "site key", tc, outp, errp);
+	free(tc);
+	return rc;
+}
+
 /* From here on the store changes: blobs, release copy, script, index. */
 static int
 commit(struct gen *g, const struct release *rel, const char *script,
@@ -721,6 +806,10 @@ commit(struct gen *g, const struct release *rel, const char *script,
 	if (g->tar_tmp != NULL) {
 		if (fsync_path(g->tar_tmp, errp) == -1)
 			goto out;
+		if (g->replacing)
+			log_warn("%s held another release of the same name "
+			    "and version; replaced (a vendor should not reuse "
+			    "a version)", tar);
 		if (rename(g->tar_tmp, tar) == -1) {
 			err_sys(errp, "rename %s", tar);
 			goto out;
@@ -737,6 +826,7 @@ commit(struct gen *g, const struct release *rel, const char *script,
 		goto out;
 	}
 	if (atomic_write_file(p, script, strlen(script), 0755, errp) == -1 ||
+	    write_script_sig(g, p, errp) == -1 ||
 	    jsonio_write(idx, index, 0644, errp) == -1)
 		goto out;
 	rc = 0;
@@ -778,10 +868,7 @@ prepare_tar_copy(struct gen *g, const char *tarpath, int *fdp, char **errp)
 		rc = 0;
 		goto out;
 	}
-	if (access(dst, F_OK) == 0)
-		log_warn("%s holds another release of the same name and "
-		    "version; replacing it (a vendor should not reuse a "
-		    "version)", dst);
+	g->replacing = access(dst, F_OK) == 0;
 	if (stage_open(g, &g->tar_tmp, fdp, errp) == -1)
 		goto out;
 	preallocate(*fdp, (uint64_t)st.st_size);
@@ -939,6 +1026,7 @@ cmd_generate(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "release", required_argument, NULL, 'r' },
 		{ "trusted-key", required_argument, NULL, 'k' },
+		{ "sign-key", required_argument, NULL, 's' },
 		{ "genconf", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -955,20 +1043,24 @@ cmd_generate(int argc, char **argv)
 	char			*keypaths[MAX_KEYS], *relpath = NULL;
 	size_t			 ownkeys = 0, i;
 	char			*err = NULL, *errs = NULL, *cjtext = NULL;
-	char			*script = NULL, *pkgid = NULL, *w, *nl;
+	char			*script = NULL, *pkgid = NULL;
+	char			*idxpath = NULL;
 	char			 cid[DIGEST_HEXLEN + 1], dstr[DIGEST_STRSZ];
-	const char		*given = NULL;
-	size_t			 nkeys = 0, cjlen;
+	const char		*given = NULL, *signpath = NULL;
+	struct minisign_seckey	 sk;
+	int			 have_sk = 0;
+	size_t			 nkeys = 0, cjlen, n;
 	int			 opt, rc, tarfd = -1, lockfd = -1;
 
 	memset(&g, 0, sizeof(g));
 	memset(&co, 0, sizeof(co));
 	g.fd = -1;
 	g.genconf = "genconf";
-	while ((opt = getopt_long(argc, argv, "g:hk:qr:v", longopts, NULL)) !=
-	    -1) {
+	while ((opt = getopt_long(argc, argv, "g:hk:qr:s:v", longopts, NULL))
+	    != -1) {
 		switch (opt) {
 		case 'r': given = optarg; break;
+		case 's': signpath = optarg; break;
 		case 'g': g.genconf = optarg; break;
 		case 'k':
 			if (nkeys == MAX_KEYS) {
@@ -1005,6 +1097,13 @@ cmd_generate(int argc, char **argv)
 	if (load_keys(keypaths, nkeys, keys, &err) == -1) {
 		log_error("%s", err);
 		goto out;
+	}
+	if (signpath != NULL) {
+		if (minisign_seckey_load(signpath, &sk, &err) == -1) {
+			log_error("%s", err);
+			goto out;
+		}
+		have_sk = 1;
 	}
 	if ((relpath = given != NULL ? strdup(given) : find_release(&err)) ==
 	    NULL) {
@@ -1051,16 +1150,14 @@ cmd_generate(int argc, char **argv)
 	log_verbose("release %s-%s (seq %lld) verified", rel->name,
 	    rel->version, (long long)rel->seq);
 	if (config_compile(rel, g.genconf, &co, &errs) == -1) {
-		/* Every error, one per line, as the config compiler wrote them. */
-		fprintf(stderr, "%s%s", errs, errs[0] != '\0' &&
-		    errs[strlen(errs) - 1] == '\n' ? "" : "\n");
+		/* As validate: warnings, every problem on its line, a count. */
+		print_lines(co.warnings, 1);
+		if ((n = print_lines(errs, 0)) > 1)
+			log_error("%zu problems in %s/config.yaml: fix them "
+			    "and run again", n, g.genconf);
 		goto out;
 	}
-	for (w = co.warnings; w != NULL && *w != '\0'; w = nl + 1) {
-		if ((nl = strchr(w, '\n')) == NULL)
-			nl = w + strlen(w) - 1;
-		log_warn("%.*s", (int)(nl - w + (*nl != '\n')), w);
-	}
+	print_lines(co.warnings, 1);
 	if (config_id(co.effective, &rel->manifest_digest, cid) == -1 ||
 	    asprintf(&pkgid, "dcos-config--setup_%s", cid) == -1) {
 		pkgid = NULL;
@@ -1086,39 +1183,24 @@ cmd_generate(int argc, char **argv)
 		log_error("out of memory");
 		goto out;
 	}
-	{
-		struct cluster_manifest *check = NULL;
-
-		/* Hosts parse it with this parser: agree with them. */
-		if (cluster_manifest_parse(cjtext, cjlen, "cluster.json",
-		    &check, &err) == -1) {
-			log_error("%s", err);
-			goto out;
-		}
-		cluster_manifest_free(check);
-	}
-	if (stage_buf(&g, cjtext, cjlen, &cmd, &err) == -1 ||
+	if (check_cluster_json(cjtext, cjlen, &err) == -1 ||
+	    stage_buf(&g, cjtext, cjlen, &cmd, &err) == -1 ||
 	    (script = install_script(rel, co.effective, &cmd, cjlen, &err)) ==
 	    NULL) {
 		log_error("%s", err);
 		goto out;
 	}
 	digest_buf(script, strlen(script), &sd);
-	{
-		char		*idxpath = path_join(g.serve, STORE_INDEX);
-
-		if (idxpath == NULL) {
-			log_error("out of memory");
-			goto out;
-		}
-		index = new_index(idxpath, &cmd, &sd, rel, &err);
-		free(idxpath);
-		if (index == NULL) {
-			log_error("%s", err);
-			goto out;
-		}
+	if (have_sk && sign_script(&sk, script, &g.script_sig, &err) == -1) {
+		log_error("%s", err);
+		goto out;
 	}
-	if (commit(&g, rel, script, index, &err) == -1) {
+	if ((idxpath = path_join(g.serve, STORE_INDEX)) == NULL) {
+		log_error("out of memory");
+		goto out;
+	}
+	if ((index = new_index(idxpath, &cmd, &sd, rel, &err)) == NULL ||
+	    commit(&g, rel, script, index, &err) == -1) {
 		log_error("%s", err);
 		goto out;
 	}
@@ -1130,6 +1212,8 @@ cmd_generate(int argc, char **argv)
 out:
 	for (i = 0; i < ownkeys; i++)
 		free(keypaths[i]);
+	if (have_sk)
+		OPENSSL_cleanse(&sk, sizeof(sk));
 	if (tarfd != -1)
 		close(tarfd);
 	gen_cleanup(&g);
@@ -1145,5 +1229,6 @@ out:
 	free(cjtext);
 	free(script);
 	free(pkgid);
+	free(idxpath);
 	return rc;
 }

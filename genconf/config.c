@@ -202,26 +202,7 @@ config_id(const json_t *effective, const struct digest *release,
 static int
 is_derived(const struct param *p, const json_t *eff)
 {
-	size_t		 i, j;
-	const json_t	*v;
-	char		*t;
-	int		 in;
-
-	if (p->derive == DV_NONE)
-		return 0;
-	for (i = 0; i < p->derive_when.n; i++) {
-		v = json_object_get(eff, p->derive_when.v[i].key);
-		if (v == NULL || (t = json_text(v)) == NULL)
-			return 0;
-		in = 0;
-		for (j = 0; j < p->derive_when.v[i].nvalues; j++)
-			if (strcmp(t, p->derive_when.v[i].values[j]) == 0)
-				in = 1;
-		free(t);
-		if (in == p->derive_when.v[i].negate)
-			return 0;
-	}
-	return 1;
+	return p->derive != DV_NONE && conds_hold(eff, &p->derive_when);
 }
 
 int

@@ -715,6 +715,10 @@ walk_members(struct archive *a, struct release *r,
 			return err_set(errp, "%s: not a readable release tar: "
 			    "%s", r->tar_path, archive_error_string(a));
 		name = archive_entry_pathname(ae);
+		/* Tools like GNU tar add directories: harmless, skipped. */
+		if (idx >= 2 && name != NULL &&
+		    archive_entry_filetype(ae) == AE_IFDIR)
+			continue;
 		if (name == NULL || archive_entry_filetype(ae) != AE_IFREG ||
 		    !archive_entry_size_is_set(ae))
 			return err_set(errp, "%s: member %s is not a regular "
@@ -845,7 +849,8 @@ release_load_sink(const char *tar_path, const struct minisign_pubkey *keys,
 	archive_read_support_format_tar(a);
 	if (archive_read_open(a, &fd_, NULL, feeder_read, NULL) !=
 	    ARCHIVE_OK) {
-		err_set(errp, "%s: %s", tar_path, archive_error_string(a));
+		err_set(errp, "%s: not a readable release tar: %s", tar_path,
+		    archive_error_string(a));
 		goto fail;
 	}
 	if (walk_members(a, r, keys, nkeys, sink, &mv, &nm, errp) == -1)

@@ -27,7 +27,10 @@ struct diags {
 	size_t		 n;
 };
 
-/* Adds "file:line:col: key: message" (key may be NULL).  -1 on ENOMEM. */
+/*
+ * Adds "file:line:col: key: message" (key may be NULL; with file NULL the
+ * message alone, line and col only sort it).  -1 when out of memory.
+ */
 int	 diags_add(struct diags *, const char *file, int line, int col,
 	    const char *key, const char *fmt, ...)
 	    __attribute__((format(printf, 6, 7)));
@@ -47,10 +50,14 @@ enum ptype {
 	PT_LIST
 };
 
-/* "key (not) in values": all conditions of a set must hold. */
+/*
+ * "key (not) in values", or "key is (not) set": all conditions of a set
+ * must hold.
+ */
 struct cond {
 	char	 *key;
 	int	  negate;
+	int	  set;		/* -1: compare; 1: must be set, 0: unset */
 	char	**values;	/* compared with the value's text form */
 	size_t	  nvalues;
 };
@@ -132,6 +139,19 @@ int	 schema_parse(const char *text, size_t len, const char *name,
 	    struct schema **schemap, char **errp);
 void	 schema_free(struct schema *);
 const struct param *schema_find(const struct schema *, const char *name);
+
+/*
+ * Parses a condition mapping ({key: value | [values] | {not: ...} |
+ * {set: true|false}}) from a schema or template named name.  0 or -1 with
+ * *errp; free cs with condset_free either way.
+ */
+int	 condset_parse(const struct ynode *, const char *name,
+	    struct condset *cs, char **errp);
+void	 condset_free(struct condset *);
+/* Whether every condition holds for the effective config. */
+int	 conds_hold(const json_t *effective, const struct condset *);
+/* "master_discovery is static and ..." for messages (malloc'd) or NULL. */
+char	*conds_text(const struct condset *);
 
 /*
  * The text form of a scalar JSON value ("true", "3", the string itself);

@@ -460,11 +460,12 @@ render_entry(const char *name, const struct ynode *e, const struct schema *s,
     const json_t *eff, struct tmpl_file *f, struct diags *d)
 {
 	const struct ynode	*k, *path = NULL, *content = NULL;
-	const struct ynode	*perm = NULL;
+	const struct ynode	*perm = NULL, *when = NULL;
+	struct condset		 cs;
 	struct render		 r;
-	char			*buf = NULL;
+	char			*buf = NULL, *err = NULL;
 	size_t			 i, len = 0, ip = 0;
-	int			 rc = -1;
+	int			 rc = -1, skip, unknown;
 
 	memset(f, 0, sizeof(*f));
 	if (e->type != YNODE_MAP)
@@ -478,10 +479,12 @@ render_entry(const char *name, const struct ynode *e, const struct schema *s,
 			content = ymap_value(e, i);
 		else if (strcmp(k->str, "permissions") == 0)
 			perm = ymap_value(e, i);
+		else if (strcmp(k->str, "when") == 0)
+			when = ymap_value(e, i);
 		else
 			return diags_add(d, name, k->line, k->col, NULL,
-			    "unknown attribute '%s': use path, content and "
-			    "permissions", k->str) == -1 ? -1 : 1;
+			    "unknown attribute '%s': use path, content, "
+			    "permissions and when", k->str) == -1 ? -1 : 1;
 	}
 	if (path == NULL || path->type != YNODE_SCALAR ||
 	    !safe_path(path->str))
@@ -498,6 +501,32 @@ render_entry(const char *name, const struct ynode *e, const struct schema *s,
 		return diags_add(d, name, perm->line, perm->col, path->str,
 		    "permissions must be octal, at most 0777, e.g. \"0644\"")
 		    == -1 ? -1 : 1;
+	/* A file only some configurations have, e.g. fault-domain-detect. */
+	if (when != NULL) {
+		if (condset_parse(when, name, &cs, &err) == -1) {
+			condset_free(&cs);
+			rc = diags_add(d, NULL, when->line, when->col, NULL,
+			    "%s", err) == -1 ? -1 : 1;
+			free(err);
+			return rc;
+		}
+		unknown = 0;
+		for (i = 0; i < cs.n; i++) {
+			if (schema_find(s, cs.v[i].key) != NULL)
+				continue;
+			unknown = 1;
+			if (diags_add(d, name, when->line, when->col,
+			    path->str, "when: unknown parameter '%s'",
+			    cs.v[i].key) == -1) {
+				condset_free(&cs);
+				return -1;
+			}
+		}
+		skip = unknown || !conds_hold(eff, &cs);
+		condset_free(&cs);
+		if (skip)
+			return 1;
+	}
 
 	memset(&r, 0, sizeof(r));
 	r.name = name;
@@ -565,7 +594,8 @@ template_render(const char *text, size_t len, const char *name,
 	int			 r, rc = -1;
 
 	if (yaml_load(text, len, name, &root, &err) == -1) {
-		r = diags_add(d, name, 1, 1, NULL, "%s", err);
+		/* err already names the file and position. */
+		r = diags_add(d, NULL, 1, 1, NULL, "%s", err);
 		free(err);
 		return r;
 	}

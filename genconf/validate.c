@@ -405,57 +405,6 @@ error_at(struct vs *vs, const char *key, const char *fmt, ...)
 	free(msg);
 }
 
-static int
-cond_holds(const json_t *eff, const struct cond *c)
-{
-	const json_t	*v = json_object_get(eff, c->key);
-	char		*t;
-	size_t		 i;
-	int		 in = 0;
-
-	/* An unset (or invalid) key satisfies no condition either way. */
-	if (v == NULL || (t = json_text(v)) == NULL)
-		return 0;
-	for (i = 0; i < c->nvalues; i++)
-		if (strcmp(t, c->values[i]) == 0)
-			in = 1;
-	free(t);
-	return c->negate ? !in : in;
-}
-
-static int
-conds_hold(const json_t *eff, const struct condset *cs)
-{
-	size_t	 i;
-
-	for (i = 0; i < cs->n; i++)
-		if (!cond_holds(eff, &cs->v[i]))
-			return 0;
-	return 1;
-}
-
-/* "master_discovery is static" for messages. */
-static char *
-conds_text(const struct condset *cs)
-{
-	char	*s = NULL, *tmp;
-	size_t	 i;
-
-	for (i = 0; i < cs->n; i++) {
-		if (asprintf(&tmp, "%s%s%s %s %s%s", s != NULL ? s : "",
-		    i > 0 ? " and " : "", cs->v[i].key,
-		    cs->v[i].negate ? "is not" : "is",
-		    cs->v[i].nvalues > 1 ? "one of " : "",
-		    cs->v[i].values[0]) == -1) {
-			free(s);
-			return NULL;
-		}
-		free(s);
-		s = tmp;
-	}
-	return s;
-}
-
 static void
 unknown_key(struct vs *vs, const struct ynode *k)
 {

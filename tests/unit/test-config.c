@@ -339,6 +339,28 @@ genconf_paths_follow_the_genconf_directory(void **state)
 }
 
 static void
+fault_domain_detect_is_shipped_only_when_the_site_has_one(void **state)
+{
+	struct fixture		*f = *state;
+	struct config_output	 out;
+	const struct config_file *c;
+
+	assert_null(compile(f, SITE_OK, &out));
+	assert_null(find_file(&out, "etc/fault-domain-detect"));
+	config_output_free(&out);
+	write_text(f->genconf, "fault-domain-detect",
+	    "#!/bin/sh\necho '{\"fault_domain\":{}}'\n", 0755);
+	assert_null(compile(f, SITE_OK "fault_domain_detect_filename: "
+	    "genconf/fault-domain-detect\n", &out));
+	c = find_file(&out, "etc/fault-domain-detect");
+	assert_non_null(c);
+	assert_int_equal(c->mode, 0755);
+	assert_string_equal(c->content,
+	    "#!/bin/sh\necho '{\"fault_domain\":{}}'\n");
+	config_output_free(&out);
+}
+
+static void
 empty_values_count_as_not_set(void **state)
 {
 	struct config_output	 out;
@@ -613,6 +635,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    genconf_paths_follow_the_genconf_directory, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    fault_domain_detect_is_shipped_only_when_the_site_has_one,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    empty_values_count_as_not_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(

@@ -65,6 +65,11 @@ static const char schema_text[] =
     "  aliases:\n"
     "    type: list-of\n"
     "    default: [x, y]\n"
+    "  backup:\n"
+    "    type: string\n"
+    "  backup_dir:\n"
+    "    type: path\n"
+    "    required_when: {backup: {set: true}}\n"
     "rules:\n"
     "  - when: {mode: c}\n"
     "    require: {port: {not: [80, 443]}}\n"
@@ -203,6 +208,8 @@ required_when_lists_and_negations(void **state)
 	    "Must be a list, not a string");
 	expect(*state, "mode: [a]\n", NULL, "config.yaml:1:7: mode: Must be a "
 	    "single value, not a list");
+	expect(*state, "backup: yes\n", NULL, "config.yaml:1:1: backup_dir: "
+	    "Must set backup_dir, no way to calculate value.");
 }
 
 static void
@@ -232,6 +239,9 @@ templates_switch_for_and_lists(void **state)
 	assert_null(run(*state, "hosts: [10.0.0.2, 10.0.0.1]\nmode: c\n"
 	    "name: n\ntoken: tok-1\nport: 99\n",
 	    "package:\n"
+	    "  - path: etc/skipped\n"
+	    "    when: {backup: {set: true}, mode: c}\n"
+	    "    content: '{{ backup }}'\n"
 	    "  - path: etc/a\n"
 	    "    content: |\n"
 	    "      {% for h in hosts %}\n"
@@ -295,7 +305,11 @@ bad_templates_are_refused_with_their_position(void **state)
 		  "a: two templates write this file" },
 		{ "files: []\n", "t.yaml:1:1: a template is a mapping with "
 		  "'package'" },
-		{ "package: [\n", "t.yaml:1:1: t.yaml:2:1: invalid YAML" },
+		{ "package: [\n", "t.yaml:2:1: invalid YAML" },
+		{ "package:\n- path: a\n  content: x\n  when: {nope: 1}\n",
+		  "t.yaml:4:9: a: when: unknown parameter 'nope'" },
+		{ "package:\n- path: a\n  content: x\n  when: [mode]\n",
+		  "t.yaml:4:9: a condition must be a mapping" },
 	};
 	size_t	 i;
 
