@@ -2,7 +2,7 @@
  * dcos-bootstrap: runs on every host, statically linked.  It never talks
  * to the network (dcos_install.sh downloads) and never calls NSS.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stddef.h>
 

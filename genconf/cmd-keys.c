@@ -1,5 +1,5 @@
 /* keygen, sign and verify: thin commands over lib/minisign. */
-#include "config.h"
+#include <config.h>
 
 #include <sys/stat.h>
 

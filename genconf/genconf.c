@@ -2,7 +2,7 @@
  * dcos-genconf: builds signed releases (vendor side) and compiles a site's
  * config into the store (site side).
  */
-#include "config.h"
+#include <config.h>
 
 #include <stddef.h>
 

@@ -1,4 +1,4 @@
-#include "config.h"
+#include <config.h>
 
 #include <sys/stat.h>
 
@@ -30,6 +30,40 @@ write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+#define STREAM_CHUNK	(256 * 1024)
+
+int
+fd_stream(int fd, void (*fn)(void *, const void *, size_t), void *arg,
+    uint64_t *totalp, char **errp)
+{
+	uint8_t		*buf;
+	uint64_t	 total = 0;
+	ssize_t		 n;
+	int		 rc = -1;
+
+	if ((buf = malloc(STREAM_CHUNK)) == NULL)
+		return err_set(errp, "out of memory");
+	for (;;) {
+		n = read(fd, buf, STREAM_CHUNK);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			err_sys(errp, "read");
+			goto out;
+		}
+		if (n == 0)
+			break;
+		fn(arg, buf, (size_t)n);
+		total += (uint64_t)n;
+	}
+	if (totalp != NULL)
+		*totalp = total;
+	rc = 0;
+out:
+	free(buf);
+	return rc;
 }
 
 int

@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct atomic_file {
 	int	 fd;		/* write here; -1 when closed */
@@ -48,6 +49,12 @@ int	 mkdir_p(const char *path, mode_t mode, char **errp);
  */
 int	 read_file(const char *path, size_t max, char **bufp, size_t *lenp,
 	    char **errp);
+/*
+ * Reads fd to its end in large chunks, passing each to fn(arg, buf, len).
+ * *totalp, when not NULL, gets the byte count.  0 or -1 with *errp.
+ */
+int	 fd_stream(int fd, void (*fn)(void *, const void *, size_t), void *arg,
+	    uint64_t *totalp, char **errp);
 /* Returns a malloc'd "a/b" (or NULL when out of memory). */
 char	*path_join(const char *a, const char *b);
 

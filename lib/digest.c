@@ -1,4 +1,4 @@
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,10 +8,9 @@
 
 #include <openssl/evp.h>
 
+#include "atomicio.h"
 #include "digest.h"
 #include "error.h"
-
-#define READ_CHUNK	(256 * 1024)
 
 struct sha256 {
 	EVP_MD_CTX	*ctx;
@@ -70,40 +69,22 @@ digest_buf(const void *buf, size_t len, struct digest *d)
 	EVP_Digest(buf, len, d->b, &n, EVP_sha256(), NULL);
 }
 
+static void
+feed(void *h, const void *buf, size_t len)
+{
+	sha256_update(h, buf, len);
+}
+
 int
 digest_fd(int fd, struct digest *d, uint64_t *sizep, char **errp)
 {
 	struct sha256	*h;
-	uint8_t		*buf;
-	uint64_t	 total = 0;
-	ssize_t		 n;
-	int		 rc = -1;
+	int		 rc;
 
-	h = sha256_new();
-	buf = malloc(READ_CHUNK);
-	if (h == NULL || buf == NULL) {
-		err_set(errp, "out of memory");
-		goto out;
-	}
-	for (;;) {
-		n = read(fd, buf, READ_CHUNK);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			err_sys(errp, "read");
-			goto out;
-		}
-		if (n == 0)
-			break;
-		sha256_update(h, buf, (size_t)n);
-		total += (uint64_t)n;
-	}
-	sha256_final(h, d);
-	if (sizep != NULL)
-		*sizep = total;
-	rc = 0;
-out:
-	free(buf);
+	if ((h = sha256_new()) == NULL)
+		return err_set(errp, "out of memory");
+	if ((rc = fd_stream(fd, feed, h, sizep, errp)) == 0)
+		sha256_final(h, d);
 	sha256_free(h);
 	return rc;
 }

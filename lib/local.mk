@@ -7,6 +7,7 @@ lib_libdcos_a_SOURCES = \
 	lib/error.c lib/error.h \
 	lib/jsonio.c lib/jsonio.h \
 	lib/log.c lib/log.h \
+	lib/manifest.c lib/manifest.h \
 	lib/minisign.c lib/minisign.h \
 	lib/minisign-key.c \
 	lib/store.c lib/store.h \

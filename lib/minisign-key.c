@@ -2,7 +2,7 @@
  * Secret keys and signing.  Only dcos-genconf links this file; hosts only
  * ever verify.
  */
-#include "config.h"
+#include <config.h>
 
 #include <fcntl.h>
 #include <stdio.h>

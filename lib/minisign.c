@@ -1,4 +1,4 @@
-#include "config.h"
+#include <config.h>
 
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -22,7 +22,6 @@
 #define UNTRUSTED_PREFIX	"untrusted comment: "
 #define TRUSTED_PREFIX		"trusted comment: "
 #define MAX_LINES		4
-#define READ_CHUNK		(256 * 1024)
 
 void
 minisign_keyid(const uint8_t keynum[MINISIGN_KEYNUM_LEN],
@@ -317,44 +316,42 @@ minisign_verify_prehashed(const struct minisign_pubkey *pk,
 	return verify_common(pk, sig, errp);
 }
 
+struct prehash {
+	EVP_MD_CTX	*ctx;
+	struct sha256	*also;
+};
+
+static void
+prehash_feed(void *arg, const void *buf, size_t len)
+{
+	struct prehash	*ph = arg;
+
+	EVP_DigestUpdate(ph->ctx, buf, len);
+	if (ph->also != NULL)
+		sha256_update(ph->also, buf, len);
+}
+
 int
 minisign_prehash_fd(int fd, uint8_t out[MINISIGN_HASH_LEN],
     struct sha256 *also, char **errp)
 {
-	EVP_MD_CTX	*ctx;
-	uint8_t		*buf;
-	ssize_t		 n;
+	struct prehash	 ph = { EVP_MD_CTX_new(), also };
 	int		 rc = -1;
 
-	ctx = EVP_MD_CTX_new();
-	buf = malloc(READ_CHUNK);
-	if (ctx == NULL || buf == NULL ||
-	    EVP_DigestInit_ex(ctx, EVP_blake2b512(), NULL) != 1) {
+	if (ph.ctx == NULL ||
+	    EVP_DigestInit_ex(ph.ctx, EVP_blake2b512(), NULL) != 1) {
 		err_set(errp, "out of memory");
 		goto out;
 	}
-	for (;;) {
-		n = read(fd, buf, READ_CHUNK);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			err_sys(errp, "read");
-			goto out;
-		}
-		if (n == 0)
-			break;
-		EVP_DigestUpdate(ctx, buf, (size_t)n);
-		if (also != NULL)
-			sha256_update(also, buf, (size_t)n);
-	}
-	if (EVP_DigestFinal_ex(ctx, out, NULL) != 1) {
+	if (fd_stream(fd, prehash_feed, &ph, NULL, errp) == -1)
+		goto out;
+	if (EVP_DigestFinal_ex(ph.ctx, out, NULL) != 1) {
 		err_set(errp, "BLAKE2b failed");
 		goto out;
 	}
 	rc = 0;
 out:
-	free(buf);
-	EVP_MD_CTX_free(ctx);
+	EVP_MD_CTX_free(ph.ctx);
 	return rc;
 }
 

@@ -1,5 +1,5 @@
 /* dcos-artifactd: serve, mirror and verify a store. */
-#include "config.h"
+#include <config.h>
 
 #include <stddef.h>
 #include <stdio.h>

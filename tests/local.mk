@@ -16,6 +16,7 @@ unit_tests = \
 	tests/unit/test-digest \
 	tests/unit/test-error \
 	tests/unit/test-jsonio \
+	tests/unit/test-manifest \
 	tests/unit/test-minisign
 check_PROGRAMS += $(unit_tests)
 unit_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS)
@@ -30,6 +31,8 @@ tests_unit_test_error_CFLAGS = $(unit_cflags)
 tests_unit_test_error_LDADD = $(unit_ldadd)
 tests_unit_test_jsonio_CFLAGS = $(unit_cflags)
 tests_unit_test_jsonio_LDADD = $(unit_ldadd)
+tests_unit_test_manifest_CFLAGS = $(unit_cflags)
+tests_unit_test_manifest_LDADD = $(unit_ldadd)
 tests_unit_test_minisign_CFLAGS = $(unit_cflags)
 tests_unit_test_minisign_LDADD = $(unit_ldadd)
 

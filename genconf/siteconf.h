@@ -3,8 +3,8 @@
  * -> effective config and rendered config package files.  Owned by the
  * config compiler; used by generate, validate and show.
  */
-#ifndef DCOS_GENCONF_CONFIG_H
-#define DCOS_GENCONF_CONFIG_H
+#ifndef DCOS_GENCONF_SITECONF_H
+#define DCOS_GENCONF_SITECONF_H
 
 #include <sys/types.h>
 #include <stddef.h>

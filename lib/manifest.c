@@ -1,0 +1,867 @@
+#include <config.h>
+
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomicio.h"
+#include "error.h"
+#include "jsonio.h"
+#include "manifest.h"
+
+/* Parser state: the file name and the JSON path for messages. */
+struct jp {
+	const char	*name;
+	char		**errp;
+	char		 where[128];
+};
+
+static int
+jp_fail(struct jp *p, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+jp_fail(struct jp *p, const char *key, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	err_set(p->errp, "%s: %s%s%s: %s", p->name, p->where,
+	    p->where[0] != '\0' && key[0] != '\0' ? "." : "", key,
+	    msg != NULL ? msg : "out of memory");
+	free(msg);
+	return -1;
+}
+
+static void
+jp_at(struct jp *p, const char *list, size_t i)
+{
+	snprintf(p->where, sizeof(p->where), "%s[%zu]", list, i);
+}
+
+static json_t *
+jp_get(struct jp *p, const json_t *o, const char *key, json_type type,
+    const char *tname)
+{
+	json_t	*v;
+
+	if ((v = json_object_get(o, key)) == NULL) {
+		jp_fail(p, key, "missing");
+		return NULL;
+	}
+	if (json_typeof(v) != type) {
+		jp_fail(p, key, "must be %s", tname);
+		return NULL;
+	}
+	return v;
+}
+
+static const char *
+jp_str(struct jp *p, const json_t *o, const char *key)
+{
+	json_t	*v = jp_get(p, o, key, JSON_STRING, "a string");
+
+	if (v == NULL)
+		return NULL;
+	if (strlen(json_string_value(v)) != json_string_length(v)) {
+		jp_fail(p, key, "must not contain NUL");
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+static int
+jp_dup(struct jp *p, const json_t *o, const char *key, char **out)
+{
+	const char	*s = jp_str(p, o, key);
+
+	if (s == NULL)
+		return -1;
+	if ((*out = strdup(s)) == NULL)
+		return jp_fail(p, key, "out of memory");
+	return 0;
+}
+
+static int
+jp_u64(struct jp *p, const json_t *o, const char *key, uint64_t *out)
+{
+	json_t	*v = jp_get(p, o, key, JSON_INTEGER, "an integer");
+
+	if (v == NULL)
+		return -1;
+	if (json_integer_value(v) < 0)
+		return jp_fail(p, key, "must not be negative");
+	*out = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+static int
+jp_digest(struct jp *p, const json_t *o, const char *key, struct digest *d)
+{
+	const char	*s = jp_str(p, o, key);
+
+	if (s == NULL)
+		return -1;
+	if (digest_parse(s, d) == -1)
+		return jp_fail(p, key, "not a digest (want sha256:<64 "
+		    "lowercase hex>)");
+	return 0;
+}
+
+static int
+jp_pin(struct jp *p, const json_t *o, struct blob_pin *pin)
+{
+	if (jp_digest(p, o, "digest", &pin->digest) == -1)
+		return -1;
+	return jp_u64(p, o, "size", &pin->size);
+}
+
+static json_t *
+jp_root(struct jp *p, const char *buf, size_t len)
+{
+	json_t		*root;
+	json_int_t	 format;
+
+	if ((root = jsonio_parse(buf, len, p->name, p->errp)) == NULL)
+		return NULL;
+	if (!json_is_object(root)) {
+		err_set(p->errp, "%s: not a JSON object", p->name);
+		goto bad;
+	}
+	if (jsonio_int(root, "format", &format, p->errp) == -1) {
+		err_wrap(p->errp, "%s", p->name);
+		goto bad;
+	}
+	if (format != MANIFEST_FORMAT) {
+		err_set(p->errp, "%s: format %lld is not supported (this "
+		    "program reads format %d)", p->name, (long long)format,
+		    MANIFEST_FORMAT);
+		goto bad;
+	}
+	return root;
+bad:
+	json_decref(root);
+	return NULL;
+}
+
+/* Allocates n zeroed elements for a JSON array's items. */
+static void *
+jp_alloc(struct jp *p, const char *key, size_t n, size_t size)
+{
+	void	*v = calloc(n > 0 ? n : 1, size);
+
+	if (v == NULL)
+		jp_fail(p, key, "out of memory");
+	return v;
+}
+
+int
+pkg_id_valid(const char *id)
+{
+	static const char	*name_re = "^[a-zA-Z0-9@_+][a-zA-Z0-9@._+-]*$";
+	static const char	*ver_re = "^[a-zA-Z0-9@_+:.]+$";
+	const char		*sep;
+	char			*name;
+	regex_t			 re;
+	int			 ok = 0;
+
+	if (id == NULL || (sep = strstr(id, "--")) == NULL ||
+	    strstr(sep + 2, "--") != NULL || strlen(id) > 255)
+		return 0;
+	if ((name = strndup(id, (size_t)(sep - id))) == NULL)
+		return 0;
+	if (regcomp(&re, name_re, REG_EXTENDED | REG_NOSUB) == 0) {
+		ok = regexec(&re, name, 0, NULL, 0) == 0;
+		regfree(&re);
+	}
+	if (ok && regcomp(&re, ver_re, REG_EXTENDED | REG_NOSUB) == 0) {
+		ok = regexec(&re, sep + 2, 0, NULL, 0) == 0;
+		regfree(&re);
+	}
+	free(name);
+	return ok;
+}
+
+int
+relpath_valid(const char *path)
+{
+	const char	*p = path, *slash;
+	size_t		 n;
+
+	if (path == NULL || *path == '\0' || *path == '/' ||
+	    strlen(path) > MANIFEST_PATH_MAX)
+		return 0;
+	for (;;) {
+		slash = strchr(p, '/');
+		n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+		if (n == 0 || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		if (slash == NULL)
+			return 1;
+		p = slash + 1;
+	}
+}
+
+int
+symlink_target_inside(const char *path, const char *target)
+{
+	const char	*p, *slash;
+	long		 depth = 0;
+	size_t		 n;
+
+	if (target == NULL || *target == '\0' || *target == '/' ||
+	    strlen(target) > MANIFEST_PATH_MAX)
+		return 0;
+	/* The link lives in dirname(path): start at that depth. */
+	for (p = path; (p = strchr(p, '/')) != NULL; p++)
+		depth++;
+	for (p = target;;) {
+		slash = strchr(p, '/');
+		n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (--depth < 0)
+				return 0;
+		} else if (n > 0 && !(n == 1 && p[0] == '.'))
+			depth++;
+		if (slash == NULL)
+			return 1;
+		p = slash + 1;
+	}
+}
+
+const char *
+pkg_ftype_name(enum pkg_ftype t)
+{
+	static const char *names[] = { "file", "dir", "symlink", "hardlink" };
+
+	return names[t];
+}
+
+static int
+ftype_parse(const char *s, enum pkg_ftype *t)
+{
+	enum pkg_ftype	 i;
+
+	for (i = PKG_FILE; i <= PKG_HARDLINK; i++)
+		if (strcmp(s, pkg_ftype_name(i)) == 0) {
+			*t = i;
+			return 0;
+		}
+	return -1;
+}
+
+static int
+pkg_file_parse(struct jp *p, const json_t *o, struct pkg_file *f)
+{
+	const char	*type;
+	uint64_t	 mode;
+
+	if (!json_is_object(o))
+		return jp_fail(p, "", "must be an object");
+	if (jp_dup(p, o, "path", &f->path) == -1 ||
+	    (type = jp_str(p, o, "type")) == NULL)
+		return -1;
+	if (!relpath_valid(f->path))
+		return jp_fail(p, "path", "unsafe path '%s'", f->path);
+	if (ftype_parse(type, &f->type) == -1)
+		return jp_fail(p, "type", "unknown type '%s'", type);
+	if (f->type == PKG_FILE || f->type == PKG_DIR) {
+		if (jp_u64(p, o, "mode", &mode) == -1)
+			return -1;
+		if (mode > 0777)
+			return jp_fail(p, "mode", "%llo has bits beyond 0777 "
+			    "(setuid, setgid and sticky are refused)",
+			    (unsigned long long)mode);
+		f->mode = (mode_t)mode;
+	}
+	if (f->type == PKG_FILE)
+		return jp_u64(p, o, "size", &f->size) == -1 ? -1 :
+		    jp_digest(p, o, "sha256", &f->sha256);
+	if (f->type == PKG_SYMLINK || f->type == PKG_HARDLINK) {
+		if (jp_dup(p, o, "target", &f->target) == -1)
+			return -1;
+		if (f->type == PKG_SYMLINK &&
+		    !symlink_target_inside(f->path, f->target))
+			return jp_fail(p, "target", "symlink '%s' -> '%s' "
+			    "leaves the package", f->path, f->target);
+	}
+	return 0;
+}
+
+static int
+path_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct pkg_file *)a)->path,
+	    ((const struct pkg_file *)b)->path);
+}
+
+const struct pkg_file *
+pkg_manifest_find(const struct pkg_manifest *m, const char *path)
+{
+	struct pkg_file	 key = { .path = (char *)path };
+
+	return bsearch(&key, m->files, m->nfiles, sizeof(key), path_cmp);
+}
+
+/* Sorted, unique, and hardlinks point at an earlier regular file. */
+static int
+pkg_files_check(struct jp *p, struct pkg_manifest *m)
+{
+	const struct pkg_file	*t;
+	size_t			 i;
+
+	for (i = 0; i < m->nfiles; i++) {
+		jp_at(p, "files", i);
+		if (i > 0 && strcmp(m->files[i - 1].path, m->files[i].path) >= 0)
+			return jp_fail(p, "path", "'%s' is out of order or "
+			    "repeated (files must be sorted and unique)",
+			    m->files[i].path);
+		if (m->files[i].type == PKG_FILE)
+			m->total_size += m->files[i].size;
+	}
+	for (i = 0; i < m->nfiles; i++) {
+		if (m->files[i].type != PKG_HARDLINK)
+			continue;
+		jp_at(p, "files", i);
+		t = pkg_manifest_find(m, m->files[i].target);
+		if (t == NULL || t->type != PKG_FILE)
+			return jp_fail(p, "target", "hardlink '%s' must point "
+			    "at a regular file of the package",
+			    m->files[i].path);
+	}
+	return 0;
+}
+
+void
+pkg_manifest_free(struct pkg_manifest *m)
+{
+	size_t	 i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->nfiles; i++) {
+		free(m->files[i].path);
+		free(m->files[i].target);
+	}
+	free(m->files);
+	free(m->id);
+	json_decref(m->json);
+	free(m);
+}
+
+int
+pkg_manifest_parse(const char *buf, size_t len, const char *name,
+    struct pkg_manifest **outp, char **errp)
+{
+	struct jp		 p = { name, errp, "" };
+	struct pkg_manifest	*m;
+	json_t			*files, *v;
+	size_t			 i;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return err_set(errp, "out of memory");
+	if ((m->json = jp_root(&p, buf, len)) == NULL ||
+	    jp_dup(&p, m->json, "id", &m->id) == -1)
+		goto bad;
+	if (!pkg_id_valid(m->id)) {
+		jp_fail(&p, "id", "'%s' is not a package id (name--version)",
+		    m->id);
+		goto bad;
+	}
+	if ((files = jp_get(&p, m->json, "files", JSON_ARRAY, "an array")) ==
+	    NULL || (m->files = jp_alloc(&p, "files", json_array_size(files),
+	    sizeof(*m->files))) == NULL)
+		goto bad;
+	json_array_foreach(files, i, v) {
+		jp_at(&p, "files", i);
+		m->nfiles = i + 1;
+		if (pkg_file_parse(&p, v, &m->files[i]) == -1)
+			goto bad;
+	}
+	if (pkg_files_check(&p, m) == -1)
+		goto bad;
+	*outp = m;
+	return 0;
+bad:
+	pkg_manifest_free(m);
+	return -1;
+}
+
+static int
+arch_pins_parse(struct jp *p, const json_t *o, const char *key,
+    struct arch_pin **outp, size_t *np)
+{
+	json_t		*obj, *v;
+	const char	*arch;
+	size_t		 i = 0;
+
+	if ((obj = jp_get(p, o, key, JSON_OBJECT, "an object")) == NULL ||
+	    (*outp = jp_alloc(p, key, json_object_size(obj),
+	    sizeof(**outp))) == NULL)
+		return -1;
+	json_object_foreach(obj, arch, v) {
+		snprintf(p->where, sizeof(p->where), "%s.%s", key, arch);
+		*np = i + 1;
+		if (((*outp)[i].arch = strdup(arch)) == NULL)
+			return jp_fail(p, "", "out of memory");
+		if (!json_is_object(v) || jp_pin(p, v, &(*outp)[i].blob) == -1)
+			return json_is_object(v) ? -1 :
+			    jp_fail(p, "", "must be an object");
+		i++;
+	}
+	p->where[0] = '\0';
+	return 0;
+}
+
+static void
+arch_pins_free(struct arch_pin *a, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(a[i].arch);
+	free(a);
+}
+
+static int
+release_pkg_parse(struct jp *p, const json_t *o, struct release_pkg *r)
+{
+	if (!json_is_object(o))
+		return jp_fail(p, "", "must be an object");
+	if (jp_dup(p, o, "id", &r->id) == -1 || jp_pin(p, o, &r->blob) == -1 ||
+	    jp_digest(p, o, "manifest", &r->manifest) == -1 ||
+	    jp_u64(p, o, "files", &r->files) == -1 ||
+	    jp_u64(p, o, "installed_bytes", &r->installed_bytes) == -1)
+		return -1;
+	if (!pkg_id_valid(r->id))
+		return jp_fail(p, "id", "'%s' is not a package id", r->id);
+	return 0;
+}
+
+static int
+release_role_parse(struct jp *p, const char *name, const json_t *o,
+    struct release_role *r)
+{
+	json_t	*ports, *v;
+	size_t	 i;
+
+	snprintf(p->where, sizeof(p->where), "roles.%s", name);
+	if ((r->name = strdup(name)) == NULL)
+		return jp_fail(p, "", "out of memory");
+	if (!json_is_object(o))
+		return jp_fail(p, "", "must be an object");
+	if ((ports = jp_get(p, o, "ports", JSON_ARRAY, "an array")) == NULL ||
+	    (r->ports = jp_alloc(p, "ports", json_array_size(ports),
+	    sizeof(*r->ports))) == NULL)
+		return -1;
+	json_array_foreach(ports, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > 65535)
+			return jp_fail(p, "ports", "item %zu is not a port "
+			    "number (1-65535)", i);
+		r->ports[i] = (uint16_t)json_integer_value(v);
+		r->nports = i + 1;
+	}
+	return 0;
+}
+
+void
+release_manifest_free(struct release_manifest *m)
+{
+	size_t	 i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->npackages; i++)
+		free(m->packages[i].id);
+	free(m->packages);
+	for (i = 0; i < m->nroles; i++) {
+		free(m->roles[i].name);
+		free(m->roles[i].ports);
+	}
+	free(m->roles);
+	arch_pins_free(m->bootstrap, m->nbootstrap);
+	free(m->name);
+	free(m->version);
+	json_decref(m->json);
+	free(m);
+}
+
+static int
+release_lists_parse(struct jp *p, struct release_manifest *m)
+{
+	json_t		*pkgs, *roles, *v;
+	const char	*role;
+	size_t		 i;
+
+	if ((pkgs = jp_get(p, m->json, "packages", JSON_ARRAY, "an array")) ==
+	    NULL || (m->packages = jp_alloc(p, "packages",
+	    json_array_size(pkgs), sizeof(*m->packages))) == NULL)
+		return -1;
+	json_array_foreach(pkgs, i, v) {
+		jp_at(p, "packages", i);
+		m->npackages = i + 1;
+		if (release_pkg_parse(p, v, &m->packages[i]) == -1)
+			return -1;
+		if (i > 0 && strcmp(m->packages[i - 1].id,
+		    m->packages[i].id) >= 0)
+			return jp_fail(p, "id", "'%s' is out of order or "
+			    "repeated (packages must be sorted by id)",
+			    m->packages[i].id);
+	}
+	p->where[0] = '\0';
+	if ((roles = jp_get(p, m->json, "roles", JSON_OBJECT, "an object")) ==
+	    NULL || (m->roles = jp_alloc(p, "roles", json_object_size(roles),
+	    sizeof(*m->roles))) == NULL)
+		return -1;
+	i = 0;
+	json_object_foreach(roles, role, v) {
+		m->nroles = i + 1;
+		if (release_role_parse(p, role, v, &m->roles[i++]) == -1)
+			return -1;
+	}
+	p->where[0] = '\0';
+	return arch_pins_parse(p, m->json, "bootstrap", &m->bootstrap,
+	    &m->nbootstrap);
+}
+
+int
+release_manifest_parse(const char *buf, size_t len, const char *name,
+    struct release_manifest **outp, char **errp)
+{
+	struct jp		 p = { name, errp, "" };
+	struct release_manifest	*m;
+	uint64_t		 seq;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return err_set(errp, "out of memory");
+	if ((m->json = jp_root(&p, buf, len)) == NULL ||
+	    jp_dup(&p, m->json, "name", &m->name) == -1 ||
+	    jp_dup(&p, m->json, "version", &m->version) == -1 ||
+	    jp_u64(&p, m->json, "seq", &seq) == -1)
+		goto bad;
+	if (seq == 0 || seq > INT64_MAX) {
+		jp_fail(&p, "seq", "must be a positive integer");
+		goto bad;
+	}
+	m->seq = (int64_t)seq;
+	if (release_lists_parse(&p, m) == -1)
+		goto bad;
+	*outp = m;
+	return 0;
+bad:
+	release_manifest_free(m);
+	return -1;
+}
+
+const struct release_pkg *
+release_manifest_package(const struct release_manifest *m, const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->npackages; i++)
+		if (strcmp(m->packages[i].id, id) == 0)
+			return &m->packages[i];
+	return NULL;
+}
+
+const struct release_role *
+release_manifest_role(const struct release_manifest *m, const char *role)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->nroles; i++)
+		if (strcmp(m->roles[i].name, role) == 0)
+			return &m->roles[i];
+	return NULL;
+}
+
+const char *
+blob_kind_name(enum blob_kind k)
+{
+	static const char *names[] = { "release", "signature", "package",
+	    "config" };
+
+	return names[k];
+}
+
+static int
+blob_ref_parse(struct jp *p, const json_t *o, struct blob_ref *b)
+{
+	const char	*kind;
+	enum blob_kind	 k;
+
+	if (!json_is_object(o))
+		return jp_fail(p, "", "must be an object");
+	if (jp_pin(p, o, &b->blob) == -1 || (kind = jp_str(p, o, "kind")) ==
+	    NULL)
+		return -1;
+	for (k = BLOB_RELEASE; k <= BLOB_CONFIG; k++)
+		if (strcmp(kind, blob_kind_name(k)) == 0)
+			break;
+	if (k > BLOB_CONFIG)
+		return jp_fail(p, "kind", "unknown kind '%s'", kind);
+	b->kind = k;
+	if (k != BLOB_PACKAGE && k != BLOB_CONFIG)
+		return 0;
+	if (jp_dup(p, o, "id", &b->id) == -1)
+		return -1;
+	if (!pkg_id_valid(b->id))
+		return jp_fail(p, "id", "'%s' is not a package id", b->id);
+	return 0;
+}
+
+static int
+keys_parse(struct jp *p, struct cluster_manifest *m)
+{
+	json_t	*keys, *v;
+	size_t	 i;
+
+	if ((keys = jp_get(p, m->json, "trusted_keys", JSON_ARRAY,
+	    "an array")) == NULL)
+		return -1;
+	if (json_array_size(keys) == 0)
+		return jp_fail(p, "trusted_keys", "must list at least one key");
+	if ((m->keys = jp_alloc(p, "trusted_keys", json_array_size(keys),
+	    sizeof(*m->keys))) == NULL)
+		return -1;
+	json_array_foreach(keys, i, v) {
+		if (!json_is_string(v) || minisign_pubkey_parse(
+		    json_string_value(v), &m->keys[i], NULL) == -1)
+			return jp_fail(p, "trusted_keys", "item %zu is not a "
+			    "minisign public key", i);
+		m->nkeys = i + 1;
+	}
+	return 0;
+}
+
+static int
+cluster_release_parse(struct jp *p, struct cluster_manifest *m)
+{
+	json_t		*rel, *cfg;
+	uint64_t	 seq;
+
+	if ((rel = jp_get(p, m->json, "release", JSON_OBJECT, "an object")) ==
+	    NULL)
+		return -1;
+	snprintf(p->where, sizeof(p->where), "release");
+	if (jp_dup(p, rel, "name", &m->release_name) == -1 ||
+	    jp_dup(p, rel, "version", &m->release_version) == -1 ||
+	    jp_u64(p, rel, "seq", &seq) == -1 ||
+	    jp_digest(p, rel, "manifest", &m->release_manifest) == -1 ||
+	    jp_digest(p, rel, "signature", &m->release_signature) == -1)
+		return -1;
+	if (seq == 0 || seq > INT64_MAX)
+		return jp_fail(p, "seq", "must be a positive integer");
+	m->release_seq = (int64_t)seq;
+	p->where[0] = '\0';
+	if ((cfg = jp_get(p, m->json, "config_package", JSON_OBJECT,
+	    "an object")) == NULL)
+		return -1;
+	snprintf(p->where, sizeof(p->where), "config_package");
+	if (jp_dup(p, cfg, "id", &m->config_id_pkg) == -1 ||
+	    jp_pin(p, cfg, &m->config_package) == -1)
+		return -1;
+	if (!pkg_id_valid(m->config_id_pkg))
+		return jp_fail(p, "id", "'%s' is not a package id",
+		    m->config_id_pkg);
+	p->where[0] = '\0';
+	return 0;
+}
+
+void
+cluster_manifest_free(struct cluster_manifest *m)
+{
+	size_t	 i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->nblobs; i++)
+		free(m->blobs[i].id);
+	free(m->blobs);
+	arch_pins_free(m->bootstrap, m->nbootstrap);
+	free(m->keys);
+	free(m->cluster_name);
+	free(m->config_id);
+	free(m->bootstrap_url);
+	free(m->release_name);
+	free(m->release_version);
+	free(m->config_id_pkg);
+	json_decref(m->json);
+	free(m);
+}
+
+int
+cluster_manifest_parse(const char *buf, size_t len, const char *name,
+    struct cluster_manifest **outp, char **errp)
+{
+	struct jp		 p = { name, errp, "" };
+	struct cluster_manifest	*m;
+	json_t			*blobs, *v;
+	size_t			 i;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return err_set(errp, "out of memory");
+	if ((m->json = jp_root(&p, buf, len)) == NULL ||
+	    jp_dup(&p, m->json, "cluster_name", &m->cluster_name) == -1 ||
+	    jp_dup(&p, m->json, "config_id", &m->config_id) == -1 ||
+	    jp_dup(&p, m->json, "bootstrap_url", &m->bootstrap_url) == -1 ||
+	    keys_parse(&p, m) == -1 || cluster_release_parse(&p, m) == -1 ||
+	    arch_pins_parse(&p, m->json, "bootstrap", &m->bootstrap,
+	    &m->nbootstrap) == -1)
+		goto bad;
+	if ((blobs = jp_get(&p, m->json, "blobs", JSON_ARRAY, "an array")) ==
+	    NULL || (m->blobs = jp_alloc(&p, "blobs", json_array_size(blobs),
+	    sizeof(*m->blobs))) == NULL)
+		goto bad;
+	json_array_foreach(blobs, i, v) {
+		jp_at(&p, "blobs", i);
+		m->nblobs = i + 1;
+		if (blob_ref_parse(&p, v, &m->blobs[i]) == -1)
+			goto bad;
+	}
+	*outp = m;
+	return 0;
+bad:
+	cluster_manifest_free(m);
+	return -1;
+}
+
+static int
+store_release_parse(struct jp *p, const json_t *o, struct store_release *r)
+{
+	uint64_t	 seq;
+
+	if (!json_is_object(o))
+		return jp_fail(p, "", "must be an object");
+	if (jp_dup(p, o, "name", &r->name) == -1 ||
+	    jp_dup(p, o, "version", &r->version) == -1 ||
+	    jp_u64(p, o, "seq", &seq) == -1 ||
+	    jp_dup(p, o, "path", &r->path) == -1 ||
+	    jp_digest(p, o, "digest", &r->digest) == -1 ||
+	    jp_dup(p, o, "signature", &r->signature) == -1)
+		return -1;
+	r->seq = (int64_t)(seq > INT64_MAX ? INT64_MAX : seq);
+	if (!relpath_valid(r->path) || strncmp(r->path, "releases/", 9) != 0)
+		return jp_fail(p, "path", "'%s' is not under releases/",
+		    r->path);
+	if (!relpath_valid(r->signature) ||
+	    strncmp(r->signature, "releases/", 9) != 0)
+		return jp_fail(p, "signature", "'%s' is not under releases/",
+		    r->signature);
+	return 0;
+}
+
+void
+store_index_free(struct store_index *x)
+{
+	size_t	 i;
+
+	if (x == NULL)
+		return;
+	for (i = 0; i < x->nreleases; i++) {
+		free(x->releases[i].name);
+		free(x->releases[i].version);
+		free(x->releases[i].path);
+		free(x->releases[i].signature);
+	}
+	free(x->releases);
+	free(x->manifests);
+	free(x->install_script);
+	json_decref(x->json);
+	free(x);
+}
+
+static int
+index_lists_parse(struct jp *p, struct store_index *x)
+{
+	json_t	*list, *v;
+	size_t	 i;
+
+	if ((list = jp_get(p, x->json, "cluster_manifests", JSON_ARRAY,
+	    "an array")) == NULL || (x->manifests = jp_alloc(p,
+	    "cluster_manifests", json_array_size(list),
+	    sizeof(*x->manifests))) == NULL)
+		return -1;
+	json_array_foreach(list, i, v) {
+		if (!json_is_string(v) || digest_parse(json_string_value(v),
+		    &x->manifests[i]) == -1)
+			return jp_fail(p, "cluster_manifests", "item %zu is "
+			    "not a digest", i);
+		x->nmanifests = i + 1;
+	}
+	if (x->nmanifests == 0 || !digest_equal(&x->manifests[0], &x->current))
+		return jp_fail(p, "cluster_manifests", "must start with the "
+		    "current manifest");
+	if ((list = jp_get(p, x->json, "releases", JSON_ARRAY, "an array")) ==
+	    NULL || (x->releases = jp_alloc(p, "releases",
+	    json_array_size(list), sizeof(*x->releases))) == NULL)
+		return -1;
+	json_array_foreach(list, i, v) {
+		jp_at(p, "releases", i);
+		x->nreleases = i + 1;
+		if (store_release_parse(p, v, &x->releases[i]) == -1)
+			return -1;
+	}
+	p->where[0] = '\0';
+	return 0;
+}
+
+int
+store_index_parse(const char *buf, size_t len, const char *name,
+    struct store_index **outp, char **errp)
+{
+	struct jp		 p = { name, errp, "" };
+	struct store_index	*x;
+	json_t			*script;
+
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return err_set(errp, "out of memory");
+	if ((x->json = jp_root(&p, buf, len)) == NULL ||
+	    jp_digest(&p, x->json, "current", &x->current) == -1 ||
+	    (script = jp_get(&p, x->json, "install_script", JSON_OBJECT,
+	    "an object")) == NULL)
+		goto bad;
+	snprintf(p.where, sizeof(p.where), "install_script");
+	if (jp_dup(&p, script, "path", &x->install_script) == -1 ||
+	    jp_digest(&p, script, "digest", &x->install_script_digest) == -1)
+		goto bad;
+	if (!relpath_valid(x->install_script)) {
+		jp_fail(&p, "path", "unsafe path '%s'", x->install_script);
+		goto bad;
+	}
+	p.where[0] = '\0';
+	if (index_lists_parse(&p, x) == -1)
+		goto bad;
+	*outp = x;
+	return 0;
+bad:
+	store_index_free(x);
+	return -1;
+}
+
+#define MANIFEST_LOAD_DEF(type, fn)					\
+int									\
+fn##_load(const char *path, struct type **outp, char **errp)		\
+{									\
+	char	*buf;							\
+	size_t	 len;							\
+	int	 rc;							\
+									\
+	if (read_file(path, MANIFEST_MAX_BYTES, &buf, &len, errp) == -1) \
+		return -1;						\
+	rc = fn##_parse(buf, len, path, outp, errp);			\
+	free(buf);							\
+	return rc;							\
+}
+MANIFEST_LOAD_DEF(pkg_manifest, pkg_manifest)
+MANIFEST_LOAD_DEF(release_manifest, release_manifest)
+MANIFEST_LOAD_DEF(cluster_manifest, cluster_manifest)
+MANIFEST_LOAD_DEF(store_index, store_index)

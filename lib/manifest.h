@@ -1,0 +1,188 @@
+/*
+ * Parsers for the JSON formats the programs share (docs/formats.md):
+ * a package's .dcos-manifest.json, release.json, a cluster manifest and a
+ * store's index.json.  Every parser checks the whole document (types,
+ * digests, ids, paths, sort order) and returns 0 with a new object, or -1
+ * with one message in *errp naming the file and the bad field.  Objects
+ * are freed with their *_free function, which accepts NULL.
+ */
+#ifndef DCOS_MANIFEST_H
+#define DCOS_MANIFEST_H
+
+#include <sys/types.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "digest.h"
+#include "minisign.h"
+
+#define MANIFEST_FORMAT		1
+#define PKG_MANIFEST_NAME	".dcos-manifest.json"
+#define MANIFEST_MAX_BYTES	(64 * 1024 * 1024)
+#define MANIFEST_PATH_MAX	4096
+
+/* "name--version" with pkgpanda's rules.  1 when valid. */
+int	 pkg_id_valid(const char *id);
+/*
+ * A relative path that never leaves its root lexically: not empty, no
+ * leading '/', no "", "." or ".." component, at most MANIFEST_PATH_MAX
+ * bytes.  1 when valid.
+ */
+int	 relpath_valid(const char *path);
+/*
+ * 1 when the symlink at path (relative to a package root) with the given
+ * target stays inside the root: a relative target whose ".." never climbs
+ * above the root.
+ */
+int	 symlink_target_inside(const char *path, const char *target);
+
+enum pkg_ftype {
+	PKG_FILE,
+	PKG_DIR,
+	PKG_SYMLINK,
+	PKG_HARDLINK
+};
+
+struct pkg_file {
+	char		*path;
+	enum pkg_ftype	 type;
+	mode_t		 mode;		/* permission bits (file, dir) */
+	uint64_t	 size;		/* file */
+	struct digest	 sha256;	/* file */
+	char		*target;	/* symlink, hardlink */
+};
+
+struct pkg_manifest {
+	json_t		*json;
+	char		*id;
+	struct pkg_file	*files;		/* sorted by path, unique */
+	size_t		 nfiles;
+	uint64_t	 total_size;	/* sum of file sizes */
+};
+
+int	 pkg_manifest_parse(const char *buf, size_t len, const char *name,
+	    struct pkg_manifest **outp, char **errp);
+void	 pkg_manifest_free(struct pkg_manifest *);
+/* The entry for path, or NULL (binary search). */
+const struct pkg_file *pkg_manifest_find(const struct pkg_manifest *,
+	    const char *path);
+const char *pkg_ftype_name(enum pkg_ftype);
+
+struct blob_pin {
+	struct digest	 digest;
+	uint64_t	 size;
+};
+
+struct arch_pin {
+	char		*arch;
+	struct blob_pin	 blob;
+};
+
+struct release_pkg {
+	char		*id;
+	struct blob_pin	 blob;
+	struct digest	 manifest;	/* digest of its .dcos-manifest.json */
+	uint64_t	 files;
+	uint64_t	 installed_bytes;
+};
+
+struct release_role {
+	char		*name;
+	uint16_t	*ports;
+	size_t		 nports;
+};
+
+struct release_manifest {
+	json_t			*json;
+	char			*name;
+	char			*version;
+	int64_t			 seq;
+	struct release_pkg	*packages;	/* sorted by id */
+	size_t			 npackages;
+	struct arch_pin		*bootstrap;
+	size_t			 nbootstrap;
+	struct release_role	*roles;
+	size_t			 nroles;
+};
+
+int	 release_manifest_parse(const char *buf, size_t len, const char *name,
+	    struct release_manifest **outp, char **errp);
+void	 release_manifest_free(struct release_manifest *);
+const struct release_pkg *release_manifest_package(
+	    const struct release_manifest *, const char *id);
+const struct release_role *release_manifest_role(
+	    const struct release_manifest *, const char *role);
+
+enum blob_kind {
+	BLOB_RELEASE,
+	BLOB_SIGNATURE,
+	BLOB_PACKAGE,
+	BLOB_CONFIG
+};
+
+struct blob_ref {
+	struct blob_pin	 blob;
+	enum blob_kind	 kind;
+	char		*id;		/* package and config blobs */
+};
+
+struct cluster_manifest {
+	json_t			*json;
+	char			*cluster_name;
+	char			*config_id;
+	char			*bootstrap_url;
+	struct minisign_pubkey	*keys;
+	size_t			 nkeys;
+	char			*release_name;
+	char			*release_version;
+	int64_t			 release_seq;
+	struct digest		 release_manifest;	/* release.json blob */
+	struct digest		 release_signature;	/* its .minisig blob */
+	char			*config_id_pkg;		/* config package id */
+	struct blob_pin		 config_package;
+	struct arch_pin		*bootstrap;
+	size_t			 nbootstrap;
+	struct blob_ref		*blobs;
+	size_t			 nblobs;
+};
+
+int	 cluster_manifest_parse(const char *buf, size_t len, const char *name,
+	    struct cluster_manifest **outp, char **errp);
+void	 cluster_manifest_free(struct cluster_manifest *);
+const char *blob_kind_name(enum blob_kind);
+
+struct store_release {
+	char		*name;
+	char		*version;
+	int64_t		 seq;
+	char		*path;		/* releases/N-V.tar */
+	struct digest	 digest;
+	char		*signature;	/* releases/N-V.tar.minisig */
+};
+
+struct store_index {
+	json_t			*json;
+	struct digest		 current;
+	struct digest		*manifests;	/* newest first; [0] == current */
+	size_t			 nmanifests;
+	char			*install_script;	/* path, "dcos_install.sh" */
+	struct digest		 install_script_digest;
+	struct store_release	*releases;
+	size_t			 nreleases;
+};
+
+int	 store_index_parse(const char *buf, size_t len, const char *name,
+	    struct store_index **outp, char **errp);
+void	 store_index_free(struct store_index *);
+
+/* Loads and parses a file with one of the parsers above. */
+#define MANIFEST_LOAD_DECL(type, fn)					\
+int	 fn##_load(const char *path, struct type **outp, char **errp);
+MANIFEST_LOAD_DECL(pkg_manifest, pkg_manifest)
+MANIFEST_LOAD_DECL(release_manifest, release_manifest)
+MANIFEST_LOAD_DECL(cluster_manifest, cluster_manifest)
+MANIFEST_LOAD_DECL(store_index, store_index)
+
+#endif

@@ -1,0 +1,259 @@
+#include <config.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "manifest.h"
+
+#define D1 "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define D2 "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define KEY "RWQ0dTNhmDZVU1HPFQm+FaQ/gfbm099wc9cy4RAvRzID1RjlayggSvrp"
+
+static const char PKG[] = "{\"format\":1,\"id\":\"mesos--1.2\",\"files\":["
+    "{\"path\":\"bin\",\"type\":\"dir\",\"mode\":493},"
+    "{\"path\":\"bin/a\",\"type\":\"file\",\"mode\":493,\"size\":3,\"sha256\":\"" D1 "\"},"
+    "{\"path\":\"bin/b\",\"type\":\"hardlink\",\"target\":\"bin/a\"},"
+    "{\"path\":\"lib/x\",\"type\":\"symlink\",\"target\":\"../bin/a\"}]}";
+
+static void
+ids_follow_pkgpanda_rules(void **state)
+{
+	assert_true(pkg_id_valid("mesos--1.2.0"));
+	assert_true(pkg_id_valid("dcos-config--setup_abc"));
+	assert_true(pkg_id_valid("a.b_c+d@e--1:2"));
+	assert_false(pkg_id_valid("mesos"));
+	assert_false(pkg_id_valid("a--b--c"));
+	assert_false(pkg_id_valid("-a--1"));
+	assert_false(pkg_id_valid("a--1/2"));
+	assert_false(pkg_id_valid("a--"));
+	assert_false(pkg_id_valid("--1"));
+	assert_false(pkg_id_valid("a b--1"));
+}
+
+static void
+paths_and_symlinks_stay_inside(void **state)
+{
+	assert_true(relpath_valid("bin/a"));
+	assert_false(relpath_valid("/bin/a"));
+	assert_false(relpath_valid("bin/../x"));
+	assert_false(relpath_valid("bin//a"));
+	assert_false(relpath_valid("./a"));
+	assert_false(relpath_valid("a/"));
+	assert_false(relpath_valid(""));
+	assert_true(symlink_target_inside("lib/x", "../bin/a"));
+	assert_true(symlink_target_inside("lib/x", "y"));
+	assert_false(symlink_target_inside("lib/x", "../../etc/passwd"));
+	assert_false(symlink_target_inside("x", "../x"));
+	assert_false(symlink_target_inside("lib/x", "/etc/passwd"));
+	assert_false(symlink_target_inside("a/b/c", "../../../x"));
+	assert_true(symlink_target_inside("a/b/c", "../../x"));
+}
+
+static void
+package_manifest_parses(void **state)
+{
+	struct pkg_manifest	*m = NULL;
+	const struct pkg_file	*f;
+	char			*err = NULL;
+
+	assert_int_equal(pkg_manifest_parse(PKG, strlen(PKG), "m", &m, &err),
+	    0);
+	assert_string_equal(m->id, "mesos--1.2");
+	assert_int_equal(m->nfiles, 4);
+	assert_int_equal(m->total_size, 3);
+	f = pkg_manifest_find(m, "bin/a");
+	assert_non_null(f);
+	assert_int_equal(f->type, PKG_FILE);
+	assert_int_equal(f->mode, 0755);
+	assert_null(pkg_manifest_find(m, "bin/c"));
+	pkg_manifest_free(m);
+	pkg_manifest_free(NULL);
+}
+
+static void
+bad_package_manifests_name_the_field(void **state)
+{
+	static const struct { const char *json, *msg; } bad[] = {
+		{ "[]", "not a JSON object" },
+		{ "{\"format\":2,\"id\":\"a--1\",\"files\":[]}", "format 2" },
+		{ "{\"format\":1,\"id\":\"a\",\"files\":[]}", "id: 'a'" },
+		{ "{\"format\":1,\"id\":\"a--1\"}", "files: missing" },
+		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"../x\",\"type\":\"dir\",\"mode\":493}]}", "files[0].path: unsafe" },
+		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"x\",\"type\":\"dev\"}]}", "unknown type" },
+		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"x\",\"type\":\"file\",\"mode\":2541,\"size\":1,\"sha256\":\"" D1 "\"}]}", "beyond 0777" },
+		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"x\",\"type\":\"file\",\"mode\":420,\"size\":1,\"sha256\":\"abc\"}]}", "not a digest" },
+		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"x\",\"type\":\"file\",\"mode\":420,\"size\":-1,\"sha256\":\"" D1 "\"}]}", "negative" },
+		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"x\",\"type\":\"symlink\",\"target\":\"../y\"}]}", "leaves the package" },
+		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"x\",\"type\":\"hardlink\",\"target\":\"y\"}]}", "must point" },
+		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"b\",\"type\":\"dir\",\"mode\":493},{\"path\":\"a\",\"type\":\"dir\",\"mode\":493}]}", "out of order" },
+		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"a\",\"type\":\"dir\",\"mode\":493},{\"path\":\"a\",\"type\":\"dir\",\"mode\":493}]}", "repeated" },
+	};
+	struct pkg_manifest	*m = NULL;
+	char			*err = NULL;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(pkg_manifest_parse(bad[i].json,
+		    strlen(bad[i].json), "m.json", &m, &err), -1);
+		if (strstr(err, bad[i].msg) == NULL)
+			fail_msg("case %zu: '%s' lacks '%s'", i, err,
+			    bad[i].msg);
+		assert_non_null(strstr(err, "m.json"));
+	}
+	free(err);
+}
+
+static const char REL[] = "{\"format\":1,\"name\":\"dcos\",\"version\":\"1.0\","
+    "\"seq\":3,\"packages\":[{\"id\":\"a--1\",\"digest\":\"" D1 "\","
+    "\"size\":10,\"manifest\":\"" D2 "\",\"files\":2,\"installed_bytes\":5},"
+    "{\"id\":\"b--1\",\"digest\":\"" D2 "\",\"size\":1,\"manifest\":\"" D1
+    "\",\"files\":1,\"installed_bytes\":1}],"
+    "\"bootstrap\":{\"x86_64\":{\"digest\":\"" D1 "\",\"size\":9}},"
+    "\"genconf\":{},"
+    "\"roles\":{\"master\":{\"ports\":[53,5050]},\"slave\":{\"ports\":[5051]}}}";
+
+static void
+release_manifest_parses(void **state)
+{
+	struct release_manifest		*m = NULL;
+	const struct release_role	*r;
+	char				*err = NULL;
+
+	assert_int_equal(release_manifest_parse(REL, strlen(REL), "r", &m,
+	    &err), 0);
+	assert_int_equal(m->seq, 3);
+	assert_int_equal(m->npackages, 2);
+	assert_non_null(release_manifest_package(m, "b--1"));
+	assert_null(release_manifest_package(m, "c--1"));
+	r = release_manifest_role(m, "master");
+	assert_int_equal(r->nports, 2);
+	assert_int_equal(r->ports[1], 5050);
+	assert_null(release_manifest_role(m, "slave_public"));
+	assert_int_equal(m->nbootstrap, 1);
+	assert_string_equal(m->bootstrap[0].arch, "x86_64");
+	assert_int_equal(m->bootstrap[0].blob.size, 9);
+	release_manifest_free(m);
+}
+
+static void
+bad_release_manifests_are_refused(void **state)
+{
+	struct release_manifest	*m = NULL;
+	char			*err = NULL, *bad;
+
+	bad = strdup(REL);
+	memcpy(strstr(bad, "\"seq\":3"), "\"seq\":0", 7);
+	assert_int_equal(release_manifest_parse(bad, strlen(bad), "r", &m,
+	    &err), -1);
+	assert_non_null(strstr(err, "seq: must be a positive integer"));
+	free(bad);
+	bad = strdup(REL);
+	memcpy(strstr(bad, "[53,"), "[0, ", 4);
+	assert_int_equal(release_manifest_parse(bad, strlen(bad), "r", &m,
+	    &err), -1);
+	assert_non_null(strstr(err, "roles.master.ports"));
+	free(bad);
+	bad = strdup(REL);
+	memcpy(strstr(bad, "\"b--1\""), "\"0--1\"", 6);
+	assert_int_equal(release_manifest_parse(bad, strlen(bad), "r", &m,
+	    &err), -1);
+	assert_non_null(strstr(err, "out of order"));
+	free(bad);
+	free(err);
+}
+
+static const char CLUSTER[] = "{\"format\":1,\"cluster_name\":\"demo\","
+    "\"config_id\":\"abc\",\"bootstrap_url\":\"http://127.0.0.1:8080\","
+    "\"trusted_keys\":[\"" KEY "\"],"
+    "\"release\":{\"name\":\"dcos\",\"version\":\"1.0\",\"seq\":2,"
+    "\"manifest\":\"" D1 "\",\"signature\":\"" D2 "\"},"
+    "\"config_package\":{\"id\":\"dcos-config--setup_abc\",\"digest\":\"" D2
+    "\",\"size\":5},"
+    "\"bootstrap\":{\"x86_64\":{\"digest\":\"" D1 "\",\"size\":9}},"
+    "\"blobs\":[{\"digest\":\"" D1 "\",\"size\":1,\"kind\":\"release\"},"
+    "{\"digest\":\"" D2 "\",\"size\":5,\"kind\":\"config\","
+    "\"id\":\"dcos-config--setup_abc\"}]}";
+
+static void
+cluster_manifest_parses(void **state)
+{
+	struct cluster_manifest	*m = NULL;
+	char			*err = NULL, *bad;
+
+	assert_int_equal(cluster_manifest_parse(CLUSTER, strlen(CLUSTER), "c",
+	    &m, &err), 0);
+	assert_string_equal(m->bootstrap_url, "http://127.0.0.1:8080");
+	assert_int_equal(m->nkeys, 1);
+	assert_int_equal(m->release_seq, 2);
+	assert_int_equal(m->nblobs, 2);
+	assert_int_equal(m->blobs[1].kind, BLOB_CONFIG);
+	assert_string_equal(m->blobs[1].id, "dcos-config--setup_abc");
+	cluster_manifest_free(m);
+	bad = strdup(CLUSTER);
+	memcpy(strstr(bad, "RWQ0"), "XXXX", 4);
+	assert_int_equal(cluster_manifest_parse(bad, strlen(bad), "c", &m,
+	    &err), -1);
+	assert_non_null(strstr(err, "trusted_keys"));
+	free(bad);
+	bad = strdup(CLUSTER);
+	memcpy(strstr(bad, "\"config\""), "\"zzzzzz\"", 8);
+	assert_int_equal(cluster_manifest_parse(bad, strlen(bad), "c", &m,
+	    &err), -1);
+	assert_non_null(strstr(err, "blobs[1].kind: unknown kind"));
+	free(bad);
+	free(err);
+}
+
+static void
+store_index_parses(void **state)
+{
+	static const char IDX[] = "{\"format\":1,\"current\":\"" D1 "\","
+	    "\"cluster_manifests\":[\"" D1 "\",\"" D2 "\"],"
+	    "\"install_script\":{\"path\":\"dcos_install.sh\",\"digest\":\""
+	    D2 "\"},\"releases\":[{\"name\":\"dcos\",\"version\":\"1\","
+	    "\"seq\":1,\"path\":\"releases/dcos-1.tar\",\"digest\":\"" D1 "\","
+	    "\"signature\":\"releases/dcos-1.tar.minisig\"}]}";
+	struct store_index	*x = NULL;
+	char			*err = NULL, *bad;
+
+	assert_int_equal(store_index_parse(IDX, strlen(IDX), "i", &x, &err),
+	    0);
+	assert_int_equal(x->nmanifests, 2);
+	assert_string_equal(x->releases[0].path, "releases/dcos-1.tar");
+	store_index_free(x);
+	bad = strdup(IDX);
+	memcpy(strstr(bad, "releases/dcos-1.tar\""), "/eleases", 8);
+	assert_int_equal(store_index_parse(bad, strlen(bad), "i", &x, &err),
+	    -1);
+	assert_non_null(strstr(err, "releases[0].path"));
+	free(bad);
+	bad = strdup(IDX);
+	memcpy(strstr(bad, "[\"" D1) + 2, D2, strlen(D2));
+	assert_int_equal(store_index_parse(bad, strlen(bad), "i", &x, &err),
+	    -1);
+	assert_non_null(strstr(err, "must start with the current"));
+	free(bad);
+	free(err);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ids_follow_pkgpanda_rules),
+		cmocka_unit_test(paths_and_symlinks_stay_inside),
+		cmocka_unit_test(package_manifest_parses),
+		cmocka_unit_test(bad_package_manifests_name_the_field),
+		cmocka_unit_test(release_manifest_parses),
+		cmocka_unit_test(bad_release_manifests_are_refused),
+		cmocka_unit_test(cluster_manifest_parses),
+		cmocka_unit_test(store_index_parses),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
