@@ -1107,22 +1107,24 @@ listen_on(struct listener *l, char **errp)
 	struct addrinfo		 hints, *ai = NULL;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen = sizeof(ss);
-	char			*host = NULL, *port, host_s[INET6_ADDRSTRLEN + 1];
+	char			*host = NULL, *addr, *end, *port;
+	char			 host_s[INET6_ADDRSTRLEN + 1];
 	char			 port_s[16];
 	int			 fd = -1, one = 1, gai, rc = -1;
 
 	if ((host = strdup(l->spec)) == NULL)
 		return err_set(errp, "out of memory");
+	addr = host;
 	if (host[0] == '[') {
-		port = strchr(host, ']');
-		if (port == NULL || port[1] != ':') {
-			err_set(errp, "--listen %s: use [IPV6]:PORT", l->spec);
+		end = strchr(host, ']');
+		if (end == NULL || end[1] != ':') {
+			err_set(errp, "--listen %s: use [IPV6]:PORT, e.g. "
+			    "[::]:8080", l->spec);
 			goto out;
 		}
-		*port = '\0';
-		port += 2;
-		memmove(host, host + 1, strlen(host + 1) + 1);
-		port -= 1;
+		*end = '\0';
+		addr = host + 1;
+		port = end + 2;
 	} else {
 		if ((port = strrchr(host, ':')) == NULL) {
 			err_set(errp, "--listen %s: use ADDR:PORT, e.g. "
@@ -1131,10 +1133,16 @@ listen_on(struct listener *l, char **errp)
 		}
 		*port++ = '\0';
 	}
+	if (port[0] == '\0' || strspn(port, "0123456789") != strlen(port) ||
+	    strlen(port) > 5 || atoi(port) > 65535) {
+		err_set(errp, "--listen %s: the port must be a number from 0 "
+		    "to 65535", l->spec);
+		goto out;
+	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-	if ((gai = getaddrinfo(*host != '\0' ? host : NULL, port, &hints,
+	if ((gai = getaddrinfo(*addr != '\0' ? addr : NULL, port, &hints,
 	    &ai)) != 0) {
 		err_set(errp, "--listen %s: %s (give a numeric address and "
 		    "port)", l->spec, gai_strerror(gai));
