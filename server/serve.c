@@ -731,35 +731,31 @@ open_regular(struct server *s, const char *rel, struct stat *st)
 
 /*
  * With --verify-on-start, a blob that appeared after the start is hashed
- * on its first request and the verdict remembered.  Returns 1 when it may
- * be served.
+ * on its first request.  A good verdict is remembered; a bad one is not,
+ * so a blob repaired in place is served again.  Returns 1 when the blob
+ * may be served.
  */
 static int
 verify_late(struct server *s, const struct url_target *t, int fd)
 {
-	struct blob	*b, *old;
+	struct blob	*b;
 	char		*err = NULL;
-	int		 ok;
 
-	ok = storecheck_blob_fd(fd, &t->digest, NULL, &err) == 0;
-	if (!ok) {
+	if (storecheck_blob_fd(fd, &t->digest, NULL, &err) == -1) {
 		log_warn("%s: %s; not served", t->rel, err);
 		free(err);
+		return 0;
 	}
 	if (lseek(fd, 0, SEEK_SET) == -1)
-		ok = 0;
+		return 0;
 	if ((b = blob_new(&t->digest)) == NULL)
-		return ok;
-	b->bad = !ok;
+		return 1;	/* served; hashed again next time */
 	pthread_rwlock_wrlock(&s->late.lock);
-	if ((old = tab_find(&s->late, &t->digest)) != NULL ||
-	    tab_insert(&s->late, b) == -1) {
-		if (old != NULL)
-			ok = !old->bad;
+	if (tab_find(&s->late, &t->digest) != NULL ||
+	    tab_insert(&s->late, b) == -1)
 		blob_free(b);
-	}
 	pthread_rwlock_unlock(&s->late.lock);
-	return ok;
+	return 1;
 }
 
 static enum MHD_Result

@@ -255,6 +255,9 @@ teardown() {
 	cp "$SCRATCH/late" "$STORE/blobs/sha256/$good"
 	[ "$(code "$URL/blobs/sha256/$bad")" = 404 ]
 	[ "$(code "$URL/blobs/sha256/$good")" = 200 ]
+	# Repaired in place, it is served.
+	printf other > "$STORE/blobs/sha256/$bad"
+	[ "$(code "$URL/blobs/sha256/$bad")" = 200 ]
 }
 
 @test "SIGHUP reopens the access log" {
