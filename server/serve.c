@@ -545,6 +545,10 @@ error_page(struct server *s, unsigned int status)
 	}
 }
 
+/*
+ * Queues r (a shared response keeps its other references) and counts and
+ * logs the request.  A NULL r (out of memory) becomes a 500.
+ */
 static enum MHD_Result
 queue(struct server *s, struct reply *rq, unsigned int status,
     struct MHD_Response *r, uint64_t body)
@@ -565,19 +569,11 @@ queue(struct server *s, struct reply *rq, unsigned int status,
 	return ret;
 }
 
-/* Queues a prepared response (error pages, cached blobs). */
-static enum MHD_Result
-queue_shared(struct server *s, struct reply *rq, unsigned int status,
-    struct MHD_Response *r, uint64_t body)
-{
-	return queue(s, rq, status, r, body);
-}
-
 /* Queues one of the prepared error pages. */
 static enum MHD_Result
 queue_error(struct server *s, struct reply *rq, unsigned int status)
 {
-	return queue_shared(s, rq, status, error_page(s, status),
+	return queue(s, rq, status, error_page(s, status),
 	    strlen(error_text(status)));
 }
 
@@ -663,7 +659,7 @@ respond_body(struct server *s, struct reply *rq, struct body *b)
 	switch (rr) {
 	case RANGE_NONE:
 		if (b->full != NULL) {
-			ret = queue_shared(s, rq, MHD_HTTP_OK, b->full, b->size);
+			ret = queue(s, rq, MHD_HTTP_OK, b->full, b->size);
 			goto out;
 		}
 		off = 0;
@@ -764,7 +760,7 @@ serve_blob(struct server *s, struct reply *rq, const struct url_target *t)
 	struct blob	*b;
 	struct body	 body;
 	struct stat	 st;
-	enum MHD_Result	 ret;
+	char		 etag[SERVE_ETAG_SZ], d[DIGEST_STRSZ];
 	int		 fd, known;
 
 	memset(&body, 0, sizeof(body));
@@ -796,18 +792,13 @@ serve_blob(struct server *s, struct reply *rq, const struct url_target *t)
 		close(fd);
 		return queue_error(s, rq, MHD_HTTP_NOT_FOUND);
 	}
-	{
-		char	 etag[SERVE_ETAG_SZ], d[DIGEST_STRSZ];
-
-		/* From the name: a blob's name is its digest. */
-		digest_format(&t->digest, d);
-		snprintf(etag, sizeof(etag), "\"%s\"", d);
-		body.etag = etag;
-		body.fd = fd;
-		body.size = (uint64_t)st.st_size;
-		ret = respond_body(s, rq, &body);
-	}
-	return ret;
+	/* From the name: a blob's name is its digest. */
+	digest_format(&t->digest, d);
+	snprintf(etag, sizeof(etag), "\"%s\"", d);
+	body.etag = etag;
+	body.fd = fd;
+	body.size = (uint64_t)st.st_size;
+	return respond_body(s, rq, &body);
 }
 
 static enum MHD_Result
