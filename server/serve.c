@@ -13,7 +13,7 @@
  * every connection shares, so a hit costs no open, fstat or header
  * building (DESIGN 9).
  */
-#include "config.h"
+#include <config.h>
 
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -374,9 +374,8 @@ notify_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	if (cn == NULL)
 		return;		/* the handler never ran (MHD answered) */
 	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		atomic_fetch_add_explicit(&s->metrics.sent_bytes, cn->body,
-		    memory_order_relaxed);
-	atomic_fetch_sub(&s->metrics.inflight, 1);
+		metrics_sent(&s->metrics, cn->body);
+	metrics_inflight(&s->metrics, -1);
 	if (cn != &untracked)
 		atomic_store(&cn->waiting_since, now_ms());
 	*req_cls = NULL;
@@ -546,6 +545,10 @@ error_page(struct server *s, unsigned int status)
 	}
 }
 
+/*
+ * Queues r (a shared response keeps its other references) and counts and
+ * logs the request.  A NULL r (out of memory) becomes a 500.
+ */
 static enum MHD_Result
 queue(struct server *s, struct reply *rq, unsigned int status,
     struct MHD_Response *r, uint64_t body)
@@ -566,19 +569,11 @@ queue(struct server *s, struct reply *rq, unsigned int status,
 	return ret;
 }
 
-/* Queues a prepared response (error pages, cached blobs). */
-static enum MHD_Result
-queue_shared(struct server *s, struct reply *rq, unsigned int status,
-    struct MHD_Response *r, uint64_t body)
-{
-	return queue(s, rq, status, r, body);
-}
-
 /* Queues one of the prepared error pages. */
 static enum MHD_Result
 queue_error(struct server *s, struct reply *rq, unsigned int status)
 {
-	return queue_shared(s, rq, status, error_page(s, status),
+	return queue(s, rq, status, error_page(s, status),
 	    strlen(error_text(status)));
 }
 
@@ -664,7 +659,7 @@ respond_body(struct server *s, struct reply *rq, struct body *b)
 	switch (rr) {
 	case RANGE_NONE:
 		if (b->full != NULL) {
-			ret = queue_shared(s, rq, MHD_HTTP_OK, b->full, b->size);
+			ret = queue(s, rq, MHD_HTTP_OK, b->full, b->size);
 			goto out;
 		}
 		off = 0;
@@ -732,35 +727,31 @@ open_regular(struct server *s, const char *rel, struct stat *st)
 
 /*
  * With --verify-on-start, a blob that appeared after the start is hashed
- * on its first request and the verdict remembered.  Returns 1 when it may
- * be served.
+ * on its first request.  A good verdict is remembered; a bad one is not,
+ * so a blob repaired in place is served again.  Returns 1 when the blob
+ * may be served.
  */
 static int
 verify_late(struct server *s, const struct url_target *t, int fd)
 {
-	struct blob	*b, *old;
+	struct blob	*b;
 	char		*err = NULL;
-	int		 ok;
 
-	ok = storecheck_blob_fd(fd, &t->digest, NULL, &err) == 0;
-	if (!ok) {
+	if (storecheck_blob_fd(fd, &t->digest, NULL, &err) == -1) {
 		log_warn("%s: %s; not served", t->rel, err);
 		free(err);
+		return 0;
 	}
 	if (lseek(fd, 0, SEEK_SET) == -1)
-		ok = 0;
+		return 0;
 	if ((b = blob_new(&t->digest)) == NULL)
-		return ok;
-	b->bad = !ok;
-	pthread_rwlock_wrlock(&s->tab.lock);
-	if ((old = tab_find(&s->tab, &t->digest)) != NULL ||
-	    tab_insert(&s->tab, b) == -1) {
-		if (old != NULL)
-			ok = !old->bad;
+		return 1;	/* served; hashed again next time */
+	pthread_rwlock_wrlock(&s->late.lock);
+	if (tab_find(&s->late, &t->digest) != NULL ||
+	    tab_insert(&s->late, b) == -1)
 		blob_free(b);
-	}
-	pthread_rwlock_unlock(&s->tab.lock);
-	return ok;
+	pthread_rwlock_unlock(&s->late.lock);
+	return 1;
 }
 
 static enum MHD_Result
@@ -769,20 +760,23 @@ serve_blob(struct server *s, struct reply *rq, const struct url_target *t)
 	struct blob	*b;
 	struct body	 body;
 	struct stat	 st;
-	enum MHD_Result	 ret;
+	char		 etag[SERVE_ETAG_SZ], d[DIGEST_STRSZ];
 	int		 fd, known;
 
 	memset(&body, 0, sizeof(body));
 	body.fd = -1;
 	body.cc = CC_IMMUTABLE;
 	body.ctype = CT_OCTET;
-	pthread_rwlock_rdlock(&s->tab.lock);
+	/* The table of the start never changes: no lock. */
 	b = tab_find(&s->tab, &t->digest);
-	known = b != NULL;
-	if (b != NULL && b->bad) {
-		pthread_rwlock_unlock(&s->tab.lock);
-		return queue_error(s, rq, MHD_HTTP_NOT_FOUND);
+	if (b == NULL && s->verify) {
+		pthread_rwlock_rdlock(&s->late.lock);
+		b = tab_find(&s->late, &t->digest);
+		pthread_rwlock_unlock(&s->late.lock);
 	}
+	known = b != NULL;
+	if (b != NULL && b->bad)
+		return queue_error(s, rq, MHD_HTTP_NOT_FOUND);
 	if (b != NULL && b->full != NULL) {
 		/* Cached blobs are never freed while the server runs. */
 		body.etag = b->etag;
@@ -790,28 +784,21 @@ serve_blob(struct server *s, struct reply *rq, const struct url_target *t)
 		body.mem = b->mem;
 		body.mem_shared = 1;
 		body.full = b->full;
-		pthread_rwlock_unlock(&s->tab.lock);
 		return respond_body(s, rq, &body);
 	}
-	pthread_rwlock_unlock(&s->tab.lock);
 	if ((fd = open_regular(s, t->rel, &st)) == -1)
 		return respond_open_error(s, rq, t->rel);
 	if (s->verify && !known && !verify_late(s, t, fd)) {
 		close(fd);
 		return queue_error(s, rq, MHD_HTTP_NOT_FOUND);
 	}
-	{
-		char	 etag[SERVE_ETAG_SZ], d[DIGEST_STRSZ];
-
-		/* From the name: a blob's name is its digest. */
-		digest_format(&t->digest, d);
-		snprintf(etag, sizeof(etag), "\"%s\"", d);
-		body.etag = etag;
-		body.fd = fd;
-		body.size = (uint64_t)st.st_size;
-		ret = respond_body(s, rq, &body);
-	}
-	return ret;
+	/* From the name: a blob's name is its digest. */
+	digest_format(&t->digest, d);
+	snprintf(etag, sizeof(etag), "\"%s\"", d);
+	body.etag = etag;
+	body.fd = fd;
+	body.size = (uint64_t)st.st_size;
+	return respond_body(s, rq, &body);
 }
 
 static enum MHD_Result
@@ -989,7 +976,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		    ci->socket_context : &untracked;
 		if (cn != &untracked)
 			atomic_store(&cn->waiting_since, 0);
-		atomic_fetch_add(&s->metrics.inflight, 1);
+		metrics_inflight(&s->metrics, 1);
 		*req_cls = cn;
 		/*
 		 * Other methods are refused at once, so a client never gets
@@ -1107,22 +1094,24 @@ listen_on(struct listener *l, char **errp)
 	struct addrinfo		 hints, *ai = NULL;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen = sizeof(ss);
-	char			*host = NULL, *port, host_s[INET6_ADDRSTRLEN + 1];
+	char			*host = NULL, *addr, *end, *port;
+	char			 host_s[INET6_ADDRSTRLEN + 1];
 	char			 port_s[16];
 	int			 fd = -1, one = 1, gai, rc = -1;
 
 	if ((host = strdup(l->spec)) == NULL)
 		return err_set(errp, "out of memory");
+	addr = host;
 	if (host[0] == '[') {
-		port = strchr(host, ']');
-		if (port == NULL || port[1] != ':') {
-			err_set(errp, "--listen %s: use [IPV6]:PORT", l->spec);
+		end = strchr(host, ']');
+		if (end == NULL || end[1] != ':') {
+			err_set(errp, "--listen %s: use [IPV6]:PORT, e.g. "
+			    "[::]:8080", l->spec);
 			goto out;
 		}
-		*port = '\0';
-		port += 2;
-		memmove(host, host + 1, strlen(host + 1) + 1);
-		port -= 1;
+		*end = '\0';
+		addr = host + 1;
+		port = end + 2;
 	} else {
 		if ((port = strrchr(host, ':')) == NULL) {
 			err_set(errp, "--listen %s: use ADDR:PORT, e.g. "
@@ -1131,10 +1120,16 @@ listen_on(struct listener *l, char **errp)
 		}
 		*port++ = '\0';
 	}
+	if (port[0] == '\0' || strspn(port, "0123456789") != strlen(port) ||
+	    strlen(port) > 5 || atoi(port) > 65535) {
+		err_set(errp, "--listen %s: the port must be a number from 0 "
+		    "to 65535", l->spec);
+		goto out;
+	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-	if ((gai = getaddrinfo(*host != '\0' ? host : NULL, port, &hints,
+	if ((gai = getaddrinfo(*addr != '\0' ? addr : NULL, port, &hints,
 	    &ai)) != 0) {
 		err_set(errp, "--listen %s: %s (give a numeric address and "
 		    "port)", l->spec, gai_strerror(gai));
@@ -1276,7 +1271,8 @@ server_free(struct server *s)
 			close(s->listen[i].fd);
 	}
 	tab_free(&s->tab);
-	pthread_rwlock_destroy(&s->tab.lock);
+	tab_free(&s->late);
+	pthread_rwlock_destroy(&s->late.lock);
 	mutable_free(&s->index);
 	mutable_free(&s->script);
 	mutable_free(&s->script_sig);
@@ -1318,7 +1314,7 @@ shutdown_server(struct server *s)
 		    (fd = MHD_quiesce_daemon(s->listen[i].daemon)) != -1)
 			close(fd);
 	deadline = now_ms() + (long long)s->grace * 1000;
-	while ((left = atomic_load(&s->metrics.inflight)) > 0 &&
+	while ((left = metrics_inflight_total(&s->metrics)) > 0 &&
 	    now_ms() < deadline) {
 		struct timespec	 ts = { 0, 20 * 1000 * 1000 };
 
@@ -1416,7 +1412,7 @@ cmd_serve(int argc, char **argv)
 	s.cache_item_max = 256 * 1024;
 	pthread_mutex_init(&s.log_lock, NULL);
 	pthread_mutex_init(&s.conn_lock, NULL);
-	pthread_rwlock_init(&s.tab.lock, NULL);
+	pthread_rwlock_init(&s.late.lock, NULL);
 	mutable_init(&s.index, STORE_INDEX, "application/json");
 	mutable_init(&s.script, STORE_INSTALL_SCRIPT,
 	    "text/x-shellscript; charset=utf-8");

@@ -30,7 +30,7 @@ teardown() {
 	run "$ARTIFACTD" serve --root "$SCRATCH/empty" -l 127.0.0.1:0
 	[ "$status" -eq 1 ]
 	one_line
-	[[ "$output" == *'has no "format": 1'* ]]
+	[[ "$output" == *"empty: not a store: "*"format"* ]]
 	run "$ARTIFACTD" serve --root "$SCRATCH/nowhere" -l 127.0.0.1:0
 	[ "$status" -eq 1 ]
 	one_line
@@ -50,9 +50,27 @@ teardown() {
 	run "$ARTIFACTD" serve --root "$STORE" -l 127.0.0.1
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"use ADDR:PORT"* ]]
+	run "$ARTIFACTD" serve --root "$STORE" -l 127.0.0.1:65536
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"the port must be a number from 0 to 65535"* ]]
+	run "$ARTIFACTD" serve --root "$STORE" -l localhost:8080
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"give a numeric address and port"* ]]
 	run "$ARTIFACTD" serve -h
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"--verify-on-start"* ]]
+}
+
+@test "listens on several addresses, IPv6 included" {
+	start_server --root "$STORE" -l '[::1]:0'
+	for i in $(seq 1 100); do
+		port6=$(sed -n 's|.* on http://\[::1\]:\([0-9]*\)$|\1|p' "$SCRATCH/server.err")
+		[ -n "$port6" ] && break
+		sleep 0.02
+	done
+	[ -n "$port6" ]
+	[ "$(code "http://[::1]:$port6/blobs/sha256/$SMALL")" = 200 ]
+	[ "$(code "$URL/blobs/sha256/$SMALL")" = 200 ]
 }
 
 @test "a blob is served with its digest as strong ETag and immutable caching" {
@@ -237,6 +255,9 @@ teardown() {
 	cp "$SCRATCH/late" "$STORE/blobs/sha256/$good"
 	[ "$(code "$URL/blobs/sha256/$bad")" = 404 ]
 	[ "$(code "$URL/blobs/sha256/$good")" = 200 ]
+	# Repaired in place, it is served.
+	printf other > "$STORE/blobs/sha256/$bad"
+	[ "$(code "$URL/blobs/sha256/$bad")" = 200 ]
 }
 
 @test "SIGHUP reopens the access log" {
