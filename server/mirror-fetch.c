@@ -353,6 +353,8 @@ xfer_start(struct fetch *f, CURLM *multi, struct job *j, char **errp)
 #endif
 	if (f->o->cacert != NULL)
 		curl_easy_setopt(j->curl, CURLOPT_CAINFO, f->o->cacert);
+	/* Fewer, larger writes and hash updates for big blobs. */
+	curl_easy_setopt(j->curl, CURLOPT_BUFFERSIZE, 262144L);
 	curl_easy_setopt(j->curl, CURLOPT_CONNECTTIMEOUT, 10L);
 	/* A stalled server is given up on, not waited for forever. */
 	curl_easy_setopt(j->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
