@@ -19,6 +19,7 @@ metrics_init(struct metrics *m)
 	atomic_init(&m->requests_other, 0);
 	atomic_init(&m->sent_bytes, 0);
 	atomic_init(&m->open_connections, 0);
+	atomic_init(&m->open_connections_max, 0);
 	atomic_init(&m->inflight, 0);
 	atomic_init(&m->cut_slow, 0);
 }
@@ -35,6 +36,24 @@ metrics_count(struct metrics *m, unsigned int status)
 			return;
 		}
 	atomic_fetch_add_explicit(&m->requests_other, 1, memory_order_relaxed);
+}
+
+void
+metrics_conn_open(struct metrics *m)
+{
+	long long	 n, max;
+
+	n = atomic_fetch_add(&m->open_connections, 1) + 1;
+	max = atomic_load(&m->open_connections_max);
+	while (n > max &&
+	    !atomic_compare_exchange_weak(&m->open_connections_max, &max, n))
+		;
+}
+
+void
+metrics_conn_close(struct metrics *m)
+{
+	atomic_fetch_sub(&m->open_connections, 1);
 }
 
 char *
@@ -64,6 +83,11 @@ metrics_render(struct metrics *m, size_t *lenp)
 	    "# TYPE dcos_artifactd_open_connections gauge\n"
 	    "dcos_artifactd_open_connections %lld\n",
 	    atomic_load(&m->open_connections));
+	fprintf(fp, "# HELP dcos_artifactd_open_connections_max Most client "
+	    "connections open at once since the start.\n"
+	    "# TYPE dcos_artifactd_open_connections_max gauge\n"
+	    "dcos_artifactd_open_connections_max %lld\n",
+	    atomic_load(&m->open_connections_max));
 	fprintf(fp, "# HELP dcos_artifactd_slow_clients_cut_total Connections "
 	    "closed because a request did not arrive in time.\n"
 	    "# TYPE dcos_artifactd_slow_clients_cut_total counter\n"

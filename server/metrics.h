@@ -17,12 +17,16 @@ struct metrics {
 	atomic_ullong	 requests_other;
 	atomic_ullong	 sent_bytes;	/* bodies of completed responses */
 	atomic_llong	 open_connections;
+	atomic_llong	 open_connections_max;	/* since the start */
 	atomic_llong	 inflight;	/* requests being answered */
 	atomic_ullong	 cut_slow;	/* connections cut for slow requests */
 };
 
 void	 metrics_init(struct metrics *);
 void	 metrics_count(struct metrics *, unsigned int status);
+/* Counts a new connection (and the highest count seen). */
+void	 metrics_conn_open(struct metrics *);
+void	 metrics_conn_close(struct metrics *);
 /*
  * The exposition text (malloc'd, caller frees; *lenp gets its length),
  * or NULL when out of memory.

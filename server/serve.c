@@ -325,6 +325,7 @@ notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 	const union MHD_ConnectionInfo	*ci;
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		metrics_conn_open(&s->metrics);
 		if ((cn = calloc(1, sizeof(*cn))) == NULL)
 			return;	/* served, only never cut when slow */
 		ci = MHD_get_connection_info(c,
@@ -338,7 +339,6 @@ notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 		s->conns = cn;
 		pthread_mutex_unlock(&s->conn_lock);
 		*socket_context = cn;
-		atomic_fetch_add(&s->metrics.open_connections, 1);
 		return;
 	}
 	/*
@@ -358,7 +358,7 @@ notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 		free(cn);
 		*socket_context = NULL;
 	}
-	atomic_fetch_sub(&s->metrics.open_connections, 1);
+	metrics_conn_close(&s->metrics);
 }
 
 /* Marker for requests on a connection we could not track. */
@@ -1411,7 +1411,7 @@ cmd_serve(int argc, char **argv)
 	s.grace = 10;
 	s.max_conns = 20000;
 	s.per_ip = 256;
-	s.header_max = 16 * 1024;
+	s.header_max = 4096;
 	s.cache_max = 16 * 1024 * 1024;
 	s.cache_item_max = 256 * 1024;
 	pthread_mutex_init(&s.log_lock, NULL);
@@ -1499,8 +1499,8 @@ cmd_serve(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (s.header_max < 4096) {
-		log_error("--max-header-size %zu: give at least 4096",
+	if (s.header_max < 2048) {
+		log_error("--max-header-size %zu: give at least 2048",
 		    s.header_max);
 		rc = EXIT_USAGE;
 		goto out;

@@ -27,8 +27,14 @@ make_store() {
 # port (port 0) and waits until it says where it listens.  Sets URL and
 # SERVER_PID; stderr goes to $SCRATCH/server.err.
 start_server() {
+	launch "$ARTIFACTD" serve -l 127.0.0.1:0 "$@"
+}
+
+# launch COMMAND...: as start_server with a full command line (e.g. the
+# server under strace).
+launch() {
 	local i port
-	"$ARTIFACTD" serve -l 127.0.0.1:0 "$@" 2> "$SCRATCH/server.err" &
+	"$@" 2> "$SCRATCH/server.err" &
 	SERVER_PID=$!
 	for i in $(seq 1 400); do
 		port=$(sed -n 's|.* on https*://127\.0\.0\.1:\([0-9]*\)$|\1|p' \
@@ -41,12 +47,13 @@ start_server() {
 		sleep 0.025
 	done
 	[ -n "$port" ] || { echo "server did not start" >&2; return 1; }
+	PORT=$port
 	if grep -q ' on https://' "$SCRATCH/server.err"; then
 		URL="https://127.0.0.1:$port"
 	else
 		URL="http://127.0.0.1:$port"
 	fi
-	export URL SERVER_PID
+	export URL PORT SERVER_PID
 }
 
 # stop_server: SIGTERM, then the exit status must be 0.
@@ -80,4 +87,12 @@ code() {
 # metric NAME: the value of one /metrics sample line.
 metric() {
 	curl -sS "$URL/metrics" | awk -v n="$1" '$1 == n { print $2 }'
+}
+
+# raw BYTES: sends BYTES (printf format) on a new connection and prints
+# what comes back until the server closes or 5 s pass.
+raw() {
+	timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+		printf "$2" >&3
+		cat <&3' _ "$PORT" "$1" || true
 }
