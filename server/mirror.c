@@ -14,6 +14,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -187,7 +188,11 @@ run_round(struct mirror *m)
 	if (stop_signal)
 		return -1;
 	for (i = 0; i < m->nitems; i++)
-		if (!m->items[i]->done)
+		if (m->items[i]->done)
+			log_verbose("%s: %" PRIu64 " bytes%s", m->items[i]->rel,
+			    m->items[i]->got_size, m->items[i]->resumed ?
+			    " (resumed)" : "");
+		else
 			log_error("%s: %s", m->items[i]->rel,
 			    m->items[i]->err != NULL ? m->items[i]->err :
 			    "not fetched");
@@ -655,14 +660,29 @@ prepare_dir(struct mirror *m, int *lockfdp)
 	return 0;
 }
 
-/* Drops .partial once it holds nothing worth resuming. */
+/*
+ * Drops .partial once it holds nothing worth resuming: after a complete
+ * run whatever is left there belongs to no file the store lists.
+ */
 static void
-tidy_partial(struct mirror *m)
+tidy_partial(struct mirror *m, int complete)
 {
-	char	*p;
+	struct dirent	*de;
+	DIR		*dp;
+	char		*p, *f;
 
 	if ((p = dir_path(m, MIRROR_PARTIAL_DIR)) == NULL)
 		return;
+	if (complete && (dp = opendir(p)) != NULL) {
+		while ((de = readdir(dp)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			if ((f = path_join(p, de->d_name)) != NULL)
+				(void)unlink(f);
+			free(f);
+		}
+		closedir(dp);
+	}
 	(void)rmdir(p);
 	free(p);
 }
@@ -863,7 +883,7 @@ out:
 		if ((tmp = partial_path(&m, "index.json.new")) != NULL)
 			unlink(tmp);
 		free(tmp);
-		tidy_partial(&m);
+		tidy_partial(&m, rc == EXIT_OK);
 		close(lockfd);
 	}
 	free(err);

@@ -83,6 +83,8 @@ logged() {
 	cmp "$SRC/blobs/sha256/$BIG_HEX" "$COPY/blobs/sha256/$BIG_HEX"
 	diff -r "$SRC" "$COPY"
 	"$ARTIFACTD" -q fsck -k "$KEY" "$COPY"
+	# Partial data of every other download was cleaned up too.
+	[ ! -e "$COPY/.partial" ]
 }
 
 @test "partial data that does not match is thrown away and fetched again" {
