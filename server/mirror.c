@@ -67,6 +67,7 @@ struct mirror {
 	size_t			 nitems;
 	size_t			 capitems;
 	uint64_t		 present;	/* files already in DIR */
+	int			 verify_existing;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -199,6 +200,15 @@ run_round(struct mirror *m)
 	return rc;
 }
 
+static int
+file_matches(const char *path, const struct digest *d)
+{
+	struct digest	 got;
+
+	return digest_file(path, &got, NULL, NULL) == 0 &&
+	    digest_equal(&got, d);
+}
+
 /* 1 when DIR holds the blob (with the expected size, when known). */
 static int
 blob_present(const struct mirror *m, const struct digest *d, int64_t size)
@@ -211,6 +221,10 @@ blob_present(const struct mirror *m, const struct digest *d, int64_t size)
 		return 0;
 	ok = stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (size < 0 || st.st_size == size);
+	/* Written verified; --verify-existing rechecks what may have rotted
+	 * or was copied in by other means. */
+	if (ok && m->verify_existing)
+		ok = file_matches(p, d);
 	free(p);
 	return ok;
 }
@@ -359,7 +373,8 @@ local_release_ok(const struct mirror *m, const struct store_release *r)
 		goto out;
 	f = minisign_tc_field(sig->trusted_comment, "sha256");
 	ok = f != NULL && digest_parse_hex(f, &d) == 0 &&
-	    digest_equal(&d, &r->digest);
+	    digest_equal(&d, &r->digest) &&
+	    (!m->verify_existing || file_matches(tar, &r->digest));
 out:
 	free(f);
 	minisign_sig_free(sig);
@@ -779,6 +794,7 @@ cmd_mirror(int argc, char **argv)
 		{ "trusted-key", required_argument, NULL, 'k' },
 		{ "retries", required_argument, NULL, 'r' },
 		{ "cacert", required_argument, NULL, 'C' },
+		{ "verify-existing", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -810,6 +826,9 @@ cmd_mirror(int argc, char **argv)
 			break;
 		case 'C':
 			m.fo.cacert = optarg;
+			break;
+		case 'E':
+			m.verify_existing = 1;
 			break;
 		case 'r':
 			if (parse_count(optarg, 0, RETRIES_MAX,

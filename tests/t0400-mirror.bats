@@ -315,3 +315,20 @@ max_overlap() {
 	[ "$(logged "/blobs/sha256/$BIG_HEX")" = "206 $((3000000 - have)) \"bytes=$have-\"" ]
 	diff -r "$SRC" "$COPY"
 }
+
+@test "--verify-existing fetches again a local blob that rotted in place" {
+	nginx_start "$SRC"
+	"$ARTIFACTD" -q mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	flip_byte "$COPY/blobs/sha256/$BIG_HEX"
+	flip_byte "$COPY/$RELEASE_TAR"
+	# Same names and sizes: a plain run trusts them, fsck does not.
+	run "$ARTIFACTD" mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	[[ "$output" == *"nothing to fetch"* ]]
+	run "$ARTIFACTD" fsck -k "$KEY" "$COPY"
+	[ "$status" -eq 1 ]
+	run "$ARTIFACTD" mirror --verify-existing -k "$KEY" "$NGINX_URL" "$COPY"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"mirrored 3 files"* ]]
+	diff -r "$SRC" "$COPY"
+	"$ARTIFACTD" -q fsck -k "$KEY" "$COPY"
+}
