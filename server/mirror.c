@@ -389,8 +389,8 @@ fetch_releases_and_sigs(struct mirror *m)
 	struct store_index		*x = m->index;
 	const struct cluster_manifest	*c;
 	struct fetch_item		*it;
-	char				 name[48], part[48];
-	size_t				 i;
+	char				 name[48], part[48], *err = NULL;
+	size_t				 i, k;
 
 	if ((m->relf = calloc(x->nreleases ? x->nreleases : 1,
 	    sizeof(*m->relf))) == NULL)
@@ -421,8 +421,6 @@ fetch_releases_and_sigs(struct mirror *m)
 	if (run_round(m) == -1)
 		return -1;
 	for (i = 0; i < m->nitems; i++) {
-		size_t k;
-
 		for (k = 0; k < x->nreleases; k++)
 			if (m->relf[k].fetch && m->relf[k].sig == NULL &&
 			    strcmp(m->items[i]->rel,
@@ -430,7 +428,6 @@ fetch_releases_and_sigs(struct mirror *m)
 				break;
 		if (k == x->nreleases)
 			continue;
-		char *err = NULL;
 		if (read_file(m->items[i]->dest, MINISIGN_FILE_MAX,
 		    &m->relf[k].sig, &m->relf[k].siglen, &err) == -1) {
 			log_error("%s", err);
