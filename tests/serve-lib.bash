@@ -16,11 +16,26 @@ make_store() {
 	done
 	head -c 100000 /dev/urandom > "$dir/releases/dcos-1.0.0.tar"
 	printf '#!/bin/sh\necho install\n' > "$dir/dcos_install.sh"
-	printf '{"format": 1, "current": "sha256:%s", "cluster_manifests": []}\n' \
-	    "$SMALL" > "$dir/index.json"
+	write_index "$dir"
 	SECRET="$(dirname "$dir")/secret.txt"
 	echo "TOP-SECRET-$RANDOM$RANDOM" > "$SECRET"
 	export SMALL BIG SECRET
+}
+
+# write_index DIR: an index.json as dcos-genconf writes it (lib/manifest
+# checks it), naming the small blob as the current cluster manifest.
+write_index() {
+	local script
+	script=$(sha256sum < "$1/dcos_install.sh" | cut -d' ' -f1)
+	cat > "$1/index.json" <<EOI
+{
+  "format": 1,
+  "current": "sha256:$SMALL",
+  "cluster_manifests": ["sha256:$SMALL"],
+  "install_script": {"path": "dcos_install.sh", "digest": "sha256:$script"},
+  "releases": []
+}
+EOI
 }
 
 # start_server ARGS...: runs dcos-artifactd serve on 127.0.0.1 with a free

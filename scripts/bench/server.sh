@@ -8,17 +8,19 @@
 # (issue 4): both ratios >= 1.0, our RSS <= 64 MB at 10,000 connections.
 #
 # usage: scripts/bench/server.sh [BUILD_DIR]   (default _build/plain)
-# Environment: DURATION (seconds per wrk run, default 10), BIG_MB (size of
-# the big blob, default 1024), THREADS (server threads and nginx workers,
-# default nproc).  Figures depend on the load of the machine: wrk and
-# both servers share its cores, so run it on a quiet machine and compare
-# ratios, not absolute numbers.
+# Environment: DURATION (seconds per wrk run, default 5), ROUNDS (runs of
+# each server per figure, alternating; the median counts; default 3),
+# BIG_MB (size of the big blob, default 1024), THREADS (server threads
+# and nginx workers, default nproc).  Figures depend on the load of the
+# machine: wrk and both servers share its cores, so run it on a quiet
+# machine and compare ratios, not absolute numbers.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$top/_build/plain}
 artifactd="$build/dcos-artifactd"
-duration=${DURATION:-10}
+duration=${DURATION:-5}
+rounds=${ROUNDS:-3}
 big_mb=${BIG_MB:-1024}
 threads=${THREADS:-$(nproc)}
 
@@ -57,7 +59,18 @@ small=$(blob "$work/small")
 echo "creating a ${big_mb} MiB blob..." >&2
 head -c "$((big_mb * 1024 * 1024))" /dev/urandom > "$work/big"
 big=$(blob "$work/big")
-echo '{"format": 1}' > "$store/index.json"
+printf '#!/bin/sh\n' > "$store/dcos_install.sh"
+cat > "$store/index.json" <<EOF
+{
+  "format": 1,
+  "current": "sha256:$small",
+  "cluster_manifests": ["sha256:$small"],
+  "install_script": {"path": "dcos_install.sh",
+    "digest": "sha256:$(sha256sum < "$store/dcos_install.sh" | cut -d' ' -f1)"},
+  "releases": []
+}
+EOF
+chmod -R a+rX "$store"
 
 # A free loopback port: nothing answers on it.
 free_port() {
@@ -152,25 +165,41 @@ check_errors() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
-echo "dcos-artifactd (port $ours_port, $threads threads) vs nginx $(nginx -v 2>&1 | sed 's|.*/||') (port $nginx_port, $threads workers); wrk -t2, ${duration}s per run; $(nproc) cores shared with the client"
+echo "dcos-artifactd (port $ours_port, $threads threads) vs nginx $(nginx -v 2>&1 | sed 's|.*/||') (port $nginx_port, $threads workers); wrk -t2, median of $rounds alternating ${duration}s runs; $(nproc) cores shared with the client"
 
 # Warm both (page cache, nginx open_file_cache).
 wrk_run 8 1 "http://127.0.0.1:$ours_port/blobs/sha256/$small" > /dev/null
 wrk_run 8 1 "http://127.0.0.1:$nginx_port/blobs/sha256/$small" > /dev/null
 cat "$store/blobs/sha256/$big" > /dev/null
 
-wrk_run 64 "$duration" "http://127.0.0.1:$ours_port/blobs/sha256/$small" > "$work/s.ours"
-wrk_run 64 "$duration" "http://127.0.0.1:$nginx_port/blobs/sha256/$small" > "$work/s.nginx"
-check_errors "$work/s.ours"; check_errors "$work/s.nginx"
-s_ours=$(rps < "$work/s.ours"); s_nginx=$(rps < "$work/s.nginx")
-printf '4 KiB blob, 64 connections:   ours %10.0f req/s   nginx %10.0f req/s   ratio %s\n' \
+# median: the middle of the numbers on stdin.
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# compare NAME CONNS PATH FIELD: ROUNDS alternating runs of each server
+# (so a change in the machine's load hits both alike); prints the median
+# figure of each, one per line.
+compare() {
+	local name=$1 conns=$2 path=$3 field=$4 who port
+	: > "$work/$name.ours"; : > "$work/$name.nginx"
+	for _ in $(seq 1 "$rounds"); do
+		for who in ours nginx; do
+			port=$ours_port
+			[ "$who" = nginx ] && port=$nginx_port
+			wrk_run "$conns" "$duration" "http://127.0.0.1:$port$path" > "$work/out"
+			check_errors "$work/out"
+			"$field" < "$work/out" >> "$work/$name.$who"
+		done
+	done
+	median < "$work/$name.ours"
+	median < "$work/$name.nginx"
+}
+
+{ read -r s_ours; read -r s_nginx; } < <(compare small 64 "/blobs/sha256/$small" rps)
+printf '4 KiB blob, 64 connections:  ours %9.0f req/s  nginx %9.0f req/s  ratio %s\n' \
     "$s_ours" "$s_nginx" "$(ratio "$s_ours" "$s_nginx")"
 
-wrk_run 64 "$duration" "http://127.0.0.1:$ours_port/blobs/sha256/$big" > "$work/b.ours"
-wrk_run 64 "$duration" "http://127.0.0.1:$nginx_port/blobs/sha256/$big" > "$work/b.nginx"
-check_errors "$work/b.ours"; check_errors "$work/b.nginx"
-b_ours=$(bps < "$work/b.ours"); b_nginx=$(bps < "$work/b.nginx")
-printf '%s MiB blob, 64 downloads:   ours %8.0f MiB/s   nginx %8.0f MiB/s   ratio %s\n' \
+{ read -r b_ours; read -r b_nginx; } < <(compare big 64 "/blobs/sha256/$big" bps)
+printf '%s MiB blob, 64 downloads: ours %7d MiB/s  nginx %7d MiB/s  ratio %s\n' \
     "$big_mb" "$((b_ours / 1048576))" "$((b_nginx / 1048576))" "$(ratio "$b_ours" "$b_nginx")"
 
 wrk_run 10000 5 "http://127.0.0.1:$ours_port/blobs/sha256/$small" > "$work/c.ours"
@@ -179,8 +208,8 @@ check_errors "$work/c.ours"; check_errors "$work/c.nginx"
 c_max=$(curl -fsS "http://127.0.0.1:$ours_port/metrics" |
     awk '$1 == "dcos_artifactd_open_connections_max" { print $2 }')
 r_ours=$(peak_rss "$ours_pid"); r_nginx=$(peak_rss "$nginx_pid")
-printf '10,000 connections (wrk -c10000): ours %s req/s, nginx %s req/s; most connections open at once (ours): %s\n' \
+printf '10,000 connections (wrk -c10000): ours %.0f req/s, nginx %.0f req/s; most connections open at once (ours): %s\n' \
     "$(rps < "$work/c.ours")" "$(rps < "$work/c.nginx")" "$c_max"
-printf 'peak RSS over the whole run:  ours %6d KiB (%d MB)   nginx %6d KiB (master + workers)   target ours <= 64 MB: %s\n' \
+printf 'peak RSS over the whole run: ours %d KiB (%d MB)  nginx %d KiB (master + workers)  target ours <= 64 MB: %s\n' \
     "$r_ours" "$((r_ours / 1024))" "$r_nginx" \
     "$([ "$r_ours" -le $((64 * 1024)) ] && echo met || echo MISSED)"
