@@ -158,7 +158,8 @@ blob_item(struct mirror *m, const struct digest *d, int64_t size,
 		return -1;
 	it->want = *d;
 	it->has_digest = 1;
-	it->size = size;
+	/* A manifest listed larger than we would parse: stop at the cap. */
+	it->size = size >= 0 && (uint64_t)size > max ? -1 : size;
 	it->max = max;
 	it->resume = 1;
 	return 0;
