@@ -332,3 +332,27 @@ max_overlap() {
 	diff -r "$SRC" "$COPY"
 	"$ARTIFACTD" -q fsck -k "$KEY" "$COPY"
 }
+
+@test "a server sending more bytes than the manifest lists is cut off at the listed size" {
+	local zk
+	zk=$(awk -F'"' '/zookeeper--3.4.14", "kind"/ { sub("sha256:", "", $4); print $4 }' "$SCRATCH/w/src/cluster.json")
+	head -c 5000000 /dev/urandom >> "$SRC/blobs/sha256/$zk"
+	nginx_start "$SRC"
+	run "$ARTIFACTD" mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"blobs/sha256/$zk: $NGINX_URL/blobs/sha256/$zk: the server sends more bytes than the store lists for it (refused)"* ]]
+	[ ! -e "$COPY/blobs/sha256/$zk" ]
+	# Nothing beyond the listed 20000 bytes was kept.
+	[ "$(stat -c %s "$COPY/.partial/$zk" 2>/dev/null || echo 0)" -le 20000 ]
+}
+
+@test "a server that ignores Range gets the whole blob again, and the bytes are right" {
+	local part="$COPY/.partial/$BIG_HEX"
+	mkdir -p "$COPY/.partial"
+	head -c 1000000 "$SRC/blobs/sha256/$BIG_HEX" > "$part"
+	nginx_start "$SRC" 'max_ranges 0;'
+	"$ARTIFACTD" -q mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	[ "$(logged "/blobs/sha256/$BIG_HEX")" = '200 3000000 "bytes=1000000-"' ]
+	cmp "$SRC/blobs/sha256/$BIG_HEX" "$COPY/blobs/sha256/$BIG_HEX"
+	diff -r "$SRC" "$COPY"
+}
