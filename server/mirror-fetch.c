@@ -441,7 +441,10 @@ attempt_failed(struct fetch *f, struct job *j, char *err, int perm)
 	for (i = 0; i < n; i++)
 		alive += !j->dead[i];
 	j->attempts++;
-	if (alive == 0 || j->attempts > (f->o->retries + 1) * (int)n) {
+	if (alive == 0 || j->attempts >= (f->o->retries + 1) * (int)n) {
+		if (j->attempts > 1)
+			err_wrap(&j->it->err, "gave up after %d attempts, the "
+			    "last", j->attempts);
 		j->state = JOB_FAILED;
 		return;
 	}

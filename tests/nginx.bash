@@ -16,7 +16,8 @@
 #   nginx_stop_all                stop every instance (call it in teardown).
 #
 # Variables read: NGINX_WORKERS (default 1), NGINX_CONNECTIONS (per worker,
-# default 1024).
+# default 1024), NGINX_FIXED_PORT (listen there instead of a random free
+# port, e.g. to bring a server up where a client already tries to connect).
 
 NGINX_PREFIXES=()
 
@@ -66,8 +67,8 @@ nginx_start() {
 	prefix=$(mktemp -d "${BATS_TEST_TMPDIR:-${TMPDIR:-/tmp}}/nginx.XXXXXX")
 	mkdir -p "$prefix/tmp"
 	for try in $(seq 1 50); do
-		port=$((20000 + RANDOM % 40000))
-		_nginx_port_free "$port" || continue
+		port=${NGINX_FIXED_PORT:-$((20000 + RANDOM % 40000))}
+		[ -n "${NGINX_FIXED_PORT:-}" ] || _nginx_port_free "$port" || continue
 		_nginx_conf "$prefix" "$dir" "$port" "$extra" > "$prefix/nginx.conf"
 		# In daemon mode nginx returns once its sockets listen; a
 		# failure here is almost always a port taken since the probe.
@@ -85,7 +86,8 @@ nginx_start() {
 			}
 			return 0
 		fi
-		grep -q 'Address already in use' "$prefix/start.err" || {
+		[ -z "${NGINX_FIXED_PORT:-}" ] &&
+		    grep -q 'Address already in use' "$prefix/start.err" || {
 			echo "nginx failed to start:" >&2
 			cat "$prefix/start.err" >&2
 			return 1

@@ -166,7 +166,7 @@ logged() {
 	run "$ARTIFACTD" mirror -r 2 -k "$KEY" "http://127.0.0.1:$dead" "$COPY"
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 2 ]
-	[[ "${lines[0]}" == *"index.json: http://127.0.0.1:$dead/index.json: "*"onnect"* ]]
+	[[ "${lines[0]}" == *"index.json: gave up after 3 attempts, the last: http://127.0.0.1:$dead/index.json: "*"onnect"* ]]
 	[ ! -e "$COPY/index.json" ]
 }
 
@@ -354,5 +354,20 @@ max_overlap() {
 	"$ARTIFACTD" -q mirror -k "$KEY" "$NGINX_URL" "$COPY"
 	[ "$(logged "/blobs/sha256/$BIG_HEX")" = '200 3000000 "bytes=1000000-"' ]
 	cmp "$SRC/blobs/sha256/$BIG_HEX" "$COPY/blobs/sha256/$BIG_HEX"
+	diff -r "$SRC" "$COPY"
+}
+
+@test "mirror retries with backoff until a server that was down comes up" {
+	local port
+	for port in $(seq 20400 20500); do
+		_nginx_port_free "$port" && break
+	done
+	"$ARTIFACTD" mirror -r 6 -k "$KEY" "http://127.0.0.1:$port" "$COPY" 2>"$SCRATCH/err" &
+	local pid=$!
+	# The server comes up a little after the first attempts failed.
+	sleep 0.3
+	NGINX_FIXED_PORT=$port nginx_start "$SRC"
+	wait "$pid"
+	grep -q "mirrored 10 files (.*, 0 resumed, [1-9][0-9]* retries)" "$SCRATCH/err"
 	diff -r "$SRC" "$COPY"
 }
