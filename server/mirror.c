@@ -799,6 +799,7 @@ cmd_mirror(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct subcmd	*c = subcmd_find(artifactd_commands, "mirror");
+	const struct cluster_manifest *cur;
 	struct mirror		 m;
 	struct timespec		 t0, t1;
 	const char		*keypath = NULL;
@@ -882,16 +883,21 @@ cmd_mirror(int argc, char **argv)
 		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	cur = m.clusters[0];
 	if (m.st.files == 0)
 		log_info("%s is up to date: nothing to fetch (%" PRIu64
-		    " files checked%s)", m.dir, m.present, changed ?
-		    ", index.json updated" : "");
+		    " files checked%s); current: cluster %s, release %s-%s "
+		    "seq %" PRId64, m.dir, m.present, changed ?
+		    ", index.json updated" : "", cur->cluster_name,
+		    cur->release_name, cur->release_version, cur->release_seq);
 	else
 		log_info("mirrored %" PRIu64 " files (%.1f MiB, %" PRIu64
 		    " resumed, %" PRIu64 " retries) from %s into %s in %.1f s; "
-		    "%" PRIu64 " were already there", m.st.files,
+		    "%" PRIu64 " were already there; current: cluster %s, "
+		    "release %s-%s seq %" PRId64, m.st.files,
 		    m.st.bytes / 1048576.0, m.st.resumed, m.st.retries,
-		    m.fo.urls[0], m.dir, secs, m.present);
+		    m.fo.urls[0], m.dir, secs, m.present, cur->cluster_name,
+		    cur->release_name, cur->release_version, cur->release_seq);
 	rc = EXIT_OK;
 out:
 	if (lockfd != -1) {

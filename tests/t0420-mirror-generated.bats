@@ -50,6 +50,7 @@ teardown() {
 	nginx_start "$SRC"
 	run "$ARTIFACTD" mirror -k "$KEY" "$NGINX_URL" "$COPY"
 	[ "$status" -eq 0 ]
+	[[ "$output" == *"current: cluster demo, release dcos-1.1.0 seq 2" ]]
 	diff -r "$SRC" "$COPY"
 	[ "$(stat -c %a "$COPY/dcos_install.sh")" = "$(stat -c %a "$SRC/dcos_install.sh")" ]
 	"$ARTIFACTD" -q fsck -k "$KEY" "$COPY"
