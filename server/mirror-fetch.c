@@ -45,6 +45,7 @@ struct job {
 	size_t			 tried;		/* attempts in this round */
 	int			 attempts;
 	int			 round;
+	size_t			 missing;	/* 404 answers */
 	unsigned char		*dead;		/* per URL: ruled out */
 	uint64_t		 not_before;	/* ms, monotonic */
 	/* The transfer in flight. */
@@ -441,6 +442,17 @@ attempt_failed(struct fetch *f, struct job *j, char *err, int perm)
 	for (i = 0; i < n; i++)
 		alive += !j->dead[i];
 	j->attempts++;
+	if (j->it->optional && j->missing > 0) {
+		/*
+		 * Every URL serves the same store: one that answers "not
+		 * found" for an optional file is an answer, not a failure.
+		 */
+		free(j->it->err);
+		j->it->err = NULL;
+		j->it->absent = 1;
+		j->state = JOB_DONE;
+		return;
+	}
 	if (alive == 0 || j->attempts >= (f->o->retries + 1) * (int)n) {
 		if (j->attempts > 1)
 			err_wrap(&j->it->err, "gave up after %d attempts, the "
@@ -518,6 +530,8 @@ xfer_done(struct fetch *f, struct job *j, CURLcode res)
 		if (asprintf(&err, "%s: HTTP %ld", j->url_str, code) == -1)
 			err = NULL;
 		perm = code >= 400 && code < 500 && code != 408 && code != 429;
+		if (code == 404 || code == 410)
+			j->missing++;
 	}
 	xfer_close(j);
 	attempt_failed(f, j, err != NULL ? err : strdup("out of memory"),
@@ -744,7 +758,7 @@ fetch_all(const struct fetch_opts *o, struct fetch_item **items, size_t n,
 		draw(&f, 1);
 	rc = sync_dirs(items, n);
 	for (i = 0; i < n; i++) {
-		if (!items[i]->done)
+		if (!items[i]->done && !items[i]->absent)
 			rc = -1;
 	}
 	goto out;

@@ -40,6 +40,7 @@
 #define JOBS_MAX	64
 #define RETRIES_DEFAULT	4
 #define RETRIES_MAX	20
+#define SCRIPT_SIG	STORE_INSTALL_SCRIPT ".minisig"
 
 /* A release tar being fetched: what its signature must say. */
 struct relfetch {
@@ -194,6 +195,8 @@ run_round(struct mirror *m)
 			log_verbose("%s: %" PRIu64 " bytes%s", m->items[i]->rel,
 			    m->items[i]->got_size, m->items[i]->resumed ?
 			    " (resumed)" : "");
+		else if (m->items[i]->absent)
+			log_verbose("%s: not in the store", m->items[i]->rel);
 		else
 			log_error("%s: %s", m->items[i]->rel,
 			    m->items[i]->err != NULL ? m->items[i]->err :
@@ -507,6 +510,39 @@ release_check(struct fetch_item *it, void *arg, char **errp)
 	    it->blake, rf->seq, errp);
 }
 
+/*
+ * The site's signature of dcos_install.sh is made with a key the mirror
+ * does not know (hosts check it); what can be checked here is that it
+ * names the script it sits next to.
+ */
+static int
+script_sig_check(struct fetch_item *it, void *arg, char **errp)
+{
+	const struct digest	*want = arg;
+	struct minisign_sig	*sig = NULL;
+	struct digest		 d;
+	char			*text = NULL, *f = NULL;
+	size_t			 len;
+	int			 rc = -1;
+
+	if (read_file(it->partial, MINISIGN_FILE_MAX, &text, &len, errp) ==
+	    -1 || minisign_sig_parse(text, len, &sig, errp) == -1)
+		goto out;
+	f = minisign_tc_field(sig->trusted_comment, "sha256");
+	if (f == NULL || digest_parse_hex(f, &d) == -1 ||
+	    !digest_equal(&d, want)) {
+		err_set(errp, "the signature's trusted comment does not name "
+		    "the install script index.json lists");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(f);
+	free(text);
+	minisign_sig_free(sig);
+	return rc;
+}
+
 static int
 script_present(const struct mirror *m)
 {
@@ -526,7 +562,7 @@ static int
 fetch_rest(struct mirror *m)
 {
 	struct store_index	*x = m->index;
-	struct fetch_item	*it;
+	struct fetch_item	*it, *sigit = NULL;
 	struct ref		*r;
 	char			*err = NULL, *sp;
 	char			 name[64];
@@ -573,8 +609,19 @@ fetch_rest(struct mirror *m)
 		it->max = MIRROR_JSON_MAX;
 		/* As dcos-genconf generate writes it. */
 		it->mode = 0755;
+		/* The site's signature comes with the script it signs. */
+		if ((sigit = item_add(m, SCRIPT_SIG, dir_path(m, SCRIPT_SIG),
+		    partial_path(m, SCRIPT_SIG ".part"))) == NULL)
+			goto oom;
+		sigit->max = MINISIGN_FILE_MAX;
+		sigit->optional = 1;
+		sigit->check = script_sig_check;
+		sigit->check_arg = &x->install_script_digest;
 	}
 	rc = run_round(m);
+	/* A new script without a signature: an old one would be stale. */
+	if (sigit != NULL && sigit->absent)
+		(void)unlink(sigit->dest);
 	/* A verified tar gets its signature next to it, even when other
 	 * downloads failed: the next run need not fetch it again. */
 	for (i = 0; i < x->nreleases; i++) {

@@ -371,3 +371,27 @@ max_overlap() {
 	grep -q "mirrored 10 files (.*, 0 resumed, [1-9][0-9]* retries)" "$SCRATCH/err"
 	diff -r "$SRC" "$COPY"
 }
+
+@test "the site's signature of dcos_install.sh comes along, and a stale one is refused" {
+	local h
+	"$GENCONF" -q keygen -p "$SCRATCH/site.pub" -s "$SCRATCH/site.key"
+	h=$(sha256sum "$SRC/dcos_install.sh" | cut -d' ' -f1)
+	"$GENCONF" sign -s "$SCRATCH/site.key" \
+	    -t "$(printf 'file:dcos_install.sh\tsha256:%s' "$h")" "$SRC/dcos_install.sh"
+	"$ARTIFACTD" -q fsck -k "$KEY" "$SRC"
+	nginx_start "$SRC"
+	"$ARTIFACTD" -q mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	diff -r "$SRC" "$COPY"
+	minisign -Vqm "$COPY/dcos_install.sh" -p "$SCRATCH/site.pub"
+
+	# A signature of another script is stale: fsck reports it, mirror
+	# refuses it.
+	"$GENCONF" sign -s "$SCRATCH/site.key" -x "$SRC/dcos_install.sh.minisig" "$KEY"
+	run "$ARTIFACTD" fsck -k "$KEY" "$SRC"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"dcos_install.sh.minisig: does not name the install script index.json lists"* ]]
+	run "$ARTIFACTD" mirror -k "$KEY" "$NGINX_URL" "$SCRATCH/copy2"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"dcos_install.sh.minisig: $NGINX_URL/dcos_install.sh.minisig: the signature's trusted comment does not name the install script"* ]]
+	[ ! -e "$SCRATCH/copy2/index.json" ]
+}
