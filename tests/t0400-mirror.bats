@@ -395,3 +395,12 @@ max_overlap() {
 	[[ "$output" == *"dcos_install.sh.minisig: $NGINX_URL/dcos_install.sh.minisig: the signature's trusted comment does not name the install script"* ]]
 	[ ! -e "$SCRATCH/copy2/index.json" ]
 }
+
+@test "a complete download left in .partial by a crash is put in place without fetching it again" {
+	mkdir -p "$COPY/.partial"
+	cp "$SRC/blobs/sha256/$BIG_HEX" "$COPY/.partial/$BIG_HEX"
+	nginx_start "$SRC"
+	"$ARTIFACTD" -q mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	[ -z "$(logged "/blobs/sha256/$BIG_HEX")" ]
+	diff -r "$SRC" "$COPY"
+}
