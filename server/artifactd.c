@@ -16,7 +16,8 @@ const struct subcmd artifactd_commands[] = {
 	  "[--max-header-size BYTES] [--cache-size MB] [--verify-on-start]",
 	  "serve a store over HTTP(S) (the default command)" },
 	{ "mirror", cmd_mirror,
-	    "[-qv] [-j N] [-k KEY.pub] [-r N] [--cacert FILE] URL... DIR",
+	    "[-qv] [-j N] [-k KEY.pub] [-r N] [--cacert FILE] "
+	    "[--verify-existing] URL... DIR",
 	    "copy a store from URLs into DIR, verifying every blob" },
 	{ "fsck", cmd_fsck, "[-qv] [-k KEY.pub] DIR",
 	    "verify a store in place; list every problem" },

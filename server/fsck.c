@@ -321,8 +321,9 @@ out:
 static void
 check_script(struct fsck *f, const struct store_index *x)
 {
-	struct digest	 got;
-	char		*p, *err = NULL;
+	struct minisign_sig	*sig = NULL;
+	struct digest		 got;
+	char			*p, *err = NULL, *tc = NULL;
 
 	if ((p = path_join(f->dir, x->install_script)) == NULL) {
 		problem(f, "out of memory");
@@ -333,6 +334,26 @@ check_script(struct fsck *f, const struct store_index *x)
 	else if (!digest_equal(&got, &x->install_script_digest))
 		problem(f, "%s: content does not match the digest index.json "
 		    "lists", x->install_script);
+	free(err);
+	err = NULL;
+	free(p);
+	/* The site's optional signature must name this script. */
+	if (asprintf(&p, "%s/%s.minisig", f->dir, x->install_script) == -1) {
+		problem(f, "out of memory");
+		return;
+	}
+	if (access(p, F_OK) == 0) {
+		if (minisign_sig_load(p, &sig, &err) == -1)
+			problem(f, "%s.minisig: %s", x->install_script, err);
+		else if ((tc = minisign_tc_field(sig->trusted_comment,
+		    "sha256")) == NULL || digest_parse_hex(tc, &got) == -1 ||
+		    !digest_equal(&got, &x->install_script_digest))
+			problem(f, "%s.minisig: does not name the install "
+			    "script index.json lists (a stale signature: sign "
+			    "the script again)", x->install_script);
+	}
+	free(tc);
+	minisign_sig_free(sig);
 	free(err);
 	free(p);
 }

@@ -34,6 +34,9 @@
 #define PROGRESS_EVERY_MS	200
 /* Longest wait for network activity: also how soon a stop is seen. */
 #define POLL_MS			250
+/* How much verified data waits for one flush(). */
+#define FLUSH_FILES		1024
+#define FLUSH_BYTES		((uint64_t)1 << 30)
 
 enum job_state { JOB_WAIT, JOB_ACTIVE, JOB_DONE, JOB_FAILED };
 
@@ -45,6 +48,8 @@ struct job {
 	size_t			 tried;		/* attempts in this round */
 	int			 attempts;
 	int			 round;
+	size_t			 missing;	/* 404 answers */
+	int			 verified;	/* complete, not yet renamed */
 	unsigned char		*dead;		/* per URL: ruled out */
 	uint64_t		 not_before;	/* ms, monotonic */
 	/* The transfer in flight. */
@@ -72,6 +77,8 @@ struct fetch {
 	uint64_t		 total;		/* known bytes to fetch */
 	uint64_t		 finished;	/* bytes of finished items */
 	uint64_t		 nfinished;
+	size_t			 nverified;	/* waiting for flush() */
+	uint64_t		 vbytes;
 	size_t			 nactive;	/* transfers in flight */
 	size_t			 nfinal;	/* jobs done or failed */
 	size_t			 cursor;	/* first job that may wait */
@@ -353,6 +360,8 @@ xfer_start(struct fetch *f, CURLM *multi, struct job *j, char **errp)
 #endif
 	if (f->o->cacert != NULL)
 		curl_easy_setopt(j->curl, CURLOPT_CAINFO, f->o->cacert);
+	/* Fewer, larger writes and hash updates for big blobs. */
+	curl_easy_setopt(j->curl, CURLOPT_BUFFERSIZE, 262144L);
 	curl_easy_setopt(j->curl, CURLOPT_CONNECTTIMEOUT, 10L);
 	/* A stalled server is given up on, not waited for forever. */
 	curl_easy_setopt(j->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -370,9 +379,10 @@ xfer_start(struct fetch *f, CURLM *multi, struct job *j, char **errp)
 }
 
 /*
- * The partial file is complete: compare size and digest, run the caller's
- * check, then fsync and rename it into place.  Returns 0 (done), -1 with
- * *errp (bad data: *badp set) or with a local error.
+ * The partial file is complete: compare size and digest and run the
+ * caller's check.  Returns 0 when it is verified (flush() makes it durable
+ * and renames it into place), -1 with *errp (bad data: *badp set) or with
+ * a local error.
  */
 static int
 finish(struct job *j, int *badp, char **errp)
@@ -403,13 +413,64 @@ finish(struct job *j, int *badp, char **errp)
 	*badp = 0;
 	if (it->mode != 0 && fchmod(j->fd, it->mode) == -1)
 		return err_sys(errp, "chmod %s", it->partial);
-	if (fsync(j->fd) == -1)
-		return err_sys(errp, "fsync %s", it->partial);
-	if (rename(it->partial, it->dest) == -1)
-		return err_sys(errp, "rename %s to %s", it->partial, it->dest);
-	/* The directories are fsynced once per round (sync_dirs). */
-	it->done = 1;
+	j->verified = 1;
 	return 0;
+}
+
+/*
+ * Makes the verified files durable and renames them into place.  One
+ * syncfs() for a batch instead of an fsync() per file: with thousands of
+ * small blobs the per-file flushes are most of the run.  A file is renamed
+ * only after the flush, so a final name never holds data that a crash could
+ * lose; an interrupted batch stays complete in .partial and is verified
+ * and renamed by the next run without a download.
+ */
+static void
+flush(struct fetch *f)
+{
+	struct job	*j;
+	char		*copy = NULL;
+	size_t		 i;
+	int		 dfd = -1, synced = 0, fd;
+
+	if (f->nverified == 0)
+		return;
+	for (i = 0; i < f->njobs && copy == NULL; i++)
+		if (f->jobs[i].verified)
+			copy = strdup(f->jobs[i].it->partial);
+	if (copy != NULL &&
+	    (dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) !=
+	    -1 && syncfs(dfd) == 0)
+		synced = 1;
+	if (dfd != -1)
+		close(dfd);
+	free(copy);
+	for (i = 0; i < f->njobs; i++) {
+		j = &f->jobs[i];
+		if (!j->verified)
+			continue;
+		j->verified = 0;
+		if (!synced) {
+			/* No syncfs: the file's own fsync will do. */
+			if ((fd = open(j->it->partial, O_RDONLY | O_CLOEXEC)) ==
+			    -1 || fsync(fd) == -1) {
+				err_sys(&j->it->err, "fsync %s", j->it->partial);
+				if (fd != -1)
+					close(fd);
+				continue;
+			}
+			close(fd);
+		}
+		if (rename(j->it->partial, j->it->dest) == -1) {
+			err_sys(&j->it->err, "rename %s to %s",
+			    j->it->partial, j->it->dest);
+			continue;
+		}
+		/* The directories are fsynced at the end (sync_dirs). */
+		j->it->done = 1;
+	}
+	f->nverified = 0;
+	f->vbytes = 0;
 }
 
 static uint64_t
@@ -439,7 +500,21 @@ attempt_failed(struct fetch *f, struct job *j, char *err, int perm)
 	for (i = 0; i < n; i++)
 		alive += !j->dead[i];
 	j->attempts++;
-	if (alive == 0 || j->attempts > (f->o->retries + 1) * (int)n) {
+	if (j->it->optional && j->missing > 0) {
+		/*
+		 * Every URL serves the same store: one that answers "not
+		 * found" for an optional file is an answer, not a failure.
+		 */
+		free(j->it->err);
+		j->it->err = NULL;
+		j->it->absent = 1;
+		j->state = JOB_DONE;
+		return;
+	}
+	if (alive == 0 || j->attempts >= (f->o->retries + 1) * (int)n) {
+		if (j->attempts > 1)
+			err_wrap(&j->it->err, "gave up after %d attempts, the "
+			    "last", j->attempts);
 		j->state = JOB_FAILED;
 		return;
 	}
@@ -471,6 +546,10 @@ item_done(struct fetch *f, struct job *j, int fetched)
 		if (j->it->resumed)
 			f->st->resumed++;
 	}
+	f->nverified++;
+	f->vbytes += j->it->got_size;
+	if (f->nverified >= FLUSH_FILES || f->vbytes >= FLUSH_BYTES)
+		flush(f);
 }
 
 /* A transfer ended: classify the outcome. */
@@ -513,6 +592,8 @@ xfer_done(struct fetch *f, struct job *j, CURLcode res)
 		if (asprintf(&err, "%s: HTTP %ld", j->url_str, code) == -1)
 			err = NULL;
 		perm = code >= 400 && code < 500 && code != 408 && code != 429;
+		if (code == 404 || code == 410)
+			j->missing++;
 	}
 	xfer_close(j);
 	attempt_failed(f, j, err != NULL ? err : strdup("out of memory"),
@@ -737,9 +818,10 @@ fetch_all(const struct fetch_opts *o, struct fetch_item **items, size_t n,
 	}
 	if (f.drawn)
 		draw(&f, 1);
+	flush(&f);
 	rc = sync_dirs(items, n);
 	for (i = 0; i < n; i++) {
-		if (!items[i]->done)
+		if (!items[i]->done && !items[i]->absent)
 			rc = -1;
 	}
 	goto out;

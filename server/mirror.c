@@ -14,6 +14,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -39,6 +40,7 @@
 #define JOBS_MAX	64
 #define RETRIES_DEFAULT	4
 #define RETRIES_MAX	20
+#define SCRIPT_SIG	STORE_INSTALL_SCRIPT ".minisig"
 
 /* A release tar being fetched: what its signature must say. */
 struct relfetch {
@@ -66,6 +68,7 @@ struct mirror {
 	size_t			 nitems;
 	size_t			 capitems;
 	uint64_t		 present;	/* files already in DIR */
+	int			 verify_existing;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -156,7 +159,8 @@ blob_item(struct mirror *m, const struct digest *d, int64_t size,
 		return -1;
 	it->want = *d;
 	it->has_digest = 1;
-	it->size = size;
+	/* A manifest listed larger than we would parse: stop at the cap. */
+	it->size = size >= 0 && (uint64_t)size > max ? -1 : size;
 	it->max = max;
 	it->resume = 1;
 	return 0;
@@ -187,11 +191,26 @@ run_round(struct mirror *m)
 	if (stop_signal)
 		return -1;
 	for (i = 0; i < m->nitems; i++)
-		if (!m->items[i]->done)
+		if (m->items[i]->done)
+			log_verbose("%s: %" PRIu64 " bytes%s", m->items[i]->rel,
+			    m->items[i]->got_size, m->items[i]->resumed ?
+			    " (resumed)" : "");
+		else if (m->items[i]->absent)
+			log_verbose("%s: not in the store", m->items[i]->rel);
+		else
 			log_error("%s: %s", m->items[i]->rel,
 			    m->items[i]->err != NULL ? m->items[i]->err :
 			    "not fetched");
 	return rc;
+}
+
+static int
+file_matches(const char *path, const struct digest *d)
+{
+	struct digest	 got;
+
+	return digest_file(path, &got, NULL, NULL) == 0 &&
+	    digest_equal(&got, d);
 }
 
 /* 1 when DIR holds the blob (with the expected size, when known). */
@@ -206,6 +225,10 @@ blob_present(const struct mirror *m, const struct digest *d, int64_t size)
 		return 0;
 	ok = stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (size < 0 || st.st_size == size);
+	/* Written verified; --verify-existing rechecks what may have rotted
+	 * or was copied in by other means. */
+	if (ok && m->verify_existing)
+		ok = file_matches(p, d);
 	free(p);
 	return ok;
 }
@@ -354,7 +377,8 @@ local_release_ok(const struct mirror *m, const struct store_release *r)
 		goto out;
 	f = minisign_tc_field(sig->trusted_comment, "sha256");
 	ok = f != NULL && digest_parse_hex(f, &d) == 0 &&
-	    digest_equal(&d, &r->digest);
+	    digest_equal(&d, &r->digest) &&
+	    (!m->verify_existing || file_matches(tar, &r->digest));
 out:
 	free(f);
 	minisign_sig_free(sig);
@@ -369,8 +393,8 @@ fetch_releases_and_sigs(struct mirror *m)
 	struct store_index		*x = m->index;
 	const struct cluster_manifest	*c;
 	struct fetch_item		*it;
-	char				 name[48], part[48];
-	size_t				 i;
+	char				 name[48], part[48], *err = NULL;
+	size_t				 i, k;
 
 	if ((m->relf = calloc(x->nreleases ? x->nreleases : 1,
 	    sizeof(*m->relf))) == NULL)
@@ -401,8 +425,6 @@ fetch_releases_and_sigs(struct mirror *m)
 	if (run_round(m) == -1)
 		return -1;
 	for (i = 0; i < m->nitems; i++) {
-		size_t k;
-
 		for (k = 0; k < x->nreleases; k++)
 			if (m->relf[k].fetch && m->relf[k].sig == NULL &&
 			    strcmp(m->items[i]->rel,
@@ -410,7 +432,6 @@ fetch_releases_and_sigs(struct mirror *m)
 				break;
 		if (k == x->nreleases)
 			continue;
-		char *err = NULL;
 		if (read_file(m->items[i]->dest, MINISIGN_FILE_MAX,
 		    &m->relf[k].sig, &m->relf[k].siglen, &err) == -1) {
 			log_error("%s", err);
@@ -489,6 +510,39 @@ release_check(struct fetch_item *it, void *arg, char **errp)
 	    it->blake, rf->seq, errp);
 }
 
+/*
+ * The site's signature of dcos_install.sh is made with a key the mirror
+ * does not know (hosts check it); what can be checked here is that it
+ * names the script it sits next to.
+ */
+static int
+script_sig_check(struct fetch_item *it, void *arg, char **errp)
+{
+	const struct digest	*want = arg;
+	struct minisign_sig	*sig = NULL;
+	struct digest		 d;
+	char			*text = NULL, *f = NULL;
+	size_t			 len;
+	int			 rc = -1;
+
+	if (read_file(it->partial, MINISIGN_FILE_MAX, &text, &len, errp) ==
+	    -1 || minisign_sig_parse(text, len, &sig, errp) == -1)
+		goto out;
+	f = minisign_tc_field(sig->trusted_comment, "sha256");
+	if (f == NULL || digest_parse_hex(f, &d) == -1 ||
+	    !digest_equal(&d, want)) {
+		err_set(errp, "the signature's trusted comment does not name "
+		    "the install script index.json lists");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(f);
+	free(text);
+	minisign_sig_free(sig);
+	return rc;
+}
+
 static int
 script_present(const struct mirror *m)
 {
@@ -508,7 +562,7 @@ static int
 fetch_rest(struct mirror *m)
 {
 	struct store_index	*x = m->index;
-	struct fetch_item	*it;
+	struct fetch_item	*it, *sigit = NULL;
 	struct ref		*r;
 	char			*err = NULL, *sp;
 	char			 name[64];
@@ -555,8 +609,19 @@ fetch_rest(struct mirror *m)
 		it->max = MIRROR_JSON_MAX;
 		/* As dcos-genconf generate writes it. */
 		it->mode = 0755;
+		/* The site's signature comes with the script it signs. */
+		if ((sigit = item_add(m, SCRIPT_SIG, dir_path(m, SCRIPT_SIG),
+		    partial_path(m, SCRIPT_SIG ".part"))) == NULL)
+			goto oom;
+		sigit->max = MINISIGN_FILE_MAX;
+		sigit->optional = 1;
+		sigit->check = script_sig_check;
+		sigit->check_arg = &x->install_script_digest;
 	}
 	rc = run_round(m);
+	/* A new script without a signature: an old one would be stale. */
+	if (sigit != NULL && sigit->absent)
+		(void)unlink(sigit->dest);
 	/* A verified tar gets its signature next to it, even when other
 	 * downloads failed: the next run need not fetch it again. */
 	for (i = 0; i < x->nreleases; i++) {
@@ -655,14 +720,29 @@ prepare_dir(struct mirror *m, int *lockfdp)
 	return 0;
 }
 
-/* Drops .partial once it holds nothing worth resuming. */
+/*
+ * Drops .partial once it holds nothing worth resuming: after a complete
+ * run whatever is left there belongs to no file the store lists.
+ */
 static void
-tidy_partial(struct mirror *m)
+tidy_partial(struct mirror *m, int complete)
 {
-	char	*p;
+	struct dirent	*de;
+	DIR		*dp;
+	char		*p, *f;
 
 	if ((p = dir_path(m, MIRROR_PARTIAL_DIR)) == NULL)
 		return;
+	if (complete && (dp = opendir(p)) != NULL) {
+		while ((de = readdir(dp)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			if ((f = path_join(p, de->d_name)) != NULL)
+				(void)unlink(f);
+			free(f);
+		}
+		closedir(dp);
+	}
 	(void)rmdir(p);
 	free(p);
 }
@@ -759,12 +839,14 @@ cmd_mirror(int argc, char **argv)
 		{ "trusted-key", required_argument, NULL, 'k' },
 		{ "retries", required_argument, NULL, 'r' },
 		{ "cacert", required_argument, NULL, 'C' },
+		{ "verify-existing", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct subcmd	*c = subcmd_find(artifactd_commands, "mirror");
+	const struct cluster_manifest *cur;
 	struct mirror		 m;
 	struct timespec		 t0, t1;
 	const char		*keypath = NULL;
@@ -790,6 +872,9 @@ cmd_mirror(int argc, char **argv)
 			break;
 		case 'C':
 			m.fo.cacert = optarg;
+			break;
+		case 'E':
+			m.verify_existing = 1;
 			break;
 		case 'r':
 			if (parse_count(optarg, 0, RETRIES_MAX,
@@ -845,16 +930,21 @@ cmd_mirror(int argc, char **argv)
 		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	cur = m.clusters[0];
 	if (m.st.files == 0)
 		log_info("%s is up to date: nothing to fetch (%" PRIu64
-		    " files checked%s)", m.dir, m.present, changed ?
-		    ", index.json updated" : "");
+		    " files checked%s); current: cluster %s, release %s-%s "
+		    "seq %" PRId64, m.dir, m.present, changed ?
+		    ", index.json updated" : "", cur->cluster_name,
+		    cur->release_name, cur->release_version, cur->release_seq);
 	else
 		log_info("mirrored %" PRIu64 " files (%.1f MiB, %" PRIu64
 		    " resumed, %" PRIu64 " retries) from %s into %s in %.1f s; "
-		    "%" PRIu64 " were already there", m.st.files,
+		    "%" PRIu64 " were already there; current: cluster %s, "
+		    "release %s-%s seq %" PRId64, m.st.files,
 		    m.st.bytes / 1048576.0, m.st.resumed, m.st.retries,
-		    m.fo.urls[0], m.dir, secs, m.present);
+		    m.fo.urls[0], m.dir, secs, m.present, cur->cluster_name,
+		    cur->release_name, cur->release_version, cur->release_seq);
 	rc = EXIT_OK;
 out:
 	if (lockfd != -1) {
@@ -863,7 +953,7 @@ out:
 		if ((tmp = partial_path(&m, "index.json.new")) != NULL)
 			unlink(tmp);
 		free(tmp);
-		tidy_partial(&m);
+		tidy_partial(&m, rc == EXIT_OK);
 		close(lockfd);
 	}
 	free(err);

@@ -51,6 +51,8 @@ struct fetch_item {
 	uint64_t	 got_size;
 	int		 done;		/* in place */
 	int		 resumed;	/* continued earlier partial data */
+	int		 optional;	/* a 404 is no failure */
+	int		 absent;	/* optional, and a URL said 404 */
 	char		*err;		/* why it failed, when it did */
 };
 
@@ -81,7 +83,7 @@ int	 fetch_global_init(char **errp);
  * when it checks out.  Failed attempts go to the next URL; after a round
  * over all URLs the next waits with exponential backoff.  A 4xx answer or
  * a wrong digest rules a URL out for that item.  Returns 0 when every item
- * is done, -1 when any failed (each failed item has ->err); stats are
+ * is done (or, if optional, answered with 404), -1 when any failed (each failed item has ->err); stats are
  * added to *st.
  */
 int	 fetch_all(const struct fetch_opts *, struct fetch_item **items,

@@ -39,6 +39,7 @@ mkstore() {
 	h_zk=$(_mk_blob "$src/packages/zookeeper--3.4.14.tar.zst" "$s")
 	h_boot=$(_mk_blob "$src/bootstrap/x86_64/dcos-bootstrap" "$s")
 	h_cfg=$(_mk_blob "$src/config.tar.zst" "$s")
+	# shellcheck disable=SC2034 # for the callers
 	BIG_HEX=$h_mesos
 
 	cat > "$src/release.json" <<EOF
@@ -91,6 +92,7 @@ EOF
 	"$GENCONF" sign -s "$w/vendor.key" \
 	    -t "$(printf 'file:dcos-1.0.0.tar\tsha256:%s\tseq:%s' "$h_tar" "$seq")" \
 	    "$s/releases/dcos-1.0.0.tar"
+	# shellcheck disable=SC2034 # for the callers
 	RELEASE_TAR=releases/dcos-1.0.0.tar
 
 	printf '#!/bin/sh\nmain() { echo "install %s"; }\nmain "$@"\n' \
@@ -113,6 +115,7 @@ flip_byte() {
 	local f=$1 off b
 	off=$(( $(stat -c %s "$f") / 2 ))
 	b=$(od -An -tu1 -j "$off" -N1 "$f" | tr -d ' ')
+	# shellcheck disable=SC2059 # the format is the octal escape
 	printf "$(printf '\\%03o' $(( (b + 1) % 256 )))" |
 	    dd of="$f" bs=1 seek="$off" conv=notrunc status=none
 }

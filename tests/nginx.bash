@@ -16,7 +16,8 @@
 #   nginx_stop_all                stop every instance (call it in teardown).
 #
 # Variables read: NGINX_WORKERS (default 1), NGINX_CONNECTIONS (per worker,
-# default 1024).
+# default 1024), NGINX_FIXED_PORT (listen there instead of a random free
+# port, e.g. to bring a server up where a client already tries to connect).
 
 NGINX_PREFIXES=()
 
@@ -59,23 +60,26 @@ EOF
 }
 
 nginx_start() {
-	local dir=$1 extra=${2:-} prefix port try
+	local dir=$1 extra=${2:-} prefix port
 	need nginx curl || return 1
 	[ -d "$dir" ] || { echo "nginx_start: $dir is not a directory" >&2; return 1; }
 	dir=$(cd "$dir" && pwd)
 	prefix=$(mktemp -d "${BATS_TEST_TMPDIR:-${TMPDIR:-/tmp}}/nginx.XXXXXX")
 	mkdir -p "$prefix/tmp"
-	for try in $(seq 1 50); do
-		port=$((20000 + RANDOM % 40000))
-		_nginx_port_free "$port" || continue
+	for _ in $(seq 1 50); do
+		port=${NGINX_FIXED_PORT:-$((20000 + RANDOM % 40000))}
+		[ -n "${NGINX_FIXED_PORT:-}" ] || _nginx_port_free "$port" || continue
 		_nginx_conf "$prefix" "$dir" "$port" "$extra" > "$prefix/nginx.conf"
 		# In daemon mode nginx returns once its sockets listen; a
 		# failure here is almost always a port taken since the probe.
 		if nginx -p "$prefix" -c "$prefix/nginx.conf" 2>"$prefix/start.err"; then
+			# shellcheck disable=SC2034 # for the callers
 			NGINX_PREFIXES+=("$prefix")
 			NGINX_PREFIX=$prefix
+			# shellcheck disable=SC2034 # for the callers
 			NGINX_PORT=$port
 			NGINX_URL="http://127.0.0.1:$port"
+			# shellcheck disable=SC2034 # for the callers
 			NGINX_LOG="$prefix/access.log"
 			# Readiness: one real request must be answered.
 			curl -s -o /dev/null --max-time 10 "$NGINX_URL/" || {
@@ -85,11 +89,12 @@ nginx_start() {
 			}
 			return 0
 		fi
-		grep -q 'Address already in use' "$prefix/start.err" || {
+		if [ -n "${NGINX_FIXED_PORT:-}" ] ||
+		    ! grep -q 'Address already in use' "$prefix/start.err"; then
 			echo "nginx failed to start:" >&2
 			cat "$prefix/start.err" >&2
 			return 1
-		}
+		fi
 	done
 	echo "nginx_start: found no free loopback port" >&2
 	return 1
@@ -102,8 +107,7 @@ nginx_stop() {
 	kill -TERM "$pid" 2>/dev/null || return 0
 	# The daemonized master is reaped by init, which may take its time:
 	# a zombie counts as stopped (it holds no sockets or files).
-	local i
-	for i in $(seq 1 1000); do
+	for _ in $(seq 1 1000); do
 		[ -e "/proc/$pid" ] || return 0
 		[ "$(sed 's/^.*) //; s/ .*//' "/proc/$pid/stat" 2>/dev/null)" = Z ] &&
 			return 0

@@ -83,6 +83,8 @@ logged() {
 	cmp "$SRC/blobs/sha256/$BIG_HEX" "$COPY/blobs/sha256/$BIG_HEX"
 	diff -r "$SRC" "$COPY"
 	"$ARTIFACTD" -q fsck -k "$KEY" "$COPY"
+	# Partial data of every other download was cleaned up too.
+	[ ! -e "$COPY/.partial" ]
 }
 
 @test "partial data that does not match is thrown away and fetched again" {
@@ -164,7 +166,7 @@ logged() {
 	run "$ARTIFACTD" mirror -r 2 -k "$KEY" "http://127.0.0.1:$dead" "$COPY"
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 2 ]
-	[[ "${lines[0]}" == *"index.json: http://127.0.0.1:$dead/index.json: "*"onnect"* ]]
+	[[ "${lines[0]}" == *"index.json: gave up after 3 attempts, the last: http://127.0.0.1:$dead/index.json: "*"onnect"* ]]
 	[ ! -e "$COPY/index.json" ]
 }
 
@@ -311,5 +313,94 @@ max_overlap() {
 	nginx_start "$SRC"
 	"$ARTIFACTD" -q mirror -k "$KEY" "$NGINX_URL" "$COPY"
 	[ "$(logged "/blobs/sha256/$BIG_HEX")" = "206 $((3000000 - have)) \"bytes=$have-\"" ]
+	diff -r "$SRC" "$COPY"
+}
+
+@test "--verify-existing fetches again a local blob that rotted in place" {
+	nginx_start "$SRC"
+	"$ARTIFACTD" -q mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	flip_byte "$COPY/blobs/sha256/$BIG_HEX"
+	flip_byte "$COPY/$RELEASE_TAR"
+	# Same names and sizes: a plain run trusts them, fsck does not.
+	run "$ARTIFACTD" mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	[[ "$output" == *"nothing to fetch"* ]]
+	run "$ARTIFACTD" fsck -k "$KEY" "$COPY"
+	[ "$status" -eq 1 ]
+	run "$ARTIFACTD" mirror --verify-existing -k "$KEY" "$NGINX_URL" "$COPY"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"mirrored 3 files"* ]]
+	diff -r "$SRC" "$COPY"
+	"$ARTIFACTD" -q fsck -k "$KEY" "$COPY"
+}
+
+@test "a server sending more bytes than the manifest lists is cut off at the listed size" {
+	local zk
+	zk=$(awk -F'"' '/zookeeper--3.4.14", "kind"/ { sub("sha256:", "", $4); print $4 }' "$SCRATCH/w/src/cluster.json")
+	head -c 5000000 /dev/urandom >> "$SRC/blobs/sha256/$zk"
+	nginx_start "$SRC"
+	run "$ARTIFACTD" mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"blobs/sha256/$zk: $NGINX_URL/blobs/sha256/$zk: the server sends more bytes than the store lists for it (refused)"* ]]
+	[ ! -e "$COPY/blobs/sha256/$zk" ]
+	# Nothing beyond the listed 20000 bytes was kept.
+	[ "$(stat -c %s "$COPY/.partial/$zk" 2>/dev/null || echo 0)" -le 20000 ]
+}
+
+@test "a server that ignores Range gets the whole blob again, and the bytes are right" {
+	local part="$COPY/.partial/$BIG_HEX"
+	mkdir -p "$COPY/.partial"
+	head -c 1000000 "$SRC/blobs/sha256/$BIG_HEX" > "$part"
+	nginx_start "$SRC" 'max_ranges 0;'
+	"$ARTIFACTD" -q mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	[ "$(logged "/blobs/sha256/$BIG_HEX")" = '200 3000000 "bytes=1000000-"' ]
+	cmp "$SRC/blobs/sha256/$BIG_HEX" "$COPY/blobs/sha256/$BIG_HEX"
+	diff -r "$SRC" "$COPY"
+}
+
+@test "mirror retries with backoff until a server that was down comes up" {
+	local port
+	for port in $(seq 20400 20500); do
+		_nginx_port_free "$port" && break
+	done
+	"$ARTIFACTD" mirror -r 6 -k "$KEY" "http://127.0.0.1:$port" "$COPY" 2>"$SCRATCH/err" &
+	local pid=$!
+	# The server comes up a little after the first attempts failed.
+	sleep 0.3
+	NGINX_FIXED_PORT=$port nginx_start "$SRC"
+	wait "$pid"
+	grep -q "mirrored 10 files (.*, 0 resumed, [1-9][0-9]* retries)" "$SCRATCH/err"
+	diff -r "$SRC" "$COPY"
+}
+
+@test "the site's signature of dcos_install.sh comes along, and a stale one is refused" {
+	local h
+	"$GENCONF" -q keygen -p "$SCRATCH/site.pub" -s "$SCRATCH/site.key"
+	h=$(sha256sum "$SRC/dcos_install.sh" | cut -d' ' -f1)
+	"$GENCONF" sign -s "$SCRATCH/site.key" \
+	    -t "$(printf 'file:dcos_install.sh\tsha256:%s' "$h")" "$SRC/dcos_install.sh"
+	"$ARTIFACTD" -q fsck -k "$KEY" "$SRC"
+	nginx_start "$SRC"
+	"$ARTIFACTD" -q mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	diff -r "$SRC" "$COPY"
+	minisign -Vqm "$COPY/dcos_install.sh" -p "$SCRATCH/site.pub"
+
+	# A signature of another script is stale: fsck reports it, mirror
+	# refuses it.
+	"$GENCONF" sign -s "$SCRATCH/site.key" -x "$SRC/dcos_install.sh.minisig" "$KEY"
+	run "$ARTIFACTD" fsck -k "$KEY" "$SRC"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"dcos_install.sh.minisig: does not name the install script index.json lists"* ]]
+	run "$ARTIFACTD" mirror -k "$KEY" "$NGINX_URL" "$SCRATCH/copy2"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"dcos_install.sh.minisig: $NGINX_URL/dcos_install.sh.minisig: the signature's trusted comment does not name the install script"* ]]
+	[ ! -e "$SCRATCH/copy2/index.json" ]
+}
+
+@test "a complete download left in .partial by a crash is put in place without fetching it again" {
+	mkdir -p "$COPY/.partial"
+	cp "$SRC/blobs/sha256/$BIG_HEX" "$COPY/.partial/$BIG_HEX"
+	nginx_start "$SRC"
+	"$ARTIFACTD" -q mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	[ -z "$(logged "/blobs/sha256/$BIG_HEX")" ]
 	diff -r "$SRC" "$COPY"
 }

@@ -21,8 +21,9 @@ setup_file() {
 	cp -R "$top_srcdir/sample/site/genconf" genconf
 	cp ../vendor.pub dcos-release.pub
 	cp ../r1/dcos-1.0.0.tar* .
+	"$GENCONF" -q keygen -p ../site.pub -s ../site.key
 	"$GENCONF" -q generate
-	"$GENCONF" -q generate --release ../r2/dcos-1.1.0.tar
+	"$GENCONF" -q generate --release ../r2/dcos-1.1.0.tar --sign-key ../site.key
 }
 
 teardown_file() {
@@ -50,6 +51,7 @@ teardown() {
 	nginx_start "$SRC"
 	run "$ARTIFACTD" mirror -k "$KEY" "$NGINX_URL" "$COPY"
 	[ "$status" -eq 0 ]
+	[[ "$output" == *"current: cluster demo, release dcos-1.1.0 seq 2" ]]
 	diff -r "$SRC" "$COPY"
 	[ "$(stat -c %a "$COPY/dcos_install.sh")" = "$(stat -c %a "$SRC/dcos_install.sh")" ]
 	"$ARTIFACTD" -q fsck -k "$KEY" "$COPY"
@@ -57,6 +59,8 @@ teardown() {
 	need minisign
 	minisign -Vqm "$COPY/releases/dcos-1.0.0.tar" -p "$KEY"
 	minisign -Vqm "$COPY/releases/dcos-1.1.0.tar" -p "$KEY"
+	# And the site's signature of the install script.
+	minisign -Vqm "$COPY/dcos_install.sh" -p "$FILE_SCRATCH/site.pub"
 	run "$ARTIFACTD" mirror -k "$KEY" "$NGINX_URL" "$COPY"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"up to date: nothing to fetch"* ]]

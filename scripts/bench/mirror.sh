@@ -49,7 +49,12 @@ elapsed() {
 	t0=$(date +%s.%N)
 	"$@"
 	t1=$(date +%s.%N)
-	echo "$t1 - $t0" | bc -l
+	awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }'
+}
+
+# calc EXPR: floating-point arithmetic (awk, so no bc is needed).
+calc() {
+	awk "BEGIN { print $1 }"
 }
 
 curl_all() {
@@ -84,14 +89,13 @@ sync -f "$work"
 t_mirror=$(elapsed mirror_all)
 
 printf 'store: %d files, %.0f MiB, from nginx on %s, 4 transfers at once\n' \
-    "$(wc -l < "$work/list")" "$(echo "$bytes / 1048576" | bc -l)" "$NGINX_URL"
+    "$(wc -l < "$work/list")" "$(calc "$bytes / 1048576")" "$NGINX_URL"
 printf 'curl --parallel:        %6.2f s  %7.1f MiB/s\n' "$t_curl" \
-    "$(echo "$bytes / 1048576 / $t_curl" | bc -l)"
+    "$(calc "$bytes / 1048576 / $t_curl")"
 printf 'curl --parallel + sync: %6.2f s  %7.1f MiB/s\n' "$t_sync" \
-    "$(echo "$bytes / 1048576 / $t_sync" | bc -l)"
+    "$(calc "$bytes / 1048576 / $t_sync")"
 printf 'dcos-artifactd mirror:  %6.2f s  %7.1f MiB/s  (peak RSS %d KiB)\n' \
-    "$t_mirror" "$(echo "$bytes / 1048576 / $t_mirror" | bc -l)" \
+    "$t_mirror" "$(calc "$bytes / 1048576 / $t_mirror")" \
     "$(cat "$work/rss")"
 printf 'ratio mirror/curl throughput: %.2f; mirror/(curl + sync): %.2f\n' \
-    "$(echo "$t_curl / $t_mirror" | bc -l)" \
-    "$(echo "$t_sync / $t_mirror" | bc -l)"
+    "$(calc "$t_curl / $t_mirror")" "$(calc "$t_sync / $t_mirror")"
