@@ -5,7 +5,7 @@
  * renamed into place only when complete, so a directory named by a bare
  * number is always whole.
  */
-#include "config.h"
+#include <config.h>
 
 #include <sys/stat.h>
 
