@@ -249,6 +249,21 @@ print([b for b in c["blobs"] if b["kind"] == "config"][0]["digest"][7:])' "$SCRA
 	[ "$(snapshot "$R")" = "$before" ]
 }
 
+@test "every command has --help, and the man page documents each one lint-clean" {
+	need mandoc
+	for c in install activate rollback status verify gc uninstall; do
+		run "$BOOTSTRAP" "$c" --help
+		[ "$status" -eq 0 ]
+		[[ "${lines[0]}" == "usage: dcos-bootstrap $c "* ]]
+		grep -q "^\.Cm $c\$" "$top_srcdir/man/dcos-bootstrap.8"
+	done
+	run mandoc -Tlint -W warning "$top_srcdir/man/dcos-bootstrap.8"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	grep -q '^\.Sh EXIT STATUS' "$top_srcdir/man/dcos-bootstrap.8"
+	grep -q '^\.Sh EXAMPLES' "$top_srcdir/man/dcos-bootstrap.8"
+}
+
 @test "bad usage gets a usage line and status 2" {
 	run "$BOOTSTRAP" install "$SCRATCH/r1/cluster.json" --root "$R"
 	[ "$status" -eq 2 ]
