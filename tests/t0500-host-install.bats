@@ -50,6 +50,25 @@ teardown() {
 	[[ "$output" == *": clean" ]]
 }
 
+@test "the static binary installs a bare chroot without --root (no libraries, no NSS)" {
+	if [ "${DCOS_SANITIZE:-}" = yes ]; then
+		skip "sanitizer builds link dcos-bootstrap dynamically (ASan cannot be static)"
+	fi
+	need chroot
+	mkdir -p "$R/sbin"
+	cp "$BOOTSTRAP" "$R/sbin/dcos-bootstrap"
+	cp -R "$SCRATCH/r1/cache" "$R/cache"
+	cp "$SCRATCH/r1/cluster.json" "$R/cluster.json"
+	run env -i "$(command -v chroot)" "$R" /sbin/dcos-bootstrap install /cluster.json \
+	    --cache /cache --role master
+	[ "$status" -eq 0 ]
+	[[ "$output" == "generation 1 active"* ]]
+	grep -q '^dcos_mesos:x:' "$R/etc/passwd"
+	[ "$(readlink "$R/opt/mesosphere/current")" = generations/1 ]
+	run env -i "$(command -v chroot)" "$R" /sbin/dcos-bootstrap verify
+	[ "$status" -eq 0 ]
+}
+
 @test "the same manifest again is a no-op that says so" {
 	install_fx r1 "$R" --role master >/dev/null
 	before=$(snapshot "$R/opt")
