@@ -120,10 +120,13 @@ char	*cache_blob_path(const char *cache, const struct digest *);
 int	 blob_check(const char *path, const struct digest *, uint64_t size,
 	    char **errp);
 /*
- * The whole chain: release.json and its signature from the cache (size,
- * digest, a trusted key, trusted comment sha256 and seq), the package list
- * of cluster.json against the signed release.json, then every blob's size
- * and digest.  Nothing is written.  0 or -1 with *errp.
+ * The chain down to the blobs: release.json and its signature from the
+ * cache (size, digest, a trusted key, trusted comment sha256 and seq), the
+ * package list of cluster.json against the signed release.json, then that
+ * every package blob is in the cache with its pinned size.  Package blob
+ * digests are checked by extract_package() right before extraction (and
+ * not at all for packages already installed).  Nothing is written.
+ * 0 or -1 with *errp.
  */
 int	 cluster_verify(struct cluster *, const char *cache, char **errp);
 /* The package named by id, or NULL. */
@@ -152,14 +155,16 @@ const struct pkg_file *pkgmanifest_find(const struct pkgmanifest *,
 	    const char *path);
 
 /*
- * Extracts the blob at blobpath into the new directory stagedir (which
- * must not exist), checking every member against the package's own
- * manifest (first member), whose digest must equal *want_manifest when
- * not NULL.  On failure stagedir is removed.  Does not fsync the data:
- * the caller syncs the file system once before renaming into place.
+ * Checks that the blob at blobpath has blob_size bytes and blob_digest,
+ * then extracts it into the new directory stagedir (which must not
+ * exist), checking every member against the package's own manifest (first
+ * member), whose digest must equal *want_manifest when not NULL.  On
+ * failure stagedir is removed.  Does not fsync the data: the caller syncs
+ * the file system once before renaming into place.  Thread-safe.
  * 0 or -1 with *errp.
  */
-int	 extract_package(const char *blobpath, const char *id,
+int	 extract_package(const char *blobpath, const struct digest *blob_digest,
+	    uint64_t blob_size, const char *id,
 	    const struct digest *want_manifest, const char *stagedir,
 	    char **errp);
 

@@ -1,5 +1,5 @@
 /* install and activate. */
-#include "config.h"
+#include <config.h>
 
 #include <sys/stat.h>
 
@@ -7,9 +7,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "atomicio.h"
@@ -27,6 +29,16 @@ static const char *own_dirs[] = {
 	"etc/sysctl.d", "opt", "opt/mesosphere", "var", "var/lib",
 	"var/lib/dcos", "var/lib/dcos/bootstrap", NULL
 };
+
+/* Seconds since an earlier now(): install -v says where time goes. */
+static double
+now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static int
 usage_error(const struct subcmd *c)
@@ -155,24 +167,107 @@ add_role(char **roles, size_t *n, const char *list, char **errp)
 	return 0;
 }
 
+/*
+ * Extraction runs on a few threads, one package each at a time, biggest
+ * first: the work (SHA-256 of the blob, zstd, SHA-256 of every file) is
+ * CPU-bound and packages are independent.  Threads, not processes, so a
+ * crash (or the SIGKILL of the crash hook) stops every writer at once.
+ */
+#define EXTRACT_THREADS_MAX	4
+
+struct xpool {
+	const struct cluster	*c;
+	const char		*cache;
+	char			**stage;	/* per package, NULL: present */
+	char			**errs;		/* per package */
+	size_t			*order;		/* biggest blob first */
+	size_t			 next;
+	int			 failed;
+	pthread_mutex_t		 mu;
+};
+
+static void *
+xworker(void *arg)
+{
+	struct xpool		*x = arg;
+	const struct pkgref	*p;
+	char			*blob;
+	size_t			 i;
+	int			 r;
+
+	for (;;) {
+		pthread_mutex_lock(&x->mu);
+		if (x->failed || x->next >= x->c->npkgs) {
+			pthread_mutex_unlock(&x->mu);
+			return NULL;
+		}
+		i = x->order[x->next++];
+		pthread_mutex_unlock(&x->mu);
+		if (x->stage[i] == NULL)
+			continue;
+		p = &x->c->pkgs[i];
+		if ((blob = cache_blob_path(x->cache, &p->digest)) == NULL) {
+			err_set(&x->errs[i], "out of memory");
+			r = -1;
+		} else {
+			log_verbose("extracting %s", p->id);
+			r = extract_package(blob, &p->digest, p->size, p->id,
+			    p->has_manifest ? &p->manifest : NULL, x->stage[i],
+			    &x->errs[i]);
+			free(blob);
+		}
+		if (r == -1) {
+			pthread_mutex_lock(&x->mu);
+			x->failed = 1;
+			pthread_mutex_unlock(&x->mu);
+			return NULL;
+		}
+		crash_point("extract");
+	}
+}
+
+static const struct cluster *sort_c;
+
+static int
+bigger_first(const void *a, const void *b)
+{
+	uint64_t	 x = sort_c->pkgs[*(const size_t *)a].size;
+	uint64_t	 y = sort_c->pkgs[*(const size_t *)b].size;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
 /* Extracts the packages the host does not have yet. */
 static int
 extract_missing(const struct host *h, const struct cluster *c,
     const char *cache, size_t *newp, char **errp)
 {
-	char		**stage = NULL, *final = NULL, *blob = NULL;
-	struct pkgmanifest *m = NULL;
-	size_t		 i, k;
-	int		 fd, rc = -1;
+	struct xpool		 x;
+	pthread_t		 tids[EXTRACT_THREADS_MAX];
+	struct pkgmanifest	*m = NULL;
+	char			*final = NULL;
+	size_t			 i, k, todo = 0, nthreads = 0;
+	long			 cpus;
+	double			 t0;
+	int			 fd, rc = -1;
 
 	*newp = 0;
+	memset(&x, 0, sizeof(x));
+	x.c = c;
+	x.cache = cache;
+	pthread_mutex_init(&x.mu, NULL);
 	if (mkdir_p(h->pkgdir, 0755, errp) == -1)
-		return -1;
-	if ((stage = calloc(c->npkgs + 1, sizeof(*stage))) == NULL)
-		return err_set(errp, "out of memory");
+		goto out;
+	if ((x.stage = calloc(c->npkgs + 1, sizeof(*x.stage))) == NULL ||
+	    (x.errs = calloc(c->npkgs + 1, sizeof(*x.errs))) == NULL ||
+	    (x.order = calloc(c->npkgs + 1, sizeof(*x.order))) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
 	for (i = 0; i < c->npkgs; i++) {
 		const struct pkgref *p = &c->pkgs[i];
 
+		x.order[i] = i;
 		free(final);
 		if (asprintf(&final, "%s/%s", h->pkgdir, p->id) == -1) {
 			final = NULL;
@@ -196,23 +291,41 @@ extract_missing(const struct host *h, const struct cluster *c,
 			}
 			continue;
 		}
-		if (asprintf(&stage[i], "%s/.staging-%s", h->pkgdir, p->id) ==
-		    -1 || (blob = cache_blob_path(cache, &p->digest)) == NULL) {
-			stage[i] = NULL;
+		if (asprintf(&x.stage[i], "%s/.staging-%s", h->pkgdir,
+		    p->id) == -1) {
+			x.stage[i] = NULL;
 			err_set(errp, "out of memory");
 			goto out;
 		}
-		log_verbose("extracting %s", p->id);
-		rc = extract_package(blob, p->id, p->has_manifest ?
-		    &p->manifest : NULL, stage[i], errp);
-		free(blob);
-		blob = NULL;
-		if (rc == -1)
-			goto out;
-		rc = -1;
-		crash_point("extract");
+		todo++;
 	}
+	sort_c = c;
+	qsort(x.order, c->npkgs, sizeof(*x.order), bigger_first);
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	for (k = 0; k < EXTRACT_THREADS_MAX && k < todo &&
+	    (long)k < (cpus > 0 ? cpus : 1); k++) {
+		if (pthread_create(&tids[k], NULL, xworker, &x) != 0)
+			break;
+		nthreads++;
+	}
+	if (todo > 0 && nthreads == 0) {
+		err_set(errp, "cannot start an extraction thread");
+		goto out;
+	}
+	t0 = now();
+	for (k = 0; k < nthreads; k++)
+		pthread_join(tids[k], NULL);
+	log_verbose("timing: extract %zu packages on %zu threads: %.3fs", todo,
+	    nthreads, now() - t0);
+	for (i = 0; i < c->npkgs; i++)
+		if (x.errs[i] != NULL) {
+			free(*errp);
+			*errp = x.errs[i];
+			x.errs[i] = NULL;
+			goto out;
+		}
 	crash_point("extracted");
+	t0 = now();
 	/* One sync for every extracted byte, then make them visible. */
 	if ((fd = open(h->pkgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		err_sys(errp, "%s", h->pkgdir);
@@ -225,7 +338,7 @@ extract_missing(const struct host *h, const struct cluster *c,
 	}
 	close(fd);
 	for (i = 0; i < c->npkgs; i++) {
-		if (stage[i] == NULL)
+		if (x.stage[i] == NULL)
 			continue;
 		free(final);
 		if (asprintf(&final, "%s/%s", h->pkgdir, c->pkgs[i].id) ==
@@ -234,27 +347,31 @@ extract_missing(const struct host *h, const struct cluster *c,
 			err_set(errp, "out of memory");
 			goto out;
 		}
-		if (rename(stage[i], final) == -1) {
+		if (rename(x.stage[i], final) == -1) {
 			err_sys(errp, "rename %s", final);
 			goto out;
 		}
-		free(stage[i]);
-		stage[i] = NULL;
+		free(x.stage[i]);
+		x.stage[i] = NULL;
 		(*newp)++;
 	}
 	if (fsync_dir(h->pkgdir, errp) == -1)
 		goto out;
+	log_verbose("timing: sync and rename packages: %.3fs", now() - t0);
 	rc = 0;
 out:
-	for (k = 0; k < c->npkgs; k++) {
-		if (stage[k] != NULL)
-			(void)rm_tree(stage[k], NULL);
-		free(stage[k]);
+	for (k = 0; x.stage != NULL && k < c->npkgs; k++) {
+		if (x.stage[k] != NULL)
+			(void)rm_tree(x.stage[k], NULL);
+		free(x.stage[k]);
+		free(x.errs[k]);
 	}
-	free(stage);
+	free(x.stage);
+	free(x.errs);
+	free(x.order);
 	free(final);
-	free(blob);
 	pkgmanifest_free(m);
+	pthread_mutex_destroy(&x.mu);
 	return rc;
 }
 
@@ -306,6 +423,7 @@ cmd_install(int argc, char **argv)
 	size_t			 nroles = 0, fresh = 0;
 	long			 cur = 0, n, max;
 	json_int_t		 highest;
+	double			 t0;
 	int			 opt, rc, start = 1, downgrade = 0, installed = 0;
 
 	memset(&h, 0, sizeof(h));
@@ -359,10 +477,13 @@ cmd_install(int argc, char **argv)
 	}
 	installed = gen_current(&h, &cur, NULL) == 0 && cur > 0;
 	/* Everything read-only first: a refused install changes nothing. */
+	t0 = now();
 	if (cluster_load(manifest, &c, &err) == -1)
-		goto refuse;
+		goto out;
 	if (cluster_verify(c, cache, &err) == -1)
-		goto refuse;
+		goto out;
+	log_verbose("timing: verify the cluster manifest and release: %.3fs",
+	    now() - t0);
 	crash_point("verified");
 	if ((created = missing_dirs(&h)) == NULL) {
 		err_set(&err, "out of memory");
@@ -393,7 +514,7 @@ cmd_install(int argc, char **argv)
 			    "a downgrade (pass --allow-downgrade to install "
 			    "it anyway)", c->release_name, c->release_version,
 			    (long long)c->seq, (long long)highest);
-			goto refuse;
+			goto out;
 		}
 		(void)journal_append(&h, "override", NULL, "downgrade to %s "
 		    "%s seq %lld allowed (highest installed seq %lld)",
@@ -415,12 +536,17 @@ cmd_install(int argc, char **argv)
 			goto out;
 		crash_point("packages");
 		n = (max > cur ? max : cur) + 1;
+		t0 = now();
 		if (gen_build(&h, c, roles, nroles, n, &err) == -1)
 			goto out;
+		log_verbose("timing: build generation %ld: %.3fs", n,
+		    now() - t0);
 		crash_point("built");
 	}
+	t0 = now();
 	if (activate_generation(&h, n, start, &err) == -1)
 		goto out;
+	log_verbose("timing: activate: %.3fs", now() - t0);
 	digest_format(&c->digest, dstr);
 	(void)journal_append(&h, "install", NULL, "installed %s %s seq %lld "
 	    "as generation %ld (cluster manifest %s, config %s, %zu new "
@@ -431,7 +557,6 @@ cmd_install(int argc, char **argv)
 	    (long long)c->seq, c->config_id, c->npkgs, fresh);
 	rc = EXIT_OK;
 	goto out;
-refuse:
 out:
 	/*
 	 * Journal refusals on installed hosts (a fresh host stays as it

@@ -3,7 +3,7 @@
  * its package manifest (whose digest generation.json recorded from the
  * signed release), plus the systemd units against the generation.
  */
-#include "config.h"
+#include <config.h>
 
 #include <sys/stat.h>
 

@@ -6,7 +6,7 @@
  * manifest (its first member, digest pinned by the signed release) is the
  * allow-list: a member it does not describe exactly is refused.
  */
-#include "config.h"
+#include <config.h>
 
 #include <sys/stat.h>
 
@@ -499,8 +499,9 @@ finish_dirs(struct xstate *x, char **errp)
 }
 
 int
-extract_package(const char *blobpath, const char *id,
-    const struct digest *want_manifest, const char *stagedir, char **errp)
+extract_package(const char *blobpath, const struct digest *blob_digest,
+    uint64_t blob_size, const char *id, const struct digest *want_manifest,
+    const char *stagedir, char **errp)
 {
 	struct xstate		 x;
 	struct archive_entry	*ae;
@@ -508,6 +509,12 @@ extract_package(const char *blobpath, const char *id,
 
 	memset(&x, 0, sizeof(x));
 	x.rootfd = x.pfd = -1;
+	/* The pinned digest first: nothing is extracted from a bad blob. */
+	if (blob_check(blobpath, blob_digest, blob_size, errp) != 1) {
+		if (errp != NULL && *errp == NULL)
+			err_set(errp, "%s: missing", blobpath);
+		goto out;
+	}
 	if ((blobfd = open(blobpath, O_RDONLY | O_CLOEXEC)) == -1) {
 		err_sys(errp, "%s", blobpath);
 		goto out;

@@ -5,7 +5,7 @@
  * comment naming release.json's digest and seq) vouches for release.json;
  * release.json pins every package blob.  Nothing here writes anything.
  */
-#include "config.h"
+#include <config.h>
 
 #include <sys/stat.h>
 
@@ -204,6 +204,38 @@ need_blob(const char *cache, const struct digest *d, uint64_t size,
 	return 0;
 }
 
+/* A blob that must be present with its pinned size (digest later). */
+static int
+need_size(const char *cache, const struct digest *d, uint64_t size,
+    const char *what, char **errp)
+{
+	struct stat	 st;
+	char		*path, dstr[DIGEST_STRSZ];
+	int		 rc = -1;
+
+	if ((path = cache_blob_path(cache, d)) == NULL)
+		return err_set(errp, "out of memory");
+	digest_format(d, dstr);
+	if (stat(path, &st) == -1) {
+		if (errno == ENOENT)
+			err_set(errp, "%s (%s) is not in the cache %s: "
+			    "download it first (dcos-bootstrap missing lists "
+			    "what is needed)", what, dstr, cache);
+		else
+			err_sys(errp, "%s", path);
+	} else if (!S_ISREG(st.st_mode))
+		err_set(errp, "%s: not a regular file", path);
+	else if ((uint64_t)st.st_size != size)
+		err_set(errp, "%s: %lld bytes where the manifest says %llu "
+		    "(truncated or wrong blob; delete it and download it "
+		    "again)", path, (long long)st.st_size,
+		    (unsigned long long)size);
+	else
+		rc = 0;
+	free(path);
+	return rc;
+}
+
 static const struct blob_ref *
 find_blob(const struct cluster *c, const struct digest *d, enum blob_kind k)
 {
@@ -354,11 +386,9 @@ cluster_verify(struct cluster *c, const char *cache, char **errp)
 	}
 	for (i = 0; i < c->npkgs; i++) {
 		snprintf(what, sizeof(what), "package %s", c->pkgs[i].id);
-		if (need_blob(cache, &c->pkgs[i].digest, c->pkgs[i].size,
-		    what, &path, errp) == -1)
+		if (need_size(cache, &c->pkgs[i].digest, c->pkgs[i].size,
+		    what, errp) == -1)
 			goto out;
-		free(path);
-		path = NULL;
 	}
 	rc = 0;
 out:

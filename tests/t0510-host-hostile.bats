@@ -108,6 +108,18 @@ print([b for b in c["blobs"] if b.get("id") == "mesos--1.3.0"][0]["digest"][7:])
 	refused bad "$blob: 100 bytes where the manifest says"
 }
 
+@test "a blob with one byte changed is refused before it is extracted" {
+	fixture bad --seq 2 --version 1.3.0
+	blob=$(python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))
+print([b for b in c["blobs"] if b.get("id") == "mesos--1.3.0"][0]["digest"][7:])' "$SCRATCH/bad/cluster.json")
+	f=$SCRATCH/bad/cache/blobs/sha256/$blob
+	printf 'X' | dd of="$f" bs=1 seek=200 conv=notrunc status=none
+	refused bad "$blob: digest sha256:"
+	[[ "$output" == *"where the manifest pins sha256:$blob (corrupt or tampered blob"* ]]
+}
+
 @test "release.json changed after signing (digests pinned anew) is refused" {
 	fixture bad --seq 2 --version 1.3.0 --tamper-release
 	refused bad 'release.json: bad signature'
