@@ -4,7 +4,7 @@
  * state dirs, sysctl, systemd units).  Every step is idempotent, so
  * after a crash running it again finishes the job.
  */
-#include "config.h"
+#include <config.h>
 
 #include <sys/stat.h>
 #include <sys/wait.h>

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "digest.h"
+#include "manifest.h"
 #include "minisign.h"
 #include "subcmd.h"
 
@@ -25,9 +26,6 @@ int	 cmd_uninstall(int, char **);
 
 /* Largest JSON file we read (cluster.json, release.json, state). */
 #define JSON_MAX		(16 * 1024 * 1024)
-/* Largest per-package .dcos-manifest.json (bounds memory per package). */
-#define PKG_MANIFEST_MAX	(64 * 1024 * 1024)
-#define PKG_MANIFEST_NAME	".dcos-manifest.json"
 #define ROLE_MAX		3
 
 /* hostpath.c: where everything lives on a host, under --root. */
@@ -84,13 +82,6 @@ int	 journal_append(const struct host *h, const char *event,
 int	 journal_check(const struct host *h, size_t *entries, char **errp);
 
 /* trust.c: cluster manifest -> release signature -> blob digests. */
-struct blobref {
-	char		*kind;		/* release, signature, package, config */
-	char		*id;		/* package id, or NULL */
-	struct digest	 digest;
-	uint64_t	 size;
-};
-
 struct pkgref {
 	char		*id;		/* name--version */
 	char		*name;		/* the part before "--" */
@@ -102,26 +93,18 @@ struct pkgref {
 };
 
 struct cluster {
-	json_t			*json;		/* cluster.json */
+	struct cluster_manifest	*cm;		/* cluster.json (lib/manifest) */
+	struct release_manifest	*rm;		/* release.json once verified */
 	struct digest		 digest;	/* of cluster.json */
-	const char		*cluster_name;	/* borrowed from json */
+	const char		*cluster_name;	/* borrowed from cm */
 	const char		*config_id;
 	const char		*release_name;
 	const char		*release_version;
-	json_int_t		 seq;
-	struct digest		 release_manifest;	/* release.json blob */
-	struct digest		 release_signature;	/* its .minisig blob */
-	struct minisign_pubkey	*keys;
-	size_t			 nkeys;
-	struct blobref		*blobs;		/* everything a host needs */
-	size_t			 nblobs;
+	int64_t			 seq;
 	struct pkgref		*pkgs;		/* sorted by id, config included */
 	size_t			 npkgs;
-	json_t			*release;	/* release.json once verified */
 };
 
-/* Is id a valid package id (name--version, pkgpanda's rules)? */
-int	 pkgid_valid(const char *id);
 /*
  * Reads and checks the structure of a cluster manifest (no blob is read).
  * Returns 0 with *cp (free with cluster_free) or -1 with *errp.
@@ -137,44 +120,30 @@ char	*cache_blob_path(const char *cache, const struct digest *);
 int	 blob_check(const char *path, const struct digest *, uint64_t size,
 	    char **errp);
 /*
- * The whole chain: release.json and its signature from the cache (size,
- * digest, a trusted key, trusted comment sha256 and seq), the package list
- * of cluster.json against the signed release.json, then every blob's size
- * and digest.  Nothing is written.  0 or -1 with *errp.
+ * The chain down to the blobs: release.json and its signature from the
+ * cache (size, digest, a trusted key, trusted comment sha256 and seq), the
+ * package list of cluster.json against the signed release.json, then that
+ * every package blob is in the cache with its pinned size.  Package blob
+ * digests are checked by extract_package() right before extraction (and
+ * not at all for packages already installed).  Nothing is written.
+ * 0 or -1 with *errp.
  */
 int	 cluster_verify(struct cluster *, const char *cache, char **errp);
 /* The package named by id, or NULL. */
 const struct pkgref *cluster_pkg(const struct cluster *, const char *id);
 
 /* extract.c: one package blob -> packages/<id>, under DESIGN 5. */
-enum pent_type {
-	PENT_DIR,
-	PENT_FILE,
-	PENT_SYMLINK,
-	PENT_HARDLINK
-};
-
-struct pent {
-	char		*path;
-	enum pent_type	 type;
-	mode_t		 mode;		/* permission bits (dir, file) */
-	uint64_t	 size;		/* file */
-	struct digest	 sha256;	/* file */
-	char		*target;	/* symlink, hardlink */
-	int		 seen;		/* extraction bookkeeping */
-};
-
 struct pkgmanifest {
-	char		*id;
-	struct pent	*ents;		/* sorted by path, unique */
-	size_t		 nents;
-	struct digest	 digest;	/* of the manifest text */
+	struct pkg_manifest	*pm;		/* lib/manifest's parse */
+	const char		*id;		/* borrowed from pm */
+	struct digest		 digest;	/* of the manifest text */
 };
 
 /*
- * Parses and checks a package manifest: format, id (must equal want_id
- * when not NULL), sorted unique safe paths, parents listed as dirs,
- * modes <= 0777, symlinks that stay inside, hardlinks to earlier files.
+ * Parses a package manifest with lib/manifest, then adds the host's
+ * stricter rules: id equal to want_id (when not NULL), parents listed as
+ * dirs, hardlinks to earlier files, symlink targets of the form
+ * "../"... + a path without "..", so no chain of symlinks can climb out.
  * 0 with *mp (free with pkgmanifest_free) or -1 with *errp.
  */
 int	 pkgmanifest_parse(const char *buf, size_t len, const char *want_id,
@@ -182,17 +151,20 @@ int	 pkgmanifest_parse(const char *buf, size_t len, const char *want_id,
 int	 pkgmanifest_load(const char *pkgroot, const char *want_id,
 	    struct pkgmanifest **mp, char **errp);
 void	 pkgmanifest_free(struct pkgmanifest *);
-struct pent *pkgmanifest_find(const struct pkgmanifest *, const char *path);
+const struct pkg_file *pkgmanifest_find(const struct pkgmanifest *,
+	    const char *path);
 
 /*
- * Extracts the blob at blobpath into the new directory stagedir (which
- * must not exist), checking every member against the package's own
- * manifest (first member), whose digest must equal *want_manifest when
- * not NULL.  On failure stagedir is removed.  Does not fsync the data:
- * the caller syncs the file system once before renaming into place.
+ * Checks that the blob at blobpath has blob_size bytes and blob_digest,
+ * then extracts it into the new directory stagedir (which must not
+ * exist), checking every member against the package's own manifest (first
+ * member), whose digest must equal *want_manifest when not NULL.  On
+ * failure stagedir is removed.  Does not fsync the data: the caller syncs
+ * the file system once before renaming into place.  Thread-safe.
  * 0 or -1 with *errp.
  */
-int	 extract_package(const char *blobpath, const char *id,
+int	 extract_package(const char *blobpath, const struct digest *blob_digest,
+	    uint64_t blob_size, const char *id,
 	    const struct digest *want_manifest, const char *stagedir,
 	    char **errp);
 

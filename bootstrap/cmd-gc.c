@@ -3,7 +3,7 @@
  * Never the current or previous generation, never a package a running
  * process uses (its executable, a mapped file or its working directory).
  */
-#include "config.h"
+#include <config.h>
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* install and activate. */
-#include "config.h"
+#include <config.h>
 
 #include <sys/stat.h>
 
@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,24 +156,106 @@ add_role(char **roles, size_t *n, const char *list, char **errp)
 	return 0;
 }
 
+/*
+ * Extraction runs on a few threads, one package each at a time, biggest
+ * first: the work (SHA-256 of the blob, zstd, SHA-256 of every file) is
+ * CPU-bound and packages are independent.  Threads, not processes, so a
+ * crash (or the SIGKILL of the crash hook) stops every writer at once.
+ */
+#define EXTRACT_THREADS_MAX	4
+
+struct xpool {
+	const struct cluster	*c;
+	const char		*cache;
+	char			**stage;	/* per package, NULL: present */
+	char			**errs;		/* per package */
+	size_t			*order;		/* biggest blob first */
+	size_t			 next;
+	int			 failed;
+	pthread_mutex_t		 mu;
+};
+
+static void *
+xworker(void *arg)
+{
+	struct xpool		*x = arg;
+	const struct pkgref	*p;
+	char			*blob;
+	size_t			 i;
+	int			 r;
+
+	for (;;) {
+		pthread_mutex_lock(&x->mu);
+		if (x->failed || x->next >= x->c->npkgs) {
+			pthread_mutex_unlock(&x->mu);
+			return NULL;
+		}
+		i = x->order[x->next++];
+		pthread_mutex_unlock(&x->mu);
+		if (x->stage[i] == NULL)
+			continue;
+		p = &x->c->pkgs[i];
+		if ((blob = cache_blob_path(x->cache, &p->digest)) == NULL) {
+			err_set(&x->errs[i], "out of memory");
+			r = -1;
+		} else {
+			log_verbose("extracting %s", p->id);
+			r = extract_package(blob, &p->digest, p->size, p->id,
+			    p->has_manifest ? &p->manifest : NULL, x->stage[i],
+			    &x->errs[i]);
+			free(blob);
+		}
+		if (r == -1) {
+			pthread_mutex_lock(&x->mu);
+			x->failed = 1;
+			pthread_mutex_unlock(&x->mu);
+			return NULL;
+		}
+		crash_point("extract");
+	}
+}
+
+static const struct cluster *sort_c;
+
+static int
+bigger_first(const void *a, const void *b)
+{
+	uint64_t	 x = sort_c->pkgs[*(const size_t *)a].size;
+	uint64_t	 y = sort_c->pkgs[*(const size_t *)b].size;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
 /* Extracts the packages the host does not have yet. */
 static int
 extract_missing(const struct host *h, const struct cluster *c,
     const char *cache, size_t *newp, char **errp)
 {
-	char		**stage = NULL, *final = NULL, *blob = NULL;
-	struct pkgmanifest *m = NULL;
-	size_t		 i, k;
-	int		 fd, rc = -1;
+	struct xpool		 x;
+	pthread_t		 tids[EXTRACT_THREADS_MAX];
+	struct pkgmanifest	*m = NULL;
+	char			*final = NULL;
+	size_t			 i, k, todo = 0, nthreads = 0;
+	long			 cpus;
+	int			 fd, rc = -1;
 
 	*newp = 0;
+	memset(&x, 0, sizeof(x));
+	x.c = c;
+	x.cache = cache;
+	pthread_mutex_init(&x.mu, NULL);
 	if (mkdir_p(h->pkgdir, 0755, errp) == -1)
-		return -1;
-	if ((stage = calloc(c->npkgs + 1, sizeof(*stage))) == NULL)
-		return err_set(errp, "out of memory");
+		goto out;
+	if ((x.stage = calloc(c->npkgs + 1, sizeof(*x.stage))) == NULL ||
+	    (x.errs = calloc(c->npkgs + 1, sizeof(*x.errs))) == NULL ||
+	    (x.order = calloc(c->npkgs + 1, sizeof(*x.order))) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
 	for (i = 0; i < c->npkgs; i++) {
 		const struct pkgref *p = &c->pkgs[i];
 
+		x.order[i] = i;
 		free(final);
 		if (asprintf(&final, "%s/%s", h->pkgdir, p->id) == -1) {
 			final = NULL;
@@ -196,22 +279,36 @@ extract_missing(const struct host *h, const struct cluster *c,
 			}
 			continue;
 		}
-		if (asprintf(&stage[i], "%s/.staging-%s", h->pkgdir, p->id) ==
-		    -1 || (blob = cache_blob_path(cache, &p->digest)) == NULL) {
-			stage[i] = NULL;
+		if (asprintf(&x.stage[i], "%s/.staging-%s", h->pkgdir,
+		    p->id) == -1) {
+			x.stage[i] = NULL;
 			err_set(errp, "out of memory");
 			goto out;
 		}
-		log_verbose("extracting %s", p->id);
-		rc = extract_package(blob, p->id, p->has_manifest ?
-		    &p->manifest : NULL, stage[i], errp);
-		free(blob);
-		blob = NULL;
-		if (rc == -1)
-			goto out;
-		rc = -1;
-		crash_point("extract");
+		todo++;
 	}
+	sort_c = c;
+	qsort(x.order, c->npkgs, sizeof(*x.order), bigger_first);
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	for (k = 0; k < EXTRACT_THREADS_MAX && k < todo &&
+	    (long)k < (cpus > 0 ? cpus : 1); k++) {
+		if (pthread_create(&tids[k], NULL, xworker, &x) != 0)
+			break;
+		nthreads++;
+	}
+	if (todo > 0 && nthreads == 0) {
+		err_set(errp, "cannot start an extraction thread");
+		goto out;
+	}
+	for (k = 0; k < nthreads; k++)
+		pthread_join(tids[k], NULL);
+	for (i = 0; i < c->npkgs; i++)
+		if (x.errs[i] != NULL) {
+			free(*errp);
+			*errp = x.errs[i];
+			x.errs[i] = NULL;
+			goto out;
+		}
 	crash_point("extracted");
 	/* One sync for every extracted byte, then make them visible. */
 	if ((fd = open(h->pkgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
@@ -225,7 +322,7 @@ extract_missing(const struct host *h, const struct cluster *c,
 	}
 	close(fd);
 	for (i = 0; i < c->npkgs; i++) {
-		if (stage[i] == NULL)
+		if (x.stage[i] == NULL)
 			continue;
 		free(final);
 		if (asprintf(&final, "%s/%s", h->pkgdir, c->pkgs[i].id) ==
@@ -234,27 +331,30 @@ extract_missing(const struct host *h, const struct cluster *c,
 			err_set(errp, "out of memory");
 			goto out;
 		}
-		if (rename(stage[i], final) == -1) {
+		if (rename(x.stage[i], final) == -1) {
 			err_sys(errp, "rename %s", final);
 			goto out;
 		}
-		free(stage[i]);
-		stage[i] = NULL;
+		free(x.stage[i]);
+		x.stage[i] = NULL;
 		(*newp)++;
 	}
 	if (fsync_dir(h->pkgdir, errp) == -1)
 		goto out;
 	rc = 0;
 out:
-	for (k = 0; k < c->npkgs; k++) {
-		if (stage[k] != NULL)
-			(void)rm_tree(stage[k], NULL);
-		free(stage[k]);
+	for (k = 0; x.stage != NULL && k < c->npkgs; k++) {
+		if (x.stage[k] != NULL)
+			(void)rm_tree(x.stage[k], NULL);
+		free(x.stage[k]);
+		free(x.errs[k]);
 	}
-	free(stage);
+	free(x.stage);
+	free(x.errs);
+	free(x.order);
 	free(final);
-	free(blob);
 	pkgmanifest_free(m);
+	pthread_mutex_destroy(&x.mu);
 	return rc;
 }
 

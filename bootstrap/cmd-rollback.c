@@ -1,5 +1,5 @@
 /* rollback: switch back to an earlier complete generation. */
-#include "config.h"
+#include <config.h>
 
 #include <getopt.h>
 #include <stdio.h>

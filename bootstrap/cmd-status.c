@@ -1,5 +1,5 @@
 /* status: what this host runs, what it can roll back to, audit state. */
-#include "config.h"
+#include <config.h>
 
 #include <getopt.h>
 #include <stdio.h>

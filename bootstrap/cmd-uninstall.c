@@ -2,7 +2,7 @@
  * uninstall: removes what install created (recorded in state.json) and
  * nothing else: accounts and directories that existed before stay.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <getopt.h>

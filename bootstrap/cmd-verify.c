@@ -3,7 +3,7 @@
  * its package manifest (whose digest generation.json recorded from the
  * signed release), plus the systemd units against the generation.
  */
-#include "config.h"
+#include <config.h>
 
 #include <sys/stat.h>
 
@@ -46,7 +46,7 @@ report(struct audit *a, const char *kind, const char *id, const char *path,
 
 static void
 check_entry(struct audit *a, int pfd, const struct pkgmanifest *m,
-    const struct pent *e)
+    const struct pkg_file *e)
 {
 	struct stat	 st, tst;
 	struct digest	 d;
@@ -61,13 +61,13 @@ check_entry(struct audit *a, int pfd, const struct pkgmanifest *m,
 		return;
 	}
 	switch (e->type) {
-	case PENT_DIR:
+	case PKG_DIR:
 		if (!S_ISDIR(st.st_mode))
 			report(a, "changed", m->id, e->path, "not a directory");
 		else if ((st.st_mode & 07777) != e->mode)
 			report(a, "changed", m->id, e->path, "mode");
 		return;
-	case PENT_SYMLINK:
+	case PKG_SYMLINK:
 		if (!S_ISLNK(st.st_mode) || (n = readlinkat(pfd, e->path, buf,
 		    sizeof(buf) - 1)) == -1) {
 			report(a, "changed", m->id, e->path, "not a symlink");
@@ -77,14 +77,14 @@ check_entry(struct audit *a, int pfd, const struct pkgmanifest *m,
 		if (strcmp(buf, e->target) != 0)
 			report(a, "changed", m->id, e->path, "symlink target");
 		return;
-	case PENT_HARDLINK:
+	case PKG_HARDLINK:
 		if (!S_ISREG(st.st_mode) || fstatat(pfd, e->target, &tst,
 		    AT_SYMLINK_NOFOLLOW) == -1 || tst.st_ino != st.st_ino ||
 		    tst.st_dev != st.st_dev)
 			report(a, "changed", m->id, e->path,
 			    "no longer a hardlink of its target");
 		return;
-	case PENT_FILE:
+	case PKG_FILE:
 		if (!S_ISREG(st.st_mode)) {
 			report(a, "changed", m->id, e->path, "not a file");
 			return;
@@ -115,7 +115,7 @@ find_extra(struct audit *a, int dfd, const char *rel,
 	DIR		*d;
 	struct dirent	*de;
 	char		 path[PATH_MAX];
-	const struct pent *e;
+	const struct pkg_file *e;
 	int		 fd;
 
 	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
@@ -135,7 +135,7 @@ find_extra(struct audit *a, int dfd, const char *rel,
 			report(a, "extra", m->id, path, NULL);
 			continue;
 		}
-		if (e->type != PENT_DIR)
+		if (e->type != PKG_DIR)
 			continue;
 		int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY |
 		    O_NOFOLLOW | O_CLOEXEC);
@@ -174,8 +174,8 @@ audit_package(const struct host *h, struct audit *a, const char *id,
 		    "not the manifest the release signed");
 		goto out;
 	}
-	for (i = 0; i < m->nents; i++)
-		check_entry(a, pfd, m, &m->ents[i]);
+	for (i = 0; i < m->pm->nfiles; i++)
+		check_entry(a, pfd, m, &m->pm->files[i]);
 	find_extra(a, pfd, "", m);
 out:
 	if (pfd != -1)
@@ -270,7 +270,7 @@ cmd_verify(int argc, char **argv)
 		goto out;
 	json_array_foreach(json_object_get(g, "packages"), i, v) {
 		const char *id = json_string_value(json_object_get(v, "id"));
-		if (id == NULL || !pkgid_valid(id)) {
+		if (id == NULL || !pkg_id_valid(id)) {
 			err_set(&err, "generation %ld: bad package list", cur);
 			goto out;
 		}

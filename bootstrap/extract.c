@@ -6,7 +6,7 @@
  * manifest (its first member, digest pinned by the signed release) is the
  * allow-list: a member it does not describe exactly is refused.
  */
-#include "config.h"
+#include <config.h>
 
 #include <sys/stat.h>
 
@@ -34,160 +34,79 @@
 void
 pkgmanifest_free(struct pkgmanifest *m)
 {
-	size_t	 i;
-
 	if (m == NULL)
 		return;
-	for (i = 0; i < m->nents; i++) {
-		free(m->ents[i].path);
-		free(m->ents[i].target);
-	}
-	free(m->ents);
-	free(m->id);
+	pkg_manifest_free(m->pm);
 	free(m);
 }
 
-static int
-pentcmp(const void *a, const void *b)
-{
-	return strcmp(((const struct pent *)a)->path,
-	    ((const struct pent *)b)->path);
-}
-
-struct pent *
+const struct pkg_file *
 pkgmanifest_find(const struct pkgmanifest *m, const char *path)
 {
-	struct pent	 key;
-
-	key.path = (char *)path;
-	return bsearch(&key, m->ents, m->nents, sizeof(*m->ents), pentcmp);
+	return pkg_manifest_find(m->pm, path);
 }
 
 /*
- * A safe relative path: no leading '/', no empty, "." or ".." component,
- * no trailing '/', at most PATH_MAX.  Returns the number of components or
- * -1.
- */
-static int
-safe_relpath(const char *p)
-{
-	const char	*c = p, *e;
-	int		 n = 0;
-
-	if (*p == '\0' || *p == '/' || strlen(p) >= PATH_MAX)
-		return -1;
-	for (;;) {
-		e = strchr(c, '/');
-		size_t len = e != NULL ? (size_t)(e - c) : strlen(c);
-		if (len == 0 || (len == 1 && c[0] == '.') ||
-		    (len == 2 && c[0] == '.' && c[1] == '.'))
-			return -1;
-		n++;
-		if (e == NULL)
-			return n;
-		c = e + 1;
-	}
-}
-
-/*
- * A symlink target stays inside the package when it is "../" at most
- * depth times followed by a safe path: the climb is through real
- * directories (every parent is a manifest dir) and the descent, even
- * through other symlinks that themselves stay inside, cannot climb out.
+ * Stricter than lib/manifest's lexical check: "../" at most depth times,
+ * then a path without "..".  The climb is through real directories
+ * (every parent is a manifest dir) and a descent, even through other
+ * symlinks that obey the same rule, cannot climb out; "a/link/../.."
+ * with a/link -> ".." could.
  */
 static int
 symlink_inside(const char *linkpath, const char *target)
 {
-	int	 depth = 0, up = 0;
-	const char *p;
+	int		 depth = 0, up = 0;
+	const char	*p;
 
 	for (p = linkpath; *p != '\0'; p++)
 		if (*p == '/')
 			depth++;
-	while (strncmp(target, "../", 3) == 0) {
-		up++;
-		target += 3;
+	for (;;) {
+		if (strcmp(target, "..") == 0) {
+			up++;
+			target += 2;
+		} else if (strncmp(target, "../", 3) == 0) {
+			up++;
+			target += 3;
+		} else
+			break;
 	}
-	return up <= depth && safe_relpath(target) > 0;
+	if (*target == '\0')
+		return up > 0 && up <= depth;
+	return up <= depth && relpath_valid(target);
 }
 
+/* Parents are listed dirs, hardlinks name earlier files, symlinks stay. */
 static int
-parse_entry(json_t *v, struct pent *e, char **errp)
+check_structure(const struct pkg_manifest *m, char **errp)
 {
-	const char	*path, *type, *s;
-	json_int_t	 mode, size;
+	size_t			 i;
+	const struct pkg_file	*e, *t;
+	const char		*slash;
+	char			 parent[PATH_MAX];
 
-	if ((path = jsonio_str(v, "path", errp)) == NULL ||
-	    (type = jsonio_str(v, "type", errp)) == NULL)
-		return -1;
-	if ((e->path = strdup(path)) == NULL)
-		return err_set(errp, "out of memory");
-	if (safe_relpath(path) == -1 || strcmp(path, PKG_MANIFEST_NAME) == 0)
-		return err_set(errp, "\"%s\": not a safe relative path", path);
-	if (strcmp(type, "dir") == 0)
-		e->type = PENT_DIR;
-	else if (strcmp(type, "file") == 0)
-		e->type = PENT_FILE;
-	else if (strcmp(type, "symlink") == 0)
-		e->type = PENT_SYMLINK;
-	else if (strcmp(type, "hardlink") == 0)
-		e->type = PENT_HARDLINK;
-	else
-		return err_set(errp, "%s: unknown type \"%s\"", path, type);
-	if (e->type == PENT_DIR || e->type == PENT_FILE) {
-		if (jsonio_int(v, "mode", &mode, errp) == -1)
-			return err_wrap(errp, "%s", path);
-		if (mode < 0 || mode > 0777)
-			return err_set(errp, "%s: mode %llo is not plain "
-			    "permission bits (setuid, setgid and sticky are "
-			    "refused)", path, (long long)mode);
-		e->mode = (mode_t)mode;
-	}
-	if (e->type == PENT_FILE) {
-		if (jsonio_int(v, "size", &size, errp) == -1 ||
-		    (s = jsonio_str(v, "sha256", errp)) == NULL)
-			return err_wrap(errp, "%s", path);
-		if (size < 0 || digest_parse(s, &e->sha256) == -1)
-			return err_set(errp, "%s: bad size or sha256", path);
-		e->size = (uint64_t)size;
-	}
-	if (e->type == PENT_SYMLINK || e->type == PENT_HARDLINK) {
-		if ((s = jsonio_str(v, "target", errp)) == NULL)
-			return err_wrap(errp, "%s", path);
-		if ((e->target = strdup(s)) == NULL)
-			return err_set(errp, "out of memory");
-		if (e->type == PENT_SYMLINK && !symlink_inside(path, s))
-			return err_set(errp, "symlink %s -> %s points outside "
-			    "the package (absolute or climbing out)", path, s);
-	}
-	return 0;
-}
-
-/* Parents must be listed dirs, hardlinks must name earlier files. */
-static int
-check_structure(struct pkgmanifest *m, char **errp)
-{
-	size_t		 i;
-	struct pent	*e, *t;
-	char		*slash, parent[PATH_MAX];
-
-	for (i = 0; i < m->nents; i++) {
-		e = &m->ents[i];
-		if (i > 0 && strcmp(m->ents[i - 1].path, e->path) >= 0)
-			return err_set(errp, "files are not sorted by path or "
-			    "list \"%s\" twice", e->path);
+	for (i = 0; i < m->nfiles; i++) {
+		e = &m->files[i];
+		if (strcmp(e->path, PKG_MANIFEST_NAME) == 0)
+			return err_set(errp, "it lists itself");
 		if ((slash = strrchr(e->path, '/')) != NULL) {
 			snprintf(parent, sizeof(parent), "%.*s",
 			    (int)(slash - e->path), e->path);
-			t = pkgmanifest_find(m, parent);
-			if (t == NULL || t->type != PENT_DIR)
+			t = pkg_manifest_find(m, parent);
+			if (t == NULL || t->type != PKG_DIR)
 				return err_set(errp, "%s: its parent %s is not "
 				    "a directory of the package", e->path,
 				    parent);
 		}
-		if (e->type == PENT_HARDLINK) {
-			t = pkgmanifest_find(m, e->target);
-			if (t == NULL || t->type != PENT_FILE ||
+		if (e->type == PKG_SYMLINK && !symlink_inside(e->path,
+		    e->target))
+			return err_set(errp, "symlink %s -> %s points outside "
+			    "the package (absolute, or climbing out)",
+			    e->path, e->target);
+		if (e->type == PKG_HARDLINK) {
+			t = pkg_manifest_find(m, e->target);
+			if (t == NULL || t->type != PKG_FILE ||
 			    strcmp(e->target, e->path) >= 0)
 				return err_set(errp, "hardlink %s -> %s does "
 				    "not name an earlier file of the package",
@@ -202,49 +121,26 @@ pkgmanifest_parse(const char *buf, size_t len, const char *want_id,
     struct pkgmanifest **mp, char **errp)
 {
 	struct pkgmanifest	*m;
-	json_t			*j, *files, *v;
-	json_int_t		 fmt;
-	const char		*id;
-	size_t			 i;
 	int			 rc = -1;
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return err_set(errp, "out of memory");
 	digest_buf(buf, len, &m->digest);
-	if ((j = jsonio_parse(buf, len, PKG_MANIFEST_NAME, errp)) == NULL)
+	if (pkg_manifest_parse(buf, len, PKG_MANIFEST_NAME, &m->pm, errp) ==
+	    -1)
 		goto out;
-	if (jsonio_int(j, "format", &fmt, errp) == -1 ||
-	    (id = jsonio_str(j, "id", errp)) == NULL ||
-	    (files = jsonio_arr(j, "files", errp)) == NULL)
-		goto out;
-	if (fmt != 1) {
-		err_set(errp, "format %lld is not supported", (long long)fmt);
-		goto out;
-	}
-	if (want_id != NULL && strcmp(id, want_id) != 0) {
-		err_set(errp, "it describes package %s, not %s", id, want_id);
+	m->id = m->pm->id;
+	if (want_id != NULL && strcmp(m->id, want_id) != 0) {
+		err_set(errp, "it describes package %s, not %s", m->id,
+		    want_id);
 		goto out;
 	}
-	if ((m->id = strdup(id)) == NULL ||
-	    (m->ents = calloc(json_array_size(files) + 1,
-	    sizeof(*m->ents))) == NULL) {
-		err_set(errp, "out of memory");
-		goto out;
-	}
-	json_array_foreach(files, i, v) {
-		m->nents++;
-		if (parse_entry(v, &m->ents[i], errp) == -1) {
-			err_wrap(errp, "files[%zu]", i);
-			goto out;
-		}
-	}
-	if (check_structure(m, errp) == -1)
+	if (check_structure(m->pm, errp) == -1)
 		goto out;
 	*mp = m;
 	m = NULL;	/* transferred */
 	rc = 0;
 out:
-	json_decref(j);
 	pkgmanifest_free(m);
 	return rc;
 }
@@ -259,7 +155,7 @@ pkgmanifest_load(const char *pkgroot, const char *want_id,
 
 	if ((path = path_join(pkgroot, PKG_MANIFEST_NAME)) == NULL)
 		return err_set(errp, "out of memory");
-	if (read_file(path, PKG_MANIFEST_MAX, &buf, &len, errp) == -1)
+	if (read_file(path, MANIFEST_MAX_BYTES, &buf, &len, errp) == -1)
 		goto out;
 	if (pkgmanifest_parse(buf, len, want_id, mp, errp) == -1) {
 		err_wrap(errp, "%s", path);
@@ -281,7 +177,10 @@ struct xstate {
 	char			 pdir[PATH_MAX];/* cached parent path */
 	int			 pfd;		/* its fd (or rootfd) */
 	struct sha256		*h;
+	uint8_t			*seen;		/* per manifest entry */
 };
+
+#define SEEN(x, e)	((x)->seen[(e) - (x)->m->pm->files])
 
 /*
  * The fd of path's parent directory, walking every component with
@@ -328,7 +227,7 @@ parent_fd(struct xstate *x, const char *path, const char **basep,
 }
 
 static int
-write_file(struct xstate *x, struct pent *e, int dfd, const char *base,
+write_file(struct xstate *x, const struct pkg_file *e, int dfd, const char *base,
     char **errp)
 {
 	const void	*block;
@@ -410,7 +309,7 @@ one_member(struct xstate *x, struct archive_entry *ae, char **errp)
 {
 	const char	*path = archive_entry_pathname(ae), *base, *t;
 	char		 dirpath[PATH_MAX];
-	struct pent	*e;
+	const struct pkg_file *e;
 	mode_t		 ft = archive_entry_filetype(ae);
 	mode_t		 perm = archive_entry_mode(ae) & 07777;
 	const char	*hl = archive_entry_hardlink(ae);
@@ -430,7 +329,7 @@ one_member(struct xstate *x, struct archive_entry *ae, char **errp)
 	if (path[0] == '/')
 		return err_set(errp, "member %s: absolute paths are refused",
 		    path);
-	if (safe_relpath(path) == -1)
+	if (!relpath_valid(path))
 		return err_set(errp, "member %s: paths with \"..\", \".\" or "
 		    "empty components are refused", path);
 	if (hl == NULL && ft != AE_IFREG && ft != AE_IFDIR && ft != AE_IFLNK)
@@ -443,17 +342,17 @@ one_member(struct xstate *x, struct archive_entry *ae, char **errp)
 	if ((e = pkgmanifest_find(x->m, path)) == NULL)
 		return err_set(errp, "member %s is not in the package "
 		    "manifest", path);
-	if (e->seen)
+	if (SEEN(x, e))
 		return err_set(errp, "member %s appears twice", path);
-	e->seen = 1;
+	SEEN(x, e) = 1;
 	if ((dfd = parent_fd(x, path, &base, errp)) == -1)
 		return -1;
 	if (hl != NULL) {
-		if (e->type != PENT_HARDLINK || strcmp(hl, e->target) != 0)
+		if (e->type != PKG_HARDLINK || strcmp(hl, e->target) != 0)
 			return err_set(errp, "member %s: a hardlink to %s the "
 			    "manifest does not declare", path, hl);
-		struct pent *te = pkgmanifest_find(x->m, hl);
-		if (te == NULL || !te->seen)
+		const struct pkg_file *te = pkgmanifest_find(x->m, hl);
+		if (te == NULL || !SEEN(x, te))
 			return err_set(errp, "member %s: hardlink to %s, which "
 			    "is not an earlier file of the package", path, hl);
 		/* linkat needs the target's own parent fd: walk it. */
@@ -478,7 +377,7 @@ one_member(struct xstate *x, struct archive_entry *ae, char **errp)
 	}
 	switch (ft) {
 	case AE_IFDIR:
-		if (e->type != PENT_DIR || perm != e->mode)
+		if (e->type != PKG_DIR || perm != e->mode)
 			return err_set(errp, "member %s: a directory of mode "
 			    "%04o where the manifest declares otherwise",
 			    path, (unsigned)perm);
@@ -488,7 +387,7 @@ one_member(struct xstate *x, struct archive_entry *ae, char **errp)
 		return 0;
 	case AE_IFLNK:
 		t = archive_entry_symlink(ae);
-		if (e->type != PENT_SYMLINK || t == NULL ||
+		if (e->type != PKG_SYMLINK || t == NULL ||
 		    strcmp(t, e->target) != 0)
 			return err_set(errp, "member %s: symlink to %s, the "
 			    "manifest declares otherwise", path,
@@ -497,7 +396,7 @@ one_member(struct xstate *x, struct archive_entry *ae, char **errp)
 			return err_sys(errp, "member %s: symlink", path);
 		return 0;
 	default:
-		if (e->type != PENT_FILE || perm != e->mode)
+		if (e->type != PKG_FILE || perm != e->mode)
 			return err_set(errp, "member %s: a file of mode %04o "
 			    "where the manifest declares otherwise", path,
 			    (unsigned)perm);
@@ -534,9 +433,9 @@ read_manifest(struct xstate *x, const char *id, const struct digest *want,
 		return err_set(errp, "the first member is %s, not %s",
 		    archive_entry_pathname(ae), PKG_MANIFEST_NAME);
 	size = archive_entry_size(ae);
-	if (size < 0 || size > PKG_MANIFEST_MAX)
+	if (size < 0 || size > MANIFEST_MAX_BYTES)
 		return err_set(errp, "%s is larger than %d bytes",
-		    PKG_MANIFEST_NAME, PKG_MANIFEST_MAX);
+		    PKG_MANIFEST_NAME, MANIFEST_MAX_BYTES);
 	if ((buf = malloc((size_t)size + 1)) == NULL)
 		return err_set(errp, "out of memory");
 	while (got < (size_t)size) {
@@ -554,8 +453,10 @@ read_manifest(struct xstate *x, const char *id, const struct digest *want,
 		err_set(errp, "%s is truncated", PKG_MANIFEST_NAME);
 		goto out;
 	}
-	if (pkgmanifest_parse(buf, got, id, &x->m, errp) == -1) {
-		err_wrap(errp, "%s", PKG_MANIFEST_NAME);
+	if (pkgmanifest_parse(buf, got, id, &x->m, errp) == -1)
+		goto out;
+	if ((x->seen = calloc(x->m->pm->nfiles + 1, 1)) == NULL) {
+		err_set(errp, "out of memory");
 		goto out;
 	}
 	if (want != NULL && !digest_equal(want, &x->m->digest)) {
@@ -582,15 +483,15 @@ out:
 static int
 finish_dirs(struct xstate *x, char **errp)
 {
-	size_t		 i;
-	struct pent	*e;
+	size_t			 i;
+	const struct pkg_file	*e;
 
-	for (i = x->m->nents; i-- > 0;) {
-		e = &x->m->ents[i];
-		if (!e->seen)
+	for (i = x->m->pm->nfiles; i-- > 0;) {
+		e = &x->m->pm->files[i];
+		if (!SEEN(x, e))
 			return err_set(errp, "member %s of the manifest is "
 			    "missing from the blob", e->path);
-		if (e->type == PENT_DIR && fchmodat(x->rootfd, e->path, e->mode,
+		if (e->type == PKG_DIR && fchmodat(x->rootfd, e->path, e->mode,
 		    0) == -1)
 			return err_sys(errp, "%s: chmod", e->path);
 	}
@@ -598,8 +499,9 @@ finish_dirs(struct xstate *x, char **errp)
 }
 
 int
-extract_package(const char *blobpath, const char *id,
-    const struct digest *want_manifest, const char *stagedir, char **errp)
+extract_package(const char *blobpath, const struct digest *blob_digest,
+    uint64_t blob_size, const char *id, const struct digest *want_manifest,
+    const char *stagedir, char **errp)
 {
 	struct xstate		 x;
 	struct archive_entry	*ae;
@@ -607,6 +509,12 @@ extract_package(const char *blobpath, const char *id,
 
 	memset(&x, 0, sizeof(x));
 	x.rootfd = x.pfd = -1;
+	/* The pinned digest first: nothing is extracted from a bad blob. */
+	if (blob_check(blobpath, blob_digest, blob_size, errp) != 1) {
+		if (errp != NULL && *errp == NULL)
+			err_set(errp, "%s: missing", blobpath);
+		goto out;
+	}
 	if ((blobfd = open(blobpath, O_RDONLY | O_CLOEXEC)) == -1) {
 		err_sys(errp, "%s", blobpath);
 		goto out;
@@ -664,6 +572,7 @@ out:
 	if (blobfd != -1)
 		close(blobfd);
 	sha256_free(x.h);
+	free(x.seen);
 	pkgmanifest_free(x.m);
 	if (rc == -1 && made)
 		(void)rm_tree(stagedir, NULL);

@@ -5,7 +5,7 @@
  * renamed into place only when complete, so a directory named by a bare
  * number is always whole.
  */
-#include "config.h"
+#include <config.h>
 
 #include <sys/stat.h>
 
@@ -260,7 +260,7 @@ static int
 farm_package(struct build *b, const struct pkgmanifest *m, const char *id,
     char **errp)
 {
-	const struct pent	*e;
+	const struct pkg_file	*e;
 	const char		*top, *slash, *rest;
 	char			 dest[PATH_MAX], target[PATH_MAX * 2];
 	char			 owner[256], *src = NULL;
@@ -268,8 +268,8 @@ farm_package(struct build *b, const struct pkgmanifest *m, const char *id,
 	size_t			 i, k;
 	int			 units, depth, n;
 
-	for (i = 0; i < m->nents; i++) {
-		e = &m->ents[i];
+	for (i = 0; i < m->pm->nfiles; i++) {
+		e = &m->pm->files[i];
 		if ((slash = strchr(e->path, '/')) == NULL)
 			continue;	/* the top dirs themselves */
 		rest = slash + 1;
@@ -277,7 +277,7 @@ farm_package(struct build *b, const struct pkgmanifest *m, const char *id,
 		if (top == NULL)
 			continue;
 		if (units) {
-			if (strchr(rest, '/') != NULL || e->type == PENT_DIR)
+			if (strchr(rest, '/') != NULL || e->type == PKG_DIR)
 				return err_set(errp, "package %s: %s: units "
 				    "must be files directly in %s", id,
 				    e->path, UNITS_DIR);
@@ -293,7 +293,7 @@ farm_package(struct build *b, const struct pkgmanifest *m, const char *id,
 		n = snprintf(dest, sizeof(dest), "%s/%s", top, rest);
 		if (n < 0 || (size_t)n >= sizeof(dest))
 			return err_set(errp, "%s: path too long", e->path);
-		if (e->type == PENT_DIR) {
+		if (e->type == PKG_DIR) {
 			if (mkdirat(b->genfd, dest, 0755) == 0)
 				continue;
 			if (errno == EEXIST && fstatat(b->genfd, dest, &st,
@@ -626,7 +626,7 @@ gen_build(const struct host *h, const struct cluster *c, char *const *roles,
 	    "cluster_manifest", dstr, "cluster_name", c->cluster_name,
 	    "config_id", c->config_id,
 	    "release", "name", c->release_name, "version",
-	    c->release_version, "seq", c->seq,
+	    c->release_version, "seq", (json_int_t)c->seq,
 	    "roles", r, "packages", b.pkgs, "users", b.users,
 	    "units", b.units, "created", when);
 	if (g == NULL)

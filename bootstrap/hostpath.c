@@ -1,5 +1,5 @@
 /* Host paths under --root, the crash test hook and small tree helpers. */
-#include "config.h"
+#include <config.h>
 
 #include <sys/stat.h>
 

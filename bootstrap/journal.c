@@ -4,7 +4,7 @@
  * SHA-256 of its canonical JSON without "hash".  Changing, removing or
  * reordering any line breaks the chain from there on.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <stdarg.h>

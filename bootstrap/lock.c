@@ -3,7 +3,7 @@
  * The kernel drops the lock when the process dies, so a crash never
  * leaves a stale lock behind.
  */
-#include "config.h"
+#include <config.h>
 
 #include <sys/file.h>
 

@@ -5,7 +5,7 @@
  * comment naming release.json's digest and seq) vouches for release.json;
  * release.json pins every package blob.  Nothing here writes anything.
  */
-#include "config.h"
+#include <config.h>
 
 #include <sys/stat.h>
 
@@ -24,75 +24,6 @@
 #include "minisign.h"
 #include "store.h"
 
-static int
-name_ok(const char *s, size_t n)
-{
-	static const char *extra = "@._+-";
-	size_t	 i;
-
-	if (n == 0 || s[0] == '.' || s[0] == '-')
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || strchr(extra, c) != NULL))
-			return 0;
-	}
-	return 1;
-}
-
-static int
-version_ok(const char *s)
-{
-	static const char *extra = "@_+:.";
-
-	if (*s == '\0')
-		return 0;
-	for (; *s != '\0'; s++) {
-		char c = *s;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || strchr(extra, c) != NULL))
-			return 0;
-	}
-	return 1;
-}
-
-int
-pkgid_valid(const char *id)
-{
-	const char	*sep = strstr(id, "--");
-
-	if (sep == NULL || strstr(sep + 2, "--") != NULL)
-		return 0;
-	return name_ok(id, (size_t)(sep - id)) && version_ok(sep + 2);
-}
-
-static int
-get_digest(const json_t *o, const char *key, struct digest *d, char **errp)
-{
-	const char	*s;
-
-	if ((s = jsonio_str(o, key, errp)) == NULL)
-		return -1;
-	if (digest_parse(s, d) == -1)
-		return err_set(errp, "\"%s\" is not a sha256:<64 hex> digest",
-		    key);
-	return 0;
-}
-
-static int
-get_size(const json_t *o, const char *key, uint64_t *sz, char **errp)
-{
-	json_int_t	 v;
-
-	if (jsonio_int(o, key, &v, errp) == -1)
-		return -1;
-	if (v < 0)
-		return err_set(errp, "\"%s\" is negative", key);
-	*sz = (uint64_t)v;
-	return 0;
-}
-
 void
 cluster_free(struct cluster *c)
 {
@@ -100,19 +31,13 @@ cluster_free(struct cluster *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->nblobs; i++) {
-		free(c->blobs[i].kind);
-		free(c->blobs[i].id);
-	}
 	for (i = 0; i < c->npkgs; i++) {
 		free(c->pkgs[i].id);
 		free(c->pkgs[i].name);
 	}
-	free(c->blobs);
 	free(c->pkgs);
-	free(c->keys);
-	json_decref(c->json);
-	json_decref(c->release);
+	cluster_manifest_free(c->cm);
+	release_manifest_free(c->rm);
 	free(c);
 }
 
@@ -123,97 +48,31 @@ pkgcmp(const void *a, const void *b)
 	    ((const struct pkgref *)b)->id);
 }
 
+/* The package and config blobs, sorted by id, each id once. */
 static int
-add_pkg(struct cluster *c, const char *id, const struct digest *d,
-    uint64_t size, char **errp)
+collect_pkgs(struct cluster *c, char **errp)
 {
-	struct pkgref	*p;
-	const char	*sep;
+	const struct cluster_manifest	*cm = c->cm;
+	const struct pkgref		*cp;
+	struct pkgref			*p;
+	size_t				 i;
 
-	if (!pkgid_valid(id))
-		return err_set(errp, "\"%s\" is not a valid package id "
-		    "(name--version)", id);
-	p = &c->pkgs[c->npkgs];
-	memset(p, 0, sizeof(*p));
-	sep = strstr(id, "--");
-	if ((p->id = strdup(id)) == NULL ||
-	    (p->name = strndup(id, (size_t)(sep - id))) == NULL) {
-		free(p->id);
+	if ((c->pkgs = calloc(cm->nblobs + 1, sizeof(*c->pkgs))) == NULL)
 		return err_set(errp, "out of memory");
-	}
-	p->digest = *d;
-	p->size = size;
-	c->npkgs++;
-	return 0;
-}
+	for (i = 0; i < cm->nblobs; i++) {
+		const struct blob_ref *b = &cm->blobs[i];
+		const char *sep;
 
-static int
-parse_cluster(struct cluster *c, char **errp)
-{
-	json_t		*rel, *keys, *blobs, *cfg, *v;
-	json_int_t	 fmt;
-	size_t		 i;
-
-	if (!json_is_object(c->json))
-		return err_set(errp, "not a JSON object");
-	if (jsonio_int(c->json, "format", &fmt, errp) == -1)
-		return -1;
-	if (fmt != 1)
-		return err_set(errp, "format %lld is not supported (this "
-		    "dcos-bootstrap reads format 1)", (long long)fmt);
-	if ((c->cluster_name = jsonio_str(c->json, "cluster_name", errp)) ==
-	    NULL || (c->config_id = jsonio_str(c->json, "config_id", errp)) ==
-	    NULL || (rel = jsonio_obj(c->json, "release", errp)) == NULL ||
-	    (keys = jsonio_arr(c->json, "trusted_keys", errp)) == NULL ||
-	    (blobs = jsonio_arr(c->json, "blobs", errp)) == NULL ||
-	    (cfg = jsonio_obj(c->json, "config_package", errp)) == NULL)
-		return -1;
-	if ((c->release_name = jsonio_str(rel, "name", errp)) == NULL ||
-	    (c->release_version = jsonio_str(rel, "version", errp)) == NULL ||
-	    jsonio_int(rel, "seq", &c->seq, errp) == -1 ||
-	    get_digest(rel, "manifest", &c->release_manifest, errp) == -1 ||
-	    get_digest(rel, "signature", &c->release_signature, errp) == -1)
-		return err_wrap(errp, "release");
-	if (c->seq < 1)
-		return err_set(errp, "release: seq must be a positive integer");
-	if (json_array_size(keys) == 0)
-		return err_set(errp, "trusted_keys is empty: nothing could "
-		    "vouch for the release");
-	if ((c->keys = calloc(json_array_size(keys), sizeof(*c->keys))) ==
-	    NULL)
-		return err_set(errp, "out of memory");
-	json_array_foreach(keys, i, v) {
-		if (!json_is_string(v) || minisign_pubkey_parse(
-		    json_string_value(v), &c->keys[i], errp) == -1)
-			return err_wrap(errp, "trusted_keys[%zu]", i);
-		c->nkeys++;
-	}
-	if ((c->blobs = calloc(json_array_size(blobs) + 1,
-	    sizeof(*c->blobs))) == NULL ||
-	    (c->pkgs = calloc(json_array_size(blobs) + 1,
-	    sizeof(*c->pkgs))) == NULL)
-		return err_set(errp, "out of memory");
-	json_array_foreach(blobs, i, v) {
-		struct blobref	*b = &c->blobs[i];
-		const char	*kind, *id = NULL;
-
-		if ((kind = jsonio_str(v, "kind", errp)) == NULL ||
-		    get_digest(v, "digest", &b->digest, errp) == -1 ||
-		    get_size(v, "size", &b->size, errp) == -1)
-			return err_wrap(errp, "blobs[%zu]", i);
-		if (strcmp(kind, "package") == 0 ||
-		    strcmp(kind, "config") == 0) {
-			if ((id = jsonio_str(v, "id", errp)) == NULL ||
-			    add_pkg(c, id, &b->digest, b->size, errp) == -1)
-				return err_wrap(errp, "blobs[%zu]", i);
-		} else if (strcmp(kind, "release") != 0 &&
-		    strcmp(kind, "signature") != 0)
-			return err_set(errp, "blobs[%zu]: unknown kind \"%s\"",
-			    i, kind);
-		if ((b->kind = strdup(kind)) == NULL ||
-		    (id != NULL && (b->id = strdup(id)) == NULL))
+		if (b->kind != BLOB_PACKAGE && b->kind != BLOB_CONFIG)
+			continue;
+		p = &c->pkgs[c->npkgs];
+		sep = strstr(b->id, "--");
+		if ((p->id = strdup(b->id)) == NULL || (p->name =
+		    strndup(b->id, (size_t)(sep - b->id))) == NULL)
 			return err_set(errp, "out of memory");
-		c->nblobs++;
+		p->digest = b->blob.digest;
+		p->size = b->blob.size;
+		c->npkgs++;
 	}
 	qsort(c->pkgs, c->npkgs, sizeof(*c->pkgs), pkgcmp);
 	for (i = 1; i < c->npkgs; i++)
@@ -221,21 +80,11 @@ parse_cluster(struct cluster *c, char **errp)
 			return err_set(errp, "blobs: package %s is listed twice",
 			    c->pkgs[i].id);
 	/* The config package must be one of the blobs, as pinned. */
-	{
-		const char		*id;
-		struct digest		 d;
-		uint64_t		 sz = 0;
-		const struct pkgref	*p;
-
-		if ((id = jsonio_str(cfg, "id", errp)) == NULL ||
-		    get_digest(cfg, "digest", &d, errp) == -1 ||
-		    get_size(cfg, "size", &sz, errp) == -1)
-			return err_wrap(errp, "config_package");
-		if ((p = cluster_pkg(c, id)) == NULL ||
-		    !digest_equal(&p->digest, &d) || p->size != sz)
-			return err_set(errp, "config_package %s is not among "
-			    "the blobs with the same digest and size", id);
-	}
+	cp = cluster_pkg(c, cm->config_id_pkg);
+	if (cp == NULL || !digest_equal(&cp->digest,
+	    &cm->config_package.digest) || cp->size != cm->config_package.size)
+		return err_set(errp, "config_package %s is not among the blobs "
+		    "with the same digest and size", cm->config_id_pkg);
 	return 0;
 }
 
@@ -252,9 +101,16 @@ cluster_load(const char *path, struct cluster **cp, char **errp)
 	if (read_file(path, JSON_MAX, &buf, &len, errp) == -1)
 		goto out;
 	digest_buf(buf, len, &c->digest);
-	if ((c->json = jsonio_parse(buf, len, path, errp)) == NULL)
+	if (cluster_manifest_parse(buf, len, path, &c->cm, errp) == -1) {
+		err_wrap(errp, "not a valid cluster manifest");
 		goto out;
-	if (parse_cluster(c, errp) == -1) {
+	}
+	c->cluster_name = c->cm->cluster_name;
+	c->config_id = c->cm->config_id;
+	c->release_name = c->cm->release_name;
+	c->release_version = c->cm->release_version;
+	c->seq = c->cm->release_seq;
+	if (collect_pkgs(c, errp) == -1) {
 		err_wrap(errp, "%s: not a valid cluster manifest", path);
 		goto out;
 	}
@@ -348,15 +204,47 @@ need_blob(const char *cache, const struct digest *d, uint64_t size,
 	return 0;
 }
 
-static const struct blobref *
-find_blob(const struct cluster *c, const struct digest *d, const char *kind)
+/* A blob that must be present with its pinned size (digest later). */
+static int
+need_size(const char *cache, const struct digest *d, uint64_t size,
+    const char *what, char **errp)
+{
+	struct stat	 st;
+	char		*path, dstr[DIGEST_STRSZ];
+	int		 rc = -1;
+
+	if ((path = cache_blob_path(cache, d)) == NULL)
+		return err_set(errp, "out of memory");
+	digest_format(d, dstr);
+	if (stat(path, &st) == -1) {
+		if (errno == ENOENT)
+			err_set(errp, "%s (%s) is not in the cache %s: "
+			    "download it first (dcos-bootstrap missing lists "
+			    "what is needed)", what, dstr, cache);
+		else
+			err_sys(errp, "%s", path);
+	} else if (!S_ISREG(st.st_mode))
+		err_set(errp, "%s: not a regular file", path);
+	else if ((uint64_t)st.st_size != size)
+		err_set(errp, "%s: %lld bytes where the manifest says %llu "
+		    "(truncated or wrong blob; delete it and download it "
+		    "again)", path, (long long)st.st_size,
+		    (unsigned long long)size);
+	else
+		rc = 0;
+	free(path);
+	return rc;
+}
+
+static const struct blob_ref *
+find_blob(const struct cluster *c, const struct digest *d, enum blob_kind k)
 {
 	size_t	 i;
 
-	for (i = 0; i < c->nblobs; i++)
-		if (strcmp(c->blobs[i].kind, kind) == 0 &&
-		    digest_equal(&c->blobs[i].digest, d))
-			return &c->blobs[i];
+	for (i = 0; i < c->cm->nblobs; i++)
+		if (c->cm->blobs[i].kind == k &&
+		    digest_equal(&c->cm->blobs[i].blob.digest, d))
+			return &c->cm->blobs[i];
 	return NULL;
 }
 
@@ -377,18 +265,19 @@ check_signature(const struct cluster *c, const char *relpath,
 		err_wrap(errp, "release signature");
 		goto out;
 	}
-	for (i = 0; i < c->nkeys; i++) {
-		if (memcmp(c->keys[i].keynum, sig->keynum,
+	for (i = 0; i < c->cm->nkeys; i++) {
+		if (memcmp(c->cm->keys[i].keynum, sig->keynum,
 		    MINISIGN_KEYNUM_LEN) != 0)
 			continue;
-		if (minisign_verify_file(&c->keys[i], sig, relpath, &e) == 0)
+		if (minisign_verify_file(&c->cm->keys[i], sig, relpath,
+		    &e) == 0)
 			break;
 		err_set(errp, "release.json: bad signature: %s (the release "
 		    "was altered after signing; get a genuine release)", e);
 		free(e);
 		goto out;
 	}
-	if (i == c->nkeys) {
+	if (i == c->cm->nkeys) {
 		minisign_keyid(sig->keynum, id);
 		err_set(errp, "release.json is signed with key %s, which is "
 		    "not among the cluster manifest's trusted_keys", id);
@@ -396,7 +285,7 @@ check_signature(const struct cluster *c, const char *relpath,
 	}
 	if ((field = minisign_tc_field(sig->trusted_comment, "sha256")) ==
 	    NULL || digest_parse_hex(field, &want) == -1 ||
-	    !digest_equal(&want, &c->release_manifest)) {
+	    !digest_equal(&want, &c->cm->release_manifest)) {
 		err_set(errp, "release signature: trusted comment does not "
 		    "name the sha256 of this release.json");
 		goto out;
@@ -425,56 +314,39 @@ out:
 static int
 check_release(struct cluster *c, char **errp)
 {
-	json_t			*pkgs, *v;
-	json_int_t		 fmt, seq;
-	const char		*name, *version, *id;
-	size_t			 i, nrel = 0;
-	struct digest		 d, m;
-	uint64_t		 sz = 0;
-	struct pkgref		*p;
+	const struct release_manifest	*rm = c->rm;
+	struct pkgref			*p;
+	size_t				 i;
 
-	if (jsonio_int(c->release, "format", &fmt, errp) == -1)
-		return -1;
-	if (fmt != 1)
-		return err_set(errp, "format %lld is not supported",
-		    (long long)fmt);
-	if ((name = jsonio_str(c->release, "name", errp)) == NULL ||
-	    (version = jsonio_str(c->release, "version", errp)) == NULL ||
-	    jsonio_int(c->release, "seq", &seq, errp) == -1 ||
-	    (pkgs = jsonio_arr(c->release, "packages", errp)) == NULL)
-		return -1;
-	if (seq != c->seq || strcmp(name, c->release_name) != 0 ||
-	    strcmp(version, c->release_version) != 0)
+	if (rm->seq != c->seq || strcmp(rm->name, c->release_name) != 0 ||
+	    strcmp(rm->version, c->release_version) != 0)
 		return err_set(errp, "it is %s %s seq %lld, the cluster "
-		    "manifest says %s %s seq %lld", name, version,
-		    (long long)seq, c->release_name, c->release_version,
+		    "manifest says %s %s seq %lld", rm->name, rm->version,
+		    (long long)rm->seq, c->release_name, c->release_version,
 		    (long long)c->seq);
-	json_array_foreach(pkgs, i, v) {
-		if ((id = jsonio_str(v, "id", errp)) == NULL ||
-		    get_digest(v, "digest", &d, errp) == -1 ||
-		    get_digest(v, "manifest", &m, errp) == -1 ||
-		    get_size(v, "size", &sz, errp) == -1)
-			return err_wrap(errp, "packages[%zu]", i);
-		if ((p = (struct pkgref *)cluster_pkg(c, id)) == NULL)
+	for (i = 0; i < rm->npackages; i++) {
+		const struct release_pkg *r = &rm->packages[i];
+
+		if ((p = (struct pkgref *)cluster_pkg(c, r->id)) == NULL)
 			return err_set(errp, "package %s is in the signed "
 			    "release but not among the cluster manifest's "
-			    "blobs", id);
-		if (!digest_equal(&p->digest, &d) || p->size != sz)
+			    "blobs", r->id);
+		if (!digest_equal(&p->digest, &r->blob.digest) ||
+		    p->size != r->blob.size)
 			return err_set(errp, "package %s: the cluster manifest "
-			    "pins another blob than the signed release", id);
+			    "pins another blob than the signed release", r->id);
 		p->has_manifest = 1;
-		p->manifest = m;
-		(void)get_size(v, "installed_bytes", &p->installed_bytes,
-		    NULL);
-		nrel++;
+		p->manifest = r->manifest;
+		p->installed_bytes = r->installed_bytes;
 	}
 	/* Everything else must be the one config package. */
 	for (i = 0; i < c->npkgs; i++) {
 		p = &c->pkgs[i];
 		if (p->has_manifest)
 			continue;
-		const struct blobref *b = find_blob(c, &p->digest, "config");
-		if (b == NULL || b->id == NULL || strcmp(b->id, p->id) != 0)
+		const struct blob_ref *b = find_blob(c, &p->digest,
+		    BLOB_CONFIG);
+		if (b == NULL || strcmp(b->id, p->id) != 0)
 			return err_set(errp, "package %s is among the cluster "
 			    "manifest's blobs but not in the signed release",
 			    p->id);
@@ -485,38 +357,38 @@ check_release(struct cluster *c, char **errp)
 int
 cluster_verify(struct cluster *c, const char *cache, char **errp)
 {
-	const struct blobref	*rb, *sb;
+	const struct blob_ref	*rb, *sb;
 	char			*relpath = NULL, *sigpath = NULL, *path = NULL;
 	char			 what[512];
 	size_t			 i;
 	int			 rc = -1;
 
-	if ((rb = find_blob(c, &c->release_manifest, "release")) == NULL ||
-	    (sb = find_blob(c, &c->release_signature, "signature")) == NULL) {
+	if ((rb = find_blob(c, &c->cm->release_manifest, BLOB_RELEASE)) ==
+	    NULL || (sb = find_blob(c, &c->cm->release_signature,
+	    BLOB_SIGNATURE)) == NULL) {
 		err_set(errp, "the cluster manifest does not list release.json "
 		    "and its signature among its blobs");
 		goto out;
 	}
-	if (need_blob(cache, &c->release_manifest, rb->size, "release.json",
-	    &relpath, errp) == -1 ||
-	    need_blob(cache, &c->release_signature, sb->size,
+	if (need_blob(cache, &c->cm->release_manifest, rb->blob.size,
+	    "release.json", &relpath, errp) == -1 ||
+	    need_blob(cache, &c->cm->release_signature, sb->blob.size,
 	    "the release signature", &sigpath, errp) == -1)
 		goto out;
 	if (check_signature(c, relpath, sigpath, errp) == -1)
 		goto out;
-	json_decref(c->release);
-	if ((c->release = jsonio_load(relpath, JSON_MAX, errp)) == NULL ||
+	release_manifest_free(c->rm);
+	c->rm = NULL;
+	if (release_manifest_load(relpath, &c->rm, errp) == -1 ||
 	    check_release(c, errp) == -1) {
 		err_wrap(errp, "signed release.json");
 		goto out;
 	}
 	for (i = 0; i < c->npkgs; i++) {
 		snprintf(what, sizeof(what), "package %s", c->pkgs[i].id);
-		if (need_blob(cache, &c->pkgs[i].digest, c->pkgs[i].size,
-		    what, &path, errp) == -1)
+		if (need_size(cache, &c->pkgs[i].digest, c->pkgs[i].size,
+		    what, errp) == -1)
 			goto out;
-		free(path);
-		path = NULL;
 	}
 	rc = 0;
 out:

@@ -3,7 +3,7 @@
  * binary must not call getpwnam(3) (NSS would load shared modules), and
  * with --root the accounts live in the scratch root's /etc anyway.
  */
-#include "config.h"
+#include <config.h>
 
 #include <sys/stat.h>
 

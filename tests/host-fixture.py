@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tarfile
 
-HOSTILE = ["dotdot", "absolute", "symlink-out", "hardlink-out", "device",
+HOSTILE = ["symlink-chain", "dotdot", "absolute", "symlink-out", "hardlink-out", "device",
            "fifo", "setuid", "not-in-manifest", "oversize", "sparse-digest"]
 
 
@@ -169,6 +169,12 @@ def make_hostile(p, kind):
         # parents of bin/out/evil: bin/out is a symlink, not a dir
         del p.entries["bin/out"]
         p.symlink("bin/out", "../../../../../../../../tmp")
+    elif kind == "symlink-chain":
+        # lexically inside (sub/d/../../.. from bin is the root), but
+        # bin/sub/d -> .. makes it resolve above the package
+        p.dir("bin/sub")
+        p.symlink("bin/sub/d", "..")
+        p.symlink("bin/x", "sub/d/../../..")
     elif kind == "hardlink-out":
         p.hardlink("bin/passwd", "../../../../../../etc/passwd")
     elif kind == "device":

@@ -2,6 +2,18 @@
 host_bats = \
 	tests/t0500-host-install.bats \
 	tests/t0510-host-hostile.bats \
-	tests/t0520-host-crash.bats
+	tests/t0520-host-crash.bats \
+	tests/t0530-host-genconf.bats
 TESTS += $(host_bats)
 EXTRA_DIST += $(host_bats) tests/host.bash tests/host-fixture.py
+dist_man_MANS += man/dcos-bootstrap.8
+# The host's package rules, tested without a tarball.
+check_PROGRAMS += tests/unit/test-pkgmanifest
+TESTS += tests/unit/test-pkgmanifest
+tests_unit_test_pkgmanifest_SOURCES = tests/unit/test-pkgmanifest.c \
+	bootstrap/extract.c bootstrap/hostpath.c bootstrap/trust.c bootstrap/lock.c
+tests_unit_test_pkgmanifest_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bootstrap
+tests_unit_test_pkgmanifest_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(CRYPTO_CFLAGS) $(JANSSON_CFLAGS) $(ARCHIVE_CFLAGS)
+tests_unit_test_pkgmanifest_LDADD = lib/libdcos.a $(CMOCKA_LIBS) \
+	$(ARCHIVE_LIBS) $(JANSSON_LIBS) $(CRYPTO_LIBS)

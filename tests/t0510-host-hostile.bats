@@ -54,12 +54,17 @@ refused() {
 
 @test "a symlink pointing out, then a file written through it, is refused" {
 	fixture bad --seq 2 --version 1.3.0 --hostile symlink-out
-	refused bad 'symlink bin/out -> ../../../../../../../../tmp points outside the package'
+	refused bad "symlink 'bin/out' -> '../../../../../../../../tmp' leaves the package"
+}
+
+@test "a symlink that climbs out through another symlink is refused" {
+	fixture bad --seq 2 --version 1.3.0 --hostile symlink-chain
+	refused bad 'symlink bin/x -> sub/d/../../.. points outside the package'
 }
 
 @test "a hardlink to outside the package is refused" {
 	fixture bad --seq 2 --version 1.3.0 --hostile hardlink-out
-	refused bad 'hardlink bin/passwd -> ../../../../../../etc/passwd does not name an earlier file of the package'
+	refused bad "hardlink 'bin/passwd' must point at a regular file of the package"
 }
 
 @test "a device node is refused" {
@@ -103,6 +108,18 @@ print([b for b in c["blobs"] if b.get("id") == "mesos--1.3.0"][0]["digest"][7:])
 	refused bad "$blob: 100 bytes where the manifest says"
 }
 
+@test "a blob with one byte changed is refused before it is extracted" {
+	fixture bad --seq 2 --version 1.3.0
+	blob=$(python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))
+print([b for b in c["blobs"] if b.get("id") == "mesos--1.3.0"][0]["digest"][7:])' "$SCRATCH/bad/cluster.json")
+	f=$SCRATCH/bad/cache/blobs/sha256/$blob
+	printf 'X' | dd of="$f" bs=1 seek=200 conv=notrunc status=none
+	refused bad "$blob: digest sha256:"
+	[[ "$output" == *"where the manifest pins sha256:$blob (corrupt or tampered blob"* ]]
+}
+
 @test "release.json changed after signing (digests pinned anew) is refused" {
 	fixture bad --seq 2 --version 1.3.0 --tamper-release
 	refused bad 'release.json: bad signature'
@@ -119,5 +136,5 @@ print([b for b in c["blobs"] if b.get("id") == "mesos--1.3.0"][0]["digest"][7:])
 @test "a cluster manifest of another format is refused" {
 	fixture bad --seq 2 --version 1.3.0
 	sed -i 's/"format": 1/"format": 2/' "$SCRATCH/bad/cluster.json"
-	refused bad 'not a valid cluster manifest: format 2 is not supported'
+	refused bad 'not a valid cluster manifest: '"$SCRATCH"'/bad/cluster.json: format 2 is not supported'
 }
