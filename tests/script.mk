@@ -14,3 +14,4 @@ script_bats = \
 	tests/t0650-install-e2e.bats
 TESTS += $(script_bats)
 EXTRA_DIST += $(script_bats) tests/script.bash
+dist_man_MANS += man/dcos_install.sh.8

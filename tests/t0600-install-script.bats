@@ -238,3 +238,17 @@ tree() {
 	# The cache existed before: a failed run leaves it alone.
 	[ -d R/var/lib/dcos/bootstrap/cache/blobs/sha256 ]
 }
+
+@test "dcos_install.sh(8) is mandoc -Tlint clean and documents every option and variable of --help" {
+	need mandoc
+	page="$top_srcdir/man/dcos_install.sh.8"
+	run mandoc -Tlint -Wwarning "$page"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	grep -q '^\.Sh EXIT STATUS$' "$page"
+	grep -q '^\.Sh EXAMPLES$' "$page"
+	text=$(mandoc -Tascii "$page" | col -b)
+	for word in $(dash "$SCRIPT" -h | grep -oE -- '--[a-z-]+|DCOS_[A-Z_]+' | sort -u); do
+		[[ "$text" == *"$word"* ]] || { echo "not in the man page: $word"; false; }
+	done
+}
