@@ -99,8 +99,8 @@ make_store() {
 
 # start_nginx NAME ROOT: serves ROOT on a free loopback port; sets
 # NGINX_<NAME>_PORT.  nginx binds before it daemonizes, so when the
-# command returns the port is open (no polling needed); a port already in
-# use makes it fail and we try another.
+# command returns the port is open; a port already in use makes it fail
+# and we try another.  One process (no master): it stops at once.
 start_nginx() {
 	local name=$1 root=$2 dir="$SCRATCH/nginx-$1" port try
 	need nginx
@@ -109,7 +109,7 @@ start_nginx() {
 		port=$((20000 + RANDOM % 40000))
 		cat > "$dir/nginx.conf" <<-EOF
 		daemon on;
-		worker_processes 1;
+		master_process off;
 		user root root;
 		pid $dir/nginx.pid;
 		error_log $dir/error.log;
@@ -130,6 +130,10 @@ start_nginx() {
 		}
 		EOF
 		if nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" 2>/dev/null; then
+			# The daemon writes its pid file after the parent exits.
+			while [ ! -s "$dir/nginx.pid" ]; do
+				sleep 0.01
+			done
 			eval "NGINX_${name}_PORT=$port"
 			NGINX_DIRS="${NGINX_DIRS:-} $dir"
 			return 0
@@ -146,8 +150,11 @@ stop_nginx() {
 	[ -f "$dir/nginx.pid" ] || return 0
 	pid=$(cat "$dir/nginx.pid")
 	kill "$pid" 2>/dev/null || return 0
-	while kill -0 "$pid" 2>/dev/null; do
-		sleep 0.05
+	# Gone, or a zombie waiting for init to reap it: it has closed its
+	# sockets either way.
+	while kill -0 "$pid" 2>/dev/null &&
+	    [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" != Z ]; do
+		sleep 0.01
 	done
 }
 
