@@ -24,7 +24,7 @@ teardown_file() {
 }
 
 setup() {
-	need curl dash busybox unshare ip jq
+	need curl dash busybox unshare ip jq shellcheck
 	SCRATCH=$(mktemp -d)
 	chmod 755 "$SCRATCH"
 	export SCRATCH
@@ -66,6 +66,8 @@ installed_ok() {
 	[[ "$output" == *"already active: generation 1"* ]]
 	[ "$(grep -c '^Checking .*: PASS' <<< "$output")" -eq 12 ]
 	installed_ok master
+	# What dcos-genconf generated is as clean as the template.
+	shellcheck -s sh "$STORE/dcos_install.sh"
 }
 
 @test "busybox wget | busybox ash, with only busybox on PATH, installs a public agent" {
