@@ -17,6 +17,8 @@ setup_file() {
 	GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
 	    "$top_srcdir/scripts/build-sample-release.sh" r1 vendor.key >/dev/null
 	make_site site http://127.0.0.1:18080 r1
+	RELEASE_VERSION=1.1.0 RELEASE_SEQ=2 GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
+	    "$top_srcdir/scripts/build-sample-release.sh" r2 vendor.key >/dev/null
 }
 
 teardown_file() {
@@ -143,4 +145,43 @@ installed_ok() {
 	[[ "$output" == *"preflight checks passed"* ]]
 	! grep -q 'fetching .* blob(s)' <<< "$(grep -v 'fetching 3 blob' <<< "$output")"
 	[ -z "$(ls -A "$SCRATCH/R")" ]
+}
+
+@test "with bootstrap_url down, the store served by stock nginx as --mirror installs an agent" {
+	run netns_run '
+		start_nginx M "$STORE"
+		curl -fsS -o "$SCRATCH/dcos_install.sh" "http://127.0.0.1:$NGINX_M_PORT/dcos_install.sh"
+		DCOS_RETRIES=1 dash "$SCRATCH/dcos_install.sh" --root "$SCRATCH/R" \
+		    --mirror "http://127.0.0.1:$NGINX_M_PORT" slave
+		stop_nginx M'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	installed_ok slave
+	# Every blob came from nginx.
+	[ "$(grep -c '^200 /blobs/sha256/' "$SCRATCH/nginx-M/access.log")" -ge 6 ]
+}
+
+@test "the next store's dcos_install.sh upgrades an installed host to a new generation" {
+	make_site "$SCRATCH/site" http://127.0.0.1:18080 "$FILE_SCRATCH/r1"
+	run netns_run '
+		start_artifactd "$SCRATCH/site/genconf/serve" 18080
+		curl -fsS http://127.0.0.1:18080/dcos_install.sh | dash -s -- --root "$SCRATCH/R" master
+		stop_artifactd'
+	[ "$status" -eq 0 ]
+	installed_ok master
+	# The operator generates the store again from release 1.1.0.
+	cp "$FILE_SCRATCH"/r2/dcos-1.1.0.tar* "$SCRATCH/site/"
+	(cd "$SCRATCH/site" && "$GENCONF" -q generate --release dcos-1.1.0.tar >/dev/null)
+	run netns_run '
+		start_artifactd "$SCRATCH/site/genconf/serve" 18080
+		curl -fsS http://127.0.0.1:18080/dcos_install.sh | dash -s -- --root "$SCRATCH/R" master
+		stop_artifactd'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Checking for an existing installation: PASS ($SCRATCH/R/opt/mesosphere/current -> generations/1, roles: master; this run upgrades or re-applies it)"* ]]
+	run "$BOOTSTRAP" status --root "$SCRATCH/R"
+	[[ "$output" == *"generation:  2"* ]]
+	[[ "$output" == *"release:     dcos 1.1.0 (seq 2)"* ]]
+	run "$BOOTSTRAP" verify --root "$SCRATCH/R"
+	[ "$status" -eq 0 ]
 }
