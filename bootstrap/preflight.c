@@ -376,7 +376,12 @@ fs_of(const char *path, struct statvfs *vfs, dev_t *devp, char **errp)
 			err_sys(errp, "%s", p);
 			goto out;
 		}
-		if ((slash = strrchr(p, '/')) == NULL || slash == p) {
+		if ((slash = strrchr(p, '/')) == NULL) {
+			/* A relative name: its directory is the current one. */
+			strcpy(p, ".");
+			continue;
+		}
+		if (slash == p) {
 			strcpy(p, "/");
 			continue;
 		}
