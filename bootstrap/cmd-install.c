@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "atomicio.h"
@@ -28,6 +29,16 @@ static const char *own_dirs[] = {
 	"etc/sysctl.d", "opt", "opt/mesosphere", "var", "var/lib",
 	"var/lib/dcos", "var/lib/dcos/bootstrap", NULL
 };
+
+/* Seconds since an earlier now(): install -v says where time goes. */
+static double
+now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static int
 usage_error(const struct subcmd *c)
@@ -237,6 +248,7 @@ extract_missing(const struct host *h, const struct cluster *c,
 	char			*final = NULL;
 	size_t			 i, k, todo = 0, nthreads = 0;
 	long			 cpus;
+	double			 t0;
 	int			 fd, rc = -1;
 
 	*newp = 0;
@@ -300,8 +312,11 @@ extract_missing(const struct host *h, const struct cluster *c,
 		err_set(errp, "cannot start an extraction thread");
 		goto out;
 	}
+	t0 = now();
 	for (k = 0; k < nthreads; k++)
 		pthread_join(tids[k], NULL);
+	log_verbose("timing: extract %zu packages on %zu threads: %.3fs", todo,
+	    nthreads, now() - t0);
 	for (i = 0; i < c->npkgs; i++)
 		if (x.errs[i] != NULL) {
 			free(*errp);
@@ -310,6 +325,7 @@ extract_missing(const struct host *h, const struct cluster *c,
 			goto out;
 		}
 	crash_point("extracted");
+	t0 = now();
 	/* One sync for every extracted byte, then make them visible. */
 	if ((fd = open(h->pkgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		err_sys(errp, "%s", h->pkgdir);
@@ -341,6 +357,7 @@ extract_missing(const struct host *h, const struct cluster *c,
 	}
 	if (fsync_dir(h->pkgdir, errp) == -1)
 		goto out;
+	log_verbose("timing: sync and rename packages: %.3fs", now() - t0);
 	rc = 0;
 out:
 	for (k = 0; x.stage != NULL && k < c->npkgs; k++) {
@@ -406,6 +423,7 @@ cmd_install(int argc, char **argv)
 	size_t			 nroles = 0, fresh = 0;
 	long			 cur = 0, n, max;
 	json_int_t		 highest;
+	double			 t0;
 	int			 opt, rc, start = 1, downgrade = 0, installed = 0;
 
 	memset(&h, 0, sizeof(h));
@@ -459,10 +477,13 @@ cmd_install(int argc, char **argv)
 	}
 	installed = gen_current(&h, &cur, NULL) == 0 && cur > 0;
 	/* Everything read-only first: a refused install changes nothing. */
+	t0 = now();
 	if (cluster_load(manifest, &c, &err) == -1)
 		goto refuse;
 	if (cluster_verify(c, cache, &err) == -1)
 		goto refuse;
+	log_verbose("timing: verify the cluster manifest and release: %.3fs",
+	    now() - t0);
 	crash_point("verified");
 	if ((created = missing_dirs(&h)) == NULL) {
 		err_set(&err, "out of memory");
@@ -515,12 +536,17 @@ cmd_install(int argc, char **argv)
 			goto out;
 		crash_point("packages");
 		n = (max > cur ? max : cur) + 1;
+		t0 = now();
 		if (gen_build(&h, c, roles, nroles, n, &err) == -1)
 			goto out;
+		log_verbose("timing: build generation %ld: %.3fs", n,
+		    now() - t0);
 		crash_point("built");
 	}
+	t0 = now();
 	if (activate_generation(&h, n, start, &err) == -1)
 		goto out;
+	log_verbose("timing: activate: %.3fs", now() - t0);
 	digest_format(&c->digest, dstr);
 	(void)journal_append(&h, "install", NULL, "installed %s %s seq %lld "
 	    "as generation %ld (cluster manifest %s, config %s, %zu new "

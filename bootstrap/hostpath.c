@@ -135,7 +135,8 @@ symlink_replace(const char *target, const char *path, char **errp)
 	char	*tmp = NULL;
 	int	 rc = -1;
 
-	if (asprintf(&tmp, "%s.new.%ld", path, (long)getpid()) == -1)
+	/* A fixed name: we hold the lock, and a crash leaves no litter. */
+	if (asprintf(&tmp, "%s.new", path) == -1)
 		return err_set(errp, "out of memory");
 	(void)unlink(tmp);
 	if (symlink(target, tmp) == -1) {

@@ -50,6 +50,25 @@ teardown() {
 	[[ "$output" == *": clean" ]]
 }
 
+@test "the static binary installs a bare chroot without --root (no libraries, no NSS)" {
+	if [ "${DCOS_SANITIZE:-}" = yes ]; then
+		skip "sanitizer builds link dcos-bootstrap dynamically (ASan cannot be static)"
+	fi
+	need chroot
+	mkdir -p "$R/sbin"
+	cp "$BOOTSTRAP" "$R/sbin/dcos-bootstrap"
+	cp -R "$SCRATCH/r1/cache" "$R/cache"
+	cp "$SCRATCH/r1/cluster.json" "$R/cluster.json"
+	run env -i "$(command -v chroot)" "$R" /sbin/dcos-bootstrap install /cluster.json \
+	    --cache /cache --role master
+	[ "$status" -eq 0 ]
+	[[ "$output" == "generation 1 active"* ]]
+	grep -q '^dcos_mesos:x:' "$R/etc/passwd"
+	[ "$(readlink "$R/opt/mesosphere/current")" = generations/1 ]
+	run env -i "$(command -v chroot)" "$R" /sbin/dcos-bootstrap verify
+	[ "$status" -eq 0 ]
+}
+
 @test "the same manifest again is a no-op that says so" {
 	install_fx r1 "$R" --role master >/dev/null
 	before=$(snapshot "$R/opt")
@@ -247,6 +266,21 @@ print([b for b in c["blobs"] if b["kind"] == "config"][0]["digest"][7:])' "$SCRA
 	one_line
 	[[ "$output" == *"package dcos-config--setup_"*"is not in the cache"*"dcos-bootstrap missing"* ]]
 	[ "$(snapshot "$R")" = "$before" ]
+}
+
+@test "every command has --help, and the man page documents each one lint-clean" {
+	need mandoc
+	for c in install activate rollback status verify gc uninstall; do
+		run "$BOOTSTRAP" "$c" --help
+		[ "$status" -eq 0 ]
+		[[ "${lines[0]}" == "usage: dcos-bootstrap $c "* ]]
+		grep -q "^\.Cm $c\$" "$top_srcdir/man/dcos-bootstrap.8"
+	done
+	run mandoc -Tlint -W warning "$top_srcdir/man/dcos-bootstrap.8"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	grep -q '^\.Sh EXIT STATUS' "$top_srcdir/man/dcos-bootstrap.8"
+	grep -q '^\.Sh EXAMPLES' "$top_srcdir/man/dcos-bootstrap.8"
 }
 
 @test "bad usage gets a usage line and status 2" {

@@ -121,8 +121,13 @@ for i in $(seq "$runs"); do
 	rm -rf dest; mkdir dest
 	measure "tar -xJf" tar -xJf tree.tar.xz -C dest
 	rm -rf dest
-	measure "dcos-bootstrap install" "$BOOTSTRAP" -q install "$manifest" \
+	measure "dcos-bootstrap install" "$BOOTSTRAP" install "$manifest" \
 	    --cache "$store" --root "$work/root" --role master
+	# Its own account of the phases (a separate, verbose run).
+	rm -rf root; mkdir root
+	"$BOOTSTRAP" -v install "$manifest" --cache "$store" \
+	    --root "$work/root" --role master 2>&1 >/dev/null |
+	    sed -n 's/^dcos-bootstrap: timing: /    /p' > phases.txt
 	"$BOOTSTRAP" verify --root "$work/root" >/dev/null
 	rm -rf root; mkdir root
 	# Where install's time goes: its parts, each done alone.
@@ -140,3 +145,5 @@ for name in "tar -xf" "tar -xf + sync" "tar -xJf" "dcos-bootstrap install" \
 	m=$(echo "${times[$name]}" | median)
 	printf '%-28s %10.3f %8.2f\n' "$name" "$m" "$(echo "$m / $base" | bc -l)"
 done
+printf '\ndcos-bootstrap -v install, last run:\n'
+cat phases.txt
