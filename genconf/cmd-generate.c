@@ -10,6 +10,7 @@
  */
 #include <config.h>
 
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -21,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "atomicio.h"
 #include "error.h"
@@ -63,6 +66,8 @@ struct gen {
 	struct digest	 digest;
 	uint64_t	 size;
 	char		*tar_tmp;	/* staged copy of the release tar */
+	int		 replacing;	/* releases/ holds another copy */
+	char		*script_sig;	/* dcos_install.sh.minisig, or NULL */
 };
 
 static int
@@ -72,6 +77,18 @@ exists_with_size(const char *path, uint64_t size)
 
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (uint64_t)st.st_size == size;
+}
+
+/*
+ * Sizes are known up front: one allocation instead of one per write is
+ * measurably cheaper for a 1 GB release.  Only an optimisation: a file
+ * system without fallocate is fine.
+ */
+static void
+preallocate(int fd, uint64_t size)
+{
+	if (size > 0)
+		(void)posix_fallocate(fd, 0, (off_t)size);
 }
 
 static int
@@ -96,6 +113,15 @@ stage_open(struct gen *g, char **tmpp, int *fdp, char **errp)
 	if ((*fdp = open(*tmpp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0644)) == -1) {
 		err_sys(errp, "%s", *tmpp);
+		free(*tmpp);
+		*tmpp = NULL;
+		return -1;
+	}
+	/* Whatever the umask: any web server must be able to read a blob. */
+	if (fchmod(*fdp, 0644) == -1) {
+		err_sys(errp, "chmod %s", *tmpp);
+		close(*fdp);
+		unlink(*tmpp);
 		free(*tmpp);
 		*tmpp = NULL;
 		return -1;
@@ -146,6 +172,7 @@ sink_begin(void *arg, const struct release_blob *b, char **errp)
 		return need;
 	if (stage_open(g, &g->tmp, &g->fd, errp) == -1)
 		return -1;
+	preallocate(g->fd, b->size);
 	g->digest = b->digest;
 	g->size = b->size;
 	return 1;
@@ -234,6 +261,7 @@ gen_cleanup(struct gen *g)
 	if (g->stage != NULL)
 		rmdir(g->stage);
 	free(g->stage);
+	free(g->script_sig);
 	free(g->serve);
 	free(g->blobdir);
 }
@@ -434,6 +462,39 @@ oom:
 	json_decref(root);
 	err_set(errp, "out of memory");
 	return NULL;
+}
+
+/* Prints each line of a message list to stderr; returns how many. */
+static size_t
+print_lines(const char *text, int warn)
+{
+	const char	*p = text, *nl;
+	size_t		 n = 0;
+	int		 len;
+
+	for (; p != NULL && *p != '\0'; n++) {
+		nl = strchr(p, '\n');
+		len = nl != NULL ? (int)(nl - p) : (int)strlen(p);
+		if (warn)
+			log_warn("%.*s", len, p);
+		else
+			fprintf(stderr, "%.*s\n", len, p);
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+	return n;
+}
+
+/* Hosts read cluster.json with lib/manifest's parser: agree with it. */
+static int
+check_cluster_json(const char *text, size_t len, char **errp)
+{
+	struct cluster_manifest	*check = NULL;
+
+	if (cluster_manifest_parse(text, len, "cluster.json", &check, errp) ==
+	    -1)
+		return -1;
+	cluster_manifest_free(check);
+	return 0;
 }
 
 /* A JSON blob is its pretty text plus a newline, as every file we write. */
@@ -659,6 +720,53 @@ out:
 	return rc;
 }
 
+/*
+ * The script's signature follows the script; without --sign-key an older
+ * signature is removed, as it would not match the new script.
+ */
+static int
+write_script_sig(struct gen *g, const char *script_path, char **errp)
+{
+	char	*p;
+	int	 rc = 0;
+
+	if (asprintf(&p, "%s.minisig", script_path) == -1)
+		return err_set(errp, "out of memory");
+	if (g->script_sig != NULL)
+		rc = atomic_write_file(p, g->script_sig, strlen(g->script_sig),
+		    0644, errp);
+	else if (unlink(p) == 0)
+		rc = fsync_parent(p, errp);
+	else if (errno != ENOENT)
+		rc = err_sys(errp, "%s", p);
+	free(p);
+	return rc;
+}
+
+/* Signs dcos_install.sh with the site's key (trusted comment file, sha256). */
+static int
+sign_script(const struct minisign_seckey *sk, const char *script,
+    char **outp, char **errp)
+{
+	struct digest	 d;
+	uint8_t		 hash[MINISIGN_HASH_LEN];
+	char		 hex[DIGEST_HEXLEN + 1], *tc = NULL;
+	size_t		 len = strlen(script);
+	int		 rc;
+
+	digest_buf(script, len, &d);
+	digest_hex(&d, hex);
+	if (blake2b_buf(script, len, hash, errp) == -1)
+		return -1;
+	if (asprintf(&tc, "file:" STORE_INSTALL_SCRIPT "\tsha256:%s", hex) ==
+	    -1)
+		return err_set(errp, "out of memory");
+	rc = minisign_sign_prehashed(sk, hash, "signature from dcos-genconf "
+	    "site key", tc, outp, errp);
+	free(tc);
+	return rc;
+}
+
 /* From here on the store changes: blobs, release copy, script, index. */
 static int
 commit(struct gen *g, const struct release *rel, const char *script,
@@ -698,6 +806,10 @@ commit(struct gen *g, const struct release *rel, const char *script,
 	if (g->tar_tmp != NULL) {
 		if (fsync_path(g->tar_tmp, errp) == -1)
 			goto out;
+		if (g->replacing)
+			log_warn("%s held another release of the same name "
+			    "and version; replaced (a vendor should not reuse "
+			    "a version)", tar);
 		if (rename(g->tar_tmp, tar) == -1) {
 			err_sys(errp, "rename %s", tar);
 			goto out;
@@ -714,6 +826,7 @@ commit(struct gen *g, const struct release *rel, const char *script,
 		goto out;
 	}
 	if (atomic_write_file(p, script, strlen(script), 0755, errp) == -1 ||
+	    write_script_sig(g, p, errp) == -1 ||
 	    jsonio_write(idx, index, 0644, errp) == -1)
 		goto out;
 	rc = 0;
@@ -755,8 +868,10 @@ prepare_tar_copy(struct gen *g, const char *tarpath, int *fdp, char **errp)
 		rc = 0;
 		goto out;
 	}
+	g->replacing = access(dst, F_OK) == 0;
 	if (stage_open(g, &g->tar_tmp, fdp, errp) == -1)
 		goto out;
+	preallocate(*fdp, (uint64_t)st.st_size);
 	rc = 0;
 out:
 	free(base);
@@ -766,6 +881,75 @@ out:
 	free(a);
 	free(b);
 	return rc;
+}
+
+/*
+ * One generate per site at a time: the lock is on the genconf directory
+ * itself, so taking it creates no file.  It is released when we exit.
+ */
+static int
+lock_site(const char *genconf, char **errp)
+{
+	int	 fd;
+
+	if ((fd = open(genconf, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return err_sys(errp, "%s", genconf);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			err_set(errp, "%s: another dcos-genconf is writing this "
+			    "store; run again when it is done", genconf);
+		else
+			err_sys(errp, "lock %s", genconf);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Removes one staging directory left by a run that was killed. */
+static void
+remove_stale(const char *dir, const char *name)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		*p, *q;
+
+	if ((p = path_join(dir, name)) == NULL)
+		return;
+	if ((d = opendir(p)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strncmp(de->d_name, "blob.", 5) != 0 ||
+			    (q = path_join(p, de->d_name)) == NULL)
+				continue;
+			unlink(q);
+			free(q);
+		}
+		closedir(d);
+	}
+	if (rmdir(p) == 0)
+		log_verbose("removed %s, left by an interrupted run", p);
+	free(p);
+}
+
+/* Under the lock, staging directories of earlier runs are debris. */
+static void
+remove_stale_stages(struct gen *g)
+{
+	const char	*dirs[2] = { g->serve, g->genconf };
+	const char	*prefix[2] = { ".staging.", ".serve-staging." };
+	DIR		*d;
+	struct dirent	*de;
+	int		 i;
+
+	for (i = 0; i < 2; i++) {
+		if ((d = opendir(dirs[i])) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL)
+			if (strncmp(de->d_name, prefix[i],
+			    strlen(prefix[i])) == 0)
+				remove_stale(dirs[i], de->d_name);
+		closedir(d);
+	}
 }
 
 static int
@@ -842,6 +1026,7 @@ cmd_generate(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "release", required_argument, NULL, 'r' },
 		{ "trusted-key", required_argument, NULL, 'k' },
+		{ "sign-key", required_argument, NULL, 's' },
 		{ "genconf", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -858,20 +1043,24 @@ cmd_generate(int argc, char **argv)
 	char			*keypaths[MAX_KEYS], *relpath = NULL;
 	size_t			 ownkeys = 0, i;
 	char			*err = NULL, *errs = NULL, *cjtext = NULL;
-	char			*script = NULL, *pkgid = NULL, *w, *nl;
+	char			*script = NULL, *pkgid = NULL;
+	char			*idxpath = NULL;
 	char			 cid[DIGEST_HEXLEN + 1], dstr[DIGEST_STRSZ];
-	const char		*given = NULL;
-	size_t			 nkeys = 0, cjlen;
-	int			 opt, rc, tarfd = -1;
+	const char		*given = NULL, *signpath = NULL;
+	struct minisign_seckey	 sk;
+	int			 have_sk = 0;
+	size_t			 nkeys = 0, cjlen, n;
+	int			 opt, rc, tarfd = -1, lockfd = -1;
 
 	memset(&g, 0, sizeof(g));
 	memset(&co, 0, sizeof(co));
 	g.fd = -1;
 	g.genconf = "genconf";
-	while ((opt = getopt_long(argc, argv, "g:hk:qr:v", longopts, NULL)) !=
-	    -1) {
+	while ((opt = getopt_long(argc, argv, "g:hk:qr:s:v", longopts, NULL))
+	    != -1) {
 		switch (opt) {
 		case 'r': given = optarg; break;
+		case 's': signpath = optarg; break;
 		case 'g': g.genconf = optarg; break;
 		case 'k':
 			if (nkeys == MAX_KEYS) {
@@ -909,6 +1098,13 @@ cmd_generate(int argc, char **argv)
 		log_error("%s", err);
 		goto out;
 	}
+	if (signpath != NULL) {
+		if (minisign_seckey_load(signpath, &sk, &err) == -1) {
+			log_error("%s", err);
+			goto out;
+		}
+		have_sk = 1;
+	}
 	if ((relpath = given != NULL ? strdup(given) : find_release(&err)) ==
 	    NULL) {
 		log_error("%s", err != NULL ? err : "out of memory");
@@ -924,6 +1120,11 @@ cmd_generate(int argc, char **argv)
 		    "genconf/config.yaml is, or give --genconf DIR", g.genconf);
 		goto out;
 	}
+	if ((lockfd = lock_site(g.genconf, &err)) == -1) {
+		log_error("%s", err);
+		goto out;
+	}
+	remove_stale_stages(&g);
 	if (make_stage(&g, &err) == -1 ||
 	    prepare_tar_copy(&g, relpath, &tarfd, &err) == -1) {
 		log_error("%s", err);
@@ -949,16 +1150,14 @@ cmd_generate(int argc, char **argv)
 	log_verbose("release %s-%s (seq %lld) verified", rel->name,
 	    rel->version, (long long)rel->seq);
 	if (config_compile(rel, g.genconf, &co, &errs) == -1) {
-		/* Every error, one per line, as the config compiler wrote them. */
-		fprintf(stderr, "%s%s", errs, errs[0] != '\0' &&
-		    errs[strlen(errs) - 1] == '\n' ? "" : "\n");
+		/* As validate: warnings, every problem on its line, a count. */
+		print_lines(co.warnings, 1);
+		if ((n = print_lines(errs, 0)) > 1)
+			log_error("%zu problems in %s/config.yaml: fix them "
+			    "and run again", n, g.genconf);
 		goto out;
 	}
-	for (w = co.warnings; w != NULL && *w != '\0'; w = nl + 1) {
-		if ((nl = strchr(w, '\n')) == NULL)
-			nl = w + strlen(w) - 1;
-		log_warn("%.*s", (int)(nl - w + (*nl != '\n')), w);
-	}
+	print_lines(co.warnings, 1);
 	if (config_id(co.effective, &rel->manifest_digest, cid) == -1 ||
 	    asprintf(&pkgid, "dcos-config--setup_%s", cid) == -1) {
 		pkgid = NULL;
@@ -984,39 +1183,24 @@ cmd_generate(int argc, char **argv)
 		log_error("out of memory");
 		goto out;
 	}
-	{
-		struct cluster_manifest *check = NULL;
-
-		/* Hosts parse it with this parser: agree with them. */
-		if (cluster_manifest_parse(cjtext, cjlen, "cluster.json",
-		    &check, &err) == -1) {
-			log_error("%s", err);
-			goto out;
-		}
-		cluster_manifest_free(check);
-	}
-	if (stage_buf(&g, cjtext, cjlen, &cmd, &err) == -1 ||
+	if (check_cluster_json(cjtext, cjlen, &err) == -1 ||
+	    stage_buf(&g, cjtext, cjlen, &cmd, &err) == -1 ||
 	    (script = install_script(rel, co.effective, &cmd, cjlen, &err)) ==
 	    NULL) {
 		log_error("%s", err);
 		goto out;
 	}
 	digest_buf(script, strlen(script), &sd);
-	{
-		char		*idxpath = path_join(g.serve, STORE_INDEX);
-
-		if (idxpath == NULL) {
-			log_error("out of memory");
-			goto out;
-		}
-		index = new_index(idxpath, &cmd, &sd, rel, &err);
-		free(idxpath);
-		if (index == NULL) {
-			log_error("%s", err);
-			goto out;
-		}
+	if (have_sk && sign_script(&sk, script, &g.script_sig, &err) == -1) {
+		log_error("%s", err);
+		goto out;
 	}
-	if (commit(&g, rel, script, index, &err) == -1) {
+	if ((idxpath = path_join(g.serve, STORE_INDEX)) == NULL) {
+		log_error("out of memory");
+		goto out;
+	}
+	if ((index = new_index(idxpath, &cmd, &sd, rel, &err)) == NULL ||
+	    commit(&g, rel, script, index, &err) == -1) {
 		log_error("%s", err);
 		goto out;
 	}
@@ -1028,9 +1212,13 @@ cmd_generate(int argc, char **argv)
 out:
 	for (i = 0; i < ownkeys; i++)
 		free(keypaths[i]);
+	if (have_sk)
+		OPENSSL_cleanse(&sk, sizeof(sk));
 	if (tarfd != -1)
 		close(tarfd);
 	gen_cleanup(&g);
+	if (lockfd != -1)
+		close(lockfd);
 	config_output_free(&co);
 	release_free(rel);
 	json_decref(cj);
@@ -1041,5 +1229,6 @@ out:
 	free(cjtext);
 	free(script);
 	free(pkgid);
+	free(idxpath);
 	return rc;
 }

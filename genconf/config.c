@@ -15,7 +15,7 @@
 #include "jsonio.h"
 #include "schema.h"
 #include "siteconf.h"
-#include "yaml.h"
+#include "ytree.h"
 
 /* A config.yaml is a page of settings; anything this big is a mistake. */
 #define CONFIG_MAX	(1024 * 1024)
@@ -75,7 +75,7 @@ config_compile(const struct release *rel, const char *genconf_dir,
 	struct diags		 td = { NULL, 0 };
 	struct tmpl_file	*tf = NULL;
 	struct config_file	*files = NULL;
-	char			*path = NULL, *base = NULL, *buf = NULL;
+	char			*path = NULL, *buf = NULL;
 	char			*err = NULL;
 	size_t			 len = 0, ntf = 0, i;
 	int			 rc = -1;
@@ -84,8 +84,7 @@ config_compile(const struct release *rel, const char *genconf_dir,
 	memset(&v, 0, sizeof(v));
 	if (load_schema(rel, &s, errs) == -1)
 		return -1;
-	if ((path = path_join(genconf_dir, CONFIG_NAME)) == NULL ||
-	    (base = path_join(genconf_dir, "..")) == NULL) {
+	if ((path = path_join(genconf_dir, CONFIG_NAME)) == NULL) {
 		err_set(errs, "out of memory");
 		goto out;
 	}
@@ -99,7 +98,7 @@ config_compile(const struct release *rel, const char *genconf_dir,
 	}
 	if (yaml_load(buf, len, CONFIG_NAME, &root, errs) == -1)
 		goto out;
-	if (validate_config(s, root, CONFIG_NAME, base, &v) == -1) {
+	if (validate_config(s, root, CONFIG_NAME, genconf_dir, &v) == -1) {
 		err_set(errs, "out of memory");
 		goto out;
 	}
@@ -173,7 +172,6 @@ out:
 	free(buf);
 	free(err);
 	free(path);
-	free(base);
 	return rc;
 }
 
@@ -204,26 +202,7 @@ config_id(const json_t *effective, const struct digest *release,
 static int
 is_derived(const struct param *p, const json_t *eff)
 {
-	size_t		 i, j;
-	const json_t	*v;
-	char		*t;
-	int		 in;
-
-	if (p->derive == DV_NONE)
-		return 0;
-	for (i = 0; i < p->derive_when.n; i++) {
-		v = json_object_get(eff, p->derive_when.v[i].key);
-		if (v == NULL || (t = json_text(v)) == NULL)
-			return 0;
-		in = 0;
-		for (j = 0; j < p->derive_when.v[i].nvalues; j++)
-			if (strcmp(t, p->derive_when.v[i].values[j]) == 0)
-				in = 1;
-		free(t);
-		if (in == p->derive_when.v[i].negate)
-			return 0;
-	}
-	return 1;
+	return p->derive != DV_NONE && conds_hold(eff, &p->derive_when);
 }
 
 int
@@ -232,11 +211,11 @@ config_show(const struct release *rel, const json_t *eff, int reveal,
 {
 	struct schema		*s = NULL;
 	const struct param	*p;
-	const json_t		*v;
+	const json_t		*v, *src;
 	FILE			*fp;
-	char			*buf = NULL, *val, *line;
+	char			*buf = NULL, *val;
 	size_t			 len = 0, i;
-	int			 rc = -1;
+	int			 rc = -1, derived;
 
 	*textp = NULL;
 	if (load_schema(rel, &s, errp) == -1)
@@ -253,8 +232,11 @@ config_show(const struct release *rel, const json_t *eff, int reveal,
 		p = &s->params[i];
 		if ((v = json_object_get(eff, p->name)) == NULL)
 			continue;
-		if (p->secret && !reveal) {
-			fprintf(fp, "%s: \"%s\"  # secret\n", p->name, MASK);
+		derived = is_derived(p, eff);
+		if ((p->secret || (p->from != NULL &&
+		    schema_find(s, p->from)->secret)) && !reveal) {
+			fprintf(fp, "%s%s: \"%s\"  # secret\n", derived ? "# " :
+			    "", p->name, MASK);
 			continue;
 		}
 		/* JSON scalars and flow lists are valid YAML, types kept. */
@@ -264,13 +246,20 @@ config_show(const struct release *rel, const json_t *eff, int reveal,
 			err_set(errp, "out of memory");
 			goto out;
 		}
-		if (is_derived(p, eff)) {
-			/* Comment every line: a script spans many. */
-			fprintf(fp, "# %s (calculated): ", p->name);
-			for (line = val; *line != '\0'; line++)
-				fputc(*line, fp);
-			fputc('\n', fp);
-		} else
+		src = p->from != NULL ? json_object_get(eff, p->from) : NULL;
+		if (derived && p->derive == DV_CONTENTS && json_is_string(v) &&
+		    json_is_string(src))
+			/* A script is long, and its file is at hand. */
+			fprintf(fp, "# %s (calculated): the %zu bytes of %s\n",
+			    p->name, json_string_length(v),
+			    json_string_value(src));
+		else if (derived && p->derive == DV_CONTENTS)
+			fprintf(fp, "# %s (calculated): as %s\n", p->name,
+			    p->fallback != NULL ? p->fallback : "its source");
+		else if (derived)
+			/* json_dumps escapes newlines: one comment line. */
+			fprintf(fp, "# %s (calculated): %s\n", p->name, val);
+		else
 			fprintf(fp, "%s: %s\n", p->name, val);
 		free(val);
 	}

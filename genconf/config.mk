@@ -1,7 +1,10 @@
 # genconf/config.mk: sources, tests and man pages of this area (add with +=).
 dcos_genconf_SOURCES += \
-	genconf/yaml.c genconf/yaml.h \
+	genconf/ytree.c genconf/ytree.h \
 	genconf/schema.c genconf/schema.h \
 	genconf/validate.c \
 	genconf/template.c \
-	genconf/config.c genconf/siteconf.h
+	genconf/config.c genconf/siteconf.h \
+	genconf/cmd-config.c
+dist_man_MANS += man/dcos-config.yaml.5
+dist_noinst_SCRIPTS += scripts/bench/config.sh

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "genconf.h"
+#include "siteconf.h"
 #include "subcmd.h"
 
 const struct subcmd genconf_commands[] = {
@@ -18,7 +19,7 @@ const struct subcmd genconf_commands[] = {
 	{ "verify", cmd_verify, "-p PUBKEY [-x SIGFILE] FILE",
 	  "verify FILE.minisig (and its sha256: field) with a public key" },
 	{ "generate", cmd_generate, "[--release FILE] [--trusted-key FILE]... "
-	  "[--genconf DIR]",
+	  "[--genconf DIR] [--sign-key SECKEY]",
 	  "compile genconf/config.yaml and the release into genconf/serve/ "
 	  "(default)" },
 	{ "package", cmd_package, "[-o OUT] [--id ID] DIR",
@@ -27,6 +28,14 @@ const struct subcmd genconf_commands[] = {
 	  "--roles FILE --bootstrap ARCH=FILE... [--genconf DIR] [-o OUTDIR] "
 	  "PKGDIR...",
 	  "build the signed master artifact N-V.tar and N-V.tar.minisig" },
+	{ "validate", cmd_validate, "[--release FILE] [--trusted-key FILE]... "
+	  "[--genconf DIR]",
+	  "check genconf/config.yaml against the release's schema; writes "
+	  "nothing" },
+	{ "show", cmd_show, "[--release FILE] [--trusted-key FILE]... "
+	  "[--genconf DIR] [--reveal-secrets]",
+	  "print the effective config as YAML (defaults applied, secrets "
+	  "masked)" },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -26,3 +26,4 @@ CLEANFILES += genconf/install-template.c
 EXTRA_DIST += scripts/dcos_install.sh.in
 dcos_genconf_LDADD = lib/libdcos.a $(YAML_LIBS) $(ARCHIVE_LIBS) \
 	$(JANSSON_LIBS) $(CRYPTO_LIBS)
+dist_man_MANS += man/dcos-genconf.1 man/dcos-release.5 man/dcos-store.5

@@ -295,8 +295,8 @@ tree_push(struct pkg_tree *t, const char *path, char **errp)
  * package root.  Allowing '..' after a name would let a link walk out
  * through another link that points upwards.
  */
-static int
-symlink_ok(const char *path, const char *target)
+int
+pkg_symlink_ok(const char *path, const char *target)
 {
 	const char	*p;
 	size_t		 depth = 0, ups = 0, len;
@@ -438,7 +438,7 @@ scan_dir(struct pkg_tree *t, const char *root, const char *rel, int depth,
 				goto out;
 			}
 			target[n] = '\0';
-			if (!symlink_ok(sub, target) || !utf8_ok(target)) {
+			if (!pkg_symlink_ok(sub, target) || !utf8_ok(target)) {
 				err_set(errp, "%s: symlink to '%s' leaves the "
 				    "package; use a relative target inside it "
 				    "('..' only at the start)", abs, target);

@@ -3,7 +3,8 @@
  * second thread hashes the whole file for its minisign signature (BLAKE2b
  * is the slowest hash here) while this one walks the members, hashing each
  * with SHA-256 against the signed release.json, so a 1 GB release costs
- * about one pass of the slower hash.
+ * about one pass of the slower hash.  Members a sink already has are not
+ * hashed again: the tar signature covers the same bytes.
  */
 #include <config.h>
 
@@ -12,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,15 +46,32 @@ struct member {
 	int		 seen;
 };
 
-struct tarhash {
+/*
+ * The tar is read once, in chunks that go both to libarchive (members,
+ * their SHA-256) and to a second thread (BLAKE2b of the whole file for its
+ * signature, and the store's copy of the tar), so what is signed, what is
+ * parsed and what is copied are the same bytes.  A ring of NBUF chunks
+ * lets the two run side by side: a chunk is refilled only once hashed, and
+ * libarchive is done with it by then (it holds only its latest chunk).
+ */
+#define NBUF	4
+
+struct feeder {
 	int		 fd;
 	int		 copy_fd;
 	int		 want_sha;
-	atomic_int	 stop;
+	char		*buf[NBUF];
+	size_t		 len[NBUF];
+	uint64_t	 produced;	/* chunks read */
+	uint64_t	 hashed;	/* chunks hashed */
+	int		 eof;
+	int		 stop;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
 	uint8_t		 hash[MINISIGN_HASH_LEN];
 	struct digest	 sha;
 	uint64_t	 size;
-	char		*err;
+	char		*err;		/* the hashing thread's failure */
 	int		 rc;
 };
 
@@ -70,59 +87,127 @@ blake2b_buf(const void *buf, size_t len, uint8_t out[MINISIGN_HASH_LEN],
 	return 0;
 }
 
-static void *
-tarhash_run(void *arg)
+static void
+feeder_stop(struct feeder *f)
 {
-	struct tarhash	*th = arg;
+	pthread_mutex_lock(&f->mu);
+	f->stop = 1;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+}
+
+static void *
+feeder_hash(void *arg)
+{
+	struct feeder	*f = arg;
 	EVP_MD_CTX	*ctx = NULL;
 	struct sha256	*h = NULL;
 	unsigned int	 n = MINISIGN_HASH_LEN;
-	char		*buf = NULL;
-	off_t		 off = 0;
-	ssize_t		 r;
+	size_t		 slot, len;
 
-	th->rc = -1;
-	if ((buf = malloc(IO_CHUNK)) == NULL || (ctx = EVP_MD_CTX_new()) ==
-	    NULL || EVP_DigestInit_ex(ctx, EVP_blake2b512(), NULL) != 1 ||
-	    (th->want_sha && (h = sha256_new()) == NULL)) {
-		err_set(&th->err, "out of memory");
+	f->rc = -1;
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_blake2b512(), NULL) != 1 ||
+	    (f->want_sha && (h = sha256_new()) == NULL)) {
+		err_set(&f->err, "out of memory");
 		goto out;
 	}
 	for (;;) {
-		if (atomic_load(&th->stop))
-			goto out;
-		r = pread(th->fd, buf, IO_CHUNK, off);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			err_sys(&th->err, "read");
-			goto out;
-		}
-		if (r == 0)
+		pthread_mutex_lock(&f->mu);
+		while (f->hashed == f->produced && !f->eof && !f->stop)
+			pthread_cond_wait(&f->cv, &f->mu);
+		if (f->stop || f->hashed == f->produced) {
+			pthread_mutex_unlock(&f->mu);
 			break;
-		EVP_DigestUpdate(ctx, buf, (size_t)r);
+		}
+		slot = f->hashed % NBUF;
+		len = f->len[slot];
+		pthread_mutex_unlock(&f->mu);
+		EVP_DigestUpdate(ctx, f->buf[slot], len);
 		if (h != NULL)
-			sha256_update(h, buf, (size_t)r);
-		if (th->copy_fd != -1 && write_all(th->copy_fd, buf, (size_t)r)
-		    == -1) {
-			err_sys(&th->err, "writing the copy of the release");
+			sha256_update(h, f->buf[slot], len);
+		if (f->copy_fd != -1 &&
+		    write_all(f->copy_fd, f->buf[slot], len) == -1) {
+			err_sys(&f->err, "writing the store's copy of the "
+			    "release");
 			goto out;
 		}
-		off += r;
+		f->size += len;
+		pthread_mutex_lock(&f->mu);
+		f->hashed++;
+		pthread_cond_broadcast(&f->cv);
+		pthread_mutex_unlock(&f->mu);
 	}
-	if (EVP_DigestFinal_ex(ctx, th->hash, &n) != 1) {
-		err_set(&th->err, "BLAKE2b-512 failed");
+	if (f->stop)
+		goto out;
+	if (EVP_DigestFinal_ex(ctx, f->hash, &n) != 1) {
+		err_set(&f->err, "BLAKE2b-512 failed");
 		goto out;
 	}
 	if (h != NULL)
-		sha256_final(h, &th->sha);
-	th->size = (uint64_t)off;
-	th->rc = 0;
+		sha256_final(h, &f->sha);
+	f->rc = 0;
 out:
+	if (f->rc == -1)
+		feeder_stop(f);
 	EVP_MD_CTX_free(ctx);
 	sha256_free(h);
-	free(buf);
 	return NULL;
+}
+
+/* libarchive's read callback: the next chunk, also queued for hashing. */
+static la_ssize_t
+feeder_read(struct archive *a, void *arg, const void **bufp)
+{
+	struct feeder	*f = arg;
+	size_t		 slot;
+	ssize_t		 n;
+
+	pthread_mutex_lock(&f->mu);
+	while (f->produced - f->hashed >= NBUF && !f->stop)
+		pthread_cond_wait(&f->cv, &f->mu);
+	if (f->stop || f->eof) {
+		pthread_mutex_unlock(&f->mu);
+		if (f->stop && a != NULL)
+			archive_set_error(a, ECANCELED, "reading stopped");
+		return f->stop ? -1 : 0;
+	}
+	slot = f->produced % NBUF;
+	pthread_mutex_unlock(&f->mu);
+	do
+		n = read(f->fd, f->buf[slot], IO_CHUNK);
+	while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		if (a != NULL)
+			archive_set_error(a, errno, "read: %s",
+			    strerror(errno));
+		return -1;
+	}
+	pthread_mutex_lock(&f->mu);
+	if (n == 0)
+		f->eof = 1;
+	else {
+		f->len[slot] = (size_t)n;
+		f->produced++;
+	}
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	*bufp = f->buf[slot];
+	return n;
+}
+
+/* The bytes after the end-of-archive marker are signed too. */
+static int
+feeder_drain(struct feeder *f, char **errp)
+{
+	const void	*b;
+	la_ssize_t	 n;
+
+	while ((n = feeder_read(NULL, f, &b)) > 0)
+		;
+	if (n == -1 && !f->stop)
+		return err_sys(errp, "read");
+	return 0;
 }
 
 void
@@ -546,6 +631,14 @@ stream_member(struct archive *a, struct release *r, struct member *mb,
 	if (sink != NULL && sink->begin != NULL &&
 	    (want = sink->begin(sink->arg, b, errp)) == -1)
 		goto out;
+	if (sink != NULL && sink->begin != NULL && !want) {
+		/*
+		 * The caller has this blob already: the tar signature,
+		 * checked over these very bytes, covers it.
+		 */
+		rc = 0;
+		goto out;
+	}
 	for (;;) {
 		ret = archive_read_data_block(a, &buf, &len, &off);
 		if (ret == ARCHIVE_EOF)
@@ -622,6 +715,10 @@ walk_members(struct archive *a, struct release *r,
 			return err_set(errp, "%s: not a readable release tar: "
 			    "%s", r->tar_path, archive_error_string(a));
 		name = archive_entry_pathname(ae);
+		/* Tools like GNU tar add directories: harmless, skipped. */
+		if (idx >= 2 && name != NULL &&
+		    archive_entry_filetype(ae) == AE_IFDIR)
+			continue;
 		if (name == NULL || archive_entry_filetype(ae) != AE_IFREG ||
 		    !archive_entry_size_is_set(ae))
 			return err_set(errp, "%s: member %s is not a regular "
@@ -687,18 +784,22 @@ release_load_sink(const char *tar_path, const struct minisign_pubkey *keys,
 	struct minisign_sig		*tsig = NULL;
 	struct archive			*a = NULL;
 	struct member			*mv = NULL;
-	struct tarhash			 th;
+	struct feeder			 fd_;
 	struct stat			 st;
 	pthread_t			 tid;
 	char				*sigpath = NULL, *f = NULL;
-	size_t				 nm = 0;
+	size_t				 nm = 0, i;
 	int				 fd = -1, started = 0, rc = -1;
 
-	memset(&th, 0, sizeof(th));
+	memset(&fd_, 0, sizeof(fd_));
+	pthread_mutex_init(&fd_.mu, NULL);
+	pthread_cond_init(&fd_.cv, NULL);
 	*relp = NULL;
-	if (nkeys == 0)
-		return err_set(errp, "no trusted key: give the vendor's public "
-		    "key with --trusted-key");
+	if (nkeys == 0) {
+		err_set(errp, "no trusted key: give the vendor's public key "
+		    "with --trusted-key");
+		goto out;
+	}
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (r->tar_path = strdup(tar_path)) == NULL ||
 	    asprintf(&sigpath, "%s.minisig", tar_path) == -1) {
@@ -726,12 +827,17 @@ release_load_sink(const char *tar_path, const struct minisign_pubkey *keys,
 		err_set(errp, "%s: not a regular file", tar_path);
 		goto out;
 	}
+	for (i = 0; i < NBUF; i++)
+		if ((fd_.buf[i] = malloc(IO_CHUNK)) == NULL) {
+			err_set(errp, "out of memory");
+			goto out;
+		}
+	/* The signed comment names the tar's SHA-256: no need to compute it. */
 	f = minisign_tc_field(tsig->trusted_comment, "sha256");
-	th.fd = fd;
-	th.copy_fd = sink != NULL ? sink->tar_copy_fd : -1;
-	th.want_sha = f == NULL || digest_parse_hex(f, &r->tar_digest) == -1;
-	atomic_init(&th.stop, 0);
-	if (pthread_create(&tid, NULL, tarhash_run, &th) != 0) {
+	fd_.fd = fd;
+	fd_.copy_fd = sink != NULL ? sink->tar_copy_fd : -1;
+	fd_.want_sha = f == NULL || digest_parse_hex(f, &r->tar_digest) == -1;
+	if (pthread_create(&tid, NULL, feeder_hash, &fd_) != 0) {
 		err_set(errp, "cannot start a thread");
 		goto out;
 	}
@@ -741,45 +847,63 @@ release_load_sink(const char *tar_path, const struct minisign_pubkey *keys,
 		goto out;
 	}
 	archive_read_support_format_tar(a);
-	if (archive_read_open_fd(a, fd, IO_CHUNK) != ARCHIVE_OK) {
-		err_set(errp, "%s: %s", tar_path, archive_error_string(a));
-		goto out;
+	if (archive_read_open(a, &fd_, NULL, feeder_read, NULL) !=
+	    ARCHIVE_OK) {
+		err_set(errp, "%s: not a readable release tar: %s", tar_path,
+		    archive_error_string(a));
+		goto fail;
 	}
 	if (walk_members(a, r, keys, nkeys, sink, &mv, &nm, errp) == -1)
-		goto out;
+		goto fail;
+	if (feeder_drain(&fd_, errp) == -1)
+		goto fail;
 	pthread_join(tid, NULL);
 	started = 0;
-	if (th.rc == -1) {
-		err_set(errp, "%s: %s", tar_path, th.err);
+	if (fd_.rc == -1) {
+		err_set(errp, "%s: %s", tar_path, fd_.err);
 		goto out;
 	}
-	if (minisign_verify_prehashed(pk, tsig, th.hash, errp) == -1) {
+	if (minisign_verify_prehashed(pk, tsig, fd_.hash, errp) == -1) {
 		err_wrap(errp, "%s", tar_path);
 		goto out;
 	}
 	if (seq_check(r, tsig, 0, sigpath, errp) == -1)
 		goto out;
-	if (th.want_sha)
-		r->tar_digest = th.sha;
-	r->tar_size = th.size;
+	if (fd_.want_sha)
+		r->tar_digest = fd_.sha;
+	r->tar_size = fd_.size;
 	if (r->ntemplates > 0)
 		qsort(r->templates, r->ntemplates, sizeof(*r->templates),
 		    text_cmp);
 	*relp = r;
 	r = NULL;
 	rc = 0;
+	goto out;
+fail:
+	/* A failure of the hashing thread explains a stopped read best. */
+	if (started) {
+		feeder_stop(&fd_);
+		pthread_join(tid, NULL);
+		started = 0;
+		if (fd_.err != NULL)
+			err_set(errp, "%s: %s", tar_path, fd_.err);
+	}
 out:
 	if (started) {
-		atomic_store(&th.stop, 1);
+		feeder_stop(&fd_);
 		pthread_join(tid, NULL);
 	}
 	if (a != NULL)
 		archive_read_free(a);
 	if (fd != -1)
 		close(fd);
+	for (i = 0; i < NBUF; i++)
+		free(fd_.buf[i]);
+	pthread_mutex_destroy(&fd_.mu);
+	pthread_cond_destroy(&fd_.cv);
 	minisign_sig_free(tsig);
 	release_free(r);
-	free(th.err);
+	free(fd_.err);
 	free(mv);
 	free(sigpath);
 	free(f);

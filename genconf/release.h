@@ -60,9 +60,12 @@ struct release {
  * Receives the verified bytes while the tar is read once.  begin() is
  * called for each package and bootstrap member and returns 1 to get its
  * data, 0 to skip it, -1 to fail; end() follows with ok = 0 when the
- * member did not match its digest.  tar_copy_fd, when not -1, gets a copy
- * of the whole tar.  Nothing a sink writes is valid until release_load_sink
- * returns 0: a later check may still fail.
+ * member did not match its digest.  A skipped member is not hashed: the
+ * signature of the whole tar, checked over the same bytes, covers it (so
+ * a caller that needs no member data can make release_load cost one
+ * BLAKE2b pass).  tar_copy_fd, when not -1, gets a copy of the whole tar.
+ * Nothing a sink writes is valid until release_load_sink returns 0: a
+ * later check may still fail.
  */
 struct release_sink {
 	int	(*begin)(void *arg, const struct release_blob *, char **errp);

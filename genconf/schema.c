@@ -13,7 +13,7 @@
 
 #include "error.h"
 #include "schema.h"
-#include "yaml.h"
+#include "ytree.h"
 
 int
 diags_add(struct diags *d, const char *file, int line, int col,
@@ -29,7 +29,10 @@ diags_add(struct diags *d, const char *file, int line, int col,
 	va_end(ap);
 	if (r == -1)
 		return -1;
-	if (key != NULL)
+	if (file == NULL) {
+		text = msg;
+		msg = NULL;
+	} else if (key != NULL)
 		r = asprintf(&text, "%s:%d:%d: %s: %s", file, line, col, key,
 		    msg);
 	else
@@ -76,7 +79,7 @@ diags_join(struct diags *d)
 		return NULL;
 	p = buf;
 	for (i = 0; i < d->n; i++) {
-		/* Two checks may say the same thing of one key: once is enough. */
+		/* Two checks may say the same of one key: say it once. */
 		if (i > 0 && strcmp(d->v[i].text, d->v[i - 1].text) == 0)
 			continue;
 		if (p != buf)
@@ -128,7 +131,8 @@ json_text(const json_t *j)
 size_t
 edit_distance(const char *a, const char *b)
 {
-	size_t	 la = strlen(a), lb = strlen(b), i, j, *row, prev, tmp, best;
+	size_t	 la = strlen(a), lb = strlen(b), i, j, prev, tmp, best;
+	size_t	*row;
 
 	if ((row = calloc(lb + 1, sizeof(*row))) == NULL)
 		return (size_t)-1;
@@ -163,7 +167,7 @@ strv_free(char **v, size_t n)
 	free(v);
 }
 
-static void
+void
 condset_free(struct condset *cs)
 {
 	size_t	 i;
@@ -173,6 +177,66 @@ condset_free(struct condset *cs)
 		strv_free(cs->v[i].values, cs->v[i].nvalues);
 	}
 	free(cs->v);
+	cs->v = NULL;
+	cs->n = 0;
+}
+
+static int
+cond_holds(const json_t *eff, const struct cond *c)
+{
+	const json_t	*v = json_object_get(eff, c->key);
+	char		*t;
+	size_t		 i;
+	int		 in = 0;
+
+	if (c->set != -1)
+		return (v != NULL) == c->set;
+	/* An unset (or invalid) key satisfies no comparison either way. */
+	if (v == NULL || (t = json_text(v)) == NULL)
+		return 0;
+	for (i = 0; i < c->nvalues; i++)
+		if (strcmp(t, c->values[i]) == 0)
+			in = 1;
+	free(t);
+	return c->negate ? !in : in;
+}
+
+int
+conds_hold(const json_t *eff, const struct condset *cs)
+{
+	size_t	 i;
+
+	for (i = 0; i < cs->n; i++)
+		if (!cond_holds(eff, &cs->v[i]))
+			return 0;
+	return 1;
+}
+
+char *
+conds_text(const struct condset *cs)
+{
+	const struct cond	*c;
+	char			*s = NULL, *tmp;
+	size_t			 i;
+	int			 r;
+
+	for (i = 0; i < cs->n; i++) {
+		c = &cs->v[i];
+		if (c->set != -1)
+			r = asprintf(&tmp, "%s%s%s is %sset", s != NULL ?
+			    s : "", i > 0 ? " and " : "", c->key,
+			    c->set ? "" : "not ");
+		else
+			r = asprintf(&tmp, "%s%s%s %s %s%s", s != NULL ? s : "",
+			    i > 0 ? " and " : "", c->key,
+			    c->negate ? "is not" : "is",
+			    c->nvalues > 1 ? "one of " : "", c->values[0]);
+		free(s);
+		if (r == -1)
+			return NULL;
+		s = tmp;
+	}
+	return s;
 }
 
 static void
@@ -281,9 +345,10 @@ static int
 get_strv(struct sp *sp, const struct ynode *n, const char *what,
     char ***vp, size_t *np)
 {
-	const struct ynode	*const *items = (const struct ynode *const *)&n;
+	const struct ynode	*const *items;
 	size_t			 i, count = 1;
 
+	items = (const struct ynode *const *)&n;
 	if (n->type == YNODE_SEQ) {
 		items = (const struct ynode *const *)n->items;
 		count = n->n;
@@ -323,12 +388,13 @@ parse_type(struct sp *sp, const struct ynode *n, enum ptype *t)
 	    "ipv4-with-port, path, enum or list-of");
 }
 
-/* {key: value | [values] | {not: value | [values]}, ...} */
+/* {key: value | [values] | {not: value | [values]} | {set: bool}, ...} */
 static int
 parse_conds(struct sp *sp, const struct ynode *n, struct condset *cs)
 {
 	const struct ynode	*v;
 	size_t			 i;
+	int			 b = 0;
 
 	if (n->type != YNODE_MAP || ymap_len(n) == 0)
 		return bad(sp, n, "a condition must be a mapping of keys to "
@@ -337,13 +403,22 @@ parse_conds(struct sp *sp, const struct ynode *n, struct condset *cs)
 		return bad(sp, n, "out of memory");
 	for (i = 0; i < ymap_len(n); i++) {
 		cs->n++;
+		cs->v[i].set = -1;
 		if ((cs->v[i].key = strdup(ymap_key(n, i)->str)) == NULL)
 			return bad(sp, n, "out of memory");
 		v = ymap_value(n, i);
+		if (v->type == YNODE_MAP && ymap_len(v) == 1 &&
+		    ymap_get(v, "set") != NULL) {
+			if (get_bool(sp, ymap_get(v, "set"), "set", &b) == -1)
+				return -1;
+			cs->v[i].set = b;
+			continue;
+		}
 		if (v->type == YNODE_MAP) {
 			if (ymap_len(v) != 1 || ymap_get(v, "not") == NULL)
-				return bad(sp, v, "a negated condition is "
-				    "{not: VALUE} or {not: [VALUES]}");
+				return bad(sp, v, "a condition is VALUE, "
+				    "[VALUES], {not: VALUE}, {not: [VALUES]} "
+				    "or {set: true|false}");
 			cs->v[i].negate = 1;
 			v = ymap_get(v, "not");
 		}
@@ -352,6 +427,16 @@ parse_conds(struct sp *sp, const struct ynode *n, struct condset *cs)
 			return -1;
 	}
 	return 0;
+}
+
+int
+condset_parse(const struct ynode *n, const char *name, struct condset *cs,
+    char **errp)
+{
+	struct sp	 sp = { name, errp };
+
+	memset(cs, 0, sizeof(*cs));
+	return parse_conds(&sp, n, cs);
 }
 
 static int

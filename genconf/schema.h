@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "yaml.h"
+#include "ytree.h"
 
 /* Errors collected with their position, printed sorted by position. */
 struct diag {
@@ -27,7 +27,10 @@ struct diags {
 	size_t		 n;
 };
 
-/* Adds "file:line:col: key: message" (key may be NULL).  -1 on ENOMEM. */
+/*
+ * Adds "file:line:col: key: message" (key may be NULL; with file NULL the
+ * message alone, line and col only sort it).  -1 when out of memory.
+ */
 int	 diags_add(struct diags *, const char *file, int line, int col,
 	    const char *key, const char *fmt, ...)
 	    __attribute__((format(printf, 6, 7)));
@@ -47,10 +50,14 @@ enum ptype {
 	PT_LIST
 };
 
-/* "key (not) in values": all conditions of a set must hold. */
+/*
+ * "key (not) in values", or "key is (not) set": all conditions of a set
+ * must hold.
+ */
 struct cond {
 	char	 *key;
 	int	  negate;
+	int	  set;		/* -1: compare; 1: must be set, 0: unset */
 	char	**values;	/* compared with the value's text form */
 	size_t	  nvalues;
 };
@@ -72,7 +79,7 @@ enum check_kind {
 
 struct check {
 	enum check_kind	  kind;
-	char		 *arg;		/* suffix, prefix or regex text */
+	char		 *arg;		/* suffix, prefix or regex */
 	char		**values;	/* one_of */
 	size_t		  nvalues;
 	long long	  min, max;	/* range */
@@ -100,8 +107,8 @@ struct param {
 	int		 required;
 	struct condset	 required_when;
 	enum derive_kind derive;
-	char		*from;		/* the derivation's source key */
-	char		*fallback;	/* key copied when from is not set */
+	char		*from;		/* the source key */
+	char		*fallback;	/* copied when from is unset */
 	char		*format;	/* DV_JOIN: "{item}", "{index}" */
 	char		*separator;	/* DV_JOIN */
 	struct condset	 derive_when;	/* empty: always derived */
@@ -134,6 +141,19 @@ void	 schema_free(struct schema *);
 const struct param *schema_find(const struct schema *, const char *name);
 
 /*
+ * Parses a condition mapping ({key: value | [values] | {not: ...} |
+ * {set: true|false}}) from a schema or template named name.  0 or -1 with
+ * *errp; free cs with condset_free either way.
+ */
+int	 condset_parse(const struct ynode *, const char *name,
+	    struct condset *cs, char **errp);
+void	 condset_free(struct condset *);
+/* Whether every condition holds for the effective config. */
+int	 conds_hold(const json_t *effective, const struct condset *);
+/* "master_discovery is static and ..." for messages (malloc'd) or NULL. */
+char	*conds_text(const struct condset *);
+
+/*
  * The text form of a scalar JSON value ("true", "3", the string itself);
  * malloc'd, NULL for lists and objects or when out of memory.
  */
@@ -149,21 +169,23 @@ int	 value_convert(const struct param *, const struct ynode *,
 	    json_t **outp, char **msgp, int *legacyp);
 
 struct validation {
-	json_t		*effective;	/* defaults and derived values applied */
-	json_t		*user;		/* only what config.yaml set */
+	json_t		*effective;	/* defaults, derived values */
+	json_t		*user;		/* what config.yaml set */
 	struct diags	 errors;
 	struct diags	 warnings;
 };
 
 /*
  * Validates a config.yaml tree (root may be NULL for an empty file)
- * against the schema.  base_dir resolves relative paths of file checks and
- * file derivations (the directory holding genconf/).  Fills v; the caller
+ * against the schema.  Relative paths of file checks and derivations are
+ * resolved as DC/OS did from the directory holding genconf/: "genconf/x"
+ * is genconf_dir/x, any other relative path is relative to genconf_dir's
+ * parent.  Fills v; the caller
  * checks v->errors.n and frees with validation_clear.  -1 only when out of
  * memory.
  */
 int	 validate_config(const struct schema *, const struct ynode *root,
-	    const char *file, const char *base_dir, struct validation *v);
+	    const char *file, const char *genconf_dir, struct validation *v);
 void	 validation_clear(struct validation *);
 
 /* Levenshtein distance, for did-you-mean. */
@@ -179,8 +201,8 @@ struct tmpl_file {
 /*
  * Renders one template file (DC/OS package template: a mapping with
  * "package", a list of {path, content, permissions}) against the effective
- * config.  Appends the files to *files (count in *nfiles).  Errors go to d with the
- * template's name and positions.  -1 only when out of memory.
+ * config.  Appends the files to *files (count in *nfiles).  Errors go
+ * to d with the template's name and positions.  -1 only when out of memory.
  */
 int	 template_render(const char *text, size_t len, const char *name,
 	    const struct schema *, const json_t *effective,

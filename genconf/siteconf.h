@@ -14,17 +14,18 @@
 #include "release.h"
 
 struct config_file {
-	char	*path;		/* package-relative, e.g. "etc/mesos-master" */
+	char	*path;		/* e.g. "etc/mesos-master" */
 	char	*content;
 	size_t	 len;
 	mode_t	 mode;		/* permission bits */
 };
 
 struct config_output {
-	json_t			*effective;	/* defaults applied, derived values, secrets included */
+	/* Defaults applied, derived values, secrets included. */
+	json_t			*effective;
 	struct config_file	*files;		/* sorted by path */
 	size_t			 nfiles;
-	char			*warnings;	/* newline-separated lines, or NULL */
+	char			*warnings;	/* lines, or NULL */
 };
 
 /*
@@ -55,35 +56,48 @@ int	 config_show(const struct release *, const json_t *effective,
 	    int reveal, char **textp, char **errp);
 
 /*
- * Options shared by generate, validate and show:
- *   --release FILE       the master artifact (default: the one *.tar in .)
- *   --trusted-key FILE   a vendor public key, repeatable (default:
- *                        genconf/trusted-keys/ *.pub, else dcos-release.pub)
- *   --genconf DIR        the site directory (default: genconf)
- * config_opts_parse() runs getopt_long over argv with the command's own
- * extra short options (extra, e.g. "" or "r"); for an option it does not
- * know it calls extra_fn(opt, arg, ctx), which returns 0 or -1 for a usage
- * error.  Returns 0, 1 when -h was handled (exit 0), or -1 after printing
- * the usage (exit EXIT_USAGE).
+ * Options shared by generate, validate and show, so the three read a site
+ * the same way:
+ *   -r, --release FILE      the master artifact (default: the one
+ *                           NAME-VERSION.tar with a .minisig in .)
+ *   -k, --trusted-key FILE  a vendor public key; repeatable (default: the
+ *                           .pub files of GENCONF/trusted-keys/, else
+ *                           ./dcos-release.pub)
+ *   -g, --genconf DIR       the site's genconf directory (default: genconf)
+ *   -h, -v, -q           as for every command
+ * A command with options of its own passes them in extra_long (ended by
+ * a zeroed entry; may be NULL) and gets each one through extra(opt, arg,
+ * ctx), which returns 0, or -1 for a usage error.
  */
 struct config_opts {
-	const char	 *release;
-	char		**keys;
+	char		 *release;	/* malloc'd */
+	char		**keys;		/* trusted key files */
 	size_t		  nkeys;
 	const char	 *genconf;
-	int		  reveal;	/* show --reveal-secrets */
 };
 
+struct option;
 struct subcmd;
+/*
+ * Parses argv with getopt_long.  Returns 0, 1 when -h was handled (the
+ * command exits 0), or -1 after printing the usage or the problem (exit
+ * EXIT_USAGE).  Free o with config_opts_free.
+ */
 int	 config_opts_parse(const struct subcmd *, int argc, char **argv,
-	    int with_reveal, struct config_opts *);
+	    const struct option *extra_long,
+	    int (*extra)(int opt, const char *arg, void *ctx), void *ctx,
+	    struct config_opts *o);
 void	 config_opts_free(struct config_opts *);
 /*
- * Loads the trusted keys and the release the options name (release_load:
- * signatures checked, nothing written).  Returns 0 with *relp or -1 with
- * *errp.
+ * Loads the trusted keys and the release the options name with
+ * release_load (signatures and digests checked, nothing written).
+ * Returns 0 with *relp (free with release_free) or -1 with *errp.
  */
 int	 config_load_release(const struct config_opts *,
 	    struct release **relp, char **errp);
+
+/* The commands (cmd-config.c). */
+int	 cmd_validate(int, char **);
+int	 cmd_show(int, char **);
 
 #endif

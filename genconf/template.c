@@ -14,11 +14,13 @@
 #include <string.h>
 
 #include "schema.h"
-#include "yaml.h"
+#include "ytree.h"
 
 #define MAX_LOOP_DEPTH	8
 /* A rendered file larger than this is a template bug. */
 #define RENDER_MAX	(16 * 1024 * 1024)
+/* Bounds the work of nested loops even when they print nothing. */
+#define RENDER_STEPS	(10 * 1000 * 1000)
 
 enum tok_kind {
 	T_TEXT,
@@ -34,9 +36,9 @@ struct tok {
 	enum tok_kind	 kind;
 	const char	*text;		/* T_TEXT */
 	size_t		 len;
-	char		*a;		/* var, switch var, case value, loop var */
+	char		*a;		/* var, case value, loop var */
 	char		*b;		/* for: the list */
-	size_t		 off;		/* offset in the content, for messages */
+	size_t		 off;		/* in the content */
 };
 
 struct loopvar {
@@ -46,7 +48,7 @@ struct loopvar {
 
 struct render {
 	const char		*name;		/* template file */
-	const char		*path;		/* file being rendered */
+	const char		*path;		/* the file rendered */
 	const struct ynode	*content;
 	const char		*src;
 	const struct schema	*s;
@@ -57,6 +59,7 @@ struct render {
 	size_t			 nloops;
 	FILE			*out;
 	size_t			 outlen;
+	size_t			 steps;
 	int			 secret;	/* a secret was rendered */
 	int			 failed;
 	int			 oom;
@@ -232,9 +235,9 @@ tokenize(struct render *r)
 			return -1;
 		}
 		free(inner);
-		if ((t.kind == T_VAR || t.kind == T_SWITCH || t.kind == T_CASE ||
-		    t.kind == T_FOR) && (t.a == NULL || (t.kind == T_FOR &&
-		    t.b == NULL))) {
+		if ((t.kind == T_VAR || t.kind == T_SWITCH ||
+		    t.kind == T_CASE || t.kind == T_FOR) && (t.a == NULL ||
+		    (t.kind == T_FOR && t.b == NULL))) {
 			free(t.a);
 			free(t.b);
 			r->oom = 1;
@@ -299,6 +302,11 @@ render(struct render *r, size_t *ip, int on, int stop1, int stop2)
 	int		 k, matched;
 
 	while (*ip < r->nt && !r->failed) {
+		if (++r->steps > RENDER_STEPS) {
+			rerr(r, r->t[*ip].off, "more than %d steps: are loops "
+			    "nested too deep?", RENDER_STEPS);
+			return -1;
+		}
 		t = &r->t[*ip];
 		if ((int)t->kind == stop1 || (int)t->kind == stop2)
 			return (int)t->kind;
@@ -451,11 +459,13 @@ static int
 render_entry(const char *name, const struct ynode *e, const struct schema *s,
     const json_t *eff, struct tmpl_file *f, struct diags *d)
 {
-	const struct ynode	*k, *path = NULL, *content = NULL, *perm = NULL;
+	const struct ynode	*k, *path = NULL, *content = NULL;
+	const struct ynode	*perm = NULL, *when = NULL;
+	struct condset		 cs;
 	struct render		 r;
-	char			*buf = NULL;
+	char			*buf = NULL, *err = NULL;
 	size_t			 i, len = 0, ip = 0;
-	int			 rc = -1;
+	int			 rc = -1, skip, unknown;
 
 	memset(f, 0, sizeof(*f));
 	if (e->type != YNODE_MAP)
@@ -469,10 +479,12 @@ render_entry(const char *name, const struct ynode *e, const struct schema *s,
 			content = ymap_value(e, i);
 		else if (strcmp(k->str, "permissions") == 0)
 			perm = ymap_value(e, i);
+		else if (strcmp(k->str, "when") == 0)
+			when = ymap_value(e, i);
 		else
 			return diags_add(d, name, k->line, k->col, NULL,
-			    "unknown attribute '%s': use path, content and "
-			    "permissions", k->str) == -1 ? -1 : 1;
+			    "unknown attribute '%s': use path, content, "
+			    "permissions and when", k->str) == -1 ? -1 : 1;
 	}
 	if (path == NULL || path->type != YNODE_SCALAR ||
 	    !safe_path(path->str))
@@ -489,6 +501,32 @@ render_entry(const char *name, const struct ynode *e, const struct schema *s,
 		return diags_add(d, name, perm->line, perm->col, path->str,
 		    "permissions must be octal, at most 0777, e.g. \"0644\"")
 		    == -1 ? -1 : 1;
+	/* A file only some configurations have, e.g. fault-domain-detect. */
+	if (when != NULL) {
+		if (condset_parse(when, name, &cs, &err) == -1) {
+			condset_free(&cs);
+			rc = diags_add(d, NULL, when->line, when->col, NULL,
+			    "%s", err) == -1 ? -1 : 1;
+			free(err);
+			return rc;
+		}
+		unknown = 0;
+		for (i = 0; i < cs.n; i++) {
+			if (schema_find(s, cs.v[i].key) != NULL)
+				continue;
+			unknown = 1;
+			if (diags_add(d, name, when->line, when->col,
+			    path->str, "when: unknown parameter '%s'",
+			    cs.v[i].key) == -1) {
+				condset_free(&cs);
+				return -1;
+			}
+		}
+		skip = unknown || !conds_hold(eff, &cs);
+		condset_free(&cs);
+		if (skip)
+			return 1;
+	}
 
 	memset(&r, 0, sizeof(r));
 	r.name = name;
@@ -556,7 +594,8 @@ template_render(const char *text, size_t len, const char *name,
 	int			 r, rc = -1;
 
 	if (yaml_load(text, len, name, &root, &err) == -1) {
-		r = diags_add(d, name, 1, 1, NULL, "%s", err);
+		/* err already names the file and position. */
+		r = diags_add(d, NULL, 1, 1, NULL, "%s", err);
 		free(err);
 		return r;
 	}

@@ -18,7 +18,7 @@
 #include "atomicio.h"
 #include "error.h"
 #include "schema.h"
-#include "yaml.h"
+#include "ytree.h"
 
 #define MSG_URL		"Should be a url (http://example.com/bar or " \
 			"file:///path/to/local/cache)"
@@ -28,7 +28,8 @@
 #define CONTENTS_MAX	(1024 * 1024)
 
 static int
-set_msg(char **msgp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+set_msg(char **msgp, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static int
 set_msg(char **msgp, const char *fmt, ...)
@@ -348,9 +349,10 @@ validation_clear(struct validation *v)
 struct vs {
 	const struct schema	*s;
 	const char		*file;
-	const char		*base;
+	const char		*genconf;	/* the site's genconf dir */
+	const char		*base;		/* its parent */
 	struct validation	*v;
-	int			*line, *col;	/* per param; 0: not in config.yaml */
+	int			*line, *col;	/* per param; 0: unset */
 	int			 oom;
 };
 
@@ -401,57 +403,6 @@ error_at(struct vs *vs, const char *key, const char *fmt, ...)
 	    "%s", msg) == -1)
 		vs->oom = 1;
 	free(msg);
-}
-
-static int
-cond_holds(const json_t *eff, const struct cond *c)
-{
-	const json_t	*v = json_object_get(eff, c->key);
-	char		*t;
-	size_t		 i;
-	int		 in = 0;
-
-	/* An unset (or invalid) key satisfies no condition either way. */
-	if (v == NULL || (t = json_text(v)) == NULL)
-		return 0;
-	for (i = 0; i < c->nvalues; i++)
-		if (strcmp(t, c->values[i]) == 0)
-			in = 1;
-	free(t);
-	return c->negate ? !in : in;
-}
-
-static int
-conds_hold(const json_t *eff, const struct condset *cs)
-{
-	size_t	 i;
-
-	for (i = 0; i < cs->n; i++)
-		if (!cond_holds(eff, &cs->v[i]))
-			return 0;
-	return 1;
-}
-
-/* "master_discovery is static" for messages. */
-static char *
-conds_text(const struct condset *cs)
-{
-	char	*s = NULL, *tmp;
-	size_t	 i;
-
-	for (i = 0; i < cs->n; i++) {
-		if (asprintf(&tmp, "%s%s%s %s %s%s", s != NULL ? s : "",
-		    i > 0 ? " and " : "", cs->v[i].key,
-		    cs->v[i].negate ? "is not" : "is",
-		    cs->v[i].nvalues > 1 ? "one of " : "",
-		    cs->v[i].values[0]) == -1) {
-			free(s);
-			return NULL;
-		}
-		free(s);
-		s = tmp;
-	}
-	return s;
 }
 
 static void
@@ -505,6 +456,16 @@ read_user(struct vs *vs, const struct ynode *root)
 			    "calculated from %s", p->from);
 			continue;
 		}
+		if (n->type == YNODE_SCALAR && n->kind == YSCALAR_NULL &&
+		    p->type != PT_LIST) {
+			/* "key:" with nothing: as if absent, but say so. */
+			vs->line[pi] = vs->col[pi] = 0;
+			if (diags_add(&vs->v->warnings, vs->file, n->line,
+			    n->col, p->name, "empty value: treated as not set")
+			    == -1)
+				vs->oom = 1;
+			continue;
+		}
 		if (p->secret && n->type == YNODE_SCALAR &&
 		    strcmp(n->str != NULL ? n->str : "", MASK) == 0) {
 			error_at(vs, p->name, "'%s' is the mask that "
@@ -515,6 +476,10 @@ read_user(struct vs *vs, const struct ynode *root)
 		if (value_convert(p, n, &val, &msg, &legacy) == -1) {
 			if (msg == NULL)
 				vs->oom = 1;
+			else if (p->secret)
+				/* The message may quote the value. */
+				error_at(vs, p->name, "Invalid value (not "
+				    "shown: the parameter is secret)");
 			else
 				error_at(vs, p->name, "%s", msg);
 			free(msg);
@@ -606,6 +571,13 @@ resolve_path(const struct vs *vs, const char *path)
 {
 	if (path[0] == '/')
 		return strdup(path);
+	/*
+	 * DC/OS names the site's files "genconf/ip-detect", relative to the
+	 * directory holding genconf/: with --genconf DIR that prefix means
+	 * DIR, and any other relative path is relative to DIR's parent.
+	 */
+	if (strncmp(path, "genconf/", 8) == 0)
+		return path_join(vs->genconf, path + 8);
 	return path_join(vs->base, path);
 }
 
@@ -739,46 +711,91 @@ fail_check(struct vs *vs, const struct param *p, const struct check *c,
 	free(msg);
 }
 
+struct dup {
+	char	*text;
+	size_t	 first;		/* index of the first appearance */
+	size_t	 count;
+};
+
+static int
+dup_cmp_text(const void *a, const void *b)
+{
+	const struct dup	*x = a, *y = b;
+	int			 c = strcmp(x->text, y->text);
+
+	if (c != 0)
+		return c;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+static int
+dup_cmp_first(const void *a, const void *b)
+{
+	const struct dup	*x = a, *y = b;
+
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/*
+ * Sorting, not comparing every pair: a 10,000-host cluster has lists of
+ * 10,000 addresses.  Duplicates are named in order of first appearance.
+ */
 static void
 check_unique(struct vs *vs, const struct param *p, const struct check *c,
     const json_t *list)
 {
-	char	*a, *b, *msg = NULL, *tmp;
-	size_t	 i, j, n = json_array_size(list), count;
-	int	 seen;
+	struct dup	*v;
+	char		*msg = NULL, *tmp;
+	size_t		 i, j, k, n = json_array_size(list), ng = 0;
 
-	for (i = 0; i < n; i++) {
-		if ((a = json_text(json_array_get(list, i))) == NULL)
-			continue;
-		count = 1;
-		seen = 0;
-		for (j = 0; j < n; j++) {
-			if (j == i ||
-			    (b = json_text(json_array_get(list, j))) == NULL)
-				continue;
-			if (strcmp(a, b) == 0) {
-				if (j < i)
-					seen = 1;
-				count++;
-			}
-			free(b);
-		}
-		if (count > 1 && !seen) {
-			if (asprintf(&tmp, "%s%s%s appears %zu times",
-			    msg != NULL ? msg : "", msg != NULL ? ", " : "",
-			    a, count) == -1) {
-				free(a);
-				vs->oom = 1;
-				break;
-			}
-			free(msg);
-			msg = tmp;
-		}
-		free(a);
+	if (n < 2)
+		return;
+	if ((v = calloc(n, sizeof(*v))) == NULL) {
+		vs->oom = 1;
+		return;
 	}
-	if (msg != NULL)
+	for (i = 0; i < n; i++) {
+		v[i].first = i;
+		if ((v[i].text = json_text(json_array_get(list, i))) == NULL) {
+			vs->oom = 1;
+			goto out;
+		}
+	}
+	qsort(v, n, sizeof(*v), dup_cmp_text);
+	/* Keep one entry per repeated text, at the front. */
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && strcmp(v[i].text, v[j].text) == 0;
+		    j++)
+			;
+		if (j - i < 2)
+			continue;
+		tmp = v[ng].text;
+		v[ng].text = v[i].text;
+		v[i].text = tmp;
+		v[ng].first = v[i].first;
+		v[ng].count = j - i;
+		ng++;
+	}
+	qsort(v, ng, sizeof(*v), dup_cmp_first);
+	for (k = 0; k < ng; k++) {
+		if (asprintf(&tmp, "%s%s%s appears %zu times", msg != NULL ?
+		    msg : "", msg != NULL ? ", " : "", v[k].text,
+		    v[k].count) == -1) {
+			vs->oom = 1;
+			goto out;
+		}
+		free(msg);
+		msg = tmp;
+	}
+	if (msg != NULL && p->secret)
+		fail_check(vs, p, c, MASK, "List cannot contain duplicates");
+	else if (msg != NULL)
 		fail_check(vs, p, c, msg, "List cannot contain duplicates: %s",
 		    msg);
+out:
+	for (i = 0; i < n; i++)
+		free(v[i].text);
+	free(v);
 	free(msg);
 }
 
@@ -800,12 +817,15 @@ static void
 check_one(struct vs *vs, const struct param *p, const struct check *c,
     const json_t *val)
 {
+	const char	*shown;
 	char		*t, *list = NULL, *tmp;
 	size_t		 i, len, alen;
 	long long	 n;
 
 	if ((t = json_text(val)) == NULL)
 		return;
+	/* Comparisons use the value, messages never show a secret. */
+	shown = p->secret ? MASK : t;
 	switch (c->kind) {
 	case CK_ONE_OF:
 		for (i = 0; i < c->nvalues; i++)
@@ -822,36 +842,37 @@ check_one(struct vs *vs, const struct param *p, const struct check *c,
 			free(list);
 			list = tmp;
 		}
-		fail_check(vs, p, c, t, "Must be one of %s. Got '%s'.",
-		    list != NULL ? list : "", t);
+		fail_check(vs, p, c, shown, "Must be one of %s. Got '%s'.",
+		    list != NULL ? list : "", shown);
 		free(list);
 		break;
 	case CK_MUST_NOT_END_WITH:
 		len = strlen(t);
 		alen = strlen(c->arg);
 		if (len >= alen && strcmp(t + len - alen, c->arg) == 0)
-			fail_check(vs, p, c, t, "Must not end in a '%s'",
+			fail_check(vs, p, c, shown, "Must not end in a '%s'",
 			    c->arg);
 		break;
 	case CK_MUST_NOT_START_WITH:
 		if (strncmp(t, c->arg, strlen(c->arg)) == 0)
-			fail_check(vs, p, c, t, "Must not start with '%s'",
+			fail_check(vs, p, c, shown, "Must not start with '%s'",
 			    c->arg);
 		break;
 	case CK_REGEX:
 		if (regexec(&c->re, t, 0, NULL, 0) != 0)
-			fail_check(vs, p, c, t, "Must match the regular "
-			    "expression %s. Got '%s'.", c->arg, t);
+			fail_check(vs, p, c, shown, "Must match the regular "
+			    "expression %s. Got '%s'.", c->arg, shown);
 		break;
 	case CK_RANGE:
 		n = json_is_integer(val) ? json_integer_value(val) : 0;
 		if (!json_is_integer(val) || n < c->min || n > c->max)
-			fail_check(vs, p, c, t, "Must be between %lld and %lld "
-			    "inclusive", c->min, c->max);
+			fail_check(vs, p, c, shown, "Must be between %lld "
+			    "and %lld inclusive", c->min, c->max);
 		break;
 	case CK_FILE_EXISTS:
 		if (!file_exists(vs, t))
-			fail_check(vs, p, c, t, "File `%s` must exist", t);
+			fail_check(vs, p, c, shown, "File `%s` must exist",
+			    shown);
 		break;
 	default:
 		break;
@@ -928,10 +949,11 @@ check_rules(struct vs *vs)
 
 int
 validate_config(const struct schema *s, const struct ynode *root,
-    const char *file, const char *base_dir, struct validation *v)
+    const char *file, const char *genconf_dir, struct validation *v)
 {
 	struct vs		 vs;
 	const struct param	*p;
+	char			*base;
 	size_t			 i;
 	int			 rc = -1;
 
@@ -939,7 +961,9 @@ validate_config(const struct schema *s, const struct ynode *root,
 	memset(&vs, 0, sizeof(vs));
 	vs.s = s;
 	vs.file = file;
-	vs.base = base_dir;
+	vs.genconf = genconf_dir;
+	if ((vs.base = base = path_join(genconf_dir, "..")) == NULL)
+		return -1;
 	vs.v = v;
 	if ((v->effective = json_object()) == NULL ||
 	    (v->user = json_object()) == NULL ||
@@ -969,6 +993,7 @@ validate_config(const struct schema *s, const struct ynode *root,
 	if (!vs.oom)
 		rc = 0;
 out:
+	free(base);
 	free(vs.line);
 	free(vs.col);
 	return rc;

@@ -6,7 +6,7 @@ TESTS += tests/unit/test-config
 tests_unit_test_config_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 	$(CRYPTO_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS)
 tests_unit_test_config_SOURCES = tests/unit/test-config.c \
-	genconf/yaml.c genconf/schema.c genconf/validate.c \
+	genconf/ytree.c genconf/schema.c genconf/validate.c \
 	genconf/template.c genconf/config.c
 tests_unit_test_config_LDADD = lib/libdcos.a $(CMOCKA_LIBS) $(YAML_LIBS) \
 	$(JANSSON_LIBS) $(CRYPTO_LIBS)
@@ -17,3 +17,12 @@ EXTRA_DIST += sample/genconf/schema.yaml \
 	sample/genconf/templates/ip-detect.yaml \
 	sample/genconf/templates/mesos-master.yaml \
 	sample/site/genconf/config.yaml sample/site/genconf/ip-detect
+TESTS += tests/t0250-config.bats
+EXTRA_DIST += tests/t0250-config.bats
+check_PROGRAMS += tests/unit/test-schema
+TESTS += tests/unit/test-schema
+tests_unit_test_schema_CFLAGS = $(tests_unit_test_config_CFLAGS)
+tests_unit_test_schema_SOURCES = tests/unit/test-schema.c \
+	genconf/ytree.c genconf/schema.c genconf/validate.c \
+	genconf/template.c genconf/config.c
+tests_unit_test_schema_LDADD = $(tests_unit_test_config_LDADD)

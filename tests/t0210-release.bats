@@ -163,3 +163,16 @@ small_release() {
 	tar -xOf out/r-1.tar release.json | jq -e 'has("genconf") | not'
 	minisign -Vm out/r-1.tar -p vendor.pub >/dev/null
 }
+
+@test "the release builder's man pages are mandoc -Tlint clean and have EXIT STATUS or EXAMPLES" {
+	need mandoc
+	for m in dcos-genconf.1 dcos-release.5 dcos-store.5; do
+		run mandoc -Tlint -Wwarning "$top_srcdir/man/$m"
+		[ "$status" -eq 0 ] || { echo "$m: $output" >&2; return 1; }
+		grep -q '^\.Sh EXAMPLES$' "$top_srcdir/man/$m"
+	done
+	grep -q '^\.Sh EXIT STATUS$' "$top_srcdir/man/dcos-genconf.1"
+	for c in generate validate show package release keygen sign verify; do
+		grep -q "^\.Cm $c\$" "$top_srcdir/man/dcos-genconf.1"
+	done
+}

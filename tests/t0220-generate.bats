@@ -21,7 +21,7 @@ teardown_file() {
 }
 
 setup() {
-	need jq tar sha256sum
+	need jq tar sha256sum minisign
 	SCRATCH=$(mktemp -d)
 	cd "$SCRATCH"
 	mkdir site
@@ -71,8 +71,11 @@ check_store() {
 	id=$(jq -r .config_id $cm)
 	[ "$(jq -r .config_package.id $cm)" = "dcos-config--setup_$id" ]
 	[[ "$output" == *"sha256:$(basename $cm) dcos-config--setup_$id"* ]]
-	# The release.json blob is the signed one in the tar.
-	tar -xOf dcos-1.0.0.tar release.json | cmp - $s/blobs/sha256/$(jq -r '.release.manifest[7:]' $cm)
+	# The release.json blob is the signed one in the tar; stock minisign
+	# verifies it with the signature blob.
+	rj=$s/blobs/sha256/$(jq -r '.release.manifest[7:]' $cm)
+	tar -xOf dcos-1.0.0.tar release.json | cmp - $rj
+	minisign -Vm $rj -x $s/blobs/sha256/$(jq -r '.release.signature[7:]' $cm) -p dcos-release.pub >/dev/null
 	# Every package of the release and the bootstrap binary are blobs.
 	tar -xf dcos-1.0.0.tar
 	for f in packages/*.tar.zst bootstrap/*/dcos-bootstrap; do
@@ -160,6 +163,7 @@ check_store() {
 	[[ "$output" == *"config.yaml:"*"bootstrap_url: Must not end in a '/'"* ]]
 	[[ "$output" == *"config.yaml:"*"telemetry_enabled: Must be one of 'true', 'false'. Got 'foo'."* ]]
 	[[ "$output" == *"config.yaml:"*"mastr_list"*"master_list"* ]]
+	[[ "${lines[-1]}" == *"problems in genconf/config.yaml: fix them and run again" ]]
 	snapshot . > ../after
 	diff ../before ../after
 }
@@ -177,19 +181,36 @@ check_store() {
 	[ "$status" -eq 0 ]
 }
 
-@test "a tampered package member is refused and nothing is written" {
-	"$GENCONF" -q generate
-	snapshot . > ../before
-	# Flip one byte inside the data of the hello package (GNU tar numbers blocks).
+# Flips one byte inside the data of the hello package (GNU tar numbers blocks).
+tamper_hello() {
+	local blk off
 	blk=$(tar -tRvf dcos-1.0.0.tar | awk '/packages\/dcos-hello/ { sub(":", "", $2); print $2 }')
 	[ -n "$blk" ]
 	off=$(( (blk + 1) * 512 + 100 ))
 	printf '\x5a' | dd of=dcos-1.0.0.tar bs=1 seek=$off conv=notrunc status=none
+}
+
+@test "a tampered package member is refused by its digest and nothing is written" {
+	tamper_hello
 	snapshot . > ../before
 	run "$GENCONF" generate
 	[ "$status" -eq 1 ]
 	one_line
 	[[ "$output" == *"member packages/dcos-hello--1.0.0.tar.zst does not match its digest in release.json (the release was modified; get it again from the vendor)"* ]]
+	snapshot . > ../after
+	diff ../before ../after
+	[ ! -e genconf/serve ]
+}
+
+@test "a tampered member already in the store is refused by the tar signature, store unchanged" {
+	"$GENCONF" -q generate
+	tamper_hello
+	sed -i 's/^cluster_name: demo$/cluster_name: other/' genconf/config.yaml
+	snapshot . > ../before
+	run "$GENCONF" generate
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"dcos-1.0.0.tar: signature does not match the file"* ]]
 	snapshot . > ../after
 	diff ../before ../after
 }
@@ -240,4 +261,71 @@ check_store() {
 	run "$GENCONF"
 	[ "$status" -eq 0 ]
 	[ -f genconf/serve/index.json ]
+}
+
+@test "a second generate on the same site waits its turn, and debris of a killed run is removed" {
+	need flock
+	run flock genconf "$GENCONF" generate
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"genconf: another dcos-genconf is writing this store; run again when it is done"* ]]
+	[ ! -e genconf/serve ]
+	mkdir genconf/.serve-staging.dead && : > genconf/.serve-staging.dead/blob.0
+	"$GENCONF" -q generate
+	mkdir genconf/serve/.staging.dead && : > genconf/serve/.staging.dead/blob.3
+	"$GENCONF" -q generate
+	[ -z "$(ls -A genconf | grep staging)" ]
+	[ -z "$(ls -A genconf/serve | grep staging)" ]
+}
+
+@test "blobs and the release copy are readable by any web server whatever the umask" {
+	(umask 077 && "$GENCONF" -q generate)
+	[ -z "$(find genconf/serve/blobs genconf/serve/releases -type f ! -perm 644)" ]
+	[ "$(stat -c %a genconf/serve/index.json)" = 644 ]
+}
+
+@test "a vendor-signed tar with a missing, extra, misplaced or non-file member is refused" {
+	mkdir x && (cd x && tar -xf ../dcos-1.0.0.tar)
+	pk=$(cd x && ls packages | head -n 1)
+	retar() {
+		(cd x && tar --owner=0 --group=0 -cf ../dcos-1.0.0.tar "$@")
+		"$GENCONF" -q sign -s "$FILE_SCRATCH/vendor.key" dcos-1.0.0.tar
+		run "$GENCONF" generate
+		[ "$status" -eq 1 ]
+		one_line
+		[ ! -e genconf/serve ]
+	}
+	retar release.json release.json.minisig bootstrap genconf $(cd x && ls packages/* | grep -v "$pk")
+	[[ "$output" == *"member packages/$pk is missing"* ]]
+	printf 'x' > x/extra
+	retar release.json release.json.minisig bootstrap genconf packages extra
+	[[ "$output" == *"member extra is not listed in release.json"* ]]
+	retar release.json.minisig release.json bootstrap genconf packages
+	[[ "$output" == *"member 1 is release.json.minisig, not release.json: not a release"* ]]
+	rm x/extra && ln -s release.json x/extra
+	retar release.json release.json.minisig bootstrap genconf packages extra
+	[[ "$output" == *"member extra is not a regular file"* ]]
+	printf 'not a tar at all\n' > dcos-1.0.0.tar
+	"$GENCONF" -q sign -s "$FILE_SCRATCH/vendor.key" dcos-1.0.0.tar
+	run "$GENCONF" generate
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"dcos-1.0.0.tar: not a readable release tar"* ]]
+}
+
+@test "with --sign-key the site signs dcos_install.sh; without it no stale signature stays" {
+	"$GENCONF" -q keygen -p site.pub -s site.key
+	"$GENCONF" -q generate --sign-key site.key
+	s=genconf/serve
+	minisign -Vm $s/dcos_install.sh -p site.pub | grep -q "file:dcos_install.sh	sha256:$(sha256sum $s/dcos_install.sh | cut -d' ' -f1)"
+	sed -i 's/^cluster_name: demo$/cluster_name: other/' genconf/config.yaml
+	"$GENCONF" -q generate
+	[ ! -e $s/dcos_install.sh.minisig ]
+	snapshot . > ../before
+	run "$GENCONF" generate --sign-key nope.key
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"nope.key"* ]]
+	snapshot . > ../after
+	diff ../before ../after
 }

@@ -227,6 +227,10 @@ master_list_needs_unique_ipv4_addresses(void **state)
 	    "[10.0.0.1, 10.0.0.1, 10.0.0.2]\n", "config.yaml:2:14: "
 	    "master_list: List cannot contain duplicates: 10.0.0.1 appears "
 	    "2 times");
+	expect_error(*state, SITE_OK "agent_list: [10.0.1.2, 10.0.1.1, "
+	    "10.0.1.2, 10.0.1.3, 10.0.1.1, 10.0.1.1]\n", "config.yaml:7:13: "
+	    "agent_list: List cannot contain duplicates: 10.0.1.2 appears 2 "
+	    "times, 10.0.1.1 appears 3 times");
 }
 
 static void
@@ -308,6 +312,73 @@ ip_detect_script_must_exist(void **state)
 }
 
 static void
+genconf_paths_follow_the_genconf_directory(void **state)
+{
+	struct fixture		*f = *state;
+	struct config_output	 out;
+	char			*other = path_join(f->dir, "site-a");
+	char			*errs = NULL;
+
+	/* "genconf/ip-detect" means the ip-detect of --genconf DIR. */
+	write_text(f->genconf, "config.yaml", SITE_OK, 0644);
+	assert_int_equal(rename(f->genconf, other), 0);
+	assert_int_equal(config_compile(&f->rel, other, &out, &errs), 0);
+	config_output_free(&out);
+	assert_int_equal(rename(other, f->genconf), 0);
+	free(other);
+	/* Other relative paths are relative to the directory above. */
+	write_text(f->dir, "public-ip", "#!/bin/sh\necho 1.2.3.4\n", 0755);
+	assert_null(compile(f, SITE_OK "ip_detect_public_filename: public-ip\n",
+	    &out));
+	assert_string_equal(find_file(&out, "etc/ip-detect-public")->content,
+	    "#!/bin/sh\necho 1.2.3.4\n");
+	config_output_free(&out);
+	expect_error(f, SITE_OK "ip_detect_public_filename: genconf/nope\n",
+	    "config.yaml:7:28: ip_detect_public_filename: ip-detect-public "
+	    "script `genconf/nope` must exist");
+}
+
+static void
+fault_domain_detect_is_shipped_only_when_the_site_has_one(void **state)
+{
+	struct fixture		*f = *state;
+	struct config_output	 out;
+	const struct config_file *c;
+
+	assert_null(compile(f, SITE_OK, &out));
+	assert_null(find_file(&out, "etc/fault-domain-detect"));
+	config_output_free(&out);
+	write_text(f->genconf, "fault-domain-detect",
+	    "#!/bin/sh\necho '{\"fault_domain\":{}}'\n", 0755);
+	assert_null(compile(f, SITE_OK "fault_domain_detect_filename: "
+	    "genconf/fault-domain-detect\n", &out));
+	c = find_file(&out, "etc/fault-domain-detect");
+	assert_non_null(c);
+	assert_int_equal(c->mode, 0755);
+	assert_string_equal(c->content,
+	    "#!/bin/sh\necho '{\"fault_domain\":{}}'\n");
+	config_output_free(&out);
+}
+
+static void
+empty_values_count_as_not_set(void **state)
+{
+	struct config_output	 out;
+
+	assert_null(compile(*state, SITE_OK "ssh_user:\nagent_list:\n", &out));
+	assert_string_equal(json_string_value(json_object_get(out.effective,
+	    "ssh_user")), "centos");
+	assert_int_equal(json_array_size(json_object_get(out.effective,
+	    "agent_list")), 0);
+	assert_non_null(strstr(out.warnings, "config.yaml:7:10: ssh_user: "
+	    "empty value: treated as not set"));
+	config_output_free(&out);
+	expect_error(*state, "bootstrap_url:\nmaster_list: [10.0.0.1]\n",
+	    "config.yaml:1:1: bootstrap_url: Must set bootstrap_url, no way "
+	    "to calculate value.");
+}
+
+static void
 unknown_keys_get_a_did_you_mean(void **state)
 {
 	expect_error(*state, SITE_OK "mastr_list: [10.0.0.1]\n",
@@ -383,7 +454,8 @@ same_inputs_give_the_same_id_and_bytes(void **state)
 {
 	struct fixture		*f = *state;
 	struct config_output	 a, b;
-	char			 ida[DIGEST_HEXLEN + 1], idb[DIGEST_HEXLEN + 1];
+	char			 ida[DIGEST_HEXLEN + 1];
+	char			 idb[DIGEST_HEXLEN + 1];
 	size_t			 i;
 
 	assert_null(compile(f, SITE_OK, &a));
@@ -429,7 +501,8 @@ show_output_reads_back_to_the_same_id(void **state)
 {
 	struct fixture		*f = *state;
 	struct config_output	 a, b;
-	char			 ida[DIGEST_HEXLEN + 1], idb[DIGEST_HEXLEN + 1];
+	char			 ida[DIGEST_HEXLEN + 1];
+	char			 idb[DIGEST_HEXLEN + 1];
 	char			*text = NULL, *err = NULL;
 
 	/* Without secrets, masked output is the same config. */
@@ -559,6 +632,14 @@ main(void)
 		    booleans_take_true_or_false, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    ip_detect_script_must_exist, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    genconf_paths_follow_the_genconf_directory, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    fault_domain_detect_is_shipped_only_when_the_site_has_one,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    empty_values_count_as_not_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    unknown_keys_get_a_did_you_mean, setup, teardown),
 		cmocka_unit_test_setup_teardown(

@@ -9,7 +9,7 @@
 #include <yaml.h>
 
 #include "error.h"
-#include "yaml.h"
+#include "ytree.h"
 
 /* Deeper than any config, schema or template needs; bounds the recursion. */
 #define YAML_MAX_DEPTH	64
@@ -150,6 +150,22 @@ check_key(const struct ynode *map, const char *name, char **errp)
 	return 0;
 }
 
+/* The 1-based line and column of a byte offset. */
+static void
+offset_pos(const char *buf, size_t len, size_t off, int *line, int *col)
+{
+	size_t	 i;
+
+	*line = *col = 1;
+	for (i = 0; i < off && i < len; i++) {
+		if (buf[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if (((unsigned char)buf[i] & 0xc0) != 0x80)
+			(*col)++;
+	}
+}
+
 int
 yaml_load(const char *buf, size_t len, const char *name,
     struct ynode **rootp, char **errp)
@@ -159,13 +175,23 @@ yaml_load(const char *buf, size_t len, const char *name,
 	struct ynode	*stack[YAML_MAX_DEPTH + 1], *n = NULL, *root = NULL;
 	size_t		 depth = 0, i;
 	int		 done = 0, ndocs = 0, rc = -1, have_event = 0;
+	int		 line, col;
 
 	*rootp = NULL;
 	if (!yaml_parser_initialize(&parser))
 		return err_set(errp, "%s: out of memory", name);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	while (!done) {
-		if (!yaml_parser_parse(&parser, &ev)) {
+		if (!yaml_parser_parse(&parser, &ev) &&
+		    parser.error == YAML_READER_ERROR) {
+			/* Encoding errors carry a byte offset, not a mark. */
+			offset_pos(buf, len, parser.problem_offset, &line,
+			    &col);
+			err_set(errp, "%s:%d:%d: invalid YAML: %s: the file "
+			    "must be UTF-8 text", name, line, col,
+			    parser.problem != NULL ? parser.problem : "error");
+			goto out;
+		} else if (parser.error != YAML_NO_ERROR) {
 			err_set(errp, "%s:%zu:%zu: invalid YAML: %s%s%s", name,
 			    parser.problem_mark.line + 1,
 			    parser.problem_mark.column + 1,

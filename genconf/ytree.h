@@ -4,8 +4,8 @@
  * parser; aliases are refused (a config file has no use for them and they
  * are the classic way to make a small file expand without bound).
  */
-#ifndef DCOS_GENCONF_YAML_H
-#define DCOS_GENCONF_YAML_H
+#ifndef DCOS_GENCONF_YTREE_H
+#define DCOS_GENCONF_YTREE_H
 
 #include <stddef.h>
 
@@ -17,7 +17,7 @@ enum ynode_type {
 
 /* The YAML 1.1 type of a scalar, as PyYAML (and so DC/OS) resolves it. */
 enum yscalar_kind {
-	YSCALAR_STR,		/* quoted, or plain text that is nothing else */
+	YSCALAR_STR,		/* quoted, or other plain text */
 	YSCALAR_NULL,		/* plain "", ~, null */
 	YSCALAR_BOOL,		/* plain true/false/yes/no/on/off */
 	YSCALAR_INT		/* plain decimal integer */
@@ -28,10 +28,10 @@ struct ynode {
 	int			 line;	/* 1-based */
 	int			 col;	/* 1-based */
 	/* scalars */
-	char			*str;	/* the text as written (unescaped) */
+	char			*str;	/* the text (unescaped) */
 	size_t			 len;
 	enum yscalar_kind	 kind;
-	int			 block;	/* a | or > scalar: text starts a line below */
+	int			 block;	/* | or >: starts below */
 	int			 bval;	/* YSCALAR_BOOL */
 	long long		 ival;	/* YSCALAR_INT */
 	/* sequences: items[0..n); mappings: key items[2i], value items[2i+1] */

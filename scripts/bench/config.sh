@@ -1,0 +1,75 @@
+#!/bin/bash
+# Benchmark: the config compiler (dcos-genconf validate) on the demo site
+# (3 masters) and on a 10,000-host site (3 masters, 10,000 agents, 2,000
+# public agents), side by side in one run with a floor that does much
+# less: PyYAML with libyaml (what DC/OS's Python genconf parsed with)
+# loading the same config.yaml, nothing checked.  Prints mean times and
+# ratios.  validate also verifies the release signatures every run.
+# Usage: scripts/bench/config.sh [BUILDDIR]   (default _build/plain)
+# Needs hyperfine and python3-yaml.  Figures depend on the machine's load.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$top/_build/plain}
+genconf=$build/dcos-genconf
+bootstrap=$build/dcos-bootstrap
+for t in hyperfine python3 jq; do
+	command -v "$t" >/dev/null || { echo "config.sh: $t missing" >&2; exit 1; }
+done
+python3 -c 'import yaml' 2>/dev/null ||
+	{ echo "config.sh: python3-yaml missing" >&2; exit 1; }
+if [ ! -x "$genconf" ] || [ ! -x "$bootstrap" ]; then
+	echo "config.sh: build first (no $genconf or $bootstrap)" >&2
+	exit 1
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/config-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+"$genconf" -q keygen -p vendor.pub -s vendor.key
+mkdir -p pkg/hello--1.0/bin
+printf '#!/bin/sh\necho hello\n' > pkg/hello--1.0/bin/hello
+printf '{}\n' > pkg/hello--1.0/pkginfo.json
+"$genconf" -q release --name dcos --version 1.0.0 --seq 1 --key vendor.key \
+	--roles "$top/sample/roles.json" --bootstrap "$(uname -m)=$bootstrap" \
+	--genconf "$top/sample/genconf" pkg/hello--1.0 >/dev/null
+
+mkdir -p demo big
+cp -R "$top/sample/site/genconf" demo/
+cp -R "$top/sample/site/genconf" big/
+{
+	echo 'bootstrap_url: http://127.0.0.1:8080'
+	echo 'master_list: [10.0.0.1, 10.0.0.2, 10.0.0.3]'
+	echo 'agent_list:'
+	for i in $(seq 0 9999); do
+		echo "- 10.$((1 + i / 65536)).$((i / 256 % 256)).$((i % 256))"
+	done
+	echo 'public_agent_list:'
+	for i in $(seq 0 1999); do
+		echo "- 10.200.$((i / 256)).$((i % 256))"
+	done
+} > big/genconf/config.yaml
+
+validate() {
+	echo "cd $work/$1 && $genconf validate -r ../dcos-1.0.0.tar -k ../vendor.pub"
+}
+pyyaml() {
+	echo "python3 -c 'import yaml,sys; yaml.load(open(sys.argv[1]), Loader=yaml.CSafeLoader)' $work/$1/genconf/config.yaml"
+}
+
+hyperfine --warmup 2 --export-json result.json \
+	-n "validate demo" "$(validate demo)" \
+	-n "pyyaml demo" "$(pyyaml demo)" \
+	-n "validate 10k" "$(validate big)" \
+	-n "pyyaml 10k" "$(pyyaml big)" >/dev/null
+
+mean() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .mean' result.json; }
+vd=$(mean "validate demo"); pd=$(mean "pyyaml demo")
+vb=$(mean "validate 10k"); pb=$(mean "pyyaml 10k")
+awk -v vd="$vd" -v pd="$pd" -v vb="$vb" -v pb="$pb" 'BEGIN {
+	printf "%-34s %9s %9s %7s\n", "site", "validate", "pyyaml", "ratio"
+	printf "%-34s %8.1fms %8.1fms %6.2fx\n", "demo (3 masters)", vd * 1000, pd * 1000, vd / pd
+	printf "%-34s %8.1fms %8.1fms %6.2fx\n", "10,000 agents + 2,000 public", vb * 1000, pb * 1000, vb / pb
+	printf "10k site / demo site, validate: %.2fx\n", vb / vd
+}'

@@ -1,0 +1,269 @@
+#!/usr/bin/env bats
+# dcos-genconf validate and show on the demo site (sample/site) with a real
+# signed release carrying the sample schema and templates: every problem
+# at once as FILE:LINE:COL, exit 1, nothing written; show's output reads
+# back to the same config id; secrets never printed unless asked.
+
+load lib
+
+setup_file() {
+	export RELDIR
+	RELDIR=$(mktemp -d)
+	cd "$RELDIR"
+	"$GENCONF" -q keygen -p vendor.pub -s vendor.key
+	"$GENCONF" -q keygen -p other.pub -s other.key
+	mkdir -p hello--1.0/bin
+	printf '#!/bin/sh\necho hello\n' > hello--1.0/bin/hello
+	chmod 755 hello--1.0/bin/hello
+	printf '{}\n' > hello--1.0/pkginfo.json
+	printf '{"master": {"ports": [80]}, "slave": {"ports": [5051]}, "slave_public": {"ports": [80]}}\n' > roles.json
+	"$GENCONF" -q release --name dcos --version 1.0.0 --seq 1 \
+	    --key vendor.key --roles roles.json \
+	    --bootstrap "x86_64=$BOOTSTRAP" \
+	    --genconf "$top_srcdir/sample/genconf" hello--1.0 >/dev/null
+}
+
+teardown_file() {
+	rm -rf "$RELDIR"
+}
+
+setup() {
+	SITE=$(mktemp -d)
+	cp -R "$top_srcdir/sample/site/genconf" "$SITE/"
+	cp "$RELDIR/dcos-1.0.0.tar" "$RELDIR/dcos-1.0.0.tar.minisig" "$SITE/"
+	cd "$SITE"
+}
+
+teardown() {
+	cd /
+	rm -rf "$SITE"
+}
+
+# A snapshot of everything under the site directory (names, modes, bytes).
+snapshot() {
+	find . -printf '%p %m %s\n' | sort
+	find . -type f -exec sha256sum {} + | sort
+}
+
+validate() {
+	run "$GENCONF" validate --trusted-key "$RELDIR/vendor.pub" "$@"
+}
+
+@test "the demo site validates against the release found in the current directory" {
+	before=$(snapshot)
+	validate
+	[ "$status" -eq 0 ]
+	one_line
+	[[ "$output" =~ ^genconf/config.yaml:\ valid\ for\ release\ dcos-1.0.0\ \(seq\ 1\)\;\ config\ id\ [0-9a-f]{64},\ 7\ files$ ]]
+	[ "$(snapshot)" = "$before" ]
+}
+
+@test "validate gives the same config id every time and another one when the config changes" {
+	validate
+	first=$output
+	validate --release dcos-1.0.0.tar --genconf genconf
+	[ "$output" = "$first" ]
+	echo 'ssh_parallelism: 30' >> genconf/config.yaml
+	validate
+	[ "$status" -eq 0 ]
+	[ "$output" != "$first" ]
+}
+
+@test "every error is printed at once as config.yaml:LINE:COL, exit 1, nothing written" {
+	cat > genconf/config.yaml <<-'EOF'
+	bootstrap_url: http://127.0.0.1:8080/
+	master_list: [foo, 10.0.0.1, bar]
+	mastr_list: [10.0.0.1]
+	telemetry_enabled: foo
+	resolvers: ['8.8.8.8:65536']
+	exhibitor_storage_backend: zookeeper
+	exhibitor_zk_hosts: zk://10.0.0.5:2181
+	exhibitor_zk_path: bad/path
+	EOF
+	before=$(snapshot)
+	validate
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "config.yaml:1:16: bootstrap_url: Must not end in a '/'" ]
+	[ "${lines[1]}" = "config.yaml:2:14: master_list: Invalid IPv4 addresses in list: foo, bar" ]
+	[ "${lines[2]}" = "config.yaml:3:1: mastr_list: Unknown parameter. Did you mean 'master_list'?" ]
+	[ "${lines[3]}" = "config.yaml:4:20: telemetry_enabled: Must be one of 'true', 'false'. Got 'foo'." ]
+	[ "${lines[4]}" = "config.yaml:5:12: resolvers: Must be between 1 and 65535 inclusive (port of 8.8.8.8:65536)" ]
+	[ "${lines[5]}" = "config.yaml:7:21: exhibitor_zk_hosts: Must be of the form \`host:port,host:port', not start with zk://" ]
+	[ "${lines[6]}" = "config.yaml:8:20: exhibitor_zk_path: Must be of the form /path/to/znode" ]
+	[ "${lines[7]}" = "dcos-genconf: error: 7 problems in genconf/config.yaml: fix them and run again" ]
+	[ "${#lines[@]}" -eq 8 ]
+	[ "$(snapshot)" = "$before" ]
+}
+
+@test "a missing required key, a missing ip-detect and a bad master count are reported" {
+	printf 'master_list: [10.0.0.1, 10.0.0.2]\n' > genconf/config.yaml
+	rm genconf/ip-detect
+	validate
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"config.yaml:1:1: bootstrap_url: Must set bootstrap_url, no way to calculate value."* ]]
+	[[ "$output" == *"config.yaml:1:1: ip_detect_filename: ip-detect script \`genconf/ip-detect\` must exist"* ]]
+	[[ "$output" == *"config.yaml:1:14: num_masters: Must have 1, 3, 5, 7, or 9 masters. Found 2"* ]]
+}
+
+@test "load balancer discovery with the static backend is an error on both keys" {
+	cat > genconf/config.yaml <<-'EOF'
+	bootstrap_url: http://127.0.0.1:8080
+	master_discovery: master_http_loadbalancer
+	exhibitor_address: lb.example
+	num_masters: 3
+	EOF
+	validate
+	[ "$status" -eq 1 ]
+	[[ "${lines[0]}" == "config.yaml:1:1: exhibitor_storage_backend: When master_discovery is not static, exhibitor_storage_backend must be non-static."* ]]
+	[[ "${lines[1]}" == "config.yaml:2:19: master_discovery: When master_discovery is not static, exhibitor_storage_backend must be non-static."* ]]
+}
+
+@test "invalid YAML and a top-level list are refused with line and column" {
+	printf 'bootstrap_url: http://a\nmaster_list: [10.0.0.1\n' > genconf/config.yaml
+	validate
+	[ "$status" -eq 1 ]
+	[[ "${lines[0]}" == "config.yaml:3:1: invalid YAML: did not find expected ',' or ']'"* ]]
+	printf -- '- bootstrap_url\n' > genconf/config.yaml
+	validate
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "config.yaml:1:1: the file must be a mapping of parameters (key: value), not a list" ]
+}
+
+@test "the old string-encoded list is accepted with a warning" {
+	printf 'no_proxy: "[\\".example.com\\", \\"10.0.0.0/8\\"]"\n' >> genconf/config.yaml
+	validate
+	[ "$status" -eq 0 ]
+	run "$GENCONF" show --trusted-key "$RELDIR/vendor.pub"
+	[[ "$output" == *'no_proxy: [".example.com","10.0.0.0/8"]'* ]]
+	[[ "$output" == *"config.yaml:23:11: no_proxy: a list encoded in a string is the old DC/OS form: write it as a YAML list"* ]]
+}
+
+@test "a release signed by an untrusted key or tampered with is refused before the config is read" {
+	rm genconf/config.yaml
+	run "$GENCONF" validate --trusted-key "$RELDIR/other.pub"
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" != *config.yaml* ]]
+	cp "$RELDIR/dcos-1.0.0.tar" dcos-1.0.0.tar
+	printf 'x' | dd of=dcos-1.0.0.tar bs=1 seek=700 conv=notrunc 2>/dev/null
+	validate
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" != *config.yaml* ]]
+}
+
+@test "validate finds keys and the release as generate does, and says what to give" {
+	run "$GENCONF" validate
+	[ "$status" -eq 1 ]
+	[ "$output" = "dcos-genconf: error: no trusted key: give the vendor's public key with --trusted-key FILE (or put it in genconf/trusted-keys/ or ./dcos-release.pub)" ]
+	mkdir genconf/trusted-keys
+	cp "$RELDIR/vendor.pub" genconf/trusted-keys/
+	run "$GENCONF" validate
+	[ "$status" -eq 0 ]
+	rm -r genconf/trusted-keys
+	cp "$RELDIR/vendor.pub" dcos-release.pub
+	run "$GENCONF" validate -g genconf -r dcos-1.0.0.tar
+	[ "$status" -eq 0 ]
+	cp dcos-1.0.0.tar dcos-0.9.0.tar
+	cp dcos-1.0.0.tar.minisig dcos-0.9.0.tar.minisig
+	validate
+	[ "$status" -eq 1 ]
+	[ "$output" = "dcos-genconf: error: more than one release here: pick one with --release FILE" ]
+	rm dcos-*.tar.minisig
+	validate
+	[ "$status" -eq 1 ]
+	[ "$output" = "dcos-genconf: error: no release here (a NAME-VERSION.tar with its .minisig): give it with --release FILE" ]
+	run "$GENCONF" validate --bogus
+	[ "$status" -eq 2 ]
+}
+
+@test "show prints the effective config with defaults, and it reads back to the same config id" {
+	validate
+	id=$output
+	run "$GENCONF" show --trusted-key "$RELDIR/vendor.pub"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'master_list: ["10.0.0.1","10.0.0.2","10.0.0.3"]'* ]]
+	[[ "$output" == *'ssh_parallelism: 20'* ]]
+	[[ "$output" == *'# num_masters (calculated): 3'* ]]
+	printf '%s\n' "$output" > shown.yaml
+	mv shown.yaml genconf/config.yaml
+	validate
+	[ "$status" -eq 0 ]
+	[ "$output" = "$id" ]
+}
+
+@test "show of a bad config prints the problems to stderr and nothing to stdout" {
+	printf 'bootstrap_url: ftp:/x\n' > genconf/config.yaml
+	"$GENCONF" show --trusted-key "$RELDIR/vendor.pub" > out 2> err && false
+	[ ! -s out ]
+	grep -qx "config.yaml:1:16: bootstrap_url: Should be a url (http://example.com/bar or file:///path/to/local/cache)" err
+	rm genconf/config.yaml
+	run "$GENCONF" show --trusted-key "$RELDIR/vendor.pub"
+	[ "$status" -eq 1 ]
+	[ "$output" = "genconf/config.yaml: no such file: write the site's parameters there (see dcos-config.yaml(5))" ]
+}
+
+@test "show masks secrets, refuses the mask fed back, and --reveal-secrets round-trips" {
+	cat >> genconf/config.yaml <<-'EOF'
+	exhibitor_storage_backend: aws_s3
+	aws_region: us-west-2
+	s3_bucket: bucket
+	s3_prefix: dcos
+	exhibitor_explicit_keys: true
+	aws_access_key_id: AKIAEXAMPLE
+	aws_secret_access_key: Very-Secret-42
+	EOF
+	sed -i '/^exhibitor_storage_backend: static$/d' genconf/config.yaml
+	validate
+	[ "$status" -eq 0 ]
+	[[ "$output" != *Very-Secret-42* ]]
+	id=$output
+	run "$GENCONF" -v show --trusted-key "$RELDIR/vendor.pub"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *Very-Secret-42* ]]
+	[[ "$output" == *'aws_secret_access_key: "********"'* ]]
+	"$GENCONF" show --trusted-key "$RELDIR/vendor.pub" > masked.yaml
+	"$GENCONF" show --reveal-secrets --trusted-key "$RELDIR/vendor.pub" > revealed.yaml 2>/dev/null
+	grep -q '^aws_secret_access_key: "Very-Secret-42"$' revealed.yaml
+	cp masked.yaml genconf/config.yaml
+	validate
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"aws_secret_access_key: '********' is the mask that 'dcos-genconf show' prints: put the real secret back"* ]]
+	cp revealed.yaml genconf/config.yaml
+	validate
+	[ "$output" = "$id" ]
+}
+
+@test "generate and validate agree on the config id, and the config package holds the rendered files" {
+	need jq bsdtar
+	validate
+	id=${output##*config id }
+	id=${id%%,*}
+	[ "${#id}" -eq 64 ]
+	run "$GENCONF" generate --trusted-key "$RELDIR/vendor.pub"
+	[ "$status" -eq 0 ]
+	current=$(jq -r .current genconf/serve/index.json)
+	cluster=genconf/serve/blobs/sha256/${current#sha256:}
+	[ "$(jq -r .config_id "$cluster")" = "$id" ]
+	[ "$(jq -r .config_package.id "$cluster")" = "dcos-config--setup_$id" ]
+	pkg=$(jq -r .config_package.digest "$cluster")
+	bsdtar -xf "genconf/serve/blobs/sha256/${pkg#sha256:}" -C . etc/mesos-master etc/ip-detect etc/exhibitor
+	grep -qx 'MESOS_ZK=zk://10.0.0.1:2181,10.0.0.2:2181,10.0.0.3:2181/mesos' etc/mesos-master
+	grep -qx 'MESOS_QUORUM=2' etc/mesos-master
+	cmp etc/ip-detect genconf/ip-detect
+	[ "$(stat -c %a etc/ip-detect)" = 755 ]
+	[ "$(stat -c %a etc/exhibitor)" = 600 ]
+}
+
+@test "dcos-config.yaml(5) is mandoc -Tlint clean and documents the commands and the schema" {
+	need mandoc
+	run mandoc -Tlint -Wwarning "$top_srcdir/man/dcos-config.yaml.5"
+	[ "$status" -eq 0 ]
+	for s in 'EXIT STATUS' EXAMPLES SCHEMA TEMPLATES; do
+		grep -q "^\.Sh $s\$" "$top_srcdir/man/dcos-config.yaml.5"
+	done
+	grep -q -- '^\.Op Fl -reveal-secrets$' "$top_srcdir/man/dcos-config.yaml.5"
+	run "$GENCONF" show --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--reveal-secrets"* ]]
+}

@@ -1,0 +1,470 @@
+/*
+ * The schema language, the YAML loader and the template engine on small
+ * inline inputs: each feature of dcos-config.yaml(5), the refusals of bad
+ * schemas and templates, and that secrets never reach a message.
+ */
+#include <config.h>
+
+#include <sys/stat.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "atomicio.h"
+#include "genconf/schema.h"
+#include "genconf/siteconf.h"
+#include "genconf/ytree.h"
+
+static const char schema_text[] =
+    "format: 1\n"
+    "parameters:\n"
+    "  mode:\n"
+    "    type: enum\n"
+    "    values: [a, b, c]\n"
+    "    default: a\n"
+    "  hosts:\n"
+    "    type: list-of\n"
+    "    items: ipv4\n"
+    "    default: []\n"
+    "  count:\n"
+    "    derive: {length_of: hosts}\n"
+    "  sorted_hosts:\n"
+    "    derive: {sorted: hosts}\n"
+    "  ensemble:\n"
+    "    derive: {join: sorted_hosts, format: 'S:{index}:{item}', "
+    "separator: ';'}\n"
+    "  port:\n"
+    "    type: int\n"
+    "    default: 80\n"
+    "    checks:\n"
+    "      - range: [1, 1024]\n"
+    "  name:\n"
+    "    type: string\n"
+    "    required_when: {mode: [b, c]}\n"
+    "  token:\n"
+    "    type: string\n"
+    "    secret: true\n"
+    "    required_when: {mode: {not: a}}\n"
+    "    checks:\n"
+    "      - regex: '^tok-'\n"
+    "        message: \"Must start with tok-. Got '{value}'.\"\n"
+    "      - must_not_end_with: '!'\n"
+    "  pin:\n"
+    "    type: int\n"
+    "    secret: true\n"
+    "  alias:\n"
+    "    derive: {join: aliases, separator: ' '}\n"
+    "    derive_when: {mode: c}\n"
+    "  aliases:\n"
+    "    type: list-of\n"
+    "    default: [x, y]\n"
+    "  backup:\n"
+    "    type: string\n"
+    "  backup_dir:\n"
+    "    type: path\n"
+    "    required_when: {backup: {set: true}}\n"
+    "rules:\n"
+    "  - when: {mode: c}\n"
+    "    require: {port: {not: [80, 443]}}\n"
+    "    message: mode c needs a port of its own\n";
+
+struct fixture {
+	struct release		 rel;
+	struct release_text	 tmpl;
+	char			 dir[64];
+	char			*genconf;
+};
+
+static void
+write_text(const char *dir, const char *name, const char *text)
+{
+	char	*path = path_join(dir, name), *err = NULL;
+
+	assert_int_equal(atomic_write_file(path, text, strlen(text), 0644,
+	    &err), 0);
+	free(path);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture	*f = calloc(1, sizeof(*f));
+
+	f->rel.schema.path = "schema.yaml";
+	f->rel.schema.text = (char *)schema_text;
+	f->rel.schema.len = strlen(schema_text);
+	f->tmpl.path = "t.yaml";
+	f->rel.templates = &f->tmpl;
+	f->rel.ntemplates = 0;
+	strcpy(f->dir, "/tmp/test-schema.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->genconf = path_join(f->dir, "genconf");
+	assert_int_equal(mkdir(f->genconf, 0755), 0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	char		 cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f->genconf);
+	free(f);
+	return 0;
+}
+
+static char *
+run(struct fixture *f, const char *config, const char *tmpl,
+    struct config_output *out)
+{
+	char	*errs = NULL;
+
+	write_text(f->genconf, "config.yaml", config);
+	f->tmpl.text = (char *)tmpl;
+	f->tmpl.len = tmpl != NULL ? strlen(tmpl) : 0;
+	f->rel.ntemplates = tmpl != NULL;
+	if (config_compile(&f->rel, f->genconf, out, &errs) == 0) {
+		assert_null(errs);
+		return NULL;
+	}
+	assert_non_null(errs);
+	return errs;
+}
+
+static void
+expect(struct fixture *f, const char *config, const char *tmpl,
+    const char *want)
+{
+	struct config_output	 out;
+	char			*errs = run(f, config, tmpl, &out);
+
+	if (errs == NULL || strstr(errs, want) == NULL) {
+		print_error("want: %s\ngot:  %s\n", want, errs ? errs : "(ok)");
+		fail();
+	}
+	free(errs);
+}
+
+static void
+derived_values_defaults_and_conditions(void **state)
+{
+	struct config_output	 out;
+	json_t			*e;
+
+	assert_null(run(*state, "hosts: [10.0.0.3, 10.0.0.1, 10.0.0.2]\n",
+	    NULL, &out));
+	e = out.effective;
+	assert_int_equal(json_integer_value(json_object_get(e, "count")), 3);
+	assert_string_equal(json_string_value(json_object_get(e, "ensemble")),
+	    "S:1:10.0.0.1;S:2:10.0.0.2;S:3:10.0.0.3");
+	assert_int_equal(json_integer_value(json_object_get(e, "port")), 80);
+	assert_string_equal(json_string_value(json_object_get(e, "mode")),
+	    "a");
+	/* derive_when does not hold: alias is neither calculated nor set. */
+	assert_null(json_object_get(e, "alias"));
+	config_output_free(&out);
+
+	assert_null(run(*state, "mode: c\nname: n\ntoken: tok-1\n"
+	    "port: 99\n", NULL, &out));
+	assert_string_equal(json_string_value(json_object_get(out.effective,
+	    "alias")), "x y");
+	config_output_free(&out);
+}
+
+static void
+required_when_lists_and_negations(void **state)
+{
+	expect(*state, "mode: b\n", NULL, "config.yaml:1:1: name: Must set "
+	    "name, no way to calculate value.");
+	expect(*state, "mode: b\n", NULL, "config.yaml:1:1: token: Must set "
+	    "token, no way to calculate value.");
+	expect(*state, "mode: c\nname: n\ntoken: tok-1\n", NULL,
+	    "config.yaml:1:7: mode: mode c needs a port of its own");
+	expect(*state, "mode: c\nname: n\ntoken: tok-1\n", NULL,
+	    "config.yaml:1:1: port: mode c needs a port of its own");
+	expect(*state, "mode: c\nname: n\ntoken: tok-1\nport: 5000\n", NULL,
+	    "config.yaml:4:7: port: Must be between 1 and 1024 inclusive");
+	expect(*state, "mode: c\nname: n\ntoken: tok-1\nport: 99\n"
+	    "alias: z\n", NULL, "config.yaml:5:8: alias: Must not be set when "
+	    "mode is c: it is calculated from aliases");
+	expect(*state, "count: 3\n", NULL, "config.yaml:1:8: count: Must not "
+	    "be set: it is always calculated from hosts");
+	expect(*state, "mode: d\n", NULL, "config.yaml:1:7: mode: Must be one "
+	    "of 'a', 'b', 'c'. Got 'd'.");
+	expect(*state, "port: eighty\n", NULL, "config.yaml:1:7: port: Must be "
+	    "an integer. Got 'eighty'.");
+	expect(*state, "hosts: 10.0.0.1\n", NULL, "config.yaml:1:8: hosts: "
+	    "Must be a list, not a string");
+	expect(*state, "mode: [a]\n", NULL, "config.yaml:1:7: mode: Must be a "
+	    "single value, not a list");
+	expect(*state, "backup: yes\n", NULL, "config.yaml:1:1: backup_dir: "
+	    "Must set backup_dir, no way to calculate value.");
+}
+
+static void
+secrets_never_reach_a_message(void **state)
+{
+	struct fixture		*f = *state;
+	struct config_output	 out;
+	char			*errs;
+
+	errs = run(f, "mode: b\nname: n\ntoken: Hunter2-secret!\n"
+	    "pin: Hunter3-secret\n", NULL, &out);
+	assert_non_null(strstr(errs, "config.yaml:3:8: token: Must start with "
+	    "tok-. Got '********'."));
+	assert_non_null(strstr(errs, "config.yaml:3:8: token: Must not end in "
+	    "a '!'"));
+	assert_non_null(strstr(errs, "config.yaml:4:6: pin: Invalid value "
+	    "(not shown: the parameter is secret)"));
+	assert_null(strstr(errs, "Hunter"));
+	free(errs);
+}
+
+static void
+templates_switch_for_and_lists(void **state)
+{
+	struct config_output	 out;
+
+	assert_null(run(*state, "hosts: [10.0.0.2, 10.0.0.1]\nmode: c\n"
+	    "name: n\ntoken: tok-1\nport: 99\n",
+	    "package:\n"
+	    "  - path: etc/skipped\n"
+	    "    when: {backup: {set: true}, mode: c}\n"
+	    "    content: '{{ backup }}'\n"
+	    "  - path: etc/a\n"
+	    "    content: |\n"
+	    "      {% for h in hosts %}\n"
+	    "      {% for a in aliases %}\n"
+	    "      {{ h }} {{ a }} {{ mode }}\n"
+	    "      {% endfor %}\n"
+	    "      {% endfor %}\n"
+	    "      {% switch mode %}\n"
+	    "      {% case \"a\": %}\n"
+	    "      A {{ no_such_key_in_a_branch_not_taken }}\n"
+	    "      {% case 'c': %}\n"
+	    "      C {{ alias }} {{ hosts }} {{ port }}\n"
+	    "      {% endswitch %}\n"
+	    "      end\n"
+	    "  - path: bin/b\n"
+	    "    permissions: '0750'\n"
+	    "    content: '{% for h in aliases %}{{h}},{% endfor %}'\n", &out));
+	assert_int_equal(out.nfiles, 2);
+	assert_string_equal(out.files[0].path, "bin/b");
+	assert_string_equal(out.files[0].content, "x,y,");
+	assert_int_equal(out.files[0].mode, 0750);
+	assert_string_equal(out.files[1].path, "etc/a");
+	assert_int_equal(out.files[1].mode, 0644);
+	assert_string_equal(out.files[1].content,
+	    "10.0.0.2 x c\n10.0.0.2 y c\n10.0.0.1 x c\n10.0.0.1 y c\n"
+	    "C x y [\"10.0.0.2\",\"10.0.0.1\"] 99\nend\n");
+	config_output_free(&out);
+}
+
+static void
+bad_templates_are_refused_with_their_position(void **state)
+{
+	static const struct {
+		const char	*tmpl;
+		const char	*want;
+	} cases[] = {
+		{ "package:\n- path: a\n  content: '{{ mode'\n",
+		  "t.yaml:3:12: a: '{{' is never closed" },
+		{ "package:\n- path: a\n  content: '{% if mode %}'\n",
+		  "t.yaml:3:12: a: unknown tag" },
+		{ "package:\n- path: a\n  content: '{% for x in hosts %}'\n",
+		  "{% for %} without {% endfor %}" },
+		{ "package:\n- path: a\n  content: 'x{% endfor %}'\n",
+		  "t.yaml:3:13: a: {% endfor %} without its opening tag" },
+		{ "package:\n- path: a\n  content: '{% switch mode %}x'\n",
+		  "{% switch mode %} needs {% case \"VALUE\": %} blocks" },
+		{ "package:\n- path: a\n  content: '{{ a b }}'\n",
+		  "write {{ name }} with one parameter name" },
+		{ "package:\n- path: a\n  content: '{% for x in mode %}"
+		  "{% endfor %}'\n", "'mode' is not a list" },
+		{ "package:\n- path: /etc/a\n  content: x\n",
+		  "t.yaml:2:9: path must be a relative path" },
+		{ "package:\n- path: a/./b\n  content: x\n",
+		  "path must be a relative path" },
+		{ "package:\n- path: a\n  content: x\n  permissions: '4755'\n",
+		  "t.yaml:4:16: a: permissions must be octal, at most 0777" },
+		{ "package:\n- path: a\n  content: x\n  owner: root\n",
+		  "t.yaml:4:3: unknown attribute 'owner'" },
+		{ "package:\n- path: a\n  content: x\n"
+		  "- path: a\n  content: y\n",
+		  "a: two templates write this file" },
+		{ "files: []\n", "t.yaml:1:1: a template is a mapping with "
+		  "'package'" },
+		{ "package: [\n", "t.yaml:2:1: invalid YAML" },
+		{ "package:\n- path: a\n  content: x\n  when: {nope: 1}\n",
+		  "t.yaml:4:9: a: when: unknown parameter 'nope'" },
+		{ "package:\n- path: a\n  content: x\n  when: [mode]\n",
+		  "t.yaml:4:9: a condition must be a mapping" },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect(*state, "", cases[i].tmpl, cases[i].want);
+}
+
+static void
+runaway_loops_are_stopped(void **state)
+{
+	char	 config[4096], *p = config;
+	int	 i;
+
+	p += sprintf(p, "hosts:\n");
+	for (i = 0; i < 100; i++)
+		p += sprintf(p, "- 10.0.%d.%d\n", i / 10, i % 10);
+	expect(*state, config, "package:\n- path: a\n  content: '"
+	    "{% for a in hosts %}{% for b in hosts %}{% for c in hosts %}"
+	    "{% for d in hosts %}{% endfor %}{% endfor %}{% endfor %}"
+	    "{% endfor %}'\n", "a: more than 10000000 steps");
+}
+
+static void
+bad_schemas_are_refused_with_their_position(void **state)
+{
+	static const struct {
+		const char	*schema;
+		const char	*want;
+	} cases[] = {
+		{ "format: 2\nparameters: {}\n", "s:1:9: unsupported schema "
+		  "format" },
+		{ "parameters: {}\n", "missing 'format: 1'" },
+		{ "format: 1\nparameters: {a: {type: float}}\n", "s:2:24: "
+		  "unknown type" },
+		{ "format: 1\nparameters: {a: {tpye: int}}\n", "s:2:18: "
+		  "parameter a: unknown attribute 'tpye'" },
+		{ "format: 1\nparameters: {a: {type: enum}}\n",
+		  "parameter a: an enum needs values" },
+		{ "format: 1\nparameters: {a: {checks: [{regex: '('}]}}\n",
+		  "bad regex" },
+		{ "format: 1\nparameters: {a: {checks: [{unique: true, "
+		  "regex: x}]}}\n", "one check per list item" },
+		{ "format: 1\nparameters: {a: {checks: [{frob: 1}]}}\n",
+		  "unknown check 'frob'" },
+		{ "format: 1\nparameters: {a: {required_when: {b: 1}}}\n",
+		  "condition on unknown parameter 'b'" },
+		{ "format: 1\nparameters: {a: {derive: {length_of: b}}}\n",
+		  "parameter a is derived from unknown parameter 'b'" },
+		{ "format: 1\nparameters: {a: {type: int, default: x}}\n",
+		  "parameter a: bad default: Must be an integer" },
+		{ "format: 1\nparameters: {a: {required: true, default: x}}\n",
+		  "required and a default contradict each other" },
+		{ "format: 1\nparameters: {a: {}}\nrules: [{when: {a: 1}}]\n",
+		  "a rule needs when, require and message" },
+		{ "format: 1\nparameters: {a: {checks: [{range: [5, 1]}]}}\n",
+		  "range: MIN is above MAX" },
+	};
+	struct schema	*s;
+	char		*err = NULL;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(schema_parse(cases[i].schema,
+		    strlen(cases[i].schema), "s", &s, &err), -1);
+		if (strstr(err, cases[i].want) == NULL) {
+			print_error("want: %s\ngot:  %s\n", cases[i].want, err);
+			fail();
+		}
+	}
+	free(err);
+	(void)state;
+}
+
+static void
+yaml_keeps_types_positions_and_refuses_tricks(void **state)
+{
+	static const char	 types[] = "a: yes\nb: '7'\nc: 7\nd: ~\n"
+	    "e: 007\nf: -3\n";
+	struct ynode		*root = NULL;
+	const struct ynode	*v;
+	char			*err = NULL, deep[200];
+	size_t			 i;
+
+	assert_int_equal(yaml_load(types, strlen(types), "y", &root, &err), 0);
+	v = ymap_get(root, "a");
+	assert_int_equal(v->kind, YSCALAR_BOOL);
+	assert_int_equal(v->bval, 1);
+	assert_int_equal(ymap_get(root, "b")->kind, YSCALAR_STR);
+	v = ymap_get(root, "c");
+	assert_int_equal(v->kind, YSCALAR_INT);
+	assert_int_equal(v->ival, 7);
+	assert_int_equal(v->line, 3);
+	assert_int_equal(v->col, 4);
+	assert_int_equal(ymap_get(root, "d")->kind, YSCALAR_NULL);
+	assert_int_equal(ymap_get(root, "e")->kind, YSCALAR_STR);
+	assert_int_equal(ymap_get(root, "f")->ival, -3);
+	ynode_free(root);
+
+	assert_int_equal(yaml_load("a: 1\n---\nb: 2\n", 14, "y", &root, &err),
+	    -1);
+	assert_string_equal(err, "y:2:1: a second YAML document: the file "
+	    "must hold exactly one");
+	assert_int_equal(yaml_load("? [a]\n: 1\n", 10, "y", &root, &err), -1);
+	assert_string_equal(err, "y:1:3: mapping keys must be plain words, "
+	    "not a list");
+	assert_int_equal(yaml_load("a: \"\\0\"\n", 8, "y", &root, &err), -1);
+	assert_string_equal(err, "y:1:4: NUL byte in a value");
+	assert_int_equal(yaml_load("a: \xff\n", 5, "y", &root, &err), -1);
+	assert_string_equal(err, "y:1:4: invalid YAML: invalid leading UTF-8 "
+	    "octet: the file must be UTF-8 text");
+	for (i = 0; i < 100; i++)
+		deep[i] = '[';
+	deep[i] = '\0';
+	assert_int_equal(yaml_load(deep, 100, "y", &root, &err), -1);
+	assert_string_equal(err, "y:1:65: nested more than 64 levels deep");
+	assert_int_equal(yaml_load("", 0, "y", &root, &err), 0);
+	assert_null(root);
+	free(err);
+	(void)state;
+}
+
+static void
+did_you_mean_only_for_close_names(void **state)
+{
+	assert_int_equal(edit_distance("mastr_list", "master_list"), 1);
+	assert_int_equal(edit_distance("", "abc"), 3);
+	assert_int_equal(edit_distance("kitten", "sitting"), 3);
+	expect(*state, "prot: 1\n", NULL, "prot: Unknown parameter. Did you "
+	    "mean 'port'?");
+	expect(*state, "zzzzzz: 1\n", NULL, "zzzzzz: Unknown parameter: "
+	    "remove it");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    derived_values_defaults_and_conditions, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    required_when_lists_and_negations, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    secrets_never_reach_a_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    templates_switch_for_and_lists, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    bad_templates_are_refused_with_their_position, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(runaway_loops_are_stopped,
+		    setup, teardown),
+		cmocka_unit_test(bad_schemas_are_refused_with_their_position),
+		cmocka_unit_test(yaml_keeps_types_positions_and_refuses_tricks),
+		cmocka_unit_test_setup_teardown(
+		    did_you_mean_only_for_close_names, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
