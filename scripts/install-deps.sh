@@ -7,7 +7,8 @@ pkgs="autoconf automake libtool pkg-config make gcc file
 libssl-dev libarchive-dev libzstd-dev liblzma-dev zlib1g-dev libjansson-dev
 libyaml-dev libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev
 bats minisign busybox-static dash curl wget shellcheck mandoc nginx-light
-libarchive-tools xz-utils zstd wrk hyperfine coreutils jq python3 bc util-linux"
+libarchive-tools xz-utils zstd wrk hyperfine coreutils jq python3 bc util-linux openssl strace
+iproute2"
 
 missing=""
 for p in $pkgs; do

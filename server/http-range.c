@@ -1,5 +1,5 @@
 /* HTTP validators and byte ranges (see http-range.h). */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 #include <strings.h>

@@ -13,7 +13,7 @@
  * every connection shares, so a hit costs no open, fstat or header
  * building (DESIGN 9).
  */
-#include "config.h"
+#include <config.h>
 
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -325,6 +325,7 @@ notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 	const union MHD_ConnectionInfo	*ci;
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		metrics_conn_open(&s->metrics);
 		if ((cn = calloc(1, sizeof(*cn))) == NULL)
 			return;	/* served, only never cut when slow */
 		ci = MHD_get_connection_info(c,
@@ -338,7 +339,6 @@ notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 		s->conns = cn;
 		pthread_mutex_unlock(&s->conn_lock);
 		*socket_context = cn;
-		atomic_fetch_add(&s->metrics.open_connections, 1);
 		return;
 	}
 	/*
@@ -358,7 +358,7 @@ notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 		free(cn);
 		*socket_context = NULL;
 	}
-	atomic_fetch_sub(&s->metrics.open_connections, 1);
+	metrics_conn_close(&s->metrics);
 }
 
 /* Marker for requests on a connection we could not track. */
@@ -374,9 +374,8 @@ notify_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	if (cn == NULL)
 		return;		/* the handler never ran (MHD answered) */
 	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		atomic_fetch_add_explicit(&s->metrics.sent_bytes, cn->body,
-		    memory_order_relaxed);
-	atomic_fetch_sub(&s->metrics.inflight, 1);
+		metrics_sent(&s->metrics, cn->body);
+	metrics_inflight(&s->metrics, -1);
 	if (cn != &untracked)
 		atomic_store(&cn->waiting_since, now_ms());
 	*req_cls = NULL;
@@ -752,14 +751,14 @@ verify_late(struct server *s, const struct url_target *t, int fd)
 	if ((b = blob_new(&t->digest)) == NULL)
 		return ok;
 	b->bad = !ok;
-	pthread_rwlock_wrlock(&s->tab.lock);
-	if ((old = tab_find(&s->tab, &t->digest)) != NULL ||
-	    tab_insert(&s->tab, b) == -1) {
+	pthread_rwlock_wrlock(&s->late.lock);
+	if ((old = tab_find(&s->late, &t->digest)) != NULL ||
+	    tab_insert(&s->late, b) == -1) {
 		if (old != NULL)
 			ok = !old->bad;
 		blob_free(b);
 	}
-	pthread_rwlock_unlock(&s->tab.lock);
+	pthread_rwlock_unlock(&s->late.lock);
 	return ok;
 }
 
@@ -776,13 +775,16 @@ serve_blob(struct server *s, struct reply *rq, const struct url_target *t)
 	body.fd = -1;
 	body.cc = CC_IMMUTABLE;
 	body.ctype = CT_OCTET;
-	pthread_rwlock_rdlock(&s->tab.lock);
+	/* The table of the start never changes: no lock. */
 	b = tab_find(&s->tab, &t->digest);
-	known = b != NULL;
-	if (b != NULL && b->bad) {
-		pthread_rwlock_unlock(&s->tab.lock);
-		return queue_error(s, rq, MHD_HTTP_NOT_FOUND);
+	if (b == NULL && s->verify) {
+		pthread_rwlock_rdlock(&s->late.lock);
+		b = tab_find(&s->late, &t->digest);
+		pthread_rwlock_unlock(&s->late.lock);
 	}
+	known = b != NULL;
+	if (b != NULL && b->bad)
+		return queue_error(s, rq, MHD_HTTP_NOT_FOUND);
 	if (b != NULL && b->full != NULL) {
 		/* Cached blobs are never freed while the server runs. */
 		body.etag = b->etag;
@@ -790,10 +792,8 @@ serve_blob(struct server *s, struct reply *rq, const struct url_target *t)
 		body.mem = b->mem;
 		body.mem_shared = 1;
 		body.full = b->full;
-		pthread_rwlock_unlock(&s->tab.lock);
 		return respond_body(s, rq, &body);
 	}
-	pthread_rwlock_unlock(&s->tab.lock);
 	if ((fd = open_regular(s, t->rel, &st)) == -1)
 		return respond_open_error(s, rq, t->rel);
 	if (s->verify && !known && !verify_late(s, t, fd)) {
@@ -989,7 +989,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		    ci->socket_context : &untracked;
 		if (cn != &untracked)
 			atomic_store(&cn->waiting_since, 0);
-		atomic_fetch_add(&s->metrics.inflight, 1);
+		metrics_inflight(&s->metrics, 1);
 		*req_cls = cn;
 		/*
 		 * Other methods are refused at once, so a client never gets
@@ -1276,7 +1276,8 @@ server_free(struct server *s)
 			close(s->listen[i].fd);
 	}
 	tab_free(&s->tab);
-	pthread_rwlock_destroy(&s->tab.lock);
+	tab_free(&s->late);
+	pthread_rwlock_destroy(&s->late.lock);
 	mutable_free(&s->index);
 	mutable_free(&s->script);
 	mutable_free(&s->script_sig);
@@ -1318,7 +1319,7 @@ shutdown_server(struct server *s)
 		    (fd = MHD_quiesce_daemon(s->listen[i].daemon)) != -1)
 			close(fd);
 	deadline = now_ms() + (long long)s->grace * 1000;
-	while ((left = atomic_load(&s->metrics.inflight)) > 0 &&
+	while ((left = metrics_inflight_total(&s->metrics)) > 0 &&
 	    now_ms() < deadline) {
 		struct timespec	 ts = { 0, 20 * 1000 * 1000 };
 
@@ -1411,12 +1412,12 @@ cmd_serve(int argc, char **argv)
 	s.grace = 10;
 	s.max_conns = 20000;
 	s.per_ip = 256;
-	s.header_max = 16 * 1024;
+	s.header_max = 4096;
 	s.cache_max = 16 * 1024 * 1024;
 	s.cache_item_max = 256 * 1024;
 	pthread_mutex_init(&s.log_lock, NULL);
 	pthread_mutex_init(&s.conn_lock, NULL);
-	pthread_rwlock_init(&s.tab.lock, NULL);
+	pthread_rwlock_init(&s.late.lock, NULL);
 	mutable_init(&s.index, STORE_INDEX, "application/json");
 	mutable_init(&s.script, STORE_INSTALL_SCRIPT,
 	    "text/x-shellscript; charset=utf-8");
@@ -1499,8 +1500,8 @@ cmd_serve(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (s.header_max < 4096) {
-		log_error("--max-header-size %zu: give at least 4096",
+	if (s.header_max < 2048) {
+		log_error("--max-header-size %zu: give at least 2048",
 		    s.header_max);
 		rc = EXIT_USAGE;
 		goto out;

@@ -29,12 +29,9 @@ struct blob {
 	char			 etag[SERVE_ETAG_SZ];
 };
 
-/*
- * Blobs by digest: filled at start (cache, verification) and, with
- * --verify-on-start, by requests for blobs that appeared later.
- */
+/* Blobs by digest, open addressing. */
 struct blobtab {
-	pthread_rwlock_t	 lock;
+	pthread_rwlock_t	 lock;		/* for the late table only */
 	struct blob		**slots;	/* open addressing */
 	size_t			 cap;		/* a power of two */
 	size_t			 n;
@@ -97,7 +94,9 @@ struct server {
 	FILE			*access_log;
 	pthread_mutex_t		 log_lock;
 
-	struct blobtab		 tab;
+	struct blobtab		 tab;		/* filled at start, then fixed */
+	struct blobtab		 late;		/* --verify-on-start verdicts on
+						   blobs that came later */
 	struct mutable_file	 index, script, script_sig;
 	struct metrics		 metrics;
 

@@ -1,5 +1,5 @@
 /* Store checks shared by serve and fsck. */
-#include "config.h"
+#include <config.h>
 
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -14,21 +14,19 @@
 #include <linux/openat2.h>
 #endif
 
-#include <jansson.h>
-
 #include "atomicio.h"
 #include "error.h"
-#include "jsonio.h"
+#include "manifest.h"
 #include "store.h"
 #include "storecheck.h"
 
 int
 storecheck_root(const char *root, char **errp)
 {
-	struct stat	 st;
-	json_t		*j = NULL, *fmt;
-	char		*p = NULL;
-	int		 rc = -1;
+	struct stat		 st;
+	struct store_index	*idx = NULL;
+	char			*p = NULL;
+	int			 rc = -1;
 
 	if (stat(root, &st) == -1) {
 		err_set(errp, "%s: %s (give --root the serve/ directory "
@@ -60,21 +58,15 @@ storecheck_root(const char *root, char **errp)
 		    "generate' or point at a store)", root, STORE_INDEX);
 		goto out;
 	}
-	if ((j = jsonio_load(p, STORECHECK_INDEX_MAX, errp)) == NULL) {
-		err_wrap(errp, "%s: not a store", root);
-		goto out;
-	}
-	fmt = json_object_get(j, "format");
-	if (!json_is_object(j) || !json_is_integer(fmt) ||
-	    json_integer_value(fmt) != 1) {
-		err_set(errp, "%s: not a store: %s has no \"format\": 1 "
-		    "(written by another version? regenerate the store)",
-		    root, p);
+	if (store_index_load(p, &idx, errp) == -1) {
+		/* err_set formats before it frees the old message. */
+		err_set(errp, "%s: not a store: %s (regenerate it with "
+		    "'dcos-genconf generate' or mirror it again)", root, *errp);
 		goto out;
 	}
 	rc = 0;
 out:
-	json_decref(j);
+	store_index_free(idx);
 	free(p);
 	return rc;
 }

@@ -10,12 +10,9 @@
 
 #include "digest.h"
 
-/* Largest index.json we parse. */
-#define STORECHECK_INDEX_MAX	(16 * 1024 * 1024)
-
 /*
  * Checks that root is a store: a directory with a blobs/sha256/ directory
- * and an index.json holding a JSON object with "format": 1.  Returns 0, or
+ * and an index.json that lib/manifest accepts.  Returns 0, or
  * -1 with *errp saying what is missing and what to do.
  */
 int	 storecheck_root(const char *root, char **errp);

@@ -1,5 +1,5 @@
 /* The URL sanitiser (see url.h). */
-#include "config.h"
+#include <config.h>
 
 #include <stdio.h>
 #include <string.h>

@@ -16,19 +16,40 @@ make_store() {
 	done
 	head -c 100000 /dev/urandom > "$dir/releases/dcos-1.0.0.tar"
 	printf '#!/bin/sh\necho install\n' > "$dir/dcos_install.sh"
-	printf '{"format": 1, "current": "sha256:%s", "cluster_manifests": []}\n' \
-	    "$SMALL" > "$dir/index.json"
+	write_index "$dir"
 	SECRET="$(dirname "$dir")/secret.txt"
 	echo "TOP-SECRET-$RANDOM$RANDOM" > "$SECRET"
 	export SMALL BIG SECRET
+}
+
+# write_index DIR: an index.json as dcos-genconf writes it (lib/manifest
+# checks it), naming the small blob as the current cluster manifest.
+write_index() {
+	local script
+	script=$(sha256sum < "$1/dcos_install.sh" | cut -d' ' -f1)
+	cat > "$1/index.json" <<EOI
+{
+  "format": 1,
+  "current": "sha256:$SMALL",
+  "cluster_manifests": ["sha256:$SMALL"],
+  "install_script": {"path": "dcos_install.sh", "digest": "sha256:$script"},
+  "releases": []
+}
+EOI
 }
 
 # start_server ARGS...: runs dcos-artifactd serve on 127.0.0.1 with a free
 # port (port 0) and waits until it says where it listens.  Sets URL and
 # SERVER_PID; stderr goes to $SCRATCH/server.err.
 start_server() {
+	launch "$ARTIFACTD" serve -l 127.0.0.1:0 "$@"
+}
+
+# launch COMMAND...: as start_server with a full command line (e.g. the
+# server under strace).
+launch() {
 	local i port
-	"$ARTIFACTD" serve -l 127.0.0.1:0 "$@" 2> "$SCRATCH/server.err" &
+	"$@" 2> "$SCRATCH/server.err" &
 	SERVER_PID=$!
 	for i in $(seq 1 400); do
 		port=$(sed -n 's|.* on https*://127\.0\.0\.1:\([0-9]*\)$|\1|p' \
@@ -41,12 +62,13 @@ start_server() {
 		sleep 0.025
 	done
 	[ -n "$port" ] || { echo "server did not start" >&2; return 1; }
+	PORT=$port
 	if grep -q ' on https://' "$SCRATCH/server.err"; then
 		URL="https://127.0.0.1:$port"
 	else
 		URL="http://127.0.0.1:$port"
 	fi
-	export URL SERVER_PID
+	export URL PORT SERVER_PID
 }
 
 # stop_server: SIGTERM, then the exit status must be 0.
@@ -80,4 +102,12 @@ code() {
 # metric NAME: the value of one /metrics sample line.
 metric() {
 	curl -sS "$URL/metrics" | awk -v n="$1" '$1 == n { print $2 }'
+}
+
+# raw BYTES: sends BYTES (printf format) on a new connection and prints
+# what comes back until the server closes or 5 s pass.
+raw() {
+	timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+		printf "$2" >&3
+		cat <&3' _ "$PORT" "$1" || true
 }

@@ -30,7 +30,7 @@ teardown() {
 	run "$ARTIFACTD" serve --root "$SCRATCH/empty" -l 127.0.0.1:0
 	[ "$status" -eq 1 ]
 	one_line
-	[[ "$output" == *'has no "format": 1'* ]]
+	[[ "$output" == *"empty: not a store: "*"format"* ]]
 	run "$ARTIFACTD" serve --root "$SCRATCH/nowhere" -l 127.0.0.1:0
 	[ "$status" -eq 1 ]
 	one_line

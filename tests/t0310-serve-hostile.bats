@@ -1,0 +1,178 @@
+#!/usr/bin/env bats
+# dcos-artifactd serve under hostile input: traversal in every encoding,
+# symlinks out of the root, oversized and malformed requests, slow and
+# greedy clients.  Nothing outside the root is ever read and the server
+# keeps serving everyone else.
+
+load lib
+load serve-lib
+
+setup() {
+	need curl strace
+	SCRATCH=$(mktemp -d)
+	STORE="$SCRATCH/store"
+	make_store "$STORE"
+}
+
+teardown() {
+	stop_server || true
+	rm -rf "$SCRATCH"
+}
+
+# Request paths sent as they are (curl --path-as-is).
+hostile_paths() {
+	local out
+	out=$(printf '%s' "$(cat "$SECRET")" | sha256sum | cut -d' ' -f1)
+	cat <<EOP
+/secret.txt
+/../secret.txt
+/../../../../etc/passwd
+/%2e%2e/secret.txt
+/%2E%2E/%2E%2E/etc/passwd
+/..%2fsecret.txt
+/..%2Fsecret.txt
+/%2e%2e%2fsecret.txt
+/%252e%252e%252fsecret.txt
+/%252e%252e/secret.txt
+/.%2e/secret.txt
+/blobs/sha256/../../../secret.txt
+/blobs/sha256/..%2f..%2f..%2fsecret.txt
+/blobs/sha256/%2e%2e/%2e%2e/%2e%2e/secret.txt
+/releases/../../secret.txt
+/releases/..%2f..%2fsecret.txt
+/releases/%2e%2e%2f%2e%2e%2fsecret.tar
+/..\\secret.txt
+/%5c..%5csecret.txt
+/blobs\\..\\..\\secret.txt
+/index.json%00
+/index.json%00.tar
+/%00
+/secret.txt%00/index.json
+/%c0%ae%c0%ae/secret.txt
+/%c0%af..%c0%afsecret.txt
+//secret.txt
+/./index.json
+/blobs/
+/blobs/sha256/
+/releases/
+/
+/genconf/config.yaml
+/blobs/sha256/$out
+/blobs/sha256/$(printf '%064d' 0)
+/releases/out.tar
+/releases/dir.tar
+/index.json/..
+/blobs/sha256/$SMALL/..
+EOP
+}
+
+@test "hostile request paths get 400 or 404 and nothing outside the root is read" {
+	# Symlinks that lead out of the root, named like store files.
+	out=$(printf '%s' "$(cat "$SECRET")" | sha256sum | cut -d' ' -f1)
+	ln -s "$SECRET" "$STORE/blobs/sha256/$out"
+	ln -s ../../secret.txt "$STORE/releases/out.tar"
+	mkdir "$STORE/releases/dir.tar"
+	launch strace -f -qq -e trace=open,openat,openat2 -o "$SCRATCH/trace" \
+	    "$ARTIFACTD" serve -l 127.0.0.1:0 --root "$STORE"
+	n=0
+	while IFS= read -r p; do
+		c=$(curl -sS --path-as-is -o "$SCRATCH/body" -w '%{http_code}' "$URL$p")
+		if [ "$c" != 400 ] && [ "$c" != 404 ]; then
+			echo "$p: got $c"
+			false
+		fi
+		! grep -q TOP-SECRET "$SCRATCH/body"
+		! grep -q '^root:' "$SCRATCH/body"
+		n=$((n + 1))
+	done < <(hostile_paths)
+	[ "$n" -ge 35 ]
+	# Raw request targets curl would not send.
+	for req in 'GET ../secret.txt HTTP/1.1\r\nHost: x\r\n\r\n' \
+	    'GET http://127.0.0.1/../secret.txt HTTP/1.1\r\nHost: x\r\n\r\n' \
+	    'GET /..\\\\secret.txt HTTP/1.1\r\nHost: x\r\n\r\n' \
+	    'GET *\r\n\r\n'; do
+		out=$(raw "$req")
+		[[ "$out" != *TOP-SECRET* ]]
+		[[ "$out" == "HTTP/1.1 400"* || "$out" == "HTTP/1.1 404"* ||
+		   "$out" == "" ]]
+	done
+	# A symlink that stays inside the root is an ordinary store file.
+	ln -s "$SMALL" "$STORE/blobs/sha256/$(printf '%064d' 1)"
+	[ "$(code "$URL/blobs/sha256/$(printf '%064d' 1)")" = 200 ]
+	[ "$(code "$URL/blobs/sha256/$SMALL")" = 200 ]
+	kill -TERM "$(pgrep -P "$SERVER_PID")"
+	wait "$SERVER_PID"
+	SERVER_PID=
+	# strace saw every open: none named the secret or left the root.
+	grep -q 'blobs/sha256/' "$SCRATCH/trace"
+	! grep -E 'secret|/etc/passwd|config\.yaml' "$SCRATCH/trace"
+}
+
+@test "a request header over the 4 KiB default gets 431 and the server keeps serving" {
+	start_server --root "$STORE"
+	big=$(head -c 5000 /dev/zero | tr '\0' a)
+	[ "$(code "$URL/index.json" -H "X-Big: $big")" = 431 ]
+	medium=$(head -c 2000 /dev/zero | tr '\0' b)
+	[ "$(code "$URL/index.json" -H "X-Medium: $medium")" = 200 ]
+	kill -0 "$SERVER_PID"
+}
+
+@test "a request path longer than 1024 bytes gets 414" {
+	start_server --root "$STORE"
+	long=/$(head -c 1100 /dev/zero | tr '\0' a)
+	[ "$(code "$URL$long")" = 414 ]
+	[ "$(code "$URL/index.json")" = 200 ]
+}
+
+@test "a client trickling its request is cut off after --timeout while others are served" {
+	start_server --root "$STORE" --timeout 2
+	# One byte every 0.2 s: never idle, never a complete request.
+	timeout 20 bash -c 'trap "" PIPE
+		exec 3<>"/dev/tcp/127.0.0.1/$1"
+		start=$SECONDS
+		while printf "X" >&3 2>/dev/null; do
+			sleep 0.2
+		done
+		echo $((SECONDS - start)) > "$2"' _ "$PORT" "$SCRATCH/cut-after" &
+	tpid=$!
+	for i in $(seq 1 20); do
+		[ "$(code "$URL/blobs/sha256/$SMALL")" = 200 ]
+	done
+	wait "$tpid"
+	[ -s "$SCRATCH/cut-after" ]
+	[ "$(cat "$SCRATCH/cut-after")" -le 5 ]
+	[ "$(metric dcos_artifactd_slow_clients_cut_total)" -ge 1 ]
+	[ "$(code "$URL/index.json")" = 200 ]
+}
+
+@test "connections beyond --max-per-ip are refused while other clients are served" {
+	start_server --root "$STORE" --max-per-ip 3
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT" 6<>"/dev/tcp/127.0.0.1/$PORT" \
+	    7<>"/dev/tcp/127.0.0.1/$PORT"
+	run curl -sS -o /dev/null "$URL/index.json"
+	[ "$status" -ne 0 ]
+	# Another address is another client.
+	[ "$(code "$URL/index.json" --interface 127.0.0.2)" = 200 ]
+	exec 5>&- 6>&- 7>&-
+	for i in $(seq 1 100); do
+		[ "$(code "$URL/index.json" 2>/dev/null)" = 200 ] && break
+		sleep 0.02
+	done
+	[ "$(code "$URL/index.json")" = 200 ]
+}
+
+@test "garbage requests never stop the server" {
+	start_server --root "$STORE"
+	raw '\0\0\0\0\r\n\r\n' > /dev/null
+	raw 'GET / HTTP/9.9\r\n\r\n' > /dev/null
+	raw 'GET /index.json HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n' > /dev/null
+	raw 'GET /index.json HTTP/1.1\r\nBad Header Line\r\n\r\n' > /dev/null
+	raw 'GARBAGE\n\n' > /dev/null
+	head -c 65536 /dev/urandom > "$SCRATCH/noise"
+	timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; cat "$2" >&3; cat <&3 >/dev/null' \
+	    _ "$PORT" "$SCRATCH/noise" || true
+	out=$(raw 'GET /index.json HTTP/1.0\r\n\r\n')
+	[[ "$out" == "HTTP/1.1 200 OK"* ]]
+	kill -0 "$SERVER_PID"
+	[ "$(code "$URL/healthz")" = 200 ]
+}

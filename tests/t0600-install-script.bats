@@ -252,7 +252,7 @@ tree() {
 	[ -z "$output" ]
 	grep -q '^\.Sh EXIT STATUS$' "$page"
 	grep -q '^\.Sh EXAMPLES$' "$page"
-	text=$(mandoc -Tascii "$page" | col -b)
+	text=$(mandoc -Tascii "$page" | sed 's/.\x08//g')
 	for word in $(dash "$SCRIPT" -h | grep -oE -- '--[a-z-]+|DCOS_[A-Z_]+' | sort -u); do
 		[[ "$text" == *"$word"* ]] || { echo "not in the man page: $word"; false; }
 	done

@@ -3,7 +3,7 @@
  * sanitiser (every path a store has is accepted, every hostile one is
  * refused before any file is touched) and the Range / ETag parsers.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdarg.h>
 #include <stddef.h>
