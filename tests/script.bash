@@ -65,7 +65,14 @@ make_store() {
 	          "slave_public":{"ports":${AGENT_PORTS:-[53,5051]}}}}
 	EOF
 	"$GENCONF" -q keygen -p "$src/vendor.pub" -s "$src/vendor.key"
-	"$GENCONF" -q sign -s "$src/vendor.key" -t "$(printf 'file:release.json\tsha256:%s\tseq:1' \
+	# UNTRUSTED_SIGNER=1: release.json signed by a key the cluster
+	# manifest does not trust (install must refuse it).
+	local signer=vendor
+	if [ -n "${UNTRUSTED_SIGNER:-}" ]; then
+		signer=other
+		"$GENCONF" -q keygen -p "$src/other.pub" -s "$src/other.key"
+	fi
+	"$GENCONF" -q sign -s "$src/$signer.key" -t "$(printf 'file:release.json\tsha256:%s\tseq:1' \
 	    "$(sha256sum "$src/release.json" | cut -d' ' -f1)")" "$src/release.json"
 	read -r rhex rsize < <(put_blob "$STORE" "$src/release.json")
 	read -r shex ssize < <(put_blob "$STORE" "$src/release.json.minisig")

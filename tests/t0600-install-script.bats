@@ -257,3 +257,18 @@ tree() {
 		[[ "$text" == *"$word"* ]] || { echo "not in the man page: $word"; false; }
 	done
 }
+
+@test "an install that dcos-bootstrap refuses (untrusted release signer) leaves no cache and no new directory" {
+	rm -rf "$STORE" "$STORE.src"
+	UNTRUSTED_SIGNER=1 MASTER_PORTS='[1,2]' make_store "$SCRATCH/store" "$URL"
+	run dash "$SCRIPT" --root "$SCRATCH/R" master
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Checking ip-detect: PASS"* ]]
+	[[ "${lines[-1]}" == "dcos_install.sh: error: dcos-bootstrap install failed (see above); the host keeps its previous state"* ]]
+	[ ! -e R/var/lib/dcos/bootstrap/cache ]
+	[ ! -e R/opt ]
+	# At most what dcos-bootstrap keeps for its audit trail.
+	[ -z "$(find R -mindepth 1 -type d -empty)" ]
+	! find R -type f | grep -v '^R/var/lib/dcos/bootstrap/'
+}
