@@ -23,6 +23,9 @@ setup() {
 teardown() {
 	stop_all_nginx
 	cd /
+	if mountpoint -q "$SCRATCH/noexec"; then
+		umount "$SCRATCH/noexec"
+	fi
 	rm -rf "$SCRATCH"
 }
 
@@ -271,4 +274,13 @@ tree() {
 	# At most what dcos-bootstrap keeps for its audit trail.
 	[ -z "$(find R -mindepth 1 -type d -empty)" ]
 	! find R -type f | grep -v '^R/var/lib/dcos/bootstrap/'
+}
+
+@test "a noexec TMPDIR is named in one line, host unchanged" {
+	mkdir noexec
+	mount -t tmpfs -o size=16m,noexec tmpfs noexec
+	run env TMPDIR="$SCRATCH/noexec" dash "$SCRIPT" --root "$SCRATCH/R" master
+	[ "$status" -eq 1 ]
+	[[ "${lines[-1]}" == "dcos_install.sh: error: cannot run $SCRATCH/noexec/dcos_install."*"/dcos-bootstrap: is $SCRATCH/noexec mounted noexec? set TMPDIR to a directory that allows programs" ]]
+	[ -z "$(ls -A R)" ]
 }
