@@ -31,7 +31,7 @@ cache_has_blob(const char *cache, const struct blob_pin *pin, char **whyp,
 {
 	struct stat	 st;
 	struct digest	 d;
-	char		*path = NULL, *err = NULL, hex[DIGEST_HEXLEN + 1];
+	char		*path = NULL, *err = NULL;
 	uint64_t	 size;
 	int		 fd = -1, rc = -1;
 
@@ -39,16 +39,13 @@ cache_has_blob(const char *cache, const struct blob_pin *pin, char **whyp,
 		*whyp = NULL;
 	if ((path = store_blob_path(cache, &pin->digest)) == NULL)
 		return err_set(errp, "out of memory");
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+	/*
+	 * Symbolic links are followed, as install does: an offline
+	 * directory may be a farm of links into a store copy.
+	 */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT) {
 			rc = 0;
-			goto out;
-		}
-		if (errno == ELOOP) {
-			rc = 0;
-			if (whyp != NULL && asprintf(whyp, "%s is a symbolic "
-			    "link", path) == -1)
-				*whyp = NULL;
 			goto out;
 		}
 		err_sys(errp, "%s", path);
@@ -59,7 +56,6 @@ cache_has_blob(const char *cache, const struct blob_pin *pin, char **whyp,
 		goto out;
 	}
 	rc = 0;
-	digest_hex(&pin->digest, hex);
 	if (!S_ISREG(st.st_mode)) {
 		if (whyp != NULL && asprintf(whyp, "%s is not a regular file",
 		    path) == -1)

@@ -376,7 +376,12 @@ fs_of(const char *path, struct statvfs *vfs, dev_t *devp, char **errp)
 			err_sys(errp, "%s", p);
 			goto out;
 		}
-		if ((slash = strrchr(p, '/')) == NULL || slash == p) {
+		if ((slash = strrchr(p, '/')) == NULL) {
+			/* A relative name: its directory is the current one. */
+			strcpy(p, ".");
+			continue;
+		}
+		if (slash == p) {
 			strcpy(p, "/");
 			continue;
 		}
@@ -506,31 +511,45 @@ run_capture(char *const argv[], int timeout, char *buf, size_t size,
 	size_t		 len = 0;
 	ssize_t		 n;
 	long		 left;
-	int		 p[2], devnull, status, rc = -1, killed = 0;
+	int		 p[2], ep[2], devnull, status, e = 0, killed = 0;
 	char		 junk[512];
 
 	if (pipe2(p, O_CLOEXEC) == -1)
 		return err_sys(errp, "pipe");
+	/* The child reports a failed exec here; success closes it. */
+	if (pipe2(ep, O_CLOEXEC) == -1) {
+		close(p[0]);
+		close(p[1]);
+		return err_sys(errp, "pipe");
+	}
 	if ((pid = fork()) == -1) {
 		close(p[0]);
 		close(p[1]);
+		close(ep[0]);
+		close(ep[1]);
 		return err_sys(errp, "fork");
 	}
 	if (pid == 0) {
+		close(ep[0]);
 		devnull = open("/dev/null", O_RDONLY);
 		if (devnull == -1 || dup2(devnull, 0) == -1 ||
 		    dup2(p[1], 1) == -1)
-			_exit(127);
-		if (strchr(argv[0], '/') != NULL) {
+			e = errno;
+		else if (strchr(argv[0], '/') != NULL) {
 			execv(argv[0], argv);
 			/* A script without "#!": run it as sh would. */
 			if (errno == ENOEXEC)
 				execl("/bin/sh", "sh", argv[0], (char *)NULL);
-		} else
+			e = errno;
+		} else {
 			execvp(argv[0], argv);
+			e = errno;
+		}
+		(void)write(ep[1], &e, sizeof(e));
 		_exit(127);
 	}
 	close(p[1]);
+	close(ep[1]);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	pfd.fd = p[0];
 	pfd.events = POLLIN;
@@ -568,19 +587,21 @@ run_capture(char *const argv[], int timeout, char *buf, size_t size,
 	buf[len] = '\0';
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR) {
-			err_sys(errp, "waitpid");
-			return -1;
+			close(ep[0]);
+			return err_sys(errp, "waitpid");
 		}
+	n = read(ep[0], &e, sizeof(e));
+	close(ep[0]);
+	if (n == (ssize_t)sizeof(e))
+		return err_set(errp, "cannot run %s: %s", argv[0],
+		    strerror(e));
 	if (killed == 1)
 		return err_set(errp, "still running after %d seconds: killed",
 		    timeout);
 	if (killed == 2)
 		return err_set(errp, "printed more than %zu bytes", size - 1);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && len == 0)
-		return err_set(errp, "cannot run %s", argv[0]);
 	*statusp = status;
-	rc = 0;
-	return rc;
+	return 0;
 }
 
 static void

@@ -65,7 +65,14 @@ make_store() {
 	          "slave_public":{"ports":${AGENT_PORTS:-[53,5051]}}}}
 	EOF
 	"$GENCONF" -q keygen -p "$src/vendor.pub" -s "$src/vendor.key"
-	"$GENCONF" -q sign -s "$src/vendor.key" -t "$(printf 'file:release.json\tsha256:%s\tseq:1' \
+	# UNTRUSTED_SIGNER=1: release.json signed by a key the cluster
+	# manifest does not trust (install must refuse it).
+	local signer=vendor
+	if [ -n "${UNTRUSTED_SIGNER:-}" ]; then
+		signer=other
+		"$GENCONF" -q keygen -p "$src/other.pub" -s "$src/other.key"
+	fi
+	"$GENCONF" -q sign -s "$src/$signer.key" -t "$(printf 'file:release.json\tsha256:%s\tseq:1' \
 	    "$(sha256sum "$src/release.json" | cut -d' ' -f1)")" "$src/release.json"
 	read -r rhex rsize < <(put_blob "$STORE" "$src/release.json")
 	read -r shex ssize < <(put_blob "$STORE" "$src/release.json.minisig")
@@ -99,8 +106,8 @@ make_store() {
 
 # start_nginx NAME ROOT: serves ROOT on a free loopback port; sets
 # NGINX_<NAME>_PORT.  nginx binds before it daemonizes, so when the
-# command returns the port is open (no polling needed); a port already in
-# use makes it fail and we try another.
+# command returns the port is open; a port already in use makes it fail
+# and we try another.  One process (no master): it stops at once.
 start_nginx() {
 	local name=$1 root=$2 dir="$SCRATCH/nginx-$1" port try
 	need nginx
@@ -109,7 +116,7 @@ start_nginx() {
 		port=$((20000 + RANDOM % 40000))
 		cat > "$dir/nginx.conf" <<-EOF
 		daemon on;
-		worker_processes 1;
+		master_process off;
 		user root root;
 		pid $dir/nginx.pid;
 		error_log $dir/error.log;
@@ -130,6 +137,10 @@ start_nginx() {
 		}
 		EOF
 		if nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" 2>/dev/null; then
+			# The daemon writes its pid file after the parent exits.
+			while [ ! -s "$dir/nginx.pid" ]; do
+				sleep 0.01
+			done
 			eval "NGINX_${name}_PORT=$port"
 			NGINX_DIRS="${NGINX_DIRS:-} $dir"
 			return 0
@@ -146,8 +157,11 @@ stop_nginx() {
 	[ -f "$dir/nginx.pid" ] || return 0
 	pid=$(cat "$dir/nginx.pid")
 	kill "$pid" 2>/dev/null || return 0
-	while kill -0 "$pid" 2>/dev/null; do
-		sleep 0.05
+	# Gone, or a zombie waiting for init to reap it: it has closed its
+	# sockets either way.
+	while kill -0 "$pid" 2>/dev/null &&
+	    [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" != Z ]; do
+		sleep 0.01
 	done
 }
 
@@ -176,8 +190,62 @@ BASE_TOOLS="uname id mkdir rm mv cp chmod wc mktemp sleep cat grep"
 # A PATH where every tool is a busybox applet.
 make_busybox_path() {
 	local dir=$1 a
+	shift
 	mkdir -p "$dir"
 	for a in $BASE_TOOLS sh ash wget sha256sum "$@"; do
 		ln -sf "$(command -v busybox)" "$dir/$a"
 	done
+}
+
+# netns_run SNIPPET: runs the bash SNIPPET in a new network namespace that
+# has only loopback: the preflight port check sees only the sockets the
+# test opens (not whatever else runs on this machine), fixed ports are
+# free, and no packet can leave.  10.0.0.5 on lo gives the sample
+# ip-detect (the source address of the route to master 10.0.0.1) an
+# answer.
+netns_run() {
+	need unshare ip
+	unshare -n bash -c '
+		set -e
+		# A failed step must not leave a server holding bats'"'"' output.
+		trap '"'"'kill $(jobs -p) 2>/dev/null || true; wait'"'"' EXIT
+		ip link set lo up
+		ip addr add 10.0.0.5/32 dev lo
+		ip route add 10.0.0.0/8 dev lo src 10.0.0.5
+		source "$top_srcdir/tests/lib.bash"
+		source "$top_srcdir/tests/script.bash"
+		eval "$1"' netns_run "$1"
+}
+
+# start_artifactd STORE PORT: dcos-artifactd serve on 127.0.0.1:PORT,
+# ready when it logs where it listens.  Sets ARTIFACTD_PID.
+start_artifactd() {
+	local i log="$SCRATCH/artifactd-$2.err"
+	"$ARTIFACTD" serve -l "127.0.0.1:$2" --root "$1" 2> "$log" &
+	ARTIFACTD_PID=$!
+	for i in $(seq 1 400); do
+		grep -q " on http://127.0.0.1:$2\$" "$log" && return 0
+		kill -0 "$ARTIFACTD_PID" 2>/dev/null || break
+		sleep 0.025
+	done
+	echo "dcos-artifactd did not start: $(cat "$log")" >&2
+	return 1
+}
+
+# stop_artifactd: SIGTERM and wait (it exits 0 on SIGTERM).
+stop_artifactd() {
+	kill -TERM "$ARTIFACTD_PID"
+	wait "$ARTIFACTD_PID"
+}
+
+# make_site DIR URL RELEASE_DIR: a site directory with the sample
+# genconf/ (bootstrap_url set to URL), the vendor key and the release;
+# then dcos-genconf generate writes DIR/genconf/serve.
+make_site() {
+	mkdir -p "$1"
+	cp -R "$top_srcdir/sample/site/genconf" "$1/genconf"
+	sed -i "s|^bootstrap_url:.*|bootstrap_url: $2|" "$1/genconf/config.yaml"
+	cp "$3"/../vendor.pub "$1/dcos-release.pub"
+	cp "$3"/dcos-*.tar* "$1/"
+	(cd "$1" && "$GENCONF" -q generate >/dev/null)
 }

@@ -10,6 +10,8 @@ TESTS += tests/unit/test-procnet
 script_bats = \
 	tests/t0600-install-script.bats \
 	tests/t0610-preflight.bats \
-	tests/t0620-missing.bats
+	tests/t0620-missing.bats \
+	tests/t0650-install-e2e.bats
 TESTS += $(script_bats)
 EXTRA_DIST += $(script_bats) tests/script.bash
+dist_man_MANS += man/dcos_install.sh.8

@@ -23,6 +23,9 @@ setup() {
 teardown() {
 	stop_all_nginx
 	cd /
+	if mountpoint -q "$SCRATCH/noexec"; then
+		umount "$SCRATCH/noexec"
+	fi
 	rm -rf "$SCRATCH"
 }
 
@@ -202,16 +205,21 @@ tree() {
 	grep -q "^200 /blobs/sha256/$BIG_HEX" "$SCRATCH/nginx-B/access.log"
 }
 
-@test "a download never grows past the size the manifest gives" {
+@test "a download never grows past the size the manifest gives (curl, GNU wget, busybox wget)" {
 	# The only mirror serves a 5 MB file under the manifest's name.
 	mkdir -p huge/blobs/sha256
 	cp "$STORE/blobs/sha256/$BOOTSTRAP_HEX" huge/blobs/sha256/
 	head -c 5000000 /dev/zero > "huge/blobs/sha256/$MANIFEST_HEX"
 	start_nginx B "$SCRATCH/huge"
 	sed "s|$URL|http://127.0.0.1:$NGINX_B_PORT|" "$SCRIPT" > huge.sh
-	for dl in curl wget; do
+	make_busybox_path bb
+	for dl in curl wget busybox; do
 		rm -rf dl
-		run env DCOS_DOWNLOADER=$dl dash huge.sh --download-only dl
+		if [ $dl = busybox ]; then
+			run env -i DCOS_RETRIES=1 PATH="$SCRATCH/bb" bb/ash huge.sh --download-only dl
+		else
+			run env DCOS_DOWNLOADER=$dl dash huge.sh --download-only dl
+		fi
 		[ "$status" -eq 1 ]
 		[[ "${lines[-1]}" == *"cannot fetch blob sha256:$MANIFEST_HEX ($MANIFEST_SIZE bytes)"* ]]
 		[ ! -e "dl/blobs/sha256/$MANIFEST_HEX" ]
@@ -237,4 +245,42 @@ tree() {
 	[ "$status" -eq 1 ]
 	# The cache existed before: a failed run leaves it alone.
 	[ -d R/var/lib/dcos/bootstrap/cache/blobs/sha256 ]
+}
+
+@test "dcos_install.sh(8) is mandoc -Tlint clean and documents every option and variable of --help" {
+	need mandoc
+	page="$top_srcdir/man/dcos_install.sh.8"
+	run mandoc -Tlint -Wwarning "$page"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	grep -q '^\.Sh EXIT STATUS$' "$page"
+	grep -q '^\.Sh EXAMPLES$' "$page"
+	text=$(mandoc -Tascii "$page" | sed 's/.\x08//g')
+	for word in $(dash "$SCRIPT" -h | grep -oE -- '--[a-z-]+|DCOS_[A-Z_]+' | sort -u); do
+		[[ "$text" == *"$word"* ]] || { echo "not in the man page: $word"; false; }
+	done
+}
+
+@test "an install that dcos-bootstrap refuses (untrusted release signer) leaves no cache and no new directory" {
+	rm -rf "$STORE" "$STORE.src"
+	UNTRUSTED_SIGNER=1 MASTER_PORTS='[1,2]' make_store "$SCRATCH/store" "$URL"
+	run dash "$SCRIPT" --root "$SCRATCH/R" master
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Checking ip-detect: PASS"* ]]
+	[[ "${lines[-1]}" == "dcos_install.sh: error: dcos-bootstrap install failed (see above); the host keeps its previous state"* ]]
+	[ ! -e R/var/lib/dcos/bootstrap/cache ]
+	[ ! -e R/opt ]
+	# At most what dcos-bootstrap keeps for its audit trail.
+	[ -z "$(find R -mindepth 1 -type d -empty)" ]
+	! find R -type f | grep -v '^R/var/lib/dcos/bootstrap/'
+}
+
+@test "a noexec TMPDIR is named in one line, host unchanged" {
+	mkdir noexec
+	mount -t tmpfs -o size=16m,noexec tmpfs noexec
+	run env TMPDIR="$SCRATCH/noexec" dash "$SCRIPT" --root "$SCRATCH/R" master
+	[ "$status" -eq 1 ]
+	[[ "${lines[-1]}" == "dcos_install.sh: error: cannot run $SCRATCH/noexec/dcos_install."*"/dcos-bootstrap: is $SCRATCH/noexec mounted noexec? set TMPDIR to a directory that allows programs" ]]
+	[ -z "$(ls -A R)" ]
 }

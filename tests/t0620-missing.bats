@@ -69,3 +69,13 @@ teardown() {
 	run "$BOOTSTRAP" missing cluster.json
 	[ "$status" -eq 2 ]
 }
+
+@test "a cache of symbolic links into a store counts as present, as install reads it" {
+	mkdir -p links/blobs/sha256
+	for f in "$STORE"/blobs/sha256/*; do
+		ln -s "$f" "links/blobs/sha256/${f##*/}"
+	done
+	run "$BOOTSTRAP" missing cluster.json --cache links
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
