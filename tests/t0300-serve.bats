@@ -103,6 +103,17 @@ teardown() {
 	done
 }
 
+@test "with the cache off and one thread, small blobs get the same answers from the file" {
+	start_server --root "$STORE"
+	cached=$(headers "$URL/blobs/sha256/$SMALL")
+	cached_range=$(headers "$URL/blobs/sha256/$SMALL" -r 10-20)
+	stop_server
+	start_server --root "$STORE" --cache-size 0 --threads 1
+	[ "$(headers "$URL/blobs/sha256/$SMALL")" = "$cached" ]
+	[ "$(headers "$URL/blobs/sha256/$SMALL" -r 10-20)" = "$cached_range" ]
+	curl -sS "$URL/blobs/sha256/$SMALL" | cmp - "$STORE/blobs/sha256/$SMALL"
+}
+
 @test "If-None-Match with the current ETag gives 304 without a body" {
 	start_server --root "$STORE"
 	run curl -sS -D - -H "If-None-Match: \"sha256:$BIG\"" "$URL/blobs/sha256/$BIG"
@@ -282,6 +293,14 @@ big_blob() {
 	head -c "$(($1 * 1024 * 1024))" /dev/urandom > "$SCRATCH/huge"
 	HUGE=$(sha256sum < "$SCRATCH/huge" | cut -d' ' -f1)
 	mv "$SCRATCH/huge" "$STORE/blobs/sha256/$HUGE"
+}
+
+@test "SIGINT stops the server cleanly" {
+	start_server --root "$STORE"
+	kill -INT "$SERVER_PID"
+	wait "$SERVER_PID"
+	SERVER_PID=
+	grep -q "Interrupt: shutting down" "$SCRATCH/server.err"
 }
 
 @test "SIGTERM lets a download in flight finish, then exits 0" {

@@ -142,7 +142,7 @@ EOP
 	done
 	wait "$tpid"
 	[ -s "$SCRATCH/cut-after" ]
-	[ "$(cat "$SCRATCH/cut-after")" -le 5 ]
+	[ "$(cat "$SCRATCH/cut-after")" -le 8 ]
 	[ "$(metric dcos_artifactd_slow_clients_cut_total)" -ge 1 ]
 	[ "$(code "$URL/index.json")" = 200 ]
 }
