@@ -706,8 +706,10 @@ sync_dirs(struct fetch_item **items, size_t n)
 	for (i = 0; i < n; i++) {
 		if (!items[i]->done)
 			continue;
-		if ((copy = strdup(items[i]->dest)) == NULL)
-			return -1;
+		if ((copy = strdup(items[i]->dest)) == NULL) {
+			rc = -1;
+			break;
+		}
 		dir = dirname(copy);
 		for (k = 0; k < ndone; k++)
 			if (strcmp(done[k], dir) == 0)
