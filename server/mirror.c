@@ -993,11 +993,12 @@ cmd_mirror(int argc, char **argv)
 		    cur->release_name, cur->release_version, cur->release_seq);
 	else
 		log_info("mirrored %" PRIu64 " files (%.1f MiB, %" PRIu64
-		    " resumed, %" PRIu64 " retries) from %s into %s in %.1f s; "
-		    "%" PRIu64 " were already there; current: cluster %s, "
+		    " resumed, %" PRIu64 " retries) from %s%s into %s in %.1f "
+		    "s; %" PRIu64 " were already there; current: cluster %s, "
 		    "release %s-%s seq %" PRId64, m.st.files,
 		    m.st.bytes / 1048576.0, m.st.resumed, m.st.retries,
-		    m.fo.urls[0], m.dir, secs, m.present, cur->cluster_name,
+		    m.fo.urls[0], m.fo.nurls > 1 ? " and its fallbacks" : "",
+		    m.dir, secs, m.present, cur->cluster_name,
 		    cur->release_name, cur->release_version, cur->release_seq);
 	rc = EXIT_OK;
 out:
