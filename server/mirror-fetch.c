@@ -37,6 +37,9 @@
 /* How much verified data waits for one flush(). */
 #define FLUSH_FILES		1024
 #define FLUSH_BYTES		((uint64_t)1 << 30)
+/* Files this big get their own fsync; batches this small too. */
+#define SYNC_ALONE_BYTES	((uint64_t)4 << 20)
+#define SYNCFS_MIN_FILES	16
 
 enum job_state { JOB_WAIT, JOB_ACTIVE, JOB_DONE, JOB_FAILED };
 
@@ -50,6 +53,7 @@ struct job {
 	int			 round;
 	size_t			 missing;	/* 404 answers */
 	int			 verified;	/* complete, not yet renamed */
+	int			 synced;	/* and already fsynced */
 	unsigned char		*dead;		/* per URL: ruled out */
 	uint64_t		 not_before;	/* ms, monotonic */
 	/* The transfer in flight. */
@@ -413,6 +417,13 @@ finish(struct job *j, int *badp, char **errp)
 	*badp = 0;
 	if (it->mode != 0 && fchmod(j->fd, it->mode) == -1)
 		return err_sys(errp, "chmod %s", it->partial);
+	/* A big file is flushed on its own: syncfs would flush the whole
+	 * file system for it. */
+	if (it->got_size >= SYNC_ALONE_BYTES) {
+		if (fsync(j->fd) == -1)
+			return err_sys(errp, "fsync %s", it->partial);
+		j->synced = 1;
+	}
 	j->verified = 1;
 	return 0;
 }
@@ -430,15 +441,19 @@ flush(struct fetch *f)
 {
 	struct job	*j;
 	char		*copy = NULL;
-	size_t		 i;
+	size_t		 i, unsynced = 0;
 	int		 dfd = -1, synced = 0, fd;
 
 	if (f->nverified == 0)
 		return;
-	for (i = 0; i < f->njobs && copy == NULL; i++)
-		if (f->jobs[i].verified)
-			copy = strdup(f->jobs[i].it->partial);
-	if (copy != NULL &&
+	for (i = 0; i < f->njobs; i++)
+		if (f->jobs[i].verified && !f->jobs[i].synced) {
+			unsynced++;
+			if (copy == NULL)
+				copy = strdup(f->jobs[i].it->partial);
+		}
+	/* A few files are cheaper to fsync one by one. */
+	if (copy != NULL && unsynced > SYNCFS_MIN_FILES &&
 	    (dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) !=
 	    -1 && syncfs(dfd) == 0)
 		synced = 1;
@@ -450,7 +465,7 @@ flush(struct fetch *f)
 		if (!j->verified)
 			continue;
 		j->verified = 0;
-		if (!synced) {
+		if (!synced && !j->synced) {
 			/* No syncfs: the file's own fsync will do. */
 			if ((fd = open(j->it->partial, O_RDONLY | O_CLOEXEC)) ==
 			    -1 || fsync(fd) == -1) {
@@ -691,8 +706,10 @@ sync_dirs(struct fetch_item **items, size_t n)
 	for (i = 0; i < n; i++) {
 		if (!items[i]->done)
 			continue;
-		if ((copy = strdup(items[i]->dest)) == NULL)
-			return -1;
+		if ((copy = strdup(items[i]->dest)) == NULL) {
+			rc = -1;
+			break;
+		}
 		dir = dirname(copy);
 		for (k = 0; k < ndone; k++)
 			if (strcmp(done[k], dir) == 0)

@@ -360,6 +360,54 @@ fetch_clusters(struct mirror *m)
 	return 0;
 }
 
+/*
+ * An upstream serving an older store (validly signed, but superseded) must
+ * not roll the mirror back unnoticed: the current release's seq may only
+ * grow, as on the hosts.  0, or -1 when refused.
+ */
+static int
+check_downgrade(struct mirror *m, int allow)
+{
+	struct store_index	*old = NULL;
+	struct cluster_manifest	*oc = NULL;
+	const struct cluster_manifest *nc = m->clusters[0];
+	char			*p, *buf = NULL;
+	size_t			 len;
+	int			 rc = 0;
+
+	if ((p = dir_path(m, STORE_INDEX)) == NULL)
+		return 0;
+	/* No readable local store: nothing to roll back. */
+	if (store_index_load(p, &old, NULL) == -1 ||
+	    blob_read(m, &old->current, MIRROR_JSON_MAX, &buf, &len, NULL) ==
+	    -1 || cluster_manifest_parse(buf, len, "cluster.json", &oc,
+	    NULL) == -1)
+		goto out;
+	if (nc->release_seq >= oc->release_seq)
+		goto out;
+	if (allow)
+		log_warn("%s: going back from release %s-%s (seq %" PRId64
+		    ") to %s-%s (seq %" PRId64 ") as --allow-downgrade says",
+		    m->dir, oc->release_name, oc->release_version,
+		    oc->release_seq, nc->release_name, nc->release_version,
+		    nc->release_seq);
+	else {
+		log_error("%s holds release %s-%s (seq %" PRId64 ") but %s "
+		    "offers the older %s-%s (seq %" PRId64 "): refused (pass "
+		    "--allow-downgrade to mirror it anyway)", m->dir,
+		    oc->release_name, oc->release_version, oc->release_seq,
+		    m->fo.urls[0], nc->release_name, nc->release_version,
+		    nc->release_seq);
+		rc = -1;
+	}
+out:
+	cluster_manifest_free(oc);
+	store_index_free(old);
+	free(buf);
+	free(p);
+	return rc;
+}
+
 /* Reads the first bytes of a local signature's trusted comment. */
 static int
 local_release_ok(const struct mirror *m, const struct store_release *r)
@@ -840,6 +888,7 @@ cmd_mirror(int argc, char **argv)
 		{ "retries", required_argument, NULL, 'r' },
 		{ "cacert", required_argument, NULL, 'C' },
 		{ "verify-existing", no_argument, NULL, 'E' },
+		{ "allow-downgrade", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -853,6 +902,7 @@ cmd_mirror(int argc, char **argv)
 	char			*err = NULL, *tmp = NULL;
 	double			 secs;
 	int			 opt, rc, lockfd = -1, changed = 0;
+	int			 allow_downgrade = 0;
 
 	memset(&m, 0, sizeof(m));
 	m.fo.jobs = JOBS_DEFAULT;
@@ -875,6 +925,9 @@ cmd_mirror(int argc, char **argv)
 			break;
 		case 'E':
 			m.verify_existing = 1;
+			break;
+		case 'D':
+			allow_downgrade = 1;
 			break;
 		case 'r':
 			if (parse_count(optarg, 0, RETRIES_MAX,
@@ -914,6 +967,7 @@ cmd_mirror(int argc, char **argv)
 	m.fo.stop = &stop_signal;
 	catch_stop();
 	if (fetch_index(&m) == -1 || fetch_clusters(&m) == -1 ||
+	    check_downgrade(&m, allow_downgrade) == -1 ||
 	    fetch_releases_and_sigs(&m) == -1 || check_releases(&m) == -1 ||
 	    fetch_rest(&m) == -1) {
 		if (stop_signal)
@@ -939,11 +993,12 @@ cmd_mirror(int argc, char **argv)
 		    cur->release_name, cur->release_version, cur->release_seq);
 	else
 		log_info("mirrored %" PRIu64 " files (%.1f MiB, %" PRIu64
-		    " resumed, %" PRIu64 " retries) from %s into %s in %.1f s; "
-		    "%" PRIu64 " were already there; current: cluster %s, "
+		    " resumed, %" PRIu64 " retries) from %s%s into %s in %.1f "
+		    "s; %" PRIu64 " were already there; current: cluster %s, "
 		    "release %s-%s seq %" PRId64, m.st.files,
 		    m.st.bytes / 1048576.0, m.st.resumed, m.st.retries,
-		    m.fo.urls[0], m.dir, secs, m.present, cur->cluster_name,
+		    m.fo.urls[0], m.fo.nurls > 1 ? " and its fallbacks" : "",
+		    m.dir, secs, m.present, cur->cluster_name,
 		    cur->release_name, cur->release_version, cur->release_seq);
 	rc = EXIT_OK;
 out:

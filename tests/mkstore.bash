@@ -7,7 +7,8 @@
 #                             and WORK/vendor.key.  One package blob is
 #                             BIGBYTES long (default 3 MB); its hex digest
 #                             is left in BIG_HEX, the store's release tar's
-#                             path in RELEASE_TAR.
+#                             path in RELEASE_TAR.  MKSTORE_SEQ sets the
+#                             release's seq (default 1).
 
 _mk_blob() {
 	local f=$1 store=$2 h
@@ -23,7 +24,7 @@ _mk_size() {
 mkstore() {
 	local w=$1 big=${2:-3000000} s src
 	local h_mesos h_zk h_boot h_cfg h_rel h_sig h_cluster h_tar h_script
-	local pub seq=1
+	local pub seq=${MKSTORE_SEQ:-1}
 	s="$w/serve"
 	src="$w/src"
 	mkdir -p "$s/blobs/sha256" "$s/releases" "$src/packages" \

@@ -404,3 +404,19 @@ max_overlap() {
 	[ -z "$(logged "/blobs/sha256/$BIG_HEX")" ]
 	diff -r "$SRC" "$COPY"
 }
+
+@test "an upstream offering an older release than DIR holds is refused unless --allow-downgrade" {
+	MKSTORE_SEQ=2 mkstore "$SCRATCH/new" 1000
+	nginx_start "$SCRATCH/new/serve"
+	"$ARTIFACTD" -q mirror -k "$SCRATCH/new/vendor.pub" "$NGINX_URL" "$COPY"
+	cp "$COPY/index.json" "$SCRATCH/index.before"
+	nginx_start "$SRC"
+	run "$ARTIFACTD" mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$COPY holds release dcos-1.0.0 (seq 2) but $NGINX_URL offers the older dcos-1.0.0 (seq 1): refused (pass --allow-downgrade to mirror it anyway)"* ]]
+	cmp "$COPY/index.json" "$SCRATCH/index.before"
+	run "$ARTIFACTD" mirror --allow-downgrade -k "$KEY" "$NGINX_URL" "$COPY"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"going back from release dcos-1.0.0 (seq 2) to dcos-1.0.0 (seq 1)"* ]]
+	cmp "$COPY/index.json" "$SRC/index.json"
+}
