@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include <openssl/crypto.h>
+
 #include "bootstrap.h"
 #include "preflight.h"
 #include "subcmd.h"
@@ -39,6 +41,12 @@ const struct subcmd bootstrap_commands[] = {
 int
 main(int argc, char **argv)
 {
+	/*
+	 * Never read the host's openssl.cnf: it may name providers or
+	 * engines to dlopen(), which a static binary cannot do safely.
+	 */
+	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) != 1)
+		return EXIT_FAIL;
 	return subcmd_main(bootstrap_commands, NULL,
 	    "Verify, install, switch and audit DC/OS on this host.",
 	    argc, argv);
