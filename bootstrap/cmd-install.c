@@ -479,9 +479,9 @@ cmd_install(int argc, char **argv)
 	/* Everything read-only first: a refused install changes nothing. */
 	t0 = now();
 	if (cluster_load(manifest, &c, &err) == -1)
-		goto refuse;
+		goto out;
 	if (cluster_verify(c, cache, &err) == -1)
-		goto refuse;
+		goto out;
 	log_verbose("timing: verify the cluster manifest and release: %.3fs",
 	    now() - t0);
 	crash_point("verified");
@@ -514,7 +514,7 @@ cmd_install(int argc, char **argv)
 			    "a downgrade (pass --allow-downgrade to install "
 			    "it anyway)", c->release_name, c->release_version,
 			    (long long)c->seq, (long long)highest);
-			goto refuse;
+			goto out;
 		}
 		(void)journal_append(&h, "override", NULL, "downgrade to %s "
 		    "%s seq %lld allowed (highest installed seq %lld)",
@@ -557,7 +557,6 @@ cmd_install(int argc, char **argv)
 	    (long long)c->seq, c->config_id, c->npkgs, fresh);
 	rc = EXIT_OK;
 	goto out;
-refuse:
 out:
 	/*
 	 * Journal refusals on installed hosts (a fresh host stays as it

@@ -84,8 +84,10 @@ cmd_status(int argc, char **argv)
 	intact = journal_check(&h, &entries, &jerr) == 0;
 	if (cur > 0 && (g = gen_load(&h, cur, &err)) == NULL)
 		goto out;
-	if ((out = json_object()) == NULL || (prev = json_array()) == NULL)
-		goto oom;
+	if ((out = json_object()) == NULL || (prev = json_array()) == NULL) {
+		err_set(&err, "out of memory");
+		goto out;
+	}
 	json_object_set_new(out, "format", json_integer(1));
 	json_object_set_new(out, "installed", json_boolean(cur > 0));
 	if (g != NULL) {
@@ -110,8 +112,10 @@ cmd_status(int argc, char **argv)
 	    "intact", intact, "entries", (json_int_t)entries, "problem",
 	    jerr));
 	if (asjson) {
-		if ((text = json_dumps(out, JSONIO_PRETTY)) == NULL)
-			goto oom;
+		if ((text = json_dumps(out, JSONIO_PRETTY)) == NULL) {
+			err_set(&err, "out of memory");
+			goto out;
+		}
 		printf("%s\n", text);
 		free(text);
 	} else if (g == NULL) {
@@ -144,9 +148,6 @@ cmd_status(int argc, char **argv)
 		    intact ? "chain intact" : "CHAIN BROKEN: ",
 		    intact ? "" : jerr);
 	rc = intact ? EXIT_OK : EXIT_FAIL;
-	goto out;
-oom:
-	err_set(&err, "out of memory");
 out:
 	if (err != NULL)
 		log_error("%s", err);

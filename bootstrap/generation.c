@@ -394,16 +394,22 @@ read_pkginfo(struct build *b, const struct pkgref *p, char **errp)
 				json_object_foreach(v, k2, w) {
 					if (!json_is_string(w) ||
 					    !one_line_ok(json_string_value(w)) ||
-					    !one_line_ok(k2))
-						goto badsys;
+					    !one_line_ok(k2)) {
+						err_set(errp, "%s: sysctl values "
+						    "must be one-line strings", path);
+						goto out;
+					}
 					json_object_set(b->sysctl, k2, w);
 				}
 			} else if (json_is_string(v) &&
 			    one_line_ok(json_string_value(v)) &&
 			    one_line_ok(k))
 				json_object_set(b->sysctl, k, v);
-			else
-				goto badsys;
+			else {
+				err_set(errp, "%s: sysctl values must be "
+				    "one-line strings", path);
+				goto out;
+			}
 		}
 	}
 	user = json_string_value(json_object_get(j, "username"));
@@ -422,9 +428,6 @@ read_pkginfo(struct build *b, const struct pkgref *p, char **errp)
 		json_array_append_new(b->users, u);
 	}
 	rc = 0;
-	goto out;
-badsys:
-	err_set(errp, "%s: sysctl values must be one-line strings", path);
 out:
 	json_decref(j);
 	free(path);
@@ -451,8 +454,9 @@ static int
 write_env(struct build *b, char **errp)
 {
 	char		*env = NULL, *exp = NULL, *sys = NULL, *tmp;
-	const char	*k;
+	const char	*k, **keys = NULL;
 	json_t		*v;
+	size_t		 nk, i = 0;
 	int		 rc = -1;
 	const char	*base = "LD_LIBRARY_PATH=/opt/mesosphere/lib\n"
 			    "PATH=/opt/mesosphere/bin:/usr/bin:/bin:/sbin:"
@@ -462,12 +466,11 @@ write_env(struct build *b, char **errp)
 	    "export LD_LIBRARY_PATH=/opt/mesosphere/lib\n"
 	    "export PATH=/opt/mesosphere/bin:/usr/bin:/bin:/sbin:/usr/sbin\n")
 	    == -1 || (sys = strdup("")) == NULL)
-		goto oom;
+		goto out;
 	/* json_object_foreach visits keys in insertion order: sort. */
-	const char **keys = NULL;
-	size_t nk = json_object_size(b->env), i = 0;
+	nk = json_object_size(b->env);
 	if ((keys = calloc(nk + 1, sizeof(*keys))) == NULL)
-		goto oom;
+		goto out;
 	json_object_foreach(b->env, k, v)
 		keys[i++] = k;
 	qsort(keys, nk, sizeof(*keys), (int (*)(const void *,
@@ -476,14 +479,14 @@ write_env(struct build *b, char **errp)
 		const char *val = json_string_value(json_object_get(b->env,
 		    keys[i]));
 		if (asprintf(&tmp, "%s%s=%s\n", env, keys[i], val) == -1)
-			goto oomk;
+			goto out;
 		free(env);
 		env = tmp;
 		/* Single quotes make the export file safe to source. */
 		char *q = NULL, *qp;
 		const char *s;
 		if ((q = malloc(strlen(val) * 4 + 1)) == NULL)
-			goto oomk;
+			goto out;
 		for (qp = q, s = val; *s != '\0'; s++) {
 			if (*s == '\'') {
 				memcpy(qp, "'\\''", 4);
@@ -495,17 +498,18 @@ write_env(struct build *b, char **errp)
 		if (asprintf(&tmp, "%sexport %s='%s'\n", exp, keys[i], q) ==
 		    -1) {
 			free(q);
-			goto oomk;
+			goto out;
 		}
 		free(q);
 		free(exp);
 		exp = tmp;
 	}
 	free(keys);
+	keys = NULL;
 	json_object_foreach(b->sysctl, k, v) {
 		if (asprintf(&tmp, "%s%s = %s\n", sys, k,
 		    json_string_value(v)) == -1)
-			goto oom;
+			goto out;
 		free(sys);
 		sys = tmp;
 	}
@@ -514,12 +518,11 @@ write_env(struct build *b, char **errp)
 	    write_at(b->genfd, "sysctl.conf", sys, errp) == -1)
 		goto out;
 	rc = 0;
-	goto out;
-oomk:
-	free(keys);
-oom:
-	err_set(errp, "out of memory");
 out:
+	/* Every failure above that set no message ran out of memory. */
+	if (rc == -1 && *errp == NULL)
+		err_set(errp, "out of memory");
+	free(keys);
 	free(env);
 	free(exp);
 	free(sys);
@@ -554,10 +557,10 @@ gen_build(const struct host *h, const struct cluster *c, char *const *roles,
 	    (b.units = json_array()) == NULL ||
 	    (b.unitfrom = json_object()) == NULL ||
 	    (b.pkgs = json_array()) == NULL)
-		goto oom;
+		goto out;
 	if (asprintf(&tmp, "%s/.tmp-%ld", h->gendir, n) == -1 ||
 	    asprintf(&final, "%s/%ld", h->gendir, n) == -1)
-		goto oom;
+		goto out;
 	if (mkdir_p(h->gendir, 0755, errp) == -1 || rm_tree(tmp, errp) == -1)
 		goto out;
 	if (mkdir(tmp, 0755) == -1) {
@@ -590,7 +593,7 @@ gen_build(const struct host *h, const struct cluster *c, char *const *roles,
 		}
 		free(pkgroot);
 		if (asprintf(&pkgroot, "%s/%s", h->pkgdir, p->id) == -1)
-			goto oom;
+			goto out;
 		pkgmanifest_free(m);
 		m = NULL;
 		if (pkgmanifest_load(pkgroot, p->id, &m, errp) == -1)
@@ -609,12 +612,12 @@ gen_build(const struct host *h, const struct cluster *c, char *const *roles,
 		digest_format(&m->digest, dstr);
 		if (json_array_append_new(b.pkgs, json_pack("{s:s, s:s}",
 		    "id", p->id, "manifest", dstr)) == -1)
-			goto oom;
+			goto out;
 	}
 	if (write_env(&b, errp) == -1)
 		goto out;
 	if ((r = json_array()) == NULL)
-		goto oom;
+		goto out;
 	for (i = 0; i < nroles; i++)
 		json_array_append_new(r, json_string(roles[i]));
 	gmtime_r(&now, &tm);
@@ -630,12 +633,12 @@ gen_build(const struct host *h, const struct cluster *c, char *const *roles,
 	    "roles", r, "packages", b.pkgs, "users", b.users,
 	    "units", b.units, "created", when);
 	if (g == NULL)
-		goto oom;
+		goto out;
 	{
 		char *text = json_dumps(g, JSONIO_PRETTY);
 		int wr;
 		if (text == NULL)
-			goto oom;
+			goto out;
 		wr = write_at(b.genfd, "generation.json", text, errp);
 		free(text);
 		if (wr == -1)
@@ -653,10 +656,10 @@ gen_build(const struct host *h, const struct cluster *c, char *const *roles,
 	if (fsync_dir(h->gendir, errp) == -1)
 		goto out;
 	rc = 0;
-	goto out;
-oom:
-	err_set(errp, "out of memory");
 out:
+	/* Every failure above that set no message ran out of memory. */
+	if (rc == -1 && *errp == NULL)
+		err_set(errp, "out of memory");
 	if (b.genfd != -1)
 		close(b.genfd);
 	if (rc == -1 && tmp != NULL)

@@ -105,6 +105,7 @@ declare -A times
 measure() {	# name command...
 	local name=$1 t0 t1
 	shift
+	sync	# start each one with no writeback pending from the last
 	t0=$(now)
 	"$@" >/dev/null
 	t1=$(now)
