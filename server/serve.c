@@ -545,6 +545,10 @@ error_page(struct server *s, unsigned int status)
 	}
 }
 
+/*
+ * Queues r (a shared response keeps its other references) and counts and
+ * logs the request.  A NULL r (out of memory) becomes a 500.
+ */
 static enum MHD_Result
 queue(struct server *s, struct reply *rq, unsigned int status,
     struct MHD_Response *r, uint64_t body)
@@ -565,19 +569,11 @@ queue(struct server *s, struct reply *rq, unsigned int status,
 	return ret;
 }
 
-/* Queues a prepared response (error pages, cached blobs). */
-static enum MHD_Result
-queue_shared(struct server *s, struct reply *rq, unsigned int status,
-    struct MHD_Response *r, uint64_t body)
-{
-	return queue(s, rq, status, r, body);
-}
-
 /* Queues one of the prepared error pages. */
 static enum MHD_Result
 queue_error(struct server *s, struct reply *rq, unsigned int status)
 {
-	return queue_shared(s, rq, status, error_page(s, status),
+	return queue(s, rq, status, error_page(s, status),
 	    strlen(error_text(status)));
 }
 
@@ -663,7 +659,7 @@ respond_body(struct server *s, struct reply *rq, struct body *b)
 	switch (rr) {
 	case RANGE_NONE:
 		if (b->full != NULL) {
-			ret = queue_shared(s, rq, MHD_HTTP_OK, b->full, b->size);
+			ret = queue(s, rq, MHD_HTTP_OK, b->full, b->size);
 			goto out;
 		}
 		off = 0;
@@ -731,35 +727,31 @@ open_regular(struct server *s, const char *rel, struct stat *st)
 
 /*
  * With --verify-on-start, a blob that appeared after the start is hashed
- * on its first request and the verdict remembered.  Returns 1 when it may
- * be served.
+ * on its first request.  A good verdict is remembered; a bad one is not,
+ * so a blob repaired in place is served again.  Returns 1 when the blob
+ * may be served.
  */
 static int
 verify_late(struct server *s, const struct url_target *t, int fd)
 {
-	struct blob	*b, *old;
+	struct blob	*b;
 	char		*err = NULL;
-	int		 ok;
 
-	ok = storecheck_blob_fd(fd, &t->digest, NULL, &err) == 0;
-	if (!ok) {
+	if (storecheck_blob_fd(fd, &t->digest, NULL, &err) == -1) {
 		log_warn("%s: %s; not served", t->rel, err);
 		free(err);
+		return 0;
 	}
 	if (lseek(fd, 0, SEEK_SET) == -1)
-		ok = 0;
+		return 0;
 	if ((b = blob_new(&t->digest)) == NULL)
-		return ok;
-	b->bad = !ok;
+		return 1;	/* served; hashed again next time */
 	pthread_rwlock_wrlock(&s->late.lock);
-	if ((old = tab_find(&s->late, &t->digest)) != NULL ||
-	    tab_insert(&s->late, b) == -1) {
-		if (old != NULL)
-			ok = !old->bad;
+	if (tab_find(&s->late, &t->digest) != NULL ||
+	    tab_insert(&s->late, b) == -1)
 		blob_free(b);
-	}
 	pthread_rwlock_unlock(&s->late.lock);
-	return ok;
+	return 1;
 }
 
 static enum MHD_Result
@@ -768,7 +760,7 @@ serve_blob(struct server *s, struct reply *rq, const struct url_target *t)
 	struct blob	*b;
 	struct body	 body;
 	struct stat	 st;
-	enum MHD_Result	 ret;
+	char		 etag[SERVE_ETAG_SZ], d[DIGEST_STRSZ];
 	int		 fd, known;
 
 	memset(&body, 0, sizeof(body));
@@ -800,18 +792,13 @@ serve_blob(struct server *s, struct reply *rq, const struct url_target *t)
 		close(fd);
 		return queue_error(s, rq, MHD_HTTP_NOT_FOUND);
 	}
-	{
-		char	 etag[SERVE_ETAG_SZ], d[DIGEST_STRSZ];
-
-		/* From the name: a blob's name is its digest. */
-		digest_format(&t->digest, d);
-		snprintf(etag, sizeof(etag), "\"%s\"", d);
-		body.etag = etag;
-		body.fd = fd;
-		body.size = (uint64_t)st.st_size;
-		ret = respond_body(s, rq, &body);
-	}
-	return ret;
+	/* From the name: a blob's name is its digest. */
+	digest_format(&t->digest, d);
+	snprintf(etag, sizeof(etag), "\"%s\"", d);
+	body.etag = etag;
+	body.fd = fd;
+	body.size = (uint64_t)st.st_size;
+	return respond_body(s, rq, &body);
 }
 
 static enum MHD_Result
@@ -1107,22 +1094,24 @@ listen_on(struct listener *l, char **errp)
 	struct addrinfo		 hints, *ai = NULL;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen = sizeof(ss);
-	char			*host = NULL, *port, host_s[INET6_ADDRSTRLEN + 1];
+	char			*host = NULL, *addr, *end, *port;
+	char			 host_s[INET6_ADDRSTRLEN + 1];
 	char			 port_s[16];
 	int			 fd = -1, one = 1, gai, rc = -1;
 
 	if ((host = strdup(l->spec)) == NULL)
 		return err_set(errp, "out of memory");
+	addr = host;
 	if (host[0] == '[') {
-		port = strchr(host, ']');
-		if (port == NULL || port[1] != ':') {
-			err_set(errp, "--listen %s: use [IPV6]:PORT", l->spec);
+		end = strchr(host, ']');
+		if (end == NULL || end[1] != ':') {
+			err_set(errp, "--listen %s: use [IPV6]:PORT, e.g. "
+			    "[::]:8080", l->spec);
 			goto out;
 		}
-		*port = '\0';
-		port += 2;
-		memmove(host, host + 1, strlen(host + 1) + 1);
-		port -= 1;
+		*end = '\0';
+		addr = host + 1;
+		port = end + 2;
 	} else {
 		if ((port = strrchr(host, ':')) == NULL) {
 			err_set(errp, "--listen %s: use ADDR:PORT, e.g. "
@@ -1131,10 +1120,16 @@ listen_on(struct listener *l, char **errp)
 		}
 		*port++ = '\0';
 	}
+	if (port[0] == '\0' || strspn(port, "0123456789") != strlen(port) ||
+	    strlen(port) > 5 || atoi(port) > 65535) {
+		err_set(errp, "--listen %s: the port must be a number from 0 "
+		    "to 65535", l->spec);
+		goto out;
+	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-	if ((gai = getaddrinfo(*host != '\0' ? host : NULL, port, &hints,
+	if ((gai = getaddrinfo(*addr != '\0' ? addr : NULL, port, &hints,
 	    &ai)) != 0) {
 		err_set(errp, "--listen %s: %s (give a numeric address and "
 		    "port)", l->spec, gai_strerror(gai));
@@ -1552,6 +1547,10 @@ cmd_serve(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	/* A shell starts background jobs with SIGINT ignored: undo that. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < nspecs; i++) {
 		s.listen[s.nlisten].spec = specs[i];

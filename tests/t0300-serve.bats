@@ -50,9 +50,27 @@ teardown() {
 	run "$ARTIFACTD" serve --root "$STORE" -l 127.0.0.1
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"use ADDR:PORT"* ]]
+	run "$ARTIFACTD" serve --root "$STORE" -l 127.0.0.1:65536
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"the port must be a number from 0 to 65535"* ]]
+	run "$ARTIFACTD" serve --root "$STORE" -l localhost:8080
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"give a numeric address and port"* ]]
 	run "$ARTIFACTD" serve -h
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"--verify-on-start"* ]]
+}
+
+@test "listens on several addresses, IPv6 included" {
+	start_server --root "$STORE" -l '[::1]:0'
+	for i in $(seq 1 100); do
+		port6=$(sed -n 's|.* on http://\[::1\]:\([0-9]*\)$|\1|p' "$SCRATCH/server.err")
+		[ -n "$port6" ] && break
+		sleep 0.02
+	done
+	[ -n "$port6" ]
+	[ "$(code "http://[::1]:$port6/blobs/sha256/$SMALL")" = 200 ]
+	[ "$(code "$URL/blobs/sha256/$SMALL")" = 200 ]
 }
 
 @test "a blob is served with its digest as strong ETag and immutable caching" {
@@ -83,6 +101,17 @@ teardown() {
 		run curl -sS -I "$URL/$p"
 		[[ "$output" == *"Content-Length: "* ]]
 	done
+}
+
+@test "with the cache off and one thread, small blobs get the same answers from the file" {
+	start_server --root "$STORE"
+	cached=$(headers "$URL/blobs/sha256/$SMALL")
+	cached_range=$(headers "$URL/blobs/sha256/$SMALL" -r 10-20)
+	stop_server
+	start_server --root "$STORE" --cache-size 0 --threads 1
+	[ "$(headers "$URL/blobs/sha256/$SMALL")" = "$cached" ]
+	[ "$(headers "$URL/blobs/sha256/$SMALL" -r 10-20)" = "$cached_range" ]
+	curl -sS "$URL/blobs/sha256/$SMALL" | cmp - "$STORE/blobs/sha256/$SMALL"
 }
 
 @test "If-None-Match with the current ETag gives 304 without a body" {
@@ -237,6 +266,9 @@ teardown() {
 	cp "$SCRATCH/late" "$STORE/blobs/sha256/$good"
 	[ "$(code "$URL/blobs/sha256/$bad")" = 404 ]
 	[ "$(code "$URL/blobs/sha256/$good")" = 200 ]
+	# Repaired in place, it is served.
+	printf other > "$STORE/blobs/sha256/$bad"
+	[ "$(code "$URL/blobs/sha256/$bad")" = 200 ]
 }
 
 @test "SIGHUP reopens the access log" {
@@ -261,6 +293,14 @@ big_blob() {
 	head -c "$(($1 * 1024 * 1024))" /dev/urandom > "$SCRATCH/huge"
 	HUGE=$(sha256sum < "$SCRATCH/huge" | cut -d' ' -f1)
 	mv "$SCRATCH/huge" "$STORE/blobs/sha256/$HUGE"
+}
+
+@test "SIGINT stops the server cleanly" {
+	start_server --root "$STORE"
+	kill -INT "$SERVER_PID"
+	wait "$SERVER_PID"
+	SERVER_PID=
+	grep -q "Interrupt: shutting down" "$SCRATCH/server.err"
 }
 
 @test "SIGTERM lets a download in flight finish, then exits 0" {
