@@ -13,3 +13,8 @@ dcos_bootstrap_SOURCES = \
 # the binary runs on hosts with nothing but a kernel.
 dcos_bootstrap_LDFLAGS = $(BOOTSTRAP_LDFLAGS)
 dcos_bootstrap_LDADD = lib/libdcos.a $(BOOTSTRAP_LIBS)
+# Static builds: our failing getaddrinfo/gethostbyname/dlopen replace
+# glibc's, so libcrypto can never reach NSS or load a host library.
+if STATIC_BOOTSTRAP
+dcos_bootstrap_SOURCES += bootstrap/no-nss.c
+endif
