@@ -1,0 +1,3 @@
+# tests/journeys.mk: the user journeys of README.md's guides, end to end.
+TESTS += tests/t0700-journeys.bats
+EXTRA_DIST += tests/t0700-journeys.bats tests/journeys.bash
