@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2016,SC2154 # snippets run in other shells; make check sets top_srcdir
 # Helpers for the user journeys (tests/t0700-journeys.bats): the nginx
 # configuration of README.md's "Serving at scale" guide, a minimal image
 # to bake into, and a "first boot" of that image.  Sourced by the test
@@ -80,7 +81,13 @@ first_boot() {
 			mkdir -p "$image$d"
 			mount --bind -o ro "$d" "$image$d"
 		done
-		exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		# A clean environment, but the sanitizers keep their settings
+		# (halt_on_error: a finding must fail the test).
+		keep=()
+		for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+			[ -n "${!v:-}" ] && keep+=("$v=${!v}")
+		done
+		exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${keep[@]}" \
 		    chroot "$image" "$@"' first_boot "$1" "$libdirs" "${@:2}"
 }
 
