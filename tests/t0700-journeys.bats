@@ -107,13 +107,19 @@ host_ok() {
 	[ "$max" -gt 1 ]
 }
 
-@test "air gap: a mirror made from a server on port 0 is fsck-clean; dcos-artifactd and stock nginx (the guide's config) both serve it to hosts" {
+@test "air gap: a store mirrored from a server on port 0 onto a disk and on into the served directory is fsck-clean; dcos-artifactd and stock nginx (the guide's config) both serve it to hosts" {
 	run journey '
-		# Outside: the site store on a server with a port of its own.
+		# Outside: the site store on a server with a port of its own,
+		# mirrored onto a disk.
 		start_server --root "$AIRGAP"
+		"$ARTIFACTD" mirror -k "$KEY" "$URL" "$SCRATCH/disk"
+		stop_server
+		# Inside: the disk is checked, then mirrored (verified again,
+		# index.json last) into the directory that is served.
+		"$ARTIFACTD" fsck -k "$KEY" "$SCRATCH/disk"
+		start_server --root "$SCRATCH/disk"
 		"$ARTIFACTD" mirror -k "$KEY" "$URL" "$SCRATCH/mirror"
 		stop_server
-		# Carried in; checked before it is served.
 		"$ARTIFACTD" fsck -k "$KEY" "$SCRATCH/mirror"
 		# Inside: dcos-artifactd at the bootstrap_url the site chose.
 		start_artifactd "$SCRATCH/mirror" 18081
@@ -257,6 +263,9 @@ host_ok() {
 		stop_artifactd'
 	echo "$output"
 	[ "$status" -eq 0 ]
+	# The guide: dcos-bootstrap from the kit into the image.
+	install -m 0755 "$IMAGE$KIT/blobs/sha256/$(pinned_bootstrap "$IMAGE$KIT/dcos_install.sh")" \
+	    "$IMAGE/usr/sbin/dcos-bootstrap"
 	# Baked: nothing installed yet.
 	[ ! -e "$IMAGE/opt/mesosphere" ]
 	# First boot: the role comes from the machine (here: slave).
@@ -267,8 +276,15 @@ host_ok() {
 	[[ "$output" == *"Checking ip-detect: PASS (10.0.0.5)"* ]]
 	printf -- '--version\ndaemon-reload\nstart dcos.target\n' |
 	    diff - "$IMAGE/var/log/systemctl.calls"
-	# The unit of the guide removes the kit once the install succeeded.
+	host_ok "$IMAGE" slave
+	# The unit of the guide removes the kit once the install succeeded;
+	# on the next boot dcos-bootstrap activate starts dcos.target.
 	rm -rf "${IMAGE:?}$KIT"
+	run journey 'first_boot "$IMAGE" /usr/sbin/dcos-bootstrap activate'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	printf -- '--version\ndaemon-reload\nstart dcos.target\ndaemon-reload\nstart dcos.target\n' |
+	    diff - "$IMAGE/var/log/systemctl.calls"
 	host_ok "$IMAGE" slave
 }
 
