@@ -171,6 +171,32 @@ host_ok() {
 	    diff - "$SCRATCH/nginx-hidden"
 }
 
+@test "air gap: a copy damaged in transit fails fsck, naming the blob; mirror --verify-existing fetches it again" {
+	run journey '
+		start_server --root "$AIRGAP"
+		"$ARTIFACTD" mirror -q -k "$KEY" "$URL" "$SCRATCH/disk"
+		# One flipped byte in the largest package blob.
+		cm=$(jq -r ".current[7:]" "$SCRATCH/disk/index.json")
+		hex=$(jq -r "[.blobs[] | select(.kind == \"package\")] | max_by(.size) | .digest[7:]" \
+		    "$SCRATCH/disk/blobs/sha256/$cm")
+		echo "$hex" > "$SCRATCH/damaged"
+		printf X | dd of="$SCRATCH/disk/blobs/sha256/$hex" bs=1 seek=1000 conv=notrunc 2>/dev/null
+		if "$ARTIFACTD" fsck -k "$KEY" "$SCRATCH/disk" > "$SCRATCH/fsck.out" 2>&1; then
+			echo "fsck passed a damaged copy"
+			exit 1
+		fi
+		"$ARTIFACTD" mirror -q --verify-existing -k "$KEY" "$URL" "$SCRATCH/disk"
+		stop_server
+		"$ARTIFACTD" fsck -k "$KEY" "$SCRATCH/disk"'
+	echo "$output"
+	cat "$SCRATCH/fsck.out"
+	[ "$status" -eq 0 ]
+	hex=$(cat "$SCRATCH/damaged")
+	grep -q "^blobs/sha256/$hex: blob sha256:$hex has content with digest sha256:[0-9a-f]\{64\} (corrupt: fetch it again" "$SCRATCH/fsck.out"
+	grep -q "1 problem found" "$SCRATCH/fsck.out"
+	cmp "$SCRATCH/disk/blobs/sha256/$hex" "$AIRGAP/blobs/sha256/$hex"
+}
+
 @test "air gap: the original script with --mirror installs from the mirror served by nginx while its bootstrap_url is down" {
 	run journey '
 		start_server --root "$STORE"
