@@ -6,9 +6,10 @@
 # network namespace with only loopback (netns_run), so fixed ports are free
 # and no packet can leave.
 #   1. hosts curling the script: 20 hosts at once from one server;
-#   2. an air-gapped site: a mirror checked by fsck and served by
-#      dcos-artifactd and by nginx with the guide's configuration, and
-#      --download-only carried by hand to --offline;
+#   2. an air-gapped site: a mirror checked by fsck (and repaired when
+#      damaged), served by dcos-artifactd and by nginx with the guide's
+#      configuration; the original script with --mirror; --download-only
+#      carried by hand to --offline;
 #   3. image bakers: a baked image activated at first boot with no
 #      network, and an image whose role is chosen at first boot.
 
