@@ -1,5 +1,8 @@
 /*
- * dcos-artifactd serve: private state of the HTTP server (serve.c).
+ * dcos-artifactd serve: private state of the HTTP server, shared by its
+ * files: serve.c (libmicrohttpd wiring), serve-opts.c (command line),
+ * listen.c (sockets), blob-cache.c (blobs known at start), responses.c
+ * (queueing replies), serve-files.c (store files) and access-log.c.
  */
 #ifndef DCOS_SERVE_H
 #define DCOS_SERVE_H
@@ -18,6 +21,11 @@
 
 #define SERVE_MAX_LISTEN	16
 #define SERVE_ETAG_SZ		(DIGEST_STRSZ + 2)	/* with the quotes */
+#define CC_IMMUTABLE		"public, max-age=31536000, immutable"
+#define CC_NOCACHE		"no-cache"
+#define CT_OCTET		"application/octet-stream"
+
+struct url_target;
 
 /* A blob the server knows before it opens the file. */
 struct blob {
@@ -73,6 +81,13 @@ struct listener {
 };
 
 struct server {
+	/* The command line (serve-opts.c). */
+	const char		*specs[SERVE_MAX_LISTEN];	/* --listen */
+	int			 nspecs;
+	int			 default_specs;	/* no --listen given */
+	const char		*tls_cert_path;
+	const char		*tls_key_path;
+
 	const char		*root;
 	int			 rootfd;
 	int			 verify;
@@ -105,5 +120,101 @@ struct server {
 
 	struct MHD_Response	*r400, *r404, *r405, *r414, *r500, *r503;
 };
+
+/* One request being answered. */
+struct reply {
+	struct MHD_Connection	*c;
+	struct conn		*cn;
+	const char		*method;
+	const char		*url;
+	int			 head;
+};
+
+/* What to send for a file: its bytes as a descriptor or in memory. */
+struct body {
+	const char		*etag;
+	const char		*cc;
+	const char		*ctype;
+	uint64_t		 size;
+	int			 fd;		/* -1 when mem is used */
+	const char		*mem;
+	int			 mem_shared;	/* mem outlives responses */
+	struct MHD_Response	*full;		/* prepared 200, or NULL */
+};
+
+/* serve.c */
+/* Monotonic milliseconds. */
+long long	 now_ms(void);
+
+/* serve-opts.c */
+/* Sets the defaults; server_free() undoes it. */
+void		 server_init(struct server *);
+/*
+ * Parses the command line into s (printing what is wrong).  Returns
+ * SUBCMD_CONTINUE to go on, else the exit status.
+ */
+int		 serve_parse_args(struct server *s, int argc, char **argv);
+
+/* listen.c */
+/*
+ * Binds and listens on l->spec; sets l->fd and l->name.  Returns 0, or -1
+ * with *errp.
+ */
+int		 listen_on(struct listener *l, char **errp);
+
+/* blob-cache.c */
+/* Looks d up; NULL when unknown.  Call with t's lock held (late table). */
+struct blob	*tab_find(struct blobtab *t, const struct digest *d);
+/* Frees every blob of t and empties it. */
+void		 tab_free(struct blobtab *t);
+/* Reads size bytes of fd into a malloc'd *memp.  Returns 0, or -1 with errno. */
+int		 read_fd(int fd, size_t size, char **memp);
+/* Fills s->tab from the store at start.  Returns 0, or -1 with *errp. */
+int		 load_blobs(struct server *s, char **errp);
+/* Hashes a blob that came after the start; returns 1 when it may be served. */
+int		 verify_late(struct server *s, const struct url_target *t, int fd);
+
+/* responses.c */
+/* Adds the headers every file response has.  Returns 0 or -1. */
+int		 add_common_headers(struct MHD_Response *r, const char *etag,
+		    const char *cc, const char *ctype);
+enum MHD_Result	 queue(struct server *s, struct reply *rq, unsigned int status,
+		    struct MHD_Response *r, uint64_t body);
+enum MHD_Result	 queue_error(struct server *s, struct reply *rq,
+		    unsigned int status);
+enum MHD_Result	 queue_own(struct server *s, struct reply *rq,
+		    unsigned int status, struct MHD_Response *r, uint64_t body);
+enum MHD_Result	 respond_body(struct server *s, struct reply *rq,
+		    struct body *b);
+enum MHD_Result	 respond_open_error(struct server *s, struct reply *rq,
+		    const char *rel);
+/* Answers text (malloc'd; the response frees it) with no-store. */
+enum MHD_Result	 serve_text(struct server *s, struct reply *rq,
+		    unsigned int status, char *text, size_t len,
+		    const char *ctype);
+/* Prepares the shared error pages.  Returns 0, or -1 with *errp. */
+int		 make_error_responses(struct server *s, char **errp);
+/* Frees them (NULL ones too). */
+void		 free_error_responses(struct server *s);
+
+/* serve-files.c */
+enum MHD_Result	 serve_blob(struct server *s, struct reply *rq,
+		    const struct url_target *t);
+enum MHD_Result	 serve_release(struct server *s, struct reply *rq,
+		    const struct url_target *t);
+enum MHD_Result	 serve_mutable(struct server *s, struct reply *rq,
+		    struct mutable_file *m);
+void		 mutable_init(struct mutable_file *m, const char *rel,
+		    const char *ctype);
+void		 mutable_free(struct mutable_file *m);
+
+/* access-log.c */
+/* Logs one request, when there is an access log. */
+void		 access_log(struct server *s, struct MHD_Connection *c,
+		    const char *method, const char *url, unsigned int status,
+		    uint64_t bytes);
+/* (Re)opens s->access_log_path.  Returns 0, or -1 with *errp. */
+int		 access_log_open(struct server *s, char **errp);
+void		 access_log_flush(struct server *s);
 
 #endif
