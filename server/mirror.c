@@ -69,6 +69,8 @@ struct mirror {
 	size_t			 capitems;
 	uint64_t		 present;	/* files already in DIR */
 	int			 verify_existing;
+	int			 allow_downgrade;
+	const char		*keypath;	/* --trusted-key */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -809,13 +811,6 @@ parse_count(const char *s, int lo, int hi, int *out)
 	return 0;
 }
 
-static int
-usage_error(const struct subcmd *c)
-{
-	subcmd_usage(stderr, c);
-	return EXIT_USAGE;
-}
-
 static void
 mirror_free(struct mirror *m)
 {
@@ -879,139 +874,190 @@ take_urls(struct mirror *m, char **argv, int n)
 	return 0;
 }
 
-int
-cmd_mirror(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "trusted-key", required_argument, NULL, 'k' },
-		{ "retries", required_argument, NULL, 'r' },
-		{ "cacert", required_argument, NULL, 'C' },
-		{ "verify-existing", no_argument, NULL, 'E' },
-		{ "allow-downgrade", no_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct subcmd	*c = subcmd_find(artifactd_commands, "mirror");
-	const struct cluster_manifest *cur;
-	struct mirror		 m;
-	struct timespec		 t0, t1;
-	const char		*keypath = NULL;
-	char			*err = NULL, *tmp = NULL;
-	double			 secs;
-	int			 opt, rc, lockfd = -1, changed = 0;
-	int			 allow_downgrade = 0;
+static const struct option longopts[] = {
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "trusted-key", required_argument, NULL, 'k' },
+	{ "retries", required_argument, NULL, 'r' },
+	{ "cacert", required_argument, NULL, 'C' },
+	{ "verify-existing", no_argument, NULL, 'E' },
+	{ "allow-downgrade", no_argument, NULL, 'D' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ NULL, 0, NULL, 0 }
+};
 
-	memset(&m, 0, sizeof(m));
-	m.fo.jobs = JOBS_DEFAULT;
-	m.fo.retries = RETRIES_DEFAULT;
-	while ((opt = getopt_long(argc, argv, "hj:k:qr:v", longopts,
-	    NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			if (parse_count(optarg, 1, JOBS_MAX, &m.fo.jobs) == -1) {
-				log_error("--jobs %s: give a number from 1 to "
-				    "%d", optarg, JOBS_MAX);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'k':
-			keypath = optarg;
-			break;
-		case 'C':
-			m.fo.cacert = optarg;
-			break;
-		case 'E':
-			m.verify_existing = 1;
-			break;
-		case 'D':
-			allow_downgrade = 1;
-			break;
-		case 'r':
-			if (parse_count(optarg, 0, RETRIES_MAX,
-			    &m.fo.retries) == -1) {
-				log_error("--retries %s: give a number from 0 "
-				    "to %d", optarg, RETRIES_MAX);
-				return EXIT_USAGE;
-			}
-			break;
-		default:
-			if ((rc = subcmd_common_opt(opt, c)) == SUBCMD_CONTINUE)
-				break;
-			return rc == SUBCMD_NOT_COMMON ? usage_error(c) : rc;
+/* One option of the getopt loop: SUBCMD_CONTINUE, or the exit status. */
+static int
+set_option(struct mirror *m, const struct subcmd *c, int opt)
+{
+	switch (opt) {
+	case 'j':
+		if (parse_count(optarg, 1, JOBS_MAX, &m->fo.jobs) == -1) {
+			log_error("--jobs %s: give a number from 1 to %d",
+			    optarg, JOBS_MAX);
+			return EXIT_USAGE;
 		}
+		return SUBCMD_CONTINUE;
+	case 'k':
+		m->keypath = optarg;
+		return SUBCMD_CONTINUE;
+	case 'C':
+		m->fo.cacert = optarg;
+		return SUBCMD_CONTINUE;
+	case 'E':
+		m->verify_existing = 1;
+		return SUBCMD_CONTINUE;
+	case 'D':
+		m->allow_downgrade = 1;
+		return SUBCMD_CONTINUE;
+	case 'r':
+		if (parse_count(optarg, 0, RETRIES_MAX, &m->fo.retries) == -1) {
+			log_error("--retries %s: give a number from 0 to %d",
+			    optarg, RETRIES_MAX);
+			return EXIT_USAGE;
+		}
+		return SUBCMD_CONTINUE;
+	default:
+		return subcmd_opt(opt, c);
 	}
+}
+
+/* The options; SUBCMD_CONTINUE with optind at the operands, or the exit. */
+static int
+parse_args(struct mirror *m, int argc, char **argv)
+{
+	const struct subcmd	*c = subcmd_find(artifactd_commands, "mirror");
+	int			 opt, rc;
+
+	m->fo.jobs = JOBS_DEFAULT;
+	m->fo.retries = RETRIES_DEFAULT;
+	while ((opt = getopt_long(argc, argv, "hj:k:qr:v", longopts,
+	    NULL)) != -1)
+		if ((rc = set_option(m, c, opt)) != SUBCMD_CONTINUE)
+			return rc;
 	if (argc - optind < 2)
-		return usage_error(c);
-	rc = EXIT_FAIL;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	m.dir = argv[argc - 1];
-	if (take_urls(&m, argv + optind, argc - optind - 1) == -1)
+		return subcmd_usage_error(c);
+	return SUBCMD_CONTINUE;
+}
+
+/*
+ * Checks the operands and the trust settings, then locks DIR (*lockfdp)
+ * and readies the transfers.  Says what is wrong itself.
+ */
+static int
+setup(struct mirror *m, char **operands, int n, int *lockfdp)
+{
+	char	*err = NULL;
+	int	 rc = -1;
+
+	m->dir = operands[n - 1];
+	if (take_urls(m, operands, n - 1) == -1)
 		goto out;
-	m.fo.progress = isatty(STDERR_FILENO) && log_get_level() >= LOG_NORMAL;
-	if (m.fo.cacert != NULL && access(m.fo.cacert, R_OK) == -1) {
-		log_error("--cacert %s: %s", m.fo.cacert, strerror(errno));
+	m->fo.progress = isatty(STDERR_FILENO) && log_get_level() >= LOG_NORMAL;
+	if (m->fo.cacert != NULL && access(m->fo.cacert, R_OK) == -1) {
+		log_error("--cacert %s: %s", m->fo.cacert, strerror(errno));
 		goto out;
 	}
-	if (keypath != NULL && keyring_pin(&m.kr, keypath, &err) == -1) {
+	if (m->keypath != NULL && keyring_pin(&m->kr, m->keypath,
+	    &err) == -1) {
 		log_error("%s", err);
 		goto out;
 	}
-	if (keypath == NULL)
+	if (m->keypath == NULL)
 		log_warn("no --trusted-key: signatures are checked against the "
 		    "keys the store's own cluster manifests list");
-	if (prepare_dir(&m, &lockfd) == -1 || fetch_global_init(&err) == -1)
+	if (prepare_dir(m, lockfdp) == -1 || fetch_global_init(&err) == -1)
 		goto out;
-	m.fo.stop = &stop_signal;
+	m->fo.stop = &stop_signal;
 	catch_stop();
-	if (fetch_index(&m) == -1 || fetch_clusters(&m) == -1 ||
-	    check_downgrade(&m, allow_downgrade) == -1 ||
-	    fetch_releases_and_sigs(&m) == -1 || check_releases(&m) == -1 ||
-	    fetch_rest(&m) == -1) {
+	rc = 0;
+out:
+	free(err);
+	return rc;
+}
+
+/* The rounds, in order; index.json is written only when all went well. */
+static int
+mirror_rounds(struct mirror *m)
+{
+	if (fetch_index(m) == -1 || fetch_clusters(m) == -1 ||
+	    check_downgrade(m, m->allow_downgrade) == -1 ||
+	    fetch_releases_and_sigs(m) == -1 || check_releases(m) == -1 ||
+	    fetch_rest(m) == -1) {
 		if (stop_signal)
 			log_error("%s: interrupted by signal %d; partial "
 			    "downloads kept, index.json not updated (run the "
-			    "same command again to resume)", m.dir,
+			    "same command again to resume)", m->dir,
 			    (int)stop_signal);
 		else
 			log_error("%s: mirror incomplete; index.json not "
-			    "updated (run again to resume)", m.dir);
-		goto out;
+			    "updated (run again to resume)", m->dir);
+		return -1;
 	}
-	if (write_index(&m, &changed) == -1)
-		goto out;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	cur = m.clusters[0];
-	if (m.st.files == 0)
+	return 0;
+}
+
+static void
+report(const struct mirror *m, int changed, double secs)
+{
+	const struct cluster_manifest *cur = m->clusters[0];
+
+	if (m->st.files == 0)
 		log_info("%s is up to date: nothing to fetch (%" PRIu64
 		    " files checked%s); current: cluster %s, release %s-%s "
-		    "seq %" PRId64, m.dir, m.present, changed ?
+		    "seq %" PRId64, m->dir, m->present, changed ?
 		    ", index.json updated" : "", cur->cluster_name,
 		    cur->release_name, cur->release_version, cur->release_seq);
 	else
 		log_info("mirrored %" PRIu64 " files (%.1f MiB, %" PRIu64
 		    " resumed, %" PRIu64 " retries) from %s%s into %s in %.1f "
 		    "s; %" PRIu64 " were already there; current: cluster %s, "
-		    "release %s-%s seq %" PRId64, m.st.files,
-		    m.st.bytes / 1048576.0, m.st.resumed, m.st.retries,
-		    m.fo.urls[0], m.fo.nurls > 1 ? " and its fallbacks" : "",
-		    m.dir, secs, m.present, cur->cluster_name,
+		    "release %s-%s seq %" PRId64, m->st.files,
+		    m->st.bytes / 1048576.0, m->st.resumed, m->st.retries,
+		    m->fo.urls[0], m->fo.nurls > 1 ? " and its fallbacks" : "",
+		    m->dir, secs, m->present, cur->cluster_name,
 		    cur->release_name, cur->release_version, cur->release_seq);
+}
+
+/*
+ * Scratch that is never resumed goes; .partial goes when nothing in it is
+ * worth resuming.  Then DIR is unlocked.
+ */
+static void
+finish_dir(struct mirror *m, int lockfd, int ok)
+{
+	char	*tmp;
+
+	if ((tmp = partial_path(m, "index.json.new")) != NULL)
+		unlink(tmp);
+	free(tmp);
+	tidy_partial(m, ok);
+	close(lockfd);
+}
+
+int
+cmd_mirror(int argc, char **argv)
+{
+	struct mirror		 m;
+	struct timespec		 t0, t1;
+	int			 rc, lockfd = -1, changed = 0;
+
+	memset(&m, 0, sizeof(m));
+	if ((rc = parse_args(&m, argc, argv)) != SUBCMD_CONTINUE)
+		return rc;
+	rc = EXIT_FAIL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (setup(&m, argv + optind, argc - optind, &lockfd) == -1 ||
+	    mirror_rounds(&m) == -1 || write_index(&m, &changed) == -1)
+		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	report(&m, changed, (t1.tv_sec - t0.tv_sec) +
+	    (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	rc = EXIT_OK;
 out:
-	if (lockfd != -1) {
-		/* Scratch that is never resumed goes; .partial goes when
-		 * nothing in it is worth resuming. */
-		if ((tmp = partial_path(&m, "index.json.new")) != NULL)
-			unlink(tmp);
-		free(tmp);
-		tidy_partial(&m, rc == EXIT_OK);
-		close(lockfd);
-	}
-	free(err);
+	if (lockfd != -1)
+		finish_dir(&m, lockfd, rc == EXIT_OK);
 	mirror_free(&m);
 	return rc;
 }
