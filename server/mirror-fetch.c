@@ -732,99 +732,122 @@ sync_dirs(struct fetch_item **items, size_t n)
 	return rc;
 }
 
-int
-fetch_all(const struct fetch_opts *o, struct fetch_item **items, size_t n,
-    struct fetch_stats *st)
+/* Sets up one job per item; resumable items may finish right here. */
+static int
+jobs_init(struct fetch *f, struct fetch_item **items, size_t n)
 {
-	struct fetch	 f;
-	CURLM		*multi = NULL;
-	CURLMsg		*msg;
 	struct job	*j;
 	size_t		 i;
-	uint64_t	 t, wake;
-	char		*err;
-	int		 running, left, rc = -1, ended;
 
-	memset(&f, 0, sizeof(f));
-	f.o = o;
-	f.st = st;
-	f.njobs = n;
-	f.start = now_ms();
-	if ((f.jobs = calloc(n ? n : 1, sizeof(*f.jobs))) == NULL ||
-	    (multi = curl_multi_init()) == NULL)
-		goto fatal;
-	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)o->jobs * 2);
+	if ((f->jobs = calloc(n ? n : 1, sizeof(*f->jobs))) == NULL)
+		return -1;
 	for (i = 0; i < n; i++) {
-		j = &f.jobs[i];
+		j = &f->jobs[i];
 		j->it = items[i];
-		j->st = st;
+		j->st = f->st;
 		j->fd = -1;
-		if ((j->dead = calloc(o->nurls, 1)) == NULL)
-			goto fatal;
+		if ((j->dead = calloc(f->o->nurls, 1)) == NULL)
+			return -1;
 		if (items[i]->size > 0)
-			f.total += (uint64_t)items[i]->size;
+			f->total += (uint64_t)items[i]->size;
 		if (items[i]->resume)
-			try_local(&f, j);
+			try_local(f, j);
 		if (j->state != JOB_WAIT)
-			f.nfinal++;
+			f->nfinal++;
 	}
+	return 0;
+}
+
+/*
+ * Starts waiting jobs that are due, up to --jobs transfers.  Returns when
+ * the next one not yet due is (UINT64_MAX: none).
+ */
+static uint64_t
+start_due(struct fetch *f, CURLM *multi)
+{
+	struct job	*j;
+	size_t		 i;
+	uint64_t	 t = now_ms(), wake = UINT64_MAX;
+	char		*err;
+
+	while (f->cursor < f->njobs && f->jobs[f->cursor].state != JOB_WAIT)
+		f->cursor++;
+	/* Jobs before the cursor are all started or finished. */
+	for (i = f->cursor; i < f->njobs && f->nactive < (size_t)f->o->jobs;
+	    i++) {
+		j = &f->jobs[i];
+		if (j->state != JOB_WAIT)
+			continue;
+		if (j->not_before > t) {
+			if (j->not_before < wake)
+				wake = j->not_before;
+			continue;
+		}
+		if (j->attempts == 0)
+			j->url = f->pref_url;
+		while (j->dead[j->url])
+			j->url = (j->url + 1) % f->o->nurls;
+		err = NULL;
+		if (xfer_start(f, multi, j, &err) == -1) {
+			xfer_release(j);
+			free(j->it->err);
+			j->it->err = err;
+			j->state = JOB_FAILED;
+			f->nfinal++;
+			continue;
+		}
+		f->nactive++;
+	}
+	return wake;
+}
+
+/* Ends the transfers curl has finished.  Returns 1 when any ended. */
+static int
+reap_done(struct fetch *f, CURLM *multi)
+{
+	CURLMsg		*msg;
+	struct job	*j;
+	int		 left, ended = 0;
+
+	while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		j = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+		    (char **)&j);
+		if (j == NULL)
+			continue;
+		curl_multi_remove_handle(multi, msg->easy_handle);
+		f->nactive--;
+		xfer_done(f, j, msg->data.result);
+		if (j->state == JOB_WAIT) {
+			if ((size_t)(j - f->jobs) < f->cursor)
+				f->cursor = (size_t)(j - f->jobs);
+		} else
+			f->nfinal++;
+		ended = 1;
+	}
+	return ended;
+}
+
+/* Runs the transfers until every job is done or failed, or a stop. */
+static void
+run_jobs(struct fetch *f, CURLM *multi)
+{
+	uint64_t	 t, wake;
+	int		 running, ended;
+
 	for (;;) {
-		if (o->stop != NULL && *o->stop) {
-			stop_all(&f, multi);
+		if (f->o->stop != NULL && *f->o->stop) {
+			stop_all(f, multi);
 			break;
 		}
-		t = now_ms();
-		wake = UINT64_MAX;
-		while (f.cursor < n && f.jobs[f.cursor].state != JOB_WAIT)
-			f.cursor++;
-		/* Jobs before the cursor are all started or finished. */
-		for (i = f.cursor; i < n && f.nactive < (size_t)o->jobs; i++) {
-			j = &f.jobs[i];
-			if (j->state != JOB_WAIT)
-				continue;
-			if (j->not_before > t) {
-				if (j->not_before < wake)
-					wake = j->not_before;
-				continue;
-			}
-			if (j->attempts == 0)
-				j->url = f.pref_url;
-			while (j->dead[j->url])
-				j->url = (j->url + 1) % o->nurls;
-			err = NULL;
-			if (xfer_start(&f, multi, j, &err) == -1) {
-				xfer_release(j);
-				free(j->it->err);
-				j->it->err = err;
-				j->state = JOB_FAILED;
-				f.nfinal++;
-				continue;
-			}
-			f.nactive++;
-		}
-		if (f.nfinal == n)
+		wake = start_due(f, multi);
+		if (f->nfinal == f->njobs)
 			break;
 		curl_multi_perform(multi, &running);
-		ended = 0;
-		while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			j = NULL;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
-			    (char **)&j);
-			if (j == NULL)
-				continue;
-			curl_multi_remove_handle(multi, msg->easy_handle);
-			f.nactive--;
-			xfer_done(&f, j, msg->data.result);
-			if (j->state == JOB_WAIT) {
-				if ((size_t)(j - f.jobs) < f.cursor)
-					f.cursor = (size_t)(j - f.jobs);
-			} else
-				f.nfinal++;
-			ended = 1;
-		}
-		draw(&f, 0);
+		ended = reap_done(f, multi);
+		draw(f, 0);
 		/* Start the next transfers (or finish) without waiting. */
 		if (ended)
 			continue;
@@ -833,6 +856,31 @@ fetch_all(const struct fetch_opts *o, struct fetch_item **items, size_t n,
 		    (int)(wake > t ? (wake - t < POLL_MS ? wake - t : POLL_MS) :
 		    0), NULL);
 	}
+}
+
+int
+fetch_all(const struct fetch_opts *o, struct fetch_item **items, size_t n,
+    struct fetch_stats *st)
+{
+	struct fetch	 f;
+	CURLM		*multi = NULL;
+	size_t		 i;
+	int		 rc = -1;
+
+	memset(&f, 0, sizeof(f));
+	f.o = o;
+	f.st = st;
+	f.njobs = n;
+	f.start = now_ms();
+	if ((multi = curl_multi_init()) == NULL || jobs_init(&f, items,
+	    n) == -1) {
+		for (i = 0; i < n; i++)
+			if (items[i]->err == NULL)
+				items[i]->err = strdup("out of memory");
+		goto out;
+	}
+	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)o->jobs * 2);
+	run_jobs(&f, multi);
 	if (f.drawn)
 		draw(&f, 1);
 	flush(&f);
@@ -841,11 +889,6 @@ fetch_all(const struct fetch_opts *o, struct fetch_item **items, size_t n,
 		if (!items[i]->done && !items[i]->absent)
 			rc = -1;
 	}
-	goto out;
-fatal:
-	for (i = 0; i < n; i++)
-		if (items[i]->err == NULL)
-			items[i]->err = strdup("out of memory");
 out:
 	if (f.jobs != NULL) {
 		for (i = 0; i < n; i++) {
