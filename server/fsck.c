@@ -358,58 +358,81 @@ check_script(struct fsck *f, const struct store_index *x)
 	free(p);
 }
 
+static const struct option longopts[] = {
+	{ "trusted-key", required_argument, NULL, 'k' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* The options; SUBCMD_CONTINUE with f->dir set, or the exit status. */
 static int
-usage_error(const struct subcmd *c)
+parse_args(struct fsck *f, int argc, char **argv)
 {
-	subcmd_usage(stderr, c);
-	return EXIT_USAGE;
+	const struct subcmd	*c = subcmd_find(artifactd_commands, "fsck");
+	char			*err = NULL;
+	int			 opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "hk:qv", longopts, NULL)) !=
+	    -1) {
+		if (opt == 'k') {
+			if (keyring_pin(&f->kr, optarg, &err) == -1) {
+				log_error("%s", err);
+				free(err);
+				return EXIT_FAIL;
+			}
+		} else if ((rc = subcmd_opt(opt, c)) != SUBCMD_CONTINUE) {
+			keyring_clear(&f->kr);
+			return rc;
+		}
+	}
+	if (argc - optind != 1) {
+		keyring_clear(&f->kr);
+		return subcmd_usage_error(c);
+	}
+	f->dir = argv[optind];
+	return SUBCMD_CONTINUE;
+}
+
+/* Everything index.json names, each problem counted in f. */
+static void
+check_index(struct fsck *f, const struct store_index *x,
+    uint64_t *nclusters)
+{
+	struct refs	 refs;
+	char		*err = NULL;
+	size_t		 i;
+
+	memset(&refs, 0, sizeof(refs));
+	if (index_paths_check(x, &err) == -1)
+		problem(f, "%s", err);
+	free(err);
+	for (i = 0; i < x->nmanifests; i++)
+		check_cluster(f, &x->manifests[i], &refs, nclusters);
+	refs_unique(&refs);
+	for (i = 0; i < refs.n; i++)
+		blob_usable(f, &refs.v[i].d, refs.v[i].size, refs.v[i].what);
+	for (i = 0; i < x->nreleases; i++)
+		check_release(f, &x->releases[i]);
+	check_script(f, x);
+	refs_clear(&refs);
 }
 
 int
 cmd_fsck(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "trusted-key", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct subcmd	*c = subcmd_find(artifactd_commands, "fsck");
 	struct fsck		 f;
 	struct store_index	*x = NULL;
-	struct refs		 refs;
 	struct stat		 st;
 	char			*err = NULL, *ip = NULL;
 	uint64_t		 nclusters = 0;
-	size_t			 i;
-	int			 opt, rc;
+	int			 rc;
 
 	memset(&f, 0, sizeof(f));
-	memset(&refs, 0, sizeof(refs));
-	while ((opt = getopt_long(argc, argv, "hk:qv", longopts, NULL)) !=
-	    -1) {
-		switch (opt) {
-		case 'k':
-			if (keyring_pin(&f.kr, optarg, &err) == -1) {
-				log_error("%s", err);
-				free(err);
-				return EXIT_FAIL;
-			}
-			break;
-		default:
-			if ((rc = subcmd_common_opt(opt, c)) == SUBCMD_CONTINUE)
-				break;
-			keyring_clear(&f.kr);
-			return rc == SUBCMD_NOT_COMMON ? usage_error(c) : rc;
-		}
-	}
-	if (argc - optind != 1) {
-		keyring_clear(&f.kr);
-		return usage_error(c);
-	}
+	if ((rc = parse_args(&f, argc, argv)) != SUBCMD_CONTINUE)
+		return rc;
 	rc = EXIT_FAIL;
-	f.dir = argv[optind];
 	if ((ip = path_join(f.dir, STORE_INDEX)) == NULL) {
 		log_error("out of memory");
 		goto out;
@@ -429,22 +452,8 @@ cmd_fsck(int argc, char **argv)
 	}
 	if (store_index_load(ip, &x, &err) == -1)
 		problem(&f, "%s", err);
-	else {
-		if (index_paths_check(x, &err) == -1) {
-			problem(&f, "%s", err);
-			free(err);
-			err = NULL;
-		}
-		for (i = 0; i < x->nmanifests; i++)
-			check_cluster(&f, &x->manifests[i], &refs, &nclusters);
-		refs_unique(&refs);
-		for (i = 0; i < refs.n; i++)
-			blob_usable(&f, &refs.v[i].d, refs.v[i].size,
-			    refs.v[i].what);
-		for (i = 0; i < x->nreleases; i++)
-			check_release(&f, &x->releases[i]);
-		check_script(&f, x);
-	}
+	else
+		check_index(&f, x, &nclusters);
 	if (f.problems > 0) {
 		log_error("%s: %" PRIu64 " problem%s found", f.dir, f.problems,
 		    f.problems == 1 ? "" : "s");
@@ -459,7 +468,6 @@ out:
 	free(err);
 	free(ip);
 	free(f.blobs);
-	refs_clear(&refs);
 	keyring_clear(&f.kr);
 	store_index_free(x);
 	return rc;
