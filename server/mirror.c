@@ -887,18 +887,25 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* --NAME v, a number from lo to hi: SUBCMD_CONTINUE, or EXIT_USAGE. */
+static int
+count_option(const char *name, const char *v, int lo, int hi, int *out)
+{
+	if (parse_count(v, lo, hi, out) == -1) {
+		log_error("--%s %s: give a number from %d to %d", name, v,
+		    lo, hi);
+		return EXIT_USAGE;
+	}
+	return SUBCMD_CONTINUE;
+}
+
 /* One option of the getopt loop: SUBCMD_CONTINUE, or the exit status. */
 static int
 set_option(struct mirror *m, const struct subcmd *c, int opt)
 {
 	switch (opt) {
 	case 'j':
-		if (parse_count(optarg, 1, JOBS_MAX, &m->fo.jobs) == -1) {
-			log_error("--jobs %s: give a number from 1 to %d",
-			    optarg, JOBS_MAX);
-			return EXIT_USAGE;
-		}
-		return SUBCMD_CONTINUE;
+		return count_option("jobs", optarg, 1, JOBS_MAX, &m->fo.jobs);
 	case 'k':
 		m->keypath = optarg;
 		return SUBCMD_CONTINUE;
@@ -912,12 +919,8 @@ set_option(struct mirror *m, const struct subcmd *c, int opt)
 		m->allow_downgrade = 1;
 		return SUBCMD_CONTINUE;
 	case 'r':
-		if (parse_count(optarg, 0, RETRIES_MAX, &m->fo.retries) == -1) {
-			log_error("--retries %s: give a number from 0 to %d",
-			    optarg, RETRIES_MAX);
-			return EXIT_USAGE;
-		}
-		return SUBCMD_CONTINUE;
+		return count_option("retries", optarg, 0, RETRIES_MAX,
+		    &m->fo.retries);
 	default:
 		return subcmd_opt(opt, c);
 	}
