@@ -147,6 +147,35 @@ read_fd(int fd, size_t size, char **memp)
 }
 
 /*
+ * Reads b into memory when it fits the cache and, with --verify-on-start,
+ * checks its content.  Returns 1 when b is worth remembering, 0 when it
+ * is served from its file alone, -1 with *errp.
+ */
+static int
+examine_blob(struct server *s, struct blob *b, int fd, const char *name,
+    size_t cached, char **errp)
+{
+	struct digest	 got;
+	char		*err = NULL;
+
+	if (b->size <= s->cache_item_max && cached + b->size <= s->cache_max) {
+		if (read_fd(fd, (size_t)b->size, &b->mem) == -1)
+			return err_sys(errp, "%s/%s", STORE_BLOB_DIR, name);
+		if (s->verify) {
+			digest_buf(b->mem, (size_t)b->size, &got);
+			b->bad = !digest_equal(&got, &b->digest);
+		}
+		return 1;
+	}
+	if (!s->verify)
+		return 0;	/* nothing to remember: served from the file */
+	if (storecheck_blob_fd(fd, &b->digest, NULL, &err) == -1)
+		b->bad = 1;
+	free(err);
+	return 1;
+}
+
+/*
  * Looks at one blobs/sha256/<name> at start: verifies it (--verify-on-start)
  * and caches it when small.  Returns 0 (also for names that are not blobs)
  * or -1 with *errp for a fatal error.
@@ -155,10 +184,9 @@ static int
 load_blob(struct server *s, int dfd, const char *name, size_t *cached,
     unsigned int *nbad, char **errp)
 {
-	struct digest	 d, got;
+	struct digest	 d;
 	struct stat	 st;
 	struct blob	*b = NULL;
-	char		*err = NULL;
 	int		 fd = -1, rc = -1;
 
 	if (strlen(name) != DIGEST_HEXLEN || digest_parse_hex(name, &d) == -1)
@@ -171,24 +199,9 @@ load_blob(struct server *s, int dfd, const char *name, size_t *cached,
 	if ((b = blob_new(&d)) == NULL)
 		goto oom;
 	b->size = (uint64_t)st.st_size;
-	if (b->size <= s->cache_item_max &&
-	    *cached + b->size <= s->cache_max) {
-		if (read_fd(fd, (size_t)b->size, &b->mem) == -1) {
-			err_sys(errp, "%s/%s", STORE_BLOB_DIR, name);
-			goto out;
-		}
-		if (s->verify) {
-			digest_buf(b->mem, (size_t)b->size, &got);
-			b->bad = !digest_equal(&got, &d);
-		}
-	} else if (s->verify) {
-		if (storecheck_blob_fd(fd, &d, NULL, &err) == -1)
-			b->bad = 1;
-	} else {
-		/* Nothing to remember: served from the file. */
-		rc = 0;
+	if ((rc = examine_blob(s, b, fd, name, *cached, errp)) != 1)
 		goto out;
-	}
+	rc = -1;
 	if (b->bad) {
 		log_warn("%s/%s: content does not match its name; it will not "
 		    "be served (repair the store: dcos-artifactd fsck)",
@@ -213,7 +226,6 @@ oom:
 	err_set(errp, "out of memory");
 out:
 	blob_free(b);
-	free(err);
 	if (fd != -1)
 		close(fd);
 	return rc;

@@ -19,6 +19,63 @@
 #include "serve.h"
 
 /*
+ * Splits a copy of l->spec, host, into its address (empty for "any") and
+ * port.  Returns 0, or -1 with *errp.
+ */
+static int
+split_spec(const struct listener *l, char *host, char **addrp, char **portp,
+    char **errp)
+{
+	char	*end, *port;
+
+	*addrp = host;
+	if (host[0] == '[') {
+		end = strchr(host, ']');
+		if (end == NULL || end[1] != ':')
+			return err_set(errp, "--listen %s: use [IPV6]:PORT, "
+			    "e.g. [::]:8080", l->spec);
+		*end = '\0';
+		*addrp = host + 1;
+		port = end + 2;
+	} else {
+		if ((port = strrchr(host, ':')) == NULL)
+			return err_set(errp, "--listen %s: use ADDR:PORT, e.g. "
+			    "0.0.0.0:8080 or [::]:8080", l->spec);
+		*port++ = '\0';
+	}
+	if (port[0] == '\0' || strspn(port, "0123456789") != strlen(port) ||
+	    strlen(port) > 5 || atoi(port) > 65535)
+		return err_set(errp, "--listen %s: the port must be a number "
+		    "from 0 to 65535", l->spec);
+	*portp = port;
+	return 0;
+}
+
+/*
+ * Names the bound address in l->name, for the logs.  Returns 0, or -1
+ * with errno.
+ */
+static int
+name_listener(struct listener *l, int fd)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen = sizeof(ss);
+	char			 host_s[INET6_ADDRSTRLEN + 1];
+	char			 port_s[16];
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
+		return -1;
+	if (getnameinfo((struct sockaddr *)&ss, sslen, host_s, sizeof(host_s),
+	    port_s, sizeof(port_s), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		snprintf(l->name, sizeof(l->name), "%s", l->spec);
+	else if (ss.ss_family == AF_INET6)
+		snprintf(l->name, sizeof(l->name), "[%s]:%s", host_s, port_s);
+	else
+		snprintf(l->name, sizeof(l->name), "%s:%s", host_s, port_s);
+	return 0;
+}
+
+/*
  * Binds one --listen value: "ADDR:PORT" or "[ADDR6]:PORT", numeric only
  * (no name service lookups).  Port 0 picks a free port.
  */
@@ -26,40 +83,13 @@ int
 listen_on(struct listener *l, char **errp)
 {
 	struct addrinfo		 hints, *ai = NULL;
-	struct sockaddr_storage	 ss;
-	socklen_t		 sslen = sizeof(ss);
-	char			*host = NULL, *addr, *end, *port;
-	char			 host_s[INET6_ADDRSTRLEN + 1];
-	char			 port_s[16];
+	char			*host = NULL, *addr = NULL, *port = NULL;
 	int			 fd = -1, one = 1, gai, rc = -1;
 
 	if ((host = strdup(l->spec)) == NULL)
 		return err_set(errp, "out of memory");
-	addr = host;
-	if (host[0] == '[') {
-		end = strchr(host, ']');
-		if (end == NULL || end[1] != ':') {
-			err_set(errp, "--listen %s: use [IPV6]:PORT, e.g. "
-			    "[::]:8080", l->spec);
-			goto out;
-		}
-		*end = '\0';
-		addr = host + 1;
-		port = end + 2;
-	} else {
-		if ((port = strrchr(host, ':')) == NULL) {
-			err_set(errp, "--listen %s: use ADDR:PORT, e.g. "
-			    "0.0.0.0:8080 or [::]:8080", l->spec);
-			goto out;
-		}
-		*port++ = '\0';
-	}
-	if (port[0] == '\0' || strspn(port, "0123456789") != strlen(port) ||
-	    strlen(port) > 5 || atoi(port) > 65535) {
-		err_set(errp, "--listen %s: the port must be a number from 0 "
-		    "to 65535", l->spec);
+	if (split_spec(l, host, &addr, &port, errp) == -1)
 		goto out;
-	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
@@ -83,18 +113,10 @@ listen_on(struct listener *l, char **errp)
 		err_sys(errp, "--listen %s: cannot bind", l->spec);
 		goto out;
 	}
-	if (listen(fd, 4096) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1) {
+	if (listen(fd, 4096) == -1 || name_listener(l, fd) == -1) {
 		err_sys(errp, "--listen %s", l->spec);
 		goto out;
 	}
-	if (getnameinfo((struct sockaddr *)&ss, sslen, host_s, sizeof(host_s),
-	    port_s, sizeof(port_s), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-		snprintf(l->name, sizeof(l->name), "%s", l->spec);
-	else if (ss.ss_family == AF_INET6)
-		snprintf(l->name, sizeof(l->name), "[%s]:%s", host_s, port_s);
-	else
-		snprintf(l->name, sizeof(l->name), "%s:%s", host_s, port_s);
 	l->fd = fd;
 	fd = -1;
 	rc = 0;

@@ -131,50 +131,55 @@ body_response(struct body *b, uint64_t off, uint64_t len)
 	    b->mem_shared ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_COPY);
 }
 
-/*
- * Answers a GET/HEAD for a file: 304 when If-None-Match matches, 206 or
- * 416 for a Range (honoured only when If-Range, if any, names our strong
- * ETag), else 200.  Closes b->fd unless MHD took it.
- */
-enum MHD_Result
-respond_body(struct server *s, struct reply *rq, struct body *b)
+/* 304 for a client whose copy is current. */
+static enum MHD_Result
+respond_not_modified(struct server *s, struct reply *rq, struct body *b)
 {
-	struct MHD_Response	*r = NULL;
-	const char		*inm, *range, *ifrange;
-	char			 cr[96];
-	uint64_t		 off = 0, len = 0;
-	enum range_result	 rr = RANGE_NONE;
-	enum MHD_Result		 ret;
-	unsigned int		 status;
+	struct MHD_Response	*r;
 
-	inm = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_IF_NONE_MATCH);
+	r = MHD_create_response_from_buffer(0, (void *)"",
+	    MHD_RESPMEM_PERSISTENT);
+	if (r != NULL && add_common_headers(r, b->etag, b->cc, NULL) == -1) {
+		MHD_destroy_response(r);
+		r = NULL;
+	}
+	return queue_own(s, rq, MHD_HTTP_NOT_MODIFIED, r, 0);
+}
+
+/*
+ * The Range asked for, honoured only when If-Range, if any, names our
+ * strong ETag.
+ */
+static enum range_result
+wanted_range(struct reply *rq, const struct body *b, uint64_t *offp,
+    uint64_t *lenp)
+{
+	const char	*range, *ifrange;
+
 	range = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_RANGE);
-	if (inm != NULL && http_etag_none_match(inm, b->etag)) {
-		r = MHD_create_response_from_buffer(0, (void *)"",
-		    MHD_RESPMEM_PERSISTENT);
-		if (r != NULL && add_common_headers(r, b->etag, b->cc,
-		    NULL) == -1) {
-			MHD_destroy_response(r);
-			r = NULL;
-		}
-		ret = queue_own(s, rq, MHD_HTTP_NOT_MODIFIED, r, 0);
-		goto out;
-	}
-	if (range != NULL) {
-		ifrange = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND,
-		    MHD_HTTP_HEADER_IF_RANGE);
-		if (ifrange == NULL || http_if_range_match(ifrange, b->etag))
-			rr = http_range_parse(range, b->size, &off, &len);
-	}
-	switch (rr) {
+	if (range == NULL)
+		return RANGE_NONE;
+	ifrange = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_IF_RANGE);
+	if (ifrange != NULL && !http_if_range_match(ifrange, b->etag))
+		return RANGE_NONE;
+	return http_range_parse(range, b->size, offp, lenp);
+}
+
+/* 200, 206 or 416. */
+static enum MHD_Result
+respond_content(struct server *s, struct reply *rq, struct body *b)
+{
+	struct MHD_Response	*r;
+	char			 cr[96];
+	uint64_t		 off = 0, len = 0;
+	unsigned int		 status;
+
+	switch (wanted_range(rq, b, &off, &len)) {
 	case RANGE_NONE:
-		if (b->full != NULL) {
-			ret = queue(s, rq, MHD_HTTP_OK, b->full, b->size);
-			goto out;
-		}
-		off = 0;
+		if (b->full != NULL)
+			return queue(s, rq, MHD_HTTP_OK, b->full, b->size);
 		len = b->size;
 		status = MHD_HTTP_OK;
 		r = body_response(b, 0, b->size);
@@ -201,8 +206,25 @@ respond_body(struct server *s, struct reply *rq, struct body *b)
 		MHD_destroy_response(r);
 		r = NULL;
 	}
-	ret = queue_own(s, rq, status, r, len);
-out:
+	return queue_own(s, rq, status, r, len);
+}
+
+/*
+ * Answers a GET/HEAD for a file: 304 when If-None-Match matches, 206 or
+ * 416 for a Range, else 200.  Closes b->fd unless MHD took it.
+ */
+enum MHD_Result
+respond_body(struct server *s, struct reply *rq, struct body *b)
+{
+	const char	*inm;
+	enum MHD_Result	 ret;
+
+	inm = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (inm != NULL && http_etag_none_match(inm, b->etag))
+		ret = respond_not_modified(s, rq, b);
+	else
+		ret = respond_content(s, rq, b);
 	if (b->fd != -1) {
 		close(b->fd);
 		b->fd = -1;

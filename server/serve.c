@@ -172,45 +172,78 @@ serve_metrics(struct server *s, struct reply *rq)
 	    "text/plain; version=0.0.4; charset=utf-8");
 }
 
+/*
+ * The first call for a request.  Answering a GET or HEAD here would make
+ * MHD close the connection (no keep-alive, DESIGN 9): only mark it.  Other
+ * methods are refused at once, so a client never gets "100 Continue" for
+ * a body we would throw away.
+ */
+static enum MHD_Result
+begin_request(struct server *s, struct MHD_Connection *c, const char *url,
+    const char *method, void **req_cls)
+{
+	const union MHD_ConnectionInfo	*ci;
+	struct reply			 rq;
+	struct conn			*cn;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	cn = ci != NULL && ci->socket_context != NULL ?
+	    ci->socket_context : &untracked;
+	if (cn != &untracked)
+		atomic_store(&cn->waiting_since, 0);
+	metrics_inflight(&s->metrics, 1);
+	*req_cls = cn;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+		rq.c = c;
+		rq.cn = cn;
+		rq.method = method;
+		rq.url = url;
+		rq.head = 0;
+		return queue_error(s, &rq, MHD_HTTP_METHOD_NOT_ALLOWED);
+	}
+	return MHD_YES;
+}
+
+/* Answers a GET or HEAD by what the sanitised path names. */
+static enum MHD_Result
+route(struct server *s, struct reply *rq)
+{
+	struct url_target	 t;
+
+	switch (url_sanitise(rq->url, &t)) {
+	case URL_BLOB:
+		return serve_blob(s, rq, &t);
+	case URL_INDEX:
+		return serve_mutable(s, rq, &s->index);
+	case URL_SCRIPT:
+		return serve_mutable(s, rq, &s->script);
+	case URL_SCRIPT_SIG:
+		return serve_mutable(s, rq, &s->script_sig);
+	case URL_RELEASE:
+		return serve_release(s, rq, &t);
+	case URL_HEALTHZ:
+		return serve_healthz(s, rq);
+	case URL_METRICS:
+		return serve_metrics(s, rq);
+	case URL_BAD:
+		return queue_error(s, rq, MHD_HTTP_BAD_REQUEST);
+	case URL_NOTFOUND:
+	default:
+		return queue_error(s, rq, MHD_HTTP_NOT_FOUND);
+	}
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
     size_t *upload_size, void **req_cls)
 {
-	struct server			*s = cls;
-	const union MHD_ConnectionInfo	*ci;
-	struct url_target		 t;
-	struct reply			 rq;
-	struct conn			*cn;
+	struct server	*s = cls;
+	struct reply	 rq;
 
-	if (*req_cls == NULL) {
-		/*
-		 * Answering on the first call would make MHD close the
-		 * connection (no keep-alive, DESIGN 9): only mark it here.
-		 */
-		ci = MHD_get_connection_info(c,
-		    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-		cn = ci != NULL && ci->socket_context != NULL ?
-		    ci->socket_context : &untracked;
-		if (cn != &untracked)
-			atomic_store(&cn->waiting_since, 0);
-		metrics_inflight(&s->metrics, 1);
-		*req_cls = cn;
-		/*
-		 * Other methods are refused at once, so a client never gets
-		 * "100 Continue" for a body we would throw away.
-		 */
-		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
-		    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
-			rq.c = c;
-			rq.cn = cn;
-			rq.method = method;
-			rq.url = url;
-			rq.head = 0;
-			return queue_error(s, &rq, MHD_HTTP_METHOD_NOT_ALLOWED);
-		}
-		return MHD_YES;
-	}
+	if (*req_cls == NULL)
+		return begin_request(s, c, url, method, req_cls);
 	/* We take no request bodies; MHD closes after the reply. */
 	*upload_size = 0;
 	rq.c = c;
@@ -222,27 +255,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		return queue_error(s, &rq, MHD_HTTP_METHOD_NOT_ALLOWED);
 	if (strlen(url) > URL_MAX)
 		return queue_error(s, &rq, MHD_HTTP_URI_TOO_LONG);
-	switch (url_sanitise(url, &t)) {
-	case URL_BLOB:
-		return serve_blob(s, &rq, &t);
-	case URL_INDEX:
-		return serve_mutable(s, &rq, &s->index);
-	case URL_SCRIPT:
-		return serve_mutable(s, &rq, &s->script);
-	case URL_SCRIPT_SIG:
-		return serve_mutable(s, &rq, &s->script_sig);
-	case URL_RELEASE:
-		return serve_release(s, &rq, &t);
-	case URL_HEALTHZ:
-		return serve_healthz(s, &rq);
-	case URL_METRICS:
-		return serve_metrics(s, &rq);
-	case URL_BAD:
-		return queue_error(s, &rq, MHD_HTTP_BAD_REQUEST);
-	case URL_NOTFOUND:
-	default:
-		return queue_error(s, &rq, MHD_HTTP_NOT_FOUND);
-	}
+	return route(s, &rq);
 }
 
 /* The sanitiser decodes escapes itself: MHD must hand over the raw path. */
