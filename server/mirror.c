@@ -608,16 +608,12 @@ script_present(const struct mirror *m)
 	return ok;
 }
 
+/* Every blob the manifests name that DIR lacks. */
 static int
-fetch_rest(struct mirror *m)
+add_blob_items(struct mirror *m)
 {
-	struct store_index	*x = m->index;
-	struct fetch_item	*it, *sigit = NULL;
-	struct ref		*r;
-	char			*err = NULL, *sp;
-	char			 name[64];
-	size_t			 i;
-	int			 rc;
+	struct ref	*r;
+	size_t		 i;
 
 	refs_unique(&m->refs);
 	for (i = 0; i < m->refs.n; i++) {
@@ -629,8 +625,20 @@ fetch_rest(struct mirror *m)
 		/* refs are unique already. */
 		if (blob_item(m, &r->d, r->size, r->size < 0 ?
 		    MIRROR_RELEASE_MAX : (uint64_t)r->size, 0) == -1)
-			goto oom;
+			return -1;
 	}
+	return 0;
+}
+
+/* The release tars check_releases marked for fetching. */
+static int
+add_release_items(struct mirror *m)
+{
+	struct store_index	*x = m->index;
+	struct fetch_item	*it;
+	char			 name[64];
+	size_t			 i;
+
 	for (i = 0; i < x->nreleases; i++) {
 		if (!m->relf[i].fetch)
 			continue;
@@ -638,7 +646,7 @@ fetch_rest(struct mirror *m)
 		if ((it = item_add(m, x->releases[i].path,
 		    dir_path(m, x->releases[i].path),
 		    partial_path(m, name))) == NULL)
-			goto oom;
+			return -1;
 		it->want = x->releases[i].digest;
 		it->has_digest = 1;
 		it->max = MIRROR_RELEASE_MAX;
@@ -647,33 +655,54 @@ fetch_rest(struct mirror *m)
 		it->check = release_check;
 		it->check_arg = &m->relf[i];
 	}
-	if (script_present(m))
+	return 0;
+}
+
+/* The install script and its optional signature (*sigitp), unless present. */
+static int
+add_script_items(struct mirror *m, struct fetch_item **sigitp)
+{
+	struct store_index	*x = m->index;
+	struct fetch_item	*it, *sigit;
+
+	if (script_present(m)) {
 		m->present++;
-	else {
-		if ((it = item_add(m, STORE_INSTALL_SCRIPT,
-		    dir_path(m, STORE_INSTALL_SCRIPT),
-		    partial_path(m, "dcos_install.sh.part"))) == NULL)
-			goto oom;
-		it->want = x->install_script_digest;
-		it->has_digest = 1;
-		it->max = MIRROR_JSON_MAX;
-		/* As dcos-genconf generate writes it. */
-		it->mode = 0755;
-		/* The site's signature comes with the script it signs. */
-		if ((sigit = item_add(m, SCRIPT_SIG, dir_path(m, SCRIPT_SIG),
-		    partial_path(m, SCRIPT_SIG ".part"))) == NULL)
-			goto oom;
-		sigit->max = MINISIGN_FILE_MAX;
-		sigit->optional = 1;
-		sigit->check = script_sig_check;
-		sigit->check_arg = &x->install_script_digest;
+		return 0;
 	}
-	rc = run_round(m);
-	/* A new script without a signature: an old one would be stale. */
-	if (sigit != NULL && sigit->absent)
-		(void)unlink(sigit->dest);
-	/* A verified tar gets its signature next to it, even when other
-	 * downloads failed: the next run need not fetch it again. */
+	if ((it = item_add(m, STORE_INSTALL_SCRIPT,
+	    dir_path(m, STORE_INSTALL_SCRIPT),
+	    partial_path(m, "dcos_install.sh.part"))) == NULL)
+		return -1;
+	it->want = x->install_script_digest;
+	it->has_digest = 1;
+	it->max = MIRROR_JSON_MAX;
+	/* As dcos-genconf generate writes it. */
+	it->mode = 0755;
+	/* The site's signature comes with the script it signs. */
+	if ((sigit = item_add(m, SCRIPT_SIG, dir_path(m, SCRIPT_SIG),
+	    partial_path(m, SCRIPT_SIG ".part"))) == NULL)
+		return -1;
+	sigit->max = MINISIGN_FILE_MAX;
+	sigit->optional = 1;
+	sigit->check = script_sig_check;
+	sigit->check_arg = &x->install_script_digest;
+	*sigitp = sigit;
+	return 0;
+}
+
+/*
+ * A verified tar gets its signature next to it, even when other downloads
+ * failed: the next run need not fetch it again.  Returns 0, or -1 (said)
+ * when a signature could not be written or memory ran out.
+ */
+static int
+place_release_sigs(struct mirror *m)
+{
+	struct store_index	*x = m->index;
+	char			*err = NULL, *sp;
+	size_t			 i;
+	int			 rc = 0;
+
 	for (i = 0; i < x->nreleases; i++) {
 		if (!m->relf[i].fetch)
 			continue;
@@ -694,11 +723,32 @@ fetch_rest(struct mirror *m)
 		}
 		free(sp);
 	}
-	items_clear(m);
 	return rc;
 oom:
 	log_error("out of memory");
 	return -1;
+}
+
+/* The last round: blobs, release tars and the install script. */
+static int
+fetch_rest(struct mirror *m)
+{
+	struct fetch_item	*sigit = NULL;
+	int			 rc;
+
+	if (add_blob_items(m) == -1 || add_release_items(m) == -1 ||
+	    add_script_items(m, &sigit) == -1) {
+		log_error("out of memory");
+		return -1;
+	}
+	rc = run_round(m);
+	/* A new script without a signature: an old one would be stale. */
+	if (sigit != NULL && sigit->absent)
+		(void)unlink(sigit->dest);
+	if (place_release_sigs(m) == -1)
+		rc = -1;
+	items_clear(m);
+	return rc;
 }
 
 /* index.json last: only now does DIR claim to hold the new store. */
