@@ -41,6 +41,7 @@ struct fsck {
 	struct keyring	 kr;		/* pinned, or every cluster's keys */
 	struct blob	*blobs;		/* sorted by digest */
 	size_t		 nblobs;
+	size_t		 capblobs;
 	uint64_t	 bytes;
 	uint64_t	 problems;
 };
@@ -79,18 +80,80 @@ blob_find(const struct fsck *f, const struct digest *d)
 	    blob_cmp);
 }
 
+/* Room for one more blob record; NULL when out of memory. */
+static struct blob *
+blob_append(struct fsck *f)
+{
+	struct blob	*nb;
+	size_t		 cap;
+
+	if (f->nblobs == f->capblobs) {
+		cap = f->capblobs ? f->capblobs * 2 : 256;
+		if ((nb = reallocarray(f->blobs, cap, sizeof(*nb))) == NULL)
+			return NULL;
+		f->blobs = nb;
+		f->capblobs = cap;
+	}
+	nb = &f->blobs[f->nblobs++];
+	nb->ok = 0;
+	nb->size = 0;
+	return nb;
+}
+
+/*
+ * Checks one entry of blobs/sha256 against its name: recorded in f, or a
+ * problem.  Returns -1 with *errp only when out of memory.
+ */
+static int
+scan_blob(struct fsck *f, const char *dir, const char *ent, char **errp)
+{
+	struct stat	 st;
+	struct digest	 name;
+	struct blob	*nb;
+	char		*p, *err = NULL;
+	int		 fd, rc = 0;
+
+	if ((p = path_join(dir, ent)) == NULL)
+		return err_set(errp, "out of memory");
+	if (digest_parse_hex(ent, &name) == -1) {
+		problem(f, "%s/%s: not a blob name (a blob is named by the "
+		    "SHA-256 of its content)", STORE_BLOB_DIR, ent);
+		goto out;
+	}
+	if (lstat(p, &st) == -1 || !S_ISREG(st.st_mode)) {
+		problem(f, "%s/%s: not a regular file", STORE_BLOB_DIR, ent);
+		goto out;
+	}
+	if ((nb = blob_append(f)) == NULL) {
+		rc = err_set(errp, "out of memory");
+		goto out;
+	}
+	nb->d = name;
+	if ((fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		problem(f, "%s/%s: %s", STORE_BLOB_DIR, ent, strerror(errno));
+		goto out;
+	}
+	if (storecheck_blob_fd(fd, &name, &nb->size, &err) == -1) {
+		problem(f, "%s/%s: %s", STORE_BLOB_DIR, ent, err);
+		free(err);
+	} else {
+		nb->ok = 1;
+		f->bytes += nb->size;
+	}
+	close(fd);
+out:
+	free(p);
+	return rc;
+}
+
 /* Hashes every file under blobs/sha256 and checks it against its name. */
 static int
 scan_blobs(struct fsck *f, char **errp)
 {
 	struct dirent	*de;
-	struct stat	 st;
-	struct digest	 name;
-	struct blob	*nb;
 	DIR		*dp = NULL;
-	char		*dir = NULL, *p = NULL, *err = NULL;
-	size_t		 cap = 0;
-	int		 fd, rc = -1;
+	char		*dir = NULL;
+	int		 rc = -1;
 
 	if ((dir = path_join(f->dir, STORE_BLOB_DIR)) == NULL)
 		return err_set(errp, "out of memory");
@@ -102,50 +165,8 @@ scan_blobs(struct fsck *f, char **errp)
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		free(p);
-		if ((p = path_join(dir, de->d_name)) == NULL) {
-			err_set(errp, "out of memory");
+		if (scan_blob(f, dir, de->d_name, errp) == -1)
 			goto out;
-		}
-		if (digest_parse_hex(de->d_name, &name) == -1) {
-			problem(f, "%s/%s: not a blob name (a blob is named "
-			    "by the SHA-256 of its content)", STORE_BLOB_DIR,
-			    de->d_name);
-			continue;
-		}
-		if (lstat(p, &st) == -1 || !S_ISREG(st.st_mode)) {
-			problem(f, "%s/%s: not a regular file", STORE_BLOB_DIR,
-			    de->d_name);
-			continue;
-		}
-		if (f->nblobs == cap) {
-			cap = cap ? cap * 2 : 256;
-			if ((nb = reallocarray(f->blobs, cap,
-			    sizeof(*nb))) == NULL) {
-				err_set(errp, "out of memory");
-				goto out;
-			}
-			f->blobs = nb;
-		}
-		nb = &f->blobs[f->nblobs++];
-		nb->d = name;
-		nb->ok = 0;
-		nb->size = 0;
-		if ((fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
-			problem(f, "%s/%s: %s", STORE_BLOB_DIR, de->d_name,
-			    strerror(errno));
-			continue;
-		}
-		if (storecheck_blob_fd(fd, &name, &nb->size, &err) == -1) {
-			problem(f, "%s/%s: %s", STORE_BLOB_DIR, de->d_name,
-			    err);
-			free(err);
-			err = NULL;
-		} else {
-			nb->ok = 1;
-			f->bytes += nb->size;
-		}
-		close(fd);
 	}
 	if (errno != 0) {
 		err_sys(errp, "%s", dir);
@@ -157,7 +178,6 @@ out:
 	if (dp != NULL)
 		closedir(dp);
 	free(dir);
-	free(p);
 	return rc;
 }
 
