@@ -221,39 +221,20 @@ read_blob(struct fsck *f, const struct digest *d, size_t max, char **bufp,
 	return rc;
 }
 
-/* One cluster manifest and the release it pins; adds its blobs to refs. */
-static void
-check_cluster(struct fsck *f, const struct digest *cd, struct refs *refs,
-    uint64_t *nclusters)
+/*
+ * The release.json cluster manifest c (named name) pins, checked against
+ * its signature with kr.  Returns it, or NULL when a problem was counted.
+ */
+static struct release_manifest *
+load_pinned_release(struct fsck *f, struct cluster_manifest *c,
+    const struct keyring *kr, const char *name)
 {
-	struct cluster_manifest	*c = NULL;
 	struct release_manifest	*rel = NULL;
-	struct keyring		 ckr;
-	const struct keyring	*kr;
-	char			 name[DIGEST_STRSZ];
 	char			*buf = NULL, *sig = NULL, *path = NULL;
 	char			*err = NULL;
 	size_t			 len, siglen;
 	int			 relok, sigok;
 
-	memset(&ckr, 0, sizeof(ckr));
-	digest_format(cd, name);
-	if (!blob_usable(f, cd, -1, "cluster manifest in index.json"))
-		return;
-	if (read_blob(f, cd, MIRROR_JSON_MAX, &buf, &len, &err) == -1 ||
-	    cluster_manifest_parse(buf, len, name, &c, &err) == -1) {
-		problem(f, "cluster manifest %s: %s", name, err);
-		goto out;
-	}
-	(*nclusters)++;
-	free(buf);
-	buf = NULL;
-	if (keyring_add(&ckr, c->keys, c->nkeys, &err) == -1 ||
-	    keyring_add(&f->kr, c->keys, c->nkeys, &err) == -1) {
-		problem(f, "%s", err);
-		goto out;
-	}
-	kr = f->kr.pinned ? &f->kr : &ckr;
 	relok = blob_usable(f, &c->release_manifest,
 	    cluster_blob_size(c, &c->release_manifest), "release.json of a "
 	    "cluster manifest");
@@ -276,17 +257,52 @@ check_cluster(struct fsck *f, const struct digest *cd, struct refs *refs,
 	    release_manifest_parse(buf, len, "release.json", &rel, &err) ==
 	    -1 || cluster_release_agree(c, rel, &err) == -1) {
 		problem(f, "cluster manifest %s: %s", name, err);
+		release_manifest_free(rel);
+		rel = NULL;
+	}
+out:
+	free(buf);
+	free(sig);
+	free(path);
+	free(err);
+	return rel;
+}
+
+/* One cluster manifest and the release it pins; adds its blobs to refs. */
+static void
+check_cluster(struct fsck *f, const struct digest *cd, struct refs *refs,
+    uint64_t *nclusters)
+{
+	struct cluster_manifest	*c = NULL;
+	struct release_manifest	*rel = NULL;
+	struct keyring		 ckr;
+	char			 name[DIGEST_STRSZ];
+	char			*buf = NULL, *err = NULL;
+	size_t			 len;
+
+	memset(&ckr, 0, sizeof(ckr));
+	digest_format(cd, name);
+	if (!blob_usable(f, cd, -1, "cluster manifest in index.json"))
+		return;
+	if (read_blob(f, cd, MIRROR_JSON_MAX, &buf, &len, &err) == -1 ||
+	    cluster_manifest_parse(buf, len, name, &c, &err) == -1) {
+		problem(f, "cluster manifest %s: %s", name, err);
 		goto out;
 	}
-	if (refs_add_cluster(refs, name, c, rel) == -1)
+	(*nclusters)++;
+	if (keyring_add(&ckr, c->keys, c->nkeys, &err) == -1 ||
+	    keyring_add(&f->kr, c->keys, c->nkeys, &err) == -1) {
+		problem(f, "%s", err);
+		goto out;
+	}
+	rel = load_pinned_release(f, c, f->kr.pinned ? &f->kr : &ckr, name);
+	if (rel != NULL && refs_add_cluster(refs, name, c, rel) == -1)
 		problem(f, "out of memory");
 out:
 	keyring_clear(&ckr);
 	cluster_manifest_free(c);
 	release_manifest_free(rel);
 	free(buf);
-	free(sig);
-	free(path);
 	free(err);
 }
 
