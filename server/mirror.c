@@ -437,14 +437,47 @@ out:
 	return ok;
 }
 
+/*
+ * Moves the release signatures of the round just fetched into m->relf,
+ * where release_check finds them.  Returns 0, or -1 (said).
+ */
+static int
+take_release_sigs(struct mirror *m)
+{
+	struct store_index	*x = m->index;
+	char			*err = NULL;
+	size_t			 i, k;
+
+	for (i = 0; i < m->nitems; i++) {
+		for (k = 0; k < x->nreleases; k++)
+			if (m->relf[k].fetch && m->relf[k].sig == NULL &&
+			    strcmp(m->items[i]->rel,
+			    x->releases[k].signature) == 0)
+				break;
+		if (k == x->nreleases)
+			continue;
+		if (read_file(m->items[i]->dest, MINISIGN_FILE_MAX,
+		    &m->relf[k].sig, &m->relf[k].siglen, &err) == -1) {
+			log_error("%s", err);
+			free(err);
+			return -1;
+		}
+		m->relf[k].kr = &m->kr;
+		m->relf[k].seq = x->releases[k].seq;
+		/* Kept in memory until its tar is in place. */
+		unlink(m->items[i]->dest);
+	}
+	return 0;
+}
+
 static int
 fetch_releases_and_sigs(struct mirror *m)
 {
 	struct store_index		*x = m->index;
 	const struct cluster_manifest	*c;
 	struct fetch_item		*it;
-	char				 name[48], part[48], *err = NULL;
-	size_t				 i, k;
+	char				 name[48], part[48];
+	size_t				 i;
 
 	if ((m->relf = calloc(x->nreleases ? x->nreleases : 1,
 	    sizeof(*m->relf))) == NULL)
@@ -472,27 +505,8 @@ fetch_releases_and_sigs(struct mirror *m)
 			goto oom;
 		it->max = MINISIGN_FILE_MAX;
 	}
-	if (run_round(m) == -1)
+	if (run_round(m) == -1 || take_release_sigs(m) == -1)
 		return -1;
-	for (i = 0; i < m->nitems; i++) {
-		for (k = 0; k < x->nreleases; k++)
-			if (m->relf[k].fetch && m->relf[k].sig == NULL &&
-			    strcmp(m->items[i]->rel,
-			    x->releases[k].signature) == 0)
-				break;
-		if (k == x->nreleases)
-			continue;
-		if (read_file(m->items[i]->dest, MINISIGN_FILE_MAX,
-		    &m->relf[k].sig, &m->relf[k].siglen, &err) == -1) {
-			log_error("%s", err);
-			free(err);
-			return -1;
-		}
-		m->relf[k].kr = &m->kr;
-		m->relf[k].seq = x->releases[k].seq;
-		/* Kept in memory until its tar is in place. */
-		unlink(m->items[i]->dest);
-	}
 	items_clear(m);
 	return 0;
 oom:
