@@ -39,57 +39,85 @@ open_regular(struct server *s, const char *rel, struct stat *st)
 	return fd;
 }
 
+/* Answers with the bytes of the open store file fd (taken). */
+static enum MHD_Result
+respond_file(struct server *s, struct reply *rq, int fd,
+    const struct stat *st, const char *etag, const char *cc)
+{
+	struct body	 body;
+
+	memset(&body, 0, sizeof(body));
+	body.etag = etag;
+	body.cc = cc;
+	body.ctype = CT_OCTET;
+	body.fd = fd;
+	body.size = (uint64_t)st->st_size;
+	return respond_body(s, rq, &body);
+}
+
+/* Answers from a blob cached at start. */
+static enum MHD_Result
+respond_cached(struct server *s, struct reply *rq, const struct blob *b)
+{
+	struct body	 body;
+
+	/* Cached blobs are never freed while the server runs. */
+	memset(&body, 0, sizeof(body));
+	body.etag = b->etag;
+	body.cc = CC_IMMUTABLE;
+	body.ctype = CT_OCTET;
+	body.fd = -1;
+	body.size = b->size;
+	body.mem = b->mem;
+	body.mem_shared = 1;
+	body.full = b->full;
+	return respond_body(s, rq, &body);
+}
+
+/* What the server knows of a blob before opening it, or NULL. */
+static struct blob *
+known_blob(struct server *s, const struct digest *d)
+{
+	struct blob	*b;
+
+	/* The table of the start never changes: no lock. */
+	b = tab_find(&s->tab, d);
+	if (b == NULL && s->verify) {
+		pthread_rwlock_rdlock(&s->late.lock);
+		b = tab_find(&s->late, d);
+		pthread_rwlock_unlock(&s->late.lock);
+	}
+	return b;
+}
+
 enum MHD_Result
 serve_blob(struct server *s, struct reply *rq, const struct url_target *t)
 {
 	struct blob	*b;
-	struct body	 body;
 	struct stat	 st;
 	char		 etag[SERVE_ETAG_SZ], d[DIGEST_STRSZ];
-	int		 fd, known;
+	int		 fd;
 
-	memset(&body, 0, sizeof(body));
-	body.fd = -1;
-	body.cc = CC_IMMUTABLE;
-	body.ctype = CT_OCTET;
-	/* The table of the start never changes: no lock. */
-	b = tab_find(&s->tab, &t->digest);
-	if (b == NULL && s->verify) {
-		pthread_rwlock_rdlock(&s->late.lock);
-		b = tab_find(&s->late, &t->digest);
-		pthread_rwlock_unlock(&s->late.lock);
-	}
-	known = b != NULL;
+	b = known_blob(s, &t->digest);
 	if (b != NULL && b->bad)
 		return queue_error(s, rq, MHD_HTTP_NOT_FOUND);
-	if (b != NULL && b->full != NULL) {
-		/* Cached blobs are never freed while the server runs. */
-		body.etag = b->etag;
-		body.size = b->size;
-		body.mem = b->mem;
-		body.mem_shared = 1;
-		body.full = b->full;
-		return respond_body(s, rq, &body);
-	}
+	if (b != NULL && b->full != NULL)
+		return respond_cached(s, rq, b);
 	if ((fd = open_regular(s, t->rel, &st)) == -1)
 		return respond_open_error(s, rq, t->rel);
-	if (s->verify && !known && !verify_late(s, t, fd)) {
+	if (s->verify && b == NULL && !verify_late(s, t, fd)) {
 		close(fd);
 		return queue_error(s, rq, MHD_HTTP_NOT_FOUND);
 	}
 	/* From the name: a blob's name is its digest. */
 	digest_format(&t->digest, d);
 	snprintf(etag, sizeof(etag), "\"%s\"", d);
-	body.etag = etag;
-	body.fd = fd;
-	body.size = (uint64_t)st.st_size;
-	return respond_body(s, rq, &body);
+	return respond_file(s, rq, fd, &st, etag, CC_IMMUTABLE);
 }
 
 enum MHD_Result
 serve_release(struct server *s, struct reply *rq, const struct url_target *t)
 {
-	struct body	 body;
 	struct stat	 st;
 	char		 etag[96];
 	int		 fd;
@@ -103,13 +131,7 @@ serve_release(struct server *s, struct reply *rq, const struct url_target *t)
 	snprintf(etag, sizeof(etag), "\"%jx-%jx-%jx.%lx\"",
 	    (uintmax_t)st.st_ino, (uintmax_t)st.st_size,
 	    (uintmax_t)st.st_mtim.tv_sec, (unsigned long)st.st_mtim.tv_nsec);
-	memset(&body, 0, sizeof(body));
-	body.etag = etag;
-	body.cc = CC_NOCACHE;
-	body.ctype = CT_OCTET;
-	body.fd = fd;
-	body.size = (uint64_t)st.st_size;
-	return respond_body(s, rq, &body);
+	return respond_file(s, rq, fd, &st, etag, CC_NOCACHE);
 }
 
 /* Reloads m from fd when the file was replaced.  Call with m->lock. */
