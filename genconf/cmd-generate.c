@@ -439,26 +439,6 @@ check_cluster_json(const char *text, size_t len, char **errp)
 	return 0;
 }
 
-/* A JSON blob is its pretty text plus a newline, as every file we write. */
-static char *
-json_text(const json_t *j, size_t *lenp)
-{
-	char	*t, *n;
-	size_t	 len;
-
-	if ((t = json_dumps(j, JSONIO_PRETTY)) == NULL)
-		return NULL;
-	len = strlen(t);
-	if ((n = realloc(t, len + 2)) == NULL) {
-		free(t);
-		return NULL;
-	}
-	n[len++] = '\n';
-	n[len] = '\0';
-	*lenp = len;
-	return n;
-}
-
 /* The install script: the template with its @DCOS_...@ values put in. */
 static char *
 install_script(const struct release *rel, const json_t *eff,
@@ -1062,7 +1042,7 @@ stage_cluster(struct run *r, char **errp)
 	    stage_buf(&r->g, r->rel->sig_text.text, r->rel->sig_text.len,
 	    &dummy, errp) == -1 || (cj = cluster_json(&ci, errp)) == NULL)
 		goto out;
-	if ((text = json_text(cj, &r->cmlen)) == NULL) {
+	if ((text = json_blob_text(cj, &r->cmlen)) == NULL) {
 		err_set(errp, "out of memory");
 		goto out;
 	}

@@ -75,6 +75,25 @@ struct feeder {
 	int		 rc;
 };
 
+char *
+json_blob_text(const json_t *j, size_t *lenp)
+{
+	char	*t, *n;
+	size_t	 len;
+
+	if ((t = json_dumps(j, JSONIO_PRETTY)) == NULL)
+		return NULL;
+	len = strlen(t);
+	if ((n = realloc(t, len + 2)) == NULL) {
+		free(t);
+		return NULL;
+	}
+	n[len++] = '\n';
+	n[len] = '\0';
+	*lenp = len;
+	return n;
+}
+
 int
 blake2b_buf(const void *buf, size_t len, uint8_t out[MINISIGN_HASH_LEN],
     char **errp)

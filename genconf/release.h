@@ -90,6 +90,13 @@ int	 release_load_sink(const char *tar_path,
 	    char **errp);
 void	 release_free(struct release *);
 
+/*
+ * The text of a JSON blob (release.json, cluster.json): JSONIO_PRETTY plus
+ * a newline, as every JSON file we write.  Returns it (malloc'd) with
+ * *lenp, or NULL when out of memory.
+ */
+char	*json_blob_text(const json_t *, size_t *lenp);
+
 /* The BLAKE2b-512 of a buffer (the minisign "ED" prehash).  0 or -1. */
 int	 blake2b_buf(const void *, size_t, uint8_t out[MINISIGN_HASH_LEN],
 	    char **errp);
