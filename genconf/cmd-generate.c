@@ -355,13 +355,81 @@ struct cluster_in {
 	size_t				 nkeys;
 };
 
+/* The trusted keys, each as the key line of its .pub file. */
+static int
+cluster_keys(json_t *keys, const struct cluster_in *c)
+{
+	char	*line;
+	size_t	 i;
+	int	 bad = 0;
+
+	for (i = 0; !bad && i < c->nkeys; i++) {
+		if ((line = pubkey_line(&c->keys[i])) == NULL)
+			return -1;
+		bad |= json_array_append_new(keys, json_string(line));
+		free(line);
+	}
+	return bad;
+}
+
+static int
+cluster_release(json_t *o, const struct release *rel)
+{
+	char	 dstr[DIGEST_STRSZ];
+	int	 bad = 0;
+
+	bad |= json_object_set_new(o, "name", json_string(rel->name));
+	bad |= json_object_set_new(o, "version", json_string(rel->version));
+	bad |= json_object_set_new(o, "seq", json_integer(rel->seq));
+	digest_format(&rel->manifest_digest, dstr);
+	bad |= json_object_set_new(o, "manifest", json_string(dstr));
+	digest_format(&rel->sig_digest, dstr);
+	bad |= json_object_set_new(o, "signature", json_string(dstr));
+	return bad;
+}
+
+static int
+cluster_bootstrap(json_t *bs, const struct release *rel)
+{
+	json_t	*o;
+	size_t	 i;
+	int	 bad = 0;
+
+	for (i = 0; !bad && i < rel->nbootstrap; i++) {
+		bad |= json_object_set_new(bs, rel->bootstrap[i].id,
+		    o = json_object());
+		bad |= bad ? 0 : set_pin(o, &rel->bootstrap[i].digest,
+		    rel->bootstrap[i].size);
+	}
+	return bad;
+}
+
+/* Every blob a host fetches: release.json, its signature, packages, config. */
+static int
+cluster_blobs(json_t *blobs, const struct cluster_in *c)
+{
+	const struct release	*rel = c->rel;
+	size_t			 i;
+	int			 bad = 0;
+
+	bad |= json_array_append_new(blobs, blob_ref(&rel->manifest_digest,
+	    rel->manifest_text.len, "release", NULL));
+	bad |= json_array_append_new(blobs, blob_ref(&rel->sig_digest,
+	    rel->sig_text.len, "signature", NULL));
+	for (i = 0; !bad && i < rel->npackages; i++)
+		bad |= json_array_append_new(blobs,
+		    blob_ref(&rel->packages[i].digest, rel->packages[i].size,
+		    "package", rel->packages[i].id));
+	bad |= json_array_append_new(blobs, blob_ref(&c->config_pkg.digest,
+	    c->config_pkg.size, "config", c->config_pkg_id));
+	return bad;
+}
+
 static json_t *
 cluster_json(const struct cluster_in *c, char **errp)
 {
-	json_t		*root = NULL, *o, *keys, *bs, *blobs;
+	json_t		*root = NULL, *o, *keys, *rel, *bs, *blobs;
 	const char	*name, *url;
-	char		*line, dstr[DIGEST_STRSZ];
-	size_t		 i;
 	int		 bad = 0;
 
 	if ((name = config_str(c->eff, "cluster_name", errp)) == NULL ||
@@ -375,48 +443,18 @@ cluster_json(const struct cluster_in *c, char **errp)
 	    json_string(c->config_id));
 	bad |= json_object_set_new(root, "bootstrap_url", json_string(url));
 	bad |= json_object_set_new(root, "trusted_keys", keys = json_array());
-	for (i = 0; !bad && i < c->nkeys; i++) {
-		if ((line = pubkey_line(&c->keys[i])) == NULL)
-			goto oom;
-		bad |= json_array_append_new(keys, json_string(line));
-		free(line);
-	}
-	bad |= json_object_set_new(root, "release", o = json_object());
-	if (bad)
-		goto oom;
-	bad |= json_object_set_new(o, "name", json_string(c->rel->name));
-	bad |= json_object_set_new(o, "version", json_string(c->rel->version));
-	bad |= json_object_set_new(o, "seq", json_integer(c->rel->seq));
-	digest_format(&c->rel->manifest_digest, dstr);
-	bad |= json_object_set_new(o, "manifest", json_string(dstr));
-	digest_format(&c->rel->sig_digest, dstr);
-	bad |= json_object_set_new(o, "signature", json_string(dstr));
+	bad |= json_object_set_new(root, "release", rel = json_object());
 	bad |= json_object_set_new(root, "config_package", o = json_object());
-	if (bad)
-		goto oom;
-	bad |= json_object_set_new(o, "id", json_string(c->config_pkg_id));
-	bad |= set_pin(o, &c->config_pkg.digest, c->config_pkg.size);
 	bad |= json_object_set_new(root, "bootstrap", bs = json_object());
-	for (i = 0; !bad && i < c->rel->nbootstrap; i++) {
-		bad |= json_object_set_new(bs, c->rel->bootstrap[i].id,
-		    o = json_object());
-		bad |= bad ? 0 : set_pin(o, &c->rel->bootstrap[i].digest,
-		    c->rel->bootstrap[i].size);
-	}
 	bad |= json_object_set_new(root, "blobs", blobs = json_array());
 	if (bad)
 		goto oom;
-	bad |= json_array_append_new(blobs, blob_ref(&c->rel->manifest_digest,
-	    c->rel->manifest_text.len, "release", NULL));
-	bad |= json_array_append_new(blobs, blob_ref(&c->rel->sig_digest,
-	    c->rel->sig_text.len, "signature", NULL));
-	for (i = 0; !bad && i < c->rel->npackages; i++)
-		bad |= json_array_append_new(blobs,
-		    blob_ref(&c->rel->packages[i].digest,
-		    c->rel->packages[i].size, "package",
-		    c->rel->packages[i].id));
-	bad |= json_array_append_new(blobs, blob_ref(&c->config_pkg.digest,
-	    c->config_pkg.size, "config", c->config_pkg_id));
+	bad |= cluster_keys(keys, c);
+	bad |= cluster_release(rel, c->rel);
+	bad |= json_object_set_new(o, "id", json_string(c->config_pkg_id));
+	bad |= set_pin(o, &c->config_pkg.digest, c->config_pkg.size);
+	bad |= cluster_bootstrap(bs, c->rel);
+	bad |= cluster_blobs(blobs, c);
 	if (bad)
 		goto oom;
 	return root;
@@ -440,71 +478,152 @@ check_cluster_json(const char *text, size_t len, char **errp)
 }
 
 /* The install script: the template with its @DCOS_...@ values put in. */
+/* "ARCH=sha256:HEX:SIZE ...", one pin per bootstrap binary. */
 static char *
-install_script(const struct release *rel, const json_t *eff,
-    const struct digest *cm, size_t cmsize, char **errp)
+bootstrap_pins(const struct release *rel)
 {
-	const char	*name, *url;
-	char		 dstr[DIGEST_STRSZ], size[32], *pins = NULL, *rname = NULL;
-	char		*out = NULL, *p;
-	size_t		 i, olen = 0, k;
-	FILE		*fp = NULL;
-	const char	*keys[6], *vals[6];
+	FILE	*fp;
+	char	 dstr[DIGEST_STRSZ], *pins = NULL;
+	size_t	 i, len = 0;
 
-	if ((name = config_str(eff, "cluster_name", errp)) == NULL ||
-	    (url = config_str(eff, "bootstrap_url", errp)) == NULL)
+	if ((fp = open_memstream(&pins, &len)) == NULL)
 		return NULL;
-	if ((fp = open_memstream(&pins, &olen)) == NULL)
-		goto oom;
 	for (i = 0; i < rel->nbootstrap; i++) {
 		digest_format(&rel->bootstrap[i].digest, dstr);
 		fprintf(fp, "%s%s=%s:%llu", i > 0 ? " " : "",
 		    rel->bootstrap[i].id, dstr,
 		    (unsigned long long)rel->bootstrap[i].size);
 	}
-	i = (size_t)fclose(fp);
-	fp = NULL;
-	if (i != 0)
-		goto oom;
-	if (asprintf(&rname, "%s-%s", rel->name, rel->version) == -1) {
-		rname = NULL;
-		goto oom;
+	if (fclose(fp) != 0) {
+		free(pins);
+		return NULL;
 	}
-	digest_format(cm, dstr);
-	snprintf(size, sizeof(size), "%zu", cmsize);
-	keys[0] = "@DCOS_CLUSTER_MANIFEST_SIZE@"; vals[0] = size;
-	keys[1] = "@DCOS_CLUSTER_MANIFEST@"; vals[1] = dstr;
-	keys[2] = "@DCOS_BOOTSTRAP_URL@"; vals[2] = url;
-	keys[3] = "@DCOS_BOOTSTRAP_PINS@"; vals[3] = pins;
-	keys[4] = "@DCOS_CLUSTER_NAME@"; vals[4] = name;
-	keys[5] = "@DCOS_RELEASE@"; vals[5] = rname;
-	if ((fp = open_memstream(&out, &olen)) == NULL)
-		goto oom;
-	for (p = (char *)install_template; *p != '\0'; ) {
-		for (k = 0; k < 6; k++)
+	return pins;
+}
+
+/* The template with each of the n keys replaced by its value. */
+static char *
+fill_template(const char *const *keys, const char *const *vals, size_t n)
+{
+	const char	*p;
+	FILE		*fp;
+	char		*out = NULL;
+	size_t		 k, len = 0;
+
+	if ((fp = open_memstream(&out, &len)) == NULL)
+		return NULL;
+	for (p = (const char *)install_template; *p != '\0'; ) {
+		for (k = 0; k < n; k++)
 			if (strncmp(p, keys[k], strlen(keys[k])) == 0)
 				break;
-		if (k < 6) {
+		if (k < n) {
 			fputs(vals[k], fp);
 			p += strlen(keys[k]);
 		} else
 			fputc(*p++, fp);
 	}
 	if (fclose(fp) != 0) {
-		fp = NULL;
-		goto oom;
+		free(out);
+		return NULL;
 	}
+	return out;
+}
+
+/* The install script: the template with its @DCOS_...@ values put in. */
+static char *
+install_script(const struct release *rel, const json_t *eff,
+    const struct digest *cm, size_t cmsize, char **errp)
+{
+	static const char *const keys[] = {
+		"@DCOS_CLUSTER_MANIFEST_SIZE@", "@DCOS_CLUSTER_MANIFEST@",
+		"@DCOS_BOOTSTRAP_URL@", "@DCOS_BOOTSTRAP_PINS@",
+		"@DCOS_CLUSTER_NAME@", "@DCOS_RELEASE@"
+	};
+	const char	*vals[6];
+	char		 dstr[DIGEST_STRSZ], size[32];
+	char		*pins = NULL, *rname = NULL, *out = NULL;
+
+	if ((vals[4] = config_str(eff, "cluster_name", errp)) == NULL ||
+	    (vals[2] = config_str(eff, "bootstrap_url", errp)) == NULL)
+		return NULL;
+	if ((pins = bootstrap_pins(rel)) == NULL ||
+	    asprintf(&rname, "%s-%s", rel->name, rel->version) == -1) {
+		rname = NULL;
+		goto out;
+	}
+	digest_format(cm, dstr);
+	snprintf(size, sizeof(size), "%zu", cmsize);
+	vals[0] = size;
+	vals[1] = dstr;
+	vals[3] = pins;
+	vals[5] = rname;
+	out = fill_template(keys, vals, 6);
+out:
+	if (out == NULL)
+		err_set(errp, "out of memory");
 	free(pins);
 	free(rname);
 	return out;
-oom:
-	if (fp != NULL)
-		fclose(fp);
-	free(pins);
-	free(rname);
-	free(out);
-	err_set(errp, "out of memory");
-	return NULL;
+}
+
+/* Newest first; an older copy of the same manifest moves up. */
+static int
+index_manifests(json_t *list, const struct store_index *old,
+    const struct digest *cm)
+{
+	char	 dstr[DIGEST_STRSZ];
+	size_t	 i;
+	int	 bad;
+
+	digest_format(cm, dstr);
+	bad = json_array_append_new(list, json_string(dstr));
+	for (i = 0; old != NULL && i < old->nmanifests; i++) {
+		if (digest_equal(&old->manifests[i], cm))
+			continue;
+		digest_format(&old->manifests[i], dstr);
+		bad |= json_array_append_new(list, json_string(dstr));
+	}
+	return bad;
+}
+
+/* This release first, then the others the old index lists. */
+static int
+index_releases(json_t *rels, const struct store_index *old,
+    const struct release *rel)
+{
+	json_t	*o, *v;
+	char	 dstr[DIGEST_STRSZ], *tarname = NULL, *signame = NULL;
+	size_t	 i;
+	int	 bad;
+
+	if (asprintf(&tarname, "%s/%s-%s.tar", STORE_RELEASE_DIR, rel->name,
+	    rel->version) == -1)
+		return -1;
+	if (asprintf(&signame, "%s.minisig", tarname) == -1) {
+		free(tarname);
+		return -1;
+	}
+	if ((bad = json_array_append_new(rels, o = json_object())) == 0) {
+		bad |= json_object_set_new(o, "name", json_string(rel->name));
+		bad |= json_object_set_new(o, "version",
+		    json_string(rel->version));
+		bad |= json_object_set_new(o, "seq", json_integer(rel->seq));
+		bad |= json_object_set_new(o, "path", json_string(tarname));
+		digest_format(&rel->tar_digest, dstr);
+		bad |= json_object_set_new(o, "digest", json_string(dstr));
+		bad |= json_object_set_new(o, "signature",
+		    json_string(signame));
+	}
+	for (i = 0; old != NULL && i < old->nreleases; i++) {
+		if (strcmp(old->releases[i].name, rel->name) == 0 &&
+		    strcmp(old->releases[i].version, rel->version) == 0)
+			continue;
+		v = json_object_get(old->json, "releases");
+		bad |= json_array_append(rels, json_array_get(v, i));
+	}
+	free(tarname);
+	free(signame);
+	return bad;
 }
 
 static json_t *
@@ -512,10 +631,8 @@ new_index(const char *path, const struct digest *cm, const struct digest *sd,
     const struct release *rel, char **errp)
 {
 	struct store_index	*old = NULL;
-	json_t			*root = NULL, *list, *rels, *o, *v;
-	char			 dstr[DIGEST_STRSZ], *tarname = NULL;
-	char			*signame = NULL;
-	size_t			 i;
+	json_t			*root = NULL, *list, *rels, *o;
+	char			 dstr[DIGEST_STRSZ];
 	int			 bad = 0;
 
 	if (access(path, F_OK) == 0 &&
@@ -523,11 +640,6 @@ new_index(const char *path, const struct digest *cm, const struct digest *sd,
 		err_wrap(errp, "the store's index is damaged; move %s away or "
 		    "repair it", path);
 		return NULL;
-	}
-	if (asprintf(&tarname, "%s/%s-%s.tar", STORE_RELEASE_DIR, rel->name,
-	    rel->version) == -1) {
-		tarname = NULL;
-		goto oom;
 	}
 	if ((root = json_object()) == NULL)
 		goto oom;
@@ -540,49 +652,18 @@ new_index(const char *path, const struct digest *cm, const struct digest *sd,
 	bad |= json_object_set_new(root, "releases", rels = json_array());
 	if (bad)
 		goto oom;
-	bad |= json_array_append_new(list, json_string(dstr));
 	bad |= json_object_set_new(o, "path",
 	    json_string(STORE_INSTALL_SCRIPT));
 	digest_format(sd, dstr);
 	bad |= json_object_set_new(o, "digest", json_string(dstr));
-	/* Newest first; an older copy of the same manifest moves up. */
-	for (i = 0; old != NULL && i < old->nmanifests; i++) {
-		if (digest_equal(&old->manifests[i], cm))
-			continue;
-		digest_format(&old->manifests[i], dstr);
-		bad |= json_array_append_new(list, json_string(dstr));
-	}
-	bad |= json_array_append_new(rels, o = json_object());
-	if (bad)
-		goto oom;
-	bad |= json_object_set_new(o, "name", json_string(rel->name));
-	bad |= json_object_set_new(o, "version", json_string(rel->version));
-	bad |= json_object_set_new(o, "seq", json_integer(rel->seq));
-	bad |= json_object_set_new(o, "path", json_string(tarname));
-	digest_format(&rel->tar_digest, dstr);
-	bad |= json_object_set_new(o, "digest", json_string(dstr));
-	if (asprintf(&signame, "%s.minisig", tarname) == -1) {
-		signame = NULL;
-		goto oom;
-	}
-	bad |= json_object_set_new(o, "signature", json_string(signame));
-	for (i = 0; old != NULL && i < old->nreleases; i++) {
-		if (strcmp(old->releases[i].name, rel->name) == 0 &&
-		    strcmp(old->releases[i].version, rel->version) == 0)
-			continue;
-		v = json_object_get(old->json, "releases");
-		bad |= json_array_append(rels, json_array_get(v, i));
-	}
+	bad |= index_manifests(list, old, cm);
+	bad |= index_releases(rels, old, rel);
 	if (bad)
 		goto oom;
 	store_index_free(old);
-	free(tarname);
-	free(signame);
 	return root;
 oom:
 	store_index_free(old);
-	free(tarname);
-	free(signame);
 	json_decref(root);
 	err_set(errp, "out of memory");
 	return NULL;
@@ -689,65 +770,73 @@ sign_script(const struct minisign_seckey *sk, const char *script,
 	return rc;
 }
 
+/* The staged blobs, renamed into blobs/ and made durable there. */
+static int
+commit_blobs(struct gen *g, char **errp)
+{
+	char	*p;
+	size_t	 i;
+
+	for (i = 0; i < g->n; i++) {
+		if ((p = store_blob_path(g->serve, &g->v[i].digest)) == NULL)
+			return err_set(errp, "out of memory");
+		if (fsync_path(g->v[i].tmp, errp) == -1) {
+			free(p);
+			return -1;
+		}
+		if (rename(g->v[i].tmp, p) == -1) {
+			err_sys(errp, "rename %s", p);
+			free(p);
+			return -1;
+		}
+		free(p);
+		free(g->v[i].tmp);
+		g->v[i].tmp = NULL;
+	}
+	return fsync_dir(g->blobdir, errp);
+}
+
+/* The staged copy of the release tar, when there is one, renamed to tar. */
+static int
+commit_tar(struct gen *g, const char *tar, char **errp)
+{
+	if (g->tar_tmp == NULL)
+		return 0;
+	if (fsync_path(g->tar_tmp, errp) == -1)
+		return -1;
+	if (g->replacing)
+		log_warn("%s held another release of the same name and "
+		    "version; replaced (a vendor should not reuse a version)",
+		    tar);
+	if (rename(g->tar_tmp, tar) == -1)
+		return err_sys(errp, "rename %s", tar);
+	free(g->tar_tmp);
+	g->tar_tmp = NULL;
+	return 0;
+}
+
 /* From here on the store changes: blobs, release copy, script, index. */
 static int
 commit(struct gen *g, const struct release *rel, const char *script,
     const json_t *index, char **errp)
 {
 	char	*p = NULL, *rdir = NULL, *tar = NULL, *sig = NULL, *idx = NULL;
-	size_t	 i;
 	int	 rc = -1;
 
 	if ((rdir = path_join(g->serve, STORE_RELEASE_DIR)) == NULL ||
 	    asprintf(&tar, "%s/%s-%s.tar", rdir, rel->name, rel->version) ==
 	    -1 || asprintf(&sig, "%s.minisig", tar) == -1 ||
-	    (idx = path_join(g->serve, STORE_INDEX)) == NULL) {
+	    (idx = path_join(g->serve, STORE_INDEX)) == NULL ||
+	    (p = path_join(g->serve, STORE_INSTALL_SCRIPT)) == NULL) {
 		err_set(errp, "out of memory");
 		goto out;
 	}
 	if (mkdir_p(g->blobdir, 0755, errp) == -1 ||
-	    mkdir_p(rdir, 0755, errp) == -1)
-		goto out;
-	for (i = 0; i < g->n; i++) {
-		free(p);
-		if ((p = store_blob_path(g->serve, &g->v[i].digest)) == NULL) {
-			err_set(errp, "out of memory");
-			goto out;
-		}
-		if (fsync_path(g->v[i].tmp, errp) == -1)
-			goto out;
-		if (rename(g->v[i].tmp, p) == -1) {
-			err_sys(errp, "rename %s", p);
-			goto out;
-		}
-		free(g->v[i].tmp);
-		g->v[i].tmp = NULL;
-	}
-	if (fsync_dir(g->blobdir, errp) == -1)
-		goto out;
-	if (g->tar_tmp != NULL) {
-		if (fsync_path(g->tar_tmp, errp) == -1)
-			goto out;
-		if (g->replacing)
-			log_warn("%s held another release of the same name "
-			    "and version; replaced (a vendor should not reuse "
-			    "a version)", tar);
-		if (rename(g->tar_tmp, tar) == -1) {
-			err_sys(errp, "rename %s", tar);
-			goto out;
-		}
-		free(g->tar_tmp);
-		g->tar_tmp = NULL;
-	}
-	if (atomic_write_file(sig, rel->tar_sig_text.text,
-	    rel->tar_sig_text.len, 0644, errp) == -1)
-		goto out;
-	free(p);
-	if ((p = path_join(g->serve, STORE_INSTALL_SCRIPT)) == NULL) {
-		err_set(errp, "out of memory");
-		goto out;
-	}
-	if (atomic_write_file(p, script, strlen(script), 0755, errp) == -1 ||
+	    mkdir_p(rdir, 0755, errp) == -1 ||
+	    commit_blobs(g, errp) == -1 || commit_tar(g, tar, errp) == -1 ||
+	    atomic_write_file(sig, rel->tar_sig_text.text,
+	    rel->tar_sig_text.len, 0644, errp) == -1 ||
+	    atomic_write_file(p, script, strlen(script), 0755, errp) == -1 ||
 	    write_script_sig(g, p, errp) == -1 ||
 	    jsonio_write(idx, index, 0644, errp) == -1)
 		goto out;
