@@ -753,21 +753,13 @@ sign_script(const struct minisign_seckey *sk, const char *script,
 {
 	struct digest	 d;
 	uint8_t		 hash[MINISIGN_HASH_LEN];
-	char		 hex[DIGEST_HEXLEN + 1], *tc = NULL;
 	size_t		 len = strlen(script);
-	int		 rc;
 
 	digest_buf(script, len, &d);
-	digest_hex(&d, hex);
 	if (blake2b_buf(script, len, hash, errp) == -1)
 		return -1;
-	if (asprintf(&tc, "file:" STORE_INSTALL_SCRIPT "\tsha256:%s", hex) ==
-	    -1)
-		return err_set(errp, "out of memory");
-	rc = minisign_sign_prehashed(sk, hash, "signature from dcos-genconf "
-	    "site key", tc, outp, errp);
-	free(tc);
-	return rc;
+	return genconf_sign(sk, hash, "site key", STORE_INSTALL_SCRIPT, &d, 0,
+	    outp, errp);
 }
 
 /* The staged blobs, renamed into blobs/ and made durable there. */

@@ -480,13 +480,7 @@ static int
 member_header(struct archive *a, struct archive_entry *ae, const char *name,
     uint64_t size, mode_t mode, char **errp)
 {
-	archive_entry_clear(ae);
-	archive_entry_set_pathname(ae, name);
-	archive_entry_set_filetype(ae, AE_IFREG);
-	archive_entry_set_perm(ae, mode);
-	archive_entry_set_uid(ae, 0);
-	archive_entry_set_gid(ae, 0);
-	archive_entry_set_mtime(ae, 0, 0);
+	pkg_fixed_entry(ae, name, AE_IFREG, mode);
 	archive_entry_set_size(ae, (la_int64_t)size);
 	if (archive_write_header(a, ae) != ARCHIVE_OK)
 		return err_set(errp, "%s: %s", name, archive_error_string(a));
@@ -556,30 +550,6 @@ out:
 	return rc;
 }
 
-static int
-sign_text(const struct minisign_seckey *sk, const void *buf, size_t len,
-    const uint8_t *prehash, const char *file, const struct digest *d,
-    json_int_t seq, char **outp, char **errp)
-{
-	uint8_t	 hash[MINISIGN_HASH_LEN];
-	char	 hex[DIGEST_HEXLEN + 1], *tc = NULL;
-	int	 rc;
-
-	if (prehash == NULL) {
-		if (blake2b_buf(buf, len, hash, errp) == -1)
-			return -1;
-		prehash = hash;
-	}
-	digest_hex(d, hex);
-	if (asprintf(&tc, "file:%s\tsha256:%s\tseq:%lld", file, hex,
-	    (long long)seq) == -1)
-		return err_set(errp, "out of memory");
-	rc = minisign_sign_prehashed(sk, prehash, "signature from dcos-genconf "
-	    "release", tc, outp, errp);
-	free(tc);
-	return rc;
-}
-
 /* The signed release.json: its text (with a newline) and signature. */
 static int
 release_text(struct build *b, const struct minisign_seckey *sk,
@@ -587,6 +557,7 @@ release_text(struct build *b, const struct minisign_seckey *sk,
 {
 	struct digest	 d;
 	json_t		*rj;
+	uint8_t		 hash[MINISIGN_HASH_LEN];
 
 	if ((rj = release_json(b)) == NULL ||
 	    (*textp = json_blob_text(rj, lenp)) == NULL) {
@@ -595,7 +566,9 @@ release_text(struct build *b, const struct minisign_seckey *sk,
 	}
 	json_decref(rj);
 	digest_buf(*textp, *lenp, &d);
-	return sign_text(sk, *textp, *lenp, NULL, RELEASE_JSON, &d, b->seq,
+	if (blake2b_buf(*textp, *lenp, hash, errp) == -1)
+		return -1;
+	return genconf_sign(sk, hash, "release", RELEASE_JSON, &d, b->seq,
 	    sigp, errp);
 }
 
@@ -698,7 +671,7 @@ tar_finish(struct tar_out *t, struct build *b,
 	sha256_final(t->s.h, dp);
 	if (EVP_DigestFinal_ex(t->s.b2, hash, &hlen) != 1)
 		return err_set(errp, "BLAKE2b-512 failed");
-	return sign_text(sk, NULL, 0, hash, base, dp, b->seq, sigp, errp);
+	return genconf_sign(sk, hash, "release", base, dp, b->seq, sigp, errp);
 }
 
 static int

@@ -705,8 +705,8 @@ sink_write(struct archive *a, void *arg, const void *buf, size_t len)
 	return (la_ssize_t)len;
 }
 
-static void
-fixed_entry(struct archive_entry *ae, const char *path, mode_t type,
+void
+pkg_fixed_entry(struct archive_entry *ae, const char *path, mode_t type,
     mode_t perm)
 {
 	archive_entry_clear(ae);
@@ -818,18 +818,18 @@ write_entry(struct archive *a, struct archive_entry *ae, struct pkg_entry *e,
 {
 	switch (e->type) {
 	case PKG_DIR:
-		fixed_entry(ae, e->path, AE_IFDIR, e->mode);
+		pkg_fixed_entry(ae, e->path, AE_IFDIR, e->mode);
 		break;
 	case PKG_FILE:
-		fixed_entry(ae, e->path, AE_IFREG, e->mode);
+		pkg_fixed_entry(ae, e->path, AE_IFREG, e->mode);
 		archive_entry_set_size(ae, (la_int64_t)e->size);
 		break;
 	case PKG_SYMLINK:
-		fixed_entry(ae, e->path, AE_IFLNK, 0777);
+		pkg_fixed_entry(ae, e->path, AE_IFLNK, 0777);
 		archive_entry_set_symlink(ae, e->target);
 		break;
 	case PKG_HARDLINK:
-		fixed_entry(ae, e->path, AE_IFREG, 0644);
+		pkg_fixed_entry(ae, e->path, AE_IFREG, 0644);
 		archive_entry_set_hardlink(ae, e->target);
 		archive_entry_set_size(ae, 0);
 		break;
@@ -857,7 +857,7 @@ write_entries(struct archive *a, struct pkg_tree *t, const char *mtext,
 
 	if ((ae = archive_entry_new()) == NULL)
 		return err_set(errp, "out of memory");
-	fixed_entry(ae, PKG_MANIFEST, AE_IFREG, 0644);
+	pkg_fixed_entry(ae, PKG_MANIFEST, AE_IFREG, 0644);
 	archive_entry_set_size(ae, (la_int64_t)mlen);
 	if (archive_write_header(a, ae) != ARCHIVE_OK ||
 	    archive_write_data(a, mtext, mlen) != (la_ssize_t)mlen) {

@@ -106,6 +106,33 @@ blake2b_buf(const void *buf, size_t len, uint8_t out[MINISIGN_HASH_LEN],
 	return 0;
 }
 
+int
+genconf_sign(const struct minisign_seckey *sk,
+    const uint8_t prehash[MINISIGN_HASH_LEN], const char *signer,
+    const char *file, const struct digest *d, json_int_t seq, char **outp,
+    char **errp)
+{
+	char	 hex[DIGEST_HEXLEN + 1], *tc = NULL, *uc = NULL;
+	int	 rc, n;
+
+	digest_hex(d, hex);
+	if (seq > 0)
+		n = asprintf(&tc, "file:%s\tsha256:%s\tseq:%lld", file, hex,
+		    (long long)seq);
+	else
+		n = asprintf(&tc, "file:%s\tsha256:%s", file, hex);
+	if (n == -1)
+		return err_set(errp, "out of memory");
+	if (asprintf(&uc, "signature from dcos-genconf %s", signer) == -1) {
+		free(tc);
+		return err_set(errp, "out of memory");
+	}
+	rc = minisign_sign_prehashed(sk, prehash, uc, tc, outp, errp);
+	free(tc);
+	free(uc);
+	return rc;
+}
+
 static void
 feeder_stop(struct feeder *f)
 {
