@@ -766,6 +766,53 @@ text_member(struct archive *a, struct release *r, struct member *mb,
 	return 0;
 }
 
+/* Member idx (0 or 1): release.json, then its signature, checked. */
+static int
+head_member(struct archive *a, struct release *r, size_t idx,
+    const char *name, int64_t size, const struct minisign_pubkey *keys,
+    size_t nkeys, struct member **mvp, size_t *nmp, char **errp)
+{
+	const char	*want = idx == 0 ? RELEASE_JSON : RELEASE_SIG;
+
+	if (strcmp(name, want) != 0)
+		return err_set(errp, "%s: member %zu is %s, not %s: not a "
+		    "release", r->tar_path, idx + 1, name, want);
+	if (read_member(a, name, size, idx == 0 ? RELEASE_JSON_MAX :
+	    MINISIGN_FILE_MAX, idx == 0 ? &r->manifest_text : &r->sig_text,
+	    errp) == -1)
+		return err_wrap(errp, "%s", r->tar_path);
+	if (idx == 0) {
+		digest_buf(r->manifest_text.text, r->manifest_text.len,
+		    &r->manifest_digest);
+		return 0;
+	}
+	digest_buf(r->sig_text.text, r->sig_text.len, &r->sig_digest);
+	return check_manifest(r, keys, nkeys, mvp, nmp, errp);
+}
+
+/* A later member: one release.json lists, seen once. */
+static int
+body_member(struct archive *a, struct release *r, const char *name,
+    int64_t size, const struct release_sink *sink, struct member *mv,
+    size_t nm, char **errp)
+{
+	size_t	 i;
+
+	for (i = 0; i < nm; i++)
+		if (strcmp(mv[i].path, name) == 0)
+			break;
+	if (i == nm)
+		return err_set(errp, "%s: member %s is not listed in "
+		    RELEASE_JSON, r->tar_path, name);
+	if (mv[i].seen)
+		return err_set(errp, "%s: member %s appears twice",
+		    r->tar_path, name);
+	mv[i].seen = 1;
+	if (mv[i].kind == M_PACKAGE || mv[i].kind == M_BOOTSTRAP)
+		return stream_member(a, r, &mv[i], size, sink, errp);
+	return text_member(a, r, &mv[i], size, errp);
+}
+
 static int
 walk_members(struct archive *a, struct release *r,
     const struct minisign_pubkey *keys, size_t nkeys,
@@ -774,7 +821,6 @@ walk_members(struct archive *a, struct release *r,
 {
 	struct archive_entry	*ae;
 	const char		*name;
-	int64_t			 size;
 	size_t			 idx, i;
 	int			 ret;
 
@@ -794,44 +840,13 @@ walk_members(struct archive *a, struct release *r,
 		    !archive_entry_size_is_set(ae))
 			return err_set(errp, "%s: member %s is not a regular "
 			    "file", r->tar_path, name != NULL ? name : "?");
-		size = archive_entry_size(ae);
-		if (idx == 0 || idx == 1) {
-			const char *want = idx == 0 ? RELEASE_JSON : RELEASE_SIG;
-
-			if (strcmp(name, want) != 0)
-				return err_set(errp, "%s: member %zu is %s, "
-				    "not %s: not a release", r->tar_path,
-				    idx + 1, name, want);
-			if (read_member(a, name, size, idx == 0 ?
-			    RELEASE_JSON_MAX : MINISIGN_FILE_MAX, idx == 0 ?
-			    &r->manifest_text : &r->sig_text, errp) == -1)
-				return err_wrap(errp, "%s", r->tar_path);
-			if (idx == 0) {
-				digest_buf(r->manifest_text.text,
-				    r->manifest_text.len, &r->manifest_digest);
-				continue;
-			}
-			digest_buf(r->sig_text.text, r->sig_text.len,
-			    &r->sig_digest);
-			if (check_manifest(r, keys, nkeys, mvp, nmp, errp) ==
-			    -1)
-				return -1;
-			continue;
-		}
-		for (i = 0; i < *nmp; i++)
-			if (strcmp((*mvp)[i].path, name) == 0)
-				break;
-		if (i == *nmp)
-			return err_set(errp, "%s: member %s is not listed in "
-			    RELEASE_JSON, r->tar_path, name);
-		if ((*mvp)[i].seen)
-			return err_set(errp, "%s: member %s appears twice",
-			    r->tar_path, name);
-		(*mvp)[i].seen = 1;
-		if ((*mvp)[i].kind == M_PACKAGE || (*mvp)[i].kind == M_BOOTSTRAP)
-			ret = stream_member(a, r, &(*mvp)[i], size, sink, errp);
+		if (idx < 2)
+			ret = head_member(a, r, idx, name,
+			    archive_entry_size(ae), keys, nkeys, mvp, nmp,
+			    errp);
 		else
-			ret = text_member(a, r, &(*mvp)[i], size, errp);
+			ret = body_member(a, r, name, archive_entry_size(ae),
+			    sink, *mvp, *nmp, errp);
 		if (ret == -1)
 			return -1;
 	}
