@@ -171,49 +171,49 @@ yaml_name(const char *n)
 }
 
 /* --genconf DIR: schema.yaml and the *.yaml files of templates/. */
+/* One template, as member genconf/templates/NAME. */
 static int
-add_genconf(struct build *b, const char *dir, char **errp)
+add_template(struct build *b, const char *tdir, const char *name,
+    char **errp)
 {
-	DIR		*d = NULL;
-	struct dirent	*de;
-	char		*p = NULL, *tdir = NULL, *member = NULL;
-	int		 rc = -1;
+	char	*p = NULL, *member = NULL;
+	int	 rc = -1;
 
-	if ((p = path_join(dir, "schema.yaml")) == NULL ||
-	    (tdir = path_join(dir, "templates")) == NULL) {
+	if ((p = path_join(tdir, name)) == NULL ||
+	    asprintf(&member, "genconf/templates/%s", name) == -1) {
+		member = NULL;
 		err_set(errp, "out of memory");
 		goto out;
 	}
-	if (input_add(&b->gen, &b->ngen, "genconf/schema.yaml", p, 0644,
-	    errp) == -1 || input_hash(&b->gen[0], errp) == -1)
+	if (input_add(&b->gen, &b->ngen, member, p, 0644, errp) == -1 ||
+	    input_hash(&b->gen[b->ngen - 1], errp) == -1)
 		goto out;
-	if ((d = opendir(tdir)) == NULL) {
-		err_sys(errp, "%s (--genconf needs schema.yaml and "
+	if (b->gen[b->ngen - 1].size > RELEASE_TEXT_MAX) {
+		err_set(errp, "%s: larger than %d bytes", p, RELEASE_TEXT_MAX);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(p);
+	free(member);
+	return rc;
+}
+
+/* The *.yaml of tdir, after the schema, sorted by name. */
+static int
+add_templates(struct build *b, const char *tdir, char **errp)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 rc = -1;
+
+	if ((d = opendir(tdir)) == NULL)
+		return err_sys(errp, "%s (--genconf needs schema.yaml and "
 		    "templates/*.yaml)", tdir);
-		goto out;
-	}
-	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (!yaml_name(de->d_name))
-			continue;
-		free(p);
-		free(member);
-		member = NULL;
-		if ((p = path_join(tdir, de->d_name)) == NULL ||
-		    asprintf(&member, "genconf/templates/%s", de->d_name) ==
-		    -1) {
-			member = NULL;
-			err_set(errp, "out of memory");
+	while ((errno = 0, de = readdir(d)) != NULL)
+		if (yaml_name(de->d_name) &&
+		    add_template(b, tdir, de->d_name, errp) == -1)
 			goto out;
-		}
-		if (input_add(&b->gen, &b->ngen, member, p, 0644, errp) == -1 ||
-		    input_hash(&b->gen[b->ngen - 1], errp) == -1)
-			goto out;
-		if (b->gen[b->ngen - 1].size > RELEASE_TEXT_MAX) {
-			err_set(errp, "%s: larger than %d bytes", p,
-			    RELEASE_TEXT_MAX);
-			goto out;
-		}
-	}
 	if (errno != 0) {
 		err_sys(errp, "%s", tdir);
 		goto out;
@@ -223,6 +223,27 @@ add_genconf(struct build *b, const char *dir, char **errp)
 		goto out;
 	}
 	qsort(b->gen + 1, b->ngen - 1, sizeof(*b->gen), input_cmp);
+	rc = 0;
+out:
+	closedir(d);
+	return rc;
+}
+
+static int
+add_genconf(struct build *b, const char *dir, char **errp)
+{
+	char	*p = NULL, *tdir = NULL;
+	int	 rc = -1;
+
+	if ((p = path_join(dir, "schema.yaml")) == NULL ||
+	    (tdir = path_join(dir, "templates")) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if (input_add(&b->gen, &b->ngen, "genconf/schema.yaml", p, 0644,
+	    errp) == -1 || input_hash(&b->gen[0], errp) == -1 ||
+	    add_templates(b, tdir, errp) == -1)
+		goto out;
 	if (b->gen[0].size > RELEASE_TEXT_MAX) {
 		err_set(errp, "%s: larger than %d bytes", b->gen[0].src,
 		    RELEASE_TEXT_MAX);
@@ -230,11 +251,8 @@ add_genconf(struct build *b, const char *dir, char **errp)
 	}
 	rc = 0;
 out:
-	if (d != NULL)
-		closedir(d);
 	free(p);
 	free(tdir);
-	free(member);
 	return rc;
 }
 

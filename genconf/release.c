@@ -677,6 +677,34 @@ out:
 }
 
 /* Streams a pinned member through SHA-256 and the sink. */
+/* A member's bytes: hashed, and given to sink when it is not NULL. */
+static int
+read_blob(struct archive *a, const struct release *r,
+    const struct member *mb, struct sha256 *h,
+    const struct release_sink *sink, uint64_t *totalp, char **errp)
+{
+	const void	*buf;
+	size_t		 len;
+	la_int64_t	 off;
+	int		 ret;
+
+	for (;;) {
+		ret = archive_read_data_block(a, &buf, &len, &off);
+		if (ret == ARCHIVE_EOF)
+			return 0;
+		if (ret != ARCHIVE_OK)
+			return err_set(errp, "%s: member %s: %s", r->tar_path,
+			    mb->path, archive_error_string(a));
+		if ((uint64_t)off != *totalp)
+			return err_set(errp, "%s: member %s is sparse",
+			    r->tar_path, mb->path);
+		sha256_update(h, buf, len);
+		*totalp += len;
+		if (sink != NULL && sink->data(sink->arg, buf, len, errp) == -1)
+			return -1;
+	}
+}
+
 static int
 stream_member(struct archive *a, struct release *r, struct member *mb,
     int64_t size, const struct release_sink *sink, char **errp)
@@ -684,11 +712,8 @@ stream_member(struct archive *a, struct release *r, struct member *mb,
 	const struct release_blob	*b;
 	struct sha256			*h = NULL;
 	struct digest			 d;
-	const void			*buf;
-	size_t				 len;
-	la_int64_t			 off;
 	uint64_t			 total = 0;
-	int				 want = 0, ret, rc = -1;
+	int				 want = 0, rc = -1;
 
 	b = mb->kind == M_PACKAGE ? &r->packages[mb->index] :
 	    &r->bootstrap[mb->index];
@@ -710,25 +735,8 @@ stream_member(struct archive *a, struct release *r, struct member *mb,
 		rc = 0;
 		goto out;
 	}
-	for (;;) {
-		ret = archive_read_data_block(a, &buf, &len, &off);
-		if (ret == ARCHIVE_EOF)
-			break;
-		if (ret != ARCHIVE_OK) {
-			err_set(errp, "%s: member %s: %s", r->tar_path,
-			    mb->path, archive_error_string(a));
-			goto fail;
-		}
-		if ((uint64_t)off != total) {
-			err_set(errp, "%s: member %s is sparse", r->tar_path,
-			    mb->path);
-			goto fail;
-		}
-		sha256_update(h, buf, len);
-		total += len;
-		if (want && sink->data(sink->arg, buf, len, errp) == -1)
-			goto fail;
-	}
+	if (read_blob(a, r, mb, h, want ? sink : NULL, &total, errp) == -1)
+		goto fail;
 	sha256_final(h, &d);
 	if (total != b->size || !digest_equal(&d, &mb->digest)) {
 		err_set(errp, "%s: member %s does not match its digest in "
