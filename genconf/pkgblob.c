@@ -141,13 +141,82 @@ user_name_ok(const char *s)
 	return 1;
 }
 
+static int
+requires_check(const json_t *v, char **errp)
+{
+	json_t	*r;
+	size_t	 i;
+
+	if (!json_is_array(v))
+		return err_set(errp, "requires must be a list of package "
+		    "names");
+	json_array_foreach(v, i, r) {
+		if (!json_is_string(r))
+			return err_set(errp, "requires[%zu] must be a package "
+			    "name", i);
+		if (pkg_name_check(json_string_value(r), errp) == -1)
+			return err_wrap(errp, "requires[%zu]", i);
+	}
+	return 0;
+}
+
+static int
+sysctl_check(json_t *v, char **errp)
+{
+	const char	*svc;
+	json_t		*m;
+
+	if (!json_is_object(v))
+		return err_set(errp, "sysctl must map service names to "
+		    "objects of sysctl settings");
+	json_object_foreach(v, svc, m)
+		if (string_map_check(m, "sysctl", 0, errp) == -1)
+			return -1;
+	return 0;
+}
+
+/* username or group (k says which). */
+static int
+user_check(const char *k, const json_t *v, char **errp)
+{
+	if (!json_is_string(v) || !user_name_ok(json_string_value(v)))
+		return err_set(errp, "%s must be a user or group name "
+		    "([a-z0-9_-], at most 32 characters)", k);
+	if (strcmp(k, "username") == 0 &&
+	    strncmp(json_string_value(v), "dcos_", 5) != 0)
+		return err_set(errp, "username '%s' must start with 'dcos_'",
+		    json_string_value(v));
+	return 0;
+}
+
+/* One key of pkginfo.json and its value. */
+static int
+pkginfo_key_check(const char *k, json_t *v, char **errp)
+{
+	if (strcmp(k, "requires") == 0)
+		return requires_check(v, errp);
+	if (strcmp(k, "environment") == 0)
+		return string_map_check(v, "environment", 1, errp);
+	if (strcmp(k, "sysctl") == 0)
+		return sysctl_check(v, errp);
+	if (strcmp(k, "state_directory") == 0) {
+		if (!json_is_boolean(v))
+			return err_set(errp, "state_directory must be true or "
+			    "false");
+		return 0;
+	}
+	if (strcmp(k, "username") == 0 || strcmp(k, "group") == 0)
+		return user_check(k, v, errp);
+	return err_set(errp, "unknown key '%s' (known: requires, environment, "
+	    "sysctl, state_directory, username, group)", k);
+}
+
 json_t *
 pkginfo_check(const char *text, size_t len, const char *where, char **errp)
 {
 	json_t		*root, *v;
 	const char	*k;
 	char		*e = NULL;
-	size_t		 i;
 
 	if ((root = jsonio_parse(text, len, where, errp)) == NULL)
 		return NULL;
@@ -155,68 +224,9 @@ pkginfo_check(const char *text, size_t len, const char *where, char **errp)
 		err_set(&e, "must be a JSON object");
 		goto bad;
 	}
-	json_object_foreach(root, k, v) {
-		if (strcmp(k, "requires") == 0) {
-			if (!json_is_array(v)) {
-				err_set(&e, "requires must be a list of "
-				    "package names");
-				goto bad;
-			}
-			for (i = 0; i < json_array_size(v); i++) {
-				json_t *r = json_array_get(v, i);
-				if (!json_is_string(r)) {
-					err_set(&e, "requires[%zu] must be a "
-					    "package name", i);
-					goto bad;
-				}
-				if (pkg_name_check(json_string_value(r),
-				    &e) == -1) {
-					err_wrap(&e, "requires[%zu]", i);
-					goto bad;
-				}
-			}
-		} else if (strcmp(k, "environment") == 0) {
-			if (string_map_check(v, "environment", 1, &e) == -1)
-				goto bad;
-		} else if (strcmp(k, "sysctl") == 0) {
-			const char	*svc;
-			json_t		*m;
-
-			if (!json_is_object(v)) {
-				err_set(&e, "sysctl must map service names to "
-				    "objects of sysctl settings");
-				goto bad;
-			}
-			json_object_foreach(v, svc, m)
-				if (string_map_check(m, "sysctl", 0, &e) == -1)
-					goto bad;
-		} else if (strcmp(k, "state_directory") == 0) {
-			if (!json_is_boolean(v)) {
-				err_set(&e, "state_directory must be true or "
-				    "false");
-				goto bad;
-			}
-		} else if (strcmp(k, "username") == 0 ||
-		    strcmp(k, "group") == 0) {
-			if (!json_is_string(v) ||
-			    !user_name_ok(json_string_value(v))) {
-				err_set(&e, "%s must be a user or group name "
-				    "([a-z0-9_-], at most 32 characters)", k);
-				goto bad;
-			}
-			if (strcmp(k, "username") == 0 &&
-			    strncmp(json_string_value(v), "dcos_", 5) != 0) {
-				err_set(&e, "username '%s' must start with "
-				    "'dcos_'", json_string_value(v));
-				goto bad;
-			}
-		} else {
-			err_set(&e, "unknown key '%s' (known: requires, "
-			    "environment, sysctl, state_directory, username, "
-			    "group)", k);
+	json_object_foreach(root, k, v)
+		if (pkginfo_key_check(k, v, &e) == -1)
 			goto bad;
-		}
-	}
 	if (json_object_get(root, "group") != NULL &&
 	    json_object_get(root, "username") == NULL) {
 		err_set(&e, "group needs username");
