@@ -102,8 +102,9 @@ preflight_kind(enum blob_kind k)
  * With --root: marks (in skip, by package index) the packages of c that
  * are extracted under root with the manifest the signed release lists.
  * That needs release.json and its signature: while the cache lacks
- * either, nothing is skipped (they are listed and fetched first).
- * Returns the number skipped, or -1 with *errp.
+ * either, or while they do not verify, nothing is skipped (they are
+ * listed and fetched first).  Returns the number skipped, or -1 with
+ * *errp.
  */
 static int
 installed_pkgs(struct cluster *c, const char *cache, const char *root,
@@ -135,9 +136,17 @@ installed_pkgs(struct cluster *c, const char *cache, const char *root,
 			goto out;
 		}
 	}
-	/* The same chain install checks: only a signed digest counts. */
-	if (cluster_verify_release(c, cache, errp) == -1)
+	/*
+	 * The same chain install checks: only a signed digest counts.  A
+	 * chain that does not hold skips nothing; install refuses it with
+	 * the same message.
+	 */
+	if (cluster_verify_release(c, cache, &why) == -1) {
+		log_warn("%s: every package is listed", why != NULL ? why :
+		    "out of memory");
+		rc = 0;
 		goto out;
+	}
 	for (i = 0; i < c->npkgs; i++) {
 		if (!c->pkgs[i].has_manifest)
 			continue;
