@@ -87,7 +87,10 @@ struct pkgref {
 	char		*name;		/* the part before "--" */
 	struct digest	 digest;	/* of the blob */
 	uint64_t	 size;
-	int		 has_manifest;	/* manifest is known (signed) */
+	int		 config;	/* the config package */
+	int		 has_manifest;	/* manifest is known: signed by the
+					   release, or (config package) read
+					   by cluster_verify from its blob */
 	struct digest	 manifest;	/* of its .dcos-manifest.json */
 	uint64_t	 installed_bytes;
 	int		 installed;	/* cluster_verify: in pkgdir, signed */
@@ -133,7 +136,9 @@ int	 cluster_verify_release(struct cluster *, const char *cache,
 /*
  * cluster_verify_release(), then that every package blob is in the cache
  * with its pinned size, except (when pkgdir is not NULL) the packages
- * pkg_installed() finds in pkgdir, which get installed set.  Package blob
+ * pkg_installed() finds in pkgdir, which get installed set.  The config
+ * package's blob is checked whole and its manifest digest read from it
+ * (has_manifest), so an installed config package is held to it too.  Package blob
  * digests are checked by extract_package() right before extraction (and
  * not at all for packages already installed).  Nothing is written.
  * 0 or -1 with *errp.
@@ -178,6 +183,14 @@ void	 pkgmanifest_free(struct pkgmanifest *);
 const struct pkg_file *pkgmanifest_find(const struct pkgmanifest *,
 	    const char *path);
 
+/*
+ * Checks that the blob at blobpath has blob_size bytes and blob_digest,
+ * then reads its first member, the package manifest of package id, and
+ * puts its digest in *out.  0 or -1 with *errp.
+ */
+int	 blob_manifest(const char *blobpath, const struct digest *blob_digest,
+	    uint64_t blob_size, const char *id, struct digest *out,
+	    char **errp);
 /*
  * Checks that the blob at blobpath has blob_size bytes and blob_digest,
  * then extracts it into the new directory stagedir (which must not

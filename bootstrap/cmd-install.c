@@ -268,7 +268,6 @@ extract_missing(const struct host *h, const struct cluster *c,
 {
 	struct xpool		 x;
 	pthread_t		 tids[EXTRACT_THREADS_MAX];
-	struct pkgmanifest	*m = NULL;
 	char			*final = NULL;
 	char			*why = NULL;
 	size_t			 i, k, todo = 0, nthreads = 0;
@@ -318,12 +317,10 @@ extract_missing(const struct host *h, const struct cluster *c,
 				why = NULL;
 			}
 		} else if (access(final, F_OK) == 0) {
-			/* The config package: the release does not sign it. */
-			if (pkgmanifest_load(final, p->id, &m, errp) == -1)
-				goto out;
-			pkgmanifest_free(m);
-			m = NULL;
-			continue;
+			/* cluster_verify knows every manifest: not reached. */
+			err_set(errp, "%s: the manifest of %s is not known",
+			    final, p->id);
+			goto out;
 		}
 		if (asprintf(&x.stage[i], "%s/.staging-%s", h->pkgdir,
 		    p->id) == -1) {
@@ -413,7 +410,6 @@ out:
 	free(x.replace);
 	free(final);
 	free(why);
-	pkgmanifest_free(m);
 	pthread_mutex_destroy(&x.mu);
 	return rc;
 }

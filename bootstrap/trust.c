@@ -72,6 +72,7 @@ collect_pkgs(struct cluster *c, char **errp)
 			return err_set(errp, "out of memory");
 		p->digest = b->blob.digest;
 		p->size = b->blob.size;
+		p->config = b->kind == BLOB_CONFIG;
 		c->npkgs++;
 	}
 	qsort(c->pkgs, c->npkgs, sizeof(*c->pkgs), pkgcmp);
@@ -448,8 +449,9 @@ pkg_installed(const char *pkgdir, const struct pkgref *p, char **whyp,
 		goto out;
 	}
 	if (!digest_equal(&d, &p->manifest)) {
-		if (asprintf(whyp, "%s is not the manifest the signed release "
-		    "lists for %s", path, p->id) == -1)
+		if (asprintf(whyp, "%s is not the manifest %s for %s", path,
+		    p->config ? "the pinned config package holds" :
+		    "the signed release lists", p->id) == -1)
 			*whyp = NULL;
 		goto out;
 	}
@@ -466,7 +468,8 @@ int
 cluster_verify(struct cluster *c, const char *cache, const char *pkgdir,
     char **errp)
 {
-	char		 what[512], *why = NULL;
+	char		 what[512], dstr[DIGEST_STRSZ], *why = NULL;
+	char		*path = NULL;
 	size_t		 i;
 	int		 r;
 
@@ -476,6 +479,31 @@ cluster_verify(struct cluster *c, const char *cache, const char *pkgdir,
 		struct pkgref *p = &c->pkgs[i];
 
 		p->installed = 0;
+		/*
+		 * The release does not sign the config package's manifest;
+		 * its pinned blob (small) does, so an installed copy is
+		 * checked against that.
+		 */
+		if (p->config && !p->has_manifest) {
+			if ((path = cache_blob_path(cache, &p->digest)) == NULL)
+				return err_set(errp, "out of memory");
+			r = blob_check(path, &p->digest, p->size, errp);
+			if (r == 0) {
+				digest_format(&p->digest, dstr);
+				err_set(errp, "the config package %s (%s) is "
+				    "not in the cache %s: download it first "
+				    "(dcos-bootstrap missing lists what is "
+				    "needed)", p->id, dstr, cache);
+			}
+			if (r != 1 || blob_manifest(path, &p->digest, p->size,
+			    p->id, &p->manifest, errp) == -1) {
+				free(path);
+				return -1;
+			}
+			free(path);
+			path = NULL;
+			p->has_manifest = 1;
+		}
 		/*
 		 * Extracted with the manifest the signed release lists: the
 		 * blob is not needed (verify audits the files themselves).

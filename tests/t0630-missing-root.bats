@@ -177,6 +177,31 @@ listed() {
 	grep -q '"event":"repair"' "$SCRATCH/R/var/lib/dcos/bootstrap/journal"
 }
 
+@test "an installed config package is held to the manifest in its pinned blob and replaced when tampered with" {
+	local cfg
+	install_host
+	cfg=$(jq -r '.config_package.id' cluster.json)
+	chmod u+w "$PKGS/$cfg/etc" "$PKGS/$cfg/.dcos-manifest.json"
+	printf '#!/bin/sh\necho 192.0.2.1\n' > "$PKGS/$cfg/etc/ip-detect"
+	printf ' ' >> "$PKGS/$cfg/.dcos-manifest.json"
+	# shellcheck disable=SC2046
+	cache_with $(signed_pair) "$(blob_of config)"
+	run "$BOOTSTRAP" install --cache cache --root "$SCRATCH/R" --no-start \
+	    cluster.json --role master
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$PKGS/$cfg/.dcos-manifest.json is not the manifest the pinned config package holds for $cfg: replacing"* ]]
+	cmp "$PKGS/$cfg/etc/ip-detect" "$STORE.src/$cfg/etc/ip-detect"
+	run "$BOOTSTRAP" verify --root "$SCRATCH/R"
+	[ "$status" -eq 0 ]
+	# A config blob that is not the pinned one is refused, nothing changes.
+	printf 'X' | dd of="cache/blobs/sha256/$(blob_of config)" bs=1 seek=20 conv=notrunc 2>/dev/null
+	run "$BOOTSTRAP" install --cache cache --root "$SCRATCH/R" --no-start \
+	    cluster.json --role master
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"corrupt or tampered blob"* ]]
+}
+
 @test "without its blob, a tampered package stops install with the cache hint" {
 	install_host
 	chmod u+w "$PKGS/big--2.0/.dcos-manifest.json"
