@@ -177,6 +177,26 @@ listed() {
 	grep -q '"event":"repair"' "$SCRATCH/R/var/lib/dcos/bootstrap/journal"
 }
 
+@test "a crash right after the swap leaves the genuine package in place, and the next run cleans up" {
+	install_host
+	chmod u+w "$PKGS/big--2.0/.dcos-manifest.json"
+	printf ' ' >> "$PKGS/big--2.0/.dcos-manifest.json"
+	# shellcheck disable=SC2046
+	cache_with $(signed_pair) "$(blob_of config)" "$(blob_of package big--2.0)"
+	run env DCOS_BOOTSTRAP_CRASH_AT=replaced "$BOOTSTRAP" install --cache cache \
+	    --root "$SCRATCH/R" --no-start cluster.json --role master
+	[ "$status" -eq 137 ]
+	# The tampered tree waits under the staging name; the real one is in.
+	[ -d "$PKGS/.staging-big--2.0" ]
+	run "$BOOTSTRAP" verify --root "$SCRATCH/R"
+	[ "$status" -eq 0 ]
+	run "$BOOTSTRAP" install --cache cache --root "$SCRATCH/R" --no-start \
+	    cluster.json --role master
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"already active: generation 1"* ]]
+	[ ! -e "$PKGS/.staging-big--2.0" ]
+}
+
 @test "an installed config package is held to the manifest in its pinned blob and replaced when tampered with" {
 	local cfg
 	install_host
