@@ -93,7 +93,6 @@ struct pkgref {
 					   by cluster_verify from its blob */
 	struct digest	 manifest;	/* of its .dcos-manifest.json */
 	uint64_t	 installed_bytes;
-	int		 installed;	/* cluster_verify: in pkgdir, signed */
 };
 
 struct cluster {
@@ -136,11 +135,12 @@ int	 cluster_verify_release(struct cluster *, const char *cache,
 /*
  * cluster_verify_release(), then that every package blob is in the cache
  * with its pinned size, except (when pkgdir is not NULL) the packages
- * pkg_installed() finds in pkgdir, which get installed set.  The config
+ * pkg_installed() finds in pkgdir: they need no blob.  The config
  * package's blob is checked whole and its manifest digest read from it
- * (has_manifest), so an installed config package is held to it too.  Package blob
- * digests are checked by extract_package() right before extraction (and
- * not at all for packages already installed).  Nothing is written.
+ * (has_manifest), so an installed config package is held to it too.
+ * Other package blob digests are checked by extract_package() right
+ * before extraction (and not at all for packages already installed).
+ * Nothing is written.
  * 0 or -1 with *errp.
  */
 int	 cluster_verify(struct cluster *, const char *cache,

@@ -157,7 +157,7 @@ installed_pkgs(struct cluster *c, const char *cache, const char *root,
 			skip[i] = 1;
 			n++;
 		} else if (r == PKG_DIFFERENT)
-			log_warn("%s: fetching the package to replace it",
+			log_warn("%s: its blob is needed to replace it",
 			    why != NULL ? why : "out of memory");
 		free(why);
 		why = NULL;

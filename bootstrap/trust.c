@@ -478,7 +478,6 @@ cluster_verify(struct cluster *c, const char *cache, const char *pkgdir,
 	for (i = 0; i < c->npkgs; i++) {
 		struct pkgref *p = &c->pkgs[i];
 
-		p->installed = 0;
 		/*
 		 * The release does not sign the config package's manifest;
 		 * its pinned blob (small) does, so an installed copy is
@@ -513,10 +512,8 @@ cluster_verify(struct cluster *c, const char *cache, const char *pkgdir,
 				return -1;
 			free(why);
 			why = NULL;
-			if (r == PKG_INSTALLED) {
-				p->installed = 1;
+			if (r == PKG_INSTALLED)
 				continue;
-			}
 		}
 		snprintf(what, sizeof(what), "package %s", p->id);
 		if (need_size(cache, &p->digest, p->size, what, errp) == -1)

@@ -91,7 +91,7 @@ listed() {
 	printf ' ' >> "$PKGS/big--2.0/.dcos-manifest.json"
 	run "$BOOTSTRAP" missing cluster.json --cache cache --root "$SCRATCH/R"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"$PKGS/big--2.0/.dcos-manifest.json is not the manifest the signed release lists for big--2.0: fetching the package to replace it"* ]]
+	[[ "$output" == *"$PKGS/big--2.0/.dcos-manifest.json is not the manifest the signed release lists for big--2.0: its blob is needed to replace it"* ]]
 	[ "$(listed)" = "$(printf '%s\n' "$(blob_of package big--2.0)" \
 	    "$(blob_of config)" | sort)" ]
 }
@@ -104,8 +104,8 @@ listed() {
 	ln -s "$SCRATCH/big" "$PKGS/big--2.0"
 	rm "$PKGS/hello--1.0/.dcos-manifest.json"
 	run "$BOOTSTRAP" missing cluster.json --cache cache --root "$SCRATCH/R"
-	[[ "$output" == *"$PKGS/big--2.0 is not a directory: fetching the package"* ]]
-	[[ "$output" == *"$PKGS/hello--1.0/.dcos-manifest.json is missing or a symbolic link: fetching the package"* ]]
+	[[ "$output" == *"$PKGS/big--2.0 is not a directory: its blob is needed to replace it"* ]]
+	[[ "$output" == *"$PKGS/hello--1.0/.dcos-manifest.json is missing or a symbolic link: its blob is needed to replace it"* ]]
 	[ "$(listed | wc -l)" -eq 3 ]
 }
 

@@ -141,7 +141,7 @@ upgraded_ok() {
 	upgrade_store
 	run_script "$SCRATCH/upgrade.log"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"$pkg/.dcos-manifest.json is not the manifest the signed release lists for dcos-base--1.0.0: fetching the package to replace it"* ]]
+	[[ "$output" == *"$pkg/.dcos-manifest.json is not the manifest the signed release lists for dcos-base--1.0.0: its blob is needed to replace it"* ]]
 	[[ "$output" == *"replacing $pkg with the package from its blob"* ]]
 	[[ "$output" == *"fetching 2 blob(s)"* ]]
 	fetched "$SCRATCH/upgrade.log" | grep -qx "$(blob_paths package dcos-base--1.0.0)"
