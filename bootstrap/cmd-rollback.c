@@ -46,17 +46,13 @@ cmd_rollback(int argc, char **argv)
 		case 'R': root = optarg; break;
 		case 'n': start = 0; break;
 		default:
-			if ((rc = subcmd_common_opt(opt, cmd)) ==
-			    SUBCMD_CONTINUE)
-				break;
-			subcmd_usage(stderr, cmd);
-			return rc == SUBCMD_NOT_COMMON ? EXIT_USAGE : rc;
+			if ((rc = subcmd_opt(opt, cmd)) != SUBCMD_CONTINUE)
+				return rc;
+			break;
 		}
 	}
-	if (optind != argc) {
-		subcmd_usage(stderr, cmd);
-		return EXIT_USAGE;
-	}
+	if (optind != argc)
+		return subcmd_usage_error(cmd);
 	rc = EXIT_FAIL;
 	if (host_init(&h, root, &err) == -1 || host_lock(&h, &err) == -1 ||
 	    gen_current(&h, &cur, &err) == -1 ||

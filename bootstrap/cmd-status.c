@@ -64,17 +64,13 @@ cmd_status(int argc, char **argv)
 		case 'j': asjson = 1; break;
 		case 'R': root = optarg; break;
 		default:
-			if ((rc = subcmd_common_opt(opt, cmd)) ==
-			    SUBCMD_CONTINUE)
-				break;
-			subcmd_usage(stderr, cmd);
-			return rc == SUBCMD_NOT_COMMON ? EXIT_USAGE : rc;
+			if ((rc = subcmd_opt(opt, cmd)) != SUBCMD_CONTINUE)
+				return rc;
+			break;
 		}
 	}
-	if (optind != argc) {
-		subcmd_usage(stderr, cmd);
-		return EXIT_USAGE;
-	}
+	if (optind != argc)
+		return subcmd_usage_error(cmd);
 	rc = EXIT_FAIL;
 	if (host_init(&h, root, &err) == -1 ||
 	    gen_current(&h, &cur, &err) == -1 ||

@@ -47,37 +47,10 @@ pkgmanifest_find(const struct pkgmanifest *m, const char *path)
 }
 
 /*
- * Stricter than lib/manifest's lexical check: "../" at most depth times,
- * then a path without "..".  The climb is through real directories
- * (every parent is a manifest dir) and a descent, even through other
- * symlinks that obey the same rule, cannot climb out; "a/link/../.."
- * with a/link -> ".." could.
+ * Every parent is a listed directory, so the leading ".." of a symlink
+ * (the only place lib/manifest allows them) climb through real
+ * directories.  lib/manifest has checked symlinks and hardlinks.
  */
-static int
-symlink_inside(const char *linkpath, const char *target)
-{
-	int		 depth = 0, up = 0;
-	const char	*p;
-
-	for (p = linkpath; *p != '\0'; p++)
-		if (*p == '/')
-			depth++;
-	for (;;) {
-		if (strcmp(target, "..") == 0) {
-			up++;
-			target += 2;
-		} else if (strncmp(target, "../", 3) == 0) {
-			up++;
-			target += 3;
-		} else
-			break;
-	}
-	if (*target == '\0')
-		return up > 0 && up <= depth;
-	return up <= depth && relpath_valid(target);
-}
-
-/* Parents are listed dirs, hardlinks name earlier files, symlinks stay. */
 static int
 check_structure(const struct pkg_manifest *m, char **errp)
 {
@@ -98,19 +71,6 @@ check_structure(const struct pkg_manifest *m, char **errp)
 				return err_set(errp, "%s: its parent %s is not "
 				    "a directory of the package", e->path,
 				    parent);
-		}
-		if (e->type == PKG_SYMLINK && !symlink_inside(e->path,
-		    e->target))
-			return err_set(errp, "symlink %s -> %s points outside "
-			    "the package (absolute, or climbing out)",
-			    e->path, e->target);
-		if (e->type == PKG_HARDLINK) {
-			t = pkg_manifest_find(m, e->target);
-			if (t == NULL || t->type != PKG_FILE ||
-			    strcmp(e->target, e->path) >= 0)
-				return err_set(errp, "hardlink %s -> %s does "
-				    "not name an earlier file of the package",
-				    e->path, e->target);
 		}
 	}
 	return 0;

@@ -24,13 +24,6 @@
 
 
 static int
-usage_error(const struct subcmd *c)
-{
-	subcmd_usage(stderr, c);
-	return EXIT_USAGE;
-}
-
-static int
 write_new(const char *path, const char *text, mode_t mode, int force)
 {
 	char	*err = NULL;
@@ -64,13 +57,13 @@ cmd_keygen(int argc, char **argv)
 		case 'p': pubpath = optarg; break;
 		case 's': secpath = optarg; break;
 		default:
-			if ((rc = subcmd_common_opt(opt, c)) == SUBCMD_CONTINUE)
-				break;
-			return rc == SUBCMD_NOT_COMMON ? usage_error(c) : rc;
+			if ((rc = subcmd_opt(opt, c)) != SUBCMD_CONTINUE)
+				return rc;
+			break;
 		}
 	}
 	if (optind != argc)
-		return usage_error(c);
+		return subcmd_usage_error(c);
 	rc = EXIT_FAIL;
 	if (minisign_keygen(&pk, &sk, &err) == -1) {
 		log_error("%s", err);
@@ -176,14 +169,14 @@ cmd_sign(int argc, char **argv)
 		case 't': comment = optarg; break;
 		case 'x': sigfile = optarg; break;
 		default:
-			if ((rc = subcmd_common_opt(opt, c)) == SUBCMD_CONTINUE)
-				break;
-			return rc == SUBCMD_NOT_COMMON ? usage_error(c) : rc;
+			if ((rc = subcmd_opt(opt, c)) != SUBCMD_CONTINUE)
+				return rc;
+			break;
 		}
 	}
 	if (secpath == NULL || optind == argc ||
 	    (sigfile != NULL && argc - optind != 1))
-		return usage_error(c);
+		return subcmd_usage_error(c);
 	if (minisign_seckey_load(secpath, &sk, &err) == -1) {
 		log_error("%s", err);
 		free(err);
@@ -282,13 +275,13 @@ cmd_verify(int argc, char **argv)
 		case 'p': pubpath = optarg; break;
 		case 'x': sigfile = optarg; break;
 		default:
-			if ((rc = subcmd_common_opt(opt, c)) == SUBCMD_CONTINUE)
-				break;
-			return rc == SUBCMD_NOT_COMMON ? usage_error(c) : rc;
+			if ((rc = subcmd_opt(opt, c)) != SUBCMD_CONTINUE)
+				return rc;
+			break;
 		}
 	}
 	if (pubpath == NULL || argc - optind != 1)
-		return usage_error(c);
+		return subcmd_usage_error(c);
 	if (minisign_pubkey_load(pubpath, &pk, &err) == -1) {
 		log_error("%s", err);
 		free(err);

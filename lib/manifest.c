@@ -214,6 +214,7 @@ symlink_target_inside(const char *path, const char *target)
 {
 	const char	*p, *slash;
 	long		 depth = 0;
+	int		 descended = 0;
 	size_t		 n;
 
 	if (target == NULL || *target == '\0' || *target == '/' ||
@@ -222,14 +223,21 @@ symlink_target_inside(const char *path, const char *target)
 	/* The link lives in dirname(path): start at that depth. */
 	for (p = path; (p = strchr(p, '/')) != NULL; p++)
 		depth++;
+	/*
+	 * ".." only as leading components: after a name, ".." could climb
+	 * back through a symlink that the lexical count takes for a
+	 * directory (bin/x -> sub/d/../.. with bin/sub/d -> ..).
+	 */
 	for (p = target;;) {
 		slash = strchr(p, '/');
 		n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+		if (n == 0)
+			return 0;
 		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			if (--depth < 0)
+			if (descended || --depth < 0)
 				return 0;
-		} else if (n > 0 && !(n == 1 && p[0] == '.'))
-			depth++;
+		} else if (!(n == 1 && p[0] == '.'))
+			descended = 1;
 		if (slash == NULL)
 			return 1;
 		p = slash + 1;
@@ -331,9 +339,11 @@ pkg_files_check(struct jp *p, struct pkg_manifest *m)
 			continue;
 		jp_at(p, "files", i);
 		t = pkg_manifest_find(m, m->files[i].target);
-		if (t == NULL || t->type != PKG_FILE)
+		/* Earlier in path order, so tar has written it already. */
+		if (t == NULL || t->type != PKG_FILE ||
+		    strcmp(t->path, m->files[i].path) >= 0)
 			return jp_fail(p, "target", "hardlink '%s' must point "
-			    "at a regular file of the package",
+			    "at a regular file earlier in the package",
 			    m->files[i].path);
 	}
 	return 0;

@@ -33,8 +33,8 @@ int	 pkg_id_valid(const char *id);
 int	 relpath_valid(const char *path);
 /*
  * 1 when the symlink at path (relative to a package root) with the given
- * target stays inside the root: a relative target whose ".." never climbs
- * above the root.
+ * target stays inside the root: a relative target whose ".." components
+ * all come first and never climb above the root.
  */
 int	 symlink_target_inside(const char *path, const char *target);
 

@@ -58,6 +58,21 @@ subcmd_common_opt(int opt, const struct subcmd *c)
 }
 
 int
+subcmd_usage_error(const struct subcmd *c)
+{
+	subcmd_usage(stderr, c);
+	return EXIT_USAGE;
+}
+
+int
+subcmd_opt(int opt, const struct subcmd *c)
+{
+	int	 rc = subcmd_common_opt(opt, c);
+
+	return rc == SUBCMD_NOT_COMMON ? subcmd_usage_error(c) : rc;
+}
+
+int
 subcmd_main(const struct subcmd *table, const char *def, const char *about,
     int argc, char **argv)
 {

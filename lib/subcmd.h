@@ -38,6 +38,14 @@ void	 subcmd_usage(FILE *, const struct subcmd *);
  * (SUBCMD_CONTINUE).  Returns SUBCMD_NOT_COMMON for any other option.
  */
 int	 subcmd_common_opt(int opt, const struct subcmd *);
+/*
+ * The default: branch of a command's getopt loop: as subcmd_common_opt,
+ * but any other option prints the usage to stderr and gives EXIT_USAGE.
+ * Returns SUBCMD_CONTINUE to keep parsing, else the exit status.
+ */
+int	 subcmd_opt(int opt, const struct subcmd *);
+/* Prints the usage to stderr and returns EXIT_USAGE. */
+int	 subcmd_usage_error(const struct subcmd *);
 /* Looks a subcommand up by name; NULL when unknown. */
 const struct subcmd *subcmd_find(const struct subcmd *table,
 	    const char *name);

@@ -33,7 +33,7 @@ say "built $(dcos-genconf --version | cut -d' ' -f2-) in $build"
 work=$(mktemp -d "${TMPDIR:-/tmp}/dcos-demo.XXXXXX")
 server_pid=
 cleanup() {
-	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+	if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
 	if [ "$keep" = yes ]; then echo "work directory kept: $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -91,26 +91,10 @@ done
 step "Vendor: release 1.1.0 (seq 2) changes one package (dcos-hello); the site regenerates"
 RELEASE_VERSION=1.1.0 RELEASE_SEQ=2 "$top/scripts/build-sample-release.sh" rel2 vendor.key >/dev/null
 (cd site && dcos-genconf generate --release ../rel2/dcos-1.1.0.tar --trusted-key ../vendor.pub 2>&1 | sed 's/^/    /')
-manifest=$(jq -r .current site/genconf/serve/index.json)
-cluster_json="site/genconf/serve/blobs/sha256/${manifest#sha256:}"
-
 for role in master slave; do
 	step "Host '$role' upgrades with the new dcos_install.sh"
-	mark=$(wc -l < access.log)
 	install_host "$role"
-	say "blobs this host downloaded:"
-	tail -n +"$((mark + 1))" access.log | grep -o 'GET /blobs/sha256/[0-9a-f]*' | sort -u |
-	while read -r _ path; do
-		hex=${path##*/}
-		what=$(jq -r --arg d "sha256:$hex" '
-			(.blobs[] | select(.digest == $d) | (.kind + " " + (.id // ""))),
-			(.bootstrap | to_entries[] | select(.value.digest == $d) | "dcos-bootstrap " + .key),
-			(if $d == .release.manifest then empty else empty end)' "$cluster_json" | head -n 1)
-		[ -n "$what" ] || what="cluster manifest"
-		say "  ${hex:0:12}  $what"
-	done
 done
-say "(one package blob, dcos-hello--1.1.0: the other packages were already on the hosts)"
 dcos-bootstrap status --root hosts/master | sed 's/^/    /'
 
 step "Roll host 'slave' back to the previous generation"
@@ -122,4 +106,30 @@ step "Stopping the server"
 kill -TERM "$server_pid"
 wait "$server_pid" || die "dcos-artifactd did not exit cleanly"
 server_pid=
-say "served $(wc -l < access.log) requests; done"
+say "served $(wc -l < access.log) requests"
+
+# Each install starts with GET /dcos_install.sh: the 3rd and 4th are the
+# upgrades.  Name every blob they fetched from the new cluster manifest.
+step "What the upgrades downloaded (from the server's access log)"
+manifest=$(jq -r .current site/genconf/serve/index.json)
+cluster_json="site/genconf/serve/blobs/sha256/${manifest#sha256:}"
+describe() {	# HEX: what the new cluster manifest says the blob is
+	jq -r --arg d "sha256:$1" --arg m "$manifest" '
+		if $d == $m then "cluster manifest"
+		elif $d == .release.manifest then "release.json"
+		elif $d == .release.signature then "release.json.minisig"
+		else ([.blobs[] | select(.digest == $d) | .kind + " " + (.id // "")]
+		    + [.bootstrap | to_entries[] | select(.value.digest == $d)
+		       | "dcos-bootstrap (" + .key + ")"] | first // "?")
+		end' "$cluster_json"
+}
+awk '/GET \/dcos_install.sh/ { n++ } n >= 3 && /GET \/blobs\/sha256\// { gsub(/"/, "", $7); print n - 2, $7 }' access.log |
+while read -r host path; do
+	hex=${path##*/}
+	printf '    upgrade %s: %s  %s\n' "$host" "${hex:0:12}" "$(describe "$hex")"
+done
+packages=$(awk '/GET \/dcos_install.sh/ { n++ } n >= 3 && /GET \/blobs\/sha256\// { gsub(/"/, "", $7); print $7 }' access.log |
+	while read -r path; do describe "${path##*/}"; done | grep -c '^package ' || true)
+say "package blobs downloaded by the two upgrades: $packages (dcos-hello--1.1.0 on each host)"
+[ "$packages" -eq 2 ] || die "the upgrades downloaded $packages package blobs; expected only dcos-hello on each host"
+say "done: two hosts installed, upgraded and one rolled back, all from one signed release"

@@ -33,8 +33,8 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0
 make -j"$(nproc)" check >check.out 2>&1 || status=$?
 grep -E '^(FAIL|ERROR|XPASS):' check.out || true
-find . -name '*.trs' -exec cat {} + >results.trs
-count() { grep -cE "^:test-result: ($1)" results.trs || true; }
+find . -name '*.trs' -exec cat {} + >results.txt
+count() { grep -cE "^:test-result: ($1)" results.txt || true; }
 passed=$(count PASS)
 failed=$(count 'FAIL|ERROR|XPASS')
 skipped=$(count SKIP)

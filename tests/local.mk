@@ -38,6 +38,7 @@ tests_unit_test_minisign_LDADD = $(unit_ldadd)
 
 bats_tests = \
 	tests/t0010-build.bats \
+	tests/t0020-docs.bats \
 	tests/t0100-signatures.bats
 TESTS += $(unit_tests) $(bats_tests)
 EXTRA_DIST += $(bats_tests) tests/lib.bash

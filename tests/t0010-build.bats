@@ -53,3 +53,17 @@ teardown() {
 	[[ "$output" == "dcos-bootstrap (dcos-installer) "* ]]
 	[ "$(ls "$SCRATCH/root")" = dcos-bootstrap ]
 }
+
+@test "every command answers -h with its usage on stdout, once, and nothing on stderr" {
+	for p in "$GENCONF" "$ARTIFACTD" "$BOOTSTRAP"; do
+		cmds=$("$p" --help | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p')
+		[ -n "$cmds" ]
+		for c in $cmds; do
+			"$p" "$c" -h > "$SCRATCH/out" 2> "$SCRATCH/err" ||
+				{ echo "$p $c -h failed"; return 1; }
+			[ ! -s "$SCRATCH/err" ] || { echo "$p $c -h wrote to stderr:"; cat "$SCRATCH/err"; return 1; }
+			[ "$(grep -c '^usage:' "$SCRATCH/out")" -eq 1 ] ||
+				{ echo "$p $c -h:"; cat "$SCRATCH/out"; return 1; }
+		done
+	done
+}

@@ -53,6 +53,11 @@ paths_and_symlinks_stay_inside(void **state)
 	assert_false(symlink_target_inside("lib/x", "/etc/passwd"));
 	assert_false(symlink_target_inside("a/b/c", "../../../x"));
 	assert_true(symlink_target_inside("a/b/c", "../../x"));
+	/* ".." after a name could climb through a symlinked directory. */
+	assert_false(symlink_target_inside("bin/x", "sub/d/../../.."));
+	assert_false(symlink_target_inside("bin/x", "sub/../y"));
+	assert_false(symlink_target_inside("bin/x", "a//b"));
+	assert_true(symlink_target_inside("bin/x", "./y"));
 }
 
 static void
@@ -92,6 +97,7 @@ bad_package_manifests_name_the_field(void **state)
 		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"x\",\"type\":\"symlink\",\"target\":\"../y\"}]}", "leaves the package" },
 		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"x\",\"type\":\"hardlink\",\"target\":\"y\"}]}", "must point" },
 		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"b\",\"type\":\"dir\",\"mode\":493},{\"path\":\"a\",\"type\":\"dir\",\"mode\":493}]}", "out of order" },
+		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"a\",\"type\":\"hardlink\",\"target\":\"b\"},{\"path\":\"b\",\"type\":\"file\",\"mode\":420,\"size\":1,\"sha256\":\"" D1 "\"}]}", "earlier in the package" },
 		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"a\",\"type\":\"dir\",\"mode\":493},{\"path\":\"a\",\"type\":\"dir\",\"mode\":493}]}", "repeated" },
 	};
 	struct pkg_manifest	*m = NULL;

@@ -1,0 +1,58 @@
+#!/usr/bin/env bats
+# Documentation and host-run scripts meet the project's bar: every man page
+# lints clean and has EXIT STATUS and EXAMPLES, make install installs the
+# programs and the pages, and every script a host runs is POSIX sh that
+# shellcheck passes.
+
+load lib
+
+setup() {
+	need mandoc shellcheck
+	SCRATCH=$(mktemp -d)
+}
+
+teardown() {
+	rm -rf "$SCRATCH"
+}
+
+PAGES="dcos-genconf.1 dcos-artifactd.8 dcos-bootstrap.8 dcos_install.sh.8
+dcos-config.yaml.5 dcos-release.5 dcos-store.5"
+
+@test "every man page exists, lints clean and has EXIT STATUS and EXAMPLES" {
+	for p in $PAGES; do
+		f="$top_srcdir/man/$p"
+		[ -f "$f" ] || { echo "missing man/$p"; return 1; }
+		run mandoc -Tlint -W warning "$f"
+		[ "$status" -eq 0 ] && [ -z "$output" ] || { echo "$p: $output"; return 1; }
+		grep -q '^\.Sh EXIT STATUS' "$f" || { echo "$p: no EXIT STATUS"; return 1; }
+		grep -q '^\.Sh EXAMPLES' "$f" || { echo "$p: no EXAMPLES"; return 1; }
+	done
+}
+
+@test "make install puts the three programs and every man page in place" {
+	make -s -C "$top_builddir" install DESTDIR="$SCRATCH/dest" prefix=/usr >/dev/null
+	for p in bin/dcos-genconf sbin/dcos-artifactd sbin/dcos-bootstrap; do
+		[ -x "$SCRATCH/dest/usr/$p" ] || { echo "not installed: $p"; return 1; }
+	done
+	for p in $PAGES; do
+		[ -f "$SCRATCH/dest/usr/share/man/man${p##*.}/$p" ] ||
+			{ echo "not installed: $p"; return 1; }
+	done
+	run "$SCRATCH/dest/usr/sbin/dcos-bootstrap" --version
+	[ "$status" -eq 0 ]
+}
+
+@test "every script a host runs is POSIX sh and shellcheck-clean" {
+	for f in scripts/dcos_install.sh.in sample/site/genconf/ip-detect \
+	    scripts/install-deps.sh; do
+		head -n 1 "$top_srcdir/$f" | grep -qx '#!/bin/sh' ||
+			{ echo "$f: not a /bin/sh script"; return 1; }
+		run shellcheck -s sh "$top_srcdir/$f"
+		[ "$status" -eq 0 ] || { echo "$f: $output"; return 1; }
+	done
+}
+
+@test "the README names the two set-up commands" {
+	grep -q '^scripts/demo.sh' "$top_srcdir/README.md"
+	grep -q '^scripts/test.sh' "$top_srcdir/README.md"
+}
