@@ -102,21 +102,22 @@ upgraded_ok() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"fetching 3 blob(s)"* ]]
 	[[ "$output" == *"fetching 1 blob(s)"* ]]
+	# dcos-bootstrap is the same: the copy the first install kept is
+	# checked against the new script's pin and used.
+	[[ "$output" == *"fetching the cluster manifest ($SCRATCH/R/var/lib/dcos/bootstrap/dcos-bootstrap is the pinned dcos-bootstrap)"* ]]
 	upgraded_ok
-	# Besides the script, the cluster manifest and dcos-bootstrap (which
-	# the script checks before anything else), exactly these, once each.
-	local cm bs
+	# Besides the script and the new cluster manifest, exactly these,
+	# once each.
+	local cm
 	cm=$(jq -r '"/blobs/sha256/\(.current[7:])"' "$STORE/index.json")
-	bs=/blobs/sha256/$(jq -r --arg a "$(uname -m)" '.bootstrap[$a].digest[7:]' \
-	    "$STORE/blobs/sha256/${cm##*/}")
-	printf '%s\n' /dcos_install.sh "$cm" "$bs" "$(blob_paths release)" \
+	printf '%s\n' /dcos_install.sh "$cm" "$(blob_paths release)" \
 	    "$(blob_paths signature)" "$(blob_paths config)" \
 	    "$(blob_paths package dcos-hello--1.1.0)" | sort > want
 	fetched "$SCRATCH/upgrade.log" > got
 	diff want got
 	# And no request for anything else (no failed or partial ones).
-	[ "$(wc -l < "$SCRATCH/upgrade.log")" -eq 7 ]
-	# The packages that did not change are the ones generation 1 uses.
+	[ "$(wc -l < "$SCRATCH/upgrade.log")" -eq 6 ]
+	# Generation 1 keeps its dcos-hello for a rollback.
 	[ -d "$SCRATCH/R/opt/mesosphere/packages/dcos-hello--1.0.0" ]
 	[ -d "$SCRATCH/R/opt/mesosphere/packages/dcos-hello--1.1.0" ]
 }
@@ -138,9 +139,13 @@ upgraded_ok() {
 	run "$BOOTSTRAP" verify --root "$SCRATCH/R"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"not the manifest the release signed"* ]]
+	# The kept dcos-bootstrap is damaged too: it is not used.
+	printf 'X' >> "$SCRATCH/R/var/lib/dcos/bootstrap/dcos-bootstrap"
 	upgrade_store
 	run_script "$SCRATCH/upgrade.log"
 	[ "$status" -eq 0 ]
+	[[ "$output" == *"fetching dcos-bootstrap ($(uname -m)) and the cluster manifest"* ]]
+	cmp "$SCRATCH/R/var/lib/dcos/bootstrap/dcos-bootstrap" "$BOOTSTRAP"
 	[[ "$output" == *"$pkg/.dcos-manifest.json is not the manifest the signed release lists for dcos-base--1.0.0: its blob is needed to replace it"* ]]
 	[[ "$output" == *"replacing $pkg with the package from its blob"* ]]
 	[[ "$output" == *"fetching 2 blob(s)"* ]]
