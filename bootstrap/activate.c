@@ -257,6 +257,73 @@ out:
 	return rc;
 }
 
+/*
+ * What "systemctl enable dcos.target" does, without systemd: the host
+ * starts DC/OS at every boot, not only after an install.
+ */
+/*
+ * Keeps a copy of this (checked) dcos-bootstrap in the state directory,
+ * so status, verify, rollback and activate work on the host later, also
+ * at the first boot of a baked image.  Best effort: a warning on failure.
+ */
+static void
+keep_self(const struct host *h)
+{
+	struct atomic_file	 af;
+	struct digest		 mine, kept;
+	char			*dst, *err = NULL;
+	int			 fd;
+
+	if ((dst = path_join(h->state, "dcos-bootstrap")) == NULL)
+		return;
+	if ((fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) == -1 &&
+	    errno == ENOENT) {
+		log_verbose("no /proc: no copy of dcos-bootstrap kept in %s",
+		    h->state);
+		goto out;
+	}
+	if (fd == -1 || digest_fd(fd, &mine, NULL, &err) == -1 ||
+	    lseek(fd, 0, SEEK_SET) == -1) {
+		log_warn("cannot keep a copy of dcos-bootstrap in %s: %s",
+		    h->state, err != NULL ? err : strerror(errno));
+		goto out;
+	}
+	if (digest_file(dst, &kept, NULL, NULL) == 0 &&
+	    digest_equal(&mine, &kept))
+		goto out;
+	if (atomic_open(&af, dst, 0755, &err) == -1)
+		goto warn;
+	if (copy_fd(fd, af.fd, &err) == -1) {
+		atomic_abort(&af);
+		goto warn;
+	}
+	if (atomic_commit(&af, &err) == 0)
+		goto out;
+warn:
+	log_warn("cannot keep a copy of dcos-bootstrap: %s", err);
+out:
+	if (fd != -1)
+		close(fd);
+	free(err);
+	free(dst);
+}
+
+static int
+enable_target(const struct host *h, char **errp)
+{
+	char	*wants, *lnk = NULL;
+	int	 rc = -1;
+
+	if ((wants = path_join(h->unitdir, "multi-user.target.wants")) ==
+	    NULL || (lnk = path_join(wants, "dcos.target")) == NULL)
+		err_set(errp, "out of memory");
+	else if (mkdir_p(wants, 0755, errp) == 0)
+		rc = link_if_changed("../dcos.target", lnk, errp);
+	free(wants);
+	free(lnk);
+	return rc;
+}
+
 static int
 sync_units(const struct host *h, long n, const json_t *g, json_t *state,
     char **errp)
@@ -281,7 +348,7 @@ sync_units(const struct host *h, long n, const json_t *g, json_t *state,
 		goto out;
 	}
 	if (write_if_changed(dst, DCOS_TARGET, strlen(DCOS_TARGET), 0644,
-	    errp) == -1)
+	    errp) == -1 || enable_target(h, errp) == -1)
 		goto out;
 	json_array_foreach(units, i, v) {
 		u = json_string_value(v);
@@ -447,6 +514,7 @@ activate_generation(struct host *h, long n, int start, char **errp)
 		log_warn("could not append to the journal; see "
 		    "dcos-bootstrap status");
 	crash_point("activated");
+	keep_self(h);
 	if (!h->rooted && start && access("/run/systemd/system", F_OK) == 0 &&
 	    start_systemd(errp) == -1)
 		goto out;

@@ -26,6 +26,7 @@
 static const char *own_dirs[] = {
 	"etc", "etc/mesosphere", "etc/mesosphere/roles", "etc/systemd",
 	"etc/systemd/system", "etc/systemd/system/dcos.target.wants",
+	"etc/systemd/system/multi-user.target.wants",
 	"etc/sysctl.d", "opt", "opt/mesosphere", "var", "var/lib",
 	"var/lib/dcos", "var/lib/dcos/bootstrap", NULL
 };

@@ -62,7 +62,8 @@ cmd_uninstall(int argc, char **argv)
 	static const char *roles[] = { "etc/mesosphere/roles/master",
 	    "etc/mesosphere/roles/slave", "etc/mesosphere/roles/slave_public",
 	    "etc/sysctl.d/90-dcos.conf",
-	    "etc/systemd/system/dcos.target", NULL };
+	    "etc/systemd/system/dcos.target",
+	    "etc/systemd/system/multi-user.target.wants/dcos.target", NULL };
 	const struct subcmd	*cmd = subcmd_find(bootstrap_commands,
 				    "uninstall");
 	const char *const	*own = install_own_dirs();

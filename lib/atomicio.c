@@ -66,6 +66,34 @@ out:
 	return rc;
 }
 
+struct copy {
+	int	 fd;
+	int	 err;	/* first write errno */
+};
+
+static void
+copy_feed(void *arg, const void *buf, size_t len)
+{
+	struct copy	*c = arg;
+
+	if (c->err == 0 && write_all(c->fd, buf, len) == -1)
+		c->err = errno;
+}
+
+int
+copy_fd(int in, int out, char **errp)
+{
+	struct copy	 c = { out, 0 };
+
+	if (fd_stream(in, copy_feed, &c, NULL, errp) == -1)
+		return -1;
+	if (c.err != 0) {
+		errno = c.err;
+		return err_sys(errp, "write");
+	}
+	return 0;
+}
+
 int
 fsync_dir(const char *dir, char **errp)
 {

@@ -55,6 +55,8 @@ int	 read_file(const char *path, size_t max, char **bufp, size_t *lenp,
  */
 int	 fd_stream(int fd, void (*fn)(void *, const void *, size_t), void *arg,
 	    uint64_t *totalp, char **errp);
+/* Copies everything readable from in to out.  0 or -1 with *errp. */
+int	 copy_fd(int in, int out, char **errp);
 /* Returns a malloc'd "a/b" (or NULL when out of memory). */
 char	*path_join(const char *a, const char *b);
 

@@ -221,6 +221,9 @@ netns_run() {
 # ready when it logs where it listens.  Sets ARTIFACTD_PID.
 start_artifactd() {
 	local i log="$SCRATCH/artifactd-$2.err"
+	# Empty the log first: a line left by an earlier server on this port
+	# would pass the readiness check before the new one truncates it.
+	: > "$log"
 	"$ARTIFACTD" serve -l "127.0.0.1:$2" --root "$1" 2> "$log" &
 	ARTIFACTD_PID=$!
 	for i in $(seq 1 400); do

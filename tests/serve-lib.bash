@@ -49,6 +49,7 @@ start_server() {
 # server under strace).
 launch() {
 	local i port
+	: > "$SCRATCH/server.err"	# no stale line from an earlier server
 	"$@" 2> "$SCRATCH/server.err" &
 	SERVER_PID=$!
 	for i in $(seq 1 400); do

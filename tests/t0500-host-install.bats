@@ -50,6 +50,17 @@ teardown() {
 	[[ "$output" == *": clean" ]]
 }
 
+@test "install enables dcos.target at boot and keeps the checked dcos-bootstrap on the host" {
+	run install_fx r1 "$R" --role master
+	[ "$status" -eq 0 ]
+	[ "$(readlink "$R/etc/systemd/system/multi-user.target.wants/dcos.target")" = ../dcos.target ]
+	cmp "$BOOTSTRAP" "$R/var/lib/dcos/bootstrap/dcos-bootstrap"
+	[ "$(stat -c %a "$R/var/lib/dcos/bootstrap/dcos-bootstrap")" = 755 ]
+	run "$R/var/lib/dcos/bootstrap/dcos-bootstrap" status --root "$R"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"generation:  1"* ]]
+}
+
 @test "the static binary installs a bare chroot without --root (no libraries, no NSS)" {
 	if [ "${DCOS_SANITIZE:-}" = yes ]; then
 		skip "sanitizer builds link dcos-bootstrap dynamically (ASan cannot be static)"
