@@ -992,7 +992,7 @@ struct run {
 	struct release		*rel;
 	struct config_output	 co;
 	char			 cid[DIGEST_HEXLEN + 1];
-	char			*pkgid;		/* the config package's */
+	char			*pkgid;		/* config package */
 	struct digest		 cm;		/* of cluster.json */
 	size_t			 cmlen;
 };

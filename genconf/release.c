@@ -872,8 +872,8 @@ walk_members(struct archive *a, struct release *r,
 struct load {
 	struct release			*r;
 	char				*sigpath;
-	struct minisign_sig		*tsig;	/* the tar's signature */
-	const struct minisign_pubkey	*pk;	/* the key that made it */
+	struct minisign_sig		*tsig;	/* of the tar */
+	const struct minisign_pubkey	*pk;	/* its signer */
 	int				 fd;
 	struct feeder			 f;
 	pthread_t			 tid;

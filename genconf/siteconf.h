@@ -79,8 +79,8 @@ struct config_opts {
 struct option;
 struct subcmd;
 struct config_extra {
-	const char		*shortopts;	/* getopt letters, or NULL */
-	const struct option	*longopts;	/* ended by a zeroed entry */
+	const char		*shortopts;	/* e.g. "s:", or NULL */
+	const struct option	*longopts;	/* zeroed entry last */
 	int			(*opt)(int opt, const char *arg, void *ctx);
 	void			*ctx;
 };
