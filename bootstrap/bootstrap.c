@@ -16,8 +16,10 @@ const struct subcmd bootstrap_commands[] = {
 	{ "preflight", cmd_preflight, "MANIFEST --cache DIR --role ROLE... "
 	    "[--root DIR] [--proc DIR] [--timeout SEC]",
 	    "check that this host can take the release (exit 1 on FAIL)" },
-	{ "missing", cmd_missing, "MANIFEST --cache DIR [--preflight]",
-	    "list the blobs the cache still lacks (digest, size, path)" },
+	{ "missing", cmd_missing, "MANIFEST --cache DIR [--preflight] "
+	    "[--root DIR]",
+	    "list the blobs the cache still lacks and the host does not "
+	    "have (digest, size, path)" },
 	{ "install", cmd_install,
 	    "[--cache DIR] [--root DIR] [--no-start] [--allow-downgrade] "
 	    "MANIFEST --role ROLE...",

@@ -87,7 +87,10 @@ struct pkgref {
 	char		*name;		/* the part before "--" */
 	struct digest	 digest;	/* of the blob */
 	uint64_t	 size;
-	int		 has_manifest;	/* manifest is known (signed) */
+	int		 config;	/* the config package */
+	int		 has_manifest;	/* manifest is known: signed by the
+					   release, or (config package) read
+					   by cluster_verify from its blob */
 	struct digest	 manifest;	/* of its .dcos-manifest.json */
 	uint64_t	 installed_bytes;
 };
@@ -120,15 +123,41 @@ char	*cache_blob_path(const char *cache, const struct digest *);
 int	 blob_check(const char *path, const struct digest *, uint64_t size,
 	    char **errp);
 /*
- * The chain down to the blobs: release.json and its signature from the
- * cache (size, digest, a trusted key, trusted comment sha256 and seq), the
- * package list of cluster.json against the signed release.json, then that
- * every package blob is in the cache with its pinned size.  Package blob
- * digests are checked by extract_package() right before extraction (and
- * not at all for packages already installed).  Nothing is written.
+ * The chain down to the package list: release.json and its signature from
+ * the cache (size, digest, a trusted key, trusted comment sha256 and seq),
+ * then the package list of cluster.json against the signed release.json;
+ * sets has_manifest and manifest of every package the release lists.
+ * Nothing is written.  0 or -1 with *errp (also when either blob is not
+ * in the cache).
+ */
+int	 cluster_verify_release(struct cluster *, const char *cache,
+	    char **errp);
+/*
+ * cluster_verify_release(), then that every package blob is in the cache
+ * with its pinned size, except (when pkgdir is not NULL) the packages
+ * pkg_installed() finds in pkgdir: they need no blob.  The config
+ * package's blob is checked whole and its manifest digest read from it
+ * (has_manifest), so an installed config package is held to it too.
+ * Other package blob digests are checked by extract_package() right
+ * before extraction (and not at all for packages already installed).
+ * Nothing is written.
  * 0 or -1 with *errp.
  */
-int	 cluster_verify(struct cluster *, const char *cache, char **errp);
+int	 cluster_verify(struct cluster *, const char *cache,
+	    const char *pkgdir, char **errp);
+/*
+ * Is package p (whose signed manifest digest is known: has_manifest)
+ * extracted as pkgdir/<id>, a directory whose .dcos-manifest.json has the
+ * digest the signed release lists?  Only the manifest is read: the files
+ * are what verify audits.  Returns PKG_ABSENT, PKG_INSTALLED, or
+ * PKG_DIFFERENT with *whyp (malloc'd, may be NULL when out of memory)
+ * saying what is wrong; -1 with *errp when it cannot tell.
+ */
+#define PKG_ABSENT	0
+#define PKG_INSTALLED	1
+#define PKG_DIFFERENT	2
+int	 pkg_installed(const char *pkgdir, const struct pkgref *p,
+	    char **whyp, char **errp);
 /* The package named by id, or NULL. */
 const struct pkgref *cluster_pkg(const struct cluster *, const char *id);
 
@@ -154,6 +183,14 @@ void	 pkgmanifest_free(struct pkgmanifest *);
 const struct pkg_file *pkgmanifest_find(const struct pkgmanifest *,
 	    const char *path);
 
+/*
+ * Checks that the blob at blobpath has blob_size bytes and blob_digest,
+ * then reads its first member, the package manifest of package id, and
+ * puts its digest in *out.  0 or -1 with *errp.
+ */
+int	 blob_manifest(const char *blobpath, const struct digest *blob_digest,
+	    uint64_t blob_size, const char *id, struct digest *out,
+	    char **errp);
 /*
  * Checks that the blob at blobpath has blob_size bytes and blob_digest,
  * then extracts it into the new directory stagedir (which must not

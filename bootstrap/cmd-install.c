@@ -181,6 +181,7 @@ struct xpool {
 	const char		*cache;
 	char			**stage;	/* per package, NULL: present */
 	char			**errs;		/* per package */
+	int			*replace;	/* per package: swap it in */
 	size_t			*order;		/* biggest blob first */
 	size_t			 next;
 	int			 failed;
@@ -238,19 +239,42 @@ bigger_first(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* Extracts the packages the host does not have yet. */
+/*
+ * Swaps the freshly extracted stage in for final, an installed tree that
+ * is not the signed package.  One renameat2(RENAME_EXCHANGE): the active
+ * generation's links see either tree, never none; the old tree ends up
+ * under the staging name, which a crashed run's cleanup also removes.
+ */
+static int
+replace_package(const struct host *h, const char *stage, const char *final,
+    char **errp)
+{
+	if (renameat2(AT_FDCWD, stage, AT_FDCWD, final, RENAME_EXCHANGE) ==
+	    -1)
+		return err_sys(errp, "cannot swap %s in for %s (remove %s, or "
+		    "run dcos-bootstrap uninstall, and install again)",
+		    stage, final, final);
+	crash_point("replaced");
+	if (rm_tree(stage, errp) == -1)
+		return -1;
+	(void)journal_append(h, "repair", NULL, "replaced %s: its manifest "
+	    "was not the one the signed release lists", final);
+	return 0;
+}
+
+/* Extracts the packages the host does not have (or has altered). */
 static int
 extract_missing(const struct host *h, const struct cluster *c,
     const char *cache, size_t *newp, char **errp)
 {
 	struct xpool		 x;
 	pthread_t		 tids[EXTRACT_THREADS_MAX];
-	struct pkgmanifest	*m = NULL;
 	char			*final = NULL;
+	char			*why = NULL;
 	size_t			 i, k, todo = 0, nthreads = 0;
 	long			 cpus;
 	double			 t0;
-	int			 fd, rc = -1;
+	int			 fd, r, rc = -1;
 
 	*newp = 0;
 	memset(&x, 0, sizeof(x));
@@ -261,7 +285,8 @@ extract_missing(const struct host *h, const struct cluster *c,
 		goto out;
 	if ((x.stage = calloc(c->npkgs + 1, sizeof(*x.stage))) == NULL ||
 	    (x.errs = calloc(c->npkgs + 1, sizeof(*x.errs))) == NULL ||
-	    (x.order = calloc(c->npkgs + 1, sizeof(*x.order))) == NULL) {
+	    (x.order = calloc(c->npkgs + 1, sizeof(*x.order))) == NULL ||
+	    (x.replace = calloc(c->npkgs + 1, sizeof(*x.replace))) == NULL) {
 		err_set(errp, "out of memory");
 		goto out;
 	}
@@ -275,22 +300,28 @@ extract_missing(const struct host *h, const struct cluster *c,
 			err_set(errp, "out of memory");
 			goto out;
 		}
-		if (access(final, F_OK) == 0) {
-			/* Present: it must be the package the release signs. */
-			if (pkgmanifest_load(final, p->id, &m, errp) == -1)
+		if (p->has_manifest) {
+			if ((r = pkg_installed(h->pkgdir, p, &why, errp)) == -1)
 				goto out;
-			int same = !p->has_manifest ||
-			    digest_equal(&m->digest, &p->manifest);
-			pkgmanifest_free(m);
-			m = NULL;
-			if (!same) {
-				err_set(errp, "%s exists but is not the package "
-				    "the signed release lists; remove it (or "
-				    "run dcos-bootstrap uninstall) and install "
-				    "again", final);
-				goto out;
+			if (r == PKG_INSTALLED)
+				continue;
+			if (r == PKG_DIFFERENT) {
+				/*
+				 * Never trusted, never kept: extracted again
+				 * from its pinned blob and swapped in.
+				 */
+				log_warn("%s: replacing %s with the package "
+				    "from its blob", why != NULL ? why :
+				    "out of memory", final);
+				x.replace[i] = 1;
+				free(why);
+				why = NULL;
 			}
-			continue;
+		} else if (access(final, F_OK) == 0) {
+			/* cluster_verify knows every manifest: not reached. */
+			err_set(errp, "%s: the manifest of %s is not known",
+			    final, p->id);
+			goto out;
 		}
 		if (asprintf(&x.stage[i], "%s/.staging-%s", h->pkgdir,
 		    p->id) == -1) {
@@ -299,6 +330,10 @@ extract_missing(const struct host *h, const struct cluster *c,
 			goto out;
 		}
 		todo++;
+	}
+	if (todo == 0) {
+		rc = 0;
+		goto out;
 	}
 	sort_c = c;
 	qsort(x.order, c->npkgs, sizeof(*x.order), bigger_first);
@@ -348,7 +383,10 @@ extract_missing(const struct host *h, const struct cluster *c,
 			err_set(errp, "out of memory");
 			goto out;
 		}
-		if (rename(x.stage[i], final) == -1) {
+		if (x.replace[i]) {
+			if (replace_package(h, x.stage[i], final, errp) == -1)
+				goto out;
+		} else if (rename(x.stage[i], final) == -1) {
 			err_sys(errp, "rename %s", final);
 			goto out;
 		}
@@ -370,8 +408,9 @@ out:
 	free(x.stage);
 	free(x.errs);
 	free(x.order);
+	free(x.replace);
 	free(final);
-	pkgmanifest_free(m);
+	free(why);
 	pthread_mutex_destroy(&x.mu);
 	return rc;
 }
@@ -481,7 +520,7 @@ cmd_install(int argc, char **argv)
 	t0 = now();
 	if (cluster_load(manifest, &c, &err) == -1)
 		goto out;
-	if (cluster_verify(c, cache, &err) == -1)
+	if (cluster_verify(c, cache, h.pkgdir, &err) == -1)
 		goto out;
 	log_verbose("timing: verify the cluster manifest and release: %.3fs",
 	    now() - t0);
@@ -501,6 +540,12 @@ cmd_install(int argc, char **argv)
 	    gen_matches(g, &c->digest, roles, nroles) &&
 	    json_integer_value(json_object_get(state, "active")) == cur &&
 	    json_integer_value(json_object_get(state, "target")) == cur) {
+		/* Packages removed or altered since are put back. */
+		if (extract_missing(&h, c, cache, &fresh, &err) == -1)
+			goto out;
+		if (fresh > 0)
+			printf("%zu package(s) of generation %ld extracted "
+			    "again\n", fresh, cur);
 		printf("already active: generation %ld (%s %s, config %.12s)"
 		    "; nothing to do\n", cur, c->release_name,
 		    c->release_version, c->config_id);

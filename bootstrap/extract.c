@@ -370,23 +370,22 @@ one_member(struct xstate *x, struct archive_entry *ae, char **errp)
 	}
 }
 
-/* Reads the first member, which must be the manifest, and checks it. */
+/* The first member, which must be the manifest: *bufp (malloc'd). */
 static int
-read_manifest(struct xstate *x, const char *id, const struct digest *want,
-    char **errp)
+first_member(struct archive *ar, char **bufp, size_t *lenp, char **errp)
 {
 	struct archive_entry	*ae;
 	char			*buf = NULL;
 	la_int64_t		 size;
 	la_ssize_t		 n;
 	size_t			 got = 0;
-	int			 r, rc = -1;
+	int			 r;
 
-	r = archive_read_next_header(x->ar, &ae);
+	r = archive_read_next_header(ar, &ae);
 	if (r != ARCHIVE_OK)
 		return err_set(errp, "not a package blob: %s",
 		    r == ARCHIVE_EOF ? "empty archive" :
-		    archive_error_string(x->ar));
+		    archive_error_string(ar));
 	if (strcmp(archive_entry_pathname(ae), PKG_MANIFEST_NAME) != 0 ||
 	    archive_entry_filetype(ae) != AE_IFREG ||
 	    archive_entry_hardlink(ae) != NULL)
@@ -399,20 +398,37 @@ read_manifest(struct xstate *x, const char *id, const struct digest *want,
 	if ((buf = malloc((size_t)size + 1)) == NULL)
 		return err_set(errp, "out of memory");
 	while (got < (size_t)size) {
-		n = archive_read_data(x->ar, buf + got, (size_t)size - got);
+		n = archive_read_data(ar, buf + got, (size_t)size - got);
 		if (n < 0) {
 			err_set(errp, "%s: %s", PKG_MANIFEST_NAME,
-			    archive_error_string(x->ar));
-			goto out;
+			    archive_error_string(ar));
+			free(buf);
+			return -1;
 		}
 		if (n == 0)
 			break;
 		got += (size_t)n;
 	}
 	if (got != (size_t)size) {
-		err_set(errp, "%s is truncated", PKG_MANIFEST_NAME);
-		goto out;
+		free(buf);
+		return err_set(errp, "%s is truncated", PKG_MANIFEST_NAME);
 	}
+	*bufp = buf;
+	*lenp = got;
+	return 0;
+}
+
+/* Reads the first member, which must be the manifest, and checks it. */
+static int
+read_manifest(struct xstate *x, const char *id, const struct digest *want,
+    char **errp)
+{
+	char			*buf = NULL;
+	size_t			 got = 0;
+	int			 rc = -1;
+
+	if (first_member(x->ar, &buf, &got, errp) == -1)
+		return -1;
 	if (pkgmanifest_parse(buf, got, id, &x->m, errp) == -1)
 		goto out;
 	if ((x->seen = calloc(x->m->pm->nfiles + 1, 1)) == NULL) {
@@ -456,6 +472,54 @@ finish_dirs(struct xstate *x, char **errp)
 			return err_sys(errp, "%s: chmod", e->path);
 	}
 	return 0;
+}
+
+int
+blob_manifest(const char *blobpath, const struct digest *blob_digest,
+    uint64_t blob_size, const char *id, struct digest *out, char **errp)
+{
+	struct archive		*ar = NULL;
+	struct pkgmanifest	*m = NULL;
+	char			*buf = NULL;
+	size_t			 len;
+	int			 fd = -1, rc = -1;
+
+	if (blob_check(blobpath, blob_digest, blob_size, errp) != 1) {
+		if (errp != NULL && *errp == NULL)
+			err_set(errp, "%s: missing", blobpath);
+		goto out;
+	}
+	if ((fd = open(blobpath, O_RDONLY | O_CLOEXEC)) == -1) {
+		err_sys(errp, "%s", blobpath);
+		goto out;
+	}
+	if ((ar = archive_read_new()) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	archive_read_support_format_tar(ar);
+	archive_read_support_filter_zstd(ar);
+	archive_read_support_filter_xz(ar);
+	archive_read_support_filter_gzip(ar);
+	if (archive_read_open_fd(ar, fd, READ_BLOCK) != ARCHIVE_OK) {
+		err_set(errp, "%s", archive_error_string(ar));
+		goto out;
+	}
+	if (first_member(ar, &buf, &len, errp) == -1 ||
+	    pkgmanifest_parse(buf, len, id, &m, errp) == -1)
+		goto out;
+	*out = m->digest;
+	rc = 0;
+out:
+	if (rc == -1)
+		err_wrap(errp, "package %s", id);
+	if (ar != NULL)
+		archive_read_free(ar);
+	if (fd != -1)
+		close(fd);
+	pkgmanifest_free(m);
+	free(buf);
+	return rc;
 }
 
 int

@@ -2,7 +2,9 @@
  * missing: the blobs of a cluster manifest that a cache directory does not
  * hold yet, one line each: "sha256:<hex> <size> <path>".  The cache has
  * the store's layout (blobs/sha256/<hex>), so a --download-only directory
- * or a copy of a store can serve as one.
+ * or a copy of a store can serve as one.  With --root, packages already
+ * extracted on the host with the manifest the signed release lists are
+ * not listed: an upgrade fetches only what is new.
  */
 #include <config.h>
 
@@ -96,30 +98,107 @@ preflight_kind(enum blob_kind k)
 	return k == BLOB_RELEASE || k == BLOB_SIGNATURE || k == BLOB_CONFIG;
 }
 
+/*
+ * With --root: marks (in skip, by package index) the packages of c that
+ * are extracted under root with the manifest the signed release lists.
+ * That needs release.json and its signature: while the cache lacks
+ * either, or while they do not verify, nothing is skipped (they are
+ * listed and fetched first).  Returns the number skipped, or -1 with
+ * *errp.
+ */
+static int
+installed_pkgs(struct cluster *c, const char *cache, const char *root,
+    int *skip, char **errp)
+{
+	struct host	 h;
+	struct blob_pin	 pin;
+	char		*why = NULL;
+	size_t		 i, k;
+	int		 r, n = 0, rc = -1;
+
+	if (host_init(&h, root, errp) == -1)
+		return -1;
+	for (k = 0; k < 2; k++) {
+		memset(&pin, 0, sizeof(pin));
+		pin.digest = k == 0 ? c->cm->release_manifest :
+		    c->cm->release_signature;
+		for (i = 0; i < c->cm->nblobs; i++)
+			if (c->cm->blobs[i].kind == (k == 0 ? BLOB_RELEASE :
+			    BLOB_SIGNATURE) && digest_equal(
+			    &c->cm->blobs[i].blob.digest, &pin.digest))
+				pin.size = c->cm->blobs[i].blob.size;
+		if ((r = cache_has_blob(cache, &pin, NULL, errp)) == -1)
+			goto out;
+		if (r == 0) {
+			log_verbose("release.json or its signature is not in "
+			    "%s yet: every package is listed", cache);
+			rc = 0;
+			goto out;
+		}
+	}
+	/*
+	 * The same chain install checks: only a signed digest counts.  A
+	 * chain that does not hold skips nothing; install refuses it with
+	 * the same message.
+	 */
+	if (cluster_verify_release(c, cache, &why) == -1) {
+		log_warn("%s: every package is listed", why != NULL ? why :
+		    "out of memory");
+		rc = 0;
+		goto out;
+	}
+	for (i = 0; i < c->npkgs; i++) {
+		if (!c->pkgs[i].has_manifest)
+			continue;
+		if ((r = pkg_installed(h.pkgdir, &c->pkgs[i], &why,
+		    errp)) == -1)
+			goto out;
+		if (r == PKG_INSTALLED) {
+			skip[i] = 1;
+			n++;
+		} else if (r == PKG_DIFFERENT)
+			log_warn("%s: its blob is needed to replace it",
+			    why != NULL ? why : "out of memory");
+		free(why);
+		why = NULL;
+	}
+	rc = n;
+out:
+	free(why);
+	host_free(&h);
+	return rc;
+}
+
 int
 cmd_missing(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "cache", required_argument, NULL, 'c' },
 		{ "preflight", no_argument, NULL, 'P' },
+		{ "root", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct subcmd	*c = subcmd_find(bootstrap_commands, "missing");
-	struct cluster_manifest	*cm = NULL;
+	struct cluster		*cl = NULL;
+	const struct cluster_manifest *cm;
+	const struct pkgref	*p;
 	struct stat		 st;
-	const char		*cache = NULL;
+	const char		*cache = NULL, *root = NULL;
 	char			*err = NULL, *why = NULL, *path = NULL;
 	char			 dstr[DIGEST_STRSZ];
+	int			*skip = NULL;
 	size_t			 i, j, n = 0;
 	uint64_t		 bytes = 0;
 	int			 opt, only_preflight = 0, r, rc = EXIT_FAIL;
+	int			 ninst = 0;
 
 	while ((opt = getopt_long(argc, argv, "c:hqv", longopts,
 	    NULL)) != -1) {
 		switch (opt) {
 		case 'c': cache = optarg; break;
 		case 'P': only_preflight = 1; break;
+		case 'R': root = optarg; break;
 		default:
 			if ((rc = subcmd_common_opt(opt, c)) == SUBCMD_CONTINUE)
 				break;
@@ -140,7 +219,18 @@ cmd_missing(int argc, char **argv)
 		    "that holds blobs/sha256/", cache);
 		goto out;
 	}
-	if (cluster_manifest_load(argv[optind], &cm, &err) == -1) {
+	if (cluster_load(argv[optind], &cl, &err) == -1) {
+		log_error("%s", err);
+		goto out;
+	}
+	cm = cl->cm;
+	if ((skip = calloc(cl->npkgs + 1, sizeof(*skip))) == NULL) {
+		log_error("out of memory");
+		goto out;
+	}
+	/* preflight reads no package blob: no need to look at the host. */
+	if (root != NULL && !only_preflight &&
+	    (ninst = installed_pkgs(cl, cache, root, skip, &err)) == -1) {
 		log_error("%s", err);
 		goto out;
 	}
@@ -148,6 +238,9 @@ cmd_missing(int argc, char **argv)
 		const struct blob_ref *b = &cm->blobs[i];
 
 		if (only_preflight && !preflight_kind(b->kind))
+			continue;
+		if (b->kind == BLOB_PACKAGE && (p = cluster_pkg(cl, b->id)) !=
+		    NULL && skip[p - cl->pkgs])
 			continue;
 		/* A blob listed twice is fetched once. */
 		for (j = 0; j < i; j++)
@@ -183,6 +276,9 @@ cmd_missing(int argc, char **argv)
 		log_error("write to standard output: %s", strerror(errno));
 		goto out;
 	}
+	if (ninst > 0)
+		log_verbose("%d package(s) already installed under %s", ninst,
+		    root);
 	if (n == 0)
 		log_verbose("every blob is in %s", cache);
 	else
@@ -190,7 +286,8 @@ cmd_missing(int argc, char **argv)
 		    cache, (unsigned long long)bytes);
 	rc = EXIT_OK;
 out:
-	cluster_manifest_free(cm);
+	cluster_free(cl);
+	free(skip);
 	free(path);
 	free(why);
 	free(err);

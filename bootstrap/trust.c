@@ -72,6 +72,7 @@ collect_pkgs(struct cluster *c, char **errp)
 			return err_set(errp, "out of memory");
 		p->digest = b->blob.digest;
 		p->size = b->blob.size;
+		p->config = b->kind == BLOB_CONFIG;
 		c->npkgs++;
 	}
 	qsort(c->pkgs, c->npkgs, sizeof(*c->pkgs), pkgcmp);
@@ -355,12 +356,10 @@ check_release(struct cluster *c, char **errp)
 }
 
 int
-cluster_verify(struct cluster *c, const char *cache, char **errp)
+cluster_verify_release(struct cluster *c, const char *cache, char **errp)
 {
 	const struct blob_ref	*rb, *sb;
-	char			*relpath = NULL, *sigpath = NULL, *path = NULL;
-	char			 what[512];
-	size_t			 i;
+	char			*relpath = NULL, *sigpath = NULL;
 	int			 rc = -1;
 
 	if ((rb = find_blob(c, &c->cm->release_manifest, BLOB_RELEASE)) ==
@@ -384,16 +383,141 @@ cluster_verify(struct cluster *c, const char *cache, char **errp)
 		err_wrap(errp, "signed release.json");
 		goto out;
 	}
-	for (i = 0; i < c->npkgs; i++) {
-		snprintf(what, sizeof(what), "package %s", c->pkgs[i].id);
-		if (need_size(cache, &c->pkgs[i].digest, c->pkgs[i].size,
-		    what, errp) == -1)
-			goto out;
-	}
 	rc = 0;
 out:
 	free(relpath);
 	free(sigpath);
-	free(path);
 	return rc;
+}
+
+int
+pkg_installed(const char *pkgdir, const struct pkgref *p, char **whyp,
+    char **errp)
+{
+	struct stat	 st;
+	struct digest	 d;
+	uint64_t	 n;
+	char		*dir = NULL, *path = NULL;
+	int		 fd = -1, rc = -1;
+
+	*whyp = NULL;
+	if (asprintf(&dir, "%s/%s", pkgdir, p->id) == -1) {
+		dir = NULL;
+		return err_set(errp, "out of memory");
+	}
+	if (lstat(dir, &st) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			rc = PKG_ABSENT;
+		else
+			err_sys(errp, "%s", dir);
+		goto out;
+	}
+	/* Generations link into packages/<id>: it must be the real tree. */
+	rc = PKG_DIFFERENT;
+	if (!S_ISDIR(st.st_mode)) {
+		if (asprintf(whyp, "%s is not a directory", dir) == -1)
+			*whyp = NULL;
+		goto out;
+	}
+	if ((path = path_join(dir, PKG_MANIFEST_NAME)) == NULL) {
+		rc = err_set(errp, "out of memory");
+		goto out;
+	}
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1) {
+		if (errno != ENOENT && errno != ELOOP) {
+			rc = err_sys(errp, "%s", path);
+			goto out;
+		}
+		if (asprintf(whyp, "%s is missing or a symbolic link",
+		    path) == -1)
+			*whyp = NULL;
+		goto out;
+	}
+	if (fstat(fd, &st) == -1) {
+		rc = err_sys(errp, "%s", path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > MANIFEST_MAX_BYTES) {
+		if (asprintf(whyp, "%s is not a regular file of at most %d "
+		    "bytes", path, MANIFEST_MAX_BYTES) == -1)
+			*whyp = NULL;
+		goto out;
+	}
+	if (digest_fd(fd, &d, &n, errp) == -1) {
+		rc = -1;
+		goto out;
+	}
+	if (!digest_equal(&d, &p->manifest)) {
+		if (asprintf(whyp, "%s is not the manifest %s for %s", path,
+		    p->config ? "the pinned config package holds" :
+		    "the signed release lists", p->id) == -1)
+			*whyp = NULL;
+		goto out;
+	}
+	rc = PKG_INSTALLED;
+out:
+	if (fd != -1)
+		close(fd);
+	free(path);
+	free(dir);
+	return rc;
+}
+
+int
+cluster_verify(struct cluster *c, const char *cache, const char *pkgdir,
+    char **errp)
+{
+	char		 what[512], dstr[DIGEST_STRSZ], *why = NULL;
+	char		*path = NULL;
+	size_t		 i;
+	int		 r;
+
+	if (cluster_verify_release(c, cache, errp) == -1)
+		return -1;
+	for (i = 0; i < c->npkgs; i++) {
+		struct pkgref *p = &c->pkgs[i];
+
+		/*
+		 * The release does not sign the config package's manifest;
+		 * its pinned blob (small) does, so an installed copy is
+		 * checked against that.
+		 */
+		if (p->config && !p->has_manifest) {
+			if ((path = cache_blob_path(cache, &p->digest)) == NULL)
+				return err_set(errp, "out of memory");
+			r = blob_check(path, &p->digest, p->size, errp);
+			if (r == 0) {
+				digest_format(&p->digest, dstr);
+				err_set(errp, "the config package %s (%s) is "
+				    "not in the cache %s: download it first "
+				    "(dcos-bootstrap missing lists what is "
+				    "needed)", p->id, dstr, cache);
+			}
+			if (r != 1 || blob_manifest(path, &p->digest, p->size,
+			    p->id, &p->manifest, errp) == -1) {
+				free(path);
+				return -1;
+			}
+			free(path);
+			path = NULL;
+			p->has_manifest = 1;
+		}
+		/*
+		 * Extracted with the manifest the signed release lists: the
+		 * blob is not needed (verify audits the files themselves).
+		 */
+		if (pkgdir != NULL && p->has_manifest) {
+			if ((r = pkg_installed(pkgdir, p, &why, errp)) == -1)
+				return -1;
+			free(why);
+			why = NULL;
+			if (r == PKG_INSTALLED)
+				continue;
+		}
+		snprintf(what, sizeof(what), "package %s", p->id);
+		if (need_size(cache, &p->digest, p->size, what, errp) == -1)
+			return -1;
+	}
+	return 0;
 }

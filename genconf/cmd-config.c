@@ -33,11 +33,9 @@ config_opts_free(struct config_opts *o)
 	memset(o, 0, sizeof(*o));
 }
 
-int
-config_opts_parse(const struct subcmd *c, int argc, char **argv,
-    const struct option *extra_long,
-    int (*extra)(int opt, const char *arg, void *ctx), void *ctx,
-    struct config_opts *o)
+/* The common long options, then the command's own, then a zeroed entry. */
+static struct option *
+merge_longopts(const struct option *extra_long)
 {
 	static const struct option common[] = {
 		{ "release", required_argument, NULL, 'r' },
@@ -47,70 +45,90 @@ config_opts_parse(const struct subcmd *c, int argc, char **argv,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 	};
-	struct option	*longopts = NULL;
-	char		**keys;
+	struct option	*longopts;
 	size_t		 ncommon = sizeof(common) / sizeof(common[0]);
 	size_t		 nextra = 0;
-	int		 opt, r, rc = -1;
 
-	memset(o, 0, sizeof(*o));
-	o->genconf = "genconf";
 	while (extra_long != NULL && extra_long[nextra].name != NULL)
 		nextra++;
 	if ((longopts = calloc(ncommon + nextra + 1, sizeof(*longopts))) ==
-	    NULL) {
-		log_error("out of memory");
-		return -1;
-	}
+	    NULL)
+		return NULL;
 	memcpy(longopts, common, sizeof(common));
 	if (nextra > 0)
 		memcpy(longopts + ncommon, extra_long,
 		    nextra * sizeof(*longopts));
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "g:hk:qr:v", longopts, NULL)) !=
-	    -1) {
-		switch (opt) {
-		case 'r':
-			free(o->release);
-			if ((o->release = strdup(optarg)) == NULL) {
-				log_error("out of memory");
-				goto out;
-			}
-			break;
-		case 'k':
-			if ((keys = reallocarray(o->keys, o->nkeys + 1,
-			    sizeof(*keys))) == NULL) {
-				log_error("out of memory");
-				goto out;
-			}
-			o->keys = keys;
-			o->keys[o->nkeys++] = optarg;
-			break;
-		case 'g':
-			o->genconf = optarg;
-			break;
-		case 'h':
-		case 'q':
-		case 'v':
-			r = subcmd_common_opt(opt, c);
-			if (r == SUBCMD_CONTINUE)
-				break;
-			rc = 1;
-			goto out;
-		default:
-			if (extra != NULL && opt != '?' &&
-			    extra(opt, optarg, ctx) == 0)
-				break;
-			subcmd_usage(stderr, c);
-			goto out;
+	return longopts;
+}
+
+/*
+ * One option for config_opts_parse: 0 to go on, 1 when -h was handled,
+ * -1 after printing the usage or the problem.
+ */
+static int
+common_opt(const struct subcmd *c, int opt, const struct config_extra *x,
+    struct config_opts *o)
+{
+	char	**keys;
+
+	switch (opt) {
+	case 'r':
+		free(o->release);
+		if ((o->release = strdup(optarg)) == NULL) {
+			log_error("out of memory");
+			return -1;
 		}
-	}
-	if (optind != argc) {
+		return 0;
+	case 'k':
+		if ((keys = reallocarray(o->keys, o->nkeys + 1,
+		    sizeof(*keys))) == NULL) {
+			log_error("out of memory");
+			return -1;
+		}
+		o->keys = keys;
+		o->keys[o->nkeys++] = optarg;
+		return 0;
+	case 'g':
+		o->genconf = optarg;
+		return 0;
+	case 'h':
+	case 'q':
+	case 'v':
+		return subcmd_common_opt(opt, c) == SUBCMD_CONTINUE ? 0 : 1;
+	default:
+		if (x != NULL && opt != '?' && x->opt(opt, optarg, x->ctx) == 0)
+			return 0;
 		subcmd_usage(stderr, c);
-		goto out;
+		return -1;
 	}
-	rc = 0;
-out:
+}
+
+int
+config_opts_parse(const struct subcmd *c, int argc, char **argv,
+    const struct config_extra *x, struct config_opts *o)
+{
+	struct option	*longopts;
+	char		 shortopts[64];
+	int		 opt, rc = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->genconf = "genconf";
+	if (snprintf(shortopts, sizeof(shortopts), "g:hk:qr:v%s",
+	    x != NULL && x->shortopts != NULL ? x->shortopts : "") >=
+	    (int)sizeof(shortopts) ||
+	    (longopts = merge_longopts(x != NULL ? x->longopts : NULL)) ==
+	    NULL) {
+		log_error("out of memory");
+		return -1;
+	}
+	optind = 1;
+	while (rc == 0 &&
+	    (opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1)
+		rc = common_opt(c, opt, x, o);
+	if (rc == 0 && optind != argc) {
+		subcmd_usage(stderr, c);
+		rc = -1;
+	}
 	free(longopts);
 	if (rc != 0)
 		config_opts_free(o);
@@ -216,16 +234,17 @@ oom:
 }
 
 int
-config_load_release(const struct config_opts *o, struct release **relp,
-    char **errp)
+config_load_keys(const struct config_opts *o, struct minisign_pubkey **keysp,
+    size_t *np, char **errp)
 {
 	struct minisign_pubkey	*keys = NULL;
-	char			*path = NULL, **own = NULL;
+	char			**own = NULL;
 	char			*const *kp = o->keys;
 	size_t			 i, n = o->nkeys, nown = 0;
 	int			 rc = -1;
 
-	*relp = NULL;
+	*keysp = NULL;
+	*np = 0;
 	if (n == 0) {
 		if (default_keys(o->genconf, &own, &nown, errp) == -1)
 			return -1;
@@ -239,47 +258,87 @@ config_load_release(const struct config_opts *o, struct release **relp,
 	for (i = 0; i < n; i++)
 		if (minisign_pubkey_load(kp[i], &keys[i], errp) == -1)
 			goto out;
-	if (o->release == NULL && find_release(&path, errp) == -1)
-		goto out;
-	if (release_load(o->release != NULL ? o->release : path, keys, n,
-	    relp, errp) == -1)
-		goto out;
+	*keysp = keys;
+	keys = NULL;	/* transferred */
+	*np = n;
 	rc = 0;
 out:
 	for (i = 0; i < nown; i++)
 		free(own[i]);
 	free(own);
+	free(keys);
+	return rc;
+}
+
+int
+config_release_path(const struct config_opts *o, char **pathp, char **errp)
+{
+	if (o->release == NULL)
+		return find_release(pathp, errp);
+	if ((*pathp = strdup(o->release)) == NULL)
+		return err_set(errp, "out of memory");
+	return 0;
+}
+
+int
+config_load_release(const struct config_opts *o, struct release **relp,
+    char **errp)
+{
+	struct minisign_pubkey	*keys = NULL;
+	char			*path = NULL;
+	size_t			 n;
+	int			 rc = -1;
+
+	*relp = NULL;
+	if (config_load_keys(o, &keys, &n, errp) == -1 ||
+	    config_release_path(o, &path, errp) == -1 ||
+	    release_load(path, keys, n, relp, errp) == -1)
+		goto out;
+	rc = 0;
+out:
 	free(path);
 	free(keys);
 	return rc;
 }
 
-/* Prints each line of a message list to stderr as it is. */
-static void
+/* Prints each line of a message list to stderr; returns how many. */
+static size_t
 print_lines(const char *text, int warn)
 {
 	const char	*p = text, *nl;
+	size_t		 n = 0;
+	int		 len;
 
-	while (p != NULL && *p != '\0') {
+	for (; p != NULL && *p != '\0'; n++) {
 		nl = strchr(p, '\n');
+		len = nl != NULL ? (int)(nl - p) : (int)strlen(p);
 		if (warn)
-			log_warn("%.*s", nl != NULL ? (int)(nl - p) :
-			    (int)strlen(p), p);
+			log_warn("%.*s", len, p);
 		else
-			fprintf(stderr, "%.*s\n", nl != NULL ? (int)(nl - p) :
-			    (int)strlen(p), p);
+			fprintf(stderr, "%.*s\n", len, p);
 		p = nl != NULL ? nl + 1 : NULL;
 	}
+	return n;
 }
 
-static size_t
-count_lines(const char *text)
+int
+config_compile_report(const struct release *rel, const char *genconf,
+    struct config_output *out)
 {
-	size_t	 n = 1;
+	char	*err = NULL;
+	size_t	 n;
 
-	for (; *text != '\0'; text++)
-		n += *text == '\n';
-	return n;
+	if (config_compile(rel, genconf, out, &err) == -1) {
+		print_lines(out->warnings, 1);
+		/* One problem is one line; a list gets a count after it. */
+		if ((n = print_lines(err, 0)) > 1)
+			log_error("%zu problems in %s/config.yaml: fix them "
+			    "and run again", n, genconf);
+		free(err);
+		return -1;
+	}
+	print_lines(out->warnings, 1);
+	return 0;
 }
 
 /*
@@ -291,29 +350,17 @@ compile_site(const struct config_opts *o, struct release **relp,
     struct config_output *out)
 {
 	char	*err = NULL;
-	size_t	 n;
 
 	if (config_load_release(o, relp, &err) == -1) {
 		log_error("%s", err);
 		free(err);
 		return EXIT_FAIL;
 	}
-	if (config_compile(*relp, o->genconf, out, &err) == -1) {
-		if (out->warnings != NULL)
-			print_lines(out->warnings, 1);
-		/* One problem is one line; a list gets a count after it. */
-		n = count_lines(err);
-		print_lines(err, 0);
-		if (n > 1)
-			log_error("%zu problems in %s/config.yaml: fix them "
-			    "and run again", n, o->genconf);
-		free(err);
+	if (config_compile_report(*relp, o->genconf, out) == -1) {
 		release_free(*relp);
 		*relp = NULL;
 		return EXIT_FAIL;
 	}
-	if (out->warnings != NULL)
-		print_lines(out->warnings, 1);
 	return EXIT_OK;
 }
 
@@ -329,7 +376,7 @@ cmd_validate(int argc, char **argv)
 
 	c = subcmd_find(genconf_commands, "validate");
 	memset(&out, 0, sizeof(out));
-	if ((r = config_opts_parse(c, argc, argv, NULL, NULL, NULL, &o)) != 0)
+	if ((r = config_opts_parse(c, argc, argv, NULL, &o)) != 0)
 		return r == 1 ? EXIT_OK : EXIT_USAGE;
 	if ((rc = compile_site(&o, &rel, &out)) != EXIT_OK)
 		goto out;
@@ -365,6 +412,7 @@ cmd_show(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct subcmd	*c = subcmd_find(genconf_commands, "show");
+	struct config_extra	 x = { NULL, extra, show_opt, NULL };
 	struct config_opts	 o;
 	struct config_output	 out;
 	struct release		*rel = NULL;
@@ -372,8 +420,8 @@ cmd_show(int argc, char **argv)
 	int			 r, rc, reveal = 0;
 
 	memset(&out, 0, sizeof(out));
-	if ((r = config_opts_parse(c, argc, argv, extra, show_opt, &reveal,
-	    &o)) != 0)
+	x.ctx = &reveal;
+	if ((r = config_opts_parse(c, argc, argv, &x, &o)) != 0)
 		return r == 1 ? EXIT_OK : EXIT_USAGE;
 	if ((rc = compile_site(&o, &rel, &out)) != EXIT_OK)
 		goto out;

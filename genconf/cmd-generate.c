@@ -41,6 +41,7 @@
 extern const unsigned char	install_template[];
 extern const unsigned long	install_template_len;
 
+/* A site trusts a few vendor keys: more -k than this is a mistake. */
 #define MAX_KEYS	16
 #define INDEX_MAX	(16 * 1024 * 1024)
 #define SAFE_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
@@ -279,45 +280,6 @@ fsync_path(const char *path, char **errp)
 	return rc;
 }
 
-/* The one release tar in the current directory, when --release is not given. */
-static char *
-find_release(char **errp)
-{
-	DIR		*d;
-	struct dirent	*de;
-	char		*found = NULL, *sig;
-	size_t		 n, count = 0;
-
-	if ((d = opendir(".")) == NULL) {
-		err_sys(errp, "cannot list the current directory");
-		return NULL;
-	}
-	while ((de = readdir(d)) != NULL) {
-		n = strlen(de->d_name);
-		if (n < 5 || strcmp(de->d_name + n - 4, ".tar") != 0)
-			continue;
-		if (asprintf(&sig, "%s.minisig", de->d_name) == -1)
-			break;
-		if (access(sig, F_OK) == 0) {
-			count++;
-			free(found);
-			found = strdup(de->d_name);
-		}
-		free(sig);
-	}
-	closedir(d);
-	if (count != 1) {
-		free(found);
-		err_set(errp, count == 0 ? "no release here (a NAME-VERSION.tar "
-		    "with its .minisig): give it with --release FILE" :
-		    "more than one release here: pick one with --release FILE");
-		return NULL;
-	}
-	if (found == NULL)
-		err_set(errp, "out of memory");
-	return found;
-}
-
 static char *
 pubkey_line(const struct minisign_pubkey *pk)
 {
@@ -393,13 +355,81 @@ struct cluster_in {
 	size_t				 nkeys;
 };
 
+/* The trusted keys, each as the key line of its .pub file. */
+static int
+cluster_keys(json_t *keys, const struct cluster_in *c)
+{
+	char	*line;
+	size_t	 i;
+	int	 bad = 0;
+
+	for (i = 0; !bad && i < c->nkeys; i++) {
+		if ((line = pubkey_line(&c->keys[i])) == NULL)
+			return -1;
+		bad |= json_array_append_new(keys, json_string(line));
+		free(line);
+	}
+	return bad;
+}
+
+static int
+cluster_release(json_t *o, const struct release *rel)
+{
+	char	 dstr[DIGEST_STRSZ];
+	int	 bad = 0;
+
+	bad |= json_object_set_new(o, "name", json_string(rel->name));
+	bad |= json_object_set_new(o, "version", json_string(rel->version));
+	bad |= json_object_set_new(o, "seq", json_integer(rel->seq));
+	digest_format(&rel->manifest_digest, dstr);
+	bad |= json_object_set_new(o, "manifest", json_string(dstr));
+	digest_format(&rel->sig_digest, dstr);
+	bad |= json_object_set_new(o, "signature", json_string(dstr));
+	return bad;
+}
+
+static int
+cluster_bootstrap(json_t *bs, const struct release *rel)
+{
+	json_t	*o;
+	size_t	 i;
+	int	 bad = 0;
+
+	for (i = 0; !bad && i < rel->nbootstrap; i++) {
+		bad |= json_object_set_new(bs, rel->bootstrap[i].id,
+		    o = json_object());
+		bad |= bad ? 0 : set_pin(o, &rel->bootstrap[i].digest,
+		    rel->bootstrap[i].size);
+	}
+	return bad;
+}
+
+/* Every blob a host fetches: release.json, its signature, packages, config. */
+static int
+cluster_blobs(json_t *blobs, const struct cluster_in *c)
+{
+	const struct release	*rel = c->rel;
+	size_t			 i;
+	int			 bad = 0;
+
+	bad |= json_array_append_new(blobs, blob_ref(&rel->manifest_digest,
+	    rel->manifest_text.len, "release", NULL));
+	bad |= json_array_append_new(blobs, blob_ref(&rel->sig_digest,
+	    rel->sig_text.len, "signature", NULL));
+	for (i = 0; !bad && i < rel->npackages; i++)
+		bad |= json_array_append_new(blobs,
+		    blob_ref(&rel->packages[i].digest, rel->packages[i].size,
+		    "package", rel->packages[i].id));
+	bad |= json_array_append_new(blobs, blob_ref(&c->config_pkg.digest,
+	    c->config_pkg.size, "config", c->config_pkg_id));
+	return bad;
+}
+
 static json_t *
 cluster_json(const struct cluster_in *c, char **errp)
 {
-	json_t		*root = NULL, *o, *keys, *bs, *blobs;
+	json_t		*root = NULL, *o, *keys, *rel, *bs, *blobs;
 	const char	*name, *url;
-	char		*line, dstr[DIGEST_STRSZ];
-	size_t		 i;
 	int		 bad = 0;
 
 	if ((name = config_str(c->eff, "cluster_name", errp)) == NULL ||
@@ -413,48 +443,18 @@ cluster_json(const struct cluster_in *c, char **errp)
 	    json_string(c->config_id));
 	bad |= json_object_set_new(root, "bootstrap_url", json_string(url));
 	bad |= json_object_set_new(root, "trusted_keys", keys = json_array());
-	for (i = 0; !bad && i < c->nkeys; i++) {
-		if ((line = pubkey_line(&c->keys[i])) == NULL)
-			goto oom;
-		bad |= json_array_append_new(keys, json_string(line));
-		free(line);
-	}
-	bad |= json_object_set_new(root, "release", o = json_object());
-	if (bad)
-		goto oom;
-	bad |= json_object_set_new(o, "name", json_string(c->rel->name));
-	bad |= json_object_set_new(o, "version", json_string(c->rel->version));
-	bad |= json_object_set_new(o, "seq", json_integer(c->rel->seq));
-	digest_format(&c->rel->manifest_digest, dstr);
-	bad |= json_object_set_new(o, "manifest", json_string(dstr));
-	digest_format(&c->rel->sig_digest, dstr);
-	bad |= json_object_set_new(o, "signature", json_string(dstr));
+	bad |= json_object_set_new(root, "release", rel = json_object());
 	bad |= json_object_set_new(root, "config_package", o = json_object());
-	if (bad)
-		goto oom;
-	bad |= json_object_set_new(o, "id", json_string(c->config_pkg_id));
-	bad |= set_pin(o, &c->config_pkg.digest, c->config_pkg.size);
 	bad |= json_object_set_new(root, "bootstrap", bs = json_object());
-	for (i = 0; !bad && i < c->rel->nbootstrap; i++) {
-		bad |= json_object_set_new(bs, c->rel->bootstrap[i].id,
-		    o = json_object());
-		bad |= bad ? 0 : set_pin(o, &c->rel->bootstrap[i].digest,
-		    c->rel->bootstrap[i].size);
-	}
 	bad |= json_object_set_new(root, "blobs", blobs = json_array());
 	if (bad)
 		goto oom;
-	bad |= json_array_append_new(blobs, blob_ref(&c->rel->manifest_digest,
-	    c->rel->manifest_text.len, "release", NULL));
-	bad |= json_array_append_new(blobs, blob_ref(&c->rel->sig_digest,
-	    c->rel->sig_text.len, "signature", NULL));
-	for (i = 0; !bad && i < c->rel->npackages; i++)
-		bad |= json_array_append_new(blobs,
-		    blob_ref(&c->rel->packages[i].digest,
-		    c->rel->packages[i].size, "package",
-		    c->rel->packages[i].id));
-	bad |= json_array_append_new(blobs, blob_ref(&c->config_pkg.digest,
-	    c->config_pkg.size, "config", c->config_pkg_id));
+	bad |= cluster_keys(keys, c);
+	bad |= cluster_release(rel, c->rel);
+	bad |= json_object_set_new(o, "id", json_string(c->config_pkg_id));
+	bad |= set_pin(o, &c->config_pkg.digest, c->config_pkg.size);
+	bad |= cluster_bootstrap(bs, c->rel);
+	bad |= cluster_blobs(blobs, c);
 	if (bad)
 		goto oom;
 	return root;
@@ -462,26 +462,6 @@ oom:
 	json_decref(root);
 	err_set(errp, "out of memory");
 	return NULL;
-}
-
-/* Prints each line of a message list to stderr; returns how many. */
-static size_t
-print_lines(const char *text, int warn)
-{
-	const char	*p = text, *nl;
-	size_t		 n = 0;
-	int		 len;
-
-	for (; p != NULL && *p != '\0'; n++) {
-		nl = strchr(p, '\n');
-		len = nl != NULL ? (int)(nl - p) : (int)strlen(p);
-		if (warn)
-			log_warn("%.*s", len, p);
-		else
-			fprintf(stderr, "%.*s\n", len, p);
-		p = nl != NULL ? nl + 1 : NULL;
-	}
-	return n;
 }
 
 /* Hosts read cluster.json with lib/manifest's parser: agree with it. */
@@ -497,24 +477,56 @@ check_cluster_json(const char *text, size_t len, char **errp)
 	return 0;
 }
 
-/* A JSON blob is its pretty text plus a newline, as every file we write. */
+/* The install script: the template with its @DCOS_...@ values put in. */
+/* "ARCH=sha256:HEX:SIZE ...", one pin per bootstrap binary. */
 static char *
-json_text(const json_t *j, size_t *lenp)
+bootstrap_pins(const struct release *rel)
 {
-	char	*t, *n;
-	size_t	 len;
+	FILE	*fp;
+	char	 dstr[DIGEST_STRSZ], *pins = NULL;
+	size_t	 i, len = 0;
 
-	if ((t = json_dumps(j, JSONIO_PRETTY)) == NULL)
+	if ((fp = open_memstream(&pins, &len)) == NULL)
 		return NULL;
-	len = strlen(t);
-	if ((n = realloc(t, len + 2)) == NULL) {
-		free(t);
+	for (i = 0; i < rel->nbootstrap; i++) {
+		digest_format(&rel->bootstrap[i].digest, dstr);
+		fprintf(fp, "%s%s=%s:%llu", i > 0 ? " " : "",
+		    rel->bootstrap[i].id, dstr,
+		    (unsigned long long)rel->bootstrap[i].size);
+	}
+	if (fclose(fp) != 0) {
+		free(pins);
 		return NULL;
 	}
-	n[len++] = '\n';
-	n[len] = '\0';
-	*lenp = len;
-	return n;
+	return pins;
+}
+
+/* The template with each of the n keys replaced by its value. */
+static char *
+fill_template(const char *const *keys, const char *const *vals, size_t n)
+{
+	const char	*p;
+	FILE		*fp;
+	char		*out = NULL;
+	size_t		 k, len = 0;
+
+	if ((fp = open_memstream(&out, &len)) == NULL)
+		return NULL;
+	for (p = (const char *)install_template; *p != '\0'; ) {
+		for (k = 0; k < n; k++)
+			if (strncmp(p, keys[k], strlen(keys[k])) == 0)
+				break;
+		if (k < n) {
+			fputs(vals[k], fp);
+			p += strlen(keys[k]);
+		} else
+			fputc(*p++, fp);
+	}
+	if (fclose(fp) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
 }
 
 /* The install script: the template with its @DCOS_...@ values put in. */
@@ -522,67 +534,96 @@ static char *
 install_script(const struct release *rel, const json_t *eff,
     const struct digest *cm, size_t cmsize, char **errp)
 {
-	const char	*name, *url;
-	char		 dstr[DIGEST_STRSZ], size[32], *pins = NULL, *rname = NULL;
-	char		*out = NULL, *p;
-	size_t		 i, olen = 0, k;
-	FILE		*fp = NULL;
-	const char	*keys[6], *vals[6];
+	static const char *const keys[] = {
+		"@DCOS_CLUSTER_MANIFEST_SIZE@", "@DCOS_CLUSTER_MANIFEST@",
+		"@DCOS_BOOTSTRAP_URL@", "@DCOS_BOOTSTRAP_PINS@",
+		"@DCOS_CLUSTER_NAME@", "@DCOS_RELEASE@"
+	};
+	const char	*vals[6];
+	char		 dstr[DIGEST_STRSZ], size[32];
+	char		*pins = NULL, *rname = NULL, *out = NULL;
 
-	if ((name = config_str(eff, "cluster_name", errp)) == NULL ||
-	    (url = config_str(eff, "bootstrap_url", errp)) == NULL)
+	if ((vals[4] = config_str(eff, "cluster_name", errp)) == NULL ||
+	    (vals[2] = config_str(eff, "bootstrap_url", errp)) == NULL)
 		return NULL;
-	if ((fp = open_memstream(&pins, &olen)) == NULL)
-		goto oom;
-	for (i = 0; i < rel->nbootstrap; i++) {
-		digest_format(&rel->bootstrap[i].digest, dstr);
-		fprintf(fp, "%s%s=%s:%llu", i > 0 ? " " : "",
-		    rel->bootstrap[i].id, dstr,
-		    (unsigned long long)rel->bootstrap[i].size);
-	}
-	i = (size_t)fclose(fp);
-	fp = NULL;
-	if (i != 0)
-		goto oom;
-	if (asprintf(&rname, "%s-%s", rel->name, rel->version) == -1) {
+	if ((pins = bootstrap_pins(rel)) == NULL ||
+	    asprintf(&rname, "%s-%s", rel->name, rel->version) == -1) {
 		rname = NULL;
-		goto oom;
+		goto out;
 	}
 	digest_format(cm, dstr);
 	snprintf(size, sizeof(size), "%zu", cmsize);
-	keys[0] = "@DCOS_CLUSTER_MANIFEST_SIZE@"; vals[0] = size;
-	keys[1] = "@DCOS_CLUSTER_MANIFEST@"; vals[1] = dstr;
-	keys[2] = "@DCOS_BOOTSTRAP_URL@"; vals[2] = url;
-	keys[3] = "@DCOS_BOOTSTRAP_PINS@"; vals[3] = pins;
-	keys[4] = "@DCOS_CLUSTER_NAME@"; vals[4] = name;
-	keys[5] = "@DCOS_RELEASE@"; vals[5] = rname;
-	if ((fp = open_memstream(&out, &olen)) == NULL)
-		goto oom;
-	for (p = (char *)install_template; *p != '\0'; ) {
-		for (k = 0; k < 6; k++)
-			if (strncmp(p, keys[k], strlen(keys[k])) == 0)
-				break;
-		if (k < 6) {
-			fputs(vals[k], fp);
-			p += strlen(keys[k]);
-		} else
-			fputc(*p++, fp);
-	}
-	if (fclose(fp) != 0) {
-		fp = NULL;
-		goto oom;
-	}
+	vals[0] = size;
+	vals[1] = dstr;
+	vals[3] = pins;
+	vals[5] = rname;
+	out = fill_template(keys, vals, 6);
+out:
+	if (out == NULL)
+		err_set(errp, "out of memory");
 	free(pins);
 	free(rname);
 	return out;
-oom:
-	if (fp != NULL)
-		fclose(fp);
-	free(pins);
-	free(rname);
-	free(out);
-	err_set(errp, "out of memory");
-	return NULL;
+}
+
+/* Newest first; an older copy of the same manifest moves up. */
+static int
+index_manifests(json_t *list, const struct store_index *old,
+    const struct digest *cm)
+{
+	char	 dstr[DIGEST_STRSZ];
+	size_t	 i;
+	int	 bad;
+
+	digest_format(cm, dstr);
+	bad = json_array_append_new(list, json_string(dstr));
+	for (i = 0; old != NULL && i < old->nmanifests; i++) {
+		if (digest_equal(&old->manifests[i], cm))
+			continue;
+		digest_format(&old->manifests[i], dstr);
+		bad |= json_array_append_new(list, json_string(dstr));
+	}
+	return bad;
+}
+
+/* This release first, then the others the old index lists. */
+static int
+index_releases(json_t *rels, const struct store_index *old,
+    const struct release *rel)
+{
+	json_t	*o, *v;
+	char	 dstr[DIGEST_STRSZ], *tarname = NULL, *signame = NULL;
+	size_t	 i;
+	int	 bad;
+
+	if (asprintf(&tarname, "%s/%s-%s.tar", STORE_RELEASE_DIR, rel->name,
+	    rel->version) == -1)
+		return -1;
+	if (asprintf(&signame, "%s.minisig", tarname) == -1) {
+		free(tarname);
+		return -1;
+	}
+	if ((bad = json_array_append_new(rels, o = json_object())) == 0) {
+		bad |= json_object_set_new(o, "name", json_string(rel->name));
+		bad |= json_object_set_new(o, "version",
+		    json_string(rel->version));
+		bad |= json_object_set_new(o, "seq", json_integer(rel->seq));
+		bad |= json_object_set_new(o, "path", json_string(tarname));
+		digest_format(&rel->tar_digest, dstr);
+		bad |= json_object_set_new(o, "digest", json_string(dstr));
+		bad |= json_object_set_new(o, "signature",
+		    json_string(signame));
+	}
+	for (i = 0; old != NULL && i < old->nreleases; i++) {
+		if (strcmp(old->releases[i].name, rel->name) == 0 &&
+		    strcmp(old->releases[i].version, rel->version) == 0)
+			continue;
+		v = json_object_get(old->json, "releases");
+		bad |= json_array_append(rels, json_array_get(v, i));
+	}
+	free(tarname);
+	free(signame);
+	return bad;
 }
 
 static json_t *
@@ -590,10 +631,8 @@ new_index(const char *path, const struct digest *cm, const struct digest *sd,
     const struct release *rel, char **errp)
 {
 	struct store_index	*old = NULL;
-	json_t			*root = NULL, *list, *rels, *o, *v;
-	char			 dstr[DIGEST_STRSZ], *tarname = NULL;
-	char			*signame = NULL;
-	size_t			 i;
+	json_t			*root = NULL, *list, *rels, *o;
+	char			 dstr[DIGEST_STRSZ];
 	int			 bad = 0;
 
 	if (access(path, F_OK) == 0 &&
@@ -601,11 +640,6 @@ new_index(const char *path, const struct digest *cm, const struct digest *sd,
 		err_wrap(errp, "the store's index is damaged; move %s away or "
 		    "repair it", path);
 		return NULL;
-	}
-	if (asprintf(&tarname, "%s/%s-%s.tar", STORE_RELEASE_DIR, rel->name,
-	    rel->version) == -1) {
-		tarname = NULL;
-		goto oom;
 	}
 	if ((root = json_object()) == NULL)
 		goto oom;
@@ -618,49 +652,18 @@ new_index(const char *path, const struct digest *cm, const struct digest *sd,
 	bad |= json_object_set_new(root, "releases", rels = json_array());
 	if (bad)
 		goto oom;
-	bad |= json_array_append_new(list, json_string(dstr));
 	bad |= json_object_set_new(o, "path",
 	    json_string(STORE_INSTALL_SCRIPT));
 	digest_format(sd, dstr);
 	bad |= json_object_set_new(o, "digest", json_string(dstr));
-	/* Newest first; an older copy of the same manifest moves up. */
-	for (i = 0; old != NULL && i < old->nmanifests; i++) {
-		if (digest_equal(&old->manifests[i], cm))
-			continue;
-		digest_format(&old->manifests[i], dstr);
-		bad |= json_array_append_new(list, json_string(dstr));
-	}
-	bad |= json_array_append_new(rels, o = json_object());
-	if (bad)
-		goto oom;
-	bad |= json_object_set_new(o, "name", json_string(rel->name));
-	bad |= json_object_set_new(o, "version", json_string(rel->version));
-	bad |= json_object_set_new(o, "seq", json_integer(rel->seq));
-	bad |= json_object_set_new(o, "path", json_string(tarname));
-	digest_format(&rel->tar_digest, dstr);
-	bad |= json_object_set_new(o, "digest", json_string(dstr));
-	if (asprintf(&signame, "%s.minisig", tarname) == -1) {
-		signame = NULL;
-		goto oom;
-	}
-	bad |= json_object_set_new(o, "signature", json_string(signame));
-	for (i = 0; old != NULL && i < old->nreleases; i++) {
-		if (strcmp(old->releases[i].name, rel->name) == 0 &&
-		    strcmp(old->releases[i].version, rel->version) == 0)
-			continue;
-		v = json_object_get(old->json, "releases");
-		bad |= json_array_append(rels, json_array_get(v, i));
-	}
+	bad |= index_manifests(list, old, cm);
+	bad |= index_releases(rels, old, rel);
 	if (bad)
 		goto oom;
 	store_index_free(old);
-	free(tarname);
-	free(signame);
 	return root;
 oom:
 	store_index_free(old);
-	free(tarname);
-	free(signame);
 	json_decref(root);
 	err_set(errp, "out of memory");
 	return NULL;
@@ -750,21 +753,58 @@ sign_script(const struct minisign_seckey *sk, const char *script,
 {
 	struct digest	 d;
 	uint8_t		 hash[MINISIGN_HASH_LEN];
-	char		 hex[DIGEST_HEXLEN + 1], *tc = NULL;
 	size_t		 len = strlen(script);
-	int		 rc;
 
 	digest_buf(script, len, &d);
-	digest_hex(&d, hex);
 	if (blake2b_buf(script, len, hash, errp) == -1)
 		return -1;
-	if (asprintf(&tc, "file:" STORE_INSTALL_SCRIPT "\tsha256:%s", hex) ==
-	    -1)
-		return err_set(errp, "out of memory");
-	rc = minisign_sign_prehashed(sk, hash, "signature from dcos-genconf "
-	    "site key", tc, outp, errp);
-	free(tc);
-	return rc;
+	return genconf_sign(sk, hash, "site key", STORE_INSTALL_SCRIPT, &d, 0,
+	    outp, errp);
+}
+
+/* The staged blobs, renamed into blobs/ and made durable there. */
+static int
+commit_blobs(struct gen *g, char **errp)
+{
+	char	*p;
+	size_t	 i;
+
+	for (i = 0; i < g->n; i++) {
+		if ((p = store_blob_path(g->serve, &g->v[i].digest)) == NULL)
+			return err_set(errp, "out of memory");
+		if (fsync_path(g->v[i].tmp, errp) == -1) {
+			free(p);
+			return -1;
+		}
+		if (rename(g->v[i].tmp, p) == -1) {
+			err_sys(errp, "rename %s", p);
+			free(p);
+			return -1;
+		}
+		free(p);
+		free(g->v[i].tmp);
+		g->v[i].tmp = NULL;
+	}
+	return fsync_dir(g->blobdir, errp);
+}
+
+/* The staged copy of the release tar, when there is one, renamed to tar. */
+static int
+commit_tar(struct gen *g, const char *tar, char **errp)
+{
+	if (g->tar_tmp == NULL)
+		return 0;
+	if (fsync_path(g->tar_tmp, errp) == -1)
+		return -1;
+	if (g->replacing)
+		log_warn("%s held another release of the same name and "
+		    "version; replaced (a vendor should not reuse a version)",
+		    tar);
+	if (rename(g->tar_tmp, tar) == -1)
+		return err_sys(errp, "rename %s", tar);
+	free(g->tar_tmp);
+	g->tar_tmp = NULL;
+	return 0;
 }
 
 /* From here on the store changes: blobs, release copy, script, index. */
@@ -773,59 +813,22 @@ commit(struct gen *g, const struct release *rel, const char *script,
     const json_t *index, char **errp)
 {
 	char	*p = NULL, *rdir = NULL, *tar = NULL, *sig = NULL, *idx = NULL;
-	size_t	 i;
 	int	 rc = -1;
 
 	if ((rdir = path_join(g->serve, STORE_RELEASE_DIR)) == NULL ||
 	    asprintf(&tar, "%s/%s-%s.tar", rdir, rel->name, rel->version) ==
 	    -1 || asprintf(&sig, "%s.minisig", tar) == -1 ||
-	    (idx = path_join(g->serve, STORE_INDEX)) == NULL) {
+	    (idx = path_join(g->serve, STORE_INDEX)) == NULL ||
+	    (p = path_join(g->serve, STORE_INSTALL_SCRIPT)) == NULL) {
 		err_set(errp, "out of memory");
 		goto out;
 	}
 	if (mkdir_p(g->blobdir, 0755, errp) == -1 ||
-	    mkdir_p(rdir, 0755, errp) == -1)
-		goto out;
-	for (i = 0; i < g->n; i++) {
-		free(p);
-		if ((p = store_blob_path(g->serve, &g->v[i].digest)) == NULL) {
-			err_set(errp, "out of memory");
-			goto out;
-		}
-		if (fsync_path(g->v[i].tmp, errp) == -1)
-			goto out;
-		if (rename(g->v[i].tmp, p) == -1) {
-			err_sys(errp, "rename %s", p);
-			goto out;
-		}
-		free(g->v[i].tmp);
-		g->v[i].tmp = NULL;
-	}
-	if (fsync_dir(g->blobdir, errp) == -1)
-		goto out;
-	if (g->tar_tmp != NULL) {
-		if (fsync_path(g->tar_tmp, errp) == -1)
-			goto out;
-		if (g->replacing)
-			log_warn("%s held another release of the same name "
-			    "and version; replaced (a vendor should not reuse "
-			    "a version)", tar);
-		if (rename(g->tar_tmp, tar) == -1) {
-			err_sys(errp, "rename %s", tar);
-			goto out;
-		}
-		free(g->tar_tmp);
-		g->tar_tmp = NULL;
-	}
-	if (atomic_write_file(sig, rel->tar_sig_text.text,
-	    rel->tar_sig_text.len, 0644, errp) == -1)
-		goto out;
-	free(p);
-	if ((p = path_join(g->serve, STORE_INSTALL_SCRIPT)) == NULL) {
-		err_set(errp, "out of memory");
-		goto out;
-	}
-	if (atomic_write_file(p, script, strlen(script), 0755, errp) == -1 ||
+	    mkdir_p(rdir, 0755, errp) == -1 ||
+	    commit_blobs(g, errp) == -1 || commit_tar(g, tar, errp) == -1 ||
+	    atomic_write_file(sig, rel->tar_sig_text.text,
+	    rel->tar_sig_text.len, 0644, errp) == -1 ||
+	    atomic_write_file(p, script, strlen(script), 0755, errp) == -1 ||
 	    write_script_sig(g, p, errp) == -1 ||
 	    jsonio_write(idx, index, 0644, errp) == -1)
 		goto out;
@@ -974,261 +977,239 @@ make_stage(struct gen *g, char **errp)
 	return 0;
 }
 
-/* The .pub files of genconf/trusted-keys/, else ./dcos-release.pub. */
-static int
-default_keys(const char *genconf, char **paths, size_t *np, char **errp)
-{
-	DIR		*d;
-	struct dirent	*de;
-	char		*dir;
-	size_t		 len;
+/* What one generate run holds; run_free releases it. */
+struct run {
+	struct config_opts	 o;
+	const char		*signpath;	/* --sign-key, or NULL */
+	struct minisign_pubkey	*keys;
+	size_t			 nkeys;
+	struct minisign_seckey	 sk;
+	int			 have_sk;
+	char			*relpath;
+	int			 lockfd;
+	int			 tarfd;
+	struct gen		 g;
+	struct release		*rel;
+	struct config_output	 co;
+	char			 cid[DIGEST_HEXLEN + 1];
+	char			*pkgid;		/* config package */
+	struct digest		 cm;		/* of cluster.json */
+	size_t			 cmlen;
+};
 
-	if ((dir = path_join(genconf, "trusted-keys")) == NULL)
-		return err_set(errp, "out of memory");
-	if ((d = opendir(dir)) != NULL) {
-		while ((de = readdir(d)) != NULL && *np < MAX_KEYS) {
-			len = strlen(de->d_name);
-			if (len < 5 || de->d_name[0] == '.' ||
-			    strcmp(de->d_name + len - 4, ".pub") != 0)
-				continue;
-			if ((paths[*np] = path_join(dir, de->d_name)) == NULL)
-				break;
-			(*np)++;
-		}
-		closedir(d);
-	}
-	free(dir);
-	if (*np > 0)
-		return 0;
-	if (access(DEFAULT_PUB, F_OK) != 0)
-		return err_set(errp, "no trusted key: give the vendor's public "
-		    "key with --trusted-key FILE (or put it in "
-		    "genconf/trusted-keys/ or ./" DEFAULT_PUB ")");
-	if ((paths[(*np)++] = strdup(DEFAULT_PUB)) == NULL)
-		return err_set(errp, "out of memory");
-	return 0;
+static void
+run_init(struct run *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->lockfd = -1;
+	r->tarfd = -1;
+	r->g.fd = -1;
+}
+
+static void
+run_free(struct run *r)
+{
+	OPENSSL_cleanse(&r->sk, sizeof(r->sk));
+	if (r->tarfd != -1)
+		close(r->tarfd);
+	gen_cleanup(&r->g);
+	/* The lock goes last: the staging directory is gone by now. */
+	if (r->lockfd != -1)
+		close(r->lockfd);
+	config_output_free(&r->co);
+	release_free(r->rel);
+	free(r->keys);
+	free(r->relpath);
+	free(r->pkgid);
+	config_opts_free(&r->o);
 }
 
 static int
-load_keys(char **paths, size_t n, struct minisign_pubkey *keys, char **errp)
+generate_opt(int opt, const char *arg, void *ctx)
 {
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		if (minisign_pubkey_load(paths[i], &keys[i], errp) == -1)
-			return -1;
+	if (opt != 's')
+		return -1;
+	*(const char **)ctx = arg;
 	return 0;
+}
+
+/* The trusted keys, the site's signing key and the release's path. */
+static int
+load_inputs(struct run *r, char **errp)
+{
+	if (config_load_keys(&r->o, &r->keys, &r->nkeys, errp) == -1)
+		return -1;
+	if (r->signpath != NULL) {
+		if (minisign_seckey_load(r->signpath, &r->sk, errp) == -1)
+			return -1;
+		r->have_sk = 1;
+	}
+	return config_release_path(&r->o, &r->relpath, errp);
+}
+
+/* Locks the site, then makes the staging directory and the tar copy. */
+static int
+open_site(struct run *r, char **errp)
+{
+	struct gen	*g = &r->g;
+
+	g->genconf = r->o.genconf;
+	if ((g->serve = path_join(g->genconf, "serve")) == NULL ||
+	    (g->blobdir = path_join(g->serve, STORE_BLOB_DIR)) == NULL)
+		return err_set(errp, "out of memory");
+	if (access(g->genconf, F_OK) != 0)
+		return err_set(errp, "%s: no such directory: run dcos-genconf "
+		    "where genconf/config.yaml is, or give --genconf DIR",
+		    g->genconf);
+	if ((r->lockfd = lock_site(g->genconf, errp)) == -1)
+		return -1;
+	remove_stale_stages(g);
+	if (make_stage(g, errp) == -1)
+		return -1;
+	return prepare_tar_copy(g, r->relpath, &r->tarfd, errp);
+}
+
+/* Reads the release tar once: verified, and what hosts need staged. */
+static int
+verify_release(struct run *r, char **errp)
+{
+	struct release_sink	 sink;
+	int			 fd;
+
+	sink.begin = sink_begin;
+	sink.data = sink_data;
+	sink.end = sink_end;
+	sink.arg = &r->g;
+	sink.tar_copy_fd = r->tarfd;
+	if (release_load_sink(r->relpath, r->keys, r->nkeys, &sink, &r->rel,
+	    errp) == -1)
+		return -1;
+	if ((fd = r->tarfd) != -1) {
+		r->tarfd = -1;
+		if (close(fd) == -1)
+			return err_sys(errp, "%s", r->g.tar_tmp);
+	}
+	log_verbose("release %s-%s (seq %lld) verified", r->rel->name,
+	    r->rel->version, (long long)r->rel->seq);
+	return 0;
+}
+
+/* Stages the config package, release.json, its signature, cluster.json. */
+static int
+stage_cluster(struct run *r, char **errp)
+{
+	struct cluster_in	 ci;
+	struct digest		 dummy;
+	json_t			*cj = NULL;
+	char			*text = NULL;
+	int			 rc = -1;
+
+	if (config_id(r->co.effective, &r->rel->manifest_digest, r->cid) ==
+	    -1 || asprintf(&r->pkgid, "dcos-config--setup_%s", r->cid) == -1) {
+		r->pkgid = NULL;
+		return err_set(errp, "out of memory");
+	}
+	memset(&ci, 0, sizeof(ci));
+	ci.rel = r->rel;
+	ci.eff = r->co.effective;
+	ci.config_id = r->cid;
+	ci.config_pkg_id = r->pkgid;
+	ci.keys = r->keys;
+	ci.nkeys = r->nkeys;
+	if (build_config_package(&r->g, &r->co, r->pkgid, &ci.config_pkg,
+	    errp) == -1 ||
+	    stage_buf(&r->g, r->rel->manifest_text.text,
+	    r->rel->manifest_text.len, &dummy, errp) == -1 ||
+	    stage_buf(&r->g, r->rel->sig_text.text, r->rel->sig_text.len,
+	    &dummy, errp) == -1 || (cj = cluster_json(&ci, errp)) == NULL)
+		goto out;
+	if ((text = json_blob_text(cj, &r->cmlen)) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if (check_cluster_json(text, r->cmlen, errp) == -1 ||
+	    stage_buf(&r->g, text, r->cmlen, &r->cm, errp) == -1)
+		goto out;
+	rc = 0;
+out:
+	json_decref(cj);
+	free(text);
+	return rc;
+}
+
+/* dcos_install.sh (signed with --sign-key) and index.json, committed. */
+static int
+write_store(struct run *r, char **errp)
+{
+	struct digest	 sd;
+	json_t		*index = NULL;
+	char		*script = NULL, *idxpath = NULL;
+	int		 rc = -1;
+
+	if ((script = install_script(r->rel, r->co.effective, &r->cm,
+	    r->cmlen, errp)) == NULL)
+		goto out;
+	digest_buf(script, strlen(script), &sd);
+	if (r->have_sk &&
+	    sign_script(&r->sk, script, &r->g.script_sig, errp) == -1)
+		goto out;
+	if ((idxpath = path_join(r->g.serve, STORE_INDEX)) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if ((index = new_index(idxpath, &r->cm, &sd, r->rel, errp)) == NULL ||
+	    commit(&r->g, r->rel, script, index, errp) == -1)
+		goto out;
+	rc = 0;
+out:
+	json_decref(index);
+	free(script);
+	free(idxpath);
+	return rc;
 }
 
 int
 cmd_generate(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "release", required_argument, NULL, 'r' },
-		{ "trusted-key", required_argument, NULL, 'k' },
+	static const struct option extra[] = {
 		{ "sign-key", required_argument, NULL, 's' },
-		{ "genconf", required_argument, NULL, 'g' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct subcmd	*c = subcmd_find(genconf_commands, "generate");
-	struct minisign_pubkey	 keys[MAX_KEYS];
-	struct release_sink	 sink;
-	struct release		*rel = NULL;
-	struct config_output	 co;
-	struct cluster_in	 ci;
-	struct gen		 g;
-	struct digest		 cmd, sd, dummy;
-	json_t			*cj = NULL, *index = NULL;
-	char			*keypaths[MAX_KEYS], *relpath = NULL;
-	size_t			 ownkeys = 0, i;
-	char			*err = NULL, *errs = NULL, *cjtext = NULL;
-	char			*script = NULL, *pkgid = NULL;
-	char			*idxpath = NULL;
-	char			 cid[DIGEST_HEXLEN + 1], dstr[DIGEST_STRSZ];
-	const char		*given = NULL, *signpath = NULL;
-	struct minisign_seckey	 sk;
-	int			 have_sk = 0;
-	size_t			 nkeys = 0, cjlen, n;
-	int			 opt, rc, tarfd = -1, lockfd = -1;
+	struct config_extra	 x = { "s:", extra, generate_opt, NULL };
+	struct run		 r;
+	char			*err = NULL, dstr[DIGEST_STRSZ];
+	int			 rc;
 
-	memset(&g, 0, sizeof(g));
-	memset(&co, 0, sizeof(co));
-	g.fd = -1;
-	g.genconf = "genconf";
-	while ((opt = getopt_long(argc, argv, "g:hk:qr:s:v", longopts, NULL))
-	    != -1) {
-		switch (opt) {
-		case 'r': given = optarg; break;
-		case 's': signpath = optarg; break;
-		case 'g': g.genconf = optarg; break;
-		case 'k':
-			if (nkeys == MAX_KEYS) {
-				log_error("at most %d --trusted-key", MAX_KEYS);
-				return EXIT_USAGE;
-			}
-			keypaths[nkeys++] = optarg;
-			break;
-		default:
-			if ((rc = subcmd_common_opt(opt, c)) == SUBCMD_CONTINUE)
-				break;
-			if (rc == SUBCMD_NOT_COMMON) {
-				subcmd_usage(stderr, c);
-				return EXIT_USAGE;
-			}
-			return rc;
-		}
-	}
-	if (optind != argc) {
-		subcmd_usage(stderr, c);
-		return EXIT_USAGE;
+	run_init(&r);
+	x.ctx = &r.signpath;
+	if ((rc = config_opts_parse(c, argc, argv, &x, &r.o)) != 0)
+		return rc == 1 ? EXIT_OK : EXIT_USAGE;
+	if (r.o.nkeys > MAX_KEYS) {
+		log_error("at most %d --trusted-key", MAX_KEYS);
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	rc = EXIT_FAIL;
-	if (nkeys == 0) {
-		rc = default_keys(g.genconf, keypaths, &nkeys, &err);
-		ownkeys = nkeys;
-		if (rc == -1) {
-			log_error("%s", err);
-			rc = EXIT_FAIL;
-			goto out;
-		}
-		rc = EXIT_FAIL;
-	}
-	if (load_keys(keypaths, nkeys, keys, &err) == -1) {
+	if (load_inputs(&r, &err) == -1 || open_site(&r, &err) == -1 ||
+	    verify_release(&r, &err) == -1) {
 		log_error("%s", err);
 		goto out;
 	}
-	if (signpath != NULL) {
-		if (minisign_seckey_load(signpath, &sk, &err) == -1) {
-			log_error("%s", err);
-			goto out;
-		}
-		have_sk = 1;
-	}
-	if ((relpath = given != NULL ? strdup(given) : find_release(&err)) ==
-	    NULL) {
-		log_error("%s", err != NULL ? err : "out of memory");
+	/* As validate: warnings, every problem on its line, a count. */
+	if (config_compile_report(r.rel, r.g.genconf, &r.co) == -1)
 		goto out;
-	}
-	if ((g.serve = path_join(g.genconf, "serve")) == NULL ||
-	    (g.blobdir = path_join(g.serve, STORE_BLOB_DIR)) == NULL) {
-		log_error("out of memory");
-		goto out;
-	}
-	if (access(g.genconf, F_OK) != 0) {
-		log_error("%s: no such directory: run dcos-genconf where "
-		    "genconf/config.yaml is, or give --genconf DIR", g.genconf);
-		goto out;
-	}
-	if ((lockfd = lock_site(g.genconf, &err)) == -1) {
+	if (stage_cluster(&r, &err) == -1 || write_store(&r, &err) == -1) {
 		log_error("%s", err);
 		goto out;
 	}
-	remove_stale_stages(&g);
-	if (make_stage(&g, &err) == -1 ||
-	    prepare_tar_copy(&g, relpath, &tarfd, &err) == -1) {
-		log_error("%s", err);
-		goto out;
-	}
-	sink.begin = sink_begin;
-	sink.data = sink_data;
-	sink.end = sink_end;
-	sink.arg = &g;
-	sink.tar_copy_fd = tarfd;
-	if (release_load_sink(relpath, keys, nkeys, &sink, &rel, &err) == -1) {
-		log_error("%s", err);
-		goto out;
-	}
-	if (tarfd != -1) {
-		if (close(tarfd) == -1) {
-			tarfd = -1;
-			log_error("%s: %s", g.tar_tmp, strerror(errno));
-			goto out;
-		}
-		tarfd = -1;
-	}
-	log_verbose("release %s-%s (seq %lld) verified", rel->name,
-	    rel->version, (long long)rel->seq);
-	if (config_compile(rel, g.genconf, &co, &errs) == -1) {
-		/* As validate: warnings, every problem on its line, a count. */
-		print_lines(co.warnings, 1);
-		if ((n = print_lines(errs, 0)) > 1)
-			log_error("%zu problems in %s/config.yaml: fix them "
-			    "and run again", n, g.genconf);
-		goto out;
-	}
-	print_lines(co.warnings, 1);
-	if (config_id(co.effective, &rel->manifest_digest, cid) == -1 ||
-	    asprintf(&pkgid, "dcos-config--setup_%s", cid) == -1) {
-		pkgid = NULL;
-		log_error("out of memory");
-		goto out;
-	}
-	memset(&ci, 0, sizeof(ci));
-	ci.rel = rel;
-	ci.eff = co.effective;
-	ci.config_id = cid;
-	ci.config_pkg_id = pkgid;
-	ci.keys = keys;
-	ci.nkeys = nkeys;
-	if (build_config_package(&g, &co, pkgid, &ci.config_pkg, &err) == -1 ||
-	    stage_buf(&g, rel->manifest_text.text, rel->manifest_text.len,
-	    &dummy, &err) == -1 ||
-	    stage_buf(&g, rel->sig_text.text, rel->sig_text.len, &dummy, &err)
-	    == -1 || (cj = cluster_json(&ci, &err)) == NULL) {
-		log_error("%s", err);
-		goto out;
-	}
-	if ((cjtext = json_text(cj, &cjlen)) == NULL) {
-		log_error("out of memory");
-		goto out;
-	}
-	if (check_cluster_json(cjtext, cjlen, &err) == -1 ||
-	    stage_buf(&g, cjtext, cjlen, &cmd, &err) == -1 ||
-	    (script = install_script(rel, co.effective, &cmd, cjlen, &err)) ==
-	    NULL) {
-		log_error("%s", err);
-		goto out;
-	}
-	digest_buf(script, strlen(script), &sd);
-	if (have_sk && sign_script(&sk, script, &g.script_sig, &err) == -1) {
-		log_error("%s", err);
-		goto out;
-	}
-	if ((idxpath = path_join(g.serve, STORE_INDEX)) == NULL) {
-		log_error("out of memory");
-		goto out;
-	}
-	if ((index = new_index(idxpath, &cmd, &sd, rel, &err)) == NULL ||
-	    commit(&g, rel, script, index, &err) == -1) {
-		log_error("%s", err);
-		goto out;
-	}
-	digest_format(&cmd, dstr);
-	printf("%s %s\n", dstr, pkgid);
+	digest_format(&r.cm, dstr);
+	printf("%s %s\n", dstr, r.pkgid);
 	log_info("%s: cluster manifest %s, config package %s, release %s-%s",
-	    g.serve, dstr, pkgid, rel->name, rel->version);
+	    r.g.serve, dstr, r.pkgid, r.rel->name, r.rel->version);
 	rc = EXIT_OK;
 out:
-	for (i = 0; i < ownkeys; i++)
-		free(keypaths[i]);
-	if (have_sk)
-		OPENSSL_cleanse(&sk, sizeof(sk));
-	if (tarfd != -1)
-		close(tarfd);
-	gen_cleanup(&g);
-	if (lockfd != -1)
-		close(lockfd);
-	config_output_free(&co);
-	release_free(rel);
-	json_decref(cj);
-	json_decref(index);
-	free(relpath);
+	run_free(&r);
 	free(err);
-	free(errs);
-	free(cjtext);
-	free(script);
-	free(pkgid);
-	free(idxpath);
 	return rc;
 }

@@ -171,49 +171,49 @@ yaml_name(const char *n)
 }
 
 /* --genconf DIR: schema.yaml and the *.yaml files of templates/. */
+/* One template, as member genconf/templates/NAME. */
 static int
-add_genconf(struct build *b, const char *dir, char **errp)
+add_template(struct build *b, const char *tdir, const char *name,
+    char **errp)
 {
-	DIR		*d = NULL;
-	struct dirent	*de;
-	char		*p = NULL, *tdir = NULL, *member = NULL;
-	int		 rc = -1;
+	char	*p = NULL, *member = NULL;
+	int	 rc = -1;
 
-	if ((p = path_join(dir, "schema.yaml")) == NULL ||
-	    (tdir = path_join(dir, "templates")) == NULL) {
+	if ((p = path_join(tdir, name)) == NULL ||
+	    asprintf(&member, "genconf/templates/%s", name) == -1) {
+		member = NULL;
 		err_set(errp, "out of memory");
 		goto out;
 	}
-	if (input_add(&b->gen, &b->ngen, "genconf/schema.yaml", p, 0644,
-	    errp) == -1 || input_hash(&b->gen[0], errp) == -1)
+	if (input_add(&b->gen, &b->ngen, member, p, 0644, errp) == -1 ||
+	    input_hash(&b->gen[b->ngen - 1], errp) == -1)
 		goto out;
-	if ((d = opendir(tdir)) == NULL) {
-		err_sys(errp, "%s (--genconf needs schema.yaml and "
+	if (b->gen[b->ngen - 1].size > RELEASE_TEXT_MAX) {
+		err_set(errp, "%s: larger than %d bytes", p, RELEASE_TEXT_MAX);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(p);
+	free(member);
+	return rc;
+}
+
+/* The *.yaml of tdir, after the schema, sorted by name. */
+static int
+add_templates(struct build *b, const char *tdir, char **errp)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 rc = -1;
+
+	if ((d = opendir(tdir)) == NULL)
+		return err_sys(errp, "%s (--genconf needs schema.yaml and "
 		    "templates/*.yaml)", tdir);
-		goto out;
-	}
-	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (!yaml_name(de->d_name))
-			continue;
-		free(p);
-		free(member);
-		member = NULL;
-		if ((p = path_join(tdir, de->d_name)) == NULL ||
-		    asprintf(&member, "genconf/templates/%s", de->d_name) ==
-		    -1) {
-			member = NULL;
-			err_set(errp, "out of memory");
+	while ((errno = 0, de = readdir(d)) != NULL)
+		if (yaml_name(de->d_name) &&
+		    add_template(b, tdir, de->d_name, errp) == -1)
 			goto out;
-		}
-		if (input_add(&b->gen, &b->ngen, member, p, 0644, errp) == -1 ||
-		    input_hash(&b->gen[b->ngen - 1], errp) == -1)
-			goto out;
-		if (b->gen[b->ngen - 1].size > RELEASE_TEXT_MAX) {
-			err_set(errp, "%s: larger than %d bytes", p,
-			    RELEASE_TEXT_MAX);
-			goto out;
-		}
-	}
 	if (errno != 0) {
 		err_sys(errp, "%s", tdir);
 		goto out;
@@ -223,6 +223,27 @@ add_genconf(struct build *b, const char *dir, char **errp)
 		goto out;
 	}
 	qsort(b->gen + 1, b->ngen - 1, sizeof(*b->gen), input_cmp);
+	rc = 0;
+out:
+	closedir(d);
+	return rc;
+}
+
+static int
+add_genconf(struct build *b, const char *dir, char **errp)
+{
+	char	*p = NULL, *tdir = NULL;
+	int	 rc = -1;
+
+	if ((p = path_join(dir, "schema.yaml")) == NULL ||
+	    (tdir = path_join(dir, "templates")) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if (input_add(&b->gen, &b->ngen, "genconf/schema.yaml", p, 0644,
+	    errp) == -1 || input_hash(&b->gen[0], errp) == -1 ||
+	    add_templates(b, tdir, errp) == -1)
+		goto out;
 	if (b->gen[0].size > RELEASE_TEXT_MAX) {
 		err_set(errp, "%s: larger than %d bytes", b->gen[0].src,
 		    RELEASE_TEXT_MAX);
@@ -230,11 +251,8 @@ add_genconf(struct build *b, const char *dir, char **errp)
 	}
 	rc = 0;
 out:
-	if (d != NULL)
-		closedir(d);
 	free(p);
 	free(tdir);
-	free(member);
 	return rc;
 }
 
@@ -480,13 +498,7 @@ static int
 member_header(struct archive *a, struct archive_entry *ae, const char *name,
     uint64_t size, mode_t mode, char **errp)
 {
-	archive_entry_clear(ae);
-	archive_entry_set_pathname(ae, name);
-	archive_entry_set_filetype(ae, AE_IFREG);
-	archive_entry_set_perm(ae, mode);
-	archive_entry_set_uid(ae, 0);
-	archive_entry_set_gid(ae, 0);
-	archive_entry_set_mtime(ae, 0, 0);
+	pkg_fixed_entry(ae, name, AE_IFREG, mode);
 	archive_entry_set_size(ae, (la_int64_t)size);
 	if (archive_write_header(a, ae) != ARCHIVE_OK)
 		return err_set(errp, "%s: %s", name, archive_error_string(a));
@@ -556,145 +568,169 @@ out:
 	return rc;
 }
 
+/* The signed release.json: its text (with a newline) and signature. */
 static int
-sign_text(const struct minisign_seckey *sk, const void *buf, size_t len,
-    const uint8_t *prehash, const char *file, const struct digest *d,
-    json_int_t seq, char **outp, char **errp)
+release_text(struct build *b, const struct minisign_seckey *sk,
+    char **textp, size_t *lenp, char **sigp, char **errp)
 {
-	uint8_t	 hash[MINISIGN_HASH_LEN];
-	char	 hex[DIGEST_HEXLEN + 1], *tc = NULL;
-	int	 rc;
+	struct digest	 d;
+	json_t		*rj;
+	uint8_t		 hash[MINISIGN_HASH_LEN];
 
-	if (prehash == NULL) {
-		if (blake2b_buf(buf, len, hash, errp) == -1)
-			return -1;
-		prehash = hash;
-	}
-	digest_hex(d, hex);
-	if (asprintf(&tc, "file:%s\tsha256:%s\tseq:%lld", file, hex,
-	    (long long)seq) == -1)
+	if ((rj = release_json(b)) == NULL ||
+	    (*textp = json_blob_text(rj, lenp)) == NULL) {
+		json_decref(rj);
 		return err_set(errp, "out of memory");
-	rc = minisign_sign_prehashed(sk, prehash, "signature from dcos-genconf "
-	    "release", tc, outp, errp);
-	free(tc);
+	}
+	json_decref(rj);
+	digest_buf(*textp, *lenp, &d);
+	if (blake2b_buf(*textp, *lenp, hash, errp) == -1)
+		return -1;
+	return genconf_sign(sk, hash, "release", RELEASE_JSON, &d, b->seq,
+	    sigp, errp);
+}
+
+/* The tar being written: atomically, hashed and prehashed as it goes. */
+struct tar_out {
+	struct archive		*a;
+	struct archive_entry	*ae;
+	struct atomic_file	 af;
+	struct tar_sink		 s;
+	char			*buf;		/* IO_CHUNK bytes */
+};
+
+static int
+tar_open(struct tar_out *t, const char *path, char **errp)
+{
+	if ((t->buf = malloc(IO_CHUNK)) == NULL ||
+	    (t->s.h = sha256_new()) == NULL ||
+	    (t->s.b2 = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(t->s.b2, EVP_blake2b512(), NULL) != 1 ||
+	    (t->a = archive_write_new()) == NULL ||
+	    (t->ae = archive_entry_new()) == NULL)
+		return err_set(errp, "out of memory");
+	if (atomic_open(&t->af, path, 0644, errp) == -1)
+		return -1;
+	t->s.fd = t->af.fd;
+	if (archive_write_set_format_pax_restricted(t->a) != ARCHIVE_OK ||
+	    archive_write_open2(t->a, &t->s, NULL, tar_write, NULL, NULL) !=
+	    ARCHIVE_OK)
+		return err_set(errp, "%s: %s", path,
+		    archive_error_string(t->a));
+	return 0;
+}
+
+static void
+tar_free(struct tar_out *t)
+{
+	if (t->af.fd != -1)
+		atomic_abort(&t->af);
+	if (t->a != NULL)
+		archive_write_free(t->a);
+	archive_entry_free(t->ae);
+	sha256_free(t->s.h);
+	EVP_MD_CTX_free(t->s.b2);
+	free(t->buf);
+}
+
+/* A package blob, from its open temporary file. */
+static int
+member_pkg(struct tar_out *t, const struct pkg *p, char **errp)
+{
+	struct input	 in;
+	int		 rc;
+
+	memset(&in, 0, sizeof(in));
+	in.fd = p->fd;
+	in.mode = 0644;
+	in.digest = p->info.digest;
+	in.size = p->info.size;
+	if (asprintf(&in.member, "packages/%s.tar.zst", p->id) == -1)
+		return err_set(errp, "out of memory");
+	rc = member_input(t->a, t->ae, &in, t->buf, errp);
+	free(in.member);
 	return rc;
+}
+
+/* Every member, in the order docs/formats.md gives. */
+static int
+tar_members(struct tar_out *t, struct build *b, const char *text,
+    size_t tlen, const char *sig, char **errp)
+{
+	size_t	 i;
+
+	if (member_buf(t->a, t->ae, RELEASE_JSON, text, tlen, errp) == -1 ||
+	    member_buf(t->a, t->ae, RELEASE_SIG, sig, strlen(sig), errp) == -1)
+		return -1;
+	for (i = 0; i < b->nboot; i++)
+		if (member_input(t->a, t->ae, &b->boot[i], t->buf, errp) == -1)
+			return -1;
+	for (i = 0; i < b->ngen; i++)
+		if (member_input(t->a, t->ae, &b->gen[i], t->buf, errp) == -1)
+			return -1;
+	for (i = 0; i < b->npkgs; i++)
+		if (member_pkg(t, &b->pkgs[i], errp) == -1)
+			return -1;
+	return 0;
+}
+
+/* Ends the tar; *dp gets its SHA-256 and *sigp its signature. */
+static int
+tar_finish(struct tar_out *t, struct build *b,
+    const struct minisign_seckey *sk, const char *base, const char *path,
+    struct digest *dp, char **sigp, char **errp)
+{
+	uint8_t		 hash[MINISIGN_HASH_LEN];
+	unsigned int	 hlen = MINISIGN_HASH_LEN;
+
+	if (archive_write_close(t->a) != ARCHIVE_OK)
+		return err_set(errp, "%s: %s", path,
+		    archive_error_string(t->a));
+	sha256_final(t->s.h, dp);
+	if (EVP_DigestFinal_ex(t->s.b2, hash, &hlen) != 1)
+		return err_set(errp, "BLAKE2b-512 failed");
+	return genconf_sign(sk, hash, "release", base, dp, b->seq, sigp, errp);
 }
 
 static int
 write_release(struct build *b, const struct minisign_seckey *sk,
     char **errp)
 {
-	struct archive		*a = NULL;
-	struct archive_entry	*ae = NULL;
-	struct atomic_file	 af = { -1, NULL, NULL };
-	struct tar_sink		 s = { -1, NULL, NULL, 0 };
-	struct input		 in;
-	struct digest		 jd, td;
-	json_t			*rj = NULL;
-	uint8_t			 hash[MINISIGN_HASH_LEN];
-	unsigned int		 hlen = MINISIGN_HASH_LEN;
-	char			*text = NULL, *sig = NULL, *tsig = NULL;
-	char			*base = NULL, *tarpath = NULL, *sigpath = NULL;
-	char			*buf = NULL;
-	size_t			 i, tlen;
-	int			 rc = -1;
+	struct tar_out	 t;
+	struct digest	 td;
+	char		*text = NULL, *sig = NULL, *tsig = NULL;
+	char		*base = NULL, *tarpath = NULL, *sigpath = NULL;
+	char		 dstr[DIGEST_STRSZ];
+	size_t		 tlen;
+	int		 rc = -1;
 
-	if ((rj = release_json(b)) == NULL ||
-	    (text = json_dumps(rj, JSONIO_PRETTY)) == NULL ||
-	    asprintf(&base, "%s-%s.tar", b->name, b->version) == -1 ||
+	memset(&t, 0, sizeof(t));
+	t.af.fd = -1;
+	t.s.fd = -1;
+	if (asprintf(&base, "%s-%s.tar", b->name, b->version) == -1 ||
 	    (tarpath = path_join(b->outdir, base)) == NULL ||
-	    asprintf(&sigpath, "%s.minisig", tarpath) == -1 ||
-	    (buf = malloc(IO_CHUNK)) == NULL) {
+	    asprintf(&sigpath, "%s.minisig", tarpath) == -1) {
 		err_set(errp, "out of memory");
 		goto out;
 	}
-	/* A final newline, as for every JSON file we write. */
-	tlen = strlen(text);
-	if ((text = realloc(text, tlen + 2)) == NULL) {
-		err_set(errp, "out of memory");
-		goto out;
-	}
-	text[tlen++] = '\n';
-	text[tlen] = '\0';
-	digest_buf(text, tlen, &jd);
-	if (sign_text(sk, text, tlen, NULL, RELEASE_JSON, &jd, b->seq, &sig,
-	    errp) == -1)
-		goto out;
-	if ((s.h = sha256_new()) == NULL || (s.b2 = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(s.b2, EVP_blake2b512(), NULL) != 1 ||
-	    (a = archive_write_new()) == NULL ||
-	    (ae = archive_entry_new()) == NULL) {
-		err_set(errp, "out of memory");
-		goto out;
-	}
-	if (atomic_open(&af, tarpath, 0644, errp) == -1)
-		goto out;
-	s.fd = af.fd;
-	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-	    archive_write_open2(a, &s, NULL, tar_write, NULL, NULL) !=
-	    ARCHIVE_OK) {
-		err_set(errp, "%s: %s", tarpath, archive_error_string(a));
-		goto out;
-	}
-	if (member_buf(a, ae, RELEASE_JSON, text, tlen, errp) == -1 ||
-	    member_buf(a, ae, RELEASE_SIG, sig, strlen(sig), errp) == -1)
-		goto out;
-	for (i = 0; i < b->nboot; i++)
-		if (member_input(a, ae, &b->boot[i], buf, errp) == -1)
-			goto out;
-	for (i = 0; i < b->ngen; i++)
-		if (member_input(a, ae, &b->gen[i], buf, errp) == -1)
-			goto out;
-	for (i = 0; i < b->npkgs; i++) {
-		memset(&in, 0, sizeof(in));
-		in.fd = b->pkgs[i].fd;
-		in.mode = 0644;
-		in.digest = b->pkgs[i].info.digest;
-		in.size = b->pkgs[i].info.size;
-		if (asprintf(&in.member, "packages/%s.tar.zst",
-		    b->pkgs[i].id) == -1) {
-			err_set(errp, "out of memory");
-			goto out;
-		}
-		rc = member_input(a, ae, &in, buf, errp);
-		free(in.member);
-		if (rc == -1)
-			goto out;
-		rc = -1;
-	}
-	if (archive_write_close(a) != ARCHIVE_OK) {
-		err_set(errp, "%s: %s", tarpath, archive_error_string(a));
-		goto out;
-	}
-	sha256_final(s.h, &td);
-	if (EVP_DigestFinal_ex(s.b2, hash, &hlen) != 1) {
-		err_set(errp, "BLAKE2b-512 failed");
-		goto out;
-	}
-	if (sign_text(sk, NULL, 0, hash, base, &td, b->seq, &tsig, errp) == -1)
-		goto out;
-	if (atomic_commit(&af, errp) == -1 ||
+	if (release_text(b, sk, &text, &tlen, &sig, errp) == -1 ||
+	    tar_open(&t, tarpath, errp) == -1 ||
+	    tar_members(&t, b, text, tlen, sig, errp) == -1 ||
+	    tar_finish(&t, b, sk, base, tarpath, &td, &tsig, errp) == -1 ||
+	    atomic_commit(&t.af, errp) == -1 ||
 	    atomic_write_file(sigpath, tsig, strlen(tsig), 0644, errp) == -1)
 		goto out;
-	digest_format(&td, buf);
-	printf("%s %s\n", buf, tarpath);
+	digest_format(&td, dstr);
+	printf("%s %s\n", dstr, tarpath);
 	rc = 0;
 out:
-	if (af.fd != -1)
-		atomic_abort(&af);
-	if (a != NULL)
-		archive_write_free(a);
-	archive_entry_free(ae);
-	sha256_free(s.h);
-	EVP_MD_CTX_free(s.b2);
-	json_decref(rj);
+	tar_free(&t);
 	free(text);
 	free(sig);
 	free(tsig);
 	free(base);
 	free(tarpath);
 	free(sigpath);
-	free(buf);
 	return rc;
 }
 
@@ -724,8 +760,21 @@ build_free(struct build *b)
 	json_decref(b->roles);
 }
 
-int
-cmd_release(int argc, char **argv)
+/* The options that are not part of struct build. */
+struct release_args {
+	const char	*keypath;
+	const char	*genconf;
+	const char	*roles;
+	const char	*seqarg;
+};
+
+/*
+ * Returns SUBCMD_CONTINUE with b and ra filled, else the exit status
+ * after printing the usage or the problem.
+ */
+static int
+parse_args(const struct subcmd *c, int argc, char **argv, struct build *b,
+    struct release_args *ra)
 {
 	static const struct option longopts[] = {
 		{ "name", required_argument, NULL, 'n' },
@@ -739,111 +788,116 @@ cmd_release(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const struct subcmd	*c = subcmd_find(genconf_commands, "release");
-	struct build		 b;
-	struct minisign_seckey	 sk;
-	struct stat		 st;
-	const char		*keypath = NULL, *genconf = NULL;
-	const char		*roles = NULL, *seqarg = NULL;
-	char			*err = NULL, *end;
-	long long		 seq;
-	int			 opt, i, rc, have_key = 0;
+	char	*err = NULL;
+	int	 opt, rc;
 
-	memset(&b, 0, sizeof(b));
-	b.outdir = ".";
-	rc = EXIT_FAIL;
 	while ((opt = getopt_long(argc, argv, "b:g:hk:n:o:qr:R:S:v", longopts,
 	    NULL)) != -1) {
 		switch (opt) {
-		case 'n': b.name = optarg; break;
-		case 'r': b.version = optarg; break;
-		case 'S': seqarg = optarg; break;
-		case 'k': keypath = optarg; break;
-		case 'g': genconf = optarg; break;
-		case 'R': roles = optarg; break;
-		case 'o': b.outdir = optarg; break;
+		case 'n': b->name = optarg; break;
+		case 'r': b->version = optarg; break;
+		case 'S': ra->seqarg = optarg; break;
+		case 'k': ra->keypath = optarg; break;
+		case 'g': ra->genconf = optarg; break;
+		case 'R': ra->roles = optarg; break;
+		case 'o': b->outdir = optarg; break;
 		case 'b':
-			if (add_bootstrap(&b, optarg, &err) == -1) {
+			if (add_bootstrap(b, optarg, &err) == -1) {
 				log_error("%s", err);
-				goto out;
+				free(err);
+				return EXIT_FAIL;
 			}
 			break;
 		default:
-			if ((rc = subcmd_common_opt(opt, c)) == SUBCMD_CONTINUE)
-				break;
-			if (rc == SUBCMD_NOT_COMMON) {
-				subcmd_usage(stderr, c);
-				rc = EXIT_USAGE;
-			}
-			goto out;
+			if ((rc = subcmd_opt(opt, c)) != SUBCMD_CONTINUE)
+				return rc;
 		}
 	}
-	rc = EXIT_USAGE;
-	if (b.name == NULL || b.version == NULL || seqarg == NULL ||
-	    keypath == NULL || roles == NULL || optind == argc) {
-		subcmd_usage(stderr, c);
-		goto out;
-	}
-	rc = EXIT_FAIL;
-	if (pkg_name_check(b.name, &err) == -1 ||
-	    pkg_version_check(b.version, &err) == -1) {
-		log_error("release %s: %s", b.name, err);
-		goto out;
-	}
+	if (b->name == NULL || b->version == NULL || ra->seqarg == NULL ||
+	    ra->keypath == NULL || ra->roles == NULL || optind == argc)
+		return subcmd_usage_error(c);
+	return SUBCMD_CONTINUE;
+}
+
+/* The name, version, seq, bootstraps and output directory given. */
+static int
+check_build(struct build *b, const char *seqarg, char **errp)
+{
+	struct stat	 st;
+	char		*end;
+	long long	 seq;
+
+	if (pkg_name_check(b->name, errp) == -1 ||
+	    pkg_version_check(b->version, errp) == -1)
+		return err_wrap(errp, "release %s", b->name);
 	errno = 0;
 	seq = strtoll(seqarg, &end, 10);
 	if (errno != 0 || *end != '\0' || end == seqarg || seq < 1 ||
-	    seq > SEQ_MAX) {
-		log_error("--seq '%s': give a positive integer, higher than "
-		    "the previous release's", seqarg);
-		goto out;
-	}
-	b.seq = seq;
-	if (b.nboot == 0) {
-		log_error("no --bootstrap ARCH=FILE: a release carries the "
-		    "dcos-bootstrap binary of each architecture it supports");
-		goto out;
-	}
-	qsort(b.boot, b.nboot, sizeof(*b.boot), input_cmp);
-	if (stat(b.outdir, &st) == -1 || !S_ISDIR(st.st_mode)) {
-		log_error("%s: no such directory (create it, or give another "
-		    "-o OUTDIR)", b.outdir);
-		goto out;
-	}
-	if (minisign_seckey_load(keypath, &sk, &err) == -1) {
-		log_error("%s", err);
-		goto out;
-	}
-	have_key = 1;
-	if ((b.roles = load_roles(roles, &err)) == NULL ||
-	    (genconf != NULL && add_genconf(&b, genconf, &err) == -1)) {
-		log_error("%s", err);
-		goto out;
-	}
-	if ((b.pkgs = calloc((size_t)(argc - optind), sizeof(*b.pkgs))) ==
-	    NULL) {
-		log_error("out of memory");
-		goto out;
-	}
-	for (i = optind; i < argc; i++) {
-		struct pkg *p = &b.pkgs[b.npkgs++];
+	    seq > SEQ_MAX)
+		return err_set(errp, "--seq '%s': give a positive integer, "
+		    "higher than the previous release's", seqarg);
+	b->seq = seq;
+	if (b->nboot == 0)
+		return err_set(errp, "no --bootstrap ARCH=FILE: a release "
+		    "carries the dcos-bootstrap binary of each architecture "
+		    "it supports");
+	qsort(b->boot, b->nboot, sizeof(*b->boot), input_cmp);
+	if (stat(b->outdir, &st) == -1 || !S_ISDIR(st.st_mode))
+		return err_set(errp, "%s: no such directory (create it, or "
+		    "give another -o OUTDIR)", b->outdir);
+	return 0;
+}
 
+/* The roles, the genconf files and each package directory, built. */
+static int
+add_inputs(struct build *b, const struct release_args *ra, char **dirs,
+    size_t ndirs, char **errp)
+{
+	struct pkg	*p;
+	size_t		 i;
+
+	if ((b->roles = load_roles(ra->roles, errp)) == NULL ||
+	    (ra->genconf != NULL && add_genconf(b, ra->genconf, errp) == -1))
+		return -1;
+	if ((b->pkgs = calloc(ndirs, sizeof(*b->pkgs))) == NULL)
+		return err_set(errp, "out of memory");
+	for (i = 0; i < ndirs; i++) {
+		p = &b->pkgs[b->npkgs++];
 		p->fd = -1;
-		p->dir = argv[i];
-		if (build_package(&b, p, &err) == -1) {
-			log_error("%s", err);
-			goto out;
-		}
+		p->dir = dirs[i];
+		if (build_package(b, p, errp) == -1)
+			return -1;
 	}
-	if (check_packages(&b, &err) == -1 ||
-	    write_release(&b, &sk, &err) == -1) {
+	return check_packages(b, errp);
+}
+
+int
+cmd_release(int argc, char **argv)
+{
+	const struct subcmd	*c = subcmd_find(genconf_commands, "release");
+	struct build		 b;
+	struct release_args	 ra;
+	struct minisign_seckey	 sk;
+	char			*err = NULL;
+	int			 rc;
+
+	memset(&b, 0, sizeof(b));
+	memset(&ra, 0, sizeof(ra));
+	memset(&sk, 0, sizeof(sk));
+	b.outdir = ".";
+	if ((rc = parse_args(c, argc, argv, &b, &ra)) != SUBCMD_CONTINUE)
+		goto out;
+	rc = EXIT_FAIL;
+	if (check_build(&b, ra.seqarg, &err) == -1 ||
+	    minisign_seckey_load(ra.keypath, &sk, &err) == -1 ||
+	    add_inputs(&b, &ra, argv + optind, (size_t)(argc - optind),
+	    &err) == -1 || write_release(&b, &sk, &err) == -1) {
 		log_error("%s", err);
 		goto out;
 	}
 	rc = EXIT_OK;
 out:
-	if (have_key)
-		OPENSSL_cleanse(&sk, sizeof(sk));
+	OPENSSL_cleanse(&sk, sizeof(sk));
 	build_free(&b);
 	free(err);
 	return rc;

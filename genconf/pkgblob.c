@@ -141,13 +141,82 @@ user_name_ok(const char *s)
 	return 1;
 }
 
+static int
+requires_check(const json_t *v, char **errp)
+{
+	json_t	*r;
+	size_t	 i;
+
+	if (!json_is_array(v))
+		return err_set(errp, "requires must be a list of package "
+		    "names");
+	json_array_foreach(v, i, r) {
+		if (!json_is_string(r))
+			return err_set(errp, "requires[%zu] must be a package "
+			    "name", i);
+		if (pkg_name_check(json_string_value(r), errp) == -1)
+			return err_wrap(errp, "requires[%zu]", i);
+	}
+	return 0;
+}
+
+static int
+sysctl_check(json_t *v, char **errp)
+{
+	const char	*svc;
+	json_t		*m;
+
+	if (!json_is_object(v))
+		return err_set(errp, "sysctl must map service names to "
+		    "objects of sysctl settings");
+	json_object_foreach(v, svc, m)
+		if (string_map_check(m, "sysctl", 0, errp) == -1)
+			return -1;
+	return 0;
+}
+
+/* username or group (k says which). */
+static int
+user_check(const char *k, const json_t *v, char **errp)
+{
+	if (!json_is_string(v) || !user_name_ok(json_string_value(v)))
+		return err_set(errp, "%s must be a user or group name "
+		    "([a-z0-9_-], at most 32 characters)", k);
+	if (strcmp(k, "username") == 0 &&
+	    strncmp(json_string_value(v), "dcos_", 5) != 0)
+		return err_set(errp, "username '%s' must start with 'dcos_'",
+		    json_string_value(v));
+	return 0;
+}
+
+/* One key of pkginfo.json and its value. */
+static int
+pkginfo_key_check(const char *k, json_t *v, char **errp)
+{
+	if (strcmp(k, "requires") == 0)
+		return requires_check(v, errp);
+	if (strcmp(k, "environment") == 0)
+		return string_map_check(v, "environment", 1, errp);
+	if (strcmp(k, "sysctl") == 0)
+		return sysctl_check(v, errp);
+	if (strcmp(k, "state_directory") == 0) {
+		if (!json_is_boolean(v))
+			return err_set(errp, "state_directory must be true or "
+			    "false");
+		return 0;
+	}
+	if (strcmp(k, "username") == 0 || strcmp(k, "group") == 0)
+		return user_check(k, v, errp);
+	return err_set(errp, "unknown key '%s' (known: requires, environment, "
+	    "sysctl, state_directory, username, group)", k);
+}
+
 json_t *
 pkginfo_check(const char *text, size_t len, const char *where, char **errp)
 {
 	json_t		*root, *v;
 	const char	*k;
 	char		*e = NULL;
-	size_t		 i;
 
 	if ((root = jsonio_parse(text, len, where, errp)) == NULL)
 		return NULL;
@@ -155,68 +224,9 @@ pkginfo_check(const char *text, size_t len, const char *where, char **errp)
 		err_set(&e, "must be a JSON object");
 		goto bad;
 	}
-	json_object_foreach(root, k, v) {
-		if (strcmp(k, "requires") == 0) {
-			if (!json_is_array(v)) {
-				err_set(&e, "requires must be a list of "
-				    "package names");
-				goto bad;
-			}
-			for (i = 0; i < json_array_size(v); i++) {
-				json_t *r = json_array_get(v, i);
-				if (!json_is_string(r)) {
-					err_set(&e, "requires[%zu] must be a "
-					    "package name", i);
-					goto bad;
-				}
-				if (pkg_name_check(json_string_value(r),
-				    &e) == -1) {
-					err_wrap(&e, "requires[%zu]", i);
-					goto bad;
-				}
-			}
-		} else if (strcmp(k, "environment") == 0) {
-			if (string_map_check(v, "environment", 1, &e) == -1)
-				goto bad;
-		} else if (strcmp(k, "sysctl") == 0) {
-			const char	*svc;
-			json_t		*m;
-
-			if (!json_is_object(v)) {
-				err_set(&e, "sysctl must map service names to "
-				    "objects of sysctl settings");
-				goto bad;
-			}
-			json_object_foreach(v, svc, m)
-				if (string_map_check(m, "sysctl", 0, &e) == -1)
-					goto bad;
-		} else if (strcmp(k, "state_directory") == 0) {
-			if (!json_is_boolean(v)) {
-				err_set(&e, "state_directory must be true or "
-				    "false");
-				goto bad;
-			}
-		} else if (strcmp(k, "username") == 0 ||
-		    strcmp(k, "group") == 0) {
-			if (!json_is_string(v) ||
-			    !user_name_ok(json_string_value(v))) {
-				err_set(&e, "%s must be a user or group name "
-				    "([a-z0-9_-], at most 32 characters)", k);
-				goto bad;
-			}
-			if (strcmp(k, "username") == 0 &&
-			    strncmp(json_string_value(v), "dcos_", 5) != 0) {
-				err_set(&e, "username '%s' must start with "
-				    "'dcos_'", json_string_value(v));
-				goto bad;
-			}
-		} else {
-			err_set(&e, "unknown key '%s' (known: requires, "
-			    "environment, sysctl, state_directory, username, "
-			    "group)", k);
+	json_object_foreach(root, k, v)
+		if (pkginfo_key_check(k, v, &e) == -1)
 			goto bad;
-		}
-	}
 	if (json_object_get(root, "group") != NULL &&
 	    json_object_get(root, "username") == NULL) {
 		err_set(&e, "group needs username");
@@ -344,17 +354,105 @@ hash_file(const char *src, struct digest *d, uint64_t *sizep, char **errp)
 	return rc;
 }
 
+static int scan_dir(struct pkg_tree *, const char *, const char *, int,
+    char **);
+
+/* A name every reader of the manifest can take. */
+static int
+name_check(const char *sub, const char *abs, char **errp)
+{
+	if (!utf8_ok(sub))
+		return err_set(errp, "%s: file name is not UTF-8", abs);
+	if (strchr(sub, '\n') != NULL)
+		return err_set(errp, "%s: file name holds a newline", abs);
+	if (strcmp(sub, PKG_MANIFEST) == 0)
+		return err_set(errp, "%s: the name " PKG_MANIFEST " is "
+		    "reserved for the manifest; remove the file", abs);
+	return 0;
+}
+
+/* A regular file: hashed now, copied from *absp (taken) when written. */
+static int
+add_file(struct pkg_tree *t, const char *sub, char **absp,
+    const struct stat *st, char **errp)
+{
+	struct pkg_entry	*e;
+
+	if ((e = tree_push(t, sub, errp)) == NULL)
+		return -1;
+	e->type = PKG_FILE;
+	e->mode = st->st_mode & 0777;
+	e->dev = st->st_dev;
+	e->ino = st->st_nlink > 1 ? st->st_ino : 0;
+	e->src = *absp;
+	*absp = NULL;	/* transferred */
+	return hash_file(e->src, &e->digest, &e->size, errp);
+}
+
+static int
+add_symlink(struct pkg_tree *t, const char *sub, const char *abs,
+    char **errp)
+{
+	struct pkg_entry	*e;
+	char			 target[4096];
+	ssize_t			 n;
+
+	if ((n = readlink(abs, target, sizeof(target) - 1)) == -1)
+		return err_sys(errp, "%s", abs);
+	target[n] = '\0';
+	if (!pkg_symlink_ok(sub, target) || !utf8_ok(target))
+		return err_set(errp, "%s: symlink to '%s' leaves the package; "
+		    "use a relative target inside it ('..' only at the start)",
+		    abs, target);
+	if ((e = tree_push(t, sub, errp)) == NULL)
+		return -1;
+	e->type = PKG_SYMLINK;
+	e->mode = 0777;
+	if ((e->target = strdup(target)) == NULL)
+		return err_set(errp, "out of memory");
+	return 0;
+}
+
+/* One directory entry, ROOT/SUB; *absp is that path (may be taken). */
+static int
+scan_entry(struct pkg_tree *t, const char *root, const char *sub,
+    char **absp, int depth, char **errp)
+{
+	struct pkg_entry	*e;
+	struct stat		 st;
+	const char		*abs = *absp;
+
+	if (name_check(sub, abs, errp) == -1)
+		return -1;
+	if (lstat(abs, &st) == -1)
+		return err_sys(errp, "%s", abs);
+	if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) &&
+	    (st.st_mode & (S_ISUID | S_ISGID | S_ISVTX)))
+		return err_set(errp, "%s: setuid, setgid and sticky bits are "
+		    "not allowed in packages (chmod ug-s,-t)", abs);
+	if (S_ISDIR(st.st_mode)) {
+		if ((e = tree_push(t, sub, errp)) == NULL)
+			return -1;
+		e->type = PKG_DIR;
+		e->mode = st.st_mode & 0777;
+		return scan_dir(t, root, sub, depth + 1, errp);
+	}
+	if (S_ISREG(st.st_mode))
+		return add_file(t, sub, absp, &st, errp);
+	if (S_ISLNK(st.st_mode))
+		return add_symlink(t, sub, abs, errp);
+	return err_set(errp, "%s: %s are not allowed in packages (only files, "
+	    "directories and symlinks)", abs, S_ISFIFO(st.st_mode) ? "FIFOs" :
+	    S_ISSOCK(st.st_mode) ? "sockets" : "device nodes");
+}
+
 static int
 scan_dir(struct pkg_tree *t, const char *root, const char *rel, int depth,
     char **errp)
 {
 	DIR		*dir = NULL;
 	struct dirent	*de;
-	struct stat	 st;
-	struct pkg_entry *e;
 	char		*full = NULL, *sub = NULL, *abs = NULL;
-	char		 target[4096];
-	ssize_t		 n;
 	int		 rc = -1;
 
 	if (depth > MAX_DEPTH)
@@ -388,78 +486,8 @@ scan_dir(struct pkg_tree *t, const char *root, const char *rel, int depth,
 			err_set(errp, "out of memory");
 			goto out;
 		}
-		if (!utf8_ok(sub)) {
-			err_set(errp, "%s: file name is not UTF-8", abs);
+		if (scan_entry(t, root, sub, &abs, depth, errp) == -1)
 			goto out;
-		}
-		if (strchr(sub, '\n') != NULL) {
-			err_set(errp, "%s: file name holds a newline", abs);
-			goto out;
-		}
-		if (strcmp(sub, PKG_MANIFEST) == 0) {
-			err_set(errp, "%s: the name " PKG_MANIFEST " is "
-			    "reserved for the manifest; remove the file", abs);
-			goto out;
-		}
-		if (lstat(abs, &st) == -1) {
-			err_sys(errp, "%s", abs);
-			goto out;
-		}
-		if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
-			if (st.st_mode & (S_ISUID | S_ISGID | S_ISVTX)) {
-				err_set(errp, "%s: setuid, setgid and sticky "
-				    "bits are not allowed in packages (chmod "
-				    "ug-s,-t)", abs);
-				goto out;
-			}
-		}
-		if (S_ISDIR(st.st_mode)) {
-			if ((e = tree_push(t, sub, errp)) == NULL)
-				goto out;
-			e->type = PKG_DIR;
-			e->mode = st.st_mode & 0777;
-			if (scan_dir(t, root, sub, depth + 1, errp) == -1)
-				goto out;
-		} else if (S_ISREG(st.st_mode)) {
-			if ((e = tree_push(t, sub, errp)) == NULL)
-				goto out;
-			e->type = PKG_FILE;
-			e->mode = st.st_mode & 0777;
-			e->dev = st.st_dev;
-			e->ino = st.st_nlink > 1 ? st.st_ino : 0;
-			e->src = abs;
-			abs = NULL;
-			if (hash_file(e->src, &e->digest, &e->size, errp) == -1)
-				goto out;
-		} else if (S_ISLNK(st.st_mode)) {
-			if ((n = readlink(abs, target, sizeof(target) - 1)) ==
-			    -1) {
-				err_sys(errp, "%s", abs);
-				goto out;
-			}
-			target[n] = '\0';
-			if (!pkg_symlink_ok(sub, target) || !utf8_ok(target)) {
-				err_set(errp, "%s: symlink to '%s' leaves the "
-				    "package; use a relative target inside it "
-				    "('..' only at the start)", abs, target);
-				goto out;
-			}
-			if ((e = tree_push(t, sub, errp)) == NULL)
-				goto out;
-			e->type = PKG_SYMLINK;
-			e->mode = 0777;
-			if ((e->target = strdup(target)) == NULL) {
-				err_set(errp, "out of memory");
-				goto out;
-			}
-		} else {
-			err_set(errp, "%s: %s are not allowed in packages "
-			    "(only files, directories and symlinks)", abs,
-			    S_ISFIFO(st.st_mode) ? "FIFOs" :
-			    S_ISSOCK(st.st_mode) ? "sockets" :
-			    "device nodes");
-			goto out;
-		}
 	}
 	rc = 0;
 out:
@@ -687,8 +715,8 @@ sink_write(struct archive *a, void *arg, const void *buf, size_t len)
 	return (la_ssize_t)len;
 }
 
-static void
-fixed_entry(struct archive_entry *ae, const char *path, mode_t type,
+void
+pkg_fixed_entry(struct archive_entry *ae, const char *path, mode_t type,
     mode_t perm)
 {
 	archive_entry_clear(ae);
@@ -753,17 +781,117 @@ out:
 	return rc;
 }
 
+/*
+ * The manifest's text, checked with the parser every reader uses, and
+ * what info says of it and of the files.
+ */
+static int
+manifest_text(struct pkg_tree *t, struct pkg_info *info, char **textp,
+    size_t *lenp, char **errp)
+{
+	struct pkg_manifest	*check = NULL;
+	json_t			*man;
+	size_t			 i;
+
+	if ((man = manifest_json(t, errp)) == NULL)
+		return -1;
+	*textp = json_dumps(man, JSONIO_PRETTY);
+	json_decref(man);
+	if (*textp == NULL)
+		return err_set(errp, "out of memory");
+	*lenp = strlen(*textp);
+	/* What we write must be what every reader accepts. */
+	if (pkg_manifest_parse(*textp, *lenp, PKG_MANIFEST, &check, errp) ==
+	    -1)
+		return err_wrap(errp, "package %s", t->id);
+	pkg_manifest_free(check);
+	digest_buf(*textp, *lenp, &info->manifest);
+	info->files = t->n;
+	for (i = 0; i < t->n; i++)
+		if (t->v[i].type == PKG_FILE)
+			info->installed_bytes += t->v[i].size;
+	return 0;
+}
+
+static int
+archive_fail(struct archive *a, const char *id, char **errp)
+{
+	return err_set(errp, "writing package %s: %s", id,
+	    archive_error_string(a) != NULL ? archive_error_string(a) :
+	    "archive error");
+}
+
+/* One entry: its fixed header, then a file's bytes. */
+static int
+write_entry(struct archive *a, struct archive_entry *ae, struct pkg_entry *e,
+    const char *id, char **errp)
+{
+	switch (e->type) {
+	case PKG_DIR:
+		pkg_fixed_entry(ae, e->path, AE_IFDIR, e->mode);
+		break;
+	case PKG_FILE:
+		pkg_fixed_entry(ae, e->path, AE_IFREG, e->mode);
+		archive_entry_set_size(ae, (la_int64_t)e->size);
+		break;
+	case PKG_SYMLINK:
+		pkg_fixed_entry(ae, e->path, AE_IFLNK, 0777);
+		archive_entry_set_symlink(ae, e->target);
+		break;
+	case PKG_HARDLINK:
+		pkg_fixed_entry(ae, e->path, AE_IFREG, 0644);
+		archive_entry_set_hardlink(ae, e->target);
+		archive_entry_set_size(ae, 0);
+		break;
+	}
+	if (archive_write_header(a, ae) != ARCHIVE_OK)
+		return archive_fail(a, id, errp);
+	if (e->type != PKG_FILE)
+		return 0;
+	if (e->data == NULL)
+		return copy_file(a, e, errp);
+	if (e->size > 0 && archive_write_data(a, e->data, e->size) !=
+	    (la_ssize_t)e->size)
+		return archive_fail(a, id, errp);
+	return 0;
+}
+
+/* The manifest first, then every entry in path order. */
+static int
+write_entries(struct archive *a, struct pkg_tree *t, const char *mtext,
+    size_t mlen, char **errp)
+{
+	struct archive_entry	*ae;
+	size_t			 i;
+	int			 rc = -1;
+
+	if ((ae = archive_entry_new()) == NULL)
+		return err_set(errp, "out of memory");
+	pkg_fixed_entry(ae, PKG_MANIFEST, AE_IFREG, 0644);
+	archive_entry_set_size(ae, (la_int64_t)mlen);
+	if (archive_write_header(a, ae) != ARCHIVE_OK ||
+	    archive_write_data(a, mtext, mlen) != (la_ssize_t)mlen) {
+		archive_fail(a, t->id, errp);
+		goto out;
+	}
+	for (i = 0; i < t->n; i++)
+		if (write_entry(a, ae, &t->v[i], t->id, errp) == -1)
+			goto out;
+	rc = 0;
+out:
+	archive_entry_free(ae);
+	return rc;
+}
+
 int
 pkg_tree_write(struct pkg_tree *t, int fd, struct pkg_info *info,
     char **errp)
 {
 	struct archive		*a = NULL;
-	struct archive_entry	*ae = NULL;
 	struct sink		 s = { fd, NULL, 0, 0 };
-	struct pkg_manifest	*check = NULL;
-	json_t			*man = NULL, *pi = NULL;
+	json_t			*pi = NULL;
 	char			*mtext = NULL;
-	size_t			 i, mlen;
+	size_t			 i, mlen = 0;
 	int			 rc = -1;
 
 	memset(info, 0, sizeof(*info));
@@ -775,28 +903,9 @@ pkg_tree_write(struct pkg_tree *t, int fd, struct pkg_info *info,
 	if ((pi = pkg_tree_pkginfo(t, errp)) == NULL)
 		return -1;
 	link_hardlinks(t);
-	if ((man = manifest_json(t, errp)) == NULL)
+	if (manifest_text(t, info, &mtext, &mlen, errp) == -1)
 		goto out;
-	if ((mtext = json_dumps(man, JSONIO_PRETTY)) == NULL) {
-		err_set(errp, "out of memory");
-		goto out;
-	}
-	mlen = strlen(mtext);
-	/* What we write must be what every reader accepts. */
-	if (pkg_manifest_parse(mtext, mlen, PKG_MANIFEST, &check, errp) ==
-	    -1) {
-		err_wrap(errp, "package %s", t->id);
-		goto out;
-	}
-	pkg_manifest_free(check);
-	digest_buf(mtext, mlen, &info->manifest);
-	info->files = t->n;
-	for (i = 0; i < t->n; i++)
-		if (t->v[i].type == PKG_FILE)
-			info->installed_bytes += t->v[i].size;
-
-	if ((s.h = sha256_new()) == NULL || (a = archive_write_new()) == NULL ||
-	    (ae = archive_entry_new()) == NULL) {
+	if ((s.h = sha256_new()) == NULL || (a = archive_write_new()) == NULL) {
 		err_set(errp, "out of memory");
 		goto out;
 	}
@@ -810,59 +919,19 @@ pkg_tree_write(struct pkg_tree *t, int fd, struct pkg_info *info,
 		    archive_error_string(a));
 		goto out;
 	}
-	fixed_entry(ae, PKG_MANIFEST, AE_IFREG, 0644);
-	archive_entry_set_size(ae, (la_int64_t)mlen);
-	if (archive_write_header(a, ae) != ARCHIVE_OK ||
-	    archive_write_data(a, mtext, mlen) != (la_ssize_t)mlen)
-		goto arch_err;
-	for (i = 0; i < t->n; i++) {
-		struct pkg_entry *e = &t->v[i];
-
-		switch (e->type) {
-		case PKG_DIR:
-			fixed_entry(ae, e->path, AE_IFDIR, e->mode);
-			break;
-		case PKG_FILE:
-			fixed_entry(ae, e->path, AE_IFREG, e->mode);
-			archive_entry_set_size(ae, (la_int64_t)e->size);
-			break;
-		case PKG_SYMLINK:
-			fixed_entry(ae, e->path, AE_IFLNK, 0777);
-			archive_entry_set_symlink(ae, e->target);
-			break;
-		case PKG_HARDLINK:
-			fixed_entry(ae, e->path, AE_IFREG, 0644);
-			archive_entry_set_hardlink(ae, e->target);
-			archive_entry_set_size(ae, 0);
-			break;
-		}
-		if (archive_write_header(a, ae) != ARCHIVE_OK)
-			goto arch_err;
-		if (e->type != PKG_FILE)
-			continue;
-		if (e->data != NULL) {
-			if (e->size > 0 && archive_write_data(a, e->data,
-			    e->size) != (la_ssize_t)e->size)
-				goto arch_err;
-		} else if (copy_file(a, e, errp) == -1)
-			goto out;
+	if (write_entries(a, t, mtext, mlen, errp) == -1)
+		goto out;
+	if (archive_write_close(a) != ARCHIVE_OK) {
+		archive_fail(a, t->id, errp);
+		goto out;
 	}
-	if (archive_write_close(a) != ARCHIVE_OK)
-		goto arch_err;
 	sha256_final(s.h, &info->digest);
 	info->size = s.size;
 	rc = 0;
-	goto out;
-arch_err:
-	err_set(errp, "writing package %s: %s", t->id,
-	    archive_error_string(a) != NULL ? archive_error_string(a) :
-	    "archive error");
 out:
 	if (a != NULL)
 		archive_write_free(a);
-	archive_entry_free(ae);
 	sha256_free(s.h);
-	json_decref(man);
 	json_decref(pi);
 	free(mtext);
 	return rc;

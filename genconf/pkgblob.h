@@ -97,4 +97,12 @@ int	 pkg_tree_write(struct pkg_tree *, int fd, struct pkg_info *info,
 int	 pkg_tree_write_file(struct pkg_tree *, const char *path,
 	    struct pkg_info *info, char **errp);
 
+struct archive_entry;
+/*
+ * Clears ae for a member of a reproducible tar: path, file type and
+ * permissions as given; owner 0:0, mtime 0.  Also for the release tar.
+ */
+void	 pkg_fixed_entry(struct archive_entry *ae, const char *path,
+	    mode_t type, mode_t perm);
+
 #endif

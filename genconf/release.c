@@ -75,6 +75,25 @@ struct feeder {
 	int		 rc;
 };
 
+char *
+json_blob_text(const json_t *j, size_t *lenp)
+{
+	char	*t, *n;
+	size_t	 len;
+
+	if ((t = json_dumps(j, JSONIO_PRETTY)) == NULL)
+		return NULL;
+	len = strlen(t);
+	if ((n = realloc(t, len + 2)) == NULL) {
+		free(t);
+		return NULL;
+	}
+	n[len++] = '\n';
+	n[len] = '\0';
+	*lenp = len;
+	return n;
+}
+
 int
 blake2b_buf(const void *buf, size_t len, uint8_t out[MINISIGN_HASH_LEN],
     char **errp)
@@ -85,6 +104,33 @@ blake2b_buf(const void *buf, size_t len, uint8_t out[MINISIGN_HASH_LEN],
 	    n != MINISIGN_HASH_LEN)
 		return err_set(errp, "BLAKE2b-512 failed");
 	return 0;
+}
+
+int
+genconf_sign(const struct minisign_seckey *sk,
+    const uint8_t prehash[MINISIGN_HASH_LEN], const char *signer,
+    const char *file, const struct digest *d, json_int_t seq, char **outp,
+    char **errp)
+{
+	char	 hex[DIGEST_HEXLEN + 1], *tc = NULL, *uc = NULL;
+	int	 rc, n;
+
+	digest_hex(d, hex);
+	if (seq > 0)
+		n = asprintf(&tc, "file:%s\tsha256:%s\tseq:%lld", file, hex,
+		    (long long)seq);
+	else
+		n = asprintf(&tc, "file:%s\tsha256:%s", file, hex);
+	if (n == -1)
+		return err_set(errp, "out of memory");
+	if (asprintf(&uc, "signature from dcos-genconf %s", signer) == -1) {
+		free(tc);
+		return err_set(errp, "out of memory");
+	}
+	rc = minisign_sign_prehashed(sk, prehash, uc, tc, outp, errp);
+	free(tc);
+	free(uc);
+	return rc;
 }
 
 static void
@@ -352,164 +398,189 @@ text_cmp(const void *a, const void *b)
 	    ((const struct release_text *)b)->path);
 }
 
+/* format, name, version and seq. */
+static int
+parse_head(struct release *r, char **errp)
+{
+	json_t		*m = r->manifest;
+	json_int_t	 fmt;
+
+	if (!json_is_object(m))
+		return err_set(errp, "not a JSON object");
+	if (jsonio_int(m, "format", &fmt, errp) == -1)
+		return -1;
+	if (fmt != 1)
+		return err_set(errp, "format %lld is not supported (this "
+		    "dcos-genconf reads format 1)", (long long)fmt);
+	if ((r->name = jsonio_str(m, "name", errp)) == NULL ||
+	    (r->version = jsonio_str(m, "version", errp)) == NULL ||
+	    pkg_name_check(r->name, errp) == -1 ||
+	    pkg_version_check(r->version, errp) == -1 ||
+	    jsonio_int(m, "seq", &r->seq, errp) == -1)
+		return -1;
+	if (r->seq < 1)
+		return err_set(errp, "seq must be a positive integer");
+	return 0;
+}
+
+/* packages[i]: sorted by id, each once. */
+static int
+parse_package(struct release *r, size_t i, const json_t *v,
+    struct member **mv, size_t *nm, char **errp)
+{
+	struct release_blob	*b = &r->packages[i];
+	const char		*id;
+
+	r->npackages++;
+	if (!json_is_object(v) || (id = jsonio_str(v, "id", errp)) == NULL ||
+	    pkg_id_check(id, errp) == -1 ||
+	    get_digest(v, "digest", &b->digest, errp) == -1 ||
+	    get_size(v, "size", &b->size, errp) == -1)
+		return err_wrap(errp, "packages[%zu]", i);
+	if (i > 0 && strcmp(r->packages[i - 1].id, id) >= 0)
+		return err_set(errp, "packages must be sorted by id, each once "
+		    "(%s)", id);
+	if ((b->id = strdup(id)) == NULL ||
+	    asprintf(&b->path, "packages/%s.tar.zst", id) == -1) {
+		b->path = NULL;
+		return err_set(errp, "out of memory");
+	}
+	return add_member(mv, nm, b->path, M_PACKAGE, i, &b->digest, errp);
+}
+
+static int
+arch_ok(const char *arch)
+{
+	const char	*c;
+
+	for (c = arch; *c != '\0'; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+		    *c == '_'))
+			return 0;
+	return *arch != '\0';
+}
+
+/* bootstrap.ARCH */
+static int
+parse_bootstrap(struct release *r, const char *arch, const json_t *v,
+    struct member **mv, size_t *nm, char **errp)
+{
+	struct release_blob	*b = &r->bootstrap[r->nbootstrap];
+
+	r->nbootstrap++;
+	if (!arch_ok(arch))
+		return err_set(errp, "bootstrap: '%s' is not an architecture "
+		    "name", arch);
+	if (!json_is_object(v) ||
+	    get_digest(v, "digest", &b->digest, errp) == -1 ||
+	    get_size(v, "size", &b->size, errp) == -1)
+		return err_wrap(errp, "bootstrap.%s", arch);
+	if ((b->id = strdup(arch)) == NULL ||
+	    asprintf(&b->path, "bootstrap/%s/dcos-bootstrap", arch) == -1) {
+		b->path = NULL;
+		return err_set(errp, "out of memory");
+	}
+	return add_member(mv, nm, b->path, M_BOOTSTRAP, r->nbootstrap - 1,
+	    &b->digest, errp);
+}
+
+static int
+parse_blobs(struct release *r, json_t *pk, json_t *bs,
+    struct member **mv, size_t *nm, char **errp)
+{
+	const char	*arch;
+	json_t		*v;
+	size_t		 i;
+
+	if ((r->packages = calloc(json_array_size(pk) + 1,
+	    sizeof(*r->packages))) == NULL ||
+	    (r->bootstrap = calloc(json_object_size(bs) + 1,
+	    sizeof(*r->bootstrap))) == NULL)
+		return err_set(errp, "out of memory");
+	json_array_foreach(pk, i, v)
+		if (parse_package(r, i, v, mv, nm, errp) == -1)
+			return -1;
+	json_object_foreach(bs, arch, v)
+		if (parse_bootstrap(r, arch, v, mv, nm, errp) == -1)
+			return -1;
+	return 0;
+}
+
+/* genconf.templates[i] */
+static int
+parse_template(struct release *r, size_t i, const json_t *v,
+    struct member **mv, size_t *nm, char **errp)
+{
+	struct digest	 d;
+	const char	*p;
+
+	if (!json_is_object(v) || (p = jsonio_str(v, "path", errp)) == NULL ||
+	    get_digest(v, "digest", &d, errp) == -1)
+		return err_wrap(errp, "genconf.templates[%zu]", i);
+	if (!member_path_ok(p, "genconf/"))
+		return err_set(errp, "genconf: template path '%s' is not "
+		    "under genconf/", p);
+	if ((r->templates[i].path = strdup(p)) == NULL)
+		return err_set(errp, "out of memory");
+	r->ntemplates++;
+	return add_member(mv, nm, r->templates[i].path, M_TEMPLATE, i, &d,
+	    errp);
+}
+
+/* genconf: the schema, then the templates. */
+static int
+parse_genconf(struct release *r, const json_t *gc, struct member **mv,
+    size_t *nm, char **errp)
+{
+	struct digest	 d;
+	json_t		*sc, *tl, *v;
+	const char	*p;
+	size_t		 i;
+
+	if ((sc = jsonio_obj(gc, "schema", errp)) == NULL ||
+	    (p = jsonio_str(sc, "path", errp)) == NULL ||
+	    get_digest(sc, "digest", &d, errp) == -1)
+		return err_wrap(errp, "genconf");
+	if (!member_path_ok(p, "genconf/"))
+		return err_set(errp, "genconf: schema path '%s' is not under "
+		    "genconf/", p);
+	if ((r->schema.path = strdup(p)) == NULL)
+		return err_set(errp, "out of memory");
+	if (add_member(mv, nm, r->schema.path, M_SCHEMA, 0, &d, errp) ==
+	    -1 || (tl = jsonio_arr(gc, "templates", errp)) == NULL)
+		return -1;
+	if ((r->templates = calloc(json_array_size(tl) + 1,
+	    sizeof(*r->templates))) == NULL)
+		return err_set(errp, "out of memory");
+	json_array_foreach(tl, i, v)
+		if (parse_template(r, i, v, mv, nm, errp) == -1)
+			return -1;
+	return 0;
+}
+
 /* Checks release.json and lists the members it pins. */
 static int
 parse_manifest(struct release *r, struct member **mv, size_t *nm,
     char **errp)
 {
-	json_t		*m = r->manifest, *pk, *bs, *gc, *v, *tl;
-	json_int_t	 fmt;
-	const char	*arch;
-	size_t		 i;
-	char		*e = NULL;
-	int		 rc = -1;
+	json_t	*m = r->manifest, *pk, *bs, *gc;
+	char	*e = NULL;
+	int	 rc = -1;
 
-	if (!json_is_object(m)) {
-		err_set(&e, "not a JSON object");
-		goto out;
-	}
-	if (jsonio_int(m, "format", &fmt, &e) == -1)
-		goto out;
-	if (fmt != 1) {
-		err_set(&e, "format %lld is not supported (this dcos-genconf "
-		    "reads format 1)", (long long)fmt);
-		goto out;
-	}
-	if ((r->name = jsonio_str(m, "name", &e)) == NULL ||
-	    (r->version = jsonio_str(m, "version", &e)) == NULL ||
-	    pkg_name_check(r->name, &e) == -1 ||
-	    pkg_version_check(r->version, &e) == -1 ||
-	    jsonio_int(m, "seq", &r->seq, &e) == -1)
-		goto out;
-	if (r->seq < 1) {
-		err_set(&e, "seq must be a positive integer");
-		goto out;
-	}
-	if (jsonio_obj(m, "roles", &e) == NULL ||
+	if (parse_head(r, &e) == -1 ||
+	    jsonio_obj(m, "roles", &e) == NULL ||
 	    (pk = jsonio_arr(m, "packages", &e)) == NULL ||
-	    (bs = jsonio_obj(m, "bootstrap", &e)) == NULL)
+	    (bs = jsonio_obj(m, "bootstrap", &e)) == NULL ||
+	    parse_blobs(r, pk, bs, mv, nm, &e) == -1)
 		goto out;
-	if ((r->packages = calloc(json_array_size(pk) + 1,
-	    sizeof(*r->packages))) == NULL ||
-	    (r->bootstrap = calloc(json_object_size(bs) + 1,
-	    sizeof(*r->bootstrap))) == NULL) {
-		err_set(&e, "out of memory");
+	if ((gc = json_object_get(m, "genconf")) != NULL &&
+	    parse_genconf(r, gc, mv, nm, &e) == -1)
 		goto out;
-	}
-	json_array_foreach(pk, i, v) {
-		struct release_blob	*b = &r->packages[i];
-		const char		*id;
-
-		r->npackages++;
-		if (!json_is_object(v) || (id = jsonio_str(v, "id", &e)) ==
-		    NULL || pkg_id_check(id, &e) == -1 ||
-		    get_digest(v, "digest", &b->digest, &e) == -1 ||
-		    get_size(v, "size", &b->size, &e) == -1) {
-			err_wrap(&e, "packages[%zu]", i);
-			goto out;
-		}
-		if (i > 0 && strcmp(r->packages[i - 1].id, id) >= 0) {
-			err_set(&e, "packages must be sorted by id, each once "
-			    "(%s)", id);
-			goto out;
-		}
-		if ((b->id = strdup(id)) == NULL ||
-		    asprintf(&b->path, "packages/%s.tar.zst", id) == -1) {
-			b->path = NULL;
-			err_set(&e, "out of memory");
-			goto out;
-		}
-		if (add_member(mv, nm, b->path, M_PACKAGE, i, &b->digest, &e)
-		    == -1)
-			goto out;
-	}
-	json_object_foreach(bs, arch, v) {
-		struct release_blob	*b = &r->bootstrap[r->nbootstrap];
-		const char		*c;
-
-		r->nbootstrap++;
-		for (c = arch; *c != '\0'; c++)
-			if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' &&
-			    *c <= '9') || *c == '_'))
-				break;
-		if (*arch == '\0' || *c != '\0') {
-			err_set(&e, "bootstrap: '%s' is not an architecture "
-			    "name", arch);
-			goto out;
-		}
-		if (!json_is_object(v) ||
-		    get_digest(v, "digest", &b->digest, &e) == -1 ||
-		    get_size(v, "size", &b->size, &e) == -1) {
-			err_wrap(&e, "bootstrap.%s", arch);
-			goto out;
-		}
-		if ((b->id = strdup(arch)) == NULL ||
-		    asprintf(&b->path, "bootstrap/%s/dcos-bootstrap", arch) ==
-		    -1) {
-			b->path = NULL;
-			err_set(&e, "out of memory");
-			goto out;
-		}
-		if (add_member(mv, nm, b->path, M_BOOTSTRAP, r->nbootstrap - 1,
-		    &b->digest, &e) == -1)
-			goto out;
-	}
-	if ((gc = json_object_get(m, "genconf")) != NULL) {
-		struct digest	 d;
-		json_t		*sc;
-		const char	*p;
-
-		if ((sc = jsonio_obj(gc, "schema", &e)) == NULL ||
-		    (p = jsonio_str(sc, "path", &e)) == NULL ||
-		    get_digest(sc, "digest", &d, &e) == -1) {
-			err_wrap(&e, "genconf");
-			goto out;
-		}
-		if (!member_path_ok(p, "genconf/")) {
-			err_set(&e, "genconf: schema path '%s' is not under "
-			    "genconf/", p);
-			goto out;
-		}
-		if ((r->schema.path = strdup(p)) == NULL) {
-			err_set(&e, "out of memory");
-			goto out;
-		}
-		if (add_member(mv, nm, r->schema.path, M_SCHEMA, 0, &d, &e) ==
-		    -1 || (tl = jsonio_arr(gc, "templates", &e)) == NULL)
-			goto out;
-		if ((r->templates = calloc(json_array_size(tl) + 1,
-		    sizeof(*r->templates))) == NULL) {
-			err_set(&e, "out of memory");
-			goto out;
-		}
-		json_array_foreach(tl, i, v) {
-			if (!json_is_object(v) ||
-			    (p = jsonio_str(v, "path", &e)) == NULL ||
-			    get_digest(v, "digest", &d, &e) == -1) {
-				err_wrap(&e, "genconf.templates[%zu]", i);
-				goto out;
-			}
-			if (!member_path_ok(p, "genconf/")) {
-				err_set(&e, "genconf: template path '%s' is "
-				    "not under genconf/", p);
-				goto out;
-			}
-			if ((r->templates[i].path = strdup(p)) == NULL) {
-				err_set(&e, "out of memory");
-				goto out;
-			}
-			r->ntemplates++;
-			if (add_member(mv, nm, r->templates[i].path,
-			    M_TEMPLATE, i, &d, &e) == -1)
-				goto out;
-		}
-	}
 	rc = 0;
 out:
-	if (rc == -1) {
+	if (rc == -1)
 		err_set(errp, "%s: " RELEASE_JSON ": %s", r->tar_path,
 		    e != NULL ? e : "out of memory");
-	}
 	free(e);
 	return rc;
 }
@@ -606,6 +677,34 @@ out:
 }
 
 /* Streams a pinned member through SHA-256 and the sink. */
+/* A member's bytes: hashed, and given to sink when it is not NULL. */
+static int
+read_blob(struct archive *a, const struct release *r,
+    const struct member *mb, struct sha256 *h,
+    const struct release_sink *sink, uint64_t *totalp, char **errp)
+{
+	const void	*buf;
+	size_t		 len;
+	la_int64_t	 off;
+	int		 ret;
+
+	for (;;) {
+		ret = archive_read_data_block(a, &buf, &len, &off);
+		if (ret == ARCHIVE_EOF)
+			return 0;
+		if (ret != ARCHIVE_OK)
+			return err_set(errp, "%s: member %s: %s", r->tar_path,
+			    mb->path, archive_error_string(a));
+		if ((uint64_t)off != *totalp)
+			return err_set(errp, "%s: member %s is sparse",
+			    r->tar_path, mb->path);
+		sha256_update(h, buf, len);
+		*totalp += len;
+		if (sink != NULL && sink->data(sink->arg, buf, len, errp) == -1)
+			return -1;
+	}
+}
+
 static int
 stream_member(struct archive *a, struct release *r, struct member *mb,
     int64_t size, const struct release_sink *sink, char **errp)
@@ -613,11 +712,8 @@ stream_member(struct archive *a, struct release *r, struct member *mb,
 	const struct release_blob	*b;
 	struct sha256			*h = NULL;
 	struct digest			 d;
-	const void			*buf;
-	size_t				 len;
-	la_int64_t			 off;
 	uint64_t			 total = 0;
-	int				 want = 0, ret, rc = -1;
+	int				 want = 0, rc = -1;
 
 	b = mb->kind == M_PACKAGE ? &r->packages[mb->index] :
 	    &r->bootstrap[mb->index];
@@ -639,25 +735,8 @@ stream_member(struct archive *a, struct release *r, struct member *mb,
 		rc = 0;
 		goto out;
 	}
-	for (;;) {
-		ret = archive_read_data_block(a, &buf, &len, &off);
-		if (ret == ARCHIVE_EOF)
-			break;
-		if (ret != ARCHIVE_OK) {
-			err_set(errp, "%s: member %s: %s", r->tar_path,
-			    mb->path, archive_error_string(a));
-			goto fail;
-		}
-		if ((uint64_t)off != total) {
-			err_set(errp, "%s: member %s is sparse", r->tar_path,
-			    mb->path);
-			goto fail;
-		}
-		sha256_update(h, buf, len);
-		total += len;
-		if (want && sink->data(sink->arg, buf, len, errp) == -1)
-			goto fail;
-	}
+	if (read_blob(a, r, mb, h, want ? sink : NULL, &total, errp) == -1)
+		goto fail;
 	sha256_final(h, &d);
 	if (total != b->size || !digest_equal(&d, &mb->digest)) {
 		err_set(errp, "%s: member %s does not match its digest in "
@@ -695,6 +774,53 @@ text_member(struct archive *a, struct release *r, struct member *mb,
 	return 0;
 }
 
+/* Member idx (0 or 1): release.json, then its signature, checked. */
+static int
+head_member(struct archive *a, struct release *r, size_t idx,
+    const char *name, int64_t size, const struct minisign_pubkey *keys,
+    size_t nkeys, struct member **mvp, size_t *nmp, char **errp)
+{
+	const char	*want = idx == 0 ? RELEASE_JSON : RELEASE_SIG;
+
+	if (strcmp(name, want) != 0)
+		return err_set(errp, "%s: member %zu is %s, not %s: not a "
+		    "release", r->tar_path, idx + 1, name, want);
+	if (read_member(a, name, size, idx == 0 ? RELEASE_JSON_MAX :
+	    MINISIGN_FILE_MAX, idx == 0 ? &r->manifest_text : &r->sig_text,
+	    errp) == -1)
+		return err_wrap(errp, "%s", r->tar_path);
+	if (idx == 0) {
+		digest_buf(r->manifest_text.text, r->manifest_text.len,
+		    &r->manifest_digest);
+		return 0;
+	}
+	digest_buf(r->sig_text.text, r->sig_text.len, &r->sig_digest);
+	return check_manifest(r, keys, nkeys, mvp, nmp, errp);
+}
+
+/* A later member: one release.json lists, seen once. */
+static int
+body_member(struct archive *a, struct release *r, const char *name,
+    int64_t size, const struct release_sink *sink, struct member *mv,
+    size_t nm, char **errp)
+{
+	size_t	 i;
+
+	for (i = 0; i < nm; i++)
+		if (strcmp(mv[i].path, name) == 0)
+			break;
+	if (i == nm)
+		return err_set(errp, "%s: member %s is not listed in "
+		    RELEASE_JSON, r->tar_path, name);
+	if (mv[i].seen)
+		return err_set(errp, "%s: member %s appears twice",
+		    r->tar_path, name);
+	mv[i].seen = 1;
+	if (mv[i].kind == M_PACKAGE || mv[i].kind == M_BOOTSTRAP)
+		return stream_member(a, r, &mv[i], size, sink, errp);
+	return text_member(a, r, &mv[i], size, errp);
+}
+
 static int
 walk_members(struct archive *a, struct release *r,
     const struct minisign_pubkey *keys, size_t nkeys,
@@ -703,7 +829,6 @@ walk_members(struct archive *a, struct release *r,
 {
 	struct archive_entry	*ae;
 	const char		*name;
-	int64_t			 size;
 	size_t			 idx, i;
 	int			 ret;
 
@@ -723,44 +848,13 @@ walk_members(struct archive *a, struct release *r,
 		    !archive_entry_size_is_set(ae))
 			return err_set(errp, "%s: member %s is not a regular "
 			    "file", r->tar_path, name != NULL ? name : "?");
-		size = archive_entry_size(ae);
-		if (idx == 0 || idx == 1) {
-			const char *want = idx == 0 ? RELEASE_JSON : RELEASE_SIG;
-
-			if (strcmp(name, want) != 0)
-				return err_set(errp, "%s: member %zu is %s, "
-				    "not %s: not a release", r->tar_path,
-				    idx + 1, name, want);
-			if (read_member(a, name, size, idx == 0 ?
-			    RELEASE_JSON_MAX : MINISIGN_FILE_MAX, idx == 0 ?
-			    &r->manifest_text : &r->sig_text, errp) == -1)
-				return err_wrap(errp, "%s", r->tar_path);
-			if (idx == 0) {
-				digest_buf(r->manifest_text.text,
-				    r->manifest_text.len, &r->manifest_digest);
-				continue;
-			}
-			digest_buf(r->sig_text.text, r->sig_text.len,
-			    &r->sig_digest);
-			if (check_manifest(r, keys, nkeys, mvp, nmp, errp) ==
-			    -1)
-				return -1;
-			continue;
-		}
-		for (i = 0; i < *nmp; i++)
-			if (strcmp((*mvp)[i].path, name) == 0)
-				break;
-		if (i == *nmp)
-			return err_set(errp, "%s: member %s is not listed in "
-			    RELEASE_JSON, r->tar_path, name);
-		if ((*mvp)[i].seen)
-			return err_set(errp, "%s: member %s appears twice",
-			    r->tar_path, name);
-		(*mvp)[i].seen = 1;
-		if ((*mvp)[i].kind == M_PACKAGE || (*mvp)[i].kind == M_BOOTSTRAP)
-			ret = stream_member(a, r, &(*mvp)[i], size, sink, errp);
+		if (idx < 2)
+			ret = head_member(a, r, idx, name,
+			    archive_entry_size(ae), keys, nkeys, mvp, nmp,
+			    errp);
 		else
-			ret = text_member(a, r, &(*mvp)[i], size, errp);
+			ret = body_member(a, r, name, archive_entry_size(ae),
+			    sink, *mvp, *nmp, errp);
 		if (ret == -1)
 			return -1;
 	}
@@ -774,139 +868,190 @@ walk_members(struct archive *a, struct release *r,
 	return 0;
 }
 
+/* One release_load_sink: what it holds until it returns. */
+struct load {
+	struct release			*r;
+	char				*sigpath;
+	struct minisign_sig		*tsig;	/* of the tar */
+	const struct minisign_pubkey	*pk;	/* its signer */
+	int				 fd;
+	struct feeder			 f;
+	pthread_t			 tid;
+	int				 started;
+	struct archive			*a;
+	struct member			*mv;
+	size_t				 nm;
+};
+
+static void
+load_init(struct load *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->fd = -1;
+	pthread_mutex_init(&l->f.mu, NULL);
+	pthread_cond_init(&l->f.cv, NULL);
+}
+
+static void
+load_free(struct load *l)
+{
+	size_t	 i;
+
+	if (l->started) {
+		feeder_stop(&l->f);
+		pthread_join(l->tid, NULL);
+	}
+	if (l->a != NULL)
+		archive_read_free(l->a);
+	if (l->fd != -1)
+		close(l->fd);
+	for (i = 0; i < NBUF; i++)
+		free(l->f.buf[i]);
+	pthread_mutex_destroy(&l->f.mu);
+	pthread_cond_destroy(&l->f.cv);
+	minisign_sig_free(l->tsig);
+	release_free(l->r);
+	free(l->f.err);
+	free(l->mv);
+	free(l->sigpath);
+}
+
+/* The signature's key first: an untrusted release costs nothing. */
+static int
+load_tar_sig(struct load *l, const char *tar_path,
+    const struct minisign_pubkey *keys, size_t nkeys, char **errp)
+{
+	struct release	*r;
+
+	if ((r = l->r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->tar_path = strdup(tar_path)) == NULL ||
+	    asprintf(&l->sigpath, "%s.minisig", tar_path) == -1) {
+		l->sigpath = NULL;
+		return err_set(errp, "out of memory");
+	}
+	if (read_file(l->sigpath, MINISIGN_FILE_MAX, &r->tar_sig_text.text,
+	    &r->tar_sig_text.len, errp) == -1 ||
+	    minisign_sig_parse(r->tar_sig_text.text, r->tar_sig_text.len,
+	    &l->tsig, errp) == -1 ||
+	    (l->pk = find_key(keys, nkeys, l->tsig, l->sigpath, errp)) == NULL)
+		return -1;
+	if (!l->tsig->prehashed)
+		return err_set(errp, "%s: legacy signature; sign releases "
+		    "with a current minisign or dcos-genconf", l->sigpath);
+	return 0;
+}
+
+/* Opens the tar and starts the thread that reads and hashes it. */
+static int
+start_feeder(struct load *l, const char *tar_path,
+    const struct release_sink *sink, char **errp)
+{
+	struct stat	 st;
+	char		*f;
+	size_t		 i;
+
+	if ((l->fd = open(tar_path, O_RDONLY | O_CLOEXEC)) == -1)
+		return err_sys(errp, "%s", tar_path);
+	if (fstat(l->fd, &st) == -1 || !S_ISREG(st.st_mode))
+		return err_set(errp, "%s: not a regular file", tar_path);
+	for (i = 0; i < NBUF; i++)
+		if ((l->f.buf[i] = malloc(IO_CHUNK)) == NULL)
+			return err_set(errp, "out of memory");
+	/* The signed comment names the tar's SHA-256: no need to compute it. */
+	f = minisign_tc_field(l->tsig->trusted_comment, "sha256");
+	l->f.fd = l->fd;
+	l->f.copy_fd = sink != NULL ? sink->tar_copy_fd : -1;
+	l->f.want_sha = f == NULL ||
+	    digest_parse_hex(f, &l->r->tar_digest) == -1;
+	free(f);
+	if (pthread_create(&l->tid, NULL, feeder_hash, &l->f) != 0)
+		return err_set(errp, "cannot start a thread");
+	l->started = 1;
+	return 0;
+}
+
+/* A failure of the hashing thread explains a stopped read best. */
+static int
+stop_feeder(struct load *l, char **errp)
+{
+	feeder_stop(&l->f);
+	pthread_join(l->tid, NULL);
+	l->started = 0;
+	if (l->f.err != NULL)
+		err_set(errp, "%s: %s", l->r->tar_path, l->f.err);
+	return -1;
+}
+
+/* Walks the members while the thread hashes, then waits for it. */
+static int
+read_members(struct load *l, const struct minisign_pubkey *keys,
+    size_t nkeys, const struct release_sink *sink, char **errp)
+{
+	const char	*tar_path = l->r->tar_path;
+
+	if ((l->a = archive_read_new()) == NULL)
+		return err_set(errp, "out of memory");
+	archive_read_support_format_tar(l->a);
+	if (archive_read_open(l->a, &l->f, NULL, feeder_read, NULL) !=
+	    ARCHIVE_OK) {
+		err_set(errp, "%s: not a readable release tar: %s", tar_path,
+		    archive_error_string(l->a));
+		return stop_feeder(l, errp);
+	}
+	if (walk_members(l->a, l->r, keys, nkeys, sink, &l->mv, &l->nm,
+	    errp) == -1 || feeder_drain(&l->f, errp) == -1)
+		return stop_feeder(l, errp);
+	pthread_join(l->tid, NULL);
+	l->started = 0;
+	if (l->f.rc == -1)
+		return err_set(errp, "%s: %s", tar_path, l->f.err);
+	return 0;
+}
+
+/* The whole tar against its signature, and what the release records. */
+static int
+verify_tar(struct load *l, char **errp)
+{
+	struct release	*r = l->r;
+
+	if (minisign_verify_prehashed(l->pk, l->tsig, l->f.hash, errp) == -1)
+		return err_wrap(errp, "%s", r->tar_path);
+	if (seq_check(r, l->tsig, 0, l->sigpath, errp) == -1)
+		return -1;
+	if (l->f.want_sha)
+		r->tar_digest = l->f.sha;
+	r->tar_size = l->f.size;
+	if (r->ntemplates > 0)
+		qsort(r->templates, r->ntemplates, sizeof(*r->templates),
+		    text_cmp);
+	return 0;
+}
+
 int
 release_load_sink(const char *tar_path, const struct minisign_pubkey *keys,
     size_t nkeys, const struct release_sink *sink, struct release **relp,
     char **errp)
 {
-	const struct minisign_pubkey	*pk = NULL;
-	struct release			*r = NULL;
-	struct minisign_sig		*tsig = NULL;
-	struct archive			*a = NULL;
-	struct member			*mv = NULL;
-	struct feeder			 fd_;
-	struct stat			 st;
-	pthread_t			 tid;
-	char				*sigpath = NULL, *f = NULL;
-	size_t				 nm = 0, i;
-	int				 fd = -1, started = 0, rc = -1;
+	struct load	 l;
+	int		 rc = -1;
 
-	memset(&fd_, 0, sizeof(fd_));
-	pthread_mutex_init(&fd_.mu, NULL);
-	pthread_cond_init(&fd_.cv, NULL);
+	load_init(&l);
 	*relp = NULL;
 	if (nkeys == 0) {
 		err_set(errp, "no trusted key: give the vendor's public key "
 		    "with --trusted-key");
 		goto out;
 	}
-	if ((r = calloc(1, sizeof(*r))) == NULL ||
-	    (r->tar_path = strdup(tar_path)) == NULL ||
-	    asprintf(&sigpath, "%s.minisig", tar_path) == -1) {
-		sigpath = NULL;
-		err_set(errp, "out of memory");
+	if (load_tar_sig(&l, tar_path, keys, nkeys, errp) == -1 ||
+	    start_feeder(&l, tar_path, sink, errp) == -1 ||
+	    read_members(&l, keys, nkeys, sink, errp) == -1 ||
+	    verify_tar(&l, errp) == -1)
 		goto out;
-	}
-	/* The signature's key first: an untrusted release costs nothing. */
-	if (read_file(sigpath, MINISIGN_FILE_MAX, &r->tar_sig_text.text,
-	    &r->tar_sig_text.len, errp) == -1 ||
-	    minisign_sig_parse(r->tar_sig_text.text, r->tar_sig_text.len,
-	    &tsig, errp) == -1 ||
-	    (pk = find_key(keys, nkeys, tsig, sigpath, errp)) == NULL)
-		goto out;
-	if (!tsig->prehashed) {
-		err_set(errp, "%s: legacy signature; sign releases with a "
-		    "current minisign or dcos-genconf", sigpath);
-		goto out;
-	}
-	if ((fd = open(tar_path, O_RDONLY | O_CLOEXEC)) == -1) {
-		err_sys(errp, "%s", tar_path);
-		goto out;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		err_set(errp, "%s: not a regular file", tar_path);
-		goto out;
-	}
-	for (i = 0; i < NBUF; i++)
-		if ((fd_.buf[i] = malloc(IO_CHUNK)) == NULL) {
-			err_set(errp, "out of memory");
-			goto out;
-		}
-	/* The signed comment names the tar's SHA-256: no need to compute it. */
-	f = minisign_tc_field(tsig->trusted_comment, "sha256");
-	fd_.fd = fd;
-	fd_.copy_fd = sink != NULL ? sink->tar_copy_fd : -1;
-	fd_.want_sha = f == NULL || digest_parse_hex(f, &r->tar_digest) == -1;
-	if (pthread_create(&tid, NULL, feeder_hash, &fd_) != 0) {
-		err_set(errp, "cannot start a thread");
-		goto out;
-	}
-	started = 1;
-	if ((a = archive_read_new()) == NULL) {
-		err_set(errp, "out of memory");
-		goto out;
-	}
-	archive_read_support_format_tar(a);
-	if (archive_read_open(a, &fd_, NULL, feeder_read, NULL) !=
-	    ARCHIVE_OK) {
-		err_set(errp, "%s: not a readable release tar: %s", tar_path,
-		    archive_error_string(a));
-		goto fail;
-	}
-	if (walk_members(a, r, keys, nkeys, sink, &mv, &nm, errp) == -1)
-		goto fail;
-	if (feeder_drain(&fd_, errp) == -1)
-		goto fail;
-	pthread_join(tid, NULL);
-	started = 0;
-	if (fd_.rc == -1) {
-		err_set(errp, "%s: %s", tar_path, fd_.err);
-		goto out;
-	}
-	if (minisign_verify_prehashed(pk, tsig, fd_.hash, errp) == -1) {
-		err_wrap(errp, "%s", tar_path);
-		goto out;
-	}
-	if (seq_check(r, tsig, 0, sigpath, errp) == -1)
-		goto out;
-	if (fd_.want_sha)
-		r->tar_digest = fd_.sha;
-	r->tar_size = fd_.size;
-	if (r->ntemplates > 0)
-		qsort(r->templates, r->ntemplates, sizeof(*r->templates),
-		    text_cmp);
-	*relp = r;
-	r = NULL;
+	*relp = l.r;
+	l.r = NULL;	/* transferred */
 	rc = 0;
-	goto out;
-fail:
-	/* A failure of the hashing thread explains a stopped read best. */
-	if (started) {
-		feeder_stop(&fd_);
-		pthread_join(tid, NULL);
-		started = 0;
-		if (fd_.err != NULL)
-			err_set(errp, "%s: %s", tar_path, fd_.err);
-	}
 out:
-	if (started) {
-		feeder_stop(&fd_);
-		pthread_join(tid, NULL);
-	}
-	if (a != NULL)
-		archive_read_free(a);
-	if (fd != -1)
-		close(fd);
-	for (i = 0; i < NBUF; i++)
-		free(fd_.buf[i]);
-	pthread_mutex_destroy(&fd_.mu);
-	pthread_cond_destroy(&fd_.cv);
-	minisign_sig_free(tsig);
-	release_free(r);
-	free(fd_.err);
-	free(mv);
-	free(sigpath);
-	free(f);
+	load_free(&l);
 	return rc;
 }
 

@@ -90,8 +90,25 @@ int	 release_load_sink(const char *tar_path,
 	    char **errp);
 void	 release_free(struct release *);
 
+/*
+ * The text of a JSON blob (release.json, cluster.json): JSONIO_PRETTY plus
+ * a newline, as every JSON file we write.  Returns it (malloc'd) with
+ * *lenp, or NULL when out of memory.
+ */
+char	*json_blob_text(const json_t *, size_t *lenp);
+
 /* The BLAKE2b-512 of a buffer (the minisign "ED" prehash).  0 or -1. */
 int	 blake2b_buf(const void *, size_t, uint8_t out[MINISIGN_HASH_LEN],
 	    char **errp);
+/*
+ * Signs a file of ours from its BLAKE2b-512 prehash.  The trusted comment
+ * is "file:FILE<TAB>sha256:HEX" (HEX of d), then "<TAB>seq:SEQ" when seq
+ * > 0; the untrusted one "signature from dcos-genconf SIGNER".  Returns 0
+ * with *outp (the .minisig text, malloc'd) or -1 with *errp.
+ */
+int	 genconf_sign(const struct minisign_seckey *,
+	    const uint8_t prehash[MINISIGN_HASH_LEN], const char *signer,
+	    const char *file, const struct digest *d, json_int_t seq,
+	    char **outp, char **errp);
 
 #endif

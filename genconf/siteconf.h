@@ -65,9 +65,9 @@ int	 config_show(const struct release *, const json_t *effective,
  *                           ./dcos-release.pub)
  *   -g, --genconf DIR       the site's genconf directory (default: genconf)
  *   -h, -v, -q           as for every command
- * A command with options of its own passes them in extra_long (ended by
- * a zeroed entry; may be NULL) and gets each one through extra(opt, arg,
- * ctx), which returns 0, or -1 for a usage error.
+ * A command with options of its own describes them in a struct
+ * config_extra and gets each one through opt(opt, arg, ctx), which
+ * returns 0, or -1 for a usage error.
  */
 struct config_opts {
 	char		 *release;	/* malloc'd */
@@ -78,16 +78,34 @@ struct config_opts {
 
 struct option;
 struct subcmd;
+struct config_extra {
+	const char		*shortopts;	/* e.g. "s:", or NULL */
+	const struct option	*longopts;	/* zeroed entry last */
+	int			(*opt)(int opt, const char *arg, void *ctx);
+	void			*ctx;
+};
 /*
- * Parses argv with getopt_long.  Returns 0, 1 when -h was handled (the
- * command exits 0), or -1 after printing the usage or the problem (exit
- * EXIT_USAGE).  Free o with config_opts_free.
+ * Parses argv with getopt_long; x may be NULL.  Returns 0, 1 when -h was
+ * handled (the command exits 0), or -1 after printing the usage or the
+ * problem (exit EXIT_USAGE).  Free o with config_opts_free.
  */
 int	 config_opts_parse(const struct subcmd *, int argc, char **argv,
-	    const struct option *extra_long,
-	    int (*extra)(int opt, const char *arg, void *ctx), void *ctx,
-	    struct config_opts *o);
+	    const struct config_extra *x, struct config_opts *o);
 void	 config_opts_free(struct config_opts *);
+/*
+ * Loads the trusted keys the options name (by default the .pub files of
+ * GENCONF/trusted-keys/, else ./dcos-release.pub).  Returns 0 with *keysp
+ * (malloc'd, *np of them) or -1 with *errp.
+ */
+int	 config_load_keys(const struct config_opts *,
+	    struct minisign_pubkey **keysp, size_t *np, char **errp);
+/*
+ * The release the options name: --release, else the one NAME-VERSION.tar
+ * with its .minisig in the current directory.  Returns 0 with *pathp
+ * (malloc'd) or -1 with *errp.
+ */
+int	 config_release_path(const struct config_opts *, char **pathp,
+	    char **errp);
 /*
  * Loads the trusted keys and the release the options name with
  * release_load (signatures and digests checked, nothing written).
@@ -95,6 +113,14 @@ void	 config_opts_free(struct config_opts *);
  */
 int	 config_load_release(const struct config_opts *,
 	    struct release **relp, char **errp);
+
+/*
+ * config_compile for a command: prints the warnings, then on failure each
+ * problem on its line and, for more than one, a count.  Returns 0 with
+ * *out filled, or -1 (free *out with config_output_free either way).
+ */
+int	 config_compile_report(const struct release *, const char *genconf,
+	    struct config_output *out);
 
 /* The commands (cmd-config.c). */
 int	 cmd_validate(int, char **);
