@@ -741,11 +741,13 @@ jobs_init(struct fetch *f, struct fetch_item **items, size_t n)
 
 	if ((f->jobs = calloc(n ? n : 1, sizeof(*f->jobs))) == NULL)
 		return -1;
+	/* All closed first: a failure below leaves jobs to clean up. */
+	for (i = 0; i < n; i++)
+		f->jobs[i].fd = -1;
 	for (i = 0; i < n; i++) {
 		j = &f->jobs[i];
 		j->it = items[i];
 		j->st = f->st;
-		j->fd = -1;
 		if ((j->dead = calloc(f->o->nurls, 1)) == NULL)
 			return -1;
 		if (items[i]->size > 0)

@@ -1034,8 +1034,12 @@ setup(struct mirror *m, char **operands, int n, int *lockfdp)
 	if (m->keypath == NULL)
 		log_warn("no --trusted-key: signatures are checked against the "
 		    "keys the store's own cluster manifests list");
-	if (prepare_dir(m, lockfdp) == -1 || fetch_global_init(&err) == -1)
+	if (prepare_dir(m, lockfdp) == -1)
 		goto out;
+	if (fetch_global_init(&err) == -1) {
+		log_error("%s", err);
+		goto out;
+	}
 	m->fo.stop = &stop_signal;
 	catch_stop();
 	rc = 0;
