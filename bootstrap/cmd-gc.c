@@ -161,14 +161,8 @@ cmd_gc(int argc, char **argv)
 	if (optind != argc)
 		return subcmd_usage_error(cmd);
 	rc = EXIT_FAIL;
-	if (host_init(&h, root, &err) == -1 || host_lock(&h, &err) == -1 ||
-	    gen_current(&h, &cur, &err) == -1 ||
-	    gen_list(&h, &ns, &count, &err) == -1)
+	if (host_open_installed(&h, root, 1, &cur, &ns, &count, &err) == -1)
 		goto out;
-	if (cur == 0) {
-		err_set(&err, "nothing is installed on this host");
-		goto out;
-	}
 	for (i = 0; i < count; i++)
 		if (ns[i] < cur)
 			prev = ns[i];

@@ -54,14 +54,8 @@ cmd_rollback(int argc, char **argv)
 	if (optind != argc)
 		return subcmd_usage_error(cmd);
 	rc = EXIT_FAIL;
-	if (host_init(&h, root, &err) == -1 || host_lock(&h, &err) == -1 ||
-	    gen_current(&h, &cur, &err) == -1 ||
-	    gen_list(&h, &ns, &n, &err) == -1)
+	if (host_open_installed(&h, root, 1, &cur, &ns, &n, &err) == -1)
 		goto out;
-	if (cur == 0) {
-		err_set(&err, "nothing is installed on this host");
-		goto out;
-	}
 	if (to == 0) {
 		for (i = n; i-- > 0;)
 			if (ns[i] < cur) {

@@ -5,7 +5,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,11 +53,6 @@ stop_systemd(void)
 int
 cmd_uninstall(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "root", required_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	static const char *roles[] = { "etc/mesosphere/roles/master",
 	    "etc/mesosphere/roles/slave", "etc/mesosphere/roles/slave_public",
 	    "etc/sysctl.d/90-dcos.conf",
@@ -73,21 +67,12 @@ cmd_uninstall(int argc, char **argv)
 	json_t			*state = NULL, *v, *created;
 	size_t			 i, n;
 	long			 cur = 0;
-	int			 opt, rc;
+	int			 rc;
 
 	memset(&h, 0, sizeof(h));
 	h.lockfd = -1;
-	while ((opt = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'R': root = optarg; break;
-		default:
-			if ((rc = subcmd_opt(opt, cmd)) != SUBCMD_CONTINUE)
-				return rc;
-			break;
-		}
-	}
-	if (optind != argc)
-		return subcmd_usage_error(cmd);
+	if ((rc = cmd_root_args(cmd, argc, argv, &root)) != SUBCMD_CONTINUE)
+		return rc;
 	rc = EXIT_FAIL;
 	if (host_init(&h, root, &err) == -1)
 		goto out;

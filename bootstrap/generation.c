@@ -111,6 +111,20 @@ gen_current(const struct host *h, long *np, char **errp)
 	return 0;
 }
 
+int
+host_open_installed(struct host *h, const char *root, int lock, long *curp,
+    long **nsp, size_t *np, char **errp)
+{
+	if (host_init(h, root, errp) == -1 ||
+	    (lock && host_lock(h, errp) == -1) ||
+	    gen_current(h, curp, errp) == -1 ||
+	    (nsp != NULL && gen_list(h, nsp, np, errp) == -1))
+		return -1;
+	if (*curp == 0)
+		return err_set(errp, "nothing is installed on this host");
+	return 0;
+}
+
 json_t *
 gen_load(const struct host *h, long n, char **errp)
 {
