@@ -245,8 +245,11 @@ int	 gen_build(const struct host *, const struct cluster *c,
 int	 gen_matches(const json_t *g, const struct digest *d,
 	    char *const *roles, size_t nroles);
 
-/* cmd-install.c: dirs an install may create (uninstall removes them). */
-const char *const *install_own_dirs(void);
+/*
+ * cmd-install.c: removes the directories an install may create that
+ * created (a JSON array) lists, deepest first, each only when empty.
+ */
+void	 install_rmdir_created(const struct host *h, const json_t *created);
 
 /* activate.c: the switch and what follows it. */
 /*

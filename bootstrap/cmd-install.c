@@ -59,10 +59,33 @@ missing_dirs(const struct host *h)
 	return a;
 }
 
-const char *const *
-install_own_dirs(void)
+/* 1 when the JSON array a holds the string s. */
+static int
+has_string(const json_t *a, const char *s)
 {
-	return own_dirs;
+	size_t	 i;
+	json_t	*v;
+
+	json_array_foreach(a, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+			return 1;
+	return 0;
+}
+
+void
+install_rmdir_created(const struct host *h, const json_t *created)
+{
+	size_t	 n;
+	char	*p;
+
+	for (n = 0; own_dirs[n] != NULL; n++)
+		;
+	while (n-- > 0)
+		if (has_string(created, own_dirs[n]) &&
+		    (p = host_path(h, own_dirs[n])) != NULL) {
+			(void)rmdir(p);
+			free(p);
+		}
 }
 
 /*
@@ -72,30 +95,14 @@ install_own_dirs(void)
 static void
 undo_fresh(struct host *h, const json_t *created)
 {
-	size_t	 n, i;
-	json_t	*v;
-	char	*p;
-
 	if (!json_is_array(created))
 		return;
 	host_unlock(h);
-	json_array_foreach(created, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v),
-		    "var/lib/dcos/bootstrap") == 0)
-			(void)rm_tree(h->state, NULL);
+	if (has_string(created, "var/lib/dcos/bootstrap"))
+		(void)rm_tree(h->state, NULL);
 	(void)rmdir(h->pkgdir);
 	(void)rmdir(h->gendir);
-	for (n = 0; own_dirs[n] != NULL; n++)
-		;
-	while (n-- > 0) {
-		json_array_foreach(created, i, v)
-			if (json_is_string(v) && strcmp(json_string_value(v),
-			    own_dirs[n]) == 0 &&
-			    (p = host_path(h, own_dirs[n])) != NULL) {
-				(void)rmdir(p);
-				free(p);
-			}
-	}
+	install_rmdir_created(h, created);
 }
 
 /* Removes what a crashed run left half-made (never a complete object). */
