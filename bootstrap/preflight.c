@@ -936,8 +936,29 @@ out:
 	free(err);
 }
 
-int
-cmd_preflight(int argc, char **argv)
+static int
+parse_timeout(const char *arg, int *timeoutp)
+{
+	char	*end;
+	long	 t;
+
+	errno = 0;
+	t = strtol(arg, &end, 10);
+	if (errno != 0 || *end != '\0' || t < 1 || t > 3600) {
+		log_error("--timeout %s: give seconds, 1 to 3600", arg);
+		return -1;
+	}
+	*timeoutp = (int)t;
+	return 0;
+}
+
+/*
+ * Parses the command line into pf and *rootp (malloc'd: the caller
+ * frees it either way).  SUBCMD_CONTINUE, or the exit status.
+ */
+static int
+preflight_args(struct preflight *pf, const struct subcmd *c, int argc,
+    char **argv, char **rootp)
 {
 	static const struct option longopts[] = {
 		{ "cache", required_argument, NULL, 'c' },
@@ -948,67 +969,72 @@ cmd_preflight(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const struct subcmd	*c = subcmd_find(bootstrap_commands,
-	    "preflight");
-	struct preflight	 pf;
-	char			*err = NULL, *end, *root = NULL;
-	long			 t;
-	int			 opt, rc = EXIT_FAIL;
+	char	*err = NULL;
+	int	 opt, rc;
 
-	memset(&pf, 0, sizeof(pf));
-	pf.root = "";
-	pf.procdir = "/proc";
-	pf.timeout = IP_DETECT_TIMEOUT;
 	while ((opt = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'c': pf.cache = optarg; break;
-		case 'P': pf.procdir = optarg; break;
+		case 'c': pf->cache = optarg; break;
+		case 'P': pf->procdir = optarg; break;
 		case 'r':
-			if (add_roles(&pf, optarg, &err) == -1) {
+			if (add_roles(pf, optarg, &err) == -1) {
 				log_error("%s", err);
 				free(err);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'R':
-			free(root);
-			if ((root = strdup(optarg)) == NULL) {
+			free(*rootp);
+			if ((*rootp = strdup(optarg)) == NULL) {
 				log_error("out of memory");
 				return EXIT_FAIL;
 			}
 			break;
 		case 't':
-			errno = 0;
-			t = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || t < 1 || t > 3600) {
-				log_error("--timeout %s: give seconds, 1 to "
-				    "3600", optarg);
-				free(root);
+			if (parse_timeout(optarg, &pf->timeout) == -1)
 				return EXIT_USAGE;
-			}
-			pf.timeout = (int)t;
 			break;
 		default:
-			if ((rc = subcmd_common_opt(opt, c)) == SUBCMD_CONTINUE)
+			if ((rc = subcmd_opt(opt, c)) == SUBCMD_CONTINUE)
 				break;
-			free(root);
-			if (rc == SUBCMD_NOT_COMMON) {
-				subcmd_usage(stderr, c);
-				return EXIT_USAGE;
-			}
 			return rc;
 		}
 	}
-	if (argc - optind != 1 || pf.cache == NULL || pf.nroles == 0) {
-		subcmd_usage(stderr, c);
+	if (argc - optind != 1 || pf->cache == NULL || pf->nroles == 0)
+		return subcmd_usage_error(c);
+	return SUBCMD_CONTINUE;
+}
+
+/* "/" and "/x/" name the same roots as "" and "/x".  -1: not absolute. */
+static int
+trim_root(char *root)
+{
+	while (root[0] != '\0' && root[strlen(root) - 1] == '/')
+		root[strlen(root) - 1] = '\0';
+	return root[0] != '\0' && root[0] != '/' ? -1 : 0;
+}
+
+int
+cmd_preflight(int argc, char **argv)
+{
+	const struct subcmd	*c = subcmd_find(bootstrap_commands,
+	    "preflight");
+	struct preflight	 pf;
+	char			*err = NULL, *root = NULL;
+	int			 rc = EXIT_FAIL;
+
+	memset(&pf, 0, sizeof(pf));
+	pf.root = "";
+	pf.procdir = "/proc";
+	pf.timeout = IP_DETECT_TIMEOUT;
+	if ((rc = preflight_args(&pf, c, argc, argv, &root)) !=
+	    SUBCMD_CONTINUE) {
 		free(root);
-		return EXIT_USAGE;
+		return rc;
 	}
+	rc = EXIT_FAIL;
 	if (root != NULL) {
-		/* "/" and "/x/" name the same roots as "" and "/x". */
-		while (root[0] != '\0' && root[strlen(root) - 1] == '/')
-			root[strlen(root) - 1] = '\0';
-		if (root[0] != '\0' && root[0] != '/') {
+		if (trim_root(root) == -1) {
 			log_error("--root %s: give an absolute path", root);
 			rc = EXIT_USAGE;
 			goto out;
