@@ -59,19 +59,6 @@ missing_dirs(const struct host *h)
 	return a;
 }
 
-/* 1 when the JSON array a holds the string s. */
-static int
-has_string(const json_t *a, const char *s)
-{
-	size_t	 i;
-	json_t	*v;
-
-	json_array_foreach(a, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-			return 1;
-	return 0;
-}
-
 void
 install_rmdir_created(const struct host *h, const json_t *created)
 {
@@ -81,7 +68,7 @@ install_rmdir_created(const struct host *h, const json_t *created)
 	for (n = 0; own_dirs[n] != NULL; n++)
 		;
 	while (n-- > 0)
-		if (has_string(created, own_dirs[n]) &&
+		if (in_array(created, own_dirs[n]) &&
 		    (p = host_path(h, own_dirs[n])) != NULL) {
 			(void)rmdir(p);
 			free(p);
@@ -98,7 +85,7 @@ undo_fresh(struct host *h, const json_t *created)
 	if (!json_is_array(created))
 		return;
 	host_unlock(h);
-	if (has_string(created, "var/lib/dcos/bootstrap"))
+	if (in_array(created, "var/lib/dcos/bootstrap"))
 		(void)rm_tree(h->state, NULL);
 	(void)rmdir(h->pkgdir);
 	(void)rmdir(h->gendir);
