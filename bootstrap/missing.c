@@ -237,8 +237,13 @@ print_missing(const struct wanted *w, const char *cache, size_t *np,
 	return 0;
 }
 
-int
-cmd_missing(int argc, char **argv)
+/*
+ * Parses the command line into *cachep, *rootp and *only_preflightp.
+ * SUBCMD_CONTINUE, or the exit status.
+ */
+static int
+missing_args(const struct subcmd *c, int argc, char **argv,
+    const char **cachep, const char **rootp, int *only_preflightp)
 {
 	static const struct option longopts[] = {
 		{ "cache", required_argument, NULL, 'c' },
@@ -247,6 +252,28 @@ cmd_missing(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	int	 opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "c:hqv", longopts,
+	    NULL)) != -1) {
+		switch (opt) {
+		case 'c': *cachep = optarg; break;
+		case 'P': *only_preflightp = 1; break;
+		case 'R': *rootp = optarg; break;
+		default:
+			if ((rc = subcmd_opt(opt, c)) == SUBCMD_CONTINUE)
+				break;
+			return rc;
+		}
+	}
+	if (argc - optind != 1 || *cachep == NULL)
+		return subcmd_usage_error(c);
+	return SUBCMD_CONTINUE;
+}
+
+int
+cmd_missing(int argc, char **argv)
+{
 	const struct subcmd	*c = subcmd_find(bootstrap_commands, "missing");
 	struct wanted		 w;
 	struct cluster		*cl = NULL;
@@ -256,23 +283,12 @@ cmd_missing(int argc, char **argv)
 	int			*skip = NULL;
 	size_t			 n = 0;
 	uint64_t		 bytes = 0;
-	int			 opt, only_preflight = 0, rc = EXIT_FAIL;
+	int			 only_preflight = 0, rc;
 	int			 ninst = 0;
 
-	while ((opt = getopt_long(argc, argv, "c:hqv", longopts,
-	    NULL)) != -1) {
-		switch (opt) {
-		case 'c': cache = optarg; break;
-		case 'P': only_preflight = 1; break;
-		case 'R': root = optarg; break;
-		default:
-			if ((rc = subcmd_opt(opt, c)) == SUBCMD_CONTINUE)
-				break;
-			return rc;
-		}
-	}
-	if (argc - optind != 1 || cache == NULL)
-		return subcmd_usage_error(c);
+	if ((rc = missing_args(c, argc, argv, &cache, &root,
+	    &only_preflight)) != SUBCMD_CONTINUE)
+		return rc;
 	rc = EXIT_FAIL;
 	if (stat(cache, &st) == 0 && !S_ISDIR(st.st_mode)) {
 		err_set(&err, "cache %s is not a directory: give the directory "
