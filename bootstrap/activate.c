@@ -106,7 +106,7 @@ link_if_changed(const char *target, const char *path, char **errp)
 	return symlink_replace(target, path, errp);
 }
 
-static int
+int
 in_array(const json_t *a, const char *s)
 {
 	size_t	 i;

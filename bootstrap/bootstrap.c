@@ -4,6 +4,7 @@
  */
 #include <config.h>
 
+#include <getopt.h>
 #include <stddef.h>
 
 #include <openssl/crypto.h>
@@ -39,6 +40,31 @@ const struct subcmd bootstrap_commands[] = {
 	    "remove everything an install created" },
 	{ NULL, NULL, NULL, NULL }
 };
+
+int
+cmd_root_args(const struct subcmd *cmd, int argc, char **argv,
+    const char **rootp)
+{
+	static const struct option longopts[] = {
+		{ "root", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	 opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'R': *rootp = optarg; break;
+		default:
+			if ((rc = subcmd_opt(opt, cmd)) != SUBCMD_CONTINUE)
+				return rc;
+			break;
+		}
+	}
+	if (optind != argc)
+		return subcmd_usage_error(cmd);
+	return SUBCMD_CONTINUE;
+}
 
 int
 main(int argc, char **argv)

@@ -23,6 +23,12 @@ int	 cmd_status(int, char **);
 int	 cmd_verify(int, char **);
 int	 cmd_gc(int, char **);
 int	 cmd_uninstall(int, char **);
+/*
+ * The getopt loop of a command whose only own option is --root: sets
+ * *rootp.  Returns SUBCMD_CONTINUE, or the exit status to return.
+ */
+int	 cmd_root_args(const struct subcmd *, int argc, char **argv,
+	    const char **rootp);
 
 /* Largest JSON file we read (cluster.json, release.json, state). */
 #define JSON_MAX		(16 * 1024 * 1024)
@@ -216,6 +222,14 @@ int	 gen_list(const struct host *, long **nsp, size_t *countp,
 	    char **errp);
 /* The generation current points at, 0 when none.  -1 with *errp. */
 int	 gen_current(const struct host *, long *np, char **errp);
+/*
+ * The start of a command on an installed host: host_init for root, the
+ * lock when lock is set, the current generation in *curp and, when nsp
+ * is not NULL, gen_list.  Fails when no generation is installed.  0, or
+ * -1 with *errp; the caller frees h (host_free) and *nsp either way.
+ */
+int	 host_open_installed(struct host *h, const char *root, int lock,
+	    long *curp, long **nsp, size_t *np, char **errp);
 /* Loads generations/<n>/generation.json.  NULL with *errp. */
 json_t	*gen_load(const struct host *, long n, char **errp);
 /*
@@ -231,10 +245,15 @@ int	 gen_build(const struct host *, const struct cluster *c,
 int	 gen_matches(const json_t *g, const struct digest *d,
 	    char *const *roles, size_t nroles);
 
-/* cmd-install.c: dirs an install may create (uninstall removes them). */
-const char *const *install_own_dirs(void);
+/*
+ * cmd-install.c: removes the directories an install may create that
+ * created (a JSON array) lists, deepest first, each only when empty.
+ */
+void	 install_rmdir_created(const struct host *h, const json_t *created);
 
 /* activate.c: the switch and what follows it. */
+/* 1 when the JSON array a holds the string s. */
+int	 in_array(const json_t *a, const char *s);
 /*
  * Makes generation n current (one rename(2)), then syncs the role files,
  * users, state dirs and systemd units, and starts dcos.target when

@@ -118,6 +118,104 @@ out:
 	return rc;
 }
 
+/* What a gc run removes and keeps. */
+struct gc {
+	struct host	 h;
+	long		*ns;		/* generations, ascending */
+	size_t		 count;
+	long		 cur;
+	long		 keep;
+	json_t		*used;		/* package id -> true */
+	size_t		 gens;		/* generations removed */
+	size_t		 pkgs;		/* packages removed */
+	size_t		 busy;		/* packages kept in use */
+};
+
+/* Marks the packages generation n uses. */
+static int
+mark_used(struct gc *gc, long n, char **errp)
+{
+	json_t	*g, *v;
+	size_t	 j;
+
+	if ((g = gen_load(&gc->h, n, errp)) == NULL)
+		return -1;
+	json_array_foreach(json_object_get(g, "packages"), j, v) {
+		const char *id = json_string_value(json_object_get(v, "id"));
+		if (id != NULL)
+			json_object_set_new(gc->used, id, json_true());
+	}
+	json_decref(g);
+	return 0;
+}
+
+/* Removes the generations not kept, and marks what the kept ones use. */
+static int
+gc_generations(struct gc *gc, char **errp)
+{
+	char	 name[64];
+	long	 prev = 0;
+	size_t	 i;
+
+	for (i = 0; i < gc->count; i++)
+		if (gc->ns[i] < gc->cur)
+			prev = gc->ns[i];
+	if ((gc->used = json_object()) == NULL)
+		return err_set(errp, "out of memory");
+	for (i = 0; i < gc->count; i++) {
+		if (keep_gen(gc->ns[i], gc->cur, prev, gc->ns, gc->count,
+		    gc->keep)) {
+			if (mark_used(gc, gc->ns[i], errp) == -1)
+				return -1;
+			continue;
+		}
+		snprintf(name, sizeof(name), "%ld", gc->ns[i]);
+		if (remove_dir(gc->h.gendir, name, errp) == -1)
+			return -1;
+		printf("removed generation %ld\n", gc->ns[i]);
+		gc->gens++;
+	}
+	return 0;
+}
+
+/* Removes the packages no kept generation and no running process uses. */
+static int
+gc_packages(struct gc *gc, char **errp)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		*dir;
+	int		 rc = -1;
+
+	if ((d = opendir(gc->h.pkgdir)) == NULL)
+		return err_sys(errp, "%s", gc->h.pkgdir);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || json_object_get(gc->used,
+		    de->d_name) != NULL)
+			continue;
+		if ((dir = path_join(gc->h.pkgdir, de->d_name)) == NULL) {
+			err_set(errp, "out of memory");
+			goto out;
+		}
+		if (in_use(dir)) {
+			printf("kept package %s: a running process uses it\n",
+			    de->d_name);
+			gc->busy++;
+			free(dir);
+			continue;
+		}
+		free(dir);
+		if (remove_dir(gc->h.pkgdir, de->d_name, errp) == -1)
+			goto out;
+		printf("removed package %s\n", de->d_name);
+		gc->pkgs++;
+	}
+	rc = 0;
+out:
+	closedir(d);
+	return rc;
+}
+
 int
 cmd_gc(int argc, char **argv)
 {
@@ -128,24 +226,20 @@ cmd_gc(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct subcmd	*cmd = subcmd_find(bootstrap_commands, "gc");
-	struct host		 h;
+	struct gc		 gc;
 	const char		*root = NULL;
-	char			*err = NULL, *end, name[64];
-	long			*ns = NULL, cur = 0, prev = 0, keep = 3;
-	size_t			 count = 0, i, j, gens = 0, pkgs = 0, busy = 0;
-	json_t			*used = NULL, *g, *v;
-	DIR			*d = NULL;
-	struct dirent		*de;
+	char			*err = NULL, *end;
 	int			 opt, rc;
 
-	memset(&h, 0, sizeof(h));
-	h.lockfd = -1;
+	memset(&gc, 0, sizeof(gc));
+	gc.h.lockfd = -1;
+	gc.keep = 3;
 	while ((opt = getopt_long(argc, argv, "hk:qv", longopts, NULL)) !=
 	    -1) {
 		switch (opt) {
 		case 'k':
-			keep = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || keep < 0) {
+			gc.keep = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || gc.keep < 0) {
 				log_error("--keep needs a number of "
 				    "generations, not \"%s\"", optarg);
 				return EXIT_USAGE;
@@ -161,81 +255,22 @@ cmd_gc(int argc, char **argv)
 	if (optind != argc)
 		return subcmd_usage_error(cmd);
 	rc = EXIT_FAIL;
-	if (host_init(&h, root, &err) == -1 || host_lock(&h, &err) == -1 ||
-	    gen_current(&h, &cur, &err) == -1 ||
-	    gen_list(&h, &ns, &count, &err) == -1)
+	if (host_open_installed(&gc.h, root, 1, &gc.cur, &gc.ns, &gc.count,
+	    &err) == -1 || gc_generations(&gc, &err) == -1 ||
+	    gc_packages(&gc, &err) == -1)
 		goto out;
-	if (cur == 0) {
-		err_set(&err, "nothing is installed on this host");
-		goto out;
-	}
-	for (i = 0; i < count; i++)
-		if (ns[i] < cur)
-			prev = ns[i];
-	if ((used = json_object()) == NULL) {
-		err_set(&err, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < count; i++) {
-		if (keep_gen(ns[i], cur, prev, ns, count, keep)) {
-			if ((g = gen_load(&h, ns[i], &err)) == NULL)
-				goto out;
-			json_array_foreach(json_object_get(g, "packages"), j,
-			    v) {
-				const char *id = json_string_value(
-				    json_object_get(v, "id"));
-				if (id != NULL)
-					json_object_set_new(used, id,
-					    json_true());
-			}
-			json_decref(g);
-			continue;
-		}
-		snprintf(name, sizeof(name), "%ld", ns[i]);
-		if (remove_dir(h.gendir, name, &err) == -1)
-			goto out;
-		printf("removed generation %ld\n", ns[i]);
-		gens++;
-	}
-	if ((d = opendir(h.pkgdir)) == NULL) {
-		err_sys(&err, "%s", h.pkgdir);
-		goto out;
-	}
-	while ((de = readdir(d)) != NULL) {
-		char *dir;
-		if (de->d_name[0] == '.' || json_object_get(used,
-		    de->d_name) != NULL)
-			continue;
-		if ((dir = path_join(h.pkgdir, de->d_name)) == NULL) {
-			err_set(&err, "out of memory");
-			goto out;
-		}
-		if (in_use(dir)) {
-			printf("kept package %s: a running process uses it\n",
-			    de->d_name);
-			busy++;
-			free(dir);
-			continue;
-		}
-		free(dir);
-		if (remove_dir(h.pkgdir, de->d_name, &err) == -1)
-			goto out;
-		printf("removed package %s\n", de->d_name);
-		pkgs++;
-	}
-	(void)journal_append(&h, "gc", NULL, "removed %zu generations and "
-	    "%zu packages (%zu kept in use), keeping %ld", gens, pkgs, busy,
-	    keep);
-	printf("gc: removed %zu generations and %zu packages\n", gens, pkgs);
+	(void)journal_append(&gc.h, "gc", NULL, "removed %zu generations and "
+	    "%zu packages (%zu kept in use), keeping %ld", gc.gens, gc.pkgs,
+	    gc.busy, gc.keep);
+	printf("gc: removed %zu generations and %zu packages\n", gc.gens,
+	    gc.pkgs);
 	rc = EXIT_OK;
 out:
-	if (d != NULL)
-		closedir(d);
 	if (err != NULL)
 		log_error("%s", err);
 	free(err);
-	free(ns);
-	json_decref(used);
-	host_free(&h);
+	free(gc.ns);
+	json_decref(gc.used);
+	host_free(&gc.h);
 	return rc;
 }

@@ -41,13 +41,6 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int
-usage_error(const struct subcmd *c)
-{
-	subcmd_usage(stderr, c);
-	return EXIT_USAGE;
-}
-
 /* Which of own_dirs do not exist yet (before this install makes them). */
 static json_t *
 missing_dirs(const struct host *h)
@@ -66,10 +59,20 @@ missing_dirs(const struct host *h)
 	return a;
 }
 
-const char *const *
-install_own_dirs(void)
+void
+install_rmdir_created(const struct host *h, const json_t *created)
 {
-	return own_dirs;
+	size_t	 n;
+	char	*p;
+
+	for (n = 0; own_dirs[n] != NULL; n++)
+		;
+	while (n-- > 0)
+		if (in_array(created, own_dirs[n]) &&
+		    (p = host_path(h, own_dirs[n])) != NULL) {
+			(void)rmdir(p);
+			free(p);
+		}
 }
 
 /*
@@ -79,30 +82,14 @@ install_own_dirs(void)
 static void
 undo_fresh(struct host *h, const json_t *created)
 {
-	size_t	 n, i;
-	json_t	*v;
-	char	*p;
-
 	if (!json_is_array(created))
 		return;
 	host_unlock(h);
-	json_array_foreach(created, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v),
-		    "var/lib/dcos/bootstrap") == 0)
-			(void)rm_tree(h->state, NULL);
+	if (in_array(created, "var/lib/dcos/bootstrap"))
+		(void)rm_tree(h->state, NULL);
 	(void)rmdir(h->pkgdir);
 	(void)rmdir(h->gendir);
-	for (n = 0; own_dirs[n] != NULL; n++)
-		;
-	while (n-- > 0) {
-		json_array_foreach(created, i, v)
-			if (json_is_string(v) && strcmp(json_string_value(v),
-			    own_dirs[n]) == 0 &&
-			    (p = host_path(h, own_dirs[n])) != NULL) {
-				(void)rmdir(p);
-				free(p);
-			}
-	}
+	install_rmdir_created(h, created);
 }
 
 /* Removes what a crashed run left half-made (never a complete object). */
@@ -262,156 +249,198 @@ replace_package(const struct host *h, const char *stage, const char *final,
 	return 0;
 }
 
-/* Extracts the packages the host does not have (or has altered). */
-static int
-extract_missing(const struct host *h, const struct cluster *c,
-    const char *cache, size_t *newp, char **errp)
+/* Frees the pool, removing every stage not swapped in. */
+static void
+xpool_free(struct xpool *x)
 {
-	struct xpool		 x;
-	pthread_t		 tids[EXTRACT_THREADS_MAX];
-	char			*final = NULL;
-	char			*why = NULL;
-	size_t			 i, k, todo = 0, nthreads = 0;
-	long			 cpus;
-	double			 t0;
-	int			 fd, r, rc = -1;
+	size_t	 k;
 
-	*newp = 0;
-	memset(&x, 0, sizeof(x));
-	x.c = c;
-	x.cache = cache;
-	pthread_mutex_init(&x.mu, NULL);
-	if (mkdir_p(h->pkgdir, 0755, errp) == -1)
-		goto out;
-	if ((x.stage = calloc(c->npkgs + 1, sizeof(*x.stage))) == NULL ||
-	    (x.errs = calloc(c->npkgs + 1, sizeof(*x.errs))) == NULL ||
-	    (x.order = calloc(c->npkgs + 1, sizeof(*x.order))) == NULL ||
-	    (x.replace = calloc(c->npkgs + 1, sizeof(*x.replace))) == NULL) {
+	for (k = 0; x->stage != NULL && k < x->c->npkgs; k++) {
+		if (x->stage[k] != NULL)
+			(void)rm_tree(x->stage[k], NULL);
+		free(x->stage[k]);
+		free(x->errs[k]);
+	}
+	free(x->stage);
+	free(x->errs);
+	free(x->order);
+	free(x->replace);
+	pthread_mutex_destroy(&x->mu);
+}
+
+static int
+xpool_init(struct xpool *x, const struct cluster *c, const char *cache,
+    char **errp)
+{
+	memset(x, 0, sizeof(*x));
+	x->c = c;
+	x->cache = cache;
+	pthread_mutex_init(&x->mu, NULL);
+	if ((x->stage = calloc(c->npkgs + 1, sizeof(*x->stage))) == NULL ||
+	    (x->errs = calloc(c->npkgs + 1, sizeof(*x->errs))) == NULL ||
+	    (x->order = calloc(c->npkgs + 1, sizeof(*x->order))) == NULL ||
+	    (x->replace = calloc(c->npkgs + 1, sizeof(*x->replace))) == NULL)
+		return err_set(errp, "out of memory");
+	return 0;
+}
+
+/*
+ * Whether package i must be extracted: gives it a stage and returns 1,
+ * returns 0 when the host has it as signed, -1 on error.
+ */
+static int
+plan_package(const struct host *h, struct xpool *x, size_t i, char **errp)
+{
+	const struct pkgref	*p = &x->c->pkgs[i];
+	char			*final = NULL, *why = NULL;
+	int			 r, rc = -1;
+
+	if (asprintf(&final, "%s/%s", h->pkgdir, p->id) == -1) {
+		final = NULL;
 		err_set(errp, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < c->npkgs; i++) {
-		const struct pkgref *p = &c->pkgs[i];
-
-		x.order[i] = i;
-		free(final);
-		if (asprintf(&final, "%s/%s", h->pkgdir, p->id) == -1) {
-			final = NULL;
-			err_set(errp, "out of memory");
+	if (p->has_manifest) {
+		if ((r = pkg_installed(h->pkgdir, p, &why, errp)) == -1)
+			goto out;
+		if (r == PKG_INSTALLED) {
+			rc = 0;
 			goto out;
 		}
-		if (p->has_manifest) {
-			if ((r = pkg_installed(h->pkgdir, p, &why, errp)) == -1)
-				goto out;
-			if (r == PKG_INSTALLED)
-				continue;
-			if (r == PKG_DIFFERENT) {
-				/*
-				 * Never trusted, never kept: extracted again
-				 * from its pinned blob and swapped in.
-				 */
-				log_warn("%s: replacing %s with the package "
-				    "from its blob", why != NULL ? why :
-				    "out of memory", final);
-				x.replace[i] = 1;
-				free(why);
-				why = NULL;
-			}
-		} else if (access(final, F_OK) == 0) {
-			/* cluster_verify knows every manifest: not reached. */
-			err_set(errp, "%s: the manifest of %s is not known",
-			    final, p->id);
-			goto out;
+		if (r == PKG_DIFFERENT) {
+			/*
+			 * Never trusted, never kept: extracted again from
+			 * its pinned blob and swapped in.
+			 */
+			log_warn("%s: replacing %s with the package from its "
+			    "blob", why != NULL ? why : "out of memory", final);
+			x->replace[i] = 1;
 		}
-		if (asprintf(&x.stage[i], "%s/.staging-%s", h->pkgdir,
-		    p->id) == -1) {
-			x.stage[i] = NULL;
-			err_set(errp, "out of memory");
-			goto out;
-		}
-		todo++;
-	}
-	if (todo == 0) {
-		rc = 0;
+	} else if (access(final, F_OK) == 0) {
+		/* cluster_verify knows every manifest: not reached. */
+		err_set(errp, "%s: the manifest of %s is not known", final,
+		    p->id);
 		goto out;
 	}
-	sort_c = c;
-	qsort(x.order, c->npkgs, sizeof(*x.order), bigger_first);
+	if (asprintf(&x->stage[i], "%s/.staging-%s", h->pkgdir, p->id) ==
+	    -1) {
+		x->stage[i] = NULL;
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	rc = 1;
+out:
+	free(final);
+	free(why);
+	return rc;
+}
+
+/* Runs the extraction threads over the staged packages, biggest first. */
+static int
+xpool_run(struct xpool *x, size_t todo, char **errp)
+{
+	pthread_t	 tids[EXTRACT_THREADS_MAX];
+	size_t		 i, k, nthreads = 0;
+	long		 cpus;
+	double		 t0;
+
+	sort_c = x->c;
+	qsort(x->order, x->c->npkgs, sizeof(*x->order), bigger_first);
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	for (k = 0; k < EXTRACT_THREADS_MAX && k < todo &&
 	    (long)k < (cpus > 0 ? cpus : 1); k++) {
-		if (pthread_create(&tids[k], NULL, xworker, &x) != 0)
+		if (pthread_create(&tids[k], NULL, xworker, x) != 0)
 			break;
 		nthreads++;
 	}
-	if (todo > 0 && nthreads == 0) {
-		err_set(errp, "cannot start an extraction thread");
-		goto out;
-	}
+	if (todo > 0 && nthreads == 0)
+		return err_set(errp, "cannot start an extraction thread");
 	t0 = now();
 	for (k = 0; k < nthreads; k++)
 		pthread_join(tids[k], NULL);
 	log_verbose("timing: extract %zu packages on %zu threads: %.3fs", todo,
 	    nthreads, now() - t0);
-	for (i = 0; i < c->npkgs; i++)
-		if (x.errs[i] != NULL) {
+	for (i = 0; i < x->c->npkgs; i++)
+		if (x->errs[i] != NULL) {
 			free(*errp);
-			*errp = x.errs[i];
-			x.errs[i] = NULL;
-			goto out;
+			*errp = x->errs[i];
+			x->errs[i] = NULL;
+			return -1;
 		}
-	crash_point("extracted");
-	t0 = now();
-	/* One sync for every extracted byte, then make them visible. */
-	if ((fd = open(h->pkgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		err_sys(errp, "%s", h->pkgdir);
-		goto out;
-	}
+	return 0;
+}
+
+/* Syncs the extracted stages once, then renames them into place. */
+static int
+xpool_publish(const struct host *h, struct xpool *x, size_t *newp,
+    char **errp)
+{
+	char	*final;
+	size_t	 i;
+	double	 t0 = now();
+	int	 fd, r;
+
+	if ((fd = open(h->pkgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return err_sys(errp, "%s", h->pkgdir);
 	if (syncfs(fd) == -1) {
 		err_sys(errp, "sync %s", h->pkgdir);
 		close(fd);
-		goto out;
+		return -1;
 	}
 	close(fd);
-	for (i = 0; i < c->npkgs; i++) {
-		if (x.stage[i] == NULL)
+	for (i = 0; i < x->c->npkgs; i++) {
+		if (x->stage[i] == NULL)
 			continue;
-		free(final);
-		if (asprintf(&final, "%s/%s", h->pkgdir, c->pkgs[i].id) ==
-		    -1) {
-			final = NULL;
-			err_set(errp, "out of memory");
-			goto out;
-		}
-		if (x.replace[i]) {
-			if (replace_package(h, x.stage[i], final, errp) == -1)
-				goto out;
-		} else if (rename(x.stage[i], final) == -1) {
+		if (asprintf(&final, "%s/%s", h->pkgdir, x->c->pkgs[i].id) ==
+		    -1)
+			return err_set(errp, "out of memory");
+		if (x->replace[i])
+			r = replace_package(h, x->stage[i], final, errp);
+		else if ((r = rename(x->stage[i], final)) == -1)
 			err_sys(errp, "rename %s", final);
-			goto out;
-		}
-		free(x.stage[i]);
-		x.stage[i] = NULL;
+		free(final);
+		if (r == -1)
+			return -1;
+		free(x->stage[i]);
+		x->stage[i] = NULL;
 		(*newp)++;
 	}
 	if (fsync_dir(h->pkgdir, errp) == -1)
-		goto out;
+		return -1;
 	log_verbose("timing: sync and rename packages: %.3fs", now() - t0);
+	return 0;
+}
+
+/* Extracts the packages the host does not have (or has altered). */
+static int
+extract_missing(const struct host *h, const struct cluster *c,
+    const char *cache, size_t *newp, char **errp)
+{
+	struct xpool	 x;
+	size_t		 i, todo = 0;
+	int		 r, rc = -1;
+
+	*newp = 0;
+	if (xpool_init(&x, c, cache, errp) == -1 ||
+	    mkdir_p(h->pkgdir, 0755, errp) == -1)
+		goto out;
+	for (i = 0; i < c->npkgs; i++) {
+		x.order[i] = i;
+		if ((r = plan_package(h, &x, i, errp)) == -1)
+			goto out;
+		todo += r;
+	}
+	if (todo > 0) {
+		if (xpool_run(&x, todo, errp) == -1)
+			goto out;
+		crash_point("extracted");
+		/* One sync for every extracted byte, then make them visible. */
+		if (xpool_publish(h, &x, newp, errp) == -1)
+			goto out;
+	}
 	rc = 0;
 out:
-	for (k = 0; x.stage != NULL && k < c->npkgs; k++) {
-		if (x.stage[k] != NULL)
-			(void)rm_tree(x.stage[k], NULL);
-		free(x.stage[k]);
-		free(x.errs[k]);
-	}
-	free(x.stage);
-	free(x.errs);
-	free(x.order);
-	free(x.replace);
-	free(final);
-	free(why);
-	pthread_mutex_destroy(&x.mu);
+	xpool_free(&x);
 	return rc;
 }
 
@@ -440,8 +469,42 @@ find_generation(const struct host *h, const struct cluster *c,
 	return found;
 }
 
-int
-cmd_install(int argc, char **argv)
+/* One install run: its command line and what it loaded. */
+struct install {
+	struct host	 h;
+	struct cluster	*c;
+	json_t		*state;
+	json_t		*created;	/* own_dirs missing before the run */
+	char		*roles[ROLE_MAX];
+	size_t		 nroles;
+	char		*cache;
+	const char	*root;
+	const char	*cachearg;
+	const char	*manifest;
+	long		 cur;		/* current generation, 0: none */
+	size_t		 fresh;		/* packages extracted */
+	int		 start;
+	int		 downgrade;
+	int		 installed;	/* a generation was there before */
+};
+
+static int
+install_role(struct install *in, const char *list)
+{
+	char	*err = NULL;
+
+	if (add_role(in->roles, &in->nroles, list, &err) == -1) {
+		log_error("%s", err);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Parses the command line; SUBCMD_CONTINUE, or the exit status. */
+static int
+install_args(struct install *in, const struct subcmd *cmd, int argc,
+    char **argv)
 {
 	static const struct option longopts[] = {
 		{ "role", required_argument, NULL, 'r' },
@@ -452,178 +515,247 @@ cmd_install(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const struct subcmd	*cmd = subcmd_find(bootstrap_commands,
-				    "install");
-	struct host		 h;
-	struct cluster		*c = NULL;
-	json_t			*state = NULL, *created = NULL, *g = NULL;
-	char			*roles[ROLE_MAX], *err = NULL;
-	char			*cache = NULL, dstr[DIGEST_STRSZ];
-	const char		*root = NULL, *cachearg = NULL, *manifest;
-	size_t			 nroles = 0, fresh = 0;
-	long			 cur = 0, n, max;
-	json_int_t		 highest;
-	double			 t0;
-	int			 opt, rc, start = 1, downgrade = 0, installed = 0;
+	int	 opt, rc;
 
-	memset(&h, 0, sizeof(h));
-	h.lockfd = -1;
 	while ((opt = getopt_long(argc, argv, "hqr:v", longopts, NULL)) !=
 	    -1) {
 		switch (opt) {
 		case 'r':
-			if (add_role(roles, &nroles, optarg, &err) == -1) {
-				log_error("%s", err);
-				free(err);
+			if (install_role(in, optarg) == -1)
 				return EXIT_USAGE;
-			}
 			break;
-		case 'c': cachearg = optarg; break;
-		case 'R': root = optarg; break;
-		case 'n': start = 0; break;
-		case 'D': downgrade = 1; break;
+		case 'c': in->cachearg = optarg; break;
+		case 'R': in->root = optarg; break;
+		case 'n': in->start = 0; break;
+		case 'D': in->downgrade = 1; break;
 		default:
-			if ((rc = subcmd_common_opt(opt, cmd)) ==
-			    SUBCMD_CONTINUE)
+			if ((rc = subcmd_opt(opt, cmd)) == SUBCMD_CONTINUE)
 				break;
-			return rc == SUBCMD_NOT_COMMON ? usage_error(cmd) : rc;
+			return rc;
 		}
 	}
 	if (argc - optind < 1)
-		return usage_error(cmd);
-	manifest = argv[optind++];
+		return subcmd_usage_error(cmd);
+	in->manifest = argv[optind++];
 	/* Roles may also follow the manifest as operands. */
 	for (; optind < argc; optind++)
-		if (add_role(roles, &nroles, argv[optind], &err) == -1) {
-			log_error("%s", err);
-			free(err);
+		if (install_role(in, argv[optind]) == -1)
 			return EXIT_USAGE;
-		}
-	if (nroles == 0) {
+	if (in->nroles == 0) {
 		log_error("no role given: add --role master, slave or "
 		    "slave_public");
 		return EXIT_USAGE;
 	}
-	rc = EXIT_FAIL;
-	if (host_init(&h, root, &err) == -1)
-		goto out;
-	if (cachearg != NULL)
-		cache = strdup(cachearg);
+	return SUBCMD_CONTINUE;
+}
+
+/* Everything read-only first: a refused install changes nothing. */
+static int
+install_load(struct install *in, char **errp)
+{
+	double	 t0;
+
+	if (host_init(&in->h, in->root, errp) == -1)
+		return -1;
+	if (in->cachearg != NULL)
+		in->cache = strdup(in->cachearg);
 	else
-		cache = path_join(h.state, "cache");
-	if (cache == NULL) {
-		err_set(&err, "out of memory");
-		goto out;
-	}
-	installed = gen_current(&h, &cur, NULL) == 0 && cur > 0;
-	/* Everything read-only first: a refused install changes nothing. */
+		in->cache = path_join(in->h.state, "cache");
+	if (in->cache == NULL)
+		return err_set(errp, "out of memory");
+	in->installed = gen_current(&in->h, &in->cur, NULL) == 0 &&
+	    in->cur > 0;
 	t0 = now();
-	if (cluster_load(manifest, &c, &err) == -1)
-		goto out;
-	if (cluster_verify(c, cache, h.pkgdir, &err) == -1)
-		goto out;
+	if (cluster_load(in->manifest, &in->c, errp) == -1)
+		return -1;
+	if (cluster_verify(in->c, in->cache, in->h.pkgdir, errp) == -1)
+		return -1;
 	log_verbose("timing: verify the cluster manifest and release: %.3fs",
 	    now() - t0);
 	crash_point("verified");
-	if ((created = missing_dirs(&h)) == NULL) {
-		err_set(&err, "out of memory");
-		goto out;
-	}
-	if (host_lock(&h, &err) == -1)
-		goto out;
-	if ((state = state_load(&h, &err)) == NULL)
-		goto out;
-	if (clean_partial(&h, &err) == -1 ||
-	    gen_current(&h, &cur, &err) == -1)
-		goto out;
-	if (cur > 0 && (g = gen_load(&h, cur, NULL)) != NULL &&
-	    gen_matches(g, &c->digest, roles, nroles) &&
-	    json_integer_value(json_object_get(state, "active")) == cur &&
-	    json_integer_value(json_object_get(state, "target")) == cur) {
-		/* Packages removed or altered since are put back. */
-		if (extract_missing(&h, c, cache, &fresh, &err) == -1)
-			goto out;
-		if (fresh > 0)
-			printf("%zu package(s) of generation %ld extracted "
-			    "again\n", fresh, cur);
-		printf("already active: generation %ld (%s %s, config %.12s)"
-		    "; nothing to do\n", cur, c->release_name,
-		    c->release_version, c->config_id);
-		rc = EXIT_OK;
-		goto out;
-	}
-	highest = json_integer_value(json_object_get(state, "highest_seq"));
-	if (c->seq < highest) {
-		if (!downgrade) {
-			err_set(&err, "release %s %s has seq %lld, lower than "
-			    "%lld already installed on this host: refusing "
-			    "a downgrade (pass --allow-downgrade to install "
-			    "it anyway)", c->release_name, c->release_version,
-			    (long long)c->seq, (long long)highest);
-			goto out;
-		}
-		(void)journal_append(&h, "override", NULL, "downgrade to %s "
-		    "%s seq %lld allowed (highest installed seq %lld)",
+	return 0;
+}
+
+/* Takes the host lock and reads the state under it. */
+static int
+install_lock(struct install *in, char **errp)
+{
+	if ((in->created = missing_dirs(&in->h)) == NULL)
+		return err_set(errp, "out of memory");
+	if (host_lock(&in->h, errp) == -1)
+		return -1;
+	if ((in->state = state_load(&in->h, errp)) == NULL)
+		return -1;
+	if (clean_partial(&in->h, errp) == -1 ||
+	    gen_current(&in->h, &in->cur, errp) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * When this release and roles are the active generation already, puts
+ * back packages removed or altered since and returns 1; 0 otherwise.
+ */
+static int
+install_again(struct install *in, char **errp)
+{
+	const struct cluster	*c = in->c;
+	json_t			*g;
+	int			 same;
+
+	if (in->cur <= 0 || (g = gen_load(&in->h, in->cur, NULL)) == NULL)
+		return 0;
+	same = gen_matches(g, &c->digest, in->roles, in->nroles) &&
+	    json_integer_value(json_object_get(in->state, "active")) ==
+	    in->cur &&
+	    json_integer_value(json_object_get(in->state, "target")) ==
+	    in->cur;
+	json_decref(g);
+	if (!same)
+		return 0;
+	if (extract_missing(&in->h, c, in->cache, &in->fresh, errp) == -1)
+		return -1;
+	if (in->fresh > 0)
+		printf("%zu package(s) of generation %ld extracted again\n",
+		    in->fresh, in->cur);
+	printf("already active: generation %ld (%s %s, config %.12s); "
+	    "nothing to do\n", in->cur, c->release_name, c->release_version,
+	    c->config_id);
+	return 1;
+}
+
+/* Refuses a release older than one installed, unless allowed. */
+static int
+check_downgrade(struct install *in, char **errp)
+{
+	const struct cluster	*c = in->c;
+	json_int_t		 highest;
+
+	highest = json_integer_value(json_object_get(in->state,
+	    "highest_seq"));
+	if (c->seq >= highest)
+		return 0;
+	if (!in->downgrade)
+		return err_set(errp, "release %s %s has seq %lld, lower than "
+		    "%lld already installed on this host: refusing a "
+		    "downgrade (pass --allow-downgrade to install it anyway)",
 		    c->release_name, c->release_version, (long long)c->seq,
 		    (long long)highest);
-		log_warn("installing %s %s seq %lld over seq %lld "
-		    "(--allow-downgrade)", c->release_name,
-		    c->release_version, (long long)c->seq, (long long)highest);
-	}
-	if (json_object_get(state, "created_dirs") == NULL) {
-		json_object_set(state, "created_dirs", created);
-		if (state_save(&h, state, &err) == -1)
-			goto out;
-	}
-	if ((n = find_generation(&h, c, roles, nroles, &max, &err)) == -1)
-		goto out;
-	if (n == 0) {
-		if (extract_missing(&h, c, cache, &fresh, &err) == -1)
-			goto out;
-		crash_point("packages");
-		n = (max > cur ? max : cur) + 1;
-		t0 = now();
-		if (gen_build(&h, c, roles, nroles, n, &err) == -1)
-			goto out;
-		log_verbose("timing: build generation %ld: %.3fs", n,
-		    now() - t0);
-		crash_point("built");
-	}
+	(void)journal_append(&in->h, "override", NULL, "downgrade to %s %s "
+	    "seq %lld allowed (highest installed seq %lld)", c->release_name,
+	    c->release_version, (long long)c->seq, (long long)highest);
+	log_warn("installing %s %s seq %lld over seq %lld "
+	    "(--allow-downgrade)", c->release_name, c->release_version,
+	    (long long)c->seq, (long long)highest);
+	return 0;
+}
+
+/* Finds the generation of this release and roles, or extracts and builds it. */
+static int
+install_generation(struct install *in, long *np, char **errp)
+{
+	long	 max;
+	double	 t0;
+
+	if ((*np = find_generation(&in->h, in->c, in->roles, in->nroles,
+	    &max, errp)) == -1)
+		return -1;
+	if (*np != 0)
+		return 0;
+	if (extract_missing(&in->h, in->c, in->cache, &in->fresh, errp) == -1)
+		return -1;
+	crash_point("packages");
+	*np = (max > in->cur ? max : in->cur) + 1;
 	t0 = now();
-	if (activate_generation(&h, n, start, &err) == -1)
-		goto out;
+	if (gen_build(&in->h, in->c, in->roles, in->nroles, *np, errp) == -1)
+		return -1;
+	log_verbose("timing: build generation %ld: %.3fs", *np, now() - t0);
+	crash_point("built");
+	return 0;
+}
+
+static int
+install_activate(struct install *in, long n, char **errp)
+{
+	const struct cluster	*c = in->c;
+	char			 dstr[DIGEST_STRSZ];
+	double			 t0 = now();
+
+	if (activate_generation(&in->h, n, in->start, errp) == -1)
+		return -1;
 	log_verbose("timing: activate: %.3fs", now() - t0);
 	digest_format(&c->digest, dstr);
-	(void)journal_append(&h, "install", NULL, "installed %s %s seq %lld "
-	    "as generation %ld (cluster manifest %s, config %s, %zu new "
+	(void)journal_append(&in->h, "install", NULL, "installed %s %s seq "
+	    "%lld as generation %ld (cluster manifest %s, config %s, %zu new "
 	    "packages)", c->release_name, c->release_version,
-	    (long long)c->seq, n, dstr, c->config_id, fresh);
+	    (long long)c->seq, n, dstr, c->config_id, in->fresh);
 	printf("generation %ld active: %s %s seq %lld, config %.12s, %zu "
 	    "packages (%zu new)\n", n, c->release_name, c->release_version,
-	    (long long)c->seq, c->config_id, c->npkgs, fresh);
-	rc = EXIT_OK;
-	goto out;
-out:
+	    (long long)c->seq, c->config_id, c->npkgs, in->fresh);
+	return 0;
+}
+
+/* Reports a failure (journalled, or undone on a fresh host) and frees. */
+static void
+install_end(struct install *in, int rc, const char *err)
+{
 	/*
 	 * Journal refusals on installed hosts (a fresh host stays as it
 	 * was), and only under the lock: never two writers.
 	 */
-	if (rc != EXIT_OK && installed && h.root != NULL &&
-	    (h.lockfd != -1 || host_lock(&h, NULL) == 0))
-		(void)journal_append(&h, "refuse", NULL, "install of %s "
-		    "refused: %s", manifest, err != NULL ? err : "?");
+	if (rc != EXIT_OK && in->installed && in->h.root != NULL &&
+	    (in->h.lockfd != -1 || host_lock(&in->h, NULL) == 0))
+		(void)journal_append(&in->h, "refuse", NULL, "install of %s "
+		    "refused: %s", in->manifest, err != NULL ? err : "?");
 	if (rc != EXIT_OK) {
 		log_error("%s", err != NULL ? err : "out of memory");
-		if (!installed && created != NULL)
-			undo_fresh(&h, created);
+		if (!in->installed && in->created != NULL)
+			undo_fresh(&in->h, in->created);
 	}
+	free(in->cache);
+	json_decref(in->state);
+	json_decref(in->created);
+	cluster_free(in->c);
+	host_free(&in->h);
+}
+
+int
+cmd_install(int argc, char **argv)
+{
+	const struct subcmd	*cmd = subcmd_find(bootstrap_commands,
+				    "install");
+	struct install		 in;
+	char			*err = NULL;
+	long			 n;
+	int			 r, rc;
+
+	memset(&in, 0, sizeof(in));
+	in.h.lockfd = -1;
+	in.start = 1;
+	if ((rc = install_args(&in, cmd, argc, argv)) != SUBCMD_CONTINUE)
+		return rc;
+	rc = EXIT_FAIL;
+	if (install_load(&in, &err) == -1 || install_lock(&in, &err) == -1)
+		goto out;
+	if ((r = install_again(&in, &err)) != 0) {
+		if (r == 1)
+			rc = EXIT_OK;
+		goto out;
+	}
+	if (check_downgrade(&in, &err) == -1)
+		goto out;
+	if (json_object_get(in.state, "created_dirs") == NULL) {
+		json_object_set(in.state, "created_dirs", in.created);
+		if (state_save(&in.h, in.state, &err) == -1)
+			goto out;
+	}
+	if (install_generation(&in, &n, &err) == -1 ||
+	    install_activate(&in, n, &err) == -1)
+		goto out;
+	rc = EXIT_OK;
+out:
+	install_end(&in, rc, err);
 	free(err);
-	free(cache);
-	json_decref(state);
-	json_decref(created);
-	json_decref(g);
-	cluster_free(c);
-	host_free(&h);
 	return rc;
 }
 
@@ -652,14 +784,13 @@ cmd_activate(int argc, char **argv)
 		case 'R': root = optarg; break;
 		case 'n': start = 0; break;
 		default:
-			if ((rc = subcmd_common_opt(opt, cmd)) ==
-			    SUBCMD_CONTINUE)
+			if ((rc = subcmd_opt(opt, cmd)) == SUBCMD_CONTINUE)
 				break;
-			return rc == SUBCMD_NOT_COMMON ? usage_error(cmd) : rc;
+			return rc;
 		}
 	}
 	if (optind != argc)
-		return usage_error(cmd);
+		return subcmd_usage_error(cmd);
 	rc = EXIT_FAIL;
 	if (host_init(&h, root, &err) == -1 || host_lock(&h, &err) == -1 ||
 	    (state = state_load(&h, &err)) == NULL ||

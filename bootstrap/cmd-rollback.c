@@ -11,6 +11,31 @@
 #include "log.h"
 #include "subcmd.h"
 
+/*
+ * The generation to roll back to: to, or when 0 the newest one older
+ * than cur.  0, or -1 with *errp.
+ */
+static int
+rollback_target(const long *ns, size_t n, long cur, long *top,
+    char **errp)
+{
+	size_t	 i;
+
+	if (*top == 0) {
+		for (i = n; i-- > 0;)
+			if (ns[i] < cur) {
+				*top = ns[i];
+				break;
+			}
+		if (*top == 0)
+			return err_set(errp, "generation %ld is the oldest one "
+			    "left: there is nothing to roll back to", cur);
+	}
+	if (*top == cur)
+		return err_set(errp, "generation %ld is already active", cur);
+	return 0;
+}
+
 int
 cmd_rollback(int argc, char **argv)
 {
@@ -27,7 +52,7 @@ cmd_rollback(int argc, char **argv)
 	const char		*root = NULL;
 	char			*err = NULL, *end;
 	long			*ns = NULL, to = 0, cur = 0;
-	size_t			 n = 0, i;
+	size_t			 n = 0;
 	json_t			*g = NULL;
 	int			 opt, rc, start = 1;
 
@@ -54,30 +79,10 @@ cmd_rollback(int argc, char **argv)
 	if (optind != argc)
 		return subcmd_usage_error(cmd);
 	rc = EXIT_FAIL;
-	if (host_init(&h, root, &err) == -1 || host_lock(&h, &err) == -1 ||
-	    gen_current(&h, &cur, &err) == -1 ||
-	    gen_list(&h, &ns, &n, &err) == -1)
+	if (host_open_installed(&h, root, 1, &cur, &ns, &n, &err) == -1)
 		goto out;
-	if (cur == 0) {
-		err_set(&err, "nothing is installed on this host");
+	if (rollback_target(ns, n, cur, &to, &err) == -1)
 		goto out;
-	}
-	if (to == 0) {
-		for (i = n; i-- > 0;)
-			if (ns[i] < cur) {
-				to = ns[i];
-				break;
-			}
-		if (to == 0) {
-			err_set(&err, "generation %ld is the oldest one left: "
-			    "there is nothing to roll back to", cur);
-			goto out;
-		}
-	}
-	if (to == cur) {
-		err_set(&err, "generation %ld is already active", cur);
-		goto out;
-	}
 	if ((g = gen_load(&h, to, &err)) == NULL) {
 		err_wrap(&err, "cannot roll back to generation %ld (see "
 		    "dcos-bootstrap status for the ones left)", to);

@@ -37,88 +37,69 @@ print_roles(const json_t *roles)
 		printf("%s%s", i ? " " : "", json_string_value(v));
 }
 
-int
-cmd_status(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "root", required_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct subcmd	*cmd = subcmd_find(bootstrap_commands,
-				    "status");
-	struct host		 h;
-	const char		*root = NULL;
-	char			*err = NULL, *jerr = NULL, *text;
-	long			*ns = NULL, cur = 0;
-	size_t			 n = 0, i, entries = 0;
-	json_t			*g = NULL, *out = NULL, *prev, *s, *state = NULL;
-	int			 opt, rc, asjson = 0, intact;
+/* What status reads and reports. */
+struct status {
+	struct host	 h;
+	long		*ns;		/* generations, ascending */
+	size_t		 n;
+	long		 cur;
+	json_t		*state;
+	json_t		*g;		/* the current generation, or NULL */
+	json_t		*doc;		/* the report, as --json prints it */
+	size_t		 entries;	/* in the journal */
+	char		*jerr;		/* why the journal chain is broken */
+	int		 intact;
+};
 
-	memset(&h, 0, sizeof(h));
-	h.lockfd = -1;
-	while ((opt = getopt_long(argc, argv, "hjqv", longopts, NULL)) !=
-	    -1) {
-		switch (opt) {
-		case 'j': asjson = 1; break;
-		case 'R': root = optarg; break;
-		default:
-			if ((rc = subcmd_opt(opt, cmd)) != SUBCMD_CONTINUE)
-				return rc;
-			break;
-		}
-	}
-	if (optind != argc)
-		return subcmd_usage_error(cmd);
-	rc = EXIT_FAIL;
-	if (host_init(&h, root, &err) == -1 ||
-	    gen_current(&h, &cur, &err) == -1 ||
-	    gen_list(&h, &ns, &n, &err) == -1 ||
-	    (state = state_load(&h, &err)) == NULL)
-		goto out;
-	intact = journal_check(&h, &entries, &jerr) == 0;
-	if (cur > 0 && (g = gen_load(&h, cur, &err)) == NULL)
-		goto out;
-	if ((out = json_object()) == NULL || (prev = json_array()) == NULL) {
-		err_set(&err, "out of memory");
-		goto out;
-	}
+/* Builds st->doc: current, previous generations, seq and journal. */
+static int
+status_doc(struct status *st, char **errp)
+{
+	json_t	*out, *prev, *pg, *hs;
+	size_t	 i;
+
+	if ((st->doc = out = json_object()) == NULL ||
+	    (prev = json_array()) == NULL)
+		return err_set(errp, "out of memory");
 	json_object_set_new(out, "format", json_integer(1));
-	json_object_set_new(out, "installed", json_boolean(cur > 0));
-	if (g != NULL) {
-		json_object_set_new(out, "current", gen_summary(g));
+	json_object_set_new(out, "installed", json_boolean(st->cur > 0));
+	if (st->g != NULL) {
+		json_object_set_new(out, "current", gen_summary(st->g));
 		json_object_set(out, "cluster_manifest",
-		    json_object_get(g, "cluster_manifest"));
+		    json_object_get(st->g, "cluster_manifest"));
 		json_object_set(out, "cluster_name",
-		    json_object_get(g, "cluster_name"));
+		    json_object_get(st->g, "cluster_name"));
 	}
-	for (i = n; i-- > 0;) {
-		json_t *pg;
-		if (ns[i] == cur || (pg = gen_load(&h, ns[i], NULL)) == NULL)
+	for (i = st->n; i-- > 0;) {
+		if (st->ns[i] == st->cur ||
+		    (pg = gen_load(&st->h, st->ns[i], NULL)) == NULL)
 			continue;
 		json_array_append_new(prev, gen_summary(pg));
 		json_decref(pg);
 	}
 	json_object_set_new(out, "previous", prev);
-	json_object_set(out, "highest_seq", json_object_get(state,
-	    "highest_seq") ? json_object_get(state, "highest_seq") :
+	hs = json_object_get(st->state, "highest_seq");
+	json_object_set_new(out, "highest_seq", hs != NULL ? json_incref(hs) :
 	    json_integer(0));
 	json_object_set_new(out, "journal", json_pack("{s:b, s:I, s:s?}",
-	    "intact", intact, "entries", (json_int_t)entries, "problem",
-	    jerr));
-	if (asjson) {
-		if ((text = json_dumps(out, JSONIO_PRETTY)) == NULL) {
-			err_set(&err, "out of memory");
-			goto out;
-		}
-		printf("%s\n", text);
-		free(text);
-	} else if (g == NULL) {
+	    "intact", st->intact, "entries", (json_int_t)st->entries,
+	    "problem", st->jerr));
+	return 0;
+}
+
+/* The report for people. */
+static void
+print_status(const struct status *st)
+{
+	const json_t	*s, *prev = json_object_get(st->doc, "previous");
+	const json_t	*g = st->g;
+	size_t		 i;
+
+	if (g == NULL)
 		printf("not installed\n");
-	} else {
-		s = json_object_get(out, "current");
-		printf("generation:  %ld\n", cur);
+	else {
+		s = json_object_get(st->doc, "current");
+		printf("generation:  %ld\n", st->cur);
 		printf("roles:       ");
 		print_roles(json_object_get(s, "roles"));
 		printf("\nrelease:     %s %s (seq %lld)\n",
@@ -139,20 +120,72 @@ cmd_status(int argc, char **argv)
 			    json_string_value(json_object_get(s, "version")));
 		printf("%s\n", json_array_size(prev) ? "" : " none");
 	}
-	if (!asjson)
-		printf("journal:     %zu entries, %s%s\n", entries,
-		    intact ? "chain intact" : "CHAIN BROKEN: ",
-		    intact ? "" : jerr);
-	rc = intact ? EXIT_OK : EXIT_FAIL;
+	printf("journal:     %zu entries, %s%s\n", st->entries,
+	    st->intact ? "chain intact" : "CHAIN BROKEN: ",
+	    st->intact ? "" : st->jerr);
+}
+
+int
+cmd_status(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "root", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct subcmd	*cmd = subcmd_find(bootstrap_commands,
+				    "status");
+	struct status		 st;
+	const char		*root = NULL;
+	char			*err = NULL, *text;
+	int			 opt, rc, asjson = 0;
+
+	memset(&st, 0, sizeof(st));
+	st.h.lockfd = -1;
+	while ((opt = getopt_long(argc, argv, "hjqv", longopts, NULL)) !=
+	    -1) {
+		switch (opt) {
+		case 'j': asjson = 1; break;
+		case 'R': root = optarg; break;
+		default:
+			if ((rc = subcmd_opt(opt, cmd)) != SUBCMD_CONTINUE)
+				return rc;
+			break;
+		}
+	}
+	if (optind != argc)
+		return subcmd_usage_error(cmd);
+	rc = EXIT_FAIL;
+	if (host_init(&st.h, root, &err) == -1 ||
+	    gen_current(&st.h, &st.cur, &err) == -1 ||
+	    gen_list(&st.h, &st.ns, &st.n, &err) == -1 ||
+	    (st.state = state_load(&st.h, &err)) == NULL)
+		goto out;
+	st.intact = journal_check(&st.h, &st.entries, &st.jerr) == 0;
+	if (st.cur > 0 && (st.g = gen_load(&st.h, st.cur, &err)) == NULL)
+		goto out;
+	if (status_doc(&st, &err) == -1)
+		goto out;
+	if (asjson) {
+		if ((text = json_dumps(st.doc, JSONIO_PRETTY)) == NULL) {
+			err_set(&err, "out of memory");
+			goto out;
+		}
+		printf("%s\n", text);
+		free(text);
+	} else
+		print_status(&st);
+	rc = st.intact ? EXIT_OK : EXIT_FAIL;
 out:
 	if (err != NULL)
 		log_error("%s", err);
 	free(err);
-	free(jerr);
-	free(ns);
-	json_decref(g);
-	json_decref(out);
-	json_decref(state);
-	host_free(&h);
+	free(st.jerr);
+	free(st.ns);
+	json_decref(st.g);
+	json_decref(st.doc);
+	json_decref(st.state);
+	host_free(&st.h);
 	return rc;
 }

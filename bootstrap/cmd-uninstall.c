@@ -5,7 +5,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,43 +50,108 @@ stop_systemd(void)
 			;
 }
 
-int
-cmd_uninstall(int argc, char **argv)
+/* A name recorded in state.json, when it is one safe path component. */
+static const char *
+safe_name(const json_t *v)
 {
-	static const struct option longopts[] = {
-		{ "root", required_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	static const char *roles[] = { "etc/mesosphere/roles/master",
+	const char	*u = json_string_value(v);
+
+	if (u == NULL || strchr(u, '/') != NULL || u[0] == '.')
+		return NULL;
+	return u;
+}
+
+/* Removes the unit files, role markers and links the install wrote. */
+static int
+remove_host_files(const struct host *h, const json_t *state, char **errp)
+{
+	static const char *files[] = { "etc/mesosphere/roles/master",
 	    "etc/mesosphere/roles/slave", "etc/mesosphere/roles/slave_public",
 	    "etc/sysctl.d/90-dcos.conf",
 	    "etc/systemd/system/dcos.target",
 	    "etc/systemd/system/multi-user.target.wants/dcos.target", NULL };
+	const char	*u;
+	char		 rel[4096];
+	json_t		*v;
+	size_t		 i;
+
+	json_array_foreach(json_object_get(state, "units"), i, v) {
+		if ((u = safe_name(v)) == NULL)
+			continue;
+		snprintf(rel, sizeof(rel), "etc/systemd/system/%s", u);
+		if (unlink_rel(h, rel, errp) == -1)
+			return -1;
+		snprintf(rel, sizeof(rel),
+		    "etc/systemd/system/dcos.target.wants/%s", u);
+		if (unlink_rel(h, rel, errp) == -1)
+			return -1;
+	}
+	for (i = 0; files[i] != NULL; i++)
+		if (unlink_rel(h, files[i], errp) == -1)
+			return -1;
+	return 0;
+}
+
+/* Removes the state directories the install made for services. */
+static int
+remove_state_dirs(const struct host *h, const json_t *state, char **errp)
+{
+	const char	*u;
+	char		*p;
+	json_t		*v;
+	size_t		 i;
+	int		 rc;
+
+	json_array_foreach(json_object_get(state, "created_state_dirs"), i,
+	    v) {
+		if ((u = safe_name(v)) == NULL)
+			continue;
+		if ((p = path_join(h->statedirs, u)) == NULL)
+			return err_set(errp, "out of memory");
+		rc = rm_tree(p, errp);
+		free(p);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Removes the bootstrap state, then the parents the install made. */
+static int
+remove_state(struct host *h, const json_t *state, char **errp)
+{
+	json_t	*created;
+
+	if ((created = json_incref(json_object_get(state,
+	    "created_dirs"))) == NULL)
+		created = json_array();
+	host_unlock(h);
+	if (rm_tree(h->state, errp) == -1) {
+		json_decref(created);
+		return -1;
+	}
+	/* Parents we made, deepest first; only when empty. */
+	install_rmdir_created(h, created);
+	json_decref(created);
+	return 0;
+}
+
+int
+cmd_uninstall(int argc, char **argv)
+{
 	const struct subcmd	*cmd = subcmd_find(bootstrap_commands,
 				    "uninstall");
-	const char *const	*own = install_own_dirs();
 	struct host		 h;
-	const char		*root = NULL, *u;
-	char			*err = NULL, *p = NULL, rel[4096];
-	json_t			*state = NULL, *v, *created;
-	size_t			 i, n;
+	const char		*root = NULL;
+	char			*err = NULL;
+	json_t			*state = NULL;
 	long			 cur = 0;
-	int			 opt, rc;
+	int			 rc;
 
 	memset(&h, 0, sizeof(h));
 	h.lockfd = -1;
-	while ((opt = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'R': root = optarg; break;
-		default:
-			if ((rc = subcmd_opt(opt, cmd)) != SUBCMD_CONTINUE)
-				return rc;
-			break;
-		}
-	}
-	if (optind != argc)
-		return subcmd_usage_error(cmd);
+	if ((rc = cmd_root_args(cmd, argc, argv, &root)) != SUBCMD_CONTINUE)
+		return rc;
 	rc = EXIT_FAIL;
 	if (host_init(&h, root, &err) == -1)
 		goto out;
@@ -101,61 +165,12 @@ cmd_uninstall(int argc, char **argv)
 	(void)gen_current(&h, &cur, NULL);
 	if (!h.rooted)
 		stop_systemd();
-	json_array_foreach(json_object_get(state, "units"), i, v) {
-		u = json_string_value(v);
-		if (u == NULL || strchr(u, '/') != NULL || u[0] == '.')
-			continue;
-		snprintf(rel, sizeof(rel), "etc/systemd/system/%s", u);
-		if (unlink_rel(&h, rel, &err) == -1)
-			goto out;
-		snprintf(rel, sizeof(rel),
-		    "etc/systemd/system/dcos.target.wants/%s", u);
-		if (unlink_rel(&h, rel, &err) == -1)
-			goto out;
-	}
-	for (i = 0; roles[i] != NULL; i++)
-		if (unlink_rel(&h, roles[i], &err) == -1)
-			goto out;
-	if (users_remove(&h, json_object_get(state, "created_users"),
-	    json_object_get(state, "created_groups"), &err) == -1)
+	if (remove_host_files(&h, state, &err) == -1 ||
+	    users_remove(&h, json_object_get(state, "created_users"),
+	    json_object_get(state, "created_groups"), &err) == -1 ||
+	    remove_state_dirs(&h, state, &err) == -1 ||
+	    rm_tree(h.opt, &err) == -1 || remove_state(&h, state, &err) == -1)
 		goto out;
-	json_array_foreach(json_object_get(state, "created_state_dirs"), i,
-	    v) {
-		u = json_string_value(v);
-		if (u == NULL || strchr(u, '/') != NULL || u[0] == '.')
-			continue;
-		free(p);
-		if ((p = path_join(h.statedirs, u)) == NULL ||
-		    rm_tree(p, &err) == -1)
-			goto out;
-	}
-	if (rm_tree(h.opt, &err) == -1)
-		goto out;
-	if ((created = json_incref(json_object_get(state,
-	    "created_dirs"))) == NULL)
-		created = json_array();
-	host_unlock(&h);
-	if (rm_tree(h.state, &err) == -1) {
-		json_decref(created);
-		goto out;
-	}
-	/* Parents we made, deepest first; only when empty. */
-	for (n = 0; own[n] != NULL; n++)
-		;
-	while (n-- > 0) {
-		int mine = 0;
-		json_array_foreach(created, i, v)
-			if (json_is_string(v) && strcmp(json_string_value(v),
-			    own[n]) == 0)
-				mine = 1;
-		if (!mine)
-			continue;
-		free(p);
-		if ((p = host_path(&h, own[n])) == NULL)
-			break;
-		(void)rmdir(p);
-	}
-	json_decref(created);
 	if (cur > 0)
 		printf("uninstalled: generation %ld and everything the "
 		    "install created are gone\n", cur);
@@ -166,7 +181,6 @@ out:
 	if (rc != EXIT_OK)
 		log_error("%s", err != NULL ? err : "out of memory");
 	free(err);
-	free(p);
 	json_decref(state);
 	host_free(&h);
 	return rc;

@@ -10,7 +10,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,11 +223,6 @@ audit_units(const struct host *h, struct audit *a, long n, const json_t *g)
 int
 cmd_verify(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "root", required_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const struct subcmd	*cmd = subcmd_find(bootstrap_commands,
 				    "verify");
 	struct host		 h;
@@ -238,30 +232,16 @@ cmd_verify(int argc, char **argv)
 	long			 cur = 0;
 	json_t			*g = NULL, *v;
 	size_t			 i;
-	int			 opt, rc;
+	int			 rc;
 
 	memset(&h, 0, sizeof(h));
 	memset(&a, 0, sizeof(a));
 	h.lockfd = -1;
-	while ((opt = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'R': root = optarg; break;
-		default:
-			if ((rc = subcmd_opt(opt, cmd)) != SUBCMD_CONTINUE)
-				return rc;
-			break;
-		}
-	}
-	if (optind != argc)
-		return subcmd_usage_error(cmd);
+	if ((rc = cmd_root_args(cmd, argc, argv, &root)) != SUBCMD_CONTINUE)
+		return rc;
 	rc = EXIT_FAIL;
-	if (host_init(&h, root, &err) == -1 ||
-	    gen_current(&h, &cur, &err) == -1)
+	if (host_open_installed(&h, root, 0, &cur, NULL, NULL, &err) == -1)
 		goto out;
-	if (cur == 0) {
-		err_set(&err, "nothing is installed on this host");
-		goto out;
-	}
 	if ((g = gen_load(&h, cur, &err)) == NULL)
 		goto out;
 	json_array_foreach(json_object_get(g, "packages"), i, v) {

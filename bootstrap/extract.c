@@ -264,28 +264,14 @@ type_name(mode_t t)
 	}
 }
 
+/*
+ * Refuses a member whose path, type or mode no package may have:
+ * absolute or climbing paths, devices and FIFOs, setuid bits.
+ */
 static int
-one_member(struct xstate *x, struct archive_entry *ae, char **errp)
+member_refused(const char *path, mode_t ft, mode_t perm, const char *hl,
+    char **errp)
 {
-	const char	*path = archive_entry_pathname(ae), *base, *t;
-	char		 dirpath[PATH_MAX];
-	const struct pkg_file *e;
-	mode_t		 ft = archive_entry_filetype(ae);
-	mode_t		 perm = archive_entry_mode(ae) & 07777;
-	const char	*hl = archive_entry_hardlink(ae);
-	int		 dfd;
-
-	if (path == NULL)
-		return err_set(errp, "a member has no name");
-	/* tar writers end directory names with '/': drop exactly one. */
-	if (ft == AE_IFDIR && hl == NULL) {
-		size_t len = strlen(path);
-		if (len > 1 && len < sizeof(dirpath) && path[len - 1] == '/') {
-			snprintf(dirpath, sizeof(dirpath), "%.*s",
-			    (int)(len - 1), path);
-			path = dirpath;
-		}
-	}
 	if (path[0] == '/')
 		return err_set(errp, "member %s: absolute paths are refused",
 		    path);
@@ -299,43 +285,53 @@ one_member(struct xstate *x, struct archive_entry *ae, char **errp)
 		return err_set(errp, "member %s has setuid, setgid or sticky "
 		    "bits (mode %04o); they are refused", path,
 		    (unsigned)perm);
-	if ((e = pkgmanifest_find(x->m, path)) == NULL)
-		return err_set(errp, "member %s is not in the package "
-		    "manifest", path);
-	if (SEEN(x, e))
-		return err_set(errp, "member %s appears twice", path);
-	SEEN(x, e) = 1;
-	if ((dfd = parent_fd(x, path, &base, errp)) == -1)
+	return 0;
+}
+
+/* Links path to hl, an earlier file of the package its manifest names. */
+static int
+make_hardlink(struct xstate *x, const struct pkg_file *e, const char *path,
+    const char *hl, char **errp)
+{
+	const struct pkg_file	*te;
+	const char		*tbase, *base;
+	char			 tpath[PATH_MAX];
+	int			 tfd, keep, dfd;
+
+	if (e->type != PKG_HARDLINK || strcmp(hl, e->target) != 0)
+		return err_set(errp, "member %s: a hardlink to %s the "
+		    "manifest does not declare", path, hl);
+	te = pkgmanifest_find(x->m, hl);
+	if (te == NULL || !SEEN(x, te))
+		return err_set(errp, "member %s: hardlink to %s, which is not "
+		    "an earlier file of the package", path, hl);
+	/* linkat needs the target's own parent fd: walk it. */
+	snprintf(tpath, sizeof(tpath), "%s", hl);
+	if ((tfd = parent_fd(x, tpath, &tbase, errp)) == -1)
 		return -1;
-	if (hl != NULL) {
-		if (e->type != PKG_HARDLINK || strcmp(hl, e->target) != 0)
-			return err_set(errp, "member %s: a hardlink to %s the "
-			    "manifest does not declare", path, hl);
-		const struct pkg_file *te = pkgmanifest_find(x->m, hl);
-		if (te == NULL || !SEEN(x, te))
-			return err_set(errp, "member %s: hardlink to %s, which "
-			    "is not an earlier file of the package", path, hl);
-		/* linkat needs the target's own parent fd: walk it. */
-		const char *tbase;
-		char tpath[PATH_MAX];
-		snprintf(tpath, sizeof(tpath), "%s", hl);
-		int tfd = parent_fd(x, tpath, &tbase, errp);
-		if (tfd == -1)
-			return -1;
-		int keep = dup(tfd);
-		if (keep == -1)
-			return err_sys(errp, "dup");
-		dfd = parent_fd(x, path, &base, errp);
-		if (dfd == -1 || linkat(keep, tbase, dfd, base, 0) == -1) {
-			if (dfd != -1)
-				err_sys(errp, "member %s: link", path);
-			close(keep);
-			return -1;
-		}
+	if ((keep = dup(tfd)) == -1)
+		return err_sys(errp, "dup");
+	dfd = parent_fd(x, path, &base, errp);
+	if (dfd == -1 || linkat(keep, tbase, dfd, base, 0) == -1) {
+		if (dfd != -1)
+			err_sys(errp, "member %s: link", path);
 		close(keep);
-		return 0;
+		return -1;
 	}
-	switch (ft) {
+	close(keep);
+	return 0;
+}
+
+/* Makes a directory, symlink or file as its manifest entry e declares. */
+static int
+make_entry(struct xstate *x, struct archive_entry *ae,
+    const struct pkg_file *e, const char *path, int dfd, const char *base,
+    char **errp)
+{
+	mode_t		 perm = archive_entry_mode(ae) & 07777;
+	const char	*t;
+
+	switch (archive_entry_filetype(ae)) {
 	case AE_IFDIR:
 		if (e->type != PKG_DIR || perm != e->mode)
 			return err_set(errp, "member %s: a directory of mode "
@@ -368,6 +364,44 @@ one_member(struct xstate *x, struct archive_entry *ae, char **errp)
 			    (unsigned long long)e->size);
 		return write_file(x, e, dfd, base, errp);
 	}
+}
+
+static int
+one_member(struct xstate *x, struct archive_entry *ae, char **errp)
+{
+	const char		*path = archive_entry_pathname(ae), *base;
+	char			 dirpath[PATH_MAX];
+	const struct pkg_file	*e;
+	mode_t			 ft = archive_entry_filetype(ae);
+	mode_t			 perm = archive_entry_mode(ae) & 07777;
+	const char		*hl = archive_entry_hardlink(ae);
+	size_t			 len;
+	int			 dfd;
+
+	if (path == NULL)
+		return err_set(errp, "a member has no name");
+	/* tar writers end directory names with '/': drop exactly one. */
+	if (ft == AE_IFDIR && hl == NULL) {
+		len = strlen(path);
+		if (len > 1 && len < sizeof(dirpath) && path[len - 1] == '/') {
+			snprintf(dirpath, sizeof(dirpath), "%.*s",
+			    (int)(len - 1), path);
+			path = dirpath;
+		}
+	}
+	if (member_refused(path, ft, perm, hl, errp) == -1)
+		return -1;
+	if ((e = pkgmanifest_find(x->m, path)) == NULL)
+		return err_set(errp, "member %s is not in the package "
+		    "manifest", path);
+	if (SEEN(x, e))
+		return err_set(errp, "member %s appears twice", path);
+	SEEN(x, e) = 1;
+	if ((dfd = parent_fd(x, path, &base, errp)) == -1)
+		return -1;
+	if (hl != NULL)
+		return make_hardlink(x, e, path, hl, errp);
+	return make_entry(x, ae, e, path, dfd, base, errp);
 }
 
 /* The first member, which must be the manifest: *bufp (malloc'd). */

@@ -111,6 +111,20 @@ gen_current(const struct host *h, long *np, char **errp)
 	return 0;
 }
 
+int
+host_open_installed(struct host *h, const char *root, int lock, long *curp,
+    long **nsp, size_t *np, char **errp)
+{
+	if (host_init(h, root, errp) == -1 ||
+	    (lock && host_lock(h, errp) == -1) ||
+	    gen_current(h, curp, errp) == -1 ||
+	    (nsp != NULL && gen_list(h, nsp, np, errp) == -1))
+		return -1;
+	if (*curp == 0)
+		return err_set(errp, "nothing is installed on this host");
+	return 0;
+}
+
 json_t *
 gen_load(const struct host *h, long n, char **errp)
 {
@@ -529,97 +543,121 @@ out:
 	return rc;
 }
 
-int
-gen_build(const struct host *h, const struct cluster *c, char *const *roles,
-    size_t nroles, long n, char **errp)
+/*
+ * The steps of gen_build return -1 with no message only when out of
+ * memory: gen_build says so.
+ */
+static int
+build_init(struct build *b, const struct host *h, char *const *roles,
+    size_t nroles)
 {
-	struct build		 b;
+	memset(b, 0, sizeof(*b));
+	b->h = h;
+	b->roles = roles;
+	b->nroles = nroles;
+	b->genfd = -1;
+	if ((b->env = json_object()) == NULL ||
+	    (b->envfrom = json_object()) == NULL ||
+	    (b->sysctl = json_object()) == NULL ||
+	    (b->users = json_array()) == NULL ||
+	    (b->units = json_array()) == NULL ||
+	    (b->unitfrom = json_object()) == NULL ||
+	    (b->pkgs = json_array()) == NULL)
+		return -1;
+	return 0;
+}
+
+static void
+build_free(struct build *b)
+{
+	if (b->genfd != -1)
+		close(b->genfd);
+	json_decref(b->env);
+	json_decref(b->envfrom);
+	json_decref(b->sysctl);
+	json_decref(b->users);
+	json_decref(b->units);
+	json_decref(b->unitfrom);
+	json_decref(b->pkgs);
+}
+
+/* Makes the empty tree of the generation in tmp and opens it. */
+static int
+build_mkdirs(struct build *b, const char *tmp, char **errp)
+{
+	const char	*activedirs[] = { "active", "bin", "lib", "etc",
+			    "include", UNITS_DIR, NULL };
+	size_t		 i;
+
+	if (mkdir_p(b->h->gendir, 0755, errp) == -1 || rm_tree(tmp, errp) == -1)
+		return -1;
+	if (mkdir(tmp, 0755) == -1)
+		return err_sys(errp, "mkdir %s", tmp);
+	if ((b->genfd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return err_sys(errp, "%s", tmp);
+	for (i = 0; activedirs[i] != NULL; i++)
+		if (mkdirat(b->genfd, activedirs[i], 0755) == -1)
+			return err_sys(errp, "mkdir %s", activedirs[i]);
+	return 0;
+}
+
+/* Links one installed package into the generation and reads its info. */
+static int
+build_package(struct build *b, const struct pkgref *p, char **errp)
+{
 	struct pkgmanifest	*m = NULL;
-	char			*tmp = NULL, *final = NULL, *pkgroot = NULL;
-	char			 dstr[DIGEST_STRSZ], when[32];
-	json_t			*g = NULL, *r;
-	const char		*activedirs[] = { "active", "bin", "lib",
-				    "etc", "include", UNITS_DIR, NULL };
-	size_t			 i;
-	time_t			 now = time(NULL);
-	struct tm		 tm;
+	char			*pkgroot = NULL, dstr[DIGEST_STRSZ];
+	char			 link[PATH_MAX], lt[PATH_MAX];
 	int			 rc = -1;
 
-	memset(&b, 0, sizeof(b));
-	b.h = h;
-	b.roles = roles;
-	b.nroles = nroles;
-	b.genfd = -1;
-	if ((b.env = json_object()) == NULL ||
-	    (b.envfrom = json_object()) == NULL ||
-	    (b.sysctl = json_object()) == NULL ||
-	    (b.users = json_array()) == NULL ||
-	    (b.units = json_array()) == NULL ||
-	    (b.unitfrom = json_object()) == NULL ||
-	    (b.pkgs = json_array()) == NULL)
+	snprintf(link, sizeof(link), "active/%s", p->name);
+	snprintf(lt, sizeof(lt), "../../../packages/%s", p->id);
+	if (symlinkat(lt, b->genfd, link) == -1) {
+		if (errno == EEXIST)
+			return err_set(errp, "collision: two packages are "
+			    "named %s (%s is one)", p->name, p->id);
+		return err_sys(errp, "%s", link);
+	}
+	if (asprintf(&pkgroot, "%s/%s", b->h->pkgdir, p->id) == -1)
+		return -1;
+	if (pkgmanifest_load(pkgroot, p->id, &m, errp) == -1)
 		goto out;
-	if (asprintf(&tmp, "%s/.tmp-%ld", h->gendir, n) == -1 ||
-	    asprintf(&final, "%s/%ld", h->gendir, n) == -1)
-		goto out;
-	if (mkdir_p(h->gendir, 0755, errp) == -1 || rm_tree(tmp, errp) == -1)
-		goto out;
-	if (mkdir(tmp, 0755) == -1) {
-		err_sys(errp, "mkdir %s", tmp);
+	if (p->has_manifest && !digest_equal(&m->digest, &p->manifest)) {
+		err_set(errp, "%s/%s differs from the signed release; run "
+		    "dcos-bootstrap verify", pkgroot, PKG_MANIFEST_NAME);
 		goto out;
 	}
-	if ((b.genfd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1) {
-		err_sys(errp, "%s", tmp);
+	if (farm_package(b, m, p->id, errp) == -1 ||
+	    read_pkginfo(b, p, errp) == -1)
 		goto out;
-	}
-	for (i = 0; activedirs[i] != NULL; i++)
-		if (mkdirat(b.genfd, activedirs[i], 0755) == -1) {
-			err_sys(errp, "mkdir %s", activedirs[i]);
-			goto out;
-		}
-	for (i = 0; i < c->npkgs; i++) {
-		const struct pkgref *p = &c->pkgs[i];
-		char link[PATH_MAX], lt[PATH_MAX];
+	crash_point("generation");
+	digest_format(&m->digest, dstr);
+	if (json_array_append_new(b->pkgs, json_pack("{s:s, s:s}", "id",
+	    p->id, "manifest", dstr)) == -1)
+		goto out;
+	rc = 0;
+out:
+	pkgmanifest_free(m);
+	free(pkgroot);
+	return rc;
+}
 
-		snprintf(link, sizeof(link), "active/%s", p->name);
-		snprintf(lt, sizeof(lt), "../../../packages/%s", p->id);
-		if (symlinkat(lt, b.genfd, link) == -1) {
-			if (errno == EEXIST)
-				err_set(errp, "collision: two packages are "
-				    "named %s (%s is one)", p->name, p->id);
-			else
-				err_sys(errp, "%s", link);
-			goto out;
-		}
-		free(pkgroot);
-		if (asprintf(&pkgroot, "%s/%s", h->pkgdir, p->id) == -1)
-			goto out;
-		pkgmanifest_free(m);
-		m = NULL;
-		if (pkgmanifest_load(pkgroot, p->id, &m, errp) == -1)
-			goto out;
-		if (p->has_manifest && !digest_equal(&m->digest,
-		    &p->manifest)) {
-			err_set(errp, "%s/%s differs from the signed release; "
-			    "run dcos-bootstrap verify", pkgroot,
-			    PKG_MANIFEST_NAME);
-			goto out;
-		}
-		if (farm_package(&b, m, p->id, errp) == -1 ||
-		    read_pkginfo(&b, p, errp) == -1)
-			goto out;
-		crash_point("generation");
-		digest_format(&m->digest, dstr);
-		if (json_array_append_new(b.pkgs, json_pack("{s:s, s:s}",
-		    "id", p->id, "manifest", dstr)) == -1)
-			goto out;
-	}
-	if (write_env(&b, errp) == -1)
-		goto out;
+/* Writes generation.json: what the generation is made of, and when. */
+static int
+write_genjson(struct build *b, const struct cluster *c, long n, char **errp)
+{
+	char		 dstr[DIGEST_STRSZ], when[32], *text;
+	json_t		*g, *r;
+	size_t		 i;
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+	int		 rc;
+
 	if ((r = json_array()) == NULL)
-		goto out;
-	for (i = 0; i < nroles; i++)
-		json_array_append_new(r, json_string(roles[i]));
+		return -1;
+	for (i = 0; i < b->nroles; i++)
+		json_array_append_new(r, json_string(b->roles[i]));
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	digest_format(&c->digest, dstr);
@@ -630,20 +668,40 @@ gen_build(const struct host *h, const struct cluster *c, char *const *roles,
 	    "config_id", c->config_id,
 	    "release", "name", c->release_name, "version",
 	    c->release_version, "seq", (json_int_t)c->seq,
-	    "roles", r, "packages", b.pkgs, "users", b.users,
-	    "units", b.units, "created", when);
+	    "roles", r, "packages", b->pkgs, "users", b->users,
+	    "units", b->units, "created", when);
 	if (g == NULL)
+		return -1;
+	text = json_dumps(g, JSONIO_PRETTY);
+	json_decref(g);
+	if (text == NULL)
+		return -1;
+	rc = write_at(b->genfd, "generation.json", text, errp);
+	free(text);
+	return rc;
+}
+
+int
+gen_build(const struct host *h, const struct cluster *c, char *const *roles,
+    size_t nroles, long n, char **errp)
+{
+	struct build	 b;
+	char		*tmp = NULL, *final = NULL;
+	size_t		 i;
+	int		 rc = -1;
+
+	if (build_init(&b, h, roles, nroles) == -1)
 		goto out;
-	{
-		char *text = json_dumps(g, JSONIO_PRETTY);
-		int wr;
-		if (text == NULL)
+	if (asprintf(&tmp, "%s/.tmp-%ld", h->gendir, n) == -1 ||
+	    asprintf(&final, "%s/%ld", h->gendir, n) == -1)
+		goto out;
+	if (build_mkdirs(&b, tmp, errp) == -1)
+		goto out;
+	for (i = 0; i < c->npkgs; i++)
+		if (build_package(&b, &c->pkgs[i], errp) == -1)
 			goto out;
-		wr = write_at(b.genfd, "generation.json", text, errp);
-		free(text);
-		if (wr == -1)
-			goto out;
-	}
+	if (write_env(&b, errp) == -1 || write_genjson(&b, c, n, errp) == -1)
+		goto out;
 	/* One sync for the whole tree, then the rename makes it visible. */
 	if (syncfs(b.genfd) == -1) {
 		err_sys(errp, "sync %s", tmp);
@@ -660,21 +718,10 @@ out:
 	/* Every failure above that set no message ran out of memory. */
 	if (rc == -1 && *errp == NULL)
 		err_set(errp, "out of memory");
-	if (b.genfd != -1)
-		close(b.genfd);
+	build_free(&b);
 	if (rc == -1 && tmp != NULL)
 		(void)rm_tree(tmp, NULL);
-	json_decref(b.env);
-	json_decref(b.envfrom);
-	json_decref(b.sysctl);
-	json_decref(b.users);
-	json_decref(b.units);
-	json_decref(b.unitfrom);
-	json_decref(b.pkgs);
-	json_decref(g);
-	pkgmanifest_free(m);
 	free(tmp);
 	free(final);
-	free(pkgroot);
 	return rc;
 }

@@ -169,8 +169,81 @@ out:
 	return rc;
 }
 
-int
-cmd_missing(int argc, char **argv)
+/* The blobs to look for in the cache. */
+struct wanted {
+	const struct cluster	*cl;
+	const int		*skip;		/* per package: installed */
+	int			 only_preflight;
+};
+
+/*
+ * Whether blob i is wanted: preflight's alone with --preflight, never a
+ * package the host has, and a blob listed twice once.
+ */
+static int
+blob_wanted(const struct wanted *w, size_t i)
+{
+	const struct cluster_manifest	*cm = w->cl->cm;
+	const struct blob_ref		*b = &cm->blobs[i];
+	const struct pkgref		*p;
+	size_t				 j;
+
+	if (w->only_preflight && !preflight_kind(b->kind))
+		return 0;
+	if (b->kind == BLOB_PACKAGE && (p = cluster_pkg(w->cl, b->id)) !=
+	    NULL && w->skip[p - w->cl->pkgs])
+		return 0;
+	for (j = 0; j < i; j++)
+		if (digest_equal(&cm->blobs[j].blob.digest, &b->blob.digest) &&
+		    (!w->only_preflight || preflight_kind(cm->blobs[j].kind)))
+			return 0;
+	return 1;
+}
+
+/* Prints "digest size path" for each wanted blob the cache lacks. */
+static int
+print_missing(const struct wanted *w, const char *cache, size_t *np,
+    uint64_t *bytesp, char **errp)
+{
+	const struct cluster_manifest	*cm = w->cl->cm;
+	const struct blob_ref		*b;
+	char				*why = NULL, *path;
+	char				 dstr[DIGEST_STRSZ];
+	size_t				 i;
+	int				 r;
+
+	for (i = 0; i < cm->nblobs; i++) {
+		b = &cm->blobs[i];
+		if (!blob_wanted(w, i))
+			continue;
+		if ((r = cache_has_blob(cache, &b->blob, &why, errp)) == -1)
+			return -1;
+		if (r == 1)
+			continue;
+		if (why != NULL) {
+			log_warn("%s: fetching it again", why);
+			free(why);
+			why = NULL;
+		}
+		if ((path = store_blob_path(cache, &b->blob.digest)) == NULL)
+			return err_set(errp, "out of memory");
+		digest_format(&b->blob.digest, dstr);
+		printf("%s %llu %s\n", dstr, (unsigned long long)b->blob.size,
+		    path);
+		free(path);
+		(*np)++;
+		*bytesp += b->blob.size;
+	}
+	return 0;
+}
+
+/*
+ * Parses the command line into *cachep, *rootp and *only_preflightp.
+ * SUBCMD_CONTINUE, or the exit status.
+ */
+static int
+missing_args(const struct subcmd *c, int argc, char **argv,
+    const char **cachep, const char **rootp, int *only_preflightp)
 {
 	static const struct option longopts[] = {
 		{ "cache", required_argument, NULL, 'c' },
@@ -179,101 +252,66 @@ cmd_missing(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const struct subcmd	*c = subcmd_find(bootstrap_commands, "missing");
-	struct cluster		*cl = NULL;
-	const struct cluster_manifest *cm;
-	const struct pkgref	*p;
-	struct stat		 st;
-	const char		*cache = NULL, *root = NULL;
-	char			*err = NULL, *why = NULL, *path = NULL;
-	char			 dstr[DIGEST_STRSZ];
-	int			*skip = NULL;
-	size_t			 i, j, n = 0;
-	uint64_t		 bytes = 0;
-	int			 opt, only_preflight = 0, r, rc = EXIT_FAIL;
-	int			 ninst = 0;
+	int	 opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "c:hqv", longopts,
 	    NULL)) != -1) {
 		switch (opt) {
-		case 'c': cache = optarg; break;
-		case 'P': only_preflight = 1; break;
-		case 'R': root = optarg; break;
+		case 'c': *cachep = optarg; break;
+		case 'P': *only_preflightp = 1; break;
+		case 'R': *rootp = optarg; break;
 		default:
-			if ((rc = subcmd_common_opt(opt, c)) == SUBCMD_CONTINUE)
+			if ((rc = subcmd_opt(opt, c)) == SUBCMD_CONTINUE)
 				break;
-			if (rc == SUBCMD_NOT_COMMON) {
-				subcmd_usage(stderr, c);
-				return EXIT_USAGE;
-			}
 			return rc;
 		}
 	}
-	if (argc - optind != 1 || cache == NULL) {
-		subcmd_usage(stderr, c);
-		return EXIT_USAGE;
-	}
+	if (argc - optind != 1 || *cachep == NULL)
+		return subcmd_usage_error(c);
+	return SUBCMD_CONTINUE;
+}
+
+int
+cmd_missing(int argc, char **argv)
+{
+	const struct subcmd	*c = subcmd_find(bootstrap_commands, "missing");
+	struct wanted		 w;
+	struct cluster		*cl = NULL;
+	struct stat		 st;
+	const char		*cache = NULL, *root = NULL;
+	char			*err = NULL;
+	int			*skip = NULL;
+	size_t			 n = 0;
+	uint64_t		 bytes = 0;
+	int			 only_preflight = 0, rc;
+	int			 ninst = 0;
+
+	if ((rc = missing_args(c, argc, argv, &cache, &root,
+	    &only_preflight)) != SUBCMD_CONTINUE)
+		return rc;
 	rc = EXIT_FAIL;
 	if (stat(cache, &st) == 0 && !S_ISDIR(st.st_mode)) {
-		log_error("cache %s is not a directory: give the directory "
+		err_set(&err, "cache %s is not a directory: give the directory "
 		    "that holds blobs/sha256/", cache);
 		goto out;
 	}
-	if (cluster_load(argv[optind], &cl, &err) == -1) {
-		log_error("%s", err);
+	if (cluster_load(argv[optind], &cl, &err) == -1)
 		goto out;
-	}
-	cm = cl->cm;
 	if ((skip = calloc(cl->npkgs + 1, sizeof(*skip))) == NULL) {
-		log_error("out of memory");
+		err_set(&err, "out of memory");
 		goto out;
 	}
 	/* preflight reads no package blob: no need to look at the host. */
 	if (root != NULL && !only_preflight &&
-	    (ninst = installed_pkgs(cl, cache, root, skip, &err)) == -1) {
-		log_error("%s", err);
+	    (ninst = installed_pkgs(cl, cache, root, skip, &err)) == -1)
 		goto out;
-	}
-	for (i = 0; i < cm->nblobs; i++) {
-		const struct blob_ref *b = &cm->blobs[i];
-
-		if (only_preflight && !preflight_kind(b->kind))
-			continue;
-		if (b->kind == BLOB_PACKAGE && (p = cluster_pkg(cl, b->id)) !=
-		    NULL && skip[p - cl->pkgs])
-			continue;
-		/* A blob listed twice is fetched once. */
-		for (j = 0; j < i; j++)
-			if (digest_equal(&cm->blobs[j].blob.digest,
-			    &b->blob.digest) && (!only_preflight ||
-			    preflight_kind(cm->blobs[j].kind)))
-				break;
-		if (j < i)
-			continue;
-		if ((r = cache_has_blob(cache, &b->blob, &why, &err)) == -1) {
-			log_error("%s", err);
-			goto out;
-		}
-		if (r == 1)
-			continue;
-		if (why != NULL) {
-			log_warn("%s: fetching it again", why);
-			free(why);
-			why = NULL;
-		}
-		free(path);
-		if ((path = store_blob_path(cache, &b->blob.digest)) == NULL) {
-			log_error("out of memory");
-			goto out;
-		}
-		digest_format(&b->blob.digest, dstr);
-		printf("%s %llu %s\n", dstr, (unsigned long long)b->blob.size,
-		    path);
-		n++;
-		bytes += b->blob.size;
-	}
+	w.cl = cl;
+	w.skip = skip;
+	w.only_preflight = only_preflight;
+	if (print_missing(&w, cache, &n, &bytes, &err) == -1)
+		goto out;
 	if (fflush(stdout) == EOF || ferror(stdout)) {
-		log_error("write to standard output: %s", strerror(errno));
+		err_set(&err, "write to standard output: %s", strerror(errno));
 		goto out;
 	}
 	if (ninst > 0)
@@ -286,10 +324,10 @@ cmd_missing(int argc, char **argv)
 		    cache, (unsigned long long)bytes);
 	rc = EXIT_OK;
 out:
+	if (rc != EXIT_OK)
+		log_error("%s", err != NULL ? err : "out of memory");
 	cluster_free(cl);
 	free(skip);
-	free(path);
-	free(why);
 	free(err);
 	return rc;
 }

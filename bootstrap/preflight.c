@@ -495,28 +495,45 @@ systemd_version_parse(const char *text, long *version)
 }
 
 /*
- * Runs argv (argv[0] looked up in PATH when it holds no '/') with stdin
- * from /dev/null and stdout captured into buf (at most size - 1 bytes,
- * NUL-terminated).  Kills it after timeout seconds.  Returns 0 and its
- * wait status in *statusp, or -1 with *errp (cannot run, timed out,
- * printed too much).
+ * The child of spawn_capture: stdin from /dev/null, stdout into out.  A
+ * failed exec writes its errno to ep.
+ */
+static void
+child_exec(char *const argv[], int out, int ep)
+{
+	int	 devnull, e = 0;
+
+	devnull = open("/dev/null", O_RDONLY);
+	if (devnull == -1 || dup2(devnull, 0) == -1 || dup2(out, 1) == -1)
+		e = errno;
+	else if (strchr(argv[0], '/') != NULL) {
+		execv(argv[0], argv);
+		/* A script without "#!": run it as sh would. */
+		if (errno == ENOEXEC)
+			execl("/bin/sh", "sh", argv[0], (char *)NULL);
+		e = errno;
+	} else {
+		execvp(argv[0], argv);
+		e = errno;
+	}
+	(void)write(ep, &e, sizeof(e));
+	_exit(127);
+}
+
+/*
+ * Starts argv with its stdout on a pipe: the read end in *outp, and in
+ * *epp the pipe on which the child reports a failed exec (success
+ * closes it).  0, or -1 with *errp.
  */
 static int
-run_capture(char *const argv[], int timeout, char *buf, size_t size,
-    int *statusp, char **errp)
+spawn_capture(char *const argv[], pid_t *pidp, int *outp, int *epp,
+    char **errp)
 {
-	struct pollfd	 pfd;
-	struct timespec	 start, now;
-	pid_t		 pid;
-	size_t		 len = 0;
-	ssize_t		 n;
-	long		 left;
-	int		 p[2], ep[2], devnull, status, e = 0, killed = 0;
-	char		 junk[512];
+	pid_t	 pid;
+	int	 p[2], ep[2];
 
 	if (pipe2(p, O_CLOEXEC) == -1)
 		return err_sys(errp, "pipe");
-	/* The child reports a failed exec here; success closes it. */
 	if (pipe2(ep, O_CLOEXEC) == -1) {
 		close(p[0]);
 		close(p[1]);
@@ -531,27 +548,34 @@ run_capture(char *const argv[], int timeout, char *buf, size_t size,
 	}
 	if (pid == 0) {
 		close(ep[0]);
-		devnull = open("/dev/null", O_RDONLY);
-		if (devnull == -1 || dup2(devnull, 0) == -1 ||
-		    dup2(p[1], 1) == -1)
-			e = errno;
-		else if (strchr(argv[0], '/') != NULL) {
-			execv(argv[0], argv);
-			/* A script without "#!": run it as sh would. */
-			if (errno == ENOEXEC)
-				execl("/bin/sh", "sh", argv[0], (char *)NULL);
-			e = errno;
-		} else {
-			execvp(argv[0], argv);
-			e = errno;
-		}
-		(void)write(ep[1], &e, sizeof(e));
-		_exit(127);
+		child_exec(argv, p[1], ep[1]);
 	}
 	close(p[1]);
 	close(ep[1]);
+	*pidp = pid;
+	*outp = p[0];
+	*epp = ep[0];
+	return 0;
+}
+
+/*
+ * Reads the child's output from fd into buf (NUL-terminated) until end
+ * of file.  Returns 0, or kills the child and returns 1 after timeout
+ * seconds, 2 when it printed more than size - 1 bytes.
+ */
+static int
+read_capture(int fd, pid_t pid, int timeout, char *buf, size_t size)
+{
+	struct pollfd	 pfd;
+	struct timespec	 start, now;
+	size_t		 len = 0;
+	ssize_t		 n;
+	long		 left;
+	int		 killed = 0;
+	char		 junk[512];
+
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	pfd.fd = p[0];
+	pfd.fd = fd;
 	pfd.events = POLLIN;
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -568,9 +592,9 @@ run_capture(char *const argv[], int timeout, char *buf, size_t size,
 		if (n <= 0)
 			continue;
 		if (len < size - 1)
-			n = read(p[0], buf + len, size - 1 - len);
+			n = read(fd, buf + len, size - 1 - len);
 		else
-			n = read(p[0], junk, sizeof(junk));
+			n = read(fd, junk, sizeof(junk));
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -583,15 +607,36 @@ run_capture(char *const argv[], int timeout, char *buf, size_t size,
 			break;
 		}
 	}
-	close(p[0]);
 	buf[len] = '\0';
+	return killed;
+}
+
+/*
+ * Runs argv (argv[0] looked up in PATH when it holds no '/') with stdin
+ * from /dev/null and stdout captured into buf (at most size - 1 bytes,
+ * NUL-terminated).  Kills it after timeout seconds.  Returns 0 and its
+ * wait status in *statusp, or -1 with *errp (cannot run, timed out,
+ * printed too much).
+ */
+static int
+run_capture(char *const argv[], int timeout, char *buf, size_t size,
+    int *statusp, char **errp)
+{
+	pid_t	 pid = -1;
+	ssize_t	 n;
+	int	 fd = -1, ep = -1, status, e = 0, killed;
+
+	if (spawn_capture(argv, &pid, &fd, &ep, errp) == -1)
+		return -1;
+	killed = read_capture(fd, pid, timeout, buf, size);
+	close(fd);
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR) {
-			close(ep[0]);
+			close(ep);
 			return err_sys(errp, "waitpid");
 		}
-	n = read(ep[0], &e, sizeof(e));
-	close(ep[0]);
+	n = read(ep, &e, sizeof(e));
+	close(ep);
 	if (n == (ssize_t)sizeof(e))
 		return err_set(errp, "cannot run %s: %s", argv[0],
 		    strerror(e));
@@ -642,6 +687,74 @@ out:
 	free(run);
 }
 
+/* Reads the config package's first member, which must be its manifest. */
+static int
+read_config_manifest(struct archive *a, struct archive_entry *e,
+    struct pkg_manifest **pmp, char **errp)
+{
+	const char	*name = archive_entry_pathname(e);
+	la_int64_t	 size = archive_entry_size(e);
+	char		*mbuf;
+	int		 rc = -1;
+
+	if (name == NULL || strcmp(name, PKG_MANIFEST_NAME) != 0 ||
+	    size <= 0 || size > MANIFEST_MAX_BYTES)
+		return err_set(errp, "config package: its first member is "
+		    "not %s", PKG_MANIFEST_NAME);
+	if ((mbuf = malloc((size_t)size)) == NULL)
+		return err_set(errp, "out of memory");
+	if (archive_read_data(a, mbuf, (size_t)size) != size)
+		err_set(errp, "config package: short %s", PKG_MANIFEST_NAME);
+	else if (pkg_manifest_parse(mbuf, (size_t)size, "config package "
+	    PKG_MANIFEST_NAME, pmp, errp) != -1)
+		rc = 0;
+	free(mbuf);
+	return rc;
+}
+
+/*
+ * Reads the ip-detect member e, checked against its entry in pm: 0 with
+ * a malloc'd NUL-terminated copy in *bufp, or -1 with *errp.
+ */
+static int
+read_ip_member(struct archive *a, struct archive_entry *e,
+    const struct pkg_manifest *pm, char **bufp, size_t *lenp, char **errp)
+{
+	const struct pkg_file	*f = pkg_manifest_find(pm, IP_DETECT_PATH);
+	la_int64_t		 size = archive_entry_size(e);
+	struct digest		 d;
+	char			*buf;
+
+	if (archive_entry_filetype(e) != AE_IFREG || f == NULL ||
+	    f->type != PKG_FILE)
+		return err_set(errp, "config package: %s is not a regular "
+		    "file of its manifest", IP_DETECT_PATH);
+	if (size < 0 || (uint64_t)size != f->size || size > IP_DETECT_MAX)
+		return err_set(errp, "config package: %s has %lld bytes, its "
+		    "manifest says %llu (at most %d allowed)", IP_DETECT_PATH,
+		    (long long)size, (unsigned long long)f->size,
+		    IP_DETECT_MAX);
+	if ((buf = malloc((size_t)size + 1)) == NULL)
+		return err_set(errp, "out of memory");
+	if (archive_read_data(a, buf, (size_t)size) != size) {
+		err_set(errp, "config package: %s: %s", IP_DETECT_PATH,
+		    archive_error_string(a));
+		free(buf);
+		return -1;
+	}
+	digest_buf(buf, (size_t)size, &d);
+	if (!digest_equal(&d, &f->sha256)) {
+		err_set(errp, "config package: %s does not match the digest "
+		    "in its manifest", IP_DETECT_PATH);
+		free(buf);
+		return -1;
+	}
+	buf[size] = '\0';
+	*bufp = buf;
+	*lenp = (size_t)size;
+	return 0;
+}
+
 /*
  * Reads etc/ip-detect out of the config package blob (whose digest the
  * caller checked) and checks it against the package's own manifest.
@@ -653,11 +766,7 @@ read_ip_detect(const char *blob, char **bufp, size_t *lenp, char **errp)
 	struct archive		*a = NULL;
 	struct archive_entry	*e;
 	struct pkg_manifest	*pm = NULL;
-	const struct pkg_file	*f;
-	struct digest		 d;
-	char			*buf = NULL, *mbuf = NULL;
-	la_int64_t		 size;
-	la_ssize_t		 n;
+	const char		*name;
 	int			 r, rc = -1, first = 1;
 
 	if ((a = archive_read_new()) == NULL)
@@ -669,70 +778,16 @@ read_ip_detect(const char *blob, char **bufp, size_t *lenp, char **errp)
 		goto out;
 	}
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(e);
-
-		size = archive_entry_size(e);
+		name = archive_entry_pathname(e);
 		if (first) {
 			first = 0;
-			if (name == NULL || strcmp(name, PKG_MANIFEST_NAME) != 0
-			    || size <= 0 || size > MANIFEST_MAX_BYTES) {
-				err_set(errp, "config package: its first "
-				    "member is not %s", PKG_MANIFEST_NAME);
-				goto out;
-			}
-			if ((mbuf = malloc((size_t)size)) == NULL) {
-				err_set(errp, "out of memory");
-				goto out;
-			}
-			if ((n = archive_read_data(a, mbuf, (size_t)size)) !=
-			    size) {
-				err_set(errp, "config package: short %s",
-				    PKG_MANIFEST_NAME);
-				goto out;
-			}
-			if (pkg_manifest_parse(mbuf, (size_t)size,
-			    "config package " PKG_MANIFEST_NAME, &pm,
-			    errp) == -1)
+			if (read_config_manifest(a, e, &pm, errp) == -1)
 				goto out;
 			continue;
 		}
 		if (name == NULL || strcmp(name, IP_DETECT_PATH) != 0)
 			continue;
-		f = pkg_manifest_find(pm, IP_DETECT_PATH);
-		if (archive_entry_filetype(e) != AE_IFREG || f == NULL ||
-		    f->type != PKG_FILE) {
-			err_set(errp, "config package: %s is not a regular "
-			    "file of its manifest", IP_DETECT_PATH);
-			goto out;
-		}
-		if (size < 0 || (uint64_t)size != f->size ||
-		    size > IP_DETECT_MAX) {
-			err_set(errp, "config package: %s has %lld bytes, "
-			    "its manifest says %llu (at most %d allowed)",
-			    IP_DETECT_PATH, (long long)size,
-			    (unsigned long long)f->size, IP_DETECT_MAX);
-			goto out;
-		}
-		if ((buf = malloc((size_t)size + 1)) == NULL) {
-			err_set(errp, "out of memory");
-			goto out;
-		}
-		if (archive_read_data(a, buf, (size_t)size) != size) {
-			err_set(errp, "config package: %s: %s", IP_DETECT_PATH,
-			    archive_error_string(a));
-			goto out;
-		}
-		digest_buf(buf, (size_t)size, &d);
-		if (!digest_equal(&d, &f->sha256)) {
-			err_set(errp, "config package: %s does not match the "
-			    "digest in its manifest", IP_DETECT_PATH);
-			goto out;
-		}
-		buf[size] = '\0';
-		*bufp = buf;
-		*lenp = (size_t)size;
-		buf = NULL;	/* transferred */
-		rc = 0;
+		rc = read_ip_member(a, e, pm, bufp, lenp, errp);
 		goto out;
 	}
 	if (r != ARCHIVE_EOF)
@@ -744,8 +799,6 @@ read_ip_detect(const char *blob, char **bufp, size_t *lenp, char **errp)
 out:
 	pkg_manifest_free(pm);
 	archive_read_free(a);
-	free(mbuf);
-	free(buf);
 	return rc;
 }
 
@@ -883,8 +936,29 @@ out:
 	free(err);
 }
 
-int
-cmd_preflight(int argc, char **argv)
+static int
+parse_timeout(const char *arg, int *timeoutp)
+{
+	char	*end;
+	long	 t;
+
+	errno = 0;
+	t = strtol(arg, &end, 10);
+	if (errno != 0 || *end != '\0' || t < 1 || t > 3600) {
+		log_error("--timeout %s: give seconds, 1 to 3600", arg);
+		return -1;
+	}
+	*timeoutp = (int)t;
+	return 0;
+}
+
+/*
+ * Parses the command line into pf and *rootp (malloc'd: the caller
+ * frees it either way).  SUBCMD_CONTINUE, or the exit status.
+ */
+static int
+preflight_args(struct preflight *pf, const struct subcmd *c, int argc,
+    char **argv, char **rootp)
 {
 	static const struct option longopts[] = {
 		{ "cache", required_argument, NULL, 'c' },
@@ -895,67 +969,72 @@ cmd_preflight(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const struct subcmd	*c = subcmd_find(bootstrap_commands,
-	    "preflight");
-	struct preflight	 pf;
-	char			*err = NULL, *end, *root = NULL;
-	long			 t;
-	int			 opt, rc = EXIT_FAIL;
+	char	*err = NULL;
+	int	 opt, rc;
 
-	memset(&pf, 0, sizeof(pf));
-	pf.root = "";
-	pf.procdir = "/proc";
-	pf.timeout = IP_DETECT_TIMEOUT;
 	while ((opt = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'c': pf.cache = optarg; break;
-		case 'P': pf.procdir = optarg; break;
+		case 'c': pf->cache = optarg; break;
+		case 'P': pf->procdir = optarg; break;
 		case 'r':
-			if (add_roles(&pf, optarg, &err) == -1) {
+			if (add_roles(pf, optarg, &err) == -1) {
 				log_error("%s", err);
 				free(err);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'R':
-			free(root);
-			if ((root = strdup(optarg)) == NULL) {
+			free(*rootp);
+			if ((*rootp = strdup(optarg)) == NULL) {
 				log_error("out of memory");
 				return EXIT_FAIL;
 			}
 			break;
 		case 't':
-			errno = 0;
-			t = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || t < 1 || t > 3600) {
-				log_error("--timeout %s: give seconds, 1 to "
-				    "3600", optarg);
-				free(root);
+			if (parse_timeout(optarg, &pf->timeout) == -1)
 				return EXIT_USAGE;
-			}
-			pf.timeout = (int)t;
 			break;
 		default:
-			if ((rc = subcmd_common_opt(opt, c)) == SUBCMD_CONTINUE)
+			if ((rc = subcmd_opt(opt, c)) == SUBCMD_CONTINUE)
 				break;
-			free(root);
-			if (rc == SUBCMD_NOT_COMMON) {
-				subcmd_usage(stderr, c);
-				return EXIT_USAGE;
-			}
 			return rc;
 		}
 	}
-	if (argc - optind != 1 || pf.cache == NULL || pf.nroles == 0) {
-		subcmd_usage(stderr, c);
+	if (argc - optind != 1 || pf->cache == NULL || pf->nroles == 0)
+		return subcmd_usage_error(c);
+	return SUBCMD_CONTINUE;
+}
+
+/* "/" and "/x/" name the same roots as "" and "/x".  -1: not absolute. */
+static int
+trim_root(char *root)
+{
+	while (root[0] != '\0' && root[strlen(root) - 1] == '/')
+		root[strlen(root) - 1] = '\0';
+	return root[0] != '\0' && root[0] != '/' ? -1 : 0;
+}
+
+int
+cmd_preflight(int argc, char **argv)
+{
+	const struct subcmd	*c = subcmd_find(bootstrap_commands,
+	    "preflight");
+	struct preflight	 pf;
+	char			*err = NULL, *root = NULL;
+	int			 rc = EXIT_FAIL;
+
+	memset(&pf, 0, sizeof(pf));
+	pf.root = "";
+	pf.procdir = "/proc";
+	pf.timeout = IP_DETECT_TIMEOUT;
+	if ((rc = preflight_args(&pf, c, argc, argv, &root)) !=
+	    SUBCMD_CONTINUE) {
 		free(root);
-		return EXIT_USAGE;
+		return rc;
 	}
+	rc = EXIT_FAIL;
 	if (root != NULL) {
-		/* "/" and "/x/" name the same roots as "" and "/x". */
-		while (root[0] != '\0' && root[strlen(root) - 1] == '/')
-			root[strlen(root) - 1] = '\0';
-		if (root[0] != '\0' && root[0] != '/') {
+		if (trim_root(root) == -1) {
 			log_error("--root %s: give an absolute path", root);
 			rc = EXIT_USAGE;
 			goto out;
