@@ -24,9 +24,6 @@ autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 cd "$build"
 "$top/configure" -q "${configure_args[@]}"
 make -j"$(nproc)" >/dev/null
-DCOS_SANITIZE=no
-[ "$mode" = sanitize ] && DCOS_SANITIZE=yes
-export DCOS_SANITIZE
 # Sanitizer builds: fail on the first report, including leaks.
 export ASAN_OPTIONS=abort_on_error=0:detect_leaks=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

@@ -4,8 +4,16 @@ LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) \
 	$(top_srcdir)/build-aux/tap-driver.sh
 BATS_LOG_DRIVER = $(LOG_DRIVER)
 BATS_LOG_COMPILER = bats --tap
+if SANITIZE
+dcos_sanitize = yes
+else
+dcos_sanitize = no
+endif
+# DCOS_SANITIZE=yes: dcos-bootstrap is dynamic (ASan cannot be static), so
+# the static-binary tests skip with that reason.
 AM_TESTS_ENVIRONMENT = \
 	CMOCKA_MESSAGE_OUTPUT=TAP; export CMOCKA_MESSAGE_OUTPUT; \
+	DCOS_SANITIZE=$(dcos_sanitize); export DCOS_SANITIZE; \
 	top_builddir='$(abs_top_builddir)'; export top_builddir; \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
 	PATH='$(abs_top_builddir)':"$$PATH"; export PATH;
