@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomicio.h"
 #include "error.h"
 #include "procnet.h"
 
@@ -179,58 +180,14 @@ procnet_parse(struct procnet *pn, const char *text, size_t len, int proto,
 	return 0;
 }
 
-/*
- * Reads a whole /proc file: its size is reported as 0, so read to EOF.
- * ENOENT is returned as 1 without a message for optional tables.
- */
+/* A whole /proc table; ENOENT is 1 without a message for optional ones. */
 static int
 read_table(const char *path, int optional, char **bufp, size_t *lenp,
     char **errp)
 {
-	char	*buf = NULL, *nb;
-	size_t	 len = 0, cap = 0;
-	ssize_t	 n;
-	int	 fd, rc = -1;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		if (optional && errno == ENOENT)
-			return 1;
-		return err_sys(errp, "%s", path);
-	}
-	for (;;) {
-		if (len == cap) {
-			if (cap >= PROCNET_MAX) {
-				err_set(errp, "%s: larger than %d bytes", path,
-				    PROCNET_MAX);
-				goto out;
-			}
-			cap = cap == 0 ? 65536 : cap * 2;
-			if ((nb = realloc(buf, cap + 1)) == NULL) {
-				err_set(errp, "out of memory");
-				goto out;
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			err_sys(errp, "read %s", path);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*bufp = buf;
-	buf = NULL;	/* transferred */
-	*lenp = len;
-	rc = 0;
-out:
-	free(buf);
-	close(fd);
-	return rc;
+	if (optional && access(path, F_OK) == -1 && errno == ENOENT)
+		return 1;
+	return read_file(path, PROCNET_MAX, bufp, lenp, errp);
 }
 
 int

@@ -251,13 +251,32 @@ mkdir_p(const char *path, mode_t mode, char **errp)
 	return rc;
 }
 
+/* Grows *bufp to hold at least want bytes and a NUL, up to max. */
+static int
+grow(char **bufp, size_t *capp, size_t max, const char *path, char **errp)
+{
+	size_t	 cap;
+	char	*nb;
+
+	if (*capp >= max)
+		return err_set(errp, "%s: larger than %zu bytes", path, max);
+	cap = *capp == 0 ? 4096 : *capp * 2;
+	if (cap > max)
+		cap = max;
+	if ((nb = realloc(*bufp, cap + 1)) == NULL)
+		return err_set(errp, "out of memory");
+	*bufp = nb;
+	*capp = cap;
+	return 0;
+}
+
 int
 read_file(const char *path, size_t max, char **bufp, size_t *lenp,
     char **errp)
 {
 	struct stat	 st;
 	char		*buf = NULL;
-	size_t		 len = 0;
+	size_t		 len = 0, cap = 0;
 	ssize_t		 n;
 	int		 fd, rc = -1;
 
@@ -275,12 +294,16 @@ read_file(const char *path, size_t max, char **bufp, size_t *lenp,
 		err_set(errp, "%s: larger than %zu bytes", path, max);
 		goto out;
 	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+	/* Read to EOF: /proc files say 0 bytes, others may grow. */
+	cap = (size_t)st.st_size + 1;
+	if ((buf = malloc(cap + 1)) == NULL) {
 		err_set(errp, "out of memory");
 		goto out;
 	}
-	while (len < (size_t)st.st_size) {
-		n = read(fd, buf + len, (size_t)st.st_size - len);
+	for (;;) {
+		if (len == cap && grow(&buf, &cap, max, path, errp) == -1)
+			goto out;
+		n = read(fd, buf + len, cap - len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {

@@ -44,8 +44,9 @@ int	 fsync_parent(const char *path, char **errp);
 /* mkdir -p with mode for created directories.  0 or -1 with *errp. */
 int	 mkdir_p(const char *path, mode_t mode, char **errp);
 /*
- * Reads a whole regular file of at most max bytes into a NUL-terminated
- * malloc'd buffer owned by the caller.  0 or -1 with *errp.
+ * Reads a whole regular file of at most max bytes (to EOF, so /proc files
+ * that report size 0 work) into a NUL-terminated malloc'd buffer owned by
+ * the caller.  0 or -1 with *errp.
  */
 int	 read_file(const char *path, size_t max, char **bufp, size_t *lenp,
 	    char **errp);

@@ -114,6 +114,23 @@ read_file_enforces_limit_and_type(void **state)
 }
 
 static void
+read_file_reads_proc_files_that_report_size_zero(void **state)
+{
+	char	*buf = NULL, *err = NULL;
+	size_t	 len = 0;
+
+	assert_int_equal(read_file("/proc/self/status", 1 << 20, &buf, &len,
+	    &err), 0);
+	assert_true(len > 0);
+	assert_non_null(strstr(buf, "Name:"));
+	free(buf);
+	assert_int_equal(read_file("/proc/self/status", 16, &buf, &len,
+	    &err), -1);
+	assert_non_null(strstr(err, "larger than 16 bytes"));
+	free(err);
+}
+
+static void
 mkdir_p_creates_and_tolerates_existing(void **state)
 {
 	char		*p = path_join(*state, "a/b/c/"), *err = NULL;
@@ -153,6 +170,7 @@ main(void)
 		    mkdir_p_creates_and_tolerates_existing, make_dir,
 		    remove_dir),
 		cmocka_unit_test(path_join_adds_one_slash),
+		cmocka_unit_test(read_file_reads_proc_files_that_report_size_zero),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
