@@ -1,6 +1,7 @@
 /*
  * The static dcos-bootstrap must never use NSS or load shared objects
- * (DESIGN §9): libcrypto references getaddrinfo, gethostbyname and dlopen
+ * (DESIGN §9): libcrypto references getaddrinfo, getnameinfo, gethostbyname
+ * and dlopen
  * for features we never use (BIO sockets, engines).  These definitions take
  * the place of glibc's in the static link, so those paths fail cleanly
  * instead of loading host libraries at run time.  (The linker still warns
@@ -25,6 +26,13 @@ getaddrinfo(const char *node, const char *service,
 void
 freeaddrinfo(struct addrinfo *ai)
 {
+}
+
+int
+getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host,
+    socklen_t hostlen, char *serv, socklen_t servlen, int flags)
+{
+	return EAI_FAIL;
 }
 
 struct hostent *

@@ -153,29 +153,3 @@ storecheck_blob_fd(int fd, const struct digest *name, uint64_t *sizep,
 	return 0;
 }
 
-int
-storecheck_blob(int rootfd, const struct digest *name, uint64_t *sizep,
-    char **errp)
-{
-	struct stat	 st;
-	char		 rel[STORE_BLOB_RELSZ];
-	int		 fd, rc = -1;
-
-	store_blob_relpath(name, rel);
-	if ((fd = storecheck_openat(rootfd, rel)) == -1)
-		return err_sys(errp, "%s", rel);
-	if (fstat(fd, &st) == -1) {
-		err_sys(errp, "%s", rel);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err_set(errp, "%s: not a regular file", rel);
-		goto out;
-	}
-	if (storecheck_blob_fd(fd, name, sizep, errp) == -1)
-		goto out;
-	rc = 0;
-out:
-	close(fd);
-	return rc;
-}

@@ -33,14 +33,11 @@ int	 storecheck_openat(int rootfd, const char *rel);
  * blob's name.  *sizep (when not NULL) gets the byte count.  Returns 0
  * when they match, -1 with *errp (naming the digest found) otherwise.
  */
-int	 storecheck_blob_fd(int fd, const struct digest *name,
-	    uint64_t *sizep, char **errp);
-
 /*
- * Checks the blob blobs/sha256/<hex of name> below rootfd: a regular file
- * whose content has the digest of its name.  Returns 0 or -1 with *errp.
+ * Checks that the blob open on fd has the digest of its name (read from
+ * the current offset); *sizep gets its size.  Returns 0 or -1 with *errp.
  */
-int	 storecheck_blob(int rootfd, const struct digest *name,
+int	 storecheck_blob_fd(int fd, const struct digest *name,
 	    uint64_t *sizep, char **errp);
 
 #endif

@@ -41,6 +41,14 @@ teardown() {
 	[[ "$output" != *"dynamically linked"* ]]
 }
 
+@test "the static dcos-bootstrap holds no NSS loader (it can never read nsswitch.conf)" {
+	if [ "${DCOS_SANITIZE:-}" = yes ]; then
+		skip "sanitizer builds link dcos-bootstrap dynamically (ASan cannot be static)"
+	fi
+	run grep -caE 'libnss_|nsswitch\.conf' "$BOOTSTRAP"
+	[ "$output" = 0 ]
+}
+
 @test "dcos-bootstrap --version runs in an empty root with an empty environment" {
 	if [ "${DCOS_SANITIZE:-}" = yes ]; then
 		skip "sanitizer builds link dcos-bootstrap dynamically (ASan cannot be static)"
