@@ -129,3 +129,19 @@ teardown() {
 	[ "$status" -eq 2 ]
 	[[ "$output" == usage:* ]]
 }
+
+@test "-q silences progress, -v adds detail, errors always print" {
+	run "$GENCONF" keygen -f -p k.pub -s k.key
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"public key k.pub, secret key k.key"* ]]
+	run "$GENCONF" -q keygen -f -p k.pub -s k.key
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run "$GENCONF" sign -s k.key small
+	[ -z "$output" ]
+	run "$GENCONF" -v sign -s k.key small
+	[[ "$output" == *"signed small -> small.minisig"* ]]
+	run "$GENCONF" -q verify -p k.pub nope
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error: "*"nope.minisig"* ]]
+}
