@@ -477,7 +477,6 @@ check_cluster_json(const char *text, size_t len, char **errp)
 	return 0;
 }
 
-/* The install script: the template with its @DCOS_...@ values put in. */
 /* "ARCH=sha256:HEX:SIZE ...", one pin per bootstrap binary. */
 static char *
 bootstrap_pins(const struct release *rel)
@@ -749,16 +748,13 @@ write_script_sig(struct gen *g, const char *script_path, char **errp)
 /* Signs dcos_install.sh with the site's key (trusted comment file, sha256). */
 static int
 sign_script(const struct minisign_seckey *sk, const char *script,
-    char **outp, char **errp)
+    const struct digest *d, char **outp, char **errp)
 {
-	struct digest	 d;
 	uint8_t		 hash[MINISIGN_HASH_LEN];
-	size_t		 len = strlen(script);
 
-	digest_buf(script, len, &d);
-	if (blake2b_buf(script, len, hash, errp) == -1)
+	if (blake2b_buf(script, strlen(script), hash, errp) == -1)
 		return -1;
-	return genconf_sign(sk, hash, "site key", STORE_INSTALL_SCRIPT, &d, 0,
+	return genconf_sign(sk, hash, "site key", STORE_INSTALL_SCRIPT, d, 0,
 	    outp, errp);
 }
 
@@ -1151,7 +1147,7 @@ write_store(struct run *r, char **errp)
 		goto out;
 	digest_buf(script, strlen(script), &sd);
 	if (r->have_sk &&
-	    sign_script(&r->sk, script, &r->g.script_sig, errp) == -1)
+	    sign_script(&r->sk, script, &sd, &r->g.script_sig, errp) == -1)
 		goto out;
 	if ((idxpath = path_join(r->g.serve, STORE_INDEX)) == NULL) {
 		err_set(errp, "out of memory");

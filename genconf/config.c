@@ -233,8 +233,7 @@ config_show(const struct release *rel, const json_t *eff, int reveal,
 		if ((v = json_object_get(eff, p->name)) == NULL)
 			continue;
 		derived = is_derived(p, eff);
-		if ((p->secret || (p->from != NULL &&
-		    schema_find(s, p->from)->secret)) && !reveal) {
+		if (p->secret && !reveal) {
 			fprintf(fp, "%s%s: \"%s\"  # secret\n", derived ? "# " :
 			    "", p->name, MASK);
 			continue;

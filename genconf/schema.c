@@ -294,6 +294,35 @@ schema_find(const struct schema *s, const char *name)
 	return NULL;
 }
 
+/*
+ * A value calculated from a secret (from, fallback, at any depth) is a
+ * secret too: masked in messages and show, 0600 in rendered files.
+ */
+static void
+secret_closure(struct schema *s)
+{
+	const struct param	*src;
+	struct param		*p;
+	size_t			 i;
+	int			 changed = 1;
+
+	while (changed) {
+		changed = 0;
+		for (i = 0; i < s->nparams; i++) {
+			p = &s->params[i];
+			if (p->secret)
+				continue;
+			if ((p->from != NULL && (src = schema_find(s,
+			    p->from)) != NULL && src->secret) ||
+			    (p->fallback != NULL && (src = schema_find(s,
+			    p->fallback)) != NULL && src->secret)) {
+				p->secret = 1;
+				changed = 1;
+			}
+		}
+	}
+}
+
 /* Parsing state: the file name for messages. */
 struct sp {
 	const char	*name;
@@ -825,6 +854,7 @@ schema_parse(const char *text, size_t len, const char *name,
 	}
 	if (rules != NULL && parse_rules(&sp, rules, s) == -1)
 		goto out;
+	secret_closure(s);
 	*schemap = s;
 	s = NULL;
 	rc = 0;

@@ -241,6 +241,8 @@ tree() {
 	run dash "$SCRIPT" --root "$SCRATCH/R" --keep-cache master
 	[ "$status" -eq 1 ]
 	[ -d R/var/lib/dcos/bootstrap/cache/blobs/sha256 ]
+	# Blobs (the config package may hold secrets) are for root only.
+	[ "$(stat -c %a R/var/lib/dcos/bootstrap/cache)" = 700 ]
 	run dash "$SCRIPT" --root "$SCRATCH/R" master
 	[ "$status" -eq 1 ]
 	# The cache existed before: a failed run leaves it alone.

@@ -384,6 +384,28 @@ bad_schemas_are_refused_with_their_position(void **state)
 }
 
 static void
+values_calculated_from_a_secret_are_secret(void **state)
+{
+	static const char text[] = "format: 1\nparameters:\n"
+	    "  keys:\n    type: list-of\n    items: string\n"
+	    "    secret: true\n"
+	    "  keys_sorted:\n    derive: {sorted: keys}\n"
+	    "  keys_joined:\n    derive: {join: keys_sorted, separator: \",\"}\n"
+	    "  names:\n    type: list-of\n    items: string\n"
+	    "  names_joined:\n    derive: {join: names, separator: \",\"}\n";
+	struct schema	*s = NULL;
+	char		*err = NULL;
+
+	if (schema_parse(text, strlen(text), "s", &s, &err) == -1)
+		fail_msg("%s", err);
+	assert_true(schema_find(s, "keys_sorted")->secret);
+	assert_true(schema_find(s, "keys_joined")->secret);
+	assert_false(schema_find(s, "names_joined")->secret);
+	schema_free(s);
+	(void)state;
+}
+
+static void
 yaml_keeps_types_positions_and_refuses_tricks(void **state)
 {
 	static const char	 types[] = "a: yes\nb: '7'\nc: 7\nd: ~\n"
@@ -461,6 +483,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(runaway_loops_are_stopped,
 		    setup, teardown),
 		cmocka_unit_test(bad_schemas_are_refused_with_their_position),
+		cmocka_unit_test(values_calculated_from_a_secret_are_secret),
 		cmocka_unit_test(yaml_keeps_types_positions_and_refuses_tricks),
 		cmocka_unit_test_setup_teardown(
 		    did_you_mean_only_for_close_names, setup, teardown),
