@@ -251,7 +251,7 @@ find_blob(const struct cluster *c, const struct digest *d, enum blob_kind k)
 
 /* release.json.minisig by one of the trusted keys, comment consistent. */
 static int
-check_signature(const struct cluster *c, const char *relpath,
+check_signature(const struct cluster *c, const char *rel, size_t rellen,
     const char *sigpath, char **errp)
 {
 	struct minisign_sig	*sig = NULL;
@@ -270,7 +270,7 @@ check_signature(const struct cluster *c, const char *relpath,
 		if (memcmp(c->cm->keys[i].keynum, sig->keynum,
 		    MINISIGN_KEYNUM_LEN) != 0)
 			continue;
-		if (minisign_verify_file(&c->cm->keys[i], sig, relpath,
+		if (minisign_verify_buf(&c->cm->keys[i], sig, rel, rellen,
 		    &e) == 0)
 			break;
 		err_set(errp, "release.json: bad signature: %s (the release "
@@ -359,7 +359,9 @@ int
 cluster_verify_release(struct cluster *c, const char *cache, char **errp)
 {
 	const struct blob_ref	*rb, *sb;
-	char			*relpath = NULL, *sigpath = NULL;
+	struct digest		 d;
+	char			*relpath = NULL, *sigpath = NULL, *rel = NULL;
+	size_t			 rellen = 0;
 	int			 rc = -1;
 
 	if ((rb = find_blob(c, &c->cm->release_manifest, BLOB_RELEASE)) ==
@@ -374,17 +376,30 @@ cluster_verify_release(struct cluster *c, const char *cache, char **errp)
 	    need_blob(cache, &c->cm->release_signature, sb->blob.size,
 	    "the release signature", &sigpath, errp) == -1)
 		goto out;
-	if (check_signature(c, relpath, sigpath, errp) == -1)
+	/*
+	 * One read: the bytes whose digest and signature are checked are
+	 * the bytes parsed, even if the cache file changes meanwhile.
+	 */
+	if (read_file(relpath, MANIFEST_MAX_BYTES, &rel, &rellen, errp) == -1)
+		goto out;
+	digest_buf(rel, rellen, &d);
+	if (!digest_equal(&d, &c->cm->release_manifest)) {
+		err_set(errp, "%s changed while it was read: run again",
+		    relpath);
+		goto out;
+	}
+	if (check_signature(c, rel, rellen, sigpath, errp) == -1)
 		goto out;
 	release_manifest_free(c->rm);
 	c->rm = NULL;
-	if (release_manifest_load(relpath, &c->rm, errp) == -1 ||
-	    check_release(c, errp) == -1) {
+	if (release_manifest_parse(rel, rellen, "release.json", &c->rm,
+	    errp) == -1 || check_release(c, errp) == -1) {
 		err_wrap(errp, "signed release.json");
 		goto out;
 	}
 	rc = 0;
 out:
+	free(rel);
 	free(relpath);
 	free(sigpath);
 	return rc;

@@ -752,7 +752,7 @@ sign_script(const struct minisign_seckey *sk, const char *script,
 {
 	uint8_t		 hash[MINISIGN_HASH_LEN];
 
-	if (blake2b_buf(script, strlen(script), hash, errp) == -1)
+	if (minisign_prehash_buf(script, strlen(script), hash, errp) == -1)
 		return -1;
 	return genconf_sign(sk, hash, "site key", STORE_INSTALL_SCRIPT, d, 0,
 	    outp, errp);

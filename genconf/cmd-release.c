@@ -584,7 +584,7 @@ release_text(struct build *b, const struct minisign_seckey *sk,
 	}
 	json_decref(rj);
 	digest_buf(*textp, *lenp, &d);
-	if (blake2b_buf(*textp, *lenp, hash, errp) == -1)
+	if (minisign_prehash_buf(*textp, *lenp, hash, errp) == -1)
 		return -1;
 	return genconf_sign(sk, hash, "release", RELEASE_JSON, &d, b->seq,
 	    sigp, errp);

@@ -95,18 +95,6 @@ json_blob_text(const json_t *j, size_t *lenp)
 }
 
 int
-blake2b_buf(const void *buf, size_t len, uint8_t out[MINISIGN_HASH_LEN],
-    char **errp)
-{
-	unsigned int	 n = MINISIGN_HASH_LEN;
-
-	if (EVP_Digest(buf, len, out, &n, EVP_blake2b512(), NULL) != 1 ||
-	    n != MINISIGN_HASH_LEN)
-		return err_set(errp, "BLAKE2b-512 failed");
-	return 0;
-}
-
-int
 genconf_sign(const struct minisign_seckey *sk,
     const uint8_t prehash[MINISIGN_HASH_LEN], const char *signer,
     const char *file, const struct digest *d, json_int_t seq, char **outp,
@@ -644,8 +632,8 @@ check_manifest(struct release *r, const struct minisign_pubkey *keys,
 		goto fail;
 	}
 	if ((pk = find_key(keys, nkeys, sig, RELEASE_SIG, errp)) == NULL ||
-	    blake2b_buf(r->manifest_text.text, r->manifest_text.len, hash,
-	    errp) == -1)
+	    minisign_prehash_buf(r->manifest_text.text, r->manifest_text.len,
+	    hash, errp) == -1)
 		goto fail;
 	if (minisign_verify_prehashed(pk, sig, hash, errp) == -1) {
 		err_wrap(errp, RELEASE_JSON);

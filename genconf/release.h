@@ -97,9 +97,6 @@ void	 release_free(struct release *);
  */
 char	*json_blob_text(const json_t *, size_t *lenp);
 
-/* The BLAKE2b-512 of a buffer (the minisign "ED" prehash).  0 or -1. */
-int	 blake2b_buf(const void *, size_t, uint8_t out[MINISIGN_HASH_LEN],
-	    char **errp);
 /*
  * Signs a file of ours from its BLAKE2b-512 prehash.  The trusted comment
  * is "file:FILE<TAB>sha256:HEX" (HEX of d), then "<TAB>seq:SEQ" when seq

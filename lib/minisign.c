@@ -380,6 +380,39 @@ verify_legacy_fd(const struct minisign_pubkey *pk,
 }
 
 int
+minisign_prehash_buf(const void *buf, size_t len,
+    uint8_t out[MINISIGN_HASH_LEN], char **errp)
+{
+	unsigned int	 n = MINISIGN_HASH_LEN;
+
+	if (EVP_Digest(buf, len, out, &n, EVP_blake2b512(), NULL) != 1 ||
+	    n != MINISIGN_HASH_LEN)
+		return err_set(errp, "BLAKE2b-512 failed");
+	return 0;
+}
+
+int
+minisign_verify_buf(const struct minisign_pubkey *pk,
+    const struct minisign_sig *sig, const void *buf, size_t len,
+    char **errp)
+{
+	uint8_t	 hash[MINISIGN_HASH_LEN];
+
+	if (memcmp(pk->keynum, sig->keynum, MINISIGN_KEYNUM_LEN) != 0)
+		return verify_common(pk, sig, errp);
+	if (!sig->prehashed) {
+		if (!ed25519_verify(pk->pk, sig->sig, len > 0 ? buf : "", len))
+			return err_set(errp, "signature does not match the "
+			    "file (the file was changed or signed by another "
+			    "key)");
+		return verify_common(pk, sig, errp);
+	}
+	if (minisign_prehash_buf(buf, len, hash, errp) == -1)
+		return -1;
+	return minisign_verify_prehashed(pk, sig, hash, errp);
+}
+
+int
 minisign_verify_fd(const struct minisign_pubkey *pk,
     const struct minisign_sig *sig, int fd, char **errp)
 {

@@ -75,6 +75,17 @@ struct sha256;
 int	 minisign_prehash_fd(int fd, uint8_t out[MINISIGN_HASH_LEN],
 	    struct sha256 *also, char **errp);
 
+/* BLAKE2b-512 of a buffer (the "ED" prehash).  0 or -1 with *errp. */
+int	 minisign_prehash_buf(const void *buf, size_t len,
+	    uint8_t out[MINISIGN_HASH_LEN], char **errp);
+/*
+ * Verifies sig over a buffer, as minisign_verify_fd over a file: checking
+ * the bytes one holds avoids reading a file twice (and a file changed
+ * between a check and a parse).
+ */
+int	 minisign_verify_buf(const struct minisign_pubkey *pk,
+	    const struct minisign_sig *sig, const void *buf, size_t len,
+	    char **errp);
 /*
  * Verifies sig over the contents of path (or of an open fd, read from its
  * current offset) with key pk: key id, file signature, then the global

@@ -87,6 +87,31 @@ stock_signatures_verify(void **state)
 }
 
 static void
+buffers_verify_like_files(void **state)
+{
+	struct minisign_pubkey	 pk;
+	struct minisign_sig	*sig = NULL, *legacy = NULL;
+	char			*err = NULL;
+
+	assert_int_equal(minisign_pubkey_parse(STOCK_PUB, &pk, &err), 0);
+	assert_int_equal(minisign_sig_parse(STOCK_SIG, strlen(STOCK_SIG), &sig,
+	    &err), 0);
+	assert_int_equal(minisign_sig_parse(STOCK_LEGACY_SIG,
+	    strlen(STOCK_LEGACY_SIG), &legacy, &err), 0);
+	assert_int_equal(minisign_verify_buf(&pk, sig, "hello\n", 6, &err), 0);
+	assert_int_equal(minisign_verify_buf(&pk, legacy, "hello\n", 6, &err),
+	    0);
+	assert_int_equal(minisign_verify_buf(&pk, sig, "hellO\n", 6, &err),
+	    -1);
+	assert_non_null(strstr(err, "does not match the file"));
+	assert_int_equal(minisign_verify_buf(&pk, legacy, "hellO\n", 6,
+	    &err), -1);
+	minisign_sig_free(sig);
+	minisign_sig_free(legacy);
+	free(err);
+}
+
+static void
 stock_secret_key_loads_and_signs(void **state)
 {
 	struct minisign_seckey	 sk;
@@ -261,6 +286,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(stock_signatures_verify),
+		cmocka_unit_test(buffers_verify_like_files),
 		cmocka_unit_test(stock_secret_key_loads_and_signs),
 		cmocka_unit_test(generated_keys_round_trip),
 		cmocka_unit_test(changed_trusted_comment_is_rejected),
