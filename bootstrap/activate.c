@@ -506,13 +506,12 @@ activate_generation(struct host *h, long n, int start, char **errp)
 	json_object_set_new(state, "active", json_integer(n));
 	if (state_save(h, state, errp) == -1)
 		goto out;
-	if (was != n && journal_append(h, "switch", NULL, "generation %ld "
-	    "is active (was %ld): %s %s seq %lld", n, was,
-	    json_string_value(json_object_get(rel, "name")),
-	    json_string_value(json_object_get(rel, "version")),
-	    (long long)seq) == -1)
-		log_warn("could not append to the journal; see "
-		    "dcos-bootstrap status");
+	if (was != n)
+		(void)journal_append(h, "switch", NULL, "generation %ld is "
+		    "active (was %ld): %s %s seq %lld", n, was,
+		    json_string_value(json_object_get(rel, "name")),
+		    json_string_value(json_object_get(rel, "version")),
+		    (long long)seq);
 	crash_point("activated");
 	keep_self(h);
 	if (!h->rooted && start && access("/run/systemd/system", F_OK) == 0 &&

@@ -76,7 +76,9 @@ void	 host_unlock(struct host *h);
 /*
  * Appends one event (install, switch, rollback, refuse, override, gc,
  * uninstall) with a human-readable message and an optional details
- * object (borrowed).  The file is rewritten atomically.  0 or -1.
+ * object (borrowed).  The file is rewritten atomically.  0, or -1 after
+ * a warning naming the event that was not recorded (a broken chain is
+ * never extended).
  */
 int	 journal_append(const struct host *h, const char *event,
 	    json_t *details, const char *fmt, ...)

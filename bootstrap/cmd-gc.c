@@ -78,12 +78,13 @@ in_use(const char *dir)
 }
 
 static int
-keep_gen(long n, long cur, long prev, const long *ns, size_t count,
-    long keep)
+keep_gen(long n, long cur, long prev, long target, const long *ns,
+    size_t count, long keep)
 {
 	size_t	 i, rank = 0;
 
-	if (n == cur || n == prev)
+	/* target: a switch a crash interrupted, which activate finishes. */
+	if (n == cur || n == prev || n == target)
 		return 1;
 	for (i = count; i-- > 0;) {
 		rank++;
@@ -153,18 +154,23 @@ mark_used(struct gc *gc, long n, char **errp)
 static int
 gc_generations(struct gc *gc, char **errp)
 {
+	json_t	*state;
 	char	 name[64];
-	long	 prev = 0;
+	long	 prev = 0, target;
 	size_t	 i;
 
 	for (i = 0; i < gc->count; i++)
 		if (gc->ns[i] < gc->cur)
 			prev = gc->ns[i];
+	if ((state = state_load(&gc->h, errp)) == NULL)
+		return -1;
+	target = (long)json_integer_value(json_object_get(state, "target"));
+	json_decref(state);
 	if ((gc->used = json_object()) == NULL)
 		return err_set(errp, "out of memory");
 	for (i = 0; i < gc->count; i++) {
-		if (keep_gen(gc->ns[i], gc->cur, prev, gc->ns, gc->count,
-		    gc->keep)) {
+		if (keep_gen(gc->ns[i], gc->cur, prev, target, gc->ns,
+		    gc->count, gc->keep)) {
 			if (mark_used(gc, gc->ns[i], errp) == -1)
 				return -1;
 			continue;

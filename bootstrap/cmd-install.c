@@ -259,7 +259,8 @@ xpool_free(struct xpool *x)
 		if (x->stage[k] != NULL)
 			(void)rm_tree(x->stage[k], NULL);
 		free(x->stage[k]);
-		free(x->errs[k]);
+		if (x->errs != NULL)
+			free(x->errs[k]);
 	}
 	free(x->stage);
 	free(x->errs);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "atomicio.h"
@@ -18,6 +19,7 @@
 #include "digest.h"
 #include "error.h"
 #include "jsonio.h"
+#include "log.h"
 
 #define JOURNAL_MAX	(256 * 1024 * 1024)
 #define ZERO_HASH \
@@ -113,15 +115,11 @@ journal_read(const struct host *h, char **bufp, size_t *lenp, char **pathp,
 	*lenp = 0;
 	if ((path = path_join(h->state, "journal")) == NULL)
 		return err_set(errp, "out of memory");
-	if (read_file(path, JOURNAL_MAX, bufp, lenp, errp) == -1) {
-		if (errno != ENOENT) {
-			free(path);
-			return -1;
-		}
-		free(*errp);
-		*errp = NULL;
-		*bufp = NULL;
-		*lenp = 0;
+	/* No journal yet is the one failure that is not an error. */
+	if ((access(path, F_OK) == 0 || errno != ENOENT) &&
+	    read_file(path, JOURNAL_MAX, bufp, lenp, errp) == -1) {
+		free(path);
+		return -1;
 	}
 	*pathp = path;
 	return 0;
@@ -172,10 +170,8 @@ journal_append(const struct host *h, const char *event, json_t *details,
 	    journal_read(h, &buf, &len, &path, &err) == -1)
 		goto out;
 	if (buf != NULL && walk(buf, len, last, &n, &seq, &err) == -1) {
-		/*
-		 * Never extend a broken chain silently: the new entry
-		 * says so and chains onto nothing we can vouch for.
-		 */
+		/* Never extend a broken chain: status reports it. */
+		err_wrap(&err, "the journal's chain is broken");
 		goto out;
 	}
 	if (buf == NULL)
@@ -201,6 +197,10 @@ journal_append(const struct host *h, const char *event, json_t *details,
 		goto out;
 	rc = 0;
 out:
+	/* Callers go on without the entry; nobody loses it silently. */
+	if (rc == -1)
+		log_warn("journal: \"%s\" event not recorded: %s", event,
+		    err != NULL ? err : "out of memory");
 	json_decref(e);
 	free(err);
 	free(buf);

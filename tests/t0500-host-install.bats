@@ -185,6 +185,11 @@ assert len(s["current"]["config_id"]) == 64'
 	run "$BOOTSTRAP" status --root "$R"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"CHAIN BROKEN: journal line 1 was altered"* ]]
+	# A later event is not chained onto it, and says so.
+	before=$(cat "$R/var/lib/dcos/bootstrap/journal")
+	run "$BOOTSTRAP" rollback --root "$R"
+	[[ "$output" == *'journal: "refuse" event not recorded: the journal'"'"'s chain is broken'* ]]
+	[ "$(cat "$R/var/lib/dcos/bootstrap/journal")" = "$before" ]
 }
 
 @test "a second run while one holds the lock fails at once with a clear message" {

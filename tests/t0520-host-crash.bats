@@ -83,3 +83,19 @@ whole_generation() {
 	    --role master
 	[ "$status" -eq 0 ]
 }
+
+@test "gc after a kill at the switch keeps the pending generation that activate finishes" {
+	R=$SCRATCH/host-gc
+	cp -a "$SCRATCH/base" "$R"
+	run env DCOS_BOOTSTRAP_CRASH_AT=target "$BOOTSTRAP" install \
+	    "$SCRATCH/r2/cluster.json" --cache "$SCRATCH/r2/cache" \
+	    --root "$R" --role master
+	[ "$status" -eq 137 ]
+	[ "$(current_gen "$R")" = 1 ]
+	run "$BOOTSTRAP" gc --keep 0 --root "$R"
+	[ "$status" -eq 0 ]
+	[ -f "$R/opt/mesosphere/generations/2/generation.json" ]
+	run "$BOOTSTRAP" activate --root "$R"
+	[ "$status" -eq 0 ]
+	[ "$("$R/opt/mesosphere/bin/mesos-master")" = "mesos-master 1.3.0" ]
+}
