@@ -131,6 +131,13 @@ char	*cache_blob_path(const char *cache, const struct digest *);
 int	 blob_check(const char *path, const struct digest *, uint64_t size,
 	    char **errp);
 /*
+ * As blob_check, and on 1 *fdp is the checked file open at offset 0, so
+ * what is then read is what was hashed, not whatever the path names by
+ * then.
+ */
+int	 blob_open_checked(const char *path, const struct digest *,
+	    uint64_t size, int *fdp, char **errp);
+/*
  * The chain down to the package list: release.json and its signature from
  * the cache (size, digest, a trusted key, trusted comment sha256 and seq),
  * then the package list of cluster.json against the signed release.json;

@@ -508,6 +508,43 @@ finish_dirs(struct xstate *x, char **errp)
 	return 0;
 }
 
+/*
+ * Opens a package blob for reading after checking its pinned size and
+ * digest on the same descriptor (only tar + zstd/xz/gzip).  0 with *fdp
+ * and *arp (the caller frees both) or -1 with *errp.
+ */
+static int
+open_blob_archive(const char *blobpath, const struct digest *blob_digest,
+    uint64_t blob_size, int *fdp, struct archive **arp, char **errp)
+{
+	struct archive	*ar;
+	int		 fd;
+
+	if (blob_open_checked(blobpath, blob_digest, blob_size, &fd, errp) !=
+	    1) {
+		if (errp != NULL && *errp == NULL)
+			err_set(errp, "%s: missing", blobpath);
+		return -1;
+	}
+	if ((ar = archive_read_new()) == NULL) {
+		close(fd);
+		return err_set(errp, "out of memory");
+	}
+	archive_read_support_format_tar(ar);
+	archive_read_support_filter_zstd(ar);
+	archive_read_support_filter_xz(ar);
+	archive_read_support_filter_gzip(ar);
+	if (archive_read_open_fd(ar, fd, READ_BLOCK) != ARCHIVE_OK) {
+		err_set(errp, "%s", archive_error_string(ar));
+		archive_read_free(ar);
+		close(fd);
+		return -1;
+	}
+	*fdp = fd;
+	*arp = ar;
+	return 0;
+}
+
 int
 blob_manifest(const char *blobpath, const struct digest *blob_digest,
     uint64_t blob_size, const char *id, struct digest *out, char **errp)
@@ -518,27 +555,9 @@ blob_manifest(const char *blobpath, const struct digest *blob_digest,
 	size_t			 len;
 	int			 fd = -1, rc = -1;
 
-	if (blob_check(blobpath, blob_digest, blob_size, errp) != 1) {
-		if (errp != NULL && *errp == NULL)
-			err_set(errp, "%s: missing", blobpath);
+	if (open_blob_archive(blobpath, blob_digest, blob_size, &fd, &ar,
+	    errp) == -1)
 		goto out;
-	}
-	if ((fd = open(blobpath, O_RDONLY | O_CLOEXEC)) == -1) {
-		err_sys(errp, "%s", blobpath);
-		goto out;
-	}
-	if ((ar = archive_read_new()) == NULL) {
-		err_set(errp, "out of memory");
-		goto out;
-	}
-	archive_read_support_format_tar(ar);
-	archive_read_support_filter_zstd(ar);
-	archive_read_support_filter_xz(ar);
-	archive_read_support_filter_gzip(ar);
-	if (archive_read_open_fd(ar, fd, READ_BLOCK) != ARCHIVE_OK) {
-		err_set(errp, "%s", archive_error_string(ar));
-		goto out;
-	}
 	if (first_member(ar, &buf, &len, errp) == -1 ||
 	    pkgmanifest_parse(buf, len, id, &m, errp) == -1)
 		goto out;
@@ -568,15 +587,9 @@ extract_package(const char *blobpath, const struct digest *blob_digest,
 	memset(&x, 0, sizeof(x));
 	x.rootfd = x.pfd = -1;
 	/* The pinned digest first: nothing is extracted from a bad blob. */
-	if (blob_check(blobpath, blob_digest, blob_size, errp) != 1) {
-		if (errp != NULL && *errp == NULL)
-			err_set(errp, "%s: missing", blobpath);
+	if (open_blob_archive(blobpath, blob_digest, blob_size, &blobfd,
+	    &x.ar, errp) == -1)
 		goto out;
-	}
-	if ((blobfd = open(blobpath, O_RDONLY | O_CLOEXEC)) == -1) {
-		err_sys(errp, "%s", blobpath);
-		goto out;
-	}
 	if (mkdir(stagedir, 0700) == -1) {
 		err_sys(errp, "mkdir %s", stagedir);
 		goto out;
@@ -587,17 +600,8 @@ extract_package(const char *blobpath, const struct digest *blob_digest,
 		err_sys(errp, "%s", stagedir);
 		goto out;
 	}
-	if ((x.h = sha256_new()) == NULL || (x.ar = archive_read_new()) ==
-	    NULL) {
+	if ((x.h = sha256_new()) == NULL) {
 		err_set(errp, "out of memory");
-		goto out;
-	}
-	archive_read_support_format_tar(x.ar);
-	archive_read_support_filter_zstd(x.ar);
-	archive_read_support_filter_xz(x.ar);
-	archive_read_support_filter_gzip(x.ar);
-	if (archive_read_open_fd(x.ar, blobfd, READ_BLOCK) != ARCHIVE_OK) {
-		err_set(errp, "%s", archive_error_string(x.ar));
 		goto out;
 	}
 	if (read_manifest(&x, id, want_manifest, errp) == -1)

@@ -140,8 +140,8 @@ cache_blob_path(const char *cache, const struct digest *d)
 }
 
 int
-blob_check(const char *path, const struct digest *want, uint64_t size,
-    char **errp)
+blob_open_checked(const char *path, const struct digest *want, uint64_t size,
+    int *fdp, char **errp)
 {
 	struct stat	 st;
 	struct digest	 got;
@@ -175,10 +175,28 @@ blob_check(const char *path, const struct digest *want, uint64_t size,
 		    "again)", path, g, w);
 		goto out;
 	}
+	if (lseek(fd, 0, SEEK_SET) == -1) {
+		err_sys(errp, "%s", path);
+		goto out;
+	}
+	*fdp = fd;
+	fd = -1;	/* transferred */
 	rc = 1;
 out:
-	close(fd);
+	if (fd != -1)
+		close(fd);
 	return rc;
+}
+
+int
+blob_check(const char *path, const struct digest *want, uint64_t size,
+    char **errp)
+{
+	int	 fd, r;
+
+	if ((r = blob_open_checked(path, want, size, &fd, errp)) == 1)
+		close(fd);
+	return r;
 }
 
 /* Loads a blob that must be present and intact. */
