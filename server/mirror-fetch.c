@@ -364,6 +364,8 @@ xfer_start(struct fetch *f, CURLM *multi, struct job *j, char **errp)
 #endif
 	if (f->o->cacert != NULL)
 		curl_easy_setopt(j->curl, CURLOPT_CAINFO, f->o->cacert);
+	/* Credentials come from ~/.netrc, never from the URL (logged). */
+	curl_easy_setopt(j->curl, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
 	/* Fewer, larger writes and hash updates for big blobs. */
 	curl_easy_setopt(j->curl, CURLOPT_BUFFERSIZE, 262144L);
 	curl_easy_setopt(j->curl, CURLOPT_CONNECTTIMEOUT, 10L);

@@ -910,8 +910,9 @@ mirror_free(struct mirror *m)
 static int
 take_urls(struct mirror *m, char **argv, int n)
 {
-	char	**u;
-	size_t	 len;
+	const char	 *auth;
+	char		**u;
+	size_t		  len;
 	int	 i;
 
 	if ((u = calloc((size_t)n, sizeof(*u))) == NULL) {
@@ -924,6 +925,13 @@ take_urls(struct mirror *m, char **argv, int n)
 		    strncmp(argv[i], "https://", 8) != 0) {
 			log_error("%s: not an http:// or https:// URL (the "
 			    "last operand is the directory)", argv[i]);
+			return -1;
+		}
+		/* Credentials would end up in every log line naming the URL. */
+		auth = argv[i] + strcspn(argv[i], ":") + 3;
+		if (memchr(auth, '@', strcspn(auth, "/?#")) != NULL) {
+			log_error("mirror URL %d holds a user name or password: "
+			    "put credentials in ~/.netrc instead", i + 1);
 			return -1;
 		}
 		if ((u[i] = strdup(argv[i])) == NULL) {

@@ -175,6 +175,13 @@ logged() {
 	[ "$status" -eq 1 ]
 	one_line
 	[[ "$output" == *"not an http:// or https:// URL"* ]]
+	run "$ARTIFACTD" mirror http://user:s3cret@127.0.0.1:1/x "$COPY"
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"holds a user name or password: put credentials in ~/.netrc"* ]]
+	[[ "$output" != *s3cret* ]]
+	run "$ARTIFACTD" mirror http://127.0.0.1:1/a@b "$COPY"
+	[[ "$output" != *"user name or password"* ]]
 	run "$ARTIFACTD" mirror -j 0 http://127.0.0.1:1 "$COPY"
 	[ "$status" -eq 2 ]
 	run "$ARTIFACTD" mirror "$COPY"
