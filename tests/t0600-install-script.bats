@@ -75,6 +75,32 @@ tree() {
 	[ "$output" = "dcos_install.sh: error: must run as root (use sudo), or give --root DIR" ]
 }
 
+@test "an empty --root or DCOS_ROOT is an error, never this host" {
+	# An empty value used to mean "/": it must stop before anything is
+	# fetched or created.  The runs are unprivileged, so a regression
+	# fails on "must run as root" instead of installing on this machine.
+	nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+	empty_root_refused() {
+		[ "$status" -eq 2 ] || { echo "$output"; return 1; }
+		one_line
+		[[ "$output" == *"error: --root (or DCOS_ROOT) is empty"* ]]
+	}
+	run nobody dash "$SCRIPT" --root= master
+	empty_root_refused
+	run nobody dash "$SCRIPT" --root '' master
+	empty_root_refused
+	run nobody env DCOS_ROOT= dash "$SCRIPT" master
+	empty_root_refused
+	run nobody env DCOS_ROOT="$SCRATCH/R" dash "$SCRIPT" --root= master
+	empty_root_refused
+	run nobody busybox env DCOS_ROOT= busybox ash "$SCRIPT" slave
+	empty_root_refused
+	# --root / is this host: it needs root like no --root at all.
+	run nobody dash "$SCRIPT" --root / master
+	[ "$status" -eq 1 ]
+	[ "$output" = "dcos_install.sh: error: must run as root (use sudo), or give --root DIR" ]
+}
+
 @test "the unfilled template refuses to run" {
 	run dash "$top_srcdir/scripts/dcos_install.sh.in" --root "$SCRATCH/R" master
 	[ "$status" -eq 1 ]
