@@ -9,7 +9,7 @@ dcos_artifactd_SOURCES = \
 	server/listen.c \
 	server/metrics.c server/metrics.h \
 	server/responses.c \
-	server/serve.c server/serve.h \
+	server/cmd-serve.c server/serve.h \
 	server/serve-files.c \
 	server/serve-opts.c \
 	server/storecheck.c server/storecheck.h \

@@ -1,6 +1,6 @@
 # server/mirror.mk: sources, tests and man pages of this area (add with +=).
 dcos_artifactd_SOURCES += \
-	server/mirror.c server/mirror.h \
+	server/cmd-mirror.c server/mirror.h \
 	server/mirror-fetch.c \
 	server/mirror-walk.c \
-	server/fsck.c
+	server/cmd-fsck.c
