@@ -1,6 +1,6 @@
 /*
  * dcos-artifactd serve: the access log, combined-like lines, buffered and
- * flushed once a second (and reopened on SIGHUP) by serve.c.
+ * flushed once a second (and reopened on SIGHUP) by cmd-serve.c.
  */
 #include <config.h>
 

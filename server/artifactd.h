@@ -8,7 +8,7 @@
 extern const struct subcmd artifactd_commands[];
 
 int	cmd_serve(int, char **);
-/* mirror.c, fsck.c */
+/* cmd-mirror.c, cmd-fsck.c */
 int	 cmd_mirror(int argc, char **argv);
 int	 cmd_fsck(int argc, char **argv);
 

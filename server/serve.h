@@ -1,6 +1,6 @@
 /*
  * dcos-artifactd serve: private state of the HTTP server, shared by its
- * files: serve.c (libmicrohttpd wiring), serve-opts.c (command line),
+ * files: cmd-serve.c (libmicrohttpd wiring), serve-opts.c (command line),
  * listen.c (sockets), blob-cache.c (blobs known at start), responses.c
  * (queueing replies), serve-files.c (store files) and access-log.c.
  */
@@ -142,7 +142,7 @@ struct body {
 	struct MHD_Response	*full;		/* prepared 200, or NULL */
 };
 
-/* serve.c */
+/* cmd-serve.c */
 /* Monotonic milliseconds. */
 long long	 now_ms(void);
 
