@@ -162,20 +162,98 @@ add_tok(struct render *r, struct tok *t)
 	return 0;
 }
 
+/* The start of the next "{{" or "{%" at or after p, or the end of p. */
+static const char *
+next_tag(const char *p)
+{
+	const char	*open;
+
+	open = strstr(p, "{");
+	while (open != NULL && open[1] != '{' && open[1] != '%')
+		open = strchr(open + 1, '{');
+	return open != NULL ? open : p + strlen(p);
+}
+
+/* The kind of a {% %} tag from its words, or -1 for none we know. */
+static int
+block_kind(char **w, size_t nw)
+{
+	if (nw == 2 && strcmp(w[0], "switch") == 0 &&
+	    is_ident(w[1], strlen(w[1])))
+		return T_SWITCH;
+	if (nw == 2 && strcmp(w[0], "case") == 0)
+		return T_CASE;
+	if (nw == 1 && strcmp(w[0], "endswitch") == 0)
+		return T_ENDSWITCH;
+	if (nw == 4 && strcmp(w[0], "for") == 0 && strcmp(w[2], "in") == 0 &&
+	    is_ident(w[1], strlen(w[1])) && is_ident(w[3], strlen(w[3])))
+		return T_FOR;
+	if (nw == 1 && strcmp(w[0], "endfor") == 0)
+		return T_ENDFOR;
+	return -1;
+}
+
+/*
+ * Fills t from the tag between open ("{{" or "{%") and close: 0, or -1
+ * after an error (r->failed or r->oom set).  t->a and t->b are the
+ * caller's on success.
+ */
+static int
+parse_tag(struct render *r, const char *open, const char *close,
+    struct tok *t)
+{
+	char		*inner, *w[5];
+	size_t		 nw;
+	int		 kind;
+
+	if ((inner = strndup(open + 2, (size_t)(close - open - 2))) == NULL) {
+		r->oom = 1;
+		return -1;
+	}
+	nw = split_words(inner, w, 5);
+	if (open[1] == '{') {
+		if (nw != 1 || !is_ident(w[0], strlen(w[0]))) {
+			rerr(r, t->off, "write {{ name }} with one "
+			    "parameter name");
+			free(inner);
+			return -1;
+		}
+		kind = T_VAR;
+	} else if ((kind = block_kind(w, nw)) == -1) {
+		rerr(r, t->off, "unknown tag: use {%% switch VAR %%}, "
+		    "{%% case \"VALUE\": %%}, {%% endswitch %%}, "
+		    "{%% for X in LIST %%} or {%% endfor %%}");
+		free(inner);
+		return -1;
+	}
+	t->kind = (enum tok_kind)kind;
+	/* The name a tag carries: its only word, or the second. */
+	if (kind == T_VAR)
+		t->a = strdup(w[0]);
+	else if (kind == T_SWITCH || kind == T_CASE || kind == T_FOR)
+		t->a = strdup(w[1]);
+	if (kind == T_FOR)
+		t->b = strdup(w[3]);
+	free(inner);
+	if ((kind == T_VAR || kind == T_SWITCH || kind == T_CASE ||
+	    kind == T_FOR) && (t->a == NULL || (kind == T_FOR &&
+	    t->b == NULL))) {
+		free(t->a);
+		free(t->b);
+		r->oom = 1;
+		return -1;
+	}
+	return 0;
+}
+
 static int
 tokenize(struct render *r)
 {
 	const char	*s = r->src, *p = s, *open, *close;
 	struct tok	 t;
-	char		*inner, *w[5];
-	size_t		 nw, ilen;
 
 	while (*p != '\0') {
-		open = strstr(p, "{");
-		while (open != NULL && open[1] != '{' && open[1] != '%')
-			open = strchr(open + 1, '{');
-		if (open == NULL)
-			open = p + strlen(p);
+		open = next_tag(p);
 		if (open > p) {
 			memset(&t, 0, sizeof(t));
 			t.kind = T_TEXT;
@@ -195,55 +273,8 @@ tokenize(struct render *r)
 		}
 		memset(&t, 0, sizeof(t));
 		t.off = (size_t)(open - s);
-		ilen = (size_t)(close - open - 2);
-		if ((inner = strndup(open + 2, ilen)) == NULL) {
-			r->oom = 1;
-			return -1;
-		}
-		nw = split_words(inner, w, 5);
-		if (open[1] == '{') {
-			if (nw != 1 || !is_ident(w[0], strlen(w[0]))) {
-				rerr(r, t.off, "write {{ name }} with one "
-				    "parameter name");
-				free(inner);
-				return -1;
-			}
-			t.kind = T_VAR;
-			t.a = strdup(w[0]);
-		} else if (nw == 2 && strcmp(w[0], "switch") == 0 &&
-		    is_ident(w[1], strlen(w[1]))) {
-			t.kind = T_SWITCH;
-			t.a = strdup(w[1]);
-		} else if (nw == 2 && strcmp(w[0], "case") == 0) {
-			t.kind = T_CASE;
-			t.a = strdup(w[1]);
-		} else if (nw == 1 && strcmp(w[0], "endswitch") == 0) {
-			t.kind = T_ENDSWITCH;
-		} else if (nw == 4 && strcmp(w[0], "for") == 0 &&
-		    strcmp(w[2], "in") == 0 && is_ident(w[1], strlen(w[1])) &&
-		    is_ident(w[3], strlen(w[3]))) {
-			t.kind = T_FOR;
-			t.a = strdup(w[1]);
-			t.b = strdup(w[3]);
-		} else if (nw == 1 && strcmp(w[0], "endfor") == 0) {
-			t.kind = T_ENDFOR;
-		} else {
-			rerr(r, t.off, "unknown tag: use {%% switch VAR %%}, "
-			    "{%% case \"VALUE\": %%}, {%% endswitch %%}, "
-			    "{%% for X in LIST %%} or {%% endfor %%}");
-			free(inner);
-			return -1;
-		}
-		free(inner);
-		if ((t.kind == T_VAR || t.kind == T_SWITCH ||
-		    t.kind == T_CASE || t.kind == T_FOR) && (t.a == NULL ||
-		    (t.kind == T_FOR && t.b == NULL))) {
-			free(t.a);
-			free(t.b);
-			r->oom = 1;
-			return -1;
-		}
-		if (add_tok(r, &t) == -1)
+		if (parse_tag(r, open, close, &t) == -1 ||
+		    add_tok(r, &t) == -1)
 			return -1;
 		p = close + 2;
 		if (open[1] == '%' && *p == '\n')
@@ -287,6 +318,126 @@ emit(struct render *r, const char *s, size_t n)
 	fwrite(s, 1, n, r->out);
 }
 
+static int	render(struct render *, size_t *, int, int, int);
+
+/* {{ var }}: a list or mapping renders as compact JSON. */
+static void
+render_var(struct render *r, const struct tok *t, int on)
+{
+	const json_t	*v;
+	char		*text;
+
+	if (!on || (v = lookup(r, t->a, t->off)) == NULL)
+		return;
+	if (json_is_array(v) || json_is_object(v))
+		text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	else
+		text = json_text(v);
+	if (text == NULL) {
+		r->oom = r->failed = 1;
+		return;
+	}
+	emit(r, text, strlen(text));
+	free(text);
+}
+
+/*
+ * The case blocks of a switch on text (NULL when off), *ip at the first
+ * token after the switch tag; returns whether a case matched.
+ */
+static int
+render_cases(struct render *r, size_t *ip, int on, const char *text)
+{
+	int	 k, matched = 0;
+
+	/* Only blank text may come before the first case. */
+	while (*ip < r->nt && r->t[*ip].kind == T_TEXT &&
+	    strspn(r->t[*ip].text, " \t\n") >= r->t[*ip].len)
+		(*ip)++;
+	while (*ip < r->nt && r->t[*ip].kind == T_CASE) {
+		k = on && !matched && strcmp(text, r->t[*ip].a) == 0;
+		matched |= k;
+		(*ip)++;
+		if (render(r, ip, k, T_CASE, T_ENDSWITCH) == -1)
+			break;
+	}
+	return matched;
+}
+
+/* {% switch %} at *ip to past its {% endswitch %}: 0, or -1 on error. */
+static int
+render_switch(struct render *r, size_t *ip, int on)
+{
+	const struct tok	*t = &r->t[*ip];
+	const json_t		*v;
+	char			*text;
+	int			 matched;
+
+	(*ip)++;
+	v = on ? lookup(r, t->a, t->off) : NULL;
+	if (on && v == NULL)
+		return -1;
+	text = v != NULL ? json_text(v) : NULL;
+	if (on && text == NULL) {
+		rerr(r, t->off, "cannot switch on list '%s'", t->a);
+		return -1;
+	}
+	matched = render_cases(r, ip, on, text);
+	if (!r->failed && (*ip >= r->nt || r->t[*ip].kind != T_ENDSWITCH))
+		rerr(r, t->off, "{%% switch %s %%} needs {%% case \"VALUE\": "
+		    "%%} blocks and {%% endswitch %%}", t->a);
+	else if (!r->failed && on && !matched)
+		rerr(r, t->off, "no {%% case \"%s\": %%} for %s", text, t->a);
+	free(text);
+	if (r->failed)
+		return -1;
+	(*ip)++;
+	return 0;
+}
+
+/* {% for %} at *ip to past its {% endfor %}: 0, or -1 on error. */
+static int
+render_for(struct render *r, size_t *ip, int on)
+{
+	const struct tok	*t = &r->t[*ip];
+	const json_t		*v;
+	size_t			 i, body;
+
+	(*ip)++;
+	v = on ? lookup(r, t->b, t->off) : NULL;
+	if (on && v == NULL)
+		return -1;
+	if (on && !json_is_array(v)) {
+		rerr(r, t->off, "'%s' is not a list", t->b);
+		return -1;
+	}
+	if (r->nloops == MAX_LOOP_DEPTH) {
+		rerr(r, t->off, "loops nested too deep");
+		return -1;
+	}
+	body = *ip;
+	r->loops[r->nloops].name = t->a;
+	r->nloops++;
+	/* Walk the body once even for an empty list. */
+	for (i = 0; i == 0 || (on && i < json_array_size(v)); i++) {
+		*ip = body;
+		r->loops[r->nloops - 1].value = on ? json_array_get(v, i) :
+		    NULL;
+		if (render(r, ip, on && i < json_array_size(v), T_ENDFOR,
+		    T_ENDFOR) == -1)
+			break;
+	}
+	r->nloops--;
+	if (r->failed)
+		return -1;
+	if (*ip >= r->nt || r->t[*ip].kind != T_ENDFOR) {
+		rerr(r, t->off, "{%% for %%} without {%% endfor %%}");
+		return -1;
+	}
+	(*ip)++;
+	return 0;
+}
+
 /*
  * Renders tokens from *ip until one of the stop kinds (returned, with *ip
  * at it) or the end (-1).  With on == 0 only the structure is walked:
@@ -296,10 +447,6 @@ static int
 render(struct render *r, size_t *ip, int on, int stop1, int stop2)
 {
 	struct tok	*t;
-	const json_t	*v;
-	char		*text;
-	size_t		 start, i, body;
-	int		 k, matched;
 
 	while (*ip < r->nt && !r->failed) {
 		if (++r->steps > RENDER_STEPS) {
@@ -318,94 +465,15 @@ render(struct render *r, size_t *ip, int on, int stop1, int stop2)
 			break;
 		case T_VAR:
 			(*ip)++;
-			if (!on || (v = lookup(r, t->a, t->off)) == NULL)
-				break;
-			if (json_is_array(v) || json_is_object(v))
-				text = json_dumps(v, JSON_COMPACT |
-				    JSON_ENCODE_ANY);
-			else
-				text = json_text(v);
-			if (text == NULL) {
-				r->oom = r->failed = 1;
-				break;
-			}
-			emit(r, text, strlen(text));
-			free(text);
+			render_var(r, t, on);
 			break;
 		case T_SWITCH:
-			start = (*ip)++;
-			v = on ? lookup(r, t->a, t->off) : NULL;
-			if (on && v == NULL)
+			if (render_switch(r, ip, on) == -1)
 				return -1;
-			text = v != NULL ? json_text(v) : NULL;
-			if (on && text == NULL) {
-				rerr(r, t->off, "cannot switch on list '%s'",
-				    t->a);
-				return -1;
-			}
-			/* Only blank text may come before the first case. */
-			while (*ip < r->nt && r->t[*ip].kind == T_TEXT &&
-			    strspn(r->t[*ip].text, " \t\n") >= r->t[*ip].len)
-				(*ip)++;
-			matched = 0;
-			while (*ip < r->nt && r->t[*ip].kind == T_CASE) {
-				k = on && !matched &&
-				    strcmp(text, r->t[*ip].a) == 0;
-				matched |= k;
-				(*ip)++;
-				if (render(r, ip, k, T_CASE, T_ENDSWITCH) ==
-				    -1)
-					break;
-			}
-			if (!r->failed && (*ip >= r->nt ||
-			    r->t[*ip].kind != T_ENDSWITCH))
-				rerr(r, r->t[start].off, "{%% switch %s %%} "
-				    "needs {%% case \"VALUE\": %%} blocks and "
-				    "{%% endswitch %%}", r->t[start].a);
-			else if (!r->failed && on && !matched)
-				rerr(r, r->t[start].off, "no {%% case \"%s\": "
-				    "%%} for %s", text, r->t[start].a);
-			free(text);
-			if (r->failed)
-				return -1;
-			(*ip)++;
 			break;
 		case T_FOR:
-			start = (*ip)++;
-			v = on ? lookup(r, t->b, t->off) :
-			    NULL;
-			if (on && v == NULL)
+			if (render_for(r, ip, on) == -1)
 				return -1;
-			if (on && !json_is_array(v)) {
-				rerr(r, t->off, "'%s' is not a list", t->b);
-				return -1;
-			}
-			if (r->nloops == MAX_LOOP_DEPTH) {
-				rerr(r, t->off, "loops nested too deep");
-				return -1;
-			}
-			body = *ip;
-			r->loops[r->nloops].name = r->t[start].a;
-			r->nloops++;
-			/* Walk the body once even for an empty list. */
-			for (i = 0; i == 0 || (on && i < json_array_size(v));
-			    i++) {
-				*ip = body;
-				r->loops[r->nloops - 1].value = on ?
-				    json_array_get(v, i) : NULL;
-				if (render(r, ip, on && i < json_array_size(v),
-				    T_ENDFOR, T_ENDFOR) == -1)
-					break;
-			}
-			r->nloops--;
-			if (r->failed)
-				return -1;
-			if (*ip >= r->nt || r->t[*ip].kind != T_ENDFOR) {
-				rerr(r, r->t[start].off, "{%% for %%} without "
-				    "{%% endfor %%}");
-				return -1;
-			}
-			(*ip)++;
 			break;
 		default:
 			rerr(r, t->off, "{%% %s %%} without its opening tag",
@@ -455,107 +523,158 @@ parse_mode(const struct ynode *n, mode_t *mode)
 	return 0;
 }
 
-static int
-render_entry(const char *name, const struct ynode *e, const struct schema *s,
-    const json_t *eff, struct tmpl_file *f, struct diags *d)
-{
-	const struct ynode	*k, *path = NULL, *content = NULL;
-	const struct ynode	*perm = NULL, *when = NULL;
-	struct condset		 cs;
-	struct render		 r;
-	char			*buf = NULL, *err = NULL;
-	size_t			 i, len = 0, ip = 0;
-	int			 rc = -1, skip, unknown;
+/* The attributes of one package entry. */
+struct entry {
+	const struct ynode	*path;
+	const struct ynode	*content;
+	const struct ynode	*perm;
+	const struct ynode	*when;
+};
 
-	memset(f, 0, sizeof(*f));
+/*
+ * Checks the shape of package entry e into en and *mode: 0, 1 after a
+ * diagnostic in d, -1 out of memory.
+ */
+static int
+entry_parse(const char *name, const struct ynode *e, struct entry *en,
+    mode_t *mode, struct diags *d)
+{
+	const struct ynode	*k;
+	size_t			 i;
+
+	memset(en, 0, sizeof(*en));
 	if (e->type != YNODE_MAP)
 		return diags_add(d, name, e->line, e->col, NULL, "a package "
 		    "entry is {path, content, permissions}") == -1 ? -1 : 1;
 	for (i = 0; i < ymap_len(e); i++) {
 		k = ymap_key(e, i);
 		if (strcmp(k->str, "path") == 0)
-			path = ymap_value(e, i);
+			en->path = ymap_value(e, i);
 		else if (strcmp(k->str, "content") == 0)
-			content = ymap_value(e, i);
+			en->content = ymap_value(e, i);
 		else if (strcmp(k->str, "permissions") == 0)
-			perm = ymap_value(e, i);
+			en->perm = ymap_value(e, i);
 		else if (strcmp(k->str, "when") == 0)
-			when = ymap_value(e, i);
+			en->when = ymap_value(e, i);
 		else
 			return diags_add(d, name, k->line, k->col, NULL,
 			    "unknown attribute '%s': use path, content, "
 			    "permissions and when", k->str) == -1 ? -1 : 1;
 	}
-	if (path == NULL || path->type != YNODE_SCALAR ||
-	    !safe_path(path->str))
-		return diags_add(d, name, (path != NULL ? path : e)->line,
-		    (path != NULL ? path : e)->col, NULL, "path must be a "
-		    "relative path inside the package (e.g. etc/mesos-master)")
-		    == -1 ? -1 : 1;
-	if (content == NULL || content->type != YNODE_SCALAR)
-		return diags_add(d, name, (content != NULL ? content :
-		    e)->line, (content != NULL ? content : e)->col, path->str,
-		    "content must be text") == -1 ? -1 : 1;
-	f->mode = 0644;
-	if (perm != NULL && parse_mode(perm, &f->mode) == -1)
-		return diags_add(d, name, perm->line, perm->col, path->str,
-		    "permissions must be octal, at most 0777, e.g. \"0644\"")
-		    == -1 ? -1 : 1;
-	/* A file only some configurations have, e.g. fault-domain-detect. */
-	if (when != NULL) {
-		if (condset_parse(when, name, &cs, &err) == -1) {
-			condset_free(&cs);
-			rc = diags_add(d, NULL, when->line, when->col, NULL,
-			    "%s", err) == -1 ? -1 : 1;
-			free(err);
-			return rc;
-		}
-		unknown = 0;
-		for (i = 0; i < cs.n; i++) {
-			if (schema_find(s, cs.v[i].key) != NULL)
-				continue;
-			unknown = 1;
-			if (diags_add(d, name, when->line, when->col,
-			    path->str, "when: unknown parameter '%s'",
-			    cs.v[i].key) == -1) {
-				condset_free(&cs);
-				return -1;
-			}
-		}
-		skip = unknown || !conds_hold(eff, &cs);
-		condset_free(&cs);
-		if (skip)
-			return 1;
-	}
+	if (en->path == NULL || en->path->type != YNODE_SCALAR ||
+	    !safe_path(en->path->str))
+		return diags_add(d, name, (en->path != NULL ? en->path :
+		    e)->line, (en->path != NULL ? en->path : e)->col, NULL,
+		    "path must be a relative path inside the package (e.g. "
+		    "etc/mesos-master)") == -1 ? -1 : 1;
+	if (en->content == NULL || en->content->type != YNODE_SCALAR)
+		return diags_add(d, name, (en->content != NULL ? en->content :
+		    e)->line, (en->content != NULL ? en->content : e)->col,
+		    en->path->str, "content must be text") == -1 ? -1 : 1;
+	*mode = 0644;
+	if (en->perm != NULL && parse_mode(en->perm, mode) == -1)
+		return diags_add(d, name, en->perm->line, en->perm->col,
+		    en->path->str, "permissions must be octal, at most 0777, "
+		    "e.g. \"0644\"") == -1 ? -1 : 1;
+	return 0;
+}
 
+/*
+ * Whether the entry's "when" leaves it out of this configuration: 0 no,
+ * 1 yes (also after a diagnostic in d), -1 out of memory.  A file only
+ * some configurations have, e.g. fault-domain-detect.
+ */
+static int
+entry_skipped(const char *name, const struct entry *en,
+    const struct schema *s, const json_t *eff, struct diags *d)
+{
+	struct condset	 cs;
+	char		*err = NULL;
+	size_t		 i;
+	int		 rc, unknown = 0;
+
+	if (en->when == NULL)
+		return 0;
+	if (condset_parse(en->when, name, &cs, &err) == -1) {
+		condset_free(&cs);
+		rc = diags_add(d, NULL, en->when->line, en->when->col, NULL,
+		    "%s", err) == -1 ? -1 : 1;
+		free(err);
+		return rc;
+	}
+	for (i = 0; i < cs.n; i++) {
+		if (schema_find(s, cs.v[i].key) != NULL)
+			continue;
+		unknown = 1;
+		if (diags_add(d, name, en->when->line, en->when->col,
+		    en->path->str, "when: unknown parameter '%s'",
+		    cs.v[i].key) == -1) {
+			condset_free(&cs);
+			return -1;
+		}
+	}
+	rc = unknown || !conds_hold(eff, &cs);
+	condset_free(&cs);
+	return rc;
+}
+
+/*
+ * Renders r's content into *bufp (*lenp bytes, the caller's to free
+ * even on error): 0, or -1 out of memory.  Template errors set
+ * r->failed and leave diagnostics.
+ */
+static int
+render_content(struct render *r, char **bufp, size_t *lenp)
+{
+	size_t	 ip = 0;
+
+	if ((r->out = open_memstream(bufp, lenp)) == NULL)
+		return -1;
+	if (tokenize(r) == 0 && !r->failed) {
+		if (render(r, &ip, 1, -1, -1) != -1 && !r->failed &&
+		    ip < r->nt)
+			rerr(r, r->t[ip].off, "unexpected tag");
+	}
+	if (fclose(r->out) != 0) {
+		r->out = NULL;
+		r->oom = 1;
+		return -1;
+	}
+	r->out = NULL;
+	return r->oom ? -1 : 0;
+}
+
+static int
+render_entry(const char *name, const struct ynode *e, const struct schema *s,
+    const json_t *eff, struct tmpl_file *f, struct diags *d)
+{
+	struct entry	 en;
+	struct render	 r;
+	char		*buf = NULL;
+	size_t		 i, len = 0;
+	int		 rc;
+
+	memset(f, 0, sizeof(*f));
+	if ((rc = entry_parse(name, e, &en, &f->mode, d)) != 0 ||
+	    (rc = entry_skipped(name, &en, s, eff, d)) != 0)
+		return rc;
+
+	rc = -1;
 	memset(&r, 0, sizeof(r));
 	r.name = name;
-	r.path = path->str;
-	r.content = content;
-	r.src = content->kind == YSCALAR_NULL ? "" : content->str;
+	r.path = en.path->str;
+	r.content = en.content;
+	r.src = en.content->kind == YSCALAR_NULL ? "" : en.content->str;
 	r.s = s;
 	r.eff = eff;
 	r.d = d;
-	if ((r.out = open_memstream(&buf, &len)) == NULL)
-		goto out;
-	if (tokenize(&r) == 0 && !r.failed) {
-		if (render(&r, &ip, 1, -1, -1) != -1 && !r.failed &&
-		    ip < r.nt)
-			rerr(&r, r.t[ip].off, "unexpected tag");
-	}
-	if (fclose(r.out) != 0) {
-		r.out = NULL;
-		r.oom = 1;
-		goto out;
-	}
-	r.out = NULL;
-	if (r.oom)
+	if (render_content(&r, &buf, &len) == -1)
 		goto out;
 	if (!r.failed && r.secret && (f->mode & 077) != 0) {
-		if (diags_add(d, name, path->line, path->col, path->str,
-		    "renders a secret parameter into a file readable by "
-		    "others (mode %04o): give it permissions \"0600\"",
-		    (unsigned)f->mode) == -1)
+		if (diags_add(d, name, en.path->line, en.path->col,
+		    en.path->str, "renders a secret parameter into a file "
+		    "readable by others (mode %04o): give it permissions "
+		    "\"0600\"", (unsigned)f->mode) == -1)
 			goto out;
 		r.failed = 1;
 	}
@@ -563,7 +682,7 @@ render_entry(const char *name, const struct ynode *e, const struct schema *s,
 		rc = 1;
 		goto out;
 	}
-	if ((f->path = strdup(path->str)) == NULL)
+	if ((f->path = strdup(en.path->str)) == NULL)
 		goto out;
 	f->content = buf;
 	f->len = len;
