@@ -166,140 +166,184 @@ offset_pos(const char *buf, size_t len, size_t off, int *line, int *col)
 	}
 }
 
+/* The state of one yaml_load(). */
+struct yload {
+	const char	*name;
+	/* Open collections, not yet linked to their parents. */
+	struct ynode	*stack[YAML_MAX_DEPTH + 1];
+	size_t		 depth;
+	struct ynode	*root;
+	int		 ndocs;
+};
+
+/* Sets *errp from the parser's error; returns -1. */
+static int
+parse_error(const yaml_parser_t *parser, int failed, const char *buf,
+    size_t len, const char *name, char **errp)
+{
+	int	 line, col;
+
+	if (failed && parser->error == YAML_READER_ERROR) {
+		/* Encoding errors carry a byte offset, not a mark. */
+		offset_pos(buf, len, parser->problem_offset, &line, &col);
+		return err_set(errp, "%s:%d:%d: invalid YAML: %s: the file "
+		    "must be UTF-8 text", name, line, col,
+		    parser->problem != NULL ? parser->problem : "error");
+	}
+	return err_set(errp, "%s:%zu:%zu: invalid YAML: %s%s%s", name,
+	    parser->problem_mark.line + 1, parser->problem_mark.column + 1,
+	    parser->problem != NULL ? parser->problem : "error",
+	    parser->context != NULL ? " " : "",
+	    parser->context != NULL ? parser->context : "");
+}
+
+/* A scalar event's node in *np: 0, or -1 with *errp set. */
+static int
+scalar_node(const char *name, const yaml_event_t *ev, struct ynode **np,
+    char **errp)
+{
+	struct ynode	*n;
+	size_t		 len = ev->data.scalar.length;
+
+	if ((n = node_new(YNODE_SCALAR, &ev->start_mark)) == NULL ||
+	    (n->str = malloc(len + 1)) == NULL) {
+		ynode_free(n);
+		return err_set(errp, "%s: out of memory", name);
+	}
+	memcpy(n->str, ev->data.scalar.value, len);
+	n->str[len] = '\0';
+	n->len = len;
+	if (strlen(n->str) != n->len) {
+		err_set(errp, "%s:%d:%d: NUL byte in a value", name, n->line,
+		    n->col);
+		ynode_free(n);
+		return -1;
+	}
+	n->block = (ev->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
+	    ev->data.scalar.style == YAML_FOLDED_SCALAR_STYLE);
+	if (ev->data.scalar.plain_implicit &&
+	    ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+		resolve_plain(n);
+	*np = n;
+	return 0;
+}
+
+/*
+ * The node an event opens (a scalar, list or mapping) or closes (the
+ * collection popped off the stack) in *np, else NULL: 0, or -1 with
+ * *errp set.
+ */
+static int
+event_node(struct yload *y, const yaml_event_t *ev, struct ynode **np,
+    char **errp)
+{
+	*np = NULL;
+	switch (ev->type) {
+	case YAML_DOCUMENT_START_EVENT:
+		if (++y->ndocs > 1)
+			return err_set(errp, "%s:%zu:%zu: a second YAML "
+			    "document: the file must hold exactly one",
+			    y->name, ev->start_mark.line + 1,
+			    ev->start_mark.column + 1);
+		return 0;
+	case YAML_ALIAS_EVENT:
+		return err_set(errp, "%s:%zu:%zu: YAML aliases (*%s) are not "
+		    "supported: write the value out", y->name,
+		    ev->start_mark.line + 1, ev->start_mark.column + 1,
+		    (const char *)ev->data.alias.anchor);
+	case YAML_SCALAR_EVENT:
+		return scalar_node(y->name, ev, np, errp);
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		if (y->depth == YAML_MAX_DEPTH)
+			return err_set(errp, "%s:%zu:%zu: nested more than %d "
+			    "levels deep", y->name, ev->start_mark.line + 1,
+			    ev->start_mark.column + 1, YAML_MAX_DEPTH);
+		if ((*np = node_new(ev->type == YAML_SEQUENCE_START_EVENT ?
+		    YNODE_SEQ : YNODE_MAP, &ev->start_mark)) == NULL)
+			return err_set(errp, "%s: out of memory", y->name);
+		return 0;
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		*np = y->stack[--y->depth];
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Puts the node of an event where it belongs: 0, or -1 with *errp set
+ * (n then freed unless linked into the tree).  A collection is linked to
+ * its parent when it ends, so the stack and the finished tree never share
+ * nodes (the error path frees both).
+ */
+static int
+place_node(struct yload *y, yaml_event_type_t type, struct ynode *n,
+    char **errp)
+{
+	struct ynode	*parent;
+
+	if (type == YAML_SEQUENCE_START_EVENT ||
+	    type == YAML_MAPPING_START_EVENT) {
+		y->stack[y->depth++] = n;
+		return 0;
+	}
+	if (y->depth == 0) {
+		y->root = n;
+		return 0;
+	}
+	parent = y->stack[y->depth - 1];
+	if (node_append(parent, n) == -1) {
+		ynode_free(n);
+		return err_set(errp, "%s: out of memory", y->name);
+	}
+	if (parent->type == YNODE_MAP && parent->n % 2 == 1)
+		return check_key(parent, y->name, errp);
+	return 0;
+}
+
 int
 yaml_load(const char *buf, size_t len, const char *name,
     struct ynode **rootp, char **errp)
 {
 	yaml_parser_t	 parser;
 	yaml_event_t	 ev;
-	struct ynode	*stack[YAML_MAX_DEPTH + 1], *n = NULL, *root = NULL;
-	size_t		 depth = 0, i;
-	int		 done = 0, ndocs = 0, rc = -1, have_event = 0;
-	int		 line, col;
+	struct yload	 y;
+	struct ynode	*n;
+	size_t		 i;
+	int		 done = 0, failed, rc = -1, have_event = 0;
 
 	*rootp = NULL;
+	memset(&y, 0, sizeof(y));
+	y.name = name;
 	if (!yaml_parser_initialize(&parser))
 		return err_set(errp, "%s: out of memory", name);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	while (!done) {
-		if (!yaml_parser_parse(&parser, &ev) &&
-		    parser.error == YAML_READER_ERROR) {
-			/* Encoding errors carry a byte offset, not a mark. */
-			offset_pos(buf, len, parser.problem_offset, &line,
-			    &col);
-			err_set(errp, "%s:%d:%d: invalid YAML: %s: the file "
-			    "must be UTF-8 text", name, line, col,
-			    parser.problem != NULL ? parser.problem : "error");
-			goto out;
-		} else if (parser.error != YAML_NO_ERROR) {
-			err_set(errp, "%s:%zu:%zu: invalid YAML: %s%s%s", name,
-			    parser.problem_mark.line + 1,
-			    parser.problem_mark.column + 1,
-			    parser.problem != NULL ? parser.problem : "error",
-			    parser.context != NULL ? " " : "",
-			    parser.context != NULL ? parser.context : "");
+		failed = !yaml_parser_parse(&parser, &ev);
+		if (parser.error != YAML_NO_ERROR) {
+			parse_error(&parser, failed, buf, len, name, errp);
 			goto out;
 		}
 		have_event = 1;
-		n = NULL;
-		switch (ev.type) {
-		case YAML_STREAM_END_EVENT:
+		if (ev.type == YAML_STREAM_END_EVENT)
 			done = 1;
-			break;
-		case YAML_DOCUMENT_START_EVENT:
-			if (++ndocs > 1) {
-				err_set(errp, "%s:%zu:%zu: a second YAML "
-				    "document: the file must hold exactly one",
-				    name, ev.start_mark.line + 1,
-				    ev.start_mark.column + 1);
-				goto out;
-			}
-			break;
-		case YAML_ALIAS_EVENT:
-			err_set(errp, "%s:%zu:%zu: YAML aliases (*%s) are not "
-			    "supported: write the value out", name,
-			    ev.start_mark.line + 1, ev.start_mark.column + 1,
-			    (const char *)ev.data.alias.anchor);
+		if (event_node(&y, &ev, &n, errp) == -1 ||
+		    (n != NULL && place_node(&y, ev.type, n, errp) == -1))
 			goto out;
-		case YAML_SCALAR_EVENT:
-			if ((n = node_new(YNODE_SCALAR, &ev.start_mark)) ==
-			    NULL || (n->str = malloc(ev.data.scalar.length +
-			    1)) == NULL)
-				goto oom;
-			memcpy(n->str, ev.data.scalar.value,
-			    ev.data.scalar.length);
-			n->str[ev.data.scalar.length] = '\0';
-			n->len = ev.data.scalar.length;
-			if (strlen(n->str) != n->len) {
-				err_set(errp, "%s:%d:%d: NUL byte in a value",
-				    name, n->line, n->col);
-				ynode_free(n);
-				goto out;
-			}
-			n->block = (ev.data.scalar.style ==
-			    YAML_LITERAL_SCALAR_STYLE || ev.data.scalar.style ==
-			    YAML_FOLDED_SCALAR_STYLE);
-			if (ev.data.scalar.plain_implicit &&
-			    ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
-				resolve_plain(n);
-			break;
-		case YAML_SEQUENCE_START_EVENT:
-		case YAML_MAPPING_START_EVENT:
-			if (depth == YAML_MAX_DEPTH) {
-				err_set(errp, "%s:%zu:%zu: nested more than %d "
-				    "levels deep", name, ev.start_mark.line + 1,
-				    ev.start_mark.column + 1, YAML_MAX_DEPTH);
-				goto out;
-			}
-			if ((n = node_new(ev.type == YAML_SEQUENCE_START_EVENT ?
-			    YNODE_SEQ : YNODE_MAP, &ev.start_mark)) == NULL)
-				goto oom;
-			break;
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			n = stack[--depth];
-			break;
-		default:
-			break;
-		}
-		if (n != NULL) {
-			/*
-			 * A collection is linked to its parent when it ends,
-			 * so the stack and the finished tree never share
-			 * nodes (the error path frees both).
-			 */
-			if (ev.type == YAML_SEQUENCE_START_EVENT ||
-			    ev.type == YAML_MAPPING_START_EVENT)
-				stack[depth++] = n;
-			else if (depth == 0)
-				root = n;
-			else if (node_append(stack[depth - 1], n) == -1)
-				goto oom;
-			else if (stack[depth - 1]->type == YNODE_MAP &&
-			    stack[depth - 1]->n % 2 == 1 &&
-			    check_key(stack[depth - 1], name, errp) == -1) {
-				n = NULL;
-				goto out;
-			}
-			n = NULL;
-		}
 		yaml_event_delete(&ev);
 		have_event = 0;
 	}
-	*rootp = root;
-	root = NULL;
+	*rootp = y.root;
+	y.root = NULL;
 	rc = 0;
-	goto out;
-oom:
-	err_set(errp, "%s: out of memory", name);
-	ynode_free(n);
 out:
 	if (have_event)
 		yaml_event_delete(&ev);
-	/* Unfinished collections are not yet linked to their parents. */
-	for (i = 0; i < depth; i++)
-		ynode_free(stack[i]);
-	ynode_free(root);
+	for (i = 0; i < y.depth; i++)
+		ynode_free(y.stack[i]);
+	ynode_free(y.root);
 	yaml_parser_delete(&parser);
 	return rc;
 }
