@@ -65,54 +65,26 @@ load_schema(const struct release *rel, struct schema **sp, char **errp)
 	    sp, errp);
 }
 
-int
-config_compile(const struct release *rel, const char *genconf_dir,
-    struct config_output *out, char **errs)
+/*
+ * Renders every template of the release with the effective config into
+ * *filesp, sorted by path (*np of them, the caller's to files_free()):
+ * 0, or -1 with *errs set to the templates' diagnostics or "out of memory".
+ */
+static int
+render_templates(const struct release *rel, const struct schema *s,
+    const json_t *effective, struct config_file **filesp, size_t *np,
+    char **errs)
 {
-	struct schema		*s = NULL;
-	struct ynode		*root = NULL;
-	struct validation	 v;
 	struct diags		 td = { NULL, 0 };
 	struct tmpl_file	*tf = NULL;
 	struct config_file	*files = NULL;
-	char			*path = NULL, *buf = NULL;
-	char			*err = NULL;
-	size_t			 len = 0, ntf = 0, i;
+	size_t			 ntf = 0, i;
 	int			 rc = -1;
 
-	memset(out, 0, sizeof(*out));
-	memset(&v, 0, sizeof(v));
-	if (load_schema(rel, &s, errs) == -1)
-		return -1;
-	if ((path = path_join(genconf_dir, CONFIG_NAME)) == NULL) {
-		err_set(errs, "out of memory");
-		goto out;
-	}
-	if (read_file(path, CONFIG_MAX, &buf, &len, &err) == -1) {
-		if (errno == ENOENT)
-			err_set(errs, "%s: no such file: write the site's "
-			    "parameters there (see dcos-config.yaml(5))", path);
-		else
-			err_set(errs, "%s", err);
-		goto out;
-	}
-	if (yaml_load(buf, len, CONFIG_NAME, &root, errs) == -1)
-		goto out;
-	if (validate_config(s, root, CONFIG_NAME, genconf_dir, &v) == -1) {
-		err_set(errs, "out of memory");
-		goto out;
-	}
-	if (v.warnings.n > 0)
-		out->warnings = diags_join(&v.warnings);
-	if (v.errors.n > 0) {
-		free(*errs);
-		*errs = diags_join(&v.errors);
-		goto out;
-	}
 	for (i = 0; i < rel->ntemplates; i++)
 		if (template_render(rel->templates[i].text,
 		    rel->templates[i].len, rel->templates[i].path, s,
-		    v.effective, &tf, &ntf, &td) == -1) {
+		    effective, &tf, &ntf, &td) == -1) {
 			err_set(errs, "out of memory");
 			goto out;
 		}
@@ -141,19 +113,11 @@ config_compile(const struct release *rel, const char *genconf_dir,
 		*errs = diags_join(&td);
 		goto out;
 	}
-	out->effective = v.effective;
-	v.effective = NULL;
-	out->files = files;
-	out->nfiles = ntf;
+	*filesp = files;
+	*np = ntf;
 	files = NULL;
 	rc = 0;
 out:
-	if (rc == -1) {
-		free(out->warnings);
-		out->warnings = NULL;
-		if (*errs == NULL)
-			err_set(errs, "out of memory");
-	}
 	if (tf != NULL)
 		for (i = 0; i < ntf; i++) {
 			free(tf[i].path);
@@ -164,14 +128,81 @@ out:
 	if (files != NULL)
 		files_free(files, ntf);
 	diags_clear(&td);
-	validation_clear(&v);
-	ynode_free(root);
-	schema_free(s);
+	return rc;
+}
+
+/* Reads genconf_dir/config.yaml into *rootp: 0, or -1 with *errs set. */
+static int
+load_config(const char *genconf_dir, struct ynode **rootp, char **errs)
+{
+	char	*path = NULL, *buf = NULL, *err = NULL;
+	size_t	 len = 0;
+	int	 rc = -1;
+
+	if ((path = path_join(genconf_dir, CONFIG_NAME)) == NULL) {
+		err_set(errs, "out of memory");
+		goto out;
+	}
+	if (read_file(path, CONFIG_MAX, &buf, &len, &err) == -1) {
+		if (errno == ENOENT)
+			err_set(errs, "%s: no such file: write the site's "
+			    "parameters there (see dcos-config.yaml(5))", path);
+		else
+			err_set(errs, "%s", err);
+		goto out;
+	}
+	rc = yaml_load(buf, len, CONFIG_NAME, rootp, errs);
+out:
 	if (buf != NULL)
 		explicit_bzero(buf, len);
 	free(buf);
 	free(err);
 	free(path);
+	return rc;
+}
+
+int
+config_compile(const struct release *rel, const char *genconf_dir,
+    struct config_output *out, char **errs)
+{
+	struct schema		*s = NULL;
+	struct ynode		*root = NULL;
+	struct validation	 v;
+	int			 rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&v, 0, sizeof(v));
+	if (load_schema(rel, &s, errs) == -1)
+		return -1;
+	if (load_config(genconf_dir, &root, errs) == -1)
+		goto out;
+	if (validate_config(s, root, CONFIG_NAME, genconf_dir, &v) == -1) {
+		err_set(errs, "out of memory");
+		goto out;
+	}
+	if (v.warnings.n > 0)
+		out->warnings = diags_join(&v.warnings);
+	if (v.errors.n > 0) {
+		free(*errs);
+		*errs = diags_join(&v.errors);
+		goto out;
+	}
+	if (render_templates(rel, s, v.effective, &out->files, &out->nfiles,
+	    errs) == -1)
+		goto out;
+	out->effective = v.effective;
+	v.effective = NULL;
+	rc = 0;
+out:
+	if (rc == -1) {
+		free(out->warnings);
+		out->warnings = NULL;
+		if (*errs == NULL)
+			err_set(errs, "out of memory");
+	}
+	validation_clear(&v);
+	ynode_free(root);
+	schema_free(s);
 	return rc;
 }
 
