@@ -7,6 +7,7 @@
 #include <config.h>
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -615,79 +616,150 @@ parse_derive(struct sp *sp, const struct ynode *n, struct param *p)
 	return 0;
 }
 
-static int
-parse_param(struct sp *sp, const struct ynode *k, const struct ynode *n,
-    struct param *p)
-{
-	const struct ynode	*a, *v, *def = NULL, *type = NULL;
-	size_t			 i;
-	char			*msg = NULL;
+/* Attributes checked once all of a parameter's attributes are read. */
+struct pnodes {
+	const struct ynode	*type;
+	const struct ynode	*def;
+};
 
-	if ((p->name = strdup(k->str)) == NULL)
-		return bad(sp, k, "out of memory");
-	if (n->type != YNODE_MAP)
-		return bad(sp, n, "parameter %s: its attributes must be a "
-		    "mapping", k->str);
-	p->type = PT_STRING;
-	for (i = 0; i < ymap_len(n); i++) {
-		a = ymap_key(n, i);
-		v = ymap_value(n, i);
-		if (strcmp(a->str, "type") == 0) {
-			type = v;
-			if (parse_type(sp, v, &p->type) == -1)
-				return -1;
-		} else if (strcmp(a->str, "items") == 0) {
-			if (parse_type(sp, v, &p->item_type) == -1)
-				return -1;
-			if (p->item_type == PT_LIST || p->item_type == PT_ENUM)
-				return bad(sp, v, "list items must be of a "
-				    "simple type");
-		} else if (strcmp(a->str, "values") == 0) {
-			if (get_strv(sp, v, "values", &p->values,
-			    &p->nvalues) == -1)
-				return -1;
-		} else if (strcmp(a->str, "default") == 0) {
-			def = v;
-		} else if (strcmp(a->str, "required") == 0) {
-			if (get_bool(sp, v, "required", &p->required) == -1)
-				return -1;
-		} else if (strcmp(a->str, "required_when") == 0) {
-			if (parse_conds(sp, v, &p->required_when) == -1)
-				return -1;
-		} else if (strcmp(a->str, "derive") == 0) {
-			if (parse_derive(sp, v, p) == -1)
-				return -1;
-		} else if (strcmp(a->str, "derive_when") == 0) {
-			if (parse_conds(sp, v, &p->derive_when) == -1)
-				return -1;
-		} else if (strcmp(a->str, "checks") == 0) {
-			if (v->type != YNODE_SEQ)
-				return bad(sp, v, "checks must be a list");
-			if ((p->checks = calloc(v->n + 1,
-			    sizeof(*p->checks))) == NULL)
-				return bad(sp, v, "out of memory");
-			for (p->nchecks = 0; p->nchecks < v->n; p->nchecks++)
-				if (parse_check(sp, v->items[p->nchecks],
-				    &p->checks[p->nchecks]) == -1) {
-					p->nchecks++;
-					return -1;
-				}
-		} else if (strcmp(a->str, "secret") == 0) {
-			if (get_bool(sp, v, "secret", &p->secret) == -1)
-				return -1;
-		} else if (strcmp(a->str, "description") == 0) {
-			if (get_str(sp, v, "description", &p->description)
-			    == -1)
-				return -1;
-		} else
-			return bad(sp, a, "parameter %s: unknown attribute "
-			    "'%s'", p->name, a->str);
+static int
+attr_type(struct sp *sp, const struct ynode *v, struct param *p,
+    struct pnodes *pn)
+{
+	pn->type = v;
+	return parse_type(sp, v, &p->type);
+}
+
+static int
+attr_items(struct sp *sp, const struct ynode *v, struct param *p,
+    struct pnodes *pn)
+{
+	(void)pn;
+	if (parse_type(sp, v, &p->item_type) == -1)
+		return -1;
+	if (p->item_type == PT_LIST || p->item_type == PT_ENUM)
+		return bad(sp, v, "list items must be of a simple type");
+	return 0;
+}
+
+static int
+attr_values(struct sp *sp, const struct ynode *v, struct param *p,
+    struct pnodes *pn)
+{
+	(void)pn;
+	return get_strv(sp, v, "values", &p->values, &p->nvalues);
+}
+
+static int
+attr_default(struct sp *sp, const struct ynode *v, struct param *p,
+    struct pnodes *pn)
+{
+	(void)sp;
+	(void)p;
+	pn->def = v;
+	return 0;
+}
+
+static int
+attr_derive(struct sp *sp, const struct ynode *v, struct param *p,
+    struct pnodes *pn)
+{
+	(void)pn;
+	return parse_derive(sp, v, p);
+}
+
+static int
+attr_checks(struct sp *sp, const struct ynode *v, struct param *p,
+    struct pnodes *pn)
+{
+	(void)pn;
+	if (v->type != YNODE_SEQ)
+		return bad(sp, v, "checks must be a list");
+	if ((p->checks = calloc(v->n + 1, sizeof(*p->checks))) == NULL)
+		return bad(sp, v, "out of memory");
+	for (p->nchecks = 0; p->nchecks < v->n; p->nchecks++)
+		if (parse_check(sp, v->items[p->nchecks],
+		    &p->checks[p->nchecks]) == -1) {
+			p->nchecks++;
+			return -1;
+		}
+	return 0;
+}
+
+/*
+ * The attributes of a parameter, one row each (see dcos-config.yaml(5)).
+ * Plain values go through the generic readers to the field at off; the
+ * others have a handler.
+ */
+enum akind {
+	AK_BOOL,	/* int, true or false */
+	AK_STR,		/* char *, a string */
+	AK_CONDS,	/* struct condset */
+	AK_FUNC		/* fn */
+};
+
+static const struct pattr {
+	const char	*name;
+	enum akind	 kind;
+	size_t		 off;
+	int		(*fn)(struct sp *, const struct ynode *, struct param *,
+			    struct pnodes *);
+} pattrs[] = {
+	{ "type", AK_FUNC, 0, attr_type },
+	{ "items", AK_FUNC, 0, attr_items },
+	{ "values", AK_FUNC, 0, attr_values },
+	{ "default", AK_FUNC, 0, attr_default },
+	{ "required", AK_BOOL, offsetof(struct param, required), NULL },
+	{ "required_when", AK_CONDS, offsetof(struct param, required_when),
+	    NULL },
+	{ "derive", AK_FUNC, 0, attr_derive },
+	{ "derive_when", AK_CONDS, offsetof(struct param, derive_when), NULL },
+	{ "checks", AK_FUNC, 0, attr_checks },
+	{ "secret", AK_BOOL, offsetof(struct param, secret), NULL },
+	{ "description", AK_STR, offsetof(struct param, description), NULL },
+};
+
+/* Attribute a (key node) with value v into p. */
+static int
+parse_attr(struct sp *sp, const struct ynode *a, const struct ynode *v,
+    struct param *p, struct pnodes *pn)
+{
+	const struct pattr	*t;
+	char			*field;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(pattrs) / sizeof(pattrs[0]); i++)
+		if (strcmp(a->str, pattrs[i].name) == 0)
+			break;
+	if (i == sizeof(pattrs) / sizeof(pattrs[0]))
+		return bad(sp, a, "parameter %s: unknown attribute '%s'",
+		    p->name, a->str);
+	t = &pattrs[i];
+	field = (char *)p + t->off;
+	switch (t->kind) {
+	case AK_BOOL:
+		return get_bool(sp, v, t->name, (int *)(void *)field);
+	case AK_STR:
+		return get_str(sp, v, t->name, (char **)(void *)field);
+	case AK_CONDS:
+		return parse_conds(sp, v, (struct condset *)(void *)field);
+	default:
+		return t->fn(sp, v, p, pn);
 	}
+}
+
+/* What the attributes say together; n is the parameter's mapping. */
+static int
+param_check(struct sp *sp, const struct ynode *n, struct param *p,
+    const struct pnodes *pn)
+{
+	char	*msg = NULL;
+
 	if (p->type == PT_ENUM && p->nvalues == 0)
-		return bad(sp, type, "parameter %s: an enum needs values",
+		return bad(sp, pn->type, "parameter %s: an enum needs values",
 		    p->name);
 	if (p->type == PT_LIST && p->item_type == PT_LIST)
-		return bad(sp, type, "parameter %s: a list-of needs items",
+		return bad(sp, pn->type, "parameter %s: a list-of needs items",
 		    p->name);
 	if (p->type != PT_LIST && p->item_type != PT_STRING)
 		return bad(sp, n, "parameter %s: items is only for list-of",
@@ -696,21 +768,41 @@ parse_param(struct sp *sp, const struct ynode *k, const struct ynode *n,
 		return bad(sp, n, "parameter %s: derive_when without derive",
 		    p->name);
 	if (p->derive != DV_NONE && p->derive_when.n == 0 &&
-	    (p->required || p->required_when.n > 0 || def != NULL))
+	    (p->required || p->required_when.n > 0 || pn->def != NULL))
 		return bad(sp, n, "parameter %s: always derived, so it cannot "
 		    "be required or have a default", p->name);
-	if (def != NULL) {
-		if (value_convert(p, def, &p->def, &msg, NULL) == -1) {
-			bad(sp, def, "parameter %s: bad default: %s", p->name,
-			    msg != NULL ? msg : "out of memory");
-			free(msg);
-			return -1;
-		}
-		if (p->required)
-			return bad(sp, def, "parameter %s: required and a "
-			    "default contradict each other", p->name);
+	if (pn->def == NULL)
+		return 0;
+	if (value_convert(p, pn->def, &p->def, &msg, NULL) == -1) {
+		bad(sp, pn->def, "parameter %s: bad default: %s", p->name,
+		    msg != NULL ? msg : "out of memory");
+		free(msg);
+		return -1;
 	}
+	if (p->required)
+		return bad(sp, pn->def, "parameter %s: required and a default "
+		    "contradict each other", p->name);
 	return 0;
+}
+
+static int
+parse_param(struct sp *sp, const struct ynode *k, const struct ynode *n,
+    struct param *p)
+{
+	struct pnodes	 pn = { NULL, NULL };
+	size_t		 i;
+
+	if ((p->name = strdup(k->str)) == NULL)
+		return bad(sp, k, "out of memory");
+	if (n->type != YNODE_MAP)
+		return bad(sp, n, "parameter %s: its attributes must be a "
+		    "mapping", k->str);
+	p->type = PT_STRING;
+	for (i = 0; i < ymap_len(n); i++)
+		if (parse_attr(sp, ymap_key(n, i), ymap_value(n, i), p,
+		    &pn) == -1)
+			return -1;
+	return param_check(sp, n, p, &pn);
 }
 
 /* Every key a condition or derivation names must be a parameter. */
