@@ -235,9 +235,9 @@ parse_tag(struct render *r, const char *open, const char *close,
 	if (kind == T_FOR)
 		t->b = strdup(w[3]);
 	free(inner);
-	if ((kind == T_VAR || kind == T_SWITCH || kind == T_CASE ||
-	    kind == T_FOR) && (t->a == NULL || (kind == T_FOR &&
-	    t->b == NULL))) {
+	/* Only the end tags carry no name. */
+	if ((t->a == NULL && kind != T_ENDSWITCH && kind != T_ENDFOR) ||
+	    (kind == T_FOR && t->b == NULL)) {
 		free(t->a);
 		free(t->b);
 		r->oom = 1;
