@@ -383,6 +383,70 @@ bad_schemas_are_refused_with_their_position(void **state)
 	(void)state;
 }
 
+/* Each row of parse_param()'s keyword table, word for word. */
+static void
+each_parameter_attribute_is_checked_with_its_position(void **state)
+{
+	static const struct {
+		const char	*params;
+		const char	*want;
+	} cases[] = {
+		{ "{a: {type: list-of, items: list-of}}",
+		  "s:2:40: list items must be of a simple type" },
+		{ "{a: {type: list-of, items: enum}}",
+		  "s:2:40: list items must be of a simple type" },
+		{ "{a: {type: list-of, items: bogus}}",
+		  "s:2:40: unknown type: use string, bool, int, url, ipv4, "
+		  "ipv4-with-port, path, enum or list-of" },
+		{ "{a: {values: []}}",
+		  "s:2:26: values must not be an empty list" },
+		{ "{a: {values: [x, [y]]}}",
+		  "s:2:30: values must be a string, not a list" },
+		{ "{a: {required: yes please}}",
+		  "s:2:28: required must be true or false" },
+		{ "{a: {required_when: [x]}}",
+		  "s:2:33: a condition must be a mapping of keys to values, "
+		  "e.g. {master_discovery: static}" },
+		{ "{a: {derive_when: {a: x}}}",
+		  "s:2:17: parameter a: derive_when without derive" },
+		{ "{a: {derive: {frob: a}}}",
+		  "s:2:27: unknown derivation 'frob': use length_of, quorum_of, "
+		  "join, sorted or contents_of" },
+		{ "{a: {derive: {length_of: a}, required: true}}",
+		  "s:2:17: parameter a: always derived, so it cannot be "
+		  "required or have a default" },
+		{ "{a: {derive: {length_of: a}, default: 1}}",
+		  "s:2:17: parameter a: always derived, so it cannot be "
+		  "required or have a default" },
+		{ "{a: {checks: {regex: x}}}", "s:2:26: checks must be a list" },
+		{ "{a: {secret: 1}}", "s:2:26: secret must be true or false" },
+		{ "{a: {description: [x]}}",
+		  "s:2:31: description must be a string, not a list" },
+		{ "{a: {description: ~}}",
+		  "s:2:31: description must be a string, not an empty value" },
+		{ "{a: {items: int}}",
+		  "s:2:17: parameter a: items is only for list-of" },
+		{ "{a: [type]}",
+		  "s:2:17: parameter a: its attributes must be a mapping" },
+		{ "{a: {type: enum, values: [x, y], default: z}}",
+		  "s:2:55: parameter a: bad default: Must be one of 'x', 'y'. "
+		  "Got 'z'." },
+	};
+	struct schema	*s = NULL;
+	char		*err = NULL, text[256];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "format: 1\nparameters: %s\n",
+		    cases[i].params);
+		assert_int_equal(schema_parse(text, strlen(text), "s", &s,
+		    &err), -1);
+		assert_string_equal(err, cases[i].want);
+	}
+	free(err);
+	(void)state;
+}
+
 static void
 values_calculated_from_a_secret_are_secret(void **state)
 {
@@ -483,6 +547,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(runaway_loops_are_stopped,
 		    setup, teardown),
 		cmocka_unit_test(bad_schemas_are_refused_with_their_position),
+		cmocka_unit_test(
+		    each_parameter_attribute_is_checked_with_its_position),
 		cmocka_unit_test(values_calculated_from_a_secret_are_secret),
 		cmocka_unit_test(yaml_keeps_types_positions_and_refuses_tricks),
 		cmocka_unit_test_setup_teardown(
