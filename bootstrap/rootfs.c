@@ -111,7 +111,7 @@ static int
 refuse(const struct host *h, const char *rootreal, const char *path,
     char **errp)
 {
-	char	 target[PATH_MAX], *real;
+	char	 target[PATH_MAX], *real, *to = NULL;
 	ssize_t	 n;
 
 	if ((n = readlink(path, target, sizeof(target) - 1)) == -1)
@@ -120,18 +120,21 @@ refuse(const struct host *h, const char *rootreal, const char *path,
 		    "directory, then run this again", h->root, path);
 	target[n] = '\0';
 	real = realpath(path, NULL);
-	if (real != NULL && !contained(rootreal, real))
+	if (real != NULL && !contained(rootreal, real)) {
+		/* Where it leads, when the link text does not say so. */
+		if (strcmp(target, real) != 0 &&
+		    asprintf(&to, " (to %s)", real) == -1)
+			to = NULL;
 		err_set(errp, "--root %s: %s is a symlink to %s, which leads "
-		    "out of the root%s%s%s: make it relative or a directory "
+		    "out of the root%s: make it relative or a directory "
 		    "inside the root, then run this again", h->root, path,
-		    target, strcmp(target, real) != 0 ? " (to " : "",
-		    strcmp(target, real) != 0 ? real : "",
-		    strcmp(target, real) != 0 ? ")" : "");
-	else
+		    target, to != NULL ? to : "");
+	} else
 		err_set(errp, "--root %s: %s is a symlink to %s, which means "
 		    "something else from outside the root than inside it: "
 		    "make it relative or a directory inside the root, then "
 		    "run this again", h->root, path, target);
+	free(to);
 	free(real);
 	return -1;
 }
@@ -165,7 +168,11 @@ check_path(const struct host *h, int rootfd, const char *rootreal,
 		lookup_plain(path, &out);
 		if (rootfd != -1) {
 			lookup_in_root(rootfd, prefix, &in);
-			/* Missing both ways: we create it, with mkdir(2). */
+			/*
+			 * Missing (or unreadable) both ways: nothing there
+			 * to follow, and what we make there we make with
+			 * mkdir(2) or rename(2), which follow no last link.
+			 */
 			if (out.err != 0 && out.err == in.err)
 				break;
 			if (out.err != 0 || in.err != 0 ||
@@ -216,12 +223,12 @@ host_confined(const struct host *h, char **errp)
 	}
 	lookup_in_root(rootfd, ".", &probe);
 	/*
-	 * A kernel before 5.6 (or a seccomp filter) has no openat2: then
-	 * the weaker test, that every component stays below the root.
-	 * DCOS_BOOTSTRAP_NO_OPENAT2 forces it, so the tests cover it.
+	 * A kernel before 5.6 has no openat2 (ENOSYS), and a seccomp
+	 * filter may refuse it (EPERM): then the weaker test, that every
+	 * component stays below the root.  DCOS_BOOTSTRAP_NO_OPENAT2
+	 * forces it, so the tests cover it.
 	 */
-	if (probe.err == ENOSYS || getenv("DCOS_BOOTSTRAP_NO_OPENAT2") !=
-	    NULL) {
+	if (probe.err != 0 || getenv("DCOS_BOOTSTRAP_NO_OPENAT2") != NULL) {
 		close(rootfd);
 		rootfd = -1;
 	}
