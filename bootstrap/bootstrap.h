@@ -49,7 +49,10 @@ struct host {
 	int	 lockfd;
 };
 
-/* Fills h for root (NULL for "/").  0 or -1 with *errp. */
+/*
+ * Fills h for root (NULL for "/") and checks it with host_confined().
+ * 0 or -1 with *errp.
+ */
 int	 host_init(struct host *h, const char *root, char **errp);
 void	 host_free(struct host *h);
 /* A malloc'd "<root>/<rel>" (rel without leading '/'), or NULL. */
@@ -67,8 +70,20 @@ int	 rm_tree(const char *path, char **errp);
 /* Atomically points the symlink path at target.  0 or -1 with *errp. */
 int	 symlink_replace(const char *target, const char *path, char **errp);
 
+/*
+ * rootfs.c: with --root, 0 when every directory the installer works in
+ * (and every file it reads there) resolves the same from outside the
+ * root as inside it (openat2 RESOLVE_IN_ROOT), so no absolute or
+ * climbing symlink in the tree sends a write out of it; -1 with *errp
+ * naming the symlink otherwise.  Always 0 without --root.
+ */
+int	 host_confined(const struct host *h, char **errp);
+
 /* lock.c: one run at a time per host. */
-/* Takes <state>/lock; fails at once with a clear message when held. */
+/*
+ * Takes <state>/lock, then checks host_confined() again under it; fails
+ * at once with a clear message when held.
+ */
 int	 host_lock(struct host *h, char **errp);
 void	 host_unlock(struct host *h);
 

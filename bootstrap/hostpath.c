@@ -53,6 +53,10 @@ host_init(struct host *h, const char *root, char **errp)
 		host_free(h);
 		return err_set(errp, "out of memory");
 	}
+	if (host_confined(h, errp) == -1) {
+		host_free(h);
+		return -1;
+	}
 	return 0;
 }
 

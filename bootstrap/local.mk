@@ -3,7 +3,8 @@ dcos_bootstrap_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS) \
 	$(ARCHIVE_CFLAGS)
 dcos_bootstrap_SOURCES = \
 	bootstrap/bootstrap.c bootstrap/bootstrap.h \
-	bootstrap/hostpath.c bootstrap/lock.c bootstrap/journal.c \
+	bootstrap/hostpath.c bootstrap/rootfs.c bootstrap/lock.c \
+	bootstrap/journal.c \
 	bootstrap/trust.c bootstrap/extract.c bootstrap/generation.c \
 	bootstrap/activate.c bootstrap/users.c \
 	bootstrap/cmd-install.c bootstrap/cmd-rollback.c \

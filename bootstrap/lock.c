@@ -42,6 +42,9 @@ host_lock(struct host *h, char **errp)
 			err_sys(errp, "lock %s", path);
 		goto out;
 	}
+	/* Checked again now that no other run can change the tree. */
+	if (host_confined(h, errp) == -1)
+		goto out;
 	h->lockfd = fd;
 	fd = -1;	/* transferred */
 	rc = 0;

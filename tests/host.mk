@@ -2,6 +2,7 @@
 host_bats = \
 	tests/t0500-host-install.bats \
 	tests/t0510-host-hostile.bats \
+	tests/t0515-host-root-escape.bats \
 	tests/t0520-host-crash.bats \
 	tests/t0530-host-genconf.bats
 TESTS += $(host_bats)
@@ -11,7 +12,8 @@ dist_man_MANS += man/dcos-bootstrap.8
 check_PROGRAMS += tests/unit/test-pkgmanifest
 TESTS += tests/unit/test-pkgmanifest
 tests_unit_test_pkgmanifest_SOURCES = tests/unit/test-pkgmanifest.c \
-	bootstrap/extract.c bootstrap/hostpath.c bootstrap/trust.c bootstrap/lock.c
+	bootstrap/extract.c bootstrap/hostpath.c bootstrap/trust.c bootstrap/lock.c \
+	bootstrap/rootfs.c
 tests_unit_test_pkgmanifest_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bootstrap
 tests_unit_test_pkgmanifest_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 	$(CRYPTO_CFLAGS) $(JANSSON_CFLAGS) $(ARCHIVE_CFLAGS)

@@ -101,6 +101,29 @@ tree() {
 	[ "$output" = "dcos_install.sh: error: must run as root (use sudo), or give --root DIR" ]
 }
 
+@test "--root whose var/lib/dcos is a symlink out of the root is refused before any download" {
+	# An image tree's absolute symlink ("var/lib/dcos -> /var/lib/dcos");
+	# O stands in for this host.
+	mkdir -p O/var/lib/dcos R/var/lib
+	ln -s "$SCRATCH/O/var/lib/dcos" R/var/lib/dcos
+	for sh in dash "busybox ash"; do
+		# shellcheck disable=SC2086
+		run $sh "$SCRIPT" --root "$SCRATCH/R" master
+		[ "$status" -eq 1 ]
+		one_line
+		[[ "$output" == *"R/var/lib/dcos leads out of the root (to $SCRATCH/O/var/lib/dcos): make the symlinks"* ]]
+		[ -z "$(ls -A O/var/lib/dcos)" ]
+	done
+	# A dangling one: mkdir -p could create its target.
+	rm R/var/lib/dcos
+	ln -s "$SCRATCH/O/nowhere" R/var/lib/dcos
+	run dash "$SCRIPT" --root "$SCRATCH/R" master
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"R/var/lib/dcos is a symlink that leads nowhere on this host"* ]]
+	[ ! -e O/nowhere ]
+}
+
 @test "the unfilled template refuses to run" {
 	run dash "$top_srcdir/scripts/dcos_install.sh.in" --root "$SCRATCH/R" master
 	[ "$status" -eq 1 ]
