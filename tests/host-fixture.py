@@ -301,11 +301,9 @@ def main():
         # a genuine config package of another configuration
         cid = config(a.config + "-other")[1]
     elif a.unsigned:
-        extra = config(a.config + "-extra")[0] if a.unsigned == "second-config" \
-            else Pkg("evil--1.0")
-        if a.unsigned == "extra-package":
-            extra.file("pkginfo.json", "{}")
-            extra.file("bin/evil", "#!/bin/sh\necho evil\n", 0o755)
+        extra = Pkg("evil--1.0")
+        extra.file("pkginfo.json", "{}")
+        extra.file("bin/evil", "#!/bin/sh\necho evil\n", 0o755)
         eb = extra.blob()
         blobs.append({"digest": put(eb), "size": len(eb),
                       "kind": "config" if a.unsigned == "second-config" else "package",

@@ -171,7 +171,8 @@ print([b for b in c["blobs"] if b.get("id") == "mesos--1.3.0"][0]["digest"][7:])
 # manifest brings exactly one package, its own config package.
 @test "a cluster manifest with a second config package is refused" {
 	fixture bad --seq 2 --version 1.3.0 --unsigned second-config
-	refused bad "is a second config package; a cluster manifest holds only the one config_package names"
+	refused bad "blobs[5].id: 'evil--1.0' is a second config package; a cluster manifest holds only the one config_package names"
+	[ ! -e "$R/opt/mesosphere/bin/evil" ]
 }
 
 @test "a config package that is not the one of the manifest's config_id is refused" {
