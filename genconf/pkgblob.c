@@ -172,8 +172,9 @@ sysctl_map_check(json_t *v, char **errp)
 		return err_set(errp, "sysctl must map service names to "
 		    "objects of sysctl settings");
 	json_object_foreach(v, svc, m)
-		if (string_map_check(m, "sysctl", 0, errp) == -1)
-			return -1;
+		if (!json_is_object(m))
+			return err_set(errp, "sysctl: service '%s' must map to "
+			    "an object of sysctl settings", svc);
 	return pkginfo_sysctl_foreach(v, NULL, NULL, errp);
 }
 

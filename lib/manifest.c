@@ -343,6 +343,8 @@ sysctl_check(const char *key, const char *value, char **errp)
 		return err_set(errp, "'%s' is not a sysctl name (names of "
 		    "letters, digits, '_' and '-' joined by '.' or '/', e.g. "
 		    "vm.swappiness)", name_vis(key, 1, vis, sizeof(vis)));
+	if (value == NULL)
+		return err_set(errp, "'%s': the value must be a string", key);
 	if (*value == '\0' || ctrl_char(value))
 		return err_set(errp, "'%s': the value must be one non-empty "
 		    "line of text", key);
@@ -354,9 +356,6 @@ sysctl_one(const char *k, json_t *v,
     int (*fn)(void *, const char *, json_t *, char **), void *arg,
     char **errp)
 {
-	if (!json_is_string(v))
-		return err_set(errp, "sysctl '%s': the value must be a string",
-		    k);
 	if (sysctl_check(k, json_string_value(v), errp) == -1)
 		return err_wrap(errp, "sysctl");
 	return fn != NULL ? fn(arg, k, v, errp) : 0;
@@ -866,7 +865,7 @@ cluster_blobs_check(struct jp *p, struct cluster_manifest *m)
 {
 	const struct blob_ref	*b;
 	const struct digest	*want;
-	char			*cfgid = NULL;
+	char			*cfgid = NULL, vis[256];
 	size_t			 i, nrel = 0, nsig = 0, ncfg = 0;
 	int			 rc = -1;
 
@@ -875,7 +874,8 @@ cluster_blobs_check(struct jp *p, struct cluster_manifest *m)
 	if (strcmp(m->config_id_pkg, cfgid) != 0) {
 		snprintf(p->where, sizeof(p->where), "config_package");
 		jp_fail(p, "id", "'%s' is not the config package of config_id "
-		    "%s, which is %s", m->config_id_pkg, m->config_id, cfgid);
+		    "%s, which is dcos-config--setup_%s", m->config_id_pkg,
+		    name_vis(m->config_id, 1, vis, sizeof(vis)), vis);
 		goto out;
 	}
 	for (i = 0; i < m->nblobs; i++) {

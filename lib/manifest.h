@@ -49,8 +49,9 @@ int	 symlink_target_inside(const char *path, const char *target);
  * and writable by the owner alone: installed files belong to root, and a
  * group or world write bit would let anyone replace what root runs.
  * sysctl_check: key is a sysctl name (segments of [A-Za-z0-9_-] joined by
- * '.' or '/', no empty segment, at most 255 bytes) and value one non-empty
- * line, so that "key = value" is one sysctl.d(5) line about that key.
+ * '.' or '/', no empty segment, at most 255 bytes) and value (NULL: it was
+ * not a string) one non-empty line, so that "key = value" is one
+ * sysctl.d(5) line about that key.
  */
 int	 pkg_path_check(const char *path, char **errp);
 int	 pkg_mode_check(unsigned long long mode, char **errp);

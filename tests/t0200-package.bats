@@ -111,7 +111,7 @@ teardown() {
 	check '{"requires": ["a--b"]}' "requires[0]: package name 'a--b' must not contain '--'"
 	check '{"environment": {"1X": "a"}}' "'1X' is not a valid environment variable name"
 	check '{"environment": {"X": 1}}' "environment: 'X' must be a string"
-	check '{"sysctl": {"dcos-mesos-slave": {"vm.max_map_count": 262144}}}' "sysctl: 'vm.max_map_count' must be a string"
+	check '{"sysctl": {"dcos-mesos-slave": {"vm.max_map_count": 262144}}}' "sysctl: 'vm.max_map_count': the value must be a string"
 	check '{"sysctl": {"dcos-mesos-slave": {"../../etc/shadow": "1"}}}' "sysctl: '../../etc/shadow' is not a sysctl name"
 	check '{"sysctl": {"dcos-mesos-slave": {"/vm/swappiness": "1"}}}' "sysctl: '/vm/swappiness' is not a sysctl name"
 	check '{"sysctl": {"dcos-mesos-slave": {"vm.swappiness = 1\nkernel.x": "1"}}}' "is not a sysctl name"
