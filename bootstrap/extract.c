@@ -266,7 +266,10 @@ type_name(mode_t t)
 
 /*
  * Refuses a member whose path, type or mode no package may have:
- * absolute or climbing paths, devices and FIFOs, setuid bits.
+ * absolute or climbing paths, devices and FIFOs, setuid bits, write bits
+ * for group or others (lib/manifest's rules, as dcos-genconf applies
+ * them).  The manifest has been held to the same rules; this names the
+ * member when the tar disagrees with it.
  */
 static int
 member_refused(const char *path, mode_t ft, mode_t perm, const char *hl,
@@ -278,13 +281,13 @@ member_refused(const char *path, mode_t ft, mode_t perm, const char *hl,
 	if (!relpath_valid(path))
 		return err_set(errp, "member %s: paths with \"..\", \".\" or "
 		    "empty components are refused", path);
+	if (pkg_path_check(path, errp) == -1)
+		return err_wrap(errp, "member");
 	if (hl == NULL && ft != AE_IFREG && ft != AE_IFDIR && ft != AE_IFLNK)
 		return err_set(errp, "member %s is %s; only files, "
 		    "directories and links are allowed", path, type_name(ft));
-	if (hl == NULL && (perm & 07000) != 0)
-		return err_set(errp, "member %s has setuid, setgid or sticky "
-		    "bits (mode %04o); they are refused", path,
-		    (unsigned)perm);
+	if (hl == NULL && ft != AE_IFLNK && pkg_mode_check(perm, errp) == -1)
+		return err_wrap(errp, "member %s", path);
 	return 0;
 }
 
@@ -509,6 +512,36 @@ finish_dirs(struct xstate *x, char **errp)
 }
 
 /*
+ * The sysctl settings of pkginfo.json, held to lib/manifest's rule while
+ * the package is still in its staging directory: activation would refuse
+ * them later, after the package had joined the installed ones.
+ */
+static int
+check_pkginfo(struct xstate *x, const char *stagedir, char **errp)
+{
+	json_t	*j, *sys;
+	char	*path;
+	int	 rc = -1;
+
+	if (pkgmanifest_find(x->m, "pkginfo.json") == NULL)
+		return 0;
+	if ((path = path_join(stagedir, "pkginfo.json")) == NULL)
+		return err_set(errp, "out of memory");
+	if ((j = jsonio_load(path, JSON_MAX, errp)) == NULL)
+		goto out;
+	if ((sys = json_object_get(j, "sysctl")) != NULL &&
+	    pkginfo_sysctl_foreach(sys, NULL, NULL, errp) == -1) {
+		err_wrap(errp, "pkginfo.json");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(j);
+	free(path);
+	return rc;
+}
+
+/*
  * Opens a package blob for reading after checking its pinned size and
  * digest on the same descriptor (only tar + zstd/xz/gzip).  0 with *fdp
  * and *arp (the caller frees both) or -1 with *errp.
@@ -606,7 +639,14 @@ extract_package(const char *blobpath, const struct digest *blob_digest,
 	}
 	if (read_manifest(&x, id, want_manifest, errp) == -1)
 		goto out;
-	while ((r = archive_read_next_header(x.ar, &ae)) == ARCHIVE_OK) {
+	/*
+	 * ARCHIVE_WARN: a UTF-8 name this static binary's C locale cannot
+	 * show; libarchive then hands the name over unconverted, which is
+	 * the UTF-8 the manifest lists.  Every member is matched against
+	 * the signed manifest whatever libarchive thought of it.
+	 */
+	while ((r = archive_read_next_header(x.ar, &ae)) == ARCHIVE_OK ||
+	    r == ARCHIVE_WARN) {
 		if (one_member(&x, ae, errp) == -1)
 			goto out;
 	}
@@ -615,7 +655,8 @@ extract_package(const char *blobpath, const struct digest *blob_digest,
 		    archive_error_string(x.ar));
 		goto out;
 	}
-	if (finish_dirs(&x, errp) == -1)
+	if (finish_dirs(&x, errp) == -1 || check_pkginfo(&x, stagedir,
+	    errp) == -1)
 		goto out;
 	if (fchmod(x.rootfd, 0755) == -1) {
 		err_sys(errp, "chmod %s", stagedir);

@@ -359,13 +359,23 @@ one_line_ok(const char *v)
 	return strchr(v, '\n') == NULL && strchr(v, '\r') == NULL;
 }
 
+/* One sysctl setting, checked by lib/manifest as dcos-genconf does. */
+static int
+sysctl_add(void *arg, const char *k, json_t *v, char **errp)
+{
+	struct build	*b = arg;
+
+	return json_object_set(b->sysctl, k, v) == 0 ? 0 :
+	    err_set(errp, "out of memory");
+}
+
 /* pkginfo.json: environment, sysctl, username/group/state_directory. */
 static int
 read_pkginfo(struct build *b, const struct pkgref *p, char **errp)
 {
 	char		*path;
-	json_t		*j = NULL, *env, *sys, *v, *w;
-	const char	*k, *k2, *user, *group, *other;
+	json_t		*j = NULL, *env, *sys, *v;
+	const char	*k, *user, *group, *other;
 	int		 rc = -1;
 
 	if (asprintf(&path, "%s/%s/pkginfo.json", b->h->pkgdir, p->id) == -1)
@@ -401,30 +411,10 @@ read_pkginfo(struct build *b, const struct pkgref *p, char **errp)
 			    json_string(p->id));
 		}
 	}
-	if ((sys = json_object_get(j, "sysctl")) != NULL) {
-		/* DC/OS form {service: {key: value}} or flat {key: value}. */
-		json_object_foreach(sys, k, v) {
-			if (json_is_object(v)) {
-				json_object_foreach(v, k2, w) {
-					if (!json_is_string(w) ||
-					    !one_line_ok(json_string_value(w)) ||
-					    !one_line_ok(k2)) {
-						err_set(errp, "%s: sysctl values "
-						    "must be one-line strings", path);
-						goto out;
-					}
-					json_object_set(b->sysctl, k2, w);
-				}
-			} else if (json_is_string(v) &&
-			    one_line_ok(json_string_value(v)) &&
-			    one_line_ok(k))
-				json_object_set(b->sysctl, k, v);
-			else {
-				err_set(errp, "%s: sysctl values must be "
-				    "one-line strings", path);
-				goto out;
-			}
-		}
+	if ((sys = json_object_get(j, "sysctl")) != NULL &&
+	    pkginfo_sysctl_foreach(sys, sysctl_add, b, errp) == -1) {
+		err_wrap(errp, "%s", path);
+		goto out;
 	}
 	user = json_string_value(json_object_get(j, "username"));
 	group = json_string_value(json_object_get(j, "group"));

@@ -48,12 +48,14 @@ pkgcmp(const void *a, const void *b)
 	    ((const struct pkgref *)b)->id);
 }
 
-/* The package and config blobs, sorted by id, each id once. */
+/*
+ * The package and config blobs, sorted by id, each id once.  lib/manifest
+ * has checked that the one config blob is config_package.
+ */
 static int
 collect_pkgs(struct cluster *c, char **errp)
 {
 	const struct cluster_manifest	*cm = c->cm;
-	const struct pkgref		*cp;
 	struct pkgref			*p;
 	size_t				 i;
 
@@ -80,12 +82,6 @@ collect_pkgs(struct cluster *c, char **errp)
 		if (strcmp(c->pkgs[i - 1].id, c->pkgs[i].id) == 0)
 			return err_set(errp, "blobs: package %s is listed twice",
 			    c->pkgs[i].id);
-	/* The config package must be one of the blobs, as pinned. */
-	cp = cluster_pkg(c, cm->config_id_pkg);
-	if (cp == NULL || !digest_equal(&cp->digest,
-	    &cm->config_package.digest) || cp->size != cm->config_package.size)
-		return err_set(errp, "config_package %s is not among the blobs "
-		    "with the same digest and size", cm->config_id_pkg);
 	return 0;
 }
 
@@ -358,17 +354,19 @@ check_release(struct cluster *c, char **errp)
 		p->manifest = r->manifest;
 		p->installed_bytes = r->installed_bytes;
 	}
-	/* Everything else must be the one config package. */
+	/*
+	 * Everything else must be the one config package (lib/manifest
+	 * allows one config blob: config_package, named after config_id):
+	 * nothing the vendor did not sign gets installed but the site's
+	 * config.
+	 */
 	for (i = 0; i < c->npkgs; i++) {
 		p = &c->pkgs[i];
-		if (p->has_manifest)
-			continue;
-		const struct blob_ref *b = find_blob(c, &p->digest,
-		    BLOB_CONFIG);
-		if (b == NULL || strcmp(b->id, p->id) != 0)
+		if (!p->has_manifest && !p->config)
 			return err_set(errp, "package %s is among the cluster "
-			    "manifest's blobs but not in the signed release",
-			    p->id);
+			    "manifest's blobs but not in the signed release "
+			    "(only the vendor's packages and the one config "
+			    "package are installed)", p->id);
 	}
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,8 +161,9 @@ requires_check(const json_t *v, char **errp)
 	return 0;
 }
 
+/* {service: {key: value}}, each setting by lib/manifest's rule. */
 static int
-sysctl_check(json_t *v, char **errp)
+sysctl_map_check(json_t *v, char **errp)
 {
 	const char	*svc;
 	json_t		*m;
@@ -170,9 +172,10 @@ sysctl_check(json_t *v, char **errp)
 		return err_set(errp, "sysctl must map service names to "
 		    "objects of sysctl settings");
 	json_object_foreach(v, svc, m)
-		if (string_map_check(m, "sysctl", 0, errp) == -1)
-			return -1;
-	return 0;
+		if (!json_is_object(m))
+			return err_set(errp, "sysctl: service '%s' must map to "
+			    "an object of sysctl settings", svc);
+	return pkginfo_sysctl_foreach(v, NULL, NULL, errp);
 }
 
 /* username or group (k says which). */
@@ -198,7 +201,7 @@ pkginfo_key_check(const char *k, json_t *v, char **errp)
 	if (strcmp(k, "environment") == 0)
 		return string_map_check(v, "environment", 1, errp);
 	if (strcmp(k, "sysctl") == 0)
-		return sysctl_check(v, errp);
+		return sysctl_map_check(v, errp);
 	if (strcmp(k, "state_directory") == 0) {
 		if (!json_is_boolean(v))
 			return err_set(errp, "state_directory must be true or "
@@ -357,14 +360,13 @@ hash_file(const char *src, struct digest *d, uint64_t *sizep, char **errp)
 static int scan_dir(struct pkg_tree *, const char *, const char *, int,
     char **);
 
-/* A name every reader of the manifest can take. */
+/* A name every reader of the manifest can take (lib/manifest's rule). */
 static int
-name_check(const char *sub, const char *abs, char **errp)
+name_check(const char *root, const char *sub, const char *abs, char **errp)
 {
-	if (!utf8_ok(sub))
-		return err_set(errp, "%s: file name is not UTF-8", abs);
-	if (strchr(sub, '\n') != NULL)
-		return err_set(errp, "%s: file name holds a newline", abs);
+	/* Not abs: the message shows sub made printable. */
+	if (pkg_path_check(sub, errp) == -1)
+		return err_wrap(errp, "%s", root);
 	if (strcmp(sub, PKG_MANIFEST) == 0)
 		return err_set(errp, "%s: the name " PKG_MANIFEST " is "
 		    "reserved for the manifest; remove the file", abs);
@@ -400,7 +402,11 @@ add_symlink(struct pkg_tree *t, const char *sub, const char *abs,
 	if ((n = readlink(abs, target, sizeof(target) - 1)) == -1)
 		return err_sys(errp, "%s", abs);
 	target[n] = '\0';
-	if (!pkg_symlink_ok(sub, target) || !utf8_ok(target))
+	if (!utf8_ok(target))
+		return err_set(errp, "%s: the symlink's target is not valid "
+		    "UTF-8 (package names are UTF-8: point it elsewhere)",
+		    abs);
+	if (!pkg_symlink_ok(sub, target))
 		return err_set(errp, "%s: symlink to '%s' leaves the package; "
 		    "use a relative target inside it ('..' only at the start)",
 		    abs, target);
@@ -421,15 +427,20 @@ scan_entry(struct pkg_tree *t, const char *root, const char *sub,
 	struct pkg_entry	*e;
 	struct stat		 st;
 	const char		*abs = *absp;
+	char			*why = NULL;
 
-	if (name_check(sub, abs, errp) == -1)
+	if (name_check(root, sub, abs, errp) == -1)
 		return -1;
 	if (lstat(abs, &st) == -1)
 		return err_sys(errp, "%s", abs);
+	/* Refused, not normalised: the blob says what the tree says. */
 	if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) &&
-	    (st.st_mode & (S_ISUID | S_ISGID | S_ISVTX)))
-		return err_set(errp, "%s: setuid, setgid and sticky bits are "
-		    "not allowed in packages (chmod ug-s,-t)", abs);
+	    pkg_mode_check(st.st_mode & 07777, &why) == -1) {
+		err_set(errp, "%s: %s (chmod %s)", abs, why,
+		    st.st_mode & 07000 ? "ug-s,-t" : "go-w");
+		free(why);
+		return -1;
+	}
 	if (S_ISDIR(st.st_mode)) {
 		if ((e = tree_push(t, sub, errp)) == NULL)
 			return -1;
@@ -522,24 +533,6 @@ tree_find(struct pkg_tree *t, const char *path)
 	return NULL;
 }
 
-static int
-path_ok(const char *path)
-{
-	const char	*p;
-	size_t		 len;
-
-	if (*path == '\0' || *path == '/' || !utf8_ok(path) ||
-	    strchr(path, '\n') != NULL)
-		return 0;
-	for (p = path; *p != '\0'; p += len + (p[len] == '/')) {
-		len = strcspn(p, "/");
-		if (len == 0 || (len == 1 && p[0] == '.') ||
-		    (len == 2 && p[0] == '.' && p[1] == '.'))
-			return 0;
-	}
-	return path[strlen(path) - 1] != '/';
-}
-
 int
 pkg_tree_add_data(struct pkg_tree *t, const char *path, const void *data,
     size_t len, mode_t mode, char **errp)
@@ -547,9 +540,10 @@ pkg_tree_add_data(struct pkg_tree *t, const char *path, const void *data,
 	struct pkg_entry	*e;
 	char			*parent, *slash;
 
-	if (!path_ok(path))
-		return err_set(errp, "'%s' is not a relative path inside a "
-		    "package", path);
+	if (pkg_path_check(path, errp) == -1)
+		return -1;
+	if (pkg_mode_check(mode, errp) == -1)
+		return err_wrap(errp, "'%s'", path);
 	if (strcmp(path, PKG_MANIFEST) == 0)
 		return err_set(errp, "'%s' is reserved for the manifest", path);
 	if (tree_find(t, path) != NULL)
@@ -883,6 +877,47 @@ out:
 	return rc;
 }
 
+/*
+ * libarchive converts names from the LC_CTYPE charset to the UTF-8 of pax
+ * headers.  The names are UTF-8 already (pkg_path_check), so the blob is
+ * written under a UTF-8 LC_CTYPE, where that conversion is the identity
+ * whatever the caller's locale: in the C locale it would refuse any
+ * non-ASCII name, in a Latin-1 one change it (and the blob's bytes).
+ * *locp is the locale to restore, or (locale_t)0 when none was set, which
+ * is fine for a tree of ASCII names only.
+ */
+static int
+utf8_ctype_enter(const struct pkg_tree *t, locale_t *utf8p, locale_t *locp,
+    char **errp)
+{
+	const unsigned char	*p;
+	size_t			 i;
+
+	*locp = *utf8p = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	if (*utf8p != (locale_t)0) {
+		*locp = uselocale(*utf8p);
+		return 0;
+	}
+	for (i = 0; i < t->n; i++)
+		for (p = (const unsigned char *)t->v[i].path; *p != '\0'; p++)
+			if (*p >= 0x80)
+				return err_set(errp, "package %s: writing the "
+				    "non-ASCII name '%s' needs the C.UTF-8 "
+				    "locale, which this system lacks (install "
+				    "it, or rename the file)", t->id,
+				    t->v[i].path);
+	return 0;
+}
+
+static void
+utf8_ctype_leave(locale_t utf8, locale_t loc)
+{
+	if (utf8 == (locale_t)0)
+		return;
+	uselocale(loc);
+	freelocale(utf8);
+}
+
 int
 pkg_tree_write(struct pkg_tree *t, int fd, struct pkg_info *info,
     char **errp)
@@ -892,6 +927,7 @@ pkg_tree_write(struct pkg_tree *t, int fd, struct pkg_info *info,
 	json_t			*pi = NULL;
 	char			*mtext = NULL;
 	size_t			 i, mlen = 0;
+	locale_t		 utf8 = (locale_t)0, loc = (locale_t)0;
 	int			 rc = -1;
 
 	memset(info, 0, sizeof(*info));
@@ -903,7 +939,8 @@ pkg_tree_write(struct pkg_tree *t, int fd, struct pkg_info *info,
 	if ((pi = pkg_tree_pkginfo(t, errp)) == NULL)
 		return -1;
 	link_hardlinks(t);
-	if (manifest_text(t, info, &mtext, &mlen, errp) == -1)
+	if (manifest_text(t, info, &mtext, &mlen, errp) == -1 ||
+	    utf8_ctype_enter(t, &utf8, &loc, errp) == -1)
 		goto out;
 	if ((s.h = sha256_new()) == NULL || (a = archive_write_new()) == NULL) {
 		err_set(errp, "out of memory");
@@ -931,6 +968,7 @@ pkg_tree_write(struct pkg_tree *t, int fd, struct pkg_info *info,
 out:
 	if (a != NULL)
 		archive_write_free(a);
+	utf8_ctype_leave(utf8, loc);
 	sha256_free(s.h);
 	json_decref(pi);
 	free(mtext);

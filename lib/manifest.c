@@ -244,6 +244,146 @@ symlink_target_inside(const char *path, const char *target)
 	}
 }
 
+/*
+ * s for a message of one line: control characters (and, when high, bytes
+ * beyond ASCII) as \xNN, cut at outsz.
+ */
+static const char *
+name_vis(const char *s, int high, char *out, size_t outsz)
+{
+	const unsigned char	*p;
+	size_t			 n = 0;
+
+	for (p = (const unsigned char *)s; *p != '\0' && n + 5 < outsz; p++)
+		if (*p < 0x20 || *p == 0x7f || (high && *p >= 0x80))
+			n += (size_t)snprintf(out + n, outsz - n, "\\x%02x",
+			    *p);
+		else
+			out[n++] = (char)*p;
+	out[n] = '\0';
+	return out;
+}
+
+static int
+ctrl_char(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+int
+pkg_path_check(const char *path, char **errp)
+{
+	char	 vis[256];
+	json_t	*utf8;
+
+	/* jansson checks UTF-8 as every JSON reader of the manifest will. */
+	if ((utf8 = json_string(path)) == NULL)
+		return err_set(errp, "%s: the name is not valid UTF-8 (package "
+		    "file names are UTF-8: rename it)",
+		    name_vis(path, 1, vis, sizeof(vis)));
+	json_decref(utf8);
+	if (ctrl_char(path))
+		return err_set(errp, "%s: the name holds a control character "
+		    "(a newline, tab or escape: rename it)",
+		    name_vis(path, 0, vis, sizeof(vis)));
+	if (!relpath_valid(path))
+		return err_set(errp, "%s: not a relative path inside the "
+		    "package (no leading '/', no empty, '.' or '..' "
+		    "component, at most %d bytes)",
+		    name_vis(path, 0, vis, sizeof(vis)), MANIFEST_PATH_MAX);
+	return 0;
+}
+
+int
+pkg_mode_check(unsigned long long mode, char **errp)
+{
+	if ((mode & ~0777ULL) != 0)
+		return err_set(errp, "mode %04llo has setuid, setgid or "
+		    "sticky bits, which packages may not have", mode);
+	if ((mode & 022) != 0)
+		return err_set(errp, "mode %04llo is writable by group or "
+		    "others; package files and directories may be writable "
+		    "by their owner only", mode);
+	return 0;
+}
+
+static int
+sysctl_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+int
+sysctl_check(const char *key, const char *value, char **errp)
+{
+	const char	*p;
+	char		 vis[256];
+	size_t		 seg = 0;
+
+	/*
+	 * A separator only between names: no leading '-' (sysctl.d's
+	 * "ignore errors" prefix), no '/' first or "..", nothing that
+	 * could name another file under /proc/sys or another line.
+	 */
+	if (strlen(key) > 255 || *key == '-')
+		seg = (size_t)-1;
+	for (p = key; seg != (size_t)-1 && *p != '\0'; p++) {
+		if (sysctl_char((unsigned char)*p))
+			seg++;
+		else if ((*p == '.' || *p == '/') && seg > 0)
+			seg = 0;
+		else
+			seg = (size_t)-1;
+	}
+	if (seg == 0 || seg == (size_t)-1)
+		return err_set(errp, "'%s' is not a sysctl name (names of "
+		    "letters, digits, '_' and '-' joined by '.' or '/', e.g. "
+		    "vm.swappiness)", name_vis(key, 1, vis, sizeof(vis)));
+	if (value == NULL)
+		return err_set(errp, "'%s': the value must be a string", key);
+	if (*value == '\0' || ctrl_char(value))
+		return err_set(errp, "'%s': the value must be one non-empty "
+		    "line of text", key);
+	return 0;
+}
+
+static int
+sysctl_one(const char *k, json_t *v,
+    int (*fn)(void *, const char *, json_t *, char **), void *arg,
+    char **errp)
+{
+	if (sysctl_check(k, json_string_value(v), errp) == -1)
+		return err_wrap(errp, "sysctl");
+	return fn != NULL ? fn(arg, k, v, errp) : 0;
+}
+
+int
+pkginfo_sysctl_foreach(const json_t *sysctl,
+    int (*fn)(void *, const char *, json_t *, char **), void *arg,
+    char **errp)
+{
+	const char	*k, *k2;
+	json_t		*v, *w;
+
+	if (!json_is_object(sysctl))
+		return err_set(errp, "sysctl must be an object");
+	json_object_foreach((json_t *)sysctl, k, v) {
+		if (!json_is_object(v)) {
+			if (sysctl_one(k, v, fn, arg, errp) == -1)
+				return -1;
+			continue;
+		}
+		json_object_foreach(v, k2, w)
+			if (sysctl_one(k2, w, fn, arg, errp) == -1)
+				return -1;
+	}
+	return 0;
+}
+
 const char *
 pkg_ftype_name(enum pkg_ftype t)
 {
@@ -269,6 +409,7 @@ static int
 pkg_file_parse(struct jp *p, const json_t *o, struct pkg_file *f)
 {
 	const char	*type;
+	char		*e = NULL;
 	uint64_t	 mode;
 
 	if (!json_is_object(o))
@@ -276,17 +417,21 @@ pkg_file_parse(struct jp *p, const json_t *o, struct pkg_file *f)
 	if (jp_dup(p, o, "path", &f->path) == -1 ||
 	    (type = jp_str(p, o, "type")) == NULL)
 		return -1;
-	if (!relpath_valid(f->path))
-		return jp_fail(p, "path", "unsafe path '%s'", f->path);
+	if (pkg_path_check(f->path, &e) == -1) {
+		jp_fail(p, "path", "%s", e);
+		free(e);
+		return -1;
+	}
 	if (ftype_parse(type, &f->type) == -1)
 		return jp_fail(p, "type", "unknown type '%s'", type);
 	if (f->type == PKG_FILE || f->type == PKG_DIR) {
 		if (jp_u64(p, o, "mode", &mode) == -1)
 			return -1;
-		if (mode > 0777)
-			return jp_fail(p, "mode", "%llo has bits beyond 0777 "
-			    "(setuid, setgid and sticky are refused)",
-			    (unsigned long long)mode);
+		if (pkg_mode_check(mode, &e) == -1) {
+			jp_fail(p, "mode", "'%s': %s", f->path, e);
+			free(e);
+			return -1;
+		}
 		f->mode = (mode_t)mode;
 	}
 	if (f->type == PKG_FILE)
@@ -708,6 +853,77 @@ cluster_manifest_free(struct cluster_manifest *m)
 	free(m);
 }
 
+/*
+ * What a host may get besides the signed release: exactly the one config
+ * package config_package names, dcos-config--setup_<config_id>.  Release
+ * and signature blobs are the two the release section names, once each.
+ * (That every package blob is in the signed release.json is checked by
+ * dcos-bootstrap, which has verified it.)
+ */
+static int
+cluster_blobs_check(struct jp *p, struct cluster_manifest *m)
+{
+	const struct blob_ref	*b;
+	const struct digest	*want;
+	char			*cfgid = NULL, vis[256];
+	size_t			 i, nrel = 0, nsig = 0, ncfg = 0;
+	int			 rc = -1;
+
+	if (asprintf(&cfgid, "dcos-config--setup_%s", m->config_id) == -1)
+		return jp_fail(p, "", "out of memory");
+	if (strcmp(m->config_id_pkg, cfgid) != 0) {
+		snprintf(p->where, sizeof(p->where), "config_package");
+		jp_fail(p, "id", "'%s' is not the config package of config_id "
+		    "%s, which is dcos-config--setup_%s", m->config_id_pkg,
+		    name_vis(m->config_id, 1, vis, sizeof(vis)), vis);
+		goto out;
+	}
+	for (i = 0; i < m->nblobs; i++) {
+		b = &m->blobs[i];
+		jp_at(p, "blobs", i);
+		if (b->kind == BLOB_CONFIG) {
+			if (ncfg++ > 0) {
+				jp_fail(p, "id", "'%s' is a second config "
+				    "package; a cluster manifest holds only "
+				    "the one config_package names", b->id);
+				goto out;
+			}
+			if (strcmp(b->id, cfgid) != 0 ||
+			    !digest_equal(&b->blob.digest,
+			    &m->config_package.digest) ||
+			    b->blob.size != m->config_package.size) {
+				jp_fail(p, "id", "config package '%s' is not "
+				    "the config_package %s with the same "
+				    "digest and size", b->id, cfgid);
+				goto out;
+			}
+			continue;
+		}
+		if (b->kind != BLOB_RELEASE && b->kind != BLOB_SIGNATURE)
+			continue;
+		want = b->kind == BLOB_RELEASE ? &m->release_manifest :
+		    &m->release_signature;
+		if (!digest_equal(&b->blob.digest, want) ||
+		    (b->kind == BLOB_RELEASE ? nrel++ : nsig++) > 0) {
+			jp_fail(p, "kind", "a %s blob other than the one the "
+			    "release section names, or that one twice",
+			    blob_kind_name(b->kind));
+			goto out;
+		}
+	}
+	p->where[0] = '\0';
+	if (ncfg == 0 || nrel == 0 || nsig == 0) {
+		jp_fail(p, "blobs", "must list the config package %s, "
+		    "release.json and its signature as config_package and "
+		    "release name them", cfgid);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(cfgid);
+	return rc;
+}
+
 int
 cluster_manifest_parse(const char *buf, size_t len, const char *name,
     struct cluster_manifest **outp, char **errp)
@@ -737,6 +953,8 @@ cluster_manifest_parse(const char *buf, size_t len, const char *name,
 		if (blob_ref_parse(&p, v, &m->blobs[i]) == -1)
 			goto bad;
 	}
+	if (cluster_blobs_check(&p, m) == -1)
+		goto bad;
 	*outp = m;
 	return 0;
 bad:

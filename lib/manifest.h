@@ -38,6 +38,34 @@ int	 relpath_valid(const char *path);
  */
 int	 symlink_target_inside(const char *path, const char *target);
 
+/*
+ * The rules every entry of a package follows, checked where a package is
+ * built (dcos-genconf) and again where it is installed (dcos-bootstrap),
+ * so both refuse the same trees.  Each returns 0, or -1 with *errp saying
+ * which rule is broken (no file name: the caller adds it).
+ *
+ * pkg_path_check: relpath_valid(), valid UTF-8, no control characters.
+ * pkg_mode_check: permission bits only (no setuid, setgid or sticky bit)
+ * and writable by the owner alone: installed files belong to root, and a
+ * group or world write bit would let anyone replace what root runs.
+ * sysctl_check: key is a sysctl name (segments of [A-Za-z0-9_-] joined by
+ * '.' or '/', no empty segment, at most 255 bytes) and value (NULL: it was
+ * not a string) one non-empty line, so that "key = value" is one
+ * sysctl.d(5) line about that key.
+ */
+int	 pkg_path_check(const char *path, char **errp);
+int	 pkg_mode_check(unsigned long long mode, char **errp);
+int	 sysctl_check(const char *key, const char *value, char **errp);
+/*
+ * Walks pkginfo.json's "sysctl" object, in the DC/OS form {service: {key:
+ * value}} or flat {key: value}: every value must be a string and every
+ * setting pass sysctl_check(); then fn (when not NULL) gets it.  0, or -1
+ * with *errp (from fn, or naming the bad setting).
+ */
+int	 pkginfo_sysctl_foreach(const json_t *sysctl,
+	    int (*fn)(void *, const char *key, json_t *value, char **),
+	    void *arg, char **errp);
+
 enum pkg_ftype {
 	PKG_FILE,
 	PKG_DIR,

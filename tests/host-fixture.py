@@ -20,7 +20,11 @@ import sys
 import tarfile
 
 HOSTILE = ["symlink-chain", "dotdot", "absolute", "symlink-out", "hardlink-out", "device",
-           "fifo", "setuid", "not-in-manifest", "oversize", "sparse-digest"]
+           "fifo", "setuid", "not-in-manifest", "oversize", "sparse-digest",
+           "writable-file", "writable-dir", "writable-member", "sysctl-key",
+           "sysctl-value"]
+# --unsigned KIND: cluster.json adds what the vendor did not sign.
+UNSIGNED = ["second-config", "config-id", "extra-package"]
 
 
 def sha(data):
@@ -205,6 +209,17 @@ def make_hostile(p, kind):
     elif kind == "oversize":
         e = p.entries["etc/mesos.conf"]
         e["tardata"] = e["data"] + b"x" * 100000
+    elif kind == "writable-file":
+        p.entries["bin/mesos-agent"]["mode"] = 0o777
+    elif kind == "writable-dir":
+        p.entries["lib"]["mode"] = 0o777
+    elif kind == "writable-member":
+        # the manifest says 0755; only the tar header is group-writable
+        p.entries["bin/mesos-agent"]["tarmode"] = 0o775
+    elif kind in ("sysctl-key", "sysctl-value"):
+        key, value = ("kernel/../../../etc/shadow", "1") if kind == "sysctl-key" \
+            else ("vm.swappiness", "1\nkernel.core_pattern = |/tmp/evil")
+        p.file("pkginfo.json", json.dumps({"sysctl": {"dcos-mesos-master": {key: value}}}))
     elif kind == "sparse-digest":
         # same size as declared, other content
         e = p.entries["etc/mesos.conf"]
@@ -221,7 +236,10 @@ def main():
     ap.add_argument("--version", default="1.2.0")
     ap.add_argument("--config", default="a")
     ap.add_argument("--hostile", choices=HOSTILE)
+    ap.add_argument("--unsigned", choices=UNSIGNED)
     ap.add_argument("--big", type=int, default=0)
+    ap.add_argument("--utf8-name", action="store_true",
+                    help="mesos also has etc/caf\u00e9.conf (a UTF-8 name)")
     ap.add_argument("--collide", action="store_true",
                     help="zookeeper also installs bin/mesos-master")
     ap.add_argument("--tamper-release", action="store_true",
@@ -238,6 +256,8 @@ def main():
         return d
 
     m = mesos(a.version, a.big)
+    if a.utf8_name:
+        m.file("etc/caf\u00e9.conf", "utf8=1\n")
     if a.hostile:
         make_hostile(m, a.hostile)
     zk = zookeeper("3.4.15" if a.collide else "3.4.14")
@@ -277,6 +297,17 @@ def main():
     blobs = [{"digest": reld, "size": len(rel), "kind": "release"},
              {"digest": sigd, "size": len(sig), "kind": "signature"}] + blobs + \
             [{"digest": cfgd, "size": len(cb), "kind": "config", "id": cfg.id}]
+    if a.unsigned == "config-id":
+        # a genuine config package of another configuration
+        cid = config(a.config + "-other")[1]
+    elif a.unsigned:
+        extra = Pkg("evil--1.0")
+        extra.file("pkginfo.json", "{}")
+        extra.file("bin/evil", "#!/bin/sh\necho evil\n", 0o755)
+        eb = extra.blob()
+        blobs.append({"digest": put(eb), "size": len(eb),
+                      "kind": "config" if a.unsigned == "second-config" else "package",
+                      "id": extra.id})
     with open(a.trust) as f:
         keyline = [l.strip() for l in f if l.strip() and not l.startswith("untrusted")][0]
     cluster = {"format": 1, "cluster_name": "test", "config_id": cid,

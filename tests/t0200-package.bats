@@ -111,7 +111,12 @@ teardown() {
 	check '{"requires": ["a--b"]}' "requires[0]: package name 'a--b' must not contain '--'"
 	check '{"environment": {"1X": "a"}}' "'1X' is not a valid environment variable name"
 	check '{"environment": {"X": 1}}' "environment: 'X' must be a string"
-	check '{"sysctl": {"dcos-mesos-slave": {"vm.max_map_count": 262144}}}' "sysctl: 'vm.max_map_count' must be a string"
+	check '{"sysctl": {"dcos-mesos-slave": {"vm.max_map_count": 262144}}}' "sysctl: 'vm.max_map_count': the value must be a string"
+	check '{"sysctl": {"dcos-mesos-slave": {"../../etc/shadow": "1"}}}' "sysctl: '../../etc/shadow' is not a sysctl name"
+	check '{"sysctl": {"dcos-mesos-slave": {"/vm/swappiness": "1"}}}' "sysctl: '/vm/swappiness' is not a sysctl name"
+	check '{"sysctl": {"dcos-mesos-slave": {"vm.swappiness = 1\nkernel.x": "1"}}}' "is not a sysctl name"
+	check '{"sysctl": {"dcos-mesos-slave": {"-vm.swappiness": "1"}}}' "sysctl: '-vm.swappiness' is not a sysctl name"
+	check '{"sysctl": {"dcos-mesos-slave": {"vm.swappiness": ""}}}' "sysctl: 'vm.swappiness': the value must be one non-empty line"
 	check '{"state_directory": "yes"}' 'state_directory must be true or false'
 	check '{"username": "mesos"}' "username 'mesos' must start with 'dcos_'"
 	check '{"group": "dcos_x"}' 'group needs username'
@@ -121,7 +126,7 @@ teardown() {
 	run "$GENCONF" package hello--1.0
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"package hello--1.0 has no pkginfo.json file"* ]]
-	printf '{"requires": [], "environment": {}, "sysctl": {"dcos-mesos-slave": {"vm.swappiness": "1"}}, "state_directory": true, "username": "dcos_hello", "group": "dcos_hello"}\n' > hello--1.0/pkginfo.json
+	printf '{"requires": [], "environment": {}, "sysctl": {"dcos-mesos-slave": {"vm.swappiness": "1", "net.ipv4.conf.eth0/100.rp_filter": "2", "net/core/somaxconn": "1024"}}, "state_directory": true, "username": "dcos_hello", "group": "dcos_hello"}\n' > hello--1.0/pkginfo.json
 	"$GENCONF" -q package hello--1.0
 }
 
@@ -151,10 +156,52 @@ teardown() {
 	refuse "bin/null: device nodes are not allowed in packages"
 	rm hello--1.0/bin/null
 	chmod u+s hello--1.0/bin/busybox
-	refuse "setuid, setgid and sticky bits are not allowed"
+	refuse "mode 4755 has setuid, setgid or sticky bits, which packages may not have (chmod ug-s,-t)"
 	chmod u-s hello--1.0/bin/busybox
 	printf '{}' > hello--1.0/.dcos-manifest.json
 	refuse ".dcos-manifest.json is reserved for the manifest"
+}
+
+@test "group- or world-writable files and directories are refused, not normalised" {
+	chmod 777 hello--1.0/etc_master/hello.env
+	run "$GENCONF" package hello--1.0
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"hello--1.0/etc_master/hello.env: mode 0777 is writable by group or others; package files and directories may be writable by their owner only (chmod go-w)" ]]
+	[ ! -e hello--1.0.tar.zst ]
+	chmod 644 hello--1.0/etc_master/hello.env
+	chmod 777 hello--1.0/etc_master
+	run "$GENCONF" package hello--1.0
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"hello--1.0/etc_master: mode 0777 is writable by group or others"* ]]
+	chmod 775 hello--1.0/etc_master
+	run "$GENCONF" package hello--1.0
+	[[ "$output" == *"hello--1.0/etc_master: mode 0775 is writable by group or others"* ]]
+	[ ! -e hello--1.0.tar.zst ]
+	chmod 755 hello--1.0/etc_master
+	"$GENCONF" -q package hello--1.0
+}
+
+@test "UTF-8 file names are packaged as they are, in any locale; other bytes are refused for what they are" {
+	printf 'x\n' > "hello--1.0/etc_master/café.env"
+	LC_ALL=C "$GENCONF" -q package -o c.tar.zst hello--1.0
+	LC_ALL=C.UTF-8 "$GENCONF" -q package -o utf8.tar.zst hello--1.0
+	cmp c.tar.zst utf8.tar.zst
+	bsdtar -tf c.tar.zst | grep -qx 'etc_master/café.env'
+	[[ "$(tar --zstd -xOf c.tar.zst .dcos-manifest.json | jq -r '.files[].path')" == *"etc_master/café.env"* ]]
+	rm "hello--1.0/etc_master/café.env"
+	printf 'x\n' > "$(printf 'hello--1.0/etc_master/caf\351.env')"
+	run "$GENCONF" package hello--1.0
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"hello--1.0: etc_master/caf\\xe9.env: the name is not valid UTF-8 (package file names are UTF-8: rename it)" ]]
+	rm hello--1.0/etc_master/caf*.env
+	printf 'x\n' > "$(printf 'hello--1.0/etc_master/a\tb')"
+	run "$GENCONF" package hello--1.0
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"hello--1.0: etc_master/a\\x09b: the name holds a control character"* ]]
 }
 
 @test "bad usage and missing directories get a clear message" {

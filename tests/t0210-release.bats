@@ -123,6 +123,17 @@ small_release() {
 	[ -z "$(ls -A out)" ]
 }
 
+@test "a package tree with a world-writable directory is refused, nothing written (#18 item 6)" {
+	mkdir -p pk/two--1/lib
+	printf '{}\n' > pk/two--1/pkginfo.json
+	chmod 777 pk/two--1/lib
+	run small_release pk/one--1 pk/two--1
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"pk/two--1/lib: mode 0777 is writable by group or others"*"(chmod go-w)" ]]
+	[ -z "$(ls -A out)" ]
+}
+
 @test "bad names, versions, seq, roles and bootstrap arguments get one clear line" {
 	small_release pk/one--1 >/dev/null
 	rm -rf out

@@ -79,7 +79,7 @@ refused() {
 
 @test "a setuid file is refused" {
 	fixture bad --seq 2 --version 1.3.0 --hostile setuid
-	refused bad 'member bin/mesos-agent has setuid, setgid or sticky bits (mode 4755)'
+	refused bad 'member bin/mesos-agent: mode 4755 has setuid, setgid or sticky bits'
 }
 
 @test "a member not in the package manifest is refused" {
@@ -137,4 +137,59 @@ print([b for b in c["blobs"] if b.get("id") == "mesos--1.3.0"][0]["digest"][7:])
 	fixture bad --seq 2 --version 1.3.0
 	sed -i 's/"format": 1/"format": 2/' "$SCRATCH/bad/cluster.json"
 	refused bad 'not a valid cluster manifest: '"$SCRATCH"'/bad/cluster.json: format 2 is not supported'
+}
+
+# Modes (#18 item 6): a signed package whose files or directories anyone
+# may write would let a local user replace what root runs.
+@test "a group- or world-writable file in a signed package is refused before anything is extracted" {
+	fixture bad --seq 2 --version 1.3.0 --hostile writable-file
+	refused bad "files[1].mode: 'bin/mesos-agent': mode 0777 is writable by group or others"
+}
+
+@test "a world-writable directory in a signed package is refused" {
+	fixture bad --seq 2 --version 1.3.0 --hostile writable-dir
+	refused bad "'lib': mode 0777 is writable by group or others"
+}
+
+@test "a group-writable tar member under a read-only manifest entry is refused" {
+	fixture bad --seq 2 --version 1.3.0 --hostile writable-member
+	refused bad 'member bin/mesos-agent: mode 0775 is writable by group or others'
+}
+
+# sysctl settings (#18 item 16) are held to the rule dcos-genconf applies.
+@test "a sysctl key that is not a sysctl name is refused" {
+	fixture bad --seq 2 --version 1.3.0 --hostile sysctl-key
+	refused bad "'kernel/../../../etc/shadow' is not a sysctl name"
+}
+
+@test "a sysctl value of more than one line is refused" {
+	fixture bad --seq 2 --version 1.3.0 --hostile sysctl-value
+	refused bad "'vm.swappiness': the value must be one non-empty line"
+}
+
+# Unsigned packages (#18 item 8): besides the signed release a cluster
+# manifest brings exactly one package, its own config package.
+@test "a cluster manifest with a second config package is refused" {
+	fixture bad --seq 2 --version 1.3.0 --unsigned second-config
+	refused bad "blobs[5].id: 'evil--1.0' is a second config package; a cluster manifest holds only the one config_package names"
+	[ ! -e "$R/opt/mesosphere/bin/evil" ]
+}
+
+@test "a config package that is not the one of the manifest's config_id is refused" {
+	fixture bad --seq 2 --version 1.3.0 --unsigned config-id
+	refused bad "config_package.id: 'dcos-config--setup_"
+	[[ "$output" == *"is not the config package of config_id"* ]]
+}
+
+@test "a package that is not in the signed release is refused" {
+	fixture bad --seq 2 --version 1.3.0 --unsigned extra-package
+	refused bad "package evil--1.0 is among the cluster manifest's blobs but not in the signed release"
+}
+
+# UTF-8 names (#18 item 16) are names like any other.
+@test "a package with a UTF-8 file name installs and verifies clean" {
+	fixture u --seq 2 --version 1.3.0 --utf8-name
+	install_fx u "$R" --role master
+	[ "$(cat "$R/opt/mesosphere/packages/mesos--1.3.0/etc/café.conf")" = utf8=1 ]
+	"$BOOTSTRAP" verify --root "$R"
 }

@@ -13,6 +13,7 @@
 
 #define D1 "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 #define D2 "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define D3 "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
 #define KEY "RWQ0dTNhmDZVU1HPFQm+FaQ/gfbm099wc9cy4RAvRzID1RjlayggSvrp"
 
 static const char PKG[] = "{\"format\":1,\"id\":\"mesos--1.2\",\"files\":["
@@ -89,9 +90,12 @@ bad_package_manifests_name_the_field(void **state)
 		{ "{\"format\":2,\"id\":\"a--1\",\"files\":[]}", "format 2" },
 		{ "{\"format\":1,\"id\":\"a\",\"files\":[]}", "id: 'a'" },
 		{ "{\"format\":1,\"id\":\"a--1\"}", "files: missing" },
-		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"../x\",\"type\":\"dir\",\"mode\":493}]}", "files[0].path: unsafe" },
+		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"../x\",\"type\":\"dir\",\"mode\":493}]}", "files[0].path: ../x: not a relative path inside the package" },
+		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"a\\tb\",\"type\":\"dir\",\"mode\":493}]}", "files[0].path: a\\x09b: the name holds a control character" },
+		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"x\",\"type\":\"dir\",\"mode\":511}]}", "files[0].mode: 'x': mode 0777 is writable by group or others" },
+		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"x\",\"type\":\"file\",\"mode\":436,\"size\":1,\"sha256\":\"" D1 "\"}]}", "mode 0664 is writable by group or others" },
 		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"x\",\"type\":\"dev\"}]}", "unknown type" },
-		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"x\",\"type\":\"file\",\"mode\":2541,\"size\":1,\"sha256\":\"" D1 "\"}]}", "beyond 0777" },
+		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"x\",\"type\":\"file\",\"mode\":2541,\"size\":1,\"sha256\":\"" D1 "\"}]}", "mode 4755 has setuid, setgid or sticky bits" },
 		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"x\",\"type\":\"file\",\"mode\":420,\"size\":1,\"sha256\":\"abc\"}]}", "not a digest" },
 		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"x\",\"type\":\"file\",\"mode\":420,\"size\":-1,\"sha256\":\"" D1 "\"}]}", "negative" },
 		{ "{\"format\":1,\"id\":\"a--1\",\"files\":[{\"path\":\"x\",\"type\":\"symlink\",\"target\":\"../y\"}]}", "leaves the package" },
@@ -178,13 +182,14 @@ static const char CLUSTER[] = "{\"format\":1,\"cluster_name\":\"demo\","
     "\"config_id\":\"abc\",\"bootstrap_url\":\"http://127.0.0.1:8080\","
     "\"trusted_keys\":[\"" KEY "\"],"
     "\"release\":{\"name\":\"dcos\",\"version\":\"1.0\",\"seq\":2,"
-    "\"manifest\":\"" D1 "\",\"signature\":\"" D2 "\"},"
+    "\"manifest\":\"" D1 "\",\"signature\":\"" D3 "\"},"
     "\"config_package\":{\"id\":\"dcos-config--setup_abc\",\"digest\":\"" D2
     "\",\"size\":5},"
     "\"bootstrap\":{\"x86_64\":{\"digest\":\"" D1 "\",\"size\":9}},"
     "\"blobs\":[{\"digest\":\"" D1 "\",\"size\":1,\"kind\":\"release\"},"
     "{\"digest\":\"" D2 "\",\"size\":5,\"kind\":\"config\","
-    "\"id\":\"dcos-config--setup_abc\"}]}";
+    "\"id\":\"dcos-config--setup_abc\"},"
+    "{\"digest\":\"" D3 "\",\"size\":2,\"kind\":\"signature\"}]}";
 
 static void
 cluster_manifest_parses(void **state)
@@ -197,7 +202,7 @@ cluster_manifest_parses(void **state)
 	assert_string_equal(m->bootstrap_url, "http://127.0.0.1:8080");
 	assert_int_equal(m->nkeys, 1);
 	assert_int_equal(m->release_seq, 2);
-	assert_int_equal(m->nblobs, 2);
+	assert_int_equal(m->nblobs, 3);
 	assert_int_equal(m->blobs[1].kind, BLOB_CONFIG);
 	assert_string_equal(m->blobs[1].id, "dcos-config--setup_abc");
 	cluster_manifest_free(m);
@@ -213,6 +218,113 @@ cluster_manifest_parses(void **state)
 	    &err), -1);
 	assert_non_null(strstr(err, "blobs[1].kind: unknown kind"));
 	free(bad);
+	free(err);
+}
+
+/* Replaces the first occurrence of from in CLUSTER by to and parses it. */
+static char *
+cluster_edit_err(const char *from, const char *to)
+{
+	struct cluster_manifest	*m = NULL;
+	char			*err = NULL, *bad, *at;
+
+	at = strstr(CLUSTER, from);
+	assert_non_null(at);
+	assert_true(asprintf(&bad, "%.*s%s%s", (int)(at - CLUSTER), CLUSTER,
+	    to, at + strlen(from)) != -1);
+	assert_int_equal(cluster_manifest_parse(bad, strlen(bad), "c", &m,
+	    &err), -1);
+	assert_null(m);
+	free(bad);
+	return err;
+}
+
+/* #18 item 8: nothing unsigned but the one config package of config_id. */
+static void
+cluster_manifests_bring_one_config_package(void **state)
+{
+	static const struct { const char *from, *to, *msg; } bad[] = {
+		{ "]}", ",{\"digest\":\"" D1 "\",\"size\":5,\"kind\":"
+		    "\"config\",\"id\":\"dcos-config--setup_abd\"}]}",
+		    "c: blobs[3].id: 'dcos-config--setup_abd' is a second config "
+		    "package; a cluster manifest holds only the one "
+		    "config_package names" },
+		{ "\"config_id\":\"abc\"", "\"config_id\":\"abd\"",
+		    "c: config_package.id: 'dcos-config--setup_abc' is not the "
+		    "config package of config_id abd, which is "
+		    "dcos-config--setup_abd" },
+		{ "\"config\",\"id\":\"dcos-config--setup_abc\"",
+		    "\"config\",\"id\":\"x--1\"",
+		    "blobs[1].id: config package 'x--1' is not the "
+		    "config_package dcos-config--setup_abc" },
+		{ "\"size\":5,\"kind\":\"config\"",
+		    "\"size\":6,\"kind\":\"config\"",
+		    "with the same digest and size" },
+		{ "\"kind\":\"config\"", "\"kind\":\"package\"",
+		    "blobs: must list the config package dcos-config--setup_abc" },
+		{ "]}", ",{\"digest\":\"" D2 "\",\"size\":5,\"kind\":"
+		    "\"release\"}]}",
+		    "blobs[3].kind: a release blob other than the one" },
+		{ "]}", ",{\"digest\":\"" D3 "\",\"size\":2,\"kind\":"
+		    "\"signature\"}]}",
+		    "blobs[3].kind: a signature blob other than the one the "
+		    "release section names, or that one twice" },
+	};
+	char	*err;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err = cluster_edit_err(bad[i].from, bad[i].to);
+		if (strstr(err, bad[i].msg) == NULL)
+			fail_msg("case %zu: '%s' lacks '%s'", i, err,
+			    bad[i].msg);
+		free(err);
+	}
+}
+
+/* #18 items 6 and 16: one rule for dcos-genconf and dcos-bootstrap. */
+static void
+package_rules_are_one_rule(void **state)
+{
+	static const char *good_sysctl[] = { "vm.swappiness",
+	    "net.ipv4.conf.eth0/100.rp_filter", "net/core/somaxconn",
+	    "kernel.core_uses_pid", "net.ipv4.conf.all.arp-x" };
+	static const char *bad_sysctl[] = { "", ".vm", "vm.", "vm..x", "/vm",
+	    "vm//x", "-vm.x", "vm/../x", "vm x", "vm=x", "vm.x\nkernel.y",
+	    "vm.*", "k\xc3\xa9y" };
+	char	*err = NULL;
+	size_t	 i;
+
+	assert_int_equal(pkg_mode_check(0755, &err), 0);
+	assert_int_equal(pkg_mode_check(0700, &err), 0);
+	assert_int_equal(pkg_mode_check(0, &err), 0);
+	assert_int_equal(pkg_mode_check(0775, &err), -1);
+	assert_string_equal(err, "mode 0775 is writable by group or others; "
+	    "package files and directories may be writable by their owner "
+	    "only");
+	assert_int_equal(pkg_mode_check(0757, &err), -1);
+	assert_int_equal(pkg_mode_check(01755, &err), -1);
+	assert_non_null(strstr(err, "sticky"));
+	assert_int_equal(pkg_path_check("etc/caf\xc3\xa9.conf", &err), 0);
+	assert_int_equal(pkg_path_check("etc/caf\xe9.conf", &err), -1);
+	assert_string_equal(err, "etc/caf\\xe9.conf: the name is not valid "
+	    "UTF-8 (package file names are UTF-8: rename it)");
+	assert_int_equal(pkg_path_check("etc/a\nb", &err), -1);
+	assert_non_null(strstr(err, "etc/a\\x0ab: the name holds a control"));
+	assert_int_equal(pkg_path_check("etc/../x", &err), -1);
+	for (i = 0; i < sizeof(good_sysctl) / sizeof(*good_sysctl); i++)
+		if (sysctl_check(good_sysctl[i], "1", &err) == -1)
+			fail_msg("'%s' refused: %s", good_sysctl[i], err);
+	for (i = 0; i < sizeof(bad_sysctl) / sizeof(*bad_sysctl); i++) {
+		if (sysctl_check(bad_sysctl[i], "1", &err) == 0)
+			fail_msg("'%s' accepted", bad_sysctl[i]);
+		assert_null(strchr(err, '\n'));
+	}
+	assert_int_equal(sysctl_check("vm.swappiness", "1\nkernel.x = 2",
+	    &err), -1);
+	assert_int_equal(sysctl_check("vm.swappiness", "", &err), -1);
+	assert_int_equal(sysctl_check("kernel.sem", "250 32000 100 128", &err),
+	    0);
 	free(err);
 }
 
@@ -259,6 +371,8 @@ main(void)
 		cmocka_unit_test(release_manifest_parses),
 		cmocka_unit_test(bad_release_manifests_are_refused),
 		cmocka_unit_test(cluster_manifest_parses),
+		cmocka_unit_test(cluster_manifests_bring_one_config_package),
+		cmocka_unit_test(package_rules_are_one_rule),
 		cmocka_unit_test(store_index_parses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

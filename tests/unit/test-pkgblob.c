@@ -148,6 +148,20 @@ added_paths_are_checked(void **state)
 	err = NULL;
 	assert_int_equal(pkg_tree_add_data(t, "a/b/c", "", 0, 0644, &err), -1);
 	free(err);
+	err = NULL;
+	/* A template's permissions follow the package mode rule (#18 item 6). */
+	assert_int_equal(pkg_tree_add_data(t, "etc/w", "", 0, 0664, &err), -1);
+	assert_string_equal(err, "'etc/w': mode 0664 is writable by group or "
+	    "others; package files and directories may be writable by their "
+	    "owner only");
+	free(err);
+	err = NULL;
+	assert_int_equal(pkg_tree_add_data(t, "etc/caf\xc3\xa9", "", 0, 0644,
+	    &err), 0);
+	assert_int_equal(pkg_tree_add_data(t, "etc/a\nb", "", 0, 0644, &err),
+	    -1);
+	assert_null(strchr(err, '\n'));
+	free(err);
 	pkg_tree_free(t);
 }
 
