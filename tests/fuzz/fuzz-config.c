@@ -8,13 +8,6 @@
 #include "sample.h"
 
 int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	fuzz_sample();
-	return 0;
-}
-
-int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct fuzz_sample	*s = fuzz_sample();

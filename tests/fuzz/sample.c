@@ -83,3 +83,11 @@ fuzz_sample(void)
 	free(text);
 	return &sample;
 }
+
+/* Loaded before the first input, so no run pays for it. */
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	fuzz_sample();
+	return 0;
+}

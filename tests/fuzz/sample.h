@@ -1,7 +1,8 @@
 /*
  * The sample site the config harnesses run against (tests/fuzz/sample.c):
  * the sample release's schema, and the effective config of the sample
- * site's config.yaml, validated in a scratch genconf directory.
+ * site's config.yaml, validated in a scratch genconf directory.  Linking
+ * sample.c also brings the LLVMFuzzerInitialize that loads it.
  */
 #ifndef DCOS_FUZZ_SAMPLE_H
 #define DCOS_FUZZ_SAMPLE_H
