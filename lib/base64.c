@@ -23,6 +23,16 @@ is_b64(char c)
 	    (c >= '0' && c <= '9') || c == '+' || c == '/';
 }
 
+/* The 6-bit value of a character is_b64() accepted. */
+static unsigned int
+b64_value(char c)
+{
+	static const char	 alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	return (unsigned int)(strchr(alphabet, c) - alphabet);
+}
+
 long
 base64_decode(const char *in, size_t inlen, uint8_t *out, size_t outmax)
 {
@@ -37,6 +47,14 @@ base64_decode(const char *in, size_t inlen, uint8_t *out, size_t outmax)
 	for (i = 0; i < inlen - pad; i++)
 		if (!is_b64(in[i]))
 			return -1;
+	/*
+	 * Canonical also means that the bits the padding leaves over are
+	 * zero ("Zg==", never "Zh=="), as libsodium and so minisign require:
+	 * one text per value.
+	 */
+	if (pad > 0 && (b64_value(in[inlen - pad - 1]) &
+	    (pad == 2 ? 0xfu : 0x3u)) != 0)
+		return -1;
 	/* EVP_DecodeBlock skips surrounding blanks; we checked there are none. */
 	n = EVP_DecodeBlock(tmp, (const unsigned char *)in, (int)inlen);
 	if (n < 0 || (size_t)n < pad)

@@ -1,9 +1,11 @@
 #!/bin/sh
-# Installs the Debian packages the build, the tests, the demo and the
-# benchmarks need, when any is missing.  Safe to run again.
+# Installs the Debian packages the build, the tests, the demo, the
+# benchmarks and the fuzz harnesses (clang, libFuzzer) need, when any is
+# missing.  Safe to run again.
 set -eu
 
-pkgs="autoconf automake libtool pkg-config make gcc file
+pkgs="autoconf automake libtool pkg-config make gcc file binutils
+clang libclang-rt-14-dev
 libssl-dev libarchive-dev libzstd-dev liblzma-dev zlib1g-dev libjansson-dev
 libyaml-dev libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev
 bats minisign busybox-static dash curl wget shellcheck mandoc nginx-light

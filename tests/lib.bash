@@ -19,6 +19,38 @@ need() {
 	done
 }
 
+# Skips the test, saying why, unless configure linked dcos-bootstrap
+# statically: --disable-static-bootstrap (and --enable-sanitize, which
+# implies it) gives a dynamic binary.  make check passes
+# DCOS_STATIC_BOOTSTRAP (yes or no) from configure.
+need_static_bootstrap() {
+	[ "${DCOS_STATIC_BOOTSTRAP:?run the tests through make check}" = yes ] &&
+		return 0
+	if [ "${DCOS_SANITIZE:-}" = yes ]; then
+		skip "sanitizer builds link dcos-bootstrap dynamically (ASan cannot be static)"
+	fi
+	skip "configured with --disable-static-bootstrap: dcos-bootstrap is dynamically linked"
+}
+
+# Fails, saying why, unless FILE is an ELF executable without glibc's NSS
+# loader: no program interpreter (a dynamic binary gets NSS from the
+# host's libc.so) and no trace of libnss_* or nsswitch.conf (what a
+# static glibc links in when anything calls getpwnam or getaddrinfo).
+no_nss_loader() {
+	local f=$1 n
+	LC_ALL=C readelf -h "$f" >/dev/null 2>&1 ||
+		{ echo "$f: not an ELF file" >&2; return 1; }
+	if LC_ALL=C readelf -lW "$f" | grep -q '^ *INTERP '; then
+		echo "$f: dynamically linked (the host's libc.so brings NSS)" >&2
+		return 1
+	fi
+	n=$(grep -caE 'libnss_|nsswitch\.conf' "$f" || true)
+	[ "$n" = 0 ] || {
+		echo "$f: $n lines name libnss_ or nsswitch.conf (glibc's NSS loader is linked in)" >&2
+		return 1
+	}
+}
+
 # Asserts that the last `run` printed exactly one line of output.
 one_line() {
 	[ "${#lines[@]}" -eq 1 ] || {

@@ -9,11 +9,17 @@ dcos_sanitize = yes
 else
 dcos_sanitize = no
 endif
-# DCOS_SANITIZE=yes: dcos-bootstrap is dynamic (ASan cannot be static), so
-# the static-binary tests skip with that reason.
+if STATIC_BOOTSTRAP
+dcos_static_bootstrap = yes
+else
+dcos_static_bootstrap = no
+endif
+# DCOS_STATIC_BOOTSTRAP=no (--disable-static-bootstrap, or --enable-sanitize
+# as ASan cannot be static): the static-binary tests skip, saying why.
 AM_TESTS_ENVIRONMENT = \
 	CMOCKA_MESSAGE_OUTPUT=TAP; export CMOCKA_MESSAGE_OUTPUT; \
 	DCOS_SANITIZE=$(dcos_sanitize); export DCOS_SANITIZE; \
+	DCOS_STATIC_BOOTSTRAP=$(dcos_static_bootstrap); export DCOS_STATIC_BOOTSTRAP; \
 	top_builddir='$(abs_top_builddir)'; export top_builddir; \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
 	PATH='$(abs_top_builddir)':"$$PATH"; export PATH;

@@ -62,9 +62,7 @@ teardown() {
 }
 
 @test "the static binary installs a bare chroot without --root (no libraries, no NSS)" {
-	if [ "${DCOS_SANITIZE:-}" = yes ]; then
-		skip "sanitizer builds link dcos-bootstrap dynamically (ASan cannot be static)"
-	fi
+	need_static_bootstrap
 	need chroot
 	mkdir -p "$R/sbin"
 	cp "$BOOTSTRAP" "$R/sbin/dcos-bootstrap"

@@ -42,6 +42,8 @@ rejects_malformed_input(void **state)
 	static const char *bad[] = {
 		"", "Zg=", "Zg", "Z===", "Zm9v!A==", "Zm 9", "Zm9v\n",
 		"=Zm9", "Zm=v",
+		/* Non-zero bits under the padding (fuzz-base64 found these). */
+		"Zh==", "Zm9=", "33==",
 	};
 	uint8_t	 out[64];
 	size_t	 i;
