@@ -5,9 +5,10 @@
  * round's blobs: index.json, then the cluster manifests, then their
  * release.json and signatures (and the release tars' signatures), then
  * everything else in parallel.  Nothing reaches a final name before its
- * digest (and, for signed files, its signature) checks out, and index.json
- * is written last, so DIR is at every moment a valid store: the old one
- * or the new one.
+ * digest (and, for signed files, its signature) checks out.  The install
+ * script pins a cluster manifest, so it waits in .partial with index.json
+ * until every round succeeded; then both are placed, index.json last, so
+ * DIR is at every moment a valid store: the old one or the new one.
  */
 #include <config.h>
 
@@ -49,6 +50,8 @@ struct relfetch {
 	size_t			 siglen;
 	int64_t			 seq;
 	int			 fetch;
+	int			 defer;		/* placed with index.json */
+	int			 ready;		/* deferred, verified */
 };
 
 struct mirror {
@@ -68,6 +71,8 @@ struct mirror {
 	size_t			 nitems;
 	size_t			 capitems;
 	uint64_t		 present;	/* files already in DIR */
+	int			 script_new;	/* waits in .partial */
+	int			 sig_new;	/* its signature too */
 	int			 verify_existing;
 	int			 allow_downgrade;
 	const char		*keypath;	/* --trusted-key */
@@ -644,22 +649,44 @@ add_blob_items(struct mirror *m)
 	return 0;
 }
 
-/* The release tars check_releases marked for fetching. */
+/*
+ * The release tars check_releases marked for fetching.  One that replaces
+ * a file of the same name (which the current index.json may list) waits
+ * in .partial for place_pinned; one left there by a failed run is checked
+ * again as partial data, so it need not be downloaded twice.
+ */
 static int
 add_release_items(struct mirror *m)
 {
 	struct store_index	*x = m->index;
 	struct fetch_item	*it;
 	char			 name[64];
+	char			*dest, *part, *new;
 	size_t			 i;
 
 	for (i = 0; i < x->nreleases; i++) {
 		if (!m->relf[i].fetch)
 			continue;
 		snprintf(name, sizeof(name), "release-%zu.tar.part", i);
-		if ((it = item_add(m, x->releases[i].path,
-		    dir_path(m, x->releases[i].path),
-		    partial_path(m, name))) == NULL)
+		part = partial_path(m, name);
+		snprintf(name, sizeof(name), "release-%zu.tar.new", i);
+		new = partial_path(m, name);
+		dest = dir_path(m, x->releases[i].path);
+		if (part == NULL || new == NULL || dest == NULL) {
+			free(part);
+			free(new);
+			free(dest);
+			return -1;
+		}
+		(void)rename(new, part);
+		if (access(dest, F_OK) == 0) {
+			m->relf[i].defer = 1;
+			free(dest);
+			dest = new;
+		} else
+			free(new);
+		if ((it = item_add(m, x->releases[i].path, dest, part)) ==
+		    NULL)
 			return -1;
 		it->want = x->releases[i].digest;
 		it->has_digest = 1;
@@ -672,9 +699,13 @@ add_release_items(struct mirror *m)
 	return 0;
 }
 
-/* The install script and its optional signature (*sigitp), unless present. */
+/*
+ * The install script (*itp) and its optional signature (*sigitp), unless
+ * present.  They land in .partial: place_script puts them in DIR.
+ */
 static int
-add_script_items(struct mirror *m, struct fetch_item **sigitp)
+add_script_items(struct mirror *m, struct fetch_item **itp,
+    struct fetch_item **sigitp)
 {
 	struct store_index	*x = m->index;
 	struct fetch_item	*it, *sigit;
@@ -684,7 +715,7 @@ add_script_items(struct mirror *m, struct fetch_item **sigitp)
 		return 0;
 	}
 	if ((it = item_add(m, STORE_INSTALL_SCRIPT,
-	    dir_path(m, STORE_INSTALL_SCRIPT),
+	    partial_path(m, STORE_INSTALL_SCRIPT ".new"),
 	    partial_path(m, "dcos_install.sh.part"))) == NULL)
 		return -1;
 	it->want = x->install_script_digest;
@@ -693,13 +724,14 @@ add_script_items(struct mirror *m, struct fetch_item **sigitp)
 	/* As dcos-genconf generate writes it. */
 	it->mode = 0755;
 	/* The site's signature comes with the script it signs. */
-	if ((sigit = item_add(m, SCRIPT_SIG, dir_path(m, SCRIPT_SIG),
+	if ((sigit = item_add(m, SCRIPT_SIG, partial_path(m, SCRIPT_SIG ".new"),
 	    partial_path(m, SCRIPT_SIG ".part"))) == NULL)
 		return -1;
 	sigit->max = MINISIGN_FILE_MAX;
 	sigit->optional = 1;
 	sigit->check = script_sig_check;
 	sigit->check_arg = &x->install_script_digest;
+	*itp = it;
 	*sigitp = sigit;
 	return 0;
 }
@@ -714,12 +746,21 @@ place_release_sigs(struct mirror *m)
 {
 	struct store_index	*x = m->index;
 	char			*err = NULL, *sp;
+	char			 name[64];
 	size_t			 i;
 	int			 rc = 0;
 
 	for (i = 0; i < x->nreleases; i++) {
 		if (!m->relf[i].fetch)
 			continue;
+		if (m->relf[i].defer) {
+			snprintf(name, sizeof(name), "release-%zu.tar.new", i);
+			if ((sp = partial_path(m, name)) == NULL)
+				goto oom;
+			m->relf[i].ready = access(sp, F_OK) == 0;
+			free(sp);
+			continue;
+		}
 		if ((sp = dir_path(m, x->releases[i].path)) == NULL)
 			goto oom;
 		if (access(sp, F_OK) == 0) {
@@ -747,21 +788,109 @@ oom:
 static int
 fetch_rest(struct mirror *m)
 {
-	struct fetch_item	*sigit = NULL;
+	struct fetch_item	*it = NULL, *sigit = NULL;
 	int			 rc;
 
 	if (add_blob_items(m) == -1 || add_release_items(m) == -1 ||
-	    add_script_items(m, &sigit) == -1) {
+	    add_script_items(m, &it, &sigit) == -1) {
 		log_error("out of memory");
 		return -1;
 	}
 	rc = run_round(m);
-	/* A new script without a signature: an old one would be stale. */
-	if (sigit != NULL && sigit->absent)
-		(void)unlink(sigit->dest);
+	m->script_new = it != NULL && it->done;
+	m->sig_new = sigit != NULL && sigit->done;
 	if (place_release_sigs(m) == -1)
 		rc = -1;
 	items_clear(m);
+	return rc;
+}
+
+/*
+ * Release tars that replace a file of the same name, with their
+ * signatures.  0 or -1 with *errp.
+ */
+static int
+place_deferred_releases(struct mirror *m, char **errp)
+{
+	struct store_index	*x = m->index;
+	char			 name[64];
+	char			*from = NULL, *to = NULL;
+	size_t			 i;
+	int			 rc = -1;
+
+	for (i = 0; i < x->nreleases; i++) {
+		if (!m->relf[i].ready)
+			continue;
+		snprintf(name, sizeof(name), "release-%zu.tar.new", i);
+		if ((from = partial_path(m, name)) == NULL ||
+		    (to = dir_path(m, x->releases[i].path)) == NULL) {
+			err_set(errp, "out of memory");
+			goto out;
+		}
+		if (rename(from, to) == -1) {
+			err_sys(errp, "rename %s to %s", from, to);
+			goto out;
+		}
+		free(to);
+		if ((to = dir_path(m, x->releases[i].signature)) == NULL) {
+			err_set(errp, "out of memory");
+			goto out;
+		}
+		if (atomic_write_file(to, m->relf[i].sig, m->relf[i].siglen,
+		    0644, errp) == -1 || fsync_parent(to, errp) == -1)
+			goto out;
+		free(from);
+		free(to);
+		from = to = NULL;
+	}
+	rc = 0;
+out:
+	free(from);
+	free(to);
+	return rc;
+}
+
+/*
+ * What the new index.json names under names an old one used: release tars
+ * replaced in place, then the install script (and its signature, or none:
+ * an old one would be stale).  They go in once every file they pin is in
+ * DIR, just before index.json.  0 or -1 with *errp.
+ */
+static int
+place_pinned(struct mirror *m, char **errp)
+{
+	char	*from = NULL, *to = NULL;
+	int	 rc = -1;
+
+	if (place_deferred_releases(m, errp) == -1)
+		return -1;
+	if (!m->script_new)
+		return 0;
+	if ((from = partial_path(m, SCRIPT_SIG ".new")) == NULL ||
+	    (to = dir_path(m, SCRIPT_SIG)) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if (m->sig_new ? rename(from, to) == -1 :
+	    unlink(to) == -1 && errno != ENOENT) {
+		err_sys(errp, "%s", to);
+		goto out;
+	}
+	free(from);
+	free(to);
+	if ((from = partial_path(m, STORE_INSTALL_SCRIPT ".new")) == NULL ||
+	    (to = dir_path(m, STORE_INSTALL_SCRIPT)) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if (rename(from, to) == -1) {
+		err_sys(errp, "rename %s to %s", from, to);
+		goto out;
+	}
+	rc = fsync_dir(m->dir, errp);
+out:
+	free(from);
+	free(to);
 	return rc;
 }
 
@@ -775,6 +904,8 @@ write_index(struct mirror *m, int *changedp)
 
 	if ((p = dir_path(m, STORE_INDEX)) == NULL ||
 	    (tmp = partial_path(m, "index.json.new")) == NULL)
+		goto out;
+	if (place_pinned(m, &err) == -1)
 		goto out;
 	*changedp = !(read_file(p, MIRROR_JSON_MAX, &old, &oldlen, NULL) ==
 	    0 && oldlen == m->index_len &&

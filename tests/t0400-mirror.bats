@@ -427,3 +427,32 @@ max_overlap() {
 	[[ "$output" == *"going back from release dcos-1.0.0 (seq 2) to dcos-1.0.0 (seq 1)"* ]]
 	cmp "$COPY/index.json" "$SRC/index.json"
 }
+
+@test "a failed update leaves the old store whole: its install script, index.json and a clean fsck" {
+	nginx_start "$SRC"
+	"$ARTIFACTD" -q mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	cp "$COPY/index.json" "$SCRATCH/index.before"
+	cp "$COPY/dcos_install.sh" "$SCRATCH/script.before"
+	# A newer store upstream, one of whose package blobs is missing.
+	MKSTORE_SEQ=2 mkstore "$SCRATCH/new" 1000
+	! cmp -s "$SCRATCH/new/serve/dcos_install.sh" "$SRC/dcos_install.sh"
+	rm "$SCRATCH/new/serve/blobs/sha256/$BIG_HEX"
+	nginx_start "$SCRATCH/new/serve"
+	run "$ARTIFACTD" mirror -r 0 -k "$SCRATCH/new/vendor.pub" "$NGINX_URL" "$COPY"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$BIG_HEX"* ]]
+	[[ "$output" == *"mirror incomplete; index.json not updated"* ]]
+	# The script pins the new cluster manifest, whose packages are not all
+	# here: it must not be placed before index.json is.
+	cmp "$COPY/dcos_install.sh" "$SCRATCH/script.before"
+	cmp "$COPY/index.json" "$SCRATCH/index.before"
+	run "$ARTIFACTD" fsck -k "$KEY" "$COPY"
+	[ "$status" -eq 0 ]
+	# Once the blob is back, the same command completes the update.
+	cp "$SCRATCH/new/src/packages/mesos--1.2.0.tar.zst" "$SCRATCH/new/serve/blobs/sha256/$BIG_HEX"
+	"$ARTIFACTD" -q mirror -k "$SCRATCH/new/vendor.pub" "$NGINX_URL" "$COPY"
+	cmp "$COPY/dcos_install.sh" "$SCRATCH/new/serve/dcos_install.sh"
+	cmp "$COPY/index.json" "$SCRATCH/new/serve/index.json"
+	"$ARTIFACTD" -q fsck -k "$SCRATCH/new/vendor.pub" "$COPY"
+	[ ! -e "$COPY/.partial" ]
+}
