@@ -42,6 +42,11 @@
 #define RETRIES_DEFAULT	4
 #define RETRIES_MAX	20
 #define SCRIPT_SIG	STORE_INSTALL_SCRIPT ".minisig"
+/* Below 1 KiB/s for 30 s, or an hour on one transfer: try the next URL. */
+#define SPEED_LIMIT_DEFAULT	1024
+#define SPEED_TIME_DEFAULT	30
+#define MAX_TIME_DEFAULT	3600
+#define SECONDS_MAX		(7 * 86400)
 
 /* A release tar being fetched: what its signature must say. */
 struct relfetch {
@@ -993,7 +998,7 @@ tidy_partial(struct mirror *m, int complete)
 }
 
 static int
-parse_count(const char *s, int lo, int hi, int *out)
+parse_count(const char *s, long lo, long hi, long *out)
 {
 	char	*end;
 	long	 v;
@@ -1002,7 +1007,7 @@ parse_count(const char *s, int lo, int hi, int *out)
 	v = strtol(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi)
 		return -1;
-	*out = (int)v;
+	*out = v;
 	return 0;
 }
 
@@ -1084,6 +1089,9 @@ static const struct option longopts[] = {
 	{ "cacert", required_argument, NULL, 'C' },
 	{ "verify-existing", no_argument, NULL, 'E' },
 	{ "allow-downgrade", no_argument, NULL, 'D' },
+	{ "speed-limit", required_argument, NULL, 'S' },
+	{ "speed-time", required_argument, NULL, 'T' },
+	{ "max-time", required_argument, NULL, 'M' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -1092,10 +1100,10 @@ static const struct option longopts[] = {
 
 /* --NAME v, a number from lo to hi: SUBCMD_CONTINUE, or EXIT_USAGE. */
 static int
-count_option(const char *name, const char *v, int lo, int hi, int *out)
+count_option(const char *name, const char *v, long lo, long hi, long *out)
 {
 	if (parse_count(v, lo, hi, out) == -1) {
-		log_error("--%s %s: give a number from %d to %d", name, v,
+		log_error("--%s %s: give a number from %ld to %ld", name, v,
 		    lo, hi);
 		return EXIT_USAGE;
 	}
@@ -1106,9 +1114,14 @@ count_option(const char *name, const char *v, int lo, int hi, int *out)
 static int
 set_option(struct mirror *m, const struct subcmd *c, int opt)
 {
+	long	 n;
+	int	 rc;
+
 	switch (opt) {
 	case 'j':
-		return count_option("jobs", optarg, 1, JOBS_MAX, &m->fo.jobs);
+		rc = count_option("jobs", optarg, 1, JOBS_MAX, &n);
+		m->fo.jobs = (int)n;
+		return rc;
 	case 'k':
 		m->keypath = optarg;
 		return SUBCMD_CONTINUE;
@@ -1122,8 +1135,18 @@ set_option(struct mirror *m, const struct subcmd *c, int opt)
 		m->allow_downgrade = 1;
 		return SUBCMD_CONTINUE;
 	case 'r':
-		return count_option("retries", optarg, 0, RETRIES_MAX,
-		    &m->fo.retries);
+		rc = count_option("retries", optarg, 0, RETRIES_MAX, &n);
+		m->fo.retries = (int)n;
+		return rc;
+	case 'S':
+		return count_option("speed-limit", optarg, 1, 1L << 30,
+		    &m->fo.speed_limit);
+	case 'T':
+		return count_option("speed-time", optarg, 1, SECONDS_MAX,
+		    &m->fo.speed_time);
+	case 'M':
+		return count_option("max-time", optarg, 0, SECONDS_MAX,
+		    &m->fo.max_time);
 	default:
 		return subcmd_opt(opt, c);
 	}
@@ -1138,6 +1161,9 @@ parse_args(struct mirror *m, int argc, char **argv)
 
 	m->fo.jobs = JOBS_DEFAULT;
 	m->fo.retries = RETRIES_DEFAULT;
+	m->fo.speed_limit = SPEED_LIMIT_DEFAULT;
+	m->fo.speed_time = SPEED_TIME_DEFAULT;
+	m->fo.max_time = MAX_TIME_DEFAULT;
 	while ((opt = getopt_long(argc, argv, "hj:k:qr:v", longopts,
 	    NULL)) != -1)
 		if ((rc = set_option(m, c, opt)) != SUBCMD_CONTINUE)

@@ -456,3 +456,59 @@ max_overlap() {
 	"$ARTIFACTD" -q fsck -k "$SCRATCH/new/vendor.pub" "$COPY"
 	[ ! -e "$COPY/.partial" ]
 }
+
+# trickle_start ARGS...: the trickling server of tests/trickle-server.py on
+# a free loopback port; sets TRICKLE_URL once it listens.
+trickle_start() {
+	need python3
+	python3 "$top_srcdir/tests/trickle-server.py" "$@" "$SCRATCH/trickle.port" &
+	TRICKLE_PID=$!
+	for _ in $(seq 1 500); do
+		[ -s "$SCRATCH/trickle.port" ] && break
+		sleep 0.01
+	done
+	TRICKLE_URL=http://127.0.0.1:$(cat "$SCRATCH/trickle.port")
+}
+
+trickle_stop() {
+	kill "$TRICKLE_PID"
+	wait "$TRICKLE_PID" || :
+}
+
+@test "a first URL that trickles a blob below --speed-limit is abandoned for the next one" {
+	nginx_start "$SRC"
+	# 100 bytes/s: the 3 MB blob would take more than 8 hours.
+	trickle_start "$SRC" --slow "/blobs/sha256/$BIG_HEX" --rate 100
+	SECONDS=0
+	run timeout 30 "$ARTIFACTD" mirror -r 0 --speed-limit 1000 --speed-time 1 -k "$KEY" "$TRICKLE_URL" "$NGINX_URL" "$COPY"
+	trickle_stop
+	[ "$status" -eq 0 ]
+	[ "$SECONDS" -lt 20 ]
+	cmp "$SRC/blobs/sha256/$BIG_HEX" "$COPY/blobs/sha256/$BIG_HEX"
+	diff -r "$SRC" "$COPY"
+	[ -n "$(logged "/blobs/sha256/$BIG_HEX")" ]
+}
+
+@test "a transfer past --max-time is abandoned for the next URL, which continues it" {
+	nginx_start "$SRC"
+	# 100 kB/s is above the speed limit, but the 3 MB blob takes 30 s.
+	trickle_start "$SRC" --slow "/blobs/sha256/$BIG_HEX" --rate 100000
+	SECONDS=0
+	run timeout 30 "$ARTIFACTD" mirror -r 0 --max-time 2 -k "$KEY" "$TRICKLE_URL" "$NGINX_URL" "$COPY"
+	trickle_stop
+	[ "$status" -eq 0 ]
+	[ "$SECONDS" -lt 20 ]
+	diff -r "$SRC" "$COPY"
+	# The second server was asked only for the rest.
+	logged "/blobs/sha256/$BIG_HEX" | grep -q '^206 [0-9]* "bytes=[1-9][0-9]*-"$'
+}
+
+@test "speed and deadline options outside their range are usage errors" {
+	run "$ARTIFACTD" mirror --speed-limit 0 http://127.0.0.1:1 "$COPY"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--speed-limit 0: give a number from 1 to "* ]]
+	run "$ARTIFACTD" mirror --max-time -1 http://127.0.0.1:1 "$COPY"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--max-time -1: give a number from 0 to 604800"* ]]
+	[ ! -e "$COPY" ]
+}
