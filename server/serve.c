@@ -150,10 +150,18 @@ reap_slow(struct server *s)
 static enum MHD_Result
 serve_healthz(struct server *s, struct reply *rq)
 {
-	int	 ok;
+	struct stat	 st;
+	int		 fd, ok = 0;
 
-	ok = faccessat(s->rootfd, STORE_INDEX, R_OK, 0) == 0 &&
-	    faccessat(s->rootfd, STORE_BLOB_DIR, R_OK | X_OK, 0) == 0;
+	/* Healthy means index.json and the blobs open as requests open them. */
+	if ((fd = open_regular(s, STORE_INDEX, &st)) != -1) {
+		close(fd);
+		if ((fd = storecheck_opendir(s->rootfd, STORE_BLOB_DIR)) !=
+		    -1) {
+			close(fd);
+			ok = 1;
+		}
+	}
 	return serve_text(s, rq, ok ? MHD_HTTP_OK :
 	    MHD_HTTP_SERVICE_UNAVAILABLE,
 	    strdup(ok ? "ok\n" : "store root not readable\n"),
@@ -416,11 +424,22 @@ run(struct server *s, const sigset_t *sigs)
 static int
 prepare(struct server *s, char **errp)
 {
+	struct stat	 st;
+	int		 fd;
+
 	if (storecheck_root(s->root, errp) == -1)
 		return -1;
 	s->rootfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->rootfd == -1)
 		return err_set(errp, "%s: %s", s->root, strerror(errno));
+	/* storecheck_root followed symlinks; requests never leave the root. */
+	if ((fd = open_regular(s, STORE_INDEX, &st)) == -1)
+		return err_set(errp, "%s/%s: %s: serve opens only files "
+		    "inside --root and never follows a symlink out of it; "
+		    "put the file itself there", s->root, STORE_INDEX,
+		    errno == EXDEV ? "leads out of the store root" :
+		    strerror(errno));
+	close(fd);
 	if (s->tls_cert_path != NULL) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
 			return err_set(errp, "this libmicrohttpd has no TLS: "

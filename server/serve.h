@@ -7,6 +7,7 @@
 #ifndef DCOS_SERVE_H
 #define DCOS_SERVE_H
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <pthread.h>
@@ -198,6 +199,13 @@ int		 make_error_responses(struct server *s, char **errp);
 void		 free_error_responses(struct server *s);
 
 /* serve-files.c */
+/*
+ * Opens the store file rel below the root, never leaving it (the one open
+ * the start-up cache, requests and /healthz share); only regular files
+ * count.  Returns the descriptor with *st, or -1 with errno.
+ */
+int		 open_regular(struct server *s, const char *rel,
+		    struct stat *st);
 enum MHD_Result	 serve_blob(struct server *s, struct reply *rq,
 		    const struct url_target *t);
 enum MHD_Result	 serve_release(struct server *s, struct reply *rq,

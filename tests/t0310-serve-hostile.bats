@@ -110,6 +110,55 @@ EOP
 	! grep -E 'secret|/etc/passwd|config\.yaml' "$SCRATCH/trace"
 }
 
+@test "blobs/ or blobs/sha256/ leading out of the root stops serve at start with one line" {
+	# Outside: the store's blobs and one whose content is not its name.
+	mv "$STORE/blobs" "$SCRATCH/outside"
+	cp "$SECRET" "$SCRATCH/outside/sha256/$(printf '%064d' 2)"
+	ln -s ../outside "$STORE/blobs"
+	for opt in "" --verify-on-start; do
+		# shellcheck disable=SC2086 # opt is one word or none
+		run timeout 10 "$ARTIFACTD" serve -l 127.0.0.1:0 --root "$STORE" $opt
+		[ "$status" -eq 1 ]
+		one_line
+		[[ "$output" == *"$STORE/blobs/sha256 leads out of the store root (a symlink?): serve never follows a symlink out of --root"* ]]
+	done
+	rm "$STORE/blobs"
+	mkdir "$STORE/blobs"
+	ln -s ../../outside/sha256 "$STORE/blobs/sha256"
+	run timeout 10 "$ARTIFACTD" serve -l 127.0.0.1:0 --root "$STORE"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$STORE/blobs/sha256 leads out of the store root"* ]]
+	[[ "$output" != *"Not a directory"* ]]
+	# A symlink that stays inside the root is followed, as requests do.
+	rm "$STORE/blobs/sha256"
+	mv "$SCRATCH/outside/sha256" "$STORE/blobs/real"
+	ln -s real "$STORE/blobs/sha256"
+	start_server --root "$STORE"
+	[ "$(curl -sS "$URL/blobs/sha256/$SMALL" | sha256sum | cut -d' ' -f1)" = "$SMALL" ]
+	[ "$(code "$URL/healthz")" = 200 ]
+}
+
+@test "index.json leading out of the root: no start, and /healthz says 503 when it turns so later" {
+	mv "$STORE/index.json" "$SCRATCH/index.json"
+	ln -s ../index.json "$STORE/index.json"
+	run timeout 10 "$ARTIFACTD" serve -l 127.0.0.1:0 --root "$STORE"
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"$STORE/index.json: leads out of the store root: serve opens only files inside --root"* ]]
+	rm "$STORE/index.json"
+	cp "$SCRATCH/index.json" "$STORE/index.json"
+	start_server --root "$STORE"
+	[ "$(code "$URL/healthz")" = 200 ]
+	ln -sf ../index.json "$STORE/index.json"
+	# What cannot be served is not healthy.
+	[ "$(code "$URL/index.json")" = 404 ]
+	[ "$(code "$URL/healthz")" = 503 ]
+	rm "$STORE/index.json"
+	cp "$SCRATCH/index.json" "$STORE/index.json"
+	[ "$(code "$URL/healthz")" = 200 ]
+	[ "$(code "$URL/index.json")" = 200 ]
+}
+
 @test "a request header over the 4 KiB default gets 431 and the server keeps serving" {
 	start_server --root "$STORE"
 	big=$(head -c 5000 /dev/zero | tr '\0' a)
