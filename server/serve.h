@@ -70,7 +70,20 @@ struct conn {
 	int			 fd;
 	/* Monotonic ms since it waits for a request; 0 while serving one. */
 	atomic_llong		 waiting_since;
+};
+
+/*
+ * One request, from its request line (MHD's URI log callback) to its
+ * completion, where it is counted and logged with the status that was
+ * actually queued: ours, or the one libmicrohttpd answered with itself.
+ */
+struct req {
+	struct conn		*cn;		/* or NULL (untracked) */
+	char			*target;	/* as received, or NULL */
+	char			 method[16];
+	unsigned int		 status;	/* we queued; 0: we did not */
 	uint64_t		 body;		/* body bytes of the response */
+	int			 begun;		/* the handler has seen it */
 };
 
 struct listener {
@@ -125,7 +138,7 @@ struct server {
 /* One request being answered. */
 struct reply {
 	struct MHD_Connection	*c;
-	struct conn		*cn;
+	struct req		*req;
 	const char		*method;
 	const char		*url;
 	int			 head;
@@ -217,7 +230,10 @@ void		 mutable_init(struct mutable_file *m, const char *rel,
 void		 mutable_free(struct mutable_file *m);
 
 /* access-log.c */
-/* Logs one request, when there is an access log. */
+/*
+ * Logs one request, when there is an access log; c may be NULL for a
+ * request libmicrohttpd refused before it had a connection context.
+ */
 void		 access_log(struct server *s, struct MHD_Connection *c,
 		    const char *method, const char *url, unsigned int status,
 		    uint64_t bytes);

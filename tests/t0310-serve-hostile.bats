@@ -227,3 +227,59 @@ EOP
 	kill -0 "$SERVER_PID"
 	[ "$(code "$URL/healthz")" = 200 ]
 }
+
+@test "a GET or HEAD with a body gets 400, counted and logged as 400, and the server keeps serving" {
+	start_server --root "$STORE" --access-log "$SCRATCH/access.log"
+	[ "$(code "$URL/index.json" -X GET --data-binary @"$SCRATCH/small")" = 400 ]
+	out=$(raw 'HEAD /index.json HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello')
+	[[ "$out" == "HTTP/1.1 400"* ]]
+	out=$(raw 'GET /index.json HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n')
+	[[ "$out" == "HTTP/1.1 400"* ]]
+	# An empty body is no body.
+	out=$(raw 'GET /index.json HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+	[[ "$out" == "HTTP/1.1 200"* ]]
+	[ "$(metric 'dcos_artifactd_requests_total{code="400"}')" -eq 3 ]
+	[ "$(metric 'dcos_artifactd_requests_total{code="200"}')" -eq 2 ]	# the one above and one /metrics
+	stop_server
+	[ "$(grep -c '"GET /index.json" 400 ' "$SCRATCH/access.log")" -eq 2 ]
+	grep -q '"HEAD /index.json" 400 ' "$SCRATCH/access.log"
+	[ "$(grep -c '"GET /index.json" 200 ' "$SCRATCH/access.log")" -eq 1 ]
+}
+
+@test "requests libmicrohttpd refuses itself (431, 414, 505, a bad header) are counted and logged" {
+	start_server --root "$STORE" --access-log "$SCRATCH/access.log"
+	long=$(head -c 6000 /dev/zero | tr '\0' a)
+	[ "$(code "$URL/index.json" -H "X-Big: $long")" = 431 ]
+	raw "GET /$long HTTP/1.1\r\nHost: x\r\n\r\n" >/dev/null
+	out=$(raw 'GET /index.json HTTP/2.0\r\nHost: x\r\n\r\n')
+	[[ "$out" == "" || "$out" == "HTTP/1.1 505"* ]]
+	out=$(raw 'GET /index.json HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n')
+	[[ "$out" == "HTTP/1.1 400"* ]]
+	[ "$(metric 'dcos_artifactd_requests_total{code="431"}')" -eq 1 ]
+	[ "$(metric 'dcos_artifactd_requests_total{code="414"}')" -eq 1 ]
+	[ "$(metric 'dcos_artifactd_requests_total{code="505"}')" -eq 1 ]
+	[ "$(metric 'dcos_artifactd_requests_total{code="400"}')" -eq 1 ]
+	[ "$(code "$URL/index.json")" = 200 ]
+	stop_server
+	grep -q '^127\.0\.0\.1 - - \[.*\] "- /index.json" 431 ' "$SCRATCH/access.log"
+	grep -q '^127\.0\.0\.1 - - \[.*\] "- /index.json" 400 ' "$SCRATCH/access.log"
+	# Refused before the request line was read: no client or path known.
+	grep -q '^- - - \[.*\] "- -" 414 0 "-"$' "$SCRATCH/access.log"
+	grep -q '^- - - \[.*\] "- -" 505 0 "-"$' "$SCRATCH/access.log"
+}
+
+@test "HTTP/1.1 needs exactly one Host; absolute-form targets are served" {
+	start_server --root "$STORE"
+	out=$(raw 'GET /index.json HTTP/1.1\r\n\r\n')
+	[[ "$out" == "HTTP/1.1 400"* ]]
+	out=$(raw 'GET /index.json HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n')
+	[[ "$out" == "HTTP/1.1 400"* ]]
+	out=$(raw 'GET /index.json HTTP/1.0\r\n\r\n')
+	[[ "$out" == "HTTP/1.0 200"* || "$out" == "HTTP/1.1 200"* ]]
+	out=$(raw 'GET http://127.0.0.1/index.json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')
+	[[ "$out" == "HTTP/1.1 200"* ]]
+	[[ "$out" == *'"cluster_manifests"'* ]]
+	# The same through a proxy-style client.
+	curl -sS --proxy "$URL" -o "$SCRATCH/got" "http://store.example/blobs/sha256/$SMALL"
+	[ "$(sha256sum < "$SCRATCH/got" | cut -d' ' -f1)" = "$SMALL" ]
+}
