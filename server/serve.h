@@ -84,6 +84,8 @@ struct req {
 	unsigned int		 status;	/* we queued; 0: we did not */
 	uint64_t		 body;		/* body bytes of the response */
 	int			 begun;		/* the handler has seen it */
+	int			 draining;	/* a GET/HEAD body: 400 after it */
+	uint64_t		 drained;	/* its bytes so far */
 };
 
 struct listener {

@@ -448,9 +448,12 @@ max_overlap() {
 	cmp "$COPY/index.json" "$SCRATCH/index.before"
 	run "$ARTIFACTD" fsck -k "$KEY" "$COPY"
 	[ "$status" -eq 0 ]
-	# Once the blob is back, the same command completes the update.
+	# Once the blob is back, the same command completes the update; the
+	# new release tar, verified by the failed run, is not fetched again.
 	cp "$SCRATCH/new/src/packages/mesos--1.2.0.tar.zst" "$SCRATCH/new/serve/blobs/sha256/$BIG_HEX"
+	: > "$NGINX_LOG"
 	"$ARTIFACTD" -q mirror -k "$SCRATCH/new/vendor.pub" "$NGINX_URL" "$COPY"
+	[ "$(logged /releases/dcos-1.0.0.tar | cut -d' ' -f1)" = 416 ]
 	cmp "$COPY/dcos_install.sh" "$SCRATCH/new/serve/dcos_install.sh"
 	cmp "$COPY/index.json" "$SCRATCH/new/serve/index.json"
 	"$ARTIFACTD" -q fsck -k "$SCRATCH/new/vendor.pub" "$COPY"
