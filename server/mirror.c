@@ -706,7 +706,7 @@ add_release_items(struct mirror *m)
 
 /*
  * The install script (*itp) and its optional signature (*sigitp), unless
- * present.  They land in .partial: place_script puts them in DIR.
+ * present.  They land in .partial: place_pinned puts them in DIR.
  */
 static int
 add_script_items(struct mirror *m, struct fetch_item **itp,
@@ -883,6 +883,7 @@ place_pinned(struct mirror *m, char **errp)
 	}
 	free(from);
 	free(to);
+	to = NULL;
 	if ((from = partial_path(m, STORE_INSTALL_SCRIPT ".new")) == NULL ||
 	    (to = dir_path(m, STORE_INSTALL_SCRIPT)) == NULL) {
 		err_set(errp, "out of memory");
@@ -1114,7 +1115,7 @@ count_option(const char *name, const char *v, long lo, long hi, long *out)
 static int
 set_option(struct mirror *m, const struct subcmd *c, int opt)
 {
-	long	 n;
+	long	 n = 0;
 	int	 rc;
 
 	switch (opt) {
