@@ -478,6 +478,144 @@ parse_int(struct sp *sp, const struct ynode *n, long long *out)
 	return 0;
 }
 
+/*
+ * Limits on a regex check.  glibc's regcomp copies the operand of every
+ * '+' and '{m,n}', so "a" followed by 22 '+' (or 20 nested "(...)+")
+ * took seconds to minutes to compile; back-references make regexec
+ * exponential.  REGEX_MAX_PIECES bounds the pattern as regcomp expands it
+ * (a few milliseconds to compile); dcos-config.yaml(5) documents it.
+ */
+#define REGEX_MAX_LEN		512
+#define REGEX_MAX_PIECES	4096
+#define REGEX_MAX_DEPTH		32
+
+/* Skips a bracket expression starting at re[i] == '['; returns the index
+ * just past it, or strlen(re) when it is unterminated (regcomp says so). */
+static size_t
+regex_skip_bracket(const char *re, size_t i)
+{
+	i++;
+	if (re[i] == '^')
+		i++;
+	if (re[i] == ']')
+		i++;
+	for (; re[i] != '\0' && re[i] != ']'; i++)
+		if (re[i] == '[' && (re[i + 1] == ':' || re[i + 1] == '.' ||
+		    re[i + 1] == '=')) {
+			const char *e = strchr(re + i + 2, re[i + 1]);
+
+			while (e != NULL && e[1] != ']')
+				e = strchr(e + 1, re[i + 1]);
+			if (e == NULL)
+				return strlen(re);
+			i = (size_t)(e + 1 - re);
+		}
+	return re[i] == ']' ? i + 1 : i;
+}
+
+/* Reads a bound "{m}", "{m,}" or "{m,n}" at re[i] == '{'; returns the index
+ * past it and sets *times to the copies regcomp makes, or returns 0 when it
+ * is not a bound (regcomp then decides). */
+static size_t
+regex_bound(const char *re, size_t i, size_t *times)
+{
+	unsigned long	 m = 0, n;
+	int		 digits = 0, comma = 0;
+
+	for (i++; re[i] >= '0' && re[i] <= '9'; i++, digits++)
+		m = m < 100000 ? m * 10 + (unsigned long)(re[i] - '0') : m;
+	n = m;
+	if (re[i] == ',') {
+		comma = 1;
+		n = 0;
+		for (i++; re[i] >= '0' && re[i] <= '9'; i++, digits++)
+			n = n < 100000 ? n * 10 + (unsigned long)(re[i] - '0') :
+			    n;
+	}
+	if (re[i] != '}' || digits == 0)
+		return 0;
+	if (comma && n == 0)
+		n = m + 1;	/* {m,}: m copies and a star */
+	*times = n > m ? n : m;
+	if (*times == 0)
+		*times = 1;
+	return i + 1;
+}
+
+/*
+ * Returns 0 when the ERE re is cheap enough to compile and run, or -1 with
+ * *why saying which limit it exceeds.  Syntax errors are left to regcomp.
+ */
+static int
+regex_check_cost(const char *re, const char **why)
+{
+	size_t	 total[REGEX_MAX_DEPTH + 1], last[REGEX_MAX_DEPTH + 1];
+	size_t	 depth = 0, i = 0, j, times;
+
+	if (strlen(re) > REGEX_MAX_LEN) {
+		*why = "longer than 512 characters";
+		return -1;
+	}
+	/* Per open group: the pieces before its last item, and that item. */
+	total[0] = last[0] = 0;
+	for (;;) {
+		if (total[depth] + last[depth] > REGEX_MAX_PIECES) {
+			*why = "its repetitions expand to more than 4096 "
+			    "pieces ('+' doubles what it repeats, {m,n} "
+			    "copies it n times)";
+			return -1;
+		}
+		if (re[i] == '\0')
+			break;
+		times = 0;
+		if (re[i] == '(') {
+			if (depth == REGEX_MAX_DEPTH) {
+				*why = "groups nest deeper than 32";
+				return -1;
+			}
+			total[depth] += last[depth];
+			last[depth] = 0;
+			depth++;
+			total[depth] = last[depth] = 0;
+			i++;
+		} else if (re[i] == ')' && depth > 0) {
+			depth--;
+			last[depth] = total[depth + 1] + last[depth + 1];
+			i++;
+		} else if (re[i] == '|') {
+			total[depth] += last[depth];
+			last[depth] = 0;
+			i++;
+		} else if (re[i] == '*' || re[i] == '?') {
+			i++;	/* a loop over the same copy */
+		} else if (re[i] == '+') {
+			times = 2;
+			i++;
+		} else if (re[i] == '{' && (j = regex_bound(re, i,
+		    &times)) != 0) {
+			i = j;
+		} else if (re[i] == '\\' && re[i + 1] >= '1' &&
+		    re[i + 1] <= '9') {
+			*why = "back-references (\\1 to \\9) can take "
+			    "exponential time";
+			return -1;
+		} else {
+			/* One atom: a character, an escape or a bracket. */
+			total[depth] += last[depth];
+			last[depth] = 1;
+			if (re[i] == '[')
+				i = regex_skip_bracket(re, i);
+			else if (re[i] == '\\' && re[i + 1] != '\0')
+				i += 2;
+			else
+				i++;
+		}
+		if (times > 1)
+			last[depth] *= times;
+	}
+	return 0;
+}
+
 static int
 parse_check(struct sp *sp, const struct ynode *n, struct check *c)
 {
@@ -485,6 +623,7 @@ parse_check(struct sp *sp, const struct ynode *n, struct check *c)
 	size_t			 i;
 	int			 b = 0, seen = 0;
 	char			 ebuf[256];
+	const char		*why;
 
 	if (n->type != YNODE_MAP)
 		return bad(sp, n, "a check must be a mapping such as "
@@ -531,6 +670,9 @@ parse_check(struct sp *sp, const struct ynode *n, struct check *c)
 			c->kind = CK_REGEX;
 			if (get_str(sp, v, k->str, &c->arg) == -1)
 				return -1;
+			if (regex_check_cost(c->arg, &why) == -1)
+				return bad(sp, v, "regex too costly: %s; "
+				    "simplify it", why);
 			if ((b = regcomp(&c->re, c->arg, REG_EXTENDED |
 			    REG_NOSUB)) != 0) {
 				regerror(b, &c->re, ebuf, sizeof(ebuf));

@@ -16,21 +16,21 @@ base64_encode(const uint8_t *in, size_t len, char *out)
 	EVP_EncodeBlock((unsigned char *)out, in, (int)len);
 }
 
+/* The 6-bit value of an alphabet character, or -1. */
 static int
-is_b64(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '+' || c == '/';
-}
-
-/* The 6-bit value of a character is_b64() accepted. */
-static unsigned int
 b64_value(char c)
 {
-	static const char	 alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				    "abcdefghijklmnopqrstuvwxyz0123456789+/";
-
-	return (unsigned int)(strchr(alphabet, c) - alphabet);
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
 }
 
 long
@@ -45,15 +45,16 @@ base64_decode(const char *in, size_t inlen, uint8_t *out, size_t outmax)
 	if (in[inlen - 1] == '=')
 		pad = in[inlen - 2] == '=' ? 2 : 1;
 	for (i = 0; i < inlen - pad; i++)
-		if (!is_b64(in[i]))
+		if (b64_value(in[i]) < 0)
 			return -1;
 	/*
-	 * Canonical also means that the bits the padding leaves over are
-	 * zero ("Zg==", never "Zh=="), as libsodium and so minisign require:
-	 * one text per value.
+	 * RFC 4648 3.5: the bits below the last full byte must be zero.
+	 * Decoders that ignore them let "QR==" and "QQ==" mean the same
+	 * bytes, so a signature would have more than one text.
 	 */
-	if (pad > 0 && (b64_value(in[inlen - pad - 1]) &
-	    (pad == 2 ? 0xfu : 0x3u)) != 0)
+	if (pad == 1 && (b64_value(in[inlen - 2]) & 0x3) != 0)
+		return -1;
+	if (pad == 2 && (b64_value(in[inlen - 3]) & 0xf) != 0)
 		return -1;
 	/* EVP_DecodeBlock skips surrounding blanks; we checked there are none. */
 	n = EVP_DecodeBlock(tmp, (const unsigned char *)in, (int)inlen);

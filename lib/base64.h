@@ -12,8 +12,8 @@
 void	 base64_encode(const uint8_t *in, size_t len, char *out);
 /*
  * Decodes exactly inlen characters that must be canonical base64 (only the
- * alphabet, length a multiple of 4, correct padding) into out, which holds
- * outmax bytes.  Returns the decoded length, or -1 for malformed input or
+ * alphabet, length a multiple of 4, correct padding, zero padding bits)
+ * into out, which holds outmax bytes.  Returns the decoded length, or -1 for malformed input or
  * when the result does not fit.
  */
 long	 base64_decode(const char *in, size_t inlen, uint8_t *out,

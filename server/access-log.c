@@ -50,7 +50,8 @@ access_log(struct server *s, struct MHD_Connection *c, const char *method,
 
 	if (s->access_log == NULL)
 		return;
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	ci = c == NULL ? NULL : MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci != NULL && ci->client_addr != NULL) {
 		len = ci->client_addr->sa_family == AF_INET6 ?
 		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
@@ -67,8 +68,9 @@ access_log(struct server *s, struct MHD_Connection *c, const char *method,
 		fputc(' ', s->access_log);
 		log_escape(s->access_log, url);
 		fprintf(s->access_log, "\" %u %" PRIu64 " \"", status, bytes);
-		log_escape(s->access_log, MHD_lookup_connection_value(c,
-		    MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT));
+		log_escape(s->access_log, c == NULL ? NULL :
+		    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_USER_AGENT));
 		fputs("\"\n", s->access_log);
 	}
 	pthread_mutex_unlock(&s->log_lock);

@@ -17,7 +17,8 @@ const struct subcmd artifactd_commands[] = {
 	  "serve a store over HTTP(S) (the default command)" },
 	{ "mirror", cmd_mirror,
 	    "[-qv] [-j N] [-k KEY.pub] [-r N] [--cacert FILE] "
-	    "[--verify-existing] [--allow-downgrade] URL... DIR",
+	    "[--verify-existing] [--allow-downgrade] [--speed-limit BYTES] "
+	    "[--speed-time SEC] [--max-time SEC] URL... DIR",
 	    "copy a store from URLs into DIR, verifying every blob" },
 	{ "fsck", cmd_fsck, "[-qv] [-k KEY.pub] DIR",
 	    "verify a store in place; list every problem" },

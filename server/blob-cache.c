@@ -181,18 +181,20 @@ examine_blob(struct server *s, struct blob *b, int fd, const char *name,
  * or -1 with *errp for a fatal error.
  */
 static int
-load_blob(struct server *s, int dfd, const char *name, size_t *cached,
+load_blob(struct server *s, const char *name, size_t *cached,
     unsigned int *nbad, char **errp)
 {
 	struct digest	 d;
 	struct stat	 st;
 	struct blob	*b = NULL;
+	char		 rel[sizeof(STORE_BLOB_DIR) + DIGEST_HEXLEN + 1];
 	int		 fd = -1, rc = -1;
 
 	if (strlen(name) != DIGEST_HEXLEN || digest_parse_hex(name, &d) == -1)
 		return 0;	/* not a blob name: never served */
-	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	/* Opened as a request opens it: what is cached is what it serves. */
+	snprintf(rel, sizeof(rel), "%s/%s", STORE_BLOB_DIR, name);
+	if ((fd = open_regular(s, rel, &st)) == -1) {
 		rc = 0;		/* refused again at request time */
 		goto out;
 	}
@@ -231,6 +233,28 @@ out:
 	return rc;
 }
 
+/*
+ * Why blobs/sha256 cannot be opened below the root.  Requests could not
+ * reach a single blob through it, so the server does not start.
+ */
+static int
+blob_dir_error(struct server *s, char **errp)
+{
+	if (errno == EXDEV)
+		return err_set(errp, "%s/%s leads out of the store root (a "
+		    "symlink?): serve never follows a symlink out of --root; "
+		    "move the blobs into the store or give --root the "
+		    "directory that holds them", s->root, STORE_BLOB_DIR);
+	if (errno == ELOOP)
+		return err_set(errp, "%s/%s is or passes through a symlink, "
+		    "and without openat2 serve follows none: replace it with "
+		    "the directory", s->root, STORE_BLOB_DIR);
+	if (errno == ENOTDIR)
+		return err_set(errp, "%s/%s: not a directory (a store keeps "
+		    "its blobs in this directory)", s->root, STORE_BLOB_DIR);
+	return err_sys(errp, "%s/%s", s->root, STORE_BLOB_DIR);
+}
+
 int
 load_blobs(struct server *s, char **errp)
 {
@@ -240,16 +264,15 @@ load_blobs(struct server *s, char **errp)
 	unsigned int	 nbad = 0;
 	int		 dfd, rc = -1;
 
-	dfd = openat(s->rootfd, STORE_BLOB_DIR, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC | O_NOFOLLOW);
-	if (dfd == -1 || (dir = fdopendir(dfd)) == NULL) {
+	if ((dfd = storecheck_opendir(s->rootfd, STORE_BLOB_DIR)) == -1)
+		return blob_dir_error(s, errp);
+	if ((dir = fdopendir(dfd)) == NULL) {
 		err_sys(errp, "%s/%s", s->root, STORE_BLOB_DIR);
-		if (dfd != -1)
-			close(dfd);
+		close(dfd);
 		return -1;
 	}
 	while ((errno = 0, de = readdir(dir)) != NULL)
-		if (load_blob(s, dfd, de->d_name, &cached, &nbad, errp) == -1)
+		if (load_blob(s, de->d_name, &cached, &nbad, errp) == -1)
 			goto out;
 	if (errno != 0) {
 		err_sys(errp, "%s/%s", s->root, STORE_BLOB_DIR);

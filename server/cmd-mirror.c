@@ -5,9 +5,10 @@
  * round's blobs: index.json, then the cluster manifests, then their
  * release.json and signatures (and the release tars' signatures), then
  * everything else in parallel.  Nothing reaches a final name before its
- * digest (and, for signed files, its signature) checks out, and index.json
- * is written last, so DIR is at every moment a valid store: the old one
- * or the new one.
+ * digest (and, for signed files, its signature) checks out.  The install
+ * script pins a cluster manifest, so it waits in .partial with index.json
+ * until every round succeeded; then both are placed, index.json last, so
+ * DIR is at every moment a valid store: the old one or the new one.
  */
 #include <config.h>
 
@@ -41,6 +42,11 @@
 #define RETRIES_DEFAULT	4
 #define RETRIES_MAX	20
 #define SCRIPT_SIG	STORE_INSTALL_SCRIPT ".minisig"
+/* Below 1 KiB/s for 30 s, or an hour on one transfer: try the next URL. */
+#define SPEED_LIMIT_DEFAULT	1024
+#define SPEED_TIME_DEFAULT	30
+#define MAX_TIME_DEFAULT	3600
+#define SECONDS_MAX		(7 * 86400)
 
 /* A release tar being fetched: what its signature must say. */
 struct relfetch {
@@ -49,6 +55,8 @@ struct relfetch {
 	size_t			 siglen;
 	int64_t			 seq;
 	int			 fetch;
+	int			 defer;		/* placed with index.json */
+	int			 ready;		/* deferred, verified */
 };
 
 struct mirror {
@@ -68,6 +76,8 @@ struct mirror {
 	size_t			 nitems;
 	size_t			 capitems;
 	uint64_t		 present;	/* files already in DIR */
+	int			 script_new;	/* waits in .partial */
+	int			 sig_new;	/* its signature too */
 	int			 verify_existing;
 	int			 allow_downgrade;
 	const char		*keypath;	/* --trusted-key */
@@ -644,22 +654,44 @@ add_blob_items(struct mirror *m)
 	return 0;
 }
 
-/* The release tars check_releases marked for fetching. */
+/*
+ * The release tars check_releases marked for fetching.  One that replaces
+ * a file of the same name (which the current index.json may list) waits
+ * in .partial for place_pinned; one left there by a failed run is checked
+ * again as partial data, so it need not be downloaded twice.
+ */
 static int
 add_release_items(struct mirror *m)
 {
 	struct store_index	*x = m->index;
 	struct fetch_item	*it;
 	char			 name[64];
+	char			*dest, *part, *new;
 	size_t			 i;
 
 	for (i = 0; i < x->nreleases; i++) {
 		if (!m->relf[i].fetch)
 			continue;
 		snprintf(name, sizeof(name), "release-%zu.tar.part", i);
-		if ((it = item_add(m, x->releases[i].path,
-		    dir_path(m, x->releases[i].path),
-		    partial_path(m, name))) == NULL)
+		part = partial_path(m, name);
+		snprintf(name, sizeof(name), "release-%zu.tar.new", i);
+		new = partial_path(m, name);
+		dest = dir_path(m, x->releases[i].path);
+		if (part == NULL || new == NULL || dest == NULL) {
+			free(part);
+			free(new);
+			free(dest);
+			return -1;
+		}
+		(void)rename(new, part);
+		if (access(dest, F_OK) == 0) {
+			m->relf[i].defer = 1;
+			free(dest);
+			dest = new;
+		} else
+			free(new);
+		if ((it = item_add(m, x->releases[i].path, dest, part)) ==
+		    NULL)
 			return -1;
 		it->want = x->releases[i].digest;
 		it->has_digest = 1;
@@ -672,9 +704,13 @@ add_release_items(struct mirror *m)
 	return 0;
 }
 
-/* The install script and its optional signature (*sigitp), unless present. */
+/*
+ * The install script (*itp) and its optional signature (*sigitp), unless
+ * present.  They land in .partial: place_pinned puts them in DIR.
+ */
 static int
-add_script_items(struct mirror *m, struct fetch_item **sigitp)
+add_script_items(struct mirror *m, struct fetch_item **itp,
+    struct fetch_item **sigitp)
 {
 	struct store_index	*x = m->index;
 	struct fetch_item	*it, *sigit;
@@ -684,7 +720,7 @@ add_script_items(struct mirror *m, struct fetch_item **sigitp)
 		return 0;
 	}
 	if ((it = item_add(m, STORE_INSTALL_SCRIPT,
-	    dir_path(m, STORE_INSTALL_SCRIPT),
+	    partial_path(m, STORE_INSTALL_SCRIPT ".new"),
 	    partial_path(m, "dcos_install.sh.part"))) == NULL)
 		return -1;
 	it->want = x->install_script_digest;
@@ -693,13 +729,14 @@ add_script_items(struct mirror *m, struct fetch_item **sigitp)
 	/* As dcos-genconf generate writes it. */
 	it->mode = 0755;
 	/* The site's signature comes with the script it signs. */
-	if ((sigit = item_add(m, SCRIPT_SIG, dir_path(m, SCRIPT_SIG),
+	if ((sigit = item_add(m, SCRIPT_SIG, partial_path(m, SCRIPT_SIG ".new"),
 	    partial_path(m, SCRIPT_SIG ".part"))) == NULL)
 		return -1;
 	sigit->max = MINISIGN_FILE_MAX;
 	sigit->optional = 1;
 	sigit->check = script_sig_check;
 	sigit->check_arg = &x->install_script_digest;
+	*itp = it;
 	*sigitp = sigit;
 	return 0;
 }
@@ -714,12 +751,21 @@ place_release_sigs(struct mirror *m)
 {
 	struct store_index	*x = m->index;
 	char			*err = NULL, *sp;
+	char			 name[64];
 	size_t			 i;
 	int			 rc = 0;
 
 	for (i = 0; i < x->nreleases; i++) {
 		if (!m->relf[i].fetch)
 			continue;
+		if (m->relf[i].defer) {
+			snprintf(name, sizeof(name), "release-%zu.tar.new", i);
+			if ((sp = partial_path(m, name)) == NULL)
+				goto oom;
+			m->relf[i].ready = access(sp, F_OK) == 0;
+			free(sp);
+			continue;
+		}
 		if ((sp = dir_path(m, x->releases[i].path)) == NULL)
 			goto oom;
 		if (access(sp, F_OK) == 0) {
@@ -747,21 +793,110 @@ oom:
 static int
 fetch_rest(struct mirror *m)
 {
-	struct fetch_item	*sigit = NULL;
+	struct fetch_item	*it = NULL, *sigit = NULL;
 	int			 rc;
 
 	if (add_blob_items(m) == -1 || add_release_items(m) == -1 ||
-	    add_script_items(m, &sigit) == -1) {
+	    add_script_items(m, &it, &sigit) == -1) {
 		log_error("out of memory");
 		return -1;
 	}
 	rc = run_round(m);
-	/* A new script without a signature: an old one would be stale. */
-	if (sigit != NULL && sigit->absent)
-		(void)unlink(sigit->dest);
+	m->script_new = it != NULL && it->done;
+	m->sig_new = sigit != NULL && sigit->done;
 	if (place_release_sigs(m) == -1)
 		rc = -1;
 	items_clear(m);
+	return rc;
+}
+
+/*
+ * Release tars that replace a file of the same name, with their
+ * signatures.  0 or -1 with *errp.
+ */
+static int
+place_deferred_releases(struct mirror *m, char **errp)
+{
+	struct store_index	*x = m->index;
+	char			 name[64];
+	char			*from = NULL, *to = NULL;
+	size_t			 i;
+	int			 rc = -1;
+
+	for (i = 0; i < x->nreleases; i++) {
+		if (!m->relf[i].ready)
+			continue;
+		snprintf(name, sizeof(name), "release-%zu.tar.new", i);
+		if ((from = partial_path(m, name)) == NULL ||
+		    (to = dir_path(m, x->releases[i].path)) == NULL) {
+			err_set(errp, "out of memory");
+			goto out;
+		}
+		if (rename(from, to) == -1) {
+			err_sys(errp, "rename %s to %s", from, to);
+			goto out;
+		}
+		free(to);
+		if ((to = dir_path(m, x->releases[i].signature)) == NULL) {
+			err_set(errp, "out of memory");
+			goto out;
+		}
+		if (atomic_write_file(to, m->relf[i].sig, m->relf[i].siglen,
+		    0644, errp) == -1 || fsync_parent(to, errp) == -1)
+			goto out;
+		free(from);
+		free(to);
+		from = to = NULL;
+	}
+	rc = 0;
+out:
+	free(from);
+	free(to);
+	return rc;
+}
+
+/*
+ * What the new index.json names under names an old one used: release tars
+ * replaced in place, then the install script (and its signature, or none:
+ * an old one would be stale).  They go in once every file they pin is in
+ * DIR, just before index.json.  0 or -1 with *errp.
+ */
+static int
+place_pinned(struct mirror *m, char **errp)
+{
+	char	*from = NULL, *to = NULL;
+	int	 rc = -1;
+
+	if (place_deferred_releases(m, errp) == -1)
+		return -1;
+	if (!m->script_new)
+		return 0;
+	if ((from = partial_path(m, SCRIPT_SIG ".new")) == NULL ||
+	    (to = dir_path(m, SCRIPT_SIG)) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if (m->sig_new ? rename(from, to) == -1 :
+	    unlink(to) == -1 && errno != ENOENT) {
+		err_sys(errp, "%s", to);
+		goto out;
+	}
+	free(from);
+	free(to);
+	to = NULL;
+	if ((from = partial_path(m, STORE_INSTALL_SCRIPT ".new")) == NULL ||
+	    (to = dir_path(m, STORE_INSTALL_SCRIPT)) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if (rename(from, to) == -1) {
+		err_sys(errp, "rename %s to %s", from, to);
+		goto out;
+	}
+	rc = fsync_dir(m->dir, errp);
+out:
+	free(from);
+	free(to);
 	return rc;
 }
 
@@ -775,6 +910,8 @@ write_index(struct mirror *m, int *changedp)
 
 	if ((p = dir_path(m, STORE_INDEX)) == NULL ||
 	    (tmp = partial_path(m, "index.json.new")) == NULL)
+		goto out;
+	if (place_pinned(m, &err) == -1)
 		goto out;
 	*changedp = !(read_file(p, MIRROR_JSON_MAX, &old, &oldlen, NULL) ==
 	    0 && oldlen == m->index_len &&
@@ -862,7 +999,7 @@ tidy_partial(struct mirror *m, int complete)
 }
 
 static int
-parse_count(const char *s, int lo, int hi, int *out)
+parse_count(const char *s, long lo, long hi, long *out)
 {
 	char	*end;
 	long	 v;
@@ -871,7 +1008,7 @@ parse_count(const char *s, int lo, int hi, int *out)
 	v = strtol(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi)
 		return -1;
-	*out = (int)v;
+	*out = v;
 	return 0;
 }
 
@@ -953,6 +1090,9 @@ static const struct option longopts[] = {
 	{ "cacert", required_argument, NULL, 'C' },
 	{ "verify-existing", no_argument, NULL, 'E' },
 	{ "allow-downgrade", no_argument, NULL, 'D' },
+	{ "speed-limit", required_argument, NULL, 'S' },
+	{ "speed-time", required_argument, NULL, 'T' },
+	{ "max-time", required_argument, NULL, 'M' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -961,10 +1101,10 @@ static const struct option longopts[] = {
 
 /* --NAME v, a number from lo to hi: SUBCMD_CONTINUE, or EXIT_USAGE. */
 static int
-count_option(const char *name, const char *v, int lo, int hi, int *out)
+count_option(const char *name, const char *v, long lo, long hi, long *out)
 {
 	if (parse_count(v, lo, hi, out) == -1) {
-		log_error("--%s %s: give a number from %d to %d", name, v,
+		log_error("--%s %s: give a number from %ld to %ld", name, v,
 		    lo, hi);
 		return EXIT_USAGE;
 	}
@@ -975,9 +1115,14 @@ count_option(const char *name, const char *v, int lo, int hi, int *out)
 static int
 set_option(struct mirror *m, const struct subcmd *c, int opt)
 {
+	long	 n = 0;
+	int	 rc;
+
 	switch (opt) {
 	case 'j':
-		return count_option("jobs", optarg, 1, JOBS_MAX, &m->fo.jobs);
+		rc = count_option("jobs", optarg, 1, JOBS_MAX, &n);
+		m->fo.jobs = (int)n;
+		return rc;
 	case 'k':
 		m->keypath = optarg;
 		return SUBCMD_CONTINUE;
@@ -991,8 +1136,18 @@ set_option(struct mirror *m, const struct subcmd *c, int opt)
 		m->allow_downgrade = 1;
 		return SUBCMD_CONTINUE;
 	case 'r':
-		return count_option("retries", optarg, 0, RETRIES_MAX,
-		    &m->fo.retries);
+		rc = count_option("retries", optarg, 0, RETRIES_MAX, &n);
+		m->fo.retries = (int)n;
+		return rc;
+	case 'S':
+		return count_option("speed-limit", optarg, 1, 1L << 30,
+		    &m->fo.speed_limit);
+	case 'T':
+		return count_option("speed-time", optarg, 1, SECONDS_MAX,
+		    &m->fo.speed_time);
+	case 'M':
+		return count_option("max-time", optarg, 0, SECONDS_MAX,
+		    &m->fo.max_time);
 	default:
 		return subcmd_opt(opt, c);
 	}
@@ -1007,6 +1162,9 @@ parse_args(struct mirror *m, int argc, char **argv)
 
 	m->fo.jobs = JOBS_DEFAULT;
 	m->fo.retries = RETRIES_DEFAULT;
+	m->fo.speed_limit = SPEED_LIMIT_DEFAULT;
+	m->fo.speed_time = SPEED_TIME_DEFAULT;
+	m->fo.max_time = MAX_TIME_DEFAULT;
 	while ((opt = getopt_long(argc, argv, "hj:k:qr:v", longopts,
 	    NULL)) != -1)
 		if ((rc = set_option(m, c, opt)) != SUBCMD_CONTINUE)

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +45,8 @@
 #include "url.h"
 
 #define TLS_FILE_MAX		(1024 * 1024)
+/* The largest GET or HEAD body read before its 400 (body_check). */
+#define BODY_DRAIN_MAX		65536
 
 long long
 now_ms(void)
@@ -101,23 +104,65 @@ notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 	metrics_conn_close(&s->metrics);
 }
 
-/* Marker for requests on a connection we could not track. */
-static struct conn	 untracked;
+/* A request line was read: the request's state, until notify_completed. */
+static struct req *
+req_new(struct MHD_Connection *c, const char *target)
+{
+	const union MHD_ConnectionInfo	*ci;
+	struct req			*r;
 
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	if (target != NULL && (r->target = strdup(target)) == NULL) {
+		free(r);
+		return NULL;
+	}
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	r->cn = ci != NULL ? ci->socket_context : NULL;
+	return r;
+}
+
+static void *
+uri_logged(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	/* NULL (out of memory): the handler tries again. */
+	return req_new(c, uri);
+}
+
+/*
+ * Every request MHD knew the request line of ends here, answered by us or
+ * by libmicrohttpd itself (431, a malformed header): it is counted and
+ * logged with the status that was queued, and none when none was.
+ */
 static void
 notify_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     enum MHD_RequestTerminationCode toe)
 {
-	struct server	*s = cls;
-	struct conn	*cn = *req_cls;
+	const union MHD_ConnectionInfo	*ci;
+	struct server			*s = cls;
+	struct req			*r = *req_cls;
+	unsigned int			 status;
 
-	if (cn == NULL)
-		return;		/* the handler never ran (MHD answered) */
-	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		metrics_sent(&s->metrics, cn->body);
-	metrics_inflight(&s->metrics, -1);
-	if (cn != &untracked)
-		atomic_store(&cn->waiting_since, now_ms());
+	if (r == NULL)
+		return;
+	status = r->status;
+	if (status == 0 && (ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_HTTP_STATUS)) != NULL)
+		status = ci->http_status;
+	if (status != 0) {
+		metrics_count(&s->metrics, status);
+		access_log(s, c, r->method[0] != '\0' ? r->method : NULL,
+		    r->target, status, r->body);
+		if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+			metrics_sent(&s->metrics, r->body);
+	}
+	if (r->begun) {
+		metrics_inflight(&s->metrics, -1);
+		if (r->cn != NULL)
+			atomic_store(&r->cn->waiting_since, now_ms());
+	}
+	free(r->target);
+	free(r);
 	*req_cls = NULL;
 }
 
@@ -150,10 +195,18 @@ reap_slow(struct server *s)
 static enum MHD_Result
 serve_healthz(struct server *s, struct reply *rq)
 {
-	int	 ok;
+	struct stat	 st;
+	int		 fd, ok = 0;
 
-	ok = faccessat(s->rootfd, STORE_INDEX, R_OK, 0) == 0 &&
-	    faccessat(s->rootfd, STORE_BLOB_DIR, R_OK | X_OK, 0) == 0;
+	/* Healthy means index.json and the blobs open as requests open them. */
+	if ((fd = open_regular(s, STORE_INDEX, &st)) != -1) {
+		close(fd);
+		if ((fd = storecheck_opendir(s->rootfd, STORE_BLOB_DIR)) !=
+		    -1) {
+			close(fd);
+			ok = 1;
+		}
+	}
 	return serve_text(s, rq, ok ? MHD_HTTP_OK :
 	    MHD_HTTP_SERVICE_UNAVAILABLE,
 	    strdup(ok ? "ok\n" : "store root not readable\n"),
@@ -172,35 +225,78 @@ serve_metrics(struct server *s, struct reply *rq)
 	    "text/plain; version=0.0.4; charset=utf-8");
 }
 
+static enum MHD_Result
+count_host(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	int	*n = cls;
+
+	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+		(*n)++;
+	return MHD_YES;
+}
+
+/* RFC 9112 3.2: HTTP/1.1 needs exactly one Host; no request may have two. */
+static int
+host_ok(struct MHD_Connection *c, const char *version)
+{
+	int	 hosts = 0;
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_host, &hosts);
+	return hosts == 1 || (hosts == 0 &&
+	    strcmp(version, MHD_HTTP_VERSION_1_0) == 0);
+}
+
 /*
- * The first call for a request.  Answering a GET or HEAD here would make
- * MHD close the connection (no keep-alive, DESIGN 9): only mark it.  Other
- * methods are refused at once, so a client never gets "100 Continue" for
- * a body we would throw away.
+ * A GET or HEAD has no use for a body (RFC 9110 9.3.1): it gets 400.  A
+ * small one is read first, so that the answer is not lost to the reset a
+ * close with unread data causes; a larger one is answered at once.
+ * Returns 0 (no body), 1 (drain it, then 400) or -1 (400 now).
+ */
+static int
+body_check(struct MHD_Connection *c)
+{
+	const char	*cl;
+	char		*end;
+	unsigned long long n;
+
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL)
+		return 1;
+	if (cl == NULL)
+		return 0;
+	n = strtoull(cl, &end, 10);
+	if (n == 0 && *end == '\0' && end != cl)
+		return 0;
+	return n <= BODY_DRAIN_MAX ? 1 : -1;
+}
+
+/*
+ * The first call for a request.  Answering a good GET or HEAD here would
+ * make MHD close the connection (no keep-alive, DESIGN 9): only mark it.
+ * Other methods and bad requests are refused at once (MHD then closes),
+ * so a client never gets "100 Continue" for a body we would throw away.
  */
 static enum MHD_Result
-begin_request(struct server *s, struct MHD_Connection *c, const char *url,
-    const char *method, void **req_cls)
+begin_request(struct server *s, struct reply *rq, const char *version)
 {
-	const union MHD_ConnectionInfo	*ci;
-	struct reply			 rq;
-	struct conn			*cn;
-
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	cn = ci != NULL && ci->socket_context != NULL ?
-	    ci->socket_context : &untracked;
-	if (cn != &untracked)
-		atomic_store(&cn->waiting_since, 0);
+	rq->req->begun = 1;
+	if (rq->req->cn != NULL)
+		atomic_store(&rq->req->cn->waiting_since, 0);
 	metrics_inflight(&s->metrics, 1);
-	*req_cls = cn;
-	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
-	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
-		rq.c = c;
-		rq.cn = cn;
-		rq.method = method;
-		rq.url = url;
-		rq.head = 0;
-		return queue_error(s, &rq, MHD_HTTP_METHOD_NOT_ALLOWED);
+	if (strcmp(rq->method, MHD_HTTP_METHOD_GET) != 0 &&
+	    strcmp(rq->method, MHD_HTTP_METHOD_HEAD) != 0)
+		return queue_error(s, rq, MHD_HTTP_METHOD_NOT_ALLOWED);
+	if (!host_ok(rq->c, version))
+		return queue_error(s, rq, MHD_HTTP_BAD_REQUEST);
+	switch (body_check(rq->c)) {
+	case 1:
+		rq->req->draining = 1;
+		return MHD_YES;
+	case -1:
+		return queue_error(s, rq, MHD_HTTP_BAD_REQUEST);
 	}
 	return MHD_YES;
 }
@@ -242,15 +338,27 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	struct server	*s = cls;
 	struct reply	 rq;
 
-	if (*req_cls == NULL)
-		return begin_request(s, c, url, method, req_cls);
-	/* We take no request bodies; MHD closes after the reply. */
-	*upload_size = 0;
+	if (*req_cls == NULL && (*req_cls = req_new(c, url)) == NULL)
+		return MHD_NO;	/* out of memory: MHD closes */
 	rq.c = c;
-	rq.cn = *req_cls;
+	rq.req = *req_cls;
 	rq.method = method;
 	rq.url = url;
 	rq.head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	if (!rq.req->begun) {
+		snprintf(rq.req->method, sizeof(rq.req->method), "%s",
+		    method);
+		return begin_request(s, &rq, version);
+	}
+	if (rq.req->draining) {
+		if (*upload_size == 0)
+			return queue_error(s, &rq, MHD_HTTP_BAD_REQUEST);
+		rq.req->drained += *upload_size;
+		*upload_size = 0;
+		/* A chunked body that goes on: close without an answer. */
+		return rq.req->drained > BODY_DRAIN_MAX ? MHD_NO : MHD_YES;
+	}
+	*upload_size = 0;
 	if (!rq.head && strcmp(method, MHD_HTTP_METHOD_GET) != 0)
 		return queue_error(s, &rq, MHD_HTTP_METHOD_NOT_ALLOWED);
 	if (strlen(url) > URL_MAX)
@@ -265,12 +373,34 @@ unescape_none(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
+/*
+ * libmicrohttpd answers some requests itself.  Those it refuses while
+ * reading the request line (414 for a line over the header limit, 505)
+ * reach no callback but this log line, whose first argument is the
+ * status: count and log them here.  The others (431, a malformed header)
+ * end in notify_completed.
+ */
+#define MHD_ERROR_FMT	"Error processing request (HTTP response code is %u"
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	char	*msg = NULL;
-	size_t	 n;
+	struct server	*s = cls;
+	va_list		 aq;
+	char		*msg = NULL;
+	unsigned int	 status;
+	size_t		 n;
 
+	if (strncmp(fmt, MHD_ERROR_FMT, sizeof(MHD_ERROR_FMT) - 1) == 0) {
+		va_copy(aq, ap);
+		status = va_arg(aq, unsigned int);
+		va_end(aq);
+		if (status == MHD_HTTP_URI_TOO_LONG ||
+		    status == MHD_HTTP_HTTP_VERSION_NOT_SUPPORTED) {
+			metrics_count(&s->metrics, status);
+			access_log(s, NULL, NULL, NULL, status, 0);
+		}
+	}
 	if (log_get_level() < LOG_VERBOSE || vasprintf(&msg, fmt, ap) == -1)
 		return;
 	n = strlen(msg);
@@ -300,6 +430,7 @@ start_daemon(struct server *s, struct listener *l, char **errp)
 	OPT(MHD_OPTION_CONNECTION_TIMEOUT, s->timeout, NULL);
 	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)s->header_max, NULL);
 	OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)notify_completed, s);
+	OPT(MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_logged, s);
 	OPT(MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)notify_connection, s);
 	OPT(MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape_none, s);
 	OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, s);
@@ -416,11 +547,22 @@ run(struct server *s, const sigset_t *sigs)
 static int
 prepare(struct server *s, char **errp)
 {
+	struct stat	 st;
+	int		 fd;
+
 	if (storecheck_root(s->root, errp) == -1)
 		return -1;
 	s->rootfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->rootfd == -1)
 		return err_set(errp, "%s: %s", s->root, strerror(errno));
+	/* storecheck_root followed symlinks; requests never leave the root. */
+	if ((fd = open_regular(s, STORE_INDEX, &st)) == -1)
+		return err_set(errp, "%s/%s: %s: serve opens only files "
+		    "inside --root and never follows a symlink out of it; "
+		    "put the file itself there", s->root, STORE_INDEX,
+		    errno == EXDEV ? "leads out of the store root" :
+		    strerror(errno));
+	close(fd);
 	if (s->tls_cert_path != NULL) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
 			return err_set(errp, "this libmicrohttpd has no TLS: "

@@ -11,8 +11,9 @@
 #include <stdint.h>
 
 /* The status codes we count one by one; anything else counts as "other". */
-#define METRICS_CODES	{ 200, 206, 304, 400, 404, 405, 414, 416, 500, 503 }
-#define METRICS_NCODES	10
+#define METRICS_CODES	\
+	{ 200, 206, 304, 400, 404, 405, 414, 416, 431, 500, 503, 505 }
+#define METRICS_NCODES	12
 #define METRICS_SHARDS	16
 
 struct metrics_shard {

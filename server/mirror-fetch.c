@@ -369,9 +369,14 @@ xfer_start(struct fetch *f, CURLM *multi, struct job *j, char **errp)
 	/* Fewer, larger writes and hash updates for big blobs. */
 	curl_easy_setopt(j->curl, CURLOPT_BUFFERSIZE, 262144L);
 	curl_easy_setopt(j->curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	/* A stalled server is given up on, not waited for forever. */
-	curl_easy_setopt(j->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(j->curl, CURLOPT_LOW_SPEED_TIME, 30L);
+	/*
+	 * A stalled or trickling server, or one that keeps a transfer going
+	 * past its deadline, is given up on: the attempt fails over to the
+	 * next URL, which continues the partial data.
+	 */
+	curl_easy_setopt(j->curl, CURLOPT_LOW_SPEED_LIMIT, f->o->speed_limit);
+	curl_easy_setopt(j->curl, CURLOPT_LOW_SPEED_TIME, f->o->speed_time);
+	curl_easy_setopt(j->curl, CURLOPT_TIMEOUT, f->o->max_time);
 	curl_easy_setopt(j->curl, CURLOPT_USERAGENT,
 	    "dcos-artifactd-mirror/" PACKAGE_VERSION);
 	if (j->offset > 0) {

@@ -63,6 +63,9 @@ struct fetch_opts {
 	int		 retries;	/* extra rounds over all URLs */
 	int		 progress;	/* draw a progress line on stderr */
 	const char	*cacert;	/* CA bundle for https, or NULL */
+	long		 speed_limit;	/* bytes/s below which ... */
+	long		 speed_time;	/* ... for this many seconds fails */
+	long		 max_time;	/* seconds per transfer; 0: none */
 	/* Set (by a signal handler) to stop: transfers are cut, partial
 	 * data is kept for the next run. */
 	volatile sig_atomic_t *stop;

@@ -70,8 +70,9 @@ error_page(struct server *s, unsigned int status)
 }
 
 /*
- * Queues r (a shared response keeps its other references) and counts and
- * logs the request.  A NULL r (out of memory) becomes a 500.
+ * Queues r (a shared response keeps its other references); the request is
+ * counted and logged when it completes (serve.c), so only what was queued
+ * counts.  A NULL r (out of memory) becomes a 500.
  */
 enum MHD_Result
 queue(struct server *s, struct reply *rq, unsigned int status,
@@ -86,10 +87,11 @@ queue(struct server *s, struct reply *rq, unsigned int status,
 	}
 	if (rq->head)
 		body = 0;
-	rq->cn->body = body;
 	ret = MHD_queue_response(rq->c, status, r);
-	metrics_count(&s->metrics, status);
-	access_log(s, rq->c, rq->method, rq->url, status, body);
+	if (ret == MHD_YES) {
+		rq->req->status = status;
+		rq->req->body = body;
+	}
 	return ret;
 }
 

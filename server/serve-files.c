@@ -23,8 +23,7 @@
 
 #define MUTABLE_MAX		(16 * 1024 * 1024)
 
-/* Opens a store file; only regular files count. */
-static int
+int
 open_regular(struct server *s, const char *rel, struct stat *st)
 {
 	int	 fd;

@@ -7,6 +7,7 @@
 #ifndef DCOS_SERVE_H
 #define DCOS_SERVE_H
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <pthread.h>
@@ -69,7 +70,22 @@ struct conn {
 	int			 fd;
 	/* Monotonic ms since it waits for a request; 0 while serving one. */
 	atomic_llong		 waiting_since;
+};
+
+/*
+ * One request, from its request line (MHD's URI log callback) to its
+ * completion, where it is counted and logged with the status that was
+ * actually queued: ours, or the one libmicrohttpd answered with itself.
+ */
+struct req {
+	struct conn		*cn;		/* or NULL (untracked) */
+	char			*target;	/* as received, or NULL */
+	char			 method[16];
+	unsigned int		 status;	/* we queued; 0: we did not */
 	uint64_t		 body;		/* body bytes of the response */
+	int			 begun;		/* the handler has seen it */
+	int			 draining;	/* a GET/HEAD body: 400 after it */
+	uint64_t		 drained;	/* its bytes so far */
 };
 
 struct listener {
@@ -124,7 +140,7 @@ struct server {
 /* One request being answered. */
 struct reply {
 	struct MHD_Connection	*c;
-	struct conn		*cn;
+	struct req		*req;
 	const char		*method;
 	const char		*url;
 	int			 head;
@@ -198,6 +214,13 @@ int		 make_error_responses(struct server *s, char **errp);
 void		 free_error_responses(struct server *s);
 
 /* serve-files.c */
+/*
+ * Opens the store file rel below the root, never leaving it (the one open
+ * the start-up cache, requests and /healthz share); only regular files
+ * count.  Returns the descriptor with *st, or -1 with errno.
+ */
+int		 open_regular(struct server *s, const char *rel,
+		    struct stat *st);
 enum MHD_Result	 serve_blob(struct server *s, struct reply *rq,
 		    const struct url_target *t);
 enum MHD_Result	 serve_release(struct server *s, struct reply *rq,
@@ -209,7 +232,10 @@ void		 mutable_init(struct mutable_file *m, const char *rel,
 void		 mutable_free(struct mutable_file *m);
 
 /* access-log.c */
-/* Logs one request, when there is an access log. */
+/*
+ * Logs one request, when there is an access log; c may be NULL for a
+ * request libmicrohttpd refused before it had a connection context.
+ */
 void		 access_log(struct server *s, struct MHD_Connection *c,
 		    const char *method, const char *url, unsigned int status,
 		    uint64_t bytes);

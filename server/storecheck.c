@@ -111,10 +111,10 @@ openat_nofollow(int rootfd, const char *rel, int flags)
 	return fd;
 }
 
-int
-storecheck_openat(int rootfd, const char *rel)
+/* The one way below the root: openat2 RESOLVE_BENEATH, else no symlinks. */
+static int
+open_beneath(int rootfd, const char *rel, int flags)
 {
-	int	 flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 #ifdef SYS_openat2
 	static int	 no_openat2;
 	struct open_how	 how;
@@ -132,6 +132,19 @@ storecheck_openat(int rootfd, const char *rel)
 	}
 #endif
 	return openat_nofollow(rootfd, rel, flags);
+}
+
+int
+storecheck_openat(int rootfd, const char *rel)
+{
+	return open_beneath(rootfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK);
+}
+
+int
+storecheck_opendir(int rootfd, const char *rel)
+{
+	return open_beneath(rootfd, rel, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
 }
 
 int

@@ -27,6 +27,8 @@ int	 storecheck_root(const char *root, char **errp);
  * that leaves the root).
  */
 int	 storecheck_openat(int rootfd, const char *rel);
+/* The same for a directory (ENOTDIR when rel is something else). */
+int	 storecheck_opendir(int rootfd, const char *rel);
 
 /*
  * Hashes everything readable from fd and compares the digest with the

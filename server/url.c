@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "store.h"
 #include "url.h"
@@ -103,6 +104,30 @@ set(struct url_target *t, enum url_kind k, const char *rel)
 	return k;
 }
 
+/*
+ * The path of an absolute-form target ("http://host/path", RFC 9112
+ * 3.2.2), which a server must accept; any other target as it is.  The
+ * authority names no file, so it is not looked at beyond being there.
+ * NULL for an absolute-form target without one.
+ */
+static const char *
+origin_path(const char *raw)
+{
+	const char	*p;
+
+	if (strncasecmp(raw, "http://", 7) == 0)
+		p = raw + 7;
+	else if (strncasecmp(raw, "https://", 8) == 0)
+		p = raw + 8;
+	else
+		return raw;
+	if (*p == '\0' || *p == '/')
+		return NULL;
+	if ((p = strchr(p, '/')) == NULL)
+		return "/";
+	return p;
+}
+
 enum url_kind
 url_sanitise(const char *raw, struct url_target *t)
 {
@@ -113,6 +138,8 @@ url_sanitise(const char *raw, struct url_target *t)
 
 	memset(t, 0, sizeof(*t));
 	t->rel[0] = '\0';
+	if (raw != NULL && strlen(raw) <= URL_MAX)
+		raw = origin_path(raw);
 	if (raw == NULL || raw[0] != '/' || strlen(raw) > URL_MAX)
 		return set(t, URL_BAD, NULL);
 	if (decode(raw, p) == -1 || has_dot_segment(p + 1))

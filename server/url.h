@@ -32,8 +32,9 @@ struct url_target {
 };
 
 /*
- * Classifies a raw request path (as sent, still percent-encoded, without
- * the query string).  Percent-escapes are decoded once; a decoded '%'
+ * Classifies a raw request target (as sent, still percent-encoded, without
+ * the query string): a path, or an absolute-form "http[s]://host/path"
+ * whose path counts.  Percent-escapes are decoded once; a decoded '%'
  * (double encoding), NUL, control characters, backslashes and "." or ".."
  * segments make the path URL_BAD.  Fills *t and returns t->kind.
  */

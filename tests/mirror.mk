@@ -1,5 +1,6 @@
 # tests/mirror.mk: sources, tests and man pages of this area (add with +=).
-EXTRA_DIST += tests/nginx.bash tests/mkstore.bash scripts/bench/mirror.sh
+EXTRA_DIST += tests/nginx.bash tests/mkstore.bash scripts/bench/mirror.sh \
+	tests/trickle-server.py
 mirror_bats = \
 	tests/t0400-mirror.bats \
 	tests/t0410-fsck.bats \

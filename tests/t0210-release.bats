@@ -169,6 +169,24 @@ small_release() {
 	[[ "$output" == "usage: dcos-genconf release "* ]]
 }
 
+@test "a schema whose regex check is too costly to compile is refused, nothing written" {
+	cp -r "$top_srcdir/sample/genconf" gc
+	chmod -R u+w gc
+	# glibc's regcomp doubles the pattern for each stacked '+': 22 took 18 s.
+	sed -i "s|regex: '^/'|regex: 'a++++++++++++++++++++++'|" gc/schema.yaml
+	grep -q "a++++++++++++++++++++++" gc/schema.yaml
+	SECONDS=0
+	run small_release --genconf gc pk/one--1
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"gc/schema.yaml:"*": regex too costly: its repetitions expand to more than 4096 pieces"*"simplify it"* ]]
+	[ "$SECONDS" -lt 5 ]
+	[ -z "$(ls -A out)" ]
+	# The sample schema itself is accepted.
+	run small_release --genconf "$top_srcdir/sample/genconf" pk/one--1
+	[ "$status" -eq 0 ]
+}
+
 @test "a release without --genconf builds and says so in release.json" {
 	small_release pk/one--1 >/dev/null
 	tar -xOf out/r-1.tar release.json | jq -e 'has("genconf") | not'

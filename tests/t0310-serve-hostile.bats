@@ -110,6 +110,55 @@ EOP
 	! grep -E 'secret|/etc/passwd|config\.yaml' "$SCRATCH/trace"
 }
 
+@test "blobs/ or blobs/sha256/ leading out of the root stops serve at start with one line" {
+	# Outside: the store's blobs and one whose content is not its name.
+	mv "$STORE/blobs" "$SCRATCH/outside"
+	cp "$SECRET" "$SCRATCH/outside/sha256/$(printf '%064d' 2)"
+	ln -s ../outside "$STORE/blobs"
+	for opt in "" --verify-on-start; do
+		# shellcheck disable=SC2086 # opt is one word or none
+		run timeout 10 "$ARTIFACTD" serve -l 127.0.0.1:0 --root "$STORE" $opt
+		[ "$status" -eq 1 ]
+		one_line
+		[[ "$output" == *"$STORE/blobs/sha256 leads out of the store root (a symlink?): serve never follows a symlink out of --root"* ]]
+	done
+	rm "$STORE/blobs"
+	mkdir "$STORE/blobs"
+	ln -s ../../outside/sha256 "$STORE/blobs/sha256"
+	run timeout 10 "$ARTIFACTD" serve -l 127.0.0.1:0 --root "$STORE"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$STORE/blobs/sha256 leads out of the store root"* ]]
+	[[ "$output" != *"Not a directory"* ]]
+	# A symlink that stays inside the root is followed, as requests do.
+	rm "$STORE/blobs/sha256"
+	mv "$SCRATCH/outside/sha256" "$STORE/blobs/real"
+	ln -s real "$STORE/blobs/sha256"
+	start_server --root "$STORE"
+	[ "$(curl -sS "$URL/blobs/sha256/$SMALL" | sha256sum | cut -d' ' -f1)" = "$SMALL" ]
+	[ "$(code "$URL/healthz")" = 200 ]
+}
+
+@test "index.json leading out of the root: no start, and /healthz says 503 when it turns so later" {
+	mv "$STORE/index.json" "$SCRATCH/index.json"
+	ln -s ../index.json "$STORE/index.json"
+	run timeout 10 "$ARTIFACTD" serve -l 127.0.0.1:0 --root "$STORE"
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"$STORE/index.json: leads out of the store root: serve opens only files inside --root"* ]]
+	rm "$STORE/index.json"
+	cp "$SCRATCH/index.json" "$STORE/index.json"
+	start_server --root "$STORE"
+	[ "$(code "$URL/healthz")" = 200 ]
+	ln -sf ../index.json "$STORE/index.json"
+	# What cannot be served is not healthy.
+	[ "$(code "$URL/index.json")" = 404 ]
+	[ "$(code "$URL/healthz")" = 503 ]
+	rm "$STORE/index.json"
+	cp "$SCRATCH/index.json" "$STORE/index.json"
+	[ "$(code "$URL/healthz")" = 200 ]
+	[ "$(code "$URL/index.json")" = 200 ]
+}
+
 @test "a request header over the 4 KiB default gets 431 and the server keeps serving" {
 	start_server --root "$STORE"
 	big=$(head -c 5000 /dev/zero | tr '\0' a)
@@ -177,4 +226,62 @@ EOP
 	[[ "$out" == "HTTP/1.1 200 OK"* ]]
 	kill -0 "$SERVER_PID"
 	[ "$(code "$URL/healthz")" = 200 ]
+}
+
+@test "a GET or HEAD with a body gets 400, counted and logged as 400, and the server keeps serving" {
+	start_server --root "$STORE" --access-log "$SCRATCH/access.log"
+	[ "$(code "$URL/index.json" -X GET --data-binary @"$SCRATCH/small")" = 400 ]
+	# A body too large to read first is refused before curl sends it.
+	[ "$(code "$URL/index.json" -X GET --data-binary @"$SCRATCH/big")" = 400 ]
+	out=$(raw 'HEAD /index.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello')
+	[[ "$out" == "HTTP/1.1 400"* ]]
+	out=$(raw 'GET /index.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n')
+	[[ "$out" == "HTTP/1.1 400"* ]]
+	# An empty body is no body.
+	out=$(raw 'GET /index.json HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+	[[ "$out" == "HTTP/1.1 200"* ]]
+	[ "$(metric 'dcos_artifactd_requests_total{code="400"}')" -eq 4 ]
+	[ "$(metric 'dcos_artifactd_requests_total{code="200"}')" -eq 2 ]	# the one above and one /metrics
+	stop_server
+	[ "$(grep -c '"GET /index.json" 400 ' "$SCRATCH/access.log")" -eq 3 ]
+	grep -q '"HEAD /index.json" 400 ' "$SCRATCH/access.log"
+	[ "$(grep -c '"GET /index.json" 200 ' "$SCRATCH/access.log")" -eq 1 ]
+}
+
+@test "requests libmicrohttpd refuses itself (431, 414, 505, a bad header) are counted and logged" {
+	start_server --root "$STORE" --access-log "$SCRATCH/access.log"
+	long=$(head -c 6000 /dev/zero | tr '\0' a)
+	[ "$(code "$URL/index.json" -H "X-Big: $long")" = 431 ]
+	raw "GET /$long HTTP/1.1\r\nHost: x\r\n\r\n" >/dev/null
+	out=$(raw 'GET /index.json HTTP/2.0\r\nHost: x\r\n\r\n')
+	[[ "$out" == "" || "$out" == "HTTP/1.1 505"* ]]
+	out=$(raw 'GET /index.json HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n')
+	[[ "$out" == "HTTP/1.1 400"* ]]
+	[ "$(metric 'dcos_artifactd_requests_total{code="431"}')" -eq 1 ]
+	[ "$(metric 'dcos_artifactd_requests_total{code="414"}')" -eq 1 ]
+	[ "$(metric 'dcos_artifactd_requests_total{code="505"}')" -eq 1 ]
+	[ "$(metric 'dcos_artifactd_requests_total{code="400"}')" -eq 1 ]
+	[ "$(code "$URL/index.json")" = 200 ]
+	stop_server
+	grep -q '^127\.0\.0\.1 - - \[.*\] "- /index.json" 431 ' "$SCRATCH/access.log"
+	grep -q '^127\.0\.0\.1 - - \[.*\] "- /index.json" 400 ' "$SCRATCH/access.log"
+	# Refused before the request line was read: no client or path known.
+	grep -q '^- - - \[.*\] "- -" 414 0 "-"$' "$SCRATCH/access.log"
+	grep -q '^- - - \[.*\] "- -" 505 0 "-"$' "$SCRATCH/access.log"
+}
+
+@test "HTTP/1.1 needs exactly one Host; absolute-form targets are served" {
+	start_server --root "$STORE"
+	out=$(raw 'GET /index.json HTTP/1.1\r\n\r\n')
+	[[ "$out" == "HTTP/1.1 400"* ]]
+	out=$(raw 'GET /index.json HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n')
+	[[ "$out" == "HTTP/1.1 400"* ]]
+	out=$(raw 'GET /index.json HTTP/1.0\r\n\r\n')
+	[[ "$out" == "HTTP/1.0 200"* || "$out" == "HTTP/1.1 200"* ]]
+	out=$(raw 'GET http://127.0.0.1/index.json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')
+	[[ "$out" == "HTTP/1.1 200"* ]]
+	[[ "$out" == *'"cluster_manifests"'* ]]
+	# The same through a proxy-style client.
+	curl -sS --proxy "$URL" -o "$SCRATCH/got" "http://store.example/blobs/sha256/$SMALL"
+	[ "$(sha256sum < "$SCRATCH/got" | cut -d' ' -f1)" = "$SMALL" ]
 }

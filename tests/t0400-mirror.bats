@@ -427,3 +427,91 @@ max_overlap() {
 	[[ "$output" == *"going back from release dcos-1.0.0 (seq 2) to dcos-1.0.0 (seq 1)"* ]]
 	cmp "$COPY/index.json" "$SRC/index.json"
 }
+
+@test "a failed update leaves the old store whole: its install script, index.json and a clean fsck" {
+	nginx_start "$SRC"
+	"$ARTIFACTD" -q mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	cp "$COPY/index.json" "$SCRATCH/index.before"
+	cp "$COPY/dcos_install.sh" "$SCRATCH/script.before"
+	# A newer store upstream, one of whose package blobs is missing.
+	MKSTORE_SEQ=2 mkstore "$SCRATCH/new" 1000
+	! cmp -s "$SCRATCH/new/serve/dcos_install.sh" "$SRC/dcos_install.sh"
+	rm "$SCRATCH/new/serve/blobs/sha256/$BIG_HEX"
+	nginx_start "$SCRATCH/new/serve"
+	run "$ARTIFACTD" mirror -r 0 -k "$SCRATCH/new/vendor.pub" "$NGINX_URL" "$COPY"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$BIG_HEX"* ]]
+	[[ "$output" == *"mirror incomplete; index.json not updated"* ]]
+	# The script pins the new cluster manifest, whose packages are not all
+	# here: it must not be placed before index.json is.
+	cmp "$COPY/dcos_install.sh" "$SCRATCH/script.before"
+	cmp "$COPY/index.json" "$SCRATCH/index.before"
+	run "$ARTIFACTD" fsck -k "$KEY" "$COPY"
+	[ "$status" -eq 0 ]
+	# Once the blob is back, the same command completes the update; the
+	# new release tar, verified by the failed run, is not fetched again.
+	cp "$SCRATCH/new/src/packages/mesos--1.2.0.tar.zst" "$SCRATCH/new/serve/blobs/sha256/$BIG_HEX"
+	: > "$NGINX_LOG"
+	"$ARTIFACTD" -q mirror -k "$SCRATCH/new/vendor.pub" "$NGINX_URL" "$COPY"
+	[ "$(logged /releases/dcos-1.0.0.tar | cut -d' ' -f1)" = 416 ]
+	cmp "$COPY/dcos_install.sh" "$SCRATCH/new/serve/dcos_install.sh"
+	cmp "$COPY/index.json" "$SCRATCH/new/serve/index.json"
+	"$ARTIFACTD" -q fsck -k "$SCRATCH/new/vendor.pub" "$COPY"
+	[ ! -e "$COPY/.partial" ]
+}
+
+# trickle_start ARGS...: the trickling server of tests/trickle-server.py on
+# a free loopback port; sets TRICKLE_URL once it listens.
+trickle_start() {
+	need python3
+	python3 "$top_srcdir/tests/trickle-server.py" "$@" "$SCRATCH/trickle.port" &
+	TRICKLE_PID=$!
+	for _ in $(seq 1 500); do
+		[ -s "$SCRATCH/trickle.port" ] && break
+		sleep 0.01
+	done
+	TRICKLE_URL=http://127.0.0.1:$(cat "$SCRATCH/trickle.port")
+}
+
+trickle_stop() {
+	kill "$TRICKLE_PID"
+	wait "$TRICKLE_PID" || :
+}
+
+@test "a first URL that trickles a blob below --speed-limit is abandoned for the next one" {
+	nginx_start "$SRC"
+	# 100 bytes/s: the 3 MB blob would take more than 8 hours.
+	trickle_start "$SRC" --slow "/blobs/sha256/$BIG_HEX" --rate 100
+	SECONDS=0
+	run timeout 30 "$ARTIFACTD" mirror -r 0 --speed-limit 1000 --speed-time 1 -k "$KEY" "$TRICKLE_URL" "$NGINX_URL" "$COPY"
+	trickle_stop
+	[ "$status" -eq 0 ]
+	[ "$SECONDS" -lt 20 ]
+	cmp "$SRC/blobs/sha256/$BIG_HEX" "$COPY/blobs/sha256/$BIG_HEX"
+	diff -r "$SRC" "$COPY"
+	[ -n "$(logged "/blobs/sha256/$BIG_HEX")" ]
+}
+
+@test "a transfer past --max-time is abandoned for the next URL, which continues it" {
+	nginx_start "$SRC"
+	# 100 kB/s is above the speed limit, but the 3 MB blob takes 30 s.
+	trickle_start "$SRC" --slow "/blobs/sha256/$BIG_HEX" --rate 100000
+	SECONDS=0
+	run timeout 30 "$ARTIFACTD" mirror -r 0 --max-time 2 -k "$KEY" "$TRICKLE_URL" "$NGINX_URL" "$COPY"
+	trickle_stop
+	[ "$status" -eq 0 ]
+	[ "$SECONDS" -lt 20 ]
+	diff -r "$SRC" "$COPY"
+	# The second server was asked only for the rest.
+	logged "/blobs/sha256/$BIG_HEX" | grep -q '^206 [0-9]* "bytes=[1-9][0-9]*-"$'
+}
+
+@test "speed and deadline options outside their range are usage errors" {
+	run "$ARTIFACTD" mirror --speed-limit 0 http://127.0.0.1:1 "$COPY"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--speed-limit 0: give a number from 1 to "* ]]
+	run "$ARTIFACTD" mirror --max-time -1 http://127.0.0.1:1 "$COPY"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--max-time -1: give a number from 0 to 604800"* ]]
+	[ ! -e "$COPY" ]
+}

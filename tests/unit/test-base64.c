@@ -53,6 +53,22 @@ rejects_malformed_input(void **state)
 		    sizeof(out)), -1);
 }
 
+/* Non-zero padding bits would make signature text malleable. */
+static void
+rejects_non_canonical_padding_bits(void **state)
+{
+	static const char *bad[] = { "QR==", "QQ/=", "Zh==", "Zm9=", "Zm/=" };
+	uint8_t	 out[8];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(base64_decode(bad[i], strlen(bad[i]), out,
+		    sizeof(out)), -1);
+	assert_int_equal(base64_decode("QQ==", 4, out, sizeof(out)), 1);
+	assert_int_equal(out[0], 'A');
+	assert_int_equal(base64_decode("QUE=", 4, out, sizeof(out)), 2);
+}
+
 static void
 rejects_output_that_does_not_fit(void **state)
 {
@@ -68,6 +84,7 @@ main(void)
 		cmocka_unit_test(encodes_rfc4648_vectors),
 		cmocka_unit_test(decodes_and_reports_length),
 		cmocka_unit_test(rejects_malformed_input),
+		cmocka_unit_test(rejects_non_canonical_padding_bits),
 		cmocka_unit_test(rejects_output_that_does_not_fit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

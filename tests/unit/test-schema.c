@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -447,6 +448,49 @@ each_parameter_attribute_is_checked_with_its_position(void **state)
 	(void)state;
 }
 
+/*
+ * glibc's regcomp is exponential in stacked or nested '+' ("a" and 22 '+'
+ * took 18 s); such checks, and back-references, are refused at once.
+ */
+static void
+costly_regex_checks_are_refused(void **state)
+{
+	static const char *bad[] = {
+		"a++++++++++++++++++++++",
+		"((((((((((((((a)+)+)+)+)+)+)+)+)+)+)+)+)+)+",
+		"(a{100}){100}",
+		"a{2}{2}{2}{2}{2}{2}{2}{2}{2}{2}{2}{2}{2}",
+		"(a)\\\\1",
+	};
+	static const char *good[] = {
+		"^[A-Za-z0-9.-]+:[0-9]+(,[A-Za-z0-9.-]+:[0-9]+)*$",
+		"^(([0-9]{1,3}[.]){3}[0-9]{1,3})(,([0-9]{1,3}[.]){3}[0-9]{1,3})*$",
+		"^[[:alpha:]+]+[]+]+(a|b+)*\\\\+$",
+		"(((a*)*)*)*",
+	};
+	struct schema	*s;
+	char		 text[512], *err = NULL;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "format: 1\nparameters: "
+		    "{a: {checks: [{regex: \"%s\"}]}}\n", bad[i]);
+		assert_int_equal(schema_parse(text, strlen(text), "s", &s,
+		    &err), -1);
+		if (strstr(err, "s:2:35: regex too costly: ") == NULL)
+			fail_msg("%s: %s", bad[i], err);
+	}
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "format: 1\nparameters: "
+		    "{a: {checks: [{regex: \"%s\"}]}}\n", good[i]);
+		if (schema_parse(text, strlen(text), "s", &s, &err) == -1)
+			fail_msg("%s: %s", good[i], err);
+		schema_free(s);
+	}
+	free(err);
+	(void)state;
+}
+
 static void
 values_calculated_from_a_secret_are_secret(void **state)
 {
@@ -549,6 +593,7 @@ main(void)
 		cmocka_unit_test(bad_schemas_are_refused_with_their_position),
 		cmocka_unit_test(
 		    each_parameter_attribute_is_checked_with_its_position),
+		cmocka_unit_test(costly_regex_checks_are_refused),
 		cmocka_unit_test(values_calculated_from_a_secret_are_secret),
 		cmocka_unit_test(yaml_keeps_types_positions_and_refuses_tricks),
 		cmocka_unit_test_setup_teardown(

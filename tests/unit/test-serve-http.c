@@ -35,6 +35,19 @@ static const struct {
 	  "releases/dcos-1.0.0.tar.minisig" },
 	{ "/healthz", URL_HEALTHZ, NULL },
 	{ "/metrics", URL_METRICS, NULL },
+	/* Absolute-form (RFC 9112 3.2.2): the path counts. */
+	{ "http://127.0.0.1/index.json", URL_INDEX, "index.json" },
+	{ "HTTPS://mirror.example:8443/blobs/sha256/" HEX, URL_BLOB,
+	  "blobs/sha256/" HEX },
+	{ "http://[::1]:8080/releases/dcos-1.0.0.tar", URL_RELEASE,
+	  "releases/dcos-1.0.0.tar" },
+	{ "http://h", URL_NOTFOUND, NULL },
+	{ "http://h/../etc/passwd", URL_BAD, NULL },
+	{ "http://h/%2e%2e/index.json", URL_BAD, NULL },
+	{ "http:///index.json", URL_BAD, NULL },
+	{ "http://", URL_BAD, NULL },
+	{ "ftp://h/index.json", URL_BAD, NULL },
+	{ "http:/index.json", URL_BAD, NULL },
 	/* A plain escape of an ordinary character is the same path. */
 	{ "/index%2ejson", URL_INDEX, "index.json" },
 	/* Not store paths: 404. */
