@@ -181,7 +181,7 @@ assert len(s["current"]["config_id"]) == 64'
 
 @test "a broken journal chain is reported by status" {
 	install_fx r1 "$R" --role master >/dev/null
-	sed -i '1s/"event":"switch"/"event":"swatch"/' "$R/var/lib/dcos/bootstrap/journal"
+	sed -i '1s/"event":"intent"/"event":"swatch"/' "$R/var/lib/dcos/bootstrap/journal"
 	run "$BOOTSTRAP" status --root "$R"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"CHAIN BROKEN: journal line 1 was altered"* ]]
