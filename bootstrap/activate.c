@@ -247,6 +247,28 @@ start_systemd(char **errp)
 }
 
 
+/* Appends the formatted text to *errp ("what failed; what it means"). */
+static void
+err_suffix(char **errp, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+err_suffix(char **errp, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*more = NULL, *old = *errp;
+
+	va_start(ap, fmt);
+	if (vasprintf(&more, fmt, ap) == -1)
+		more = NULL;
+	va_end(ap);
+	*errp = NULL;
+	err_set(errp, "%s%s", old != NULL ? old : "out of memory",
+	    more != NULL ? more : "");
+	free(old);
+	free(more);
+}
+
 int
 unit_check_name(const char *name, const char *who, char **errp)
 {
@@ -864,7 +886,7 @@ activate_generation(struct host *h, long n, struct activation *a,
 	if (plan_host(h, n, x.g, drop, created_units(x.state), x.removed, &hf,
 	    errp) == -1) {
 		(void)state_save(h, x.state, NULL);
-		err_wrap(errp, "nothing changed (%s%ld stays active)",
+		err_suffix(errp, "; nothing changed: %s%ld stays active",
 		    cur > 0 ? "generation " : "no generation: ", cur);
 		goto out;
 	}
@@ -872,7 +894,7 @@ activate_generation(struct host *h, long n, struct activation *a,
 	if (!x.finishing && cur == n && active == n) {
 		/* Already active: only bring the files in line. */
 		if (hostfiles_commit(&hf, errp) == -1) {
-			err_wrap(errp, "generation %ld stays active", n);
+			err_suffix(errp, "; generation %ld stays active", n);
 			goto out;
 		}
 		remove_from(created_units(x.state), x.removed);

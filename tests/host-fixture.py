@@ -21,6 +21,7 @@ import tarfile
 
 HOSTILE = ["symlink-chain", "dotdot", "absolute", "symlink-out", "hardlink-out", "device",
            "fifo", "setuid", "not-in-manifest", "oversize", "sparse-digest"]
+HOSTILE += ["non-utf8-name"]
 
 
 def sha(data):
@@ -74,7 +75,8 @@ class Pkg:
     def blob(self):
         buf = io.BytesIO()
         man = self.manifest()
-        with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT,
+                          errors="surrogateescape") as t:
             def add(ti, data=None):
                 ti.uid = ti.gid = 0
                 ti.uname = ti.gname = ""
@@ -205,6 +207,11 @@ def make_hostile(p, kind):
     elif kind == "oversize":
         e = p.entries["etc/mesos.conf"]
         e["tardata"] = e["data"] + b"x" * 100000
+    elif kind == "non-utf8-name":
+        ti = tarfile.TarInfo(b"bin/caf\xe9".decode("utf-8", "surrogateescape"))
+        ti.size = 4
+        ti.mode = 0o755
+        p.raw.append((ti, b"evil"))
     elif kind == "sparse-digest":
         # same size as declared, other content
         e = p.entries["etc/mesos.conf"]
@@ -222,6 +229,8 @@ def main():
     ap.add_argument("--config", default="a")
     ap.add_argument("--hostile", choices=HOSTILE)
     ap.add_argument("--big", type=int, default=0)
+    ap.add_argument("--unit", action="append", default=[],
+                    help="mesos also installs this unit for masters")
     ap.add_argument("--collide", action="store_true",
                     help="zookeeper also installs bin/mesos-master")
     ap.add_argument("--tamper-release", action="store_true",
@@ -238,6 +247,8 @@ def main():
         return d
 
     m = mesos(a.version, a.big)
+    for u in a.unit:
+        m.file("dcos.target.wants_master/" + u, "[Service]\nExecStart=/bin/true\n")
     if a.hostile:
         make_hostile(m, a.hostile)
     zk = zookeeper("3.4.15" if a.collide else "3.4.14")
