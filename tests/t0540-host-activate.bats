@@ -65,8 +65,8 @@ EOF
 	before=$(host_view)
 	run install_fx bad "$R" --role master
 	[ "$status" -eq 1 ]
-	[[ "$output" == *'"multi-user.target.wants" is not a systemd unit file name'* ]]
 	[ "$(host_view)" = "$before" ]
+	[[ "$output" == *'"multi-user.target.wants" is not a systemd unit file name'* ]]
 	[ -d "$R/etc/systemd/system/multi-user.target.wants" ]
 	run "$BOOTSTRAP" activate --root "$R"
 	[ "$status" -eq 0 ]
@@ -78,8 +78,8 @@ EOF
 	before=$(host_view)
 	run install_fx hijack "$R" --role master
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"the unit dcos.target is the installer's own"* ]]
 	[ "$(host_view)" = "$before" ]
+	[[ "$output" == *"the unit dcos.target is the installer's own"* ]]
 	# A generation.json altered after the build is held to the same rule.
 	g=$R/opt/mesosphere/generations/1/generation.json
 	python3 - "$g" <<'EOF'
@@ -101,8 +101,8 @@ EOF
 	run install_fx r2 "$R" --role master
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"cannot stage $R/etc/systemd/system/"*"; nothing changed: generation 1 stays active"* ]]
 	[ "$(host_view)" = "$before" ]
+	[[ "$output" == *"cannot stage $R/etc/systemd/system/"*"; nothing changed: generation 1 stays active"* ]]
 	[ "$("$R/opt/mesosphere/bin/mesos-master")" = "mesos-master 1.2.0" ]
 	! ls -A "$R/etc/systemd/system" | grep -q '^\.dcos-new'
 	journal | tail -n 1 | grep -q '"event":"refuse"'
@@ -119,8 +119,8 @@ EOF
 	immutable "$R/etc/mesosphere/roles"
 	run install_fx r1 "$R" --role master --role slave
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"cannot stage $R/etc/mesosphere/roles/slave"*"nothing changed"* ]]
 	[ "$(host_view)" = "$before" ]
+	[[ "$output" == *"cannot stage $R/etc/mesosphere/roles/slave"*"nothing changed"* ]]
 }
 
 @test "a failure after the switch rolls back to the previous generation and its units, and says so" {
@@ -131,8 +131,8 @@ EOF
 	run install_fx r2 "$R" --role master
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"cannot put $R/etc/systemd/system/dcos-mesos-master.service in place"*"; rolled back: generation 1 is active again" ]]
 	[ "$(host_view)" = "$before" ]
+	[[ "$output" == *"cannot put $R/etc/systemd/system/dcos-mesos-master.service in place"*"; rolled back: generation 1 is active again" ]]
 	[ ! -e "$R/etc/systemd/system/dcos-added.service" ]
 	[ "$("$R/opt/mesosphere/bin/mesos-master")" = "mesos-master 1.2.0" ]
 	run "$BOOTSTRAP" verify --root "$R"
@@ -182,8 +182,8 @@ EOF
 	before=$(host_view)
 	run install_fx r2 "$R" --role master
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"$R/etc/systemd/system/ssh.service exists and was not installed by dcos-bootstrap"* ]]
 	[ "$(host_view)" = "$before" ]
+	[[ "$output" == *"$R/etc/systemd/system/ssh.service exists and was not installed by dcos-bootstrap"* ]]
 	# Units it created go with the generation; the host's stay.
 	fixture r3 --seq 3 --version 1.4.0 --unit dcos-added.service
 	run install_fx r3 "$R" --role master
