@@ -246,7 +246,6 @@ start_systemd(char **errp)
 	return 0;
 }
 
-
 /* Appends the formatted text to *errp ("what failed; what it means"). */
 static void
 err_suffix(char **errp, const char *fmt, ...)

@@ -9,10 +9,7 @@ setup() {
 	SCRATCH=$(mktemp -d)
 	host_keys
 	fixture r1
-	R=$SCRATCH/root
-	mkdir -p "$R/etc"
-	printf 'root:x:0:0:root:/root:/bin/sh\n' > "$R/etc/passwd"
-	printf 'root:x:0:\n' > "$R/etc/group"
+	scratch_host
 }
 
 teardown() {

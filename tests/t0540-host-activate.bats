@@ -11,10 +11,7 @@ setup() {
 	SCRATCH=$(mktemp -d)
 	host_keys
 	fixture r1
-	R=$SCRATCH/root
-	mkdir -p "$R/etc"
-	printf 'root:x:0:0:root:/root:/bin/sh\n' > "$R/etc/passwd"
-	printf 'root:x:0:\n' > "$R/etc/group"
+	scratch_host
 	install_fx r1 "$R" --role master >/dev/null
 }
 
@@ -40,6 +37,16 @@ host_view() {
 	(cd "$R/opt/mesosphere" && for l in active bin lib etc include \
 	    environment environment.export; do readlink "$l"; done)
 	snapshot "$R/etc"
+}
+
+# upgrade_with_fault PATH: upgrades to r2 (1.3.0 with one more unit)
+# while PATH is immutable; $before is the host as it was.
+upgrade_with_fault() {
+	fixture r2 --seq 2 --version 1.3.0 --unit dcos-added.service
+	before=$(host_view)
+	immutable "$1"
+	run install_fx r2 "$R" --role master
+	echo "$output"
 }
 
 journal() {
@@ -95,11 +102,7 @@ EOF
 }
 
 @test "a read-only etc/systemd/system refuses the upgrade before the switch, and says the host is unchanged" {
-	fixture r2 --seq 2 --version 1.3.0 --unit dcos-added.service
-	before=$(host_view)
-	immutable "$R/etc/systemd/system"
-	run install_fx r2 "$R" --role master
-	echo "$output"
+	upgrade_with_fault "$R/etc/systemd/system"
 	[ "$status" -eq 1 ]
 	[ "$(host_view)" = "$before" ]
 	[[ "$output" == *"cannot stage $R/etc/systemd/system/"*"; nothing changed: generation 1 stays active"* ]]
@@ -124,12 +127,8 @@ EOF
 }
 
 @test "a failure after the switch rolls back to the previous generation and its units, and says so" {
-	fixture r2 --seq 2 --version 1.3.0 --unit dcos-added.service
-	before=$(host_view)
 	# The staged unit cannot replace it: rename(2) fails after the switch.
-	immutable "$R/etc/systemd/system/dcos-mesos-master.service"
-	run install_fx r2 "$R" --role master
-	echo "$output"
+	upgrade_with_fault "$R/etc/systemd/system/dcos-mesos-master.service"
 	[ "$status" -eq 1 ]
 	[ "$(host_view)" = "$before" ]
 	[[ "$output" == *"cannot put $R/etc/systemd/system/dcos-mesos-master.service in place"*"; rolled back: generation 1 is active again" ]]
@@ -151,12 +150,9 @@ EOF
 }
 
 @test "when rolling back fails too, the target stays, status says so and activate finishes" {
-	fixture r2 --seq 2 --version 1.3.0 --unit dcos-added.service
-	immutable "$R/etc/systemd/system/dcos-mesos-master.service"
 	# Generation 1 cannot be restored without it.
 	mv "$R/opt/mesosphere/generations/1/sysctl.conf" "$SCRATCH/sysctl.conf"
-	run install_fx r2 "$R" --role master
-	echo "$output"
+	upgrade_with_fault "$R/etc/systemd/system/dcos-mesos-master.service"
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"rolling back failed too"*"generation 2 stays the target: fix the problem, then run dcos-bootstrap activate to finish" ]]
 	journal | tail -n 1 | grep -q '"event":"unfinished"'
