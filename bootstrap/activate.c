@@ -850,8 +850,9 @@ activate_generation(struct host *h, long n, struct activation *a,
 	pending = json_object_get(x.state, "pending");
 	x.finishing = json_is_object(pending) && json_integer_value(
 	    json_object_get(pending, "generation")) == n;
+	/* What a failure rolls back to: what ran before this job began. */
 	x.from = x.finishing ? (long)json_integer_value(json_object_get(
-	    pending, "from")) : cur;
+	    pending, "from")) : cur != n ? cur : active;
 	snprintf(dflt, sizeof(dflt), "generation %ld is active (was %ld)", n,
 	    x.from);
 	x.what = a->what != NULL ? a->what : dflt;
