@@ -547,17 +547,17 @@ out:
 struct act {
 	struct host		*h;
 	struct activation	*a;
-	long			 n;		/* the generation to activate */
-	long			 from;		/* active before (0: none) */
-	json_t			*g;		/* generation n */
+	long			 n;	/* the generation to activate */
+	long			 from;	/* active before (0: none) */
+	json_t			*g;	/* generation n */
 	json_t			*state;
-	json_t			*before;	/* state before the switch */
-	json_t			*removed;	/* unit files the plan removes */
-	const char		*op;		/* of the journal's outcome */
-	const char		*what;		/* its message */
-	json_int_t		 intent;	/* journal seq, 0: none */
-	int			 finishing;	/* an interrupted run's job */
-	int			 recorded;	/* its outcome is journaled */
+	json_t			*before; /* state before the switch */
+	json_t			*removed; /* unit files it removes */
+	const char		*op;	/* of the journal's outcome */
+	const char		*what;	/* its message */
+	json_int_t		 intent; /* journal seq, 0: none */
+	int			 finishing; /* an interrupted run's job */
+	int			 recorded; /* its outcome is journaled */
 };
 
 /* details of the journal entries of this activation. */
@@ -621,6 +621,16 @@ close_open_intent(struct act *x)
 		json_decref(d);
 	}
 	json_decref(open);
+}
+
+/* "generation N", or "no generation" for 0, in buf. */
+static void
+gen_name(long n, char *buf, size_t size)
+{
+	if (n > 0)
+		snprintf(buf, size, "generation %ld", n);
+	else
+		snprintf(buf, size, "no generation");
 }
 
 /* Points current at generation n, or removes it for 0. */
@@ -700,23 +710,18 @@ out:
 static void
 failed_after_switch(struct act *x, char **errp)
 {
-	char	*why = *errp, *err2 = NULL;
+	char	*why = *errp, *err2 = NULL, from[64];
 
 	*errp = NULL;
 	if (why == NULL && (why = strdup("out of memory")) == NULL)
 		return;
+	gen_name(x->from, from, sizeof(from));
 	if (roll_back(x, &err2) == 0) {
 		x->a->result = ACT_UNCHANGED;
 		act_journal(x, "revert", "the %s of generation %ld failed "
-		    "after the switch (%s); rolled back to %s%ld", x->op, x->n,
-		    why, x->from > 0 ? "generation " : "no generation: ",
-		    x->from);
-		if (x->from > 0)
-			err_set(errp, "%s; rolled back: generation %ld is "
-			    "active again", why, x->from);
-		else
-			err_set(errp, "%s; rolled back: no generation is "
-			    "active", why);
+		    "after the switch (%s); rolled back to %s", x->op, x->n,
+		    why, from);
+		err_set(errp, "%s; rolled back: %s is active again", why, from);
 	} else {
 		x->a->result = ACT_PARTIAL;
 		act_journal(x, "unfinished", "the %s of generation %ld failed "
@@ -724,10 +729,9 @@ failed_after_switch(struct act *x, char **errp)
 		    "generation %ld stays the target", x->op, x->n, why,
 		    err2 != NULL ? err2 : "out of memory", x->n);
 		err_set(errp, "%s; rolling back failed too (%s): the host is "
-		    "between generations %ld and %ld, and generation %ld "
-		    "stays the target: fix the problem, then run "
-		    "dcos-bootstrap activate to finish", why,
-		    err2 != NULL ? err2 : "out of memory", x->from, x->n,
+		    "between %s and generation %ld, which stays the target: "
+		    "fix the problem, then run dcos-bootstrap activate to "
+		    "finish", why, err2 != NULL ? err2 : "out of memory", from,
 		    x->n);
 	}
 	free(why);
@@ -741,18 +745,19 @@ failed_after_switch(struct act *x, char **errp)
 static int
 record_intent(struct act *x, const json_t *units, char **errp)
 {
-	json_t		*created = created_units(x->state), *pending, *d, *v;
+	json_t		*created = created_units(x->state);
+	json_t		*pending, *d, *v;
 	struct stat	 st;
-	char		*p;
+	char		*p, from[64];
 	size_t		 i;
 	int		 seq;
 
 	if (!x->finishing) {
 		d = act_details(x);
 		json_object_del(d, "intent");
+		gen_name(x->from, from, sizeof(from));
 		seq = journal_append(x->h, "intent", d, "%s of generation %ld "
-		    "begins (%s%ld is active)", x->op, x->n, x->from > 0 ?
-		    "generation " : "no generation: ", x->from);
+		    "begins (%s is active)", x->op, x->n, from);
 		json_decref(d);
 		x->intent = seq > 0 ? seq : 0;
 		crash_point("intent");
@@ -886,8 +891,8 @@ activate_generation(struct host *h, long n, struct activation *a,
 	if (plan_host(h, n, x.g, drop, created_units(x.state), x.removed, &hf,
 	    errp) == -1) {
 		(void)state_save(h, x.state, NULL);
-		err_suffix(errp, "; nothing changed: %s%ld stays active",
-		    cur > 0 ? "generation " : "no generation: ", cur);
+		gen_name(cur, dflt, sizeof(dflt));
+		err_suffix(errp, "; nothing changed: %s stays active", dflt);
 		goto out;
 	}
 	close_open_intent(&x);

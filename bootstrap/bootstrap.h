@@ -271,7 +271,7 @@ void	 install_rmdir_created(const struct host *h, const json_t *created);
 /* hostfiles.c: host file changes staged before the switch. */
 struct hostfile {
 	char	*path;		/* the file to change */
-	char	*tmp;		/* its staged content; NULL: remove path */
+	char	*tmp;		/* staged content; NULL: remove path */
 };
 struct hostfiles {
 	struct hostfile	*f;
@@ -321,13 +321,18 @@ int	 unit_check_name(const char *name, const char *who, char **errp);
 /* The exit status of a command whose activation ended ACT_PARTIAL. */
 #define EXIT_PARTIAL	3
 
+/*
+ * op: install, rollback or activate.  what: the message of its outcome
+ * (borrowed; NULL: "generation N is active").  start: start dcos.target
+ * (systemd).  activate_generation sets result (ACT_*) and journaled
+ * (its failure is in the journal already).
+ */
 struct activation {
-	const char	*op;		/* "install", "rollback", "activate" */
-	const char	*what;		/* message of the outcome (borrowed),
-					   NULL: "generation N is active" */
-	int		 start;		/* start dcos.target (systemd) */
-	int		 result;	/* ACT_*, set by activate_generation */
-	int		 journaled;	/* its failure is in the journal */
+	const char	*op;
+	const char	*what;
+	int		 start;
+	int		 result;
+	int		 journaled;
 };
 
 /*

@@ -488,7 +488,7 @@ struct install {
 	int		 downgrade;
 	int		 installed;	/* a generation was there before */
 	int		 act;		/* ACT_* of the activation */
-	int		 journaled;	/* its failure is in the journal */
+	int		 journaled;	/* its failure is journaled */
 };
 
 static int

@@ -154,7 +154,7 @@ EOF
 	mv "$R/opt/mesosphere/generations/1/sysctl.conf" "$SCRATCH/sysctl.conf"
 	upgrade_with_fault "$R/etc/systemd/system/dcos-mesos-master.service"
 	[ "$status" -eq 3 ]
-	[[ "$output" == *"rolling back failed too"*"generation 2 stays the target: fix the problem, then run dcos-bootstrap activate to finish" ]]
+	[[ "$output" == *"rolling back failed too"*"the host is between generation 1 and generation 2, which stays the target: fix the problem, then run dcos-bootstrap activate to finish" ]]
 	journal | tail -n 1 | grep -q '"event":"unfinished"'
 	run "$BOOTSTRAP" status --root "$R"
 	[[ "$output" == *"unfinished:  the install of generation 2 was interrupted"* ]]
