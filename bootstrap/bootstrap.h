@@ -89,11 +89,13 @@ void	 host_unlock(struct host *h);
 
 /* journal.c: the hash-chained audit log <state>/journal. */
 /*
- * Appends one event (install, switch, rollback, refuse, override, gc,
- * uninstall) with a human-readable message and an optional details
- * object (borrowed).  The file is rewritten atomically.  0, or -1 after
- * a warning naming the event that was not recorded (a broken chain is
- * never extended).
+ * Appends one event (intent, install, rollback, activate, revert,
+ * unfinished, abandon, refuse, override, repair, gc, uninstall) with a
+ * human-readable message (bytes that are not UTF-8 are written \xNN)
+ * and an optional details object (borrowed).  The file is rewritten
+ * atomically.  Returns the entry's seq (> 0), or -1 after a warning
+ * naming the event that was not recorded (a broken chain is never
+ * extended).
  */
 int	 journal_append(const struct host *h, const char *event,
 	    json_t *details, const char *fmt, ...)
@@ -103,6 +105,12 @@ int	 journal_append(const struct host *h, const char *event,
  * there is no journal), or -1 with *errp naming the first bad line.
  */
 int	 journal_check(const struct host *h, size_t *entries, char **errp);
+/*
+ * The last "intent" entry that no outcome closes yet (an outcome names
+ * the intent's seq in details.intent), or NULL (also when the journal
+ * cannot be read or its chain is broken).  The caller owns it.
+ */
+json_t	*journal_open_intent(const struct host *h);
 
 /* trust.c: cluster manifest -> release signature -> blob digests. */
 struct pkgref {
@@ -275,16 +283,86 @@ int	 gen_matches(const json_t *g, const struct digest *d,
  */
 void	 install_rmdir_created(const struct host *h, const json_t *created);
 
+/* hostfiles.c: host file changes staged before the switch. */
+struct hostfile {
+	char	*path;		/* the file to change */
+	char	*tmp;		/* staged content; NULL: remove path */
+};
+struct hostfiles {
+	struct hostfile	*f;
+	size_t		 n, cap;
+};
+void	 hostfiles_init(struct hostfiles *);
+/*
+ * Stage path with content buf (mode 0644), a symbolic link to target, or
+ * its removal; nothing when path is so already.  Staged content is
+ * written and synced under a temporary name in path's directory now.
+ * 0 or -1 with *errp (a directory at path is refused).
+ */
+int	 hostfiles_write(struct hostfiles *, const char *path,
+	    const char *buf, size_t len, char **errp);
+int	 hostfiles_symlink(struct hostfiles *, const char *path,
+	    const char *target, char **errp);
+int	 hostfiles_remove(struct hostfiles *, const char *path, char **errp);
+/*
+ * Puts every staged change in place, in order (crash point "units" after
+ * each).  0, or -1 with *errp at the first that fails.
+ */
+int	 hostfiles_commit(struct hostfiles *, char **errp);
+/* Removes what is still staged and frees.  Safe to call twice. */
+void	 hostfiles_free(struct hostfiles *);
+/* Removes the staged names a killed run left in dir. */
+void	 hostfiles_sweep(const char *dir);
+
 /* activate.c: the switch and what follows it. */
 /* 1 when the JSON array a holds the string s. */
 int	 in_array(const json_t *a, const char *s);
 /*
- * Makes generation n current (one rename(2)), then syncs the role files,
- * users, state dirs and systemd units, and starts dcos.target when
- * systemd runs and start is set.  Records n as the target in state.json
- * first, so a crash is finished by "activate".  0 or -1 with *errp.
+ * Checks a unit file name a package installs: a valid systemd unit name
+ * (unit_name_valid) and not one of the installer's own (dcos.target).
+ * who names its package in the message.  0 or -1 with *errp.
  */
-int	 activate_generation(struct host *, long n, int start, char **errp);
+int	 unit_check_name(const char *name, const char *who, char **errp);
+
+/* How an activation ended (struct activation's result). */
+#define ACT_DONE	0	/* the generation is active */
+#define ACT_UNCHANGED	1	/* refused before the switch, or rolled
+				   back after it: the host runs what it
+				   ran before */
+#define ACT_PARTIAL	2	/* could neither finish nor roll back
+				   (state.json's target names the
+				   generation: "activate" finishes it), or
+				   active but dcos.target did not start */
+/* The exit status of a command whose activation ended ACT_PARTIAL. */
+#define EXIT_PARTIAL	3
+
+/*
+ * op: install, rollback or activate.  what: the message of its outcome
+ * (borrowed; NULL: "generation N is active").  start: start dcos.target
+ * (systemd).  activate_generation sets result (ACT_*) and journaled
+ * (its failure is in the journal already).
+ */
+struct activation {
+	const char	*op;
+	const char	*what;
+	int		 start;
+	int		 result;
+	int		 journaled;
+};
+
+/*
+ * Activates generation n for act->op.  Checks the generation's units
+ * and stages every host file it changes, then journals the intent,
+ * records n as the target in state.json, switches "current" (one
+ * rename(2)), puts the staged files in place and journals the outcome.
+ * A failure after the switch switches back to the previous generation
+ * and restores its files ("rolled back"); when that fails too, the
+ * target stays so "activate" finishes the job.  Starts dcos.target when
+ * systemd runs and act->start is set.  0, or -1 with *errp saying which
+ * of these happened and act->result set.
+ */
+int	 activate_generation(struct host *, long n, struct activation *act,
+	    char **errp);
 
 /* state.json: the host's durable bookkeeping. */
 json_t	*state_load(const struct host *, char **errp);

@@ -487,6 +487,8 @@ struct install {
 	int		 start;
 	int		 downgrade;
 	int		 installed;	/* a generation was there before */
+	int		 act;		/* ACT_* of the activation */
+	int		 journaled;	/* its failure is journaled */
 };
 
 static int
@@ -675,21 +677,30 @@ install_generation(struct install *in, long *np, char **errp)
 	return 0;
 }
 
+/* Activates generation n; its journal entries say what it installs. */
 static int
 install_activate(struct install *in, long n, char **errp)
 {
 	const struct cluster	*c = in->c;
-	char			 dstr[DIGEST_STRSZ];
+	struct activation	 act = { "install", NULL, in->start, 0, 0 };
+	char			 dstr[DIGEST_STRSZ], *what;
 	double			 t0 = now();
+	int			 r;
 
-	if (activate_generation(&in->h, n, in->start, errp) == -1)
+	digest_format(&c->digest, dstr);
+	if (asprintf(&what, "installed %s %s seq %lld as generation %ld "
+	    "(cluster manifest %s, config %s, %zu new packages)",
+	    c->release_name, c->release_version, (long long)c->seq, n, dstr,
+	    c->config_id, in->fresh) == -1)
+		return err_set(errp, "out of memory");
+	act.what = what;
+	r = activate_generation(&in->h, n, &act, errp);
+	free(what);
+	in->act = act.result;
+	in->journaled = act.journaled;
+	if (r == -1)
 		return -1;
 	log_verbose("timing: activate: %.3fs", now() - t0);
-	digest_format(&c->digest, dstr);
-	(void)journal_append(&in->h, "install", NULL, "installed %s %s seq "
-	    "%lld as generation %ld (cluster manifest %s, config %s, %zu new "
-	    "packages)", c->release_name, c->release_version,
-	    (long long)c->seq, n, dstr, c->config_id, in->fresh);
 	printf("generation %ld active: %s %s seq %lld, config %.12s, %zu "
 	    "packages (%zu new)\n", n, c->release_name, c->release_version,
 	    (long long)c->seq, c->config_id, c->npkgs, in->fresh);
@@ -705,12 +716,15 @@ install_end(struct install *in, int rc, const char *err)
 	 * was), and only under the lock: never two writers.
 	 */
 	if (rc != EXIT_OK && in->installed && in->h.root != NULL &&
+	    !in->journaled &&
 	    (in->h.lockfd != -1 || host_lock(&in->h, NULL) == 0))
 		(void)journal_append(&in->h, "refuse", NULL, "install of %s "
 		    "refused: %s", in->manifest, err != NULL ? err : "?");
 	if (rc != EXIT_OK) {
 		log_error("%s", err != NULL ? err : "out of memory");
-		if (!in->installed && in->created != NULL)
+		/* An unfinished switch stays for "activate" to finish. */
+		if (!in->installed && in->created != NULL &&
+		    in->act != ACT_PARTIAL)
 			undo_fresh(&in->h, in->created);
 	}
 	free(in->cache);
@@ -751,8 +765,11 @@ cmd_install(int argc, char **argv)
 			goto out;
 	}
 	if (install_generation(&in, &n, &err) == -1 ||
-	    install_activate(&in, n, &err) == -1)
+	    install_activate(&in, n, &err) == -1) {
+		if (in.act == ACT_PARTIAL)
+			rc = EXIT_PARTIAL;
 		goto out;
+	}
 	rc = EXIT_OK;
 out:
 	install_end(&in, rc, err);
@@ -773,17 +790,18 @@ cmd_activate(int argc, char **argv)
 				    "activate");
 	struct host		 h;
 	json_t			*state = NULL;
+	struct activation	 act = { "activate", NULL, 1, 0, 0 };
 	const char		*root = NULL;
 	char			*err = NULL;
 	long			 n = 0, cur;
-	int			 opt, rc, start = 1;
+	int			 opt, rc;
 
 	memset(&h, 0, sizeof(h));
 	h.lockfd = -1;
 	while ((opt = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'R': root = optarg; break;
-		case 'n': start = 0; break;
+		case 'n': act.start = 0; break;
 		default:
 			if ((rc = subcmd_opt(opt, cmd)) == SUBCMD_CONTINUE)
 				break;
@@ -805,8 +823,11 @@ cmd_activate(int argc, char **argv)
 		    "installed (run dcos-bootstrap install)");
 		goto out;
 	}
-	if (activate_generation(&h, n, start, &err) == -1)
+	if (activate_generation(&h, n, &act, &err) == -1) {
+		if (act.result == ACT_PARTIAL)
+			rc = EXIT_PARTIAL;
 		goto out;
+	}
 	printf("generation %ld active\n", n);
 	rc = EXIT_OK;
 out:

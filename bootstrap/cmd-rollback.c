@@ -48,13 +48,14 @@ cmd_rollback(int argc, char **argv)
 	};
 	const struct subcmd	*cmd = subcmd_find(bootstrap_commands,
 				    "rollback");
+	struct activation	 act = { "rollback", NULL, 1, 0, 0 };
 	struct host		 h;
 	const char		*root = NULL;
-	char			*err = NULL, *end;
+	char			*err = NULL, *end, *what = NULL;
 	long			*ns = NULL, to = 0, cur = 0;
 	size_t			 n = 0;
 	json_t			*g = NULL;
-	int			 opt, rc, start = 1;
+	int			 opt, rc;
 
 	memset(&h, 0, sizeof(h));
 	h.lockfd = -1;
@@ -69,7 +70,7 @@ cmd_rollback(int argc, char **argv)
 			}
 			break;
 		case 'R': root = optarg; break;
-		case 'n': start = 0; break;
+		case 'n': act.start = 0; break;
 		default:
 			if ((rc = subcmd_opt(opt, cmd)) != SUBCMD_CONTINUE)
 				return rc;
@@ -88,20 +89,29 @@ cmd_rollback(int argc, char **argv)
 		    "dcos-bootstrap status for the ones left)", to);
 		goto out;
 	}
-	if (activate_generation(&h, to, start, &err) == -1)
+	if (asprintf(&what, "rolled back from generation %ld to %ld", cur,
+	    to) == -1) {
+		what = NULL;
+		err_set(&err, "out of memory");
 		goto out;
-	(void)journal_append(&h, "rollback", NULL, "rolled back from "
-	    "generation %ld to %ld", cur, to);
+	}
+	act.what = what;
+	if (activate_generation(&h, to, &act, &err) == -1) {
+		if (act.result == ACT_PARTIAL)
+			rc = EXIT_PARTIAL;
+		goto out;
+	}
 	printf("rolled back: generation %ld active (was %ld)\n", to, cur);
 	rc = EXIT_OK;
 out:
 	if (rc != EXIT_OK) {
 		log_error("%s", err != NULL ? err : "out of memory");
-		if (h.root != NULL && cur > 0)
+		if (h.root != NULL && cur > 0 && !act.journaled)
 			(void)journal_append(&h, "refuse", NULL, "rollback "
 			    "refused: %s", err != NULL ? err : "?");
 	}
 	free(err);
+	free(what);
 	free(ns);
 	json_decref(g);
 	host_free(&h);

@@ -51,6 +51,43 @@ struct status {
 	int		 intact;
 };
 
+/*
+ * An activation a kill interrupted: the job state.json records (its
+ * target), or an intent in the journal without an outcome.  NULL: none.
+ */
+static json_t *
+unfinished(const struct status *st)
+{
+	const json_t	*p = json_object_get(st->state, "pending");
+	json_t		*open, *d, *u = NULL;
+	json_int_t	 target, active;
+
+	target = json_integer_value(json_object_get(st->state, "target"));
+	active = json_integer_value(json_object_get(st->state, "active"));
+	if (json_is_object(p))
+		u = json_pack("{s:O?, s:O?, s:O?, s:O?, s:b}", "op",
+		    json_object_get(p, "op"), "generation",
+		    json_object_get(p, "generation"), "from",
+		    json_object_get(p, "from"), "intent",
+		    json_object_get(p, "intent"), "switched",
+		    st->cur == json_integer_value(json_object_get(p,
+		    "generation")));
+	else if (target > 0 && target != active)
+		u = json_pack("{s:s, s:I, s:I, s:b}", "op", "activate",
+		    "generation", target, "from", active, "switched",
+		    st->cur == target);
+	else if ((open = journal_open_intent(&st->h)) != NULL) {
+		d = json_object_get(open, "details");
+		u = json_pack("{s:O?, s:O?, s:O?, s:O?, s:b}", "op",
+		    json_object_get(d, "op"), "generation",
+		    json_object_get(d, "generation"), "from",
+		    json_object_get(d, "from"), "intent",
+		    json_object_get(open, "seq"), "switched", 0);
+		json_decref(open);
+	}
+	return u;
+}
+
 /* Builds st->doc: current, previous generations, seq and journal. */
 static int
 status_doc(struct status *st, char **errp)
@@ -84,6 +121,7 @@ status_doc(struct status *st, char **errp)
 	json_object_set_new(out, "journal", json_pack("{s:b, s:I, s:s?}",
 	    "intact", st->intact, "entries", (json_int_t)st->entries,
 	    "problem", st->jerr));
+	json_object_set_new(out, "unfinished", unfinished(st));
 	return 0;
 }
 
@@ -123,6 +161,15 @@ print_status(const struct status *st)
 	printf("journal:     %zu entries, %s%s\n", st->entries,
 	    st->intact ? "chain intact" : "CHAIN BROKEN: ",
 	    st->intact ? "" : st->jerr);
+	if ((s = json_object_get(st->doc, "unfinished")) != NULL)
+		printf("unfinished:  the %s of generation %lld was "
+		    "interrupted (%s); run dcos-bootstrap activate to finish "
+		    "it\n", json_string_value(json_object_get(s, "op")) ?
+		    json_string_value(json_object_get(s, "op")) : "activation",
+		    (long long)json_integer_value(json_object_get(s,
+		    "generation")), json_is_true(json_object_get(s,
+		    "switched")) ? "switched, not finished" :
+		    "not switched");
 }
 
 int

@@ -70,17 +70,25 @@ remove_host_files(const struct host *h, const json_t *state, char **errp)
 	    "etc/sysctl.d/90-dcos.conf",
 	    "etc/systemd/system/dcos.target",
 	    "etc/systemd/system/multi-user.target.wants/dcos.target", NULL };
+	const json_t	*created = json_object_get(state, "created_units");
 	const char	*u;
 	char		 rel[4096];
 	json_t		*v;
 	size_t		 i;
 
-	json_array_foreach(json_object_get(state, "units"), i, v) {
+	/* Only the unit files we created (older states: the active ones). */
+	if (!json_is_array(created))
+		created = json_object_get(state, "units");
+	json_array_foreach(created, i, v) {
 		if ((u = safe_name(v)) == NULL)
 			continue;
 		snprintf(rel, sizeof(rel), "etc/systemd/system/%s", u);
 		if (unlink_rel(h, rel, errp) == -1)
 			return -1;
+	}
+	json_array_foreach(json_object_get(state, "units"), i, v) {
+		if ((u = safe_name(v)) == NULL)
+			continue;
 		snprintf(rel, sizeof(rel),
 		    "etc/systemd/system/dcos.target.wants/%s", u);
 		if (unlink_rel(h, rel, errp) == -1)

@@ -242,6 +242,8 @@ copy_unit(struct build *b, const char *pkgid, const char *src,
 	size_t		 len;
 	int		 fd = -1, rc = -1;
 
+	if (unit_check_name(name, pkgid, errp) == -1)
+		return -1;
 	if ((owner = json_string_value(json_object_get(b->unitfrom, name))) !=
 	    NULL)
 		return err_set(errp, "collision: both %s and %s install the "

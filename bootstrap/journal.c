@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,12 +42,93 @@ entry_hash(json_t *e, char out[DIGEST_STRSZ])
 }
 
 /*
+ * Follows the activations: *openp is the last "intent" entry that no
+ * later entry closes (one whose details name its seq as "intent"; an
+ * "unfinished" report does not close it).
+ */
+static void
+track_intent(json_t **openp, json_t *e)
+{
+	const char	*ev = json_string_value(json_object_get(e, "event"));
+	json_t		*d = json_object_get(e, "details");
+
+	if (ev == NULL)
+		return;
+	if (strcmp(ev, "intent") == 0) {
+		json_decref(*openp);
+		*openp = json_incref(e);
+	} else if (*openp != NULL && strcmp(ev, "unfinished") != 0 &&
+	    json_is_integer(json_object_get(d, "intent")) &&
+	    json_integer_value(json_object_get(d, "intent")) ==
+	    json_integer_value(json_object_get(*openp, "seq"))) {
+		json_decref(*openp);
+		*openp = NULL;
+	}
+}
+
+/* Length of the valid UTF-8 sequence at s (as jansson takes it), or 0. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	uint32_t	 c;
+	size_t		 n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	c = s[0] & (0x7f >> n);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * s with every byte that is not part of valid UTF-8 written as \xNN, so a
+ * message quoting hostile input (a non-UTF-8 member name) can be
+ * recorded: JSON strings must be UTF-8.  malloc'd, or NULL.
+ */
+static char *
+utf8_escape(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	char			*out, *o;
+	size_t			 n;
+
+	if ((out = malloc(strlen(s) * 4 + 1)) == NULL)
+		return NULL;
+	for (o = out; *p != '\0'; p += n) {
+		if ((n = utf8_len(p)) == 0) {
+			o += sprintf(o, "\\x%02x", *p);
+			n = 1;
+		} else {
+			memcpy(o, p, n);
+			o += n;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/*
  * Walks the journal text.  *lastp gets the last hash, *np the count.
  * Returns 0, or -1 with *errp naming the first line that breaks the chain.
  */
 static int
 walk(const char *buf, size_t len, char last[DIGEST_STRSZ], size_t *np,
-    long *seqp, char **errp)
+    long *seqp, json_t **openp, char **errp)
 {
 	const char	*p = buf, *nl;
 	char		 want[DIGEST_STRSZ];
@@ -57,6 +139,8 @@ walk(const char *buf, size_t len, char last[DIGEST_STRSZ], size_t *np,
 
 	strcpy(last, ZERO_HASH);
 	*seqp = 0;
+	if (openp != NULL)
+		*openp = NULL;
 	while (p < buf + len) {
 		lineno++;
 		if ((nl = memchr(p, '\n', (size_t)(buf + len - p))) == NULL) {
@@ -93,6 +177,8 @@ walk(const char *buf, size_t len, char last[DIGEST_STRSZ], size_t *np,
 			goto out;
 		}
 		strcpy(last, saved);
+		if (openp != NULL)
+			track_intent(openp, e);
 		json_decref(e);
 		e = NULL;
 		p = nl + 1;
@@ -102,6 +188,10 @@ walk(const char *buf, size_t len, char last[DIGEST_STRSZ], size_t *np,
 	rc = 0;
 out:
 	json_decref(e);
+	if (rc == -1 && openp != NULL) {
+		json_decref(*openp);
+		*openp = NULL;
+	}
 	return rc;
 }
 
@@ -136,13 +226,29 @@ journal_check(const struct host *h, size_t *entries, char **errp)
 	*entries = 0;
 	if (journal_read(h, &buf, &len, &path, errp) == -1)
 		goto out;
-	if (buf != NULL && walk(buf, len, last, entries, &seq, errp) == -1)
+	if (buf != NULL && walk(buf, len, last, entries, &seq, NULL, errp) ==
+	    -1)
 		goto out;
 	rc = 0;
 out:
 	free(buf);
 	free(path);
 	return rc;
+}
+
+json_t *
+journal_open_intent(const struct host *h)
+{
+	char	*buf = NULL, *path = NULL, last[DIGEST_STRSZ];
+	size_t	 len, n;
+	long	 seq;
+	json_t	*open = NULL;
+
+	if (journal_read(h, &buf, &len, &path, NULL) == 0 && buf != NULL)
+		(void)walk(buf, len, last, &n, &seq, &open, NULL);
+	free(buf);
+	free(path);
+	return open;
 }
 
 int
@@ -161,15 +267,17 @@ journal_append(const struct host *h, const char *event, json_t *details,
 	int		 rc = -1;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
+	if (vasprintf(&buf, fmt, ap) == -1)
+		buf = NULL;
 	va_end(ap);
-	if (msg == NULL)
+	if (buf == NULL || (msg = utf8_escape(buf)) == NULL)
 		goto out;
+	free(buf);
+	buf = NULL;
 	if (mkdir_p(h->state, 0755, &err) == -1 ||
 	    journal_read(h, &buf, &len, &path, &err) == -1)
 		goto out;
-	if (buf != NULL && walk(buf, len, last, &n, &seq, &err) == -1) {
+	if (buf != NULL && walk(buf, len, last, &n, &seq, NULL, &err) == -1) {
 		/* Never extend a broken chain: status reports it. */
 		err_wrap(&err, "the journal's chain is broken");
 		goto out;
@@ -180,10 +288,12 @@ journal_append(const struct host *h, const char *event, json_t *details,
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	e = json_pack("{s:I, s:s, s:s, s:s, s:s}", "seq", (json_int_t)seq + 1,
 	    "time", when, "event", event, "message", msg, "prev", last);
-	if (e == NULL)
+	if (e == NULL || (details != NULL && json_object_set(e, "details",
+	    details) == -1)) {
+		/* Not memory: jansson takes nothing but UTF-8. */
+		err_set(&err, "cannot make a JSON entry of it");
 		goto out;
-	if (details != NULL && json_object_set(e, "details", details) == -1)
-		goto out;
+	}
 	if (entry_hash(e, hash) == -1 ||
 	    json_object_set_new(e, "hash", json_string(hash)) == -1 ||
 	    (line = jsonio_canonical(e)) == NULL)
@@ -195,7 +305,7 @@ journal_append(const struct host *h, const char *event, json_t *details,
 	}
 	if (atomic_write_file(path, all, strlen(all), 0644, &err) == -1)
 		goto out;
-	rc = 0;
+	rc = (int)seq + 1;
 out:
 	/* Callers go on without the entry; nobody loses it silently. */
 	if (rc == -1)

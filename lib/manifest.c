@@ -1,5 +1,6 @@
 #include <config.h>
 
+#include <ctype.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -186,6 +187,34 @@ pkg_id_valid(const char *id)
 	}
 	free(name);
 	return ok;
+}
+
+int
+unit_name_valid(const char *name)
+{
+	static const char *types[] = { "service", "socket", "target", "path",
+	    "timer", "mount", "automount", "swap", "slice", NULL };
+	const char	*dot, *at = NULL, *p;
+	size_t		 i;
+
+	if (name == NULL || strlen(name) > 255 || name[0] == '.' ||
+	    name[0] == '-' || (dot = strrchr(name, '.')) == NULL ||
+	    dot == name)
+		return 0;
+	for (p = name; p < dot; p++) {
+		if (*p == '@') {
+			if (at != NULL || p == name)
+				return 0;
+			at = p;
+		} else if (!isascii((unsigned char)*p) ||
+		    (!isalnum((unsigned char)*p) &&
+		    strchr(":-_.\\", *p) == NULL))
+			return 0;
+	}
+	for (i = 0; types[i] != NULL; i++)
+		if (strcmp(dot + 1, types[i]) == 0)
+			return 1;
+	return 0;
 }
 
 int

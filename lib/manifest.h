@@ -37,6 +37,15 @@ int	 relpath_valid(const char *path);
  * all come first and never climb above the root.
  */
 int	 symlink_target_inside(const char *path, const char *target);
+/*
+ * A systemd unit file name a package may install: prefix[@instance].type
+ * with systemd's characters (ASCII letters, digits, ":-_.\\"), at most
+ * one '@', not starting with '.' or '-', at most 255 bytes, and a type
+ * that has unit files (service, socket, target, path, timer, mount,
+ * automount, swap, slice).  "multi-user.target.wants" or "a/b.service"
+ * are not.  1 when valid.
+ */
+int	 unit_name_valid(const char *name);
 
 /*
  * The rules every entry of a package follows, checked where a package is

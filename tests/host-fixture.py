@@ -25,6 +25,7 @@ HOSTILE = ["symlink-chain", "dotdot", "absolute", "symlink-out", "hardlink-out",
            "sysctl-value"]
 # --unsigned KIND: cluster.json adds what the vendor did not sign.
 UNSIGNED = ["second-config", "config-id", "extra-package"]
+HOSTILE += ["non-utf8-name"]
 
 
 def sha(data):
@@ -78,7 +79,8 @@ class Pkg:
     def blob(self):
         buf = io.BytesIO()
         man = self.manifest()
-        with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT,
+                          errors="surrogateescape") as t:
             def add(ti, data=None):
                 ti.uid = ti.gid = 0
                 ti.uname = ti.gname = ""
@@ -220,6 +222,11 @@ def make_hostile(p, kind):
         key, value = ("kernel/../../../etc/shadow", "1") if kind == "sysctl-key" \
             else ("vm.swappiness", "1\nkernel.core_pattern = |/tmp/evil")
         p.file("pkginfo.json", json.dumps({"sysctl": {"dcos-mesos-master": {key: value}}}))
+    elif kind == "non-utf8-name":
+        ti = tarfile.TarInfo(b"bin/caf\xe9".decode("utf-8", "surrogateescape"))
+        ti.size = 4
+        ti.mode = 0o755
+        p.raw.append((ti, b"evil"))
     elif kind == "sparse-digest":
         # same size as declared, other content
         e = p.entries["etc/mesos.conf"]
@@ -240,6 +247,8 @@ def main():
     ap.add_argument("--big", type=int, default=0)
     ap.add_argument("--utf8-name", action="store_true",
                     help="mesos also has etc/caf\u00e9.conf (a UTF-8 name)")
+    ap.add_argument("--unit", action="append", default=[],
+                    help="mesos also installs this unit for masters")
     ap.add_argument("--collide", action="store_true",
                     help="zookeeper also installs bin/mesos-master")
     ap.add_argument("--tamper-release", action="store_true",
@@ -258,6 +267,8 @@ def main():
     m = mesos(a.version, a.big)
     if a.utf8_name:
         m.file("etc/caf\u00e9.conf", "utf8=1\n")
+    for u in a.unit:
+        m.file("dcos.target.wants_master/" + u, "[Service]\nExecStart=/bin/true\n")
     if a.hostile:
         make_hostile(m, a.hostile)
     zk = zookeeper("3.4.15" if a.collide else "3.4.14")

@@ -16,6 +16,15 @@ fixture() {
 	    --trust "$SCRATCH/our.pub" "$@"
 }
 
+# Makes the scratch host $R ($SCRATCH/root) with a minimal /etc/passwd
+# and /etc/group.
+scratch_host() {
+	R=$SCRATCH/root
+	mkdir -p "$R/etc"
+	printf 'root:x:0:0:root:/root:/bin/sh\n' > "$R/etc/passwd"
+	printf 'root:x:0:\n' > "$R/etc/group"
+}
+
 # install DIR ROOT [options]: installs fixture DIR on scratch host ROOT.
 install_fx() {
 	local dir=$1 root=$2

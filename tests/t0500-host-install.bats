@@ -9,10 +9,7 @@ setup() {
 	SCRATCH=$(mktemp -d)
 	host_keys
 	fixture r1
-	R=$SCRATCH/root
-	mkdir -p "$R/etc"
-	printf 'root:x:0:0:root:/root:/bin/sh\n' > "$R/etc/passwd"
-	printf 'root:x:0:\n' > "$R/etc/group"
+	scratch_host
 }
 
 teardown() {
@@ -179,7 +176,7 @@ assert len(s["current"]["config_id"]) == 64'
 
 @test "a broken journal chain is reported by status" {
 	install_fx r1 "$R" --role master >/dev/null
-	sed -i '1s/"event":"switch"/"event":"swatch"/' "$R/var/lib/dcos/bootstrap/journal"
+	sed -i '1s/"event":"intent"/"event":"swatch"/' "$R/var/lib/dcos/bootstrap/journal"
 	run "$BOOTSTRAP" status --root "$R"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"CHAIN BROKEN: journal line 1 was altered"* ]]

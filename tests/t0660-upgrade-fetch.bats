@@ -154,3 +154,28 @@ upgraded_ok() {
 	cmp "$pkg/$f" "$top_srcdir/sample/packages/dcos-base--1.0.0/$f"
 	grep -q '"event":"repair"' "$SCRATCH/R/var/lib/dcos/bootstrap/journal"
 }
+
+@test "an upgrade that can neither finish nor roll back says so; running the script again finishes it" {
+	local unit="$SCRATCH/R/etc/systemd/system/dcos-hello.service"
+	need chattr
+	run_script "$SCRATCH/install.log"
+	[ "$status" -eq 0 ]
+	# An edited unit that not even root can replace: the switch to 2
+	# cannot put its unit in place, nor the way back generation 1's.
+	echo '# edited' >> "$unit"
+	chattr +i "$unit" || skip "chattr +i is not supported here"
+	upgrade_store
+	run_script "$SCRATCH/upgrade.log"
+	chattr -i "$unit"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"rolling back failed too"* ]]
+	[[ "${lines[-1]}" == "dcos_install.sh: error: dcos-bootstrap install did not complete (exit 3, see above for the state of the host): fix the problem and run this script again to finish" ]]
+	[[ "$output" != *"keeps its previous state"* ]]
+	run "$BOOTSTRAP" status --root "$SCRATCH/R"
+	[[ "$output" == *"unfinished:  the install of generation 2 was interrupted"* ]]
+	run_script "$SCRATCH/again.log"
+	[ "$status" -eq 0 ]
+	upgraded_ok
+	run "$BOOTSTRAP" status --root "$SCRATCH/R"
+	[[ "$output" != *unfinished* ]]
+}

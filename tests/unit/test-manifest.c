@@ -38,6 +38,36 @@ ids_follow_pkgpanda_rules(void **state)
 }
 
 static void
+unit_names_follow_systemd_rules(void **state)
+{
+	char	 longname[300];
+
+	assert_true(unit_name_valid("dcos-mesos-master.service"));
+	assert_true(unit_name_valid("dcos-checks.timer"));
+	assert_true(unit_name_valid("dcos-a@.service"));
+	assert_true(unit_name_valid("dcos-a@x:1.service"));
+	assert_true(unit_name_valid("var-lib-dcos.mount"));
+	assert_false(unit_name_valid("multi-user.target.wants"));
+	assert_false(unit_name_valid("dcos.target.wants"));
+	assert_false(unit_name_valid("a/b.service"));
+	assert_false(unit_name_valid(".hidden.service"));
+	assert_false(unit_name_valid("-a.service"));
+	assert_false(unit_name_valid(".service"));
+	assert_false(unit_name_valid("@a.service"));
+	assert_false(unit_name_valid("a@b@c.service"));
+	assert_false(unit_name_valid("a b.service"));
+	assert_false(unit_name_valid("a\xc3\xa9.service"));
+	assert_false(unit_name_valid("sda.device"));
+	assert_false(unit_name_valid("service"));
+	assert_false(unit_name_valid(""));
+	memset(longname, 'a', sizeof(longname));
+	strcpy(longname + 250, ".service");
+	assert_false(unit_name_valid(longname));
+	strcpy(longname + 240, ".service");
+	assert_true(unit_name_valid(longname));
+}
+
+static void
 paths_and_symlinks_stay_inside(void **state)
 {
 	assert_true(relpath_valid("bin/a"));
@@ -365,6 +395,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ids_follow_pkgpanda_rules),
+		cmocka_unit_test(unit_names_follow_systemd_rules),
 		cmocka_unit_test(paths_and_symlinks_stay_inside),
 		cmocka_unit_test(package_manifest_parses),
 		cmocka_unit_test(bad_package_manifests_name_the_field),
