@@ -258,8 +258,6 @@ int	 gen_build(const struct host *, const struct cluster *c,
  * as dcos.target.wants/ *destp).  *destp is malloc'd; -1 when out of
  * memory.
  */
-/* The dirs packages link into a generation, NULL-terminated. */
-extern const char *const gen_farm_dirs[];
 #define GEN_SKIP	0
 #define GEN_FARM	1
 #define GEN_UNIT	2

@@ -110,7 +110,10 @@ remove_dir(const char *parent, const char *name, char **errp)
 		err_sys(errp, "rename %s", from);
 		goto out;
 	}
-	if (fsync_dir(parent, errp) == -1 || rm_tree(to, errp) == -1)
+	if (fsync_dir(parent, errp) == -1)
+		goto out;
+	crash_point("gc-remove");
+	if (rm_tree(to, errp) == -1)
 		goto out;
 	rc = 0;
 out:

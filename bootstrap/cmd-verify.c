@@ -335,8 +335,8 @@ audit_farm(struct audit *a, int known)
 	}
 	if (!known)
 		return;	/* a package's manifest is bad: said already */
-	for (i = 0; gen_farm_dirs[i] != NULL; i++)
-		find_extra(a, a->genfd, gen_farm_dirs[i], a->gendir, in_object,
+	for (i = 0; pkg_farm_dirs[i] != NULL; i++)
+		find_extra(a, a->genfd, pkg_farm_dirs[i], a->gendir, in_object,
 		    a->farm);
 	json_object_foreach(a->farm, dest, v)
 		if (*json_string_value(v) == '\0')

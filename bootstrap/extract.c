@@ -163,11 +163,18 @@ parent_fd(struct xstate *x, const char *path, const char **basep,
 	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
 	if (x->pfd != -1 && strcmp(dir, x->pdir) == 0)
 		return x->pfd;
-	if (x->pfd != -1)
+	fd = x->rootfd;
+	c = dir;
+	/* A child of the cached dir (a deep tree): one step, not all. */
+	if (x->pfd != -1 && strncmp(dir, x->pdir, strlen(x->pdir)) == 0 &&
+	    dir[strlen(x->pdir)] == '/' && strchr(dir + strlen(x->pdir) + 1,
+	    '/') == NULL) {
+		fd = x->pfd;
+		c = dir + strlen(x->pdir) + 1;
+	} else if (x->pfd != -1)
 		close(x->pfd);
 	x->pfd = -1;
-	fd = x->rootfd;
-	for (c = dir; c != NULL; c = e) {
+	for (; c != NULL; c = e) {
 		if ((e = strchr(c, '/')) != NULL)
 			*e++ = '\0';
 		nfd = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |

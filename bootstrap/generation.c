@@ -25,7 +25,6 @@
 #include "error.h"
 #include "jsonio.h"
 
-const char *const gen_farm_dirs[] = { "bin", "lib", "etc", "include", NULL };
 const char *const gen_file_names[GEN_NFILES] = { "environment",
     "environment.export", "sysctl.conf" };
 #define UNITS_DIR	"dcos.target.wants"
@@ -196,16 +195,16 @@ map_top(char *const *roles, size_t nroles, const char *top, size_t len,
 		*unitsp = 1;
 		return UNITS_DIR;
 	}
-	for (i = 0; gen_farm_dirs[i] != NULL; i++)
-		if (strcmp(name, gen_farm_dirs[i]) == 0)
-			return gen_farm_dirs[i];
+	for (i = 0; pkg_farm_dirs[i] != NULL; i++)
+		if (strcmp(name, pkg_farm_dirs[i]) == 0)
+			return pkg_farm_dirs[i];
 	for (j = 0; j < nroles; j++) {
-		for (i = 0; gen_farm_dirs[i] != NULL; i++) {
-			dl = strlen(gen_farm_dirs[i]);
-			if (strncmp(name, gen_farm_dirs[i], dl) == 0 &&
+		for (i = 0; pkg_farm_dirs[i] != NULL; i++) {
+			dl = strlen(pkg_farm_dirs[i]);
+			if (strncmp(name, pkg_farm_dirs[i], dl) == 0 &&
 			    name[dl] == '_' &&
 			    strcmp(name + dl + 1, roles[j]) == 0)
-				return gen_farm_dirs[i];
+				return pkg_farm_dirs[i];
 		}
 		dl = strlen(UNITS_DIR);
 		if (strncmp(name, UNITS_DIR, dl) == 0 && name[dl] == '_' &&

@@ -131,6 +131,19 @@ def mesos(version, big):
     return p
 
 
+def deep_tree(p, kind):
+    """Trees at (kind "limit") or just over the documented limits."""
+    if kind == "limit":
+        # 2,048 levels; the deepest path is 4,095 bytes, the most allowed
+        p.file("/".join(["d"] * 2048), "deepest\n")
+        # as deep below lib/ as a generation can link (target <= 4,095)
+        p.file("lib/" + "/".join(["x"] * 800), "linked\n")
+    elif kind == "path":
+        p.file("/".join(["d"] * 2047) + "/dd", "one byte too long\n")
+    elif kind == "farm":
+        p.file("lib/" + "/".join(["x"] * 900), "too deep to link\n")
+
+
 def zookeeper(version="3.4.14"):
     p = Pkg("zookeeper--" + version)
     p.file("pkginfo.json", json.dumps({
@@ -222,6 +235,8 @@ def main():
     ap.add_argument("--config", default="a")
     ap.add_argument("--hostile", choices=HOSTILE)
     ap.add_argument("--big", type=int, default=0)
+    ap.add_argument("--deep", choices=["limit", "path", "farm"],
+                    help="mesos gets a tree at or over the path limits")
     ap.add_argument("--collide", action="store_true",
                     help="zookeeper also installs bin/mesos-master")
     ap.add_argument("--tamper-release", action="store_true",
@@ -240,6 +255,8 @@ def main():
     m = mesos(a.version, a.big)
     if a.hostile:
         make_hostile(m, a.hostile)
+    if a.deep:
+        deep_tree(m, a.deep)
     zk = zookeeper("3.4.15" if a.collide else "3.4.14")
     if a.collide:
         zk.file("bin/mesos-master", "#!/bin/sh\necho impostor\n", 0o755)
