@@ -397,6 +397,10 @@ pkg_manifest_parse(const char *buf, size_t len, const char *name,
 	json_t			*files, *v;
 	size_t			 i;
 
+	if (len > PKG_MANIFEST_MAX_BYTES)
+		return err_set(errp, "%s: %zu bytes, more than the %d bytes a "
+		    "package manifest may have; split the package", name, len,
+		    PKG_MANIFEST_MAX_BYTES);
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return err_set(errp, "out of memory");
 	if ((m->json = jp_root(&p, buf, len)) == NULL ||

@@ -21,6 +21,12 @@
 #define MANIFEST_FORMAT		1
 #define PKG_MANIFEST_NAME	".dcos-manifest.json"
 #define MANIFEST_MAX_BYTES	(64 * 1024 * 1024)
+/*
+ * A package's .dcos-manifest.json: parsing one (a jansson tree) takes up
+ * to about 20 times its size (scripts/bench/manifest-memory.sh), and up
+ * to four are parsed at once, one per extraction thread.
+ */
+#define PKG_MANIFEST_MAX_BYTES	(4 * 1024 * 1024)
 /* A path and its NUL fit PATH_MAX: every *at() call relative to a root. */
 #define MANIFEST_PATH_MAX	4095
 

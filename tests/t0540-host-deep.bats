@@ -26,8 +26,8 @@ setup() {
 	mkdir -p "$R/etc"
 	printf 'root:x:0:0:root:/root:/bin/sh\n' > "$R/etc/passwd"
 	printf 'root:x:0:\n' > "$R/etc/group"
-	# the deepest path of the "limit" tree: 2,048 levels, 4,095 bytes
-	D=$(printf 'd/%.0s' $(seq 2047))d
+	# the deepest path of the "limit" tree: 1,902 levels, 4,095 bytes
+	D=$(printf 'd/%.0s' $(seq 1900))$(printf 'x%.0s' $(seq 120))/$(printf 'y%.0s' $(seq 174))
 	P=/opt/mesosphere/packages/mesos--1.1.0
 }
 
@@ -61,12 +61,12 @@ os.write(os.open(sys.argv[2], fl, 0o644, dir_fd=d), b"changed\n")' "$@"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *": clean" ]]
 	at "$R$P" "$D" append
-	at "$R$P" "${D%d}e" create
+	at "$R$P" "${D%y}e" create
 	run bash -c 'ulimit -n 64 && exec "$0" verify --root "$1"' \
 	    "$BOOTSTRAP" "$R"
 	[ "$status" -eq 1 ]
 	[ "${lines[0]}" = "changed: $P/$D (size)" ]
-	[ "${lines[1]}" = "extra: $P/${D%d}e" ]
+	[ "${lines[1]}" = "extra: $P/${D%y}e" ]
 	[ "${lines[2]}" = "verify: generation 1: drift: 1 changed, 0 missing, 1 extra" ]
 	[ "${#lines[@]}" -eq 3 ]
 	run bash -c 'ulimit -n 64 && exec "$0" uninstall --root "$1"' \
@@ -122,8 +122,20 @@ os.write(os.open(sys.argv[2], fl, 0o644, dir_fd=d), b"changed\n")' "$@"
 		one_line
 		[[ "$output" == *"mesos--1.2.0"* ]]
 		diff <(echo "$before") <(snapshot "$R")
+		msgs+=("$output")
 	done
-	[[ "$output" == *"too deep or long for a generation to link"* ]]
+	[[ "${msgs[0]}" == *"unsafe path"* ]]
+	[[ "${msgs[1]}" == *"too deep or long for a generation to link"* ]]
+}
+
+@test "a package manifest over 4 MiB is refused with one line, before anything is written" {
+	before=$(snapshot "$R")
+	SCRATCH=$FILE_SCRATCH fixture big-manifest --manifest-pad $((4 * 1024 * 1024))
+	run inst big-manifest
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"mesos--1.2.0"*"larger than 4194304 bytes"*"split the package"* ]]
+	diff <(echo "$before") <(snapshot "$R")
 }
 
 @test "dcos-genconf package refuses a path below lib/ whose generation link would not fit" {
