@@ -203,3 +203,13 @@ OK b" "$R/$G/bin/q\"u\\o	te"
 	[[ "$output" == *'extra: "/'$G'/bin/q\"u\\o\tte"'* ]]
 	[[ "${lines[2]}" == *"drift: 0 changed, 0 missing, 2 extra" ]]
 }
+
+@test "gc quotes the package names it prints: a name with a newline is one line" {
+	inst p2 >/dev/null
+	mkdir "$R/opt/mesosphere/packages/x
+removed package y"
+	run "$BOOTSTRAP" gc --root "$R"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 'removed package "x\nremoved package y"' ]
+	[ "${#lines[@]}" -eq 2 ]
+}
