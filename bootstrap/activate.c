@@ -25,7 +25,7 @@
 #include "jsonio.h"
 #include "log.h"
 
-static const char *top_links[] = { "active", "bin", "lib", "etc", "include",
+const char *const top_links[] = { "active", "bin", "lib", "etc", "include",
     "environment", "environment.export", NULL };
 static const char *all_roles[] = { "master", "slave", "slave_public", NULL };
 

@@ -64,7 +64,10 @@ int	 role_valid(const char *);
  * itself with SIGKILL there (crash-safety tests); otherwise nothing.
  */
 void	 crash_point(const char *step);
-/* Removes a tree below dirfd/name without following symlinks. */
+/*
+ * Removes a tree below dirfd/name without following symlinks, whatever
+ * its depth, with at most two descriptors open.  0 or -1 with *errp.
+ */
 int	 rm_tree_at(int dirfd, const char *name, char **errp);
 int	 rm_tree(const char *path, char **errp);
 /* Atomically points the symlink path at target.  0 or -1 with *errp. */
@@ -272,6 +275,33 @@ json_t	*gen_load(const struct host *, long n, char **errp);
 int	 gen_build(const struct host *, const struct cluster *c,
 	    char *const *roles, size_t nroles, long n, char **errp);
 /*
+ * Where the entry path of a package goes in a generation built for roles:
+ * GEN_SKIP (nowhere, *destp NULL), GEN_FARM (linked, or made when a
+ * directory, as *destp: "bin/x" for "bin_master/x") or GEN_UNIT (copied
+ * as dcos.target.wants/ *destp).  *destp is malloc'd; -1 when out of
+ * memory.
+ */
+#define GEN_SKIP	0
+#define GEN_FARM	1
+#define GEN_UNIT	2
+int	 gen_place(char *const *roles, size_t nroles, const char *path,
+	    char **destp);
+/*
+ * The target of the farm link generations/<n>/dest to packages/id/path
+ * (relative, so --root works).  malloc'd, or NULL.
+ */
+char	*gen_farm_target(const char *dest, const char *id, const char *path);
+/* The files of a generation made from the packages' pkginfo.json. */
+#define GEN_NFILES	3
+extern const char *const gen_file_names[GEN_NFILES];
+/*
+ * What gen_build wrote to gen_file_names for the packages generation.json
+ * g lists: texts[i] (malloc'd) for gen_file_names[i].  0, or -1 with
+ * *errp (texts all NULL).
+ */
+int	 gen_expected_files(const struct host *h, const json_t *g,
+	    char *texts[GEN_NFILES], char **errp);
+/*
  * Does generation json g hold exactly cluster manifest d and roles?
  */
 int	 gen_matches(const json_t *g, const struct digest *d,
@@ -315,6 +345,8 @@ void	 hostfiles_free(struct hostfiles *);
 void	 hostfiles_sweep(const char *dir);
 
 /* activate.c: the switch and what follows it. */
+/* The links <opt>/NAME -> current/NAME, NULL-terminated. */
+extern const char *const top_links[];
 /* 1 when the JSON array a holds the string s. */
 int	 in_array(const json_t *a, const char *s);
 /*

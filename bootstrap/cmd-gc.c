@@ -110,7 +110,10 @@ remove_dir(const char *parent, const char *name, char **errp)
 		err_sys(errp, "rename %s", from);
 		goto out;
 	}
-	if (fsync_dir(parent, errp) == -1 || rm_tree(to, errp) == -1)
+	if (fsync_dir(parent, errp) == -1)
+		goto out;
+	crash_point("gc-remove");
+	if (rm_tree(to, errp) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -190,7 +193,7 @@ gc_packages(struct gc *gc, char **errp)
 {
 	DIR		*d;
 	struct dirent	*de;
-	char		*dir;
+	char		*dir, *q = NULL;
 	int		 rc = -1;
 
 	if ((d = opendir(gc->h.pkgdir)) == NULL)
@@ -199,13 +202,16 @@ gc_packages(struct gc *gc, char **errp)
 		if (de->d_name[0] == '.' || json_object_get(gc->used,
 		    de->d_name) != NULL)
 			continue;
-		if ((dir = path_join(gc->h.pkgdir, de->d_name)) == NULL) {
+		free(q);
+		/* Any name can be here: quoted, it cannot forge a line. */
+		if ((q = log_quote(de->d_name)) == NULL ||
+		    (dir = path_join(gc->h.pkgdir, de->d_name)) == NULL) {
 			err_set(errp, "out of memory");
 			goto out;
 		}
 		if (in_use(dir)) {
 			printf("kept package %s: a running process uses it\n",
-			    de->d_name);
+			    q);
 			gc->busy++;
 			free(dir);
 			continue;
@@ -213,11 +219,12 @@ gc_packages(struct gc *gc, char **errp)
 		free(dir);
 		if (remove_dir(gc->h.pkgdir, de->d_name, errp) == -1)
 			goto out;
-		printf("removed package %s\n", de->d_name);
+		printf("removed package %s\n", q);
 		gc->pkgs++;
 	}
 	rc = 0;
 out:
+	free(q);
 	closedir(d);
 	return rc;
 }

@@ -1,7 +1,14 @@
 /*
  * verify: audits every installed file of the current generation against
  * its package manifest (whose digest generation.json recorded from the
- * signed release), plus the systemd units against the generation.
+ * signed release), then what services actually run: the generation's
+ * link farm, units and environment files against what gen_build makes
+ * of those packages, the links of /opt/mesosphere into current, and the
+ * systemd units against the generation.
+ *
+ * Every walk opens one directory at a time, relative to a package or
+ * generation descriptor, so a tree as deep as manifest paths allow needs
+ * neither stack nor descriptors per level.
  */
 #include <config.h>
 
@@ -23,173 +30,465 @@
 #include "log.h"
 #include "subcmd.h"
 
+#define UNIT_MAX	(1024 * 1024)
+
 struct audit {
-	size_t	 changed, missing, extra, checked;
+	size_t		 changed, missing, extra, checked;
+	const struct host *h;
+	long		 gen;
+	char		*gendir;	/* "/opt/mesosphere/generations/<n>" */
+	int		 genfd;		/* <gendir>/<n> */
+	char		**roles;
+	size_t		 nroles;
+	json_t		*farm;		/* dest -> link target, "" a dir */
+	json_t		*units;		/* "dcos.target.wants/<unit>" ->
+					   "<id>/<path>" */
+	int		 all_known;	/* every package manifest loaded */
 };
 
+/* One line per finding; the path quoted so no name can forge a line. */
 static void
-report(struct audit *a, const char *kind, const char *id, const char *path,
+report(struct audit *a, const char *kind, const char *dir, const char *path,
     const char *why)
 {
+	char	*full = NULL, *q = NULL;
+
 	if (strcmp(kind, "changed") == 0)
 		a->changed++;
 	else if (strcmp(kind, "missing") == 0)
 		a->missing++;
 	else
 		a->extra++;
-	printf("%s: /opt/mesosphere/packages/%s%s%s%s%s%s\n", kind, id,
-	    path != NULL ? "/" : "", path != NULL ? path : "",
+	if (asprintf(&full, "%s%s%s", dir, path != NULL ? "/" : "",
+	    path != NULL ? path : "") == -1)
+		full = NULL;
+	if (full != NULL)
+		q = log_quote(full);
+	printf("%s: %s%s%s%s\n", kind, q != NULL ? q : "(out of memory)",
 	    why != NULL ? " (" : "", why != NULL ? why : "",
 	    why != NULL ? ")" : "");
+	free(full);
+	free(q);
+}
+
+/* As readlinkat, into a malloc'd string: 0, or -1 with errno. */
+static int
+readlink_alloc(int dfd, const char *path, char **outp)
+{
+	char	 buf[PATH_MAX];
+	ssize_t	 n;
+
+	if ((n = readlinkat(dfd, path, buf, sizeof(buf) - 1)) == -1)
+		return -1;
+	buf[n] = '\0';
+	if ((*outp = strdup(buf)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* Is dfd/path the symlink with exactly target?  1, or 0 with *whyp. */
+static int
+link_is(int dfd, const char *path, const char *target, const char **whyp)
+{
+	char	*have = NULL;
+	int	 ok;
+
+	if (readlink_alloc(dfd, path, &have) == -1) {
+		*whyp = "not a symlink";
+		return 0;
+	}
+	ok = strcmp(have, target) == 0;
+	free(have);
+	*whyp = "symlink target";
+	return ok;
 }
 
 static void
-check_entry(struct audit *a, int pfd, const struct pkgmanifest *m,
+check_entry(struct audit *a, int pfd, const char *dir,
     const struct pkg_file *e)
 {
 	struct stat	 st, tst;
 	struct digest	 d;
 	uint64_t	 size;
-	char		 buf[PATH_MAX];
-	ssize_t		 n;
+	const char	*why;
 	int		 fd;
 
 	a->checked++;
 	if (fstatat(pfd, e->path, &st, AT_SYMLINK_NOFOLLOW) == -1) {
-		report(a, "missing", m->id, e->path, NULL);
+		report(a, "missing", dir, e->path, NULL);
 		return;
 	}
 	switch (e->type) {
 	case PKG_DIR:
 		if (!S_ISDIR(st.st_mode))
-			report(a, "changed", m->id, e->path, "not a directory");
+			report(a, "changed", dir, e->path, "not a directory");
 		else if ((st.st_mode & 07777) != e->mode)
-			report(a, "changed", m->id, e->path, "mode");
+			report(a, "changed", dir, e->path, "mode");
 		return;
 	case PKG_SYMLINK:
-		if (!S_ISLNK(st.st_mode) || (n = readlinkat(pfd, e->path, buf,
-		    sizeof(buf) - 1)) == -1) {
-			report(a, "changed", m->id, e->path, "not a symlink");
-			return;
-		}
-		buf[n] = '\0';
-		if (strcmp(buf, e->target) != 0)
-			report(a, "changed", m->id, e->path, "symlink target");
+		if (!link_is(pfd, e->path, e->target, &why))
+			report(a, "changed", dir, e->path, why);
 		return;
 	case PKG_HARDLINK:
 		if (!S_ISREG(st.st_mode) || fstatat(pfd, e->target, &tst,
 		    AT_SYMLINK_NOFOLLOW) == -1 || tst.st_ino != st.st_ino ||
 		    tst.st_dev != st.st_dev)
-			report(a, "changed", m->id, e->path,
+			report(a, "changed", dir, e->path,
 			    "no longer a hardlink of its target");
 		return;
 	case PKG_FILE:
 		if (!S_ISREG(st.st_mode)) {
-			report(a, "changed", m->id, e->path, "not a file");
+			report(a, "changed", dir, e->path, "not a file");
 			return;
 		}
 		if ((st.st_mode & 07777) != e->mode) {
-			report(a, "changed", m->id, e->path, "mode");
+			report(a, "changed", dir, e->path, "mode");
 			return;
 		}
 		if ((uint64_t)st.st_size != e->size) {
-			report(a, "changed", m->id, e->path, "size");
+			report(a, "changed", dir, e->path, "size");
 			return;
 		}
 		if ((fd = openat(pfd, e->path, O_RDONLY | O_NOFOLLOW |
 		    O_CLOEXEC)) == -1 || digest_fd(fd, &d, &size, NULL) == -1 ||
 		    !digest_equal(&d, &e->sha256))
-			report(a, "changed", m->id, e->path, "content");
+			report(a, "changed", dir, e->path, "content");
 		if (fd != -1)
 			close(fd);
 		return;
 	}
 }
 
-/* Lists what is on disk but not in the manifest. */
+/* Is path expected below a tree?  Says whether the walk goes on. */
+typedef int (*known_fn)(const void *arg, const char *path);
+
+/*
+ * Reports as extra what the directory rel (relative to dfd, "" for dfd
+ * itself) holds that known() does not know.  One descriptor; the caller
+ * visits each known directory in turn instead of recursing.
+ */
 static void
-find_extra(struct audit *a, int dfd, const char *rel,
-    const struct pkgmanifest *m)
+find_extra(struct audit *a, int dfd, const char *rel, const char *shown,
+    known_fn known, const void *arg)
 {
 	DIR		*d;
 	struct dirent	*de;
-	char		 path[PATH_MAX];
-	const struct pkg_file *e;
+	char		*path;
+	size_t		 rl = strlen(rel);
 	int		 fd;
 
-	if ((fd = dup(dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
+	fd = rl == 0 ? dup(dfd) : openat(dfd, rel, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return;		/* reported by the entry checks */
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	if ((path = malloc(rl + 1 + sizeof(de->d_name) + 1)) == NULL) {
+		closedir(d);
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		if (*rel == '\0' && strcmp(de->d_name, PKG_MANIFEST_NAME) == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s%s%s", rel, *rel ? "/" : "",
-		    de->d_name);
-		if ((e = pkgmanifest_find(m, path)) == NULL) {
-			report(a, "extra", m->id, path, NULL);
-			continue;
-		}
-		if (e->type != PKG_DIR)
-			continue;
-		int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY |
-		    O_NOFOLLOW | O_CLOEXEC);
-		if (sub == -1)
-			continue;	/* reported by check_entry */
-		find_extra(a, sub, path, m);
-		close(sub);
+		snprintf(path, rl + 1 + sizeof(de->d_name) + 1, "%s%s%s", rel,
+		    rl ? "/" : "", de->d_name);
+		if (!known(arg, path))
+			report(a, "extra", shown, path, NULL);
 	}
+	free(path);
 	closedir(d);
 }
 
 static int
-audit_package(const struct host *h, struct audit *a, const char *id,
-    const char *want, char **errp)
+in_manifest(const void *arg, const char *path)
 {
+	return strcmp(path, PKG_MANIFEST_NAME) == 0 ||
+	    pkgmanifest_find(arg, path) != NULL;
+}
+
+static int
+in_object(const void *arg, const char *path)
+{
+	return json_object_get(arg, path) != NULL;
+}
+
+/* What gen_build makes of package m in the generation: a->farm, units. */
+static int
+expect_farm(struct audit *a, const struct pkgmanifest *m, char **errp)
+{
+	const struct pkg_file	*e;
+	char			*dest = NULL, *t = NULL;
+	size_t			 i;
+	int			 place, rc = -1;
+
+	for (i = 0; i < m->pm->nfiles; i++) {
+		e = &m->pm->files[i];
+		free(dest);
+		if ((place = gen_place(a->roles, a->nroles, e->path, &dest)) ==
+		    -1)
+			goto out;
+		if (place == GEN_UNIT) {
+			if (asprintf(&t, "%s/%s", m->id, e->path) == -1)
+				goto out;
+			free(dest);
+			if (asprintf(&dest, "dcos.target.wants/%s", e->path +
+			    strcspn(e->path, "/") + 1) == -1) {
+				dest = NULL;
+				goto out;
+			}
+			json_object_set_new(a->units, dest, json_string(t));
+		} else if (place == GEN_FARM) {
+			if (e->type == PKG_DIR)
+				t = strdup("");
+			else
+				t = gen_farm_target(dest, m->id, e->path);
+			if (t == NULL)
+				goto out;
+			json_object_set_new(a->farm, dest, json_string(t));
+		}
+		free(t);
+		t = NULL;
+	}
+	rc = 0;
+out:
+	if (rc == -1)
+		err_set(errp, "out of memory");
+	free(dest);
+	free(t);
+	return rc;
+}
+
+static int
+audit_package(struct audit *a, const char *id, const char *want,
+    char **errp)
+{
+	const struct host	*h = a->h;
 	struct pkgmanifest	*m = NULL;
 	struct digest		 d;
-	char			*root = NULL, *e = NULL;
+	char			*root = NULL, *e = NULL, *shown = NULL;
 	size_t			 i;
-	int			 pfd = -1;
+	int			 pfd = -1, rc = -1;
 
-	if (asprintf(&root, "%s/%s", h->pkgdir, id) == -1)
-		return err_set(errp, "out of memory");
+	if (asprintf(&root, "%s/%s", h->pkgdir, id) == -1 ||
+	    asprintf(&shown, "/opt/mesosphere/packages/%s", id) == -1) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	rc = 0;
+	a->all_known = 0;
 	if ((pfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) == -1) {
-		report(a, "missing", id, NULL, "the whole package");
+		report(a, "missing", shown, NULL, "the whole package");
 		goto out;
 	}
 	if (pkgmanifest_load(root, id, &m, &e) == -1) {
-		report(a, "changed", id, PKG_MANIFEST_NAME, e);
+		report(a, "changed", shown, PKG_MANIFEST_NAME, e);
 		goto out;
 	}
 	if (want != NULL && (digest_parse(want, &d) == -1 ||
 	    !digest_equal(&d, &m->digest))) {
-		report(a, "changed", id, PKG_MANIFEST_NAME,
+		report(a, "changed", shown, PKG_MANIFEST_NAME,
 		    "not the manifest the release signed");
 		goto out;
 	}
+	a->all_known = 1;
 	for (i = 0; i < m->pm->nfiles; i++)
-		check_entry(a, pfd, m, &m->pm->files[i]);
-	find_extra(a, pfd, "", m);
+		check_entry(a, pfd, shown, &m->pm->files[i]);
+	find_extra(a, pfd, "", shown, in_manifest, m);
+	for (i = 0; i < m->pm->nfiles; i++)
+		if (m->pm->files[i].type == PKG_DIR)
+			find_extra(a, pfd, m->pm->files[i].path, shown,
+			    in_manifest, m);
+	rc = expect_farm(a, m, errp);
 out:
 	if (pfd != -1)
 		close(pfd);
 	free(root);
+	free(shown);
 	free(e);
 	pkgmanifest_free(m);
-	return 0;
+	return rc;
 }
 
+/* The generation's bin/ lib/ etc/ include/ links against a->farm. */
 static void
-audit_units(const struct host *h, struct audit *a, long n, const json_t *g)
+audit_farm(struct audit *a, int known)
+{
+	struct stat	 st;
+	const char	*dest, *want, *why;
+	json_t		*v;
+	size_t		 i;
+
+	json_object_foreach(a->farm, dest, v) {
+		want = json_string_value(v);
+		a->checked++;
+		if (fstatat(a->genfd, dest, &st, AT_SYMLINK_NOFOLLOW) == -1)
+			report(a, "missing", a->gendir, dest, NULL);
+		else if (*want == '\0' && !S_ISDIR(st.st_mode))
+			report(a, "changed", a->gendir, dest,
+			    "not a directory");
+		else if (*want != '\0' && !link_is(a->genfd, dest, want, &why))
+			report(a, "changed", a->gendir, dest, why);
+	}
+	if (!known)
+		return;	/* a package's manifest is bad: said already */
+	for (i = 0; pkg_farm_dirs[i] != NULL; i++)
+		find_extra(a, a->genfd, pkg_farm_dirs[i], a->gendir, in_object,
+		    a->farm);
+	json_object_foreach(a->farm, dest, v)
+		if (*json_string_value(v) == '\0')
+			find_extra(a, a->genfd, dest, a->gendir, in_object,
+			    a->farm);
+}
+
+/* Reads gendir/<n>/rel whole: malloc'd, or NULL. */
+static char *
+read_gen_file(const struct audit *a, const char *rel, size_t max,
+    size_t *lenp)
+{
+	char	*path = NULL, *buf = NULL;
+
+	if (asprintf(&path, "%s/%ld/%s", a->h->gendir, a->gen, rel) == -1)
+		return NULL;
+	if (read_file(path, max, &buf, lenp, NULL) == -1)
+		buf = NULL;
+	free(path);
+	return buf;
+}
+
+/* The generation's units against the packages they come from. */
+static void
+audit_gen_units(struct audit *a, int known)
+{
+	const char	*rel;
+	char		*src = NULL, *have = NULL, *want = NULL;
+	size_t		 hl, wl;
+	json_t		*v;
+
+	json_object_foreach(a->units, rel, v) {
+		a->checked++;
+		if (asprintf(&src, "%s/%s", a->h->pkgdir,
+		    json_string_value(v)) == -1)
+			break;
+		if ((have = read_gen_file(a, rel, UNIT_MAX, &hl)) == NULL)
+			report(a, "missing", a->gendir, rel, NULL);
+		else if (read_file(src, UNIT_MAX, &want, &wl, NULL) == -1 ||
+		    wl != hl || memcmp(want, have, wl) != 0)
+			report(a, "changed", a->gendir, rel,
+			    "differs from its package");
+		free(src);
+		free(have);
+		free(want);
+		src = have = want = NULL;
+	}
+	if (known)
+		find_extra(a, a->genfd, "dcos.target.wants", a->gendir,
+		    in_object, a->units);
+}
+
+/* generations/<n>/active/<name> -> the package, for every package. */
+static void
+audit_active(struct audit *a, const json_t *g, char **errp)
+{
+	json_t		*names, *v;
+	const char	*id, *why;
+	char		*name = NULL, *rel = NULL, *want = NULL;
+	size_t		 i;
+
+	if ((names = json_object()) == NULL) {
+		err_set(errp, "out of memory");
+		return;
+	}
+	json_array_foreach(json_object_get(g, "packages"), i, v) {
+		id = json_string_value(json_object_get(v, "id"));
+		a->checked++;
+		/* cmd_verify checked id (pkg_id_valid): it has a "--". */
+		if ((name = strndup(id, (size_t)(strstr(id, "--") - id))) ==
+		    NULL || asprintf(&rel, "active/%s", name) == -1 ||
+		    asprintf(&want, "../../../packages/%s", id) == -1) {
+			err_set(errp, "out of memory");
+			break;
+		}
+		json_object_set_new(names, rel, json_true());
+		if (!link_is(a->genfd, rel, want, &why))
+			report(a, "changed", a->gendir, rel, why);
+		free(name);
+		free(rel);
+		free(want);
+		name = rel = want = NULL;
+	}
+	free(name);
+	free(rel);
+	free(want);
+	find_extra(a, a->genfd, "active", a->gendir, in_object, names);
+	json_decref(names);
+}
+/* The environment files against what the packages' pkginfo.json set. */
+static void
+audit_env(struct audit *a, const json_t *g)
+{
+	char	*want[GEN_NFILES], *have, *err = NULL;
+	size_t	 i, len;
+
+	if (gen_expected_files(a->h, g, want, &err) == -1) {
+		/* A pkginfo.json gone bad: its package says which. */
+		report(a, "changed", a->gendir, gen_file_names[0], err);
+		free(err);
+		return;
+	}
+	for (i = 0; i < GEN_NFILES; i++) {
+		a->checked++;
+		if ((have = read_gen_file(a, gen_file_names[i], JSON_MAX,
+		    &len)) == NULL)
+			report(a, "missing", a->gendir, gen_file_names[i],
+			    NULL);
+		else if (len != strlen(want[i]) ||
+		    memcmp(have, want[i], len) != 0)
+			report(a, "changed", a->gendir, gen_file_names[i],
+			    "differs from what the packages set");
+		free(have);
+		free(want[i]);
+	}
+}
+
+/* /opt/mesosphere/NAME -> current/NAME: what services find. */
+static void
+audit_top_links(struct audit *a, char **errp)
+{
+	struct stat	 st;
+	char		*want = NULL, *path = NULL;
+	const char	*why;
+	size_t		 i;
+
+	for (i = 0; top_links[i] != NULL; i++) {
+		a->checked++;
+		if (asprintf(&want, "current/%s", top_links[i]) == -1 ||
+		    (path = path_join(a->h->opt, top_links[i])) == NULL) {
+			err_set(errp, "out of memory");
+			break;
+		}
+		if (lstat(path, &st) == -1)
+			report(a, "missing", "/opt/mesosphere", top_links[i],
+			    NULL);
+		else if (!link_is(AT_FDCWD, path, want, &why))
+			report(a, "changed", "/opt/mesosphere", top_links[i],
+			    why);
+		free(want);
+		free(path);
+		want = path = NULL;
+	}
+	free(want);
+}
+
+/* The units systemd runs against the generation's. */
+static void
+audit_units(struct audit *a, const json_t *g)
 {
 	const json_t	*units = json_object_get(g, "units");
-	char		*want = NULL, *have = NULL, *wb = NULL, *hb = NULL;
+	char		*rel = NULL, *have = NULL, *hb = NULL, *wb = NULL;
 	size_t		 i, wl, hl;
 	json_t		*v;
 
@@ -198,26 +497,72 @@ audit_units(const struct host *h, struct audit *a, long n, const json_t *g)
 		if (u == NULL || strchr(u, '/') != NULL)
 			continue;
 		a->checked++;
-		if (asprintf(&want, "%s/%ld/dcos.target.wants/%s", h->gendir,
-		    n, u) == -1 || (have = path_join(h->unitdir, u)) == NULL)
+		if (asprintf(&rel, "dcos.target.wants/%s", u) == -1 ||
+		    (have = path_join(a->h->unitdir, u)) == NULL)
 			break;
-		if (read_file(have, 1024 * 1024, &hb, &hl, NULL) == -1) {
-			printf("missing: /etc/systemd/system/%s\n", u);
-			a->missing++;
-		} else if (read_file(want, 1024 * 1024, &wb, &wl, NULL) ==
-		    -1 || wl != hl || memcmp(wb, hb, wl) != 0) {
-			printf("changed: /etc/systemd/system/%s (differs from "
-			    "generation %ld)\n", u, n);
-			a->changed++;
-		}
-		free(want);
+		if (read_file(have, UNIT_MAX, &hb, &hl, NULL) == -1)
+			report(a, "missing", "/etc/systemd/system", u, NULL);
+		else if ((wb = read_gen_file(a, rel, UNIT_MAX, &wl)) == NULL ||
+		    wl != hl || memcmp(wb, hb, wl) != 0)
+			report(a, "changed", "/etc/systemd/system", u,
+			    "differs from the generation");
+		free(rel);
 		free(have);
 		free(wb);
 		free(hb);
-		want = have = wb = hb = NULL;
+		rel = have = wb = hb = NULL;
 	}
-	free(want);
+	free(rel);
 	free(have);
+}
+
+/* Sets up a for generation json g of a->gen.  0 or -1 with *errp. */
+static int
+audit_init(struct audit *a, const json_t *g, char **errp)
+{
+	const json_t	*roles = json_object_get(g, "roles");
+	char		*dir = NULL;
+	json_t		*v;
+	size_t		 i;
+	int		 rc = -1;
+
+	if (asprintf(&a->gendir, "/opt/mesosphere/generations/%ld",
+	    a->gen) == -1 || asprintf(&dir, "%s/%ld", a->h->gendir,
+	    a->gen) == -1 || (a->farm = json_object()) == NULL ||
+	    (a->units = json_object()) == NULL ||
+	    (a->roles = calloc(json_array_size(roles) + 1,
+	    sizeof(*a->roles))) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	json_array_foreach(roles, i, v) {
+		if (!json_is_string(v) || !role_valid(json_string_value(v))) {
+			err_set(errp, "generation %ld: bad role list", a->gen);
+			goto out;
+		}
+		/* Borrowed from g, which outlives a. */
+		a->roles[a->nroles++] = (char *)json_string_value(v);
+	}
+	if ((a->genfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		err_sys(errp, "%s", dir);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(dir);
+	return rc;
+}
+
+static void
+audit_free(struct audit *a)
+{
+	if (a->genfd != -1)
+		close(a->genfd);
+	free(a->gendir);
+	free(a->roles);
+	json_decref(a->farm);
+	json_decref(a->units);
 }
 
 int
@@ -229,45 +574,57 @@ cmd_verify(int argc, char **argv)
 	struct audit		 a;
 	const char		*root = NULL;
 	char			*err = NULL;
-	long			 cur = 0;
 	json_t			*g = NULL, *v;
 	size_t			 i;
-	int			 rc;
+	int			 rc, known = 1;
 
 	memset(&h, 0, sizeof(h));
 	memset(&a, 0, sizeof(a));
 	h.lockfd = -1;
+	a.genfd = -1;
+	a.h = &h;
 	if ((rc = cmd_root_args(cmd, argc, argv, &root)) != SUBCMD_CONTINUE)
 		return rc;
 	rc = EXIT_FAIL;
-	if (host_open_installed(&h, root, 0, &cur, NULL, NULL, &err) == -1)
+	if (host_open_installed(&h, root, 0, &a.gen, NULL, NULL, &err) == -1)
 		goto out;
-	if ((g = gen_load(&h, cur, &err)) == NULL)
+	if ((g = gen_load(&h, a.gen, &err)) == NULL ||
+	    audit_init(&a, g, &err) == -1)
 		goto out;
 	json_array_foreach(json_object_get(g, "packages"), i, v) {
 		const char *id = json_string_value(json_object_get(v, "id"));
 		if (id == NULL || !pkg_id_valid(id)) {
-			err_set(&err, "generation %ld: bad package list", cur);
+			err_set(&err, "generation %ld: bad package list",
+			    a.gen);
 			goto out;
 		}
-		if (audit_package(&h, &a, id, json_string_value(
+		if (audit_package(&a, id, json_string_value(
 		    json_object_get(v, "manifest")), &err) == -1)
 			goto out;
+		known = known && a.all_known;
 	}
-	audit_units(&h, &a, cur, g);
+	audit_farm(&a, known);
+	audit_gen_units(&a, known);
+	audit_active(&a, g, &err);
+	audit_env(&a, g);
+	audit_top_links(&a, &err);
+	audit_units(&a, g);
+	if (err != NULL)
+		goto out;
 	if (a.changed + a.missing + a.extra == 0) {
 		printf("verify: generation %ld, %zu packages, %zu entries: "
-		    "clean\n", cur, json_array_size(json_object_get(g,
+		    "clean\n", a.gen, json_array_size(json_object_get(g,
 		    "packages")), a.checked);
 		rc = EXIT_OK;
 	} else
 		printf("verify: generation %ld: drift: %zu changed, %zu "
-		    "missing, %zu extra\n", cur, a.changed, a.missing,
+		    "missing, %zu extra\n", a.gen, a.changed, a.missing,
 		    a.extra);
 out:
 	if (err != NULL)
 		log_error("%s", err);
 	free(err);
+	audit_free(&a);
 	json_decref(g);
 	host_free(&h);
 	return rc;

@@ -115,7 +115,7 @@ pkgmanifest_load(const char *pkgroot, const char *want_id,
 
 	if ((path = path_join(pkgroot, PKG_MANIFEST_NAME)) == NULL)
 		return err_set(errp, "out of memory");
-	if (read_file(path, MANIFEST_MAX_BYTES, &buf, &len, errp) == -1)
+	if (read_file(path, PKG_MANIFEST_MAX_BYTES, &buf, &len, errp) == -1)
 		goto out;
 	if (pkgmanifest_parse(buf, len, want_id, mp, errp) == -1) {
 		err_wrap(errp, "%s", path);
@@ -163,11 +163,18 @@ parent_fd(struct xstate *x, const char *path, const char **basep,
 	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
 	if (x->pfd != -1 && strcmp(dir, x->pdir) == 0)
 		return x->pfd;
-	if (x->pfd != -1)
+	fd = x->rootfd;
+	c = dir;
+	/* A child of the cached dir (a deep tree): one step, not all. */
+	if (x->pfd != -1 && strncmp(dir, x->pdir, strlen(x->pdir)) == 0 &&
+	    dir[strlen(x->pdir)] == '/' && strchr(dir + strlen(x->pdir) + 1,
+	    '/') == NULL) {
+		fd = x->pfd;
+		c = dir + strlen(x->pdir) + 1;
+	} else if (x->pfd != -1)
 		close(x->pfd);
 	x->pfd = -1;
-	fd = x->rootfd;
-	for (c = dir; c != NULL; c = e) {
+	for (; c != NULL; c = e) {
 		if ((e = strchr(c, '/')) != NULL)
 			*e++ = '\0';
 		nfd = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
@@ -429,9 +436,10 @@ first_member(struct archive *ar, char **bufp, size_t *lenp, char **errp)
 		return err_set(errp, "the first member is %s, not %s",
 		    archive_entry_pathname(ae), PKG_MANIFEST_NAME);
 	size = archive_entry_size(ae);
-	if (size < 0 || size > MANIFEST_MAX_BYTES)
-		return err_set(errp, "%s is larger than %d bytes",
-		    PKG_MANIFEST_NAME, MANIFEST_MAX_BYTES);
+	if (size < 0 || size > PKG_MANIFEST_MAX_BYTES)
+		return err_set(errp, "%s is larger than %d bytes, what a "
+		    "package manifest may have; split the package",
+		    PKG_MANIFEST_NAME, PKG_MANIFEST_MAX_BYTES);
 	if ((buf = malloc((size_t)size + 1)) == NULL)
 		return err_set(errp, "out of memory");
 	while (got < (size_t)size) {

@@ -25,7 +25,8 @@
 #include "error.h"
 #include "jsonio.h"
 
-static const char *farm_dirs[] = { "bin", "lib", "etc", "include", NULL };
+const char *const gen_file_names[GEN_NFILES] = { "environment",
+    "environment.export", "sysctl.conf" };
 #define UNITS_DIR	"dcos.target.wants"
 
 static int
@@ -180,7 +181,8 @@ struct build {
 
 /* Maps a package top-level dir to a generation dir, or NULL to skip. */
 static const char *
-map_top(const struct build *b, const char *top, size_t len, int *unitsp)
+map_top(char *const *roles, size_t nroles, const char *top, size_t len,
+    int *unitsp)
 {
 	size_t	 i, j, dl;
 	char	 name[64];
@@ -193,25 +195,65 @@ map_top(const struct build *b, const char *top, size_t len, int *unitsp)
 		*unitsp = 1;
 		return UNITS_DIR;
 	}
-	for (i = 0; farm_dirs[i] != NULL; i++)
-		if (strcmp(name, farm_dirs[i]) == 0)
-			return farm_dirs[i];
-	for (j = 0; j < b->nroles; j++) {
-		for (i = 0; farm_dirs[i] != NULL; i++) {
-			dl = strlen(farm_dirs[i]);
-			if (strncmp(name, farm_dirs[i], dl) == 0 &&
+	for (i = 0; pkg_farm_dirs[i] != NULL; i++)
+		if (strcmp(name, pkg_farm_dirs[i]) == 0)
+			return pkg_farm_dirs[i];
+	for (j = 0; j < nroles; j++) {
+		for (i = 0; pkg_farm_dirs[i] != NULL; i++) {
+			dl = strlen(pkg_farm_dirs[i]);
+			if (strncmp(name, pkg_farm_dirs[i], dl) == 0 &&
 			    name[dl] == '_' &&
-			    strcmp(name + dl + 1, b->roles[j]) == 0)
-				return farm_dirs[i];
+			    strcmp(name + dl + 1, roles[j]) == 0)
+				return pkg_farm_dirs[i];
 		}
 		dl = strlen(UNITS_DIR);
 		if (strncmp(name, UNITS_DIR, dl) == 0 && name[dl] == '_' &&
-		    strcmp(name + dl + 1, b->roles[j]) == 0) {
+		    strcmp(name + dl + 1, roles[j]) == 0) {
 			*unitsp = 1;
 			return UNITS_DIR;
 		}
 	}
 	return NULL;
+}
+
+int
+gen_place(char *const *roles, size_t nroles, const char *path, char **destp)
+{
+	const char	*slash, *top;
+	int		 units;
+
+	*destp = NULL;
+	if ((slash = strchr(path, '/')) == NULL)
+		return GEN_SKIP;	/* the top dirs themselves */
+	top = map_top(roles, nroles, path, (size_t)(slash - path), &units);
+	if (top == NULL)
+		return GEN_SKIP;
+	if (units)
+		*destp = strdup(slash + 1);
+	else if (asprintf(destp, "%s%s", top, slash) == -1)
+		*destp = NULL;
+	if (*destp == NULL)
+		return -1;
+	return units ? GEN_UNIT : GEN_FARM;
+}
+
+char *
+gen_farm_target(const char *dest, const char *id, const char *path)
+{
+	size_t	 up = 2, k, len;
+	char	*t, *p;
+
+	/* From generations/<n>/<dest> up to the opt dir. */
+	for (k = 0; dest[k] != '\0'; k++)
+		if (dest[k] == '/')
+			up++;
+	len = up * 3 + strlen("packages/") + strlen(id) + 1 + strlen(path);
+	if ((t = malloc(len + 1)) == NULL)
+		return NULL;
+	for (p = t, k = 0; k < up; k++, p += 3)
+		memcpy(p, "../", 3);
+	snprintf(p, len + 1 - up * 3, "packages/%s/%s", id, path);
+	return t;
 }
 
 /* Which package owns the farm entry dest (from its link), for messages. */
@@ -277,38 +319,38 @@ farm_package(struct build *b, const struct pkgmanifest *m, const char *id,
     char **errp)
 {
 	const struct pkg_file	*e;
-	const char		*top, *slash, *rest;
-	char			 dest[PATH_MAX], target[PATH_MAX * 2];
-	char			 owner[256], *src = NULL;
+	char			 owner[256], *src = NULL, *dest = NULL;
+	char			*target = NULL;
 	struct stat		 st;
-	size_t			 i, k;
-	int			 units, depth, n;
+	size_t			 i;
+	int			 place, n, rc = -1;
 
 	for (i = 0; i < m->pm->nfiles; i++) {
 		e = &m->pm->files[i];
-		if ((slash = strchr(e->path, '/')) == NULL)
-			continue;	/* the top dirs themselves */
-		rest = slash + 1;
-		top = map_top(b, e->path, (size_t)(slash - e->path), &units);
-		if (top == NULL)
+		free(dest);
+		free(target);
+		target = NULL;
+		if ((place = gen_place(b->roles, b->nroles, e->path, &dest)) ==
+		    -1)
+			goto out;
+		if (place == GEN_SKIP)
 			continue;
-		if (units) {
-			if (strchr(rest, '/') != NULL || e->type == PKG_DIR)
-				return err_set(errp, "package %s: %s: units "
-				    "must be files directly in %s", id,
-				    e->path, UNITS_DIR);
+		if (place == GEN_UNIT) {
+			if (strchr(dest, '/') != NULL || e->type == PKG_DIR) {
+				err_set(errp, "package %s: %s: units must be "
+				    "files directly in %s", id, e->path,
+				    UNITS_DIR);
+				goto out;
+			}
 			if (asprintf(&src, "%s/%s/%s", b->h->pkgdir, id,
 			    e->path) == -1)
-				return err_set(errp, "out of memory");
-			n = copy_unit(b, id, src, rest, errp);
+				goto out;
+			n = copy_unit(b, id, src, dest, errp);
 			free(src);
 			if (n == -1)
-				return -1;
+				goto out;
 			continue;
 		}
-		n = snprintf(dest, sizeof(dest), "%s/%s", top, rest);
-		if (n < 0 || (size_t)n >= sizeof(dest))
-			return err_set(errp, "%s: path too long", e->path);
 		if (e->type == PKG_DIR) {
 			if (mkdirat(b->genfd, dest, 0755) == 0)
 				continue;
@@ -316,30 +358,28 @@ farm_package(struct build *b, const struct pkgmanifest *m, const char *id,
 			    AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
 				continue;
 			owner_of(b->genfd, dest, owner, sizeof(owner));
-			return err_set(errp, "collision: %s is a directory in "
-			    "%s and a file in %s", dest, id, owner);
+			err_set(errp, "collision: %s is a directory in %s and "
+			    "a file in %s", dest, id, owner);
+			goto out;
 		}
-		for (depth = 0, k = 0; dest[k] != '\0'; k++)
-			if (dest[k] == '/')
-				depth++;
-		target[0] = '\0';
-		for (k = 0; k < (size_t)depth + 2; k++)
-			strcat(target, "../");
-		n = snprintf(target + strlen(target),
-		    sizeof(target) - strlen(target), "packages/%s/%s", id,
-		    e->path);
-		if (n < 0)
-			return err_set(errp, "%s: path too long", e->path);
+		if ((target = gen_farm_target(dest, id, e->path)) == NULL)
+			goto out;
 		if (symlinkat(target, b->genfd, dest) == -1) {
-			if (errno != EEXIST)
-				return err_sys(errp, "%s", dest);
+			if (errno != EEXIST) {
+				err_sys(errp, "%s", dest);
+				goto out;
+			}
 			owner_of(b->genfd, dest, owner, sizeof(owner));
-			return err_set(errp, "collision: both %s and %s "
-			    "install %s; remove it from one of them", owner,
-			    id, dest);
+			err_set(errp, "collision: both %s and %s install %s; "
+			    "remove it from one of them", owner, id, dest);
+			goto out;
 		}
 	}
-	return 0;
+	rc = 0;
+out:
+	free(dest);
+	free(target);
+	return rc;
 }
 
 static int
@@ -456,8 +496,16 @@ write_at(int dfd, const char *name, const char *text, char **errp)
 	return 0;
 }
 
+/* qsort's comparison of two (const char *) elements. */
 static int
-write_env(struct build *b, char **errp)
+strpcmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The texts of gen_file_names from what the packages set.  0 or -1. */
+static int
+env_texts(struct build *b, char *texts[GEN_NFILES])
 {
 	char		*env = NULL, *exp = NULL, *sys = NULL, *tmp;
 	const char	*k, **keys = NULL;
@@ -479,8 +527,7 @@ write_env(struct build *b, char **errp)
 		goto out;
 	json_object_foreach(b->env, k, v)
 		keys[i++] = k;
-	qsort(keys, nk, sizeof(*keys), (int (*)(const void *,
-	    const void *))strcmp);
+	qsort(keys, nk, sizeof(*keys), strpcmp);
 	for (i = 0; i < nk; i++) {
 		const char *val = json_string_value(json_object_get(b->env,
 		    keys[i]));
@@ -519,19 +566,36 @@ write_env(struct build *b, char **errp)
 		free(sys);
 		sys = tmp;
 	}
-	if (write_at(b->genfd, "environment", env, errp) == -1 ||
-	    write_at(b->genfd, "environment.export", exp, errp) == -1 ||
-	    write_at(b->genfd, "sysctl.conf", sys, errp) == -1)
-		goto out;
+	texts[0] = env;
+	texts[1] = exp;
+	texts[2] = sys;
+	env = exp = sys = NULL;	/* transferred */
 	rc = 0;
 out:
-	/* Every failure above that set no message ran out of memory. */
-	if (rc == -1 && *errp == NULL)
-		err_set(errp, "out of memory");
 	free(keys);
 	free(env);
 	free(exp);
 	free(sys);
+	return rc;
+}
+
+static int
+write_env(struct build *b, char **errp)
+{
+	char	*texts[GEN_NFILES] = { NULL, NULL, NULL };
+	size_t	 i;
+	int	 rc = -1;
+
+	if (env_texts(b, texts) == -1)
+		goto out;
+	for (i = 0; i < GEN_NFILES; i++)
+		if (write_at(b->genfd, gen_file_names[i], texts[i], errp) ==
+		    -1)
+			goto out;
+	rc = 0;
+out:
+	for (i = 0; i < GEN_NFILES; i++)
+		free(texts[i]);
 	return rc;
 }
 
@@ -715,5 +779,46 @@ out:
 		(void)rm_tree(tmp, NULL);
 	free(tmp);
 	free(final);
+	return rc;
+}
+
+int
+gen_expected_files(const struct host *h, const json_t *g,
+    char *texts[GEN_NFILES], char **errp)
+{
+	struct build	 b;
+	struct pkgref	 p;
+	const char	*id, *dash;
+	json_t		*v;
+	size_t		 i;
+	int		 rc = -1;
+
+	memset(&p, 0, sizeof(p));
+	for (i = 0; i < GEN_NFILES; i++)
+		texts[i] = NULL;
+	if (build_init(&b, h, NULL, 0) == -1)
+		goto out;
+	json_array_foreach(json_object_get(g, "packages"), i, v) {
+		id = json_string_value(json_object_get(v, "id"));
+		if (id == NULL || !pkg_id_valid(id) ||
+		    (dash = strstr(id, "--")) == NULL) {
+			err_set(errp, "generation.json: bad package list");
+			goto out;
+		}
+		free(p.name);
+		if ((p.name = strndup(id, (size_t)(dash - id))) == NULL)
+			goto out;
+		p.id = (char *)id;
+		if (read_pkginfo(&b, &p, errp) == -1)
+			goto out;
+	}
+	if (env_texts(&b, texts) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (rc == -1 && *errp == NULL)
+		err_set(errp, "out of memory");
+	free(p.name);
+	build_free(&b);
 	return rc;
 }

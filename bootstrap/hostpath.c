@@ -95,12 +95,74 @@ crash_point(const char *step)
 		kill(getpid(), SIGKILL);
 }
 
+/* One directory rm_tree_at went down into, to come back up. */
+struct rm_level {
+	char	*name;		/* its name in the parent */
+	dev_t	 pdev;		/* the parent's identity */
+	ino_t	 pino;
+};
+
+/*
+ * Empties the directory *dp: unlinks what is not a directory and, at the
+ * first subdirectory, replaces *dp by it and returns 1 with *namep (its
+ * name, malloc'd).  0 once the directory is empty, -1 with *errp.
+ */
+static int
+rm_step_down(DIR **dp, char **namep, char **errp)
+{
+	DIR		*d = *dp;
+	struct dirent	*de;
+	int		 fd, found;
+
+	do {
+		found = 0;
+		rewinddir(d);
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			found = 1;
+			if (unlinkat(dirfd(d), de->d_name, 0) == 0 ||
+			    errno == ENOENT)
+				continue;
+			if (errno != EISDIR && errno != EPERM)
+				return err_sys(errp, "remove %s", de->d_name);
+			if ((*namep = strdup(de->d_name)) == NULL)
+				return err_set(errp, "out of memory");
+			fd = openat(dirfd(d), de->d_name, O_RDONLY |
+			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd == -1 || (*dp = fdopendir(fd)) == NULL) {
+				err_sys(errp, "open %s", *namep);
+				if (fd != -1)
+					close(fd);
+				free(*namep);
+				*namep = NULL;
+				*dp = d;
+				return -1;
+			}
+			closedir(d);
+			return 1;
+		}
+		/* Entries unlinked during readdir may hide others: again. */
+	} while (found);
+	return 0;
+}
+
+/*
+ * Iterative, so a tree as deep as paths allow needs neither stack nor
+ * descriptors per level: it goes down one directory at a time and back up
+ * through "..", checked against the parent it came from, holding at most
+ * two descriptors.
+ */
 int
 rm_tree_at(int pfd, const char *name, char **errp)
 {
-	DIR		*d;
-	struct dirent	*de;
-	int		 fd, rc = 0;
+	struct rm_level	*stack = NULL, *tmp;
+	struct stat	 st;
+	size_t		 depth = 0, cap = 0;
+	DIR		*d = NULL, *up;
+	char		*sub = NULL;
+	int		 fd, r, rc = -1;
 
 	if (unlinkat(pfd, name, 0) == 0 || errno == ENOENT)
 		return 0;
@@ -108,22 +170,74 @@ rm_tree_at(int pfd, const char *name, char **errp)
 		return err_sys(errp, "remove %s", name);
 	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
-	if (fd == -1)
-		return err_sys(errp, "open %s", name);
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return err_sys(errp, "open %s", name);
+	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+		err_sys(errp, "open %s", name);
+		if (fd != -1)
+			close(fd);
+		return -1;
 	}
-	while (rc == 0 && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
+	for (;;) {
+		if (depth == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((tmp = reallocarray(stack, cap, sizeof(*stack))) ==
+			    NULL) {
+				err_set(errp, "out of memory");
+				goto out;
+			}
+			stack = tmp;
+		}
+		if (fstat(dirfd(d), &st) == -1) {
+			err_sys(errp, "stat %s", name);
+			goto out;
+		}
+		if ((r = rm_step_down(&d, &sub, errp)) == -1)
+			goto out;
+		if (r == 1) {
+			stack[depth].name = sub;
+			stack[depth].pdev = st.st_dev;
+			stack[depth].pino = st.st_ino;
+			depth++;
 			continue;
-		rc = rm_tree_at(dirfd(d), de->d_name, errp);
+		}
+		if (depth == 0)
+			break;
+		depth--;
+		fd = openat(dirfd(d), "..", O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC);
+		if (fd == -1 || fstat(fd, &st) == -1 ||
+		    st.st_dev != stack[depth].pdev ||
+		    st.st_ino != stack[depth].pino ||
+		    (up = fdopendir(fd)) == NULL) {
+			err_set(errp, "remove %s: a directory moved while it "
+			    "was being removed; run the command again", name);
+			if (fd != -1)
+				close(fd);
+			free(stack[depth].name);
+			goto out;
+		}
+		closedir(d);
+		d = up;
+		r = unlinkat(dirfd(d), stack[depth].name, AT_REMOVEDIR);
+		if (r == -1 && errno != ENOENT) {
+			err_sys(errp, "remove %s", stack[depth].name);
+			free(stack[depth].name);
+			goto out;
+		}
+		free(stack[depth].name);
 	}
 	closedir(d);
-	if (rc == 0 && unlinkat(pfd, name, AT_REMOVEDIR) == -1 &&
-	    errno != ENOENT)
-		rc = err_sys(errp, "remove %s", name);
+	d = NULL;
+	if (unlinkat(pfd, name, AT_REMOVEDIR) == -1 && errno != ENOENT) {
+		err_sys(errp, "remove %s", name);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (d != NULL)
+		closedir(d);
+	while (depth > 0)
+		free(stack[--depth].name);
+	free(stack);
 	return rc;
 }
 

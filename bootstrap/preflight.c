@@ -698,7 +698,7 @@ read_config_manifest(struct archive *a, struct archive_entry *e,
 	int		 rc = -1;
 
 	if (name == NULL || strcmp(name, PKG_MANIFEST_NAME) != 0 ||
-	    size <= 0 || size > MANIFEST_MAX_BYTES)
+	    size <= 0 || size > PKG_MANIFEST_MAX_BYTES)
 		return err_set(errp, "config package: its first member is "
 		    "not %s", PKG_MANIFEST_NAME);
 	if ((mbuf = malloc((size_t)size)) == NULL)

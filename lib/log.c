@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -63,3 +64,39 @@ LOG_FN(log_warn, LOG_NORMAL, "warning: ")
 LOG_FN(log_info, LOG_NORMAL, "")
 LOG_FN(log_verbose, LOG_VERBOSE, "")
 LOG_FN(log_debug, LOG_DEBUG, "debug: ")
+
+char *
+log_quote(const char *s)
+{
+	const unsigned char	*p;
+	char			*out, *o;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p <= ' ' || *p == 0x7f || *p == '"' || *p == '\\')
+			break;
+	if (*p == '\0')
+		return strdup(s);
+	/* Worst case: every byte becomes \ooo, plus the quotes. */
+	if ((out = malloc(strlen(s) * 4 + 3)) == NULL)
+		return NULL;
+	o = out;
+	*o++ = '"';
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		switch (*p) {
+		case '\n': *o++ = '\\'; *o++ = 'n'; break;
+		case '\t': *o++ = '\\'; *o++ = 't'; break;
+		case '\r': *o++ = '\\'; *o++ = 'r'; break;
+		case '"': *o++ = '\\'; *o++ = '"'; break;
+		case '\\': *o++ = '\\'; *o++ = '\\'; break;
+		default:
+			if (*p < ' ' || *p == 0x7f)
+				o += sprintf(o, "\\%03o", *p);
+			else
+				*o++ = (char)*p;
+			break;
+		}
+	}
+	*o++ = '"';
+	*o = '\0';
+	return out;
+}

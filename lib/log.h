@@ -25,4 +25,13 @@ void	 log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * s as one token that cannot forge a line or a field of the output: s
+ * itself when it has no control character, space, '"' or '\\', else s in
+ * double quotes with C escapes (\n, \t, \r, \\, \", other controls as
+ * \ooo).  Bytes from 0x80 up are kept (UTF-8 names).  Returns a malloc'd
+ * string, or NULL when out of memory.
+ */
+char	*log_quote(const char *s);
+
 #endif

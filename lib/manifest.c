@@ -238,6 +238,28 @@ relpath_valid(const char *path)
 	}
 }
 
+const char *const pkg_farm_dirs[] = { "bin", "lib", "etc", "include", NULL };
+
+int
+pkg_farm_link_fits(const char *id, const char *path)
+{
+	size_t		 top = strcspn(path, "/"), n, up = 2, i;
+	const char	*p;
+
+	for (i = 0; pkg_farm_dirs[i] != NULL; i++) {
+		n = strlen(pkg_farm_dirs[i]);
+		if (top >= n && strncmp(path, pkg_farm_dirs[i], n) == 0 &&
+		    (top == n || path[n] == '_'))
+			break;
+	}
+	if (pkg_farm_dirs[i] == NULL || path[top] == '\0')
+		return 1;
+	for (p = path; *p != '\0'; p++)
+		up += *p == '/';
+	return 3 * up + strlen("packages/") + strlen(id) + 1 + strlen(path) <=
+	    MANIFEST_PATH_MAX;
+}
+
 int
 symlink_target_inside(const char *path, const char *target)
 {
@@ -549,6 +571,10 @@ pkg_manifest_parse(const char *buf, size_t len, const char *name,
 	json_t			*files, *v;
 	size_t			 i;
 
+	if (len > PKG_MANIFEST_MAX_BYTES)
+		return err_set(errp, "%s: %zu bytes, more than the %d bytes a "
+		    "package manifest may have; split the package", name, len,
+		    PKG_MANIFEST_MAX_BYTES);
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return err_set(errp, "out of memory");
 	if ((m->json = jp_root(&p, buf, len)) == NULL ||
@@ -568,6 +594,12 @@ pkg_manifest_parse(const char *buf, size_t len, const char *name,
 		m->nfiles = i + 1;
 		if (pkg_file_parse(&p, v, &m->files[i]) == -1)
 			goto bad;
+		if (!pkg_farm_link_fits(m->id, m->files[i].path)) {
+			jp_fail(&p, "path", "too deep or long for a generation "
+			    "to link (its link target would pass %d bytes); "
+			    "shorten it", MANIFEST_PATH_MAX);
+			goto bad;
+		}
 	}
 	if (pkg_files_check(&p, m) == -1)
 		goto bad;

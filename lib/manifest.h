@@ -21,7 +21,14 @@
 #define MANIFEST_FORMAT		1
 #define PKG_MANIFEST_NAME	".dcos-manifest.json"
 #define MANIFEST_MAX_BYTES	(64 * 1024 * 1024)
-#define MANIFEST_PATH_MAX	4096
+/*
+ * A package's .dcos-manifest.json: parsing one (a jansson tree) takes up
+ * to about 20 times its size (scripts/bench/manifest-memory.sh), and up
+ * to four are parsed at once, one per extraction thread.
+ */
+#define PKG_MANIFEST_MAX_BYTES	(4 * 1024 * 1024)
+/* A path and its NUL fit PATH_MAX: every *at() call relative to a root. */
+#define MANIFEST_PATH_MAX	4095
 
 /* "name--version" with pkgpanda's rules.  1 when valid. */
 int	 pkg_id_valid(const char *id);
@@ -74,6 +81,16 @@ int	 sysctl_check(const char *key, const char *value, char **errp);
 int	 pkginfo_sysctl_foreach(const json_t *sysctl,
 	    int (*fn)(void *, const char *key, json_t *value, char **),
 	    void *arg, char **errp);
+
+/* The dirs a generation links (bin, lib, etc, include), NULL-ended. */
+extern const char *const pkg_farm_dirs[];
+/*
+ * 1 when entry path of package id can be linked into a generation: it is
+ * not below a farm dir (or a _<role> variant of one), or its link target,
+ * "../" for each of its '/' plus two, "packages/<id>/<path>", fits
+ * MANIFEST_PATH_MAX.
+ */
+int	 pkg_farm_link_fits(const char *id, const char *path);
 
 enum pkg_ftype {
 	PKG_FILE,

@@ -38,6 +38,7 @@ class Pkg:
         self.entries = {}   # path -> dict(type, mode, data, target)
         self.raw = []       # extra TarInfo members (hostile)
         self.manifest_override = None
+        self.manifest_pad = 0
 
     def dir(self, path, mode=0o755):
         self.entries[path] = {"type": "dir", "mode": mode}
@@ -74,7 +75,8 @@ class Pkg:
         doc = {"format": 1, "id": self.id, "files": files}
         if self.manifest_override:
             self.manifest_override(doc)
-        return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+        return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode() + \
+            b" " * self.manifest_pad
 
     def blob(self):
         buf = io.BytesIO()
@@ -135,6 +137,20 @@ def mesos(version, big):
     if big:
         p.file("lib/big.bin", os.urandom(big))
     return p
+
+
+def deep_tree(p, kind):
+    """Trees at (kind "limit") or just over the documented limits."""
+    if kind == "limit":
+        # 1,902 levels and a 4,095-byte path: as deep as a 4 MiB manifest
+        # listing every parent allows with such a path
+        p.file("/".join(["d"] * 1900 + ["x" * 120, "y" * 174]), "deepest\n")
+        # deep below lib/, the link target fits (2,031 of 4,095 bytes)
+        p.file("lib/" + "/".join(["x"] * 400), "linked\n")
+    elif kind == "path":
+        p.file("/".join(["d"] * 1900 + ["x" * 120, "y" * 175]), "too long\n")
+    elif kind == "farm":
+        p.file("lib/" + "/".join(["x"] * 900), "too deep to link\n")
 
 
 def zookeeper(version="3.4.14"):
@@ -249,6 +265,13 @@ def main():
                     help="mesos also has etc/caf\u00e9.conf (a UTF-8 name)")
     ap.add_argument("--unit", action="append", default=[],
                     help="mesos also installs this unit for masters")
+    ap.add_argument("--files", type=int, default=0,
+                    help="mesos gets this many more empty files (--dirs: dirs)")
+    ap.add_argument("--dirs", action="store_true")
+    ap.add_argument("--manifest-pad", type=int, default=0,
+                    help="mesos's manifest gets this many trailing spaces")
+    ap.add_argument("--deep", choices=["limit", "path", "farm"],
+                    help="mesos gets a tree at or over the path limits")
     ap.add_argument("--collide", action="store_true",
                     help="zookeeper also installs bin/mesos-master")
     ap.add_argument("--tamper-release", action="store_true",
@@ -271,6 +294,16 @@ def main():
         m.file("dcos.target.wants_master/" + u, "[Service]\nExecStart=/bin/true\n")
     if a.hostile:
         make_hostile(m, a.hostile)
+    if a.deep:
+        deep_tree(m, a.deep)
+    if a.files and a.dirs:
+        m.dir("s")
+    for i in range(a.files):
+        if a.dirs:
+            m.dir("s/%x" % i)
+        else:
+            m.file("share/many/%03d/%07d" % (i // 1000, i), b"")
+    m.manifest_pad = a.manifest_pad
     zk = zookeeper("3.4.15" if a.collide else "3.4.14")
     if a.collide:
         zk.file("bin/mesos-master", "#!/bin/sh\necho impostor\n", 0o755)

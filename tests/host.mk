@@ -4,8 +4,9 @@ host_bats = \
 	tests/t0510-host-hostile.bats \
 	tests/t0515-host-root-escape.bats \
 	tests/t0520-host-crash.bats \
-	tests/t0540-host-activate.bats \
-	tests/t0530-host-genconf.bats
+	tests/t0530-host-genconf.bats \
+	tests/t0535-host-activate.bats \
+	tests/t0545-host-deep.bats
 TESTS += $(host_bats)
 EXTRA_DIST += $(host_bats) tests/host.bash tests/host-fixture.py
 dist_man_MANS += man/dcos-bootstrap.8
