@@ -47,7 +47,16 @@ enum ptype {
 	PT_IPV4_PORT,
 	PT_PATH,
 	PT_ENUM,
-	PT_LIST
+	PT_LIST,
+	PT_IPV6,
+	PT_IP,		/* IPv4 or IPv6 */
+	PT_CIDR4,
+	PT_CIDR6,
+	PT_DURATION,	/* Mesos's "5mins", "1.5hrs" */
+	PT_PORT,
+	PT_HOSTNAME,
+	PT_EMAIL,
+	PT_MAP
 };
 
 /*
@@ -100,7 +109,9 @@ enum derive_kind {
 struct param {
 	char		*name;
 	enum ptype	 type;
-	enum ptype	 item_type;	/* PT_LIST */
+	enum ptype	 item_type;	/* PT_LIST items, PT_MAP values */
+	enum ptype	 key_type;	/* PT_MAP */
+	struct param	*item;		/* nested items/values, or NULL */
 	char		**values;	/* PT_ENUM */
 	size_t		 nvalues;
 	json_t		*def;		/* default, or NULL */
@@ -167,6 +178,15 @@ char	*json_text(const json_t *);
  */
 int	 value_convert(const struct param *, const struct ynode *,
 	    json_t **outp, char **msgp, int *legacyp);
+
+/*
+ * value_convert() reporting every problem at the node it concerns (a map
+ * entry, a nested value) to d as "file:LINE:COL: name: message"; a secret
+ * parameter's values are never quoted.  Returns 0 with *outp, 1 after
+ * adding errors, -1 when out of memory.
+ */
+int	 value_convert_diags(const struct param *, const struct ynode *,
+	    json_t **outp, const char *file, struct diags *d, int *legacyp);
 
 struct validation {
 	json_t		*effective;	/* defaults, derived values */

@@ -87,7 +87,7 @@ validate() {
 	[ "${lines[1]}" = "config.yaml:2:14: master_list: Invalid IPv4 addresses in list: foo, bar" ]
 	[ "${lines[2]}" = "config.yaml:3:1: mastr_list: Unknown parameter. Did you mean 'master_list'?" ]
 	[ "${lines[3]}" = "config.yaml:4:20: telemetry_enabled: Must be one of 'true', 'false'. Got 'foo'." ]
-	[ "${lines[4]}" = "config.yaml:5:12: resolvers: Must be between 1 and 65535 inclusive (port of 8.8.8.8:65536)" ]
+	[ "${lines[4]}" = "config.yaml:5:13: resolvers: Must be between 1 and 65535 inclusive (port of 8.8.8.8:65536)" ]
 	[ "${lines[5]}" = "config.yaml:7:21: exhibitor_zk_hosts: Must be of the form \`host:port,host:port', not start with zk://" ]
 	[ "${lines[6]}" = "config.yaml:8:20: exhibitor_zk_path: Must be of the form /path/to/znode" ]
 	[ "${lines[7]}" = "dcos-genconf: error: 7 problems in genconf/config.yaml: fix them and run again" ]
