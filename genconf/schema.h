@@ -228,4 +228,13 @@ int	 template_render(const char *text, size_t len, const char *name,
 	    const struct schema *, const json_t *effective,
 	    struct tmpl_file **files, size_t *nfiles, struct diags *d);
 
+/*
+ * Checks a template without a configuration: its YAML, its entries, its
+ * tags and that every name it uses is a parameter of the schema (what
+ * 'dcos-genconf release' runs before signing).  Problems go to d; -1 only
+ * when out of memory.
+ */
+int	 template_check(const char *text, size_t len, const char *name,
+	    const struct schema *, struct diags *d);
+
 #endif

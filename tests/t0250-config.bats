@@ -267,3 +267,62 @@ validate() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"--reveal-secrets"* ]]
 }
+
+# A copy of the sample genconf tree with PARAM (YAML lines) added to the
+# schema and TEMPLATE as one more template, built into a release in $1.
+release_with() {
+	local out=$1 params=$2 template=$3
+	mkdir -p "$out/genconf"
+	cp -R "$top_srcdir/sample/genconf/." "$out/genconf/"
+	printf '%s\n' "$params" > "$out/extra"
+	sed -i "/^parameters:\$/r $out/extra" "$out/genconf/schema.yaml"
+	[ -z "$template" ] || printf '%s\n' "$template" > "$out/genconf/templates/zz-extra.yaml"
+	run "$GENCONF" -q release --name dcos --version 2.0.0 --seq 2 \
+	    --key "$RELDIR/vendor.key" --roles "$RELDIR/roles.json" \
+	    --bootstrap "x86_64=$BOOTSTRAP" -o "$out" \
+	    --genconf "$out/genconf" "$RELDIR/hello--1.0"
+}
+
+@test "release refuses to sign a schema or a template this dcos-genconf cannot load, and writes nothing" {
+	release_with bad1 '  frob: {type: frobnicate}'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"refusing to sign a schema this dcos-genconf cannot load: "*"schema.yaml:6:16: unknown type: use string, bool, int, port,"* ]]
+	[ ! -e bad1/dcos-2.0.0.tar ] && [ ! -e bad1/dcos-2.0.0.tar.minisig ]
+	release_with bad2 '' 'package:
+  - path: etc/extra
+    content: "{{ no_such_parameter }}"'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"refusing to sign templates this dcos-genconf cannot render:"* ]]
+	[[ "$output" == *"zz-extra.yaml:3:14: etc/extra: unknown parameter 'no_such_parameter'"* ]]
+	[ ! -e bad2/dcos-2.0.0.tar ]
+}
+
+@test "a release whose schema has a map signs, and sites validate it with every bad entry at its position" {
+	release_with rel '  dns_forward_zones:
+    type: map
+    keys: hostname
+    items: {type: list-of, items: ipv4-with-port}
+    default: {}' 'package:
+  - path: etc/zones.json
+    content: "{{ dns_forward_zones }}"'
+	[ "$status" -eq 0 ]
+	cp rel/dcos-2.0.0.tar rel/dcos-2.0.0.tar.minisig .
+	cat >> genconf/config.yaml <<-'EOF'
+	dns_forward_zones:
+	  a.example: ['10.0.0.5:53', 10.0.0.6]
+	EOF
+	validate --release dcos-2.0.0.tar
+	[ "$status" -eq 0 ]
+	cat >> genconf/config.yaml <<-'EOF'
+	  bad_zone!: ['10.0.0.7']
+	  b.example: ['10.0.0.8:0', 'fe80::1']
+	EOF
+	before=$(snapshot)
+	validate --release dcos-2.0.0.tar
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "config.yaml:25:3: dns_forward_zones: Must be a host name (letters, digits and '-' in dot-separated labels). Got 'bad_zone!'." ]
+	[ "${lines[1]}" = "config.yaml:26:15: dns_forward_zones: b.example: Must be between 1 and 65535 inclusive (port of 10.0.0.8:0)" ]
+	[ "${lines[2]}" = "config.yaml:26:29: dns_forward_zones: b.example: Invalid IPv4 address: fe80::1" ]
+	[ "${lines[3]}" = "dcos-genconf: error: 3 problems in genconf/config.yaml: fix them and run again" ]
+	[ "$(snapshot)" = "$before" ]
+}
