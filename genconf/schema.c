@@ -487,6 +487,37 @@ parse_int(struct sp *sp, const struct ynode *n, long long *out)
 	return 0;
 }
 
+/*
+ * The checks DC/OS's validators needed beyond the first ones: 0 parsed
+ * into c, 1 not one of them, -1 with the error set.
+ */
+static int
+parse_check_more(struct sp *sp, const struct ynode *k, const struct ynode *v,
+    struct check *c)
+{
+	if (strcmp(k->str, "not_in") == 0 ||
+	    strcmp(k->str, "disjoint_from") == 0) {
+		c->kind = k->str[0] == 'n' ? CK_NOT_IN : CK_DISJOINT;
+		return get_strv(sp, v, k->str, &c->values, &c->nvalues);
+	}
+	if (strcmp(k->str, "must_not_contain") == 0) {
+		c->kind = CK_MUST_NOT_CONTAIN;
+		if (get_str(sp, v, k->str, &c->arg) == -1)
+			return -1;
+		return *c->arg == '\0' ? bad(sp, v, "must_not_contain needs "
+		    "a text") : 0;
+	}
+	if (strcmp(k->str, "max_length") == 0 ||
+	    strcmp(k->str, "max_words") == 0) {
+		c->kind = k->str[4] == 'l' ? CK_MAX_LENGTH : CK_MAX_WORDS;
+		if (parse_int(sp, v, &c->max) == -1)
+			return -1;
+		return c->max < 0 ? bad(sp, v, "%s must not be negative",
+		    k->str) : 0;
+	}
+	return 1;
+}
+
 static int
 parse_check(struct sp *sp, const struct ynode *n, struct check *c)
 {
@@ -555,10 +586,14 @@ parse_check(struct sp *sp, const struct ynode *n, struct check *c)
 				return -1;
 			if (c->min > c->max)
 				return bad(sp, v, "range: MIN is above MAX");
+		} else if ((b = parse_check_more(sp, k, v, c)) != 1) {
+			if (b == -1)
+				return -1;
 		} else
 			return bad(sp, k, "unknown check '%s': use unique, "
-			    "one_of, must_not_end_with, must_not_start_with, "
-			    "regex, range or file_exists", k->str);
+			    "one_of, not_in, disjoint_from, must_not_end_with, "
+			    "must_not_start_with, must_not_contain, regex, range, "
+			    "max_length, max_words or file_exists", k->str);
 	}
 	if (!seen)
 		return bad(sp, n, "a check needs a kind besides its message");
@@ -877,6 +912,30 @@ check_refs(struct sp *sp, const struct ynode *at, const struct schema *s,
 	return 0;
 }
 
+/* disjoint_from names lists of the schema. */
+static int
+check_list_refs(struct sp *sp, const struct ynode *at,
+    const struct schema *s, const struct param *p)
+{
+	const struct param	*o;
+	size_t			 i, j;
+
+	for (i = 0; i < p->nchecks; i++) {
+		if (p->checks[i].kind != CK_DISJOINT)
+			continue;
+		if (p->type != PT_LIST)
+			return bad(sp, at, "parameter %s: disjoint_from is for "
+			    "lists", p->name);
+		for (j = 0; j < p->checks[i].nvalues; j++)
+			if ((o = schema_find(s, p->checks[i].values[j])) ==
+			    NULL || o->type != PT_LIST)
+				return bad(sp, at, "parameter %s: disjoint_from "
+				    "'%s' is not a list parameter", p->name,
+				    p->checks[i].values[j]);
+	}
+	return 0;
+}
+
 static int
 parse_rules(struct sp *sp, const struct ynode *n, struct schema *s)
 {
@@ -987,6 +1046,8 @@ schema_parse(const char *text, size_t len, const char *name,
 		if (check_refs(&sp, ymap_value(params, i), s,
 		    &p->required_when) == -1 || check_refs(&sp,
 		    ymap_value(params, i), s, &p->derive_when) == -1)
+			goto out;
+		if (check_list_refs(&sp, ymap_value(params, i), s, p) == -1)
 			goto out;
 		if (p->from != NULL && schema_find(s, p->from) == NULL) {
 			bad(&sp, ymap_value(params, i), "parameter %s is "

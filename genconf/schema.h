@@ -83,15 +83,20 @@ enum check_kind {
 	CK_MUST_NOT_START_WITH,
 	CK_REGEX,
 	CK_RANGE,
-	CK_FILE_EXISTS
+	CK_FILE_EXISTS,
+	CK_NOT_IN,		/* values: reserved (an address without port) */
+	CK_DISJOINT,		/* values: lists sharing no item with this */
+	CK_MAX_LENGTH,		/* max */
+	CK_MAX_WORDS,		/* max, space-separated */
+	CK_MUST_NOT_CONTAIN	/* arg */
 };
 
 struct check {
 	enum check_kind	  kind;
 	char		 *arg;		/* suffix, prefix or regex */
-	char		**values;	/* one_of */
+	char		**values;	/* one_of, not_in, disjoint_from */
 	size_t		  nvalues;
-	long long	  min, max;	/* range */
+	long long	  min, max;	/* range, max_length, max_words */
 	regex_t		  re;
 	int		  have_re;
 	char		 *message;	/* NULL: the built-in message */

@@ -1177,6 +1177,206 @@ file_exists(const struct vs *vs, const char *path)
 	return ok;
 }
 
+/* Words as Python's str.split() finds them (ASCII whitespace). */
+static size_t
+count_words(const char *s)
+{
+	size_t	 n = 0;
+
+	while (*s != '\0') {
+		s += strspn(s, " \t\n\r\f\v");
+		if (*s == '\0')
+			break;
+		n++;
+		s += strcspn(s, " \t\n\r\f\v");
+	}
+	return n;
+}
+
+/*
+ * The texts of a list's items (or of a single value), sorted, for
+ * lookups: a 10,000-host site must not compare every pair.  An address
+ * with a port counts as its address, as DC/OS compares resolvers.
+ */
+struct textset {
+	char	**v;
+	size_t	  n;
+};
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *
+item_key(const struct param *p, const json_t *item)
+{
+	char	*t = json_text(item), *colon;
+
+	if (t != NULL && (p->type == PT_IPV4_PORT || (p->type == PT_LIST &&
+	    p->item_type == PT_IPV4_PORT)) && (colon = strchr(t, ':')) != NULL)
+		*colon = '\0';
+	return t;
+}
+
+static void
+textset_free(struct textset *ts)
+{
+	size_t	 i;
+
+	for (i = 0; i < ts->n; i++)
+		free(ts->v[i]);
+	free(ts->v);
+	memset(ts, 0, sizeof(*ts));
+}
+
+static int
+textset_make(const struct param *p, const json_t *val, struct textset *ts)
+{
+	size_t	 i, n = json_is_array(val) ? json_array_size(val) : 1;
+
+	memset(ts, 0, sizeof(*ts));
+	if ((ts->v = calloc(n + 1, sizeof(*ts->v))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((ts->v[i] = item_key(p, json_is_array(val) ?
+		    json_array_get(val, i) : val)) == NULL) {
+			textset_free(ts);
+			return -1;
+		}
+		ts->n++;
+	}
+	qsort(ts->v, ts->n, sizeof(*ts->v), str_cmp);
+	return 0;
+}
+
+static int
+textset_has(const struct textset *ts, const char *t)
+{
+	return bsearch(&t, ts->v, ts->n, sizeof(*ts->v), str_cmp) != NULL;
+}
+
+/* Appends t to the ", "-separated *listp: 0 or -1. */
+static int
+list_append(char **listp, const char *t)
+{
+	char	*tmp;
+
+	if (asprintf(&tmp, "%s%s%s", *listp != NULL ? *listp : "",
+	    *listp != NULL ? ", " : "", t) == -1)
+		return -1;
+	free(*listp);
+	*listp = tmp;
+	return 0;
+}
+
+/* not_in: the reserved values found, in the check's order. */
+static void
+check_not_in(struct vs *vs, const struct param *p, const struct check *c,
+    const json_t *val)
+{
+	struct textset	 ts;
+	char		*found = NULL;
+	size_t		 i;
+
+	if (textset_make(p, val, &ts) == -1) {
+		vs->oom = 1;
+		return;
+	}
+	for (i = 0; i < c->nvalues; i++)
+		if (textset_has(&ts, c->values[i]) &&
+		    list_append(&found, c->values[i]) == -1)
+			vs->oom = 1;
+	if (found != NULL)
+		fail_check(vs, p, c, found, "Must not be %s: %s",
+		    ts.n > 1 ? "any of these reserved values" : "this reserved "
+		    "value", found);
+	free(found);
+	textset_free(&ts);
+}
+
+/*
+ * The items of list (in order, each once) that ts holds, joined with
+ * ", "; NULL when none (or out of memory: *oom set).
+ */
+static char *
+shared_items(const json_t *list, const struct textset *ts, int *oom)
+{
+	struct dup	*v;
+	char		*out = NULL;
+	size_t		 i, n = 0, len = json_array_size(list);
+
+	if ((v = calloc(len + 1, sizeof(*v))) == NULL) {
+		*oom = 1;
+		return NULL;
+	}
+	for (i = 0; i < len; i++) {
+		if ((v[n].text = json_text(json_array_get(list, i))) == NULL) {
+			*oom = 1;
+			continue;
+		}
+		v[n].first = i;
+		if (textset_has(ts, v[n].text))
+			n++;
+		else
+			free(v[n].text);
+	}
+	/* Each text once, at its first place. */
+	qsort(v, n, sizeof(*v), dup_cmp_text);
+	for (i = 0; i < n; i++)
+		v[i].count = i > 0 && strcmp(v[i].text, v[i - 1].text) == 0;
+	qsort(v, n, sizeof(*v), dup_cmp_first);
+	for (i = 0; i < n; i++) {
+		if (!v[i].count && list_append(&out, v[i].text) == -1)
+			*oom = 1;
+		free(v[i].text);
+	}
+	free(v);
+	return out;
+}
+
+/*
+ * disjoint_from: items this list shares with each other list, reported
+ * on both keys (either may be the mistake), in this list's order.
+ */
+static void
+check_disjoint(struct vs *vs, const struct param *p, const struct check *c,
+    const json_t *val)
+{
+	const json_t	*other;
+	struct textset	 ts;
+	char		*dups, *msg;
+	size_t		 k;
+
+	for (k = 0; k < c->nvalues; k++) {
+		other = json_object_get(vs->v->effective, c->values[k]);
+		if (!json_is_array(other) || json_array_size(other) == 0)
+			continue;
+		if (textset_make(p, other, &ts) == -1) {
+			vs->oom = 1;
+			return;
+		}
+		dups = shared_items(val, &ts, &vs->oom);
+		textset_free(&ts);
+		if (dups == NULL)
+			continue;
+		if (c->message != NULL)
+			msg = fill_message(c->message, dups);
+		else if (asprintf(&msg, "%s and %s cannot contain duplicates "
+		    "%s", p->name, c->values[k], dups) == -1)
+			msg = NULL;
+		if (msg == NULL)
+			vs->oom = 1;
+		else {
+			error_at(vs, p->name, "%s", msg);
+			error_at(vs, c->values[k], "%s", msg);
+		}
+		free(msg);
+		free(dups);
+	}
+}
+
 static void
 check_one(struct vs *vs, const struct param *p, const struct check *c,
     const json_t *val)
@@ -1238,6 +1438,21 @@ check_one(struct vs *vs, const struct param *p, const struct check *c,
 			fail_check(vs, p, c, shown, "File `%s` must exist",
 			    shown);
 		break;
+	case CK_MUST_NOT_CONTAIN:
+		if (strstr(t, c->arg) != NULL)
+			fail_check(vs, p, c, shown, "Must not contain '%s'",
+			    c->arg);
+		break;
+	case CK_MAX_LENGTH:
+		if (strlen(t) > (size_t)c->max)
+			fail_check(vs, p, c, shown, "Must be less than %lld "
+			    "characters long", c->max + 1);
+		break;
+	case CK_MAX_WORDS:
+		if (count_words(t) > (size_t)c->max)
+			fail_check(vs, p, c, shown, "Must contain no more "
+			    "than %lld words", c->max);
+		break;
 	default:
 		break;
 	}
@@ -1261,6 +1476,11 @@ run_checks(struct vs *vs)
 			if (c->kind == CK_UNIQUE) {
 				if (json_is_array(val))
 					check_unique(vs, p, c, val);
+			} else if (c->kind == CK_NOT_IN)
+				check_not_in(vs, p, c, val);
+			else if (c->kind == CK_DISJOINT) {
+				if (json_is_array(val))
+					check_disjoint(vs, p, c, val);
 			} else if (json_is_array(val)) {
 				for (k = 0; k < json_array_size(val); k++)
 					check_one(vs, p, c,

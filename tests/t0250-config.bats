@@ -79,6 +79,8 @@ validate() {
 	exhibitor_storage_backend: zookeeper
 	exhibitor_zk_hosts: zk://10.0.0.5:2181
 	exhibitor_zk_path: bad/path
+	cluster_name: demo
+	master_discovery: static
 	EOF
 	before=$(snapshot)
 	validate
@@ -96,7 +98,7 @@ validate() {
 }
 
 @test "a missing required key, a missing ip-detect and a bad master count are reported" {
-	printf 'master_list: [10.0.0.1, 10.0.0.2]\n' > genconf/config.yaml
+	printf 'master_list: [10.0.0.1, 10.0.0.2]\ncluster_name: c\nmaster_discovery: static\nexhibitor_storage_backend: static\n' > genconf/config.yaml
 	rm genconf/ip-detect
 	validate
 	[ "$status" -eq 1 ]
@@ -111,11 +113,13 @@ validate() {
 	master_discovery: master_http_loadbalancer
 	exhibitor_address: lb.example
 	num_masters: 3
+	exhibitor_storage_backend: static
+	cluster_name: demo
 	EOF
 	validate
 	[ "$status" -eq 1 ]
-	[[ "${lines[0]}" == "config.yaml:1:1: exhibitor_storage_backend: When master_discovery is not static, exhibitor_storage_backend must be non-static."* ]]
-	[[ "${lines[1]}" == "config.yaml:2:19: master_discovery: When master_discovery is not static, exhibitor_storage_backend must be non-static."* ]]
+	[[ "${lines[1]}" == "config.yaml:5:28: exhibitor_storage_backend: When master_discovery is not static, exhibitor_storage_backend must be non-static."* ]]
+	[[ "${lines[0]}" == "config.yaml:2:19: master_discovery: When master_discovery is not static, exhibitor_storage_backend must be non-static."* ]]
 }
 
 @test "invalid YAML and a top-level list are refused with line and column" {
