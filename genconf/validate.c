@@ -82,36 +82,58 @@ valid_url(const char *s)
 }
 
 /*
- * "a.b.c.d[:port]".  Returns 0, or -1 with *msgp: bad address or a port
- * out of range (DC/OS's message).
+ * The port of "ADDRESS:PORT" as DC/OS checks it (its messages): 0, or -1
+ * with *msgp.
  */
+static int
+check_port_text(const char *port, char **msgp)
+{
+	const char	*p;
+	long		 v = 0;
+
+	for (p = port; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			break;
+		if (v <= 65535)
+			v = v * 10 + (*p - '0');
+	}
+	if (*port == '\0' || *p != '\0')
+		return set_msg(msgp, "Must be an integer but got a str: %s",
+		    port);
+	if (v < 1 || v > 65535)
+		return set_msg(msgp, "%s", MSG_PORT);
+	return 0;
+}
+
+/*
+ * Splits "a.b.c.d[:port]" at its last ':' as DC/OS does: 0 with the
+ * address in host (NUL-terminated), -1 with *msgp for a bad port or an
+ * address too long to be one (then host holds a prefix).
+ */
+static int
+split_ipv4_port(const char *s, char *host, size_t hostsz, char **msgp)
+{
+	const char	*colon = strrchr(s, ':');
+	size_t		 n = colon != NULL ? (size_t)(colon - s) : strlen(s);
+
+	if (colon != NULL && check_port_text(colon + 1, msgp) == -1)
+		return -1;
+	if (n >= hostsz)
+		n = hostsz - 1;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	return 0;
+}
+
 static int
 check_ipv4_port(const char *s, char **msgp)
 {
-	char		 host[64];
-	const char	*colon = strchr(s, ':'), *p;
-	long		 port = 0;
+	char	 host[INET_ADDRSTRLEN + 1];
 
-	if (colon == NULL)
-		return valid_ipv4(s) ? 0 : set_msg(msgp, "Invalid IPv4 "
-		    "address: %s", s);
-	if ((size_t)(colon - s) >= sizeof(host))
+	if (split_ipv4_port(s, host, sizeof(host), msgp) == -1)
+		return -1;
+	if (strlen(host) >= INET_ADDRSTRLEN || !valid_ipv4(host))
 		return set_msg(msgp, "Invalid IPv4 address: %s", s);
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	if (!valid_ipv4(host))
-		return set_msg(msgp, "Invalid IPv4 address: %s", s);
-	if (colon[1] == '\0')
-		return set_msg(msgp, "Invalid port in %s: write IP:PORT", s);
-	for (p = colon + 1; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
-			return set_msg(msgp, "Invalid port in %s: write "
-			    "IP:PORT", s);
-		if (port <= 65535)
-			port = port * 10 + (*p - '0');
-	}
-	if (port < 1 || port > 65535)
-		return set_msg(msgp, "%s (port of %s)", MSG_PORT, s);
 	return 0;
 }
 
@@ -196,7 +218,8 @@ check_duration(const char *name, const char *s, char **msgp)
 		return set_msg(msgp, "Error parsing '%s' value: %s.", name, s);
 	if (dots > 1)
 		return set_msg(msgp, "Invalid decimal format.");
-	if (p - s > 20)
+	/* DC/OS: float(value) <= 2**64. */
+	if (strtod(s, NULL) > 18446744073709551616.0)
 		return set_msg(msgp, "Value %.*s not in supported range.",
 		    (int)(p - s), s);
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
@@ -556,6 +579,33 @@ convert_map(const struct param *p, const struct ynode *n, struct conv *cv,
 	return map;
 }
 /*
+ * Whether item of an address list has a bad address (and a good port, if
+ * any): DC/OS names all of those in one message.  *lenp gets the length
+ * of the address part of the item's text.
+ */
+static int
+bad_list_address(const struct param *p, const struct ynode *it, int *lenp)
+{
+	char		 host[INET_ADDRSTRLEN + 1], *msg = NULL;
+	const char	*s = scalar_text(it), *colon;
+
+	if (s == NULL || (p->item_type != PT_IPV4 &&
+	    p->item_type != PT_IPV4_PORT))
+		return 0;
+	*lenp = (int)strlen(s);
+	if (p->item_type == PT_IPV4)
+		return !valid_ipv4(s);
+	if (split_ipv4_port(s, host, sizeof(host), &msg) == -1) {
+		/* The port's problem is reported with the item. */
+		free(msg);
+		return 0;
+	}
+	if ((colon = strrchr(s, ':')) != NULL)
+		*lenp = (int)(colon - s);
+	return (size_t)*lenp >= INET_ADDRSTRLEN || !valid_ipv4(host);
+}
+
+/*
  * A list: YAML, or DC/OS's old JSON-in-a-string.  DC/OS names every bad
  * address of a list in one message; other bad items are reported at
  * themselves.
@@ -569,6 +619,7 @@ convert_list(const struct param *p, const struct ynode *n, struct conv *cv,
 	json_t			*list = NULL, *item;
 	char			*bad = NULL, *tmp, *msg = NULL;
 	size_t			 i, count = 0, before = cv->n;
+	int			 alen;
 
 	if (n->type == YNODE_SCALAR && n->kind == YSCALAR_NULL)
 		count = 0;
@@ -595,10 +646,10 @@ convert_list(const struct param *p, const struct ynode *n, struct conv *cv,
 	for (i = 0; i < count; i++) {
 		it = legacy != NULL ? &legacy[i] : n->items[i];
 		msg = NULL;
-		if (p->item == NULL && p->item_type == PT_IPV4 &&
-		    it->type == YNODE_SCALAR && !valid_ipv4(scalar_text(it))) {
-			if (asprintf(&tmp, "%s%s%s", bad != NULL ? bad : "",
-			    bad != NULL ? ", " : "", scalar_text(it)) == -1) {
+		if (p->item == NULL && bad_list_address(p, it, &alen)) {
+			if (asprintf(&tmp, "%s%s%.*s", bad != NULL ? bad : "",
+			    bad != NULL ? ", " : "", alen, scalar_text(it)) ==
+			    -1) {
 				cv->oom = 1;
 				goto out;
 			}

@@ -622,9 +622,9 @@ each_type_accepts_its_forms_and_refuses_with_position(void **state)
 		  "  b.com: ['1.1.1.1:99999', nope]\n",
 		  "c:2:3: zones: Must be a host name (letters, digits and '-' in "
 		  "dot-separated labels). Got 'bad_host'.\n"
-		  "c:3:11: zones: b.com: Must be between 1 and 65535 inclusive "
-		  "(port of 1.1.1.1:99999)\n"
-		  "c:3:28: zones: b.com: Invalid IPv4 address: nope" },
+		  "c:3:10: zones: b.com: Invalid IPv4 addresses in list: nope\n"
+		  "c:3:11: zones: b.com: Must be between 1 and 65535 "
+		  "inclusive" },
 		{ "zones: [a.com]\n", "c:1:8: zones: Must be a mapping (key: "
 		  "value), not a list" },
 		{ "nested: {a: {b: maybe}}\n", "c:1:17: nested: a: b: Must be "
