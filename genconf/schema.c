@@ -412,7 +412,7 @@ parse_type(struct sp *sp, const struct ynode *n, enum ptype *t)
 		{ "ipv6", PT_IPV6 }, { "ip", PT_IP }, { "cidr4", PT_CIDR4 },
 		{ "cidr6", PT_CIDR6 }, { "duration", PT_DURATION },
 		{ "port", PT_PORT }, { "hostname", PT_HOSTNAME },
-		{ "email", PT_EMAIL }, { "map", PT_MAP }
+		{ "email", PT_EMAIL }, { "map", PT_MAP }, { "json", PT_JSON }
 	};
 	size_t	 i;
 
@@ -424,7 +424,7 @@ parse_type(struct sp *sp, const struct ynode *n, enum ptype *t)
 			}
 	return bad(sp, n, "unknown type: use string, bool, int, port, url, "
 	    "path, ipv4, ipv4-with-port, ipv6, ip, cidr4, cidr6, hostname, "
-	    "email, duration, enum, list-of or map");
+	    "email, duration, enum, list-of, map or json");
 }
 
 /* {key: value | [values] | {not: value | [values]} | {set: bool}, ...} */
@@ -680,7 +680,7 @@ static int	parse_param_named(struct sp *, const char *, const struct ynode *,
 static int
 is_simple(enum ptype t)
 {
-	return t != PT_LIST && t != PT_ENUM && t != PT_MAP;
+	return t != PT_LIST && t != PT_ENUM && t != PT_MAP && t != PT_JSON;
 }
 
 /* A type name, or a parameter's attributes for nested items. */

@@ -56,7 +56,8 @@ enum ptype {
 	PT_PORT,
 	PT_HOSTNAME,
 	PT_EMAIL,
-	PT_MAP
+	PT_MAP,
+	PT_JSON		/* any YAML value, or JSON text in a string */
 };
 
 /*

@@ -688,6 +688,67 @@ out:
 	return list;
 }
 
+/* A YAML tree as JSON, scalars with their YAML 1.1 types. */
+static json_t *
+ynode_json(const struct ynode *n)
+{
+	json_t	*out, *v;
+	size_t	 i;
+
+	if (n->type == YNODE_SCALAR) {
+		switch (n->kind) {
+		case YSCALAR_NULL:
+			return json_null();
+		case YSCALAR_BOOL:
+			return json_boolean(n->bval);
+		case YSCALAR_INT:
+			return json_integer(n->ival);
+		default:
+			return json_stringn(n->str, n->len);
+		}
+	}
+	if ((out = n->type == YNODE_SEQ ? json_array() : json_object()) ==
+	    NULL)
+		return NULL;
+	for (i = 0; i < (n->type == YNODE_SEQ ? n->n : ymap_len(n)); i++) {
+		v = ynode_json(n->type == YNODE_SEQ ? n->items[i] :
+		    ymap_value(n, i));
+		if (v == NULL || (n->type == YNODE_SEQ ?
+		    json_array_append_new(out, v) : json_object_set_new(out,
+		    ymap_key(n, i)->str, v)) == -1) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
+/*
+ * json: any YAML value as it is, a string as the JSON text DC/OS's
+ * config.yaml files carry (its message when that does not parse).
+ */
+static json_t *
+convert_json(const struct ynode *n, struct conv *cv, const char *prefix)
+{
+	json_t		*out;
+	json_error_t	 je;
+	char		*msg = NULL;
+
+	if (n->type == YNODE_SCALAR && n->kind == YSCALAR_STR) {
+		if ((out = json_loadb(n->str, n->len, JSON_DECODE_ANY |
+		    JSON_REJECT_DUPLICATES, &je)) != NULL)
+			return out;
+		if (asprintf(&msg, "Must be valid JSON. Got: %s", n->str) ==
+		    -1)
+			msg = NULL;
+		conv_add(cv, n, prefix, msg);
+		return NULL;
+	}
+	if ((out = ynode_json(n)) == NULL)
+		cv->oom = 1;
+	return out;
+}
+
 static json_t *
 convert(const struct param *p, const struct ynode *n, struct conv *cv,
     const char *prefix)
@@ -695,6 +756,8 @@ convert(const struct param *p, const struct ynode *n, struct conv *cv,
 	json_t	*out = NULL;
 	char	*msg = NULL;
 
+	if (p->type == PT_JSON)
+		return convert_json(n, cv, prefix);
 	if (p->type == PT_LIST)
 		return convert_list(p, n, cv, prefix);
 	if (p->type == PT_MAP)

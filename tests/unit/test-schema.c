@@ -400,7 +400,7 @@ each_parameter_attribute_is_checked_with_its_position(void **state)
 		{ "{a: {type: list-of, items: bogus}}",
 		  "s:2:40: unknown type: use string, bool, int, port, url, path, "
 		  "ipv4, ipv4-with-port, ipv6, ip, cidr4, cidr6, hostname, email, "
-		  "duration, enum, list-of or map" },
+		  "duration, enum, list-of, map or json" },
 		{ "{a: {values: []}}",
 		  "s:2:26: values must not be an empty list" },
 		{ "{a: {values: [x, [y]]}}",
@@ -439,7 +439,7 @@ each_parameter_attribute_is_checked_with_its_position(void **state)
 		{ "{a: {type: map, items: {type: map, items: {type: frob}}}}",
 		  "s:2:62: unknown type: use string, bool, int, port, url, path, "
 		  "ipv4, ipv4-with-port, ipv6, ip, cidr4, cidr6, hostname, email, "
-		  "duration, enum, list-of or map" },
+		  "duration, enum, list-of, map or json" },
 		{ "{a: {type: map, items: int, default: {x: y}}}",
 		  "s:2:50: parameter a: bad default: x: Must be an integer but "
 		  "got a str: y" },
@@ -562,7 +562,8 @@ static const char types_schema[] =
     "    keys: hostname\n"
     "    items: {type: list-of, items: ipv4-with-port}\n"
     "  labels: {type: map, items: int}\n"
-    "  nested: {type: map, items: {type: map, items: bool}}\n";
+    "  nested: {type: map, items: {type: map, items: bool}}\n"
+    "  doc: {type: json}\n";
 
 /* Each type of dcos-config.yaml(5): accepted forms, refusals word for word. */
 static void
@@ -629,6 +630,9 @@ each_type_accepts_its_forms_and_refuses_with_position(void **state)
 		  "value), not a list" },
 		{ "nested: {a: {b: maybe}}\n", "c:1:17: nested: a: b: Must be "
 		  "one of 'true', 'false'. Got 'maybe'." },
+		{ "doc: {a: [1, {b: true}]}\n", "" },
+		{ "doc: '{\"a\": [1]}'\n", "" },
+		{ "doc: foo\n", "c:1:6: doc: Must be valid JSON. Got: foo" },
 		{ "nested: {a: 1}\n", "c:1:13: nested: a: Must be a mapping "
 		  "(key: value), not an integer" },
 	};
