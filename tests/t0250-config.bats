@@ -302,17 +302,17 @@ release_with() {
 }
 
 @test "a release whose schema has a map signs, and sites validate it with every bad entry at its position" {
-	release_with rel '  dns_forward_zones:
+	release_with rel '  fwd_zones:
     type: map
     keys: hostname
     items: {type: list-of, items: ipv4-with-port}
     default: {}' 'package:
   - path: etc/zones.json
-    content: "{{ dns_forward_zones }}"'
+    content: "{{ fwd_zones }}"'
 	[ "$status" -eq 0 ]
 	cp rel/dcos-2.0.0.tar rel/dcos-2.0.0.tar.minisig .
 	cat >> genconf/config.yaml <<-'EOF'
-	dns_forward_zones:
+	fwd_zones:
 	  a.example: ['10.0.0.5:53', 10.0.0.6]
 	EOF
 	validate --release dcos-2.0.0.tar
@@ -324,9 +324,9 @@ release_with() {
 	before=$(snapshot)
 	validate --release dcos-2.0.0.tar
 	[ "$status" -eq 1 ]
-	[ "${lines[0]}" = "config.yaml:25:3: dns_forward_zones: Must be a host name (letters, digits and '-' in dot-separated labels). Got 'bad_zone!'." ]
-	[ "${lines[1]}" = "config.yaml:26:14: dns_forward_zones: b.example: Invalid IPv4 addresses in list: nope" ]
-	[ "${lines[2]}" = "config.yaml:26:15: dns_forward_zones: b.example: Must be between 1 and 65535 inclusive" ]
+	[ "${lines[0]}" = "config.yaml:25:3: fwd_zones: Must be a host name (letters, digits and '-' in dot-separated labels). Got 'bad_zone!'." ]
+	[ "${lines[1]}" = "config.yaml:26:14: fwd_zones: b.example: Invalid IPv4 addresses in list: nope" ]
+	[ "${lines[2]}" = "config.yaml:26:15: fwd_zones: b.example: Must be between 1 and 65535 inclusive" ]
 	[ "${lines[3]}" = "dcos-genconf: error: 3 problems in genconf/config.yaml: fix them and run again" ]
 	[ "$(snapshot)" = "$before" ]
 }
