@@ -911,8 +911,9 @@ unknown_key(struct vs *vs, const struct ynode *k)
 		    -1)
 			vs->oom = 1;
 	} else if (diags_add(&vs->v->errors, vs->file, k->line, k->col,
-	    k->str, "Unknown parameter: remove it (dcos-config.yaml(5) and "
-	    "'dcos-genconf show' list the parameters this release knows)") ==
+	    k->str, "Unknown parameter: remove it (stricter than DC/OS on "
+	    "purpose: a misspelt key would otherwise change nothing; "
+	    "'dcos-genconf show' lists the parameters this release knows)") ==
 	    -1)
 		vs->oom = 1;
 }

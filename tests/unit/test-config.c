@@ -390,7 +390,8 @@ unknown_keys_get_a_did_you_mean(void **state)
 	    "config.yaml:9:1: mastr_list: Unknown parameter. Did you mean "
 	    "'master_list'?");
 	expect_error(*state, SITE_OK "frobnicate: 1\n",
-	    "config.yaml:9:1: frobnicate: Unknown parameter: remove it");
+	    "config.yaml:9:1: frobnicate: Unknown parameter: remove it (stricter "
+	    "than DC/OS on purpose");
 }
 
 static void
