@@ -33,6 +33,7 @@
 #include "manifest.h"
 #include "pkgblob.h"
 #include "release.h"
+#include "schema.h"
 #include "siteconf.h"
 #include "store.h"
 #include "subcmd.h"
@@ -298,8 +299,6 @@ pubkey_line(const struct minisign_pubkey *pk)
 	return line;
 }
 
-static int	has_ctrl_char(const char *);
-
 static const char *
 config_str(const json_t *eff, const char *key, char **errp)
 {
@@ -317,7 +316,7 @@ config_str(const json_t *eff, const char *key, char **errp)
 	 * DC/OS takes any cluster name ("Prod East"): install_script()
 	 * quotes it; a line break would end its comment line.
 	 */
-	if (text && (*s == '\0' || has_ctrl_char(s))) {
+	if (text && (*s == '\0' || has_ctrl(s))) {
 		err_set(errp, "cluster_name must be one line without control "
 		    "characters (it goes into dcos_install.sh)");
 		return NULL;
@@ -328,15 +327,6 @@ config_str(const json_t *eff, const char *key, char **errp)
 		return NULL;
 	}
 	return s;
-}
-
-static int
-has_ctrl_char(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
 }
 
 /* s for inside '...' of sh: each ' becomes '\'' (malloc'd, or NULL). */

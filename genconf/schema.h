@@ -214,6 +214,9 @@ int	 validate_config(const struct schema *, const struct ynode *root,
 	    const char *file, const char *genconf_dir, struct validation *v);
 void	 validation_clear(struct validation *);
 
+/* Whether s holds a control character (a line break included). */
+int	 has_ctrl(const char *s);
+
 /* Levenshtein distance, for did-you-mean. */
 size_t	 edit_distance(const char *, const char *);
 

@@ -54,7 +54,7 @@ valid_ipv4(const char *s)
 	return inet_pton(AF_INET, s, &a) == 1;
 }
 
-static int
+int
 has_ctrl(const char *s)
 {
 	for (; *s != '\0'; s++)

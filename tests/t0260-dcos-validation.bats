@@ -11,17 +11,7 @@
 load lib
 
 setup_file() {
-	export RELDIR
-	RELDIR=$(mktemp -d)
-	cd "$RELDIR"
-	"$GENCONF" -q keygen -p vendor.pub -s vendor.key
-	mkdir -p pkg--1.0/bin
-	printf '#!/bin/sh\n' > pkg--1.0/bin/pkg
-	printf '{}\n' > pkg--1.0/pkginfo.json
-	"$GENCONF" -q release --name dcos --version 1.0.0 --seq 1 \
-	    --key vendor.key --roles "$top_srcdir/sample/roles.json" \
-	    --bootstrap "x86_64=$BOOTSTRAP" \
-	    --genconf "$top_srcdir/sample/genconf" pkg--1.0 >/dev/null
+	sample_release_setup
 }
 
 teardown_file() {
