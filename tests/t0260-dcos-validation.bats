@@ -273,3 +273,11 @@ MSG_MD="When master_discovery is not static, exhibitor_storage_backend must be n
 	err dns_search 'Newlines are not allowed' 'dns_search: "a.example\nb.example"'
 	err dns_search 'Must be less than 256 characters long' "dns_search: $(printf 'a%.0s' $(seq 256))"
 }
+
+@test "JSON-valued parameters are accepted as YAML and in DC/OS's string form" {
+	ok 'mesos_dns_ip_sources: [host, netinfo]'
+	ok "mesos_dns_ip_sources: '[\"netinfo\"]'"
+	ok 'dcos_overlay_network: {vtep_subnet: 44.128.0.0/20, overlays: [{name: dcos, subnet: 9.0.0.0/8, prefix: 24}]}'
+	ok "dcos_overlay_network: '{\"overlays\": []}'"
+	err mesos_dns_ip_sources 'Must be a list, not a mapping' 'mesos_dns_ip_sources: {a: b}'
+}
