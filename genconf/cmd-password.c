@@ -56,10 +56,11 @@ read_tty(char *buf, size_t size, char **errp)
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
-	fputs("Password: ", stderr);
-	fflush(stderr);
+	/* Echo off before the prompt: TCSAFLUSH drops what was typed. */
 	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == -1)
 		return err_sys(errp, "terminal");
+	fputs("Password: ", stderr);
+	fflush(stderr);
 	rc = read_line(buf, size, errp);
 	(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
 	fputc('\n', stderr);

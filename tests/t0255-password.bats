@@ -51,7 +51,8 @@ verifies() {
 
 @test "hash-password on a terminal prompts and does not echo the password" {
 	run python3 - "$GENCONF" <<-'EOF'
-	import os, pty, sys
+	import os, pty, signal, sys
+	signal.alarm(30)
 	pid, fd = pty.fork()
 	if pid == 0:
 	    os.execv(sys.argv[1], [sys.argv[1], "hash-password"])
