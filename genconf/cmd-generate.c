@@ -33,6 +33,7 @@
 #include "manifest.h"
 #include "pkgblob.h"
 #include "release.h"
+#include "schema.h"
 #include "siteconf.h"
 #include "store.h"
 #include "subcmd.h"
@@ -303,6 +304,7 @@ config_str(const json_t *eff, const char *key, char **errp)
 {
 	const char	*s;
 	json_t		*v;
+	int		 text = strcmp(key, "cluster_name") == 0;
 
 	if ((v = json_object_get(eff, key)) == NULL || !json_is_string(v)) {
 		err_set(errp, "the release's schema gives no string '%s': this "
@@ -310,12 +312,43 @@ config_str(const json_t *eff, const char *key, char **errp)
 		return NULL;
 	}
 	s = json_string_value(v);
-	if (*s == '\0' || strspn(s, SAFE_CHARS) != strlen(s)) {
+	/*
+	 * DC/OS takes any cluster name ("Prod East"): install_script()
+	 * quotes it; a line break would end its comment line.
+	 */
+	if (text && (*s == '\0' || has_ctrl(s))) {
+		err_set(errp, "cluster_name must be one line without control "
+		    "characters (it goes into dcos_install.sh)");
+		return NULL;
+	}
+	if (!text && (*s == '\0' || strspn(s, SAFE_CHARS) != strlen(s))) {
 		err_set(errp, "%s '%s' may only hold letters, digits and "
 		    "'._:/@%%+=,-' (it goes into dcos_install.sh)", key, s);
 		return NULL;
 	}
 	return s;
+}
+
+/* s for inside '...' of sh: each ' becomes '\'' (malloc'd, or NULL). */
+static char *
+sh_single_quoted(const char *s)
+{
+	FILE	*fp;
+	char	*out = NULL;
+	size_t	 len = 0;
+
+	if ((fp = open_memstream(&out, &len)) == NULL)
+		return NULL;
+	for (; *s != '\0'; s++)
+		if (*s == '\'')
+			fputs("'\\''", fp);
+		else
+			fputc(*s, fp);
+	if (fclose(fp) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
 }
 
 static int
@@ -538,14 +571,15 @@ install_script(const struct release *rel, const json_t *eff,
 		"@DCOS_BOOTSTRAP_URL@", "@DCOS_BOOTSTRAP_PINS@",
 		"@DCOS_CLUSTER_NAME@", "@DCOS_RELEASE@"
 	};
-	const char	*vals[6];
+	const char	*vals[6], *name;
 	char		 dstr[DIGEST_STRSZ], size[32];
-	char		*pins = NULL, *rname = NULL, *out = NULL;
+	char		*pins = NULL, *rname = NULL, *out = NULL, *qname = NULL;
 
-	if ((vals[4] = config_str(eff, "cluster_name", errp)) == NULL ||
+	if ((name = config_str(eff, "cluster_name", errp)) == NULL ||
 	    (vals[2] = config_str(eff, "bootstrap_url", errp)) == NULL)
 		return NULL;
-	if ((pins = bootstrap_pins(rel)) == NULL ||
+	if ((vals[4] = qname = sh_single_quoted(name)) == NULL ||
+	    (pins = bootstrap_pins(rel)) == NULL ||
 	    asprintf(&rname, "%s-%s", rel->name, rel->version) == -1) {
 		rname = NULL;
 		goto out;
@@ -560,6 +594,7 @@ install_script(const struct release *rel, const json_t *eff,
 out:
 	if (out == NULL)
 		err_set(errp, "out of memory");
+	free(qname);
 	free(pins);
 	free(rname);
 	return out;

@@ -290,6 +290,60 @@ out:
 	return rc;
 }
 
+/*
+ * The schema and templates, through the loader every site's validate and
+ * generate will run: a release this dcos-genconf cannot load is never
+ * signed.  The bytes checked must be the bytes hashed into the release.
+ */
+static int
+check_genconf(struct build *b, char **errp)
+{
+	struct schema	*s = NULL;
+	struct diags	 d = { NULL, 0 };
+	struct digest	 dg;
+	char		*text = NULL, *msg = NULL;
+	size_t		 i, len;
+	int		 rc = -1;
+
+	for (i = 0; i < b->ngen; i++) {
+		free(text);
+		text = NULL;
+		if (read_file(b->gen[i].src, RELEASE_TEXT_MAX, &text, &len,
+		    errp) == -1)
+			goto out;
+		digest_buf(text, len, &dg);
+		if (!digest_equal(&dg, &b->gen[i].digest)) {
+			err_set(errp, "%s: changed while the release was "
+			    "built: run again", b->gen[i].src);
+			goto out;
+		}
+		if (i == 0 && schema_parse(text, len, b->gen[i].src, &s,
+		    errp) == -1) {
+			err_wrap(errp, "refusing to sign a schema this "
+			    "dcos-genconf cannot load");
+			goto out;
+		}
+		if (i > 0 && template_check(text, len, b->gen[i].src, s,
+		    &d) == -1) {
+			err_set(errp, "out of memory");
+			goto out;
+		}
+	}
+	if (d.n > 0) {
+		msg = diags_join(&d);
+		err_set(errp, "refusing to sign templates this dcos-genconf "
+		    "cannot render:\n%s", msg != NULL ? msg : "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(msg);
+	free(text);
+	diags_clear(&d);
+	schema_free(s);
+	return rc;
+}
+
 /* --roles FILE: {"master": {"ports": [53, ...]}, ...} */
 static json_t *
 load_roles(const char *path, char **errp)
@@ -891,7 +945,8 @@ add_inputs(struct build *b, const struct release_args *ra, char **dirs,
 	size_t		 i;
 
 	if ((b->roles = load_roles(ra->roles, errp)) == NULL ||
-	    (ra->genconf != NULL && add_genconf(b, ra->genconf, errp) == -1))
+	    (ra->genconf != NULL && (add_genconf(b, ra->genconf, errp) == -1 ||
+	    check_genconf(b, errp) == -1)))
 		return -1;
 	if ((b->pkgs = calloc(ndirs, sizeof(*b->pkgs))) == NULL)
 		return err_set(errp, "out of memory");

@@ -264,7 +264,9 @@ config_show(const struct release *rel, const json_t *eff, int reveal,
 		if ((v = json_object_get(eff, p->name)) == NULL)
 			continue;
 		derived = is_derived(p, eff);
-		if (p->secret && !reveal) {
+		/* A default is the release's, not a secret of the site. */
+		if (p->secret && !reveal && !(p->def != NULL &&
+		    json_equal(v, p->def))) {
 			fprintf(fp, "%s%s: \"%s\"  # secret\n", derived ? "# " :
 			    "", p->name, MASK);
 			continue;

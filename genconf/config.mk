@@ -5,6 +5,9 @@ dcos_genconf_SOURCES += \
 	genconf/validate.c \
 	genconf/template.c \
 	genconf/config.c genconf/siteconf.h \
-	genconf/cmd-config.c
+	genconf/cmd-config.c \
+	genconf/cmd-password.c
+dcos_genconf_CFLAGS += $(XCRYPT_CFLAGS)
+dcos_genconf_LDADD += $(XCRYPT_LIBS)
 dist_man_MANS += man/dcos-config.yaml.5
 dist_noinst_SCRIPTS += scripts/bench/config.sh

@@ -36,6 +36,12 @@ const struct subcmd genconf_commands[] = {
 	  "[--genconf DIR] [--reveal-secrets]",
 	  "print the effective config as YAML (defaults applied, secrets "
 	  "masked)" },
+	{ "hash-password", cmd_hash_password, "[PASSWORD]",
+	  "print a SHA-512 crypt hash of the password (read without echo "
+	  "when not given)" },
+	{ "set-superuser-password", cmd_set_superuser_password,
+	  "[--genconf DIR] [PASSWORD]",
+	  "write its hash into genconf/config.yaml as superuser_password_hash" },
 	{ NULL, NULL, NULL, NULL }
 };
 

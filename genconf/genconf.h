@@ -11,6 +11,8 @@
 extern const struct subcmd genconf_commands[];
 
 int	 cmd_keygen(int, char **);
+int	 cmd_hash_password(int, char **);
+int	 cmd_set_superuser_password(int, char **);
 int	 cmd_sign(int, char **);
 int	 cmd_verify(int, char **);
 int	 cmd_package(int, char **);

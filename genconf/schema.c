@@ -263,6 +263,10 @@ param_free(struct param *p)
 	}
 	free(p->checks);
 	free(p->description);
+	if (p->item != NULL) {
+		param_free(p->item);
+		free(p->item);
+	}
 }
 
 void
@@ -404,7 +408,11 @@ parse_type(struct sp *sp, const struct ynode *n, enum ptype *t)
 		{ "string", PT_STRING }, { "bool", PT_BOOL }, { "int", PT_INT },
 		{ "url", PT_URL }, { "ipv4", PT_IPV4 },
 		{ "ipv4-with-port", PT_IPV4_PORT }, { "path", PT_PATH },
-		{ "enum", PT_ENUM }, { "list-of", PT_LIST }
+		{ "enum", PT_ENUM }, { "list-of", PT_LIST },
+		{ "ipv6", PT_IPV6 }, { "ip", PT_IP }, { "cidr4", PT_CIDR4 },
+		{ "cidr6", PT_CIDR6 }, { "duration", PT_DURATION },
+		{ "port", PT_PORT }, { "hostname", PT_HOSTNAME },
+		{ "email", PT_EMAIL }, { "map", PT_MAP }, { "json", PT_JSON }
 	};
 	size_t	 i;
 
@@ -414,8 +422,9 @@ parse_type(struct sp *sp, const struct ynode *n, enum ptype *t)
 				*t = types[i].t;
 				return 0;
 			}
-	return bad(sp, n, "unknown type: use string, bool, int, url, ipv4, "
-	    "ipv4-with-port, path, enum or list-of");
+	return bad(sp, n, "unknown type: use string, bool, int, port, url, "
+	    "path, ipv4, ipv4-with-port, ipv6, ip, cidr4, cidr6, hostname, "
+	    "email, duration, enum, list-of, map or json");
 }
 
 /* {key: value | [values] | {not: value | [values]} | {set: bool}, ...} */
@@ -616,6 +625,37 @@ regex_check_cost(const char *re, const char **why)
 	return 0;
 }
 
+/*
+ * The checks DC/OS's validators needed beyond the first ones: 0 parsed
+ * into c, 1 not one of them, -1 with the error set.
+ */
+static int
+parse_check_more(struct sp *sp, const struct ynode *k, const struct ynode *v,
+    struct check *c)
+{
+	if (strcmp(k->str, "not_in") == 0 ||
+	    strcmp(k->str, "disjoint_from") == 0) {
+		c->kind = k->str[0] == 'n' ? CK_NOT_IN : CK_DISJOINT;
+		return get_strv(sp, v, k->str, &c->values, &c->nvalues);
+	}
+	if (strcmp(k->str, "must_not_contain") == 0) {
+		c->kind = CK_MUST_NOT_CONTAIN;
+		if (get_str(sp, v, k->str, &c->arg) == -1)
+			return -1;
+		return *c->arg == '\0' ? bad(sp, v, "must_not_contain needs "
+		    "a text") : 0;
+	}
+	if (strcmp(k->str, "max_length") == 0 ||
+	    strcmp(k->str, "max_words") == 0) {
+		c->kind = k->str[4] == 'l' ? CK_MAX_LENGTH : CK_MAX_WORDS;
+		if (parse_int(sp, v, &c->max) == -1)
+			return -1;
+		return c->max < 0 ? bad(sp, v, "%s must not be negative",
+		    k->str) : 0;
+	}
+	return 1;
+}
+
 static int
 parse_check(struct sp *sp, const struct ynode *n, struct check *c)
 {
@@ -688,10 +728,14 @@ parse_check(struct sp *sp, const struct ynode *n, struct check *c)
 				return -1;
 			if (c->min > c->max)
 				return bad(sp, v, "range: MIN is above MAX");
+		} else if ((b = parse_check_more(sp, k, v, c)) != 1) {
+			if (b == -1)
+				return -1;
 		} else
 			return bad(sp, k, "unknown check '%s': use unique, "
-			    "one_of, must_not_end_with, must_not_start_with, "
-			    "regex, range or file_exists", k->str);
+			    "one_of, not_in, disjoint_from, must_not_end_with, "
+			    "must_not_start_with, must_not_contain, regex, range, "
+			    "max_length, max_words or file_exists", k->str);
 	}
 	if (!seen)
 		return bad(sp, n, "a check needs a kind besides its message");
@@ -772,15 +816,52 @@ attr_type(struct sp *sp, const struct ynode *v, struct param *p,
 	return parse_type(sp, v, &p->type);
 }
 
+static int	parse_param_named(struct sp *, const char *, const struct ynode *,
+		    struct param *);
+
+static int
+is_simple(enum ptype t)
+{
+	return t != PT_LIST && t != PT_ENUM && t != PT_MAP && t != PT_JSON;
+}
+
+/* A type name, or a parameter's attributes for nested items. */
 static int
 attr_items(struct sp *sp, const struct ynode *v, struct param *p,
     struct pnodes *pn)
 {
 	(void)pn;
+	if (v->type == YNODE_MAP) {
+		if ((p->item = calloc(1, sizeof(*p->item))) == NULL)
+			return bad(sp, v, "out of memory");
+		if (parse_param_named(sp, p->name, v, p->item) == -1)
+			return -1;
+		if (p->item->def != NULL || p->item->required ||
+		    p->item->required_when.n > 0 || p->item->derive !=
+		    DV_NONE || p->item->nchecks > 0 || p->item->secret)
+			return bad(sp, v, "parameter %s: items have a type "
+			    "only (type, items, keys, values)", p->name);
+		p->item_type = p->item->type;
+		return 0;
+	}
 	if (parse_type(sp, v, &p->item_type) == -1)
 		return -1;
-	if (p->item_type == PT_LIST || p->item_type == PT_ENUM)
-		return bad(sp, v, "list items must be of a simple type");
+	if (!is_simple(p->item_type))
+		return bad(sp, v, "list items must be of a simple type "
+		    "(write {type: ..., ...} for nested ones)");
+	return 0;
+}
+
+static int
+attr_keys(struct sp *sp, const struct ynode *v, struct param *p,
+    struct pnodes *pn)
+{
+	(void)pn;
+	if (parse_type(sp, v, &p->key_type) == -1)
+		return -1;
+	if (!is_simple(p->key_type) || p->key_type == PT_BOOL)
+		return bad(sp, v, "map keys must be of a simple type other "
+		    "than bool");
 	return 0;
 }
 
@@ -849,6 +930,7 @@ static const struct pattr {
 } pattrs[] = {
 	{ "type", AK_FUNC, 0, attr_type },
 	{ "items", AK_FUNC, 0, attr_items },
+	{ "keys", AK_FUNC, 0, attr_keys },
 	{ "values", AK_FUNC, 0, attr_values },
 	{ "default", AK_FUNC, 0, attr_default },
 	{ "required", AK_BOOL, offsetof(struct param, required), NULL },
@@ -900,11 +982,15 @@ param_check(struct sp *sp, const struct ynode *n, struct param *p,
 	if (p->type == PT_ENUM && p->nvalues == 0)
 		return bad(sp, pn->type, "parameter %s: an enum needs values",
 		    p->name);
-	if (p->type == PT_LIST && p->item_type == PT_LIST)
+	if (p->type == PT_LIST && p->item_type == PT_LIST && p->item == NULL)
 		return bad(sp, pn->type, "parameter %s: a list-of needs items",
 		    p->name);
-	if (p->type != PT_LIST && p->item_type != PT_STRING)
-		return bad(sp, n, "parameter %s: items is only for list-of",
+	if (p->type != PT_LIST && p->type != PT_MAP &&
+	    (p->item_type != PT_STRING || p->item != NULL))
+		return bad(sp, n, "parameter %s: items is only for list-of "
+		    "and map", p->name);
+	if (p->type != PT_MAP && p->key_type != PT_STRING)
+		return bad(sp, n, "parameter %s: keys is only for map",
 		    p->name);
 	if (p->derive_when.n > 0 && p->derive == DV_NONE)
 		return bad(sp, n, "parameter %s: derive_when without derive",
@@ -928,23 +1014,30 @@ param_check(struct sp *sp, const struct ynode *n, struct param *p,
 }
 
 static int
-parse_param(struct sp *sp, const struct ynode *k, const struct ynode *n,
+parse_param_named(struct sp *sp, const char *name, const struct ynode *n,
     struct param *p)
 {
 	struct pnodes	 pn = { NULL, NULL };
 	size_t		 i;
 
-	if ((p->name = strdup(k->str)) == NULL)
-		return bad(sp, k, "out of memory");
+	if ((p->name = strdup(name)) == NULL)
+		return bad(sp, n, "out of memory");
 	if (n->type != YNODE_MAP)
 		return bad(sp, n, "parameter %s: its attributes must be a "
-		    "mapping", k->str);
+		    "mapping", name);
 	p->type = PT_STRING;
 	for (i = 0; i < ymap_len(n); i++)
 		if (parse_attr(sp, ymap_key(n, i), ymap_value(n, i), p,
 		    &pn) == -1)
 			return -1;
 	return param_check(sp, n, p, &pn);
+}
+
+static int
+parse_param(struct sp *sp, const struct ynode *k, const struct ynode *n,
+    struct param *p)
+{
+	return parse_param_named(sp, k->str, n, p);
 }
 
 /* Every key a condition or derivation names must be a parameter. */
@@ -958,6 +1051,30 @@ check_refs(struct sp *sp, const struct ynode *at, const struct schema *s,
 		if (schema_find(s, cs->v[i].key) == NULL)
 			return bad(sp, at, "condition on unknown parameter "
 			    "'%s'", cs->v[i].key);
+	return 0;
+}
+
+/* disjoint_from names lists of the schema. */
+static int
+check_list_refs(struct sp *sp, const struct ynode *at,
+    const struct schema *s, const struct param *p)
+{
+	const struct param	*o;
+	size_t			 i, j;
+
+	for (i = 0; i < p->nchecks; i++) {
+		if (p->checks[i].kind != CK_DISJOINT)
+			continue;
+		if (p->type != PT_LIST)
+			return bad(sp, at, "parameter %s: disjoint_from is for "
+			    "lists", p->name);
+		for (j = 0; j < p->checks[i].nvalues; j++)
+			if ((o = schema_find(s, p->checks[i].values[j])) ==
+			    NULL || o->type != PT_LIST)
+				return bad(sp, at, "parameter %s: disjoint_from "
+				    "'%s' is not a list parameter", p->name,
+				    p->checks[i].values[j]);
+	}
 	return 0;
 }
 
@@ -1071,6 +1188,8 @@ schema_parse(const char *text, size_t len, const char *name,
 		if (check_refs(&sp, ymap_value(params, i), s,
 		    &p->required_when) == -1 || check_refs(&sp,
 		    ymap_value(params, i), s, &p->derive_when) == -1)
+			goto out;
+		if (check_list_refs(&sp, ymap_value(params, i), s, p) == -1)
 			goto out;
 		if (p->from != NULL && schema_find(s, p->from) == NULL) {
 			bad(&sp, ymap_value(params, i), "parameter %s is "

@@ -47,7 +47,17 @@ enum ptype {
 	PT_IPV4_PORT,
 	PT_PATH,
 	PT_ENUM,
-	PT_LIST
+	PT_LIST,
+	PT_IPV6,
+	PT_IP,		/* IPv4 or IPv6 */
+	PT_CIDR4,
+	PT_CIDR6,
+	PT_DURATION,	/* Mesos's "5mins", "1.5hrs" */
+	PT_PORT,
+	PT_HOSTNAME,
+	PT_EMAIL,
+	PT_MAP,
+	PT_JSON		/* any YAML value, or JSON text in a string */
 };
 
 /*
@@ -74,15 +84,20 @@ enum check_kind {
 	CK_MUST_NOT_START_WITH,
 	CK_REGEX,
 	CK_RANGE,
-	CK_FILE_EXISTS
+	CK_FILE_EXISTS,
+	CK_NOT_IN,		/* values: reserved (an address without port) */
+	CK_DISJOINT,		/* values: lists sharing no item with this */
+	CK_MAX_LENGTH,		/* max */
+	CK_MAX_WORDS,		/* max, space-separated */
+	CK_MUST_NOT_CONTAIN	/* arg */
 };
 
 struct check {
 	enum check_kind	  kind;
 	char		 *arg;		/* suffix, prefix or regex */
-	char		**values;	/* one_of */
+	char		**values;	/* one_of, not_in, disjoint_from */
 	size_t		  nvalues;
-	long long	  min, max;	/* range */
+	long long	  min, max;	/* range, max_length, max_words */
 	regex_t		  re;
 	int		  have_re;
 	char		 *message;	/* NULL: the built-in message */
@@ -100,7 +115,9 @@ enum derive_kind {
 struct param {
 	char		*name;
 	enum ptype	 type;
-	enum ptype	 item_type;	/* PT_LIST */
+	enum ptype	 item_type;	/* PT_LIST items, PT_MAP values */
+	enum ptype	 key_type;	/* PT_MAP */
+	struct param	*item;		/* nested items/values, or NULL */
 	char		**values;	/* PT_ENUM */
 	size_t		 nvalues;
 	json_t		*def;		/* default, or NULL */
@@ -168,6 +185,15 @@ char	*json_text(const json_t *);
 int	 value_convert(const struct param *, const struct ynode *,
 	    json_t **outp, char **msgp, int *legacyp);
 
+/*
+ * value_convert() reporting every problem at the node it concerns (a map
+ * entry, a nested value) to d as "file:LINE:COL: name: message"; a secret
+ * parameter's values are never quoted.  Returns 0 with *outp, 1 after
+ * adding errors, -1 when out of memory.
+ */
+int	 value_convert_diags(const struct param *, const struct ynode *,
+	    json_t **outp, const char *file, struct diags *d, int *legacyp);
+
 struct validation {
 	json_t		*effective;	/* defaults, derived values */
 	json_t		*user;		/* what config.yaml set */
@@ -188,6 +214,9 @@ int	 validate_config(const struct schema *, const struct ynode *root,
 	    const char *file, const char *genconf_dir, struct validation *v);
 void	 validation_clear(struct validation *);
 
+/* Whether s holds a control character (a line break included). */
+int	 has_ctrl(const char *s);
+
 /* Levenshtein distance, for did-you-mean. */
 size_t	 edit_distance(const char *, const char *);
 
@@ -207,5 +236,14 @@ struct tmpl_file {
 int	 template_render(const char *text, size_t len, const char *name,
 	    const struct schema *, const json_t *effective,
 	    struct tmpl_file **files, size_t *nfiles, struct diags *d);
+
+/*
+ * Checks a template without a configuration: its YAML, its entries, its
+ * tags and that every name it uses is a parameter of the schema (what
+ * 'dcos-genconf release' runs before signing).  Problems go to d; -1 only
+ * when out of memory.
+ */
+int	 template_check(const char *text, size_t len, const char *name,
+	    const struct schema *, struct diags *d);
 
 #endif

@@ -613,7 +613,7 @@ entry_skipped(const char *name, const struct entry *en,
 			return -1;
 		}
 	}
-	rc = unknown || !conds_hold(eff, &cs);
+	rc = unknown || (eff != NULL && !conds_hold(eff, &cs));
 	condset_free(&cs);
 	return rc;
 }
@@ -623,16 +623,43 @@ entry_skipped(const char *name, const struct entry *en,
  * even on error): 0, or -1 out of memory.  Template errors set
  * r->failed and leave diagnostics.
  */
+/*
+ * Without a config (template_check()): every name a tag uses must be a
+ * parameter or a loop variable of this content.
+ */
+static void
+check_names(struct render *r)
+{
+	const char	*name;
+	size_t		 i, j;
+
+	for (i = 0; i < r->nt; i++) {
+		name = r->t[i].kind == T_FOR ? r->t[i].b : r->t[i].a;
+		if (r->t[i].kind == T_TEXT || r->t[i].kind == T_CASE ||
+		    name == NULL || schema_find(r->s, name) != NULL)
+			continue;
+		for (j = 0; j < r->nt; j++)
+			if (r->t[j].kind == T_FOR &&
+			    strcmp(r->t[j].a, name) == 0)
+				break;
+		if (j == r->nt)
+			rerr(r, r->t[i].off, "unknown parameter '%s'", name);
+	}
+}
+
 static int
 render_content(struct render *r, char **bufp, size_t *lenp)
 {
 	size_t	 ip = 0;
+	int	 on = r->eff != NULL;
 
 	if ((r->out = open_memstream(bufp, lenp)) == NULL)
 		return -1;
 	if (tokenize(r) == 0 && !r->failed) {
-		if (render(r, &ip, 1, -1, -1) != -1 && !r->failed &&
-		    ip < r->nt)
+		if (!on)
+			check_names(r);
+		if (!r->failed && render(r, &ip, on, -1, -1) != -1 &&
+		    !r->failed && ip < r->nt)
 			rerr(r, r->t[ip].off, "unexpected tag");
 	}
 	if (fclose(r->out) != 0) {
@@ -754,5 +781,22 @@ template_render(const char *text, size_t len, const char *name,
 	rc = 0;
 out:
 	ynode_free(root);
+	return rc;
+}
+
+int
+template_check(const char *text, size_t len, const char *name,
+    const struct schema *s, struct diags *d)
+{
+	struct tmpl_file	*files = NULL;
+	size_t			 i, n = 0;
+	int			 rc;
+
+	rc = template_render(text, len, name, s, NULL, &files, &n, d);
+	for (i = 0; i < n; i++) {
+		free(files[i].path);
+		free(files[i].content);
+	}
+	free(files);
 	return rc;
 }

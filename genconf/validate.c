@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +54,7 @@ valid_ipv4(const char *s)
 	return inet_pton(AF_INET, s, &a) == 1;
 }
 
-static int
+int
 has_ctrl(const char *s)
 {
 	for (; *s != '\0'; s++)
@@ -81,36 +82,58 @@ valid_url(const char *s)
 }
 
 /*
- * "a.b.c.d[:port]".  Returns 0, or -1 with *msgp: bad address or a port
- * out of range (DC/OS's message).
+ * The port of "ADDRESS:PORT" as DC/OS checks it (its messages): 0, or -1
+ * with *msgp.
  */
+static int
+check_port_text(const char *port, char **msgp)
+{
+	const char	*p;
+	long		 v = 0;
+
+	for (p = port; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			break;
+		if (v <= 65535)
+			v = v * 10 + (*p - '0');
+	}
+	if (*port == '\0' || *p != '\0')
+		return set_msg(msgp, "Must be an integer but got a str: %s",
+		    port);
+	if (v < 1 || v > 65535)
+		return set_msg(msgp, "%s", MSG_PORT);
+	return 0;
+}
+
+/*
+ * Splits "a.b.c.d[:port]" at its last ':' as DC/OS does: 0 with the
+ * address in host (NUL-terminated), -1 with *msgp for a bad port or an
+ * address too long to be one (then host holds a prefix).
+ */
+static int
+split_ipv4_port(const char *s, char *host, size_t hostsz, char **msgp)
+{
+	const char	*colon = strrchr(s, ':');
+	size_t		 n = colon != NULL ? (size_t)(colon - s) : strlen(s);
+
+	if (colon != NULL && check_port_text(colon + 1, msgp) == -1)
+		return -1;
+	if (n >= hostsz)
+		n = hostsz - 1;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	return 0;
+}
+
 static int
 check_ipv4_port(const char *s, char **msgp)
 {
-	char		 host[64];
-	const char	*colon = strchr(s, ':'), *p;
-	long		 port = 0;
+	char	 host[INET_ADDRSTRLEN + 1];
 
-	if (colon == NULL)
-		return valid_ipv4(s) ? 0 : set_msg(msgp, "Invalid IPv4 "
-		    "address: %s", s);
-	if ((size_t)(colon - s) >= sizeof(host))
+	if (split_ipv4_port(s, host, sizeof(host), msgp) == -1)
+		return -1;
+	if (strlen(host) >= INET_ADDRSTRLEN || !valid_ipv4(host))
 		return set_msg(msgp, "Invalid IPv4 address: %s", s);
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	if (!valid_ipv4(host))
-		return set_msg(msgp, "Invalid IPv4 address: %s", s);
-	if (colon[1] == '\0')
-		return set_msg(msgp, "Invalid port in %s: write IP:PORT", s);
-	for (p = colon + 1; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
-			return set_msg(msgp, "Invalid port in %s: write "
-			    "IP:PORT", s);
-		if (port <= 65535)
-			port = port * 10 + (*p - '0');
-	}
-	if (port < 1 || port > 65535)
-		return set_msg(msgp, "%s (port of %s)", MSG_PORT, s);
 	return 0;
 }
 
@@ -124,13 +147,218 @@ scalar_text(const struct ynode *n)
 }
 
 static int
+valid_ipv6(const char *s)
+{
+	struct in6_addr	 a;
+
+	return inet_pton(AF_INET6, s, &a) == 1;
+}
+
+static int
+check_ipv6(const char *s, char **msgp)
+{
+	if (strchr(s, '%') != NULL)
+		return set_msg(msgp, "Invalid IPv6 address: %s (a zone index "
+		    "such as %%eth0 has no meaning in a cluster config)", s);
+	return valid_ipv6(s) ? 0 : set_msg(msgp, "Invalid IPv6 address: %s",
+	    s);
+}
+
+/*
+ * "ADDRESS/PREFIX" of family af, without host bits (as Python's
+ * ip_network(), which DC/OS uses, insists).  DC/OS's message.
+ */
+static int
+check_cidr(const char *name, const char *s, int af, char **msgp)
+{
+	unsigned char	 a[16];
+	char		 host[INET6_ADDRSTRLEN];
+	const char	*slash = strrchr(s, '/'), *p;
+	int		 bits = 0, max = af == AF_INET ? 32 : 128, i;
+
+	if (slash == NULL || slash == s || (size_t)(slash - s) >= sizeof(host)
+	    || slash[1] == '\0' || (slash[1] == '0' && slash[2] != '\0'))
+		goto bad;
+	for (p = slash + 1; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || bits > max)
+			goto bad;
+		bits = bits * 10 + (*p - '0');
+	}
+	memcpy(host, s, (size_t)(slash - s));
+	host[slash - s] = '\0';
+	if (bits > max || inet_pton(af, host, a) != 1)
+		goto bad;
+	for (i = bits; i < max; i++)
+		if (a[i / 8] & (0x80 >> (i % 8)))
+			return set_msg(msgp, "Incorrect value for `%s`: `%s`. "
+			    "It has host bits set: write the network address",
+			    name, s);
+	return 0;
+bad:
+	return set_msg(msgp, "Incorrect value for `%s`: `%s`. Only IPv%d "
+	    "subnets are allowed", name, s, af == AF_INET ? 4 : 6);
+}
+
+/*
+ * Mesos's durations as DC/OS checks mesos_recovery_timeout: a decimal
+ * number (at most one '.') and a unit, DC/OS's messages.
+ */
+static int
+check_duration(const char *name, const char *s, char **msgp)
+{
+	static const char *const units[] = {
+		"ns", "us", "ms", "secs", "mins", "hrs", "days", "weeks"
+	};
+	const char	*p = s;
+	size_t		 i, dots = 0;
+
+	while ((*p >= '0' && *p <= '9') || *p == '.')
+		dots += *p++ == '.';
+	if (p == s || *p == '\0' || p - s == (ptrdiff_t)dots)
+		return set_msg(msgp, "Error parsing '%s' value: %s.", name, s);
+	if (dots > 1)
+		return set_msg(msgp, "Invalid decimal format.");
+	/* DC/OS: float(value) <= 2**64. */
+	if (strtod(s, NULL) > 18446744073709551616.0)
+		return set_msg(msgp, "Value %.*s not in supported range.",
+		    (int)(p - s), s);
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(p, units[i]) == 0)
+			return 0;
+	return set_msg(msgp, "Unit '%s' not in ['ns', 'us', 'ms', 'secs', "
+	    "'mins', 'hrs', 'days', 'weeks'].", p);
+}
+
+/* RFC 1123: dot-separated labels of letters, digits and inner '-'. */
+static int
+valid_hostname(const char *s)
+{
+	size_t	 len = 0, total = strlen(s);
+
+	if (total == 0 || total > 253)
+		return 0;
+	for (; *s != '\0'; s++) {
+		if (*s == '.') {
+			if (len == 0 || s[-1] == '-')
+				return 0;
+			len = 0;
+			continue;
+		}
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || (*s == '-' && len > 0)))
+			return 0;
+		if (++len > 63)
+			return 0;
+	}
+	return len > 0 && s[-1] != '-';
+}
+
+static int
+valid_email(const char *s)
+{
+	const char	*at = strrchr(s, '@'), *p;
+
+	if (at == NULL || at == s || strchr(at + 1, '.') == NULL)
+		return 0;
+	for (p = s; p < at; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '@' ||
+		    *p == '<' || *p == '>')
+			return 0;
+	return valid_hostname(at + 1);
+}
+
+/* The address types: 0, or -1 with *msgp. */
+static int
+convert_address(const struct param *p, enum ptype t, const char *s,
+    char **msgp)
+{
+	switch (t) {
+	case PT_IPV4:
+		return valid_ipv4(s) ? 0 : set_msg(msgp, "Invalid IPv4 "
+		    "address: %s", s);
+	case PT_IPV4_PORT:
+		return check_ipv4_port(s, msgp);
+	case PT_IPV6:
+		return check_ipv6(s, msgp);
+	case PT_IP:
+		if (valid_ipv4(s) || (strchr(s, '%') == NULL &&
+		    valid_ipv6(s)))
+			return 0;
+		return set_msg(msgp, "Invalid IP address: %s (write an IPv4 "
+		    "or IPv6 address)", s);
+	case PT_CIDR4:
+		return check_cidr(p->name, s, AF_INET, msgp);
+	case PT_CIDR6:
+		return check_cidr(p->name, s, AF_INET6, msgp);
+	case PT_HOSTNAME:
+		return valid_hostname(s) ? 0 : set_msg(msgp, "Must be a host "
+		    "name (letters, digits and '-' in dot-separated labels). "
+		    "Got '%s'.", s);
+	case PT_EMAIL:
+		return valid_email(s) ? 0 : set_msg(msgp, "Must be an email "
+		    "address (user@example.com). Got '%s'.", s);
+	case PT_DURATION:
+		return check_duration(p->name, s, msgp);
+	default:
+		return 0;
+	}
+}
+
+static int
+convert_int(const struct param *p, enum ptype t, const struct ynode *n,
+    const char *s, json_t **outp, char **msgp)
+{
+	char		*end;
+	long long	 v;
+
+	(void)p;
+	if (n->kind == YSCALAR_INT)
+		v = n->ival;
+	else {
+		errno = 0;
+		v = strtoll(s, &end, 10);
+		if (*s == '\0' || *end != '\0' || errno != 0)
+			/* DC/OS's words: it saw a Python str. */
+			return set_msg(msgp, "Must be an integer but got a "
+			    "str: %s", s);
+	}
+	if (t == PT_PORT && (v < 1 || v > 65535))
+		return set_msg(msgp, "%s", MSG_PORT);
+	*outp = json_integer(v);
+	return 0;
+}
+
+static int
+convert_enum(const struct param *p, const char *s, json_t **outp,
+    char **msgp)
+{
+	char	*list = NULL, *tmp;
+	size_t	 i;
+
+	for (i = 0; i < p->nvalues; i++)
+		if (strcmp(s, p->values[i]) == 0) {
+			*outp = json_string(s);
+			return 0;
+		}
+	for (i = 0; i < p->nvalues; i++) {
+		if (asprintf(&tmp, "%s%s'%s'", list != NULL ? list : "",
+		    i > 0 ? ", " : "", p->values[i]) == -1) {
+			free(list);
+			return -1;
+		}
+		free(list);
+		list = tmp;
+	}
+	set_msg(msgp, "Must be one of %s. Got '%s'.", list, s);
+	free(list);
+	return -1;
+}
+
+static int
 convert_scalar(const struct param *p, enum ptype t, const struct ynode *n,
     json_t **outp, char **msgp)
 {
 	const char	*s = scalar_text(n);
-	char		*end;
-	long long	 v;
-	size_t		 i;
 
 	if (s == NULL)
 		return set_msg(msgp, "Must be a single value, not %s",
@@ -146,30 +374,13 @@ convert_scalar(const struct param *p, enum ptype t, const struct ynode *n,
 			    "Got '%s'.", s);
 		break;
 	case PT_INT:
-		if (n->kind == YSCALAR_INT)
-			*outp = json_integer(n->ival);
-		else {
-			errno = 0;
-			v = strtoll(s, &end, 10);
-			if (*s == '\0' || *end != '\0' || errno != 0)
-				return set_msg(msgp, "Must be an integer. Got "
-				    "'%s'.", s);
-			*outp = json_integer(v);
-		}
+	case PT_PORT:
+		if (convert_int(p, t, n, s, outp, msgp) == -1)
+			return -1;
 		break;
 	case PT_URL:
 		if (!valid_url(s))
 			return set_msg(msgp, "%s", MSG_URL);
-		*outp = json_string(s);
-		break;
-	case PT_IPV4:
-		if (!valid_ipv4(s))
-			return set_msg(msgp, "Invalid IPv4 address: %s", s);
-		*outp = json_string(s);
-		break;
-	case PT_IPV4_PORT:
-		if (check_ipv4_port(s, msgp) == -1)
-			return -1;
 		*outp = json_string(s);
 		break;
 	case PT_PATH:
@@ -179,26 +390,20 @@ convert_scalar(const struct param *p, enum ptype t, const struct ynode *n,
 		*outp = json_string(s);
 		break;
 	case PT_ENUM:
-		for (i = 0; i < p->nvalues; i++)
-			if (strcmp(s, p->values[i]) == 0)
-				break;
-		if (i == p->nvalues) {
-			char	*list = NULL, *tmp;
-
-			for (i = 0; i < p->nvalues; i++) {
-				if (asprintf(&tmp, "%s%s'%s'", list != NULL ?
-				    list : "", i > 0 ? ", " : "",
-				    p->values[i]) == -1) {
-					free(list);
-					return -1;
-				}
-				free(list);
-				list = tmp;
-			}
-			set_msg(msgp, "Must be one of %s. Got '%s'.", list, s);
-			free(list);
+		if (convert_enum(p, s, outp, msgp) == -1)
 			return -1;
-		}
+		break;
+	case PT_IPV4:
+	case PT_IPV4_PORT:
+	case PT_IPV6:
+	case PT_IP:
+	case PT_CIDR4:
+	case PT_CIDR6:
+	case PT_HOSTNAME:
+	case PT_EMAIL:
+	case PT_DURATION:
+		if (convert_address(p, t, s, msgp) == -1)
+			return -1;
 		*outp = json_string(s);
 		break;
 	default:
@@ -258,80 +463,361 @@ legacy_items(const char *s, struct ynode **itemsp, size_t *np, char **msgp)
 	return 0;
 }
 
-int
-value_convert(const struct param *p, const struct ynode *n, json_t **outp,
-    char **msgp, int *legacyp)
+/* The problems of one value, each at its node. */
+struct cerr {
+	int	 line, col;
+	char	*msg;
+};
+
+struct conv {
+	struct cerr	*v;
+	size_t		 n;
+	int		 oom;
+	int		 legacy;
+};
+
+/* Takes msg (NULL: out of memory); prefix names a map entry or is "". */
+static void
+conv_add(struct conv *cv, const struct ynode *at, const char *prefix,
+    char *msg)
+{
+	struct cerr	*v;
+	char		*full = NULL;
+
+	if (msg == NULL || asprintf(&full, "%s%s", prefix, msg) == -1 ||
+	    (v = reallocarray(cv->v, cv->n + 1, sizeof(*v))) == NULL) {
+		free(msg);
+		free(full);
+		cv->oom = 1;
+		return;
+	}
+	free(msg);
+	cv->v = v;
+	v[cv->n].line = at->line;
+	v[cv->n].col = at->col;
+	v[cv->n++].msg = full;
+}
+
+static void
+conv_clear(struct conv *cv)
+{
+	size_t	 i;
+
+	for (i = 0; i < cv->n; i++)
+		free(cv->v[i].msg);
+	free(cv->v);
+	memset(cv, 0, sizeof(*cv));
+}
+
+static json_t	*convert(const struct param *, const struct ynode *,
+		    struct conv *, const char *);
+
+/* One list item or map value: nested, or of the item type. */
+static json_t *
+convert_item(const struct param *p, const struct ynode *n, struct conv *cv,
+    const char *prefix)
+{
+	json_t	*out = NULL;
+	char	*msg = NULL;
+
+	if (p->item != NULL)
+		return convert(p->item, n, cv, prefix);
+	if (convert_scalar(p, p->item_type, n, &out, &msg) == -1) {
+		conv_add(cv, n, prefix, msg);
+		return NULL;
+	}
+	return out;
+}
+
+/* {key: value}: every bad key and value reported where it is. */
+static json_t *
+convert_map(const struct param *p, const struct ynode *n, struct conv *cv,
+    const char *prefix)
+{
+	const struct ynode	*k;
+	json_t			*map, *key, *val;
+	char			*msg = NULL, *sub = NULL;
+	size_t			 i, before = cv->n;
+
+	if (n->type == YNODE_SCALAR && n->kind == YSCALAR_NULL)
+		return json_object();
+	if (n->type != YNODE_MAP) {
+		if (asprintf(&msg, "Must be a mapping (key: value), not %s",
+		    ynode_describe(n)) == -1)
+			msg = NULL;
+		conv_add(cv, n, prefix, msg);
+		return NULL;
+	}
+	if ((map = json_object()) == NULL) {
+		cv->oom = 1;
+		return NULL;
+	}
+	for (i = 0; i < ymap_len(n); i++) {
+		k = ymap_key(n, i);
+		key = NULL;
+		msg = NULL;
+		if (convert_scalar(p, p->key_type, k, &key, &msg) == -1) {
+			conv_add(cv, k, prefix, msg);
+			continue;
+		}
+		if (asprintf(&sub, "%s%s: ", prefix, k->str) == -1) {
+			json_decref(key);
+			cv->oom = 1;
+			break;
+		}
+		val = convert_item(p, ymap_value(n, i), cv, sub);
+		free(sub);
+		if (val != NULL && json_object_set_new(map, json_is_string(key)
+		    ? json_string_value(key) : k->str, val) == -1)
+			cv->oom = 1;
+		json_decref(key);
+	}
+	if (cv->n > before || cv->oom) {
+		json_decref(map);
+		return NULL;
+	}
+	return map;
+}
+/*
+ * Whether item of an address list has a bad address (and a good port, if
+ * any): DC/OS names all of those in one message.  *lenp gets the length
+ * of the address part of the item's text.
+ */
+static int
+bad_list_address(const struct param *p, const struct ynode *it, int *lenp)
+{
+	char		 host[INET_ADDRSTRLEN + 1], *msg = NULL;
+	const char	*s = scalar_text(it), *colon;
+
+	if (s == NULL || (p->item_type != PT_IPV4 &&
+	    p->item_type != PT_IPV4_PORT))
+		return 0;
+	*lenp = (int)strlen(s);
+	if (p->item_type == PT_IPV4)
+		return !valid_ipv4(s);
+	if (split_ipv4_port(s, host, sizeof(host), &msg) == -1) {
+		/* The port's problem is reported with the item. */
+		free(msg);
+		return 0;
+	}
+	if ((colon = strrchr(s, ':')) != NULL)
+		*lenp = (int)(colon - s);
+	return (size_t)*lenp >= INET_ADDRSTRLEN || !valid_ipv4(host);
+}
+
+/*
+ * A list: YAML, or DC/OS's old JSON-in-a-string.  DC/OS names every bad
+ * address of a list in one message; other bad items are reported at
+ * themselves.
+ */
+static json_t *
+convert_list(const struct param *p, const struct ynode *n, struct conv *cv,
+    const char *prefix)
 {
 	struct ynode		*legacy = NULL;
 	const struct ynode	*it;
-	json_t			*list = NULL, *item = NULL;
-	char			*bad = NULL, *tmp, *imsg = NULL;
-	size_t			 i, count = 0;
-	int			 rc = -1;
+	json_t			*list = NULL, *item;
+	char			*bad = NULL, *tmp, *msg = NULL;
+	size_t			 i, count = 0, before = cv->n;
+	int			 alen;
 
-	*outp = NULL;
-	*msgp = NULL;
-	if (legacyp != NULL)
-		*legacyp = 0;
-	if (p->type != PT_LIST)
-		return convert_scalar(p, p->type, n, outp, msgp);
 	if (n->type == YNODE_SCALAR && n->kind == YSCALAR_NULL)
 		count = 0;
 	else if (n->type == YNODE_SCALAR && n->kind == YSCALAR_STR &&
 	    n->str[0] == '[') {
-		if (legacy_items(n->str, &legacy, &count, msgp) == -1)
+		if (legacy_items(n->str, &legacy, &count, &msg) == -1) {
+			conv_add(cv, n, prefix, msg);
 			goto out;
-		if (legacyp != NULL)
-			*legacyp = 1;
+		}
+		cv->legacy = 1;
 	} else if (n->type == YNODE_SEQ)
 		count = n->n;
 	else {
-		set_msg(msgp, "Must be a list, not %s", ynode_describe(n));
+		if (asprintf(&msg, "Must be a list, not %s",
+		    ynode_describe(n)) == -1)
+			msg = NULL;
+		conv_add(cv, n, prefix, msg);
 		goto out;
 	}
-	if ((list = json_array()) == NULL)
+	if ((list = json_array()) == NULL) {
+		cv->oom = 1;
 		goto out;
+	}
 	for (i = 0; i < count; i++) {
 		it = legacy != NULL ? &legacy[i] : n->items[i];
-		free(imsg);
-		imsg = NULL;
-		if (convert_scalar(p, p->item_type, it, &item, &imsg) == -1) {
-			if (imsg == NULL)
+		msg = NULL;
+		if (p->item == NULL && bad_list_address(p, it, &alen)) {
+			if (asprintf(&tmp, "%s%s%.*s", bad != NULL ? bad : "",
+			    bad != NULL ? ", " : "", alen, scalar_text(it)) ==
+			    -1) {
+				cv->oom = 1;
 				goto out;
-			/* DC/OS names every bad address in one message. */
-			if (p->item_type == PT_IPV4 && it->type ==
-			    YNODE_SCALAR) {
-				if (asprintf(&tmp, "%s%s%s", bad != NULL ?
-				    bad : "", bad != NULL ? ", " : "",
-				    scalar_text(it)) == -1)
-					goto out;
-				free(bad);
-				bad = tmp;
-				continue;
 			}
-			*msgp = imsg;
-			imsg = NULL;
-			goto out;
+			free(bad);
+			bad = tmp;
+			continue;
+		}
+		/* Legacy items have no position of their own. */
+		if ((item = convert_item(p, it, cv, prefix)) == NULL) {
+			if (legacy != NULL && cv->n > 0) {
+				cv->v[cv->n - 1].line = n->line;
+				cv->v[cv->n - 1].col = n->col;
+			}
+			continue;
 		}
 		if (json_array_append_new(list, item) == -1)
-			goto out;
+			cv->oom = 1;
 	}
 	if (bad != NULL) {
-		set_msg(msgp, "Invalid IPv4 addresses in list: %s", bad);
-		goto out;
+		if (asprintf(&msg, "Invalid IPv4 addresses in list: %s", bad) ==
+		    -1)
+			msg = NULL;
+		conv_add(cv, n, prefix, msg);
 	}
-	*outp = list;
-	list = NULL;
-	rc = 0;
 out:
 	if (legacy != NULL) {
 		for (i = 0; i < count; i++)
 			free(legacy[i].str);
 		free(legacy);
 	}
-	free(imsg);
 	free(bad);
-	json_decref(list);
+	if (cv->n > before || cv->oom) {
+		json_decref(list);
+		return NULL;
+	}
+	return list;
+}
+
+/* A YAML tree as JSON, scalars with their YAML 1.1 types. */
+static json_t *
+ynode_json(const struct ynode *n)
+{
+	json_t	*out, *v;
+	size_t	 i;
+
+	if (n->type == YNODE_SCALAR) {
+		switch (n->kind) {
+		case YSCALAR_NULL:
+			return json_null();
+		case YSCALAR_BOOL:
+			return json_boolean(n->bval);
+		case YSCALAR_INT:
+			return json_integer(n->ival);
+		default:
+			return json_stringn(n->str, n->len);
+		}
+	}
+	if ((out = n->type == YNODE_SEQ ? json_array() : json_object()) ==
+	    NULL)
+		return NULL;
+	for (i = 0; i < (n->type == YNODE_SEQ ? n->n : ymap_len(n)); i++) {
+		v = ynode_json(n->type == YNODE_SEQ ? n->items[i] :
+		    ymap_value(n, i));
+		if (v == NULL || (n->type == YNODE_SEQ ?
+		    json_array_append_new(out, v) : json_object_set_new(out,
+		    ymap_key(n, i)->str, v)) == -1) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
+/*
+ * json: any YAML value as it is, a string as the JSON text DC/OS's
+ * config.yaml files carry (its message when that does not parse).
+ */
+static json_t *
+convert_json(const struct ynode *n, struct conv *cv, const char *prefix)
+{
+	json_t		*out;
+	json_error_t	 je;
+	char		*msg = NULL;
+
+	if (n->type == YNODE_SCALAR && n->kind == YSCALAR_STR) {
+		if ((out = json_loadb(n->str, n->len, JSON_DECODE_ANY |
+		    JSON_REJECT_DUPLICATES, &je)) != NULL)
+			return out;
+		if (asprintf(&msg, "Must be valid JSON. Got: %s", n->str) ==
+		    -1)
+			msg = NULL;
+		conv_add(cv, n, prefix, msg);
+		return NULL;
+	}
+	if ((out = ynode_json(n)) == NULL)
+		cv->oom = 1;
+	return out;
+}
+
+static json_t *
+convert(const struct param *p, const struct ynode *n, struct conv *cv,
+    const char *prefix)
+{
+	json_t	*out = NULL;
+	char	*msg = NULL;
+
+	if (p->type == PT_JSON)
+		return convert_json(n, cv, prefix);
+	if (p->type == PT_LIST)
+		return convert_list(p, n, cv, prefix);
+	if (p->type == PT_MAP)
+		return convert_map(p, n, cv, prefix);
+	if (convert_scalar(p, p->type, n, &out, &msg) == -1) {
+		conv_add(cv, n, prefix, msg);
+		return NULL;
+	}
+	return out;
+}
+
+int
+value_convert(const struct param *p, const struct ynode *n, json_t **outp,
+    char **msgp, int *legacyp)
+{
+	struct conv	 cv;
+
+	memset(&cv, 0, sizeof(cv));
+	*msgp = NULL;
+	*outp = convert(p, n, &cv, "");
+	if (legacyp != NULL)
+		*legacyp = cv.legacy;
+	if (*outp != NULL) {
+		conv_clear(&cv);
+		return 0;
+	}
+	/* The first problem; value_convert_diags() gives them all. */
+	if (!cv.oom && cv.n > 0) {
+		*msgp = cv.v[0].msg;
+		cv.v[0].msg = NULL;
+	}
+	conv_clear(&cv);
+	return -1;
+}
+
+int
+value_convert_diags(const struct param *p, const struct ynode *n,
+    json_t **outp, const char *file, struct diags *d, int *legacyp)
+{
+	struct conv	 cv;
+	size_t		 i;
+	int		 rc = 1;
+
+	memset(&cv, 0, sizeof(cv));
+	*outp = convert(p, n, &cv, "");
+	if (legacyp != NULL)
+		*legacyp = cv.legacy;
+	if (cv.oom) {
+		json_decref(*outp);
+		*outp = NULL;
+		rc = -1;
+	} else if (*outp != NULL)
+		rc = 0;
+	for (i = 0; rc == 1 && i < cv.n; i++)
+		/* A message may quote the value. */
+		if (diags_add(d, file, cv.v[i].line, cv.v[i].col, p->name,
+		    "%s", p->secret ? "Invalid value (not shown: the "
+		    "parameter is secret)" : cv.v[i].msg) == -1)
+			rc = -1;
+	conv_clear(&cv);
 	return rc;
 }
 
@@ -425,8 +911,9 @@ unknown_key(struct vs *vs, const struct ynode *k)
 		    -1)
 			vs->oom = 1;
 	} else if (diags_add(&vs->v->errors, vs->file, k->line, k->col,
-	    k->str, "Unknown parameter: remove it (dcos-config.yaml(5) and "
-	    "'dcos-genconf show' list the parameters this release knows)") ==
+	    k->str, "Unknown parameter: remove it (stricter than DC/OS on "
+	    "purpose: a misspelt key would otherwise change nothing; "
+	    "'dcos-genconf show' lists the parameters this release knows)") ==
 	    -1)
 		vs->oom = 1;
 }
@@ -437,9 +924,8 @@ read_user(struct vs *vs, const struct ynode *root)
 	const struct ynode	*k, *n;
 	const struct param	*p;
 	json_t			*val = NULL;
-	char			*msg = NULL;
 	size_t			 i, pi;
-	int			 legacy;
+	int			 legacy, r;
 
 	for (i = 0; i < ymap_len(root); i++) {
 		k = ymap_key(root, i);
@@ -473,17 +959,10 @@ read_user(struct vs *vs, const struct ynode *root)
 			    "back", MASK);
 			continue;
 		}
-		if (value_convert(p, n, &val, &msg, &legacy) == -1) {
-			if (msg == NULL)
+		if ((r = value_convert_diags(p, n, &val, vs->file,
+		    &vs->v->errors, &legacy)) != 0) {
+			if (r == -1)
 				vs->oom = 1;
-			else if (p->secret)
-				/* The message may quote the value. */
-				error_at(vs, p->name, "Invalid value (not "
-				    "shown: the parameter is secret)");
-			else
-				error_at(vs, p->name, "%s", msg);
-			free(msg);
-			msg = NULL;
 			continue;
 		}
 		if (legacy && diags_add(&vs->v->warnings, vs->file, n->line,
@@ -813,6 +1292,206 @@ file_exists(const struct vs *vs, const char *path)
 	return ok;
 }
 
+/* Words as Python's str.split() finds them (ASCII whitespace). */
+static size_t
+count_words(const char *s)
+{
+	size_t	 n = 0;
+
+	while (*s != '\0') {
+		s += strspn(s, " \t\n\r\f\v");
+		if (*s == '\0')
+			break;
+		n++;
+		s += strcspn(s, " \t\n\r\f\v");
+	}
+	return n;
+}
+
+/*
+ * The texts of a list's items (or of a single value), sorted, for
+ * lookups: a 10,000-host site must not compare every pair.  An address
+ * with a port counts as its address, as DC/OS compares resolvers.
+ */
+struct textset {
+	char	**v;
+	size_t	  n;
+};
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *
+item_key(const struct param *p, const json_t *item)
+{
+	char	*t = json_text(item), *colon;
+
+	if (t != NULL && (p->type == PT_IPV4_PORT || (p->type == PT_LIST &&
+	    p->item_type == PT_IPV4_PORT)) && (colon = strchr(t, ':')) != NULL)
+		*colon = '\0';
+	return t;
+}
+
+static void
+textset_free(struct textset *ts)
+{
+	size_t	 i;
+
+	for (i = 0; i < ts->n; i++)
+		free(ts->v[i]);
+	free(ts->v);
+	memset(ts, 0, sizeof(*ts));
+}
+
+static int
+textset_make(const struct param *p, const json_t *val, struct textset *ts)
+{
+	size_t	 i, n = json_is_array(val) ? json_array_size(val) : 1;
+
+	memset(ts, 0, sizeof(*ts));
+	if ((ts->v = calloc(n + 1, sizeof(*ts->v))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((ts->v[i] = item_key(p, json_is_array(val) ?
+		    json_array_get(val, i) : val)) == NULL) {
+			textset_free(ts);
+			return -1;
+		}
+		ts->n++;
+	}
+	qsort(ts->v, ts->n, sizeof(*ts->v), str_cmp);
+	return 0;
+}
+
+static int
+textset_has(const struct textset *ts, const char *t)
+{
+	return bsearch(&t, ts->v, ts->n, sizeof(*ts->v), str_cmp) != NULL;
+}
+
+/* Appends t to the ", "-separated *listp: 0 or -1. */
+static int
+list_append(char **listp, const char *t)
+{
+	char	*tmp;
+
+	if (asprintf(&tmp, "%s%s%s", *listp != NULL ? *listp : "",
+	    *listp != NULL ? ", " : "", t) == -1)
+		return -1;
+	free(*listp);
+	*listp = tmp;
+	return 0;
+}
+
+/* not_in: the reserved values found, in the check's order. */
+static void
+check_not_in(struct vs *vs, const struct param *p, const struct check *c,
+    const json_t *val)
+{
+	struct textset	 ts;
+	char		*found = NULL;
+	size_t		 i;
+
+	if (textset_make(p, val, &ts) == -1) {
+		vs->oom = 1;
+		return;
+	}
+	for (i = 0; i < c->nvalues; i++)
+		if (textset_has(&ts, c->values[i]) &&
+		    list_append(&found, c->values[i]) == -1)
+			vs->oom = 1;
+	if (found != NULL)
+		fail_check(vs, p, c, found, "Must not be %s: %s",
+		    ts.n > 1 ? "any of these reserved values" : "this reserved "
+		    "value", found);
+	free(found);
+	textset_free(&ts);
+}
+
+/*
+ * The items of list (in order, each once) that ts holds, joined with
+ * ", "; NULL when none (or out of memory: *oom set).
+ */
+static char *
+shared_items(const json_t *list, const struct textset *ts, int *oom)
+{
+	struct dup	*v;
+	char		*out = NULL;
+	size_t		 i, n = 0, len = json_array_size(list);
+
+	if ((v = calloc(len + 1, sizeof(*v))) == NULL) {
+		*oom = 1;
+		return NULL;
+	}
+	for (i = 0; i < len; i++) {
+		if ((v[n].text = json_text(json_array_get(list, i))) == NULL) {
+			*oom = 1;
+			continue;
+		}
+		v[n].first = i;
+		if (textset_has(ts, v[n].text))
+			n++;
+		else
+			free(v[n].text);
+	}
+	/* Each text once, at its first place. */
+	qsort(v, n, sizeof(*v), dup_cmp_text);
+	for (i = 0; i < n; i++)
+		v[i].count = i > 0 && strcmp(v[i].text, v[i - 1].text) == 0;
+	qsort(v, n, sizeof(*v), dup_cmp_first);
+	for (i = 0; i < n; i++) {
+		if (!v[i].count && list_append(&out, v[i].text) == -1)
+			*oom = 1;
+		free(v[i].text);
+	}
+	free(v);
+	return out;
+}
+
+/*
+ * disjoint_from: items this list shares with each other list, reported
+ * on both keys (either may be the mistake), in this list's order.
+ */
+static void
+check_disjoint(struct vs *vs, const struct param *p, const struct check *c,
+    const json_t *val)
+{
+	const json_t	*other;
+	struct textset	 ts;
+	char		*dups, *msg;
+	size_t		 k;
+
+	for (k = 0; k < c->nvalues; k++) {
+		other = json_object_get(vs->v->effective, c->values[k]);
+		if (!json_is_array(other) || json_array_size(other) == 0)
+			continue;
+		if (textset_make(p, other, &ts) == -1) {
+			vs->oom = 1;
+			return;
+		}
+		dups = shared_items(val, &ts, &vs->oom);
+		textset_free(&ts);
+		if (dups == NULL)
+			continue;
+		if (c->message != NULL)
+			msg = fill_message(c->message, dups);
+		else if (asprintf(&msg, "%s and %s cannot contain duplicates "
+		    "%s", p->name, c->values[k], dups) == -1)
+			msg = NULL;
+		if (msg == NULL)
+			vs->oom = 1;
+		else {
+			error_at(vs, p->name, "%s", msg);
+			error_at(vs, c->values[k], "%s", msg);
+		}
+		free(msg);
+		free(dups);
+	}
+}
+
 static void
 check_one(struct vs *vs, const struct param *p, const struct check *c,
     const json_t *val)
@@ -874,6 +1553,21 @@ check_one(struct vs *vs, const struct param *p, const struct check *c,
 			fail_check(vs, p, c, shown, "File `%s` must exist",
 			    shown);
 		break;
+	case CK_MUST_NOT_CONTAIN:
+		if (strstr(t, c->arg) != NULL)
+			fail_check(vs, p, c, shown, "Must not contain '%s'",
+			    c->arg);
+		break;
+	case CK_MAX_LENGTH:
+		if (strlen(t) > (size_t)c->max)
+			fail_check(vs, p, c, shown, "Must be less than %lld "
+			    "characters long", c->max + 1);
+		break;
+	case CK_MAX_WORDS:
+		if (count_words(t) > (size_t)c->max)
+			fail_check(vs, p, c, shown, "Must contain no more "
+			    "than %lld words", c->max);
+		break;
 	default:
 		break;
 	}
@@ -897,6 +1591,11 @@ run_checks(struct vs *vs)
 			if (c->kind == CK_UNIQUE) {
 				if (json_is_array(val))
 					check_unique(vs, p, c, val);
+			} else if (c->kind == CK_NOT_IN)
+				check_not_in(vs, p, c, val);
+			else if (c->kind == CK_DISJOINT) {
+				if (json_is_array(val))
+					check_disjoint(vs, p, c, val);
 			} else if (json_is_array(val)) {
 				for (k = 0; k < json_array_size(val); k++)
 					check_one(vs, p, c,

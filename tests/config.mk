@@ -26,3 +26,7 @@ tests_unit_test_schema_SOURCES = tests/unit/test-schema.c \
 	genconf/ytree.c genconf/schema.c genconf/validate.c \
 	genconf/template.c genconf/config.c
 tests_unit_test_schema_LDADD = $(tests_unit_test_config_LDADD)
+TESTS += tests/t0260-dcos-validation.bats
+EXTRA_DIST += tests/t0260-dcos-validation.bats
+TESTS += tests/t0255-password.bats
+EXTRA_DIST += tests/t0255-password.bats

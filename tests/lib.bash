@@ -58,3 +58,23 @@ one_line() {
 		return 1
 	}
 }
+
+# For setup_file: a signed release dcos-1.0.0.tar of one package
+# (hello--1.0) and the sample schema and templates, built in a new
+# $RELDIR with the keys vendor.* (its signer) and other.*, and roles.json.
+sample_release_setup() {
+	export RELDIR
+	RELDIR=$(mktemp -d)
+	cd "$RELDIR"
+	"$GENCONF" -q keygen -p vendor.pub -s vendor.key
+	"$GENCONF" -q keygen -p other.pub -s other.key
+	mkdir -p hello--1.0/bin
+	printf '#!/bin/sh\necho hello\n' > hello--1.0/bin/hello
+	chmod 755 hello--1.0/bin/hello
+	printf '{}\n' > hello--1.0/pkginfo.json
+	printf '{"master": {"ports": [80]}, "slave": {"ports": [5051]}, "slave_public": {"ports": [80]}}\n' > roles.json
+	"$GENCONF" -q release --name dcos --version 1.0.0 --seq 1 \
+	    --key vendor.key --roles roles.json \
+	    --bootstrap "x86_64=$BOOTSTRAP" \
+	    --genconf "$top_srcdir/sample/genconf" hello--1.0 >/dev/null
+}

@@ -7,20 +7,7 @@
 load lib
 
 setup_file() {
-	export RELDIR
-	RELDIR=$(mktemp -d)
-	cd "$RELDIR"
-	"$GENCONF" -q keygen -p vendor.pub -s vendor.key
-	"$GENCONF" -q keygen -p other.pub -s other.key
-	mkdir -p hello--1.0/bin
-	printf '#!/bin/sh\necho hello\n' > hello--1.0/bin/hello
-	chmod 755 hello--1.0/bin/hello
-	printf '{}\n' > hello--1.0/pkginfo.json
-	printf '{"master": {"ports": [80]}, "slave": {"ports": [5051]}, "slave_public": {"ports": [80]}}\n' > roles.json
-	"$GENCONF" -q release --name dcos --version 1.0.0 --seq 1 \
-	    --key vendor.key --roles roles.json \
-	    --bootstrap "x86_64=$BOOTSTRAP" \
-	    --genconf "$top_srcdir/sample/genconf" hello--1.0 >/dev/null
+	sample_release_setup
 }
 
 teardown_file() {
@@ -79,6 +66,8 @@ validate() {
 	exhibitor_storage_backend: zookeeper
 	exhibitor_zk_hosts: zk://10.0.0.5:2181
 	exhibitor_zk_path: bad/path
+	cluster_name: demo
+	master_discovery: static
 	EOF
 	before=$(snapshot)
 	validate
@@ -87,7 +76,7 @@ validate() {
 	[ "${lines[1]}" = "config.yaml:2:14: master_list: Invalid IPv4 addresses in list: foo, bar" ]
 	[ "${lines[2]}" = "config.yaml:3:1: mastr_list: Unknown parameter. Did you mean 'master_list'?" ]
 	[ "${lines[3]}" = "config.yaml:4:20: telemetry_enabled: Must be one of 'true', 'false'. Got 'foo'." ]
-	[ "${lines[4]}" = "config.yaml:5:12: resolvers: Must be between 1 and 65535 inclusive (port of 8.8.8.8:65536)" ]
+	[ "${lines[4]}" = "config.yaml:5:13: resolvers: Must be between 1 and 65535 inclusive" ]
 	[ "${lines[5]}" = "config.yaml:7:21: exhibitor_zk_hosts: Must be of the form \`host:port,host:port', not start with zk://" ]
 	[ "${lines[6]}" = "config.yaml:8:20: exhibitor_zk_path: Must be of the form /path/to/znode" ]
 	[ "${lines[7]}" = "dcos-genconf: error: 7 problems in genconf/config.yaml: fix them and run again" ]
@@ -96,7 +85,7 @@ validate() {
 }
 
 @test "a missing required key, a missing ip-detect and a bad master count are reported" {
-	printf 'master_list: [10.0.0.1, 10.0.0.2]\n' > genconf/config.yaml
+	printf 'master_list: [10.0.0.1, 10.0.0.2]\ncluster_name: c\nmaster_discovery: static\nexhibitor_storage_backend: static\n' > genconf/config.yaml
 	rm genconf/ip-detect
 	validate
 	[ "$status" -eq 1 ]
@@ -111,11 +100,13 @@ validate() {
 	master_discovery: master_http_loadbalancer
 	exhibitor_address: lb.example
 	num_masters: 3
+	exhibitor_storage_backend: static
+	cluster_name: demo
 	EOF
 	validate
 	[ "$status" -eq 1 ]
-	[[ "${lines[0]}" == "config.yaml:1:1: exhibitor_storage_backend: When master_discovery is not static, exhibitor_storage_backend must be non-static."* ]]
-	[[ "${lines[1]}" == "config.yaml:2:19: master_discovery: When master_discovery is not static, exhibitor_storage_backend must be non-static."* ]]
+	[[ "${lines[1]}" == "config.yaml:5:28: exhibitor_storage_backend: When master_discovery is not static, exhibitor_storage_backend must be non-static."* ]]
+	[[ "${lines[0]}" == "config.yaml:2:19: master_discovery: When master_discovery is not static, exhibitor_storage_backend must be non-static."* ]]
 }
 
 @test "invalid YAML and a top-level list are refused with line and column" {
@@ -266,4 +257,63 @@ validate() {
 	run "$GENCONF" show --help
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"--reveal-secrets"* ]]
+}
+
+# A copy of the sample genconf tree with PARAM (YAML lines) added to the
+# schema and TEMPLATE as one more template, built into a release in $1.
+release_with() {
+	local out=$1 params=$2 template=$3
+	mkdir -p "$out/genconf"
+	cp -R "$top_srcdir/sample/genconf/." "$out/genconf/"
+	printf '%s\n' "$params" > "$out/extra"
+	sed -i "/^parameters:\$/r $out/extra" "$out/genconf/schema.yaml"
+	[ -z "$template" ] || printf '%s\n' "$template" > "$out/genconf/templates/zz-extra.yaml"
+	run "$GENCONF" -q release --name dcos --version 2.0.0 --seq 2 \
+	    --key "$RELDIR/vendor.key" --roles "$RELDIR/roles.json" \
+	    --bootstrap "x86_64=$BOOTSTRAP" -o "$out" \
+	    --genconf "$out/genconf" "$RELDIR/hello--1.0"
+}
+
+@test "release refuses to sign a schema or a template this dcos-genconf cannot load, and writes nothing" {
+	release_with bad1 '  frob: {type: frobnicate}'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"refusing to sign a schema this dcos-genconf cannot load: "*"schema.yaml:6:16: unknown type: use string, bool, int, port,"* ]]
+	[ ! -e bad1/dcos-2.0.0.tar ] && [ ! -e bad1/dcos-2.0.0.tar.minisig ]
+	release_with bad2 '' 'package:
+  - path: etc/extra
+    content: "{{ no_such_parameter }}"'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"refusing to sign templates this dcos-genconf cannot render:"* ]]
+	[[ "$output" == *"zz-extra.yaml:3:14: etc/extra: unknown parameter 'no_such_parameter'"* ]]
+	[ ! -e bad2/dcos-2.0.0.tar ]
+}
+
+@test "a release whose schema has a map signs, and sites validate it with every bad entry at its position" {
+	release_with rel '  fwd_zones:
+    type: map
+    keys: hostname
+    items: {type: list-of, items: ipv4-with-port}
+    default: {}' 'package:
+  - path: etc/zones.json
+    content: "{{ fwd_zones }}"'
+	[ "$status" -eq 0 ]
+	cp rel/dcos-2.0.0.tar rel/dcos-2.0.0.tar.minisig .
+	cat >> genconf/config.yaml <<-'EOF'
+	fwd_zones:
+	  a.example: ['10.0.0.5:53', 10.0.0.6]
+	EOF
+	validate --release dcos-2.0.0.tar
+	[ "$status" -eq 0 ]
+	cat >> genconf/config.yaml <<-'EOF'
+	  bad_zone!: ['10.0.0.7']
+	  b.example: ['10.0.0.8:0', nope]
+	EOF
+	before=$(snapshot)
+	validate --release dcos-2.0.0.tar
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "config.yaml:25:3: fwd_zones: Must be a host name (letters, digits and '-' in dot-separated labels). Got 'bad_zone!'." ]
+	[ "${lines[1]}" = "config.yaml:26:14: fwd_zones: b.example: Invalid IPv4 addresses in list: nope" ]
+	[ "${lines[2]}" = "config.yaml:26:15: fwd_zones: b.example: Must be between 1 and 65535 inclusive" ]
+	[ "${lines[3]}" = "dcos-genconf: error: 3 problems in genconf/config.yaml: fix them and run again" ]
+	[ "$(snapshot)" = "$before" ]
 }

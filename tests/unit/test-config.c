@@ -20,10 +20,13 @@
 #include "atomicio.h"
 #include "genconf/siteconf.h"
 
-#define SITE_OK \
+/* DC/OS demands master_discovery and exhibitor_storage_backend. */
+#define SITE_BASE \
 	"bootstrap_url: http://127.0.0.1:8080\n" \
 	"cluster_name: demo\n" \
-	"master_list:\n- 10.0.0.3\n- 10.0.0.1\n- 10.0.0.2\n"
+	"master_list:\n- 10.0.0.3\n- 10.0.0.1\n- 10.0.0.2\n" \
+	"master_discovery: static\n"
+#define SITE_OK SITE_BASE "exhibitor_storage_backend: static\n"
 
 static const char *templates[] = {
 	"dcos-config.yaml", "dns.yaml", "exhibitor.yaml", "ip-detect.yaml",
@@ -201,7 +204,8 @@ missing_required_key_cannot_be_calculated(void **state)
 	expect_error(*state, "master_list: [10.0.0.1]\n",
 	    "config.yaml:1:1: bootstrap_url: Must set bootstrap_url, no way "
 	    "to calculate value.");
-	expect_error(*state, "bootstrap_url: http://x\n",
+	expect_error(*state, "bootstrap_url: http://x\nmaster_discovery: "
+	    "static\n",
 	    "config.yaml:1:1: master_list: Must set master_list, no way to "
 	    "calculate value.");
 }
@@ -228,7 +232,7 @@ master_list_needs_unique_ipv4_addresses(void **state)
 	    "master_list: List cannot contain duplicates: 10.0.0.1 appears "
 	    "2 times");
 	expect_error(*state, SITE_OK "agent_list: [10.0.1.2, 10.0.1.1, "
-	    "10.0.1.2, 10.0.1.3, 10.0.1.1, 10.0.1.1]\n", "config.yaml:7:13: "
+	    "10.0.1.2, 10.0.1.3, 10.0.1.1, 10.0.1.1]\n", "config.yaml:9:13: "
 	    "agent_list: List cannot contain duplicates: 10.0.1.2 appears 2 "
 	    "times, 10.0.1.1 appears 3 times");
 }
@@ -245,14 +249,14 @@ resolver_port_must_be_in_range(void **state)
 static void
 zookeeper_backend_checks_hosts_and_path(void **state)
 {
-	expect_error(*state, SITE_OK "exhibitor_storage_backend: zookeeper\n"
+	expect_error(*state, SITE_BASE "exhibitor_storage_backend: zookeeper\n"
 	    "exhibitor_zk_hosts: 10.0.0.5:2181\nexhibitor_zk_path: bad/path\n",
 	    "exhibitor_zk_path: Must be of the form /path/to/znode");
-	expect_error(*state, SITE_OK "exhibitor_storage_backend: zookeeper\n"
+	expect_error(*state, SITE_BASE "exhibitor_storage_backend: zookeeper\n"
 	    "exhibitor_zk_hosts: zk://10.0.0.5:2181\n"
 	    "exhibitor_zk_path: /dcos\n", "exhibitor_zk_hosts: Must be of the "
 	    "form `host:port,host:port', not start with zk://");
-	expect_error(*state, SITE_OK "exhibitor_storage_backend: zookeeper\n",
+	expect_error(*state, SITE_BASE "exhibitor_storage_backend: zookeeper\n",
 	    "config.yaml:1:1: exhibitor_zk_hosts: Must set exhibitor_zk_hosts, "
 	    "no way to calculate value.");
 }
@@ -277,7 +281,8 @@ static void
 num_masters_must_be_odd_and_at_most_nine(void **state)
 {
 	expect_error(*state, "bootstrap_url: http://a\n"
-	    "master_list: [10.0.0.1, 10.0.0.2]\n", "config.yaml:2:14: "
+	    "master_list: [10.0.0.1, 10.0.0.2]\nmaster_discovery: static\n",
+	    "config.yaml:2:14: "
 	    "num_masters: Must have 1, 3, 5, 7, or 9 masters. Found 2");
 	expect_error(*state, "bootstrap_url: http://a\n"
 	    "master_discovery: master_http_loadbalancer\n"
@@ -295,7 +300,7 @@ static void
 booleans_take_true_or_false(void **state)
 {
 	expect_error(*state, SITE_OK "telemetry_enabled: foo\n",
-	    "config.yaml:7:20: telemetry_enabled: Must be one of 'true', "
+	    "config.yaml:9:20: telemetry_enabled: Must be one of 'true', "
 	    "'false'. Got 'foo'.");
 }
 
@@ -334,7 +339,7 @@ genconf_paths_follow_the_genconf_directory(void **state)
 	    "#!/bin/sh\necho 1.2.3.4\n");
 	config_output_free(&out);
 	expect_error(f, SITE_OK "ip_detect_public_filename: genconf/nope\n",
-	    "config.yaml:7:28: ip_detect_public_filename: ip-detect-public "
+	    "config.yaml:9:28: ip_detect_public_filename: ip-detect-public "
 	    "script `genconf/nope` must exist");
 }
 
@@ -370,7 +375,7 @@ empty_values_count_as_not_set(void **state)
 	    "ssh_user")), "centos");
 	assert_int_equal(json_array_size(json_object_get(out.effective,
 	    "agent_list")), 0);
-	assert_non_null(strstr(out.warnings, "config.yaml:7:10: ssh_user: "
+	assert_non_null(strstr(out.warnings, "config.yaml:9:10: ssh_user: "
 	    "empty value: treated as not set"));
 	config_output_free(&out);
 	expect_error(*state, "bootstrap_url:\nmaster_list: [10.0.0.1]\n",
@@ -382,10 +387,11 @@ static void
 unknown_keys_get_a_did_you_mean(void **state)
 {
 	expect_error(*state, SITE_OK "mastr_list: [10.0.0.1]\n",
-	    "config.yaml:7:1: mastr_list: Unknown parameter. Did you mean "
+	    "config.yaml:9:1: mastr_list: Unknown parameter. Did you mean "
 	    "'master_list'?");
 	expect_error(*state, SITE_OK "frobnicate: 1\n",
-	    "config.yaml:7:1: frobnicate: Unknown parameter: remove it");
+	    "config.yaml:9:1: frobnicate: Unknown parameter: remove it (stricter "
+	    "than DC/OS on purpose");
 }
 
 static void
@@ -397,7 +403,7 @@ yaml_errors_name_line_and_column(void **state)
 	    "config.yaml:1:1: the file must be a mapping of parameters "
 	    "(key: value), not a list");
 	expect_error(*state, SITE_OK "cluster_name: again\n",
-	    "config.yaml:7:1: duplicate key 'cluster_name' (first at line 2 "
+	    "config.yaml:9:1: duplicate key 'cluster_name' (first at line 2 "
 	    "column 1)");
 	expect_error(*state, "a: &x 1\nb: *x\n", "config.yaml:2:4: YAML "
 	    "aliases (*x) are not supported");
@@ -415,17 +421,19 @@ every_error_is_reported_at_once_in_file_order(void **state)
 	    "master_list: [10.0.0.1, 10.0.0.1]\nmastr_lst: 1\n"
 	    "exhibitor_storage_backend: zookeeper\n", &out);
 	assert_string_equal(errs,
+	    "config.yaml:1:1: cluster_name: Must set cluster_name, no way to "
+	    "calculate value.\n"
 	    "config.yaml:1:1: exhibitor_zk_hosts: Must set exhibitor_zk_hosts, "
 	    "no way to calculate value.\n"
 	    "config.yaml:1:1: exhibitor_zk_path: Must set exhibitor_zk_path, "
 	    "no way to calculate value.\n"
+	    "config.yaml:1:1: master_discovery: Must set master_discovery, no "
+	    "way to calculate value.\n"
 	    "config.yaml:1:20: telemetry_enabled: Must be one of 'true', "
 	    "'false'. Got 'foo'.\n"
 	    "config.yaml:2:16: bootstrap_url: Must not end in a '/'\n"
 	    "config.yaml:3:14: master_list: List cannot contain duplicates: "
 	    "10.0.0.1 appears 2 times\n"
-	    "config.yaml:3:14: num_masters: Must have 1, 3, 5, 7, or 9 "
-	    "masters. Found 2\n"
 	    "config.yaml:4:1: mastr_lst: Unknown parameter. Did you mean "
 	    "'master_list'?");
 	free(errs);
@@ -444,7 +452,7 @@ old_string_encoded_lists_are_accepted_with_a_warning(void **state)
 	assert_string_equal(json_string_value(json_array_get(r, 1)),
 	    "9.9.9.9:53");
 	assert_non_null(out.warnings);
-	assert_non_null(strstr(out.warnings, "config.yaml:7:12: resolvers: "
+	assert_non_null(strstr(out.warnings, "config.yaml:9:12: resolvers: "
 	    "a list encoded in a string is the old DC/OS form"));
 	config_output_free(&out);
 }
@@ -494,7 +502,8 @@ same_inputs_give_the_same_id_and_bytes(void **state)
 	"aws_region: us-west-2\ns3_bucket: b\ns3_prefix: p\n" \
 	"exhibitor_explicit_keys: true\n" \
 	"aws_access_key_id: AKIA1\n" \
-	"aws_secret_access_key: s3cr3t-Value\n"
+	"aws_secret_access_key: s3cr3t-Value\n" \
+	"cluster_name: DC/OS\nmaster_discovery: static\n"
 
 static void
 show_output_reads_back_to_the_same_id(void **state)
@@ -508,6 +517,7 @@ show_output_reads_back_to_the_same_id(void **state)
 	/* Without secrets, masked output is the same config. */
 	assert_null(compile(f, "bootstrap_url: http://a\ncluster_name: yes\n"
 	    "master_list: [10.0.0.2, 10.0.0.1, 10.0.0.3]\nssh_user: 1000\n"
+	    "master_discovery: static\nexhibitor_storage_backend: static\n"
 	    "dns_search: 'a.example b.example'\n"
 	    "resolvers: '[\"1.1.1.1\"]'\n", &a));
 	assert_int_equal(config_show(&f->rel, a.effective, 0, &text, &err), 0);

@@ -204,7 +204,7 @@ required_when_lists_and_negations(void **state)
 	expect(*state, "mode: d\n", NULL, "config.yaml:1:7: mode: Must be one "
 	    "of 'a', 'b', 'c'. Got 'd'.");
 	expect(*state, "port: eighty\n", NULL, "config.yaml:1:7: port: Must be "
-	    "an integer. Got 'eighty'.");
+	    "an integer but got a str: eighty");
 	expect(*state, "hosts: 10.0.0.1\n", NULL, "config.yaml:1:8: hosts: "
 	    "Must be a list, not a string");
 	expect(*state, "mode: [a]\n", NULL, "config.yaml:1:7: mode: Must be a "
@@ -393,12 +393,15 @@ each_parameter_attribute_is_checked_with_its_position(void **state)
 		const char	*want;
 	} cases[] = {
 		{ "{a: {type: list-of, items: list-of}}",
-		  "s:2:40: list items must be of a simple type" },
+		  "s:2:40: list items must be of a simple type (write {type: "
+		  "..., ...} for nested ones)" },
 		{ "{a: {type: list-of, items: enum}}",
-		  "s:2:40: list items must be of a simple type" },
+		  "s:2:40: list items must be of a simple type (write {type: "
+		  "..., ...} for nested ones)" },
 		{ "{a: {type: list-of, items: bogus}}",
-		  "s:2:40: unknown type: use string, bool, int, url, ipv4, "
-		  "ipv4-with-port, path, enum or list-of" },
+		  "s:2:40: unknown type: use string, bool, int, port, url, path, "
+		  "ipv4, ipv4-with-port, ipv6, ip, cidr4, cidr6, hostname, email, "
+		  "duration, enum, list-of, map or json" },
 		{ "{a: {values: []}}",
 		  "s:2:26: values must not be an empty list" },
 		{ "{a: {values: [x, [y]]}}",
@@ -426,7 +429,21 @@ each_parameter_attribute_is_checked_with_its_position(void **state)
 		{ "{a: {description: ~}}",
 		  "s:2:31: description must be a string, not an empty value" },
 		{ "{a: {items: int}}",
-		  "s:2:17: parameter a: items is only for list-of" },
+		  "s:2:17: parameter a: items is only for list-of and map" },
+		{ "{a: {keys: int}}",
+		  "s:2:17: parameter a: keys is only for map" },
+		{ "{a: {type: map, keys: list-of}}",
+		  "s:2:35: map keys must be of a simple type other than bool" },
+		{ "{a: {type: map, items: {type: int, default: 1}}}",
+		  "s:2:36: parameter a: items have a type only (type, items, "
+		  "keys, values)" },
+		{ "{a: {type: map, items: {type: map, items: {type: frob}}}}",
+		  "s:2:62: unknown type: use string, bool, int, port, url, path, "
+		  "ipv4, ipv4-with-port, ipv6, ip, cidr4, cidr6, hostname, email, "
+		  "duration, enum, list-of, map or json" },
+		{ "{a: {type: map, items: int, default: {x: y}}}",
+		  "s:2:50: parameter a: bad default: x: Must be an integer but "
+		  "got a str: y" },
 		{ "{a: [type]}",
 		  "s:2:17: parameter a: its attributes must be a mapping" },
 		{ "{a: {type: enum, values: [x, y], default: z}}",
@@ -573,6 +590,128 @@ did_you_mean_only_for_close_names(void **state)
 	    "remove it");
 }
 
+static const char types_schema[] =
+    "format: 1\n"
+    "parameters:\n"
+    "  v6: {type: ipv6}\n"
+    "  anyip: {type: ip}\n"
+    "  net4: {type: cidr4}\n"
+    "  net6: {type: cidr6}\n"
+    "  timeout: {type: duration}\n"
+    "  port: {type: port}\n"
+    "  host: {type: hostname}\n"
+    "  mail: {type: email}\n"
+    "  zones:\n"
+    "    type: map\n"
+    "    keys: hostname\n"
+    "    items: {type: list-of, items: ipv4-with-port}\n"
+    "  labels: {type: map, items: int}\n"
+    "  nested: {type: map, items: {type: map, items: bool}}\n"
+    "  doc: {type: json}\n";
+
+/* Each type of dcos-config.yaml(5): accepted forms, refusals word for word. */
+static void
+each_type_accepts_its_forms_and_refuses_with_position(void **state)
+{
+	static const struct {
+		const char	*config;
+		const char	*want;		/* "": valid */
+	} cases[] = {
+		{ "v6: '::1'\nanyip: 'fd00::1'\nnet4: 10.0.0.0/8\n"
+		  "net6: 'fd00::/8'\ntimeout: 1.5hrs\nport: 8080\n"
+		  "host: a-b.example.com\nmail: ops@example.com\n"
+		  "zones: {a.com: ['1.1.1.1:53', 1.0.0.1]}\n"
+		  "labels: {x: 1}\nnested: {a: {b: true}}\n", "" },
+		{ "anyip: 10.0.0.1\nnet4: 0.0.0.0/0\ntimeout: 10secs\n"
+		  "zones: {}\n", "" },
+		{ "v6: 'fe80::1%eth0'\n",
+		  "c:1:5: v6: Invalid IPv6 address: fe80::1%eth0 (a zone index "
+		  "such as %eth0 has no meaning in a cluster config)" },
+		{ "v6: 10.0.0.1\n", "c:1:5: v6: Invalid IPv6 address: 10.0.0.1" },
+		{ "anyip: 'fe80::1%1'\n", "c:1:8: anyip: Invalid IP address: "
+		  "fe80::1%1 (write an IPv4 or IPv6 address)" },
+		{ "net4: 10.0.0.1/8\n", "c:1:7: net4: Incorrect value for "
+		  "`net4`: `10.0.0.1/8`. It has host bits set: write the network "
+		  "address" },
+		{ "net4: 10.0.0.0/33\n", "c:1:7: net4: Incorrect value for "
+		  "`net4`: `10.0.0.0/33`. Only IPv4 subnets are allowed" },
+		{ "net4: 10.0.0.0/08\n", "c:1:7: net4: Incorrect value for "
+		  "`net4`: `10.0.0.0/08`. Only IPv4 subnets are allowed" },
+		{ "net4: 10.0.0.0\n", "c:1:7: net4: Incorrect value for "
+		  "`net4`: `10.0.0.0`. Only IPv4 subnets are allowed" },
+		{ "net6: 10.0.0.0/8\n", "c:1:7: net6: Incorrect value for "
+		  "`net6`: `10.0.0.0/8`. Only IPv6 subnets are allowed" },
+		{ "timeout: -5mins\n", "c:1:10: timeout: Error parsing "
+		  "'timeout' value: -5mins." },
+		{ "timeout: 15\n", "c:1:10: timeout: Error parsing 'timeout' "
+		  "value: 15." },
+		{ "timeout: 1.2.3secs\n",
+		  "c:1:10: timeout: Invalid decimal format." },
+		{ "timeout: 5years\n", "c:1:10: timeout: Unit 'years' not in "
+		  "['ns', 'us', 'ms', 'secs', 'mins', 'hrs', 'days', "
+		  "'weeks']." },
+		{ "port: 0\n",
+		  "c:1:7: port: Must be between 1 and 65535 inclusive" },
+		{ "port: 65536\n",
+		  "c:1:7: port: Must be between 1 and 65535 inclusive" },
+		{ "host: -bad.example.com\n", "c:1:7: host: Must be a host name "
+		  "(letters, digits and '-' in dot-separated labels). Got "
+		  "'-bad.example.com'." },
+		{ "mail: nobody\n", "c:1:7: mail: Must be an email address "
+		  "(user@example.com). Got 'nobody'." },
+		/* Every bad entry of a map, each where it is. */
+		{ "labels:\n  x: one\n  y: 2\n  z: three\n",
+		  "c:2:6: labels: x: Must be an integer but got a str: one\n"
+		  "c:4:6: labels: z: Must be an integer but got a str: three" },
+		{ "zones:\n  bad_host: ['1.1.1.1:53']\n"
+		  "  b.com: ['1.1.1.1:99999', nope]\n",
+		  "c:2:3: zones: Must be a host name (letters, digits and '-' in "
+		  "dot-separated labels). Got 'bad_host'.\n"
+		  "c:3:10: zones: b.com: Invalid IPv4 addresses in list: nope\n"
+		  "c:3:11: zones: b.com: Must be between 1 and 65535 "
+		  "inclusive" },
+		{ "zones: [a.com]\n", "c:1:8: zones: Must be a mapping (key: "
+		  "value), not a list" },
+		{ "nested: {a: {b: maybe}}\n", "c:1:17: nested: a: b: Must be "
+		  "one of 'true', 'false'. Got 'maybe'." },
+		{ "doc: {a: [1, {b: true}]}\n", "" },
+		{ "doc: '{\"a\": [1]}'\n", "" },
+		{ "doc: foo\n", "c:1:6: doc: Must be valid JSON. Got: foo" },
+		{ "nested: {a: 1}\n", "c:1:13: nested: a: Must be a mapping "
+		  "(key: value), not an integer" },
+	};
+	struct schema		*s = NULL;
+	struct ynode		*root = NULL;
+	struct validation	 v;
+	char			*err = NULL, *got;
+	size_t			 i;
+
+	if (schema_parse(types_schema, strlen(types_schema), "s", &s,
+	    &err) == -1)
+		fail_msg("%s", err);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (yaml_load(cases[i].config, strlen(cases[i].config), "c",
+		    &root, &err) == -1)
+			fail_msg("%s", err);
+		assert_int_equal(validate_config(s, root, "c", "/nonexistent",
+		    &v), 0);
+		got = diags_join(&v.errors);
+		if (strcmp(got != NULL ? got : "", cases[i].want) != 0)
+			fail_msg("case %zu:\nwant: %s\ngot:  %s", i,
+			    cases[i].want, got != NULL ? got : "");
+		free(got);
+		validation_clear(&v);
+		ynode_free(root);
+	}
+	/* A key twice is the YAML loader's refusal, with both positions. */
+	assert_int_equal(yaml_load("labels:\n  x: 1\n  x: 2\n", 22, "c", &root,
+	    &err), -1);
+	assert_non_null(strstr(err, "c:3:3:"));
+	free(err);
+	schema_free(s);
+	(void)state;
+}
+
 int
 main(void)
 {
@@ -595,6 +734,8 @@ main(void)
 		    each_parameter_attribute_is_checked_with_its_position),
 		cmocka_unit_test(costly_regex_checks_are_refused),
 		cmocka_unit_test(values_calculated_from_a_secret_are_secret),
+		cmocka_unit_test(
+		    each_type_accepts_its_forms_and_refuses_with_position),
 		cmocka_unit_test(yaml_keeps_types_positions_and_refuses_tricks),
 		cmocka_unit_test_setup_teardown(
 		    did_you_mean_only_for_close_names, setup, teardown),
