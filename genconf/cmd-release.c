@@ -230,37 +230,6 @@ out:
 	return rc;
 }
 
-/*
- * A schema that does not parse, or whose checks are too costly to run
- * (dcos-config.yaml(5)), would only fail on every site that generates from
- * the release: refuse it here.  The bytes checked are the bytes hashed.
- */
-static int
-check_schema(const struct input *in, char **errp)
-{
-	struct schema	*s = NULL;
-	struct digest	 d;
-	char		*text = NULL;
-	size_t		 len;
-	int		 rc = -1;
-
-	if (read_file(in->src, RELEASE_TEXT_MAX, &text, &len, errp) == -1)
-		goto out;
-	digest_buf(text, len, &d);
-	if (!digest_equal(&d, &in->digest)) {
-		err_set(errp, "%s: changed while the release was built",
-		    in->src);
-		goto out;
-	}
-	if (schema_parse(text, len, in->src, &s, errp) == -1)
-		goto out;
-	rc = 0;
-out:
-	schema_free(s);
-	free(text);
-	return rc;
-}
-
 static int
 add_genconf(struct build *b, const char *dir, char **errp)
 {
@@ -281,8 +250,6 @@ add_genconf(struct build *b, const char *dir, char **errp)
 		    RELEASE_TEXT_MAX);
 		goto out;
 	}
-	if (check_schema(&b->gen[0], errp) == -1)
-		goto out;
 	rc = 0;
 out:
 	free(p);
@@ -292,8 +259,8 @@ out:
 
 /*
  * The schema and templates, through the loader every site's validate and
- * generate will run: a release this dcos-genconf cannot load is never
- * signed.  The bytes checked must be the bytes hashed into the release.
+ * generate will run: a release this dcos-genconf cannot load (or whose
+ * checks are too costly to run, dcos-config.yaml(5)) is never signed.  The bytes checked must be the bytes hashed into the release.
  */
 static int
 check_genconf(struct build *b, char **errp)
