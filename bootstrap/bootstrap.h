@@ -68,9 +68,34 @@ int	 rm_tree(const char *path, char **errp);
 int	 symlink_replace(const char *target, const char *path, char **errp);
 
 /* lock.c: one run at a time per host. */
+/*
+ * The directories an install may create that do not exist now (a new
+ * JSON array, NULL when out of memory).
+ */
+json_t	*install_missing_dirs(const struct host *h);
+/*
+ * Removes the directories an install may create that created (a JSON
+ * array) lists, deepest first, each only when empty.
+ */
+void	 install_rmdir_created(const struct host *h, const json_t *created);
+
 /* Takes <state>/lock; fails at once with a clear message when held. */
 int	 host_lock(struct host *h, char **errp);
+/*
+ * host_lock(), and *createdp (when not NULL) gets the directories of
+ * install_missing_dirs() that did not exist before this run made them for
+ * the lock: a run that does not get the lock made none of them.
+ */
+int	 host_lock_created(struct host *h, json_t **createdp, char **errp);
 void	 host_unlock(struct host *h);
+/*
+ * Removes the state directory (lock file included) while holding the
+ * lock, then unlocks and removes the parents created lists (when not
+ * NULL), so no other run ever locks a file being removed.  Needs the
+ * lock.  0 or -1 with *errp (unlocked either way).
+ */
+int	 host_remove_state(struct host *h, const json_t *created,
+	    char **errp);
 
 /* journal.c: the hash-chained audit log <state>/journal. */
 /*
@@ -253,12 +278,6 @@ int	 gen_build(const struct host *, const struct cluster *c,
  */
 int	 gen_matches(const json_t *g, const struct digest *d,
 	    char *const *roles, size_t nroles);
-
-/*
- * cmd-install.c: removes the directories an install may create that
- * created (a JSON array) lists, deepest first, each only when empty.
- */
-void	 install_rmdir_created(const struct host *h, const json_t *created);
 
 /* activate.c: the switch and what follows it. */
 /* 1 when the JSON array a holds the string s. */

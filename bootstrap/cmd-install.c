@@ -22,15 +22,6 @@
 #include "log.h"
 #include "subcmd.h"
 
-/* Directories an install may create, parents first (uninstall's list). */
-static const char *own_dirs[] = {
-	"etc", "etc/mesosphere", "etc/mesosphere/roles", "etc/systemd",
-	"etc/systemd/system", "etc/systemd/system/dcos.target.wants",
-	"etc/systemd/system/multi-user.target.wants",
-	"etc/sysctl.d", "opt", "opt/mesosphere", "var", "var/lib",
-	"var/lib/dcos", "var/lib/dcos/bootstrap", NULL
-};
-
 /* Seconds since an earlier now(): install -v says where time goes. */
 static double
 now(void)
@@ -41,55 +32,23 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Which of own_dirs do not exist yet (before this install makes them). */
-static json_t *
-missing_dirs(const struct host *h)
-{
-	json_t	*a = json_array();
-	char	*p;
-	size_t	 i;
-
-	for (i = 0; a != NULL && own_dirs[i] != NULL; i++) {
-		if ((p = host_path(h, own_dirs[i])) == NULL)
-			break;
-		if (access(p, F_OK) == -1)
-			json_array_append_new(a, json_string(own_dirs[i]));
-		free(p);
-	}
-	return a;
-}
-
-void
-install_rmdir_created(const struct host *h, const json_t *created)
-{
-	size_t	 n;
-	char	*p;
-
-	for (n = 0; own_dirs[n] != NULL; n++)
-		;
-	while (n-- > 0)
-		if (in_array(created, own_dirs[n]) &&
-		    (p = host_path(h, own_dirs[n])) != NULL) {
-			(void)rmdir(p);
-			free(p);
-		}
-}
-
 /*
  * A failed first install leaves the host as it found it: the directories
- * it made (empty again once staging is gone) and its state.
+ * it made (empty again once staging is gone) and its state.  Only a run
+ * that holds the lock undoes anything: a run that did not get it made
+ * nothing, and what is there belongs to the run that holds it.
  */
 static void
 undo_fresh(struct host *h, const json_t *created)
 {
-	if (!json_is_array(created))
+	if (!json_is_array(created) || h->lockfd == -1)
 		return;
-	host_unlock(h);
-	if (in_array(created, "var/lib/dcos/bootstrap"))
-		(void)rm_tree(h->state, NULL);
 	(void)rmdir(h->pkgdir);
 	(void)rmdir(h->gendir);
-	install_rmdir_created(h, created);
+	if (in_array(created, "var/lib/dcos/bootstrap"))
+		(void)host_remove_state(h, created, NULL);
+	else
+		install_rmdir_created(h, created);
 }
 
 /* Removes what a crashed run left half-made (never a complete object). */
@@ -581,15 +540,15 @@ install_load(struct install *in, char **errp)
 static int
 install_lock(struct install *in, char **errp)
 {
-	if ((in->created = missing_dirs(&in->h)) == NULL)
-		return err_set(errp, "out of memory");
-	if (host_lock(&in->h, errp) == -1)
+	if (host_lock_created(&in->h, &in->created, errp) == -1)
 		return -1;
 	if ((in->state = state_load(&in->h, errp)) == NULL)
 		return -1;
 	if (clean_partial(&in->h, errp) == -1 ||
 	    gen_current(&in->h, &in->cur, errp) == -1)
 		return -1;
+	/* What the host is now, not what it was before another run ended. */
+	in->installed = in->cur > 0;
 	return 0;
 }
 

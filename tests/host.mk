@@ -3,7 +3,8 @@ host_bats = \
 	tests/t0500-host-install.bats \
 	tests/t0510-host-hostile.bats \
 	tests/t0520-host-crash.bats \
-	tests/t0530-host-genconf.bats
+	tests/t0530-host-genconf.bats \
+	tests/t0540-host-unchanged.bats
 TESTS += $(host_bats)
 EXTRA_DIST += $(host_bats) tests/host.bash tests/host-fixture.py
 dist_man_MANS += man/dcos-bootstrap.8
