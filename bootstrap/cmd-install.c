@@ -32,25 +32,6 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/*
- * A failed first install leaves the host as it found it: the directories
- * it made (empty again once staging is gone) and its state.  Only a run
- * that holds the lock undoes anything: a run that did not get it made
- * nothing, and what is there belongs to the run that holds it.
- */
-static void
-undo_fresh(struct host *h, const json_t *created)
-{
-	if (!json_is_array(created) || h->lockfd == -1)
-		return;
-	(void)rmdir(h->pkgdir);
-	(void)rmdir(h->gendir);
-	if (in_array(created, "var/lib/dcos/bootstrap"))
-		(void)host_remove_state(h, created, NULL);
-	else
-		install_rmdir_created(h, created);
-}
-
 /* Removes what a crashed run left half-made (never a complete object). */
 static int
 clean_partial(const struct host *h, char **errp)
@@ -330,10 +311,13 @@ xpool_run(struct xpool *x, size_t todo, char **errp)
 	return 0;
 }
 
-/* Syncs the extracted stages once, then renames them into place. */
+/*
+ * Syncs the extracted stages once, then renames them into place; the ids
+ * of packages new to the host go to published (when not NULL).
+ */
 static int
 xpool_publish(const struct host *h, struct xpool *x, size_t *newp,
-    char **errp)
+    json_t *published, char **errp)
 {
 	char	*final;
 	size_t	 i;
@@ -358,6 +342,9 @@ xpool_publish(const struct host *h, struct xpool *x, size_t *newp,
 			r = replace_package(h, x->stage[i], final, errp);
 		else if ((r = rename(x->stage[i], final)) == -1)
 			err_sys(errp, "rename %s", final);
+		else if (published != NULL && json_array_append_new(published,
+		    json_string(x->c->pkgs[i].id)) == -1)
+			r = err_set(errp, "out of memory");
 		free(final);
 		if (r == -1)
 			return -1;
@@ -371,37 +358,34 @@ xpool_publish(const struct host *h, struct xpool *x, size_t *newp,
 	return 0;
 }
 
-/* Extracts the packages the host does not have (or has altered). */
+/*
+ * Extracts the packages the host does not have (or has altered) into
+ * stages: x->stage[i], NULL for a package the host has.  Nothing is
+ * visible until xpool_publish().  The caller frees x (xpool_free) either
+ * way.
+ */
 static int
-extract_missing(const struct host *h, const struct cluster *c,
-    const char *cache, size_t *newp, char **errp)
+xpool_stage(const struct host *h, struct xpool *x, const struct cluster *c,
+    const char *cache, char **errp)
 {
-	struct xpool	 x;
-	size_t		 i, todo = 0;
-	int		 r, rc = -1;
+	size_t	 i, todo = 0;
+	int	 r;
 
-	*newp = 0;
-	if (xpool_init(&x, c, cache, errp) == -1 ||
+	if (xpool_init(x, c, cache, errp) == -1 ||
 	    mkdir_p(h->pkgdir, 0755, errp) == -1)
-		goto out;
+		return -1;
 	for (i = 0; i < c->npkgs; i++) {
-		x.order[i] = i;
-		if ((r = plan_package(h, &x, i, errp)) == -1)
-			goto out;
+		x->order[i] = i;
+		if ((r = plan_package(h, x, i, errp)) == -1)
+			return -1;
 		todo += r;
 	}
 	if (todo > 0) {
-		if (xpool_run(&x, todo, errp) == -1)
-			goto out;
+		if (xpool_run(x, todo, errp) == -1)
+			return -1;
 		crash_point("extracted");
-		/* One sync for every extracted byte, then make them visible. */
-		if (xpool_publish(h, &x, newp, errp) == -1)
-			goto out;
 	}
-	rc = 0;
-out:
-	xpool_free(&x);
-	return rc;
+	return 0;
 }
 
 /* A complete generation built from exactly this manifest and roles. */
@@ -446,6 +430,9 @@ struct install {
 	int		 start;
 	int		 downgrade;
 	int		 installed;	/* a generation was there before */
+	json_t		*published;	/* ids of packages new to the host */
+	long		 built;		/* generation this run built, or 0 */
+	int		 new_state;	/* state.json was not there */
 };
 
 static int
@@ -540,8 +527,14 @@ install_load(struct install *in, char **errp)
 static int
 install_lock(struct install *in, char **errp)
 {
+	char	*path;
+
 	if (host_lock_created(&in->h, &in->created, errp) == -1)
 		return -1;
+	if ((path = path_join(in->h.state, "state.json")) == NULL)
+		return err_set(errp, "out of memory");
+	in->new_state = access(path, F_OK) == -1 && errno == ENOENT;
+	free(path);
 	if ((in->state = state_load(&in->h, errp)) == NULL)
 		return -1;
 	if (clean_partial(&in->h, errp) == -1 ||
@@ -560,6 +553,7 @@ static int
 install_again(struct install *in, char **errp)
 {
 	const struct cluster	*c = in->c;
+	struct xpool		 x;
 	json_t			*g;
 	int			 same;
 
@@ -573,8 +567,13 @@ install_again(struct install *in, char **errp)
 	json_decref(g);
 	if (!same)
 		return 0;
-	if (extract_missing(&in->h, c, in->cache, &in->fresh, errp) == -1)
+	if (xpool_stage(&in->h, &x, c, in->cache, errp) == -1 ||
+	    xpool_publish(&in->h, &x, &in->fresh, in->published, errp) ==
+	    -1) {
+		xpool_free(&x);
 		return -1;
+	}
+	xpool_free(&x);
 	if (in->fresh > 0)
 		printf("%zu package(s) of generation %ld extracted again\n",
 		    in->fresh, in->cur);
@@ -610,28 +609,49 @@ check_downgrade(struct install *in, char **errp)
 	return 0;
 }
 
-/* Finds the generation of this release and roles, or extracts and builds it. */
+/*
+ * Finds the generation of this release and roles, or extracts and builds
+ * it.  Every check of the packages (pkginfo.json, units, symlink farm)
+ * runs on their stages, before any is renamed into packages/: a refused
+ * release is never visible.
+ */
 static int
 install_generation(struct install *in, long *np, char **errp)
 {
-	long	 max;
-	double	 t0;
+	struct xpool	 x;
+	long		 max;
+	double		 t0;
+	int		 rc = -1, building = 0;
 
 	if ((*np = find_generation(&in->h, in->c, in->roles, in->nroles,
 	    &max, errp)) == -1)
 		return -1;
 	if (*np != 0)
 		return 0;
-	if (extract_missing(&in->h, in->c, in->cache, &in->fresh, errp) == -1)
-		return -1;
-	crash_point("packages");
+	if (xpool_stage(&in->h, &x, in->c, in->cache, errp) == -1)
+		goto out;
 	*np = (max > in->cur ? max : in->cur) + 1;
 	t0 = now();
-	if (gen_build(&in->h, in->c, in->roles, in->nroles, *np, errp) == -1)
-		return -1;
+	building = 1;
+	if (gen_build(&in->h, in->c, in->roles, in->nroles, *np, x.stage,
+	    errp) == -1)
+		goto out;
 	log_verbose("timing: build generation %ld: %.3fs", *np, now() - t0);
+	/* One sync for every extracted byte, then make them visible. */
+	if (xpool_publish(&in->h, &x, &in->fresh, in->published, errp) == -1)
+		goto out;
+	crash_point("packages");
+	if (gen_commit(&in->h, *np, errp) == -1)
+		goto out;
+	building = 0;
+	in->built = *np;
 	crash_point("built");
-	return 0;
+	rc = 0;
+out:
+	if (building)
+		gen_abort(&in->h, *np);
+	xpool_free(&x);
+	return rc;
 }
 
 static int
@@ -655,6 +675,53 @@ install_activate(struct install *in, long n, char **errp)
 	return 0;
 }
 
+/* Removes path when name is a safe name below dir (not NULL). */
+static void
+rm_below(const char *dir, const char *name)
+{
+	char	*p;
+
+	if (name == NULL || strchr(name, '/') != NULL || name[0] == '.' ||
+	    (p = path_join(dir, name)) == NULL)
+		return;
+	(void)rm_tree(p, NULL);
+	free(p);
+}
+
+/*
+ * A failed first install leaves the host as it found it: the packages
+ * and the generation it made, its state and lock file, the directories
+ * it made.  Only the run that holds the lock undoes anything: a run that
+ * did not get it made nothing, and what is there belongs to the run that
+ * holds it.  Once current was switched, the generation is the host's:
+ * the state stays, so activate (or uninstall) can finish.
+ */
+static void
+undo_fresh(struct install *in)
+{
+	struct host	*h = &in->h;
+	json_t		*v;
+	size_t		 i;
+	long		 cur;
+	char		 n[32];
+
+	if (!json_is_array(in->created) || h->lockfd == -1 ||
+	    gen_current(h, &cur, NULL) == -1 || cur != 0)
+		return;
+	json_array_foreach(in->published, i, v)
+		rm_below(h->pkgdir, json_string_value(v));
+	if (in->built > 0) {
+		snprintf(n, sizeof(n), "%ld", in->built);
+		rm_below(h->gendir, n);
+	}
+	if (in->new_state)
+		rm_below(h->state, "state.json");
+	(void)rmdir(h->pkgdir);
+	(void)rmdir(h->gendir);
+	(void)host_remove_state(h, in->created,
+	    in_array(in->created, "var/lib/dcos/bootstrap"), NULL);
+}
+
 /* Reports a failure (journalled, or undone on a fresh host) and frees. */
 static void
 install_end(struct install *in, int rc, const char *err)
@@ -669,10 +736,11 @@ install_end(struct install *in, int rc, const char *err)
 		    "refused: %s", in->manifest, err != NULL ? err : "?");
 	if (rc != EXIT_OK) {
 		log_error("%s", err != NULL ? err : "out of memory");
-		if (!in->installed && in->created != NULL)
-			undo_fresh(&in->h, in->created);
+		if (!in->installed)
+			undo_fresh(in);
 	}
 	free(in->cache);
+	json_decref(in->published);
 	json_decref(in->state);
 	json_decref(in->created);
 	cluster_free(in->c);
@@ -695,6 +763,8 @@ cmd_install(int argc, char **argv)
 	if ((rc = install_args(&in, cmd, argc, argv)) != SUBCMD_CONTINUE)
 		return rc;
 	rc = EXIT_FAIL;
+	if ((in.published = json_array()) == NULL)
+		goto out;
 	if (install_load(&in, &err) == -1 || install_lock(&in, &err) == -1)
 		goto out;
 	if ((r = install_again(&in, &err)) != 0) {

@@ -126,7 +126,7 @@ remove_state(struct host *h, const json_t *state, char **errp)
 	if ((created = json_incref(json_object_get(state,
 	    "created_dirs"))) == NULL)
 		created = json_array();
-	rc = host_remove_state(h, created, errp);
+	rc = host_remove_state(h, created, 1, errp);
 	json_decref(created);
 	return rc;
 }

@@ -233,6 +233,21 @@ owner_of(int genfd, const char *dest, char *out, size_t outsz)
 	snprintf(out, outsz, "%s", p);
 }
 
+/* What systemd accepts as a unit file name, and nothing hidden. */
+static int
+unit_name_ok(const char *name)
+{
+	size_t	 i;
+
+	if (name[0] == '\0' || name[0] == '.' || strlen(name) > 255)
+		return 0;
+	for (i = 0; name[i] != '\0'; i++)
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789:-_.@\\", name[i]) == NULL)
+			return 0;
+	return 1;
+}
+
 static int
 copy_unit(struct build *b, const char *pkgid, const char *src,
     const char *name, char **errp)
@@ -242,6 +257,11 @@ copy_unit(struct build *b, const char *pkgid, const char *src,
 	size_t		 len;
 	int		 fd = -1, rc = -1;
 
+	if (!unit_name_ok(name))
+		return err_set(errp, "package %s: unit \"%s\" is not a "
+		    "systemd unit name (letters, digits and :-_.@\\, not "
+		    "starting with a dot); rename it in the package", pkgid,
+		    name);
 	if ((owner = json_string_value(json_object_get(b->unitfrom, name))) !=
 	    NULL)
 		return err_set(errp, "collision: both %s and %s install the "
@@ -269,10 +289,13 @@ out:
 	return rc;
 }
 
-/* Links one package's bin/lib/etc/include (and role variants) and units. */
+/*
+ * Links one package's bin/lib/etc/include (and role variants) and units;
+ * pkgroot is where the package is now (its stage before it is published).
+ */
 static int
 farm_package(struct build *b, const struct pkgmanifest *m, const char *id,
-    char **errp)
+    const char *pkgroot, char **errp)
 {
 	const struct pkg_file	*e;
 	const char		*top, *slash, *rest;
@@ -295,8 +318,7 @@ farm_package(struct build *b, const struct pkgmanifest *m, const char *id,
 				return err_set(errp, "package %s: %s: units "
 				    "must be files directly in %s", id,
 				    e->path, UNITS_DIR);
-			if (asprintf(&src, "%s/%s/%s", b->h->pkgdir, id,
-			    e->path) == -1)
+			if (asprintf(&src, "%s/%s", pkgroot, e->path) == -1)
 				return err_set(errp, "out of memory");
 			n = copy_unit(b, id, src, rest, errp);
 			free(src);
@@ -361,14 +383,15 @@ one_line_ok(const char *v)
 
 /* pkginfo.json: environment, sysctl, username/group/state_directory. */
 static int
-read_pkginfo(struct build *b, const struct pkgref *p, char **errp)
+read_pkginfo(struct build *b, const struct pkgref *p, const char *pkgroot,
+    char **errp)
 {
 	char		*path;
 	json_t		*j = NULL, *env, *sys, *v, *w;
 	const char	*k, *k2, *user, *group, *other;
 	int		 rc = -1;
 
-	if (asprintf(&path, "%s/%s/pkginfo.json", b->h->pkgdir, p->id) == -1)
+	if ((path = path_join(pkgroot, "pkginfo.json")) == NULL)
 		return err_set(errp, "out of memory");
 	if (access(path, F_OK) == -1 && errno == ENOENT) {
 		free(path);
@@ -428,6 +451,15 @@ read_pkginfo(struct build *b, const struct pkgref *p, char **errp)
 	}
 	user = json_string_value(json_object_get(j, "username"));
 	group = json_string_value(json_object_get(j, "group"));
+	/* Refused here, in staging, not by the activation after it. */
+	if ((json_object_get(j, "username") != NULL &&
+	    (user == NULL || !users_name_ok(user))) ||
+	    (json_object_get(j, "group") != NULL &&
+	    (group == NULL || !users_name_ok(group)))) {
+		err_set(errp, "%s: username and group must be system account "
+		    "names (a-z, 0-9, _ and -, at most 32)", path);
+		goto out;
+	}
 	if (user != NULL || json_is_true(json_object_get(j,
 	    "state_directory"))) {
 		json_t *u = json_pack("{s:s, s:b}", "package", p->name,
@@ -602,9 +634,10 @@ build_mkdirs(struct build *b, const char *tmp, char **errp)
 	return 0;
 }
 
-/* Links one installed package into the generation and reads its info. */
+/* Links one package into the generation and reads its info. */
 static int
-build_package(struct build *b, const struct pkgref *p, char **errp)
+build_package(struct build *b, const struct pkgref *p, const char *srcroot,
+    char **errp)
 {
 	struct pkgmanifest	*m = NULL;
 	char			*pkgroot = NULL, dstr[DIGEST_STRSZ];
@@ -619,7 +652,11 @@ build_package(struct build *b, const struct pkgref *p, char **errp)
 			    "named %s (%s is one)", p->name, p->id);
 		return err_sys(errp, "%s", link);
 	}
-	if (asprintf(&pkgroot, "%s/%s", b->h->pkgdir, p->id) == -1)
+	if (srcroot != NULL)
+		pkgroot = strdup(srcroot);
+	else if (asprintf(&pkgroot, "%s/%s", b->h->pkgdir, p->id) == -1)
+		pkgroot = NULL;
+	if (pkgroot == NULL)
 		return -1;
 	if (pkgmanifest_load(pkgroot, p->id, &m, errp) == -1)
 		goto out;
@@ -628,8 +665,8 @@ build_package(struct build *b, const struct pkgref *p, char **errp)
 		    "dcos-bootstrap verify", pkgroot, PKG_MANIFEST_NAME);
 		goto out;
 	}
-	if (farm_package(b, m, p->id, errp) == -1 ||
-	    read_pkginfo(b, p, errp) == -1)
+	if (farm_package(b, m, p->id, pkgroot, errp) == -1 ||
+	    read_pkginfo(b, p, pkgroot, errp) == -1)
 		goto out;
 	crash_point("generation");
 	digest_format(&m->digest, dstr);
@@ -681,38 +718,42 @@ write_genjson(struct build *b, const struct cluster *c, long n, char **errp)
 	return rc;
 }
 
+/* The directory generation n is built in before gen_commit(). */
+static char *
+gen_tmp(const struct host *h, long n)
+{
+	char	*tmp;
+
+	if (asprintf(&tmp, "%s/.tmp-%ld", h->gendir, n) == -1)
+		return NULL;
+	return tmp;
+}
+
 int
 gen_build(const struct host *h, const struct cluster *c, char *const *roles,
-    size_t nroles, long n, char **errp)
+    size_t nroles, long n, char *const *srcroots, char **errp)
 {
 	struct build	 b;
-	char		*tmp = NULL, *final = NULL;
+	char		*tmp = NULL;
 	size_t		 i;
 	int		 rc = -1;
 
-	if (build_init(&b, h, roles, nroles) == -1)
-		goto out;
-	if (asprintf(&tmp, "%s/.tmp-%ld", h->gendir, n) == -1 ||
-	    asprintf(&final, "%s/%ld", h->gendir, n) == -1)
+	if (build_init(&b, h, roles, nroles) == -1 ||
+	    (tmp = gen_tmp(h, n)) == NULL)
 		goto out;
 	if (build_mkdirs(&b, tmp, errp) == -1)
 		goto out;
 	for (i = 0; i < c->npkgs; i++)
-		if (build_package(&b, &c->pkgs[i], errp) == -1)
+		if (build_package(&b, &c->pkgs[i], srcroots != NULL ?
+		    srcroots[i] : NULL, errp) == -1)
 			goto out;
 	if (write_env(&b, errp) == -1 || write_genjson(&b, c, n, errp) == -1)
 		goto out;
-	/* One sync for the whole tree, then the rename makes it visible. */
+	/* One sync for the whole tree before gen_commit's rename. */
 	if (syncfs(b.genfd) == -1) {
 		err_sys(errp, "sync %s", tmp);
 		goto out;
 	}
-	if (rename(tmp, final) == -1) {
-		err_sys(errp, "rename %s", final);
-		goto out;
-	}
-	if (fsync_dir(h->gendir, errp) == -1)
-		goto out;
 	rc = 0;
 out:
 	/* Every failure above that set no message ran out of memory. */
@@ -722,6 +763,38 @@ out:
 	if (rc == -1 && tmp != NULL)
 		(void)rm_tree(tmp, NULL);
 	free(tmp);
+	return rc;
+}
+
+int
+gen_commit(const struct host *h, long n, char **errp)
+{
+	char	*tmp = NULL, *final = NULL;
+	int	 rc = -1;
+
+	if ((tmp = gen_tmp(h, n)) == NULL ||
+	    asprintf(&final, "%s/%ld", h->gendir, n) == -1) {
+		final = NULL;
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if (rename(tmp, final) == -1) {
+		err_sys(errp, "rename %s", final);
+		goto out;
+	}
+	rc = fsync_dir(h->gendir, errp);
+out:
+	free(tmp);
 	free(final);
 	return rc;
+}
+
+void
+gen_abort(const struct host *h, long n)
+{
+	char	*tmp;
+
+	if ((tmp = gen_tmp(h, n)) != NULL)
+		(void)rm_tree(tmp, NULL);
+	free(tmp);
 }

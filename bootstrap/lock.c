@@ -115,9 +115,11 @@ root_unguard(int fd)
 		close(fd);
 }
 
-/* Opens and locks <state>/lock; the guard is held. */
+#define LOCK_REL	"var/lib/dcos/bootstrap/lock"
+
+/* Opens and locks <state>/lock (*madep: made it); the guard is held. */
 static int
-lock_file(struct host *h, char **errp)
+lock_file(struct host *h, int *madep, char **errp)
 {
 	struct stat	 fst, pst;
 	char		*path = NULL;
@@ -132,8 +134,13 @@ lock_file(struct host *h, char **errp)
 	for (tries = 0; tries < 100; tries++) {
 		if (mkdir_p(h->state, 0755, errp) == -1)
 			goto out;
-		if ((fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW |
-		    O_CLOEXEC, 0600)) == -1) {
+		*madep = 1;
+		if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600)) == -1 && errno == EEXIST) {
+			*madep = 0;
+			fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (fd == -1) {
 			err_sys(errp, "%s", path);
 			goto out;
 		}
@@ -169,7 +176,7 @@ out:
 int
 host_lock_created(struct host *h, json_t **createdp, char **errp)
 {
-	int	 guard, rc = -1;
+	int	 guard, made = 0, rc = -1;
 
 	if ((guard = root_guard(h, errp)) == -1)
 		return -1;
@@ -177,8 +184,10 @@ host_lock_created(struct host *h, json_t **createdp, char **errp)
 	if (createdp != NULL && (*createdp = install_missing_dirs(h)) ==
 	    NULL)
 		err_set(errp, "out of memory");
-	else
-		rc = lock_file(h, errp);
+	else if ((rc = lock_file(h, &made, errp)) == 0 && made &&
+	    createdp != NULL &&
+	    json_array_append_new(*createdp, json_string(LOCK_REL)) == -1)
+		rc = err_set(errp, "out of memory");
 	root_unguard(guard);
 	return rc;
 }
@@ -198,9 +207,14 @@ host_unlock(struct host *h)
 }
 
 int
-host_remove_state(struct host *h, const json_t *created, char **errp)
+host_remove_state(struct host *h, const json_t *created, int all,
+    char **errp)
 {
-	int	 guard, rc = -1;
+	const char	*s;
+	json_t		*v;
+	size_t		 i;
+	char		*lock;
+	int		 guard, rc = -1;
 
 	if (h->lockfd == -1)
 		return err_set(errp, "internal error: %s removed without the "
@@ -208,8 +222,21 @@ host_remove_state(struct host *h, const json_t *created, char **errp)
 	if ((guard = root_guard(h, errp)) == -1)
 		return -1;
 	/* Unlinked while held: a run that opened it finds it replaced. */
-	if (rm_tree(h->state, errp) == 0)
+	if (all)
+		rc = rm_tree(h->state, errp);
+	else {
 		rc = 0;
+		json_array_foreach(created, i, v)
+			if ((s = json_string_value(v)) != NULL &&
+			    strcmp(s, LOCK_REL) == 0) {
+				if ((lock = host_path(h, LOCK_REL)) == NULL)
+					rc = err_set(errp, "out of memory");
+				else if (unlink(lock) == -1 &&
+				    errno != ENOENT)
+					rc = err_sys(errp, "%s", lock);
+				free(lock);
+			}
+	}
 	host_unlock(h);
 	if (rc == 0 && created != NULL)
 		install_rmdir_created(h, created);

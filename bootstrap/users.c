@@ -112,8 +112,8 @@ free_id(const char *a, const char *b, long prefer)
 	return -1;
 }
 
-static int
-name_ok(const char *n)
+int
+users_name_ok(const char *n)
 {
 	size_t	 i;
 
@@ -185,7 +185,7 @@ users_ensure(const struct host *h, const char *user, const char *group,
 
 	if (group == NULL)
 		group = user;
-	if (!name_ok(user) || !name_ok(group))
+	if (!users_name_ok(user) || !users_name_ok(group))
 		return err_set(errp, "account name \"%s\"/\"%s\" is not a "
 		    "valid system user or group name", user, group);
 	if (load(h, "etc/passwd", &pw, &pwex, &pwm, errp) == -1 ||

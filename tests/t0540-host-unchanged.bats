@@ -64,3 +64,77 @@ install_at_once() {
 	"$BOOTSTRAP" uninstall --root "$R"
 	diff <(echo "$before") <(snapshot "$R")
 }
+
+# The --trick kinds of tests/host-fixture.py.
+tricks() {
+	python3 -c 'import importlib.util, sys
+s = importlib.util.spec_from_file_location("fixture", sys.argv[1])
+m = importlib.util.module_from_spec(s)
+s.loader.exec_module(m)
+print(" ".join(m.TRICKS))' "$top_srcdir/tests/host-fixture.py"
+}
+
+# The refusal each --trick of tests/host-fixture.py must get.
+trick_refusal() {
+	case $1 in
+	pkginfo-not-json) echo "pkginfo.json" ;;
+	pkginfo-not-object) echo "pkginfo.json: not a JSON object" ;;
+	pkginfo-env-key) echo "environment BAD-KEY: need a variable name" ;;
+	pkginfo-env-newline) echo "environment MESOS_HOME: need a variable name and a one-line string" ;;
+	pkginfo-sysctl-newline) echo "sysctl values must be one-line strings" ;;
+	pkginfo-user | pkginfo-group) echo "username and group must be system account names" ;;
+	unit-name) echo 'unit ".dcos-hidden.service" is not a systemd unit name' ;;
+	unit-subdir) echo "units must be files directly in dcos.target.wants" ;;
+	unit-collide) echo "collision: both mesos--1.3.0 and zookeeper--3.4.14 install the unit dcos-mesos-master.service" ;;
+	env-collide) echo "collision: both mesos--1.3.0 and zookeeper--3.4.14 set the environment variable MESOS_HOME" ;;
+	file-collide) echo "collision: both mesos--1.3.0 and zookeeper--3.4.14 install bin/mesos-master" ;;
+	dir-file-collide) echo "collision: bin/mesos-agent" ;;
+	esac
+}
+
+@test "a refused release leaves a fresh root byte for byte as it was (every check runs in staging)" {
+	tricks=$(tricks)
+	[ "$(echo "$tricks" | wc -w)" -ge 13 ]
+	before=$(snapshot "$R")
+	for t in $tricks; do
+		fixture "$t" --seq 2 --version 1.3.0 --trick "$t"
+		run install_fx "$t" "$R" --role master
+		[ "$status" -eq 1 ] || { echo "$t: $output"; false; }
+		one_line
+		[[ "$output" == *"$(trick_refusal "$t")"* ]] || { echo "$t: $output"; false; }
+		diff <(echo "$before") <(snapshot "$R") || { echo "$t changed the root"; false; }
+	done
+}
+
+@test "a refused release leaves an installed host's packages and generations as they were" {
+	install_fx r1 "$R" --role master >/dev/null
+	before=$(snapshot "$R/opt")
+	for t in $(tricks); do
+		fixture "$t" --seq 2 --version 1.3.0 --trick "$t"
+		run install_fx "$t" "$R" --role master
+		[ "$status" -eq 1 ] || { echo "$t: $output"; false; }
+		[[ "$output" == *"$(trick_refusal "$t")"* ]] || { echo "$t: $output"; false; }
+		diff <(echo "$before") <(snapshot "$R/opt") || { echo "$t changed opt"; false; }
+		[ "$(current_gen "$R")" = 1 ]
+	done
+	run "$BOOTSTRAP" verify --root "$R"
+	[ "$status" -eq 0 ]
+}
+
+@test "a first install that fails at activation removes its packages, generation, state and lock file, also with 20 runs at once" {
+	mkdir -p "$R/etc/mesosphere" "$R/var/lib/dcos/bootstrap/cache"
+	touch "$R/etc/mesosphere/manual_host_users"
+	before=$(snapshot "$R")
+	run install_fx r1 "$R" --role master
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"user dcos_mesos does not exist"* ]]
+	diff <(echo "$before") <(snapshot "$R")
+	install_at_once r1 "$R" 20
+	for i in $(seq 20); do
+		[ "$(cat "$SCRATCH/runs/$i.rc")" -eq 1 ]
+		grep -q -e "user dcos_mesos does not exist" \
+		    -e "another dcos-bootstrap is running" "$SCRATCH/runs/$i.out"
+	done
+	diff <(echo "$before") <(snapshot "$R")
+}
