@@ -138,3 +138,49 @@ trick_refusal() {
 	done
 	diff <(echo "$before") <(snapshot "$R")
 }
+
+# The cache path of fixture $1's blob of kind $2 (release, signature,
+# package, config).
+blob_of() {
+	python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))
+print([b for b in c["blobs"] if b["kind"] == sys.argv[2]][0]["digest"][7:])' \
+	    "$SCRATCH/$1/cluster.json" "$2" |
+	    sed "s|^|$SCRATCH/$1/cache/blobs/sha256/|"
+}
+
+@test "a FIFO, a directory or a link to a FIFO in the cache is refused at once, and changes nothing" {
+	need timeout
+	before=$(snapshot "$R")
+	for kind in release signature package config; do
+		for what in fifo dir link; do
+			f=$(blob_of r1 "$kind")
+			mv "$f" "$SCRATCH/saved"
+			case $what in
+			fifo) mkfifo "$f" ;;
+			dir) mkdir "$f" ;;
+			link) mkfifo "$SCRATCH/fifo"; ln -s "$SCRATCH/fifo" "$f" ;;
+			esac
+			want="$f"*"not a regular file"
+			run timeout 10 "$BOOTSTRAP" install "$SCRATCH/r1/cluster.json" \
+			    --cache "$SCRATCH/r1/cache" --root "$R" --role master
+			[ "$status" -eq 1 ] || { echo "$kind $what: $status $output"; false; }
+			one_line
+			[[ "$output" == *$want* ]] || { echo "$kind $what: $output"; false; }
+			diff <(echo "$before") <(snapshot "$R")
+			# missing lists it as to be fetched, at once too
+			run timeout 10 "$BOOTSTRAP" missing "$SCRATCH/r1/cluster.json" \
+			    --cache "$SCRATCH/r1/cache"
+			[ "$status" -ne 124 ] || { echo "missing hangs on $kind $what"; false; }
+			rm -rf "$f" "$SCRATCH/fifo"
+			mv "$SCRATCH/saved" "$f"
+		done
+	done
+	mkfifo "$SCRATCH/cluster-fifo"
+	run timeout 10 "$BOOTSTRAP" install "$SCRATCH/cluster-fifo" \
+	    --cache "$SCRATCH/r1/cache" --root "$R" --role master
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cluster-fifo is a FIFO, not a regular file"* ]]
+	install_fx r1 "$R" --role master
+}
