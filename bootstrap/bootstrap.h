@@ -73,6 +73,8 @@ int	 symlink_replace(const char *target, const char *path, char **errp);
  * JSON array, NULL when out of memory).
  */
 json_t	*install_missing_dirs(const struct host *h);
+/* 1 when rel (relative to the root) is one of those directories. */
+int	 install_own_dir(const char *rel);
 /*
  * Removes the directories an install may create that created (a JSON
  * array) lists, deepest first, each only when empty.

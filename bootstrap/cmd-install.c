@@ -425,6 +425,8 @@ struct install {
 	const char	*root;
 	const char	*cachearg;
 	const char	*manifest;
+	char		*made[16];	/* --made-dir: made for this run */
+	size_t		 nmade;
 	long		 cur;		/* current generation, 0: none */
 	size_t		 fresh;		/* packages extracted */
 	int		 start;
@@ -459,6 +461,7 @@ install_args(struct install *in, const struct subcmd *cmd, int argc,
 		{ "root", required_argument, NULL, 'R' },
 		{ "no-start", no_argument, NULL, 'n' },
 		{ "allow-downgrade", no_argument, NULL, 'D' },
+		{ "made-dir", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -475,6 +478,16 @@ install_args(struct install *in, const struct subcmd *cmd, int argc,
 		case 'R': in->root = optarg; break;
 		case 'n': in->start = 0; break;
 		case 'D': in->downgrade = 1; break;
+		case 'M':
+			if (!install_own_dir(optarg) ||
+			    in->nmade == sizeof(in->made) / sizeof(*in->made)) {
+				log_error("--made-dir %s: not a directory an "
+				    "install makes (such as var/lib/dcos)",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			in->made[in->nmade++] = optarg;
+			break;
 		default:
 			if ((rc = subcmd_opt(opt, cmd)) == SUBCMD_CONTINUE)
 				break;
@@ -528,6 +541,7 @@ static int
 install_lock(struct install *in, char **errp)
 {
 	char	*path;
+	size_t	 i;
 
 	if (host_lock_created(&in->h, &in->created, errp) == -1)
 		return -1;
@@ -542,6 +556,12 @@ install_lock(struct install *in, char **errp)
 		return -1;
 	/* What the host is now, not what it was before another run ended. */
 	in->installed = in->cur > 0;
+	/* Made by our caller for this install: ours to remove too. */
+	for (i = 0; i < in->nmade; i++)
+		if (!in_array(in->created, in->made[i]) &&
+		    json_array_append_new(in->created,
+		    json_string(in->made[i])) == -1)
+			return err_set(errp, "out of memory");
 	return 0;
 }
 
@@ -718,8 +738,8 @@ undo_fresh(struct install *in)
 		rm_below(h->state, "state.json");
 	(void)rmdir(h->pkgdir);
 	(void)rmdir(h->gendir);
-	(void)host_remove_state(h, in->created,
-	    in_array(in->created, "var/lib/dcos/bootstrap"), NULL);
+	/* Not the whole state directory: a cache may live in it. */
+	(void)host_remove_state(h, in->created, 0, NULL);
 }
 
 /* Reports a failure (journalled, or undone on a fresh host) and frees. */

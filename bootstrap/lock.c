@@ -36,6 +36,17 @@ static const char *own_dirs[] = {
 	"var/lib/dcos", "var/lib/dcos/bootstrap", NULL
 };
 
+int
+install_own_dir(const char *rel)
+{
+	size_t	 i;
+
+	for (i = 0; own_dirs[i] != NULL; i++)
+		if (strcmp(rel, own_dirs[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Which of own_dirs do not exist (before this run makes them). */
 json_t *
 install_missing_dirs(const struct host *h)

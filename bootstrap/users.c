@@ -126,16 +126,21 @@ users_name_ok(const char *n)
 	return 1;
 }
 
+/*
+ * Adds line to the accounts file.  A file without a final newline keeps
+ * having none (the line goes after a newline instead), so drop() can
+ * give back the very bytes it found.
+ */
 static int
 append(const struct host *h, const char *rel, const char *text,
     const char *line, mode_t mode, char **errp)
 {
 	char	*path = NULL, *all = NULL;
 	size_t	 len = strlen(text);
-	int	 rc;
+	int	 rc, bare = len > 0 && text[len - 1] != '\n';
 
-	if ((path = host_path(h, rel)) == NULL || asprintf(&all, "%s%s%s\n",
-	    text, len > 0 && text[len - 1] != '\n' ? "\n" : "", line) == -1) {
+	if ((path = host_path(h, rel)) == NULL || asprintf(&all, "%s%s%s%s",
+	    text, bare ? "\n" : "", line, bare ? "" : "\n") == -1) {
 		free(path);
 		return err_set(errp, "out of memory");
 	}
@@ -271,6 +276,10 @@ drop(const struct host *h, const char *rel, const json_t *names,
 				skip = 1;
 		}
 		if (skip) {
+			/* A last line without newline had one put before it. */
+			if (*nl == '\0' && nl[-1] != '\n' && o > out &&
+			    o[-1] == '\n')
+				o--;
 			changed = 1;
 			continue;
 		}

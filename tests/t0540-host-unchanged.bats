@@ -184,3 +184,18 @@ print([b for b in c["blobs"] if b["kind"] == sys.argv[2]][0]["digest"][7:])' \
 	[[ "$output" == *"cluster-fifo is a FIFO, not a regular file"* ]]
 	install_fx r1 "$R" --role master
 }
+
+@test "install then uninstall gives back the root byte for byte, accounts files without a final newline included" {
+	printf 'root:x:0:0:root:/root:/bin/sh' > "$R/etc/passwd"
+	printf 'root:x:0:' > "$R/etc/group"
+	printf 'root:*:19000:0:99999:7:::' > "$R/etc/shadow"
+	chmod 640 "$R/etc/shadow"
+	before=$(snapshot "$R")
+	install_fx r1 "$R" --role master >/dev/null
+	grep -q '^dcos_mesos:' "$R/etc/passwd"
+	grep -q '^dcos_mesos:' "$R/etc/shadow"
+	# the operator's style stays: still no final newline
+	[ -n "$(tail -c 1 "$R/etc/passwd")" ]
+	"$BOOTSTRAP" uninstall --root "$R"
+	diff <(echo "$before") <(snapshot "$R")
+}
