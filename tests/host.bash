@@ -16,6 +16,19 @@ fixture() {
 	    --trust "$SCRATCH/our.pub" "$@"
 }
 
+# The usual set-up: a scratch dir, the keys, fixture r1 and a root R
+# holding only /etc/passwd and /etc/group with root in them.
+host_scratch() {
+	need python3 zstd
+	SCRATCH=$(mktemp -d)
+	host_keys
+	fixture r1
+	R=$SCRATCH/root
+	mkdir -p "$R/etc"
+	printf 'root:x:0:0:root:/root:/bin/sh\n' > "$R/etc/passwd"
+	printf 'root:x:0:\n' > "$R/etc/group"
+}
+
 # install DIR ROOT [options]: installs fixture DIR on scratch host ROOT.
 install_fx() {
 	local dir=$1 root=$2

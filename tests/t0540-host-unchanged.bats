@@ -6,14 +6,7 @@
 load host
 
 setup() {
-	need python3 zstd
-	SCRATCH=$(mktemp -d)
-	host_keys
-	fixture r1
-	R=$SCRATCH/root
-	mkdir -p "$R/etc"
-	printf 'root:x:0:0:root:/root:/bin/sh\n' > "$R/etc/passwd"
-	printf 'root:x:0:\n' > "$R/etc/group"
+	host_scratch
 }
 
 teardown() {

@@ -348,12 +348,19 @@ wait_started() {
 	return 1
 }
 
-@test "two runs at once: the second says another holds the lock and touches nothing; the first installs" {
-	held_curl
+# Starts an install (dash, --root R master) held by held_curl at the big
+# blob, its pid in $held, and waits until it is there.
+start_held() {
+	[ -x held/curl ] || held_curl
+	rm -rf started go abort held.once
 	PATH="$SCRATCH/held:$PATH" dash "$SCRIPT" --root "$SCRATCH/R" master \
-	    > first.out 2>&1 &
-	first=$!
+	    > held.out 2>&1 &
+	held=$!
 	wait_started
+}
+
+@test "two runs at once: the second says another holds the lock and touches nothing; the first installs" {
+	start_held
 	cache=R/var/lib/dcos/bootstrap/cache
 	before=$(tree R)
 	[ -d "$cache/blobs/sha256" ]
@@ -366,34 +373,26 @@ wait_started() {
 		[ "$(tree R)" = "$before" ]
 	done
 	: > go
-	wait "$first"
-	cat first.out
+	wait "$held"
+	cat held.out
 	"$BOOTSTRAP" verify --root "$SCRATCH/R"
 	[ ! -e "$cache" ]
 	[ ! -e R/.dcos_install.lock ]
 }
 
 @test "a run stopped mid-download removes only what it made; one killed with -9 leaves a stale lock the next run takes over" {
-	held_curl
-	PATH="$SCRATCH/held:$PATH" dash "$SCRIPT" --root "$SCRATCH/R" master \
-	    > first.out 2>&1 &
-	first=$!
-	wait_started
-	kill -TERM "$first"
+	start_held
+	kill -TERM "$held"
 	: > abort
 	: > go
-	wait "$first" || true
+	wait "$held" || true
 	[ -z "$(ls -A R)" ]
-	rm -rf started go abort held.once
-	PATH="$SCRATCH/held:$PATH" dash "$SCRIPT" --root "$SCRATCH/R" master \
-	    > second.out 2>&1 &
-	second=$!
-	wait_started
-	[ "$(cat R/.dcos_install.lock/pid)" = "$second" ]
-	kill -KILL "$second"
+	start_held
+	[ "$(cat R/.dcos_install.lock/pid)" = "$held" ]
+	kill -KILL "$held"
 	: > abort
 	: > go
-	wait "$second" || true
+	wait "$held" || true
 	[ -d R/.dcos_install.lock ]
 	run dash "$SCRIPT" --root "$SCRATCH/R" master
 	echo "$output"
