@@ -23,7 +23,7 @@ const struct subcmd bootstrap_commands[] = {
 	    "have (digest, size, path)" },
 	{ "install", cmd_install,
 	    "[--cache DIR] [--root DIR] [--no-start] [--allow-downgrade] "
-	    "MANIFEST --role ROLE...",
+	    "[--made-dir REL]... MANIFEST --role ROLE...",
 	    "verify a cluster manifest's blobs, extract, build and switch "
 	    "to a new generation" },
 	{ "activate", cmd_activate, "[--root DIR] [--no-start]",

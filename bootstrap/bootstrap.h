@@ -84,11 +84,40 @@ int	 host_confined(const struct host *h, char **errp);
 
 /* lock.c: one run at a time per host. */
 /*
+ * The directories an install may create that do not exist now (a new
+ * JSON array, NULL when out of memory).
+ */
+json_t	*install_missing_dirs(const struct host *h);
+/* 1 when rel (relative to the root) is one of those directories. */
+int	 install_own_dir(const char *rel);
+/*
+ * Removes the directories an install may create that created (a JSON
+ * array) lists, deepest first, each only when empty.
+ */
+void	 install_rmdir_created(const struct host *h, const json_t *created);
+
+/*
  * Takes <state>/lock, then checks host_confined() again under it; fails
  * at once with a clear message when held.
  */
 int	 host_lock(struct host *h, char **errp);
+/*
+ * host_lock(), and *createdp (when not NULL) gets the directories of
+ * install_missing_dirs() that did not exist before this run made them for
+ * the lock, and "var/lib/dcos/bootstrap/lock" when it made the lock file:
+ * a run that does not get the lock made none of them.
+ */
+int	 host_lock_created(struct host *h, json_t **createdp, char **errp);
 void	 host_unlock(struct host *h);
+/*
+ * Removes the state directory (lock file included) when all is set, else
+ * only the lock file when created lists it, while holding the lock; then
+ * unlocks and removes the directories created lists (when not NULL), so
+ * no other run ever locks a file being removed.  Needs the lock.  0 or -1
+ * with *errp (unlocked either way).
+ */
+int	 host_remove_state(struct host *h, const json_t *created, int all,
+	    char **errp);
 
 /* journal.c: the hash-chained audit log <state>/journal. */
 /*
@@ -269,11 +298,18 @@ int	 host_open_installed(struct host *h, const char *root, int lock,
 json_t	*gen_load(const struct host *, long n, char **errp);
 /*
  * Builds generation n completely in a temporary directory from the
- * (extracted) packages of c for roles, then renames it into place.
- * Collisions name both packages.  0 or -1 with *errp.
+ * extracted packages of c for roles, running every check of the
+ * packages' pkginfo.json, units and symlink farm; package i is read from
+ * srcroots[i] (its stage, not yet published) when srcroots and it are not
+ * NULL, else from packages/<id>.  gen_commit() renames it into place,
+ * gen_abort() removes it.  Collisions name both packages.  0 or -1 with
+ * *errp (nothing left behind).
  */
 int	 gen_build(const struct host *, const struct cluster *c,
-	    char *const *roles, size_t nroles, long n, char **errp);
+	    char *const *roles, size_t nroles, long n,
+	    char *const *srcroots, char **errp);
+int	 gen_commit(const struct host *, long n, char **errp);
+void	 gen_abort(const struct host *, long n);
 /*
  * Where the entry path of a package goes in a generation built for roles:
  * GEN_SKIP (nowhere, *destp NULL), GEN_FARM (linked, or made when a
@@ -306,12 +342,6 @@ int	 gen_expected_files(const struct host *h, const json_t *g,
  */
 int	 gen_matches(const json_t *g, const struct digest *d,
 	    char *const *roles, size_t nroles);
-
-/*
- * cmd-install.c: removes the directories an install may create that
- * created (a JSON array) lists, deepest first, each only when empty.
- */
-void	 install_rmdir_created(const struct host *h, const json_t *created);
 
 /* hostfiles.c: host file changes staged before the switch. */
 struct hostfile {
@@ -410,6 +440,8 @@ int	 state_save(const struct host *, json_t *, char **errp);
 int	 users_ensure(const struct host *, const char *user,
 	    const char *group, json_t *created_users, json_t *created_groups,
 	    uid_t *uidp, gid_t *gidp, char **errp);
+/* 1 when name is a valid system user or group name. */
+int	 users_name_ok(const char *name);
 /* Looks up user's ids.  1 found, 0 not found, -1 with *errp. */
 int	 users_lookup(const struct host *, const char *user, uid_t *uidp,
 	    gid_t *gidp, char **errp);

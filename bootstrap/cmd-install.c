@@ -22,15 +22,6 @@
 #include "log.h"
 #include "subcmd.h"
 
-/* Directories an install may create, parents first (uninstall's list). */
-static const char *own_dirs[] = {
-	"etc", "etc/mesosphere", "etc/mesosphere/roles", "etc/systemd",
-	"etc/systemd/system", "etc/systemd/system/dcos.target.wants",
-	"etc/systemd/system/multi-user.target.wants",
-	"etc/sysctl.d", "opt", "opt/mesosphere", "var", "var/lib",
-	"var/lib/dcos", "var/lib/dcos/bootstrap", NULL
-};
-
 /* Seconds since an earlier now(): install -v says where time goes. */
 static double
 now(void)
@@ -39,57 +30,6 @@ now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Which of own_dirs do not exist yet (before this install makes them). */
-static json_t *
-missing_dirs(const struct host *h)
-{
-	json_t	*a = json_array();
-	char	*p;
-	size_t	 i;
-
-	for (i = 0; a != NULL && own_dirs[i] != NULL; i++) {
-		if ((p = host_path(h, own_dirs[i])) == NULL)
-			break;
-		if (access(p, F_OK) == -1)
-			json_array_append_new(a, json_string(own_dirs[i]));
-		free(p);
-	}
-	return a;
-}
-
-void
-install_rmdir_created(const struct host *h, const json_t *created)
-{
-	size_t	 n;
-	char	*p;
-
-	for (n = 0; own_dirs[n] != NULL; n++)
-		;
-	while (n-- > 0)
-		if (in_array(created, own_dirs[n]) &&
-		    (p = host_path(h, own_dirs[n])) != NULL) {
-			(void)rmdir(p);
-			free(p);
-		}
-}
-
-/*
- * A failed first install leaves the host as it found it: the directories
- * it made (empty again once staging is gone) and its state.
- */
-static void
-undo_fresh(struct host *h, const json_t *created)
-{
-	if (!json_is_array(created))
-		return;
-	host_unlock(h);
-	if (in_array(created, "var/lib/dcos/bootstrap"))
-		(void)rm_tree(h->state, NULL);
-	(void)rmdir(h->pkgdir);
-	(void)rmdir(h->gendir);
-	install_rmdir_created(h, created);
 }
 
 /* Removes what a crashed run left half-made (never a complete object). */
@@ -371,10 +311,13 @@ xpool_run(struct xpool *x, size_t todo, char **errp)
 	return 0;
 }
 
-/* Syncs the extracted stages once, then renames them into place. */
+/*
+ * Syncs the extracted stages once, then renames them into place; the ids
+ * of packages new to the host go to published (when not NULL).
+ */
 static int
 xpool_publish(const struct host *h, struct xpool *x, size_t *newp,
-    char **errp)
+    json_t *published, char **errp)
 {
 	char	*final;
 	size_t	 i;
@@ -399,6 +342,9 @@ xpool_publish(const struct host *h, struct xpool *x, size_t *newp,
 			r = replace_package(h, x->stage[i], final, errp);
 		else if ((r = rename(x->stage[i], final)) == -1)
 			err_sys(errp, "rename %s", final);
+		else if (published != NULL && json_array_append_new(published,
+		    json_string(x->c->pkgs[i].id)) == -1)
+			r = err_set(errp, "out of memory");
 		free(final);
 		if (r == -1)
 			return -1;
@@ -412,37 +358,34 @@ xpool_publish(const struct host *h, struct xpool *x, size_t *newp,
 	return 0;
 }
 
-/* Extracts the packages the host does not have (or has altered). */
+/*
+ * Extracts the packages the host does not have (or has altered) into
+ * stages: x->stage[i], NULL for a package the host has.  Nothing is
+ * visible until xpool_publish().  The caller frees x (xpool_free) either
+ * way.
+ */
 static int
-extract_missing(const struct host *h, const struct cluster *c,
-    const char *cache, size_t *newp, char **errp)
+xpool_stage(const struct host *h, struct xpool *x, const struct cluster *c,
+    const char *cache, char **errp)
 {
-	struct xpool	 x;
-	size_t		 i, todo = 0;
-	int		 r, rc = -1;
+	size_t	 i, todo = 0;
+	int	 r;
 
-	*newp = 0;
-	if (xpool_init(&x, c, cache, errp) == -1 ||
+	if (xpool_init(x, c, cache, errp) == -1 ||
 	    mkdir_p(h->pkgdir, 0755, errp) == -1)
-		goto out;
+		return -1;
 	for (i = 0; i < c->npkgs; i++) {
-		x.order[i] = i;
-		if ((r = plan_package(h, &x, i, errp)) == -1)
-			goto out;
+		x->order[i] = i;
+		if ((r = plan_package(h, x, i, errp)) == -1)
+			return -1;
 		todo += r;
 	}
 	if (todo > 0) {
-		if (xpool_run(&x, todo, errp) == -1)
-			goto out;
+		if (xpool_run(x, todo, errp) == -1)
+			return -1;
 		crash_point("extracted");
-		/* One sync for every extracted byte, then make them visible. */
-		if (xpool_publish(h, &x, newp, errp) == -1)
-			goto out;
 	}
-	rc = 0;
-out:
-	xpool_free(&x);
-	return rc;
+	return 0;
 }
 
 /* A complete generation built from exactly this manifest and roles. */
@@ -482,6 +425,8 @@ struct install {
 	const char	*root;
 	const char	*cachearg;
 	const char	*manifest;
+	char		*made[16];	/* --made-dir: made for this run */
+	size_t		 nmade;
 	long		 cur;		/* current generation, 0: none */
 	size_t		 fresh;		/* packages extracted */
 	int		 start;
@@ -489,6 +434,9 @@ struct install {
 	int		 installed;	/* a generation was there before */
 	int		 act;		/* ACT_* of the activation */
 	int		 journaled;	/* its failure is journaled */
+	json_t		*published;	/* ids of packages new to the host */
+	long		 built;		/* generation this run built, or 0 */
+	int		 new_state;	/* state.json was not there */
 };
 
 static int
@@ -515,6 +463,7 @@ install_args(struct install *in, const struct subcmd *cmd, int argc,
 		{ "root", required_argument, NULL, 'R' },
 		{ "no-start", no_argument, NULL, 'n' },
 		{ "allow-downgrade", no_argument, NULL, 'D' },
+		{ "made-dir", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -531,6 +480,16 @@ install_args(struct install *in, const struct subcmd *cmd, int argc,
 		case 'R': in->root = optarg; break;
 		case 'n': in->start = 0; break;
 		case 'D': in->downgrade = 1; break;
+		case 'M':
+			if (!install_own_dir(optarg) ||
+			    in->nmade == sizeof(in->made) / sizeof(*in->made)) {
+				log_error("--made-dir %s: not a directory an "
+				    "install makes (such as var/lib/dcos)",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			in->made[in->nmade++] = optarg;
+			break;
 		default:
 			if ((rc = subcmd_opt(opt, cmd)) == SUBCMD_CONTINUE)
 				break;
@@ -583,15 +542,28 @@ install_load(struct install *in, char **errp)
 static int
 install_lock(struct install *in, char **errp)
 {
-	if ((in->created = missing_dirs(&in->h)) == NULL)
-		return err_set(errp, "out of memory");
-	if (host_lock(&in->h, errp) == -1)
+	char	*path;
+	size_t	 i;
+
+	if (host_lock_created(&in->h, &in->created, errp) == -1)
 		return -1;
+	if ((path = path_join(in->h.state, "state.json")) == NULL)
+		return err_set(errp, "out of memory");
+	in->new_state = access(path, F_OK) == -1 && errno == ENOENT;
+	free(path);
 	if ((in->state = state_load(&in->h, errp)) == NULL)
 		return -1;
 	if (clean_partial(&in->h, errp) == -1 ||
 	    gen_current(&in->h, &in->cur, errp) == -1)
 		return -1;
+	/* What the host is now, not what it was before another run ended. */
+	in->installed = in->cur > 0;
+	/* Made by our caller for this install: ours to remove too. */
+	for (i = 0; i < in->nmade; i++)
+		if (!in_array(in->created, in->made[i]) &&
+		    json_array_append_new(in->created,
+		    json_string(in->made[i])) == -1)
+			return err_set(errp, "out of memory");
 	return 0;
 }
 
@@ -603,6 +575,7 @@ static int
 install_again(struct install *in, char **errp)
 {
 	const struct cluster	*c = in->c;
+	struct xpool		 x;
 	json_t			*g;
 	int			 same;
 
@@ -616,8 +589,13 @@ install_again(struct install *in, char **errp)
 	json_decref(g);
 	if (!same)
 		return 0;
-	if (extract_missing(&in->h, c, in->cache, &in->fresh, errp) == -1)
+	if (xpool_stage(&in->h, &x, c, in->cache, errp) == -1 ||
+	    xpool_publish(&in->h, &x, &in->fresh, in->published, errp) ==
+	    -1) {
+		xpool_free(&x);
 		return -1;
+	}
+	xpool_free(&x);
 	if (in->fresh > 0)
 		printf("%zu package(s) of generation %ld extracted again\n",
 		    in->fresh, in->cur);
@@ -653,28 +631,49 @@ check_downgrade(struct install *in, char **errp)
 	return 0;
 }
 
-/* Finds the generation of this release and roles, or extracts and builds it. */
+/*
+ * Finds the generation of this release and roles, or extracts and builds
+ * it.  Every check of the packages (pkginfo.json, units, symlink farm)
+ * runs on their stages, before any is renamed into packages/: a refused
+ * release is never visible.
+ */
 static int
 install_generation(struct install *in, long *np, char **errp)
 {
-	long	 max;
-	double	 t0;
+	struct xpool	 x;
+	long		 max;
+	double		 t0;
+	int		 rc = -1, building = 0;
 
 	if ((*np = find_generation(&in->h, in->c, in->roles, in->nroles,
 	    &max, errp)) == -1)
 		return -1;
 	if (*np != 0)
 		return 0;
-	if (extract_missing(&in->h, in->c, in->cache, &in->fresh, errp) == -1)
-		return -1;
-	crash_point("packages");
+	if (xpool_stage(&in->h, &x, in->c, in->cache, errp) == -1)
+		goto out;
 	*np = (max > in->cur ? max : in->cur) + 1;
 	t0 = now();
-	if (gen_build(&in->h, in->c, in->roles, in->nroles, *np, errp) == -1)
-		return -1;
+	building = 1;
+	if (gen_build(&in->h, in->c, in->roles, in->nroles, *np, x.stage,
+	    errp) == -1)
+		goto out;
 	log_verbose("timing: build generation %ld: %.3fs", *np, now() - t0);
+	/* One sync for every extracted byte, then make them visible. */
+	if (xpool_publish(&in->h, &x, &in->fresh, in->published, errp) == -1)
+		goto out;
+	crash_point("packages");
+	if (gen_commit(&in->h, *np, errp) == -1)
+		goto out;
+	building = 0;
+	in->built = *np;
 	crash_point("built");
-	return 0;
+	rc = 0;
+out:
+	if (building)
+		gen_abort(&in->h, *np);
+	xpool_free(&x);
+	return rc;
 }
 
 /* Activates generation n; its journal entries say what it installs. */
@@ -707,6 +706,53 @@ install_activate(struct install *in, long n, char **errp)
 	return 0;
 }
 
+/* Removes path when name is a safe name below dir (not NULL). */
+static void
+rm_below(const char *dir, const char *name)
+{
+	char	*p;
+
+	if (name == NULL || strchr(name, '/') != NULL || name[0] == '.' ||
+	    (p = path_join(dir, name)) == NULL)
+		return;
+	(void)rm_tree(p, NULL);
+	free(p);
+}
+
+/*
+ * A failed first install leaves the host as it found it: the packages
+ * and the generation it made, its state and lock file, the directories
+ * it made.  Only the run that holds the lock undoes anything: a run that
+ * did not get it made nothing, and what is there belongs to the run that
+ * holds it.  Once current was switched, the generation is the host's:
+ * the state stays, so activate (or uninstall) can finish.
+ */
+static void
+undo_fresh(struct install *in)
+{
+	struct host	*h = &in->h;
+	json_t		*v;
+	size_t		 i;
+	long		 cur;
+	char		 n[32];
+
+	if (!json_is_array(in->created) || h->lockfd == -1 ||
+	    gen_current(h, &cur, NULL) == -1 || cur != 0)
+		return;
+	json_array_foreach(in->published, i, v)
+		rm_below(h->pkgdir, json_string_value(v));
+	if (in->built > 0) {
+		snprintf(n, sizeof(n), "%ld", in->built);
+		rm_below(h->gendir, n);
+	}
+	if (in->new_state)
+		rm_below(h->state, "state.json");
+	(void)rmdir(h->pkgdir);
+	(void)rmdir(h->gendir);
+	/* Not the whole state directory: a cache may live in it. */
+	(void)host_remove_state(h, in->created, 0, NULL);
+}
+
 /* Reports a failure (journalled, or undone on a fresh host) and frees. */
 static void
 install_end(struct install *in, int rc, const char *err)
@@ -723,11 +769,11 @@ install_end(struct install *in, int rc, const char *err)
 	if (rc != EXIT_OK) {
 		log_error("%s", err != NULL ? err : "out of memory");
 		/* An unfinished switch stays for "activate" to finish. */
-		if (!in->installed && in->created != NULL &&
-		    in->act != ACT_PARTIAL)
-			undo_fresh(&in->h, in->created);
+		if (!in->installed && in->act != ACT_PARTIAL)
+			undo_fresh(in);
 	}
 	free(in->cache);
+	json_decref(in->published);
 	json_decref(in->state);
 	json_decref(in->created);
 	cluster_free(in->c);
@@ -750,6 +796,8 @@ cmd_install(int argc, char **argv)
 	if ((rc = install_args(&in, cmd, argc, argv)) != SUBCMD_CONTINUE)
 		return rc;
 	rc = EXIT_FAIL;
+	if ((in.published = json_array()) == NULL)
+		goto out;
 	if (install_load(&in, &err) == -1 || install_lock(&in, &err) == -1)
 		goto out;
 	if ((r = install_again(&in, &err)) != 0) {

@@ -129,19 +129,14 @@ static int
 remove_state(struct host *h, const json_t *state, char **errp)
 {
 	json_t	*created;
+	int	 rc;
 
 	if ((created = json_incref(json_object_get(state,
 	    "created_dirs"))) == NULL)
 		created = json_array();
-	host_unlock(h);
-	if (rm_tree(h->state, errp) == -1) {
-		json_decref(created);
-		return -1;
-	}
-	/* Parents we made, deepest first; only when empty. */
-	install_rmdir_created(h, created);
+	rc = host_remove_state(h, created, 1, errp);
 	json_decref(created);
-	return 0;
+	return rc;
 }
 
 int

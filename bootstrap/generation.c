@@ -313,10 +313,13 @@ out:
 	return rc;
 }
 
-/* Links one package's bin/lib/etc/include (and role variants) and units. */
+/*
+ * Links one package's bin/lib/etc/include (and role variants) and units;
+ * pkgroot is where the package is now (its stage before it is published).
+ */
 static int
 farm_package(struct build *b, const struct pkgmanifest *m, const char *id,
-    char **errp)
+    const char *pkgroot, char **errp)
 {
 	const struct pkg_file	*e;
 	char			 owner[256], *src = NULL, *dest = NULL;
@@ -342,9 +345,10 @@ farm_package(struct build *b, const struct pkgmanifest *m, const char *id,
 				    UNITS_DIR);
 				goto out;
 			}
-			if (asprintf(&src, "%s/%s/%s", b->h->pkgdir, id,
-			    e->path) == -1)
+			if (asprintf(&src, "%s/%s", pkgroot, e->path) == -1) {
+				err_set(errp, "out of memory");
 				goto out;
+			}
 			n = copy_unit(b, id, src, dest, errp);
 			free(src);
 			if (n == -1)
@@ -413,14 +417,15 @@ sysctl_add(void *arg, const char *k, json_t *v, char **errp)
 
 /* pkginfo.json: environment, sysctl, username/group/state_directory. */
 static int
-read_pkginfo(struct build *b, const struct pkgref *p, char **errp)
+read_pkginfo(struct build *b, const struct pkgref *p, const char *pkgroot,
+    char **errp)
 {
 	char		*path;
 	json_t		*j = NULL, *env, *sys, *v;
 	const char	*k, *user, *group, *other;
 	int		 rc = -1;
 
-	if (asprintf(&path, "%s/%s/pkginfo.json", b->h->pkgdir, p->id) == -1)
+	if ((path = path_join(pkgroot, "pkginfo.json")) == NULL)
 		return err_set(errp, "out of memory");
 	if (access(path, F_OK) == -1 && errno == ENOENT) {
 		free(path);
@@ -460,6 +465,15 @@ read_pkginfo(struct build *b, const struct pkgref *p, char **errp)
 	}
 	user = json_string_value(json_object_get(j, "username"));
 	group = json_string_value(json_object_get(j, "group"));
+	/* Refused here, in staging, not by the activation after it. */
+	if ((json_object_get(j, "username") != NULL &&
+	    (user == NULL || !users_name_ok(user))) ||
+	    (json_object_get(j, "group") != NULL &&
+	    (group == NULL || !users_name_ok(group)))) {
+		err_set(errp, "%s: username and group must be system account "
+		    "names (a-z, 0-9, _ and -, at most 32)", path);
+		goto out;
+	}
 	if (user != NULL || json_is_true(json_object_get(j,
 	    "state_directory"))) {
 		json_t *u = json_pack("{s:s, s:b}", "package", p->name,
@@ -658,9 +672,10 @@ build_mkdirs(struct build *b, const char *tmp, char **errp)
 	return 0;
 }
 
-/* Links one installed package into the generation and reads its info. */
+/* Links one package into the generation and reads its info. */
 static int
-build_package(struct build *b, const struct pkgref *p, char **errp)
+build_package(struct build *b, const struct pkgref *p, const char *srcroot,
+    char **errp)
 {
 	struct pkgmanifest	*m = NULL;
 	char			*pkgroot = NULL, dstr[DIGEST_STRSZ];
@@ -675,7 +690,11 @@ build_package(struct build *b, const struct pkgref *p, char **errp)
 			    "named %s (%s is one)", p->name, p->id);
 		return err_sys(errp, "%s", link);
 	}
-	if (asprintf(&pkgroot, "%s/%s", b->h->pkgdir, p->id) == -1)
+	if (srcroot != NULL)
+		pkgroot = strdup(srcroot);
+	else if (asprintf(&pkgroot, "%s/%s", b->h->pkgdir, p->id) == -1)
+		pkgroot = NULL;
+	if (pkgroot == NULL)
 		return -1;
 	if (pkgmanifest_load(pkgroot, p->id, &m, errp) == -1)
 		goto out;
@@ -684,8 +703,8 @@ build_package(struct build *b, const struct pkgref *p, char **errp)
 		    "dcos-bootstrap verify", pkgroot, PKG_MANIFEST_NAME);
 		goto out;
 	}
-	if (farm_package(b, m, p->id, errp) == -1 ||
-	    read_pkginfo(b, p, errp) == -1)
+	if (farm_package(b, m, p->id, pkgroot, errp) == -1 ||
+	    read_pkginfo(b, p, pkgroot, errp) == -1)
 		goto out;
 	crash_point("generation");
 	digest_format(&m->digest, dstr);
@@ -737,38 +756,42 @@ write_genjson(struct build *b, const struct cluster *c, long n, char **errp)
 	return rc;
 }
 
+/* The directory generation n is built in before gen_commit(). */
+static char *
+gen_tmp(const struct host *h, long n)
+{
+	char	*tmp;
+
+	if (asprintf(&tmp, "%s/.tmp-%ld", h->gendir, n) == -1)
+		return NULL;
+	return tmp;
+}
+
 int
 gen_build(const struct host *h, const struct cluster *c, char *const *roles,
-    size_t nroles, long n, char **errp)
+    size_t nroles, long n, char *const *srcroots, char **errp)
 {
 	struct build	 b;
-	char		*tmp = NULL, *final = NULL;
+	char		*tmp = NULL;
 	size_t		 i;
 	int		 rc = -1;
 
-	if (build_init(&b, h, roles, nroles) == -1)
-		goto out;
-	if (asprintf(&tmp, "%s/.tmp-%ld", h->gendir, n) == -1 ||
-	    asprintf(&final, "%s/%ld", h->gendir, n) == -1)
+	if (build_init(&b, h, roles, nroles) == -1 ||
+	    (tmp = gen_tmp(h, n)) == NULL)
 		goto out;
 	if (build_mkdirs(&b, tmp, errp) == -1)
 		goto out;
 	for (i = 0; i < c->npkgs; i++)
-		if (build_package(&b, &c->pkgs[i], errp) == -1)
+		if (build_package(&b, &c->pkgs[i], srcroots != NULL ?
+		    srcroots[i] : NULL, errp) == -1)
 			goto out;
 	if (write_env(&b, errp) == -1 || write_genjson(&b, c, n, errp) == -1)
 		goto out;
-	/* One sync for the whole tree, then the rename makes it visible. */
+	/* One sync for the whole tree before gen_commit's rename. */
 	if (syncfs(b.genfd) == -1) {
 		err_sys(errp, "sync %s", tmp);
 		goto out;
 	}
-	if (rename(tmp, final) == -1) {
-		err_sys(errp, "rename %s", final);
-		goto out;
-	}
-	if (fsync_dir(h->gendir, errp) == -1)
-		goto out;
 	rc = 0;
 out:
 	/* Every failure above that set no message ran out of memory. */
@@ -777,6 +800,28 @@ out:
 	build_free(&b);
 	if (rc == -1 && tmp != NULL)
 		(void)rm_tree(tmp, NULL);
+	free(tmp);
+	return rc;
+}
+
+int
+gen_commit(const struct host *h, long n, char **errp)
+{
+	char	*tmp = NULL, *final = NULL;
+	int	 rc = -1;
+
+	if ((tmp = gen_tmp(h, n)) == NULL ||
+	    asprintf(&final, "%s/%ld", h->gendir, n) == -1) {
+		final = NULL;
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if (rename(tmp, final) == -1) {
+		err_sys(errp, "rename %s", final);
+		goto out;
+	}
+	rc = fsync_dir(h->gendir, errp);
+out:
 	free(tmp);
 	free(final);
 	return rc;
@@ -789,6 +834,7 @@ gen_expected_files(const struct host *h, const json_t *g,
 	struct build	 b;
 	struct pkgref	 p;
 	const char	*id, *dash;
+	char		*root = NULL;
 	json_t		*v;
 	size_t		 i;
 	int		 rc = -1;
@@ -809,7 +855,12 @@ gen_expected_files(const struct host *h, const json_t *g,
 		if ((p.name = strndup(id, (size_t)(dash - id))) == NULL)
 			goto out;
 		p.id = (char *)id;
-		if (read_pkginfo(&b, &p, errp) == -1)
+		free(root);
+		if (asprintf(&root, "%s/%s", h->pkgdir, id) == -1) {
+			root = NULL;
+			goto out;
+		}
+		if (read_pkginfo(&b, &p, root, errp) == -1)
 			goto out;
 	}
 	if (env_texts(&b, texts) == -1)
@@ -818,7 +869,18 @@ gen_expected_files(const struct host *h, const json_t *g,
 out:
 	if (rc == -1 && *errp == NULL)
 		err_set(errp, "out of memory");
+	free(root);
 	free(p.name);
 	build_free(&b);
 	return rc;
+}
+
+void
+gen_abort(const struct host *h, long n)
+{
+	char	*tmp;
+
+	if ((tmp = gen_tmp(h, n)) != NULL)
+		(void)rm_tree(tmp, NULL);
+	free(tmp);
 }

@@ -43,9 +43,11 @@ cache_has_blob(const char *cache, const struct blob_pin *pin, char **whyp,
 		return err_set(errp, "out of memory");
 	/*
 	 * Symbolic links are followed, as install does: an offline
-	 * directory may be a farm of links into a store copy.
+	 * directory may be a farm of links into a store copy.  O_NONBLOCK:
+	 * a FIFO must not block the open; on the regular file that is
+	 * then required it changes nothing.
 	 */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT) {
 			rc = 0;
 			goto out;

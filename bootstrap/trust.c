@@ -145,13 +145,17 @@ blob_open_checked(const char *path, const struct digest *want, uint64_t size,
 	char		 w[DIGEST_STRSZ], g[DIGEST_STRSZ];
 	int		 fd, rc = -1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		return err_sys(errp, "%s", path);
+	if ((fd = open_regular(path, errp)) == -1) {
+		if (errno != ENOENT)
+			return -1;
+		if (errp != NULL) {
+			free(*errp);
+			*errp = NULL;
+		}
+		return 0;
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		err_set(errp, "%s: not a regular file", path);
+	if (fstat(fd, &st) == -1) {
+		err_sys(errp, "%s", path);
 		goto out;
 	}
 	if ((uint64_t)st.st_size != size) {

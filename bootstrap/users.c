@@ -112,8 +112,8 @@ free_id(const char *a, const char *b, long prefer)
 	return -1;
 }
 
-static int
-name_ok(const char *n)
+int
+users_name_ok(const char *n)
 {
 	size_t	 i;
 
@@ -126,16 +126,21 @@ name_ok(const char *n)
 	return 1;
 }
 
+/*
+ * Adds line to the accounts file.  A file without a final newline keeps
+ * having none (the line goes after a newline instead), so drop() can
+ * give back the very bytes it found.
+ */
 static int
 append(const struct host *h, const char *rel, const char *text,
     const char *line, mode_t mode, char **errp)
 {
 	char	*path = NULL, *all = NULL;
 	size_t	 len = strlen(text);
-	int	 rc;
+	int	 rc, bare = len > 0 && text[len - 1] != '\n';
 
-	if ((path = host_path(h, rel)) == NULL || asprintf(&all, "%s%s%s\n",
-	    text, len > 0 && text[len - 1] != '\n' ? "\n" : "", line) == -1) {
+	if ((path = host_path(h, rel)) == NULL || asprintf(&all, "%s%s%s%s",
+	    text, bare ? "\n" : "", line, bare ? "" : "\n") == -1) {
 		free(path);
 		return err_set(errp, "out of memory");
 	}
@@ -185,7 +190,7 @@ users_ensure(const struct host *h, const char *user, const char *group,
 
 	if (group == NULL)
 		group = user;
-	if (!name_ok(user) || !name_ok(group))
+	if (!users_name_ok(user) || !users_name_ok(group))
 		return err_set(errp, "account name \"%s\"/\"%s\" is not a "
 		    "valid system user or group name", user, group);
 	if (load(h, "etc/passwd", &pw, &pwex, &pwm, errp) == -1 ||
@@ -271,6 +276,10 @@ drop(const struct host *h, const char *rel, const json_t *names,
 				skip = 1;
 		}
 		if (skip) {
+			/* A last line without newline had one put before it. */
+			if (*nl == '\0' && nl[-1] != '\n' && o > out &&
+			    o[-1] == '\n')
+				o--;
 			changed = 1;
 			continue;
 		}

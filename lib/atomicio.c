@@ -270,6 +270,55 @@ grow(char **bufp, size_t *capp, size_t max, const char *path, char **errp)
 	return 0;
 }
 
+/* What a file of mode m is, for messages. */
+static const char *
+file_kind(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m) || S_ISBLK(m))
+		return "a device";
+	return "not a regular file";
+}
+
+int
+open_regular(const char *path, char **errp)
+{
+	struct stat	 st;
+	int		 fd, flags, e;
+
+	/* O_NONBLOCK: opening a FIFO with no writer returns at once. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		e = errno;
+		err_sys(errp, "%s", path);
+		errno = e;
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		err_sys(errp, "%s", path);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err_set(errp, "%s is %s, not a regular file; remove it, then "
+		    "run this again", path, file_kind(st.st_mode));
+		goto fail;
+	}
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1) {
+		err_sys(errp, "%s", path);
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	errno = EINVAL;
+	return -1;
+}
+
 int
 read_file(const char *path, size_t max, char **bufp, size_t *lenp,
     char **errp)
@@ -280,14 +329,10 @@ read_file(const char *path, size_t max, char **bufp, size_t *lenp,
 	ssize_t		 n;
 	int		 fd, rc = -1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return err_sys(errp, "%s", path);
+	if ((fd = open_regular(path, errp)) == -1)
+		return -1;
 	if (fstat(fd, &st) == -1) {
 		err_sys(errp, "%s", path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err_set(errp, "%s: not a regular file", path);
 		goto out;
 	}
 	if ((uint64_t)st.st_size > max) {

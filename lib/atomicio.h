@@ -44,6 +44,14 @@ int	 fsync_parent(const char *path, char **errp);
 /* mkdir -p with mode for created directories.  0 or -1 with *errp. */
 int	 mkdir_p(const char *path, mode_t mode, char **errp);
 /*
+ * Opens path read-only when it is (or a symbolic link names) a regular
+ * file, and refuses anything else at once: a FIFO would block the open or
+ * the reads forever.  Returns a blocking, close-on-exec descriptor, or -1
+ * with *errp saying what path is; errno is ENOENT when path does not
+ * exist.
+ */
+int	 open_regular(const char *path, char **errp);
+/*
  * Reads a whole regular file of at most max bytes (to EOF, so /proc files
  * that report size 0 work) into a NUL-terminated malloc'd buffer owned by
  * the caller.  0 or -1 with *errp.

@@ -194,7 +194,7 @@ load_blob(struct server *s, const char *name, size_t *cached,
 		return 0;	/* not a blob name: never served */
 	/* Opened as a request opens it: what is cached is what it serves. */
 	snprintf(rel, sizeof(rel), "%s/%s", STORE_BLOB_DIR, name);
-	if ((fd = open_regular(s, rel, &st)) == -1) {
+	if ((fd = store_open(s, rel, &st)) == -1) {
 		rc = 0;		/* refused again at request time */
 		goto out;
 	}

@@ -199,7 +199,7 @@ serve_healthz(struct server *s, struct reply *rq)
 	int		 fd, ok = 0;
 
 	/* Healthy means index.json and the blobs open as requests open them. */
-	if ((fd = open_regular(s, STORE_INDEX, &st)) != -1) {
+	if ((fd = store_open(s, STORE_INDEX, &st)) != -1) {
 		close(fd);
 		if ((fd = storecheck_opendir(s->rootfd, STORE_BLOB_DIR)) !=
 		    -1) {
@@ -556,7 +556,7 @@ prepare(struct server *s, char **errp)
 	if (s->rootfd == -1)
 		return err_set(errp, "%s: %s", s->root, strerror(errno));
 	/* storecheck_root followed symlinks; requests never leave the root. */
-	if ((fd = open_regular(s, STORE_INDEX, &st)) == -1)
+	if ((fd = store_open(s, STORE_INDEX, &st)) == -1)
 		return err_set(errp, "%s/%s: %s: serve opens only files "
 		    "inside --root and never follows a symlink out of it; "
 		    "put the file itself there", s->root, STORE_INDEX,

@@ -24,7 +24,7 @@
 #define MUTABLE_MAX		(16 * 1024 * 1024)
 
 int
-open_regular(struct server *s, const char *rel, struct stat *st)
+store_open(struct server *s, const char *rel, struct stat *st)
 {
 	int	 fd;
 
@@ -102,7 +102,7 @@ serve_blob(struct server *s, struct reply *rq, const struct url_target *t)
 		return queue_error(s, rq, MHD_HTTP_NOT_FOUND);
 	if (b != NULL && b->full != NULL)
 		return respond_cached(s, rq, b);
-	if ((fd = open_regular(s, t->rel, &st)) == -1)
+	if ((fd = store_open(s, t->rel, &st)) == -1)
 		return respond_open_error(s, rq, t->rel);
 	if (s->verify && b == NULL && !verify_late(s, t, fd)) {
 		close(fd);
@@ -121,7 +121,7 @@ serve_release(struct server *s, struct reply *rq, const struct url_target *t)
 	char		 etag[96];
 	int		 fd;
 
-	if ((fd = open_regular(s, t->rel, &st)) == -1)
+	if ((fd = store_open(s, t->rel, &st)) == -1)
 		return respond_open_error(s, rq, t->rel);
 	/*
 	 * A release file is replaced only by rename, which gives a new
@@ -191,7 +191,7 @@ serve_mutable(struct server *s, struct reply *rq, struct mutable_file *m)
 	enum MHD_Result	 ret;
 	int		 fd;
 
-	if ((fd = open_regular(s, m->rel, &st)) == -1)
+	if ((fd = store_open(s, m->rel, &st)) == -1)
 		return respond_open_error(s, rq, m->rel);
 	pthread_mutex_lock(&m->lock);
 	if (mutable_refresh(m, fd, &st) == -1) {

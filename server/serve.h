@@ -219,7 +219,7 @@ void		 free_error_responses(struct server *s);
  * the start-up cache, requests and /healthz share); only regular files
  * count.  Returns the descriptor with *st, or -1 with errno.
  */
-int		 open_regular(struct server *s, const char *rel,
+int		 store_open(struct server *s, const char *rel,
 		    struct stat *st);
 enum MHD_Result	 serve_blob(struct server *s, struct reply *rq,
 		    const struct url_target *t);

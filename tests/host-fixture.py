@@ -19,6 +19,12 @@ import subprocess
 import sys
 import tarfile
 
+# --trick KIND: a release whose packages extract cleanly but which the
+# generation build must refuse (pkginfo.json, units, symlink farm).
+TRICKS = ["pkginfo-not-json", "pkginfo-not-object", "pkginfo-env-key",
+          "pkginfo-env-newline", "pkginfo-sysctl-newline", "pkginfo-user",
+          "pkginfo-group", "unit-name", "unit-subdir", "unit-collide",
+          "env-collide", "file-collide", "dir-file-collide"]
 HOSTILE = ["symlink-chain", "dotdot", "absolute", "symlink-out", "hardlink-out", "device",
            "fifo", "setuid", "not-in-manifest", "oversize", "sparse-digest",
            "writable-file", "writable-dir", "writable-member", "sysctl-key",
@@ -249,6 +255,41 @@ def make_hostile(p, kind):
         e["tardata"] = bytes(len(e["data"]))
 
 
+def make_trick(m, zk, kind):
+    info = json.loads(m.entries["pkginfo.json"]["data"])
+    if kind == "pkginfo-not-json":
+        m.file("pkginfo.json", "{\"username\": ")
+    elif kind == "pkginfo-not-object":
+        m.file("pkginfo.json", "[]")
+    elif kind == "pkginfo-env-key":
+        info["environment"]["BAD-KEY"] = "x"
+    elif kind == "pkginfo-env-newline":
+        info["environment"]["MESOS_HOME"] = "/x\nLD_PRELOAD=/tmp/evil.so"
+    elif kind == "pkginfo-sysctl-newline":
+        info["sysctl"] = {"kernel.x": "1\nkernel.y = 2"}
+    elif kind == "pkginfo-user":
+        info["username"] = "root:x:0:0::/:/bin/sh"
+    elif kind == "pkginfo-group":
+        info["group"] = "Wheel Group"
+    elif kind == "unit-name":
+        m.file("dcos.target.wants_master/.dcos-hidden.service", "[Service]\n")
+    elif kind == "unit-subdir":
+        m.file("dcos.target.wants_master/sub/dcos-x.service", "[Service]\n")
+    elif kind == "unit-collide":
+        zk.file("dcos.target.wants_master/dcos-mesos-master.service", "[Service]\n")
+    elif kind == "env-collide":
+        zkinfo = json.loads(zk.entries["pkginfo.json"]["data"])
+        zkinfo["environment"] = {"MESOS_HOME": "/elsewhere"}
+        zk.file("pkginfo.json", json.dumps(zkinfo))
+    elif kind == "file-collide":
+        zk.file("bin/mesos-master", "#!/bin/sh\necho impostor\n", 0o755)
+    elif kind == "dir-file-collide":
+        zk.file("bin/mesos-agent/x", "x")
+    if kind.startswith("pkginfo-") and kind not in ("pkginfo-not-json",
+                                                    "pkginfo-not-object"):
+        m.file("pkginfo.json", json.dumps(info))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
@@ -260,6 +301,7 @@ def main():
     ap.add_argument("--config", default="a")
     ap.add_argument("--hostile", choices=HOSTILE)
     ap.add_argument("--unsigned", choices=UNSIGNED)
+    ap.add_argument("--trick", choices=TRICKS)
     ap.add_argument("--big", type=int, default=0)
     ap.add_argument("--utf8-name", action="store_true",
                     help="mesos also has etc/caf\u00e9.conf (a UTF-8 name)")
@@ -307,6 +349,8 @@ def main():
     zk = zookeeper("3.4.15" if a.collide else "3.4.14")
     if a.collide:
         zk.file("bin/mesos-master", "#!/bin/sh\necho impostor\n", 0o755)
+    if a.trick:
+        make_trick(m, zk, a.trick)
     pkgs = [m, zk]
     cfg, cid = config(a.config)
     rel_pkgs = []

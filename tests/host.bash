@@ -16,9 +16,13 @@ fixture() {
 	    --trust "$SCRATCH/our.pub" "$@"
 }
 
-# Makes the scratch host $R ($SCRATCH/root) with a minimal /etc/passwd
-# and /etc/group.
-scratch_host() {
+# The usual set-up: a scratch dir, the keys, fixture r1 and a root R
+# holding only /etc/passwd and /etc/group with root in them.
+host_scratch() {
+	need python3 zstd
+	SCRATCH=$(mktemp -d)
+	host_keys
+	fixture r1
 	R=$SCRATCH/root
 	mkdir -p "$R/etc"
 	printf 'root:x:0:0:root:/root:/bin/sh\n' > "$R/etc/passwd"

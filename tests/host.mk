@@ -6,6 +6,7 @@ host_bats = \
 	tests/t0520-host-crash.bats \
 	tests/t0530-host-genconf.bats \
 	tests/t0535-host-activate.bats \
+	tests/t0540-host-unchanged.bats \
 	tests/t0545-host-deep.bats
 TESTS += $(host_bats)
 EXTRA_DIST += $(host_bats) tests/host.bash tests/host-fixture.py

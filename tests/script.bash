@@ -25,7 +25,7 @@ pkg_json() {
 }
 
 # make_store STORE URL: builds the store for bootstrap_url URL.
-# Knobs (environment): IP_DETECT (the ip-detect script's text),
+# Knobs (environment): PKGINFO, IP_DETECT (the ip-detect script's text),
 # MASTER_PORTS and AGENT_PORTS (JSON lists), BIG_KB (size of the large
 # package's payload, default 512), BOOTSTRAP_BIN (the binary to pin).
 make_store() {
@@ -40,9 +40,10 @@ make_store() {
 	    "$src/dcos-config--setup_$cid/etc"
 	printf '#!/bin/sh\necho hello\n' > "$src/hello--1.0/bin/hello"
 	chmod 755 "$src/hello--1.0/bin/hello"
-	echo '{}' > "$src/hello--1.0/pkginfo.json"
+	# PKGINFO: the pkginfo.json of hello and big ({} by default).
+	printf '%s\n' "${PKGINFO:-"{}"}" > "$src/hello--1.0/pkginfo.json"
 	head -c "$((${BIG_KB:-512} * 1024))" /dev/urandom > "$src/big--2.0/lib/data"
-	echo '{}' > "$src/big--2.0/pkginfo.json"
+	printf '%s\n' "${PKGINFO:-"{}"}" > "$src/big--2.0/pkginfo.json"
 	printf '%s' "${IP_DETECT:-$(printf '#!/bin/sh\necho 127.0.0.1\n')}" \
 	    > "$src/dcos-config--setup_$cid/etc/ip-detect"
 	chmod 755 "$src/dcos-config--setup_$cid/etc/ip-detect"

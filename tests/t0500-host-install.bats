@@ -5,11 +5,8 @@
 load host
 
 setup() {
-	need python3 zstd flock
-	SCRATCH=$(mktemp -d)
-	host_keys
-	fixture r1
-	scratch_host
+	need flock
+	host_scratch
 }
 
 teardown() {

@@ -7,11 +7,8 @@
 load host
 
 setup() {
-	need python3 zstd chattr
-	SCRATCH=$(mktemp -d)
-	host_keys
-	fixture r1
-	scratch_host
+	need chattr
+	host_scratch
 	install_fx r1 "$R" --role master >/dev/null
 }
 

@@ -21,6 +21,10 @@ setup() {
 }
 
 teardown() {
+	# A run still held by held_curl (a failed test) goes now.
+	: > "$SCRATCH/abort"
+	: > "$SCRATCH/go"
+	wait
 	stop_all_nginx
 	cd /
 	if mountpoint -q "$SCRATCH/noexec"; then
@@ -333,5 +337,110 @@ tree() {
 	run env TMPDIR="$SCRATCH/noexec" dash "$SCRIPT" --root "$SCRATCH/R" master
 	[ "$status" -eq 1 ]
 	[[ "${lines[-1]}" == "dcos_install.sh: error: cannot run $SCRATCH/noexec/dcos_install."*"/dcos-bootstrap: is $SCRATCH/noexec mounted noexec? set TMPDIR to a directory that allows programs" ]]
+	[ -z "$(ls -A R)" ]
+}
+
+# A curl that, the first time it is asked for the big blob, says so
+# ($SCRATCH/started) and waits for $SCRATCH/go before it runs (or fails at
+# once when $SCRATCH/abort is there): a run held in the middle of its
+# downloads.  Other runs' requests pass (rm -r held.once to hold again).
+held_curl() {
+	mkdir -p held
+	cat > held/curl <<-EOF
+	#!/bin/sh
+	case "\$*" in
+	*$BIG_HEX*)
+		mkdir "$SCRATCH/held.once" 2>/dev/null || exec $(command -v curl) "\$@"
+		: > "$SCRATCH/started"
+		until [ -e "$SCRATCH/go" ]; do sleep 0.05; done
+		[ -e "$SCRATCH/abort" ] && exit 1 ;;
+	esac
+	exec $(command -v curl) "\$@"
+	EOF
+	chmod 755 held/curl
+}
+
+# Waits (bounded) until the held run has reached the big blob.
+wait_started() {
+	local i
+	for i in $(seq 600); do
+		[ -e "$SCRATCH/started" ] && return 0
+		sleep 0.05
+	done
+	echo "the held run never reached the big blob" >&2
+	return 1
+}
+
+# Starts an install (dash, --root R master) held by held_curl at the big
+# blob, its pid in $held, and waits until it is there.
+start_held() {
+	[ -x held/curl ] || held_curl
+	rm -rf started go abort held.once
+	PATH="$SCRATCH/held:$PATH" dash "$SCRIPT" --root "$SCRATCH/R" master \
+	    > held.out 2>&1 &
+	held=$!
+	wait_started
+}
+
+@test "two runs at once: the second says another holds the lock and touches nothing; the first installs" {
+	start_held
+	cache=R/var/lib/dcos/bootstrap/cache
+	before=$(tree R)
+	[ -d "$cache/blobs/sha256" ]
+	for sh in dash "busybox ash"; do
+		run timeout 120 $sh "$SCRIPT" --root "$SCRATCH/R" master
+		[ "$status" -eq 1 ]
+		one_line
+		[[ "$output" == *"another dcos_install.sh (pid "*") is running here"*"wait for it to finish"* ]]
+		# nothing of the first run's is gone, not its cache, not its lock
+		[ "$(tree R)" = "$before" ]
+	done
+	: > go
+	wait "$held"
+	cat held.out
+	"$BOOTSTRAP" verify --root "$SCRATCH/R"
+	[ ! -e "$cache" ]
+	[ ! -e R/.dcos_install.lock ]
+}
+
+@test "a run stopped mid-download removes only what it made; one killed with -9 leaves a stale lock the next run takes over" {
+	start_held
+	kill -TERM "$held"
+	: > abort
+	: > go
+	wait "$held" || true
+	[ -z "$(ls -A R)" ]
+	start_held
+	[ "$(cat R/.dcos_install.lock/pid)" = "$held" ]
+	kill -KILL "$held"
+	: > abort
+	: > go
+	wait "$held" || true
+	[ -d R/.dcos_install.lock ]
+	run dash "$SCRIPT" --root "$SCRATCH/R" master
+	echo "$output"
+	[ "$status" -eq 0 ]
+	"$BOOTSTRAP" verify --root "$SCRATCH/R"
+	[ ! -e R/.dcos_install.lock ]
+}
+
+@test "install through the script, then uninstall: the root is as before; 'fetching N blob(s)' is said once" {
+	run dash "$SCRIPT" --root "$SCRATCH/R" master
+	[ "$status" -eq 0 ]
+	[ "$(grep -c 'fetching [0-9]* blob(s)' <<< "$output")" -eq 1 ]
+	[ -d R/var/lib/dcos/bootstrap ]
+	"$BOOTSTRAP" uninstall --root "$SCRATCH/R"
+	[ -z "$(ls -A R)" ]
+}
+
+@test "a first install refused after dcos-bootstrap took its lock leaves the root empty" {
+	rm -rf "$STORE" "$STORE.src"
+	# both packages set one variable: the generation build refuses it
+	PKGINFO='{"environment": {"DCOS_X": "1"}}' MASTER_PORTS='[1,2]' \
+	    make_store "$SCRATCH/store" "$URL"
+	run dash "$SCRIPT" --root "$SCRATCH/R" master
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"collision: both big--2.0 and hello--1.0 set the environment variable DCOS_X"* ]]
 	[ -z "$(ls -A R)" ]
 }

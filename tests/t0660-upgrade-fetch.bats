@@ -100,8 +100,11 @@ upgraded_ok() {
 	upgrade_store
 	run_script "$SCRATCH/upgrade.log"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"fetching 3 blob(s)"* ]]
+	# release.json, its signature and the config package first, then the
+	# one new package: one "fetching N blob(s)" line
+	[[ "$output" == *"fetching the signed release and the config package"* ]]
 	[[ "$output" == *"fetching 1 blob(s)"* ]]
+	[ "$(grep -c 'fetching [0-9]* blob(s)' <<< "$output")" -eq 1 ]
 	# dcos-bootstrap is the same: the copy the first install kept is
 	# checked against the new script's pin and used.
 	[[ "$output" == *"fetching the cluster manifest ($SCRATCH/R/var/lib/dcos/bootstrap/dcos-bootstrap is the pinned dcos-bootstrap)"* ]]
