@@ -155,13 +155,13 @@ xworker(void *arg)
 	}
 }
 
-static const struct cluster *sort_c;
-
+/* qsort_r order of package indices into cluster c: biggest blob first. */
 static int
-bigger_first(const void *a, const void *b)
+bigger_first(const void *a, const void *b, void *c)
 {
-	uint64_t	 x = sort_c->pkgs[*(const size_t *)a].size;
-	uint64_t	 y = sort_c->pkgs[*(const size_t *)b].size;
+	const struct pkgref	*pkgs = ((const struct cluster *)c)->pkgs;
+	uint64_t		 x = pkgs[*(const size_t *)a].size;
+	uint64_t		 y = pkgs[*(const size_t *)b].size;
 
 	return x < y ? 1 : x > y ? -1 : 0;
 }
@@ -285,8 +285,8 @@ xpool_run(struct xpool *x, size_t todo, char **errp)
 	long		 cpus;
 	double		 t0;
 
-	sort_c = x->c;
-	qsort(x->order, x->c->npkgs, sizeof(*x->order), bigger_first);
+	qsort_r(x->order, x->c->npkgs, sizeof(*x->order), bigger_first,
+	    (void *)x->c);
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	for (k = 0; k < EXTRACT_THREADS_MAX && k < todo &&
 	    (long)k < (cpus > 0 ? cpus : 1); k++) {
