@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "fleet/fleet.h"
 #include "genconf.h"
 #include "siteconf.h"
 #include "subcmd.h"
@@ -36,6 +37,16 @@ const struct subcmd genconf_commands[] = {
 	  "[--genconf DIR] [--reveal-secrets]",
 	  "print the effective config as YAML (defaults applied, secrets "
 	  "masked)" },
+	{ "preflight", cmd_preflight, FLEET_USAGE,
+	  "run dcos_install.sh --preflight-only on every host over ssh" },
+	{ "deploy", cmd_deploy, FLEET_USAGE,
+	  "install every host with its role over ssh (hosts fetch from "
+	  "bootstrap_url)" },
+	{ "status", cmd_status, FLEET_USAGE,
+	  "every host's generation, release and config id, and its drift "
+	  "from the store" },
+	{ "uninstall", cmd_uninstall, FLEET_USAGE,
+	  "run dcos-bootstrap uninstall on every host over ssh" },
 	{ NULL, NULL, NULL, NULL }
 };
 
