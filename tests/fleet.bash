@@ -15,7 +15,8 @@ fleet_ns_run() {
 	need unshare ip
 	unshare -n -m bash -c '
 		set -e
-		trap '"'"'kill $(jobs -p) 2>/dev/null || true; fleet_stop_hosts; wait'"'"' EXIT
+		# sshd and dcos-artifactd are jobs: none outlives the snippet.
+		trap '"'"'kill $(jobs -p) 2>/dev/null || true; wait'"'"' EXIT
 		mount --make-rprivate /
 		mount -t tmpfs -o mode=0755 tmpfs /run
 		mkdir -m 0755 /run/sshd
@@ -70,22 +71,12 @@ fleet_start_host() {
 	local i d="$SCRATCH/hosts/$1"
 	: > "$d/sshd.log"
 	/usr/sbin/sshd -D -e -f "$d/sshd_config" 2> "$d/sshd.log" &
-	echo $! > "$d/sshd.pid"
 	for i in $(seq 1 400); do
 		grep -q "Server listening on 127.0.1.$1 port 22" "$d/sshd.log" && return 0
 		sleep 0.025
 	done
 	echo "sshd of host $1 did not start: $(cat "$d/sshd.log")" >&2
 	return 1
-}
-
-# fleet_stop_hosts: stops every sshd this test started.
-fleet_stop_hosts() {
-	local f
-	for f in "$SCRATCH"/hosts/*/sshd.pid; do
-		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
-	done
-	return 0
 }
 
 # fleet_site URL MASTERS AGENTS PUBLIC [TIMEOUT]: the site $SITE from the
