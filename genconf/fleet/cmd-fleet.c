@@ -51,6 +51,28 @@ struct fleet_ctx {
 	const char	*mode;		/* "--preflight-only " or "" */
 };
 
+/* After the usage line and the summary, for -h. */
+static const char options_help[] =
+"\n"
+"Hosts and roles come from genconf/config.yaml (master_list, agent_list,\n"
+"public_agent_list); ssh_user, ssh_port, ssh_key_path, ssh_parallelism\n"
+"(hosts at once, 1-100) and process_timeout (seconds a step may take\n"
+"before it is killed) from the same file.  Exit status 0 only when every\n"
+"host succeeded.  Each run writes genconf/state/RUN.json and a log per\n"
+"host in genconf/logs/RUN/.\n"
+"\n"
+"  --hosts FILE             the hosts from FILE instead: lines 'ADDRESS ROLE'\n"
+"                           (ROLE master, agent or public_agent; # comments)\n"
+"  --role ROLE              only the hosts of ROLE (repeatable)\n"
+"  --host ADDR              only host ADDR (repeatable)\n"
+"  --accept-new-host-keys   trust and remember the key of a host that is not\n"
+"                           in known_hosts yet (a changed key is still\n"
+"                           refused); without it an unknown key fails the host\n"
+"  --ssh-config FILE        ssh -F FILE instead of ~/.ssh/config\n"
+"  --tty                    ssh -tt, for hosts whose sudo has requiretty\n"
+"  --json                   print the results as JSON\n"
+"  --release, --trusted-key, --genconf   as for generate\n";
+
 static int
 push(char ***vp, size_t *np, const char *s)
 {
@@ -349,6 +371,8 @@ fleet_main(const char *name, const struct fleet_step *steps, size_t nsteps,
 		free(fo.addrs);
 		if (r == 0)
 			config_opts_free(&o);
+		if (r == 1)
+			fputs(options_help, stdout);
 		return r == 1 ? EXIT_OK : EXIT_USAGE;
 	}
 	if (config_load_release(&o, &rel, &err) == -1) {
