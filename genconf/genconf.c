@@ -45,6 +45,10 @@ const struct subcmd genconf_commands[] = {
 	{ "status", cmd_status, FLEET_USAGE,
 	  "every host's generation, release and config id, and its drift "
 	  "from the store" },
+	{ "upgrade", cmd_upgrade, FLEET_USAGE " [--batch N|N%] "
+	  "[--max-failures N]",
+	  "rolling deploy: masters one at a time, then agents in batches, "
+	  "halting at --max-failures" },
 	{ "uninstall", cmd_uninstall, FLEET_USAGE,
 	  "run dcos-bootstrap uninstall on every host over ssh" },
 	{ NULL, NULL, NULL, NULL }

@@ -71,6 +71,7 @@ fleet_start_host() {
 	local i d="$SCRATCH/hosts/$1"
 	: > "$d/sshd.log"
 	/usr/sbin/sshd -D -e -f "$d/sshd_config" 2> "$d/sshd.log" &
+	echo $! > "$d/sshd.pid"
 	for i in $(seq 1 400); do
 		grep -q "Server listening on 127.0.1.$1 port 22" "$d/sshd.log" && return 0
 		sleep 0.025
@@ -82,7 +83,7 @@ fleet_start_host() {
 # fleet_site URL MASTERS AGENTS PUBLIC [TIMEOUT]: the site $SITE from the
 # sample with hosts 1..MASTERS as masters, the next AGENTS as agents and
 # the next PUBLIC as public agents (127.0.1.N), reached as root, then
-# generated.
+# generated.  FLEET_CONFIG: more config.yaml lines.
 fleet_site() {
 	local url=$1 m=$2 a=$3 p=$4 n=1 i
 	mkdir -p "$SITE"
@@ -106,6 +107,7 @@ fleet_site() {
 		for i in $(seq 1 "$a"); do echo "  - 127.0.1.$((n++))"; done
 		echo "public_agent_list:"
 		for i in $(seq 1 "$p"); do echo "  - 127.0.1.$((n++))"; done
+		printf '%s\n' "${FLEET_CONFIG:-}"
 	} > "$SITE/genconf/config.yaml"
 	(cd "$SITE" && "$GENCONF" -q generate >/dev/null)
 }

@@ -18,6 +18,8 @@ setup_file() {
 	"$GENCONF" -q keygen -p vendor.pub -s vendor.key
 	GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
 	    "$top_srcdir/scripts/build-sample-release.sh" r1 vendor.key >/dev/null
+	RELEASE_VERSION=1.1.0 RELEASE_SEQ=2 GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
+	    "$top_srcdir/scripts/build-sample-release.sh" r2 vendor.key >/dev/null
 }
 
 teardown_file() {
@@ -159,4 +161,115 @@ teardown() {
 	[ "$(cat twice.err)" = "dcos-genconf: error: twice:2: host 127.0.1.2 is listed twice (as master and slave): give each host one role" ]
 	[ "$(cat none.err)" = "dcos-genconf: error: no hosts to preflight: list them in master_list, agent_list and public_agent_list of genconf/config.yaml (or give --hosts FILE), or loosen --role/--host" ]
 	[ "$(head -n 1 role.err)" = "dcos-genconf: error: --role worker: want master, agent or public_agent" ]
+}
+
+# spans STATE: per host, in plan order, "HOST START END" (seconds from the
+# run's start, over all its steps).
+spans() {
+	jq -r '.hosts[] | "\(.host) \(.steps | map(.started) | min) \(.steps | map(.ended) | max)"' "$1"
+}
+
+# before A B: host A's steps all ended before host B's first began.
+before() {
+	awk -v a="$1" -v b="$2" '$1 == a { e = $3 } $1 == b { s = $2 } END { exit !(e <= s) }' spans.txt
+}
+
+@test "upgrade rolls: masters one at a time, then agents in batches, to the new release" {
+	run fleet_ns_run '
+		fleet_site http://127.0.0.1:18080 3 2 1
+		fleet_client
+		for n in $(seq 1 6); do fleet_host "$n"; fleet_start_host "$n"; done
+		start_artifactd "$SITE/genconf/serve" 18080
+		cd "$SITE"
+		F="--ssh-config $SCRATCH/ssh_config"
+		"$GENCONF" deploy $F > deploy.out
+		cp "$FILE_SCRATCH"/r2/dcos-1.1.0.tar* .
+		"$GENCONF" -q generate --release dcos-1.1.0.tar > /dev/null
+		F="$F --release dcos-1.1.0.tar"
+		"$GENCONF" status $F > drift.out || echo "$?" > drift.rc
+		"$GENCONF" upgrade $F --batch 2 > upgrade.out
+		"$GENCONF" status $F > status.out'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cd "$SITE"
+	cat upgrade.out status.out
+	# Before the upgrade, status shows every host drifting.
+	[ "$(cat drift.rc)" -eq 1 ]
+	[ "$(tail -n 1 drift.out | cut -d' ' -f1-6)" = "status: 0 of 6 hosts current" ]
+	grep -q '^127.0.1.1  *master  *1 dcos 1.0.0 .* on cluster manifest sha256:' drift.out
+	[ "$(tail -n 1 upgrade.out | cut -d' ' -f1-6)" = "upgrade: 6 of 6 hosts succeeded" ]
+	spans genconf/state/upgrade-*.json > spans.txt
+	cat spans.txt
+	# Waves: masters 1, 2, 3 one at a time, then agents 4 and 5
+	# together, then the public agent 6.
+	before 127.0.1.1 127.0.1.2
+	before 127.0.1.2 127.0.1.3
+	before 127.0.1.3 127.0.1.4
+	before 127.0.1.3 127.0.1.5
+	! before 127.0.1.4 127.0.1.5
+	before 127.0.1.4 127.0.1.6
+	before 127.0.1.5 127.0.1.6
+	[ "$(tail -n 1 status.out | cut -d' ' -f1-6)" = "status: 6 of 6 hosts current" ]
+	[ "$(grep -c ' 2 dcos 1.1.0 ' status.out)" -eq 6 ]
+}
+
+@test "upgrade halts at --max-failures: the hosts after a failed wave are not started" {
+	run fleet_ns_run '
+		fleet_site http://127.0.0.1:18080 1 3 0
+		fleet_client
+		for n in 1 2 4; do fleet_host "$n"; fleet_start_host "$n"; done
+		fleet_host 3			# down
+		start_artifactd "$SITE/genconf/serve" 18080
+		cd "$SITE"
+		rc=0
+		"$GENCONF" upgrade --ssh-config "$SCRATCH/ssh_config" --batch 1 > up.out 2> up.err || rc=$?
+		echo "$rc" > up.rc
+		rc=0
+		"$GENCONF" upgrade --ssh-config "$SCRATCH/ssh_config" --batch 1 --max-failures 1 --host 127.0.1.3 --host 127.0.1.4 > again.out 2>&1 || rc=$?
+		echo "$rc" > again.rc'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cd "$SITE"
+	cat up.out up.err again.out
+	[ "$(cat up.rc)" -eq 1 ]
+	[ "$(tail -n 1 up.out | cut -d' ' -f1-6)" = "upgrade: 2 of 4 hosts succeeded" ]
+	grep -q '^dcos-genconf: error: upgrade: halted after 1 failed hosts (--max-failures 0)$' up.err
+	state=$(ls genconf/state/upgrade-*.json | head -n 1)
+	[ "$(jq -r '[.hosts[] | .host + "=" + .result] | join(" ")' "$state")" = "127.0.1.1=ok 127.0.1.2=ok 127.0.1.3=failed 127.0.1.4=not started" ]
+	[ "$(jq -r .halted "$state")" = true ]
+	# With --max-failures 1 the rollout goes on past the down host.
+	[ "$(cat again.rc)" -eq 1 ]
+	[ "$(tail -n 1 again.out | cut -d' ' -f1-6)" = "upgrade: 1 of 2 hosts succeeded" ]
+}
+
+@test "Ctrl-C: no new host starts, a second one stops the running step, the state file names every host" {
+	FLEET_CONFIG="ssh_parallelism: 1" run fleet_ns_run '
+		fleet_site http://127.0.0.1:18080 1 2 0
+		fleet_client
+		fleet_host 1 1 "exec sleep 40"; fleet_start_host 1
+		for n in 2 3; do fleet_host "$n"; fleet_start_host "$n"; done
+		start_artifactd "$SITE/genconf/serve" 18080
+		cd "$SITE"
+		"$GENCONF" deploy --ssh-config "$SCRATCH/ssh_config" > out 2> err &
+		g=$!
+		# Host 1 is connected and in its hanging install step.
+		until [ -n "$(jq -r ".hosts[0].steps[0].step // empty" genconf/state/deploy-*.json 2>/dev/null)" ]; do
+			sleep 0.05
+		done
+		kill -INT "$g"
+		until grep -q "interrupted: waiting for 1 running hosts" err; do sleep 0.05; done
+		kill -INT "$g"
+		rc=0
+		wait "$g" || rc=$?
+		echo "$rc" > rc'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cd "$SITE"
+	cat out err
+	[ "$(cat rc)" -eq 1 ]
+	[ "$(tail -n 1 out | cut -d' ' -f1-6)" = "deploy: 0 of 3 hosts succeeded" ]
+	state=$(ls genconf/state/deploy-*.json)
+	[ "$(jq -r '[.hosts[] | .host + "=" + .result] | join(" ")' "$state")" = "127.0.1.1=failed 127.0.1.2=not started 127.0.1.3=not started" ]
+	[ "$(jq -r .interrupted "$state")" = true ]
+	[ "$(jq -r '.hosts[0].detail' "$state")" = "127.0.1.1: install stopped by the interrupt: run it again on this host" ]
 }

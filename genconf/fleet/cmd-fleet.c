@@ -28,7 +28,9 @@ enum {
 	OPT_JSON,
 	OPT_ACCEPT_NEW,
 	OPT_SSH_CONFIG,
-	OPT_TTY
+	OPT_TTY,
+	OPT_BATCH,
+	OPT_MAX_FAILURES
 };
 
 struct fleet_opts {
@@ -41,6 +43,10 @@ struct fleet_opts {
 	int		  accept_new;
 	int		  tty;
 	const char	 *ssh_config;
+	long		  batch;	/* agents per wave; 0: 10% */
+	int		  batch_pct;	/* batch is a percentage */
+	long		  max_failures;	/* -1 unless given */
+	int		  rolling_opt;	/* --batch or --max-failures given */
 	int		  bad;		/* an option's argument was refused */
 };
 
@@ -71,6 +77,10 @@ static const char options_help[] =
 "  --ssh-config FILE        ssh -F FILE instead of ~/.ssh/config\n"
 "  --tty                    ssh -tt, for hosts whose sudo has requiretty\n"
 "  --json                   print the results as JSON\n"
+"  --batch N | N%           upgrade: agents per wave (default 10%), after\n"
+"                           the masters one at a time\n"
+"  --max-failures N         upgrade: halt before the next wave once more\n"
+"                           than N hosts failed (default 0)\n"
 "  --release, --trusted-key, --genconf   as for generate\n";
 
 static int
@@ -85,6 +95,21 @@ push(char ***vp, size_t *np, const char *s)
 	return 0;
 }
 
+/* A whole number from lo to hi, with an optional suffix; -1 if not. */
+static long
+number(const char *arg, long lo, long hi, const char *suffix)
+{
+	char	*end;
+	long	 v;
+
+	if (*arg < '0' || *arg > '9')
+		return -1;
+	v = strtol(arg, &end, 10);
+	if (strcmp(end, suffix) != 0 || v < lo || v > hi)
+		return -1;
+	return v;
+}
+
 static int
 fleet_opt(int opt, const char *arg, void *ctx)
 {
@@ -92,6 +117,24 @@ fleet_opt(int opt, const char *arg, void *ctx)
 	const char		*role;
 
 	switch (opt) {
+	case OPT_BATCH:
+		fo->rolling_opt = 1;
+		fo->batch_pct = strchr(arg, '%') != NULL;
+		if ((fo->batch = number(arg, 1, fo->batch_pct ? 100 : 100000,
+		    fo->batch_pct ? "%" : "")) == -1) {
+			log_error("--batch %s: want a number of hosts (1 or "
+			    "more) or a percentage (1%% to 100%%)", arg);
+			fo->bad = 1;
+		}
+		return 0;
+	case OPT_MAX_FAILURES:
+		fo->rolling_opt = 1;
+		if ((fo->max_failures = number(arg, 0, 100000, "")) == -1) {
+			log_error("--max-failures %s: want a number, 0 or "
+			    "more", arg);
+			fo->bad = 1;
+		}
+		return 0;
 	case OPT_HOSTS:
 		fo->hosts = arg;
 		return 0;
@@ -183,6 +226,9 @@ static const struct fleet_step deploy_steps[] = {
 };
 static const struct fleet_step status_steps[] = {
 	{ "status", status_command, 1 },
+};
+static const struct fleet_step upgrade_steps[] = {
+	{ "upgrade", script_command, 0 },
 };
 static const struct fleet_step uninstall_steps[] = {
 	{ "uninstall", uninstall_command, 0 },
@@ -335,6 +381,46 @@ status_table(struct fleet_plan *p, const json_t *index, const json_t *cm,
 	return clean;
 }
 
+/*
+ * A rolling plan: masters first, one per wave, so at most one master is
+ * ever switching; then the agents (private and public) in waves of
+ * fo->batch hosts (or fo->batch percent of them, at least one).
+ */
+static int
+plan_waves(struct fleet_plan *p, const struct fleet_opts *fo, char **errp)
+{
+	struct fleet_host	*v;
+	size_t			 i, k = 0, nagents, batch, nm = 0;
+
+	if ((v = calloc(p->nhosts, sizeof(*v))) == NULL)
+		return err_set(errp, "out of memory");
+	for (i = 0; i < p->nhosts; i++)
+		if (strcmp(p->hosts[i].role, "master") == 0) {
+			v[k] = p->hosts[i];
+			v[k].wave = (int)k;
+			k++;
+		}
+	nm = k;
+	nagents = p->nhosts - nm;
+	if (fo->batch == 0)
+		batch = (nagents + 9) / 10;
+	else if (fo->batch_pct)
+		batch = (nagents * fo->batch + 99) / 100;
+	else
+		batch = (size_t)fo->batch;
+	if (batch == 0)
+		batch = 1;
+	for (i = 0; i < p->nhosts; i++)
+		if (strcmp(p->hosts[i].role, "master") != 0) {
+			v[k] = p->hosts[i];
+			v[k].wave = (int)(nm + (k - nm) / batch);
+			k++;
+		}
+	free(p->hosts);
+	p->hosts = v;
+	return 0;
+}
+
 static int
 fleet_main(const char *name, const struct fleet_step *steps, size_t nsteps,
     const char *mode, int argc, char **argv)
@@ -347,6 +433,8 @@ fleet_main(const char *name, const struct fleet_step *steps, size_t nsteps,
 		{ "accept-new-host-keys", no_argument, NULL, OPT_ACCEPT_NEW },
 		{ "ssh-config", required_argument, NULL, OPT_SSH_CONFIG },
 		{ "tty", no_argument, NULL, OPT_TTY },
+		{ "batch", required_argument, NULL, OPT_BATCH },
+		{ "max-failures", required_argument, NULL, OPT_MAX_FAILURES },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct subcmd	*c = subcmd_find(genconf_commands, name);
@@ -364,9 +452,15 @@ fleet_main(const char *name, const struct fleet_step *steps, size_t nsteps,
 	int			 r, rc = EXIT_FAIL;
 
 	memset(&fo, 0, sizeof(fo));
+	fo.max_failures = -1;
 	memset(&out, 0, sizeof(out));
 	memset(&p, 0, sizeof(p));
-	if ((r = config_opts_parse(c, argc, argv, &x, &o)) != 0 || fo.bad) {
+	if ((r = config_opts_parse(c, argc, argv, &x, &o)) == 0 &&
+	    fo.rolling_opt && steps != upgrade_steps) {
+		log_error("--batch and --max-failures are for upgrade");
+		fo.bad = 1;
+	}
+	if (r != 0 || fo.bad) {
 		free(fo.roles);
 		free(fo.addrs);
 		if (r == 0)
@@ -413,6 +507,14 @@ fleet_main(const char *name, const struct fleet_step *steps, size_t nsteps,
 		    "and public_agent_list of %s/config.yaml (or give --hosts "
 		    "FILE), or loosen --role/--host", name, o.genconf);
 		goto out;
+	}
+	p.max_failures = -1;
+	if (steps == upgrade_steps) {
+		p.max_failures = fo.max_failures >= 0 ? fo.max_failures : 0;
+		if (plan_waves(&p, &fo, &err) == -1) {
+			log_error("%s", err);
+			goto out;
+		}
 	}
 	p.parallelism = cfg_int(out.effective, "ssh_parallelism", 20);
 	if (p.parallelism < 1 || p.parallelism > FLEET_MAX_PARALLELISM) {
@@ -504,6 +606,12 @@ int
 cmd_status(int argc, char **argv)
 {
 	return fleet_main("status", status_steps, 1, "", argc, argv);
+}
+
+int
+cmd_upgrade(int argc, char **argv)
+{
+	return fleet_main("upgrade", upgrade_steps, 1, "", argc, argv);
 }
 
 int

@@ -40,6 +40,7 @@ enum fleet_result {
 struct fleet_host {
 	char		*addr;
 	const char	*role;		/* master, slave or slave_public */
+	int		 wave;		/* hosts run wave by wave, in order */
 	enum fleet_result result;
 	size_t		 step;		/* the step running or next */
 	int		 connected;	/* a ControlMaster runs for it */
@@ -75,7 +76,10 @@ struct fleet_plan {
 	char			*run;		/* run id */
 	char			*state;		/* genconf/state/RUN.json */
 	char			*logdir;	/* genconf/logs/RUN */
+	long			 max_failures;	/* halt beyond it; -1: never */
+	double			 t0;		/* monotonic start of the run */
 	int			 interrupted;
+	int			 halted;	/* by max_failures */
 };
 
 /* hosts.c: the plan's hosts from the config or --hosts FILE. */
@@ -127,6 +131,7 @@ size_t	 fleet_ok(const struct fleet_plan *);
 int	 cmd_preflight(int, char **);
 int	 cmd_deploy(int, char **);
 int	 cmd_status(int, char **);
+int	 cmd_upgrade(int, char **);
 int	 cmd_uninstall(int, char **);
 
 #endif

@@ -31,6 +31,8 @@ extern char **environ;
 
 #define TAIL_BYTES	2048
 
+static size_t	 failed(const struct fleet_plan *);
+
 static double
 now(void)
 {
@@ -118,6 +120,7 @@ state_doc(const struct fleet_plan *p)
 	json_object_set_new(doc, "run", json_string(p->run));
 	json_object_set_new(doc, "interrupted",
 	    json_boolean(p->interrupted));
+	json_object_set_new(doc, "halted", json_boolean(p->halted));
 	json_object_set_new(doc, "hosts_ok", json_integer(fleet_ok(p)));
 	json_object_set_new(doc, "hosts_total", json_integer(p->nhosts));
 	for (i = 0; i < p->nhosts; i++) {
@@ -269,9 +272,13 @@ finish(struct fleet_plan *p, struct fleet_host *h, int ws)
 	h->seconds += secs;
 	h->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 	t = tail(h->log);
-	json_array_append_new(h->steps, json_pack("{s:s, s:i, s:f, s:b, s:s}",
-	    "step", step_name(p, h->step), "exit", h->status, "seconds", secs,
-	    "timed_out", h->timed_out, "tail", t != NULL ? t : ""));
+	/* Times from the run's start: they show what ran at once. */
+	json_array_append_new(h->steps, json_pack(
+	    "{s:s, s:i, s:f, s:f, s:f, s:b, s:s}",
+	    "step", step_name(p, h->step), "exit", h->status,
+	    "started", h->started - p->t0, "ended", h->started + secs - p->t0,
+	    "seconds", secs, "timed_out", h->timed_out,
+	    "tail", t != NULL ? t : ""));
 	if (h->step == 0 && h->status == 0)
 		h->connected = 1;
 	if (h->status == 0 && !h->timed_out) {
@@ -282,7 +289,12 @@ finish(struct fleet_plan *p, struct fleet_host *h, int ws)
 	} else {
 		h->result = FLEET_FAILED;
 		line = last_line(t);
-		if (h->timed_out) {
+		if (p->interrupted > 1) {
+			if (asprintf(&h->detail, "%s: %s stopped by the "
+			    "interrupt: run it again on this host", h->addr,
+			    step_name(p, h->step)) == -1)
+				h->detail = NULL;
+		} else if (h->timed_out) {
 			if (asprintf(&h->detail, "%s: %s killed after %ld s "
 			    "(process_timeout): check the host, or raise "
 			    "process_timeout in config.yaml", h->addr,
@@ -398,13 +410,15 @@ fleet_run(struct fleet_plan *p)
 	double			 t, wait;
 	size_t			 i, running, next = 0;
 	pid_t			 pid;
-	int			 sig, ws;
+	int			 sig, ws, wave;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, &old);
+	p->t0 = now();
+	wave = p->nhosts > 0 ? p->hosts[0].wave : 0;
 	for (;;) {
 		/* A host that has begun keeps its slot for its next step. */
 		for (i = 0; i < p->nhosts && !p->interrupted; i++) {
@@ -414,8 +428,23 @@ fleet_run(struct fleet_plan *p)
 		}
 		for (running = 0, i = 0; i < p->nhosts; i++)
 			running += p->hosts[i].result == FLEET_RUNNING;
-		for (; next < p->nhosts && !p->interrupted &&
+		for (; next < p->nhosts && !p->interrupted && !p->halted &&
 		    running < (size_t)p->parallelism; next++) {
+			if (p->hosts[next].wave != wave) {
+				/* A wave starts once the one before ended. */
+				if (running > 0)
+					break;
+				if (p->max_failures >= 0 && failed(p) >
+				    (size_t)p->max_failures) {
+					p->halted = 1;
+					log_error("%s: halted after %zu failed "
+					    "hosts (--max-failures %ld)",
+					    p->command, failed(p),
+					    p->max_failures);
+					break;
+				}
+				wave = p->hosts[next].wave;
+			}
 			if (start(p, &p->hosts[next]) == 0)
 				running++;
 		}
@@ -475,6 +504,16 @@ fleet_run(struct fleet_plan *p)
 	write_state(p);
 	disconnect(p);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+static size_t
+failed(const struct fleet_plan *p)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < p->nhosts; i++)
+		n += p->hosts[i].result == FLEET_FAILED;
+	return n;
 }
 
 size_t
