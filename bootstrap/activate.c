@@ -106,18 +106,6 @@ link_if_changed(const char *target, const char *path, char **errp)
 	return symlink_replace(target, path, errp);
 }
 
-int
-in_array(const json_t *a, const char *s)
-{
-	size_t	 i;
-	json_t	*v;
-
-	json_array_foreach(a, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-			return 1;
-	return 0;
-}
-
 static json_t *
 state_arr(json_t *s, const char *key)
 {
@@ -149,7 +137,7 @@ sync_roles(const struct host *h, const json_t *g, char **errp)
 			rc = err_set(errp, "out of memory");
 			break;
 		}
-		if (in_array(roles, all_roles[i])) {
+		if (jsonio_in_array(roles, all_roles[i])) {
 			if (access(path, F_OK) == -1)
 				rc = atomic_write_file(path, "", 0, 0644,
 				    errp);
@@ -212,7 +200,7 @@ sync_users(const struct host *h, const json_t *g, json_t *state, char **errp)
 				free(dir);
 				return -1;
 			}
-			if (!in_array(sd, pkg))
+			if (!jsonio_in_array(sd, pkg))
 				json_array_append_new(sd, json_string(pkg));
 		}
 		if (have && geteuid() == 0 && lchown(dir, uid, gid) == -1) {
@@ -379,7 +367,7 @@ sync_units(const struct host *h, long n, const json_t *g, json_t *state,
 	json_array_foreach(old, i, v) {
 		u = json_string_value(v);
 		if (u == NULL || strchr(u, '/') != NULL || u[0] == '.' ||
-		    in_array(units, u))
+		    jsonio_in_array(units, u))
 			continue;
 		free(dst);
 		free(lnk);

@@ -276,8 +276,6 @@ int	 gen_matches(const json_t *g, const struct digest *d,
 void	 install_rmdir_created(const struct host *h, const json_t *created);
 
 /* activate.c: the switch and what follows it. */
-/* 1 when the JSON array a holds the string s. */
-int	 in_array(const json_t *a, const char *s);
 /*
  * Makes generation n current (one rename(2)), then syncs the role files,
  * users, state dirs and systemd units, and starts dcos.target when

@@ -68,7 +68,7 @@ install_rmdir_created(const struct host *h, const json_t *created)
 	for (n = 0; own_dirs[n] != NULL; n++)
 		;
 	while (n-- > 0)
-		if (in_array(created, own_dirs[n]) &&
+		if (jsonio_in_array(created, own_dirs[n]) &&
 		    (p = host_path(h, own_dirs[n])) != NULL) {
 			(void)rmdir(p);
 			free(p);
@@ -85,7 +85,7 @@ undo_fresh(struct host *h, const json_t *created)
 	if (!json_is_array(created))
 		return;
 	host_unlock(h);
-	if (in_array(created, "var/lib/dcos/bootstrap"))
+	if (jsonio_in_array(created, "var/lib/dcos/bootstrap"))
 		(void)rm_tree(h->state, NULL);
 	(void)rmdir(h->pkgdir);
 	(void)rmdir(h->gendir);

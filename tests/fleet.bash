@@ -68,11 +68,11 @@ fleet_host() {
 
 # fleet_start_host N: runs host N's sshd, ready when it listens.
 fleet_start_host() {
-	local i d="$SCRATCH/hosts/$1"
+	local d="$SCRATCH/hosts/$1"
 	: > "$d/sshd.log"
 	/usr/sbin/sshd -D -e -f "$d/sshd_config" 2> "$d/sshd.log" &
 	echo $! > "$d/sshd.pid"
-	for i in $(seq 1 400); do
+	for _ in $(seq 1 400); do
 		grep -q "Server listening on 127.0.1.$1 port 22" "$d/sshd.log" && return 0
 		sleep 0.025
 	done
@@ -85,7 +85,7 @@ fleet_start_host() {
 # the next PUBLIC as public agents (127.0.1.N), reached as root, then
 # generated.  FLEET_CONFIG: more config.yaml lines.
 fleet_site() {
-	local url=$1 m=$2 a=$3 p=$4 n=1 i
+	local url=$1 m=$2 a=$3 p=$4 n=1
 	mkdir -p "$SITE"
 	cp -R "$top_srcdir/sample/site/genconf" "$SITE/genconf"
 	cp "$RELEASE_DIR"/../vendor.pub "$SITE/dcos-release.pub"
@@ -102,12 +102,27 @@ fleet_site() {
 		echo "oauth_enabled: false"
 		echo "telemetry_enabled: false"
 		echo "master_list:"
-		for i in $(seq 1 "$m"); do echo "  - 127.0.1.$((n++))"; done
+		for _ in $(seq 1 "$m"); do echo "  - 127.0.1.$((n++))"; done
 		echo "agent_list:"
-		for i in $(seq 1 "$a"); do echo "  - 127.0.1.$((n++))"; done
+		for _ in $(seq 1 "$a"); do echo "  - 127.0.1.$((n++))"; done
 		echo "public_agent_list:"
-		for i in $(seq 1 "$p"); do echo "  - 127.0.1.$((n++))"; done
+		for _ in $(seq 1 "$p"); do echo "  - 127.0.1.$((n++))"; done
 		printf '%s\n' "${FLEET_CONFIG:-}"
 	} > "$SITE/genconf/config.yaml"
 	(cd "$SITE" && "$GENCONF" -q generate >/dev/null)
+}
+
+# fleet_up MASTERS AGENTS PUBLIC: the site (fleet_site), the client, every
+# host up with its key known, dcos-artifactd serving the store on
+# 127.0.0.1:18080 (the site's bootstrap_url); then cd to the site.
+fleet_up() {
+	local n
+	fleet_site http://127.0.0.1:18080 "$1" "$2" "$3"
+	fleet_client
+	for n in $(seq 1 $(($1 + $2 + $3))); do
+		fleet_host "$n"
+		fleet_start_host "$n"
+	done
+	start_artifactd "$SITE/genconf/serve" 18080
+	cd "$SITE" || return
 }

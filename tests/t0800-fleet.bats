@@ -11,15 +11,7 @@ load script
 load fleet
 
 setup_file() {
-	FILE_SCRATCH=$(mktemp -d)
-	chmod 755 "$FILE_SCRATCH"
-	export FILE_SCRATCH
-	cd "$FILE_SCRATCH"
-	"$GENCONF" -q keygen -p vendor.pub -s vendor.key
-	GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
-	    "$top_srcdir/scripts/build-sample-release.sh" r1 vendor.key >/dev/null
-	RELEASE_VERSION=1.1.0 RELEASE_SEQ=2 GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
-	    "$top_srcdir/scripts/build-sample-release.sh" r2 vendor.key >/dev/null
+	sample_releases
 }
 
 teardown_file() {
@@ -42,11 +34,7 @@ teardown() {
 
 @test "11 hosts of three roles: preflight, deploy, status clean, uninstall leaves every root as it was" {
 	run fleet_ns_run '
-		fleet_site http://127.0.0.1:18080 3 6 2
-		fleet_client
-		for n in $(seq 1 11); do fleet_host "$n"; fleet_start_host "$n"; done
-		start_artifactd "$SITE/genconf/serve" 18080
-		cd "$SITE"
+		fleet_up 3 6 2
 		F="--ssh-config $SCRATCH/ssh_config"
 		"$GENCONF" preflight $F > preflight.out
 		"$GENCONF" deploy $F --json > deploy.json
@@ -138,11 +126,7 @@ teardown() {
 
 @test "--hosts FILE, --role and --host choose the hosts; a host listed twice or no host at all is one line" {
 	run fleet_ns_run '
-		fleet_site http://127.0.0.1:18080 1 1 1
-		fleet_client
-		for n in 1 2 3; do fleet_host "$n"; fleet_start_host "$n"; done
-		start_artifactd "$SITE/genconf/serve" 18080
-		cd "$SITE"
+		fleet_up 1 1 1
 		F="--ssh-config $SCRATCH/ssh_config"
 		"$GENCONF" preflight $F --role public_agent > role.out
 		printf "# two hosts\n127.0.1.2 master\n127.0.1.3   agent # comment\n" > hosts
@@ -176,11 +160,7 @@ before() {
 
 @test "upgrade rolls: masters one at a time, then agents in batches, to the new release" {
 	run fleet_ns_run '
-		fleet_site http://127.0.0.1:18080 3 2 1
-		fleet_client
-		for n in $(seq 1 6); do fleet_host "$n"; fleet_start_host "$n"; done
-		start_artifactd "$SITE/genconf/serve" 18080
-		cd "$SITE"
+		fleet_up 3 2 1
 		F="--ssh-config $SCRATCH/ssh_config"
 		"$GENCONF" deploy $F > deploy.out
 		cp "$FILE_SCRATCH"/r2/dcos-1.1.0.tar* .

@@ -290,18 +290,6 @@ out:
 	return rc;
 }
 
-static int
-roles_have(const json_t *roles, const char *role)
-{
-	size_t	 i;
-	json_t	*v;
-
-	json_array_foreach(roles, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), role) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * Reads each host's status and prints the table; a host that is not on
  * the store's current cluster manifest (or lacks its role) drifts.
@@ -345,7 +333,7 @@ status_table(struct fleet_plan *p, const json_t *index, const json_t *cm,
 				    "manifest %.19s, store has %.19s",
 				    json_string_value(json_object_get(st,
 				    "cluster_manifest")), cur);
-			else if (!roles_have(json_object_get(g, "roles"),
+			else if (!jsonio_in_array(json_object_get(g, "roles"),
 			    h->role))
 				snprintf(drift, sizeof(drift), "not a %s",
 				    h->role);
