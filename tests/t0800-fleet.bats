@@ -44,6 +44,10 @@ teardown() {
 		for n in $(seq 1 11); do
 			"$BOOTSTRAP" status --root "$SCRATCH/hosts/$n/root" > "$SCRATCH/hosts/$n/status"
 		done
+		# A changed config drifts every host.
+		sed -i "s/^cluster_name: fleet$/cluster_name: fleet2/" genconf/config.yaml
+		"$GENCONF" -q generate > /dev/null
+		"$GENCONF" status $F > drift.out || echo "$?" > drift.rc
 		"$GENCONF" uninstall $F > uninstall.out'
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -76,6 +80,8 @@ teardown() {
 		grep -q '^roles:       slave$' "$SCRATCH/hosts/$n/status"
 	done
 	grep -q '^roles:       slave_public$' "$SCRATCH/hosts/11/status"
+	[ "$(cat drift.rc)" -eq 1 ]
+	[ "$(grep -Ec ' 1 dcos 1.0.0 .* config [0-9a-f]{12}, store has [0-9a-f]{12}$' drift.out)" -eq 11 ]
 	[ "$(tail -n 1 uninstall.out | cut -d' ' -f1-6)" = "uninstall: 11 of 11 hosts succeeded" ]
 	# No file, link or device is left on any host (see README's known
 	# limitations for the empty var/lib/dcos directory).
@@ -176,7 +182,7 @@ before() {
 	# Before the upgrade, status shows every host drifting.
 	[ "$(cat drift.rc)" -eq 1 ]
 	[ "$(tail -n 1 drift.out | cut -d' ' -f1-6)" = "status: 0 of 6 hosts current" ]
-	grep -q '^127.0.1.1  *master  *1 dcos 1.0.0 .* on cluster manifest sha256:' drift.out
+	grep -q '^127.0.1.1  *master  *1 dcos 1.0.0 .* release 1.0.0, store has 1.1.0$' drift.out
 	[ "$(tail -n 1 upgrade.out | cut -d' ' -f1-6)" = "upgrade: 6 of 6 hosts succeeded" ]
 	spans genconf/state/upgrade-*.json > spans.txt
 	cat spans.txt

@@ -291,6 +291,31 @@ out:
 }
 
 /*
+ * Why a host on another cluster manifest than the store's current one
+ * drifts: its release, else its config, else the manifest itself.
+ */
+static void
+drift_of(const json_t *g, const json_t *st, const json_t *cm,
+    const char *cur, char *buf, size_t len)
+{
+	const json_t	*rel = json_object_get(cm, "release");
+	const char	*hv, *sv, *hc, *sc;
+
+	hv = json_string_value(json_object_get(g, "version"));
+	sv = json_string_value(json_object_get(rel, "version"));
+	hc = json_string_value(json_object_get(g, "config_id"));
+	sc = json_string_value(json_object_get(cm, "config_id"));
+	if (hv != NULL && sv != NULL && strcmp(hv, sv) != 0)
+		snprintf(buf, len, "release %s, store has %s", hv, sv);
+	else if (hc != NULL && sc != NULL && strcmp(hc, sc) != 0)
+		snprintf(buf, len, "config %.12s, store has %.12s", hc, sc);
+	else
+		snprintf(buf, len, "cluster manifest %.19s, store has %.19s",
+		    json_string_value(json_object_get(st,
+		    "cluster_manifest")), cur);
+}
+
+/*
  * Reads each host's status and prints the table; a host that is not on
  * the store's current cluster manifest (or lacks its role) drifts.
  * Returns how many hosts are current.
@@ -329,10 +354,7 @@ status_table(struct fleet_plan *p, const json_t *index, const json_t *cm,
 			if (cur != NULL && !json_equal(json_object_get(st,
 			    "cluster_manifest"), json_object_get(index,
 			    "current")))
-				snprintf(drift, sizeof(drift), "on cluster "
-				    "manifest %.19s, store has %.19s",
-				    json_string_value(json_object_get(st,
-				    "cluster_manifest")), cur);
+				drift_of(g, st, cm, cur, drift, sizeof(drift));
 			else if (!jsonio_in_array(json_object_get(g, "roles"),
 			    h->role))
 				snprintf(drift, sizeof(drift), "not a %s",
@@ -365,7 +387,6 @@ status_table(struct fleet_plan *p, const json_t *index, const json_t *cm,
 			    "-");
 		json_decref(st);
 	}
-	(void)cm;
 	return clean;
 }
 
