@@ -259,3 +259,29 @@ before() {
 	[ "$(jq -r .interrupted "$state")" = true ]
 	[ "$(jq -r '.hosts[0].detail' "$state")" = "127.0.1.1: install stopped by the interrupt: run it again on this host" ]
 }
+
+@test "a host that fetches another dcos_install.sh than the store's refuses to run it" {
+	run fleet_ns_run '
+		fleet_site http://127.0.0.1:18080 1 1 0
+		fleet_client
+		for n in 1 2; do fleet_host "$n"; fleet_start_host "$n"; done
+		# An out-of-date mirror: the store as it was before the config
+		# changed and the site generated again.
+		cp -R "$SITE/genconf/serve" "$SCRATCH/old"
+		cd "$SITE"
+		sed -i "s/^cluster_name: fleet$/cluster_name: fleet2/" genconf/config.yaml
+		"$GENCONF" -q generate > /dev/null
+		start_artifactd "$SCRATCH/old" 18080
+		rc=0
+		"$GENCONF" deploy --ssh-config "$SCRATCH/ssh_config" > out 2> err || rc=$?
+		echo "$rc" > rc'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cd "$SITE"
+	cat out err
+	[ "$(cat rc)" -eq 1 ]
+	hex=$(jq -r '.install_script.digest[7:]' genconf/serve/index.json)
+	[ "$(grep -c ": exit 1: http://127.0.0.1:18080/dcos_install.sh is not the store's dcos_install.sh (sha256:$hex): is the mirror current?$" err)" -eq 2 ]
+	# Nothing was installed.
+	[ -z "$(find "$SCRATCH"/hosts/*/root -mindepth 1)" ]
+}
