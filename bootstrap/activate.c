@@ -75,18 +75,6 @@ state_save(const struct host *h, json_t *s, char **errp)
 	return rc;
 }
 
-int
-in_array(const json_t *a, const char *s)
-{
-	size_t	 i;
-	json_t	*v;
-
-	json_array_foreach(a, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-			return 1;
-	return 0;
-}
-
 static json_t *
 state_arr(json_t *s, const char *key)
 {
@@ -150,7 +138,7 @@ sync_users(const struct host *h, const json_t *g, json_t *state, char **errp)
 				free(dir);
 				return -1;
 			}
-			if (!in_array(sd, pkg))
+			if (!jsonio_in_array(sd, pkg))
 				json_array_append_new(sd, json_string(pkg));
 		}
 		if (have && geteuid() == 0 && lchown(dir, uid, gid) == -1) {
@@ -327,7 +315,7 @@ check_units(const struct host *h, long n, const json_t *g,
 			return -1;
 		if ((path = path_join(h->unitdir, u)) == NULL)
 			return err_set(errp, "out of memory");
-		taken = lstat(path, &st) == 0 && !in_array(created, u);
+		taken = lstat(path, &st) == 0 && !jsonio_in_array(created, u);
 		if (taken) {
 			err_set(errp, "%s exists and was not installed by "
 			    "dcos-bootstrap: generation %ld has a unit of the "
@@ -349,7 +337,7 @@ union_into(json_t *a, const json_t *b)
 	json_t	*v;
 
 	json_array_foreach(b, i, v)
-		if (json_is_string(v) && !in_array(a, json_string_value(v)))
+		if (json_is_string(v) && !jsonio_in_array(a, json_string_value(v)))
 			json_array_append(a, v);
 }
 
@@ -360,7 +348,7 @@ remove_from(json_t *a, const json_t *b)
 	size_t	 i;
 
 	for (i = json_array_size(a); i-- > 0;)
-		if (in_array(b, json_string_value(json_array_get(a, i))))
+		if (jsonio_in_array(b, json_string_value(json_array_get(a, i))))
 			json_array_remove(a, i);
 }
 
@@ -460,11 +448,11 @@ plan_units(const struct host *h, const struct hostdirs *d, long n,
 	json_array_foreach(drop, i, v) {
 		u = json_string_value(v);
 		/* Never a name that could be a directory or a path. */
-		if (!unit_name_valid(u) || in_array(units, u))
+		if (!unit_name_valid(u) || jsonio_in_array(units, u))
 			continue;
 		if (stage_at(hf, d->wants, u, NULL, 0, NULL, 0, errp) == -1)
 			goto out;
-		if (!in_array(created, u) || in_array(removed, u))
+		if (!jsonio_in_array(created, u) || jsonio_in_array(removed, u))
 			continue;
 		if (stage_at(hf, h->unitdir, u, NULL, 0, NULL, 0, errp) == -1)
 			goto out;
@@ -514,7 +502,7 @@ plan_host(const struct host *h, long n, const json_t *g, const json_t *drop,
 		goto out;
 	for (i = 0; all_roles[i] != NULL; i++)
 		if (stage_at(hf, d.roles, all_roles[i], "", 0, NULL,
-		    in_array(roles, all_roles[i]), errp) == -1)
+		    jsonio_in_array(roles, all_roles[i]), errp) == -1)
 			goto out;
 	if (keep) {
 		if (asprintf(&src, "%s/%ld/sysctl.conf", h->gendir, n) == -1) {
@@ -773,7 +761,7 @@ record_intent(struct act *x, const json_t *units, char **errp)
 		if ((p = path_join(x->h->unitdir, json_string_value(v))) ==
 		    NULL)
 			return err_set(errp, "out of memory");
-		if (lstat(p, &st) == -1 && !in_array(created,
+		if (lstat(p, &st) == -1 && !jsonio_in_array(created,
 		    json_string_value(v)))
 			json_array_append(created, v);
 		free(p);

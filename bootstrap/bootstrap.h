@@ -377,8 +377,6 @@ void	 hostfiles_sweep(const char *dir);
 /* activate.c: the switch and what follows it. */
 /* The links <opt>/NAME -> current/NAME, NULL-terminated. */
 extern const char *const top_links[];
-/* 1 when the JSON array a holds the string s. */
-int	 in_array(const json_t *a, const char *s);
 /*
  * Checks a unit file name a package installs: a valid systemd unit name
  * (unit_name_valid) and not one of the installer's own (dcos.target).

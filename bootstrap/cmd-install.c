@@ -560,7 +560,7 @@ install_lock(struct install *in, char **errp)
 	in->installed = in->cur > 0;
 	/* Made by our caller for this install: ours to remove too. */
 	for (i = 0; i < in->nmade; i++)
-		if (!in_array(in->created, in->made[i]) &&
+		if (!jsonio_in_array(in->created, in->made[i]) &&
 		    json_array_append_new(in->created,
 		    json_string(in->made[i])) == -1)
 			return err_set(errp, "out of memory");

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "fleet/fleet.h"
 #include "genconf.h"
 #include "siteconf.h"
 #include "subcmd.h"
@@ -42,6 +43,20 @@ const struct subcmd genconf_commands[] = {
 	{ "set-superuser-password", cmd_set_superuser_password,
 	  "[--genconf DIR] [PASSWORD]",
 	  "write its hash into genconf/config.yaml as superuser_password_hash" },
+	{ "preflight", cmd_preflight, FLEET_USAGE,
+	  "run dcos_install.sh --preflight-only on every host over ssh" },
+	{ "deploy", cmd_deploy, FLEET_USAGE,
+	  "install every host with its role over ssh (hosts fetch from "
+	  "bootstrap_url)" },
+	{ "status", cmd_status, FLEET_USAGE,
+	  "every host's generation, release and config id, and its drift "
+	  "from the store" },
+	{ "upgrade", cmd_upgrade, FLEET_USAGE " [--batch N|N%] "
+	  "[--max-failures N]",
+	  "rolling deploy: masters one at a time, then agents in batches, "
+	  "halting at --max-failures" },
+	{ "uninstall", cmd_uninstall, FLEET_USAGE,
+	  "run dcos-bootstrap uninstall on every host over ssh" },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -114,3 +114,15 @@ jsonio_arr(const json_t *obj, const char *key, char **errp)
 {
 	return member(obj, key, JSON_ARRAY, "an array", errp);
 }
+
+int
+jsonio_in_array(const json_t *a, const char *s)
+{
+	size_t	 i;
+	json_t	*v;
+
+	json_array_foreach(a, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+			return 1;
+	return 0;
+}

@@ -35,5 +35,7 @@ int	 jsonio_int(const json_t *obj, const char *key, json_int_t *out,
 	    char **errp);
 json_t	*jsonio_obj(const json_t *obj, const char *key, char **errp);
 json_t	*jsonio_arr(const json_t *obj, const char *key, char **errp);
+/* 1 when the JSON array a holds the string s. */
+int	 jsonio_in_array(const json_t *a, const char *s);
 
 #endif

@@ -8,7 +8,7 @@ pkgs="autoconf automake libtool pkg-config make gcc file binutils
 clang libclang-rt-14-dev
 libssl-dev libarchive-dev libzstd-dev liblzma-dev zlib1g-dev libjansson-dev
 libyaml-dev libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev
-libcrypt-dev
+libcrypt-dev openssh-client openssh-server
 bats minisign busybox-static dash curl wget shellcheck mandoc nginx-light
 bc coreutils hyperfine iproute2 jq libarchive-tools openssl pmccabe python3 strace util-linux wrk xz-utils zstd"
 

@@ -242,6 +242,20 @@ stop_artifactd() {
 	wait "$ARTIFACTD_PID"
 }
 
+# sample_releases: a FILE_SCRATCH (exported) with a vendor key and the
+# sample release built into r1/ (dcos 1.0.0, seq 1) and r2/ (1.1.0, seq 2).
+sample_releases() {
+	FILE_SCRATCH=$(mktemp -d)
+	chmod 755 "$FILE_SCRATCH"
+	export FILE_SCRATCH
+	cd "$FILE_SCRATCH"
+	"$GENCONF" -q keygen -p vendor.pub -s vendor.key
+	GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
+	    "$top_srcdir/scripts/build-sample-release.sh" r1 vendor.key >/dev/null
+	RELEASE_VERSION=1.1.0 RELEASE_SEQ=2 GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
+	    "$top_srcdir/scripts/build-sample-release.sh" r2 vendor.key >/dev/null
+}
+
 # make_site DIR URL RELEASE_DIR: a site directory with the sample
 # genconf/ (bootstrap_url set to URL), the vendor key and the release;
 # then dcos-genconf generate writes DIR/genconf/serve.

@@ -9,15 +9,7 @@ load lib
 load script
 
 setup_file() {
-	FILE_SCRATCH=$(mktemp -d)
-	chmod 755 "$FILE_SCRATCH"
-	export FILE_SCRATCH
-	cd "$FILE_SCRATCH"
-	"$GENCONF" -q keygen -p vendor.pub -s vendor.key
-	GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
-	    "$top_srcdir/scripts/build-sample-release.sh" r1 vendor.key >/dev/null
-	RELEASE_VERSION=1.1.0 RELEASE_SEQ=2 GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
-	    "$top_srcdir/scripts/build-sample-release.sh" r2 vendor.key >/dev/null
+	sample_releases
 }
 
 teardown_file() {

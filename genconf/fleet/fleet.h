@@ -1,0 +1,137 @@
+/*
+ * The fleet layer (DESIGN.md section 10): one engine that runs a plan of
+ * (host, role, step) over the system's OpenSSH client, ssh_parallelism
+ * hosts at a time, and the commands built on it (preflight, deploy,
+ * status, uninstall).
+ */
+#ifndef DCOS_GENCONF_FLEET_H
+#define DCOS_GENCONF_FLEET_H
+
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#define FLEET_MAX_PARALLELISM	100
+
+/* The options every fleet command takes (see dcos-genconf(1)). */
+#define FLEET_USAGE "[--hosts FILE] [--role ROLE]... [--host ADDR]... " \
+	"[--accept-new-host-keys] [--ssh-config FILE] [--tty] [--json] " \
+	"[--release FILE] [--trusted-key FILE]... [--genconf DIR]"
+
+/* How ssh reaches every host: config.yaml's ssh_* and the options. */
+struct fleet_ssh {
+	const char	*user;		/* ssh_user */
+	long		 port;		/* ssh_port */
+	const char	*key;		/* ssh_key_path when it exists, or NULL */
+	const char	*config;	/* --ssh-config FILE (ssh -F), or NULL */
+	char		*ctldir;	/* private 0700 dir of ControlPaths */
+	int		 accept_new;	/* --accept-new-host-keys */
+	int		 tty;		/* --tty: ssh -tt for sudo's requiretty */
+};
+
+enum fleet_result {
+	FLEET_PENDING,
+	FLEET_RUNNING,
+	FLEET_OK,
+	FLEET_FAILED,
+	FLEET_NOT_STARTED	/* interrupted before its first step */
+};
+
+struct fleet_host {
+	char		*addr;
+	const char	*role;		/* master, slave or slave_public */
+	int		 wave;		/* hosts run wave by wave, in order */
+	enum fleet_result result;
+	size_t		 step;		/* the step running or next */
+	int		 connected;	/* a ControlMaster runs for it */
+	pid_t		 pid;		/* of the running step, or 0 */
+	double		 started;	/* monotonic seconds of the step */
+	double		 seconds;	/* all its steps */
+	int		 timed_out;
+	int		 status;	/* exit status of the last step */
+	char		*detail;	/* why it failed: one line, or NULL */
+	char		*log;		/* genconf/logs/RUN/ADDR.log */
+	char		*out;		/* ADDR.out: a capturing step's stdout */
+	json_t		*steps;		/* what ran, for the state file */
+};
+
+/* A step: its name and the remote command (a sh command line). */
+struct fleet_step {
+	const char	*name;
+	/* Returns the sh command to run on h (malloc'd), NULL when OOM. */
+	char		*(*command)(const struct fleet_host *h, void *ctx);
+	int		 capture;	/* stdout to h->out, not the log */
+};
+
+struct fleet_plan {
+	const char		*command;	/* "deploy" etc. */
+	struct fleet_host	*hosts;
+	size_t			 nhosts;
+	const struct fleet_step	*steps;		/* after "connect" */
+	size_t			 nsteps;
+	void			*ctx;		/* for the steps' command() */
+	long			 parallelism;
+	long			 timeout;	/* process_timeout, seconds */
+	struct fleet_ssh	 ssh;
+	char			*run;		/* run id */
+	char			*state;		/* genconf/state/RUN.json */
+	char			*logdir;	/* genconf/logs/RUN */
+	long			 max_failures;	/* halt beyond it; -1: never */
+	double			 t0;		/* monotonic start of the run */
+	int			 interrupted;
+	int			 halted;	/* by max_failures */
+};
+
+/* hosts.c: the plan's hosts from the config or --hosts FILE. */
+int	 fleet_hosts_from_config(const json_t *effective,
+	    struct fleet_host **hostsp, size_t *np, char **errp);
+int	 fleet_hosts_from_file(const char *path, struct fleet_host **hostsp,
+	    size_t *np, char **errp);
+/* Keeps the hosts that match the filters (NULL/0: all). */
+int	 fleet_hosts_filter(struct fleet_host **hostsp, size_t *np,
+	    char *const *roles, size_t nroles, char *const *addrs,
+	    size_t naddrs, char **errp);
+void	 fleet_hosts_free(struct fleet_host *, size_t);
+/* The install role name for a role word (agent -> slave ...), or NULL. */
+const char *fleet_role(const char *word);
+
+/* ssh.c: the argv of each ssh run (NULL-terminated, malloc'd). */
+char	**fleet_ssh_connect(const struct fleet_ssh *, const char *addr);
+char	**fleet_ssh_run(const struct fleet_ssh *, const char *addr,
+	    const char *command);
+char	**fleet_ssh_exit(const struct fleet_ssh *, const char *addr);
+void	 fleet_argv_free(char **);
+/* The command run as root: itself for root, else under sudo -n. */
+char	*fleet_as_root(const struct fleet_ssh *, const char *command);
+/* s in single quotes for sh (malloc'd). */
+char	*fleet_shquote(const char *s);
+/* A line for a failed ssh step from the last line of its output. */
+char	*fleet_ssh_explain(const char *addr, int status, const char *last);
+
+/* runner.c */
+/*
+ * Makes the run's id, its state file name, its log directory (every
+ * host's log and captured output) and the ControlPath directory.
+ * Returns 0 or -1 with *errp.
+ */
+int	 fleet_prepare(struct fleet_plan *, const char *genconf, char **errp);
+/*
+ * Runs the plan: every host's steps in order, parallelism hosts at once,
+ * each step killed at the timeout; the state file rewritten after every
+ * step.  Each host ends ok, failed (with a one-line detail) or not
+ * started (interrupted first).
+ */
+void	 fleet_run(struct fleet_plan *);
+/* Prints the results table and the "N of M hosts" line (or JSON). */
+void	 fleet_report(const struct fleet_plan *, int json);
+/* How many hosts succeeded. */
+size_t	 fleet_ok(const struct fleet_plan *);
+
+/* The commands (cmd-fleet.c). */
+int	 cmd_preflight(int, char **);
+int	 cmd_deploy(int, char **);
+int	 cmd_status(int, char **);
+int	 cmd_upgrade(int, char **);
+int	 cmd_uninstall(int, char **);
+
+#endif

@@ -1,0 +1,559 @@
+/*
+ * The fleet engine: drives every host of a plan through "connect" and the
+ * plan's steps, at most parallelism hosts at a time.  Each step is one
+ * ssh child (no shell here) in its own process group, killed at the
+ * plan's timeout; its output goes to the host's log.  After every step the
+ * run's state file is rewritten atomically, so a crash or a Ctrl-C never
+ * loses what ran where.
+ */
+#include <config.h>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "atomicio.h"
+#include "error.h"
+#include "fleet.h"
+#include "jsonio.h"
+#include "log.h"
+
+extern char **environ;
+
+#define TAIL_BYTES	2048
+
+static size_t	 failed(const struct fleet_plan *);
+
+static double
+now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static const char *
+step_name(const struct fleet_plan *p, size_t step)
+{
+	return step == 0 ? "connect" : p->steps[step - 1].name;
+}
+
+static const char *
+result_name(enum fleet_result r)
+{
+	switch (r) {
+	case FLEET_PENDING:
+		return "pending";
+	case FLEET_RUNNING:
+		return "running";
+	case FLEET_OK:
+		return "ok";
+	case FLEET_FAILED:
+		return "failed";
+	default:
+		return "not started";
+	}
+}
+
+/* The last TAIL_BYTES of a file (malloc'd), or NULL. */
+static char *
+tail(const char *path)
+{
+	char	*buf;
+	off_t	 end;
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	if ((end = lseek(fd, 0, SEEK_END)) == -1 ||
+	    lseek(fd, end > TAIL_BYTES ? end - TAIL_BYTES : 0, SEEK_SET) ==
+	    -1 || (buf = malloc(TAIL_BYTES + 1)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	if ((n = read(fd, buf, TAIL_BYTES)) < 0)
+		n = 0;
+	buf[n] = '\0';
+	close(fd);
+	return buf;
+}
+
+/* The last non-empty line of text, in place (text is changed). */
+static const char *
+last_line(char *text)
+{
+	char	*p;
+
+	if (text == NULL)
+		return "";
+	for (p = text + strlen(text); p > text &&
+	    strchr("\r\n \t", p[-1]) != NULL; p--)
+		p[-1] = '\0';
+	if ((p = strrchr(text, '\n')) != NULL)
+		return p + 1;
+	return text;
+}
+
+static json_t *
+state_doc(const struct fleet_plan *p)
+{
+	json_t	*doc, *hosts, *h;
+	size_t	 i;
+
+	if ((doc = json_object()) == NULL || (hosts = json_array()) == NULL) {
+		json_decref(doc);
+		return NULL;
+	}
+	json_object_set_new(doc, "format", json_integer(1));
+	json_object_set_new(doc, "command", json_string(p->command));
+	json_object_set_new(doc, "run", json_string(p->run));
+	json_object_set_new(doc, "interrupted",
+	    json_boolean(p->interrupted));
+	json_object_set_new(doc, "halted", json_boolean(p->halted));
+	json_object_set_new(doc, "hosts_ok", json_integer(fleet_ok(p)));
+	json_object_set_new(doc, "hosts_total", json_integer(p->nhosts));
+	for (i = 0; i < p->nhosts; i++) {
+		const struct fleet_host	*x = &p->hosts[i];
+
+		h = json_pack("{s:s, s:s, s:s, s:s?, s:f, s:s, s:O}",
+		    "host", x->addr, "role", x->role,
+		    "result", result_name(x->result), "detail", x->detail,
+		    "seconds", x->seconds, "log", x->log,
+		    "steps", x->steps);
+		if (h == NULL || json_array_append_new(hosts, h) == -1) {
+			json_decref(hosts);
+			json_decref(doc);
+			return NULL;
+		}
+	}
+	json_object_set_new(doc, "hosts", hosts);
+	return doc;
+}
+
+static void
+write_state(const struct fleet_plan *p)
+{
+	json_t	*doc;
+	char	*err = NULL;
+
+	if ((doc = state_doc(p)) == NULL) {
+		log_error("%s: out of memory", p->state);
+		return;
+	}
+	if (jsonio_write(p->state, doc, 0600, &err) == -1) {
+		log_error("%s", err);
+		free(err);
+	}
+	json_decref(doc);
+}
+
+static char **
+step_argv(const struct fleet_plan *p, const struct fleet_host *h)
+{
+	char	**argv, *cmd, *root;
+
+	if (h->step == 0)
+		return fleet_ssh_connect(&p->ssh, h->addr);
+	if ((cmd = p->steps[h->step - 1].command(h, p->ctx)) == NULL)
+		return NULL;
+	root = fleet_as_root(&p->ssh, cmd);
+	free(cmd);
+	if (root == NULL)
+		return NULL;
+	argv = fleet_ssh_run(&p->ssh, h->addr, root);
+	free(root);
+	return argv;
+}
+
+/* Starts h's next step.  On failure h has failed; returns 0 or -1. */
+static int
+start(struct fleet_plan *p, struct fleet_host *h)
+{
+	posix_spawn_file_actions_t	 fa;
+	posix_spawnattr_t		 sa;
+	sigset_t			 none, dfl;
+	char				**argv = NULL;
+	int				 capture, rc = -1;
+
+	capture = h->step > 0 && p->steps[h->step - 1].capture;
+	if ((argv = step_argv(p, h)) == NULL) {
+		h->detail = strdup("out of memory");
+		h->result = FLEET_FAILED;
+		return -1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&sa);
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGINT);
+	sigaddset(&dfl, SIGTERM);
+	sigaddset(&dfl, SIGCHLD);
+	sigaddset(&dfl, SIGPIPE);
+	posix_spawnattr_setsigmask(&sa, &none);
+	posix_spawnattr_setsigdefault(&sa, &dfl);
+	/* Its own group: the terminal's Ctrl-C is ours to pass on. */
+	posix_spawnattr_setpgroup(&sa, 0);
+	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, capture ? h->out : h->log,
+	    O_WRONLY | O_CREAT | (capture ? O_TRUNC : O_APPEND), 0600);
+	posix_spawn_file_actions_addopen(&fa, 2, h->log,
+	    O_WRONLY | O_CREAT | O_APPEND, 0600);
+	h->started = now();
+	if ((errno = posix_spawnp(&h->pid, argv[0], &fa, &sa, argv,
+	    environ)) != 0) {
+		if (asprintf(&h->detail, "%s: cannot run ssh: %s", h->addr,
+		    strerror(errno)) == -1)
+			h->detail = NULL;
+		h->result = FLEET_FAILED;
+		h->pid = 0;
+		goto out;
+	}
+	h->result = FLEET_RUNNING;
+	log_verbose("%s: %s", h->addr, step_name(p, h->step));
+	rc = 0;
+out:
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&sa);
+	fleet_argv_free(argv);
+	return rc;
+}
+
+/*
+ * The host's failed checks ("Checking X: FAIL (why)" lines of
+ * dcos_install.sh), joined with "; ", or NULL when there are none.
+ */
+static char *
+failed_checks(const char *text)
+{
+	const char	*p, *nl;
+	char		*r = NULL, *n;
+	int		 len;
+
+	for (p = text; p != NULL && *p != '\0'; p = nl != NULL ? nl + 1 :
+	    NULL) {
+		nl = strchr(p, '\n');
+		len = nl != NULL ? (int)(nl - p) : (int)strlen(p);
+		if (strncmp(p, "Checking ", 9) != 0 ||
+		    memmem(p, len, ": FAIL", 6) == NULL)
+			continue;
+		if (asprintf(&n, "%s%s%.*s", r != NULL ? r : "",
+		    r != NULL ? "; " : "", len - 9, p + 9) == -1) {
+			free(r);
+			return NULL;
+		}
+		free(r);
+		r = n;
+	}
+	return r;
+}
+
+/* Records the end of h's step (wait status ws) and moves h on. */
+static void
+finish(struct fleet_plan *p, struct fleet_host *h, int ws)
+{
+	char		*t, *checks;
+	double		 secs = now() - h->started;
+	const char	*line;
+
+	h->pid = 0;
+	h->seconds += secs;
+	h->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	t = tail(h->log);
+	/* Times from the run's start: they show what ran at once. */
+	json_array_append_new(h->steps, json_pack(
+	    "{s:s, s:i, s:f, s:f, s:f, s:b, s:s}",
+	    "step", step_name(p, h->step), "exit", h->status,
+	    "started", h->started - p->t0, "ended", h->started + secs - p->t0,
+	    "seconds", secs, "timed_out", h->timed_out,
+	    "tail", t != NULL ? t : ""));
+	if (h->step == 0 && h->status == 0)
+		h->connected = 1;
+	if (h->status == 0 && !h->timed_out) {
+		if (++h->step > p->nsteps)
+			h->result = FLEET_OK;
+		else
+			h->result = FLEET_PENDING;
+	} else {
+		h->result = FLEET_FAILED;
+		line = last_line(t);
+		if (p->interrupted > 1) {
+			if (asprintf(&h->detail, "%s: %s stopped by the "
+			    "interrupt: run it again on this host", h->addr,
+			    step_name(p, h->step)) == -1)
+				h->detail = NULL;
+		} else if (h->timed_out) {
+			if (asprintf(&h->detail, "%s: %s killed after %ld s "
+			    "(process_timeout): check the host, or raise "
+			    "process_timeout in config.yaml", h->addr,
+			    step_name(p, h->step), p->timeout) == -1)
+				h->detail = NULL;
+		} else if ((checks = failed_checks(t)) != NULL) {
+			if (asprintf(&h->detail, "%s: preflight failed: %s",
+			    h->addr, checks) == -1)
+				h->detail = NULL;
+			free(checks);
+		} else
+			h->detail = fleet_ssh_explain(h->addr, h->status, line);
+		log_error("%s", h->detail != NULL ? h->detail : h->addr);
+	}
+	free(t);
+	write_state(p);
+}
+
+int
+fleet_prepare(struct fleet_plan *p, const char *genconf, char **errp)
+{
+	char		 stamp[32], *dir, *tmpl;
+	const char	*tmp;
+	struct tm	 tm;
+	time_t		 t = time(NULL);
+	size_t		 i;
+
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	if (asprintf(&p->run, "%s-%s-%ld", p->command, stamp,
+	    (long)getpid()) == -1) {
+		p->run = NULL;
+		return err_set(errp, "out of memory");
+	}
+	if ((dir = path_join(genconf, "state")) == NULL)
+		return err_set(errp, "out of memory");
+	if (mkdir_p(dir, 0700, errp) == -1) {
+		free(dir);
+		return -1;
+	}
+	if (asprintf(&p->state, "%s/%s.json", dir, p->run) == -1) {
+		free(dir);
+		p->state = NULL;
+		return err_set(errp, "out of memory");
+	}
+	free(dir);
+	if (asprintf(&p->logdir, "%s/logs/%s", genconf, p->run) == -1) {
+		p->logdir = NULL;
+		return err_set(errp, "out of memory");
+	}
+	if (mkdir_p(p->logdir, 0700, errp) == -1)
+		return -1;
+	for (i = 0; i < p->nhosts; i++) {
+		struct fleet_host *h = &p->hosts[i];
+
+		if (asprintf(&h->log, "%s/%s.log", p->logdir, h->addr) == -1 ||
+		    asprintf(&h->out, "%s/%s.out", p->logdir, h->addr) == -1 ||
+		    (h->steps = json_array()) == NULL)
+			return err_set(errp, "out of memory");
+	}
+	/* ControlPaths: a directory only we can enter. */
+	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	if (asprintf(&tmpl, "%s/dcos-fleet.XXXXXX", tmp) == -1)
+		return err_set(errp, "out of memory");
+	if (mkdtemp(tmpl) == NULL) {
+		err_sys(errp, "cannot create %s", tmpl);
+		free(tmpl);
+		return -1;
+	}
+	p->ssh.ctldir = tmpl;
+	return 0;
+}
+
+/* Closes every master this run opened, then their directory. */
+static void
+disconnect(struct fleet_plan *p)
+{
+	posix_spawn_file_actions_t	 fa;
+	char	**argv;
+	pid_t	 pid;
+	size_t	 i;
+	int	 ws;
+
+	for (i = 0; i < p->nhosts; i++) {
+		if (!p->hosts[i].connected ||
+		    (argv = fleet_ssh_exit(&p->ssh, p->hosts[i].addr)) == NULL)
+			continue;
+		/* Quiet: ssh says "Exit request sent." */
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null",
+		    O_WRONLY, 0);
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null",
+		    O_WRONLY, 0);
+		if (posix_spawnp(&pid, argv[0], &fa, NULL, argv,
+		    environ) == 0)
+			while (waitpid(pid, &ws, 0) == -1 && errno == EINTR)
+				;
+		posix_spawn_file_actions_destroy(&fa);
+		fleet_argv_free(argv);
+	}
+	if (p->ssh.ctldir != NULL)
+		rmdir(p->ssh.ctldir);
+}
+
+void
+fleet_run(struct fleet_plan *p)
+{
+	struct fleet_host	*h;
+	struct timespec		 ts;
+	sigset_t		 set, old;
+	siginfo_t		 si;
+	double			 t, wait;
+	size_t			 i, running, next = 0;
+	pid_t			 pid;
+	int			 sig, ws, wave;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	p->t0 = now();
+	wave = p->nhosts > 0 ? p->hosts[0].wave : 0;
+	for (;;) {
+		/* A host that has begun keeps its slot for its next step. */
+		for (i = 0; i < p->nhosts && !p->interrupted; i++) {
+			h = &p->hosts[i];
+			if (h->result == FLEET_PENDING && h->step > 0)
+				start(p, h);
+		}
+		for (running = 0, i = 0; i < p->nhosts; i++)
+			running += p->hosts[i].result == FLEET_RUNNING;
+		for (; next < p->nhosts && !p->interrupted && !p->halted &&
+		    running < (size_t)p->parallelism; next++) {
+			if (p->hosts[next].wave != wave) {
+				/* A wave starts once the one before ended. */
+				if (running > 0)
+					break;
+				if (p->max_failures >= 0 && failed(p) >
+				    (size_t)p->max_failures) {
+					p->halted = 1;
+					log_error("%s: halted after %zu failed "
+					    "hosts (--max-failures %ld)",
+					    p->command, failed(p),
+					    p->max_failures);
+					break;
+				}
+				wave = p->hosts[next].wave;
+			}
+			if (start(p, &p->hosts[next]) == 0)
+				running++;
+		}
+		for (running = 0, i = 0; i < p->nhosts; i++)
+			running += p->hosts[i].result == FLEET_RUNNING;
+		if (running == 0)
+			break;
+		/* Sleep until a child ends, a signal, or the next deadline. */
+		t = now();
+		wait = p->timeout;
+		for (i = 0; i < p->nhosts; i++) {
+			h = &p->hosts[i];
+			if (h->result == FLEET_RUNNING &&
+			    h->started + p->timeout - t < wait)
+				wait = h->started + p->timeout - t;
+		}
+		if (wait < 0.001)
+			wait = 0.001;
+		ts.tv_sec = (time_t)wait;
+		ts.tv_nsec = (long)((wait - ts.tv_sec) * 1e9);
+		sig = sigtimedwait(&set, &si, &ts);
+		if (sig == SIGINT || sig == SIGTERM) {
+			if (p->interrupted++ == 0)
+				log_error("interrupted: waiting for %zu running "
+				    "hosts to finish their step (again to stop "
+				    "them)", running);
+			else
+				for (i = 0; i < p->nhosts; i++)
+					if (p->hosts[i].pid > 0)
+						kill(-p->hosts[i].pid, SIGTERM);
+		}
+		while ((pid = waitpid(-1, &ws, WNOHANG)) > 0)
+			for (i = 0; i < p->nhosts; i++)
+				if (p->hosts[i].pid == pid)
+					finish(p, &p->hosts[i], ws);
+		t = now();
+		for (i = 0; i < p->nhosts; i++) {
+			h = &p->hosts[i];
+			if (h->result == FLEET_RUNNING && !h->timed_out &&
+			    t - h->started >= p->timeout) {
+				h->timed_out = 1;
+				kill(-h->pid, SIGKILL);
+			}
+		}
+	}
+	for (i = 0; i < p->nhosts; i++) {
+		h = &p->hosts[i];
+		if (h->result == FLEET_PENDING && h->step == 0)
+			h->result = FLEET_NOT_STARTED;
+		else if (h->result == FLEET_PENDING) {
+			h->result = FLEET_FAILED;
+			if (asprintf(&h->detail, "%s: interrupted before %s",
+			    h->addr, step_name(p, h->step)) == -1)
+				h->detail = NULL;
+		}
+	}
+	write_state(p);
+	disconnect(p);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+static size_t
+failed(const struct fleet_plan *p)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < p->nhosts; i++)
+		n += p->hosts[i].result == FLEET_FAILED;
+	return n;
+}
+
+size_t
+fleet_ok(const struct fleet_plan *p)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < p->nhosts; i++)
+		n += p->hosts[i].result == FLEET_OK;
+	return n;
+}
+
+void
+fleet_report(const struct fleet_plan *p, int json)
+{
+	json_t	*doc;
+	char	*s;
+	size_t	 i;
+
+	if (json) {
+		if ((doc = state_doc(p)) == NULL ||
+		    (s = json_dumps(doc, JSON_INDENT(2))) == NULL) {
+			json_decref(doc);
+			log_error("out of memory");
+			return;
+		}
+		printf("%s\n", s);
+		free(s);
+		json_decref(doc);
+		return;
+	}
+	printf("%-24s %-13s %-12s %8s  %s\n", "HOST", "ROLE", "RESULT",
+	    "SECONDS", "DETAIL");
+	for (i = 0; i < p->nhosts; i++) {
+		const struct fleet_host	*h = &p->hosts[i];
+
+		printf("%-24s %-13s %-12s %8.1f  %s\n", h->addr, h->role,
+		    result_name(h->result), h->seconds,
+		    h->detail != NULL ? h->detail : "");
+	}
+	printf("%s: %zu of %zu hosts succeeded (state %s, logs %s/)\n",
+	    p->command, fleet_ok(p), p->nhosts, p->state, p->logdir);
+}

@@ -1,0 +1,128 @@
+# shellcheck shell=bash disable=SC2016,SC2154 # snippets run in other shells; make check sets top_srcdir
+# Fixtures for the fleet tests (tests/t0800-fleet.bats): real OpenSSH
+# hosts on loopback.  Host N is an sshd of its own on 127.0.1.N:22 with
+# its own host key; every session it opens has DCOS_ROOT set (sshd's
+# SetEnv, not something the tool under test sends) to the host's scratch
+# root $SCRATCH/hosts/N/root, which dcos_install.sh and the commands
+# dcos-genconf runs honour: nothing is ever installed on this machine's /.
+# Everything runs inside fleet_ns_run: a network namespace with only
+# loopback and a mount namespace whose /run is a private tmpfs (sshd's
+# privilege separation directory lives there).
+
+# fleet_ns_run SNIPPET: runs the bash SNIPPET in new network and mount
+# namespaces (loopback only, private /run), with the fixtures loaded.
+fleet_ns_run() {
+	need unshare ip
+	unshare -n -m bash -c '
+		set -e
+		# sshd and dcos-artifactd are jobs: none outlives the snippet.
+		trap '"'"'kill $(jobs -p) 2>/dev/null || true; wait'"'"' EXIT
+		mount --make-rprivate /
+		mount -t tmpfs -o mode=0755 tmpfs /run
+		mkdir -m 0755 /run/sshd
+		ip link set lo up
+		# The sample ip-detect: the source address of the route to
+		# 10.0.0.1 (as netns_run gives it).
+		ip addr add 10.0.0.5/32 dev lo
+		ip route add 10.0.0.0/8 dev lo src 10.0.0.5
+		source "$top_srcdir/tests/lib.bash"
+		source "$top_srcdir/tests/script.bash"
+		source "$top_srcdir/tests/fleet.bash"
+		eval "$1"' fleet_ns_run "$1"
+}
+
+# fleet_client: the deployer's ssh key (DC/OS's genconf/ssh_key in the site
+# $SITE) and an ssh_config whose known_hosts is the test's.
+fleet_client() {
+	ssh-keygen -q -t ed25519 -N '' -f "$SITE/genconf/ssh_key"
+	: > "$SCRATCH/known_hosts"
+	cat > "$SCRATCH/ssh_config" <<-EOF
+	UserKnownHostsFile $SCRATCH/known_hosts
+	GlobalKnownHostsFile /dev/null
+	EOF
+}
+
+# fleet_host N [KNOWN [FORCE]]: makes host N (sshd config, host key, empty
+# root); KNOWN=1 (default) adds its key to known_hosts; FORCE is an sshd
+# ForceCommand (e.g. "sleep 600" for a host that hangs).
+fleet_host() {
+	local n=$1 known=${2:-1} force=${3:-} d="$SCRATCH/hosts/$1"
+	mkdir -p "$d/root"
+	ssh-keygen -q -t ed25519 -N '' -f "$d/host_key"
+	[ "$known" = 1 ] &&
+	    echo "127.0.1.$n $(cut -d' ' -f1,2 "$d/host_key.pub")" >> "$SCRATCH/known_hosts"
+	cat > "$d/sshd_config" <<-EOF
+	ListenAddress 127.0.1.$n:22
+	HostKey $d/host_key
+	PidFile none
+	AuthorizedKeysFile $SITE/genconf/ssh_key.pub
+	PermitRootLogin prohibit-password
+	PasswordAuthentication no
+	KbdInteractiveAuthentication no
+	UsePAM no
+	StrictModes no
+	SetEnv DCOS_ROOT=$d/root
+	${force:+ForceCommand $force}
+	EOF
+}
+
+# fleet_start_host N: runs host N's sshd, ready when it listens.
+fleet_start_host() {
+	local d="$SCRATCH/hosts/$1"
+	: > "$d/sshd.log"
+	/usr/sbin/sshd -D -e -f "$d/sshd_config" 2> "$d/sshd.log" &
+	echo $! > "$d/sshd.pid"
+	for _ in $(seq 1 400); do
+		grep -q "Server listening on 127.0.1.$1 port 22" "$d/sshd.log" && return 0
+		sleep 0.025
+	done
+	echo "sshd of host $1 did not start: $(cat "$d/sshd.log")" >&2
+	return 1
+}
+
+# fleet_site URL MASTERS AGENTS PUBLIC [TIMEOUT]: the site $SITE from the
+# sample with hosts 1..MASTERS as masters, the next AGENTS as agents and
+# the next PUBLIC as public agents (127.0.1.N), reached as root, then
+# generated.  FLEET_CONFIG: more config.yaml lines.
+fleet_site() {
+	local url=$1 m=$2 a=$3 p=$4 n=1
+	mkdir -p "$SITE"
+	cp -R "$top_srcdir/sample/site/genconf" "$SITE/genconf"
+	cp "$RELEASE_DIR"/../vendor.pub "$SITE/dcos-release.pub"
+	cp "$RELEASE_DIR"/dcos-*.tar* "$SITE/"
+	{
+		echo "bootstrap_url: $url"
+		echo "cluster_name: fleet"
+		echo "master_discovery: static"
+		echo "exhibitor_storage_backend: static"
+		echo "resolvers: [8.8.8.8]"
+		echo "ssh_user: root"
+		echo "ssh_port: 22"
+		echo "process_timeout: ${5:-60}"
+		echo "oauth_enabled: false"
+		echo "telemetry_enabled: false"
+		echo "master_list:"
+		for _ in $(seq 1 "$m"); do echo "  - 127.0.1.$((n++))"; done
+		echo "agent_list:"
+		for _ in $(seq 1 "$a"); do echo "  - 127.0.1.$((n++))"; done
+		echo "public_agent_list:"
+		for _ in $(seq 1 "$p"); do echo "  - 127.0.1.$((n++))"; done
+		printf '%s\n' "${FLEET_CONFIG:-}"
+	} > "$SITE/genconf/config.yaml"
+	(cd "$SITE" && "$GENCONF" -q generate >/dev/null)
+}
+
+# fleet_up MASTERS AGENTS PUBLIC: the site (fleet_site), the client, every
+# host up with its key known, dcos-artifactd serving the store on
+# 127.0.0.1:18080 (the site's bootstrap_url); then cd to the site.
+fleet_up() {
+	local n
+	fleet_site http://127.0.0.1:18080 "$1" "$2" "$3"
+	fleet_client
+	for n in $(seq 1 $(($1 + $2 + $3))); do
+		fleet_host "$n"
+		fleet_start_host "$n"
+	done
+	start_artifactd "$SITE/genconf/serve" 18080
+	cd "$SITE" || return
+}

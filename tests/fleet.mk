@@ -1,0 +1,3 @@
+# tests/fleet.mk: the fleet commands against real sshd hosts on loopback.
+TESTS += tests/t0800-fleet.bats
+EXTRA_DIST += tests/t0800-fleet.bats tests/fleet.bash
