@@ -280,6 +280,10 @@ read_file(const char *path, size_t max, char **bufp, size_t *lenp,
 	ssize_t		 n;
 	int		 fd, rc = -1;
 
+	*bufp = NULL;
+	if (lenp != NULL)
+		*lenp = 0;
+
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return err_sys(errp, "%s", path);
 	if (fstat(fd, &st) == -1) {

@@ -81,6 +81,8 @@ jp_dup(struct jp *p, const json_t *o, const char *key, char **out)
 {
 	const char	*s = jp_str(p, o, key);
 
+	*out = NULL;
+
 	if (s == NULL)
 		return -1;
 	if ((*out = strdup(s)) == NULL)
@@ -92,6 +94,8 @@ static int
 jp_u64(struct jp *p, const json_t *o, const char *key, uint64_t *out)
 {
 	json_t	*v = jp_get(p, o, key, JSON_INTEGER, "an integer");
+
+	*out = 0;
 
 	if (v == NULL)
 		return -1;
@@ -520,6 +524,8 @@ pkg_manifest_parse(const char *buf, size_t len, const char *name,
 	json_t			*files, *v;
 	size_t			 i;
 
+	*outp = NULL;
+
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return err_set(errp, "out of memory");
 	if ((m->json = jp_root(&p, buf, len)) == NULL ||
@@ -556,6 +562,9 @@ arch_pins_parse(struct jp *p, const json_t *o, const char *key,
 	json_t		*obj, *v;
 	const char	*arch;
 	size_t		 i = 0;
+
+	*outp = NULL;
+	*np = 0;
 
 	if ((obj = jp_get(p, o, key, JSON_OBJECT, "an object")) == NULL ||
 	    (*outp = jp_alloc(p, key, json_object_size(obj),
@@ -694,6 +703,8 @@ release_manifest_parse(const char *buf, size_t len, const char *name,
 	struct jp		 p = { name, errp, "" };
 	struct release_manifest	*m;
 	uint64_t		 seq;
+
+	*outp = NULL;
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return err_set(errp, "out of memory");
@@ -933,6 +944,8 @@ cluster_manifest_parse(const char *buf, size_t len, const char *name,
 	json_t			*blobs, *v;
 	size_t			 i;
 
+	*outp = NULL;
+
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return err_set(errp, "out of memory");
 	if ((m->json = jp_root(&p, buf, len)) == NULL ||
@@ -1049,6 +1062,8 @@ store_index_parse(const char *buf, size_t len, const char *name,
 	struct jp		 p = { name, errp, "" };
 	struct store_index	*x;
 	json_t			*script;
+
+	*outp = NULL;
 
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return err_set(errp, "out of memory");
