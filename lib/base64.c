@@ -60,9 +60,7 @@ base64_decode(const char *in, size_t inlen, uint8_t *out, size_t outmax)
 		return -1;
 	/* EVP_DecodeBlock skips surrounding blanks; we checked there are none. */
 	n = EVP_DecodeBlock(tmp, (const unsigned char *)in, (int)inlen);
-	if (n < 0 || (size_t)n < pad)
-		rc = -1;
-	else if ((size_t)(n - (int)pad) > outmax)
+	if (n < 0 || (size_t)n < pad || (size_t)(n - (int)pad) > outmax)
 		rc = -1;
 	else {
 		rc = n - (int)pad;

@@ -476,6 +476,9 @@ pkg_files_check(struct jp *p, struct pkg_manifest *m)
 
 	for (i = 0; i < m->nfiles; i++) {
 		jp_at(p, "files", i);
+		/* pkg_file_parse set every path; the analyzer loses that
+		 * across loop iterations. */
+		/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
 		if (i > 0 && strcmp(m->files[i - 1].path, m->files[i].path) >= 0)
 			return jp_fail(p, "path", "'%s' is out of order or "
 			    "repeated (files must be sorted and unique)",
@@ -674,6 +677,8 @@ release_lists_parse(struct jp *p, struct release_manifest *m)
 		m->npackages = i + 1;
 		if (release_pkg_parse(p, v, &m->packages[i]) == -1)
 			return -1;
+		/* release_pkg_parse set every id (as above). */
+		/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
 		if (i > 0 && strcmp(m->packages[i - 1].id,
 		    m->packages[i].id) >= 0)
 			return jp_fail(p, "id", "'%s' is out of order or "

@@ -86,7 +86,7 @@ seckey_decode(const char *b64, struct minisign_seckey *sk, char **errp)
 		    SK_RAW_LEN);
 		goto out;
 	}
-	if (memcmp(raw, "Ed", 2) != 0 || memcmp(raw + SK_OFF_CHK, "B2", 2)) {
+	if (memcmp(raw, "Ed", 2) != 0 || memcmp(raw + SK_OFF_CHK, "B2", 2) != 0) {
 		err_set(errp, "unsupported secret key algorithm");
 		goto out;
 	}

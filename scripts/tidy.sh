@@ -34,6 +34,7 @@ one() {
 }
 export -f one
 export top out TIDY_CFLAGS
+# shellcheck disable=SC2016 # $1 is for the inner bash
 printf '%s\n' "${files[@]}" | xargs -P "${TIDY_JOBS:-2}" -I{} bash -c 'one "$1"' _ {}
 
 p=0
