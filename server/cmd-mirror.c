@@ -949,12 +949,10 @@ prepare_dir(struct mirror *m, int *lockfdp, char **errp)
 			*lockfdp = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (*lockfdp == -1 || flock(*lockfdp, LOCK_EX |
 			    LOCK_NB) == -1) {
-				if (errno == EWOULDBLOCK)
-					err_set(errp, "%s: another mirror is "
-					    "writing to this directory; wait "
-					    "for it to finish", p);
-				else
-					err_sys(errp, "%s", p);
+				err_set(errp, "%s: %s", p, errno ==
+				    EWOULDBLOCK ? "another mirror is writing "
+				    "to this directory; wait for it to finish" :
+				    strerror(errno));
 				free(p);
 				return -1;
 			}
