@@ -231,7 +231,10 @@ int	 pkg_installed(const char *pkgdir, const struct pkgref *p,
 /* The package named by id, or NULL. */
 const struct pkgref *cluster_pkg(const struct cluster *, const char *id);
 
-/* extract.c: one package blob -> packages/<id>, under DESIGN 5. */
+/*
+ * extract.c: one package blob -> packages/<id>, under the rules of
+ * docs/formats.md "Package blob".
+ */
 struct pkgmanifest {
 	struct pkg_manifest	*pm;		/* lib/manifest's parse */
 	const char		*id;		/* borrowed from pm */

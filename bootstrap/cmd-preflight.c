@@ -483,6 +483,8 @@ systemd_version_parse(const char *text, long *version)
 	if (strncmp(text, "systemd ", 8) != 0)
 		return -1;
 	text += 8;
+	/* text is NUL-terminated past "systemd " (strncmp matched it). */
+	/* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult) */
 	if (*text < '0' || *text > '9')
 		return -1;
 	errno = 0;
@@ -624,8 +626,10 @@ run_capture(char *const argv[], int timeout, char *buf, size_t size,
 {
 	pid_t	 pid = -1;
 	ssize_t	 n;
-	int	 fd = -1, ep = -1, status, e = 0, killed;
+	int	 fd = -1, ep = -1, status = 0, e = 0, killed;
 
+	*statusp = 0;
+	buf[0] = '\0';
 	if (spawn_capture(argv, &pid, &fd, &ep, errp) == -1)
 		return -1;
 	killed = read_capture(fd, pid, timeout, buf, size);
@@ -830,10 +834,10 @@ check_ip_detect(struct preflight *pf)
 	char			 out[IP_DETECT_OUT_MAX + 1], ip[64], *nl;
 	char			*argv[2];
 	size_t			 len = 0;
-	int			 r, status;
+	int			 status;
 
-	if ((r = cache_has_blob(pf->cache, &pf->cm->config_package, &why,
-	    &err)) != 1) {
+	if (cache_has_blob(pf->cache, &pf->cm->config_package, &why,
+	    &err) != 1) {
 		report(pf, what, 0, "the config package is not in the cache "
 		    "%s%s%s", pf->cache, why != NULL || err != NULL ? ": " : "",
 		    why != NULL ? why : err != NULL ? err : "");
@@ -907,7 +911,6 @@ load_release(struct preflight *pf)
 	struct blob_pin	 pin;
 	char		*path = NULL, *why = NULL, *err = NULL;
 	size_t		 i;
-	int		 r;
 
 	memset(&pin, 0, sizeof(pin));
 	pin.digest = pf->cm->release_manifest;
@@ -915,7 +918,7 @@ load_release(struct preflight *pf)
 		if (pf->cm->blobs[i].kind == BLOB_RELEASE &&
 		    digest_equal(&pf->cm->blobs[i].blob.digest, &pin.digest))
 			pin.size = pf->cm->blobs[i].blob.size;
-	if ((r = cache_has_blob(pf->cache, &pin, &why, &err)) != 1) {
+	if (cache_has_blob(pf->cache, &pin, &why, &err) != 1) {
 		if (asprintf(&pf->rel_err, "release.json is not in the cache "
 		    "%s%s%s", pf->cache, why != NULL || err != NULL ? ": " :
 		    "", why != NULL ? why : err != NULL ? err : "") == -1)

@@ -1,6 +1,6 @@
 /*
  * The static dcos-bootstrap must never use NSS or load shared objects
- * (DESIGN §9): libcrypto references getaddrinfo, getnameinfo, gethostbyname
+ * (dcos-bootstrap(8), DESCRIPTION): libcrypto references getaddrinfo, getnameinfo, gethostbyname
  * and dlopen
  * for features we never use (BIO sockets, engines).  These definitions take
  * the place of glibc's in the static link, so those paths fail cleanly

@@ -70,6 +70,7 @@ lookup_in_root(int rootfd, const char *rel, struct lookup *l)
 	long		 fd;
 	int		 tries = 0;
 
+	memset(l, 0, sizeof(*l));
 	memset(&how, 0, sizeof(how));
 	how.flags = O_PATH | O_CLOEXEC;
 	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
@@ -88,6 +89,7 @@ lookup_in_root(int rootfd, const char *rel, struct lookup *l)
 static void
 lookup_plain(const char *path, struct lookup *l)
 {
+	memset(l, 0, sizeof(*l));
 	l->err = stat(path, &l->st) == -1 ? errno : 0;
 }
 

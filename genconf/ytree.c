@@ -265,6 +265,10 @@ event_node(struct yload *y, const yaml_event_t *ev, struct ynode **np,
 		return 0;
 	case YAML_SEQUENCE_END_EVENT:
 	case YAML_MAPPING_END_EVENT:
+		/* libyaml pairs them; an unpaired end must not underflow. */
+		if (y->depth == 0)
+			return err_set(errp, "%s: unbalanced YAML events",
+			    y->name);
 		*np = y->stack[--y->depth];
 		return 0;
 	default:
@@ -290,6 +294,12 @@ place_node(struct yload *y, yaml_event_type_t type, struct ynode *n,
 		return 0;
 	}
 	if (y->depth == 0) {
+		/* libyaml gives one per document (and we allow one). */
+		if (y->root != NULL) {
+			ynode_free(n);
+			return err_set(errp, "%s: more than one top-level "
+			    "node", y->name);
+		}
 		y->root = n;
 		return 0;
 	}

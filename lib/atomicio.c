@@ -329,6 +329,9 @@ read_file(const char *path, size_t max, char **bufp, size_t *lenp,
 	ssize_t		 n;
 	int		 fd, rc = -1;
 
+	*bufp = NULL;
+	if (lenp != NULL)
+		*lenp = 0;
 	if ((fd = open_regular(path, errp)) == -1)
 		return -1;
 	if (fstat(fd, &st) == -1) {

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "base64.h"
@@ -38,6 +39,7 @@ base64_decode(const char *in, size_t inlen, uint8_t *out, size_t outmax)
 {
 	uint8_t	 tmp[4096];
 	size_t	 i, pad = 0;
+	long	 rc;
 	int	 n;
 
 	if (inlen == 0 || inlen % 4 != 0 || inlen / 4 * 3 > sizeof(tmp))
@@ -58,11 +60,13 @@ base64_decode(const char *in, size_t inlen, uint8_t *out, size_t outmax)
 		return -1;
 	/* EVP_DecodeBlock skips surrounding blanks; we checked there are none. */
 	n = EVP_DecodeBlock(tmp, (const unsigned char *)in, (int)inlen);
-	if (n < 0 || (size_t)n < pad)
-		return -1;
-	n -= (int)pad;
-	if ((size_t)n > outmax)
-		return -1;
-	memcpy(out, tmp, (size_t)n);
-	return n;
+	if (n < 0 || (size_t)n < pad || (size_t)(n - (int)pad) > outmax)
+		rc = -1;
+	else {
+		rc = n - (int)pad;
+		memcpy(out, tmp, (size_t)rc);
+	}
+	/* Secret keys pass through here: leave no copy on the stack. */
+	OPENSSL_cleanse(tmp, sizeof(tmp));
+	return rc;
 }

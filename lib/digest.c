@@ -81,6 +81,9 @@ digest_fd(int fd, struct digest *d, uint64_t *sizep, char **errp)
 	struct sha256	*h;
 	int		 rc;
 
+	if (sizep != NULL)
+		*sizep = 0;
+
 	if ((h = sha256_new()) == NULL)
 		return err_set(errp, "out of memory");
 	if ((rc = fd_stream(fd, feed, h, sizep, errp)) == 0)

@@ -28,7 +28,7 @@ err_vset(char **errp, const char *suffix, const char *fmt, va_list ap)
 }
 
 int
-err_set(char **errp, const char *fmt, ...)
+err_set_(char **errp, const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -39,7 +39,7 @@ err_set(char **errp, const char *fmt, ...)
 }
 
 int
-err_sys(char **errp, const char *fmt, ...)
+err_sys_(char **errp, const char *fmt, ...)
 {
 	va_list	 ap;
 	int	 saved = errno;
@@ -52,7 +52,7 @@ err_sys(char **errp, const char *fmt, ...)
 }
 
 int
-err_wrap(char **errp, const char *fmt, ...)
+err_wrap_(char **errp, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	*old;

@@ -97,6 +97,8 @@ jsonio_int(const json_t *obj, const char *key, json_int_t *out, char **errp)
 {
 	json_t	*v = member(obj, key, JSON_INTEGER, "an integer", errp);
 
+	*out = 0;
+
 	if (v == NULL)
 		return -1;
 	*out = json_integer_value(v);

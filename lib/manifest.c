@@ -82,6 +82,8 @@ jp_dup(struct jp *p, const json_t *o, const char *key, char **out)
 {
 	const char	*s = jp_str(p, o, key);
 
+	*out = NULL;
+
 	if (s == NULL)
 		return -1;
 	if ((*out = strdup(s)) == NULL)
@@ -93,6 +95,8 @@ static int
 jp_u64(struct jp *p, const json_t *o, const char *key, uint64_t *out)
 {
 	json_t	*v = jp_get(p, o, key, JSON_INTEGER, "an integer");
+
+	*out = 0;
 
 	if (v == NULL)
 		return -1;
@@ -523,6 +527,9 @@ pkg_files_check(struct jp *p, struct pkg_manifest *m)
 
 	for (i = 0; i < m->nfiles; i++) {
 		jp_at(p, "files", i);
+		/* pkg_file_parse set every path; the analyzer loses that
+		 * across loop iterations. */
+		/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
 		if (i > 0 && strcmp(m->files[i - 1].path, m->files[i].path) >= 0)
 			return jp_fail(p, "path", "'%s' is out of order or "
 			    "repeated (files must be sorted and unique)",
@@ -571,6 +578,7 @@ pkg_manifest_parse(const char *buf, size_t len, const char *name,
 	json_t			*files, *v;
 	size_t			 i;
 
+	*outp = NULL;
 	if (len > PKG_MANIFEST_MAX_BYTES)
 		return err_set(errp, "%s: %zu bytes, more than the %d bytes a "
 		    "package manifest may have; split the package", name, len,
@@ -617,6 +625,9 @@ arch_pins_parse(struct jp *p, const json_t *o, const char *key,
 	json_t		*obj, *v;
 	const char	*arch;
 	size_t		 i = 0;
+
+	*outp = NULL;
+	*np = 0;
 
 	if ((obj = jp_get(p, o, key, JSON_OBJECT, "an object")) == NULL ||
 	    (*outp = jp_alloc(p, key, json_object_size(obj),
@@ -726,6 +737,8 @@ release_lists_parse(struct jp *p, struct release_manifest *m)
 		m->npackages = i + 1;
 		if (release_pkg_parse(p, v, &m->packages[i]) == -1)
 			return -1;
+		/* release_pkg_parse set every id (as above). */
+		/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
 		if (i > 0 && strcmp(m->packages[i - 1].id,
 		    m->packages[i].id) >= 0)
 			return jp_fail(p, "id", "'%s' is out of order or "
@@ -755,6 +768,8 @@ release_manifest_parse(const char *buf, size_t len, const char *name,
 	struct jp		 p = { name, errp, "" };
 	struct release_manifest	*m;
 	uint64_t		 seq;
+
+	*outp = NULL;
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return err_set(errp, "out of memory");
@@ -994,6 +1009,8 @@ cluster_manifest_parse(const char *buf, size_t len, const char *name,
 	json_t			*blobs, *v;
 	size_t			 i;
 
+	*outp = NULL;
+
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return err_set(errp, "out of memory");
 	if ((m->json = jp_root(&p, buf, len)) == NULL ||
@@ -1110,6 +1127,8 @@ store_index_parse(const char *buf, size_t len, const char *name,
 	struct jp		 p = { name, errp, "" };
 	struct store_index	*x;
 	json_t			*script;
+
+	*outp = NULL;
 
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return err_set(errp, "out of memory");

@@ -86,7 +86,7 @@ seckey_decode(const char *b64, struct minisign_seckey *sk, char **errp)
 		    SK_RAW_LEN);
 		goto out;
 	}
-	if (memcmp(raw, "Ed", 2) != 0 || memcmp(raw + SK_OFF_CHK, "B2", 2)) {
+	if (memcmp(raw, "Ed", 2) != 0 || memcmp(raw + SK_OFF_CHK, "B2", 2) != 0) {
 		err_set(errp, "unsupported secret key algorithm");
 		goto out;
 	}
@@ -118,6 +118,8 @@ minisign_seckey_parse(const char *text, struct minisign_seckey *sk,
 	char		*b64;
 	size_t		 len;
 	int		 rc;
+
+	memset(sk, 0, sizeof(*sk));
 
 	if (strncmp(text, prefix, strlen(prefix)) != 0 ||
 	    (line2 = strchr(text, '\n')) == NULL)
@@ -219,6 +221,8 @@ minisign_sign_prehashed(const struct minisign_seckey *sk,
 	size_t	 tclen = strlen(trusted);
 	int	 rc = -1;
 
+	*outp = NULL;
+
 	if (check_comment("untrusted", untrusted, errp) == -1 ||
 	    check_comment("trusted", trusted, errp) == -1)
 		return -1;
@@ -254,6 +258,8 @@ minisign_sign_fd(const struct minisign_seckey *sk, int fd,
     const char *untrusted, const char *trusted, char **outp, char **errp)
 {
 	uint8_t	 hash[MINISIGN_HASH_LEN];
+
+	*outp = NULL;
 
 	if (minisign_prehash_fd(fd, hash, NULL, errp) == -1)
 		return -1;

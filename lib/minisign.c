@@ -83,6 +83,8 @@ minisign_pubkey_parse(const char *text, struct minisign_pubkey *pk,
 	uint8_t	 raw[2 + MINISIGN_KEYNUM_LEN + MINISIGN_PK_LEN];
 	int	 n, rc = -1;
 
+	memset(pk, 0, sizeof(*pk));
+
 	if ((copy = strdup(text)) == NULL)
 		return err_set(errp, "out of memory");
 	n = split_lines(copy, lines);
@@ -164,6 +166,8 @@ comment_after(const char *line, const char *prefix, char **outp,
 {
 	size_t	 plen = strlen(prefix);
 
+	*outp = NULL;
+
 	if (strncmp(line, prefix, plen) != 0)
 		return err_set(errp, "missing \"%s\" line", prefix);
 	if (strlen(line + plen) > MINISIGN_COMMENT_MAX)
@@ -211,6 +215,8 @@ minisign_sig_parse(const char *text, size_t len, struct minisign_sig **sigp,
 	char			*copy = NULL, *lines[MAX_LINES];
 	int			 n, rc = -1;
 
+	*sigp = NULL;
+
 	if (len > MINISIGN_FILE_MAX || memchr(text, '\0', len) != NULL)
 		return err_set(errp, "not a minisign signature "
 		    "(too large or binary)");
@@ -241,6 +247,8 @@ minisign_sig_load(const char *path, struct minisign_sig **sigp, char **errp)
 	char	*text;
 	size_t	 len;
 	int	 rc;
+
+	*sigp = NULL;
 
 	if (read_file(path, MINISIGN_FILE_MAX, &text, &len, errp) == -1)
 		return -1;

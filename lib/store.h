@@ -1,5 +1,5 @@
 /*
- * The store layout (DESIGN 4.4): blobs/sha256/<hex>, releases/, index.json
+ * The store layout (dcos-store(5), docs/formats.md "Store"): blobs/sha256/<hex>, releases/, index.json
  * (the only mutable file, written last) and dcos_install.sh.
  */
 #ifndef DCOS_STORE_H

@@ -57,11 +57,10 @@ subcmd_common_opt(int opt, const struct subcmd *c)
 	return SUBCMD_NOT_COMMON;
 }
 
-int
-subcmd_usage_error(const struct subcmd *c)
+void
+subcmd_usage_error_(const struct subcmd *c)
 {
 	subcmd_usage(stderr, c);
-	return EXIT_USAGE;
 }
 
 int

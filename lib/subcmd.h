@@ -44,8 +44,18 @@ int	 subcmd_common_opt(int opt, const struct subcmd *);
  * Returns SUBCMD_CONTINUE to keep parsing, else the exit status.
  */
 int	 subcmd_opt(int opt, const struct subcmd *);
-/* Prints the usage to stderr and returns EXIT_USAGE. */
-int	 subcmd_usage_error(const struct subcmd *);
+/*
+ * Prints the usage to stderr and returns EXIT_USAGE, in the header so a
+ * static analyzer sees that the option loops it ends stop there (as
+ * err_set in error.h).
+ */
+void	 subcmd_usage_error_(const struct subcmd *);
+static inline int
+subcmd_usage_error(const struct subcmd *c)
+{
+	subcmd_usage_error_(c);
+	return EXIT_USAGE;
+}
 /* Looks a subcommand up by name; NULL when unknown. */
 const struct subcmd *subcmd_find(const struct subcmd *table,
 	    const char *name);

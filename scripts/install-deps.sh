@@ -5,7 +5,7 @@
 set -eu
 
 pkgs="autoconf automake libtool pkg-config make gcc file binutils
-clang libclang-rt-14-dev
+clang clang-tidy libclang-rt-14-dev
 libssl-dev libarchive-dev libzstd-dev liblzma-dev zlib1g-dev libjansson-dev
 libyaml-dev libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev
 libcrypt-dev openssh-client openssh-server

@@ -1,7 +1,8 @@
 /*
  * dcos-artifactd serve: the blobs known at start.  Small ones are read
  * once and answered with prepared responses every connection shares;
- * with --verify-on-start, each gets a verdict (DESIGN 9).
+ * with --verify-on-start, each gets a verdict (dcos-artifactd(8), serve,
+ * --verify-on-start).
  */
 #include <config.h>
 

@@ -75,6 +75,8 @@ blob_find(const struct fsck *f, const struct digest *d)
 {
 	struct blob	 key;
 
+	if (f->nblobs == 0)
+		return NULL;
 	key.d = *d;
 	return bsearch(&key, f->blobs, f->nblobs, sizeof(*f->blobs),
 	    blob_cmp);
@@ -172,7 +174,9 @@ scan_blobs(struct fsck *f, char **errp)
 		err_sys(errp, "%s", dir);
 		goto out;
 	}
-	qsort(f->blobs, f->nblobs, sizeof(*f->blobs), blob_cmp);
+	/* qsort's base must not be NULL, even for no elements. */
+	if (f->nblobs > 1)
+		qsort(f->blobs, f->nblobs, sizeof(*f->blobs), blob_cmp);
 	rc = 0;
 out:
 	if (dp != NULL)

@@ -190,11 +190,15 @@ items_clear(struct mirror *m)
 	m->nitems = 0;
 }
 
-/* Fetches the round; every failure is logged.  0 or -1. */
+/*
+ * Fetches the round.  Each failed download gets its own line as it is
+ * reported (a round can fail several); *errp sums them up.  0, or -1 with
+ * *errp (none when a signal stopped the round: cmd_mirror says so).
+ */
 static int
-run_round(struct mirror *m)
+run_round(struct mirror *m, char **errp)
 {
-	size_t	 i;
+	size_t	 i, failed = 0;
 	int	 rc;
 
 	if (m->nitems == 0)
@@ -209,11 +213,16 @@ run_round(struct mirror *m)
 			    " (resumed)" : "");
 		else if (m->items[i]->absent)
 			log_verbose("%s: not in the store", m->items[i]->rel);
-		else
+		else {
 			log_error("%s: %s", m->items[i]->rel,
 			    m->items[i]->err != NULL ? m->items[i]->err :
 			    "not fetched");
-	return rc;
+			failed++;
+		}
+	if (rc == -1)
+		return err_set(errp, "%zu of %zu downloads failed", failed,
+		    m->nitems);
+	return 0;
 }
 
 static int
@@ -293,81 +302,69 @@ want_small_blob(struct mirror *m, const struct digest *d, int64_t size,
 }
 
 static int
-fetch_index(struct mirror *m)
+fetch_index(struct mirror *m, char **errp)
 {
 	struct fetch_item	*it;
-	char			*err = NULL, *dest;
+	char			*dest;
 	int			 rc = -1;
 
 	if ((it = item_add(m, STORE_INDEX, partial_path(m, "index.json.new"),
-	    partial_path(m, "index.json.part"))) == NULL) {
-		log_error("out of memory");
-		return -1;
-	}
+	    partial_path(m, "index.json.part"))) == NULL)
+		return err_set(errp, "out of memory");
 	it->max = MIRROR_JSON_MAX;
-	if (run_round(m) == -1)
+	if (run_round(m, errp) == -1)
 		goto out;
 	/* index.json is fetched every time: only blobs count as work. */
 	m->st.files = 0;
 	dest = it->dest;
 	if (read_file(dest, MIRROR_JSON_MAX, &m->index_buf, &m->index_len,
-	    &err) == -1 || store_index_parse(m->index_buf, m->index_len,
-	    "index.json", &m->index, &err) == -1 ||
-	    index_paths_check(m->index, &err) == -1) {
-		log_error("%s (is this URL a store?)", err);
+	    errp) == -1 || store_index_parse(m->index_buf, m->index_len,
+	    "index.json", &m->index, errp) == -1 ||
+	    index_paths_check(m->index, errp) == -1) {
+		err_set(errp, "%s (is this URL a store?)", *errp);
 		goto out;
 	}
 	rc = 0;
 out:
-	free(err);
 	items_clear(m);
 	return rc;
 }
 
 static int
-fetch_clusters(struct mirror *m)
+fetch_clusters(struct mirror *m, char **errp)
 {
 	struct store_index	*x = m->index;
-	char			*buf = NULL, *err = NULL;
+	char			*buf = NULL;
 	char			 name[DIGEST_STRSZ];
 	size_t			 i, len;
 
 	if ((m->clusters = calloc(x->nmanifests, sizeof(*m->clusters))) ==
 	    NULL || (m->rels = calloc(x->nmanifests, sizeof(*m->rels))) ==
 	    NULL || (m->ckr = calloc(x->nmanifests, sizeof(*m->ckr))) ==
-	    NULL) {
-		log_error("out of memory");
-		return -1;
-	}
+	    NULL)
+		return err_set(errp, "out of memory");
 	for (i = 0; i < x->nmanifests; i++)
 		if (want_small_blob(m, &x->manifests[i], -1,
-		    MIRROR_JSON_MAX) == -1) {
-			log_error("out of memory");
-			return -1;
-		}
-	if (run_round(m) == -1)
+		    MIRROR_JSON_MAX) == -1)
+			return err_set(errp, "out of memory");
+	if (run_round(m, errp) == -1)
 		return -1;
 	items_clear(m);
 	for (i = 0; i < x->nmanifests; i++) {
 		digest_format(&x->manifests[i], name);
 		if (blob_read(m, &x->manifests[i], MIRROR_JSON_MAX, &buf, &len,
-		    &err) == -1 || cluster_manifest_parse(buf, len, name,
-		    &m->clusters[i], &err) == -1 ||
+		    errp) == -1 || cluster_manifest_parse(buf, len, name,
+		    &m->clusters[i], errp) == -1 ||
 		    keyring_add(&m->ckr[i], m->clusters[i]->keys,
-		    m->clusters[i]->nkeys, &err) == -1) {
-			log_error("cluster manifest %s: %s", name, err);
+		    m->clusters[i]->nkeys, errp) == -1) {
 			free(buf);
-			free(err);
-			return -1;
+			return err_wrap(errp, "cluster manifest %s", name);
 		}
 		free(buf);
 		buf = NULL;
 		if (keyring_add(&m->kr, m->clusters[i]->keys,
-		    m->clusters[i]->nkeys, &err) == -1) {
-			log_error("%s", err);
-			free(err);
+		    m->clusters[i]->nkeys, errp) == -1)
 			return -1;
-		}
 	}
 	return 0;
 }
@@ -375,10 +372,10 @@ fetch_clusters(struct mirror *m)
 /*
  * An upstream serving an older store (validly signed, but superseded) must
  * not roll the mirror back unnoticed: the current release's seq may only
- * grow, as on the hosts.  0, or -1 when refused.
+ * grow, as on the hosts.  0, or -1 with *errp when refused.
  */
 static int
-check_downgrade(struct mirror *m, int allow)
+check_downgrade(struct mirror *m, int allow, char **errp)
 {
 	struct store_index	*old = NULL;
 	struct cluster_manifest	*oc = NULL;
@@ -404,7 +401,7 @@ check_downgrade(struct mirror *m, int allow)
 		    oc->release_seq, nc->release_name, nc->release_version,
 		    nc->release_seq);
 	else {
-		log_error("%s holds release %s-%s (seq %" PRId64 ") but %s "
+		err_set(errp, "%s holds release %s-%s (seq %" PRId64 ") but %s "
 		    "offers the older %s-%s (seq %" PRId64 "): refused (pass "
 		    "--allow-downgrade to mirror it anyway)", m->dir,
 		    oc->release_name, oc->release_version, oc->release_seq,
@@ -449,13 +446,12 @@ out:
 
 /*
  * Moves the release signatures of the round just fetched into m->relf,
- * where release_check finds them.  Returns 0, or -1 (said).
+ * where release_check finds them.  Returns 0, or -1 with *errp.
  */
 static int
-take_release_sigs(struct mirror *m)
+take_release_sigs(struct mirror *m, char **errp)
 {
 	struct store_index	*x = m->index;
-	char			*err = NULL;
 	size_t			 i, k;
 
 	for (i = 0; i < m->nitems; i++) {
@@ -467,11 +463,8 @@ take_release_sigs(struct mirror *m)
 		if (k == x->nreleases)
 			continue;
 		if (read_file(m->items[i]->dest, MINISIGN_FILE_MAX,
-		    &m->relf[k].sig, &m->relf[k].siglen, &err) == -1) {
-			log_error("%s", err);
-			free(err);
+		    &m->relf[k].sig, &m->relf[k].siglen, errp) == -1)
 			return -1;
-		}
 		m->relf[k].kr = &m->kr;
 		m->relf[k].seq = x->releases[k].seq;
 		/* Kept in memory until its tar is in place. */
@@ -481,7 +474,7 @@ take_release_sigs(struct mirror *m)
 }
 
 static int
-fetch_releases_and_sigs(struct mirror *m)
+fetch_releases_and_sigs(struct mirror *m, char **errp)
 {
 	struct store_index		*x = m->index;
 	const struct cluster_manifest	*c;
@@ -515,18 +508,20 @@ fetch_releases_and_sigs(struct mirror *m)
 			goto oom;
 		it->max = MINISIGN_FILE_MAX;
 	}
-	if (run_round(m) == -1 || take_release_sigs(m) == -1)
+	if (run_round(m, errp) == -1 || take_release_sigs(m, errp) == -1)
 		return -1;
 	items_clear(m);
 	return 0;
 oom:
-	log_error("out of memory");
-	return -1;
+	return err_set(errp, "out of memory");
 }
 
-/* Verifies each release.json against its signature and its cluster. */
+/*
+ * Verifies each release.json against its signature and its cluster.
+ * 0, or -1 with *errp.
+ */
 static int
-check_releases(struct mirror *m)
+check_releases(struct mirror *m, char **errp)
 {
 	const struct cluster_manifest	*c;
 	const struct keyring		*kr;
@@ -567,7 +562,8 @@ check_releases(struct mirror *m)
 	rc = 0;
 out:
 	if (rc == -1)
-		log_error("%s (refused)", err != NULL ? err : "out of memory");
+		err_set(errp, "%s (refused)", err != NULL ? err :
+		    "out of memory");
 	free(buf);
 	free(sig);
 	free(path);
@@ -743,14 +739,14 @@ add_script_items(struct mirror *m, struct fetch_item **itp,
 
 /*
  * A verified tar gets its signature next to it, even when other downloads
- * failed: the next run need not fetch it again.  Returns 0, or -1 (said)
- * when a signature could not be written or memory ran out.
+ * failed: the next run need not fetch it again.  Returns 0, or -1 with
+ * *errp when a signature could not be written or memory ran out.
  */
 static int
-place_release_sigs(struct mirror *m)
+place_release_sigs(struct mirror *m, char **errp)
 {
 	struct store_index	*x = m->index;
-	char			*err = NULL, *sp;
+	char			*sp;
 	char			 name[64];
 	size_t			 i;
 	int			 rc = 0;
@@ -773,38 +769,34 @@ place_release_sigs(struct mirror *m)
 			if ((sp = dir_path(m, x->releases[i].signature)) ==
 			    NULL)
 				goto oom;
+			/* The others are still worth placing. */
 			if (atomic_write_file(sp, m->relf[i].sig,
-			    m->relf[i].siglen, 0644, &err) == -1) {
-				log_error("%s", err);
-				free(err);
-				err = NULL;
+			    m->relf[i].siglen, 0644, errp) == -1)
 				rc = -1;
-			}
 		}
 		free(sp);
 	}
 	return rc;
 oom:
-	log_error("out of memory");
-	return -1;
+	return err_set(errp, "out of memory");
 }
 
 /* The last round: blobs, release tars and the install script. */
 static int
-fetch_rest(struct mirror *m)
+fetch_rest(struct mirror *m, char **errp)
 {
 	struct fetch_item	*it = NULL, *sigit = NULL;
 	int			 rc;
 
 	if (add_blob_items(m) == -1 || add_release_items(m) == -1 ||
-	    add_script_items(m, &it, &sigit) == -1) {
-		log_error("out of memory");
-		return -1;
-	}
-	rc = run_round(m);
+	    add_script_items(m, &it, &sigit) == -1)
+		return err_set(errp, "out of memory");
+	rc = run_round(m, errp);
 	m->script_new = it != NULL && it->done;
 	m->sig_new = sigit != NULL && sigit->done;
-	if (place_release_sigs(m) == -1)
+	/* After a failed round too, so what was verified stays; a write
+	 * error then replaces the round's summary (its lines are out). */
+	if (place_release_sigs(m, errp) == -1)
 		rc = -1;
 	items_clear(m);
 	return rc;
@@ -900,31 +892,34 @@ out:
 	return rc;
 }
 
-/* index.json last: only now does DIR claim to hold the new store. */
+/*
+ * index.json last: only now does DIR claim to hold the new store.  0, or
+ * -1 with *errp.
+ */
 static int
-write_index(struct mirror *m, int *changedp)
+write_index(struct mirror *m, int *changedp, char **errp)
 {
-	char	*p = NULL, *old = NULL, *tmp = NULL, *err = NULL;
+	char	*p = NULL, *old = NULL, *tmp = NULL;
 	size_t	 oldlen;
 	int	 rc = -1;
 
+	*changedp = 0;
 	if ((p = dir_path(m, STORE_INDEX)) == NULL ||
-	    (tmp = partial_path(m, "index.json.new")) == NULL)
+	    (tmp = partial_path(m, "index.json.new")) == NULL) {
+		err_set(errp, "out of memory");
 		goto out;
-	if (place_pinned(m, &err) == -1)
+	}
+	if (place_pinned(m, errp) == -1)
 		goto out;
 	*changedp = !(read_file(p, MIRROR_JSON_MAX, &old, &oldlen, NULL) ==
 	    0 && oldlen == m->index_len &&
 	    memcmp(old, m->index_buf, oldlen) == 0);
 	if (*changedp && atomic_write_file(p, m->index_buf, m->index_len,
-	    0644, &err) == -1)
+	    0644, errp) == -1)
 		goto out;
 	unlink(tmp);
 	rc = 0;
 out:
-	if (rc == -1)
-		log_error("%s", err != NULL ? err : "out of memory");
-	free(err);
 	free(p);
 	free(tmp);
 	free(old);
@@ -933,24 +928,20 @@ out:
 
 /*
  * DIR/.partial holds the partial downloads; locking it keeps two mirrors
- * from writing the same partial files.
+ * from writing the same partial files.  0, or -1 with *errp.
  */
 static int
-prepare_dir(struct mirror *m, int *lockfdp)
+prepare_dir(struct mirror *m, int *lockfdp, char **errp)
 {
 	const char	*sub[] = { MIRROR_PARTIAL_DIR, STORE_BLOB_DIR,
 			    STORE_RELEASE_DIR };
-	char		*p, *err = NULL;
+	char		*p;
 	size_t		 i;
 
 	for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
-		if ((p = dir_path(m, sub[i])) == NULL) {
-			log_error("out of memory");
-			return -1;
-		}
-		if (mkdir_p(p, 0755, &err) == -1) {
-			log_error("%s", err);
-			free(err);
+		if ((p = dir_path(m, sub[i])) == NULL)
+			return err_set(errp, "out of memory");
+		if (mkdir_p(p, 0755, errp) == -1) {
 			free(p);
 			return -1;
 		}
@@ -958,9 +949,9 @@ prepare_dir(struct mirror *m, int *lockfdp)
 			*lockfdp = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (*lockfdp == -1 || flock(*lockfdp, LOCK_EX |
 			    LOCK_NB) == -1) {
-				log_error("%s: %s", p, errno == EWOULDBLOCK ?
-				    "another mirror is writing to this "
-				    "directory; wait for it to finish" :
+				err_set(errp, "%s: %s", p, errno ==
+				    EWOULDBLOCK ? "another mirror is writing "
+				    "to this directory; wait for it to finish" :
 				    strerror(errno));
 				free(p);
 				return -1;
@@ -1043,38 +1034,31 @@ mirror_free(struct mirror *m)
 	free((void *)m->fo.urls);
 }
 
-/* Base URLs: http(s) only, without the trailing '/'. */
+/* Base URLs: http(s) only, without the trailing '/'.  0 or -1, *errp. */
 static int
-take_urls(struct mirror *m, char **argv, int n)
+take_urls(struct mirror *m, char **argv, int n, char **errp)
 {
 	const char	 *auth;
 	char		**u;
 	size_t		  len;
-	int	 i;
+	int		  i;
 
-	if ((u = calloc((size_t)n, sizeof(*u))) == NULL) {
-		log_error("out of memory");
-		return -1;
-	}
+	if ((u = calloc((size_t)n, sizeof(*u))) == NULL)
+		return err_set(errp, "out of memory");
 	m->fo.urls = u;
 	for (i = 0; i < n; i++) {
 		if (strncmp(argv[i], "http://", 7) != 0 &&
-		    strncmp(argv[i], "https://", 8) != 0) {
-			log_error("%s: not an http:// or https:// URL (the "
-			    "last operand is the directory)", argv[i]);
-			return -1;
-		}
+		    strncmp(argv[i], "https://", 8) != 0)
+			return err_set(errp, "%s: not an http:// or https:// "
+			    "URL (the last operand is the directory)", argv[i]);
 		/* Credentials would end up in every log line naming the URL. */
 		auth = argv[i] + strcspn(argv[i], ":") + 3;
-		if (memchr(auth, '@', strcspn(auth, "/?#")) != NULL) {
-			log_error("mirror URL %d holds a user name or password: "
-			    "put credentials in ~/.netrc instead", i + 1);
-			return -1;
-		}
-		if ((u[i] = strdup(argv[i])) == NULL) {
-			log_error("out of memory");
-			return -1;
-		}
+		if (memchr(auth, '@', strcspn(auth, "/?#")) != NULL)
+			return err_set(errp, "mirror URL %d holds a user name "
+			    "or password: put credentials in ~/.netrc instead",
+			    i + 1);
+		if ((u[i] = strdup(argv[i])) == NULL)
+			return err_set(errp, "out of memory");
 		m->fo.nurls++;
 		len = strlen(u[i]);
 		while (len > 0 && u[i][len - 1] == '/')
@@ -1176,63 +1160,58 @@ parse_args(struct mirror *m, int argc, char **argv)
 
 /*
  * Checks the operands and the trust settings, then locks DIR (*lockfdp)
- * and readies the transfers.  Says what is wrong itself.
+ * and readies the transfers.  0, or -1 with *errp.
  */
 static int
-setup(struct mirror *m, char **operands, int n, int *lockfdp)
+setup(struct mirror *m, char **operands, int n, int *lockfdp, char **errp)
 {
-	char	*err = NULL;
-	int	 rc = -1;
-
 	m->dir = operands[n - 1];
-	if (take_urls(m, operands, n - 1) == -1)
-		goto out;
+	if (take_urls(m, operands, n - 1, errp) == -1)
+		return -1;
 	m->fo.progress = isatty(STDERR_FILENO) && log_get_level() >= LOG_NORMAL;
-	if (m->fo.cacert != NULL && access(m->fo.cacert, R_OK) == -1) {
-		log_error("--cacert %s: %s", m->fo.cacert, strerror(errno));
-		goto out;
-	}
+	if (m->fo.cacert != NULL && access(m->fo.cacert, R_OK) == -1)
+		return err_sys(errp, "--cacert %s", m->fo.cacert);
 	if (m->keypath != NULL && keyring_pin(&m->kr, m->keypath,
-	    &err) == -1) {
-		log_error("%s", err);
-		goto out;
-	}
+	    errp) == -1)
+		return -1;
 	if (m->keypath == NULL)
 		log_warn("no --trusted-key: signatures are checked against the "
 		    "keys the store's own cluster manifests list");
-	if (prepare_dir(m, lockfdp) == -1)
-		goto out;
-	if (fetch_global_init(&err) == -1) {
-		log_error("%s", err);
-		goto out;
-	}
+	if (prepare_dir(m, lockfdp, errp) == -1 ||
+	    fetch_global_init(errp) == -1)
+		return -1;
 	m->fo.stop = &stop_signal;
 	catch_stop();
-	rc = 0;
-out:
-	free(err);
-	return rc;
+	return 0;
 }
 
-/* The rounds, in order; index.json is written only when all went well. */
+/*
+ * The rounds, in order; index.json is written only when all went well.
+ * 0, or -1 with *errp (none when a signal stopped them).
+ */
 static int
-mirror_rounds(struct mirror *m)
+mirror_rounds(struct mirror *m, char **errp)
 {
-	if (fetch_index(m) == -1 || fetch_clusters(m) == -1 ||
-	    check_downgrade(m, m->allow_downgrade) == -1 ||
-	    fetch_releases_and_sigs(m) == -1 || check_releases(m) == -1 ||
-	    fetch_rest(m) == -1) {
-		if (stop_signal)
-			log_error("%s: interrupted by signal %d; partial "
-			    "downloads kept, index.json not updated (run the "
-			    "same command again to resume)", m->dir,
-			    (int)stop_signal);
-		else
-			log_error("%s: mirror incomplete; index.json not "
-			    "updated (run again to resume)", m->dir);
+	if (fetch_index(m, errp) == -1 || fetch_clusters(m, errp) == -1 ||
+	    check_downgrade(m, m->allow_downgrade, errp) == -1 ||
+	    fetch_releases_and_sigs(m, errp) == -1 ||
+	    check_releases(m, errp) == -1 || fetch_rest(m, errp) == -1)
 		return -1;
-	}
 	return 0;
+}
+
+/* What a failed run says: what became of DIR, and why. */
+static void
+say_incomplete(const struct mirror *m, const char *err)
+{
+	if (stop_signal)
+		log_error("%s: interrupted by signal %d; partial downloads "
+		    "kept, index.json not updated (run the same command again "
+		    "to resume)", m->dir, (int)stop_signal);
+	else
+		log_error("%s: mirror incomplete; index.json not updated (run "
+		    "again to resume): %s", m->dir, err != NULL ? err :
+		    "out of memory");
 }
 
 static void
@@ -1278,6 +1257,7 @@ cmd_mirror(int argc, char **argv)
 {
 	struct mirror		 m;
 	struct timespec		 t0, t1;
+	char			*err = NULL;
 	int			 rc, lockfd = -1, changed = 0;
 
 	memset(&m, 0, sizeof(m));
@@ -1285,9 +1265,18 @@ cmd_mirror(int argc, char **argv)
 		return rc;
 	rc = EXIT_FAIL;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (setup(&m, argv + optind, argc - optind, &lockfd) == -1 ||
-	    mirror_rounds(&m) == -1 || write_index(&m, &changed) == -1)
+	if (setup(&m, argv + optind, argc - optind, &lockfd, &err) == -1) {
+		log_error("%s", err != NULL ? err : "out of memory");
 		goto out;
+	}
+	if (mirror_rounds(&m, &err) == -1) {
+		say_incomplete(&m, err);
+		goto out;
+	}
+	if (write_index(&m, &changed, &err) == -1) {
+		log_error("%s", err != NULL ? err : "out of memory");
+		goto out;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	report(&m, changed, (t1.tv_sec - t0.tv_sec) +
 	    (t1.tv_nsec - t0.tv_nsec) / 1e9);
@@ -1296,5 +1285,6 @@ out:
 	if (lockfd != -1)
 		finish_dir(&m, lockfd, rc == EXIT_OK);
 	mirror_free(&m);
+	free(err);
 	return rc;
 }

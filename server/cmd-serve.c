@@ -11,7 +11,7 @@
  * file-descriptor responses (sendfile, no copy through user space); small
  * blobs are read once at start and answered with prepared responses that
  * every connection shares, so a hit costs no open, fstat or header
- * building (DESIGN 9).
+ * building (dcos-artifactd(8), serve).
  *
  * This file wires libmicrohttpd: connection tracking, the request
  * handler, the daemons and the signal loop; see serve.h for the others.
@@ -275,7 +275,7 @@ body_check(struct MHD_Connection *c)
 
 /*
  * The first call for a request.  Answering a good GET or HEAD here would
- * make MHD close the connection (no keep-alive, DESIGN 9): only mark it.
+ * make MHD close the connection (no keep-alive; see dcos-artifactd(8)): only mark it.
  * Other methods and bad requests are refused at once (MHD then closes),
  * so a client never gets "100 Continue" for a body we would throw away.
  */

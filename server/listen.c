@@ -63,6 +63,7 @@ name_listener(struct listener *l, int fd)
 	char			 host_s[INET6_ADDRSTRLEN + 1];
 	char			 port_s[16];
 
+	memset(&ss, 0, sizeof(ss));
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
 		return -1;
 	if (getnameinfo((struct sockaddr *)&ss, sslen, host_s, sizeof(host_s),

@@ -27,6 +27,7 @@
 #include "atomicio.h"
 #include "digest.h"
 #include "error.h"
+#include "log.h"
 #include "mirror.h"
 
 #define BACKOFF_FIRST_MS	250
@@ -540,6 +541,9 @@ attempt_failed(struct fetch *f, struct job *j, char *err, int perm)
 		j->state = JOB_FAILED;
 		return;
 	}
+	/* -v shows each failed attempt; only the last one is an error. */
+	log_verbose("%s: %s; trying again", j->it->rel, j->it->err != NULL ?
+	    j->it->err : "failed");
 	f->st->retries++;
 	next = j->url;
 	do

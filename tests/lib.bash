@@ -51,6 +51,22 @@ no_nss_loader() {
 	}
 }
 
+# wait_until SECONDS CMD...: runs CMD every 10 ms until it succeeds.  Fails,
+# naming CMD, when SECONDS (whole seconds) pass first: a readiness check
+# that cannot hang a test run.
+wait_until() {
+	local secs=$1 deadline
+	shift
+	deadline=$((${EPOCHREALTIME/./} + secs * 1000000))
+	until "$@"; do
+		if [ "${EPOCHREALTIME/./}" -ge "$deadline" ]; then
+			echo "wait_until: gave up after $secs s waiting for: $*" >&2
+			return 1
+		fi
+		sleep 0.01
+	done
+}
+
 # Asserts that the last `run` printed exactly one line of output.
 one_line() {
 	[ "${#lines[@]}" -eq 1 ] || {

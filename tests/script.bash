@@ -139,9 +139,7 @@ start_nginx() {
 		EOF
 		if nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" 2>/dev/null; then
 			# The daemon writes its pid file after the parent exits.
-			while [ ! -s "$dir/nginx.pid" ]; do
-				sleep 0.01
-			done
+			wait_until 10 test -s "$dir/nginx.pid" || return 1
 			eval "NGINX_${name}_PORT=$port"
 			NGINX_DIRS="${NGINX_DIRS:-} $dir"
 			return 0
@@ -158,12 +156,14 @@ stop_nginx() {
 	[ -f "$dir/nginx.pid" ] || return 0
 	pid=$(cat "$dir/nginx.pid")
 	kill "$pid" 2>/dev/null || return 0
-	# Gone, or a zombie waiting for init to reap it: it has closed its
-	# sockets either way.
-	while kill -0 "$pid" 2>/dev/null &&
-	    [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" != Z ]; do
-		sleep 0.01
-	done
+	wait_until 10 _nginx_gone "$pid"
+}
+
+# _nginx_gone PID: gone, or a zombie waiting for init to reap it: it has
+# closed its sockets either way.
+_nginx_gone() {
+	! kill -0 "$1" 2>/dev/null ||
+	    [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]
 }
 
 stop_all_nginx() {

@@ -126,7 +126,9 @@ logged() {
 	nginx_start "$SRC"
 	run "$ARTIFACTD" mirror -k "$SCRATCH/other.pub" "$NGINX_URL" "$COPY"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"release.json of cluster manifest sha256:"*"signed with key "*", which is not the --trusted-key (refused)"* ]]
+	# One line: what became of DIR, and why.
+	one_line
+	[[ "$output" == *"$COPY: mirror incomplete; index.json not updated (run again to resume): release.json of cluster manifest sha256:"*"signed with key "*", which is not the --trusted-key (refused)" ]]
 	[ ! -e "$COPY/index.json" ]
 	# No package blob was fetched on an untrusted release's word.
 	[ ! -e "$COPY/blobs/sha256/$BIG_HEX" ]
@@ -167,6 +169,8 @@ logged() {
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 2 ]
 	[[ "${lines[0]}" == *"index.json: gave up after 3 attempts, the last: http://127.0.0.1:$dead/index.json: "*"onnect"* ]]
+	# One line per failed file, then one that sums up (#17 item 3).
+	[[ "${lines[1]}" == *"$COPY: mirror incomplete; index.json not updated (run again to resume): 1 of 1 downloads failed" ]]
 	[ ! -e "$COPY/index.json" ]
 }
 
@@ -369,10 +373,10 @@ max_overlap() {
 	for port in $(seq 20400 20500); do
 		_nginx_port_free "$port" && break
 	done
-	"$ARTIFACTD" mirror -r 6 -k "$KEY" "http://127.0.0.1:$port" "$COPY" 2>"$SCRATCH/err" &
+	"$ARTIFACTD" -v mirror -r 6 -k "$KEY" "http://127.0.0.1:$port" "$COPY" 2>"$SCRATCH/err" &
 	local pid=$!
-	# The server comes up a little after the first attempts failed.
-	sleep 0.3
+	# The server comes up once a first attempt has failed.
+	wait_until 10 grep -q "index.json: .*; trying again" "$SCRATCH/err"
 	NGINX_FIXED_PORT=$port nginx_start "$SRC"
 	wait "$pid"
 	grep -q "mirrored 10 files (.*, 0 resumed, [1-9][0-9]* retries)" "$SCRATCH/err"

@@ -113,6 +113,21 @@ read_file_enforces_limit_and_type(void **state)
 	free(p);
 }
 
+/* Out-parameters are cleared on entry: a failed call leaves no stale
+ * pointer for a caller's cleanup to free twice. */
+static void
+read_file_clears_outputs_on_failure(void **state)
+{
+	char	 stale[] = "stale", *buf = stale, *err = NULL;
+	size_t	 len = sizeof(stale);
+
+	assert_int_equal(read_file("/nonexistent/x", 100, &buf, &len, &err),
+	    -1);
+	assert_null(buf);
+	assert_int_equal(len, 0);
+	free(err);
+}
+
 static void
 read_file_reads_proc_files_that_report_size_zero(void **state)
 {
@@ -171,6 +186,7 @@ main(void)
 		    remove_dir),
 		cmocka_unit_test(path_join_adds_one_slash),
 		cmocka_unit_test(read_file_reads_proc_files_that_report_size_zero),
+		cmocka_unit_test(read_file_clears_outputs_on_failure),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

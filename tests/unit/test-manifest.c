@@ -379,6 +379,8 @@ store_index_parses(void **state)
 	memcpy(strstr(bad, "releases/dcos-1.tar\""), "/eleases", 8);
 	assert_int_equal(store_index_parse(bad, strlen(bad), "i", &x, &err),
 	    -1);
+	/* Cleared on entry: not the freed index of the call before. */
+	assert_null(x);
 	assert_non_null(strstr(err, "releases[0].path"));
 	free(bad);
 	bad = strdup(IDX);
