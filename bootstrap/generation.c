@@ -84,7 +84,8 @@ gen_list(const struct host *h, long **nsp, size_t *countp, char **errp)
 		ns[count++] = n;
 	}
 	closedir(d);
-	qsort(ns, count, sizeof(*ns), longcmp);
+	if (count > 1)
+		qsort(ns, count, sizeof(*ns), longcmp);
 	*nsp = ns;
 	*countp = count;
 	return 0;

@@ -335,11 +335,13 @@ struct sp {
 };
 
 static int
-bad(struct sp *sp, const struct ynode *n, const char *fmt, ...)
+bad_(struct sp *sp, const struct ynode *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Returns -1 where an analyzer sees it, as err_set (lib/error.h). */
+#define bad(...)	err_fail_(bad_(__VA_ARGS__))
 
 static int
-bad(struct sp *sp, const struct ynode *n, const char *fmt, ...)
+bad_(struct sp *sp, const struct ynode *n, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	*msg = NULL;

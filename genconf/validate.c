@@ -624,7 +624,7 @@ convert_list(const struct param *p, const struct ynode *n, struct conv *cv,
 	if (n->type == YNODE_SCALAR && n->kind == YSCALAR_NULL)
 		count = 0;
 	else if (n->type == YNODE_SCALAR && n->kind == YSCALAR_STR &&
-	    n->str[0] == '[') {
+	    n->str != NULL && n->str[0] == '[') {
 		if (legacy_items(n->str, &legacy, &count, &msg) == -1) {
 			conv_add(cv, n, prefix, msg);
 			goto out;

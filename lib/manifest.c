@@ -20,11 +20,13 @@ struct jp {
 };
 
 static int
-jp_fail(struct jp *p, const char *key, const char *fmt, ...)
+jp_fail_(struct jp *p, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Returns -1 where an analyzer sees it, as err_set (lib/error.h). */
+#define jp_fail(...)	err_fail_(jp_fail_(__VA_ARGS__))
 
 static int
-jp_fail(struct jp *p, const char *key, const char *fmt, ...)
+jp_fail_(struct jp *p, const char *key, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	*msg = NULL;
