@@ -128,8 +128,9 @@ line() {
 	need strace
 	store
 	chex=$(jq -r .config_package.digest store.src/cluster.json | cut -d: -f2)
-	run strace -f -qq -e trace=openat -o "$SCRATCH/trace" \
-		"$BOOTSTRAP" preflight "$M" --cache "$SCRATCH/store" --root "$SCRATCH/R" --role master
+	# LeakSanitizer cannot run under ptrace (--enable-sanitize builds).
+	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -e trace=openat -o "$SCRATCH/trace" "$BOOTSTRAP" preflight "$M" --cache "$SCRATCH/store" --root "$SCRATCH/R" --role master
 	[ "$status" -eq 0 ]
 	[[ "$(line ip-detect)" == *PASS* ]]
 	[ "$(grep -c "blobs/sha256/$chex\"" "$SCRATCH/trace")" -eq 1 ]
