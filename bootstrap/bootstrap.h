@@ -256,6 +256,21 @@ void	 pkgmanifest_free(struct pkgmanifest *);
 const struct pkg_file *pkgmanifest_find(const struct pkgmanifest *,
 	    const char *path);
 
+struct archive;
+/*
+ * Opens a package blob (tar + zstd/xz/gzip) for reading after checking its
+ * pinned size and digest on the same descriptor, so what the archive
+ * reader sees is what was hashed.  1 with *fdp and *arp (the caller frees
+ * both), 0 when the blob is missing, -1 with *errp when it is wrong.
+ */
+int	 blob_archive_open(const char *blobpath, const struct digest *,
+	    uint64_t blob_size, int *fdp, struct archive **arp, char **errp);
+/*
+ * Reads the next member of ar, which must be the package manifest (the
+ * first member): 0 with *bufp (malloc'd) and *lenp, or -1 with *errp.
+ */
+int	 blob_first_member(struct archive *ar, char **bufp, size_t *lenp,
+	    char **errp);
 /*
  * Checks that the blob at blobpath has blob_size bytes and blob_digest,
  * then reads its first member, the package manifest of package id, and

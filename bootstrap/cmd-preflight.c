@@ -691,31 +691,6 @@ out:
 	free(run);
 }
 
-/* Reads the config package's first member, which must be its manifest. */
-static int
-read_config_manifest(struct archive *a, struct archive_entry *e,
-    struct pkg_manifest **pmp, char **errp)
-{
-	const char	*name = archive_entry_pathname(e);
-	la_int64_t	 size = archive_entry_size(e);
-	char		*mbuf;
-	int		 rc = -1;
-
-	if (name == NULL || strcmp(name, PKG_MANIFEST_NAME) != 0 ||
-	    size <= 0 || size > PKG_MANIFEST_MAX_BYTES)
-		return err_set(errp, "config package: its first member is "
-		    "not %s", PKG_MANIFEST_NAME);
-	if ((mbuf = malloc((size_t)size)) == NULL)
-		return err_set(errp, "out of memory");
-	if (archive_read_data(a, mbuf, (size_t)size) != size)
-		err_set(errp, "config package: short %s", PKG_MANIFEST_NAME);
-	else if (pkg_manifest_parse(mbuf, (size_t)size, "config package "
-	    PKG_MANIFEST_NAME, pmp, errp) != -1)
-		rc = 0;
-	free(mbuf);
-	return rc;
-}
-
 /*
  * Reads the ip-detect member e, checked against its entry in pm: 0 with
  * a malloc'd NUL-terminated copy in *bufp, or -1 with *errp.
@@ -760,38 +735,44 @@ read_ip_member(struct archive *a, struct archive_entry *e,
 }
 
 /*
- * Reads etc/ip-detect out of the config package blob (whose digest the
- * caller checked) and checks it against the package's own manifest.
- * Returns 0 with a malloc'd buffer, or -1 with *errp.
+ * Reads etc/ip-detect out of the config package blob in the cache, from
+ * the descriptor whose size and digest were checked against pin (a path
+ * opened again could name another file by then), and checks it against
+ * the package's own manifest.  1 with a malloc'd buffer, 0 when the blob
+ * is not in the cache, -1 with *errp.
  */
 static int
-read_ip_detect(const char *blob, char **bufp, size_t *lenp, char **errp)
+read_ip_detect(const char *cache, const struct blob_pin *pin, char **bufp,
+    size_t *lenp, char **errp)
 {
 	struct archive		*a = NULL;
 	struct archive_entry	*e;
 	struct pkg_manifest	*pm = NULL;
 	const char		*name;
-	int			 r, rc = -1, first = 1;
+	char			*blob, *mbuf = NULL;
+	size_t			 mlen;
+	int			 fd = -1, r, rc = -1;
 
-	if ((a = archive_read_new()) == NULL)
+	if ((blob = store_blob_path(cache, &pin->digest)) == NULL)
 		return err_set(errp, "out of memory");
-	archive_read_support_filter_zstd(a);
-	archive_read_support_format_tar(a);
-	if (archive_read_open_filename(a, blob, 65536) != ARCHIVE_OK) {
-		err_set(errp, "%s: %s", blob, archive_error_string(a));
+	if ((r = blob_archive_open(blob, &pin->digest, pin->size, &fd, &a,
+	    errp)) != 1) {
+		if ((rc = r) == -1)
+			err_wrap(errp, "config package");
+		goto out;
+	}
+	if (blob_first_member(a, &mbuf, &mlen, errp) == -1 ||
+	    pkg_manifest_parse(mbuf, mlen, "config package " PKG_MANIFEST_NAME,
+	    &pm, errp) == -1) {
+		err_wrap(errp, "config package");
 		goto out;
 	}
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 		name = archive_entry_pathname(e);
-		if (first) {
-			first = 0;
-			if (read_config_manifest(a, e, &pm, errp) == -1)
-				goto out;
-			continue;
-		}
 		if (name == NULL || strcmp(name, IP_DETECT_PATH) != 0)
 			continue;
-		rc = read_ip_member(a, e, pm, bufp, lenp, errp);
+		if (read_ip_member(a, e, pm, bufp, lenp, errp) == 0)
+			rc = 1;
 		goto out;
 	}
 	if (r != ARCHIVE_EOF)
@@ -802,7 +783,12 @@ read_ip_detect(const char *blob, char **bufp, size_t *lenp, char **errp)
 		    IP_DETECT_PATH);
 out:
 	pkg_manifest_free(pm);
-	archive_read_free(a);
+	if (a != NULL)
+		archive_read_free(a);
+	if (fd != -1)
+		close(fd);
+	free(mbuf);
+	free(blob);
 	return rc;
 }
 
@@ -829,24 +815,21 @@ check_ip_detect(struct preflight *pf)
 {
 	static const char	*what = "ip-detect";
 	const char		*tmpdir = getenv("TMPDIR");
-	char			*blob = NULL, *script = NULL, *err = NULL;
-	char			*dir = NULL, *path = NULL, *why = NULL;
+	char			*script = NULL, *err = NULL;
+	char			*dir = NULL, *path = NULL;
 	char			 out[IP_DETECT_OUT_MAX + 1], ip[64], *nl;
 	char			*argv[2];
 	size_t			 len = 0;
-	int			 status;
+	int			 r, status;
 
-	if (cache_has_blob(pf->cache, &pf->cm->config_package, &why,
-	    &err) != 1) {
-		report(pf, what, 0, "the config package is not in the cache "
-		    "%s%s%s", pf->cache, why != NULL || err != NULL ? ": " : "",
-		    why != NULL ? why : err != NULL ? err : "");
-		goto out;
-	}
-	if ((blob = store_blob_path(pf->cache,
-	    &pf->cm->config_package.digest)) == NULL ||
-	    read_ip_detect(blob, &script, &len, &err) == -1) {
-		report(pf, what, 0, "%s", err != NULL ? err : "out of memory");
+	if ((r = read_ip_detect(pf->cache, &pf->cm->config_package, &script,
+	    &len, &err)) != 1) {
+		if (r == 0)
+			report(pf, what, 0, "the config package is not in the "
+			    "cache %s", pf->cache);
+		else
+			report(pf, what, 0, "%s", err != NULL ? err :
+			    "out of memory");
 		goto out;
 	}
 	if (asprintf(&dir, "%s/dcos-preflight.XXXXXX", tmpdir != NULL &&
@@ -899,8 +882,6 @@ out:
 	free(path);
 	free(dir);
 	free(script);
-	free(blob);
-	free(why);
 	free(err);
 }
 

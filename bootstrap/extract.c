@@ -414,9 +414,8 @@ one_member(struct xstate *x, struct archive_entry *ae, char **errp)
 	return make_entry(x, ae, e, path, dfd, base, errp);
 }
 
-/* The first member, which must be the manifest: *bufp (malloc'd). */
-static int
-first_member(struct archive *ar, char **bufp, size_t *lenp, char **errp)
+int
+blob_first_member(struct archive *ar, char **bufp, size_t *lenp, char **errp)
 {
 	struct archive_entry	*ae;
 	char			*buf = NULL;
@@ -472,7 +471,7 @@ read_manifest(struct xstate *x, const char *id, const struct digest *want,
 	size_t			 got = 0;
 	int			 rc = -1;
 
-	if (first_member(x->ar, &buf, &got, errp) == -1)
+	if (blob_first_member(x->ar, &buf, &got, errp) == -1)
 		return -1;
 	if (pkgmanifest_parse(buf, got, id, &x->m, errp) == -1)
 		goto out;
@@ -549,24 +548,16 @@ out:
 	return rc;
 }
 
-/*
- * Opens a package blob for reading after checking its pinned size and
- * digest on the same descriptor (only tar + zstd/xz/gzip).  0 with *fdp
- * and *arp (the caller frees both) or -1 with *errp.
- */
-static int
-open_blob_archive(const char *blobpath, const struct digest *blob_digest,
+int
+blob_archive_open(const char *blobpath, const struct digest *blob_digest,
     uint64_t blob_size, int *fdp, struct archive **arp, char **errp)
 {
 	struct archive	*ar;
-	int		 fd;
+	int		 fd, r;
 
-	if (blob_open_checked(blobpath, blob_digest, blob_size, &fd, errp) !=
-	    1) {
-		if (errp != NULL && *errp == NULL)
-			err_set(errp, "%s: missing", blobpath);
-		return -1;
-	}
+	if ((r = blob_open_checked(blobpath, blob_digest, blob_size, &fd,
+	    errp)) != 1)
+		return r;
 	if ((ar = archive_read_new()) == NULL) {
 		close(fd);
 		return err_set(errp, "out of memory");
@@ -583,7 +574,23 @@ open_blob_archive(const char *blobpath, const struct digest *blob_digest,
 	}
 	*fdp = fd;
 	*arp = ar;
-	return 0;
+	return 1;
+}
+
+/*
+ * As blob_archive_open(), -1 with *errp also when the blob is missing:
+ * for the callers that found it in the cache before.
+ */
+static int
+open_blob_archive(const char *blobpath, const struct digest *blob_digest,
+    uint64_t blob_size, int *fdp, struct archive **arp, char **errp)
+{
+	int	 r;
+
+	if ((r = blob_archive_open(blobpath, blob_digest, blob_size, fdp, arp,
+	    errp)) == 0)
+		err_set(errp, "%s: missing", blobpath);
+	return r == 1 ? 0 : -1;
 }
 
 int
@@ -599,7 +606,7 @@ blob_manifest(const char *blobpath, const struct digest *blob_digest,
 	if (open_blob_archive(blobpath, blob_digest, blob_size, &fd, &ar,
 	    errp) == -1)
 		goto out;
-	if (first_member(ar, &buf, &len, errp) == -1 ||
+	if (blob_first_member(ar, &buf, &len, errp) == -1 ||
 	    pkgmanifest_parse(buf, len, id, &m, errp) == -1)
 		goto out;
 	*out = m->digest;

@@ -153,7 +153,7 @@ check_path(const struct host *h, int rootfd, const char *rootreal,
 {
 	struct lookup	 in, out;
 	char		*prefix = NULL, *path = NULL, *real, *p;
-	int		 rc = -1;
+	int		 rc = -1, tries;
 
 	if ((prefix = strdup(rel)) == NULL)
 		return err_set(errp, "out of memory");
@@ -170,6 +170,16 @@ check_path(const struct host *h, int rootfd, const char *rootreal,
 		lookup_plain(path, &out);
 		if (rootfd != -1) {
 			lookup_in_root(rootfd, prefix, &in);
+			/*
+			 * Another run may make the directory between the two
+			 * lookups (installs racing for the lock): look again
+			 * while exactly one of them found nothing.
+			 */
+			for (tries = 0; tries < 8 && (out.err == ENOENT) !=
+			    (in.err == ENOENT); tries++) {
+				lookup_plain(path, &out);
+				lookup_in_root(rootfd, prefix, &in);
+			}
 			/*
 			 * Missing (or unreadable) both ways: nothing there
 			 * to follow, and what we make there we make with

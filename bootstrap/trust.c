@@ -273,12 +273,10 @@ check_signature(const struct cluster *c, const char *rel, size_t rellen,
     const char *sigpath, char **errp)
 {
 	struct minisign_sig	*sig = NULL;
-	struct digest		 want;
-	char			*field = NULL, *e = NULL, *end;
+	char			*e = NULL;
 	char			 id[MINISIGN_KEYID_STRSZ];
 	size_t			 i;
 	int			 rc = -1;
-	long long		 seq;
 
 	if (minisign_sig_load(sigpath, &sig, errp) == -1) {
 		err_wrap(errp, "release signature");
@@ -302,29 +300,14 @@ check_signature(const struct cluster *c, const char *rel, size_t rellen,
 		    "not among the cluster manifest's trusted_keys", id);
 		goto out;
 	}
-	if ((field = minisign_tc_field(sig->trusted_comment, "sha256")) ==
-	    NULL || digest_parse_hex(field, &want) == -1 ||
-	    !digest_equal(&want, &c->cm->release_manifest)) {
-		err_set(errp, "release signature: trusted comment does not "
-		    "name the sha256 of this release.json");
-		goto out;
-	}
-	free(field);
-	if ((field = minisign_tc_field(sig->trusted_comment, "seq")) == NULL) {
-		err_set(errp, "release signature: trusted comment has no seq");
-		goto out;
-	}
-	errno = 0;
-	seq = strtoll(field, &end, 10);
-	if (errno != 0 || *end != '\0' || end == field || seq != c->seq) {
-		err_set(errp, "release signature: trusted comment seq %s does "
-		    "not match the cluster manifest's seq %lld", field,
-		    (long long)c->seq);
+	/* seq: the cluster manifest's, which pins this release.json. */
+	if (minisign_tc_check(sig, NULL, &c->cm->release_manifest, &c->seq, 0,
+	    errp) == -1) {
+		err_wrap(errp, "release signature");
 		goto out;
 	}
 	rc = 0;
 out:
-	free(field);
 	minisign_sig_free(sig);
 	return rc;
 }

@@ -190,28 +190,6 @@ cmd_sign(int argc, char **argv)
 	return rc;
 }
 
-/* The sha256: field of the trusted comment, when present, must match. */
-static int
-check_tc_digest(const struct minisign_sig *sig, const struct digest *d,
-    char **errp)
-{
-	struct digest	 want;
-	char		*field;
-	int		 rc = 0;
-
-	if ((field = minisign_tc_field(sig->trusted_comment, "sha256")) ==
-	    NULL)
-		return 0;
-	if (digest_parse_hex(field, &want) == -1)
-		rc = err_set(errp, "trusted comment has a malformed sha256 "
-		    "field");
-	else if (!digest_equal(&want, d))
-		rc = err_set(errp, "file digest does not match the sha256 of "
-		    "the trusted comment");
-	free(field);
-	return rc;
-}
-
 static int
 verify_one(const struct minisign_pubkey *pk, const char *file,
     const char *sigpath)
@@ -241,7 +219,8 @@ verify_one(const struct minisign_pubkey *pk, const char *file,
 	    minisign_verify_prehashed(pk, sig, hash, &err) == -1)
 		goto fail;
 	sha256_final(h, &d);
-	if (check_tc_digest(sig, &d, &err) == -1)
+	if (minisign_tc_check(sig, NULL, &d, NULL, MINISIGN_TC_SHA256,
+	    &err) == -1)
 		goto fail;
 	rc = 0;
 	goto out;

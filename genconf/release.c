@@ -293,27 +293,6 @@ find_key(const struct minisign_pubkey *keys, size_t nkeys,
 	return NULL;
 }
 
-/* A trusted comment field, when present, must say exactly want. */
-static int
-tc_expect(const struct minisign_sig *sig, const char *field,
-    const char *want, int required, const char *what, char **errp)
-{
-	char	*v;
-	int	 rc = 0;
-
-	if ((v = minisign_tc_field(sig->trusted_comment, field)) == NULL) {
-		if (required)
-			return err_set(errp, "%s: the trusted comment has no "
-			    "%s: field", what, field);
-		return 0;
-	}
-	if (strcmp(v, want) != 0)
-		rc = err_set(errp, "%s: the trusted comment says %s:%s, not "
-		    "%s:%s", what, field, v, field, want);
-	free(v);
-	return rc;
-}
-
 static int
 member_path_ok(const char *p, const char *prefix)
 {
@@ -605,10 +584,12 @@ static int
 seq_check(const struct release *r, const struct minisign_sig *sig,
     int required, const char *what, char **errp)
 {
-	char	 seq[32];
+	int64_t	 seq = r->seq;
 
-	snprintf(seq, sizeof(seq), "%lld", (long long)r->seq);
-	return tc_expect(sig, "seq", seq, required, what, errp);
+	if (minisign_tc_check(sig, NULL, NULL, &seq, required ? 0 :
+	    MINISIGN_TC_SEQ, errp) == -1)
+		return err_wrap(errp, "%s", what);
+	return 0;
 }
 
 /* Verifies release.json against its signature, then reads it. */
@@ -620,7 +601,6 @@ check_manifest(struct release *r, const struct minisign_pubkey *keys,
 	struct minisign_sig		*sig = NULL;
 	uint8_t				 hash[MINISIGN_HASH_LEN];
 	struct release_manifest		*rm = NULL;
-	char				 hex[DIGEST_HEXLEN + 1];
 	int				 rc = -1;
 
 	if (minisign_sig_parse(r->sig_text.text, r->sig_text.len, &sig, errp)
@@ -639,10 +619,11 @@ check_manifest(struct release *r, const struct minisign_pubkey *keys,
 		err_wrap(errp, RELEASE_JSON);
 		goto fail;
 	}
-	digest_hex(&r->manifest_digest, hex);
-	if (tc_expect(sig, "file", RELEASE_JSON, 0, RELEASE_SIG, errp) == -1 ||
-	    tc_expect(sig, "sha256", hex, 1, RELEASE_SIG, errp) == -1)
+	if (minisign_tc_check(sig, RELEASE_JSON, &r->manifest_digest, NULL,
+	    MINISIGN_TC_FILE, errp) == -1) {
+		err_wrap(errp, RELEASE_SIG);
 		goto fail;
+	}
 	if ((r->manifest = jsonio_parse(r->manifest_text.text,
 	    r->manifest_text.len, RELEASE_JSON, errp)) == NULL)
 		goto fail;
@@ -935,7 +916,6 @@ start_feeder(struct load *l, const char *tar_path,
     const struct release_sink *sink, char **errp)
 {
 	struct stat	 st;
-	char		*f;
 	size_t		 i;
 
 	if ((l->fd = open(tar_path, O_RDONLY | O_CLOEXEC)) == -1)
@@ -946,12 +926,10 @@ start_feeder(struct load *l, const char *tar_path,
 		if ((l->f.buf[i] = malloc(IO_CHUNK)) == NULL)
 			return err_set(errp, "out of memory");
 	/* The signed comment names the tar's SHA-256: no need to compute it. */
-	f = minisign_tc_field(l->tsig->trusted_comment, "sha256");
 	l->f.fd = l->fd;
 	l->f.copy_fd = sink != NULL ? sink->tar_copy_fd : -1;
-	l->f.want_sha = f == NULL ||
-	    digest_parse_hex(f, &l->r->tar_digest) == -1;
-	free(f);
+	l->f.want_sha = minisign_tc_sha256(l->tsig, &l->r->tar_digest, NULL) !=
+	    1;
 	if (pthread_create(&l->tid, NULL, feeder_hash, &l->f) != 0)
 		return err_set(errp, "cannot start a thread");
 	l->started = 1;

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -453,19 +454,141 @@ minisign_verify_file(const struct minisign_pubkey *pk,
 	return rc;
 }
 
-char *
-minisign_tc_field(const char *tc, const char *name)
-{
-	size_t		 nlen = strlen(name);
-	const char	*p = tc, *end;
+/* Longest field value quoted in a message: the comment is not ours. */
+#define TC_QUOTE	80
 
-	while (p != NULL && *p != '\0') {
-		end = strchr(p, '\t');
-		if (strncmp(p, name, nlen) == 0 && p[nlen] == ':')
-			return end != NULL ?
-			    strndup(p + nlen + 1, (size_t)(end - p - nlen - 1)) :
-			    strdup(p + nlen + 1);
-		p = end != NULL ? end + 1 : NULL;
+/*
+ * Finds field "name:" in the tab-separated trusted comment tc: 1 with
+ * *vp and *lenp (not NUL-terminated) when it is there once and not empty,
+ * 0 when absent, -1 with *errp when it is there twice or empty.
+ */
+static int
+tc_find(const char *tc, const char *name, const char **vp, size_t *lenp,
+    char **errp)
+{
+	size_t		 nlen = strlen(name), flen;
+	const char	*p;
+	int		 found = 0;
+
+	for (p = tc; ; p += flen + 1) {
+		flen = strcspn(p, "\t");
+		if (flen > nlen && strncmp(p, name, nlen) == 0 &&
+		    p[nlen] == ':') {
+			if (flen == nlen + 1)
+				return err_set(errp, "the trusted comment's "
+				    "%s: field is empty", name);
+			if (found++)
+				return err_set(errp, "the trusted comment has "
+				    "more than one %s: field", name);
+			*vp = p + nlen + 1;
+			*lenp = flen - nlen - 1;
+		}
+		if (p[flen] == '\0')
+			break;
 	}
-	return NULL;
+	return found;
+}
+
+/* Parses a decimal seq: digits only, no sign, no blanks.  0 or -1. */
+static int
+tc_seq(const char *v, size_t len, int64_t *seqp)
+{
+	int64_t	 n = 0;
+	size_t	 i;
+
+	if (len == 0 || len > 18)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		n = n * 10 + (v[i] - '0');
+	}
+	*seqp = n;
+	return 0;
+}
+
+int
+minisign_tc_check(const struct minisign_sig *sig, const char *file,
+    const struct digest *sha256, const int64_t *seq, int optional,
+    char **errp)
+{
+	static const struct {
+		const char	*name;
+		int		 bit;
+	} fields[] = {
+		{ "file", MINISIGN_TC_FILE },
+		{ "sha256", MINISIGN_TC_SHA256 },
+		{ "seq", MINISIGN_TC_SEQ },
+	};
+	struct digest	 d;
+	const char	*v;
+	char		 hex[DIGEST_HEXLEN + 1], buf[DIGEST_HEXLEN + 1];
+	size_t		 i, len;
+	int64_t		 n;
+	int		 r;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if ((fields[i].bit == MINISIGN_TC_FILE && file == NULL) ||
+		    (fields[i].bit == MINISIGN_TC_SHA256 && sha256 == NULL) ||
+		    (fields[i].bit == MINISIGN_TC_SEQ && seq == NULL))
+			continue;
+		if ((r = tc_find(sig->trusted_comment, fields[i].name, &v,
+		    &len, errp)) == -1)
+			return -1;
+		if (r == 0) {
+			if (optional & fields[i].bit)
+				continue;
+			return err_set(errp, "the trusted comment has no %s: "
+			    "field", fields[i].name);
+		}
+		switch (fields[i].bit) {
+		case MINISIGN_TC_FILE:
+			if (len == strlen(file) && memcmp(v, file, len) == 0)
+				continue;
+			return err_set(errp, "the trusted comment says "
+			    "file:%.*s, not file:%s", (int)(len < TC_QUOTE ?
+			    len : TC_QUOTE), v, file);
+		case MINISIGN_TC_SHA256:
+			digest_hex(sha256, hex);
+			if (len == DIGEST_HEXLEN) {
+				memcpy(buf, v, len);
+				buf[len] = '\0';
+				if (digest_parse_hex(buf, &d) == 0 &&
+				    digest_equal(&d, sha256))
+					continue;
+			}
+			return err_set(errp, "the trusted comment says "
+			    "sha256:%.*s, not sha256:%s (the digest of this "
+			    "content)", (int)(len < TC_QUOTE ? len : TC_QUOTE),
+			    v, hex);
+		default:
+			if (tc_seq(v, len, &n) == 0 && n == *seq)
+				continue;
+			return err_set(errp, "the trusted comment says "
+			    "seq:%.*s, not seq:%" PRId64, (int)(len < TC_QUOTE ?
+			    len : TC_QUOTE), v, *seq);
+		}
+	}
+	return 0;
+}
+
+int
+minisign_tc_sha256(const struct minisign_sig *sig, struct digest *out,
+    char **errp)
+{
+	const char	*v;
+	char		 buf[DIGEST_HEXLEN + 1];
+	size_t		 len;
+	int		 r;
+
+	if ((r = tc_find(sig->trusted_comment, "sha256", &v, &len, errp)) != 1)
+		return r;
+	if (len == DIGEST_HEXLEN) {
+		memcpy(buf, v, len);
+		buf[len] = '\0';
+		if (digest_parse_hex(buf, out) == 0)
+			return 1;
+	}
+	return err_set(errp, "the trusted comment's sha256:%.*s is not %d hex "
+	    "digits", (int)(len < TC_QUOTE ? len : TC_QUOTE), v, DIGEST_HEXLEN);
 }

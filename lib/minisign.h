@@ -102,10 +102,29 @@ int	 minisign_verify_prehashed(const struct minisign_pubkey *pk,
 	    const uint8_t hash[MINISIGN_HASH_LEN], char **errp);
 
 /*
- * Finds field "name:" in a tab-separated trusted comment and returns a
- * malloc'd copy of its value, or NULL when absent.
+ * The binding a trusted comment gives a signature: tab-separated
+ * "name:value" fields, of which file: (the signed file's name), sha256:
+ * (its SHA-256, 64 hex digits) and seq: (the release's sequence number,
+ * decimal) are ours; other fields are ignored.  Each of file, sha256 and
+ * seq that is not NULL is checked: its field must be there once, not
+ * empty, and equal to it; a field whose bit (MINISIGN_TC_*) is in
+ * optional may also be absent.  0, or -1 with *errp naming the field
+ * (callers prefix what was signed).  The one place this rule is written.
  */
-char	*minisign_tc_field(const char *tc, const char *name);
+#define MINISIGN_TC_FILE	0x1
+#define MINISIGN_TC_SHA256	0x2
+#define MINISIGN_TC_SEQ		0x4
+struct digest;
+int	 minisign_tc_check(const struct minisign_sig *, const char *file,
+	    const struct digest *sha256, const int64_t *seq, int optional,
+	    char **errp);
+/*
+ * The sha256: field of the trusted comment under the same rules: 1 with
+ * *out, 0 when absent, -1 with *errp when twice, empty or not 64 hex
+ * digits.
+ */
+int	 minisign_tc_sha256(const struct minisign_sig *, struct digest *out,
+	    char **errp);
 
 /* Secret keys and signing (minisign-key.c). */
 

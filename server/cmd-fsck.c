@@ -363,7 +363,7 @@ check_script(struct fsck *f, const struct store_index *x)
 {
 	struct minisign_sig	*sig = NULL;
 	struct digest		 got;
-	char			*p, *err = NULL, *tc = NULL;
+	char			*p, *err = NULL;
 
 	if ((p = path_join(f->dir, x->install_script)) == NULL) {
 		problem(f, "out of memory");
@@ -385,14 +385,12 @@ check_script(struct fsck *f, const struct store_index *x)
 	if (access(p, F_OK) == 0) {
 		if (minisign_sig_load(p, &sig, &err) == -1)
 			problem(f, "%s.minisig: %s", x->install_script, err);
-		else if ((tc = minisign_tc_field(sig->trusted_comment,
-		    "sha256")) == NULL || digest_parse_hex(tc, &got) == -1 ||
-		    !digest_equal(&got, &x->install_script_digest))
+		else if (minisign_tc_check(sig, NULL,
+		    &x->install_script_digest, NULL, 0, &err) == -1)
 			problem(f, "%s.minisig: does not name the install "
-			    "script index.json lists (a stale signature: sign "
-			    "the script again)", x->install_script);
+			    "script index.json lists (%s; a stale signature: "
+			    "sign the script again)", x->install_script, err);
 	}
-	free(tc);
 	minisign_sig_free(sig);
 	free(err);
 	free(p);

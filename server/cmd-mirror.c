@@ -422,9 +422,8 @@ static int
 local_release_ok(const struct mirror *m, const struct store_release *r)
 {
 	struct minisign_sig	*sig = NULL;
-	struct digest		 d;
 	struct stat		 st;
-	char			*tar, *sp, *f = NULL;
+	char			*tar, *sp;
 	int			 ok = 0;
 
 	tar = dir_path(m, r->path);
@@ -432,12 +431,9 @@ local_release_ok(const struct mirror *m, const struct store_release *r)
 	if (tar == NULL || sp == NULL || stat(tar, &st) == -1 ||
 	    !S_ISREG(st.st_mode) || minisign_sig_load(sp, &sig, NULL) == -1)
 		goto out;
-	f = minisign_tc_field(sig->trusted_comment, "sha256");
-	ok = f != NULL && digest_parse_hex(f, &d) == 0 &&
-	    digest_equal(&d, &r->digest) &&
+	ok = minisign_tc_check(sig, NULL, &r->digest, NULL, 0, NULL) == 0 &&
 	    (!m->verify_existing || file_matches(tar, &r->digest));
 out:
-	free(f);
 	minisign_sig_free(sig);
 	free(tar);
 	free(sp);
@@ -590,24 +586,20 @@ script_sig_check(struct fetch_item *it, void *arg, char **errp)
 {
 	const struct digest	*want = arg;
 	struct minisign_sig	*sig = NULL;
-	struct digest		 d;
-	char			*text = NULL, *f = NULL;
+	char			*text = NULL;
 	size_t			 len;
 	int			 rc = -1;
 
 	if (read_file(it->partial, MINISIGN_FILE_MAX, &text, &len, errp) ==
 	    -1 || minisign_sig_parse(text, len, &sig, errp) == -1)
 		goto out;
-	f = minisign_tc_field(sig->trusted_comment, "sha256");
-	if (f == NULL || digest_parse_hex(f, &d) == -1 ||
-	    !digest_equal(&d, want)) {
-		err_set(errp, "the signature's trusted comment does not name "
-		    "the install script index.json lists");
+	if (minisign_tc_check(sig, NULL, want, NULL, 0, errp) == -1) {
+		err_wrap(errp, "the signature does not name the install "
+		    "script index.json lists");
 		goto out;
 	}
 	rc = 0;
 out:
-	free(f);
 	free(text);
 	minisign_sig_free(sig);
 	return rc;

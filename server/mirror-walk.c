@@ -68,46 +68,6 @@ keyring_clear(struct keyring *kr)
 	kr->pinned = 0;
 }
 
-/* The trusted comment must bind the signature to this content and seq. */
-static int
-tc_check(const struct minisign_sig *sig, const struct digest *d, int64_t seq,
-    char **errp)
-{
-	struct digest	 want;
-	char		*f;
-	long long	 n;
-	char		*end;
-	int		 rc = -1;
-
-	if ((f = minisign_tc_field(sig->trusted_comment, "sha256")) == NULL)
-		return err_set(errp, "the signature's trusted comment has no "
-		    "sha256 field");
-	if (digest_parse_hex(f, &want) == -1 || !digest_equal(&want, d)) {
-		err_set(errp, "the signature's trusted comment names "
-		    "sha256:%.64s, not this content", f);
-		goto out;
-	}
-	if (seq > 0) {
-		free(f);
-		if ((f = minisign_tc_field(sig->trusted_comment, "seq")) ==
-		    NULL) {
-			err_set(errp, "the signature's trusted comment has no "
-			    "seq field");
-			goto out;
-		}
-		n = strtoll(f, &end, 10);
-		if (*f == '\0' || *end != '\0' || n != seq) {
-			err_set(errp, "the signature's trusted comment says "
-			    "seq %s where the manifest says %" PRId64, f, seq);
-			goto out;
-		}
-	}
-	rc = 0;
-out:
-	free(f);
-	return rc;
-}
-
 int
 sig_check(const struct keyring *kr, const char *sigtext, size_t siglen,
     const char *path, const struct digest *d, const uint8_t *hash,
@@ -153,7 +113,7 @@ sig_check(const struct keyring *kr, const char *sigtext, size_t siglen,
 		    errp) == -1)
 			goto out;
 	}
-	rc = tc_check(sig, d, seq, errp);
+	rc = minisign_tc_check(sig, NULL, d, seq > 0 ? &seq : NULL, 0, errp);
 out:
 	minisign_sig_free(sig);
 	return rc;

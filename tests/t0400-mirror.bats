@@ -403,7 +403,7 @@ max_overlap() {
 	[[ "$output" == *"dcos_install.sh.minisig: does not name the install script index.json lists"* ]]
 	run "$ARTIFACTD" mirror -k "$KEY" "$NGINX_URL" "$SCRATCH/copy2"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"dcos_install.sh.minisig: $NGINX_URL/dcos_install.sh.minisig: the signature's trusted comment does not name the install script"* ]]
+	[[ "$output" == *"dcos_install.sh.minisig: $NGINX_URL/dcos_install.sh.minisig: the signature does not name the install script index.json lists: the trusted comment says sha256:"* ]]
 	[ ! -e "$SCRATCH/copy2/index.json" ]
 }
 

@@ -116,8 +116,24 @@ line() {
 	printf 'X' | dd of="store/blobs/sha256/$chex" bs=1 seek=100 conv=notrunc 2>/dev/null
 	preflight --role master
 	[ "$status" -eq 1 ]
-	[[ "$(line ip-detect)" == *"FAIL (the config package is not in the cache $SCRATCH/store: "*"does not match its digest)" ]]
+	[ "$(printf '%s\n' "$output" | grep -c 'config package')" -eq 1 ]
+	[[ "$(line ip-detect)" == *"FAIL (config package: $SCRATCH/store/blobs/sha256/$chex: digest sha256:"*" where the manifest pins sha256:$chex (corrupt or tampered blob; delete it and download it again))" ]]
 	[ ! -e ran ]
+}
+
+# What was checked is what is read: the config package blob is opened
+# once, its digest checked on that descriptor and ip-detect read from it,
+# so a blob swapped in under the same name after the check is never read.
+@test "preflight opens the config package blob once, checks and reads it through that descriptor" {
+	need strace
+	store
+	chex=$(jq -r .config_package.digest store.src/cluster.json | cut -d: -f2)
+	# LeakSanitizer cannot run under ptrace (--enable-sanitize builds).
+	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -e trace=openat -o "$SCRATCH/trace" "$BOOTSTRAP" preflight "$M" --cache "$SCRATCH/store" --root "$SCRATCH/R" --role master
+	[ "$status" -eq 0 ]
+	[[ "$(line ip-detect)" == *PASS* ]]
+	[ "$(grep -c "blobs/sha256/$chex\"" "$SCRATCH/trace")" -eq 1 ]
 }
 
 @test "release.json missing from the cache fails the checks that need it" {

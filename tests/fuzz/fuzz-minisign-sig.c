@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include "fuzz.h"
+#include "digest.h"
 #include "minisign.h"
 
 static struct minisign_pubkey	 pk;
@@ -22,18 +23,29 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char	*fields[] = { "file", "sha256", "seq", "" };
 	struct minisign_sig	*sig = NULL;
-	char			*err = NULL, *v;
+	struct digest		 d;
+	int64_t			 seq = 1;
+	char			*err = NULL;
 	size_t			 i;
 
 	if (minisign_sig_parse((const char *)data, size, &sig, &err) == 0) {
 		if (sig == NULL || sig->trusted_comment == NULL)
 			fuzz_fail("parsed without a trusted comment");
-		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-			v = minisign_tc_field(sig->trusted_comment, fields[i]);
-			free(v);
+		/* Any answer, but one with a message when it refuses. */
+		memset(&d, 0, sizeof(d));
+		for (i = 0; i < 8; i++) {
+			if (minisign_tc_check(sig, (i & 1) ? "f" : NULL,
+			    (i & 2) ? &d : NULL, (i & 4) ? &seq : NULL, 0,
+			    &err) == -1 && err == NULL)
+				fuzz_fail("tc refused without a message");
+			free(err);
+			err = NULL;
 		}
+		if (minisign_tc_sha256(sig, &d, &err) == -1 && err == NULL)
+			fuzz_fail("tc sha256 refused without a message");
+		free(err);
+		err = NULL;
 		/* A random key never verifies a fuzzed signature. */
 		if (minisign_verify_buf(&pk, sig, data, size, &err) == 0)
 			fuzz_fail("a fuzzed signature verified");

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "base64.h"
+#include "digest.h"
 #include "minisign.h"
 
 /* Made by stock minisign 0.11: "minisign -G -W", then signing "hello\n". */
@@ -255,19 +256,123 @@ malformed_keys_are_errors(void **state)
 	free(err);
 }
 
+/*
+ * The one trusted-comment binding rule, against every way a comment can be
+ * wrong.  Checked: file "a.tar", sha256 HA, seq 3, none optional, unless
+ * the row says otherwise.
+ */
+#define HA	"abababababababababababababababababababababababababababababababab"
+#define HB	"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
 static void
-trusted_comment_fields(void **state)
+trusted_comment_binding(void **state)
 {
-	char	*v;
+	static const struct {
+		const char	*tc;
+		int		 optional;
+		int		 ok;
+		const char	*msg;		/* a part of the error */
+	} t[] = {
+		{ "file:a.tar\tsha256:" HA "\tseq:3", 0, 1, NULL },
+		{ "seq:3\tsha256:" HA "\tfile:a.tar", 0, 1, NULL },
+		{ "x:1\tfile:a.tar\tsha256:" HA "\tnote:hi there\tseq:3\ty:", 0,
+		  1, NULL },
+		/* missing */
+		{ "sha256:" HA "\tseq:3", 0, 0, "has no file: field" },
+		{ "file:a.tar\tseq:3", 0, 0, "has no sha256: field" },
+		{ "file:a.tar\tsha256:" HA, 0, 0, "has no seq: field" },
+		{ "", 0, 0, "has no file: field" },
+		/* missing but optional */
+		{ "sha256:" HA "\tseq:3", MINISIGN_TC_FILE, 1, NULL },
+		{ "file:a.tar\tseq:3", MINISIGN_TC_SHA256, 1, NULL },
+		{ "file:a.tar\tsha256:" HA, MINISIGN_TC_SEQ, 1, NULL },
+		/* wrong, also when optional */
+		{ "file:b.tar\tsha256:" HA "\tseq:3", MINISIGN_TC_FILE, 0,
+		  "says file:b.tar, not file:a.tar" },
+		{ "file:a.tar\tsha256:" HB "\tseq:3", MINISIGN_TC_SHA256, 0,
+		  "says sha256:" HB ", not sha256:" HA },
+		{ "file:a.tar\tsha256:" HA "\tseq:4", MINISIGN_TC_SEQ, 0,
+		  "says seq:4, not seq:3" },
+		{ "file:a.tar\tsha256:AB\tseq:3", 0, 0, "says sha256:AB," },
+		{ "file:a.tar\tsha256:" HA "0\tseq:3", 0, 0, "says sha256:" },
+		{ "file:a.tar\tsha256:" HA "\tseq:+3", 0, 0, "says seq:+3" },
+		{ "file:a.tar\tsha256:" HA "\tseq:03x", 0, 0, "says seq:03x" },
+		{ "file:a.tar\tsha256:" HA "\tseq: 3", 0, 0, "says seq: 3" },
+		{ "file:a.tar \tsha256:" HA "\tseq:3", 0, 0, "says file:a.tar " },
+		{ "file:A.TAR\tsha256:" HA "\tseq:3", 0, 0, "says file:A.TAR" },
+		/* duplicated, even with the same value */
+		{ "file:a.tar\tfile:a.tar\tsha256:" HA "\tseq:3", 0, 0,
+		  "more than one file: field" },
+		{ "file:a.tar\tsha256:" HA "\tsha256:" HB "\tseq:3", 0, 0,
+		  "more than one sha256: field" },
+		{ "file:a.tar\tsha256:" HA "\tseq:3\tseq:3", MINISIGN_TC_SEQ, 0,
+		  "more than one seq: field" },
+		/* empty */
+		{ "file:\tsha256:" HA "\tseq:3", MINISIGN_TC_FILE, 0,
+		  "file: field is empty" },
+		{ "file:a.tar\tsha256:\tseq:3", 0, 0, "sha256: field is empty" },
+		{ "file:a.tar\tsha256:" HA "\tseq:", 0, 0, "seq: field is empty" },
+		/* wrong separators: the fields run into each other */
+		{ "file:a.tar sha256:" HA " seq:3", 0, 0,
+		  "says file:a.tar sha256:" },
+		{ "sha256:" HA " seq:3", MINISIGN_TC_FILE, 0,
+		  "says sha256:" HA " seq:3, not" },
+		{ "file:a.tar;sha256:" HA ";seq:3", 0, 0, "says file:a.tar;sha256:" },
+		{ "file:a.tar\tsha256:" HA ";seq:3", 0, 0, "says sha256:" HA ";" },
+		{ "file:a.tar\t\tsha256:" HA "\tseq:3", 0, 1, NULL },
+		{ "file=a.tar\tsha256=" HA "\tseq=3", 0, 0, "has no file: field" },
+		{ "FILE:a.tar\tsha256:" HA "\tseq:3", 0, 0, "has no file: field" },
+		{ "sha256 :" HA, MINISIGN_TC_FILE | MINISIGN_TC_SEQ, 0,
+		  "has no sha256: field" },
+		{ "file:a.tar\tsha256:" HA "\nseq:3", MINISIGN_TC_SEQ, 0,
+		  "says sha256:" },
+	};
+	struct minisign_sig	 sig;
+	struct digest		 want;
+	int64_t			 seq = 3;
+	char			*err;
+	size_t			 i;
+	int			 r;
 
-	v = minisign_tc_field("file:a.tar\tsha256:ab\tseq:3", "sha256");
-	assert_string_equal(v, "ab");
-	free(v);
-	v = minisign_tc_field("file:a.tar\tsha256:ab\tseq:3", "seq");
-	assert_string_equal(v, "3");
-	free(v);
-	assert_null(minisign_tc_field("file:a\tsha:1", "sha256"));
-	assert_null(minisign_tc_field("", "file"));
+	assert_int_equal(digest_parse_hex(HA, &want), 0);
+	memset(&sig, 0, sizeof(sig));
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		sig.trusted_comment = (char *)t[i].tc;
+		err = NULL;
+		r = minisign_tc_check(&sig, "a.tar", &want, &seq,
+		    t[i].optional, &err);
+		if (r != (t[i].ok ? 0 : -1) || (!t[i].ok && (err == NULL ||
+		    strstr(err, t[i].msg) == NULL)))
+			fail_msg("row %zu \"%s\": %d, %s", i, t[i].tc, r,
+			    err != NULL ? err : "(no message)");
+		free(err);
+	}
+}
+
+static void
+trusted_comment_sha256(void **state)
+{
+	struct minisign_sig	 sig;
+	struct digest		 d, want;
+	char			 tc[160], *err = NULL;
+
+	memset(&sig, 0, sizeof(sig));
+	assert_int_equal(digest_parse_hex(HA, &want), 0);
+	snprintf(tc, sizeof(tc), "file:x\tsha256:%s", HA);
+	sig.trusted_comment = tc;
+	assert_int_equal(minisign_tc_sha256(&sig, &d, &err), 1);
+	assert_true(digest_equal(&d, &want));
+	sig.trusted_comment = (char *)"file:x\tsha:1";
+	assert_int_equal(minisign_tc_sha256(&sig, &d, &err), 0);
+	sig.trusted_comment = (char *)"sha256:12";
+	assert_int_equal(minisign_tc_sha256(&sig, &d, &err), -1);
+	assert_non_null(strstr(err, "not 64 hex digits"));
+	free(err);
+	err = NULL;
+	snprintf(tc, sizeof(tc), "sha256:%s\tsha256:%s", HA, HA);
+	sig.trusted_comment = tc;
+	assert_int_equal(minisign_tc_sha256(&sig, &d, &err), -1);
+	assert_non_null(strstr(err, "more than one sha256:"));
+	free(err);
 }
 
 static void
@@ -293,7 +398,8 @@ main(void)
 		cmocka_unit_test(other_key_is_rejected_by_id),
 		cmocka_unit_test(malformed_signatures_are_errors),
 		cmocka_unit_test(malformed_keys_are_errors),
-		cmocka_unit_test(trusted_comment_fields),
+		cmocka_unit_test(trusted_comment_binding),
+		cmocka_unit_test(trusted_comment_sha256),
 		cmocka_unit_test(key_id_is_printed_like_minisign),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
