@@ -34,6 +34,11 @@ const struct subcmd bootstrap_commands[] = {
 	    "the active generation, release, roles, config and journal" },
 	{ "verify", cmd_verify, "[--root DIR]",
 	    "audit installed files against their package manifests" },
+	{ "check", cmd_check, "[--root DIR] [--timeout SEC] [--json]",
+	    "run the active generation's health checks (exit 1 on a "
+	    "critical one)" },
+	{ "repair", cmd_repair, "[--root DIR] [--cache DIR]",
+	    "put drifted package files back from their verified blobs" },
 	{ "gc", cmd_gc, "[--keep K] [--root DIR]",
 	    "remove old generations and packages no longer used" },
 	{ "uninstall", cmd_uninstall, "[--root DIR]",
