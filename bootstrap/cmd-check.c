@@ -244,18 +244,28 @@ out:
 	return rc;
 }
 
-/* The first line of what a check printed, quoted for a terminal. */
+/*
+ * The first line of what a check printed, for a terminal: control bytes
+ * and DEL shown as \xNN so no check can forge a line or move the
+ * cursor.  malloc'd, or NULL.
+ */
 static char *
 first_line(const struct result *r)
 {
-	char	*line, *q;
+	const unsigned char	*s = (const unsigned char *)(r->out != NULL ?
+				    r->out : "");
+	size_t			 n = strcspn((const char *)s, "\n"), i, o = 0;
+	char			*q;
 
-	if (r->out == NULL)
-		return strdup("");
-	if ((line = strndup(r->out, strcspn(r->out, "\n"))) == NULL)
+	if ((q = malloc(n * 4 + 1)) == NULL)
 		return NULL;
-	q = log_quote(line);
-	free(line);
+	for (i = 0; i < n; i++) {
+		if (s[i] < 0x20 || s[i] == 0x7f)
+			o += (size_t)sprintf(q + o, "\\x%02x", s[i]);
+		else
+			q[o++] = (char)s[i];
+	}
+	q[o] = '\0';
 	return q;
 }
 
