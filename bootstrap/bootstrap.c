@@ -47,6 +47,28 @@ const struct subcmd bootstrap_commands[] = {
 };
 
 int
+cmd_args(const struct subcmd *cmd, int argc, char **argv,
+    const struct option *longopts, cmd_opt_fn fn, void *arg,
+    const char **rootp)
+{
+	int	 opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
+		if (opt == 'R')
+			*rootp = optarg;
+		else if (fn != NULL && opt != 'h' && opt != 'q' &&
+		    opt != 'v' && opt != '?' && opt != ':') {
+			if ((rc = fn(arg, opt, optarg)) != SUBCMD_CONTINUE)
+				return rc;
+		} else if ((rc = subcmd_opt(opt, cmd)) != SUBCMD_CONTINUE)
+			return rc;
+	}
+	if (optind != argc)
+		return subcmd_usage_error(cmd);
+	return SUBCMD_CONTINUE;
+}
+
+int
 cmd_root_args(const struct subcmd *cmd, int argc, char **argv,
     const char **rootp)
 {
@@ -55,20 +77,8 @@ cmd_root_args(const struct subcmd *cmd, int argc, char **argv,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int	 opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'R': *rootp = optarg; break;
-		default:
-			if ((rc = subcmd_opt(opt, cmd)) != SUBCMD_CONTINUE)
-				return rc;
-			break;
-		}
-	}
-	if (optind != argc)
-		return subcmd_usage_error(cmd);
-	return SUBCMD_CONTINUE;
+	return cmd_args(cmd, argc, argv, longopts, NULL, NULL, rootp);
 }
 
 int

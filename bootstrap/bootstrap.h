@@ -31,6 +31,17 @@ int	 cmd_uninstall(int, char **);
  */
 int	 cmd_root_args(const struct subcmd *, int argc, char **argv,
 	    const char **rootp);
+/*
+ * The getopt loop of a command with options of its own: longopts must
+ * map --root to 'R' and --help to 'h'; every other option is given to
+ * fn(arg, opt, optarg), which returns SUBCMD_CONTINUE or the exit status
+ * to return.  Returns SUBCMD_CONTINUE, or the exit status to return.
+ */
+struct option;
+typedef int (*cmd_opt_fn)(void *arg, int opt, const char *optarg);
+int	 cmd_args(const struct subcmd *, int argc, char **argv,
+	    const struct option *longopts, cmd_opt_fn fn, void *arg,
+	    const char **rootp);
 
 /* Largest JSON file we read (cluster.json, release.json, state). */
 #define JSON_MAX		(16 * 1024 * 1024)

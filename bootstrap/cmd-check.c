@@ -385,9 +385,34 @@ out:
 	return rc;
 }
 
+struct check_opts {
+	double	 timeout;
+	int	 json;
+};
+
 static int
-check_args(const struct subcmd *cmd, int argc, char **argv,
-    const char **rootp, double *timeoutp, int *jsonp)
+check_opt(void *arg, int opt, const char *optarg)
+{
+	struct check_opts	*o = arg;
+	char			*end;
+
+	if (opt == 'j') {
+		o->json = 1;
+		return SUBCMD_CONTINUE;
+	}
+	errno = 0;
+	o->timeout = strtod(optarg, &end);
+	if (errno != 0 || end == optarg || *end != '\0' ||
+	    !(o->timeout > 0) || o->timeout > CHECK_TIMEOUT_MAX) {
+		log_error("--timeout %s: need seconds, more than 0 and at "
+		    "most %g", optarg, CHECK_TIMEOUT_MAX);
+		return EXIT_USAGE;
+	}
+	return SUBCMD_CONTINUE;
+}
+
+int
+cmd_check(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "root", required_argument, NULL, 'R' },
@@ -396,61 +421,28 @@ check_args(const struct subcmd *cmd, int argc, char **argv,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char	*end;
-	int	 opt, rc;
-
-	while ((opt = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'R': *rootp = optarg; break;
-		case 'j': *jsonp = 1; break;
-		case 't':
-			errno = 0;
-			*timeoutp = strtod(optarg, &end);
-			if (errno != 0 || end == optarg || *end != '\0' ||
-			    !(*timeoutp > 0) ||
-			    *timeoutp > CHECK_TIMEOUT_MAX) {
-				log_error("--timeout %s: need seconds, more "
-				    "than 0 and at most %g", optarg,
-				    CHECK_TIMEOUT_MAX);
-				return EXIT_USAGE;
-			}
-			break;
-		default:
-			if ((rc = subcmd_opt(opt, cmd)) != SUBCMD_CONTINUE)
-				return rc;
-			break;
-		}
-	}
-	if (optind != argc)
-		return subcmd_usage_error(cmd);
-	return SUBCMD_CONTINUE;
-}
-
-int
-cmd_check(int argc, char **argv)
-{
+	struct check_opts	 o = { CHECK_TIMEOUT_DEFAULT, 0 };
 	const struct subcmd	*cmd = subcmd_find(bootstrap_commands,
 				    "check");
 	struct host		 h;
 	const char		*root = NULL, *id;
-	double			 timeout = CHECK_TIMEOUT_DEFAULT;
 	char			*err = NULL, *name = NULL, **env = NULL, *text;
 	json_t			*g = NULL, *arr = NULL, *v;
 	size_t			 i, ran = 0, critical = 0;
 	long			 cur;
-	int			 rc, json = 0;
+	int			 rc;
 
 	memset(&h, 0, sizeof(h));
 	h.lockfd = -1;
-	if ((rc = check_args(cmd, argc, argv, &root, &timeout, &json)) !=
-	    SUBCMD_CONTINUE)
+	if ((rc = cmd_args(cmd, argc, argv, longopts, check_opt, &o,
+	    &root)) != SUBCMD_CONTINUE)
 		return rc;
 	rc = EXIT_FAIL;
 	if (host_open_installed(&h, root, 0, &cur, NULL, NULL, &err) == -1 ||
 	    (g = gen_load(&h, cur, &err)) == NULL ||
 	    (env = check_env(&h, cur, h.root, &err)) == NULL)
 		goto out;
-	if (json && (arr = json_array()) == NULL) {
+	if (o.json && (arr = json_array()) == NULL) {
 		err_set(&err, "out of memory");
 		goto out;
 	}
@@ -466,11 +458,11 @@ cmd_check(int argc, char **argv)
 			err_set(&err, "out of memory");
 			goto out;
 		}
-		if (check_package(&h, id, name, env, timeout, arr, &ran,
+		if (check_package(&h, id, name, env, o.timeout, arr, &ran,
 		    &critical, &err) == -1)
 			goto out;
 	}
-	if (json) {
+	if (o.json) {
 		if ((text = json_dumps(arr, JSONIO_PRETTY)) == NULL) {
 			err_set(&err, "out of memory");
 			goto out;

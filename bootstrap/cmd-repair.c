@@ -32,29 +32,10 @@ struct fix {
 };
 
 static int
-repair_args(const struct subcmd *cmd, int argc, char **argv,
-    const char **rootp, const char **cachep)
+repair_opt(void *arg, int opt, const char *optarg)
 {
-	static const struct option longopts[] = {
-		{ "root", required_argument, NULL, 'R' },
-		{ "cache", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int	 opt, rc;
-
-	while ((opt = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'R': *rootp = optarg; break;
-		case 'c': *cachep = optarg; break;
-		default:
-			if ((rc = subcmd_opt(opt, cmd)) != SUBCMD_CONTINUE)
-				return rc;
-			break;
-		}
-	}
-	if (optind != argc)
-		return subcmd_usage_error(cmd);
+	(void)opt;	/* only --cache */
+	*(const char **)arg = optarg;
 	return SUBCMD_CONTINUE;
 }
 
@@ -190,6 +171,12 @@ out:
 int
 cmd_repair(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "root", required_argument, NULL, 'R' },
+		{ "cache", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 	const struct subcmd	*cmd = subcmd_find(bootstrap_commands,
 				    "repair");
 	struct host		 h;
@@ -204,8 +191,8 @@ cmd_repair(int argc, char **argv)
 
 	memset(&h, 0, sizeof(h));
 	h.lockfd = -1;
-	if ((rc = repair_args(cmd, argc, argv, &root, &cachearg)) !=
-	    SUBCMD_CONTINUE)
+	if ((rc = cmd_args(cmd, argc, argv, longopts, repair_opt, &cachearg,
+	    &root)) != SUBCMD_CONTINUE)
 		return rc;
 	rc = EXIT_FAIL;
 	if (host_open_installed(&h, root, 1, &cur, NULL, NULL, &err) == -1 ||
