@@ -156,7 +156,7 @@ run_check(const char *dir, const char *name, const char *pkgroot,
 	double		 start, left;
 	pid_t		 pid, w;
 	int		 p[2] = { -1, -1 }, status = 0, open_ = 1, timed = 0;
-	int		 devnull, rc = -1;
+	int		 devnull, ms, rc = -1;
 
 	if ((file = path_join(dir, name)) == NULL ||
 	    (r->out = malloc(CHECK_OUTPUT_MAX + 1)) == NULL) {
@@ -209,11 +209,15 @@ run_check(const char *dir, const char *name, const char *pkgroot,
 		pfd.fd = p[0];
 		pfd.events = POLLIN;
 		/*
-		 * After EOF only the exit is awaited: it follows the
-		 * closing of the pipe within moments, so short naps do.
+		 * Waits for output at most 100 ms, then looks for the exit
+		 * again: a process the check left behind may hold the pipe
+		 * open long after the check itself exited.  After EOF the
+		 * exit follows within moments, so short naps do.
 		 */
-		if (poll(open_ ? &pfd : NULL, open_ ? 1 : 0,
-		    open_ ? (int)(left * 1000) + 1 : 2) == 1)
+		ms = open_ ? 100 : 2;
+		if (left * 1000 < ms)
+			ms = (int)(left * 1000) + 1;
+		if (poll(open_ ? &pfd : NULL, open_ ? 1 : 0, ms) == 1)
 			open_ = drain(p[0], r);
 	}
 	r->seconds = mono() - start;

@@ -79,6 +79,17 @@ PKG=mesos--1.2.0
 	! grep -q '^State:.*S' "/proc/$pid/status" 2>/dev/null
 }
 
+@test "check: a check that exits while what it started holds its output open" {
+	checks_fx --check $'bg=#!/bin/sh\nsleep 30 &\necho $! > "$DCOS_ROOT/bg.pid"\necho started\n'
+	start=$SECONDS
+	run "$BOOTSTRAP" check --root "$R" --timeout 20
+	kill "$(cat "$R/bg.pid")"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ $((SECONDS - start)) -lt 10 ]
+	[[ ${lines[0]} =~ ^"PASS mesos/bg (exit 0, "[0-9.]+"s): started"$ ]]
+}
+
 @test "check: a check that is not executable fails, and so does --timeout 0" {
 	checks_fx --check-plain $'plain=#!/bin/sh\nexit 0\n'
 	run "$BOOTSTRAP" check --root "$R"
