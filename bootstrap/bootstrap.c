@@ -34,12 +34,39 @@ const struct subcmd bootstrap_commands[] = {
 	    "the active generation, release, roles, config and journal" },
 	{ "verify", cmd_verify, "[--root DIR]",
 	    "audit installed files against their package manifests" },
+	{ "check", cmd_check, "[--root DIR] [--timeout SEC] [--json]",
+	    "run the active generation's health checks (exit 1 on a "
+	    "critical one)" },
+	{ "repair", cmd_repair, "[--root DIR] [--cache DIR]",
+	    "put drifted package files back from their verified blobs" },
 	{ "gc", cmd_gc, "[--keep K] [--root DIR]",
 	    "remove old generations and packages no longer used" },
 	{ "uninstall", cmd_uninstall, "[--root DIR]",
 	    "remove everything an install created" },
 	{ NULL, NULL, NULL, NULL }
 };
+
+int
+cmd_args(const struct subcmd *cmd, int argc, char **argv,
+    const struct option *longopts, cmd_opt_fn fn, void *arg,
+    const char **rootp)
+{
+	int	 opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
+		if (opt == 'R')
+			*rootp = optarg;
+		else if (fn != NULL && opt != 'h' && opt != 'q' &&
+		    opt != 'v' && opt != '?' && opt != ':') {
+			if ((rc = fn(arg, opt, optarg)) != SUBCMD_CONTINUE)
+				return rc;
+		} else if ((rc = subcmd_opt(opt, cmd)) != SUBCMD_CONTINUE)
+			return rc;
+	}
+	if (optind != argc)
+		return subcmd_usage_error(cmd);
+	return SUBCMD_CONTINUE;
+}
 
 int
 cmd_root_args(const struct subcmd *cmd, int argc, char **argv,
@@ -50,20 +77,8 @@ cmd_root_args(const struct subcmd *cmd, int argc, char **argv,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int	 opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'R': *rootp = optarg; break;
-		default:
-			if ((rc = subcmd_opt(opt, cmd)) != SUBCMD_CONTINUE)
-				return rc;
-			break;
-		}
-	}
-	if (optind != argc)
-		return subcmd_usage_error(cmd);
-	return SUBCMD_CONTINUE;
+	return cmd_args(cmd, argc, argv, longopts, NULL, NULL, rootp);
 }
 
 int

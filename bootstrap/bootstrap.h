@@ -21,6 +21,8 @@ int	 cmd_activate(int, char **);
 int	 cmd_rollback(int, char **);
 int	 cmd_status(int, char **);
 int	 cmd_verify(int, char **);
+int	 cmd_check(int, char **);
+int	 cmd_repair(int, char **);
 int	 cmd_gc(int, char **);
 int	 cmd_uninstall(int, char **);
 /*
@@ -28,6 +30,17 @@ int	 cmd_uninstall(int, char **);
  * *rootp.  Returns SUBCMD_CONTINUE, or the exit status to return.
  */
 int	 cmd_root_args(const struct subcmd *, int argc, char **argv,
+	    const char **rootp);
+/*
+ * The getopt loop of a command with options of its own: longopts must
+ * map --root to 'R' and --help to 'h'; every other option is given to
+ * fn(arg, opt, optarg), which returns SUBCMD_CONTINUE or the exit status
+ * to return.  Returns SUBCMD_CONTINUE, or the exit status to return.
+ */
+struct option;
+typedef int (*cmd_opt_fn)(void *arg, int opt, const char *optarg);
+int	 cmd_args(const struct subcmd *, int argc, char **argv,
+	    const struct option *longopts, cmd_opt_fn fn, void *arg,
 	    const char **rootp);
 
 /* Largest JSON file we read (cluster.json, release.json, state). */
@@ -391,6 +404,25 @@ int	 hostfiles_commit(struct hostfiles *, char **errp);
 void	 hostfiles_free(struct hostfiles *);
 /* Removes the staged names a killed run left in dir. */
 void	 hostfiles_sweep(const char *dir);
+
+/* cmd-verify.c, also used by repair. */
+/*
+ * Audits packages/<id> against its own manifest, whose digest must be
+ * want (a "sha256:..." string) when not NULL, printing one line per
+ * changed, missing or extra entry (as verify does); *findingsp gets
+ * their number.  0, or -1 with *errp.
+ */
+int	 pkg_audit(const struct host *h, const char *id, const char *want,
+	    size_t *findingsp, char **errp);
+
+/* cmd-install.c, also used by repair. */
+/*
+ * Swaps the freshly extracted stage in for final with one
+ * renameat2(RENAME_EXCHANGE), removes the old tree and journals a
+ * "repair" event "replaced <final>: <why>".  0 or -1 with *errp.
+ */
+int	 replace_package(const struct host *h, const char *stage,
+	    const char *final, const char *why, char **errp);
 
 /* activate.c: the switch and what follows it. */
 /* The links <opt>/NAME -> current/NAME, NULL-terminated. */

@@ -172,9 +172,9 @@ bigger_first(const void *a, const void *b, void *c)
  * generation's links see either tree, never none; the old tree ends up
  * under the staging name, which a crashed run's cleanup also removes.
  */
-static int
+int
 replace_package(const struct host *h, const char *stage, const char *final,
-    char **errp)
+    const char *why, char **errp)
 {
 	if (renameat2(AT_FDCWD, stage, AT_FDCWD, final, RENAME_EXCHANGE) ==
 	    -1)
@@ -184,8 +184,8 @@ replace_package(const struct host *h, const char *stage, const char *final,
 	crash_point("replaced");
 	if (rm_tree(stage, errp) == -1)
 		return -1;
-	(void)journal_append(h, "repair", NULL, "replaced %s: its manifest "
-	    "was not the one the signed release lists", final);
+	(void)journal_append(h, "repair", NULL, "replaced %s: %s", final,
+	    why);
 	return 0;
 }
 
@@ -339,7 +339,9 @@ xpool_publish(const struct host *h, struct xpool *x, size_t *newp,
 		    -1)
 			return err_set(errp, "out of memory");
 		if (x->replace[i])
-			r = replace_package(h, x->stage[i], final, errp);
+			r = replace_package(h, x->stage[i], final,
+			    "its manifest was not the one the signed release "
+			    "lists", errp);
 		else if ((r = rename(x->stage[i], final)) == -1)
 			err_sys(errp, "rename %s", final);
 		else if (published != NULL && json_array_append_new(published,

@@ -629,3 +629,26 @@ out:
 	host_free(&h);
 	return rc;
 }
+
+int
+pkg_audit(const struct host *h, const char *id, const char *want,
+    size_t *findingsp, char **errp)
+{
+	struct audit	 a;
+	int		 rc = -1;
+
+	memset(&a, 0, sizeof(a));
+	a.h = h;
+	a.genfd = -1;
+	/* Only the package's own files: no roles, farm or units compared. */
+	if ((a.farm = json_object()) == NULL ||
+	    (a.units = json_object()) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if ((rc = audit_package(&a, id, want, errp)) == 0)
+		*findingsp = a.changed + a.missing + a.extra;
+out:
+	audit_free(&a);
+	return rc;
+}

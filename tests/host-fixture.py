@@ -310,6 +310,10 @@ def main():
     ap.add_argument("--files", type=int, default=0,
                     help="mesos gets this many more empty files (--dirs: dirs)")
     ap.add_argument("--dirs", action="store_true")
+    ap.add_argument("--check", action="append", default=[],
+                    help="NAME=SCRIPT: mesos gets check/NAME, mode 755")
+    ap.add_argument("--check-plain", action="append", default=[],
+                    help="NAME=SCRIPT: mesos gets check/NAME, mode 644")
     ap.add_argument("--manifest-pad", type=int, default=0,
                     help="mesos's manifest gets this many trailing spaces")
     ap.add_argument("--deep", choices=["limit", "path", "farm"],
@@ -332,6 +336,10 @@ def main():
     m = mesos(a.version, a.big)
     if a.utf8_name:
         m.file("etc/caf\u00e9.conf", "utf8=1\n")
+    for spec, mode in [(c, 0o755) for c in a.check] + \
+            [(c, 0o644) for c in a.check_plain]:
+        name, _, body = spec.partition("=")
+        m.file("check/" + name, body, mode)
     for u in a.unit:
         m.file("dcos.target.wants_master/" + u, "[Service]\nExecStart=/bin/true\n")
     if a.hostile:

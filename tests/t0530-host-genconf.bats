@@ -72,3 +72,24 @@ manifest_of() {
 	[ "$(snapshot "$R/opt/mesosphere/generations/1")" = "$before" ]
 	"$BOOTSTRAP" verify --root "$R"
 }
+
+@test "the sample release's checks pass, catch a changed page, and repair fixes it" {
+	"$BOOTSTRAP" -q install "$(manifest_of index-2.json)" --cache "$STORE" \
+	    --root "$R" --role master >/dev/null
+	run "$BOOTSTRAP" check --root "$R"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} =~ ^"PASS dcos-base/dcos-base (exit 0, "[0-9.]+"s): $R/opt/mesosphere/etc/dcos-base.conf is installed"$ ]]
+	[[ ${lines[1]} =~ ^"PASS dcos-hello/dcos-hello-release (exit 0, "[0-9.]+"s): the page names release 1.1.0"$ ]]
+	page=$R/opt/mesosphere/packages/dcos-hello--1.1.0/www/index.html
+	sed -i 's/Release 1.1.0/Release 1.0.0/' "$page"
+	run "$BOOTSTRAP" check --root "$R"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ ${lines[1]} =~ ^"FAIL dcos-hello/dcos-hello-release (exit 2, "[0-9.]+"s): www/index.html does not name release 1.1.0"$ ]]
+	run "$BOOTSTRAP" verify --root "$R"
+	[ "$status" -eq 1 ]
+	"$BOOTSTRAP" repair --root "$R" --cache "$STORE"
+	"$BOOTSTRAP" verify --root "$R"
+	"$BOOTSTRAP" check --root "$R"
+}

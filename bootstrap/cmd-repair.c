@@ -1,0 +1,247 @@
+/*
+ * repair: puts every drifted package of the active generation back from
+ * its blob.  The blob digest comes from the cluster manifest whose digest
+ * generation.json recorded, checked against the signed release; the
+ * extraction holds every file to the manifest digest the generation
+ * recorded.  All blobs are looked for before anything changes, so a
+ * missing one changes nothing.
+ */
+#include <config.h>
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomicio.h"
+#include "bootstrap.h"
+#include "digest.h"
+#include "error.h"
+#include "log.h"
+#include "subcmd.h"
+
+struct fix {
+	const struct pkgref	*p;
+	struct digest		 manifest;	/* generation.json's */
+	char			*blob;
+};
+
+static int
+repair_opt(void *arg, int opt, const char *optarg)
+{
+	(void)opt;	/* only --cache */
+	*(const char **)arg = optarg;
+	return SUBCMD_CONTINUE;
+}
+
+/* The generation's cluster manifest from the cache, release verified. */
+static struct cluster *
+repair_cluster(const json_t *g, const char *cache, char **errp)
+{
+	struct cluster	*c = NULL;
+	struct digest	 d;
+	const char	*ds = json_string_value(json_object_get(g,
+			    "cluster_manifest"));
+	char		*path = NULL;
+
+	if (ds == NULL || digest_parse(ds, &d) == -1) {
+		err_set(errp, "generation.json names no cluster manifest");
+		return NULL;
+	}
+	if ((path = cache_blob_path(cache, &d)) == NULL) {
+		err_set(errp, "out of memory");
+		return NULL;
+	}
+	if (access(path, F_OK) == -1) {
+		err_set(errp, "the cluster manifest %s is not in %s: fetch "
+		    "it into %s/blobs/sha256/ (or give --cache) and run "
+		    "repair again", ds, cache, cache);
+		goto fail;
+	}
+	if (cluster_load(path, &c, errp) == -1)
+		goto fail;
+	if (!digest_equal(&c->digest, &d)) {
+		err_set(errp, "%s: not the cluster manifest %s the "
+		    "generation was built from", path, ds);
+		goto fail;
+	}
+	if (cluster_verify_release(c, cache, errp) == -1)
+		goto fail;
+	free(path);
+	return c;
+fail:
+	free(path);
+	cluster_free(c);
+	return NULL;
+}
+
+/*
+ * Which packages of generation g drifted (printing what verify prints),
+ * each with its blob: *fixes, *nfix.  0, or -1 with *errp.
+ */
+static int
+repair_plan(const struct host *h, const json_t *g, const struct cluster *c,
+    const char *cache, struct fix **fixesp, size_t *nfixp, char **errp)
+{
+	const json_t	*pkgs = json_object_get(g, "packages");
+	const char	*id, *want;
+	struct fix	*f;
+	json_t		*v;
+	size_t		 i, findings;
+
+	if ((*fixesp = calloc(json_array_size(pkgs) + 1, sizeof(**fixesp))) ==
+	    NULL)
+		return err_set(errp, "out of memory");
+	json_array_foreach(pkgs, i, v) {
+		id = json_string_value(json_object_get(v, "id"));
+		want = json_string_value(json_object_get(v, "manifest"));
+		if (id == NULL || !pkg_id_valid(id) || want == NULL)
+			return err_set(errp, "generation.json: bad package "
+			    "list");
+		if (pkg_audit(h, id, want, &findings, errp) == -1)
+			return -1;
+		if (findings == 0)
+			continue;
+		f = &(*fixesp)[(*nfixp)++];
+		if ((f->p = cluster_pkg(c, id)) == NULL)
+			return err_set(errp, "%s: not in the cluster manifest "
+			    "the generation was built from", id);
+		if (digest_parse(want, &f->manifest) == -1 ||
+		    (!f->p->config && (!f->p->has_manifest ||
+		    !digest_equal(&f->manifest, &f->p->manifest))))
+			return err_set(errp, "%s: generation.json's manifest "
+			    "digest is not the one the signed release lists",
+			    id);
+		if ((f->blob = cache_blob_path(cache, &f->p->digest)) == NULL)
+			return err_set(errp, "out of memory");
+	}
+	return 0;
+}
+
+/* Extracts f's blob and swaps it in for packages/<id>.  0 or -1. */
+static int
+repair_one(const struct host *h, const struct fix *f, char **errp)
+{
+	char	*stage = NULL, *final = NULL;
+	int	 fd, rc = -1;
+
+	if (asprintf(&stage, "%s/.staging-%s", h->pkgdir, f->p->id) == -1 ||
+	    asprintf(&final, "%s/%s", h->pkgdir, f->p->id) == -1) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	/* A stage a killed run left behind is never trusted. */
+	if (access(stage, F_OK) == 0 && rm_tree(stage, errp) == -1)
+		goto out;
+	if (extract_package(f->blob, &f->p->digest, f->p->size, f->p->id,
+	    &f->manifest, stage, errp) == -1)
+		goto out;
+	if ((fd = open(h->pkgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1 || syncfs(fd) == -1) {
+		err_sys(errp, "sync %s", h->pkgdir);
+		if (fd != -1)
+			close(fd);
+		(void)rm_tree(stage, NULL);
+		goto out;
+	}
+	close(fd);
+	if (access(final, F_OK) == 0)
+		rc = replace_package(h, stage, final, "its files had drifted "
+		    "from its manifest", errp);
+	else if ((rc = rename(stage, final)) == -1)
+		err_sys(errp, "rename %s", final);
+	else
+		(void)journal_append(h, "repair", NULL, "restored %s: it was "
+		    "missing", final);
+	if (rc == -1)
+		(void)rm_tree(stage, NULL);
+	else
+		rc = fsync_dir(h->pkgdir, errp);
+out:
+	free(stage);
+	free(final);
+	return rc;
+}
+
+int
+cmd_repair(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "root", required_argument, NULL, 'R' },
+		{ "cache", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct subcmd	*cmd = subcmd_find(bootstrap_commands,
+				    "repair");
+	struct host		 h;
+	struct cluster		*c = NULL;
+	struct fix		*fixes = NULL;
+	const char		*root = NULL, *cachearg = NULL;
+	char			*cache = NULL, *err = NULL, hex[DIGEST_STRSZ];
+	json_t			*g = NULL;
+	size_t			 nfix = 0, i, missing = 0;
+	long			 cur;
+	int			 r, rc;
+
+	memset(&h, 0, sizeof(h));
+	h.lockfd = -1;
+	if ((rc = cmd_args(cmd, argc, argv, longopts, repair_opt, &cachearg,
+	    &root)) != SUBCMD_CONTINUE)
+		return rc;
+	rc = EXIT_FAIL;
+	if (host_open_installed(&h, root, 1, &cur, NULL, NULL, &err) == -1 ||
+	    (g = gen_load(&h, cur, &err)) == NULL)
+		goto out;
+	if ((cache = cachearg != NULL ? strdup(cachearg) :
+	    path_join(h.state, "cache")) == NULL) {
+		err_set(&err, "out of memory");
+		goto out;
+	}
+	if ((c = repair_cluster(g, cache, &err)) == NULL ||
+	    repair_plan(&h, g, c, cache, &fixes, &nfix, &err) == -1)
+		goto out;
+	for (i = 0; i < nfix; i++) {
+		if ((r = blob_check(fixes[i].blob, &fixes[i].p->digest,
+		    fixes[i].p->size, &err)) == -1)
+			goto out;
+		if (r == 0) {
+			digest_format(&fixes[i].p->digest, hex);
+			printf("repair: %s needs blob %s (%llu bytes), not in "
+			    "%s: fetch it into %s/blobs/sha256/ and run repair "
+			    "again\n", fixes[i].p->id, hex,
+			    (unsigned long long)fixes[i].p->size, cache,
+			    cache);
+			missing++;
+		}
+	}
+	if (missing > 0) {
+		err_set(&err, "nothing repaired: %zu blob(s) missing", missing);
+		goto out;
+	}
+	for (i = 0; i < nfix; i++) {
+		if (repair_one(&h, &fixes[i], &err) == -1)
+			goto out;
+		printf("repair: %s extracted again from its blob\n",
+		    fixes[i].p->id);
+	}
+	printf("repair: generation %ld: %zu package(s) repaired\n", cur, nfix);
+	rc = EXIT_OK;
+out:
+	if (err != NULL)
+		log_error("%s", err);
+	free(err);
+	for (i = 0; fixes != NULL && i < nfix; i++)
+		free(fixes[i].blob);
+	free(fixes);
+	cluster_free(c);
+	free(cache);
+	json_decref(g);
+	host_free(&h);
+	return rc;
+}

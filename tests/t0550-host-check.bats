@@ -1,0 +1,193 @@
+#!/usr/bin/env bats
+# check runs the active generation's health checks (check/ executables,
+# DC/OS's exit convention) and repair puts drifted packages back from
+# their verified blobs.  Real checks, real blobs, scratch hosts.
+
+load host
+
+setup() {
+	host_scratch
+}
+
+teardown() {
+	rm -rf "$SCRATCH"
+}
+
+# checks_fx [--check NAME=SCRIPT | --check-plain NAME=SCRIPT]...: installs
+# fixture rc, whose mesos package has those checks, on $R as a master.
+checks_fx() {
+	fixture rc "$@"
+	install_fx rc "$R" --role master >/dev/null
+}
+
+PKG=mesos--1.2.0
+
+@test "check: a passing check runs without a shell in a clean environment" {
+	checks_fx --check $'env=#!/bin/sh\necho "cwd=$PWD root=$DCOS_ROOT path=$PATH home=$MESOS_HOME"\nenv | sort > "$DCOS_ROOT/env.txt"\n'
+	HOME=/nowhere SECRET=x run "$BOOTSTRAP" check --root "$R"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} =~ ^"PASS mesos/env (exit 0, "[0-9.]+"s): cwd=$R/opt/mesosphere/packages/$PKG root=$R path=/usr/bin:/bin home=/opt/mesosphere/active/mesos"$ ]]
+	[ "${lines[1]}" = "check: generation 1: 1 check(s), 0 critical" ]
+	# Only PATH, the generation's environment and DCOS_ROOT (plus what
+	# sh itself sets): nothing of ours leaks in.
+	! grep -q -e '^HOME=' -e '^SECRET=' "$R/env.txt"
+}
+
+@test "check: exit 1 is a warning and the command still succeeds" {
+	checks_fx --check $'ok=#!/bin/sh\necho fine\n' \
+	    --check $'warn=#!/bin/sh\necho "disk 91% full"\necho second line\nexit 1\n'
+	run "$BOOTSTRAP" check --root "$R"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} =~ ^"PASS mesos/ok (exit 0, "[0-9.]+"s): fine"$ ]]
+	[[ ${lines[1]} =~ ^"WARN mesos/warn (exit 1, "[0-9.]+"s): disk 91% full"$ ]]
+	[ "${#lines[@]}" -eq 3 ]
+}
+
+@test "check: exit 2, any other status and a signal are critical: exit 1" {
+	checks_fx --check $'a-crit=#!/bin/sh\necho "mesos-master down"\nexit 2\n' \
+	    --check $'b-other=#!/bin/sh\nprintf \'x\\033[2Jy\\n\'\nexit 7\n' \
+	    --check $'c-signal=#!/bin/sh\nkill -TERM $$\n' \
+	    --check $'d-ok=#!/bin/sh\nexit 0\n'
+	run "$BOOTSTRAP" check --root "$R"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ ${lines[0]} =~ ^"FAIL mesos/a-crit (exit 2, "[0-9.]+"s): mesos-master down"$ ]]
+	# A control byte cannot reach the terminal.
+	[[ ${lines[1]} =~ ^"FAIL mesos/b-other (exit 7, "[0-9.]+'s): x\x1b[2Jy'$ ]]
+	[[ ${lines[2]} =~ ^"FAIL mesos/c-signal (signal 15, "[0-9.]+"s)"$ ]]
+	[[ ${lines[3]} =~ ^"PASS mesos/d-ok (exit 0, " ]]
+	[ "${lines[4]}" = "check: generation 1: 4 check(s), 3 critical" ]
+}
+
+@test "check: a hanging check is killed with its process group at --timeout" {
+	checks_fx --check $'hang=#!/bin/sh\nsleep 300 &\necho $! > "$DCOS_ROOT/bg.pid"\necho waiting\nwait\n'
+	start=$SECONDS
+	run "$BOOTSTRAP" check --root "$R" --timeout 1
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ $((SECONDS - start)) -lt 30 ]
+	[[ ${lines[0]} =~ ^"FAIL mesos/hang (timed out after 1s, 1."[0-9]+"s): waiting"$ ]]
+	# The background sleep went with its group (reaped by init soon).
+	pid=$(cat "$R/bg.pid")
+	for _ in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null && break
+		sleep 0.1
+	done
+	! grep -q '^State:.*S' "/proc/$pid/status" 2>/dev/null
+}
+
+@test "check: a check that exits while what it started holds its output open" {
+	checks_fx --check $'bg=#!/bin/sh\nsleep 30 &\necho $! > "$DCOS_ROOT/bg.pid"\necho started\n'
+	start=$SECONDS
+	run "$BOOTSTRAP" check --root "$R" --timeout 20
+	kill "$(cat "$R/bg.pid")"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ $((SECONDS - start)) -lt 10 ]
+	[[ ${lines[0]} =~ ^"PASS mesos/bg (exit 0, "[0-9.]+"s): started"$ ]]
+}
+
+@test "check: a check that is not executable fails, and so does --timeout 0" {
+	checks_fx --check-plain $'plain=#!/bin/sh\nexit 0\n'
+	run "$BOOTSTRAP" check --root "$R"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ ${lines[0]} =~ ^"FAIL mesos/plain (not an executable file, 0.00s)"$ ]]
+	run "$BOOTSTRAP" check --root "$R" --timeout 0
+	[ "$status" -eq 2 ]
+	[[ $output =~ "--timeout 0: need seconds" ]]
+}
+
+@test "check --json: package, check, status, exit, seconds, output" {
+	checks_fx --check $'ok=#!/bin/sh\necho fine\n' \
+	    --check $'warn=#!/bin/sh\necho "one"\necho "two"\nexit 1\n' \
+	    --check $'hang=#!/bin/sh\nexec sleep 300\n'
+	run "$BOOTSTRAP" check --root "$R" --json --timeout 0.5
+	echo "$output"
+	[ "$status" -eq 1 ]
+	python3 - "$output" <<'PY'
+import json, sys
+a = json.loads(sys.argv[1])
+assert [(c["package"], c["check"], c["status"], c["exit"], c["output"])
+        for c in a] == [
+    ("mesos", "hang", "FAIL", None, ""),
+    ("mesos", "ok", "PASS", 0, "fine\n"),
+    ("mesos", "warn", "WARN", 1, "one\ntwo\n")], a
+assert all(set(c) == {"package", "check", "status", "exit", "seconds",
+                      "output"} for c in a)
+assert 0.5 <= a[0]["seconds"] < 10 and a[1]["seconds"] < 10
+PY
+}
+
+@test "check: a host without checks passes with none run" {
+	install_fx r1 "$R" --role master >/dev/null
+	run "$BOOTSTRAP" check --root "$R"
+	[ "$status" -eq 0 ]
+	[ "$output" = "check: generation 1: 0 check(s), 0 critical" ]
+}
+
+@test "repair: drift, verify dirty, repair, verify clean, journaled" {
+	install_fx r1 "$R" --role master >/dev/null
+	p=$R/opt/mesosphere/packages/$PKG
+	echo tampered >> "$p/etc/mesos.conf"
+	rm "$p/bin/mesos-agent"
+	echo extra > "$p/lib/extra"
+	chmod 600 "$p/lib/libmesos.so.1"
+	run "$BOOTSTRAP" verify --root "$R"
+	[ "$status" -eq 1 ]
+	run "$BOOTSTRAP" repair --root "$R" --cache "$SCRATCH/r1/cache"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output =~ "repair: $PKG extracted again from its blob" ]]
+	[[ $output =~ "repair: generation 1: 1 package(s) repaired" ]]
+	run "$BOOTSTRAP" verify --root "$R"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output =~ clean ]]
+	grep -q '"event":"repair".*packages/'"$PKG"': its files had drifted' \
+	    "$R/var/lib/dcos/bootstrap/journal"
+	run "$BOOTSTRAP" status --root "$R"
+	[ "$status" -eq 0 ]
+	[[ $output =~ "chain intact" ]]
+	ls "$R/opt/mesosphere/packages" | { ! grep -q staging; }
+	# Nothing drifted: nothing to do, nothing journaled.
+	n=$(wc -l < "$R/var/lib/dcos/bootstrap/journal")
+	run "$BOOTSTRAP" repair --root "$R" --cache "$SCRATCH/r1/cache"
+	[ "$status" -eq 0 ]
+	[ "$output" = "repair: generation 1: 0 package(s) repaired" ]
+	[ "$(wc -l < "$R/var/lib/dcos/bootstrap/journal")" -eq "$n" ]
+}
+
+@test "repair: a package removed whole comes back" {
+	install_fx r1 "$R" --role master >/dev/null
+	rm -rf "$R/opt/mesosphere/packages/$PKG"
+	run "$BOOTSTRAP" repair --root "$R" --cache "$SCRATCH/r1/cache"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run "$BOOTSTRAP" verify --root "$R"
+	[ "$status" -eq 0 ]
+}
+
+@test "repair: a missing blob gives one clear line and changes nothing" {
+	install_fx r1 "$R" --role master >/dev/null
+	echo tampered >> "$R/opt/mesosphere/packages/$PKG/etc/mesos.conf"
+	hex=$(python3 -c 'import json,sys; print([p["digest"] for p in json.load(open(sys.argv[1]))["packages"] if p["id"] == sys.argv[2]][0][7:])' \
+	    "$SCRATCH/r1/release.json" "$PKG")
+	mv "$SCRATCH/r1/cache/blobs/sha256/$hex" "$SCRATCH/blob"
+	before=$(snapshot "$R")
+	run "$BOOTSTRAP" repair --root "$R" --cache "$SCRATCH/r1/cache"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | grep -c "needs blob sha256:$hex")" -eq 1 ]
+	[[ $output =~ "repair: $PKG needs blob sha256:$hex ("[0-9]+" bytes), not in $SCRATCH/r1/cache: fetch it into $SCRATCH/r1/cache/blobs/sha256/ and run repair again" ]]
+	[ "$(snapshot "$R")" = "$before" ]
+	# With the blob back, repair works.
+	mv "$SCRATCH/blob" "$SCRATCH/r1/cache/blobs/sha256/$hex"
+	run "$BOOTSTRAP" repair --root "$R" --cache "$SCRATCH/r1/cache"
+	[ "$status" -eq 0 ]
+	run "$BOOTSTRAP" verify --root "$R"
+	[ "$status" -eq 0 ]
+}
