@@ -154,7 +154,7 @@ run_check(const char *dir, const char *name, const char *pkgroot,
 	char		*file = NULL;
 	char		*argv[2];
 	double		 start, left;
-	pid_t		 pid, w;
+	pid_t		 pid;
 	int		 p[2] = { -1, -1 }, status = 0, open_ = 1, timed = 0;
 	int		 devnull, ms, rc = -1;
 
@@ -197,7 +197,7 @@ run_check(const char *dir, const char *name, const char *pkgroot,
 				;
 			break;
 		}
-		if ((w = waitpid(pid, &status, WNOHANG)) == pid) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
 			/* Gone: take what its pipe still holds. */
 			pfd.fd = p[0];
 			pfd.events = POLLIN;
