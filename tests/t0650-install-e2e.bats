@@ -9,16 +9,8 @@ load lib
 load script
 
 setup_file() {
-	FILE_SCRATCH=$(mktemp -d)
-	chmod 755 "$FILE_SCRATCH"
-	export FILE_SCRATCH
-	cd "$FILE_SCRATCH"
-	"$GENCONF" -q keygen -p vendor.pub -s vendor.key
-	GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
-	    "$top_srcdir/scripts/build-sample-release.sh" r1 vendor.key >/dev/null
+	sample_releases
 	make_site site http://127.0.0.1:18080 r1
-	RELEASE_VERSION=1.1.0 RELEASE_SEQ=2 GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
-	    "$top_srcdir/scripts/build-sample-release.sh" r2 vendor.key >/dev/null
 }
 
 teardown_file() {
