@@ -36,59 +36,9 @@ static const char *all_roles[] = { "master", "slave", "slave_public", NULL };
 	"[Install]\n" \
 	"WantedBy=multi-user.target\n"
 
-json_t *
-state_load(const struct host *h, char **errp)
-{
-	char	*path;
-	json_t	*j;
-
-	if ((path = path_join(h->state, "state.json")) == NULL) {
-		err_set(errp, "out of memory");
-		return NULL;
-	}
-	if (access(path, F_OK) == -1 && errno == ENOENT) {
-		free(path);
-		return json_pack("{s:i}", "format", 1);
-	}
-	j = jsonio_load(path, JSON_MAX, errp);
-	if (j != NULL && !json_is_object(j)) {
-		json_decref(j);
-		j = NULL;
-		err_set(errp, "%s: not a JSON object", path);
-	}
-	free(path);
-	return j;
-}
-
-int
-state_save(const struct host *h, json_t *s, char **errp)
-{
-	char	*path;
-	int	 rc;
-
-	if (mkdir_p(h->state, 0755, errp) == -1)
-		return -1;
-	if ((path = path_join(h->state, "state.json")) == NULL)
-		return err_set(errp, "out of memory");
-	rc = jsonio_write(path, s, 0644, errp);
-	free(path);
-	return rc;
-}
-
-static json_t *
-state_arr(json_t *s, const char *key)
-{
-	json_t	*a = json_object_get(s, key);
-
-	if (!json_is_array(a)) {
-		a = json_array();
-		json_object_set_new(s, key, a);
-	}
-	return a;
-}
-
 static int
-sync_users(const struct host *h, const json_t *g, json_t *state, char **errp)
+sync_users(const struct host *h, const json_t *g, struct state *state,
+    char **errp)
 {
 	const json_t	*users = json_object_get(g, "users");
 	json_t		*u, *cu, *cg, *sd;
@@ -103,9 +53,9 @@ sync_users(const struct host *h, const json_t *g, json_t *state, char **errp)
 		return err_set(errp, "out of memory");
 	manual_users = access(manual, F_OK) == 0;
 	free(manual);
-	cu = state_arr(state, "created_users");
-	cg = state_arr(state, "created_groups");
-	sd = state_arr(state, "created_state_dirs");
+	cu = state->created_users;
+	cg = state->created_groups;
+	sd = state->created_state_dirs;
 	json_array_foreach(users, i, u) {
 		user = json_string_value(json_object_get(u, "user"));
 		group = json_string_value(json_object_get(u, "group"));
@@ -272,24 +222,6 @@ unit_check_name(const char *name, const char *who, char **errp)
 }
 
 /*
- * The unit files in /etc/systemd/system that we created (and so may
- * replace or remove).  A state from before the list was kept counts
- * the active generation's units: that installer wrote them all.
- */
-static json_t *
-created_units(json_t *state)
-{
-	json_t	*c = json_object_get(state, "created_units");
-	json_t	*u = json_object_get(state, "units");
-
-	if (json_is_array(c))
-		return c;
-	c = json_is_array(u) ? json_deep_copy(u) : json_array();
-	json_object_set_new(state, "created_units", c);
-	return json_object_get(state, "created_units");
-}
-
-/*
  * Refuses, before anything changes, a generation whose units could not
  * be installed or would replace a file the installer did not create.
  */
@@ -327,6 +259,14 @@ check_units(const struct host *h, long n, const json_t *g,
 		free(path);
 	}
 	return 0;
+}
+
+/* *slot becomes a copy of the list v (an empty one for NULL). */
+static void
+set_list(json_t **slot, const json_t *v)
+{
+	json_decref(*slot);
+	*slot = v != NULL ? json_deep_copy(v) : json_array();
 }
 
 /* Appends the strings of b missing from a. */
@@ -538,8 +478,8 @@ struct act {
 	long			 n;	/* the generation to activate */
 	long			 from;	/* active before (0: none) */
 	json_t			*g;	/* generation n */
-	json_t			*state;
-	json_t			*before; /* state before the switch */
+	struct state		*state;
+	struct state		*before; /* state before the switch */
 	json_t			*removed; /* unit files it removes */
 	const char		*op;	/* of the journal's outcome */
 	const char		*what;	/* its message */
@@ -646,19 +586,17 @@ roll_back(struct act *x, char **errp)
 {
 	struct hostfiles	 hf;
 	json_t			*g = NULL, *drop = NULL, *removed = NULL;
-	json_t			*st = NULL, *created;
-	const char		*keys[] = { "created_users", "created_groups",
-				    "created_state_dirs", NULL };
-	size_t			 i;
+	json_t			*created;
+	struct state		*st = NULL;
 	int			 rc = -1;
 
 	hostfiles_init(&hf);
 	if (x->from > 0 && (g = gen_load(x->h, x->from, errp)) == NULL)
 		goto out;
-	created = created_units(x->state);
+	created = x->state->created_units;
 	if ((drop = json_deep_copy(created)) == NULL ||
 	    (removed = json_array()) == NULL ||
-	    (st = json_deep_copy(x->before)) == NULL) {
+	    (st = state_copy(x->before)) == NULL) {
 		err_set(errp, "out of memory");
 		goto out;
 	}
@@ -667,21 +605,17 @@ roll_back(struct act *x, char **errp)
 	    errp) == -1 || hostfiles_commit(&hf, errp) == -1 ||
 	    switch_to(x->h, x->from, errp) == -1)
 		goto out;
-	for (i = 0; keys[i] != NULL; i++)
-		json_object_set(st, keys[i], json_object_get(x->state,
-		    keys[i]));
+	set_list(&st->created_users, x->state->created_users);
+	set_list(&st->created_groups, x->state->created_groups);
+	set_list(&st->created_state_dirs, x->state->created_state_dirs);
 	remove_from(created, removed);
-	json_object_set(st, "created_units", created);
-	json_object_del(st, "pending");
-	if (x->from > 0) {
-		json_object_set_new(st, "target", json_integer(x->from));
-		json_object_set_new(st, "active", json_integer(x->from));
-		json_object_set(st, "units", json_object_get(g, "units"));
-	} else {
-		json_object_del(st, "target");
-		json_object_del(st, "active");
-		json_object_set_new(st, "units", json_array());
-	}
+	set_list(&st->created_units, created);
+	state_clear_pending(st);
+	st->target = st->active = x->from;
+	if (x->from > 0)
+		set_list(&st->units, json_object_get(g, "units"));
+	else
+		set_list(&st->units, NULL);
 	if (state_save(x->h, st, errp) == -1)
 		goto out;
 	rc = 0;
@@ -690,7 +624,7 @@ out:
 	json_decref(g);
 	json_decref(drop);
 	json_decref(removed);
-	json_decref(st);
+	state_free(st);
 	return rc;
 }
 
@@ -733,8 +667,8 @@ failed_after_switch(struct act *x, char **errp)
 static int
 record_intent(struct act *x, const json_t *units, char **errp)
 {
-	json_t		*created = created_units(x->state);
-	json_t		*pending, *d, *v;
+	json_t		*created = x->state->created_units;
+	json_t		*d, *v;
 	struct stat	 st;
 	char		*p, from[64];
 	size_t		 i;
@@ -749,12 +683,9 @@ record_intent(struct act *x, const json_t *units, char **errp)
 		json_decref(d);
 		x->intent = seq > 0 ? seq : 0;
 		crash_point("intent");
-		pending = json_pack("{s:s, s:I, s:I, s:I, s:s}", "op", x->op,
-		    "generation", (json_int_t)x->n, "from", (json_int_t)x->from,
-		    "intent", x->intent, "what", x->what);
-		if (pending == NULL)
-			return err_set(errp, "out of memory");
-		json_object_set_new(x->state, "pending", pending);
+		if (state_set_pending(x->state, x->op, x->n, x->from,
+		    x->intent, x->what, errp) == -1)
+			return -1;
 	}
 	/* Units we are about to create are ours from now on. */
 	json_array_foreach(units, i, v) {
@@ -766,7 +697,7 @@ record_intent(struct act *x, const json_t *units, char **errp)
 			json_array_append(created, v);
 		free(p);
 	}
-	json_object_set_new(x->state, "target", json_integer(x->n));
+	x->state->target = x->n;
 	return state_save(x->h, x->state, errp);
 }
 
@@ -775,7 +706,7 @@ static int
 switch_and_commit(struct act *x, struct hostfiles *hf, long cur,
     char **errp)
 {
-	json_int_t	 seq, highest;
+	json_int_t	 seq;
 	json_t		*created;
 	char		*err = NULL;
 
@@ -786,23 +717,20 @@ switch_and_commit(struct act *x, struct hostfiles *hf, long cur,
 		return -1;
 	seq = json_integer_value(json_object_get(json_object_get(x->g,
 	    "release"), "seq"));
-	highest = json_integer_value(json_object_get(x->state,
-	    "highest_seq"));
-	if (seq > highest)
-		json_object_set_new(x->state, "highest_seq",
-		    json_integer(seq));
-	created = created_units(x->state);
+	if (seq > x->state->highest_seq)
+		x->state->highest_seq = seq;
+	created = x->state->created_units;
 	remove_from(created, x->removed);
-	json_object_set_new(x->state, "active", json_integer(x->n));
-	json_object_set(x->state, "units", json_object_get(x->g, "units"));
+	x->state->active = x->n;
+	set_list(&x->state->units, json_object_get(x->g, "units"));
 	if (state_save(x->h, x->state, errp) == -1)
 		return -1;
-	if (json_object_get(x->state, "pending") != NULL) {
+	if (x->state->pending != NULL) {
 		if (!x->recorded)
 			act_journal(x, x->op, "%s%s", x->what, x->finishing ?
 			    " (finished after an interruption)" : "");
 		x->a->journaled = 0;
-		json_object_del(x->state, "pending");
+		state_clear_pending(x->state);
 		/* The job is done and journaled: "activate" clears it. */
 		if (state_save(x->h, x->state, &err) == -1)
 			log_warn("%s", err);
@@ -818,7 +746,8 @@ activate_generation(struct host *h, long n, struct activation *a,
 {
 	struct hostfiles	 hf;
 	struct act		 x;
-	json_t			*pending, *drop = NULL;
+	struct state_pending	*pending;
+	json_t			*drop = NULL;
 	char			 dflt[96], *err = NULL;
 	long			 cur, active;
 	int			 rc = -1;
@@ -835,31 +764,24 @@ activate_generation(struct host *h, long n, struct activation *a,
 		err_wrap(errp, "generation %ld is not complete", n);
 		goto out;
 	}
-	if ((x.state = state_load(h, errp)) == NULL)
+	if (state_load(h, &x.state, errp) == -1)
 		goto out;
 	if (gen_current(h, &cur, NULL) == -1)
 		cur = 0;	/* a foreign "current": replaced */
-	active = (long)json_integer_value(json_object_get(x.state, "active"));
-	pending = json_object_get(x.state, "pending");
-	x.finishing = json_is_object(pending) && json_integer_value(
-	    json_object_get(pending, "generation")) == n;
+	active = x.state->active;
+	pending = x.state->pending;
+	x.finishing = pending != NULL && pending->generation == n;
 	/* What a failure rolls back to: what ran before this job began. */
-	x.from = x.finishing ? (long)json_integer_value(json_object_get(
-	    pending, "from")) : cur != n ? cur : active;
+	x.from = x.finishing ? pending->from : cur != n ? cur : active;
 	snprintf(dflt, sizeof(dflt), "generation %ld is active (was %ld)", n,
 	    x.from);
 	x.what = a->what != NULL ? a->what : dflt;
 	if (x.finishing) {
-		x.op = json_string_value(json_object_get(pending, "op"));
-		x.what = json_string_value(json_object_get(pending, "what"));
-		x.intent = json_integer_value(json_object_get(pending,
-		    "intent"));
-		if (x.op == NULL || x.what == NULL) {
-			x.op = a->op;
-			x.what = dflt;
-		}
+		x.op = pending->op;
+		x.what = pending->what;
+		x.intent = pending->intent;
 	}
-	if (check_units(h, n, x.g, created_units(x.state), errp) == -1)
+	if (check_units(h, n, x.g, x.state->created_units, errp) == -1)
 		goto out;
 	/*
 	 * Accounts first: a missing account (manual_host_users) must stop
@@ -869,14 +791,14 @@ activate_generation(struct host *h, long n, struct activation *a,
 		(void)state_save(h, x.state, NULL);
 		goto out;
 	}
-	if ((x.before = json_deep_copy(x.state)) == NULL ||
-	    (drop = json_deep_copy(created_units(x.state))) == NULL ||
+	if ((x.before = state_copy(x.state)) == NULL ||
+	    (drop = json_deep_copy(x.state->created_units)) == NULL ||
 	    (x.removed = json_array()) == NULL) {
 		err_set(errp, "out of memory");
 		goto out;
 	}
-	union_into(drop, json_object_get(x.state, "units"));
-	if (plan_host(h, n, x.g, drop, created_units(x.state), x.removed, &hf,
+	union_into(drop, x.state->units);
+	if (plan_host(h, n, x.g, drop, x.state->created_units, x.removed, &hf,
 	    errp) == -1) {
 		(void)state_save(h, x.state, NULL);
 		gen_name(cur, dflt, sizeof(dflt));
@@ -890,8 +812,8 @@ activate_generation(struct host *h, long n, struct activation *a,
 			err_suffix(errp, "; generation %ld stays active", n);
 			goto out;
 		}
-		remove_from(created_units(x.state), x.removed);
-		json_object_del(x.state, "pending");	/* superseded */
+		remove_from(x.state->created_units, x.removed);
+		state_clear_pending(x.state);	/* superseded */
 		if (state_save(h, x.state, errp) == -1)
 			goto out;
 	} else {
@@ -925,8 +847,8 @@ out:
 	hostfiles_free(&hf);
 	json_decref(drop);
 	json_decref(x.g);
-	json_decref(x.state);
-	json_decref(x.before);
+	state_free(x.state);
+	state_free(x.before);
 	json_decref(x.removed);
 	return rc;
 }

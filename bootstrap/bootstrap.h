@@ -474,9 +474,78 @@ struct activation {
 int	 activate_generation(struct host *, long n, struct activation *act,
 	    char **errp);
 
-/* state.json: the host's durable bookkeeping. */
-json_t	*state_load(const struct host *, char **errp);
-int	 state_save(const struct host *, json_t *, char **errp);
+/*
+ * state.c: <state>/state.json, the host's durable bookkeeping; its keys
+ * are docs/formats.md's "Host state".
+ */
+struct state_pending {			/* an activation under way */
+	char		*op;		/* install, rollback, activate */
+	long		 generation;	/* its target */
+	long		 from;		/* active before it (0: none) */
+	json_int_t	 intent;	/* journal seq of its intent, 0: none */
+	char		*what;		/* the message of its outcome */
+};
+
+struct state_check {			/* the last "dcos-bootstrap check" */
+	long		 generation;	/* it ran on; 0: none recorded */
+	char		*time;		/* UTC, 2026-01-01T00:00:00Z */
+	json_int_t	 checks;	/* how many ran */
+	json_int_t	 critical;	/* how many failed */
+};
+
+struct state {
+	json_int_t		 highest_seq;	/* of any release installed */
+	long			 target;	/* activated last; 0: none */
+	long			 active;	/* whose activation finished */
+	struct state_pending	*pending;	/* NULL: none under way */
+	long			 start_pending;	/* generation whose
+						   dcos.target start has not
+						   succeeded yet; 0: none */
+	/* Lists of strings, each checked by the loader; never NULL but
+	   created_dirs (NULL: not recorded yet). */
+	json_t			*units;		/* the active generation's */
+	json_t			*created_units;	/* unit files we made */
+	json_t			*created_users;
+	json_t			*created_groups;
+	json_t			*created_state_dirs; /* under /var/lib/dcos */
+	json_t			*created_dirs;	/* an install made (lock.c) */
+	/* The journal as last appended: set by state_journaled only. */
+	json_int_t		 journal_entries; /* 0: not recorded */
+	char			 journal_head[DIGEST_STRSZ];
+	struct state_check	 check;
+};
+
+/*
+ * Reads state.json; a host without one gets an empty state.  A file
+ * that is not exactly what state_save writes (a key unknown or of the
+ * wrong type, a name no install records) is refused.  0 with *sp (free
+ * with state_free) or -1 with *errp (one line: file, key, what to do).
+ */
+int	 state_load(const struct host *, struct state **sp, char **errp);
+/* The same checks on a buffer (name is used in messages). */
+int	 state_parse(const char *buf, size_t len, const char *name,
+	    struct state **sp, char **errp);
+/*
+ * Writes s atomically, keeping the journal head that state.json holds
+ * (only state_journaled moves it).  Refuses to write what state_load
+ * would refuse.  0 or -1 with *errp.
+ */
+int	 state_save(const struct host *, struct state *s, char **errp);
+/*
+ * Records the journal's length and last hash after an append (loads,
+ * sets, writes).  0 or -1 with *errp.
+ */
+int	 state_journaled(const struct host *, json_int_t entries,
+	    const char *head, char **errp);
+/* state.json's text of s (a new reference), or NULL. */
+json_t	*state_json(const struct state *s);
+/* A deep copy, or NULL. */
+struct state *state_copy(const struct state *s);
+/* Sets s->pending (copies op and what).  0 or -1 with *errp. */
+int	 state_set_pending(struct state *s, const char *op, long generation,
+	    long from, json_int_t intent, const char *what, char **errp);
+void	 state_clear_pending(struct state *s);
+void	 state_free(struct state *s);
 
 /* users.c: accounts from /etc/passwd and /etc/group, read directly. */
 /*

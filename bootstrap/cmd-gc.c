@@ -157,18 +157,18 @@ mark_used(struct gc *gc, long n, char **errp)
 static int
 gc_generations(struct gc *gc, char **errp)
 {
-	json_t	*state;
-	char	 name[64];
-	long	 prev = 0, target;
-	size_t	 i;
+	struct state	*state;
+	char		 name[64];
+	long		 prev = 0, target;
+	size_t		 i;
 
 	for (i = 0; i < gc->count; i++)
 		if (gc->ns[i] < gc->cur)
 			prev = gc->ns[i];
-	if ((state = state_load(&gc->h, errp)) == NULL)
+	if (state_load(&gc->h, &state, errp) == -1)
 		return -1;
-	target = (long)json_integer_value(json_object_get(state, "target"));
-	json_decref(state);
+	target = state->target;
+	state_free(state);
 	if ((gc->used = json_object()) == NULL)
 		return err_set(errp, "out of memory");
 	for (i = 0; i < gc->count; i++) {

@@ -419,7 +419,7 @@ find_generation(const struct host *h, const struct cluster *c,
 struct install {
 	struct host	 h;
 	struct cluster	*c;
-	json_t		*state;
+	struct state	*state;
 	json_t		*created;	/* own_dirs missing before the run */
 	char		*roles[ROLE_MAX];
 	size_t		 nroles;
@@ -439,6 +439,8 @@ struct install {
 	json_t		*published;	/* ids of packages new to the host */
 	long		 built;		/* generation this run built, or 0 */
 	int		 new_state;	/* state.json was not there */
+	int		 bad_state;	/* state.json refused: so is the
+					   journal, which it checks */
 };
 
 static int
@@ -553,8 +555,10 @@ install_lock(struct install *in, char **errp)
 		return err_set(errp, "out of memory");
 	in->new_state = access(path, F_OK) == -1 && errno == ENOENT;
 	free(path);
-	if ((in->state = state_load(&in->h, errp)) == NULL)
+	if (state_load(&in->h, &in->state, errp) == -1) {
+		in->bad_state = 1;
 		return -1;
+	}
 	if (clean_partial(&in->h, errp) == -1 ||
 	    gen_current(&in->h, &in->cur, errp) == -1)
 		return -1;
@@ -584,10 +588,7 @@ install_again(struct install *in, char **errp)
 	if (in->cur <= 0 || (g = gen_load(&in->h, in->cur, NULL)) == NULL)
 		return 0;
 	same = gen_matches(g, &c->digest, in->roles, in->nroles) &&
-	    json_integer_value(json_object_get(in->state, "active")) ==
-	    in->cur &&
-	    json_integer_value(json_object_get(in->state, "target")) ==
-	    in->cur;
+	    in->state->active == in->cur && in->state->target == in->cur;
 	json_decref(g);
 	if (!same)
 		return 0;
@@ -614,8 +615,7 @@ check_downgrade(struct install *in, char **errp)
 	const struct cluster	*c = in->c;
 	json_int_t		 highest;
 
-	highest = json_integer_value(json_object_get(in->state,
-	    "highest_seq"));
+	highest = in->state->highest_seq;
 	if (c->seq >= highest)
 		return 0;
 	if (!in->downgrade)
@@ -764,7 +764,7 @@ install_end(struct install *in, int rc, const char *err)
 	 * was), and only under the lock: never two writers.
 	 */
 	if (rc != EXIT_OK && in->installed && in->h.root != NULL &&
-	    !in->journaled &&
+	    !in->journaled && !in->bad_state &&
 	    (in->h.lockfd != -1 || host_lock(&in->h, NULL) == 0))
 		(void)journal_append(&in->h, "refuse", NULL, "install of %s "
 		    "refused: %s", in->manifest, err != NULL ? err : "?");
@@ -776,7 +776,7 @@ install_end(struct install *in, int rc, const char *err)
 	}
 	free(in->cache);
 	json_decref(in->published);
-	json_decref(in->state);
+	state_free(in->state);
 	json_decref(in->created);
 	cluster_free(in->c);
 	host_free(&in->h);
@@ -809,8 +809,8 @@ cmd_install(int argc, char **argv)
 	}
 	if (check_downgrade(&in, &err) == -1)
 		goto out;
-	if (json_object_get(in.state, "created_dirs") == NULL) {
-		json_object_set(in.state, "created_dirs", in.created);
+	if (in.state->created_dirs == NULL) {
+		in.state->created_dirs = json_incref(in.created);
 		if (state_save(&in.h, in.state, &err) == -1)
 			goto out;
 	}
@@ -839,7 +839,7 @@ cmd_activate(int argc, char **argv)
 	const struct subcmd	*cmd = subcmd_find(bootstrap_commands,
 				    "activate");
 	struct host		 h;
-	json_t			*state = NULL;
+	struct state		*state = NULL;
 	struct activation	 act = { "activate", NULL, 1, 0, 0 };
 	const char		*root = NULL;
 	char			*err = NULL;
@@ -862,10 +862,10 @@ cmd_activate(int argc, char **argv)
 		return subcmd_usage_error(cmd);
 	rc = EXIT_FAIL;
 	if (host_init(&h, root, &err) == -1 || host_lock(&h, &err) == -1 ||
-	    (state = state_load(&h, &err)) == NULL ||
+	    state_load(&h, &state, &err) == -1 ||
 	    clean_partial(&h, &err) == -1)
 		goto out;
-	n = (long)json_integer_value(json_object_get(state, "target"));
+	n = state->target;
 	if (n <= 0 && gen_current(&h, &cur, &err) == 0)
 		n = cur;
 	if (n <= 0) {
@@ -884,7 +884,7 @@ out:
 	if (rc != EXIT_OK)
 		log_error("%s", err != NULL ? err : "out of memory");
 	free(err);
-	json_decref(state);
+	state_free(state);
 	host_free(&h);
 	return rc;
 }

@@ -43,7 +43,7 @@ struct status {
 	long		*ns;		/* generations, ascending */
 	size_t		 n;
 	long		 cur;
-	json_t		*state;
+	struct state	*state;
 	json_t		*g;		/* the current generation, or NULL */
 	json_t		*doc;		/* the report, as --json prints it */
 	size_t		 entries;	/* in the journal */
@@ -58,24 +58,20 @@ struct status {
 static json_t *
 unfinished(const struct status *st)
 {
-	const json_t	*p = json_object_get(st->state, "pending");
-	json_t		*open, *d, *u = NULL;
-	json_int_t	 target, active;
+	const struct state_pending	*p = st->state->pending;
+	json_t				*open, *d, *u = NULL;
+	long				 target = st->state->target;
+	long				 active = st->state->active;
 
-	target = json_integer_value(json_object_get(st->state, "target"));
-	active = json_integer_value(json_object_get(st->state, "active"));
-	if (json_is_object(p))
-		u = json_pack("{s:O?, s:O?, s:O?, s:O?, s:b}", "op",
-		    json_object_get(p, "op"), "generation",
-		    json_object_get(p, "generation"), "from",
-		    json_object_get(p, "from"), "intent",
-		    json_object_get(p, "intent"), "switched",
-		    st->cur == json_integer_value(json_object_get(p,
-		    "generation")));
+	if (p != NULL)
+		u = json_pack("{s:s, s:I, s:I, s:I, s:b}", "op", p->op,
+		    "generation", (json_int_t)p->generation, "from",
+		    (json_int_t)p->from, "intent", p->intent, "switched",
+		    st->cur == p->generation);
 	else if (target > 0 && target != active)
 		u = json_pack("{s:s, s:I, s:I, s:b}", "op", "activate",
-		    "generation", target, "from", active, "switched",
-		    st->cur == target);
+		    "generation", (json_int_t)target, "from",
+		    (json_int_t)active, "switched", st->cur == target);
 	else if ((open = journal_open_intent(&st->h)) != NULL) {
 		d = json_object_get(open, "details");
 		u = json_pack("{s:O?, s:O?, s:O?, s:O?, s:b}", "op",
@@ -92,7 +88,7 @@ unfinished(const struct status *st)
 static int
 status_doc(struct status *st, char **errp)
 {
-	json_t	*out, *prev, *pg, *hs;
+	json_t	*out, *prev, *pg;
 	size_t	 i;
 
 	if ((st->doc = out = json_object()) == NULL ||
@@ -115,9 +111,8 @@ status_doc(struct status *st, char **errp)
 		json_decref(pg);
 	}
 	json_object_set_new(out, "previous", prev);
-	hs = json_object_get(st->state, "highest_seq");
-	json_object_set_new(out, "highest_seq", hs != NULL ? json_incref(hs) :
-	    json_integer(0));
+	json_object_set_new(out, "highest_seq",
+	    json_integer(st->state->highest_seq));
 	json_object_set_new(out, "journal", json_pack("{s:b, s:I, s:s?}",
 	    "intact", st->intact, "entries", (json_int_t)st->entries,
 	    "problem", st->jerr));
@@ -207,7 +202,7 @@ cmd_status(int argc, char **argv)
 	if (host_init(&st.h, root, &err) == -1 ||
 	    gen_current(&st.h, &st.cur, &err) == -1 ||
 	    gen_list(&st.h, &st.ns, &st.n, &err) == -1 ||
-	    (st.state = state_load(&st.h, &err)) == NULL)
+	    state_load(&st.h, &st.state, &err) == -1)
 		goto out;
 	st.intact = journal_check(&st.h, &st.entries, &st.jerr) == 0;
 	if (st.cur > 0 && (st.g = gen_load(&st.h, st.cur, &err)) == NULL)
@@ -232,7 +227,7 @@ out:
 	free(st.ns);
 	json_decref(st.g);
 	json_decref(st.doc);
-	json_decref(st.state);
+	state_free(st.state);
 	host_free(&st.h);
 	return rc;
 }

@@ -50,47 +50,31 @@ stop_systemd(void)
 			;
 }
 
-/* A name recorded in state.json, when it is one safe path component. */
-static const char *
-safe_name(const json_t *v)
-{
-	const char	*u = json_string_value(v);
-
-	if (u == NULL || strchr(u, '/') != NULL || u[0] == '.')
-		return NULL;
-	return u;
-}
-
 /* Removes the unit files, role markers and links the install wrote. */
 static int
-remove_host_files(const struct host *h, const json_t *state, char **errp)
+remove_host_files(const struct host *h, const struct state *state,
+    char **errp)
 {
 	static const char *files[] = { "etc/mesosphere/roles/master",
 	    "etc/mesosphere/roles/slave", "etc/mesosphere/roles/slave_public",
 	    "etc/sysctl.d/90-dcos.conf",
 	    "etc/systemd/system/dcos.target",
 	    "etc/systemd/system/multi-user.target.wants/dcos.target", NULL };
-	const json_t	*created = json_object_get(state, "created_units");
-	const char	*u;
 	char		 rel[4096];
 	json_t		*v;
 	size_t		 i;
 
-	/* Only the unit files we created (older states: the active ones). */
-	if (!json_is_array(created))
-		created = json_object_get(state, "units");
-	json_array_foreach(created, i, v) {
-		if ((u = safe_name(v)) == NULL)
-			continue;
-		snprintf(rel, sizeof(rel), "etc/systemd/system/%s", u);
+	/* Only the unit files we created (state_load checked the names). */
+	json_array_foreach(state->created_units, i, v) {
+		snprintf(rel, sizeof(rel), "etc/systemd/system/%s",
+		    json_string_value(v));
 		if (unlink_rel(h, rel, errp) == -1)
 			return -1;
 	}
-	json_array_foreach(json_object_get(state, "units"), i, v) {
-		if ((u = safe_name(v)) == NULL)
-			continue;
+	json_array_foreach(state->units, i, v) {
 		snprintf(rel, sizeof(rel),
-		    "etc/systemd/system/dcos.target.wants/%s", u);
+		    "etc/systemd/system/dcos.target.wants/%s",
+		    json_string_value(v));
 		if (unlink_rel(h, rel, errp) == -1)
 			return -1;
 	}
@@ -102,19 +86,17 @@ remove_host_files(const struct host *h, const json_t *state, char **errp)
 
 /* Removes the state directories the install made for services. */
 static int
-remove_state_dirs(const struct host *h, const json_t *state, char **errp)
+remove_state_dirs(const struct host *h, const struct state *state,
+    char **errp)
 {
-	const char	*u;
 	char		*p;
 	json_t		*v;
 	size_t		 i;
 	int		 rc;
 
-	json_array_foreach(json_object_get(state, "created_state_dirs"), i,
-	    v) {
-		if ((u = safe_name(v)) == NULL)
-			continue;
-		if ((p = path_join(h->statedirs, u)) == NULL)
+	json_array_foreach(state->created_state_dirs, i, v) {
+		if ((p = path_join(h->statedirs, json_string_value(v))) ==
+		    NULL)
 			return err_set(errp, "out of memory");
 		rc = rm_tree(p, errp);
 		free(p);
@@ -126,13 +108,12 @@ remove_state_dirs(const struct host *h, const json_t *state, char **errp)
 
 /* Removes the bootstrap state, then the parents the install made. */
 static int
-remove_state(struct host *h, const json_t *state, char **errp)
+remove_state(struct host *h, const struct state *state, char **errp)
 {
 	json_t	*created;
 	int	 rc;
 
-	if ((created = json_incref(json_object_get(state,
-	    "created_dirs"))) == NULL)
+	if ((created = json_incref(state->created_dirs)) == NULL)
 		created = json_array();
 	rc = host_remove_state(h, created, 1, errp);
 	json_decref(created);
@@ -147,7 +128,7 @@ cmd_uninstall(int argc, char **argv)
 	struct host		 h;
 	const char		*root = NULL;
 	char			*err = NULL;
-	json_t			*state = NULL;
+	struct state		*state = NULL;
 	long			 cur = 0;
 	int			 rc;
 
@@ -162,15 +143,14 @@ cmd_uninstall(int argc, char **argv)
 		err_set(&err, "nothing is installed on this host");
 		goto out;
 	}
-	if (host_lock(&h, &err) == -1 || (state = state_load(&h, &err)) ==
-	    NULL)
+	if (host_lock(&h, &err) == -1 || state_load(&h, &state, &err) == -1)
 		goto out;
 	(void)gen_current(&h, &cur, NULL);
 	if (!h.rooted)
 		stop_systemd();
 	if (remove_host_files(&h, state, &err) == -1 ||
-	    users_remove(&h, json_object_get(state, "created_users"),
-	    json_object_get(state, "created_groups"), &err) == -1 ||
+	    users_remove(&h, state->created_users, state->created_groups,
+	    &err) == -1 ||
 	    remove_state_dirs(&h, state, &err) == -1 ||
 	    rm_tree(h.opt, &err) == -1 || remove_state(&h, state, &err) == -1)
 		goto out;
@@ -184,7 +164,7 @@ out:
 	if (rc != EXIT_OK)
 		log_error("%s", err != NULL ? err : "out of memory");
 	free(err);
-	json_decref(state);
+	state_free(state);
 	host_free(&h);
 	return rc;
 }

@@ -4,7 +4,7 @@ dcos_bootstrap_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS) \
 dcos_bootstrap_SOURCES = \
 	bootstrap/bootstrap.c bootstrap/bootstrap.h \
 	bootstrap/hostpath.c bootstrap/rootfs.c bootstrap/lock.c \
-	bootstrap/journal.c \
+	bootstrap/journal.c bootstrap/state.c \
 	bootstrap/trust.c bootstrap/extract.c bootstrap/generation.c \
 	bootstrap/activate.c bootstrap/hostfiles.c bootstrap/users.c \
 	bootstrap/cmd-install.c bootstrap/cmd-rollback.c \

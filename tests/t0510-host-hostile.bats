@@ -193,3 +193,42 @@ print([b for b in c["blobs"] if b.get("id") == "mesos--1.3.0"][0]["digest"][7:])
 	[ "$(cat "$R/opt/mesosphere/packages/mesos--1.3.0/etc/café.conf")" = utf8=1 ]
 	"$BOOTSTRAP" verify --root "$R"
 }
+
+# state.json (#17 item 2): one loader, and what it does not take stops
+# every command with one line, before anything acts on a name in it.
+@test "a damaged state.json is refused with one line naming the key, and nothing changes" {
+	local st=$R/var/lib/dcos/bootstrap/state.json good before cmd
+	good=$(cat "$st")
+	while IFS='|' read -r text want; do
+		printf '%s\n' "$text" > "$st"
+		before=$(snapshot "$R")
+		for cmd in install uninstall status gc; do
+			if [ "$cmd" = install ]; then
+				run install_fx good "$R" --role master
+			else
+				run "$BOOTSTRAP" "$cmd" --root "$R"
+			fi
+			[ "$status" -eq 1 ] || { echo "$cmd $text: $status $output" >&2; false; }
+			one_line
+			[[ "$output" == *"state.json: $want"*"fix or restore it"* ]] ||
+			    { echo "$cmd $text: $output" >&2; false; }
+		done
+		[ "$(snapshot "$R")" = "$before" ]
+	done <<-'CASES'
+	{"format": 1, "created_state_dirs": [".."]}|created_state_dirs[0]: ".." is not a name dcos-bootstrap records there
+	{"format": 1, "units": ["../../../etc/passwd"]}|units[0]: "../../../etc/passwd" is not a name
+	{"format": 1, "created_dirs": ["etc/passwd"]}|created_dirs[0]: "etc/passwd" is not a name
+	{"format": 1, "created_users": ["root:x"]}|created_users[0]: "root:x" is not a name
+	{"format": 1, "created_groups": [7]}|created_groups[0]: not a string
+	{"format": 1, "target": "2"}|target: not a whole number
+	{"format": 1, "active": -1}|active: not a whole number
+	{"format": 1, "pending": {"op": "install\nrm -rf", "generation": 2}}|pending.op: holds a control character
+	{"format": 1, "pending": {"op": "install", "what": "x"}}|pending.generation: missing or 0
+	{"format": 1, "journal": {"entries": 3, "head": "sha256:00"}}|journal: needs entries
+	{"format": 2}|format: 2, not 1
+	{"format": 1, "evil": true}|unknown key "evil"
+	[]|not a JSON object
+	CASES
+	printf '%s\n' "$good" > "$st"
+	"$BOOTSTRAP" status --root "$R" >/dev/null
+}

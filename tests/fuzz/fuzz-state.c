@@ -1,7 +1,10 @@
 /*
- * state.json, the host's bookkeeping, as "dcos-bootstrap status" reads
- * it: the input is written to a scratch root that holds one installed
- * generation, then status runs there (--json and the report for people).
+ * state.json, the host's bookkeeping: its one loader (bootstrap/state.c,
+ * state_parse), which must refuse or take every input without a crash,
+ * and give back what it took: a state it takes, written as state_save
+ * writes it, loads again to the same text.  What it takes is then
+ * written to a scratch root that holds one installed generation and
+ * "dcos-bootstrap status" runs there (--json and the report for people).
  * Only status runs: the commands that act on state.json (gc, uninstall)
  * remove files, which a fuzzer must never drive.
  */
@@ -12,6 +15,8 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <unistd.h>
+
+#include <string.h>
 
 #include "atomicio.h"
 #include "bootstrap.h"
@@ -97,25 +102,43 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char	*argv[] = { "status", "--root", root, NULL, NULL };
-	char	*err = NULL;
-	json_t	*j;
-	FILE	*f;
-	int	 argc = 3;
+	char		*argv[] = { "status", "--root", root, NULL, NULL };
+	char		*err = NULL, *t1 = NULL, *t2 = NULL;
+	struct state	*s = NULL, *again = NULL;
+	json_t		*j;
+	FILE		*f;
+	int		 argc = 3;
 
 	/*
-	 * status reads state.json with jsonio_load, which is jsonio_parse
-	 * on the file's bytes.  Input that is no JSON object only makes
-	 * status print that error: parse it here, without the line per run
-	 * that would fill the log of a long campaign.
+	 * Input the loader refuses only makes status print that error:
+	 * refused here, without the line per run that would fill the log
+	 * of a long campaign.
 	 */
-	j = jsonio_parse((const char *)data, size, "state.json", &err);
-	free(err);
-	if (!json_is_object(j)) {
-		json_decref(j);
+	if (state_parse((const char *)data, size, "state.json", &s,
+	    &err) == -1) {
+		if (err == NULL)
+			fuzz_fail("state_parse failed without a message");
+		free(err);
 		return 0;
 	}
+	if ((j = state_json(s)) == NULL ||
+	    (t1 = json_dumps(j, JSONIO_PRETTY)) == NULL)
+		fuzz_fail("state_json: out of memory");
 	json_decref(j);
+	if (state_parse(t1, strlen(t1), "again", &again, &err) == -1)
+		fuzz_fail("a state the loader took does not load once "
+		    "written: %s\n%s", err, t1);
+	if ((j = state_json(again)) == NULL ||
+	    (t2 = json_dumps(j, JSONIO_PRETTY)) == NULL)
+		fuzz_fail("state_json: out of memory");
+	json_decref(j);
+	if (strcmp(t1, t2) != 0)
+		fuzz_fail("state.json changes when loaded and written "
+		    "again:\n%s\n%s", t1, t2);
+	free(t1);
+	free(t2);
+	state_free(s);
+	state_free(again);
 	/* A plain write: no fsync per run (atomicity is not fuzzed here). */
 	if ((f = fopen(statefile, "w")) == NULL ||
 	    fwrite(data, 1, size, f) != size || fclose(f) == EOF)
