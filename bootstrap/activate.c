@@ -184,6 +184,28 @@ start_systemd(char **errp)
 	return 0;
 }
 
+/*
+ * Starts dcos.target with state.json saying so until it did, so a failed
+ * or killed start shows in status.  0 or -1 with *errp.
+ */
+static int
+start_units(const struct host *h, struct state *s, long n, char **errp)
+{
+	char	*err = NULL;
+
+	s->start_pending = n;
+	if (state_save(h, s, errp) == -1)
+		return -1;
+	crash_point("start");
+	if (start_systemd(errp) == -1)
+		return -1;
+	s->start_pending = 0;
+	if (state_save(h, s, &err) == -1)
+		log_warn("%s", err);
+	free(err);
+	return 0;
+}
+
 /* Appends the formatted text to *errp ("what failed; what it means"). */
 static void
 err_suffix(char **errp, const char *fmt, ...)
@@ -835,7 +857,7 @@ activate_generation(struct host *h, long n, struct activation *a,
 	keep_self(h);
 	if (!h->rooted && a->start &&
 	    access("/run/systemd/system", F_OK) == 0 &&
-	    start_systemd(&err) == -1) {
+	    start_units(h, x.state, n, &err) == -1) {
 		a->result = ACT_PARTIAL;
 		err_set(errp, "generation %ld is active, but %s: fix it, then "
 		    "run dcos-bootstrap activate to start it", n, err);

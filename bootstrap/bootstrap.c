@@ -30,7 +30,7 @@ const struct subcmd bootstrap_commands[] = {
 	    "finish an interrupted switch: current, roles, users, units" },
 	{ "rollback", cmd_rollback, "[--to N] [--root DIR] [--no-start]",
 	    "switch back to the previous (or the given) generation" },
-	{ "status", cmd_status, "[--json] [--root DIR]",
+	{ "status", cmd_status, "[--check] [--json] [--root DIR]",
 	    "the active generation, release, roles, config and journal" },
 	{ "verify", cmd_verify, "[--root DIR]",
 	    "audit installed files against their package manifests" },

@@ -389,6 +389,40 @@ out:
 	return rc;
 }
 
+/*
+ * Records the result in state.json for status (under the lock, which a
+ * check does not hold while it runs: a check may take minutes).  A
+ * warning when it cannot.
+ */
+static void
+record_result(struct host *h, long gen, size_t ran, size_t critical)
+{
+	struct state	*s = NULL;
+	struct tm	 tm;
+	time_t		 now = time(NULL);
+	char		 when[32], *err = NULL;
+
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (host_lock(h, &err) == -1 || state_load(h, &s, &err) == -1)
+		goto out;
+	free(s->check.time);
+	if ((s->check.time = strdup(when)) == NULL) {
+		err_set(&err, "out of memory");
+		goto out;
+	}
+	s->check.generation = gen;
+	s->check.checks = (json_int_t)ran;
+	s->check.critical = (json_int_t)critical;
+	(void)state_save(h, s, &err);
+out:
+	if (err != NULL)
+		log_warn("the result is not recorded for status: %s", err);
+	free(err);
+	state_free(s);
+	host_unlock(h);
+}
+
 struct check_opts {
 	double	 timeout;
 	int	 json;
@@ -476,6 +510,7 @@ cmd_check(int argc, char **argv)
 	} else
 		printf("check: generation %ld: %zu check(s), %zu critical\n",
 		    cur, ran, critical);
+	record_result(&h, cur, ran, critical);
 	rc = critical == 0 ? EXIT_OK : EXIT_FAIL;
 out:
 	if (err != NULL)

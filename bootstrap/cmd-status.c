@@ -2,6 +2,7 @@
 #include <config.h>
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,61 @@ struct status {
 	size_t		 entries;	/* in the journal */
 	char		*jerr;		/* why the journal chain is broken */
 	int		 intact;
+	json_t		*problems;	/* what --check fails on (strings) */
 };
+
+/* Adds one line to st->problems. */
+static void
+problem(struct status *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+problem(struct status *st, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	json_array_append_new(st->problems, json_string(msg != NULL ? msg :
+	    "out of memory"));
+	free(msg);
+}
+
+/*
+ * What is not as it should be, worst first: a damaged journal, an
+ * activation not finished, units not started, a failed health check of
+ * the current generation.
+ */
+static void
+find_problems(struct status *st, const json_t *u)
+{
+	const struct state_check	*c = &st->state->check;
+	const char			*op;
+
+	if (!st->intact)
+		problem(st, "journal damaged: %s", st->jerr);
+	if (u != NULL) {
+		op = json_string_value(json_object_get(u, "op"));
+		problem(st, "activation unfinished: run activate to finish the "
+		    "%s of generation %lld (%s)", op != NULL ? op :
+		    "activation", (long long)json_integer_value(
+		    json_object_get(u, "generation")), json_is_true(
+		    json_object_get(u, "switched")) ? "switched, not finished" :
+		    "not switched");
+	}
+	if (st->state->start_pending > 0)
+		problem(st, "units not started: starting dcos.target for "
+		    "generation %ld failed or was interrupted: run activate",
+		    st->state->start_pending);
+	if (c->generation > 0 && c->generation == st->cur && c->critical > 0)
+		problem(st, "check failed: %lld of %lld health checks of "
+		    "generation %ld were critical at %s: fix them, then run "
+		    "dcos-bootstrap check", (long long)c->critical,
+		    (long long)c->checks, c->generation, c->time);
+}
 
 /*
  * An activation a kill interrupted: the job state.json records (its
@@ -88,11 +143,13 @@ unfinished(const struct status *st)
 static int
 status_doc(struct status *st, char **errp)
 {
-	json_t	*out, *prev, *pg;
-	size_t	 i;
+	const struct state_check	*c = &st->state->check;
+	json_t				*out, *prev, *pg, *u;
+	size_t				 i;
 
 	if ((st->doc = out = json_object()) == NULL ||
-	    (prev = json_array()) == NULL)
+	    (prev = json_array()) == NULL ||
+	    (st->problems = json_array()) == NULL)
 		return err_set(errp, "out of memory");
 	json_object_set_new(out, "format", json_integer(1));
 	json_object_set_new(out, "installed", json_boolean(st->cur > 0));
@@ -116,7 +173,16 @@ status_doc(struct status *st, char **errp)
 	json_object_set_new(out, "journal", json_pack("{s:b, s:I, s:s?}",
 	    "intact", st->intact, "entries", (json_int_t)st->entries,
 	    "problem", st->jerr));
-	json_object_set_new(out, "unfinished", unfinished(st));
+	u = unfinished(st);
+	json_object_set_new(out, "unfinished", u);
+	json_object_set_new(out, "start_pending",
+	    json_integer(st->state->start_pending));
+	if (c->generation > 0)
+		json_object_set_new(out, "check", json_pack("{s:I, s:s, s:I, "
+		    "s:I}", "generation", (json_int_t)c->generation, "time",
+		    c->time, "checks", c->checks, "critical", c->critical));
+	find_problems(st, u);
+	json_object_set(out, "problems", st->problems);
 	return 0;
 }
 
@@ -165,12 +231,20 @@ print_status(const struct status *st)
 		    "generation")), json_is_true(json_object_get(s,
 		    "switched")) ? "switched, not finished" :
 		    "not switched");
+	if (st->state->check.generation > 0)
+		printf("check:       generation %ld at %s: %lld check(s), "
+		    "%lld critical\n", st->state->check.generation,
+		    st->state->check.time, (long long)st->state->check.checks,
+		    (long long)st->state->check.critical);
+	json_array_foreach(st->problems, i, s)
+		printf("problem:     %s\n", json_string_value(s));
 }
 
 int
 cmd_status(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "check", no_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "root", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
@@ -181,13 +255,14 @@ cmd_status(int argc, char **argv)
 	struct status		 st;
 	const char		*root = NULL;
 	char			*err = NULL, *text;
-	int			 opt, rc, asjson = 0;
+	int			 opt, rc, asjson = 0, check = 0;
 
 	memset(&st, 0, sizeof(st));
 	st.h.lockfd = -1;
 	while ((opt = getopt_long(argc, argv, "hjqv", longopts, NULL)) !=
 	    -1) {
 		switch (opt) {
+		case 'c': check = 1; break;
 		case 'j': asjson = 1; break;
 		case 'R': root = optarg; break;
 		default:
@@ -218,7 +293,9 @@ cmd_status(int argc, char **argv)
 		free(text);
 	} else
 		print_status(&st);
-	rc = st.intact ? EXIT_OK : EXIT_FAIL;
+	/* A damaged journal always fails; the rest with --check. */
+	rc = st.intact && (!check || json_array_size(st.problems) == 0) ?
+	    EXIT_OK : EXIT_FAIL;
 out:
 	if (err != NULL)
 		log_error("%s", err);
@@ -227,6 +304,7 @@ out:
 	free(st.ns);
 	json_decref(st.g);
 	json_decref(st.doc);
+	json_decref(st.problems);
 	state_free(st.state);
 	host_free(&st.h);
 	return rc;

@@ -573,10 +573,10 @@ cmd_verify(int argc, char **argv)
 	struct host		 h;
 	struct audit		 a;
 	const char		*root = NULL;
-	char			*err = NULL;
+	char			*err = NULL, *jerr = NULL;
 	json_t			*g = NULL, *v;
-	size_t			 i;
-	int			 rc, known = 1;
+	size_t			 i, entries;
+	int			 rc, known = 1, jbad;
 
 	memset(&h, 0, sizeof(h));
 	memset(&a, 0, sizeof(a));
@@ -611,7 +611,13 @@ cmd_verify(int argc, char **argv)
 	audit_units(&a, g);
 	if (err != NULL)
 		goto out;
-	if (a.changed + a.missing + a.extra == 0) {
+	/* The record of what was done is audited with what was done. */
+	if ((jbad = journal_check(&h, &entries, &jerr) == -1))
+		printf("journal: %s\n", jerr != NULL ? jerr : "out of memory");
+	if (a.changed + a.missing + a.extra == 0 && jbad)
+		printf("verify: generation %ld: files clean, the journal is "
+		    "damaged\n", a.gen);
+	else if (a.changed + a.missing + a.extra == 0) {
 		printf("verify: generation %ld, %zu packages, %zu entries: "
 		    "clean\n", a.gen, json_array_size(json_object_get(g,
 		    "packages")), a.checked);
@@ -624,6 +630,7 @@ out:
 	if (err != NULL)
 		log_error("%s", err);
 	free(err);
+	free(jerr);
 	audit_free(&a);
 	json_decref(g);
 	host_free(&h);

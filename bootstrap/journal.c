@@ -124,11 +124,15 @@ utf8_escape(const char *s)
 
 /*
  * Walks the journal text.  *lastp gets the last hash, *np the count.
- * Returns 0, or -1 with *errp naming the first line that breaks the chain.
+ * With a state s that recorded the head (state_journaled), the journal
+ * must still hold that line: a journal cut back or rewritten behind it
+ * is a valid chain, and only the record tells.  Returns 0, or -1 with
+ * *errp naming the first line that breaks the chain.
  */
 static int
-walk(const char *buf, size_t len, char last[DIGEST_STRSZ], size_t *np,
-    long *seqp, json_t **openp, char **errp)
+walk(const char *buf, size_t len, const struct state *s,
+    char last[DIGEST_STRSZ], size_t *np, long *seqp, json_t **openp,
+    char **errp)
 {
 	const char	*p = buf, *nl;
 	char		 want[DIGEST_STRSZ];
@@ -177,11 +181,26 @@ walk(const char *buf, size_t len, char last[DIGEST_STRSZ], size_t *np,
 			goto out;
 		}
 		strcpy(last, saved);
+		if (s != NULL && s->journal_entries == (json_int_t)lineno &&
+		    strcmp(saved, s->journal_head) != 0) {
+			err_set(errp, "journal line %zu is not the one "
+			    "state.json recorded (%.19s...): the journal was "
+			    "rewritten; restore it from a backup", lineno,
+			    s->journal_head);
+			goto out;
+		}
 		if (openp != NULL)
 			track_intent(openp, e);
 		json_decref(e);
 		e = NULL;
 		p = nl + 1;
+	}
+	if (s != NULL && s->journal_entries > (json_int_t)lineno) {
+		err_set(errp, "the journal has %zu entries but state.json "
+		    "recorded %lld: its last %lld were cut off; restore it "
+		    "from a backup", lineno, (long long)s->journal_entries,
+		    (long long)s->journal_entries - (long long)lineno);
+		goto out;
 	}
 	*np = lineno;
 	*seqp = (long)lineno;
@@ -218,19 +237,22 @@ journal_read(const struct host *h, char **bufp, size_t *lenp, char **pathp,
 int
 journal_check(const struct host *h, size_t *entries, char **errp)
 {
-	char	*buf = NULL, *path = NULL, last[DIGEST_STRSZ];
-	size_t	 len;
-	long	 seq;
-	int	 rc = -1;
+	struct state	*s = NULL;
+	char		*buf = NULL, *path = NULL, last[DIGEST_STRSZ];
+	size_t		 len;
+	long		 seq;
+	int		 rc = -1;
 
 	*entries = 0;
-	if (journal_read(h, &buf, &len, &path, errp) == -1)
+	if (state_load(h, &s, errp) == -1 ||
+	    journal_read(h, &buf, &len, &path, errp) == -1)
 		goto out;
-	if (buf != NULL && walk(buf, len, last, entries, &seq, NULL, errp) ==
-	    -1)
+	if (walk(buf != NULL ? buf : "", len, s, last, entries, &seq, NULL,
+	    errp) == -1)
 		goto out;
 	rc = 0;
 out:
+	state_free(s);
 	free(buf);
 	free(path);
 	return rc;
@@ -245,7 +267,7 @@ journal_open_intent(const struct host *h)
 	json_t	*open = NULL;
 
 	if (journal_read(h, &buf, &len, &path, NULL) == 0 && buf != NULL)
-		(void)walk(buf, len, last, &n, &seq, &open, NULL);
+		(void)walk(buf, len, NULL, last, &n, &seq, &open, NULL);
 	free(buf);
 	free(path);
 	return open;
@@ -256,6 +278,7 @@ journal_append(const struct host *h, const char *event, json_t *details,
     const char *fmt, ...)
 {
 	va_list		 ap;
+	struct state	*s = NULL;
 	json_t		*e = NULL;
 	char		*buf = NULL, *path = NULL, *msg = NULL, *line = NULL;
 	char		*all = NULL, last[DIGEST_STRSZ], hash[DIGEST_STRSZ];
@@ -275,15 +298,15 @@ journal_append(const struct host *h, const char *event, json_t *details,
 	free(buf);
 	buf = NULL;
 	if (mkdir_p(h->state, 0755, &err) == -1 ||
+	    state_load(h, &s, &err) == -1 ||
 	    journal_read(h, &buf, &len, &path, &err) == -1)
 		goto out;
-	if (buf != NULL && walk(buf, len, last, &n, &seq, NULL, &err) == -1) {
-		/* Never extend a broken chain: status reports it. */
+	/* Never extend a broken or cut chain: status reports it. */
+	if (walk(buf != NULL ? buf : "", len, s, last, &n, &seq, NULL,
+	    &err) == -1) {
 		err_wrap(&err, "the journal's chain is broken");
 		goto out;
 	}
-	if (buf == NULL)
-		strcpy(last, ZERO_HASH);
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	e = json_pack("{s:I, s:s, s:s, s:s, s:s}", "seq", (json_int_t)seq + 1,
@@ -306,12 +329,21 @@ journal_append(const struct host *h, const char *event, json_t *details,
 	if (atomic_write_file(path, all, strlen(all), 0644, &err) == -1)
 		goto out;
 	rc = (int)seq + 1;
+	/*
+	 * The new head, so a journal later cut back to an earlier line is
+	 * caught.  A kill before this leaves one line unrecorded: the line
+	 * recorded is still there, and the next append records the head.
+	 */
+	if (state_journaled(h, rc, hash, &err) == -1)
+		log_warn("journal: the head of entry %d not recorded in "
+		    "state.json: %s", rc, err);
 out:
 	/* Callers go on without the entry; nobody loses it silently. */
 	if (rc == -1)
 		log_warn("journal: \"%s\" event not recorded: %s", event,
 		    err != NULL ? err : "out of memory");
 	json_decref(e);
+	state_free(s);
 	free(err);
 	free(buf);
 	free(path);
