@@ -107,7 +107,7 @@ logged() {
 
 	run "$ARTIFACTD" fsck -k "$KEY" "$SRC"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"blobs/sha256/$zk: blob sha256:$zk has content with digest"* ]]
+	[[ "$output" == *"blobs/sha256/$zk: digest sha256:"*" where sha256:$zk is pinned"* ]]
 	[[ "${lines[-1]}" == *"1 problem found"* ]]
 
 	nginx_start "$SRC"

@@ -38,7 +38,7 @@ teardown() {
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 6 ]
 	[[ "$output" == *"blobs/sha256/not-a-digest: not a blob name"* ]]
-	[[ "$output" == *"blobs/sha256/$zk: blob sha256:$zk has content with digest sha256:"* ]]
+	[[ "$output" == *"blobs/sha256/$zk: digest sha256:"*" where sha256:$zk is pinned (corrupt"* ]]
 	[[ "$output" == *"blobs/sha256/$BIG_HEX: missing (package mesos--1.2.0"* ]]
 	[[ "$output" == *"$RELEASE_TAR: content is sha256:"*"not what index.json lists"* ]]
 	[[ "$output" == *"dcos_install.sh: content does not match the digest index.json lists"* ]]

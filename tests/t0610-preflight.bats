@@ -117,7 +117,7 @@ line() {
 	preflight --role master
 	[ "$status" -eq 1 ]
 	[ "$(printf '%s\n' "$output" | grep -c 'config package')" -eq 1 ]
-	[[ "$(line ip-detect)" == *"FAIL (config package: $SCRATCH/store/blobs/sha256/$chex: digest sha256:"*" where the manifest pins sha256:$chex (corrupt or tampered blob; delete it and download it again))" ]]
+	[[ "$(line ip-detect)" == *"FAIL (config package: $SCRATCH/store/blobs/sha256/$chex: digest sha256:"*" where sha256:$chex is pinned (corrupt or tampered blob; delete it and fetch it again))" ]]
 	[ ! -e ran ]
 }
 
