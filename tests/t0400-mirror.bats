@@ -344,6 +344,19 @@ max_overlap() {
 	"$ARTIFACTD" -q fsck -k "$KEY" "$COPY"
 }
 
+# A FIFO in the copy would block the open or the read that checks it:
+# it is taken for what it is, not the file, and fetched again.
+@test "a FIFO in the copy where the install script or a blob belongs is fetched again, never waited on" {
+	nginx_start "$SRC"
+	"$ARTIFACTD" -q mirror -k "$KEY" "$NGINX_URL" "$COPY"
+	rm "$COPY/dcos_install.sh" "$COPY/blobs/sha256/$BIG_HEX"
+	mkfifo "$COPY/dcos_install.sh" "$COPY/blobs/sha256/$BIG_HEX"
+	run timeout 20 "$ARTIFACTD" mirror --verify-existing -k "$KEY" "$NGINX_URL" "$COPY"
+	[ "$status" -eq 0 ]
+	diff -r "$SRC" "$COPY"
+	"$ARTIFACTD" -q fsck -k "$KEY" "$COPY"
+}
+
 @test "a server sending more bytes than the manifest lists is cut off at the listed size" {
 	local zk
 	zk=$(awk -F'"' '/zookeeper--3.4.14", "kind"/ { sub("sha256:", "", $4); print $4 }' "$SCRATCH/w/src/cluster.json")
