@@ -33,6 +33,8 @@
  * libarchive's zstd filter gets whole frames).
  */
 #define PKGBLOB_BLOCK	(1024 * 1024)
+/* Files from this size on have their writeback started when written. */
+#define WRITEBACK_MIN	(64 * 1024)
 
 /* ---- the package manifest ---- */
 
@@ -258,6 +260,15 @@ write_file(struct xstate *x, const struct pkg_file *e, int dfd, const char *base
 		err_sys(errp, "%s: chmod", e->path);
 		goto out;
 	}
+	/*
+	 * Starts the writeback without waiting for it, so the disk works
+	 * while the next members are decompressed and hashed, and the one
+	 * syncfs before the packages are renamed into place (the barrier
+	 * that makes them durable, unchanged) finds little left to write.
+	 * Only a hint: a file system that cannot is no error.
+	 */
+	if (total >= WRITEBACK_MIN)
+		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	rc = 0;
 out:
 	if (close(fd) == -1 && rc == 0)

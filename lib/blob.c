@@ -136,11 +136,9 @@ int
 blob_read(const char *path, const struct digest *want, int64_t size,
     size_t max, int flags, char **bufp, size_t *lenp, char **errp)
 {
-	struct stat	 st;
 	struct digest	 got;
 	char		*buf = NULL;
 	size_t		 len = 0;
-	ssize_t		 n;
 	int		 fd, r;
 
 	*bufp = NULL;
@@ -148,46 +146,17 @@ blob_read(const char *path, const struct digest *want, int64_t size,
 	if ((r = blob_open_file(path, flags, &fd, errp)) != BLOB_OK)
 		return r;
 	r = -1;
-	if (fstat(fd, &st) == -1) {
-		err_sys(errp, "%s", path);
+	if (read_fd_all(fd, path, max, &buf, &len, errp) == -1)
+		goto out;
+	r = BLOB_WRONG;
+	if (size != BLOB_ANY_SIZE && len != (uint64_t)size) {
+		blob_size_error(path, len, (uint64_t)size, errp);
 		goto out;
 	}
-	if (size != BLOB_ANY_SIZE && st.st_size != size) {
-		r = size_error(path, (uint64_t)st.st_size, size, errp);
-		goto out;
-	}
-	if ((uint64_t)st.st_size > max) {
-		err_set(errp, "%s: larger than %zu bytes", path, max);
-		r = BLOB_WRONG;
-		goto out;
-	}
-	/* One byte more than the size: a file that grew is seen. */
-	if ((buf = malloc((size_t)st.st_size + 2)) == NULL) {
-		err_set(errp, "out of memory");
-		goto out;
-	}
-	while (len < (size_t)st.st_size + 1) {
-		n = read(fd, buf + len, (size_t)st.st_size + 1 - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			err_sys(errp, "read %s", path);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len != (size_t)st.st_size) {
-		err_set(errp, "%s changed while it was read: run this again",
-		    path);
-		goto out;
-	}
-	buf[len] = '\0';
+	/* The bytes in hand are hashed: they are what the caller parses. */
 	digest_buf(buf, len, &got);
 	if (!digest_equal(&got, want)) {
 		blob_digest_error(path, &got, want, errp);
-		r = BLOB_WRONG;
 		goto out;
 	}
 	*bufp = buf;
