@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "blob.h"
 #include "digest.h"
 #include "manifest.h"
 #include "minisign.h"
@@ -199,13 +200,6 @@ char	*cache_blob_path(const char *cache, const struct digest *);
 int	 blob_check(const char *path, const struct digest *, uint64_t size,
 	    char **errp);
 /*
- * As blob_check, and on 1 *fdp is the checked file open at offset 0, so
- * what is then read is what was hashed, not whatever the path names by
- * then.
- */
-int	 blob_open_checked(const char *path, const struct digest *,
-	    uint64_t size, int *fdp, char **errp);
-/*
  * The chain down to the package list: release.json and its signature from
  * the cache (size, digest, a trusted key, trusted comment sha256 and seq),
  * then the package list of cluster.json against the signed release.json;
@@ -269,25 +263,38 @@ void	 pkgmanifest_free(struct pkgmanifest *);
 const struct pkg_file *pkgmanifest_find(const struct pkgmanifest *,
 	    const char *path);
 
+/*
+ * The package-blob reader (tar + zstd/xz/gzip, first member the package
+ * manifest), for extraction, preflight and blob_manifest().  pkgblob_open
+ * returns BLOB_OK (lib/blob.h) with *bp (free with pkgblob_free),
+ * BLOB_MISSING, or -1 with *errp.  Without flags the pinned size and
+ * digest are checked first on the descriptor the archive is then read
+ * from (lib/blob.h blob_open), so what is read is what was hashed.  With
+ * PKGBLOB_STREAM only the size is checked first; every byte is hashed as
+ * the archive reader consumes it and pkgblob_finish() reads the rest and
+ * checks the digest: what was extracted meanwhile must not be used unless
+ * it returns 0.
+ */
 struct archive;
+struct pkgblob;
+#define PKGBLOB_STREAM	0x1
+int	 pkgblob_open(const char *path, const struct digest *, uint64_t size,
+	    int flags, struct pkgblob **bp, char **errp);
+/* The archive reader (owned by b). */
+struct archive *pkgblob_archive(struct pkgblob *b);
 /*
- * Opens a package blob (tar + zstd/xz/gzip) for reading after checking its
- * pinned size and digest on the same descriptor, so what the archive
- * reader sees is what was hashed.  1 with *fdp and *arp (the caller frees
- * both), 0 when the blob is missing, -1 with *errp when it is wrong.
+ * Reads the next member, which must be the package manifest (the first
+ * member): 0 with *bufp (malloc'd) and *lenp, or -1 with *errp.
  */
-int	 blob_archive_open(const char *blobpath, const struct digest *,
-	    uint64_t blob_size, int *fdp, struct archive **arp, char **errp);
-/*
- * Reads the next member of ar, which must be the package manifest (the
- * first member): 0 with *bufp (malloc'd) and *lenp, or -1 with *errp.
- */
-int	 blob_first_member(struct archive *ar, char **bufp, size_t *lenp,
+int	 pkgblob_manifest(struct pkgblob *b, char **bufp, size_t *lenp,
 	    char **errp);
+/* PKGBLOB_STREAM: reads to the end and checks size and digest.  0 or -1. */
+int	 pkgblob_finish(struct pkgblob *b, char **errp);
+void	 pkgblob_free(struct pkgblob *);
 /*
  * Checks that the blob at blobpath has blob_size bytes and blob_digest,
  * then reads its first member, the package manifest of package id, and
- * puts its digest in *out.  0 or -1 with *errp.
+ * puts its digest in *out.  BLOB_OK, BLOB_MISSING or -1 with *errp.
  */
 int	 blob_manifest(const char *blobpath, const struct digest *blob_digest,
 	    uint64_t blob_size, const char *id, struct digest *out,

@@ -31,11 +31,8 @@ int
 cache_has_blob(const char *cache, const struct blob_pin *pin, char **whyp,
     char **errp)
 {
-	struct stat	 st;
-	struct digest	 d;
-	char		*path = NULL, *err = NULL;
-	uint64_t	 size;
-	int		 fd = -1, rc = -1;
+	char	*path = NULL, *err = NULL;
+	int	 r, rc = -1;
 
 	if (whyp != NULL)
 		*whyp = NULL;
@@ -43,51 +40,29 @@ cache_has_blob(const char *cache, const struct blob_pin *pin, char **whyp,
 		return err_set(errp, "out of memory");
 	/*
 	 * Symbolic links are followed, as install does: an offline
-	 * directory may be a farm of links into a store copy.  O_NONBLOCK:
-	 * a FIFO must not block the open; on the regular file that is
-	 * then required it changes nothing.
+	 * directory may be a farm of links into a store copy.  Same size
+	 * is not enough: a damaged copy would fail the install.
 	 */
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT) {
-			rc = 0;
-			goto out;
+	r = blob_open(path, &pin->digest, (int64_t)pin->size, 0, NULL, NULL,
+	    &err);
+	switch (r) {
+	case BLOB_OK:
+		rc = 1;
+		break;
+	case BLOB_MISSING:
+		rc = 0;
+		break;
+	case BLOB_WRONG:
+		rc = 0;
+		if (whyp != NULL) {
+			*whyp = err;
+			err = NULL;	/* transferred */
 		}
-		err_sys(errp, "%s", path);
-		goto out;
+		break;
+	default:
+		err_set(errp, "%s", err != NULL ? err : "out of memory");
+		break;
 	}
-	if (fstat(fd, &st) == -1) {
-		err_sys(errp, "%s", path);
-		goto out;
-	}
-	rc = 0;
-	if (!S_ISREG(st.st_mode)) {
-		if (whyp != NULL && asprintf(whyp, "%s is not a regular file",
-		    path) == -1)
-			*whyp = NULL;
-		goto out;
-	}
-	if ((uint64_t)st.st_size != pin->size) {
-		if (whyp != NULL && asprintf(whyp, "%s has %llu bytes, the "
-		    "manifest says %llu", path, (unsigned long long)st.st_size,
-		    (unsigned long long)pin->size) == -1)
-			*whyp = NULL;
-		goto out;
-	}
-	/* Same size is not enough: a damaged copy would fail the install. */
-	if (digest_fd(fd, &d, &size, &err) == -1) {
-		rc = err_set(errp, "%s", err);
-		goto out;
-	}
-	if (size != pin->size || !digest_equal(&d, &pin->digest)) {
-		if (whyp != NULL && asprintf(whyp, "%s does not match its "
-		    "digest", path) == -1)
-			*whyp = NULL;
-		goto out;
-	}
-	rc = 1;
-out:
-	if (fd != -1)
-		close(fd);
 	free(err);
 	free(path);
 	return rc;
@@ -223,7 +198,7 @@ print_missing(const struct wanted *w, const char *cache, size_t *np,
 		if (r == 1)
 			continue;
 		if (why != NULL) {
-			log_warn("%s: fetching it again", why);
+			log_warn("%s: listed to be fetched again", why);
 			free(why);
 			why = NULL;
 		}

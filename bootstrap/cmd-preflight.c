@@ -745,23 +745,25 @@ static int
 read_ip_detect(const char *cache, const struct blob_pin *pin, char **bufp,
     size_t *lenp, char **errp)
 {
-	struct archive		*a = NULL;
+	struct pkgblob		*b = NULL;
+	struct archive		*a;
 	struct archive_entry	*e;
 	struct pkg_manifest	*pm = NULL;
 	const char		*name;
 	char			*blob, *mbuf = NULL;
 	size_t			 mlen;
-	int			 fd = -1, r, rc = -1;
+	int			 r, rc = -1;
 
 	if ((blob = store_blob_path(cache, &pin->digest)) == NULL)
 		return err_set(errp, "out of memory");
-	if ((r = blob_archive_open(blob, &pin->digest, pin->size, &fd, &a,
-	    errp)) != 1) {
+	if ((r = pkgblob_open(blob, &pin->digest, pin->size, 0, &b,
+	    errp)) != BLOB_OK) {
 		if ((rc = r) == -1)
 			err_wrap(errp, "config package");
 		goto out;
 	}
-	if (blob_first_member(a, &mbuf, &mlen, errp) == -1 ||
+	a = pkgblob_archive(b);
+	if (pkgblob_manifest(b, &mbuf, &mlen, errp) == -1 ||
 	    pkg_manifest_parse(mbuf, mlen, "config package " PKG_MANIFEST_NAME,
 	    &pm, errp) == -1) {
 		err_wrap(errp, "config package");
@@ -783,10 +785,7 @@ read_ip_detect(const char *cache, const struct blob_pin *pin, char **bufp,
 		    IP_DETECT_PATH);
 out:
 	pkg_manifest_free(pm);
-	if (a != NULL)
-		archive_read_free(a);
-	if (fd != -1)
-		close(fd);
+	pkgblob_free(b);
 	free(mbuf);
 	free(blob);
 	return rc;
@@ -885,29 +884,36 @@ out:
 	free(err);
 }
 
-/* release.json from the cache, checked against the manifest's pin. */
+/*
+ * release.json from the cache, checked against the manifest's pin: read
+ * once, and the bytes whose digest matched are the ones parsed.
+ */
 static void
 load_release(struct preflight *pf)
 {
-	struct blob_pin	 pin;
-	char		*path = NULL, *why = NULL, *err = NULL;
-	size_t		 i;
+	char		*path = NULL, *buf = NULL, *err = NULL;
+	size_t		 i, len;
+	int64_t		 size = BLOB_ANY_SIZE;
+	int		 r;
 
-	memset(&pin, 0, sizeof(pin));
-	pin.digest = pf->cm->release_manifest;
 	for (i = 0; i < pf->cm->nblobs; i++)
 		if (pf->cm->blobs[i].kind == BLOB_RELEASE &&
-		    digest_equal(&pf->cm->blobs[i].blob.digest, &pin.digest))
-			pin.size = pf->cm->blobs[i].blob.size;
-	if (cache_has_blob(pf->cache, &pin, &why, &err) != 1) {
+		    digest_equal(&pf->cm->blobs[i].blob.digest,
+		    &pf->cm->release_manifest))
+			size = (int64_t)pf->cm->blobs[i].blob.size;
+	if ((path = store_blob_path(pf->cache,
+	    &pf->cm->release_manifest)) == NULL)
+		goto out;
+	r = blob_read(path, &pf->cm->release_manifest, size,
+	    MANIFEST_MAX_BYTES, 0, &buf, &len, &err);
+	if (r != BLOB_OK) {
 		if (asprintf(&pf->rel_err, "release.json is not in the cache "
-		    "%s%s%s", pf->cache, why != NULL || err != NULL ? ": " :
-		    "", why != NULL ? why : err != NULL ? err : "") == -1)
+		    "%s%s%s", pf->cache, err != NULL ? ": " : "",
+		    err != NULL ? err : "") == -1)
 			pf->rel_err = NULL;
 		goto out;
 	}
-	if ((path = store_blob_path(pf->cache, &pin.digest)) == NULL ||
-	    release_manifest_load(path, &pf->rel, &err) == -1) {
+	if (release_manifest_parse(buf, len, path, &pf->rel, &err) == -1) {
 		pf->rel = NULL;
 		pf->rel_err = err != NULL ? err : strdup("out of memory");
 		err = NULL;	/* transferred */
@@ -916,7 +922,7 @@ out:
 	if (pf->rel == NULL && pf->rel_err == NULL)
 		pf->rel_err = strdup("out of memory");
 	free(path);
-	free(why);
+	free(buf);
 	free(err);
 }
 

@@ -22,12 +22,19 @@
 #include <archive_entry.h>
 
 #include "atomicio.h"
+#include "blob.h"
 #include "bootstrap.h"
 #include "digest.h"
 #include "error.h"
 #include "jsonio.h"
 
-#define READ_BLOCK	(256 * 1024)
+/*
+ * Reads of a package blob: large, so a blob takes few system calls (and
+ * libarchive's zstd filter gets whole frames).
+ */
+#define PKGBLOB_BLOCK	(1024 * 1024)
+/* Files from this size on have their writeback started when written. */
+#define WRITEBACK_MIN	(64 * 1024)
 
 /* ---- the package manifest ---- */
 
@@ -131,7 +138,8 @@ out:
 /* ---- writing inside the staging directory ---- */
 
 struct xstate {
-	struct archive		*ar;
+	struct pkgblob		*b;
+	struct archive		*ar;		/* b's */
 	struct pkgmanifest	*m;
 	int			 rootfd;	/* the staging dir */
 	char			 pdir[PATH_MAX];/* cached parent path */
@@ -252,6 +260,15 @@ write_file(struct xstate *x, const struct pkg_file *e, int dfd, const char *base
 		err_sys(errp, "%s: chmod", e->path);
 		goto out;
 	}
+	/*
+	 * Starts the writeback without waiting for it, so the disk works
+	 * while the next members are decompressed and hashed, and the one
+	 * syncfs before the packages are renamed into place (the barrier
+	 * that makes them durable, unchanged) finds little left to write.
+	 * Only a hint: a file system that cannot is no error.
+	 */
+	if (total >= WRITEBACK_MIN)
+		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	rc = 0;
 out:
 	if (close(fd) == -1 && rc == 0)
@@ -414,54 +431,6 @@ one_member(struct xstate *x, struct archive_entry *ae, char **errp)
 	return make_entry(x, ae, e, path, dfd, base, errp);
 }
 
-int
-blob_first_member(struct archive *ar, char **bufp, size_t *lenp, char **errp)
-{
-	struct archive_entry	*ae;
-	char			*buf = NULL;
-	la_int64_t		 size;
-	la_ssize_t		 n;
-	size_t			 got = 0;
-	int			 r;
-
-	r = archive_read_next_header(ar, &ae);
-	if (r != ARCHIVE_OK)
-		return err_set(errp, "not a package blob: %s",
-		    r == ARCHIVE_EOF ? "empty archive" :
-		    archive_error_string(ar));
-	if (strcmp(archive_entry_pathname(ae), PKG_MANIFEST_NAME) != 0 ||
-	    archive_entry_filetype(ae) != AE_IFREG ||
-	    archive_entry_hardlink(ae) != NULL)
-		return err_set(errp, "the first member is %s, not %s",
-		    archive_entry_pathname(ae), PKG_MANIFEST_NAME);
-	size = archive_entry_size(ae);
-	if (size < 0 || size > PKG_MANIFEST_MAX_BYTES)
-		return err_set(errp, "%s is larger than %d bytes, what a "
-		    "package manifest may have; split the package",
-		    PKG_MANIFEST_NAME, PKG_MANIFEST_MAX_BYTES);
-	if ((buf = malloc((size_t)size + 1)) == NULL)
-		return err_set(errp, "out of memory");
-	while (got < (size_t)size) {
-		n = archive_read_data(ar, buf + got, (size_t)size - got);
-		if (n < 0) {
-			err_set(errp, "%s: %s", PKG_MANIFEST_NAME,
-			    archive_error_string(ar));
-			free(buf);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got != (size_t)size) {
-		free(buf);
-		return err_set(errp, "%s is truncated", PKG_MANIFEST_NAME);
-	}
-	*bufp = buf;
-	*lenp = got;
-	return 0;
-}
-
 /* Reads the first member, which must be the manifest, and checks it. */
 static int
 read_manifest(struct xstate *x, const char *id, const struct digest *want,
@@ -471,17 +440,24 @@ read_manifest(struct xstate *x, const char *id, const struct digest *want,
 	size_t			 got = 0;
 	int			 rc = -1;
 
-	if (blob_first_member(x->ar, &buf, &got, errp) == -1)
+	struct digest		 d;
+
+	if (pkgblob_manifest(x->b, &buf, &got, errp) == -1)
 		return -1;
+	/*
+	 * Its pinned digest before the parse: the blob's own digest is
+	 * known only at its end, and no unsigned text is parsed.
+	 */
+	digest_buf(buf, got, &d);
+	if (want != NULL && !digest_equal(want, &d)) {
+		err_set(errp, "%s does not have the digest the signed release "
+		    "lists", PKG_MANIFEST_NAME);
+		goto out;
+	}
 	if (pkgmanifest_parse(buf, got, id, &x->m, errp) == -1)
 		goto out;
 	if ((x->seen = calloc(x->m->pm->nfiles + 1, 1)) == NULL) {
 		err_set(errp, "out of memory");
-		goto out;
-	}
-	if (want != NULL && !digest_equal(want, &x->m->digest)) {
-		err_set(errp, "%s does not have the digest the signed release "
-		    "lists", PKG_MANIFEST_NAME);
 		goto out;
 	}
 	rc = 0;
@@ -548,76 +524,250 @@ out:
 	return rc;
 }
 
-int
-blob_archive_open(const char *blobpath, const struct digest *blob_digest,
-    uint64_t blob_size, int *fdp, struct archive **arp, char **errp)
-{
-	struct archive	*ar;
-	int		 fd, r;
+/* ---- the package-blob reader ---- */
 
-	if ((r = blob_open_checked(blobpath, blob_digest, blob_size, &fd,
-	    errp)) != 1)
-		return r;
-	if ((ar = archive_read_new()) == NULL) {
-		close(fd);
-		return err_set(errp, "out of memory");
-	}
-	archive_read_support_format_tar(ar);
-	archive_read_support_filter_zstd(ar);
-	archive_read_support_filter_xz(ar);
-	archive_read_support_filter_gzip(ar);
-	if (archive_read_open_fd(ar, fd, READ_BLOCK) != ARCHIVE_OK) {
-		err_set(errp, "%s", archive_error_string(ar));
-		archive_read_free(ar);
-		close(fd);
+/*
+ * A package blob open for reading.  Checked up front (blob_open: hashed,
+ * then read again from the page cache), or hashed as it streams through
+ * the archive reader and checked by pkgblob_finish(): one read of every
+ * byte, for extraction into a stage that is discarded unless the digest
+ * matches.
+ */
+struct pkgblob {
+	struct archive	*ar;
+	int		 fd;
+	char		*name;
+	struct digest	 want;
+	uint64_t	 size;
+	struct sha256	*h;		/* streaming, else NULL */
+	uint64_t	 nread;
+	int		 finished;
+	uint8_t		*buf;
+};
+
+/* libarchive's read callback: every byte it gets is hashed on the way. */
+static la_ssize_t
+pkgblob_read(struct archive *a, void *arg, const void **bufp)
+{
+	struct pkgblob	*b = arg;
+	ssize_t		 n;
+
+	do
+		n = read(b->fd, b->buf, PKGBLOB_BLOCK);
+	while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		archive_set_error(a, errno, "read %s: %s", b->name,
+		    strerror(errno));
 		return -1;
 	}
-	*fdp = fd;
-	*arp = ar;
-	return 1;
+	if (b->h != NULL)
+		sha256_update(b->h, b->buf, (size_t)n);
+	b->nread += (uint64_t)n;
+	*bufp = b->buf;
+	return n;
+}
+
+void
+pkgblob_free(struct pkgblob *b)
+{
+	if (b == NULL)
+		return;
+	if (b->ar != NULL)
+		archive_read_free(b->ar);
+	if (b->fd != -1)
+		close(b->fd);
+	sha256_free(b->h);
+	free(b->buf);
+	free(b->name);
+	free(b);
+}
+
+static void pkgblob_blame(struct pkgblob *, char **);
+
+int
+pkgblob_open(const char *path, const struct digest *want, uint64_t size,
+    int flags, struct pkgblob **bp, char **errp)
+{
+	struct pkgblob	*b;
+	struct stat	 st;
+	int		 r;
+
+	*bp = NULL;
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return err_set(errp, "out of memory");
+	b->fd = -1;
+	b->want = *want;
+	b->size = size;
+	if ((b->name = strdup(path)) == NULL ||
+	    (b->buf = malloc(PKGBLOB_BLOCK)) == NULL ||
+	    ((flags & PKGBLOB_STREAM) && (b->h = sha256_new()) == NULL)) {
+		r = err_set(errp, "out of memory");
+		goto out;
+	}
+	if (flags & PKGBLOB_STREAM) {
+		/* The size now (a wrong one costs no read), the digest last. */
+		if ((r = blob_open_file(path, 0, &b->fd, errp)) != BLOB_OK)
+			goto out;
+		if (fstat(b->fd, &st) == -1) {
+			r = err_sys(errp, "%s", path);
+			goto out;
+		}
+		if ((uint64_t)st.st_size != size) {
+			r = blob_size_error(path, (uint64_t)st.st_size, size,
+			    errp);
+			goto out;
+		}
+	} else if ((r = blob_open(path, want, (int64_t)size, 0, &b->fd, NULL,
+	    errp)) != BLOB_OK)
+		goto out;
+	if ((b->ar = archive_read_new()) == NULL) {
+		r = err_set(errp, "out of memory");
+		goto out;
+	}
+	archive_read_support_format_tar(b->ar);
+	archive_read_support_filter_zstd(b->ar);
+	archive_read_support_filter_xz(b->ar);
+	archive_read_support_filter_gzip(b->ar);
+	/* No skip callback: libarchive reads, so hashes, every byte. */
+	if (archive_read_open(b->ar, b, NULL, pkgblob_read, NULL) !=
+	    ARCHIVE_OK) {
+		r = err_set(errp, "%s: %s", path, archive_error_string(b->ar));
+		pkgblob_blame(b, errp);
+		goto out;
+	}
+	*bp = b;
+	b = NULL;	/* transferred */
+	r = BLOB_OK;
+out:
+	pkgblob_free(b);
+	return r == BLOB_WRONG ? -1 : r;
 }
 
 /*
- * As blob_archive_open(), -1 with *errp also when the blob is missing:
- * for the callers that found it in the cache before.
+ * When extraction failed on a blob that is itself damaged, that is what
+ * the operator must hear (and fix), not what a corrupt stream made of a
+ * member: the rest of the blob is hashed and its message replaces *errp.
  */
-static int
-open_blob_archive(const char *blobpath, const struct digest *blob_digest,
-    uint64_t blob_size, int *fdp, struct archive **arp, char **errp)
+static void
+pkgblob_blame(struct pkgblob *b, char **errp)
 {
-	int	 r;
+	char	*berr = NULL;
 
-	if ((r = blob_archive_open(blobpath, blob_digest, blob_size, fdp, arp,
-	    errp)) == 0)
-		err_set(errp, "%s: missing", blobpath);
-	return r == 1 ? 0 : -1;
+	if (pkgblob_finish(b, &berr) == -1 && errp != NULL) {
+		free(*errp);
+		*errp = berr;
+		berr = NULL;
+	}
+	free(berr);
+}
+
+struct archive *
+pkgblob_archive(struct pkgblob *b)
+{
+	return b->ar;
+}
+
+int
+pkgblob_finish(struct pkgblob *b, char **errp)
+{
+	struct digest	 got;
+	ssize_t		 n;
+
+	if (b->h == NULL || b->finished)
+		return 0;
+	b->finished = 1;
+	/* What libarchive did not need (the tar's end, padding) counts too. */
+	for (;;) {
+		n = read(b->fd, b->buf, PKGBLOB_BLOCK);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return err_sys(errp, "read %s", b->name);
+		if (n == 0)
+			break;
+		sha256_update(b->h, b->buf, (size_t)n);
+		b->nread += (uint64_t)n;
+	}
+	if (b->nread != b->size)
+		return blob_size_error(b->name, b->nread, b->size, errp);
+	sha256_final(b->h, &got);
+	if (!digest_equal(&got, &b->want))
+		return blob_digest_error(b->name, &got, &b->want, errp);
+	return 0;
+}
+
+int
+pkgblob_manifest(struct pkgblob *b, char **bufp, size_t *lenp, char **errp)
+{
+	struct archive		*ar = b->ar;
+	struct archive_entry	*ae;
+	char			*buf = NULL;
+	la_int64_t		 size;
+	la_ssize_t		 n;
+	size_t			 got = 0;
+	int			 r;
+
+	r = archive_read_next_header(ar, &ae);
+	if (r != ARCHIVE_OK)
+		return err_set(errp, "not a package blob: %s",
+		    r == ARCHIVE_EOF ? "empty archive" :
+		    archive_error_string(ar));
+	if (strcmp(archive_entry_pathname(ae), PKG_MANIFEST_NAME) != 0 ||
+	    archive_entry_filetype(ae) != AE_IFREG ||
+	    archive_entry_hardlink(ae) != NULL)
+		return err_set(errp, "the first member is %s, not %s",
+		    archive_entry_pathname(ae), PKG_MANIFEST_NAME);
+	size = archive_entry_size(ae);
+	if (size < 0 || size > PKG_MANIFEST_MAX_BYTES)
+		return err_set(errp, "%s is larger than %d bytes, what a "
+		    "package manifest may have; split the package",
+		    PKG_MANIFEST_NAME, PKG_MANIFEST_MAX_BYTES);
+	if ((buf = malloc((size_t)size + 1)) == NULL)
+		return err_set(errp, "out of memory");
+	while (got < (size_t)size) {
+		n = archive_read_data(ar, buf + got, (size_t)size - got);
+		if (n < 0) {
+			err_set(errp, "%s: %s", PKG_MANIFEST_NAME,
+			    archive_error_string(ar));
+			free(buf);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got != (size_t)size) {
+		free(buf);
+		return err_set(errp, "%s is truncated", PKG_MANIFEST_NAME);
+	}
+	*bufp = buf;
+	*lenp = got;
+	return 0;
 }
 
 int
 blob_manifest(const char *blobpath, const struct digest *blob_digest,
     uint64_t blob_size, const char *id, struct digest *out, char **errp)
 {
-	struct archive		*ar = NULL;
+	struct pkgblob		*b = NULL;
 	struct pkgmanifest	*m = NULL;
 	char			*buf = NULL;
 	size_t			 len;
-	int			 fd = -1, rc = -1;
+	int			 rc;
 
-	if (open_blob_archive(blobpath, blob_digest, blob_size, &fd, &ar,
-	    errp) == -1)
+	if ((rc = pkgblob_open(blobpath, blob_digest, blob_size, 0, &b,
+	    errp)) != BLOB_OK)
 		goto out;
-	if (blob_first_member(ar, &buf, &len, errp) == -1 ||
+	rc = -1;
+	if (pkgblob_manifest(b, &buf, &len, errp) == -1 ||
 	    pkgmanifest_parse(buf, len, id, &m, errp) == -1)
 		goto out;
 	*out = m->digest;
-	rc = 0;
+	rc = BLOB_OK;
 out:
 	if (rc == -1)
 		err_wrap(errp, "package %s", id);
-	if (ar != NULL)
-		archive_read_free(ar);
-	if (fd != -1)
-		close(fd);
+	pkgblob_free(b);
 	pkgmanifest_free(m);
 	free(buf);
 	return rc;
@@ -630,14 +780,22 @@ extract_package(const char *blobpath, const struct digest *blob_digest,
 {
 	struct xstate		 x;
 	struct archive_entry	*ae;
-	int			 r, blobfd = -1, rc = -1, made = 0;
+	int			 r, rc = -1, made = 0;
 
 	memset(&x, 0, sizeof(x));
 	x.rootfd = x.pfd = -1;
-	/* The pinned digest first: nothing is extracted from a bad blob. */
-	if (open_blob_archive(blobpath, blob_digest, blob_size, &blobfd,
-	    &x.ar, errp) == -1)
+	/*
+	 * One pass: the blob is hashed as it is decompressed, into a stage
+	 * nothing uses and that is removed unless the pinned size and digest
+	 * match at the end of the stream (pkgblob_finish).
+	 */
+	if ((r = pkgblob_open(blobpath, blob_digest, blob_size, PKGBLOB_STREAM,
+	    &x.b, errp)) != BLOB_OK) {
+		if (r == BLOB_MISSING)
+			err_set(errp, "%s: missing", blobpath);
 		goto out;
+	}
+	x.ar = pkgblob_archive(x.b);
 	if (mkdir(stagedir, 0700) == -1) {
 		err_sys(errp, "mkdir %s", stagedir);
 		goto out;
@@ -652,8 +810,10 @@ extract_package(const char *blobpath, const struct digest *blob_digest,
 		err_set(errp, "out of memory");
 		goto out;
 	}
-	if (read_manifest(&x, id, want_manifest, errp) == -1)
+	if (read_manifest(&x, id, want_manifest, errp) == -1) {
+		pkgblob_blame(x.b, errp);
 		goto out;
+	}
 	/*
 	 * ARCHIVE_WARN: a UTF-8 name this static binary's C locale cannot
 	 * show; libarchive then hands the name over unconverted, which is
@@ -662,16 +822,20 @@ extract_package(const char *blobpath, const struct digest *blob_digest,
 	 */
 	while ((r = archive_read_next_header(x.ar, &ae)) == ARCHIVE_OK ||
 	    r == ARCHIVE_WARN) {
-		if (one_member(&x, ae, errp) == -1)
+		if (one_member(&x, ae, errp) == -1) {
+			pkgblob_blame(x.b, errp);
 			goto out;
+		}
 	}
 	if (r != ARCHIVE_EOF) {
 		err_set(errp, "%s (blob truncated or corrupt)",
 		    archive_error_string(x.ar));
+		pkgblob_blame(x.b, errp);
 		goto out;
 	}
-	if (finish_dirs(&x, errp) == -1 || check_pkginfo(&x, stagedir,
-	    errp) == -1)
+	/* The blob's digest before anything reads what it put in the stage. */
+	if (pkgblob_finish(x.b, errp) == -1 || finish_dirs(&x, errp) == -1 ||
+	    check_pkginfo(&x, stagedir, errp) == -1)
 		goto out;
 	if (fchmod(x.rootfd, 0755) == -1) {
 		err_sys(errp, "chmod %s", stagedir);
@@ -681,14 +845,11 @@ extract_package(const char *blobpath, const struct digest *blob_digest,
 out:
 	if (rc == -1)
 		err_wrap(errp, "package %s", id);
-	if (x.ar != NULL)
-		archive_read_free(x.ar);
+	pkgblob_free(x.b);
 	if (x.pfd != -1)
 		close(x.pfd);
 	if (x.rootfd != -1)
 		close(x.rootfd);
-	if (blobfd != -1)
-		close(blobfd);
 	sha256_free(x.h);
 	free(x.seen);
 	pkgmanifest_free(x.m);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "atomicio.h"
+#include "blob.h"
 #include "bootstrap.h"
 #include "digest.h"
 #include "error.h"
@@ -136,91 +137,37 @@ cache_blob_path(const char *cache, const struct digest *d)
 }
 
 int
-blob_open_checked(const char *path, const struct digest *want, uint64_t size,
-    int *fdp, char **errp)
-{
-	struct stat	 st;
-	struct digest	 got;
-	uint64_t	 n;
-	char		 w[DIGEST_STRSZ], g[DIGEST_STRSZ];
-	int		 fd, rc = -1;
-
-	if ((fd = open_regular(path, errp)) == -1) {
-		if (errno != ENOENT)
-			return -1;
-		if (errp != NULL) {
-			free(*errp);
-			*errp = NULL;
-		}
-		return 0;
-	}
-	if (fstat(fd, &st) == -1) {
-		err_sys(errp, "%s", path);
-		goto out;
-	}
-	if ((uint64_t)st.st_size != size) {
-		err_set(errp, "%s: %lld bytes where the manifest says %llu "
-		    "(truncated or wrong blob; delete it and download it "
-		    "again)", path, (long long)st.st_size,
-		    (unsigned long long)size);
-		goto out;
-	}
-	if (digest_fd(fd, &got, &n, errp) == -1)
-		goto out;
-	if (n != size || !digest_equal(&got, want)) {
-		digest_format(want, w);
-		digest_format(&got, g);
-		err_set(errp, "%s: digest %s where the manifest pins %s "
-		    "(corrupt or tampered blob; delete it and download it "
-		    "again)", path, g, w);
-		goto out;
-	}
-	if (lseek(fd, 0, SEEK_SET) == -1) {
-		err_sys(errp, "%s", path);
-		goto out;
-	}
-	*fdp = fd;
-	fd = -1;	/* transferred */
-	rc = 1;
-out:
-	if (fd != -1)
-		close(fd);
-	return rc;
-}
-
-int
 blob_check(const char *path, const struct digest *want, uint64_t size,
     char **errp)
 {
-	int	 fd, r;
+	int	 r;
 
-	if ((r = blob_open_checked(path, want, size, &fd, errp)) == 1)
-		close(fd);
-	return r;
+	r = blob_open(path, want, (int64_t)size, 0, NULL, NULL, errp);
+	return r == BLOB_WRONG ? -1 : r;
 }
 
-/* Loads a blob that must be present and intact. */
+/*
+ * Reads a small blob that must be present and intact: the bytes whose
+ * digest was checked are the ones the caller gets.
+ */
 static int
 need_blob(const char *cache, const struct digest *d, uint64_t size,
-    const char *what, char **pathp, char **errp)
+    size_t max, const char *what, char **bufp, size_t *lenp, char **errp)
 {
 	char	*path, dstr[DIGEST_STRSZ];
 	int	 r;
 
 	if ((path = cache_blob_path(cache, d)) == NULL)
 		return err_set(errp, "out of memory");
-	if ((r = blob_check(path, d, size, errp)) != 1) {
-		if (r == 0) {
-			digest_format(d, dstr);
-			err_set(errp, "%s (%s) is not in the cache %s: "
-			    "download it first (dcos-bootstrap missing lists "
-			    "what is needed)", what, dstr, cache);
-		}
-		free(path);
-		return -1;
+	if ((r = blob_read(path, d, (int64_t)size, max, 0, bufp, lenp,
+	    errp)) == BLOB_MISSING) {
+		digest_format(d, dstr);
+		err_set(errp, "%s (%s) is not in the cache %s: download it "
+		    "first (dcos-bootstrap missing lists what is needed)",
+		    what, dstr, cache);
 	}
-	*pathp = path;
-	return 0;
+	free(path);
+	return r == BLOB_OK ? 0 : -1;
 }
 
 /* A blob that must be present with its pinned size (digest later). */
@@ -270,7 +217,7 @@ find_blob(const struct cluster *c, const struct digest *d, enum blob_kind k)
 /* release.json.minisig by one of the trusted keys, comment consistent. */
 static int
 check_signature(const struct cluster *c, const char *rel, size_t rellen,
-    const char *sigpath, char **errp)
+    const char *sigtext, size_t siglen, char **errp)
 {
 	struct minisign_sig	*sig = NULL;
 	char			*e = NULL;
@@ -278,7 +225,7 @@ check_signature(const struct cluster *c, const char *rel, size_t rellen,
 	size_t			 i;
 	int			 rc = -1;
 
-	if (minisign_sig_load(sigpath, &sig, errp) == -1) {
+	if (minisign_sig_parse(sigtext, siglen, &sig, errp) == -1) {
 		err_wrap(errp, "release signature");
 		goto out;
 	}
@@ -362,9 +309,8 @@ int
 cluster_verify_release(struct cluster *c, const char *cache, char **errp)
 {
 	const struct blob_ref	*rb, *sb;
-	struct digest		 d;
-	char			*relpath = NULL, *sigpath = NULL, *rel = NULL;
-	size_t			 rellen = 0;
+	char			*rel = NULL, *sig = NULL;
+	size_t			 rellen = 0, siglen = 0;
 	int			 rc = -1;
 
 	if ((rb = find_blob(c, &c->cm->release_manifest, BLOB_RELEASE)) ==
@@ -374,24 +320,17 @@ cluster_verify_release(struct cluster *c, const char *cache, char **errp)
 		    "and its signature among its blobs");
 		goto out;
 	}
-	if (need_blob(cache, &c->cm->release_manifest, rb->blob.size,
-	    "release.json", &relpath, errp) == -1 ||
-	    need_blob(cache, &c->cm->release_signature, sb->blob.size,
-	    "the release signature", &sigpath, errp) == -1)
-		goto out;
 	/*
-	 * One read: the bytes whose digest and signature are checked are
-	 * the bytes parsed, even if the cache file changes meanwhile.
+	 * One read each: the bytes whose digest and signature are checked
+	 * are the bytes parsed, even if the cache file changes meanwhile.
 	 */
-	if (read_file(relpath, MANIFEST_MAX_BYTES, &rel, &rellen, errp) == -1)
+	if (need_blob(cache, &c->cm->release_manifest, rb->blob.size,
+	    MANIFEST_MAX_BYTES, "release.json", &rel, &rellen, errp) == -1 ||
+	    need_blob(cache, &c->cm->release_signature, sb->blob.size,
+	    MINISIGN_FILE_MAX, "the release signature", &sig, &siglen,
+	    errp) == -1)
 		goto out;
-	digest_buf(rel, rellen, &d);
-	if (!digest_equal(&d, &c->cm->release_manifest)) {
-		err_set(errp, "%s changed while it was read: run again",
-		    relpath);
-		goto out;
-	}
-	if (check_signature(c, rel, rellen, sigpath, errp) == -1)
+	if (check_signature(c, rel, rellen, sig, siglen, errp) == -1)
 		goto out;
 	release_manifest_free(c->rm);
 	c->rm = NULL;
@@ -403,8 +342,7 @@ cluster_verify_release(struct cluster *c, const char *cache, char **errp)
 	rc = 0;
 out:
 	free(rel);
-	free(relpath);
-	free(sigpath);
+	free(sig);
 	return rc;
 }
 
@@ -504,21 +442,19 @@ cluster_verify(struct cluster *c, const char *cache, const char *pkgdir,
 		if (p->config && !p->has_manifest) {
 			if ((path = cache_blob_path(cache, &p->digest)) == NULL)
 				return err_set(errp, "out of memory");
-			r = blob_check(path, &p->digest, p->size, errp);
-			if (r == 0) {
+			r = blob_manifest(path, &p->digest, p->size, p->id,
+			    &p->manifest, errp);
+			free(path);
+			path = NULL;
+			if (r == BLOB_MISSING) {
 				digest_format(&p->digest, dstr);
 				err_set(errp, "the config package %s (%s) is "
 				    "not in the cache %s: download it first "
 				    "(dcos-bootstrap missing lists what is "
 				    "needed)", p->id, dstr, cache);
 			}
-			if (r != 1 || blob_manifest(path, &p->digest, p->size,
-			    p->id, &p->manifest, errp) == -1) {
-				free(path);
+			if (r != BLOB_OK)
 				return -1;
-			}
-			free(path);
-			path = NULL;
 			p->has_manifest = 1;
 		}
 		/*

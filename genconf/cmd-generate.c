@@ -6,7 +6,8 @@
  * dcos_install.sh and finally index.json written.  A failure before that
  * point removes the staging directory and leaves the store as it was.
  * The release tar is read once: the members hosts need are staged while
- * they are verified, and blobs already in the store are not copied again.
+ * they are verified, and blobs already in the store intact (size and
+ * digest checked) are not copied again.
  */
 #include <config.h>
 
@@ -26,6 +27,7 @@
 #include <openssl/crypto.h>
 
 #include "atomicio.h"
+#include "blob.h"
 #include "error.h"
 #include "genconf.h"
 #include "jsonio.h"
@@ -147,7 +149,11 @@ stage_add(struct gen *g, const struct digest *d, uint64_t size, char *tmp,
 	return 0;
 }
 
-/* Is this blob needed?  Not when the store or the stage has it. */
+/*
+ * Is this blob needed?  Not when the stage has it, nor when the store has
+ * it intact (lib/blob.h's check: size and digest); a copy damaged in place
+ * is written again.
+ */
 static int
 blob_needed(struct gen *g, const struct digest *d, uint64_t size,
     char **errp)
@@ -159,7 +165,7 @@ blob_needed(struct gen *g, const struct digest *d, uint64_t size,
 		return 0;
 	if ((p = store_blob_path(g->serve, d)) == NULL)
 		return err_set(errp, "out of memory");
-	have = exists_with_size(p, size);
+	have = blob_open(p, d, (int64_t)size, 0, NULL, NULL, NULL) == BLOB_OK;
 	free(p);
 	return !have;
 }

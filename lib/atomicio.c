@@ -320,34 +320,26 @@ fail:
 }
 
 int
-read_file(const char *path, size_t max, char **bufp, size_t *lenp,
+read_fd_all(int fd, const char *path, size_t max, char **bufp, size_t *lenp,
     char **errp)
 {
 	struct stat	 st;
 	char		*buf = NULL;
 	size_t		 len = 0, cap = 0;
 	ssize_t		 n;
-	int		 fd, rc = -1;
+	int		 rc = -1;
 
 	*bufp = NULL;
 	if (lenp != NULL)
 		*lenp = 0;
-	if ((fd = open_regular(path, errp)) == -1)
-		return -1;
-	if (fstat(fd, &st) == -1) {
-		err_sys(errp, "%s", path);
-		goto out;
-	}
-	if ((uint64_t)st.st_size > max) {
-		err_set(errp, "%s: larger than %zu bytes", path, max);
-		goto out;
-	}
+	if (fstat(fd, &st) == -1)
+		return err_sys(errp, "%s", path);
+	if ((uint64_t)st.st_size > max)
+		return err_set(errp, "%s: larger than %zu bytes", path, max);
 	/* Read to EOF: /proc files say 0 bytes, others may grow. */
 	cap = (size_t)st.st_size + 1;
-	if ((buf = malloc(cap + 1)) == NULL) {
-		err_set(errp, "out of memory");
-		goto out;
-	}
+	if ((buf = malloc(cap + 1)) == NULL)
+		return err_set(errp, "out of memory");
 	for (;;) {
 		if (len == cap && grow(&buf, &cap, max, path, errp) == -1)
 			goto out;
@@ -370,6 +362,21 @@ read_file(const char *path, size_t max, char **bufp, size_t *lenp,
 	rc = 0;
 out:
 	free(buf);
+	return rc;
+}
+
+int
+read_file(const char *path, size_t max, char **bufp, size_t *lenp,
+    char **errp)
+{
+	int	 fd, rc;
+
+	*bufp = NULL;
+	if (lenp != NULL)
+		*lenp = 0;
+	if ((fd = open_regular(path, errp)) == -1)
+		return -1;
+	rc = read_fd_all(fd, path, max, bufp, lenp, errp);
 	close(fd);
 	return rc;
 }

@@ -59,6 +59,12 @@ int	 open_regular(const char *path, char **errp);
 int	 read_file(const char *path, size_t max, char **bufp, size_t *lenp,
 	    char **errp);
 /*
+ * As read_file, from fd (its current offset) to its end; path names it in
+ * messages.
+ */
+int	 read_fd_all(int fd, const char *path, size_t max, char **bufp,
+	    size_t *lenp, char **errp);
+/*
  * Reads fd to its end in large chunks, passing each to fn(arg, buf, len).
  * *totalp, when not NULL, gets the byte count.  0 or -1 with *errp.
  */

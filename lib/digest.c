@@ -97,8 +97,11 @@ digest_file(const char *path, struct digest *d, uint64_t *sizep, char **errp)
 {
 	int	 fd, rc;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return err_sys(errp, "%s", path);
+	/* Not a bare open(): a FIFO would block it, or the reads, forever. */
+	if (sizep != NULL)
+		*sizep = 0;
+	if ((fd = open_regular(path, errp)) == -1)
+		return -1;
 	rc = digest_fd(fd, d, sizep, errp);
 	close(fd);
 	if (rc == -1)

@@ -34,7 +34,10 @@ void	 digest_buf(const void *, size_t, struct digest *);
  * *sizep, when not NULL, gets the byte count.  Returns 0 or -1 with *errp.
  */
 int	 digest_fd(int fd, struct digest *, uint64_t *sizep, char **errp);
-/* Digest of a file by path; as digest_fd. */
+/*
+ * Digest of a file by path; as digest_fd.  Anything but a regular file
+ * (or a link to one) is refused at once, without blocking on a FIFO.
+ */
 int	 digest_file(const char *path, struct digest *, uint64_t *sizep,
 	    char **errp);
 

@@ -3,6 +3,7 @@ lib_libdcos_a_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS)
 lib_libdcos_a_SOURCES = \
 	lib/atomicio.c lib/atomicio.h \
 	lib/base64.c lib/base64.h \
+	lib/blob.c lib/blob.h \
 	lib/digest.c lib/digest.h \
 	lib/error.c lib/error.h \
 	lib/jsonio.c lib/jsonio.h \

@@ -445,8 +445,9 @@ minisign_verify_file(const struct minisign_pubkey *pk,
 {
 	int	 fd, rc;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return err_sys(errp, "%s", path);
+	/* A FIFO must not block the open or the reads. */
+	if ((fd = open_regular(path, errp)) == -1)
+		return -1;
 	rc = minisign_verify_fd(pk, sig, fd, errp);
 	close(fd);
 	if (rc == -1)

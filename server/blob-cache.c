@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blob.h"
 #include "digest.h"
 #include "error.h"
 #include "log.h"
@@ -170,7 +171,8 @@ examine_blob(struct server *s, struct blob *b, int fd, const char *name,
 	}
 	if (!s->verify)
 		return 0;	/* nothing to remember: served from the file */
-	if (storecheck_blob_fd(fd, &b->digest, NULL, &err) == -1)
+	if (blob_check_fd(fd, name, &b->digest, BLOB_ANY_SIZE, NULL, &err) !=
+	    BLOB_OK)
 		b->bad = 1;
 	free(err);
 	return 1;
@@ -301,13 +303,13 @@ verify_late(struct server *s, const struct url_target *t, int fd)
 	struct blob	*b;
 	char		*err = NULL;
 
-	if (storecheck_blob_fd(fd, &t->digest, NULL, &err) == -1) {
-		log_warn("%s: %s; not served", t->rel, err);
+	/* blob_check_fd rewinds fd for the response on success. */
+	if (blob_check_fd(fd, t->rel, &t->digest, BLOB_ANY_SIZE, NULL,
+	    &err) != BLOB_OK) {
+		log_warn("%s; not served", err != NULL ? err : "out of memory");
 		free(err);
 		return 0;
 	}
-	if (lseek(fd, 0, SEEK_SET) == -1)
-		return 0;
 	if ((b = blob_new(&t->digest)) == NULL)
 		return 1;	/* served; hashed again next time */
 	pthread_rwlock_wrlock(&s->late.lock);

@@ -21,6 +21,7 @@
 
 #include "artifactd.h"
 #include "atomicio.h"
+#include "blob.h"
 #include "digest.h"
 #include "error.h"
 #include "log.h"
@@ -109,11 +110,10 @@ blob_append(struct fsck *f)
 static int
 scan_blob(struct fsck *f, const char *dir, const char *ent, char **errp)
 {
-	struct stat	 st;
 	struct digest	 name;
 	struct blob	*nb;
-	char		*p, *err = NULL;
-	int		 fd, rc = 0;
+	char		*p, *err = NULL, rel[STORE_BLOB_RELSZ];
+	int		 fd = -1, r, rc = 0;
 
 	if ((p = path_join(dir, ent)) == NULL)
 		return err_set(errp, "out of memory");
@@ -122,8 +122,11 @@ scan_blob(struct fsck *f, const char *dir, const char *ent, char **errp)
 		    "SHA-256 of its content)", STORE_BLOB_DIR, ent);
 		goto out;
 	}
-	if (lstat(p, &st) == -1 || !S_ISREG(st.st_mode)) {
-		problem(f, "%s/%s: not a regular file", STORE_BLOB_DIR, ent);
+	/* Without blocking: a FIFO here must not hang the check. */
+	if ((r = blob_open_file(p, BLOB_NOFOLLOW, &fd, &err)) != BLOB_OK) {
+		problem(f, "%s/%s: %s", STORE_BLOB_DIR, ent, r ==
+		    BLOB_WRONG ? "not a regular file" : err != NULL ? err :
+		    strerror(ENOENT));
 		goto out;
 	}
 	if ((nb = blob_append(f)) == NULL) {
@@ -131,19 +134,18 @@ scan_blob(struct fsck *f, const char *dir, const char *ent, char **errp)
 		goto out;
 	}
 	nb->d = name;
-	if ((fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
-		problem(f, "%s/%s: %s", STORE_BLOB_DIR, ent, strerror(errno));
-		goto out;
-	}
-	if (storecheck_blob_fd(fd, &name, &nb->size, &err) == -1) {
-		problem(f, "%s/%s: %s", STORE_BLOB_DIR, ent, err);
-		free(err);
-	} else {
+	store_blob_relpath(&name, rel);
+	if (blob_check_fd(fd, rel, &name, BLOB_ANY_SIZE, &nb->size, &err) !=
+	    BLOB_OK)
+		problem(f, "%s", err != NULL ? err : "out of memory");
+	else {
 		nb->ok = 1;
 		f->bytes += nb->size;
 	}
-	close(fd);
 out:
+	if (fd != -1)
+		close(fd);
+	free(err);
 	free(p);
 	return rc;
 }
@@ -211,18 +213,22 @@ blob_usable(struct fsck *f, const struct digest *d, int64_t size,
 	return 1;
 }
 
+/* A small blob, read once: the bytes whose digest matched. */
 static int
 read_blob(struct fsck *f, const struct digest *d, size_t max, char **bufp,
     size_t *lenp, char **errp)
 {
 	char	*p;
-	int	 rc;
+	int	 r;
 
 	if ((p = store_blob_path(f->dir, d)) == NULL)
 		return err_set(errp, "out of memory");
-	rc = read_file(p, max, bufp, lenp, errp);
+	r = blob_read(p, d, BLOB_ANY_SIZE, max, BLOB_NOFOLLOW, bufp, lenp,
+	    errp);
+	if (r == BLOB_MISSING)
+		err_set(errp, "%s: missing", p);
 	free(p);
-	return rc;
+	return r == BLOB_OK ? 0 : -1;
 }
 
 /*
@@ -234,8 +240,7 @@ load_pinned_release(struct fsck *f, struct cluster_manifest *c,
     const struct keyring *kr, const char *name)
 {
 	struct release_manifest	*rel = NULL;
-	char			*buf = NULL, *sig = NULL, *path = NULL;
-	char			*err = NULL;
+	char			*buf = NULL, *sig = NULL, *err = NULL;
 	size_t			 len, siglen;
 	int			 relok, sigok;
 
@@ -249,16 +254,15 @@ load_pinned_release(struct fsck *f, struct cluster_manifest *c,
 		goto out;
 	if (read_blob(f, &c->release_signature, MINISIGN_FILE_MAX, &sig,
 	    &siglen, &err) == -1 ||
-	    (path = store_blob_path(f->dir, &c->release_manifest)) == NULL ||
-	    sig_check(kr, sig, siglen, path, &c->release_manifest, NULL,
+	    read_blob(f, &c->release_manifest, MIRROR_JSON_MAX, &buf, &len,
+	    &err) == -1 ||
+	    sig_check_buf(kr, sig, siglen, buf, len, &c->release_manifest,
 	    c->release_seq, &err) == -1) {
 		problem(f, "cluster manifest %s: release.json: %s", name,
 		    err != NULL ? err : "out of memory");
 		goto out;
 	}
-	if (read_blob(f, &c->release_manifest, MIRROR_JSON_MAX, &buf, &len,
-	    &err) == -1 ||
-	    release_manifest_parse(buf, len, "release.json", &rel, &err) ==
+	if (release_manifest_parse(buf, len, "release.json", &rel, &err) ==
 	    -1 || cluster_release_agree(c, rel, &err) == -1) {
 		problem(f, "cluster manifest %s: %s", name, err);
 		release_manifest_free(rel);
@@ -267,7 +271,6 @@ load_pinned_release(struct fsck *f, struct cluster_manifest *c,
 out:
 	free(buf);
 	free(sig);
-	free(path);
 	free(err);
 	return rel;
 }
@@ -328,9 +331,14 @@ check_release(struct fsck *f, const struct store_release *r)
 		problem(f, "out of memory");
 		goto out;
 	}
-	if ((fd = open(tar, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+	/* Without blocking: a FIFO here must not hang the check. */
+	if (blob_open_file(tar, BLOB_NOFOLLOW, &fd, &err) == BLOB_MISSING) {
 		problem(f, "%s: %s (listed in index.json)", r->path,
-		    strerror(errno));
+		    strerror(ENOENT));
+		goto out;
+	} else if (fd == -1) {
+		problem(f, "%s: %s (listed in index.json)", r->path,
+		    err != NULL ? err : "out of memory");
 		goto out;
 	}
 	if (minisign_prehash_fd(fd, hash, h, &err) == -1) {

@@ -29,6 +29,7 @@
 
 #include "artifactd.h"
 #include "atomicio.h"
+#include "blob.h"
 #include "digest.h"
 #include "error.h"
 #include "log.h"
@@ -225,13 +226,15 @@ run_round(struct mirror *m, char **errp)
 	return 0;
 }
 
+/*
+ * 1 when path is a regular file (or a link to one) with digest d: the
+ * checked reader, so a FIFO put there cannot hang the mirror.
+ */
 static int
 file_matches(const char *path, const struct digest *d)
 {
-	struct digest	 got;
-
-	return digest_file(path, &got, NULL, NULL) == 0 &&
-	    digest_equal(&got, d);
+	return blob_open(path, d, BLOB_ANY_SIZE, 0, NULL, NULL, NULL) ==
+	    BLOB_OK;
 }
 
 /* 1 when DIR holds the blob (with the expected size, when known). */
@@ -255,32 +258,23 @@ blob_present(const struct mirror *m, const struct digest *d, int64_t size)
 }
 
 /*
- * Reads a small blob of DIR and checks its digest (it is about to be
- * trusted as a manifest).  0, or -1 with *errp.
+ * Reads a small blob of DIR and checks the digest of the bytes read (they
+ * are about to be trusted as a manifest).  0, or -1 with *errp.
  */
 static int
-blob_read(const struct mirror *m, const struct digest *d, size_t max,
+store_blob_read(const struct mirror *m, const struct digest *d, size_t max,
     char **bufp, size_t *lenp, char **errp)
 {
-	struct digest	 got;
-	char		*p, *buf = NULL;
-	size_t		 len;
+	char	*p;
+	int	 r;
 
 	if ((p = store_blob_path(m->dir, d)) == NULL)
 		return err_set(errp, "out of memory");
-	if (read_file(p, max, &buf, &len, errp) == -1) {
-		free(p);
-		return -1;
-	}
+	r = blob_read(p, d, BLOB_ANY_SIZE, max, 0, bufp, lenp, errp);
+	if (r == BLOB_MISSING)
+		err_set(errp, "%s: missing", p);
 	free(p);
-	digest_buf(buf, len, &got);
-	if (!digest_equal(&got, d)) {
-		free(buf);
-		return err_set(errp, "content does not match its name");
-	}
-	*bufp = buf;
-	*lenp = len;
-	return 0;
+	return r == BLOB_OK ? 0 : -1;
 }
 
 /* A small blob must be there and intact; otherwise fetch it. */
@@ -292,7 +286,7 @@ want_small_blob(struct mirror *m, const struct digest *d, int64_t size,
 	size_t	 len;
 
 	if (blob_present(m, d, size) &&
-	    blob_read(m, d, max, &buf, &len, &err) == 0) {
+	    store_blob_read(m, d, max, &buf, &len, &err) == 0) {
 		free(buf);
 		m->present++;
 		return 0;
@@ -352,7 +346,7 @@ fetch_clusters(struct mirror *m, char **errp)
 	items_clear(m);
 	for (i = 0; i < x->nmanifests; i++) {
 		digest_format(&x->manifests[i], name);
-		if (blob_read(m, &x->manifests[i], MIRROR_JSON_MAX, &buf, &len,
+		if (store_blob_read(m, &x->manifests[i], MIRROR_JSON_MAX, &buf, &len,
 		    errp) == -1 || cluster_manifest_parse(buf, len, name,
 		    &m->clusters[i], errp) == -1 ||
 		    keyring_add(&m->ckr[i], m->clusters[i]->keys,
@@ -388,7 +382,7 @@ check_downgrade(struct mirror *m, int allow, char **errp)
 		return 0;
 	/* No readable local store: nothing to roll back. */
 	if (store_index_load(p, &old, NULL) == -1 ||
-	    blob_read(m, &old->current, MIRROR_JSON_MAX, &buf, &len, NULL) ==
+	    store_blob_read(m, &old->current, MIRROR_JSON_MAX, &buf, &len, NULL) ==
 	    -1 || cluster_manifest_parse(buf, len, "cluster.json", &oc,
 	    NULL) == -1)
 		goto out;
@@ -523,7 +517,6 @@ check_releases(struct mirror *m, char **errp)
 	const struct keyring		*kr;
 	char				 name[DIGEST_STRSZ];
 	char				*buf = NULL, *sig = NULL, *err = NULL;
-	char				*path = NULL;
 	size_t				 i, len, siglen;
 	int				 rc = -1;
 
@@ -531,14 +524,12 @@ check_releases(struct mirror *m, char **errp)
 		c = m->clusters[i];
 		digest_format(&m->index->manifests[i], name);
 		kr = m->kr.pinned ? &m->kr : &m->ckr[i];
-		if (blob_read(m, &c->release_manifest, MIRROR_JSON_MAX, &buf,
+		if (store_blob_read(m, &c->release_manifest, MIRROR_JSON_MAX, &buf,
 		    &len, &err) == -1 ||
-		    blob_read(m, &c->release_signature, MINISIGN_FILE_MAX,
+		    store_blob_read(m, &c->release_signature, MINISIGN_FILE_MAX,
 		    &sig, &siglen, &err) == -1 ||
-		    (path = store_blob_path(m->dir, &c->release_manifest)) ==
-		    NULL ||
-		    sig_check(kr, sig, siglen, path, &c->release_manifest, NULL,
-		    c->release_seq, &err) == -1) {
+		    sig_check_buf(kr, sig, siglen, buf, len,
+		    &c->release_manifest, c->release_seq, &err) == -1) {
 			err_wrap(&err, "release.json of cluster manifest %s",
 			    name);
 			goto out;
@@ -552,8 +543,7 @@ check_releases(struct mirror *m, char **errp)
 		}
 		free(buf);
 		free(sig);
-		free(path);
-		buf = sig = path = NULL;
+		buf = sig = NULL;
 	}
 	rc = 0;
 out:
@@ -562,7 +552,6 @@ out:
 		    "out of memory");
 	free(buf);
 	free(sig);
-	free(path);
 	free(err);
 	return rc;
 }
@@ -608,14 +597,12 @@ out:
 static int
 script_present(const struct mirror *m)
 {
-	struct digest	 d;
-	char		*p;
-	int		 ok;
+	char	*p;
+	int	 ok;
 
 	if ((p = dir_path(m, STORE_INSTALL_SCRIPT)) == NULL)
 		return 0;
-	ok = digest_file(p, &d, NULL, NULL) == 0 &&
-	    digest_equal(&d, &m->index->install_script_digest);
+	ok = file_matches(p, &m->index->install_script_digest);
 	free(p);
 	return ok;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomicio.h"
 #include "digest.h"
 #include "error.h"
 #include "manifest.h"
@@ -68,40 +69,53 @@ keyring_clear(struct keyring *kr)
 	kr->pinned = 0;
 }
 
+/* Parses sigtext and finds its key in kr.  0 with *sigp and *pkp, or -1. */
+static int
+sig_key(const struct keyring *kr, const char *sigtext, size_t siglen,
+    struct minisign_sig **sigp, const struct minisign_pubkey **pkp,
+    char **errp)
+{
+	char	 id[MINISIGN_KEYID_STRSZ];
+	size_t	 i;
+
+	if (minisign_sig_parse(sigtext, siglen, sigp, errp) == -1)
+		return -1;
+	for (i = 0; i < kr->n; i++)
+		if (memcmp(kr->keys[i].keynum, (*sigp)->keynum,
+		    MINISIGN_KEYNUM_LEN) == 0) {
+			*pkp = &kr->keys[i];
+			return 0;
+		}
+	minisign_keyid((*sigp)->keynum, id);
+	err_set(errp, "signed with key %s, which is not %s", id,
+	    kr->pinned ? "the --trusted-key" : "among the cluster "
+	    "manifest's trusted keys");
+	minisign_sig_free(*sigp);
+	*sigp = NULL;
+	return -1;
+}
+
 int
 sig_check(const struct keyring *kr, const char *sigtext, size_t siglen,
     const char *path, const struct digest *d, const uint8_t *hash,
     int64_t seq, char **errp)
 {
-	struct minisign_sig	*sig = NULL;
-	uint8_t			 h[MINISIGN_HASH_LEN];
-	char			 id[MINISIGN_KEYID_STRSZ];
-	size_t			 i;
-	int			 fd, rc = -1;
+	struct minisign_sig		*sig = NULL;
+	const struct minisign_pubkey	*pk;
+	uint8_t				 h[MINISIGN_HASH_LEN];
+	int				 fd, rc = -1;
 
-	if (minisign_sig_parse(sigtext, siglen, &sig, errp) == -1)
+	if (sig_key(kr, sigtext, siglen, &sig, &pk, errp) == -1)
 		return -1;
-	for (i = 0; i < kr->n; i++)
-		if (memcmp(kr->keys[i].keynum, sig->keynum,
-		    MINISIGN_KEYNUM_LEN) == 0)
-			break;
-	if (i == kr->n) {
-		minisign_keyid(sig->keynum, id);
-		err_set(errp, "signed with key %s, which is not %s", id,
-		    kr->pinned ? "the --trusted-key" : "among the cluster "
-		    "manifest's trusted keys");
-		goto out;
-	}
 	if (!sig->prehashed) {
 		/* Legacy "Ed" signs the whole file: it takes a read. */
-		if (minisign_verify_file(&kr->keys[i], sig, path, errp) == -1)
+		if (minisign_verify_file(pk, sig, path, errp) == -1)
 			goto out;
 	} else {
 		if (hash == NULL) {
-			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-				err_sys(errp, "%s", path);
+			/* Not a bare open(): a FIFO would block it. */
+			if ((fd = open_regular(path, errp)) == -1)
 				goto out;
-			}
 			rc = minisign_prehash_fd(fd, h, NULL, errp);
 			close(fd);
 			if (rc == -1)
@@ -109,12 +123,29 @@ sig_check(const struct keyring *kr, const char *sigtext, size_t siglen,
 			rc = -1;
 			hash = h;
 		}
-		if (minisign_verify_prehashed(&kr->keys[i], sig, hash,
-		    errp) == -1)
+		if (minisign_verify_prehashed(pk, sig, hash, errp) == -1)
 			goto out;
 	}
 	rc = minisign_tc_check(sig, NULL, d, seq > 0 ? &seq : NULL, 0, errp);
 out:
+	minisign_sig_free(sig);
+	return rc;
+}
+
+int
+sig_check_buf(const struct keyring *kr, const char *sigtext, size_t siglen,
+    const void *buf, size_t len, const struct digest *d, int64_t seq,
+    char **errp)
+{
+	struct minisign_sig		*sig = NULL;
+	const struct minisign_pubkey	*pk;
+	int				 rc = -1;
+
+	if (sig_key(kr, sigtext, siglen, &sig, &pk, errp) == -1)
+		return -1;
+	if (minisign_verify_buf(pk, sig, buf, len, errp) == 0)
+		rc = minisign_tc_check(sig, NULL, d, seq > 0 ? &seq : NULL, 0,
+		    errp);
 	minisign_sig_free(sig);
 	return rc;
 }

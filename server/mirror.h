@@ -126,6 +126,13 @@ void	 keyring_clear(struct keyring *);
 int	 sig_check(const struct keyring *, const char *sigtext, size_t siglen,
 	    const char *path, const struct digest *d,
 	    const uint8_t *hash, int64_t seq, char **errp);
+/*
+ * As sig_check over the len bytes at buf (already read, their digest d
+ * checked): what was verified is what the caller then parses.
+ */
+int	 sig_check_buf(const struct keyring *, const char *sigtext,
+	    size_t siglen, const void *buf, size_t len, const struct digest *d,
+	    int64_t seq, char **errp);
 
 /* A blob the store must hold, with why (for messages). */
 struct ref {

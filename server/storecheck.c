@@ -146,23 +146,3 @@ storecheck_opendir(int rootfd, const char *rel)
 {
 	return open_beneath(rootfd, rel, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
 }
-
-int
-storecheck_blob_fd(int fd, const struct digest *name, uint64_t *sizep,
-    char **errp)
-{
-	struct digest	 d;
-	char		 want[DIGEST_STRSZ], got[DIGEST_STRSZ];
-
-	if (digest_fd(fd, &d, sizep, errp) == -1)
-		return -1;
-	if (!digest_equal(&d, name)) {
-		digest_format(name, want);
-		digest_format(&d, got);
-		return err_set(errp, "blob %s has content with digest %s "
-		    "(corrupt: fetch it again, e.g. with dcos-artifactd "
-		    "mirror)", want, got);
-	}
-	return 0;
-}
-

@@ -1,7 +1,7 @@
 /*
- * Store checks shared by serve and fsck: "is this directory a store",
- * "does this blob match its name", and opening a file below the store root
- * without ever leaving it.
+ * Store checks shared by serve and fsck: "is this directory a store" and
+ * opening a file below the store root without ever leaving it.  Whether a
+ * blob matches its name is lib/blob.h's check.
  */
 #ifndef DCOS_STORECHECK_H
 #define DCOS_STORECHECK_H
@@ -29,17 +29,5 @@ int	 storecheck_root(const char *root, char **errp);
 int	 storecheck_openat(int rootfd, const char *rel);
 /* The same for a directory (ENOTDIR when rel is something else). */
 int	 storecheck_opendir(int rootfd, const char *rel);
-
-/*
- * Hashes everything readable from fd and compares the digest with the
- * blob's name.  *sizep (when not NULL) gets the byte count.  Returns 0
- * when they match, -1 with *errp (naming the digest found) otherwise.
- */
-/*
- * Checks that the blob open on fd has the digest of its name (read from
- * the current offset); *sizep gets its size.  Returns 0 or -1 with *errp.
- */
-int	 storecheck_blob_fd(int fd, const struct digest *name,
-	    uint64_t *sizep, char **errp);
 
 #endif

@@ -202,6 +202,16 @@ tamper_hello() {
 	[ ! -e genconf/serve ]
 }
 
+@test "a store blob damaged in place (same name, same size) is written again by the next generate" {
+	"$GENCONF" -q generate
+	s=genconf/serve
+	hex=$(jq -r '.blobs[] | select(.id == "dcos-hello--1.0.0") | .digest[7:]' "$s/blobs/sha256/$(jq -r '.current[7:]' $s/index.json)")
+	printf 'X' | dd of="$s/blobs/sha256/$hex" bs=1 seek=100 conv=notrunc status=none
+	sed -i 's/^cluster_name: demo$/cluster_name: other/' genconf/config.yaml
+	"$GENCONF" -q generate
+	check_store $s
+}
+
 @test "a tampered member already in the store is refused by the tar signature, store unchanged" {
 	"$GENCONF" -q generate
 	tamper_hello

@@ -117,7 +117,7 @@ line() {
 	preflight --role master
 	[ "$status" -eq 1 ]
 	[ "$(printf '%s\n' "$output" | grep -c 'config package')" -eq 1 ]
-	[[ "$(line ip-detect)" == *"FAIL (config package: $SCRATCH/store/blobs/sha256/$chex: digest sha256:"*" where the manifest pins sha256:$chex (corrupt or tampered blob; delete it and download it again))" ]]
+	[[ "$(line ip-detect)" == *"FAIL (config package: $SCRATCH/store/blobs/sha256/$chex: digest sha256:"*" where sha256:$chex is pinned (corrupt or tampered blob; delete it and fetch it again))" ]]
 	[ ! -e ran ]
 }
 
@@ -134,6 +134,20 @@ line() {
 	[ "$status" -eq 0 ]
 	[[ "$(line ip-detect)" == *PASS* ]]
 	[ "$(grep -c "blobs/sha256/$chex\"" "$SCRATCH/trace")" -eq 1 ]
+}
+
+# The same for release.json: read once, and the bytes whose digest was
+# checked are the bytes parsed (the check used to open it, and the parse
+# to open it again by name).
+@test "preflight opens release.json once and parses the bytes it checked" {
+	need strace
+	store
+	rhex=$(jq -r .release.manifest store.src/cluster.json | cut -d: -f2)
+	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -e trace=openat,open -o "$SCRATCH/trace" "$BOOTSTRAP" preflight "$M" --cache "$SCRATCH/store" --root "$SCRATCH/R" --role master
+	[ "$status" -eq 0 ]
+	[[ "$(line 'ports for role master')" == *PASS* ]]
+	[ "$(grep -c "blobs/sha256/$rhex\"" "$SCRATCH/trace")" -eq 1 ]
 }
 
 @test "release.json missing from the cache fails the checks that need it" {

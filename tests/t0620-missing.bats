@@ -47,11 +47,11 @@ teardown() {
 	printf 'X' | dd of="cache/blobs/sha256/$BIG_HEX" bs=1 seek=10 conv=notrunc 2>/dev/null
 	run "$BOOTSTRAP" missing cluster.json --cache cache
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"does not match its digest: fetching it again"* ]]
+	[[ "$output" == *"cache/blobs/sha256/$BIG_HEX: digest sha256:"*" where sha256:$BIG_HEX is pinned (corrupt or tampered blob"*"): listed to be fetched again"* ]]
 	[[ "$output" == *"sha256:$BIG_HEX $BIG_SIZE cache/blobs/sha256/$BIG_HEX"* ]]
 	truncate -s 1000 "cache/blobs/sha256/$BIG_HEX"
 	run "$BOOTSTRAP" missing cluster.json --cache cache
-	[[ "$output" == *"has 1000 bytes, the manifest says $BIG_SIZE"* ]]
+	[[ "$output" == *"cache/blobs/sha256/$BIG_HEX: 1000 bytes where $BIG_SIZE are pinned"* ]]
 	[ "$("$BOOTSTRAP" missing cluster.json --cache cache 2>/dev/null | wc -l)" -eq 1 ]
 }
 

@@ -193,7 +193,7 @@ host_ok() {
 	cat "$SCRATCH/fsck.out"
 	[ "$status" -eq 0 ]
 	hex=$(cat "$SCRATCH/damaged")
-	grep -q "^blobs/sha256/$hex: blob sha256:$hex has content with digest sha256:[0-9a-f]\{64\} (corrupt: fetch it again" "$SCRATCH/fsck.out"
+	grep -q "^blobs/sha256/$hex: digest sha256:[0-9a-f]\{64\} where sha256:$hex is pinned (corrupt or tampered blob; delete it and fetch it again" "$SCRATCH/fsck.out"
 	grep -q "1 problem found" "$SCRATCH/fsck.out"
 	cmp "$SCRATCH/disk/blobs/sha256/$hex" "$AIRGAP/blobs/sha256/$hex"
 }

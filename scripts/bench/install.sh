@@ -5,7 +5,10 @@
 # tar.xz (tar -xJf, DC/OS's package format).  Prints the median of each,
 # the ratios to tar -xf, and where install's time goes.
 #
-#   scripts/bench/install.sh [-n RUNS] [-s SIZE_MB] [-b BUILD_DIR]
+#   scripts/bench/install.sh [-n RUNS] [-s SIZE_MB] [-b BUILD_DIR] [-B OTHER]
+#
+# -B OTHER_BUILD_DIR also times the dcos-bootstrap of another build (say,
+# the commit before a change) in the same runs, side by side.
 #
 # The target is install <= 1.15 x tar -xf.  install does more than tar: it
 # checks the SHA-256 of every blob, decompresses zstd, hashes every file
@@ -18,17 +21,19 @@ runs=3
 size_mb=1024
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$top/_build/plain
-while getopts n:s:b:h opt; do
+other=
+while getopts n:s:b:B:h opt; do
 	case $opt in
 	n) runs=$OPTARG ;;
 	s) size_mb=$OPTARG ;;
 	b) build=$OPTARG ;;
-	*) sed -n '2,16p' "$0"; exit 2 ;;
+	B) other=$(cd "$OPTARG" && pwd)/dcos-bootstrap ;;
+	*) sed -n '2,19p' "$0"; exit 2 ;;
 	esac
 done
 GENCONF=$build/dcos-genconf
 BOOTSTRAP=$build/dcos-bootstrap
-for t in "$GENCONF" "$BOOTSTRAP"; do
+for t in "$GENCONF" "$BOOTSTRAP" ${other:+"$other"}; do
 	[ -x "$t" ] || { echo "install.sh: $t missing: build first (or -b BUILD_DIR)" >&2; exit 1; }
 done
 for t in tar xz zstd openssl bc python3; do
@@ -124,6 +129,11 @@ for i in $(seq "$runs"); do
 	rm -rf dest
 	measure "dcos-bootstrap install" "$BOOTSTRAP" install "$manifest" \
 	    --cache "$store" --root "$work/root" --role master
+	if [ -n "$other" ]; then
+		rm -rf root; mkdir root
+		measure "install of -B build" "$other" install "$manifest" \
+		    --cache "$store" --root "$work/root" --role master
+	fi
 	# Its own account of the phases (a separate, verbose run).
 	rm -rf root; mkdir root
 	"$BOOTSTRAP" -v install "$manifest" --cache "$store" \
@@ -142,7 +152,7 @@ printf '\n%s files, %s bytes; %s runs, medians (machine shared: figures under lo
 	"$files" "$bytes" "$runs"
 printf '%-28s %10s %8s\n' "" seconds "x tar -xf"
 for name in "tar -xf" "tar -xf + sync" "tar -xJf" "dcos-bootstrap install" \
-    "  sha256 of every blob" "  zstd -d of every blob" "  sha256 of every file"; do
+    ${other:+"install of -B build"} "  sha256 of every blob" "  zstd -d of every blob" "  sha256 of every file"; do
 	m=$(echo "${times[$name]}" | median)
 	printf '%-28s %10.3f %8.2f\n' "$name" "$m" "$(echo "$m / $base" | bc -l)"
 done
