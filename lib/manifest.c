@@ -1,7 +1,6 @@
 #include <config.h>
 
 #include <ctype.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,31 +167,78 @@ jp_alloc(struct jp *p, const char *key, size_t n, size_t size)
 	return v;
 }
 
+static int
+name_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '@' || c == '_' || c == '+';
+}
+
+int
+pkg_name_check(const char *name, char **errp)
+{
+	const char	*p;
+
+	if (*name == '\0')
+		return err_set(errp, "package name is empty");
+	if (!name_char((unsigned char)*name))
+		return err_set(errp, "package name '%s' must start with a "
+		    "letter, digit, '@', '_' or '+'", name);
+	for (p = name; *p != '\0'; p++)
+		if (!name_char((unsigned char)*p) && *p != '.' && *p != '-')
+			return err_set(errp, "package name '%s' may only hold "
+			    "letters, digits and '@._+-'", name);
+	if (strstr(name, "--") != NULL)
+		return err_set(errp, "package name '%s' must not contain "
+		    "'--'", name);
+	return 0;
+}
+
+int
+pkg_version_check(const char *version, char **errp)
+{
+	const char	*p;
+
+	if (*version == '\0')
+		return err_set(errp, "package version is empty");
+	for (p = version; *p != '\0'; p++)
+		if (!name_char((unsigned char)*p) && *p != ':' && *p != '.')
+			return err_set(errp, "package version '%s' may only "
+			    "hold letters, digits and '@_+:.'", version);
+	return 0;
+}
+
+int
+pkg_id_check(const char *id, char **errp)
+{
+	const char	*sep;
+	char		*name;
+	int		 rc;
+
+	if (strlen(id) > PKG_ID_MAX)
+		return err_set(errp, "package id '%.32s...' is longer than %d "
+		    "bytes", id, PKG_ID_MAX);
+	if ((sep = strstr(id, "--")) == NULL)
+		return err_set(errp, "package id '%s' must be name--version",
+		    id);
+	if (strstr(sep + 2, "--") != NULL)
+		return err_set(errp, "package id '%s' must contain exactly "
+		    "one '--'", id);
+	if ((name = strndup(id, (size_t)(sep - id))) == NULL)
+		return err_set(errp, "out of memory");
+	rc = pkg_name_check(name, errp);
+	free(name);
+	if (rc == 0)
+		rc = pkg_version_check(sep + 2, errp);
+	if (rc == -1)
+		err_wrap(errp, "package id '%s'", id);
+	return rc;
+}
+
 int
 pkg_id_valid(const char *id)
 {
-	static const char	*name_re = "^[a-zA-Z0-9@_+][a-zA-Z0-9@._+-]*$";
-	static const char	*ver_re = "^[a-zA-Z0-9@_+:.]+$";
-	const char		*sep;
-	char			*name;
-	regex_t			 re;
-	int			 ok = 0;
-
-	if (id == NULL || (sep = strstr(id, "--")) == NULL ||
-	    strstr(sep + 2, "--") != NULL || strlen(id) > 255)
-		return 0;
-	if ((name = strndup(id, (size_t)(sep - id))) == NULL)
-		return 0;
-	if (regcomp(&re, name_re, REG_EXTENDED | REG_NOSUB) == 0) {
-		ok = regexec(&re, name, 0, NULL, 0) == 0;
-		regfree(&re);
-	}
-	if (ok && regcomp(&re, ver_re, REG_EXTENDED | REG_NOSUB) == 0) {
-		ok = regexec(&re, sep + 2, 0, NULL, 0) == 0;
-		regfree(&re);
-	}
-	free(name);
-	return ok;
+	return id != NULL && pkg_id_check(id, NULL) == 0;
 }
 
 int
@@ -355,6 +401,29 @@ pkg_path_check(const char *path, char **errp)
 }
 
 int
+pkg_symlink_check(const char *path, const char *target, char **errp)
+{
+	char	 vis[256], tvis[256];
+	json_t	*utf8;
+
+	name_vis(path, 1, vis, sizeof(vis));
+	if ((utf8 = json_string(target)) == NULL)
+		return err_set(errp, "symlink '%s': the target is not valid "
+		    "UTF-8 (package names are UTF-8: point it elsewhere)", vis);
+	json_decref(utf8);
+	name_vis(target, 0, tvis, sizeof(tvis));
+	if (ctrl_char(target))
+		return err_set(errp, "symlink '%s' -> '%s': the target holds a "
+		    "control character (point it elsewhere)", vis, tvis);
+	if (!symlink_target_inside(path, target))
+		return err_set(errp, "symlink '%s' -> '%s' leaves the package; "
+		    "use a relative target inside it (no '//' or trailing "
+		    "'/', '..' only at the start, at most %d bytes)", vis,
+		    tvis, MANIFEST_PATH_MAX);
+	return 0;
+}
+
+int
 pkg_mode_check(unsigned long long mode, char **errp)
 {
 	if ((mode & ~0777ULL) != 0)
@@ -498,9 +567,11 @@ pkg_file_parse(struct jp *p, const json_t *o, struct pkg_file *f)
 		if (jp_dup(p, o, "target", &f->target) == -1)
 			return -1;
 		if (f->type == PKG_SYMLINK &&
-		    !symlink_target_inside(f->path, f->target))
-			return jp_fail(p, "target", "symlink '%s' -> '%s' "
-			    "leaves the package", f->path, f->target);
+		    pkg_symlink_check(f->path, f->target, &e) == -1) {
+			jp_fail(p, "target", "%s", e);
+			free(e);
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -30,7 +30,18 @@
 /* A path and its NUL fit PATH_MAX: every *at() call relative to a root. */
 #define MANIFEST_PATH_MAX	4095
 
-/* "name--version" with pkgpanda's rules.  1 when valid. */
+/*
+ * Package names, versions and ids by pkgpanda's rules: a name is
+ * [a-zA-Z0-9@_+][a-zA-Z0-9@._+-]* without "--", a version
+ * [a-zA-Z0-9@_+:.]+, an id "name--version" of at most PKG_ID_MAX bytes.
+ * Release names and versions follow the same rules.  The *_check
+ * functions return 0, or -1 with *errp (errp may be NULL) saying which
+ * rule is broken; pkg_id_valid is 1 when pkg_id_check passes.
+ */
+#define PKG_ID_MAX		255
+int	 pkg_name_check(const char *name, char **errp);
+int	 pkg_version_check(const char *version, char **errp);
+int	 pkg_id_check(const char *id, char **errp);
 int	 pkg_id_valid(const char *id);
 /*
  * A relative path that never leaves its root lexically: not empty, no
@@ -40,8 +51,9 @@ int	 pkg_id_valid(const char *id);
 int	 relpath_valid(const char *path);
 /*
  * 1 when the symlink at path (relative to a package root) with the given
- * target stays inside the root: a relative target whose ".." components
- * all come first and never climb above the root.
+ * target stays inside the root lexically: a relative target of at most
+ * MANIFEST_PATH_MAX bytes, no empty component ("a//b", "x/"), whose ".."
+ * components all come first and never climb above the root.
  */
 int	 symlink_target_inside(const char *path, const char *target);
 /*
@@ -61,6 +73,8 @@ int	 unit_name_valid(const char *name);
  * which rule is broken (no file name: the caller adds it).
  *
  * pkg_path_check: relpath_valid(), valid UTF-8, no control characters.
+ * pkg_symlink_check: the target of the symlink at path is valid UTF-8
+ * without control characters and symlink_target_inside().
  * pkg_mode_check: permission bits only (no setuid, setgid or sticky bit)
  * and writable by the owner alone: installed files belong to root, and a
  * group or world write bit would let anyone replace what root runs.
@@ -70,6 +84,8 @@ int	 unit_name_valid(const char *name);
  * sysctl.d(5) line about that key.
  */
 int	 pkg_path_check(const char *path, char **errp);
+int	 pkg_symlink_check(const char *path, const char *target,
+	    char **errp);
 int	 pkg_mode_check(unsigned long long mode, char **errp);
 int	 sysctl_check(const char *key, const char *value, char **errp);
 /*
