@@ -10,6 +10,7 @@
 #include "error.h"
 #include "jsonio.h"
 #include "manifest.h"
+#include "store.h"
 
 /* Parser state: the file name and the JSON path for messages. */
 struct jp {
@@ -174,20 +175,27 @@ name_char(int c)
 	    (c >= '0' && c <= '9') || c == '@' || c == '_' || c == '+';
 }
 
+/* 1 when every byte of s is a name_char or in extra. */
+static int
+name_chars(const char *s, const char *extra)
+{
+	for (; *s != '\0'; s++)
+		if (!name_char((unsigned char)*s) && strchr(extra, *s) == NULL)
+			return 0;
+	return 1;
+}
+
 int
 pkg_name_check(const char *name, char **errp)
 {
-	const char	*p;
-
 	if (*name == '\0')
 		return err_set(errp, "package name is empty");
 	if (!name_char((unsigned char)*name))
 		return err_set(errp, "package name '%s' must start with a "
 		    "letter, digit, '@', '_' or '+'", name);
-	for (p = name; *p != '\0'; p++)
-		if (!name_char((unsigned char)*p) && *p != '.' && *p != '-')
-			return err_set(errp, "package name '%s' may only hold "
-			    "letters, digits and '@._+-'", name);
+	if (!name_chars(name, ".-"))
+		return err_set(errp, "package name '%s' may only hold "
+		    "letters, digits and '@._+-'", name);
 	if (strstr(name, "--") != NULL)
 		return err_set(errp, "package name '%s' must not contain "
 		    "'--'", name);
@@ -197,14 +205,11 @@ pkg_name_check(const char *name, char **errp)
 int
 pkg_version_check(const char *version, char **errp)
 {
-	const char	*p;
-
 	if (*version == '\0')
 		return err_set(errp, "package version is empty");
-	for (p = version; *p != '\0'; p++)
-		if (!name_char((unsigned char)*p) && *p != ':' && *p != '.')
-			return err_set(errp, "package version '%s' may only "
-			    "hold letters, digits and '@_+:.'", version);
+	if (!name_chars(version, ":."))
+		return err_set(errp, "package version '%s' may only hold "
+		    "letters, digits and '@_+:.'", version);
 	return 0;
 }
 
@@ -239,6 +244,30 @@ int
 pkg_id_valid(const char *id)
 {
 	return id != NULL && pkg_id_check(id, NULL) == 0;
+}
+
+int
+release_file_valid(const char *base)
+{
+	const char	*dash;
+	char		*stem;
+	size_t		 n = strlen(base);
+	int		 ok;
+
+	if (n > 12 && strcmp(base + n - 8, ".minisig") == 0)
+		n -= 8;
+	if (n < 4 || strncmp(base + n - 4, ".tar", 4) != 0 ||
+	    (stem = strndup(base, n - 4)) == NULL)
+		return 0;
+	/* A version holds no '-': the last one separates the two. */
+	ok = (dash = strrchr(stem, '-')) != NULL;
+	if (ok) {
+		stem[dash - stem] = '\0';
+		ok = pkg_name_check(stem, NULL) == 0 &&
+		    pkg_version_check(dash + 1, NULL) == 0;
+	}
+	free(stem);
+	return ok;
 }
 
 int
@@ -691,6 +720,35 @@ bad:
 	return -1;
 }
 
+/*
+ * name, version and seq of a release, wherever one is named (release.json,
+ * a cluster manifest's release, an index's releases): the rules of
+ * pkg_name_check and pkg_version_check, seq a positive integer.
+ */
+static int
+release_id_parse(struct jp *p, const json_t *o, char **namep,
+    char **versionp, int64_t *seqp)
+{
+	uint64_t	 seq;
+	char		*e = NULL;
+
+	if (jp_dup(p, o, "name", namep) == -1 ||
+	    jp_dup(p, o, "version", versionp) == -1 ||
+	    jp_u64(p, o, "seq", &seq) == -1)
+		return -1;
+	if (pkg_name_check(*namep, &e) == -1 ||
+	    pkg_version_check(*versionp, &e) == -1) {
+		jp_fail(p, pkg_name_check(*namep, NULL) == -1 ? "name" :
+		    "version", "%s", e);
+		free(e);
+		return -1;
+	}
+	if (seq == 0 || seq > INT64_MAX)
+		return jp_fail(p, "seq", "must be a positive integer");
+	*seqp = (int64_t)seq;
+	return 0;
+}
+
 static int
 arch_pins_parse(struct jp *p, const json_t *o, const char *key,
     struct arch_pin **outp, size_t *np)
@@ -840,23 +898,14 @@ release_manifest_parse(const char *buf, size_t len, const char *name,
 {
 	struct jp		 p = { name, errp, "" };
 	struct release_manifest	*m;
-	uint64_t		 seq;
 
 	*outp = NULL;
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return err_set(errp, "out of memory");
 	if ((m->json = jp_root(&p, buf, len)) == NULL ||
-	    jp_dup(&p, m->json, "name", &m->name) == -1 ||
-	    jp_dup(&p, m->json, "version", &m->version) == -1 ||
-	    jp_u64(&p, m->json, "seq", &seq) == -1)
-		goto bad;
-	if (seq == 0 || seq > INT64_MAX) {
-		jp_fail(&p, "seq", "must be a positive integer");
-		goto bad;
-	}
-	m->seq = (int64_t)seq;
-	if (release_lists_parse(&p, m) == -1)
+	    release_id_parse(&p, m->json, &m->name, &m->version, &m->seq) ==
+	    -1 || release_lists_parse(&p, m) == -1)
 		goto bad;
 	*outp = m;
 	return 0;
@@ -950,21 +999,16 @@ static int
 cluster_release_parse(struct jp *p, struct cluster_manifest *m)
 {
 	json_t		*rel, *cfg;
-	uint64_t	 seq;
 
 	if ((rel = jp_get(p, m->json, "release", JSON_OBJECT, "an object")) ==
 	    NULL)
 		return -1;
 	snprintf(p->where, sizeof(p->where), "release");
-	if (jp_dup(p, rel, "name", &m->release_name) == -1 ||
-	    jp_dup(p, rel, "version", &m->release_version) == -1 ||
-	    jp_u64(p, rel, "seq", &seq) == -1 ||
+	if (release_id_parse(p, rel, &m->release_name, &m->release_version,
+	    &m->release_seq) == -1 ||
 	    jp_digest(p, rel, "manifest", &m->release_manifest) == -1 ||
 	    jp_digest(p, rel, "signature", &m->release_signature) == -1)
 		return -1;
-	if (seq == 0 || seq > INT64_MAX)
-		return jp_fail(p, "seq", "must be a positive integer");
-	m->release_seq = (int64_t)seq;
 	p->where[0] = '\0';
 	if ((cfg = jp_get(p, m->json, "config_package", JSON_OBJECT,
 	    "an object")) == NULL)
@@ -1113,29 +1157,36 @@ bad:
 	return -1;
 }
 
+/*
+ * The tar is releases/<name>-<version>.tar (release_file_valid) and its
+ * signature beside it: the only two names a mirror writes for it.
+ */
 static int
 store_release_parse(struct jp *p, const json_t *o, struct store_release *r)
 {
-	uint64_t	 seq;
+	char	*want = NULL;
+	int	 rc = -1;
 
 	if (!json_is_object(o))
 		return jp_fail(p, "", "must be an object");
-	if (jp_dup(p, o, "name", &r->name) == -1 ||
-	    jp_dup(p, o, "version", &r->version) == -1 ||
-	    jp_u64(p, o, "seq", &seq) == -1 ||
+	if (release_id_parse(p, o, &r->name, &r->version, &r->seq) == -1 ||
 	    jp_dup(p, o, "path", &r->path) == -1 ||
 	    jp_digest(p, o, "digest", &r->digest) == -1 ||
 	    jp_dup(p, o, "signature", &r->signature) == -1)
 		return -1;
-	r->seq = (int64_t)(seq > INT64_MAX ? INT64_MAX : seq);
-	if (!relpath_valid(r->path) || strncmp(r->path, "releases/", 9) != 0)
-		return jp_fail(p, "path", "'%s' is not under releases/",
-		    r->path);
-	if (!relpath_valid(r->signature) ||
-	    strncmp(r->signature, "releases/", 9) != 0)
-		return jp_fail(p, "signature", "'%s' is not under releases/",
-		    r->signature);
-	return 0;
+	if (asprintf(&want, STORE_RELEASE_DIR "/%s-%s.tar", r->name,
+	    r->version) == -1)
+		return jp_fail(p, "", "out of memory");
+	if (strcmp(r->path, want) != 0)
+		jp_fail(p, "path", "'%s' is not '%s'", r->path, want);
+	else if (strncmp(r->signature, want, strlen(want)) != 0 ||
+	    strcmp(r->signature + strlen(want), ".minisig") != 0)
+		jp_fail(p, "signature", "'%s' is not '%s.minisig'",
+		    r->signature, want);
+	else
+		rc = 0;
+	free(want);
+	return rc;
 }
 
 void

@@ -44,6 +44,12 @@ int	 pkg_version_check(const char *version, char **errp);
 int	 pkg_id_check(const char *id, char **errp);
 int	 pkg_id_valid(const char *id);
 /*
+ * 1 when base is the file name of a release in a store,
+ * "<name>-<version>.tar" or that plus ".minisig", with a name and version
+ * by the rules above.
+ */
+int	 release_file_valid(const char *base);
+/*
  * A relative path that never leaves its root lexically: not empty, no
  * leading '/', no "", "." or ".." component, at most MANIFEST_PATH_MAX
  * bytes.  1 when valid.

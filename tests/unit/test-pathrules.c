@@ -231,6 +231,75 @@ names_ids_and_versions_follow_one_rule(void **state)
 	assert_int_equal(pkg_version_check("", NULL), -1);
 }
 
+/*
+ * A store's release files: one rule where index.json is read (a mirror
+ * writes these names) and where artifactd serves releases/.
+ */
+static void
+release_files_follow_one_rule(void **state)
+{
+	static const struct {
+		const char	*name, *version, *path, *sig;
+		int		 ok;
+	} t[] = {
+		{ "dcos", "1.0.0", "releases/dcos-1.0.0.tar",
+		  "releases/dcos-1.0.0.tar.minisig", 1 },
+		{ "dcos-ee", "2:1.0", "releases/dcos-ee-2:1.0.tar",
+		  "releases/dcos-ee-2:1.0.tar.minisig", 1 },
+		{ "dcos", "1.0.0", "releases/dcos-1.0.0.tar",
+		  "releases/other.tar.minisig", 0 },
+		{ "dcos", "1.0.0", "releases/dcos-1.0.0.tar",
+		  "releases/dcos-1.0.0.tar", 0 },
+		{ "dcos", "1.0.0", "releases/x/dcos-1.0.0.tar",
+		  "releases/x/dcos-1.0.0.tar.minisig", 0 },
+		{ "dcos", "1.0.0", "releases/../dcos-1.0.0.tar",
+		  "releases/../dcos-1.0.0.tar.minisig", 0 },
+		{ "dcos", "1.0.0", "releases/dcos-1.0.1.tar",
+		  "releases/dcos-1.0.1.tar.minisig", 0 },
+		{ "dcos", "1.0.0", "releasesX/dcos-1.0.0.tar",
+		  "releasesX/dcos-1.0.0.tar.minisig", 0 },
+		{ "dcos", "1.0.0", "blobs/sha256/ab.tar",
+		  "blobs/sha256/ab.tar.minisig", 0 },
+		{ ".hidden", "1", "releases/.hidden-1.tar",
+		  "releases/.hidden-1.tar.minisig", 0 },
+		{ "x/y", "1", "releases/x/y-1.tar", "releases/x/y-1.tar.minisig",
+		  0 },
+		{ "dcos", "1/../..", "releases/dcos-1/../...tar",
+		  "releases/dcos-1/../...tar.minisig", 0 },
+		{ "a--b", "1", "releases/a--b-1.tar",
+		  "releases/a--b-1.tar.minisig", 0 },
+	};
+	struct store_index	*x = NULL;
+	char			*idx, *err = NULL;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		print_message("%s %s\n", t[i].path, t[i].sig);
+		assert_true(asprintf(&idx, "{\"format\":1,\"current\":\"" D1
+		    "\",\"cluster_manifests\":[\"" D1 "\"],"
+		    "\"install_script\":{\"path\":\"dcos_install.sh\","
+		    "\"digest\":\"" D1 "\"},\"releases\":[{\"name\":\"%s\","
+		    "\"version\":\"%s\",\"seq\":1,\"path\":\"%s\",\"digest\":"
+		    "\"" D1 "\",\"signature\":\"%s\"}]}", t[i].name,
+		    t[i].version, t[i].path, t[i].sig) != -1);
+		assert_int_equal(store_index_parse(idx, strlen(idx), "i", &x,
+		    &err), t[i].ok ? 0 : -1);
+		store_index_free(x);
+		free(idx);
+		free(err);
+		err = NULL;
+	}
+	/* What artifactd serves from releases/ (server/url.c). */
+	assert_true(release_file_valid("dcos-ee-2:1.0.tar"));
+	assert_true(release_file_valid("dcos-1.0.tar.minisig"));
+	assert_false(release_file_valid("dcos.tar"));
+	assert_false(release_file_valid("-1.tar"));
+	assert_false(release_file_valid("dcos-.tar"));
+	assert_false(release_file_valid("dcos-1.0.tar.gz"));
+	assert_false(release_file_valid(".tar.minisig"));
+	assert_false(release_file_valid("dcos-1.0.minisig"));
+}
+
 int
 main(void)
 {
@@ -239,6 +308,7 @@ main(void)
 		cmocka_unit_test(symlink_target_with_nul_is_refused),
 		cmocka_unit_test(paths_follow_one_rule),
 		cmocka_unit_test(names_ids_and_versions_follow_one_rule),
+		cmocka_unit_test(release_files_follow_one_rule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
