@@ -94,6 +94,16 @@ json_blob_text(const json_t *j, size_t *lenp)
 	return n;
 }
 
+char *
+minisig_path(const char *file)
+{
+	char	*p;
+
+	if (asprintf(&p, "%s.minisig", file) == -1)
+		return NULL;
+	return p;
+}
+
 int
 genconf_sign(const struct minisign_seckey *sk,
     const uint8_t prehash[MINISIGN_HASH_LEN], const char *signer,

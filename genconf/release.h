@@ -97,6 +97,9 @@ void	 release_free(struct release *);
  */
 char	*json_blob_text(const json_t *, size_t *lenp);
 
+/* "<file>.minisig" (malloc'd), or NULL when out of memory. */
+char	*minisig_path(const char *file);
+
 /*
  * Signs a file of ours from its BLAKE2b-512 prehash.  The trusted comment
  * is "file:FILE<TAB>sha256:HEX" (HEX of d), then "<TAB>seq:SEQ" when seq
