@@ -37,8 +37,8 @@ cmd_validate(int argc, char **argv)
 		goto out;
 	}
 	printf("%s/config.yaml: valid for release %s-%s (seq %lld); config "
-	    "id %s, %zu files\n", o.genconf, rel->name, rel->version,
-	    (long long)rel->seq, id, out.nfiles);
+	    "id %s, %zu files\n", o.genconf, rel->rm->name, rel->rm->version,
+	    (long long)rel->rm->seq, id, out.nfiles);
 out:
 	config_output_free(&out);
 	release_free(rel);

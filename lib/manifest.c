@@ -246,6 +246,30 @@ pkg_id_valid(const char *id)
 	return id != NULL && pkg_id_check(id, NULL) == 0;
 }
 
+/* 1 when s is not empty and every byte is a lowercase letter or in extra. */
+static int
+lower_name(const char *s, const char *extra)
+{
+	if (*s == '\0' || strlen(s) > NAME_MAX_BYTES)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!(*s >= 'a' && *s <= 'z') && strchr(extra, *s) == NULL)
+			return 0;
+	return 1;
+}
+
+int
+arch_name_valid(const char *arch)
+{
+	return lower_name(arch, "0123456789_");
+}
+
+int
+role_name_valid(const char *role)
+{
+	return lower_name(role, "_");
+}
+
 int
 release_file_valid(const char *base)
 {
@@ -769,6 +793,9 @@ arch_pins_parse(struct jp *p, const json_t *o, const char *key,
 		*np = i + 1;
 		if (((*outp)[i].arch = strdup(arch)) == NULL)
 			return jp_fail(p, "", "out of memory");
+		if (!arch_name_valid(arch))
+			return jp_fail(p, "", "not an architecture name (as "
+			    "uname -m prints it: x86_64, aarch64)");
 		if (!json_is_object(v) || jp_pin(p, v, &(*outp)[i].blob) == -1)
 			return json_is_object(v) ? -1 :
 			    jp_fail(p, "", "must be an object");
@@ -804,15 +831,17 @@ release_pkg_parse(struct jp *p, const json_t *o, struct release_pkg *r)
 }
 
 static int
-release_role_parse(struct jp *p, const char *name, const json_t *o,
-    struct release_role *r)
+release_role_parse(struct jp *p, const char *prefix, const char *name,
+    const json_t *o, struct release_role *r)
 {
 	json_t	*ports, *v;
-	size_t	 i;
+	size_t	 i, j;
 
-	snprintf(p->where, sizeof(p->where), "roles.%s", name);
+	snprintf(p->where, sizeof(p->where), "%s%s", prefix, name);
 	if ((r->name = strdup(name)) == NULL)
 		return jp_fail(p, "", "out of memory");
+	if (!role_name_valid(name))
+		return jp_fail(p, "", "not a role name ([a-z_])");
 	if (!json_is_object(o))
 		return jp_fail(p, "", "must be an object");
 	if ((ports = jp_get(p, o, "ports", JSON_ARRAY, "an array")) == NULL ||
@@ -826,6 +855,122 @@ release_role_parse(struct jp *p, const char *name, const json_t *o,
 			    "number (1-65535)", i);
 		r->ports[i] = (uint16_t)json_integer_value(v);
 		r->nports = i + 1;
+		for (j = 0; j < i; j++)
+			if (r->ports[j] == r->ports[i])
+				return jp_fail(p, "ports", "port %u is listed "
+				    "twice", (unsigned)r->ports[i]);
+	}
+	return 0;
+}
+
+/* A genconf file: {path, digest}, its path under genconf/ and new. */
+static int
+release_file_parse(struct jp *p, const json_t *o,
+    const struct release_manifest *m, struct release_file *f)
+{
+	size_t	 i;
+
+	if (!json_is_object(o))
+		return jp_fail(p, "", "must be an object");
+	if (jp_dup(p, o, "path", &f->path) == -1 ||
+	    jp_digest(p, o, "digest", &f->digest) == -1)
+		return -1;
+	if (!relpath_valid(f->path) || strncmp(f->path, "genconf/", 8) != 0)
+		return jp_fail(p, "path", "'%s' is not a path under genconf/",
+		    f->path);
+	if (m->schema != NULL && f != m->schema &&
+	    strcmp(m->schema->path, f->path) == 0)
+		return jp_fail(p, "path", "'%s' is listed twice", f->path);
+	for (i = 0; i < m->ntemplates; i++)
+		if (&m->templates[i] != f &&
+		    strcmp(m->templates[i].path, f->path) == 0)
+			return jp_fail(p, "path", "'%s' is listed twice",
+			    f->path);
+	return 0;
+}
+
+/* "genconf": absent, or the schema and the templates. */
+static int
+release_genconf_parse(struct jp *p, struct release_manifest *m)
+{
+	json_t	*gc, *sc, *tl, *v;
+	size_t	 i;
+
+	if ((gc = json_object_get(m->json, "genconf")) == NULL)
+		return 0;
+	if (!json_is_object(gc))
+		return jp_fail(p, "genconf", "must be an object");
+	snprintf(p->where, sizeof(p->where), "genconf");
+	if ((sc = jp_get(p, gc, "schema", JSON_OBJECT, "an object")) == NULL ||
+	    (tl = jp_get(p, gc, "templates", JSON_ARRAY, "an array")) == NULL ||
+	    (m->schema = jp_alloc(p, "schema", 1, sizeof(*m->schema))) ==
+	    NULL || (m->templates = jp_alloc(p, "templates",
+	    json_array_size(tl), sizeof(*m->templates))) == NULL)
+		return -1;
+	snprintf(p->where, sizeof(p->where), "genconf.schema");
+	if (release_file_parse(p, sc, m, m->schema) == -1)
+		return -1;
+	json_array_foreach(tl, i, v) {
+		snprintf(p->where, sizeof(p->where), "genconf.templates[%zu]",
+		    i);
+		m->ntemplates = i + 1;
+		if (release_file_parse(p, v, m, &m->templates[i]) == -1)
+			return -1;
+	}
+	p->where[0] = '\0';
+	return 0;
+}
+
+void
+release_roles_free(struct release_role *r, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		free(r[i].name);
+		free(r[i].ports);
+	}
+	free(r);
+}
+
+/* The roles object, each role's path in messages prefix + its name. */
+static int
+roles_parse(struct jp *p, json_t *roles, const char *prefix,
+    struct release_role **outp, size_t *np)
+{
+	const char	*role;
+	json_t		*v;
+	size_t		 i = 0;
+
+	*np = 0;
+	if ((*outp = jp_alloc(p, "roles", json_object_size(roles),
+	    sizeof(**outp))) == NULL)
+		return -1;
+	json_object_foreach(roles, role, v) {
+		*np = i + 1;
+		if (release_role_parse(p, prefix, role, v, &(*outp)[i++]) ==
+		    -1)
+			return -1;
+	}
+	p->where[0] = '\0';
+	return 0;
+}
+
+int
+release_roles_parse(json_t *roles, const char *name,
+    struct release_role **outp, size_t *np, char **errp)
+{
+	struct jp	 p = { name, errp, "" };
+
+	*outp = NULL;
+	*np = 0;
+	if (!json_is_object(roles))
+		return err_set(errp, "%s: must be an object of roles", name);
+	if (roles_parse(&p, roles, "", outp, np) == -1) {
+		release_roles_free(*outp, *np);
+		*outp = NULL;
+		*np = 0;
+		return -1;
 	}
 	return 0;
 }
@@ -837,14 +982,16 @@ release_manifest_free(struct release_manifest *m)
 
 	if (m == NULL)
 		return;
+	if (m->schema != NULL)
+		free(m->schema->path);
+	free(m->schema);
+	for (i = 0; i < m->ntemplates; i++)
+		free(m->templates[i].path);
+	free(m->templates);
 	for (i = 0; i < m->npackages; i++)
 		free(m->packages[i].id);
 	free(m->packages);
-	for (i = 0; i < m->nroles; i++) {
-		free(m->roles[i].name);
-		free(m->roles[i].ports);
-	}
-	free(m->roles);
+	release_roles_free(m->roles, m->nroles);
 	arch_pins_free(m->bootstrap, m->nbootstrap);
 	free(m->name);
 	free(m->version);
@@ -856,7 +1003,6 @@ static int
 release_lists_parse(struct jp *p, struct release_manifest *m)
 {
 	json_t		*pkgs, *roles, *v;
-	const char	*role;
 	size_t		 i;
 
 	if ((pkgs = jp_get(p, m->json, "packages", JSON_ARRAY, "an array")) ==
@@ -878,18 +1024,13 @@ release_lists_parse(struct jp *p, struct release_manifest *m)
 	}
 	p->where[0] = '\0';
 	if ((roles = jp_get(p, m->json, "roles", JSON_OBJECT, "an object")) ==
-	    NULL || (m->roles = jp_alloc(p, "roles", json_object_size(roles),
-	    sizeof(*m->roles))) == NULL)
+	    NULL || roles_parse(p, roles, "roles.", &m->roles, &m->nroles) ==
+	    -1)
 		return -1;
-	i = 0;
-	json_object_foreach(roles, role, v) {
-		m->nroles = i + 1;
-		if (release_role_parse(p, role, v, &m->roles[i++]) == -1)
-			return -1;
-	}
-	p->where[0] = '\0';
-	return arch_pins_parse(p, m->json, "bootstrap", &m->bootstrap,
-	    &m->nbootstrap);
+	if (arch_pins_parse(p, m->json, "bootstrap", &m->bootstrap,
+	    &m->nbootstrap) == -1)
+		return -1;
+	return release_genconf_parse(p, m);
 }
 
 int

@@ -50,6 +50,14 @@ int	 pkg_id_valid(const char *id);
  */
 int	 release_file_valid(const char *base);
 /*
+ * An architecture name as uname -m prints it ([a-z0-9_]: x86_64, aarch64)
+ * and a role name ([a-z_]: master, slave, slave_public), each at most
+ * NAME_MAX_BYTES: they name directories and members.  1 when valid.
+ */
+#define NAME_MAX_BYTES		64
+int	 arch_name_valid(const char *arch);
+int	 role_name_valid(const char *role);
+/*
  * A relative path that never leaves its root lexically: not empty, no
  * leading '/', no "", "." or ".." component, at most MANIFEST_PATH_MAX
  * bytes.  1 when valid.
@@ -170,21 +178,45 @@ struct release_role {
 	size_t		 nports;
 };
 
+/* A genconf file of a release: genconf/<...>, pinned by digest. */
+struct release_file {
+	char		*path;
+	struct digest	 digest;
+};
+
+/*
+ * release.json (docs/formats.md), the one parse every program uses:
+ * dcos-genconf for a release it reads, dcos-bootstrap, and dcos-artifactd's
+ * mirror and fsck.
+ */
 struct release_manifest {
 	json_t			*json;
-	char			*name;
-	char			*version;
-	int64_t			 seq;
-	struct release_pkg	*packages;	/* sorted by id */
+	char			*name;		/* pkg_name_check */
+	char			*version;	/* pkg_version_check */
+	int64_t			 seq;		/* > 0 */
+	struct release_pkg	*packages;	/* sorted by id, unique */
 	size_t			 npackages;
-	struct arch_pin		*bootstrap;
+	struct arch_pin		*bootstrap;	/* arch_name_valid */
 	size_t			 nbootstrap;
-	struct release_role	*roles;
+	struct release_role	*roles;		/* role_name_valid */
 	size_t			 nroles;
+	struct release_file	*schema;	/* NULL: no "genconf" */
+	struct release_file	*templates;	/* as listed */
+	size_t			 ntemplates;
 };
 
 int	 release_manifest_parse(const char *buf, size_t len, const char *name,
 	    struct release_manifest **outp, char **errp);
+/*
+ * A roles object as release.json's "roles" holds it ({role: {"ports":
+ * [...]}}, role_name_valid names, ports 1-65535 each once); also for the
+ * roles file dcos-genconf release reads.  Messages start with name.
+ * Returns 0 with *outp (*np roles, free with release_roles_free) or -1
+ * with *errp.
+ */
+int	 release_roles_parse(json_t *roles, const char *name,
+	    struct release_role **outp, size_t *np, char **errp);
+void	 release_roles_free(struct release_role *, size_t n);
 void	 release_manifest_free(struct release_manifest *);
 const struct release_pkg *release_manifest_package(
 	    const struct release_manifest *, const char *id);
