@@ -326,17 +326,22 @@ text_cmp(const void *a, const void *b)
 	    ((const struct release_text *)b)->path);
 }
 
-/* A package or bootstrap blob that release.json pins, as member b->path. */
+/*
+ * A package or bootstrap blob that release.json pins, as the member
+ * DIR/ID+SUFFIX (id a package id or an architecture).
+ */
 static int
-add_blob(struct release_blob *b, const char *id, const struct blob_pin *pin,
-    enum member_kind kind, size_t index, struct member **mv, size_t *nm,
-    char **errp)
+add_blob(struct release_blob *b, const char *dir, const char *id,
+    const char *suffix, const struct blob_pin *pin, enum member_kind kind,
+    size_t index, struct member **mv, size_t *nm, char **errp)
 {
-	if (b->path == NULL)
-		return err_set(errp, "out of memory");
 	b->id = id;
 	b->digest = pin->digest;
 	b->size = pin->size;
+	if (asprintf(&b->path, "%s/%s%s", dir, id, suffix) == -1) {
+		b->path = NULL;
+		return err_set(errp, "out of memory");
+	}
 	return add_member(mv, nm, b->path, kind, index, &b->digest, errp);
 }
 
@@ -346,7 +351,6 @@ list_members(struct release *r, struct member **mv, size_t *nm,
     char **errp)
 {
 	const struct release_manifest	*m = r->rm;
-	struct release_blob		*b;
 	size_t				 i;
 
 	if ((r->packages = calloc(m->npackages + 1,
@@ -356,24 +360,16 @@ list_members(struct release *r, struct member **mv, size_t *nm,
 	    (r->templates = calloc(m->ntemplates + 1,
 	    sizeof(*r->templates))) == NULL)
 		return err_set(errp, "out of memory");
-	for (i = 0; i < m->npackages; i++) {
-		b = &r->packages[r->npackages++];
-		if (asprintf(&b->path, "packages/%s.tar.zst",
-		    m->packages[i].id) == -1)
-			b->path = NULL;
-		if (add_blob(b, m->packages[i].id, &m->packages[i].blob,
+	for (i = 0; i < m->npackages; i++)
+		if (add_blob(&r->packages[r->npackages++], "packages",
+		    m->packages[i].id, ".tar.zst", &m->packages[i].blob,
 		    M_PACKAGE, i, mv, nm, errp) == -1)
 			return -1;
-	}
-	for (i = 0; i < m->nbootstrap; i++) {
-		b = &r->bootstrap[r->nbootstrap++];
-		if (asprintf(&b->path, "bootstrap/%s/dcos-bootstrap",
-		    m->bootstrap[i].arch) == -1)
-			b->path = NULL;
-		if (add_blob(b, m->bootstrap[i].arch, &m->bootstrap[i].blob,
-		    M_BOOTSTRAP, i, mv, nm, errp) == -1)
+	for (i = 0; i < m->nbootstrap; i++)
+		if (add_blob(&r->bootstrap[r->nbootstrap++], "bootstrap",
+		    m->bootstrap[i].arch, "/dcos-bootstrap",
+		    &m->bootstrap[i].blob, M_BOOTSTRAP, i, mv, nm, errp) == -1)
 			return -1;
-	}
 	if (m->schema != NULL) {
 		if ((r->schema.path = strdup(m->schema->path)) == NULL)
 			return err_set(errp, "out of memory");
