@@ -417,9 +417,10 @@ cluster_release(json_t *o, const struct release *rel)
 	char	 dstr[DIGEST_STRSZ];
 	int	 bad = 0;
 
-	bad |= json_object_set_new(o, "name", json_string(rel->name));
-	bad |= json_object_set_new(o, "version", json_string(rel->version));
-	bad |= json_object_set_new(o, "seq", json_integer(rel->seq));
+	bad |= json_object_set_new(o, "name", json_string(rel->rm->name));
+	bad |= json_object_set_new(o, "version",
+	    json_string(rel->rm->version));
+	bad |= json_object_set_new(o, "seq", json_integer(rel->rm->seq));
 	digest_format(&rel->manifest_digest, dstr);
 	bad |= json_object_set_new(o, "manifest", json_string(dstr));
 	digest_format(&rel->sig_digest, dstr);
@@ -586,7 +587,7 @@ install_script(const struct release *rel, const json_t *eff,
 		return NULL;
 	if ((vals[4] = qname = sh_single_quoted(name)) == NULL ||
 	    (pins = bootstrap_pins(rel)) == NULL ||
-	    asprintf(&rname, "%s-%s", rel->name, rel->version) == -1) {
+	    asprintf(&rname, "%s-%s", rel->rm->name, rel->rm->version) == -1) {
 		rname = NULL;
 		goto out;
 	}
@@ -636,18 +637,20 @@ index_releases(json_t *rels, const struct store_index *old,
 	size_t	 i;
 	int	 bad;
 
-	if (asprintf(&tarname, "%s/%s-%s.tar", STORE_RELEASE_DIR, rel->name,
-	    rel->version) == -1)
+	if (asprintf(&tarname, "%s/%s-%s.tar", STORE_RELEASE_DIR,
+	    rel->rm->name, rel->rm->version) == -1)
 		return -1;
 	if (asprintf(&signame, "%s.minisig", tarname) == -1) {
 		free(tarname);
 		return -1;
 	}
 	if ((bad = json_array_append_new(rels, o = json_object())) == 0) {
-		bad |= json_object_set_new(o, "name", json_string(rel->name));
+		bad |= json_object_set_new(o, "name",
+		    json_string(rel->rm->name));
 		bad |= json_object_set_new(o, "version",
-		    json_string(rel->version));
-		bad |= json_object_set_new(o, "seq", json_integer(rel->seq));
+		    json_string(rel->rm->version));
+		bad |= json_object_set_new(o, "seq",
+		    json_integer(rel->rm->seq));
 		bad |= json_object_set_new(o, "path", json_string(tarname));
 		digest_format(&rel->tar_digest, dstr);
 		bad |= json_object_set_new(o, "digest", json_string(dstr));
@@ -655,8 +658,8 @@ index_releases(json_t *rels, const struct store_index *old,
 		    json_string(signame));
 	}
 	for (i = 0; old != NULL && i < old->nreleases; i++) {
-		if (strcmp(old->releases[i].name, rel->name) == 0 &&
-		    strcmp(old->releases[i].version, rel->version) == 0)
+		if (strcmp(old->releases[i].name, rel->rm->name) == 0 &&
+		    strcmp(old->releases[i].version, rel->rm->version) == 0)
 			continue;
 		v = json_object_get(old->json, "releases");
 		bad |= json_array_append(rels, json_array_get(v, i));
@@ -853,8 +856,8 @@ commit(struct gen *g, const struct release *rel, const char *script,
 	int	 rc = -1;
 
 	if ((rdir = path_join(g->serve, STORE_RELEASE_DIR)) == NULL ||
-	    asprintf(&tar, "%s/%s-%s.tar", rdir, rel->name, rel->version) ==
-	    -1 || asprintf(&sig, "%s.minisig", tar) == -1 ||
+	    asprintf(&tar, "%s/%s-%s.tar", rdir, rel->rm->name,
+	    rel->rm->version) == -1 || asprintf(&sig, "%s.minisig", tar) == -1 ||
 	    (idx = path_join(g->serve, STORE_INDEX)) == NULL ||
 	    (p = path_join(g->serve, STORE_INSTALL_SCRIPT)) == NULL) {
 		err_set(errp, "out of memory");
@@ -1126,8 +1129,8 @@ verify_release(struct run *r, char **errp)
 		if (close(fd) == -1)
 			return err_sys(errp, "%s", r->g.tar_tmp);
 	}
-	log_verbose("release %s-%s (seq %lld) verified", r->rel->name,
-	    r->rel->version, (long long)r->rel->seq);
+	log_verbose("release %s-%s (seq %lld) verified", r->rel->rm->name,
+	    r->rel->rm->version, (long long)r->rel->rm->seq);
 	return 0;
 }
 
@@ -1243,7 +1246,7 @@ cmd_generate(int argc, char **argv)
 	digest_format(&r.cm, dstr);
 	printf("%s %s\n", dstr, r.pkgid);
 	log_info("%s: cluster manifest %s, config package %s, release %s-%s",
-	    r.g.serve, dstr, r.pkgid, r.rel->name, r.rel->version);
+	    r.g.serve, dstr, r.pkgid, r.rel->rm->name, r.rel->rm->version);
 	rc = EXIT_OK;
 out:
 	run_free(&r);

@@ -125,7 +125,7 @@ static int
 add_bootstrap(struct build *b, const char *arg, char **errp)
 {
 	char		*arch = NULL, *member = NULL;
-	const char	*eq, *c;
+	const char	*eq;
 	size_t		 i;
 	int		 rc = -1;
 
@@ -134,11 +134,7 @@ add_bootstrap(struct build *b, const char *arg, char **errp)
 		    "x86_64=./dcos-bootstrap", arg);
 	if ((arch = strndup(arg, (size_t)(eq - arg))) == NULL)
 		return err_set(errp, "out of memory");
-	for (c = arch; *c != '\0'; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
-		    *c == '_'))
-			break;
-	if (*c != '\0') {
+	if (!arch_name_valid(arch)) {
 		err_set(errp, "--bootstrap: '%s' is not an architecture name "
 		    "(as uname -m prints it: x86_64, aarch64)", arch);
 		goto out;
@@ -311,14 +307,18 @@ out:
 	return rc;
 }
 
-/* --roles FILE: {"master": {"ports": [53, ...]}, ...} */
+/*
+ * --roles FILE: {"master": {"ports": [53, ...]}, ...}, by the rules every
+ * reader of release.json applies (lib/manifest), and nothing it would
+ * drop: at least one role, no key but "ports".
+ */
 static json_t *
 load_roles(const char *path, char **errp)
 {
-	json_t		*j, *v, *ports, *p;
-	const char	*role, *c, *k;
-	json_int_t	 n;
-	size_t		 i, k2;
+	struct release_role	*roles = NULL;
+	json_t			*j, *v, *p;
+	const char		*role, *k;
+	size_t			 n;
 
 	if ((j = jsonio_load(path, 1024 * 1024, errp)) == NULL)
 		return NULL;
@@ -327,45 +327,16 @@ load_roles(const char *path, char **errp)
 		    "{\"master\": {\"ports\": [53]}}", path);
 		goto bad;
 	}
-	json_object_foreach(j, role, v) {
-		for (c = role; *c != '\0'; c++)
-			if (!((*c >= 'a' && *c <= 'z') || *c == '_'))
-				break;
-		if (*role == '\0' || *c != '\0') {
-			err_set(errp, "%s: '%s' is not a role name ([a-z_])",
-			    path, role);
-			goto bad;
-		}
-		if (!json_is_object(v) || (ports = json_object_get(v,
-		    "ports")) == NULL || !json_is_array(ports)) {
-			err_set(errp, "%s: %s: needs \"ports\": a list of port "
-			    "numbers", path, role);
-			goto bad;
-		}
+	if (release_roles_parse(j, path, &roles, &n, errp) == -1)
+		goto bad;
+	release_roles_free(roles, n);
+	json_object_foreach(j, role, v)
 		json_object_foreach(v, k, p)
 			if (strcmp(k, "ports") != 0) {
 				err_set(errp, "%s: %s: unknown key '%s'", path,
 				    role, k);
 				goto bad;
 			}
-		json_array_foreach(ports, i, p) {
-			n = json_is_integer(p) ? json_integer_value(p) : 0;
-			if (n < 1 || n > 65535) {
-				err_set(errp, "%s: %s: ports[%zu] must be a "
-				    "port number between 1 and 65535", path,
-				    role, i);
-				goto bad;
-			}
-			for (k2 = 0; k2 < i; k2++)
-				if (json_integer_value(json_array_get(ports,
-				    k2)) == n) {
-					err_set(errp, "%s: %s: port %lld is "
-					    "listed twice", path, role,
-					    (long long)n);
-					goto bad;
-				}
-		}
-	}
 	return j;
 bad:
 	json_decref(j);
@@ -628,9 +599,10 @@ static int
 release_text(struct build *b, const struct minisign_seckey *sk,
     char **textp, size_t *lenp, char **sigp, char **errp)
 {
-	struct digest	 d;
-	json_t		*rj;
-	uint8_t		 hash[MINISIGN_HASH_LEN];
+	struct release_manifest	*rm;
+	struct digest		 d;
+	json_t			*rj;
+	uint8_t			 hash[MINISIGN_HASH_LEN];
 
 	if ((rj = release_json(b)) == NULL ||
 	    (*textp = json_blob_text(rj, lenp)) == NULL) {
@@ -638,6 +610,11 @@ release_text(struct build *b, const struct minisign_seckey *sk,
 		return err_set(errp, "out of memory");
 	}
 	json_decref(rj);
+	/* Signed only when every reader (lib/manifest) takes it. */
+	if (release_manifest_parse(*textp, *lenp, RELEASE_JSON, &rm, errp) ==
+	    -1)
+		return err_wrap(errp, "release %s-%s", b->name, b->version);
+	release_manifest_free(rm);
 	digest_buf(*textp, *lenp, &d);
 	if (minisign_prehash_buf(*textp, *lenp, hash, errp) == -1)
 		return -1;

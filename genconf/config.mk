@@ -5,8 +5,12 @@ dcos_genconf_SOURCES += \
 	genconf/validate.c \
 	genconf/template.c \
 	genconf/config.c genconf/siteconf.h \
-	genconf/cmd-config.c \
-	genconf/cmd-password.c
+	genconf/config-opts.c \
+	genconf/cmd-validate.c \
+	genconf/cmd-show.c \
+	genconf/password.c genconf/password.h \
+	genconf/cmd-hash-password.c \
+	genconf/cmd-set-superuser-password.c
 dcos_genconf_CFLAGS += $(XCRYPT_CFLAGS)
 dcos_genconf_LDADD += $(XCRYPT_LIBS)
 dist_man_MANS += man/dcos-config.yaml.5

@@ -3,7 +3,9 @@ dcos_genconf_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS) \
 	$(ARCHIVE_CFLAGS) $(YAML_CFLAGS)
 dcos_genconf_SOURCES = \
 	genconf/genconf.c genconf/genconf.h \
-	genconf/cmd-keys.c \
+	genconf/cmd-keygen.c \
+	genconf/cmd-sign.c \
+	genconf/cmd-verify.c \
 	genconf/pkgblob.c genconf/pkgblob.h \
 	genconf/cmd-package.c \
 	genconf/cmd-release.c \

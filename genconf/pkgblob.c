@@ -29,71 +29,6 @@
 #define MAX_DEPTH	64
 
 static int
-name_char(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '@' || c == '_' || c == '+';
-}
-
-int
-pkg_name_check(const char *name, char **errp)
-{
-	const char	*p;
-
-	if (*name == '\0')
-		return err_set(errp, "package name is empty");
-	if (!name_char((unsigned char)*name))
-		return err_set(errp, "package name '%s' must start with a "
-		    "letter, digit, '@', '_' or '+'", name);
-	for (p = name; *p != '\0'; p++)
-		if (!name_char((unsigned char)*p) && *p != '.' && *p != '-')
-			return err_set(errp, "package name '%s' may only hold "
-			    "letters, digits and '@._+-'", name);
-	if (strstr(name, "--") != NULL)
-		return err_set(errp, "package name '%s' must not contain "
-		    "'--'", name);
-	return 0;
-}
-
-int
-pkg_version_check(const char *version, char **errp)
-{
-	const char	*p;
-
-	if (*version == '\0')
-		return err_set(errp, "package version is empty");
-	for (p = version; *p != '\0'; p++)
-		if (!name_char((unsigned char)*p) && *p != ':' && *p != '.')
-			return err_set(errp, "package version '%s' may only "
-			    "hold letters, digits and '@_+:.'", version);
-	return 0;
-}
-
-int
-pkg_id_check(const char *id, char **errp)
-{
-	const char	*sep;
-	char		*name;
-	int		 rc;
-
-	if ((sep = strstr(id, "--")) == NULL)
-		return err_set(errp, "package id '%s' must be name--version",
-		    id);
-	if (strstr(sep + 2, "--") != NULL)
-		return err_set(errp, "package id '%s' must contain exactly "
-		    "one '--'", id);
-	if ((name = strndup(id, (size_t)(sep - id))) == NULL)
-		return err_set(errp, "out of memory");
-	rc = pkg_name_check(name, errp);
-	free(name);
-	if (rc == 0)
-		rc = pkg_version_check(sep + 2, errp);
-	if (rc == -1)
-		err_wrap(errp, "package id '%s'", id);
-	return rc;
-}
-
-static int
 env_name_ok(const char *s)
 {
 	if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
@@ -302,49 +237,6 @@ tree_push(struct pkg_tree *t, const char *path, char **errp)
 	return e;
 }
 
-/*
- * A symlink stays inside the package when its target is relative, '..'
- * appears only as leading components, and those never climb above the
- * package root.  Allowing '..' after a name would let a link walk out
- * through another link that points upwards.
- */
-int
-pkg_symlink_ok(const char *path, const char *target)
-{
-	const char	*p;
-	size_t		 depth = 0, ups = 0, len;
-	int		 named = 0;
-
-	if (*target == '\0' || target[0] == '/')
-		return 0;
-	for (p = path; *p != '\0'; p++)
-		if (*p == '/')
-			depth++;
-	for (p = target; *p != '\0'; p += len) {
-		while (*p == '/')
-			p++;
-		len = strcspn(p, "/");
-		if (len == 2 && p[0] == '.' && p[1] == '.') {
-			if (named)
-				return 0;
-			ups++;
-		} else if (len > 0 && !(len == 1 && p[0] == '.'))
-			named = 1;
-	}
-	return ups <= depth;
-}
-
-static int
-utf8_ok(const char *s)
-{
-	json_t	*j;
-
-	if ((j = json_string(s)) == NULL)
-		return 0;
-	json_decref(j);
-	return 1;
-}
-
 static int
 hash_file(const char *src, struct digest *d, uint64_t *sizep, char **errp)
 {
@@ -392,24 +284,20 @@ add_file(struct pkg_tree *t, const char *sub, char **absp,
 }
 
 static int
-add_symlink(struct pkg_tree *t, const char *sub, const char *abs,
-    char **errp)
+add_symlink(struct pkg_tree *t, const char *root, const char *sub,
+    const char *abs, char **errp)
 {
 	struct pkg_entry	*e;
-	char			 target[4096];
+	/* One byte more than a target may have: a longer one is refused. */
+	char			 target[MANIFEST_PATH_MAX + 2];
 	ssize_t			 n;
 
 	if ((n = readlink(abs, target, sizeof(target) - 1)) == -1)
 		return err_sys(errp, "%s", abs);
 	target[n] = '\0';
-	if (!utf8_ok(target))
-		return err_set(errp, "%s: the symlink's target is not valid "
-		    "UTF-8 (package names are UTF-8: point it elsewhere)",
-		    abs);
-	if (!pkg_symlink_ok(sub, target))
-		return err_set(errp, "%s: symlink to '%s' leaves the package; "
-		    "use a relative target inside it ('..' only at the start)",
-		    abs, target);
+	/* The rule dcos-bootstrap applies to the manifest (lib/manifest). */
+	if (pkg_symlink_check(sub, target, errp) == -1)
+		return err_wrap(errp, "%s", root);
 	if ((e = tree_push(t, sub, errp)) == NULL)
 		return -1;
 	e->type = PKG_SYMLINK;
@@ -451,7 +339,7 @@ scan_entry(struct pkg_tree *t, const char *root, const char *sub,
 	if (S_ISREG(st.st_mode))
 		return add_file(t, sub, absp, &st, errp);
 	if (S_ISLNK(st.st_mode))
-		return add_symlink(t, sub, abs, errp);
+		return add_symlink(t, root, sub, abs, errp);
 	return err_set(errp, "%s: %s are not allowed in packages (only files, "
 	    "directories and symlinks)", abs, S_ISFIFO(st.st_mode) ? "FIFOs" :
 	    S_ISSOCK(st.st_mode) ? "sockets" : "device nodes");

@@ -50,16 +50,6 @@ struct pkg_info {
 	uint64_t	 installed_bytes;	/* sum of file sizes */
 };
 
-/* pkgpanda's rules.  0, or -1 with *errp saying which rule is broken. */
-int	 pkg_name_check(const char *name, char **errp);
-int	 pkg_version_check(const char *version, char **errp);
-int	 pkg_id_check(const char *id, char **errp);
-/*
- * 1 when a symlink at path (relative to the package root) with this target
- * stays inside the package: a relative target with '..' only as leading
- * components, never climbing above the root.
- */
-int	 pkg_symlink_ok(const char *path, const char *target);
 /*
  * Checks a pkginfo.json text (DC/OS fields requires, environment, sysctl,
  * state_directory, username, group; nothing else).  Returns the parsed

@@ -94,6 +94,16 @@ json_blob_text(const json_t *j, size_t *lenp)
 	return n;
 }
 
+char *
+minisig_path(const char *file)
+{
+	char	*p;
+
+	if (asprintf(&p, "%s.minisig", file) == -1)
+		return NULL;
+	return p;
+}
+
 int
 genconf_sign(const struct minisign_seckey *sk,
     const uint8_t prehash[MINISIGN_HASH_LEN], const char *signer,
@@ -252,7 +262,7 @@ release_free(struct release *r)
 	if (r == NULL)
 		return;
 	free(r->tar_path);
-	json_decref(r->manifest);
+	release_manifest_free(r->rm);
 	free(r->schema.path);
 	free(r->schema.text);
 	for (i = 0; i < r->ntemplates; i++) {
@@ -263,15 +273,11 @@ release_free(struct release *r)
 	free(r->manifest_text.text);
 	free(r->sig_text.text);
 	free(r->tar_sig_text.text);
-	for (i = 0; i < r->npackages; i++) {
+	for (i = 0; i < r->npackages; i++)
 		free(r->packages[i].path);
-		free(r->packages[i].id);
-	}
 	free(r->packages);
-	for (i = 0; i < r->nbootstrap; i++) {
+	for (i = 0; i < r->nbootstrap; i++)
 		free(r->bootstrap[i].path);
-		free(r->bootstrap[i].id);
-	}
 	free(r->bootstrap);
 	free(r);
 }
@@ -293,59 +299,14 @@ find_key(const struct minisign_pubkey *keys, size_t nkeys,
 	return NULL;
 }
 
-static int
-member_path_ok(const char *p, const char *prefix)
-{
-	const char	*s;
-	size_t		 len;
-
-	if (strncmp(p, prefix, strlen(prefix)) != 0 || p[strlen(p) - 1] == '/')
-		return 0;
-	for (s = p; *s != '\0'; s += len + (s[len] == '/')) {
-		len = strcspn(s, "/");
-		if (len == 0 || (len == 1 && s[0] == '.') ||
-		    (len == 2 && s[0] == '.' && s[1] == '.'))
-			return 0;
-	}
-	return 1;
-}
-
-static int
-get_digest(const json_t *o, const char *key, struct digest *d, char **errp)
-{
-	const char	*s;
-
-	if ((s = jsonio_str(o, key, errp)) == NULL)
-		return -1;
-	if (digest_parse(s, d) == -1)
-		return err_set(errp, "%s: '%s' is not sha256:<64 hex>", key, s);
-	return 0;
-}
-
-static int
-get_size(const json_t *o, const char *key, uint64_t *out, char **errp)
-{
-	json_int_t	 v;
-
-	if (jsonio_int(o, key, &v, errp) == -1)
-		return -1;
-	if (v < 0)
-		return err_set(errp, "%s: must not be negative", key);
-	*out = (uint64_t)v;
-	return 0;
-}
-
+/* lib/manifest has made every path release.json pins unique. */
 static int
 add_member(struct member **mv, size_t *n, const char *path,
     enum member_kind kind, size_t index, const struct digest *d,
     char **errp)
 {
 	struct member	*nv;
-	size_t		 i;
 
-	for (i = 0; i < *n; i++)
-		if (strcmp((*mv)[i].path, path) == 0)
-			return err_set(errp, "member %s is listed twice", path);
 	if ((nv = reallocarray(*mv, *n + 1, sizeof(*nv))) == NULL)
 		return err_set(errp, "out of memory");
 	*mv = nv;
@@ -365,191 +326,66 @@ text_cmp(const void *a, const void *b)
 	    ((const struct release_text *)b)->path);
 }
 
-/* format, name, version and seq. */
+/*
+ * A package or bootstrap blob that release.json pins, as the member
+ * DIR/ID+SUFFIX (id a package id or an architecture).
+ */
 static int
-parse_head(struct release *r, char **errp)
+add_blob(struct release_blob *b, const char *dir, const char *id,
+    const char *suffix, const struct blob_pin *pin, enum member_kind kind,
+    size_t index, struct member **mv, size_t *nm, char **errp)
 {
-	json_t		*m = r->manifest;
-	json_int_t	 fmt;
-
-	if (!json_is_object(m))
-		return err_set(errp, "not a JSON object");
-	if (jsonio_int(m, "format", &fmt, errp) == -1)
-		return -1;
-	if (fmt != 1)
-		return err_set(errp, "format %lld is not supported (this "
-		    "dcos-genconf reads format 1)", (long long)fmt);
-	if ((r->name = jsonio_str(m, "name", errp)) == NULL ||
-	    (r->version = jsonio_str(m, "version", errp)) == NULL ||
-	    pkg_name_check(r->name, errp) == -1 ||
-	    pkg_version_check(r->version, errp) == -1 ||
-	    jsonio_int(m, "seq", &r->seq, errp) == -1)
-		return -1;
-	if (r->seq < 1)
-		return err_set(errp, "seq must be a positive integer");
-	return 0;
-}
-
-/* packages[i]: sorted by id, each once. */
-static int
-parse_package(struct release *r, size_t i, const json_t *v,
-    struct member **mv, size_t *nm, char **errp)
-{
-	struct release_blob	*b = &r->packages[i];
-	const char		*id;
-
-	r->npackages++;
-	if (!json_is_object(v) || (id = jsonio_str(v, "id", errp)) == NULL ||
-	    pkg_id_check(id, errp) == -1 ||
-	    get_digest(v, "digest", &b->digest, errp) == -1 ||
-	    get_size(v, "size", &b->size, errp) == -1)
-		return err_wrap(errp, "packages[%zu]", i);
-	if (i > 0 && strcmp(r->packages[i - 1].id, id) >= 0)
-		return err_set(errp, "packages must be sorted by id, each once "
-		    "(%s)", id);
-	if ((b->id = strdup(id)) == NULL ||
-	    asprintf(&b->path, "packages/%s.tar.zst", id) == -1) {
+	b->id = id;
+	b->digest = pin->digest;
+	b->size = pin->size;
+	if (asprintf(&b->path, "%s/%s%s", dir, id, suffix) == -1) {
 		b->path = NULL;
 		return err_set(errp, "out of memory");
 	}
-	return add_member(mv, nm, b->path, M_PACKAGE, i, &b->digest, errp);
+	return add_member(mv, nm, b->path, kind, index, &b->digest, errp);
 }
 
+/* The members the parsed release.json pins, and where their bytes go. */
 static int
-arch_ok(const char *arch)
-{
-	const char	*c;
-
-	for (c = arch; *c != '\0'; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
-		    *c == '_'))
-			return 0;
-	return *arch != '\0';
-}
-
-/* bootstrap.ARCH */
-static int
-parse_bootstrap(struct release *r, const char *arch, const json_t *v,
-    struct member **mv, size_t *nm, char **errp)
-{
-	struct release_blob	*b = &r->bootstrap[r->nbootstrap];
-
-	r->nbootstrap++;
-	if (!arch_ok(arch))
-		return err_set(errp, "bootstrap: '%s' is not an architecture "
-		    "name", arch);
-	if (!json_is_object(v) ||
-	    get_digest(v, "digest", &b->digest, errp) == -1 ||
-	    get_size(v, "size", &b->size, errp) == -1)
-		return err_wrap(errp, "bootstrap.%s", arch);
-	if ((b->id = strdup(arch)) == NULL ||
-	    asprintf(&b->path, "bootstrap/%s/dcos-bootstrap", arch) == -1) {
-		b->path = NULL;
-		return err_set(errp, "out of memory");
-	}
-	return add_member(mv, nm, b->path, M_BOOTSTRAP, r->nbootstrap - 1,
-	    &b->digest, errp);
-}
-
-static int
-parse_blobs(struct release *r, json_t *pk, json_t *bs,
-    struct member **mv, size_t *nm, char **errp)
-{
-	const char	*arch;
-	json_t		*v;
-	size_t		 i;
-
-	if ((r->packages = calloc(json_array_size(pk) + 1,
-	    sizeof(*r->packages))) == NULL ||
-	    (r->bootstrap = calloc(json_object_size(bs) + 1,
-	    sizeof(*r->bootstrap))) == NULL)
-		return err_set(errp, "out of memory");
-	json_array_foreach(pk, i, v)
-		if (parse_package(r, i, v, mv, nm, errp) == -1)
-			return -1;
-	json_object_foreach(bs, arch, v)
-		if (parse_bootstrap(r, arch, v, mv, nm, errp) == -1)
-			return -1;
-	return 0;
-}
-
-/* genconf.templates[i] */
-static int
-parse_template(struct release *r, size_t i, const json_t *v,
-    struct member **mv, size_t *nm, char **errp)
-{
-	struct digest	 d;
-	const char	*p;
-
-	if (!json_is_object(v) || (p = jsonio_str(v, "path", errp)) == NULL ||
-	    get_digest(v, "digest", &d, errp) == -1)
-		return err_wrap(errp, "genconf.templates[%zu]", i);
-	if (!member_path_ok(p, "genconf/"))
-		return err_set(errp, "genconf: template path '%s' is not "
-		    "under genconf/", p);
-	if ((r->templates[i].path = strdup(p)) == NULL)
-		return err_set(errp, "out of memory");
-	r->ntemplates++;
-	return add_member(mv, nm, r->templates[i].path, M_TEMPLATE, i, &d,
-	    errp);
-}
-
-/* genconf: the schema, then the templates. */
-static int
-parse_genconf(struct release *r, const json_t *gc, struct member **mv,
-    size_t *nm, char **errp)
-{
-	struct digest	 d;
-	json_t		*sc, *tl, *v;
-	const char	*p;
-	size_t		 i;
-
-	if ((sc = jsonio_obj(gc, "schema", errp)) == NULL ||
-	    (p = jsonio_str(sc, "path", errp)) == NULL ||
-	    get_digest(sc, "digest", &d, errp) == -1)
-		return err_wrap(errp, "genconf");
-	if (!member_path_ok(p, "genconf/"))
-		return err_set(errp, "genconf: schema path '%s' is not under "
-		    "genconf/", p);
-	if ((r->schema.path = strdup(p)) == NULL)
-		return err_set(errp, "out of memory");
-	if (add_member(mv, nm, r->schema.path, M_SCHEMA, 0, &d, errp) ==
-	    -1 || (tl = jsonio_arr(gc, "templates", errp)) == NULL)
-		return -1;
-	if ((r->templates = calloc(json_array_size(tl) + 1,
-	    sizeof(*r->templates))) == NULL)
-		return err_set(errp, "out of memory");
-	json_array_foreach(tl, i, v)
-		if (parse_template(r, i, v, mv, nm, errp) == -1)
-			return -1;
-	return 0;
-}
-
-/* Checks release.json and lists the members it pins. */
-static int
-parse_manifest(struct release *r, struct member **mv, size_t *nm,
+list_members(struct release *r, struct member **mv, size_t *nm,
     char **errp)
 {
-	json_t	*m = r->manifest, *pk, *bs, *gc;
-	char	*e = NULL;
-	int	 rc = -1;
+	const struct release_manifest	*m = r->rm;
+	size_t				 i;
 
-	if (parse_head(r, &e) == -1 ||
-	    jsonio_obj(m, "roles", &e) == NULL ||
-	    (pk = jsonio_arr(m, "packages", &e)) == NULL ||
-	    (bs = jsonio_obj(m, "bootstrap", &e)) == NULL ||
-	    parse_blobs(r, pk, bs, mv, nm, &e) == -1)
-		goto out;
-	if ((gc = json_object_get(m, "genconf")) != NULL &&
-	    parse_genconf(r, gc, mv, nm, &e) == -1)
-		goto out;
-	rc = 0;
-out:
-	if (rc == -1)
-		err_set(errp, "%s: " RELEASE_JSON ": %s", r->tar_path,
-		    e != NULL ? e : "out of memory");
-	free(e);
-	return rc;
+	if ((r->packages = calloc(m->npackages + 1,
+	    sizeof(*r->packages))) == NULL ||
+	    (r->bootstrap = calloc(m->nbootstrap + 1,
+	    sizeof(*r->bootstrap))) == NULL ||
+	    (r->templates = calloc(m->ntemplates + 1,
+	    sizeof(*r->templates))) == NULL)
+		return err_set(errp, "out of memory");
+	for (i = 0; i < m->npackages; i++)
+		if (add_blob(&r->packages[r->npackages++], "packages",
+		    m->packages[i].id, ".tar.zst", &m->packages[i].blob,
+		    M_PACKAGE, i, mv, nm, errp) == -1)
+			return -1;
+	for (i = 0; i < m->nbootstrap; i++)
+		if (add_blob(&r->bootstrap[r->nbootstrap++], "bootstrap",
+		    m->bootstrap[i].arch, "/dcos-bootstrap",
+		    &m->bootstrap[i].blob, M_BOOTSTRAP, i, mv, nm, errp) == -1)
+			return -1;
+	if (m->schema != NULL) {
+		if ((r->schema.path = strdup(m->schema->path)) == NULL)
+			return err_set(errp, "out of memory");
+		if (add_member(mv, nm, r->schema.path, M_SCHEMA, 0,
+		    &m->schema->digest, errp) == -1)
+			return -1;
+	}
+	for (i = 0; i < m->ntemplates; i++) {
+		if ((r->templates[r->ntemplates++].path =
+		    strdup(m->templates[i].path)) == NULL)
+			return err_set(errp, "out of memory");
+		if (add_member(mv, nm, r->templates[i].path, M_TEMPLATE, i,
+		    &m->templates[i].digest, errp) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -584,7 +420,7 @@ static int
 seq_check(const struct release *r, const struct minisign_sig *sig,
     int required, const char *what, char **errp)
 {
-	int64_t	 seq = r->seq;
+	int64_t	 seq = r->rm->seq;
 
 	if (minisign_tc_check(sig, NULL, NULL, &seq, required ? 0 :
 	    MINISIGN_TC_SEQ, errp) == -1)
@@ -600,7 +436,6 @@ check_manifest(struct release *r, const struct minisign_pubkey *keys,
 	const struct minisign_pubkey	*pk;
 	struct minisign_sig		*sig = NULL;
 	uint8_t				 hash[MINISIGN_HASH_LEN];
-	struct release_manifest		*rm = NULL;
 	int				 rc = -1;
 
 	if (minisign_sig_parse(r->sig_text.text, r->sig_text.len, &sig, errp)
@@ -624,14 +459,11 @@ check_manifest(struct release *r, const struct minisign_pubkey *keys,
 		err_wrap(errp, RELEASE_SIG);
 		goto fail;
 	}
-	if ((r->manifest = jsonio_parse(r->manifest_text.text,
-	    r->manifest_text.len, RELEASE_JSON, errp)) == NULL)
-		goto fail;
-	/* The hosts read release.json with this parser: agree with them. */
+	/* One parser for release.json: the hosts', the mirror's, ours. */
 	if (release_manifest_parse(r->manifest_text.text, r->manifest_text.len,
-	    RELEASE_JSON, &rm, errp) == -1)
+	    RELEASE_JSON, &r->rm, errp) == -1)
 		goto fail;
-	if (parse_manifest(r, mvp, nmp, errp) == -1)
+	if (list_members(r, mvp, nmp, errp) == -1)
 		goto out;
 	if (seq_check(r, sig, 1, RELEASE_SIG, errp) == -1)
 		goto fail;
@@ -640,7 +472,6 @@ check_manifest(struct release *r, const struct minisign_pubkey *keys,
 fail:
 	err_wrap(errp, "%s", r->tar_path);
 out:
-	release_manifest_free(rm);
 	minisign_sig_free(sig);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "digest.h"
+#include "manifest.h"
 #include "minisign.h"
 
 #define RELEASE_JSON		"release.json"
@@ -28,22 +29,23 @@ struct release_text {
 /* A package or bootstrap member, as release.json pins it. */
 struct release_blob {
 	char		*path;		/* member, e.g. "packages/<id>.tar.zst" */
-	char		*id;		/* package id, or the architecture */
+	const char	*id;		/* package id, or the architecture (rm's) */
 	struct digest	 digest;
 	uint64_t	 size;
 };
 
+/*
+ * A verified release tar: release.json as lib/manifest parses it for
+ * every program (rm), and the members it pins.
+ */
 struct release {
 	char			*tar_path;	/* the artifact on disk */
-	json_t			*manifest;	/* parsed release.json */
+	struct release_manifest	*rm;		/* parsed release.json */
 	struct digest		 manifest_digest;	/* of release.json */
 	struct release_text	 schema;	/* genconf/schema.yaml */
 	struct release_text	*templates;	/* sorted by path */
 	size_t			 ntemplates;
 
-	const char		*name;		/* from manifest */
-	const char		*version;	/* from manifest */
-	json_int_t		 seq;
 	struct release_text	 manifest_text;	/* release.json bytes */
 	struct release_text	 sig_text;	/* release.json.minisig bytes */
 	struct digest		 sig_digest;
@@ -96,6 +98,9 @@ void	 release_free(struct release *);
  * *lenp, or NULL when out of memory.
  */
 char	*json_blob_text(const json_t *, size_t *lenp);
+
+/* "<file>.minisig" (malloc'd), or NULL when out of memory. */
+char	*minisig_path(const char *file);
 
 /*
  * Signs a file of ours from its BLAKE2b-512 prehash.  The trusted comment

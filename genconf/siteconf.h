@@ -122,7 +122,15 @@ int	 config_load_release(const struct config_opts *,
 int	 config_compile_report(const struct release *, const char *genconf,
 	    struct config_output *out);
 
-/* The commands (cmd-config.c). */
+/*
+ * Loads the release and compiles the site (config_load_release, then
+ * config_compile_report).  Returns EXIT_OK with *relp and *out filled, or
+ * EXIT_FAIL after printing every problem.
+ */
+int	 config_compile_site(const struct config_opts *,
+	    struct release **relp, struct config_output *out);
+
+/* The commands (cmd-validate.c, cmd-show.c). */
 int	 cmd_validate(int, char **);
 int	 cmd_show(int, char **);
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "manifest.h"
 #include "schema.h"
 #include "ytree.h"
 
@@ -485,25 +486,12 @@ render(struct render *r, size_t *ip, int on, int stop1, int stop2)
 	return -1;
 }
 
-/* Package-relative, no "." or ".." parts, not the manifest. */
+/* A path the config package can hold: lib/manifest's rule, not the manifest. */
 static int
 safe_path(const char *p)
 {
-	const char	*c = p, *e;
-
-	if (*p == '\0' || *p == '/' || strcmp(p, ".dcos-manifest.json") == 0)
-		return 0;
-	for (;;) {
-		e = strchr(c, '/');
-		if (e == NULL)
-			e = c + strlen(c);
-		if (e == c || (e - c == 1 && c[0] == '.') ||
-		    (e - c == 2 && c[0] == '.' && c[1] == '.'))
-			return 0;
-		if (*e == '\0')
-			return 1;
-		c = e + 1;
-	}
+	return pkg_path_check(p, NULL) == 0 &&
+	    strcmp(p, PKG_MANIFEST_NAME) != 0;
 }
 
 static int
@@ -517,7 +505,8 @@ parse_mode(const struct ynode *n, mode_t *mode)
 	    strspn(s, "01234567") != strlen(s))
 		return -1;
 	v = strtoul(s, &end, 8);
-	if (v > 0777)
+	/* What generate's package writer takes (lib/manifest). */
+	if (pkg_mode_check(v, NULL) == -1)
 		return -1;
 	*mode = (mode_t)v;
 	return 0;
@@ -575,7 +564,7 @@ entry_parse(const char *name, const struct ynode *e, struct entry *en,
 	if (en->perm != NULL && parse_mode(en->perm, mode) == -1)
 		return diags_add(d, name, en->perm->line, en->perm->col,
 		    en->path->str, "permissions must be octal, at most 0777, "
-		    "e.g. \"0644\"") == -1 ? -1 : 1;
+		    "not writable by group or others, e.g. \"0644\"") == -1 ? -1 : 1;
 	return 0;
 }
 

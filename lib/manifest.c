@@ -1,7 +1,6 @@
 #include <config.h>
 
 #include <ctype.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include "error.h"
 #include "jsonio.h"
 #include "manifest.h"
+#include "store.h"
 
 /* Parser state: the file name and the JSON path for messages. */
 struct jp {
@@ -168,30 +168,129 @@ jp_alloc(struct jp *p, const char *key, size_t n, size_t size)
 	return v;
 }
 
+static int
+name_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '@' || c == '_' || c == '+';
+}
+
+/* 1 when every byte of s is a name_char or in extra. */
+static int
+name_chars(const char *s, const char *extra)
+{
+	for (; *s != '\0'; s++)
+		if (!name_char((unsigned char)*s) && strchr(extra, *s) == NULL)
+			return 0;
+	return 1;
+}
+
+int
+pkg_name_check(const char *name, char **errp)
+{
+	if (*name == '\0')
+		return err_set(errp, "package name is empty");
+	if (!name_char((unsigned char)*name))
+		return err_set(errp, "package name '%s' must start with a "
+		    "letter, digit, '@', '_' or '+'", name);
+	if (!name_chars(name, ".-"))
+		return err_set(errp, "package name '%s' may only hold "
+		    "letters, digits and '@._+-'", name);
+	if (strstr(name, "--") != NULL)
+		return err_set(errp, "package name '%s' must not contain "
+		    "'--'", name);
+	return 0;
+}
+
+int
+pkg_version_check(const char *version, char **errp)
+{
+	if (*version == '\0')
+		return err_set(errp, "package version is empty");
+	if (!name_chars(version, ":."))
+		return err_set(errp, "package version '%s' may only hold "
+		    "letters, digits and '@_+:.'", version);
+	return 0;
+}
+
+int
+pkg_id_check(const char *id, char **errp)
+{
+	const char	*sep;
+	char		*name;
+	int		 rc;
+
+	if (strlen(id) > PKG_ID_MAX)
+		return err_set(errp, "package id '%.32s...' is longer than %d "
+		    "bytes", id, PKG_ID_MAX);
+	if ((sep = strstr(id, "--")) == NULL)
+		return err_set(errp, "package id '%s' must be name--version",
+		    id);
+	if (strstr(sep + 2, "--") != NULL)
+		return err_set(errp, "package id '%s' must contain exactly "
+		    "one '--'", id);
+	if ((name = strndup(id, (size_t)(sep - id))) == NULL)
+		return err_set(errp, "out of memory");
+	rc = pkg_name_check(name, errp);
+	free(name);
+	if (rc == 0)
+		rc = pkg_version_check(sep + 2, errp);
+	if (rc == -1)
+		err_wrap(errp, "package id '%s'", id);
+	return rc;
+}
+
 int
 pkg_id_valid(const char *id)
 {
-	static const char	*name_re = "^[a-zA-Z0-9@_+][a-zA-Z0-9@._+-]*$";
-	static const char	*ver_re = "^[a-zA-Z0-9@_+:.]+$";
-	const char		*sep;
-	char			*name;
-	regex_t			 re;
-	int			 ok = 0;
+	return id != NULL && pkg_id_check(id, NULL) == 0;
+}
 
-	if (id == NULL || (sep = strstr(id, "--")) == NULL ||
-	    strstr(sep + 2, "--") != NULL || strlen(id) > 255)
+/* 1 when s is not empty and every byte is a lowercase letter or in extra. */
+static int
+lower_name(const char *s, const char *extra)
+{
+	if (*s == '\0' || strlen(s) > NAME_MAX_BYTES)
 		return 0;
-	if ((name = strndup(id, (size_t)(sep - id))) == NULL)
+	for (; *s != '\0'; s++)
+		if (!(*s >= 'a' && *s <= 'z') && strchr(extra, *s) == NULL)
+			return 0;
+	return 1;
+}
+
+int
+arch_name_valid(const char *arch)
+{
+	return lower_name(arch, "0123456789_");
+}
+
+int
+role_name_valid(const char *role)
+{
+	return lower_name(role, "_");
+}
+
+int
+release_file_valid(const char *base)
+{
+	const char	*dash;
+	char		*stem;
+	size_t		 n = strlen(base);
+	int		 ok;
+
+	if (n > 12 && strcmp(base + n - 8, ".minisig") == 0)
+		n -= 8;
+	if (n < 4 || strncmp(base + n - 4, ".tar", 4) != 0 ||
+	    (stem = strndup(base, n - 4)) == NULL)
 		return 0;
-	if (regcomp(&re, name_re, REG_EXTENDED | REG_NOSUB) == 0) {
-		ok = regexec(&re, name, 0, NULL, 0) == 0;
-		regfree(&re);
+	/* A version holds no '-': the last one separates the two. */
+	ok = (dash = strrchr(stem, '-')) != NULL;
+	if (ok) {
+		stem[dash - stem] = '\0';
+		ok = pkg_name_check(stem, NULL) == 0 &&
+		    pkg_version_check(dash + 1, NULL) == 0;
 	}
-	if (ok && regcomp(&re, ver_re, REG_EXTENDED | REG_NOSUB) == 0) {
-		ok = regexec(&re, sep + 2, 0, NULL, 0) == 0;
-		regfree(&re);
-	}
-	free(name);
+	free(stem);
 	return ok;
 }
 
@@ -355,6 +454,29 @@ pkg_path_check(const char *path, char **errp)
 }
 
 int
+pkg_symlink_check(const char *path, const char *target, char **errp)
+{
+	char	 vis[256], tvis[256];
+	json_t	*utf8;
+
+	name_vis(path, 1, vis, sizeof(vis));
+	if ((utf8 = json_string(target)) == NULL)
+		return err_set(errp, "symlink '%s': the target is not valid "
+		    "UTF-8 (package names are UTF-8: point it elsewhere)", vis);
+	json_decref(utf8);
+	name_vis(target, 0, tvis, sizeof(tvis));
+	if (ctrl_char(target))
+		return err_set(errp, "symlink '%s' -> '%s': the target holds a "
+		    "control character (point it elsewhere)", vis, tvis);
+	if (!symlink_target_inside(path, target))
+		return err_set(errp, "symlink '%s' -> '%s' leaves the package; "
+		    "use a relative target inside it (no '//' or trailing "
+		    "'/', '..' only at the start, at most %d bytes)", vis,
+		    tvis, MANIFEST_PATH_MAX);
+	return 0;
+}
+
+int
 pkg_mode_check(unsigned long long mode, char **errp)
 {
 	if ((mode & ~0777ULL) != 0)
@@ -498,9 +620,11 @@ pkg_file_parse(struct jp *p, const json_t *o, struct pkg_file *f)
 		if (jp_dup(p, o, "target", &f->target) == -1)
 			return -1;
 		if (f->type == PKG_SYMLINK &&
-		    !symlink_target_inside(f->path, f->target))
-			return jp_fail(p, "target", "symlink '%s' -> '%s' "
-			    "leaves the package", f->path, f->target);
+		    pkg_symlink_check(f->path, f->target, &e) == -1) {
+			jp_fail(p, "target", "%s", e);
+			free(e);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -620,6 +744,35 @@ bad:
 	return -1;
 }
 
+/*
+ * name, version and seq of a release, wherever one is named (release.json,
+ * a cluster manifest's release, an index's releases): the rules of
+ * pkg_name_check and pkg_version_check, seq a positive integer.
+ */
+static int
+release_id_parse(struct jp *p, const json_t *o, char **namep,
+    char **versionp, int64_t *seqp)
+{
+	uint64_t	 seq;
+	char		*e = NULL;
+
+	if (jp_dup(p, o, "name", namep) == -1 ||
+	    jp_dup(p, o, "version", versionp) == -1 ||
+	    jp_u64(p, o, "seq", &seq) == -1)
+		return -1;
+	if (pkg_name_check(*namep, &e) == -1 ||
+	    pkg_version_check(*versionp, &e) == -1) {
+		jp_fail(p, pkg_name_check(*namep, NULL) == -1 ? "name" :
+		    "version", "%s", e);
+		free(e);
+		return -1;
+	}
+	if (seq == 0 || seq > INT64_MAX)
+		return jp_fail(p, "seq", "must be a positive integer");
+	*seqp = (int64_t)seq;
+	return 0;
+}
+
 static int
 arch_pins_parse(struct jp *p, const json_t *o, const char *key,
     struct arch_pin **outp, size_t *np)
@@ -640,6 +793,9 @@ arch_pins_parse(struct jp *p, const json_t *o, const char *key,
 		*np = i + 1;
 		if (((*outp)[i].arch = strdup(arch)) == NULL)
 			return jp_fail(p, "", "out of memory");
+		if (!arch_name_valid(arch))
+			return jp_fail(p, "", "not an architecture name (as "
+			    "uname -m prints it: x86_64, aarch64)");
 		if (!json_is_object(v) || jp_pin(p, v, &(*outp)[i].blob) == -1)
 			return json_is_object(v) ? -1 :
 			    jp_fail(p, "", "must be an object");
@@ -675,15 +831,17 @@ release_pkg_parse(struct jp *p, const json_t *o, struct release_pkg *r)
 }
 
 static int
-release_role_parse(struct jp *p, const char *name, const json_t *o,
-    struct release_role *r)
+release_role_parse(struct jp *p, const char *prefix, const char *name,
+    const json_t *o, struct release_role *r)
 {
 	json_t	*ports, *v;
-	size_t	 i;
+	size_t	 i, j;
 
-	snprintf(p->where, sizeof(p->where), "roles.%s", name);
+	snprintf(p->where, sizeof(p->where), "%s%s", prefix, name);
 	if ((r->name = strdup(name)) == NULL)
 		return jp_fail(p, "", "out of memory");
+	if (!role_name_valid(name))
+		return jp_fail(p, "", "not a role name ([a-z_])");
 	if (!json_is_object(o))
 		return jp_fail(p, "", "must be an object");
 	if ((ports = jp_get(p, o, "ports", JSON_ARRAY, "an array")) == NULL ||
@@ -697,6 +855,122 @@ release_role_parse(struct jp *p, const char *name, const json_t *o,
 			    "number (1-65535)", i);
 		r->ports[i] = (uint16_t)json_integer_value(v);
 		r->nports = i + 1;
+		for (j = 0; j < i; j++)
+			if (r->ports[j] == r->ports[i])
+				return jp_fail(p, "ports", "port %u is listed "
+				    "twice", (unsigned)r->ports[i]);
+	}
+	return 0;
+}
+
+/* A genconf file: {path, digest}, its path under genconf/ and new. */
+static int
+release_file_parse(struct jp *p, const json_t *o,
+    const struct release_manifest *m, struct release_file *f)
+{
+	size_t	 i;
+
+	if (!json_is_object(o))
+		return jp_fail(p, "", "must be an object");
+	if (jp_dup(p, o, "path", &f->path) == -1 ||
+	    jp_digest(p, o, "digest", &f->digest) == -1)
+		return -1;
+	if (!relpath_valid(f->path) || strncmp(f->path, "genconf/", 8) != 0)
+		return jp_fail(p, "path", "'%s' is not a path under genconf/",
+		    f->path);
+	if (m->schema != NULL && f != m->schema &&
+	    strcmp(m->schema->path, f->path) == 0)
+		return jp_fail(p, "path", "'%s' is listed twice", f->path);
+	for (i = 0; i < m->ntemplates; i++)
+		if (&m->templates[i] != f &&
+		    strcmp(m->templates[i].path, f->path) == 0)
+			return jp_fail(p, "path", "'%s' is listed twice",
+			    f->path);
+	return 0;
+}
+
+/* "genconf": absent, or the schema and the templates. */
+static int
+release_genconf_parse(struct jp *p, struct release_manifest *m)
+{
+	json_t	*gc, *sc, *tl, *v;
+	size_t	 i;
+
+	if ((gc = json_object_get(m->json, "genconf")) == NULL)
+		return 0;
+	if (!json_is_object(gc))
+		return jp_fail(p, "genconf", "must be an object");
+	snprintf(p->where, sizeof(p->where), "genconf");
+	if ((sc = jp_get(p, gc, "schema", JSON_OBJECT, "an object")) == NULL ||
+	    (tl = jp_get(p, gc, "templates", JSON_ARRAY, "an array")) == NULL ||
+	    (m->schema = jp_alloc(p, "schema", 1, sizeof(*m->schema))) ==
+	    NULL || (m->templates = jp_alloc(p, "templates",
+	    json_array_size(tl), sizeof(*m->templates))) == NULL)
+		return -1;
+	snprintf(p->where, sizeof(p->where), "genconf.schema");
+	if (release_file_parse(p, sc, m, m->schema) == -1)
+		return -1;
+	json_array_foreach(tl, i, v) {
+		snprintf(p->where, sizeof(p->where), "genconf.templates[%zu]",
+		    i);
+		m->ntemplates = i + 1;
+		if (release_file_parse(p, v, m, &m->templates[i]) == -1)
+			return -1;
+	}
+	p->where[0] = '\0';
+	return 0;
+}
+
+void
+release_roles_free(struct release_role *r, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		free(r[i].name);
+		free(r[i].ports);
+	}
+	free(r);
+}
+
+/* The roles object, each role's path in messages prefix + its name. */
+static int
+roles_parse(struct jp *p, json_t *roles, const char *prefix,
+    struct release_role **outp, size_t *np)
+{
+	const char	*role;
+	json_t		*v;
+	size_t		 i = 0;
+
+	*np = 0;
+	if ((*outp = jp_alloc(p, "roles", json_object_size(roles),
+	    sizeof(**outp))) == NULL)
+		return -1;
+	json_object_foreach(roles, role, v) {
+		*np = i + 1;
+		if (release_role_parse(p, prefix, role, v, &(*outp)[i++]) ==
+		    -1)
+			return -1;
+	}
+	p->where[0] = '\0';
+	return 0;
+}
+
+int
+release_roles_parse(json_t *roles, const char *name,
+    struct release_role **outp, size_t *np, char **errp)
+{
+	struct jp	 p = { name, errp, "" };
+
+	*outp = NULL;
+	*np = 0;
+	if (!json_is_object(roles))
+		return err_set(errp, "%s: must be an object of roles", name);
+	if (roles_parse(&p, roles, "", outp, np) == -1) {
+		release_roles_free(*outp, *np);
+		*outp = NULL;
+		*np = 0;
+		return -1;
 	}
 	return 0;
 }
@@ -708,14 +982,16 @@ release_manifest_free(struct release_manifest *m)
 
 	if (m == NULL)
 		return;
+	if (m->schema != NULL)
+		free(m->schema->path);
+	free(m->schema);
+	for (i = 0; i < m->ntemplates; i++)
+		free(m->templates[i].path);
+	free(m->templates);
 	for (i = 0; i < m->npackages; i++)
 		free(m->packages[i].id);
 	free(m->packages);
-	for (i = 0; i < m->nroles; i++) {
-		free(m->roles[i].name);
-		free(m->roles[i].ports);
-	}
-	free(m->roles);
+	release_roles_free(m->roles, m->nroles);
 	arch_pins_free(m->bootstrap, m->nbootstrap);
 	free(m->name);
 	free(m->version);
@@ -727,7 +1003,6 @@ static int
 release_lists_parse(struct jp *p, struct release_manifest *m)
 {
 	json_t		*pkgs, *roles, *v;
-	const char	*role;
 	size_t		 i;
 
 	if ((pkgs = jp_get(p, m->json, "packages", JSON_ARRAY, "an array")) ==
@@ -749,18 +1024,13 @@ release_lists_parse(struct jp *p, struct release_manifest *m)
 	}
 	p->where[0] = '\0';
 	if ((roles = jp_get(p, m->json, "roles", JSON_OBJECT, "an object")) ==
-	    NULL || (m->roles = jp_alloc(p, "roles", json_object_size(roles),
-	    sizeof(*m->roles))) == NULL)
+	    NULL || roles_parse(p, roles, "roles.", &m->roles, &m->nroles) ==
+	    -1)
 		return -1;
-	i = 0;
-	json_object_foreach(roles, role, v) {
-		m->nroles = i + 1;
-		if (release_role_parse(p, role, v, &m->roles[i++]) == -1)
-			return -1;
-	}
-	p->where[0] = '\0';
-	return arch_pins_parse(p, m->json, "bootstrap", &m->bootstrap,
-	    &m->nbootstrap);
+	if (arch_pins_parse(p, m->json, "bootstrap", &m->bootstrap,
+	    &m->nbootstrap) == -1)
+		return -1;
+	return release_genconf_parse(p, m);
 }
 
 int
@@ -769,23 +1039,14 @@ release_manifest_parse(const char *buf, size_t len, const char *name,
 {
 	struct jp		 p = { name, errp, "" };
 	struct release_manifest	*m;
-	uint64_t		 seq;
 
 	*outp = NULL;
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return err_set(errp, "out of memory");
 	if ((m->json = jp_root(&p, buf, len)) == NULL ||
-	    jp_dup(&p, m->json, "name", &m->name) == -1 ||
-	    jp_dup(&p, m->json, "version", &m->version) == -1 ||
-	    jp_u64(&p, m->json, "seq", &seq) == -1)
-		goto bad;
-	if (seq == 0 || seq > INT64_MAX) {
-		jp_fail(&p, "seq", "must be a positive integer");
-		goto bad;
-	}
-	m->seq = (int64_t)seq;
-	if (release_lists_parse(&p, m) == -1)
+	    release_id_parse(&p, m->json, &m->name, &m->version, &m->seq) ==
+	    -1 || release_lists_parse(&p, m) == -1)
 		goto bad;
 	*outp = m;
 	return 0;
@@ -879,21 +1140,16 @@ static int
 cluster_release_parse(struct jp *p, struct cluster_manifest *m)
 {
 	json_t		*rel, *cfg;
-	uint64_t	 seq;
 
 	if ((rel = jp_get(p, m->json, "release", JSON_OBJECT, "an object")) ==
 	    NULL)
 		return -1;
 	snprintf(p->where, sizeof(p->where), "release");
-	if (jp_dup(p, rel, "name", &m->release_name) == -1 ||
-	    jp_dup(p, rel, "version", &m->release_version) == -1 ||
-	    jp_u64(p, rel, "seq", &seq) == -1 ||
+	if (release_id_parse(p, rel, &m->release_name, &m->release_version,
+	    &m->release_seq) == -1 ||
 	    jp_digest(p, rel, "manifest", &m->release_manifest) == -1 ||
 	    jp_digest(p, rel, "signature", &m->release_signature) == -1)
 		return -1;
-	if (seq == 0 || seq > INT64_MAX)
-		return jp_fail(p, "seq", "must be a positive integer");
-	m->release_seq = (int64_t)seq;
 	p->where[0] = '\0';
 	if ((cfg = jp_get(p, m->json, "config_package", JSON_OBJECT,
 	    "an object")) == NULL)
@@ -1042,29 +1298,36 @@ bad:
 	return -1;
 }
 
+/*
+ * The tar is releases/<name>-<version>.tar (release_file_valid) and its
+ * signature beside it: the only two names a mirror writes for it.
+ */
 static int
 store_release_parse(struct jp *p, const json_t *o, struct store_release *r)
 {
-	uint64_t	 seq;
+	char	*want = NULL;
+	int	 rc = -1;
 
 	if (!json_is_object(o))
 		return jp_fail(p, "", "must be an object");
-	if (jp_dup(p, o, "name", &r->name) == -1 ||
-	    jp_dup(p, o, "version", &r->version) == -1 ||
-	    jp_u64(p, o, "seq", &seq) == -1 ||
+	if (release_id_parse(p, o, &r->name, &r->version, &r->seq) == -1 ||
 	    jp_dup(p, o, "path", &r->path) == -1 ||
 	    jp_digest(p, o, "digest", &r->digest) == -1 ||
 	    jp_dup(p, o, "signature", &r->signature) == -1)
 		return -1;
-	r->seq = (int64_t)(seq > INT64_MAX ? INT64_MAX : seq);
-	if (!relpath_valid(r->path) || strncmp(r->path, "releases/", 9) != 0)
-		return jp_fail(p, "path", "'%s' is not under releases/",
-		    r->path);
-	if (!relpath_valid(r->signature) ||
-	    strncmp(r->signature, "releases/", 9) != 0)
-		return jp_fail(p, "signature", "'%s' is not under releases/",
-		    r->signature);
-	return 0;
+	if (asprintf(&want, STORE_RELEASE_DIR "/%s-%s.tar", r->name,
+	    r->version) == -1)
+		return jp_fail(p, "", "out of memory");
+	if (strcmp(r->path, want) != 0)
+		jp_fail(p, "path", "'%s' is not '%s'", r->path, want);
+	else if (strncmp(r->signature, want, strlen(want)) != 0 ||
+	    strcmp(r->signature + strlen(want), ".minisig") != 0)
+		jp_fail(p, "signature", "'%s' is not '%s.minisig'",
+		    r->signature, want);
+	else
+		rc = 0;
+	free(want);
+	return rc;
 }
 
 void

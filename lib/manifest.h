@@ -30,8 +30,33 @@
 /* A path and its NUL fit PATH_MAX: every *at() call relative to a root. */
 #define MANIFEST_PATH_MAX	4095
 
-/* "name--version" with pkgpanda's rules.  1 when valid. */
+/*
+ * Package names, versions and ids by pkgpanda's rules: a name is
+ * [a-zA-Z0-9@_+][a-zA-Z0-9@._+-]* without "--", a version
+ * [a-zA-Z0-9@_+:.]+, an id "name--version" of at most PKG_ID_MAX bytes.
+ * Release names and versions follow the same rules.  The *_check
+ * functions return 0, or -1 with *errp (errp may be NULL) saying which
+ * rule is broken; pkg_id_valid is 1 when pkg_id_check passes.
+ */
+#define PKG_ID_MAX		255
+int	 pkg_name_check(const char *name, char **errp);
+int	 pkg_version_check(const char *version, char **errp);
+int	 pkg_id_check(const char *id, char **errp);
 int	 pkg_id_valid(const char *id);
+/*
+ * 1 when base is the file name of a release in a store,
+ * "<name>-<version>.tar" or that plus ".minisig", with a name and version
+ * by the rules above.
+ */
+int	 release_file_valid(const char *base);
+/*
+ * An architecture name as uname -m prints it ([a-z0-9_]: x86_64, aarch64)
+ * and a role name ([a-z_]: master, slave, slave_public), each at most
+ * NAME_MAX_BYTES: they name directories and members.  1 when valid.
+ */
+#define NAME_MAX_BYTES		64
+int	 arch_name_valid(const char *arch);
+int	 role_name_valid(const char *role);
 /*
  * A relative path that never leaves its root lexically: not empty, no
  * leading '/', no "", "." or ".." component, at most MANIFEST_PATH_MAX
@@ -40,8 +65,9 @@ int	 pkg_id_valid(const char *id);
 int	 relpath_valid(const char *path);
 /*
  * 1 when the symlink at path (relative to a package root) with the given
- * target stays inside the root: a relative target whose ".." components
- * all come first and never climb above the root.
+ * target stays inside the root lexically: a relative target of at most
+ * MANIFEST_PATH_MAX bytes, no empty component ("a//b", "x/"), whose ".."
+ * components all come first and never climb above the root.
  */
 int	 symlink_target_inside(const char *path, const char *target);
 /*
@@ -61,6 +87,8 @@ int	 unit_name_valid(const char *name);
  * which rule is broken (no file name: the caller adds it).
  *
  * pkg_path_check: relpath_valid(), valid UTF-8, no control characters.
+ * pkg_symlink_check: the target of the symlink at path is valid UTF-8
+ * without control characters and symlink_target_inside().
  * pkg_mode_check: permission bits only (no setuid, setgid or sticky bit)
  * and writable by the owner alone: installed files belong to root, and a
  * group or world write bit would let anyone replace what root runs.
@@ -70,6 +98,8 @@ int	 unit_name_valid(const char *name);
  * sysctl.d(5) line about that key.
  */
 int	 pkg_path_check(const char *path, char **errp);
+int	 pkg_symlink_check(const char *path, const char *target,
+	    char **errp);
 int	 pkg_mode_check(unsigned long long mode, char **errp);
 int	 sysctl_check(const char *key, const char *value, char **errp);
 /*
@@ -148,21 +178,45 @@ struct release_role {
 	size_t		 nports;
 };
 
+/* A genconf file of a release: genconf/<...>, pinned by digest. */
+struct release_file {
+	char		*path;
+	struct digest	 digest;
+};
+
+/*
+ * release.json (docs/formats.md), the one parse every program uses:
+ * dcos-genconf for a release it reads, dcos-bootstrap, and dcos-artifactd's
+ * mirror and fsck.
+ */
 struct release_manifest {
 	json_t			*json;
-	char			*name;
-	char			*version;
-	int64_t			 seq;
-	struct release_pkg	*packages;	/* sorted by id */
+	char			*name;		/* pkg_name_check */
+	char			*version;	/* pkg_version_check */
+	int64_t			 seq;		/* > 0 */
+	struct release_pkg	*packages;	/* sorted by id, unique */
 	size_t			 npackages;
-	struct arch_pin		*bootstrap;
+	struct arch_pin		*bootstrap;	/* arch_name_valid */
 	size_t			 nbootstrap;
-	struct release_role	*roles;
+	struct release_role	*roles;		/* role_name_valid */
 	size_t			 nroles;
+	struct release_file	*schema;	/* NULL: no "genconf" */
+	struct release_file	*templates;	/* as listed */
+	size_t			 ntemplates;
 };
 
 int	 release_manifest_parse(const char *buf, size_t len, const char *name,
 	    struct release_manifest **outp, char **errp);
+/*
+ * A roles object as release.json's "roles" holds it ({role: {"ports":
+ * [...]}}, role_name_valid names, ports 1-65535 each once); also for the
+ * roles file dcos-genconf release reads.  Messages start with name.
+ * Returns 0 with *outp (*np roles, free with release_roles_free) or -1
+ * with *errp.
+ */
+int	 release_roles_parse(json_t *roles, const char *name,
+	    struct release_role **outp, size_t *np, char **errp);
+void	 release_roles_free(struct release_role *, size_t n);
 void	 release_manifest_free(struct release_manifest *);
 const struct release_pkg *release_manifest_package(
 	    const struct release_manifest *, const char *id);

@@ -311,31 +311,9 @@ cluster_blob_size(const struct cluster_manifest *c, const struct digest *d)
 int
 index_paths_check(const struct store_index *x, char **errp)
 {
-	const struct store_release	*r;
-	const char			*base;
-	size_t				 i, len;
-
+	/* Release paths: store_index_parse holds them to one rule. */
 	if (strcmp(x->install_script, STORE_INSTALL_SCRIPT) != 0)
 		return err_set(errp, "index.json: install_script.path is '%s', "
 		    "not '%s'", x->install_script, STORE_INSTALL_SCRIPT);
-	for (i = 0; i < x->nreleases; i++) {
-		r = &x->releases[i];
-		len = strlen(r->path);
-		base = r->path;
-		if (strncmp(r->path, STORE_RELEASE_DIR "/",
-		    strlen(STORE_RELEASE_DIR "/")) == 0)
-			base += strlen(STORE_RELEASE_DIR "/");
-		if (base == r->path ||
-		    strchr(base, '/') != NULL || base[0] == '.' ||
-		    len < 5 || strcmp(r->path + len - 4, ".tar") != 0)
-			return err_set(errp, "index.json: releases[%zu].path "
-			    "'%s' is not releases/<name>-<version>.tar", i,
-			    r->path);
-		if (strncmp(r->signature, r->path, len) != 0 ||
-		    strcmp(r->signature + len, ".minisig") != 0)
-			return err_set(errp, "index.json: releases[%zu]."
-			    "signature '%s' is not '%s.minisig'", i,
-			    r->signature, r->path);
-	}
 	return 0;
 }

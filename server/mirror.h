@@ -172,9 +172,10 @@ int	 refs_add_cluster(struct refs *, const char *cname,
 int64_t	 cluster_blob_size(const struct cluster_manifest *,
 	    const struct digest *);
 /*
- * Checks a path from index.json before it is used in DIR: a release must
- * be "releases/<file>.tar" with its signature next to it as ".minisig",
- * the install script must be STORE_INSTALL_SCRIPT.  0 or -1 with *errp.
+ * Checks a path from index.json before it is used in DIR: the install
+ * script must be STORE_INSTALL_SCRIPT (store_index_parse has held each
+ * release to releases/<name>-<version>.tar and its .minisig).  0 or -1
+ * with *errp.
  */
 struct store_index;
 int	 index_paths_check(const struct store_index *, char **errp);

@@ -71,7 +71,7 @@ out:
 	return rc;
 }
 
-/* Opens rel one component at a time, following no symlink at all. */
+/* Opens rel (relpath_valid) one component at a time, following no symlink. */
 static int
 openat_nofollow(int rootfd, const char *rel, int flags)
 {
@@ -87,11 +87,6 @@ openat_nofollow(int rootfd, const char *rel, int flags)
 	for (comp = copy; ; comp = next) {
 		if ((next = strchr(comp, '/')) != NULL)
 			*next++ = '\0';
-		if (*comp == '\0' || strcmp(comp, ".") == 0 ||
-		    strcmp(comp, "..") == 0) {
-			errno = ENOENT;
-			break;
-		}
 		if (next == NULL) {
 			fd = openat(dfd, comp, flags | O_NOFOLLOW);
 			break;
@@ -111,7 +106,11 @@ openat_nofollow(int rootfd, const char *rel, int flags)
 	return fd;
 }
 
-/* The one way below the root: openat2 RESOLVE_BENEATH, else no symlinks. */
+/*
+ * The one way below the root: a path by lib/manifest's rule (no empty,
+ * "." or ".." component, whichever way it is opened), then openat2
+ * RESOLVE_BENEATH, else no symlinks.
+ */
 static int
 open_beneath(int rootfd, const char *rel, int flags)
 {
@@ -119,7 +118,13 @@ open_beneath(int rootfd, const char *rel, int flags)
 	static int	 no_openat2;
 	struct open_how	 how;
 	long		 fd;
+#endif
 
+	if (!relpath_valid(rel)) {
+		errno = ENOENT;
+		return -1;
+	}
+#ifdef SYS_openat2
 	if (!__atomic_load_n(&no_openat2, __ATOMIC_RELAXED)) {
 		memset(&how, 0, sizeof(how));
 		how.flags = (uint64_t)flags;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "manifest.h"
 #include "store.h"
 #include "url.h"
 
@@ -65,36 +66,6 @@ has_dot_segment(const char *p)
 		if (*end == '\0')
 			return 0;
 	}
-}
-
-static int
-endswith(const char *s, const char *suffix)
-{
-	size_t	 n = strlen(s), m = strlen(suffix);
-
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* A release file name: a package-id-like name ending .tar[.minisig]. */
-static int
-release_name_ok(const char *n)
-{
-	const char	*p;
-
-	/* decode() wrote n up to its NUL; the analyzer does not follow
-	 * strcmp and strncmp over it. */
-	/* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult) */
-	if (!((n[0] >= 'a' && n[0] <= 'z') || (n[0] >= 'A' && n[0] <= 'Z') ||
-	    (n[0] >= '0' && n[0] <= '9') || n[0] == '@' || n[0] == '_' ||
-	    n[0] == '+'))
-		return 0;
-	for (p = n; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("@._+-", *p) != NULL))
-			return 0;
-	if (strstr(n, "..") != NULL)
-		return 0;
-	return endswith(n, ".tar") || endswith(n, ".tar.minisig");
 }
 
 static enum url_kind
@@ -165,7 +136,7 @@ url_sanitise(const char *raw, struct url_target *t)
 	}
 	if (strncmp(p, rels, sizeof(rels) - 1) == 0) {
 		rest = p + sizeof(rels) - 1;
-		if (!release_name_ok(rest))
+		if (!release_file_valid(rest))
 			return set(t, URL_NOTFOUND, NULL);
 		return set(t, URL_RELEASE, p + 1);
 	}

@@ -19,7 +19,7 @@ enum url_kind {
 	URL_INDEX,		/* index.json */
 	URL_SCRIPT,		/* dcos_install.sh */
 	URL_SCRIPT_SIG,		/* dcos_install.sh.minisig */
-	URL_RELEASE,		/* releases/<name>.tar[.minisig] */
+	URL_RELEASE,		/* releases/<name>-<version>.tar[.minisig] */
 	URL_HEALTHZ,		/* /healthz (no file) */
 	URL_METRICS		/* /metrics (no file) */
 };

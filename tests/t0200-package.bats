@@ -76,6 +76,28 @@ teardown() {
 	! cmp -s a.tar.zst b.tar.zst
 }
 
+@test "a link target the hosts would refuse is refused here too (one rule, lib/manifest)" {
+	# These once passed dcos-genconf's own copy of the rule and made a
+	# package every dcos-bootstrap refused.
+	# (Linux makes no target longer than 4095 bytes: test-pathrules.)
+	for t in '../x//y' '..//x' 'x/' 'a//b' '../' "$(printf 'a\tb')"; do
+		ln -s "$t" hello--1.0/bin/l
+		run "$GENCONF" package hello--1.0
+		rm hello--1.0/bin/l
+		[ "$status" -eq 1 ]
+		one_line
+		[[ "$output" == "dcos-genconf: error: hello--1.0: symlink 'bin/l' "* ]] ||
+		    { echo "$t: $output" >&2; return 1; }
+		[ ! -e hello--1.0.tar.zst ]
+	done
+	ln -s '../x//y' hello--1.0/bin/l
+	run "$GENCONF" package hello--1.0
+	[[ "$output" == *"symlink 'bin/l' -> '../x//y' leaves the package; use a relative target inside it (no '//' or trailing '/', '..' only at the start, at most 4095 bytes)" ]]
+	rm hello--1.0/bin/l
+	ln -s ./x hello--1.0/bin/l
+	"$GENCONF" -q package hello--1.0
+}
+
 @test "package ids follow pkgpanda's rules, from the directory name or --id" {
 	mv hello--1.0 tree
 	run "$GENCONF" package tree
@@ -139,13 +161,13 @@ teardown() {
 		[ ! -e hello--1.0.tar.zst ]
 	}
 	ln -s /etc/passwd hello--1.0/bin/abs
-	refuse "bin/abs: symlink to '/etc/passwd' leaves the package"
+	refuse "hello--1.0: symlink 'bin/abs' -> '/etc/passwd' leaves the package"
 	rm hello--1.0/bin/abs
 	ln -s ../../x hello--1.0/bin/up
-	refuse "bin/up: symlink to '../../x' leaves the package"
+	refuse "symlink 'bin/up' -> '../../x' leaves the package"
 	rm hello--1.0/bin/up
 	ln -s sh/../.. hello--1.0/bin/sneaky
-	refuse "symlink to 'sh/../..' leaves the package"
+	refuse "symlink 'bin/sneaky' -> 'sh/../..' leaves the package"
 	rm hello--1.0/bin/sneaky
 	ln -s ../etc_master/hello.env hello--1.0/bin/ok
 	"$GENCONF" -q package -o ok.tar.zst hello--1.0

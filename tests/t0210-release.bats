@@ -152,7 +152,7 @@ small_release() {
 	bad --name r --version 1 --seq 1x "${base[@]}"
 	printf '{"master": {"ports": [0]}}\n' > bad-roles.json
 	bad --name r --version 1 --seq 1 --key vendor.key --roles bad-roles.json --bootstrap "x86_64=$BOOTSTRAP"
-	[[ "$output" == *"master: ports[0] must be a port number between 1 and 65535"* ]]
+	[[ "$output" == *"bad-roles.json: master.ports: item 0 is not a port number (1-65535)"* ]]
 	printf '{"master": {"ports": [53, 53]}}\n' > bad-roles.json
 	bad --name r --version 1 --seq 1 --key vendor.key --roles bad-roles.json --bootstrap "x86_64=$BOOTSTRAP"
 	[[ "$output" == *"port 53 is listed twice"* ]]

@@ -59,8 +59,8 @@ hostile_paths() {
 /genconf/config.yaml
 /blobs/sha256/$out
 /blobs/sha256/$(printf '%064d' 0)
-/releases/out.tar
-/releases/dir.tar
+/releases/out-1.tar
+/releases/dir-1.tar
 /index.json/..
 /blobs/sha256/$SMALL/..
 EOP
@@ -70,8 +70,8 @@ EOP
 	# Symlinks that lead out of the root, named like store files.
 	out=$(printf '%s' "$(cat "$SECRET")" | sha256sum | cut -d' ' -f1)
 	ln -s "$SECRET" "$STORE/blobs/sha256/$out"
-	ln -s ../../secret.txt "$STORE/releases/out.tar"
-	mkdir "$STORE/releases/dir.tar"
+	ln -s ../../secret.txt "$STORE/releases/out-1.tar"
+	mkdir "$STORE/releases/dir-1.tar"
 	# LeakSanitizer cannot run under ptrace; the other tests cover leaks.
 	launch env ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
 	    strace -f -qq -e trace=open,openat,openat2 -o "$SCRATCH/trace" \

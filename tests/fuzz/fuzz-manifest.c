@@ -45,8 +45,19 @@ check(const char *buf, size_t len, char **errp)
 		    &m->packages[i])
 			fuzz_fail("package %s", m->packages[i].id);
 	for (i = 0; i < m->nroles; i++)
-		if (release_manifest_role(m, m->roles[i].name) == NULL)
+		if (release_manifest_role(m, m->roles[i].name) == NULL ||
+		    !role_name_valid(m->roles[i].name))
 			fuzz_fail("role %s", m->roles[i].name);
+	for (i = 0; i < m->nbootstrap; i++)
+		if (!arch_name_valid(m->bootstrap[i].arch))
+			fuzz_fail("arch %s", m->bootstrap[i].arch);
+	for (i = 0; i < m->ntemplates; i++)
+		if (!relpath_valid(m->templates[i].path) ||
+		    strncmp(m->templates[i].path, "genconf/", 8) != 0)
+			fuzz_fail("template %s", m->templates[i].path);
+	if (pkg_name_check(m->name, NULL) == -1 ||
+	    pkg_version_check(m->version, NULL) == -1 || m->seq < 1)
+		fuzz_fail("release %s-%s", m->name, m->version);
 	release_manifest_free(m);
 }
 #elif FUZZ_FORMAT == 3

@@ -155,7 +155,9 @@ static const char REL[] = "{\"format\":1,\"name\":\"dcos\",\"version\":\"1.0\","
     "{\"id\":\"b--1\",\"digest\":\"" D2 "\",\"size\":1,\"manifest\":\"" D1
     "\",\"files\":1,\"installed_bytes\":1}],"
     "\"bootstrap\":{\"x86_64\":{\"digest\":\"" D1 "\",\"size\":9}},"
-    "\"genconf\":{},"
+    "\"genconf\":{\"schema\":{\"path\":\"genconf/schema.yaml\",\"digest\":\""
+    D1 "\"},\"templates\":[{\"path\":\"genconf/templates/a.yaml\","
+    "\"digest\":\"" D2 "\"}]},"
     "\"roles\":{\"master\":{\"ports\":[53,5050]},\"slave\":{\"ports\":[5051]}}}";
 
 static void
@@ -178,34 +180,62 @@ release_manifest_parses(void **state)
 	assert_int_equal(m->nbootstrap, 1);
 	assert_string_equal(m->bootstrap[0].arch, "x86_64");
 	assert_int_equal(m->bootstrap[0].blob.size, 9);
+	assert_string_equal(m->schema->path, "genconf/schema.yaml");
+	assert_int_equal(m->ntemplates, 1);
+	assert_string_equal(m->templates[0].path, "genconf/templates/a.yaml");
 	release_manifest_free(m);
 }
 
+/*
+ * One parser for release.json in every program (dcos-genconf's release
+ * loader, dcos-bootstrap, dcos-artifactd's mirror and fsck): each edit of
+ * REL must be refused with a message naming the field.  The cases after
+ * the first three were refused by dcos-genconf's own parser only.
+ */
 static void
 bad_release_manifests_are_refused(void **state)
 {
+	static const struct {
+		const char	*from, *to, *want;
+	} t[] = {
+		{ "\"seq\":3", "\"seq\":0", "r: seq: must be a positive integer" },
+		{ "[53,", "[0, ", "r: roles.master.ports: item 0 is not" },
+		{ "\"b--1\"", "\"0--1\"", "packages[1].id: '0--1' is out of order" },
+		{ "\"name\":\"dcos\"", "\"name\":\"d/os\"", "r: name: package name" },
+		{ "\"version\":\"1.0\"", "\"version\":\"1/0\"", "r: version: package "
+		  "version '1/0'" },
+		{ "\"name\":\"dcos\"", "\"name\":\"a--b\"", "must not contain '--'" },
+		{ "\"x86_64\"", "\"../../\"", "bootstrap.../../: not an architecture" },
+		{ "\"x86_64\"", "\"X86_64\"", "bootstrap.X86_64: not an architecture" },
+		{ "\"master\"", "\"mas/er\"", "roles.mas/er: not a role name" },
+		{ "[53,5050]", "[53,  53]", "roles.master.ports: port 53 is listed twice" },
+		{ "genconf/schema.yaml", "genconf//chema.yaml", "genconf.schema.path: "
+		  "'genconf//chema.yaml' is not a path under genconf/" },
+		{ "genconf/schema.yaml", "genconf/../etc/pass", "is not a path under" },
+		{ "genconf/schema.yaml", "etc/conf/schema.yaml", "is not a path under" },
+		{ "genconf/templates/a.yaml", "genconf/schema.yaml\",\"\":\"",
+		  "genconf.templates[0].path: 'genconf/schema.yaml' is listed twice" },
+		{ "\"templates\"", "\"templatez\"", "genconf.templates: missing" },
+		{ "\"schema\"", "\"schemaX\"", "genconf.schema: missing" },
+	};
 	struct release_manifest	*m = NULL;
-	char			*err = NULL, *bad;
+	char			*err = NULL, *bad, *at;
+	size_t			 i;
 
-	bad = strdup(REL);
-	memcpy(strstr(bad, "\"seq\":3"), "\"seq\":0", 7);
-	assert_int_equal(release_manifest_parse(bad, strlen(bad), "r", &m,
-	    &err), -1);
-	assert_non_null(strstr(err, "seq: must be a positive integer"));
-	free(bad);
-	bad = strdup(REL);
-	memcpy(strstr(bad, "[53,"), "[0, ", 4);
-	assert_int_equal(release_manifest_parse(bad, strlen(bad), "r", &m,
-	    &err), -1);
-	assert_non_null(strstr(err, "roles.master.ports"));
-	free(bad);
-	bad = strdup(REL);
-	memcpy(strstr(bad, "\"b--1\""), "\"0--1\"", 6);
-	assert_int_equal(release_manifest_parse(bad, strlen(bad), "r", &m,
-	    &err), -1);
-	assert_non_null(strstr(err, "out of order"));
-	free(bad);
-	free(err);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_non_null(at = strstr(REL, t[i].from));
+		assert_true(asprintf(&bad, "%.*s%s%s", (int)(at - REL), REL,
+		    t[i].to, at + strlen(t[i].from)) != -1);
+		assert_int_equal(release_manifest_parse(bad, strlen(bad), "r",
+		    &m, &err), -1);
+		assert_null(m);
+		if (strstr(err, t[i].want) == NULL)
+			fail_msg("case %zu: got '%s', want '%s'", i, err,
+			    t[i].want);
+		free(bad);
+		free(err);
+		err = NULL;
+	}
 }
 
 static const char CLUSTER[] = "{\"format\":1,\"cluster_name\":\"demo\","

@@ -19,46 +19,16 @@
 #include "minisign.h"
 #include "mirror.h"
 
+/* The release paths are store_index_parse's (test-pathrules). */
 static void
 test_index_paths(void **state)
 {
-	static const struct {
-		const char	*path, *sig;
-		int		 ok;
-	} t[] = {
-		{ "releases/dcos-1.0.0.tar", "releases/dcos-1.0.0.tar.minisig", 1 },
-		{ "releases/a.tar", "releases/a.tar.minisig", 1 },
-		{ "releases/dcos-1.0.0.tar", "releases/other.tar.minisig", 0 },
-		{ "releases/dcos-1.0.0.tar", "releases/dcos-1.0.0.tar", 0 },
-		{ "releases/x/dcos.tar", "releases/x/dcos.tar.minisig", 0 },
-		{ "releases/.tar", "releases/.tar.minisig", 0 },
-		{ "releases/.hidden.tar", "releases/.hidden.tar.minisig", 0 },
-		{ "releases/dcos.zip", "releases/dcos.zip.minisig", 0 },
-		{ "blobs/sha256/ab.tar", "blobs/sha256/ab.tar.minisig", 0 },
-		{ "index.json", "index.json.minisig", 0 },
-		{ "releases", "releases.minisig", 0 },
-		{ "releasesX/a.tar", "releasesX/a.tar.minisig", 0 },
-	};
-	struct store_release	 r;
 	struct store_index	 x;
 	char			*err = NULL;
-	size_t			 i;
 
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		memset(&x, 0, sizeof(x));
-		memset(&r, 0, sizeof(r));
-		x.install_script = (char *)"dcos_install.sh";
-		r.path = (char *)t[i].path;
-		r.signature = (char *)t[i].sig;
-		x.releases = &r;
-		x.nreleases = 1;
-		if (index_paths_check(&x, &err) != (t[i].ok ? 0 : -1))
-			fail_msg("%s %s: expected %s", t[i].path, t[i].sig,
-			    t[i].ok ? "accepted" : "refused");
-		free(err);
-		err = NULL;
-	}
 	memset(&x, 0, sizeof(x));
+	x.install_script = (char *)"dcos_install.sh";
+	assert_int_equal(index_paths_check(&x, &err), 0);
 	x.install_script = (char *)"index.json";
 	assert_int_equal(index_paths_check(&x, &err), -1);
 	assert_non_null(strstr(err, "install_script.path"));

@@ -1,4 +1,7 @@
-/* Package ids, pkginfo.json, symlink rules and reproducible blobs. */
+/*
+ * pkginfo.json and reproducible blobs (the id, path and link rules are
+ * lib's: test-pathrules).
+ */
 #include <config.h>
 
 #include <stdarg.h>
@@ -12,41 +15,6 @@
 #include <cmocka.h>
 
 #include "pkgblob.h"
-
-static void
-ids_follow_pkgpanda_rules(void **state)
-{
-	static const char *good[] = { "mesos--1.2.0", "a--b", "x@y_z+1.-q--1:2.3",
-	    "dcos-config--setup_0123abc" };
-	static const char *bad[] = { "mesos", "a--b--c", "--1", "a--", ".a--1",
-	    "-a--1", "a b--1", "a--1-2", "a--1/2", "" };
-	char	*err = NULL;
-	size_t	 i;
-
-	for (i = 0; i < sizeof(good) / sizeof(*good); i++)
-		assert_int_equal(pkg_id_check(good[i], &err), 0);
-	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		assert_int_equal(pkg_id_check(bad[i], &err), -1);
-		assert_non_null(err);
-		free(err);
-		err = NULL;
-	}
-}
-
-static void
-symlinks_must_stay_inside(void **state)
-{
-	assert_true(pkg_symlink_ok("bin/sh", "busybox"));
-	assert_true(pkg_symlink_ok("bin/x", "../lib/x.so"));
-	assert_true(pkg_symlink_ok("a/b/c", "../../d"));
-	assert_true(pkg_symlink_ok("a/b", "./c"));
-	assert_false(pkg_symlink_ok("bin/x", "/etc/passwd"));
-	assert_false(pkg_symlink_ok("bin/x", "../../x"));
-	assert_false(pkg_symlink_ok("x", ".."));
-	assert_false(pkg_symlink_ok("bin/x", "sh/../.."));
-	assert_false(pkg_symlink_ok("bin/x", "y/../z"));
-	assert_false(pkg_symlink_ok("bin/x", ""));
-}
 
 static void
 pkginfo_fields_are_checked(void **state)
@@ -169,8 +137,6 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(ids_follow_pkgpanda_rules),
-		cmocka_unit_test(symlinks_must_stay_inside),
 		cmocka_unit_test(pkginfo_fields_are_checked),
 		cmocka_unit_test(blobs_do_not_depend_on_insertion_order),
 		cmocka_unit_test(added_paths_are_checked),

@@ -299,6 +299,12 @@ bad_templates_are_refused_with_their_position(void **state)
 		  "path must be a relative path" },
 		{ "package:\n- path: a\n  content: x\n  permissions: '4755'\n",
 		  "t.yaml:4:16: a: permissions must be octal, at most 0777" },
+		{ "package:\n- path: a\n  content: x\n  permissions: '0666'\n",
+		  "t.yaml:4:16: a: permissions must be octal, at most 0777" },
+		{ "package:\n- path: \"a\\tb\"\n  content: x\n",
+		  "t.yaml:2:9: path must be a relative path" },
+		{ "package:\n- path: .dcos-manifest.json\n  content: x\n",
+		  "t.yaml:2:9: path must be a relative path" },
 		{ "package:\n- path: a\n  content: x\n  owner: root\n",
 		  "t.yaml:4:3: unknown attribute 'owner'" },
 		{ "package:\n- path: a\n  content: x\n"

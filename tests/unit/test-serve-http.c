@@ -33,6 +33,9 @@ static const struct {
 	{ "/releases/dcos-1.0.0.tar", URL_RELEASE, "releases/dcos-1.0.0.tar" },
 	{ "/releases/dcos-1.0.0.tar.minisig", URL_RELEASE,
 	  "releases/dcos-1.0.0.tar.minisig" },
+	/* Every release name and version genconf makes (lib/manifest). */
+	{ "/releases/dcos-ee-2:1.0.tar", URL_RELEASE,
+	  "releases/dcos-ee-2:1.0.tar" },
 	{ "/healthz", URL_HEALTHZ, NULL },
 	{ "/metrics", URL_METRICS, NULL },
 	/* Absolute-form (RFC 9112 3.2.2): the path counts. */

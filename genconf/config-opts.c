@@ -1,7 +1,7 @@
 /*
- * validate and show: the config compiler on a site directory, writing
- * nothing.  Also the option parsing and release loading they share with
- * generate.
+ * What validate, show and generate share: their options, loading the
+ * release and trusted keys they name, and compiling the site with its
+ * problems printed.
  */
 #include <config.h>
 
@@ -341,12 +341,8 @@ config_compile_report(const struct release *rel, const char *genconf,
 	return 0;
 }
 
-/*
- * Loads the release and compiles the site.  Returns EXIT_OK with *relp and
- * *out filled, or EXIT_FAIL after printing every problem.
- */
-static int
-compile_site(const struct config_opts *o, struct release **relp,
+int
+config_compile_site(const struct config_opts *o, struct release **relp,
     struct config_output *out)
 {
 	char	*err = NULL;
@@ -362,88 +358,4 @@ compile_site(const struct config_opts *o, struct release **relp,
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
-}
-
-int
-cmd_validate(int argc, char **argv)
-{
-	const struct subcmd	*c;
-	struct config_opts	 o;
-	struct config_output	 out;
-	struct release		*rel = NULL;
-	char			 id[DIGEST_HEXLEN + 1];
-	int			 r, rc;
-
-	c = subcmd_find(genconf_commands, "validate");
-	memset(&out, 0, sizeof(out));
-	if ((r = config_opts_parse(c, argc, argv, NULL, &o)) != 0)
-		return r == 1 ? EXIT_OK : EXIT_USAGE;
-	if ((rc = compile_site(&o, &rel, &out)) != EXIT_OK)
-		goto out;
-	if (config_id(out.effective, &rel->manifest_digest, id) == -1) {
-		log_error("out of memory");
-		rc = EXIT_FAIL;
-		goto out;
-	}
-	printf("%s/config.yaml: valid for release %s-%s (seq %lld); config "
-	    "id %s, %zu files\n", o.genconf, rel->name, rel->version,
-	    (long long)rel->seq, id, out.nfiles);
-out:
-	config_output_free(&out);
-	release_free(rel);
-	config_opts_free(&o);
-	return rc;
-}
-
-static int
-show_opt(int opt, const char *arg, void *ctx)
-{
-	if (opt != 'R')
-		return -1;
-	*(int *)ctx = 1;
-	return 0;
-}
-
-int
-cmd_show(int argc, char **argv)
-{
-	static const struct option extra[] = {
-		{ "reveal-secrets", no_argument, NULL, 'R' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct subcmd	*c = subcmd_find(genconf_commands, "show");
-	struct config_extra	 x = { NULL, extra, show_opt, NULL };
-	struct config_opts	 o;
-	struct config_output	 out;
-	struct release		*rel = NULL;
-	char			*text = NULL, *err = NULL;
-	int			 r, rc, reveal = 0;
-
-	memset(&out, 0, sizeof(out));
-	x.ctx = &reveal;
-	if ((r = config_opts_parse(c, argc, argv, &x, &o)) != 0)
-		return r == 1 ? EXIT_OK : EXIT_USAGE;
-	if ((rc = compile_site(&o, &rel, &out)) != EXIT_OK)
-		goto out;
-	if (config_show(rel, out.effective, reveal, &text, &err) == -1) {
-		log_error("%s", err);
-		rc = EXIT_FAIL;
-		goto out;
-	}
-	if (fputs(text, stdout) == EOF || fflush(stdout) == EOF) {
-		log_error("cannot write the configuration to standard output");
-		rc = EXIT_FAIL;
-		goto out;
-	}
-	if (reveal)
-		log_warn("secrets were printed: keep this output private");
-out:
-	if (text != NULL)
-		explicit_bzero(text, strlen(text));
-	free(text);
-	free(err);
-	config_output_free(&out);
-	release_free(rel);
-	config_opts_free(&o);
-	return rc;
 }
