@@ -266,7 +266,7 @@ def make_trick(m, zk, kind):
     elif kind == "pkginfo-env-newline":
         info["environment"]["MESOS_HOME"] = "/x\nLD_PRELOAD=/tmp/evil.so"
     elif kind == "pkginfo-sysctl-newline":
-        info["sysctl"] = {"kernel.x": "1\nkernel.y = 2"}
+        info["sysctl"] = {"dcos-mesos-master": {"kernel.x": "1\nkernel.y = 2"}}
     elif kind == "pkginfo-user":
         info["username"] = "root:x:0:0::/:/bin/sh"
     elif kind == "pkginfo-group":
