@@ -57,7 +57,7 @@ apply(const struct host *h, const char *svc, const char *key,
 
 	if ((path = proc_path(h, key)) == NULL)
 		return -1;
-	fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1 || write_all(fd, value, strlen(value)) == -1 ||
 	    close(fd) == -1)
 		log_warn("sysctl %s=%s not set for %s: %s", key, value, svc,

@@ -658,9 +658,12 @@ out:
 	return rc;
 }
 
-/* The packages of the generation together (pkg_set_check). */
+/*
+ * The packages of the generation together: their names only (before
+ * they are read), or every rule (pkg_set_check).
+ */
 static int
-set_rules(struct build *b, const struct cluster *c, char **errp)
+set_rules(struct build *b, const struct cluster *c, int names, char **errp)
 {
 	struct pkg_ref	*refs;
 	size_t		 i;
@@ -672,7 +675,8 @@ set_rules(struct build *b, const struct cluster *c, char **errp)
 		refs[i].id = c->pkgs[i].id;
 		refs[i].pkginfo = json_object_get(b->infos, c->pkgs[i].id);
 	}
-	rc = pkg_set_check(refs, c->npkgs, errp);
+	rc = names ? pkg_names_check(refs, c->npkgs, errp) :
+	    pkg_set_check(refs, c->npkgs, errp);
 	free(refs);
 	return rc;
 }
@@ -784,13 +788,13 @@ gen_build(const struct host *h, const struct cluster *c, char *const *roles,
 	if (build_init(&b, h, roles, nroles) == -1 ||
 	    (tmp = gen_tmp(h, n)) == NULL)
 		goto out;
-	if (build_mkdirs(&b, tmp, errp) == -1)
+	if (set_rules(&b, c, 1, errp) == -1 || build_mkdirs(&b, tmp, errp) == -1)
 		goto out;
 	for (i = 0; i < c->npkgs; i++)
 		if (build_package(&b, &c->pkgs[i], srcroots != NULL ?
 		    srcroots[i] : NULL, errp) == -1)
 			goto out;
-	if (set_rules(&b, c, errp) == -1 || write_env(&b, errp) == -1 ||
+	if (set_rules(&b, c, 0, errp) == -1 || write_env(&b, errp) == -1 ||
 	    write_genjson(&b, c, n, errp) == -1)
 		goto out;
 	/* One sync for the whole tree before gen_commit's rename. */

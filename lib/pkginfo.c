@@ -378,9 +378,9 @@ has_name(const struct pkg_ref *pkgs, size_t n, const char *name)
 	return 0;
 }
 
-/* Each name once (ids are name--version: compare up to the "--"). */
-static int
-names_check(const struct pkg_ref *pkgs, size_t n, char **errp)
+/* Ids are name--version: compare up to the "--". */
+int
+pkg_names_check(const struct pkg_ref *pkgs, size_t n, char **errp)
 {
 	const char	*a, *b;
 	size_t		 i, j, la;
@@ -485,7 +485,7 @@ out:
 int
 pkg_set_check(const struct pkg_ref *pkgs, size_t n, char **errp)
 {
-	if (names_check(pkgs, n, errp) == -1 ||
+	if (pkg_names_check(pkgs, n, errp) == -1 ||
 	    requires_met(pkgs, n, errp) == -1)
 		return -1;
 	return settings_check(pkgs, n, errp);

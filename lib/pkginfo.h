@@ -59,6 +59,8 @@ struct pkg_ref {
 	const json_t	*pkginfo;
 };
 
+/* Each package name of pkgs once (their pkginfo may be NULL). */
+int	 pkg_names_check(const struct pkg_ref *pkgs, size_t n, char **errp);
 /*
  * The packages of one release or generation together: each name once,
  * every requires met by a package of the set, no environment variable set
