@@ -231,10 +231,11 @@ err_suffix(char **errp, const char *fmt, ...)
 int
 unit_check_name(const char *name, const char *who, char **errp)
 {
-	if (name != NULL && strcmp(name, "dcos.target") == 0)
-		return err_set(errp, "%s: the unit dcos.target is the "
-		    "installer's own: give the package's unit another name",
-		    who);
+	if (name != NULL && unit_name_reserved(name))
+		return err_set(errp, "%s: the unit %s is the installer's own "
+		    "(dcos.target, dcos-download.service and "
+		    "dcos-setup.service are reserved): give the package's unit "
+		    "another name", who, name);
 	if (!unit_name_valid(name))
 		return err_set(errp, "%s: \"%s\" is not a systemd unit file "
 		    "name (NAME.service, .socket, .target, .timer, .path, "
@@ -430,9 +431,9 @@ out:
 /*
  * Stages what generation n (g; NULL for none, when a first install rolls
  * back) needs on the host: its units, dcos.target and its enable link,
- * role files, the sysctl file and the top links; and the removal of the
- * units in drop that g lacks (their files only when created lists them:
- * we made them).  Unit files it removes are appended to removed.
+ * role files and the top links (and the removal of the sysctl file of
+ * earlier versions); and the removal of the units in drop that g lacks
+ * (their files only when created lists them: we made them).  Unit files it removes are appended to removed.
  */
 static int
 plan_host(const struct host *h, long n, const json_t *g, const json_t *drop,
@@ -441,8 +442,8 @@ plan_host(const struct host *h, long n, const json_t *g, const json_t *drop,
 {
 	const json_t	*roles = json_object_get(g, "roles");
 	struct hostdirs	 d;
-	char		*buf = NULL, *src = NULL, lt[64];
-	size_t		 i, len = 0;
+	char		 lt[64];
+	size_t		 i;
 	int		 keep = g != NULL, rc = -1;
 
 	if (hostdirs_init(h, &d, errp) == -1)
@@ -466,17 +467,12 @@ plan_host(const struct host *h, long n, const json_t *g, const json_t *drop,
 		if (stage_at(hf, d.roles, all_roles[i], "", 0, NULL,
 		    jsonio_in_array(roles, all_roles[i]), errp) == -1)
 			goto out;
-	if (keep) {
-		if (asprintf(&src, "%s/%ld/sysctl.conf", h->gendir, n) == -1) {
-			src = NULL;
-			err_set(errp, "out of memory");
-			goto out;
-		}
-		if (read_file(src, 1024 * 1024, &buf, &len, errp) == -1 ||
-		    (len > 0 && mkdir_p(d.sysctl, 0755, errp) == -1))
-			goto out;
-	}
-	if (stage_at(hf, d.sysctl, "90-dcos.conf", buf, len, NULL, len > 0,
+	/*
+	 * Sysctl settings apply per service (dcos-bootstrap sysctl, from
+	 * the generation's dcos-service-configuration.json), no longer
+	 * host-wide: the file earlier versions wrote goes.
+	 */
+	if (stage_at(hf, d.sysctl, "90-dcos.conf", NULL, 0, NULL, 0,
 	    errp) == -1)
 		goto out;
 	for (i = 0; top_links[i] != NULL; i++) {
@@ -488,8 +484,6 @@ plan_host(const struct host *h, long n, const json_t *g, const json_t *drop,
 	rc = 0;
 out:
 	hostdirs_free(&d);
-	free(buf);
-	free(src);
 	return rc;
 }
 

@@ -37,6 +37,9 @@ const struct subcmd bootstrap_commands[] = {
 	{ "check", cmd_check, "[--root DIR] [--timeout SEC] [--json]",
 	    "run the active generation's health checks (exit 1 on a "
 	    "critical one)" },
+	{ "sysctl", cmd_sysctl, "[--root DIR] SERVICE",
+	    "apply the sysctl settings the packages give SERVICE (a unit's "
+	    "ExecStartPre)" },
 	{ "repair", cmd_repair, "[--root DIR] [--cache DIR]",
 	    "put drifted package files back from their verified blobs" },
 	{ "gc", cmd_gc, "[--keep K] [--root DIR]",

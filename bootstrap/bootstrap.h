@@ -12,6 +12,7 @@
 #include "digest.h"
 #include "manifest.h"
 #include "minisign.h"
+#include "pkginfo.h"
 #include "subcmd.h"
 
 /* The command table; commands look themselves up for their usage. */
@@ -24,6 +25,7 @@ int	 cmd_status(int, char **);
 int	 cmd_verify(int, char **);
 int	 cmd_check(int, char **);
 int	 cmd_repair(int, char **);
+int	 cmd_sysctl(int, char **);
 int	 cmd_gc(int, char **);
 int	 cmd_uninstall(int, char **);
 /*
@@ -365,8 +367,12 @@ int	 gen_place(char *const *roles, size_t nroles, const char *path,
  * (relative, so --root works).  malloc'd, or NULL.
  */
 char	*gen_farm_target(const char *dest, const char *id, const char *path);
-/* The files of a generation made from the packages' pkginfo.json. */
+/*
+ * The files of a generation made from the packages' pkginfo.json; its
+ * etc/SERVICE_CONFIG_NAME links to the last (lib/pkginfo.h).
+ */
 #define GEN_NFILES	3
+#define SERVICE_CONFIG_LINK	"../" SERVICE_CONFIG_NAME
 extern const char *const gen_file_names[GEN_NFILES];
 /*
  * What gen_build wrote to gen_file_names for the packages generation.json
@@ -566,6 +572,13 @@ int	 users_ensure(const struct host *, const char *user,
 	    uid_t *uidp, gid_t *gidp, char **errp);
 /* 1 when name is a valid system user or group name. */
 int	 users_name_ok(const char *name);
+/*
+ * A package's group must exist on the host unless it is named like its
+ * user (or absent), as pkgpanda has it: only then is it made with the
+ * user.  0, or -1 with *errp (no group, or one that cannot be read).
+ */
+int	 users_group_check(const struct host *, const char *user,
+	    const char *group, char **errp);
 /* Looks up user's ids.  1 found, 0 not found, -1 with *errp. */
 int	 users_lookup(const struct host *, const char *user, uid_t *uidp,
 	    gid_t *gidp, char **errp);

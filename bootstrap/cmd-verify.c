@@ -543,6 +543,12 @@ audit_init(struct audit *a, const json_t *g, char **errp)
 		/* Borrowed from g, which outlives a. */
 		a->roles[a->nroles++] = (char *)json_string_value(v);
 	}
+	/* gen_build's one link of its own in the farm. */
+	if (json_object_set_new(a->farm, "etc/" SERVICE_CONFIG_NAME,
+	    json_string(SERVICE_CONFIG_LINK)) == -1) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
 	if ((a->genfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) == -1) {
 		err_sys(errp, "%s", dir);

@@ -24,9 +24,10 @@
 #include "digest.h"
 #include "error.h"
 #include "jsonio.h"
+#include "pkginfo.h"
 
 const char *const gen_file_names[GEN_NFILES] = { "environment",
-    "environment.export", "sysctl.conf" };
+    "environment.export", SERVICE_CONFIG_NAME };
 #define UNITS_DIR	"dcos.target.wants"
 
 static int
@@ -172,8 +173,8 @@ struct build {
 	size_t			 nroles;
 	int			 genfd;
 	json_t			*env;		/* KEY -> value */
-	json_t			*envfrom;	/* KEY -> package id */
-	json_t			*sysctl;	/* key -> value */
+	json_t			*svcconf;	/* SERVICE_CONFIG_NAME's */
+	json_t			*infos;		/* id -> pkginfo.json */
 	json_t			*users;		/* [{user, group, ...}] */
 	json_t			*units;		/* [name] */
 	json_t			*unitfrom;	/* name -> package id */
@@ -387,110 +388,55 @@ out:
 	return rc;
 }
 
-static int
-env_key_ok(const char *k)
-{
-	if (!((*k >= 'A' && *k <= 'Z') || (*k >= 'a' && *k <= 'z') ||
-	    *k == '_'))
-		return 0;
-	for (k++; *k != '\0'; k++)
-		if (!((*k >= 'A' && *k <= 'Z') || (*k >= 'a' && *k <= 'z') ||
-		    (*k >= '0' && *k <= '9') || *k == '_'))
-			return 0;
-	return 1;
-}
-
-static int
-one_line_ok(const char *v)
-{
-	return strchr(v, '\n') == NULL && strchr(v, '\r') == NULL;
-}
-
-/* One sysctl setting, checked by lib/manifest as dcos-genconf does. */
-static int
-sysctl_add(void *arg, const char *k, json_t *v, char **errp)
-{
-	struct build	*b = arg;
-
-	return json_object_set(b->sysctl, k, v) == 0 ? 0 :
-	    err_set(errp, "out of memory");
-}
-
-/* pkginfo.json: environment, sysctl, username/group/state_directory. */
+/*
+ * pkginfo.json by lib/pkginfo's rules, as dcos-genconf checked it, with
+ * the units of the package (services, NULL: not checked again); what it
+ * sets is added to b.
+ */
 static int
 read_pkginfo(struct build *b, const struct pkgref *p, const char *pkgroot,
-    char **errp)
+    const json_t *services, char **errp)
 {
-	char		*path;
-	json_t		*j = NULL, *env, *sys, *v;
-	const char	*k, *user, *group, *other;
+	char		*path, *buf = NULL;
+	json_t		*j = NULL, *u;
+	const char	*user, *group;
+	size_t		 len;
 	int		 rc = -1;
 
 	if ((path = path_join(pkgroot, "pkginfo.json")) == NULL)
 		return err_set(errp, "out of memory");
-	if (access(path, F_OK) == -1 && errno == ENOENT) {
-		free(path);
-		return 0;
-	}
-	if ((j = jsonio_load(path, JSON_MAX, errp)) == NULL)
+	if (access(path, F_OK) == -1 && errno == ENOENT)
+		j = json_object();
+	else if (read_file(path, JSON_MAX, &buf, &len, errp) == -1 ||
+	    (j = pkginfo_check(buf, len, path, errp)) == NULL)
 		goto out;
-	if (!json_is_object(j)) {
-		err_set(errp, "%s: not a JSON object", path);
+	if (j == NULL || (services != NULL && pkginfo_services_check(p->id, j,
+	    services, errp) == -1))
 		goto out;
-	}
-	if ((env = json_object_get(j, "environment")) != NULL) {
-		json_object_foreach(env, k, v) {
-			if (!env_key_ok(k) || !json_is_string(v) ||
-			    !one_line_ok(json_string_value(v))) {
-				err_set(errp, "%s: environment %s: need a "
-				    "variable name and a one-line string",
-				    path, k);
-				goto out;
-			}
-			if ((other = json_string_value(json_object_get(
-			    b->envfrom, k))) != NULL) {
-				err_set(errp, "collision: both %s and %s set "
-				    "the environment variable %s", other,
-				    p->id, k);
-				goto out;
-			}
-			json_object_set(b->env, k, v);
-			json_object_set_new(b->envfrom, k,
-			    json_string(p->id));
-		}
-	}
-	if ((sys = json_object_get(j, "sysctl")) != NULL &&
-	    pkginfo_sysctl_foreach(sys, sysctl_add, b, errp) == -1) {
-		err_wrap(errp, "%s", path);
+	if (json_object_update(b->env, json_object_get(j, "environment")) ==
+	    -1 && json_object_get(j, "environment") != NULL)
 		goto out;
-	}
+	if (service_config_add(b->svcconf, j) == -1 ||
+	    json_object_set(b->infos, p->id, j) == -1)
+		goto out;
 	user = json_string_value(json_object_get(j, "username"));
 	group = json_string_value(json_object_get(j, "group"));
-	/* Refused here, in staging, not by the activation after it. */
-	if ((json_object_get(j, "username") != NULL &&
-	    (user == NULL || !users_name_ok(user))) ||
-	    (json_object_get(j, "group") != NULL &&
-	    (group == NULL || !users_name_ok(group)))) {
-		err_set(errp, "%s: username and group must be system account "
-		    "names (a-z, 0-9, _ and -, at most 32)", path);
-		goto out;
-	}
 	if (user != NULL || json_is_true(json_object_get(j,
 	    "state_directory"))) {
-		json_t *u = json_pack("{s:s, s:b}", "package", p->name,
+		if ((u = json_pack("{s:s, s:b}", "package", p->name,
 		    "state_directory", json_is_true(json_object_get(j,
-		    "state_directory")));
-		if (u == NULL)
+		    "state_directory")))) == NULL ||
+		    json_array_append_new(b->users, u) == -1)
 			goto out;
 		if (user != NULL)
 			json_object_set_new(u, "user", json_string(user));
 		if (group != NULL)
 			json_object_set_new(u, "group", json_string(group));
-		json_array_append_new(b->users, u);
 	}
 	rc = 0;
 out:
 	json_decref(j);
+	free(buf);
 	free(path);
 	return rc;
 }
@@ -522,7 +468,7 @@ strpcmp(const void *a, const void *b)
 static int
 env_texts(struct build *b, char *texts[GEN_NFILES])
 {
-	char		*env = NULL, *exp = NULL, *sys = NULL, *tmp;
+	char		*env = NULL, *exp = NULL, *svc = NULL, *tmp;
 	const char	*k, **keys = NULL;
 	json_t		*v;
 	size_t		 nk, i = 0;
@@ -534,7 +480,7 @@ env_texts(struct build *b, char *texts[GEN_NFILES])
 	if ((env = strdup(base)) == NULL || asprintf(&exp,
 	    "export LD_LIBRARY_PATH=/opt/mesosphere/lib\n"
 	    "export PATH=/opt/mesosphere/bin:/usr/bin:/bin:/sbin:/usr/sbin\n")
-	    == -1 || (sys = strdup("")) == NULL)
+	    == -1)
 		goto out;
 	/* json_object_foreach visits keys in insertion order: sort. */
 	nk = json_object_size(b->env);
@@ -574,23 +520,23 @@ env_texts(struct build *b, char *texts[GEN_NFILES])
 	}
 	free(keys);
 	keys = NULL;
-	json_object_foreach(b->sysctl, k, v) {
-		if (asprintf(&tmp, "%s%s = %s\n", sys, k,
-		    json_string_value(v)) == -1)
-			goto out;
-		free(sys);
-		sys = tmp;
-	}
+	/* pkgpanda's format: {"sysctl": {service: {name: value}}}. */
+	if ((tmp = json_dumps(b->svcconf, JSONIO_PRETTY)) == NULL)
+		goto out;
+	i = asprintf(&svc, "%s\n", tmp) == -1;
+	free(tmp);
+	if (i)
+		goto out;
 	texts[0] = env;
 	texts[1] = exp;
-	texts[2] = sys;
-	env = exp = sys = NULL;	/* transferred */
+	texts[2] = svc;
+	env = exp = svc = NULL;	/* transferred */
 	rc = 0;
 out:
 	free(keys);
 	free(env);
 	free(exp);
-	free(sys);
+	free(svc);
 	return rc;
 }
 
@@ -607,6 +553,12 @@ write_env(struct build *b, char **errp)
 		if (write_at(b->genfd, gen_file_names[i], texts[i], errp) ==
 		    -1)
 			goto out;
+	/* Where pkgpanda's readers look: /opt/mesosphere/etc/. */
+	if (symlinkat(SERVICE_CONFIG_LINK, b->genfd, "etc/"
+	    SERVICE_CONFIG_NAME) == -1) {
+		err_sys(errp, "etc/" SERVICE_CONFIG_NAME);
+		goto out;
+	}
 	rc = 0;
 out:
 	for (i = 0; i < GEN_NFILES; i++)
@@ -628,8 +580,8 @@ build_init(struct build *b, const struct host *h, char *const *roles,
 	b->nroles = nroles;
 	b->genfd = -1;
 	if ((b->env = json_object()) == NULL ||
-	    (b->envfrom = json_object()) == NULL ||
-	    (b->sysctl = json_object()) == NULL ||
+	    (b->svcconf = json_pack("{s:{}}", "sysctl")) == NULL ||
+	    (b->infos = json_object()) == NULL ||
 	    (b->users = json_array()) == NULL ||
 	    (b->units = json_array()) == NULL ||
 	    (b->unitfrom = json_object()) == NULL ||
@@ -644,8 +596,8 @@ build_free(struct build *b)
 	if (b->genfd != -1)
 		close(b->genfd);
 	json_decref(b->env);
-	json_decref(b->envfrom);
-	json_decref(b->sysctl);
+	json_decref(b->svcconf);
+	json_decref(b->infos);
 	json_decref(b->users);
 	json_decref(b->units);
 	json_decref(b->unitfrom);
@@ -671,6 +623,62 @@ build_mkdirs(struct build *b, const char *tmp, char **errp)
 		if (mkdirat(b->genfd, activedirs[i], 0755) == -1)
 			return err_sys(errp, "mkdir %s", activedirs[i]);
 	return 0;
+}
+
+/*
+ * The package by lib/pkginfo's rules, as dcos-genconf checked it: every
+ * entry (units of every role, reserved names), pkginfo.json, and its
+ * group on this host.
+ */
+static int
+package_rules(struct build *b, const struct pkgmanifest *m,
+    const struct pkgref *p, const char *pkgroot, char **errp)
+{
+	const json_t	*info;
+	json_t		*services;
+	size_t		 i;
+	int		 rc = -1;
+
+	if ((services = json_array()) == NULL)
+		return -1;
+	for (i = 0; i < m->pm->nfiles; i++)
+		if (pkg_entry_check(p->id, m->pm->files[i].path,
+		    m->pm->files[i].type == PKG_DIR, services, errp) == -1)
+			goto out;
+	if (read_pkginfo(b, p, pkgroot, services, errp) == -1)
+		goto out;
+	info = json_object_get(b->infos, p->id);
+	rc = users_group_check(b->h, json_string_value(json_object_get(info,
+	    "username")), json_string_value(json_object_get(info, "group")),
+	    errp);
+	if (rc == -1)
+		err_wrap(errp, "package %s", p->id);
+out:
+	json_decref(services);
+	return rc;
+}
+
+/*
+ * The packages of the generation together: their names only (before
+ * they are read), or every rule (pkg_set_check).
+ */
+static int
+set_rules(struct build *b, const struct cluster *c, int names, char **errp)
+{
+	struct pkg_ref	*refs;
+	size_t		 i;
+	int		 rc;
+
+	if ((refs = calloc(c->npkgs + 1, sizeof(*refs))) == NULL)
+		return -1;
+	for (i = 0; i < c->npkgs; i++) {
+		refs[i].id = c->pkgs[i].id;
+		refs[i].pkginfo = json_object_get(b->infos, c->pkgs[i].id);
+	}
+	rc = names ? pkg_names_check(refs, c->npkgs, errp) :
+	    pkg_set_check(refs, c->npkgs, errp);
+	free(refs);
+	return rc;
 }
 
 /* Links one package into the generation and reads its info. */
@@ -704,8 +712,8 @@ build_package(struct build *b, const struct pkgref *p, const char *srcroot,
 		    "dcos-bootstrap verify", pkgroot, PKG_MANIFEST_NAME);
 		goto out;
 	}
-	if (farm_package(b, m, p->id, pkgroot, errp) == -1 ||
-	    read_pkginfo(b, p, pkgroot, errp) == -1)
+	if (package_rules(b, m, p, pkgroot, errp) == -1 ||
+	    farm_package(b, m, p->id, pkgroot, errp) == -1)
 		goto out;
 	crash_point("generation");
 	digest_format(&m->digest, dstr);
@@ -780,13 +788,14 @@ gen_build(const struct host *h, const struct cluster *c, char *const *roles,
 	if (build_init(&b, h, roles, nroles) == -1 ||
 	    (tmp = gen_tmp(h, n)) == NULL)
 		goto out;
-	if (build_mkdirs(&b, tmp, errp) == -1)
+	if (set_rules(&b, c, 1, errp) == -1 || build_mkdirs(&b, tmp, errp) == -1)
 		goto out;
 	for (i = 0; i < c->npkgs; i++)
 		if (build_package(&b, &c->pkgs[i], srcroots != NULL ?
 		    srcroots[i] : NULL, errp) == -1)
 			goto out;
-	if (write_env(&b, errp) == -1 || write_genjson(&b, c, n, errp) == -1)
+	if (set_rules(&b, c, 0, errp) == -1 || write_env(&b, errp) == -1 ||
+	    write_genjson(&b, c, n, errp) == -1)
 		goto out;
 	/* One sync for the whole tree before gen_commit's rename. */
 	if (syncfs(b.genfd) == -1) {
@@ -861,7 +870,7 @@ gen_expected_files(const struct host *h, const json_t *g,
 			root = NULL;
 			goto out;
 		}
-		if (read_pkginfo(&b, &p, root, errp) == -1)
+		if (read_pkginfo(&b, &p, root, NULL, errp) == -1)
 			goto out;
 	}
 	if (env_texts(&b, texts) == -1)

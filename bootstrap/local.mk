@@ -9,7 +9,8 @@ dcos_bootstrap_SOURCES = \
 	bootstrap/activate.c bootstrap/hostfiles.c bootstrap/users.c \
 	bootstrap/cmd-install.c bootstrap/cmd-rollback.c \
 	bootstrap/cmd-status.c bootstrap/cmd-verify.c bootstrap/cmd-gc.c \
-	bootstrap/cmd-uninstall.c bootstrap/cmd-check.c bootstrap/cmd-repair.c
+	bootstrap/cmd-uninstall.c bootstrap/cmd-check.c bootstrap/cmd-repair.c \
+	bootstrap/cmd-sysctl.c
 # Static by default (configure --disable-static-bootstrap to change):
 # the binary runs on hosts with nothing but a kernel.
 dcos_bootstrap_LDFLAGS = $(BOOTSTRAP_LDFLAGS)

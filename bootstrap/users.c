@@ -179,6 +179,27 @@ users_lookup(const struct host *h, const char *user, uid_t *uidp,
 }
 
 int
+users_group_check(const struct host *h, const char *user, const char *group,
+    char **errp)
+{
+	char	*gr = NULL;
+	int	 ex, found;
+	mode_t	 m;
+
+	if (user == NULL || group == NULL || strcmp(user, group) == 0)
+		return 0;
+	if (load(h, "etc/group", &gr, &ex, &m, errp) == -1)
+		return -1;
+	found = find_line(gr, group, NULL, NULL) != NULL;
+	free(gr);
+	if (!found)
+		return err_set(errp, "group %s (of user %s) does not exist on "
+		    "this host: create it first (only a group named like its "
+		    "user is made with the user)", group, user);
+	return 0;
+}
+
+int
 users_ensure(const struct host *h, const char *user, const char *group,
     json_t *created_users, json_t *created_groups, uid_t *uidp,
     gid_t *gidp, char **errp)
@@ -193,6 +214,8 @@ users_ensure(const struct host *h, const char *user, const char *group,
 	if (!users_name_ok(user) || !users_name_ok(group))
 		return err_set(errp, "account name \"%s\"/\"%s\" is not a "
 		    "valid system user or group name", user, group);
+	if (users_group_check(h, user, group, errp) == -1)
+		return -1;
 	if (load(h, "etc/passwd", &pw, &pwex, &pwm, errp) == -1 ||
 	    load(h, "etc/group", &gr, &grex, &grm, errp) == -1 ||
 	    load(h, "etc/shadow", &sh, &shex, &shm, errp) == -1)

@@ -402,37 +402,24 @@ out:
 	return rc;
 }
 
-/* Every package once per name, and every requires satisfied. */
+/* The packages together, by lib/pkginfo's rules (pkg_set_check). */
 static int
 check_packages(struct build *b, char **errp)
 {
-	json_t		*req, *r;
-	size_t		 i, j, k;
+	struct pkg_ref	*refs;
+	size_t		 i;
+	int		 rc;
 
 	qsort(b->pkgs, b->npkgs, sizeof(*b->pkgs), pkg_cmp);
-	for (i = 0; i < b->npkgs; i++)
-		for (j = i + 1; j < b->npkgs; j++)
-			if (strcmp(b->pkgs[i].name, b->pkgs[j].name) == 0)
-				return err_set(errp, "packages %s and %s: a "
-				    "release holds one version of each "
-				    "package", b->pkgs[i].id, b->pkgs[j].id);
+	if ((refs = calloc(b->npkgs + 1, sizeof(*refs))) == NULL)
+		return err_set(errp, "out of memory");
 	for (i = 0; i < b->npkgs; i++) {
-		if ((req = json_object_get(b->pkgs[i].pkginfo, "requires")) ==
-		    NULL)
-			continue;
-		json_array_foreach(req, k, r) {
-			for (j = 0; j < b->npkgs; j++)
-				if (strcmp(b->pkgs[j].name,
-				    json_string_value(r)) == 0)
-					break;
-			if (j == b->npkgs)
-				return err_set(errp, "package %s requires "
-				    "'%s', which is not in the release (add "
-				    "its package directory)", b->pkgs[i].id,
-				    json_string_value(r));
-		}
+		refs[i].id = b->pkgs[i].id;
+		refs[i].pkginfo = b->pkgs[i].pkginfo;
 	}
-	return 0;
+	rc = pkg_set_check(refs, b->npkgs, errp);
+	free(refs);
+	return rc;
 }
 
 static int

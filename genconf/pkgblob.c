@@ -28,156 +28,6 @@
 /* Deep enough for any real package, shallow enough to stop loops of bind mounts. */
 #define MAX_DEPTH	64
 
-static int
-env_name_ok(const char *s)
-{
-	if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-	    *s == '_'))
-		return 0;
-	for (s++; *s != '\0'; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		    (*s >= '0' && *s <= '9') || *s == '_'))
-			return 0;
-	return 1;
-}
-
-static int
-string_map_check(json_t *obj, const char *what, int env, char **errp)
-{
-	const char	*k;
-	json_t		*v;
-
-	if (!json_is_object(obj))
-		return err_set(errp, "%s must be an object of strings", what);
-	json_object_foreach(obj, k, v) {
-		if (!json_is_string(v))
-			return err_set(errp, "%s: '%s' must be a string", what,
-			    k);
-		if (env && !env_name_ok(k))
-			return err_set(errp, "%s: '%s' is not a valid "
-			    "environment variable name", what, k);
-		if (strchr(json_string_value(v), '\n') != NULL)
-			return err_set(errp, "%s: '%s' must be one line", what,
-			    k);
-	}
-	return 0;
-}
-
-static int
-user_name_ok(const char *s)
-{
-	size_t	 n = strlen(s);
-
-	if (n == 0 || n > 32 || s[0] == '-')
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-		    *s == '_' || *s == '-'))
-			return 0;
-	return 1;
-}
-
-static int
-requires_check(const json_t *v, char **errp)
-{
-	json_t	*r;
-	size_t	 i;
-
-	if (!json_is_array(v))
-		return err_set(errp, "requires must be a list of package "
-		    "names");
-	json_array_foreach(v, i, r) {
-		if (!json_is_string(r))
-			return err_set(errp, "requires[%zu] must be a package "
-			    "name", i);
-		if (pkg_name_check(json_string_value(r), errp) == -1)
-			return err_wrap(errp, "requires[%zu]", i);
-	}
-	return 0;
-}
-
-/* {service: {key: value}}, each setting by lib/manifest's rule. */
-static int
-sysctl_map_check(json_t *v, char **errp)
-{
-	const char	*svc;
-	json_t		*m;
-
-	if (!json_is_object(v))
-		return err_set(errp, "sysctl must map service names to "
-		    "objects of sysctl settings");
-	json_object_foreach(v, svc, m)
-		if (!json_is_object(m))
-			return err_set(errp, "sysctl: service '%s' must map to "
-			    "an object of sysctl settings", svc);
-	return pkginfo_sysctl_foreach(v, NULL, NULL, errp);
-}
-
-/* username or group (k says which). */
-static int
-user_check(const char *k, const json_t *v, char **errp)
-{
-	if (!json_is_string(v) || !user_name_ok(json_string_value(v)))
-		return err_set(errp, "%s must be a user or group name "
-		    "([a-z0-9_-], at most 32 characters)", k);
-	if (strcmp(k, "username") == 0 &&
-	    strncmp(json_string_value(v), "dcos_", 5) != 0)
-		return err_set(errp, "username '%s' must start with 'dcos_'",
-		    json_string_value(v));
-	return 0;
-}
-
-/* One key of pkginfo.json and its value. */
-static int
-pkginfo_key_check(const char *k, json_t *v, char **errp)
-{
-	if (strcmp(k, "requires") == 0)
-		return requires_check(v, errp);
-	if (strcmp(k, "environment") == 0)
-		return string_map_check(v, "environment", 1, errp);
-	if (strcmp(k, "sysctl") == 0)
-		return sysctl_map_check(v, errp);
-	if (strcmp(k, "state_directory") == 0) {
-		if (!json_is_boolean(v))
-			return err_set(errp, "state_directory must be true or "
-			    "false");
-		return 0;
-	}
-	if (strcmp(k, "username") == 0 || strcmp(k, "group") == 0)
-		return user_check(k, v, errp);
-	return err_set(errp, "unknown key '%s' (known: requires, environment, "
-	    "sysctl, state_directory, username, group)", k);
-}
-
-json_t *
-pkginfo_check(const char *text, size_t len, const char *where, char **errp)
-{
-	json_t		*root, *v;
-	const char	*k;
-	char		*e = NULL;
-
-	if ((root = jsonio_parse(text, len, where, errp)) == NULL)
-		return NULL;
-	if (!json_is_object(root)) {
-		err_set(&e, "must be a JSON object");
-		goto bad;
-	}
-	json_object_foreach(root, k, v)
-		if (pkginfo_key_check(k, v, &e) == -1)
-			goto bad;
-	if (json_object_get(root, "group") != NULL &&
-	    json_object_get(root, "username") == NULL) {
-		err_set(&e, "group needs username");
-		goto bad;
-	}
-	return root;
-bad:
-	err_set(errp, "%s: %s", where, e != NULL ? e : "out of memory");
-	free(e);
-	json_decref(root);
-	return NULL;
-}
-
 struct pkg_tree *
 pkg_tree_new(const char *id, char **errp)
 {
@@ -470,6 +320,26 @@ pkg_tree_add_data(struct pkg_tree *t, const char *path, const void *data,
 	return 0;
 }
 
+/* The entries by pkginfo's rules: units, reserved names, sysctl. */
+static int
+entries_check(struct pkg_tree *t, const json_t *pkginfo, char **errp)
+{
+	json_t	*services;
+	size_t	 i;
+	int	 rc = -1;
+
+	if ((services = json_array()) == NULL)
+		return err_set(errp, "out of memory");
+	for (i = 0; i < t->n; i++)
+		if (pkg_entry_check(t->id, t->v[i].path, t->v[i].type ==
+		    PKG_DIR, services, errp) == -1)
+			goto out;
+	rc = pkginfo_services_check(t->id, pkginfo, services, errp);
+out:
+	json_decref(services);
+	return rc;
+}
+
 json_t *
 pkg_tree_pkginfo(struct pkg_tree *t, char **errp)
 {
@@ -484,12 +354,18 @@ pkg_tree_pkginfo(struct pkg_tree *t, char **errp)
 		return NULL;
 	}
 	if (e->data != NULL)
-		return pkginfo_check(e->data, e->size, PKG_PKGINFO, errp);
-	if (read_file(e->src, PKG_PKGINFO_MAX, &buf, &len, errp) == -1)
+		j = pkginfo_check(e->data, e->size, PKG_PKGINFO, errp);
+	else if (read_file(e->src, PKG_PKGINFO_MAX, &buf, &len, errp) == -1)
 		return NULL;
-	where = e->src;
-	j = pkginfo_check(buf, len, where, errp);
-	free(buf);
+	else {
+		where = e->src;
+		j = pkginfo_check(buf, len, where, errp);
+		free(buf);
+	}
+	if (j != NULL && entries_check(t, j, errp) == -1) {
+		json_decref(j);
+		j = NULL;
+	}
 	return j;
 }
 

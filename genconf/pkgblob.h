@@ -15,6 +15,7 @@
 
 #include "digest.h"
 #include "manifest.h"
+#include "pkginfo.h"
 
 #define PKG_MANIFEST		PKG_MANIFEST_NAME
 #define PKG_PKGINFO		"pkginfo.json"
@@ -50,14 +51,6 @@ struct pkg_info {
 	uint64_t	 installed_bytes;	/* sum of file sizes */
 };
 
-/*
- * Checks a pkginfo.json text (DC/OS fields requires, environment, sysctl,
- * state_directory, username, group; nothing else).  Returns the parsed
- * object (caller owns it) or NULL with *errp.
- */
-json_t	*pkginfo_check(const char *text, size_t len, const char *where,
-	    char **errp);
-
 /* A new empty tree for package id (checked), or NULL with *errp. */
 struct pkg_tree *pkg_tree_new(const char *id, char **errp);
 void	 pkg_tree_free(struct pkg_tree *);
@@ -74,7 +67,10 @@ int	 pkg_tree_scan(struct pkg_tree *, const char *dir, char **errp);
  */
 int	 pkg_tree_add_data(struct pkg_tree *, const char *path,
 	    const void *data, size_t len, mode_t mode, char **errp);
-/* The pkginfo.json of the tree, checked (caller owns it), or NULL. */
+/*
+ * The pkginfo.json of the tree, checked with the tree's entries by
+ * lib/pkginfo's rules (caller owns it), or NULL with *errp.
+ */
 json_t	*pkg_tree_pkginfo(struct pkg_tree *, char **errp);
 /*
  * Sorts the tree, checks its pkginfo.json and writes the blob to fd,

@@ -182,6 +182,25 @@ def config(tag):
     return p, cid
 
 
+def from_tree(root, pid):
+    """A package from the directory tree root, as dcos-genconf would read
+    it but without its checks (what a vendor build gone wrong ships)."""
+    p = Pkg(pid)
+    for d, dirs, files in os.walk(root):
+        dirs.sort()
+        for n in sorted(dirs + files):
+            full = os.path.join(d, n)
+            rel = os.path.relpath(full, root)
+            if os.path.islink(full):
+                p.symlink(rel, os.readlink(full))
+            elif os.path.isdir(full):
+                p.dir(rel, os.stat(full).st_mode & 0o777)
+            else:
+                with open(full, "rb") as f:
+                    p.file(rel, f.read(), os.stat(full).st_mode & 0o777)
+    return p
+
+
 def make_hostile(p, kind):
     if kind == "dotdot":
         ti = tarfile.TarInfo("../escaped")
@@ -266,7 +285,7 @@ def make_trick(m, zk, kind):
     elif kind == "pkginfo-env-newline":
         info["environment"]["MESOS_HOME"] = "/x\nLD_PRELOAD=/tmp/evil.so"
     elif kind == "pkginfo-sysctl-newline":
-        info["sysctl"] = {"kernel.x": "1\nkernel.y = 2"}
+        info["sysctl"] = {"dcos-mesos-master": {"kernel.x": "1\nkernel.y = 2"}}
     elif kind == "pkginfo-user":
         info["username"] = "root:x:0:0::/:/bin/sh"
     elif kind == "pkginfo-group":
@@ -320,6 +339,9 @@ def main():
                     help="mesos gets a tree at or over the path limits")
     ap.add_argument("--collide", action="store_true",
                     help="zookeeper also installs bin/mesos-master")
+    ap.add_argument("--packages",
+                    help="the release's packages are the trees DIR/<id> "
+                    "(instead of mesos and zookeeper)")
     ap.add_argument("--tamper-release", action="store_true",
                     help="change release.json after signing (digests pinned anew)")
     a = ap.parse_args()
@@ -360,6 +382,9 @@ def main():
     if a.trick:
         make_trick(m, zk, a.trick)
     pkgs = [m, zk]
+    if a.packages:
+        pkgs = [from_tree(os.path.join(a.packages, d), d)
+                for d in sorted(os.listdir(a.packages))]
     cfg, cid = config(a.config)
     rel_pkgs = []
     blobs = []

@@ -2,7 +2,8 @@
 release_bats = \
 	tests/t0200-package.bats \
 	tests/t0210-release.bats \
-	tests/t0220-generate.bats
+	tests/t0220-generate.bats \
+	tests/t0270-pkgpanda-rules.bats
 TESTS += $(release_bats)
 EXTRA_DIST += $(release_bats)
 EXTRA_DIST += scripts/build-sample-release.sh sample/roles.json

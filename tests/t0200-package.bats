@@ -130,7 +130,7 @@ teardown() {
 	}
 	check '[]' 'pkginfo.json: must be a JSON object'
 	check '{"requires": "base"}' 'requires must be a list of package names'
-	check '{"requires": ["a--b"]}' "requires[0]: package name 'a--b' must not contain '--'"
+	check '{"requires": ["a--b"]}' "requires[0]: 'a--b' is a package id: depend on a package name"
 	check '{"environment": {"1X": "a"}}' "'1X' is not a valid environment variable name"
 	check '{"environment": {"X": 1}}' "environment: 'X' must be a string"
 	check '{"sysctl": {"dcos-mesos-slave": {"vm.max_map_count": 262144}}}' "sysctl: 'vm.max_map_count': the value must be a string"
@@ -140,7 +140,7 @@ teardown() {
 	check '{"sysctl": {"dcos-mesos-slave": {"-vm.swappiness": "1"}}}' "sysctl: '-vm.swappiness' is not a sysctl name"
 	check '{"sysctl": {"dcos-mesos-slave": {"vm.swappiness": ""}}}' "sysctl: 'vm.swappiness': the value must be one non-empty line"
 	check '{"state_directory": "yes"}' 'state_directory must be true or false'
-	check '{"username": "mesos"}' "username 'mesos' must start with 'dcos_'"
+	check '{"username": "mesos"}' "username 'mesos' must be 'dcos_' followed by a-z, 0-9 and '_'"
 	check '{"group": "dcos_x"}' 'group needs username'
 	check '{"requirez": []}' "unknown key 'requirez'"
 	check '{"requires": [' 'pkginfo.json:2:'
@@ -148,7 +148,7 @@ teardown() {
 	run "$GENCONF" package hello--1.0
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"package hello--1.0 has no pkginfo.json file"* ]]
-	printf '{"requires": [], "environment": {}, "sysctl": {"dcos-mesos-slave": {"vm.swappiness": "1", "net.ipv4.conf.eth0/100.rp_filter": "2", "net/core/somaxconn": "1024"}}, "state_directory": true, "username": "dcos_hello", "group": "dcos_hello"}\n' > hello--1.0/pkginfo.json
+	printf '{"requires": [], "environment": {}, "sysctl": {"hello": {"vm.swappiness": "1", "net.ipv4.conf.eth0/100.rp_filter": "2", "net/core/somaxconn": "1024"}}, "state_directory": true, "username": "dcos_hello", "group": "dcos_hello"}\n' > hello--1.0/pkginfo.json
 	"$GENCONF" -q package hello--1.0
 }
 

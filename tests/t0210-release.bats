@@ -110,7 +110,7 @@ small_release() {
 	run small_release pk/one--1 pk/two--1
 	[ "$status" -eq 1 ]
 	one_line
-	[[ "$output" == *"package two--1 requires 'three', which is not in the release (add its package directory)"* ]]
+	[[ "$output" == *"package two--1 requires 'three', which is not in the release (add its package)"* ]]
 	[ ! -e out/r-1.tar ]
 	mkdir -p other/one--2
 	printf '{}\n' > other/one--2/pkginfo.json

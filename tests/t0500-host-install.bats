@@ -34,7 +34,10 @@ teardown() {
 	grep -q '^dcos_exhibitor:x:' "$R/etc/group"
 	[ -d "$R/var/lib/dcos/mesos" ]
 	grep -qx "export MESOS_HOME='/opt/mesosphere/active/mesos'" "$R/opt/mesosphere/environment.export"
-	grep -qx 'vm.swappiness = 1' "$R/etc/sysctl.d/90-dcos.conf"
+	# sysctl settings are kept per service (pkgpanda's file), not host-wide
+	[ ! -e "$R/etc/sysctl.d/90-dcos.conf" ]
+	python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); assert c == {"sysctl": {"dcos-exhibitor": {"vm.swappiness": "1"}}}, c' \
+	    "$R/opt/mesosphere/etc/dcos-service-configuration.json"
 	# the hardlink is a hardlink, modes are the manifest's
 	[ "$(stat -c %i "$R/opt/mesosphere/packages/mesos--1.2.0/bin/mesos-master")" = \
 	  "$(stat -c %i "$R/opt/mesosphere/packages/mesos--1.2.0/bin/mesos-master-link")" ]

@@ -147,8 +147,8 @@ EOF
 }
 
 @test "when rolling back fails too, the target stays, status says so and activate finishes" {
-	# Generation 1 cannot be restored without it.
-	mv "$R/opt/mesosphere/generations/1/sysctl.conf" "$SCRATCH/sysctl.conf"
+	# Generation 1 cannot be restored without its unit.
+	mv "$R/opt/mesosphere/generations/1/dcos.target.wants/dcos-exhibitor.service" "$SCRATCH/"
 	upgrade_with_fault "$R/etc/systemd/system/dcos-mesos-master.service"
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"rolling back failed too"*"the host is between generation 1 and generation 2, which stays the target: fix the problem, then run dcos-bootstrap activate to finish" ]]

@@ -71,11 +71,12 @@ print(" ".join(m.TRICKS))' "$top_srcdir/tests/host-fixture.py"
 trick_refusal() {
 	case $1 in
 	pkginfo-not-json) echo "pkginfo.json" ;;
-	pkginfo-not-object) echo "pkginfo.json: not a JSON object" ;;
-	pkginfo-env-key) echo "environment BAD-KEY: need a variable name" ;;
-	pkginfo-env-newline) echo "environment MESOS_HOME: need a variable name and a one-line string" ;;
+	pkginfo-not-object) echo "pkginfo.json: must be a JSON object" ;;
+	pkginfo-env-key) echo "environment: 'BAD-KEY' is not a valid environment variable name" ;;
+	pkginfo-env-newline) echo "environment: 'MESOS_HOME' must be one line" ;;
 	pkginfo-sysctl-newline) echo "the value must be one non-empty line of text" ;;
-	pkginfo-user | pkginfo-group) echo "username and group must be system account names" ;;
+	pkginfo-user) echo "username 'root:x:0:0::/:/bin/sh' must be 'dcos_' followed by a-z, 0-9 and '_'" ;;
+	pkginfo-group) echo "group 'Wheel Group' must be a-z or '_' followed by a-z, 0-9, '_' and '-'" ;;
 	unit-name) echo '".dcos-hidden.service" is not a systemd unit file name' ;;
 	unit-subdir) echo "units must be files directly in dcos.target.wants" ;;
 	unit-collide) echo "collision: both mesos--1.3.0 and zookeeper--3.4.14 install the unit dcos-mesos-master.service" ;;

@@ -1,0 +1,78 @@
+/*
+ * pkgpanda's rules for what a package holds (dcos/dcos pkgpanda:
+ * validate_compatible, UserManagement, check_forbidden_services, the
+ * sysctl of Install.activate), in one place: dcos-genconf refuses to
+ * build what breaks them (package, release) and dcos-bootstrap refuses to
+ * install it, with the same messages.  docs/formats.md lists the rules.
+ *
+ * Each function returns 0, or -1 with *errp saying which rule is broken
+ * and what to do.
+ */
+#ifndef DCOS_PKGINFO_H
+#define DCOS_PKGINFO_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "manifest.h"
+
+/* Where the generation's per-service settings are, as in pkgpanda. */
+#define SERVICE_CONFIG_NAME	"dcos-service-configuration.json"
+
+/*
+ * Checks a pkginfo.json text: a JSON object of requires (package names,
+ * or {"name": N, "variant": V|null}), environment (names, not PATH or
+ * LD_LIBRARY_PATH, one-line string values), sysctl ({service: {name:
+ * value}}), state_directory, username (^dcos_[a-z0-9_]+$), group
+ * (^[a-z_][a-z0-9_-]*$, only with username); nothing else.  where names
+ * the text in messages.  Returns the object (caller owns it) or NULL.
+ */
+json_t	*pkginfo_check(const char *text, size_t len, const char *where,
+	    char **errp);
+
+/*
+ * One entry of package id, at path (relative to the package root):
+ * directly in dcos.target.wants or dcos.target.wants_<role> only unit
+ * files (unit_name_valid(), no directory, not a unit name the installer
+ * owns: dcos.target, dcos-download.service, dcos-setup.service), and no
+ * etc[_<role>]/dcos-service-configuration.json (the installer writes
+ * it).  When the entry is a unit NAME.service and services is not NULL,
+ * NAME is appended to services.
+ */
+int	 pkg_entry_check(const char *id, const char *path, int isdir,
+	    json_t *services, char **errp);
+
+/*
+ * Every service pkginfo's sysctl names is one of services (what
+ * pkg_entry_check collected for the package id).
+ */
+int	 pkginfo_services_check(const char *id, const json_t *pkginfo,
+	    const json_t *services, char **errp);
+
+/* 1 when a package may not have a unit of this name (the installer's). */
+int	 unit_name_reserved(const char *name);
+
+/* A package of a set: its id and its checked pkginfo.json. */
+struct pkg_ref {
+	const char	*id;
+	const json_t	*pkginfo;
+};
+
+/* Each package name of pkgs once (their pkginfo may be NULL). */
+int	 pkg_names_check(const struct pkg_ref *pkgs, size_t n, char **errp);
+/*
+ * The packages of one release or generation together: each name once,
+ * every requires met by a package of the set, no environment variable set
+ * by two packages, no sysctl set to two values.
+ */
+int	 pkg_set_check(const struct pkg_ref *pkgs, size_t n, char **errp);
+
+/*
+ * Adds the sysctl of a checked pkginfo to conf, the object
+ * dcos-service-configuration.json holds: {"sysctl": {service: {name:
+ * value}}}.  0, or -1 out of memory.
+ */
+int	 service_config_add(json_t *conf, const json_t *pkginfo);
+
+#endif
