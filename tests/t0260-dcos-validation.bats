@@ -536,3 +536,215 @@ TO="Timeout must be a string containing an integer or float followed by a unit: 
 	[ "$status" -eq 1 ]
 	[ ! -e genconf/serve ]
 }
+
+# DC/OS's documented example configurations (its configuration examples
+# and virtual network pages), each generating a store as it is written
+# there, placeholders filled in.
+gen_example() {
+	cat > genconf/config.yaml
+	run "$GENCONF" generate -r "$RELDIR/dcos-1.0.0.tar" -k "$RELDIR/vendor.pub"
+	[ "$status" -eq 0 ] || { printf '%s\n' "$output" >&2; return 1; }
+	[ -s genconf/serve/dcos_install.sh ]
+	[ -s genconf/serve/index.json ]
+}
+
+@test "DC/OS example: on-prem, static masters, static Exhibitor backend, Google DNS" {
+	gen_example <<-'EOF'
+	---
+	agent_list:
+	- 10.10.0.11
+	- 10.10.0.12
+	bootstrap_url: http://10.10.0.2:80
+	cluster_name: 'dcos-static'
+	exhibitor_storage_backend: static
+	master_discovery: static
+	ip_detect_filename: genconf/ip-detect
+	master_list:
+	- 10.10.0.1
+	- 10.10.0.3
+	- 10.10.0.4
+	public_agent_list:
+	- 10.10.0.21
+	resolvers:
+	- 8.8.4.4
+	- 8.8.8.8
+	dns_search: example.com corp.example.com
+	process_timeout: 120
+	oauth_enabled: 'false'
+	telemetry_enabled: 'false'
+	ssh_port: 22
+	ssh_user: centos
+	EOF
+}
+
+@test "DC/OS example: masters behind an HTTP load balancer, Exhibitor backed by ZooKeeper" {
+	gen_example <<-'EOF'
+	---
+	agent_list:
+	- 10.10.0.11
+	- 10.10.0.12
+	- 10.10.0.13
+	bootstrap_url: http://10.10.0.2:8080
+	cluster_name: 'dcos-zk'
+	exhibitor_storage_backend: zookeeper
+	exhibitor_zk_hosts: 10.10.0.31:2181,10.10.0.32:2181,10.10.0.33:2181
+	exhibitor_zk_path: /zk-example
+	master_discovery: master_http_loadbalancer
+	exhibitor_address: 10.10.0.40
+	num_masters: 3
+	master_list:
+	- 10.10.0.1
+	- 10.10.0.3
+	- 10.10.0.4
+	public_agent_list:
+	- 10.10.0.21
+	resolvers:
+	- 8.8.4.4
+	- 8.8.8.8
+	process_timeout: 120
+	ssh_key_path: genconf/ssh-key
+	ssh_port: '22'
+	ssh_user: centos
+	EOF
+}
+
+@test "DC/OS example: Exhibitor backed by AWS S3 with explicit keys, load balancer discovery" {
+	gen_example <<-'EOF'
+	---
+	agent_list:
+	- 10.10.0.11
+	aws_access_key_id: AKIAIOSFODNN7EXAMPLE
+	aws_region: us-west-2
+	aws_secret_access_key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+	bootstrap_url: file:///opt/dcos_install_tmp
+	cluster_name: 'dcos-s3'
+	exhibitor_explicit_keys: 'true'
+	exhibitor_storage_backend: aws_s3
+	exhibitor_address: 67.34.242.55
+	master_discovery: master_http_loadbalancer
+	num_masters: 3
+	public_agent_list:
+	- 10.10.0.21
+	resolvers:
+	- 169.254.169.253
+	s3_bucket: mybucket
+	s3_prefix: s3-example
+	EOF
+	# The secret stays in files of mode 0600 at most.
+	! grep -rl 'wJalrXUtnFEMI' genconf/serve/dcos_install.sh
+}
+
+@test "DC/OS example: Exhibitor on a shared file system (NFS)" {
+	gen_example <<-'EOF'
+	---
+	agent_list:
+	- 10.10.0.11
+	bootstrap_url: http://10.10.0.2:80
+	cluster_name: 'dcos-nfs'
+	exhibitor_storage_backend: shared_filesystem
+	exhibitor_fs_config_dir: /exhibitor-storage
+	master_discovery: static
+	master_list:
+	- 10.10.0.1
+	- 10.10.0.3
+	- 10.10.0.4
+	resolvers:
+	- 8.8.4.4
+	- 8.8.8.8
+	EOF
+}
+
+@test "DC/OS example: a cluster behind an HTTP proxy" {
+	gen_example <<-'EOF'
+	---
+	agent_list:
+	- 10.10.0.11
+	bootstrap_url: http://10.10.0.2:80
+	cluster_name: 'dcos-proxy'
+	exhibitor_storage_backend: static
+	master_discovery: static
+	master_list:
+	- 10.10.0.1
+	resolvers:
+	- 8.8.4.4
+	use_proxy: 'true'
+	http_proxy: http://proxyuser:proxypass@proxy.example.com:3128
+	https_proxy: https://proxyuser:proxypass@proxy.example.com:3128
+	no_proxy:
+	- 'foo.bar.com'
+	- '.baz.com'
+	EOF
+}
+
+@test "DC/OS example: virtual networks (overlays), DNS forward zones, custom checks and credentials in YAML" {
+	gen_example <<-'EOF'
+	---
+	bootstrap_url: http://10.10.0.2:80
+	cluster_name: 'dcos-overlay'
+	exhibitor_storage_backend: static
+	master_discovery: static
+	master_list:
+	- 10.10.0.1
+	resolvers:
+	- 8.8.8.8
+	dcos_overlay_enable: 'true'
+	dcos_overlay_mtu: 9001
+	dcos_overlay_config_attempts: 6
+	dcos_overlay_network:
+	  vtep_subnet: 44.128.0.0/20
+	  vtep_mac_oui: 70:B3:D5:00:00:00
+	  overlays:
+	    - name: dcos
+	      subnet: 9.0.0.0/8
+	      prefix: 26
+	    - name: dcos-1
+	      subnet: 192.168.0.0/16
+	      prefix: 24
+	dns_forward_zones:
+	  a.contoso.com:
+	  - "1.1.1.1:53"
+	  - "2.2.2.2"
+	cluster_docker_credentials:
+	  auths:
+	    'https://index.docker.io/v1/':
+	      auth: Y29yZW9zK3JoY2FuOlNaeXV0aDd3
+	cluster_docker_credentials_enabled: 'true'
+	custom_checks:
+	  cluster_checks:
+	    dns-check:
+	      description: The cluster's DNS answers
+	      cmd: [/usr/bin/host, leader.mesos]
+	      timeout: 5s
+	  node_checks:
+	    checks:
+	      disk-check:
+	        description: There is room on /var
+	        cmd: [/usr/bin/test, -d, /var]
+	        timeout: 1s
+	        roles: [agent]
+	    poststart: [disk-check]
+	EOF
+}
+
+@test "DC/OS example: the IPv4 and IPv6 default overlays, as DC/OS 2.x documents them" {
+	gen_example <<-'EOF'
+	---
+	bootstrap_url: http://10.10.0.2:80
+	cluster_name: 'dcos-ipv6'
+	exhibitor_storage_backend: static
+	master_discovery: static
+	master_list: [10.10.0.1]
+	enable_ipv6: 'true'
+	dcos_overlay_network:
+	  vtep_subnet: 44.128.0.0/20
+	  vtep_subnet6: fd01:a::/64
+	  vtep_mac_oui: 70:B3:D5:00:00:00
+	  overlays:
+	    - name: dcos
+	      subnet: 9.0.0.0/8
+	      prefix: 24
+	    - name: dcos6
+	      subnet6: fd01:b::/64
+	      prefix6: 80
+	EOF
+}
