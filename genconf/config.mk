@@ -2,7 +2,7 @@
 dcos_genconf_SOURCES += \
 	genconf/ytree.c genconf/ytree.h \
 	genconf/schema.c genconf/schema.h \
-	genconf/validate.c \
+	genconf/validate.c genconf/validators.c \
 	genconf/template.c \
 	genconf/config.c genconf/siteconf.h \
 	genconf/config-opts.c \

@@ -259,10 +259,13 @@ param_free(struct param *p)
 		strv_free(p->checks[i].values, p->checks[i].nvalues);
 		if (p->checks[i].have_re)
 			regfree(&p->checks[i].re);
+		condset_free(&p->checks[i].when);
+		strv_free(p->checks[i].with, p->checks[i].nwith);
 		free(p->checks[i].message);
 	}
 	free(p->checks);
 	free(p->description);
+	free(p->invalid);
 	if (p->item != NULL) {
 		param_free(p->item);
 		free(p->item);
@@ -647,6 +650,14 @@ parse_check_more(struct sp *sp, const struct ynode *k, const struct ynode *v,
 		return *c->arg == '\0' ? bad(sp, v, "must_not_contain needs "
 		    "a text") : 0;
 	}
+	if (strcmp(k->str, "validator") == 0) {
+		c->kind = CK_VALIDATOR;
+		if (v->type != YNODE_SCALAR ||
+		    (c->fn = validator_find(v->str)) == NULL)
+			return bad(sp, v, "unknown validator: use %s",
+			    validator_names);
+		return 0;
+	}
 	if (strcmp(k->str, "max_length") == 0 ||
 	    strcmp(k->str, "max_words") == 0) {
 		c->kind = k->str[4] == 'l' ? CK_MAX_LENGTH : CK_MAX_WORDS;
@@ -675,6 +686,20 @@ parse_check(struct sp *sp, const struct ynode *n, struct check *c)
 		v = ymap_value(n, i);
 		if (strcmp(k->str, "message") == 0) {
 			if (get_str(sp, v, "message", &c->message) == -1)
+				return -1;
+			continue;
+		}
+		/* Modifiers: the parameters a validator reads; conditions. */
+		if (strcmp(k->str, "with") == 0) {
+			if (c->with != NULL)
+				return bad(sp, k, "with: twice");
+			if (get_strv(sp, v, "with", &c->with,
+			    &c->nwith) == -1)
+				return -1;
+			continue;
+		}
+		if (strcmp(k->str, "when") == 0) {
+			if (parse_conds(sp, v, &c->when) == -1)
 				return -1;
 			continue;
 		}
@@ -737,10 +762,17 @@ parse_check(struct sp *sp, const struct ynode *n, struct check *c)
 			return bad(sp, k, "unknown check '%s': use unique, "
 			    "one_of, not_in, disjoint_from, must_not_end_with, "
 			    "must_not_start_with, must_not_contain, regex, range, "
-			    "max_length, max_words or file_exists", k->str);
+			    "max_length, max_words, file_exists or validator",
+			    k->str);
 	}
 	if (!seen)
 		return bad(sp, n, "a check needs a kind besides its message");
+	if (c->kind != CK_VALIDATOR && c->with != NULL)
+		return bad(sp, n, "with: is for validators");
+	if (c->kind == CK_VALIDATOR && c->nwith != c->fn->nwith)
+		return bad(sp, n, "validator %s needs with: naming %zu "
+		    "parameter%s", c->fn->name, c->fn->nwith,
+		    c->fn->nwith == 1 ? "" : "s");
 	return 0;
 }
 
@@ -943,6 +975,7 @@ static const struct pattr {
 	{ "checks", AK_FUNC, 0, attr_checks },
 	{ "secret", AK_BOOL, offsetof(struct param, secret), NULL },
 	{ "description", AK_STR, offsetof(struct param, description), NULL },
+	{ "invalid_message", AK_STR, offsetof(struct param, invalid), NULL },
 };
 
 /* Attribute a (key node) with value v into p. */
@@ -1080,6 +1113,27 @@ check_list_refs(struct sp *sp, const struct ynode *at,
 	return 0;
 }
 
+/* A check's when: and with: name parameters of the schema. */
+static int
+check_check_refs(struct sp *sp, const struct ynode *at,
+    const struct schema *s, const struct param *p)
+{
+	const struct check	*c;
+	size_t			 i, j;
+
+	for (i = 0; i < p->nchecks; i++) {
+		c = &p->checks[i];
+		if (check_refs(sp, at, s, &c->when) == -1)
+			return -1;
+		for (j = 0; j < c->nwith; j++)
+			if (schema_find(s, c->with[j]) == NULL)
+				return bad(sp, at, "parameter %s: validator %s "
+				    "with unknown parameter '%s'", p->name,
+				    c->fn->name, c->with[j]);
+	}
+	return 0;
+}
+
 static int
 parse_rules(struct sp *sp, const struct ynode *n, struct schema *s)
 {
@@ -1192,6 +1246,8 @@ schema_parse(const char *text, size_t len, const char *name,
 		    ymap_value(params, i), s, &p->derive_when) == -1)
 			goto out;
 		if (check_list_refs(&sp, ymap_value(params, i), s, p) == -1)
+			goto out;
+		if (check_check_refs(&sp, ymap_value(params, i), s, p) == -1)
 			goto out;
 		if (p->from != NULL && schema_find(s, p->from) == NULL) {
 			bad(&sp, ymap_value(params, i), "parameter %s is "

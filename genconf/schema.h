@@ -89,8 +89,11 @@ enum check_kind {
 	CK_DISJOINT,		/* values: lists sharing no item with this */
 	CK_MAX_LENGTH,		/* max */
 	CK_MAX_WORDS,		/* max, space-separated */
-	CK_MUST_NOT_CONTAIN	/* arg */
+	CK_MUST_NOT_CONTAIN,	/* arg */
+	CK_VALIDATOR		/* fn, with */
 };
+
+struct validator;
 
 struct check {
 	enum check_kind	  kind;
@@ -100,8 +103,57 @@ struct check {
 	long long	  min, max;	/* range, max_length, max_words */
 	regex_t		  re;
 	int		  have_re;
+	const struct validator *fn;	/* CK_VALIDATOR */
+	char		**with;		/* the parameters fn reads */
+	size_t		  nwith;
+	struct condset	  when;		/* empty: always checked */
 	char		 *message;	/* NULL: the built-in message */
 };
+
+/*
+ * A named validator (validators.c): DC/OS's rules for a JSON-valued
+ * parameter whose shape and messages no simpler check expresses.  It
+ * reads the value and the nwith parameters its check names in "with",
+ * and reports through vctx_error().
+ */
+struct vctx {
+	const char		 *name;		/* the parameter's */
+	const json_t		 *val;
+	const json_t *const	 *with;		/* NULL where unset */
+	const char *const	 *with_names;
+	const struct check	 *c;
+	/* Reports msg at the node of val that at is (NULL: the value). */
+	void			(*report)(struct vctx *, const json_t *at,
+				    int with_keys_too, const char *msg);
+	void			 *arg;
+	int			  oom;
+};
+
+struct validator {
+	const char	*name;
+	size_t		 nwith;		/* the parameters "with" must name */
+	int		 quotes;	/* messages may quote the value */
+	void		(*fn)(struct vctx *);
+};
+
+/* The validator called name, or NULL. */
+const struct validator *validator_find(const char *name);
+/* "a, b, c" of the validators' names, for messages. */
+extern const char validator_names[];
+
+/*
+ * Helpers the validators share with the types (validate.c).
+ * cidr_parse: "ADDRESS/PREFIX" of family af into addr (16 bytes) and
+ * *bitsp; 0, -1 when malformed, -2 when host bits are set.
+ */
+int	 cidr_parse(const char *s, int af, unsigned char *addr, int *bitsp);
+/* check_cidr: cidr_parse with DC/OS's message naming name: 0 or -1. */
+int	 check_cidr(const char *name, const char *s, int af, char **msgp);
+/* The port of "ADDRESS:PORT", DC/OS's messages: 0 or -1 with *msgp. */
+int	 check_port_text(const char *port, char **msgp);
+int	 valid_ipv4(const char *);
+/* msg with {value} and {other} filled in (malloc'd), or NULL. */
+char	*fill_message(const char *msg, const char *value, const char *other);
 
 enum derive_kind {
 	DV_NONE,
@@ -133,6 +185,7 @@ struct param {
 	size_t		 nchecks;
 	int		 secret;
 	char		*description;
+	char		*invalid;	/* replaces the type's message */
 };
 
 struct rule {

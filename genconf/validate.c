@@ -46,7 +46,7 @@ set_msg(char **msgp, const char *fmt, ...)
 	return -1;
 }
 
-static int
+int
 valid_ipv4(const char *s)
 {
 	struct in_addr	 a;
@@ -85,7 +85,7 @@ valid_url(const char *s)
  * The port of "ADDRESS:PORT" as DC/OS checks it (its messages): 0, or -1
  * with *msgp.
  */
-static int
+int
 check_port_text(const char *port, char **msgp)
 {
 	const char	*p;
@@ -164,39 +164,55 @@ check_ipv6(const char *s, char **msgp)
 	    s);
 }
 
-/*
- * "ADDRESS/PREFIX" of family af, without host bits (as Python's
- * ip_network(), which DC/OS uses, insists).  DC/OS's message.
- */
-static int
-check_cidr(const char *name, const char *s, int af, char **msgp)
+int
+cidr_parse(const char *s, int af, unsigned char *addr, int *bitsp)
 {
-	unsigned char	 a[16];
 	char		 host[INET6_ADDRSTRLEN];
 	const char	*slash = strrchr(s, '/'), *p;
 	int		 bits = 0, max = af == AF_INET ? 32 : 128, i;
 
 	if (slash == NULL || slash == s || (size_t)(slash - s) >= sizeof(host)
 	    || slash[1] == '\0' || (slash[1] == '0' && slash[2] != '\0'))
-		goto bad;
+		return -1;
 	for (p = slash + 1; *p != '\0'; p++) {
 		if (*p < '0' || *p > '9' || bits > max)
-			goto bad;
+			return -1;
 		bits = bits * 10 + (*p - '0');
 	}
 	memcpy(host, s, (size_t)(slash - s));
 	host[slash - s] = '\0';
-	if (bits > max || inet_pton(af, host, a) != 1)
-		goto bad;
+	memset(addr, 0, 16);
+	if (bits > max || inet_pton(af, host, addr) != 1)
+		return -1;
+	*bitsp = bits;
 	for (i = bits; i < max; i++)
-		if (a[i / 8] & (0x80 >> (i % 8)))
-			return set_msg(msgp, "Incorrect value for `%s`: `%s`. "
-			    "It has host bits set: write the network address",
-			    name, s);
+		if (addr[i / 8] & (0x80 >> (i % 8)))
+			return -2;
 	return 0;
-bad:
-	return set_msg(msgp, "Incorrect value for `%s`: `%s`. Only IPv%d "
-	    "subnets are allowed", name, s, af == AF_INET ? 4 : 6);
+}
+
+/*
+ * "ADDRESS/PREFIX" of family af, without host bits (as Python's
+ * ip_network(), which DC/OS uses, insists).  DC/OS's message.
+ */
+int
+check_cidr(const char *name, const char *s, int af, char **msgp)
+{
+	unsigned char	 a[16];
+	int		 bits;
+
+	switch (cidr_parse(s, af, a, &bits)) {
+	case 0:
+		return 0;
+	case -2:
+		return set_msg(msgp, "Incorrect value for `%s`: `%s`. "
+		    "It has host bits set: write the network address",
+		    name, s);
+	default:
+		return set_msg(msgp, "Incorrect value for `%s`: `%s`. Only "
+		    "IPv%d subnets are allowed", name, s, af == AF_INET ?
+		    4 : 6);
+	}
 }
 
 /*
@@ -798,6 +814,7 @@ value_convert_diags(const struct param *p, const struct ynode *n,
     json_t **outp, const char *file, struct diags *d, int *legacyp)
 {
 	struct conv	 cv;
+	char		*msg;
 	size_t		 i;
 	int		 rc = 1;
 
@@ -811,12 +828,23 @@ value_convert_diags(const struct param *p, const struct ynode *n,
 		rc = -1;
 	} else if (*outp != NULL)
 		rc = 0;
-	for (i = 0; rc == 1 && i < cv.n; i++)
+	for (i = 0; rc == 1 && i < cv.n; i++) {
+		msg = NULL;
+		/* The schema's words for a bad single value. */
+		if (p->invalid != NULL && !p->secret &&
+		    n->type == YNODE_SCALAR && (msg = fill_message(p->invalid,
+		    scalar_text(n), NULL)) == NULL) {
+			rc = -1;
+			break;
+		}
 		/* A message may quote the value. */
 		if (diags_add(d, file, cv.v[i].line, cv.v[i].col, p->name,
 		    "%s", p->secret ? "Invalid value (not shown: the "
-		    "parameter is secret)" : cv.v[i].msg) == -1)
+		    "parameter is secret)" : msg != NULL ? msg : cv.v[i].msg)
+		    == -1)
 			rc = -1;
+		free(msg);
+	}
 	conv_clear(&cv);
 	return rc;
 }
@@ -839,6 +867,7 @@ struct vs {
 	const char		*base;		/* its parent */
 	struct validation	*v;
 	int			*line, *col;	/* per param; 0: unset */
+	const struct ynode	**node;		/* per param: its value */
 	int			 oom;
 };
 
@@ -937,6 +966,7 @@ read_user(struct vs *vs, const struct ynode *root)
 		pi = param_index(vs, p);
 		vs->line[pi] = n->line;
 		vs->col[pi] = n->col;
+		vs->node[pi] = n;
 		if (p->derive != DV_NONE && p->derive_when.n == 0) {
 			error_at(vs, p->name, "Must not be set: it is always "
 			    "calculated from %s", p->from);
@@ -1148,18 +1178,25 @@ derive_all(struct vs *vs)
 	}
 }
 
-static char *
-fill_message(const char *msg, const char *value)
+char *
+fill_message(const char *msg, const char *value, const char *other)
 {
 	const char	*at;
-	char		*out = NULL;
+	char		*out = NULL, *tmp;
 
 	if ((at = strstr(msg, "{value}")) == NULL)
-		return strdup(msg);
-	if (asprintf(&out, "%.*s%s%s", (int)(at - msg), msg, value,
+		out = strdup(msg);
+	else if (asprintf(&out, "%.*s%s%s", (int)(at - msg), msg, value,
 	    at + 7) == -1)
 		return NULL;
-	return out;
+	if (out == NULL || other == NULL ||
+	    (at = strstr(out, "{other}")) == NULL)
+		return out;
+	if (asprintf(&tmp, "%.*s%s%s", (int)(at - out), out, other,
+	    at + 7) == -1)
+		tmp = NULL;
+	free(out);
+	return tmp;
 }
 
 static void
@@ -1175,7 +1212,7 @@ fail_check(struct vs *vs, const struct param *p, const struct check *c,
 	char	*msg = NULL;
 
 	if (c->message != NULL)
-		msg = fill_message(c->message, value);
+		msg = fill_message(c->message, value, NULL);
 	else {
 		va_start(ap, fmt);
 		if (vasprintf(&msg, fmt, ap) == -1)
@@ -1477,7 +1514,7 @@ check_disjoint(struct vs *vs, const struct param *p, const struct check *c,
 		if (dups == NULL)
 			continue;
 		if (c->message != NULL)
-			msg = fill_message(c->message, dups);
+			msg = fill_message(c->message, dups, NULL);
 		else if (asprintf(&msg, "%s and %s cannot contain duplicates "
 		    "%s", p->name, c->values[k], dups) == -1)
 			msg = NULL;
@@ -1574,6 +1611,88 @@ check_one(struct vs *vs, const struct param *p, const struct check *c,
 	free(t);
 }
 
+/* The node of a YAML value that became the JSON value target, or NULL. */
+static const struct ynode *
+find_node(const struct ynode *n, const json_t *j, const json_t *target)
+{
+	const struct ynode	*r;
+	size_t			 i;
+
+	if (j == target)
+		return n;
+	if (n->type == YNODE_MAP && json_is_object(j)) {
+		for (i = 0; i < ymap_len(n); i++)
+			if ((r = find_node(ymap_value(n, i), json_object_get(j,
+			    ymap_key(n, i)->str), target)) != NULL)
+				return r;
+	} else if (n->type == YNODE_SEQ && json_is_array(j) &&
+	    json_array_size(j) == n->n) {
+		for (i = 0; i < n->n; i++)
+			if ((r = find_node(n->items[i], json_array_get(j, i),
+			    target)) != NULL)
+				return r;
+	}
+	return NULL;
+}
+
+struct vrun {
+	struct vs		*vs;
+	const struct param	*p;
+};
+
+static void
+validator_report(struct vctx *ctx, const json_t *at, int with_too,
+    const char *msg)
+{
+	struct vrun		*vr = ctx->arg;
+	struct vs		*vs = vr->vs;
+	const struct ynode	*n, *root;
+	size_t			 i;
+
+	if (vr->p->secret && ctx->c->fn->quotes)
+		msg = "Invalid value (not shown: the parameter is secret)";
+	root = vs->node[param_index(vs, vr->p)];
+	/* Where the problem is inside a YAML value; else at its key. */
+	if (at != NULL && root != NULL &&
+	    (n = find_node(root, ctx->val, at)) != NULL) {
+		if (diags_add(&vs->v->errors, vs->file, n->line, n->col,
+		    vr->p->name, "%s", msg) == -1)
+			vs->oom = 1;
+	} else
+		error_at(vs, vr->p->name, "%s", msg);
+	for (i = 0; with_too && i < ctx->c->nwith; i++)
+		error_at(vs, ctx->c->with[i], "%s", msg);
+}
+
+static void
+run_validator(struct vs *vs, const struct param *p, const struct check *c,
+    const json_t *val)
+{
+	struct vctx	 ctx;
+	struct vrun	 vr = { vs, p };
+	const json_t	**with;
+	size_t		 i;
+
+	if ((with = calloc(c->nwith + 1, sizeof(*with))) == NULL) {
+		vs->oom = 1;
+		return;
+	}
+	for (i = 0; i < c->nwith; i++)
+		with[i] = json_object_get(vs->v->effective, c->with[i]);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.name = p->name;
+	ctx.val = val;
+	ctx.with = with;
+	ctx.with_names = (const char *const *)c->with;
+	ctx.c = c;
+	ctx.report = validator_report;
+	ctx.arg = &vr;
+	c->fn->fn(&ctx);
+	if (ctx.oom)
+		vs->oom = 1;
+	free(with);
+}
+
 static void
 run_checks(struct vs *vs)
 {
@@ -1588,7 +1707,11 @@ run_checks(struct vs *vs)
 			continue;
 		for (j = 0; j < p->nchecks; j++) {
 			c = &p->checks[j];
-			if (c->kind == CK_UNIQUE) {
+			if (!conds_hold(vs->v->effective, &c->when))
+				continue;
+			if (c->kind == CK_VALIDATOR)
+				run_validator(vs, p, c, val);
+			else if (c->kind == CK_UNIQUE) {
 				if (json_is_array(val))
 					check_unique(vs, p, c, val);
 			} else if (c->kind == CK_NOT_IN)
@@ -1667,7 +1790,8 @@ validate_config(const struct schema *s, const struct ynode *root,
 	if ((v->effective = json_object()) == NULL ||
 	    (v->user = json_object()) == NULL ||
 	    (vs.line = calloc(s->nparams + 1, sizeof(int))) == NULL ||
-	    (vs.col = calloc(s->nparams + 1, sizeof(int))) == NULL)
+	    (vs.col = calloc(s->nparams + 1, sizeof(int))) == NULL ||
+	    (vs.node = calloc(s->nparams + 1, sizeof(*vs.node))) == NULL)
 		goto out;
 	if (root != NULL && root->type != YNODE_MAP) {
 		if (diags_add(&v->errors, file, root->line, root->col, NULL,
@@ -1695,5 +1819,6 @@ out:
 	free(base);
 	free(vs.line);
 	free(vs.col);
+	free(vs.node);
 	return rc;
 }

@@ -7,6 +7,7 @@ tests_unit_test_config_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 	$(CRYPTO_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS)
 tests_unit_test_config_SOURCES = tests/unit/test-config.c \
 	genconf/ytree.c genconf/schema.c genconf/validate.c \
+	genconf/validators.c \
 	genconf/template.c genconf/config.c
 tests_unit_test_config_LDADD = lib/libdcos.a $(CMOCKA_LIBS) $(YAML_LIBS) \
 	$(JANSSON_LIBS) $(CRYPTO_LIBS)
@@ -24,6 +25,7 @@ TESTS += tests/unit/test-schema
 tests_unit_test_schema_CFLAGS = $(tests_unit_test_config_CFLAGS)
 tests_unit_test_schema_SOURCES = tests/unit/test-schema.c \
 	genconf/ytree.c genconf/schema.c genconf/validate.c \
+	genconf/validators.c \
 	genconf/template.c genconf/config.c
 tests_unit_test_schema_LDADD = $(tests_unit_test_config_LDADD)
 TESTS += tests/t0260-dcos-validation.bats

@@ -24,7 +24,7 @@ EXTRA_LIBRARIES += tests/fuzz/libfuzz-genconf.a tests/fuzz/libfuzz-server.a \
 	tests/fuzz/libfuzz-bootstrap.a
 tests_fuzz_libfuzz_genconf_a_CFLAGS = $(dcos_genconf_CFLAGS)
 tests_fuzz_libfuzz_genconf_a_SOURCES = genconf/ytree.c genconf/schema.c \
-	genconf/validate.c genconf/template.c
+	genconf/validate.c genconf/validators.c genconf/template.c
 tests_fuzz_libfuzz_server_a_CFLAGS = $(dcos_artifactd_CFLAGS)
 tests_fuzz_libfuzz_server_a_SOURCES = server/url.c server/http-range.c
 # All of dcos-bootstrap but its main() (libFuzzer brings one), so the

@@ -373,6 +373,23 @@ bad_schemas_are_refused_with_their_position(void **state)
 		  "a rule needs when, require and message" },
 		{ "format: 1\nparameters: {a: {checks: [{range: [5, 1]}]}}\n",
 		  "range: MIN is above MAX" },
+		{ "format: 1\nparameters: {a: {checks: [{validator: nope}]}}\n",
+		  "s:2:39: unknown validator: use json_object, " },
+		{ "format: 1\nparameters: {a: {checks: [{validator: "
+		  "overlay_name}]}}\n", "validator overlay_name needs with: "
+		  "naming 1 parameter" },
+		{ "format: 1\nparameters: {a: {checks: [{validator: "
+		  "json_object, with: a}]}}\n", "validator json_object needs "
+		  "with: naming 0 parameters" },
+		{ "format: 1\nparameters: {a: {checks: [{validator: "
+		  "overlay_name, with: b}]}}\n", "parameter a: validator "
+		  "overlay_name with unknown parameter 'b'" },
+		{ "format: 1\nparameters: {a: {checks: [{unique: true, "
+		  "with: a}]}}\n", "with: is for validators" },
+		{ "format: 1\nparameters: {a: {checks: [{unique: true, "
+		  "when: {b: 1}}]}}\n", "condition on unknown parameter 'b'" },
+		{ "format: 1\nparameters: {a: {invalid_message: [x]}}\n",
+		  "invalid_message must be a string" },
 	};
 	struct schema	*s;
 	char		*err = NULL;
@@ -387,6 +404,73 @@ bad_schemas_are_refused_with_their_position(void **state)
 		}
 	}
 	free(err);
+	(void)state;
+}
+
+/*
+ * Checks with when: run only when their conditions hold; a validator
+ * reads the parameters with: names and reports on them too;
+ * invalid_message replaces a type's message.
+ */
+static void
+validators_when_and_invalid_message(void **state)
+{
+	static const char schema[] =
+	    "format: 1\n"
+	    "parameters:\n"
+	    "  strict: {type: bool, default: false}\n"
+	    "  net: {type: cidr4, default: 10.0.0.0/8, invalid_message: "
+	    "'Bad net {value}'}\n"
+	    "  other:\n"
+	    "    type: cidr4\n"
+	    "    default: 10.1.0.0/16\n"
+	    "    checks:\n"
+	    "      - validator: subnets_disjoint\n"
+	    "        with: net\n"
+	    "        when: {strict: 'true'}\n"
+	    "        message: '{value} is inside {other}'\n"
+	    "  doc: {type: json, default: '{}', checks: [{validator: "
+	    "json_object}]}\n";
+	static const struct {
+		const char	*config;
+		const char	*want;
+	} cases[] = {
+		{ "strict: false\n", "" },
+		{ "strict: true\n", "c:1:1: net: 10.1.0.0/16 is inside "
+		  "10.0.0.0/8\nc:1:1: other: 10.1.0.0/16 is inside 10.0.0.0/8" },
+		{ "strict: true\nnet: 10.2.0.0/16\n", "" },
+		{ "strict: true\nother: 10.2.0.0/16\nnet: 10.2.3.0/24\n",
+		  "c:2:8: other: 10.2.0.0/16 is inside 10.2.3.0/24\n"
+		  "c:3:6: net: 10.2.0.0/16 is inside 10.2.3.0/24" },
+		{ "net: 10.0.0.1\n", "c:1:6: net: Bad net 10.0.0.1" },
+		{ "doc: [1]\n", "c:1:6: doc: Must be a JSON dictionary. Got "
+		  "a list" },
+		{ "doc: \"[1]\"\n", "c:1:6: doc: Must be a JSON dictionary. "
+		  "Got a list" },
+	};
+	struct schema		*s = NULL;
+	struct ynode		*root = NULL;
+	struct validation	 v;
+	char			*err = NULL, *got;
+	size_t			 i;
+
+	if (schema_parse(schema, strlen(schema), "s", &s, &err) == -1)
+		fail_msg("%s", err);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (yaml_load(cases[i].config, strlen(cases[i].config), "c",
+		    &root, &err) == -1)
+			fail_msg("%s", err);
+		assert_int_equal(validate_config(s, root, "c", "/nonexistent",
+		    &v), 0);
+		got = diags_join(&v.errors);
+		if (strcmp(got != NULL ? got : "", cases[i].want) != 0)
+			fail_msg("case %zu:\nwant: %s\ngot:  %s", i,
+			    cases[i].want, got != NULL ? got : "");
+		free(got);
+		validation_clear(&v);
+		ynode_free(root);
+	}
+	schema_free(s);
 	(void)state;
 }
 
@@ -739,6 +823,7 @@ main(void)
 		cmocka_unit_test(
 		    each_parameter_attribute_is_checked_with_its_position),
 		cmocka_unit_test(costly_regex_checks_are_refused),
+		cmocka_unit_test(validators_when_and_invalid_message),
 		cmocka_unit_test(values_calculated_from_a_secret_are_secret),
 		cmocka_unit_test(
 		    each_type_accepts_its_forms_and_refuses_with_position),
