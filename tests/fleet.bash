@@ -62,15 +62,23 @@ fleet_host() {
 	UsePAM no
 	StrictModes no
 	SetEnv DCOS_ROOT=$d/root
+	Subsystem sftp internal-sftp
 	${force:+ForceCommand $force}
 	EOF
 }
 
-# fleet_start_host N: runs host N's sshd, ready when it listens.
+# fleet_start_host N [SUDOERS]: runs host N's sshd, ready when it listens;
+# with SUDOERS, in a mount namespace of its own where that file is
+# /etc/sudoers (each host its own sudo policy).
 fleet_start_host() {
 	local d="$SCRATCH/hosts/$1"
 	: > "$d/sshd.log"
-	/usr/sbin/sshd -D -e -f "$d/sshd_config" 2> "$d/sshd.log" &
+	if [ -n "${2:-}" ]; then
+		unshare -m sh -c 'mount --bind "$1" /etc/sudoers && shift &&
+		    exec "$@"' sh "$2" /usr/sbin/sshd -D -e -f "$d/sshd_config" 2> "$d/sshd.log" &
+	else
+		/usr/sbin/sshd -D -e -f "$d/sshd_config" 2> "$d/sshd.log" &
+	fi
 	echo $! > "$d/sshd.pid"
 	for _ in $(seq 1 400); do
 		grep -q "Server listening on 127.0.1.$1 port 22" "$d/sshd.log" && return 0
@@ -125,4 +133,21 @@ fleet_up() {
 	done
 	start_artifactd "$SITE/genconf/serve" 18080
 	cd "$SITE" || return
+}
+
+# fleet_user NAME: a user NAME (no password, home in $SCRATCH) in this
+# mount namespace only: copies of /etc/passwd, shadow and group with it
+# are mounted over the real ones.
+fleet_user() {
+	local f
+	mkdir -p "$SCRATCH/etc" "$SCRATCH/home"
+	for f in passwd shadow group; do
+		cp "/etc/$f" "$SCRATCH/etc/$f"
+	done
+	echo "$1:x:4242:4242::$SCRATCH/home:/bin/sh" >> "$SCRATCH/etc/passwd"
+	echo "$1:*:19000:0:99999:7:::" >> "$SCRATCH/etc/shadow"
+	echo "$1:x:4242:" >> "$SCRATCH/etc/group"
+	for f in passwd shadow group; do
+		mount --bind "$SCRATCH/etc/$f" "/etc/$f"
+	done
 }
