@@ -98,3 +98,86 @@ teardown() {
 	grep -q '^127.0.1.2  *slave  *1 dcos 1.0.0 .* config [0-9a-f]*, store has ' after.out
 	grep -q '^127.0.1.3  *slave  *1 dcos 1.0.0 .* config [0-9a-f]*, store has [0-9a-f]*$' after.out
 }
+
+@test "push mode: bootstrap_url file:///DIR copies the script and exactly the blobs a host lacks, then installs --offline" {
+	# The host script must take a file:// bootstrap_url (with --offline,
+	# which push mode gives); until then its check refuses it.
+	grep -q 'file://' "$top_srcdir/scripts/dcos_install.sh.in" ||
+	    skip "dcos_install.sh refuses a file:// bootstrap_url"
+	FLEET_CONFIG="" run fleet_ns_run '
+		fleet_site file:///var/lib/dcos/push 1 1 0
+		fleet_client
+		for n in 1 2; do fleet_host "$n"; fleet_start_host "$n"; done
+		cd "$SITE"
+		F="--ssh-config $SCRATCH/ssh_config"
+		"$GENCONF" deploy $F > deploy.out 2> deploy.err
+		"$GENCONF" postflight $F > post.out 2>&1
+		"$GENCONF" deploy $F --host 127.0.1.2 > again.out 2> again.err
+		"$GENCONF" uninstall $F > uninstall.out 2>&1'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cd "$SITE"
+	cat deploy.out deploy.err again.err
+	[ "$(tail -n 1 deploy.out | cut -d' ' -f1-6)" = "deploy: 2 of 2 hosts succeeded" ]
+	[ "$(tail -n 1 post.out | cut -d' ' -f1-6)" = "postflight: 2 of 2 hosts succeeded" ]
+	state=$(ls genconf/state/deploy-*.json | head -n 1)
+	[ "$(jq -r '.hosts[0].steps | map(.step) | join(",")' "$state")" = "connect,probe,push-bootstrap,list-release,push-release,list-packages,push-packages,install" ]
+	# What the host listed is what the store has: the signed release and
+	# the config package first, then the packages.
+	logs=$(jq -r .hosts[0].log "$state"); logs=${logs%/*}
+	cm=$(jq -r '.current[7:]' genconf/serve/index.json)
+	[ "$(cut -d' ' -f1 "$logs/127.0.1.1.list-release.out" | sort)" = "$(jq -r '.blobs[] | select(.kind != "package") | .digest' genconf/serve/blobs/sha256/$cm | sort)" ]
+	[ "$(cut -d' ' -f1 "$logs/127.0.1.1.list-packages.out" | sort)" = "$(jq -r '.blobs[] | select(.kind == "package") | .digest' genconf/serve/blobs/sha256/$cm | sort)" ]
+	# Again: the host has it all, nothing but the script, dcos-bootstrap
+	# and the manifest is copied.
+	again=$(ls genconf/state/deploy-*.json | tail -n 1)
+	logs=$(jq -r .hosts[0].log "$again"); logs=${logs%/*}
+	[ ! -s "$logs/127.0.1.2.list-release.out" ]
+	[ ! -s "$logs/127.0.1.2.list-packages.out" ]
+	# uninstall takes the pushed blobs too.
+	[ "$(tail -n 1 uninstall.out | cut -d' ' -f1-6)" = "uninstall: 2 of 2 hosts succeeded" ]
+	[ -z "$(find "$SCRATCH"/hosts/*/root ! -type d)" ]
+	[ -z "$(find "$SCRATCH"/hosts/*/root -mindepth 1 -type d ! -path '*/root/var' ! -path '*/root/var/lib' ! -path '*/root/var/lib/dcos')" ]
+}
+
+@test "a non-root ssh_user: sudo -n, ssh -tt only on the host whose sudo has requiretty, one line for one that asks a password" {
+	need sudo
+	FLEET_CONFIG="" run fleet_ns_run '
+		fleet_site http://127.0.0.1:18080 1 2 0
+		sed -i "s/^ssh_user: root$/ssh_user: fleet/" "$SITE/genconf/config.yaml"
+		(cd "$SITE" && "$GENCONF" -q generate > /dev/null)
+		fleet_client
+		fleet_user fleet
+		printf "%s\n" "Defaults env_reset" "root ALL=(ALL) ALL" \
+		    "fleet ALL=(ALL) NOPASSWD: ALL" > "$SCRATCH/sudoers.1"
+		printf "%s\n" "Defaults env_reset" "Defaults requiretty" "root ALL=(ALL) ALL" \
+		    "fleet ALL=(ALL) NOPASSWD: ALL" > "$SCRATCH/sudoers.2"
+		printf "%s\n" "Defaults env_reset" "root ALL=(ALL) ALL" \
+		    "fleet ALL=(ALL) ALL" > "$SCRATCH/sudoers.3"
+		for n in 1 2 3; do
+			chmod 0440 "$SCRATCH/sudoers.$n"
+			fleet_host "$n"
+			sed -i "s/^PermitRootLogin.*/PermitRootLogin no/" "$SCRATCH/hosts/$n/sshd_config"
+			fleet_start_host "$n" "$SCRATCH/sudoers.$n"
+		done
+		start_artifactd "$SITE/genconf/serve" 18080
+		cd "$SITE"
+		rc=0
+		"$GENCONF" deploy --ssh-config "$SCRATCH/ssh_config" > out 2> err || rc=$?
+		echo "$rc" > rc'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cd "$SITE"
+	cat out err
+	[ "$(cat rc)" -eq 1 ]
+	[ "$(tail -n 1 out | cut -d' ' -f1-6)" = "deploy: 2 of 3 hosts succeeded" ]
+	grep -q '^127.0.1.2 slave: install needs a tty for sudo: again with ssh -tt' err
+	! grep -q '^127.0.1.[13] .*needs a tty' err
+	[ "$(grep -c '^dcos-genconf: error: 127.0.1.3: sudo asks ssh_user for a password, which a fleet run never types: allow ssh_user NOPASSWD sudo on this host (sudo: a password is required' err)" -eq 1 ]
+	# Installed where the session said the host lives (DCOS_ROOT passed
+	# through sudo), as root.
+	for n in 1 2; do
+		"$BOOTSTRAP" status --root "$SCRATCH/hosts/$n/root" | grep -q '^roles: *'
+	done
+	[ -z "$(find "$SCRATCH/hosts/3/root" -mindepth 1)" ]
+}
