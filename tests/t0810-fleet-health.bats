@@ -148,10 +148,12 @@ teardown() {
 		(cd "$SITE" && "$GENCONF" -q generate > /dev/null)
 		fleet_client
 		fleet_user fleet
-		printf "%s\n" "Defaults env_reset" "root ALL=(ALL) ALL" \
-		    "fleet ALL=(ALL) NOPASSWD: ALL" > "$SCRATCH/sudoers.1"
+		# Only a command that names DCOS_ROOT may run: one that
+		# lost it would work on this machine'"'"'s /.
+		ok="fleet ALL=(ALL) NOPASSWD: /usr/bin/env DCOS_ROOT=$SCRATCH/hosts/*"
+		printf "%s\n" "Defaults env_reset" "root ALL=(ALL) ALL" "$ok" > "$SCRATCH/sudoers.1"
 		printf "%s\n" "Defaults env_reset" "Defaults requiretty" "root ALL=(ALL) ALL" \
-		    "fleet ALL=(ALL) NOPASSWD: ALL" > "$SCRATCH/sudoers.2"
+		    "$ok" > "$SCRATCH/sudoers.2"
 		printf "%s\n" "Defaults env_reset" "root ALL=(ALL) ALL" \
 		    "fleet ALL=(ALL) ALL" > "$SCRATCH/sudoers.3"
 		for n in 1 2 3; do

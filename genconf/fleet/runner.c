@@ -90,20 +90,29 @@ tail(const char *path)
 	return buf;
 }
 
-/* The last non-empty line of text, in place (text is changed). */
+/*
+ * The last non-empty line of text that is not ssh's own "Connection to
+ * X closed." (ssh -tt says it after the command's last words), in place
+ * (text is changed).
+ */
 static const char *
 last_line(char *text)
 {
-	char	*p;
+	char	*p, *l;
 
 	if (text == NULL)
 		return "";
-	for (p = text + strlen(text); p > text &&
-	    strchr("\r\n \t", p[-1]) != NULL; p--)
-		p[-1] = '\0';
-	if ((p = strrchr(text, '\n')) != NULL)
-		return p + 1;
-	return text;
+	for (;;) {
+		for (p = text + strlen(text); p > text &&
+		    strchr("\r\n \t", p[-1]) != NULL; p--)
+			p[-1] = '\0';
+		l = (p = strrchr(text, '\n')) != NULL ? p + 1 : text;
+		if (l == text || (strncmp(l, "Shared connection to ", 21) != 0 &&
+		    strncmp(l, "Connection to ", 14) != 0) ||
+		    strcmp(l + strlen(l) - 8, " closed.") != 0)
+			return l;
+		*l = '\0';
+	}
 }
 
 /*
