@@ -120,12 +120,12 @@ fleet_site() {
 	(cd "$SITE" && "$GENCONF" -q generate >/dev/null)
 }
 
-# fleet_up MASTERS AGENTS PUBLIC: the site (fleet_site), the client, every
-# host up with its key known, dcos-artifactd serving the store on
-# 127.0.0.1:18080 (the site's bootstrap_url); then cd to the site.
+# fleet_up MASTERS AGENTS PUBLIC [TIMEOUT]: the site (fleet_site), the
+# client, every host up with its key known, dcos-artifactd serving the
+# store on 127.0.0.1:18080 (the site's bootstrap_url); then cd to the site.
 fleet_up() {
 	local n
-	fleet_site http://127.0.0.1:18080 "$1" "$2" "$3"
+	fleet_site http://127.0.0.1:18080 "$1" "$2" "$3" "${4:-}"
 	fleet_client
 	for n in $(seq 1 $(($1 + $2 + $3))); do
 		fleet_host "$n"

@@ -97,6 +97,13 @@ teardown() {
 	grep -q '^127.0.1.1  *master  *2 dcos 1.0.0 .* -$' after.out
 	grep -q '^127.0.1.2  *slave  *1 dcos 1.0.0 .* config [0-9a-f]*, store has ' after.out
 	grep -q '^127.0.1.3  *slave  *1 dcos 1.0.0 .* config [0-9a-f]*, store has [0-9a-f]*$' after.out
+	# The gate's options belong to the commands that have a gate.
+	run "$GENCONF" deploy --timeout 5
+	[ "$status" -eq 2 ]
+	[ "$output" = "dcos-genconf: error: --timeout is for postflight and upgrade" ]
+	run "$GENCONF" postflight --rollback-on-failure
+	[ "$status" -eq 2 ]
+	[ "$output" = "dcos-genconf: error: --batch, --max-failures and --rollback-on-failure are for upgrade" ]
 }
 
 @test "push mode: bootstrap_url file:///DIR copies the script and exactly the blobs a host lacks, then installs --offline" {
