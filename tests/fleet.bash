@@ -151,3 +151,27 @@ fleet_user() {
 		mount --bind "$SCRATCH/etc/$f" "/etc/$f"
 	done
 }
+
+# The bats hooks of the fleet tests (t0800, t0810): the sample releases
+# once per file, a scratch site per test.
+setup_file() {
+	sample_releases
+}
+
+teardown_file() {
+	rm -rf "$FILE_SCRATCH"
+}
+
+setup() {
+	need unshare ip jq ssh ssh-keygen sshd curl
+	SCRATCH=$(mktemp -d)
+	chmod 755 "$SCRATCH"
+	SITE="$SCRATCH/site"
+	RELEASE_DIR="$FILE_SCRATCH/r1"
+	export SCRATCH SITE RELEASE_DIR
+}
+
+teardown() {
+	cd /
+	rm -rf "$SCRATCH"
+}

@@ -214,6 +214,11 @@ fleet_opt(int opt, const char *arg, void *ctx)
  * session sets it (an image root), as for dcos_install.sh.
  */
 #define PUSH_DIR "r=${DCOS_ROOT-}; d=$r%s; "
+/* What scp put in the staging directory $s, moved into DIR. */
+#define MOVE_STAGED \
+	"for f in \"$s\"/*; do [ -e \"$f\" ] || continue; " \
+	"case ${f##*/} in dcos_install.sh) t=$d;; " \
+	"*) t=$d/blobs/sha256;; esac; mv -f \"$f\" \"$t/\" || exit 1; done; "
 
 /* The sh of a step (fmt and its arguments), or NULL when OOM. */
 static char *
@@ -301,11 +306,7 @@ script_command(const struct fleet_plan *p, const struct fleet_host *h)
 			return NULL;
 		}
 		/* The staged files in place, the staging gone. */
-		r = sh(PUSH_DIR "s=%s; "
-		    "for f in \"$s\"/*; do [ -e \"$f\" ] || continue; "
-		    "case ${f##*/} in dcos_install.sh) t=$d;; "
-		    "*) t=$d/blobs/sha256;; esac; mv -f \"$f\" \"$t/\" || "
-		    "exit 1; done; rm -rf \"$s\"; "
+		r = sh(PUSH_DIR "s=%s; " MOVE_STAGED "rm -rf \"$s\"; "
 		    "echo \"%s  $d/dcos_install.sh\" | sha256sum -c - "
 		    ">/dev/null 2>&1 || { echo \"$d/dcos_install.sh is not "
 		    "the store's (sha256:%s)\" >&2; exit 1; }; "
@@ -401,11 +402,7 @@ list_command(const struct fleet_plan *p, const struct fleet_host *h,
 	    (pin = bootstrap_pin(c, arch)) == NULL ||
 	    (qs = fleet_shquote(stage)) == NULL)
 		goto out;
-	r = sh(PUSH_DIR "s=%s; "
-	    "for f in \"$s\"/*; do [ -e \"$f\" ] || continue; "
-	    "case ${f##*/} in dcos_install.sh) t=$d;; "
-	    "*) t=$d/blobs/sha256;; esac; mv -f \"$f\" \"$t/\" || "
-	    "exit 1; done; "
+	r = sh(PUSH_DIR "s=%s; " MOVE_STAGED
 	    "cp \"$d/blobs/sha256/%s\" \"$s/.bs\" && chmod 0700 \"$s/.bs\" "
 	    "|| exit 1; echo \"%s  $s/.bs\" | sha256sum -c - >/dev/null "
 	    "2>&1 || { echo \"$d/blobs/sha256/%s is damaged\" >&2; "
