@@ -47,14 +47,17 @@ const struct subcmd genconf_commands[] = {
 	  "run dcos_install.sh --preflight-only on every host over ssh" },
 	{ "deploy", cmd_deploy, FLEET_USAGE,
 	  "install every host with its role over ssh (hosts fetch from "
-	  "bootstrap_url)" },
+	  "bootstrap_url, or get the blobs pushed for file://)" },
+	{ "postflight", cmd_postflight, FLEET_USAGE " [--timeout SEC]",
+	  "run dcos-bootstrap check on every host until all pass or "
+	  "--timeout" },
 	{ "status", cmd_status, FLEET_USAGE,
-	  "every host's generation, release and config id, and its drift "
-	  "from the store" },
+	  "every host's generation, release and config id, verify and "
+	  "journal, and its drift from the store" },
 	{ "upgrade", cmd_upgrade, FLEET_USAGE " [--batch N|N%] "
-	  "[--max-failures N]",
-	  "rolling deploy: masters one at a time, then agents in batches, "
-	  "halting at --max-failures" },
+	  "[--max-failures N] [--timeout SEC] [--rollback-on-failure]",
+	  "rolling deploy gated by the health checks: masters one at a "
+	  "time, then agents in batches, halting at --max-failures" },
 	{ "uninstall", cmd_uninstall, FLEET_USAGE,
 	  "run dcos-bootstrap uninstall on every host over ssh" },
 	{ NULL, NULL, NULL, NULL }

@@ -10,7 +10,7 @@ libssl-dev libarchive-dev libzstd-dev liblzma-dev zlib1g-dev libjansson-dev
 libyaml-dev libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev
 libcrypt-dev openssh-client openssh-server
 bats minisign busybox-static dash curl wget shellcheck mandoc nginx-light
-bc coreutils hyperfine iproute2 jq libarchive-tools openssl pmccabe python3 strace util-linux wrk xz-utils zstd"
+bc coreutils hyperfine iproute2 jq libarchive-tools openssl pmccabe python3 strace sudo util-linux wrk xz-utils zstd"
 
 missing=""
 for p in $pkgs; do

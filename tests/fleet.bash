@@ -62,15 +62,23 @@ fleet_host() {
 	UsePAM no
 	StrictModes no
 	SetEnv DCOS_ROOT=$d/root
+	Subsystem sftp internal-sftp
 	${force:+ForceCommand $force}
 	EOF
 }
 
-# fleet_start_host N: runs host N's sshd, ready when it listens.
+# fleet_start_host N [SUDOERS]: runs host N's sshd, ready when it listens;
+# with SUDOERS, in a mount namespace of its own where that file is
+# /etc/sudoers (each host its own sudo policy).
 fleet_start_host() {
 	local d="$SCRATCH/hosts/$1"
 	: > "$d/sshd.log"
-	/usr/sbin/sshd -D -e -f "$d/sshd_config" 2> "$d/sshd.log" &
+	if [ -n "${2:-}" ]; then
+		unshare -m sh -c 'mount --bind "$1" /etc/sudoers && shift &&
+		    exec "$@"' sh "$2" /usr/sbin/sshd -D -e -f "$d/sshd_config" 2> "$d/sshd.log" &
+	else
+		/usr/sbin/sshd -D -e -f "$d/sshd_config" 2> "$d/sshd.log" &
+	fi
 	echo $! > "$d/sshd.pid"
 	for _ in $(seq 1 400); do
 		grep -q "Server listening on 127.0.1.$1 port 22" "$d/sshd.log" && return 0
@@ -112,12 +120,12 @@ fleet_site() {
 	(cd "$SITE" && "$GENCONF" -q generate >/dev/null)
 }
 
-# fleet_up MASTERS AGENTS PUBLIC: the site (fleet_site), the client, every
-# host up with its key known, dcos-artifactd serving the store on
-# 127.0.0.1:18080 (the site's bootstrap_url); then cd to the site.
+# fleet_up MASTERS AGENTS PUBLIC [TIMEOUT]: the site (fleet_site), the
+# client, every host up with its key known, dcos-artifactd serving the
+# store on 127.0.0.1:18080 (the site's bootstrap_url); then cd to the site.
 fleet_up() {
 	local n
-	fleet_site http://127.0.0.1:18080 "$1" "$2" "$3"
+	fleet_site http://127.0.0.1:18080 "$1" "$2" "$3" "${4:-}"
 	fleet_client
 	for n in $(seq 1 $(($1 + $2 + $3))); do
 		fleet_host "$n"
@@ -125,4 +133,45 @@ fleet_up() {
 	done
 	start_artifactd "$SITE/genconf/serve" 18080
 	cd "$SITE" || return
+}
+
+# fleet_user NAME: a user NAME (no password, home in $SCRATCH) in this
+# mount namespace only: copies of /etc/passwd, shadow and group with it
+# are mounted over the real ones.
+fleet_user() {
+	local f
+	mkdir -p "$SCRATCH/etc" "$SCRATCH/home"
+	for f in passwd shadow group; do
+		cp "/etc/$f" "$SCRATCH/etc/$f"
+	done
+	echo "$1:x:4242:4242::$SCRATCH/home:/bin/sh" >> "$SCRATCH/etc/passwd"
+	echo "$1:*:19000:0:99999:7:::" >> "$SCRATCH/etc/shadow"
+	echo "$1:x:4242:" >> "$SCRATCH/etc/group"
+	for f in passwd shadow group; do
+		mount --bind "$SCRATCH/etc/$f" "/etc/$f"
+	done
+}
+
+# The bats hooks of the fleet tests (t0800, t0810): the sample releases
+# once per file, a scratch site per test.
+setup_file() {
+	sample_releases
+}
+
+teardown_file() {
+	rm -rf "$FILE_SCRATCH"
+}
+
+setup() {
+	need unshare ip jq ssh ssh-keygen sshd curl
+	SCRATCH=$(mktemp -d)
+	chmod 755 "$SCRATCH"
+	SITE="$SCRATCH/site"
+	RELEASE_DIR="$FILE_SCRATCH/r1"
+	export SCRATCH SITE RELEASE_DIR
+}
+
+teardown() {
+	cd /
+	rm -rf "$SCRATCH"
 }

@@ -1,3 +1,5 @@
 # tests/fleet.mk: the fleet commands against real sshd hosts on loopback.
 TESTS += tests/t0800-fleet.bats
 EXTRA_DIST += tests/t0800-fleet.bats tests/fleet.bash
+TESTS += tests/t0810-fleet-health.bats
+EXTRA_DIST += tests/t0810-fleet-health.bats

@@ -10,27 +10,7 @@ load lib
 load script
 load fleet
 
-setup_file() {
-	sample_releases
-}
-
-teardown_file() {
-	rm -rf "$FILE_SCRATCH"
-}
-
-setup() {
-	need unshare ip jq ssh ssh-keygen sshd curl
-	SCRATCH=$(mktemp -d)
-	chmod 755 "$SCRATCH"
-	SITE="$SCRATCH/site"
-	RELEASE_DIR="$FILE_SCRATCH/r1"
-	export SCRATCH SITE RELEASE_DIR
-}
-
-teardown() {
-	cd /
-	rm -rf "$SCRATCH"
-}
+# setup_file, setup and their teardowns: tests/fleet.bash.
 
 @test "11 hosts of three roles: preflight, deploy, status clean, uninstall leaves every root as it was" {
 	run fleet_ns_run '

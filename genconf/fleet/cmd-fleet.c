@@ -6,7 +6,9 @@
  */
 #include <config.h>
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +32,22 @@ enum {
 	OPT_SSH_CONFIG,
 	OPT_TTY,
 	OPT_BATCH,
-	OPT_MAX_FAILURES
+	OPT_MAX_FAILURES,
+	OPT_TIMEOUT,
+	OPT_ROLLBACK
+};
+
+/* What a command is: its steps, pulling or pushing, and its options. */
+#define FC_ROLLING	0x1	/* upgrade: waves, --batch, --max-failures */
+#define FC_GATE		0x2	/* --timeout of the health checks */
+struct fleet_cmd {
+	const char		*name;
+	const struct fleet_step	*pull;		/* hosts fetch bootstrap_url */
+	size_t			 npull;
+	const struct fleet_step	*push;		/* file://: we copy */
+	size_t			 npush;
+	const char		*mode;		/* dcos_install.sh option */
+	int			 flags;
 };
 
 struct fleet_opts {
@@ -46,7 +63,10 @@ struct fleet_opts {
 	long		  batch;	/* agents per wave; 0: 10% */
 	int		  batch_pct;	/* batch is a percentage */
 	long		  max_failures;	/* -1 unless given */
-	int		  rolling_opt;	/* --batch or --max-failures given */
+	long		  timeout;	/* --timeout; -1 unless given */
+	int		  rollback;	/* --rollback-on-failure */
+	int		  rolling_opt;	/* an upgrade-only option given */
+	int		  gate_opt;	/* --timeout given */
 	int		  bad;		/* an option's argument was refused */
 };
 
@@ -55,6 +75,12 @@ struct fleet_ctx {
 	const char	*url;		/* bootstrap_url */
 	const char	*script_hex;	/* dcos_install.sh's sha256 */
 	const char	*mode;		/* "--preflight-only " or "" */
+	const char	*push;		/* file:// mode: the hosts' DIR */
+	const char	*genconf;	/* the store is genconf/serve */
+	const json_t	*cm;		/* the store's cluster manifest */
+	const char	*mhex;		/* its sha256 */
+	long		 gate;		/* --timeout of the checks */
+	int		 rollback;	/* --rollback-on-failure */
 };
 
 /* After the usage line and the summary, for -h. */
@@ -81,6 +107,13 @@ static const char options_help[] =
 "                           the masters one at a time\n"
 "  --max-failures N         upgrade: halt before the next wave once more\n"
 "                           than N hosts failed (default 0)\n"
+"  --timeout SEC            postflight, upgrade: how long a host's health\n"
+"                           checks may take to pass, retried (default 900)\n"
+"  --rollback-on-failure    upgrade: a host whose checks do not pass after\n"
+"                           the switch goes back to its previous generation\n"
+"\n"
+"bootstrap_url: file:///DIR pushes: each host gets dcos_install.sh and the\n"
+"blobs it lacks copied into DIR over ssh and installs with --offline DIR.\n"
 "  --release, --trusted-key, --genconf   as for generate\n";
 
 static int
@@ -135,6 +168,18 @@ fleet_opt(int opt, const char *arg, void *ctx)
 			fo->bad = 1;
 		}
 		return 0;
+	case OPT_TIMEOUT:
+		fo->gate_opt = 1;
+		if ((fo->timeout = number(arg, 1, 86400, "")) == -1) {
+			log_error("--timeout %s: want seconds, 1 to 86400",
+			    arg);
+			fo->bad = 1;
+		}
+		return 0;
+	case OPT_ROLLBACK:
+		fo->rolling_opt = 1;
+		fo->rollback = 1;
+		return 0;
 	case OPT_HOSTS:
 		fo->hosts = arg;
 		return 0;
@@ -164,17 +209,118 @@ fleet_opt(int opt, const char *arg, void *ctx)
 	return -1;
 }
 
-/* The fetch of the store's script by the host, checked, then its run. */
-static char *
-script_command(const struct fleet_host *h, void *arg)
-{
-	const struct fleet_ctx	*c = arg;
-	char			*u, *r;
+/*
+ * The host's view of the push directory: DIR under DCOS_ROOT when the
+ * session sets it (an image root), as for dcos_install.sh.
+ */
+#define PUSH_DIR "r=${DCOS_ROOT-}; d=$r%s; "
+/* What scp put in the staging directory $s, moved into DIR. */
+#define MOVE_STAGED \
+	"for f in \"$s\"/*; do [ -e \"$f\" ] || continue; " \
+	"case ${f##*/} in dcos_install.sh) t=$d;; " \
+	"*) t=$d/blobs/sha256;; esac; mv -f \"$f\" \"$t/\" || exit 1; done; "
 
+/* The sh of a step (fmt and its arguments), or NULL when OOM. */
+static char *
+sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+sh(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*r;
+
+	va_start(ap, fmt);
+	if (vasprintf(&r, fmt, ap) == -1)
+		r = NULL;
+	va_end(ap);
+	return r;
+}
+
+/*
+ * What the probe step said: the staging directory on the host (line 1)
+ * and its architecture (line 2), both malloc'd.  0, or -1 with
+ * h->detail set.
+ */
+static int
+probe_read(const struct fleet_plan *p, struct fleet_host *h,
+    char **stagep, char **archp)
+{
+	char	*path, *err = NULL, *nl;
+	char	 buf[1024];
+	FILE	*f;
+	size_t	 n = 0;
+	int	 rc = -1;
+
+	*stagep = *archp = NULL;
+	if ((path = fleet_capture(p, h, "probe")) == NULL)
+		return -1;
+	if ((f = fopen(path, "re")) != NULL) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	if ((nl = strchr(buf, '\n')) != NULL && buf[0] == '/') {
+		*nl = '\0';
+		*stagep = strdup(buf);
+		*archp = strndup(nl + 1, strcspn(nl + 1, "\r\n"));
+		if (*stagep != NULL && *archp != NULL)
+			rc = 0;
+	} else if (asprintf(&err, "%s: the probe printed no staging "
+	    "directory (see %s)", h->addr, path) != -1)
+		h->detail = err;
+	if (rc == -1) {
+		free(*stagep);
+		free(*archp);
+		*stagep = *archp = NULL;
+	}
+	free(path);
+	return rc;
+}
+
+/* The pinned dcos-bootstrap of arch, "sha256:<hex>", or NULL. */
+static const char *
+bootstrap_pin(const struct fleet_ctx *c, const char *arch)
+{
+	const char	*d = json_string_value(json_object_get(json_object_get(
+	    json_object_get(c->cm, "bootstrap"), arch), "digest"));
+
+	return d != NULL && strncmp(d, "sha256:", 7) == 0 ? d : NULL;
+}
+
+/*
+ * The script's run: fetched by the host from bootstrap_url and checked,
+ * or (push) the copy in DIR checked, then run --offline DIR.
+ */
+static char *
+script_command(const struct fleet_plan *p, const struct fleet_host *h)
+{
+	const struct fleet_ctx	*c = p->ctx;
+	char			*u, *r, *stage = NULL, *arch = NULL, *qs;
+
+	if (c->push != NULL) {
+		if (probe_read(p, (struct fleet_host *)h, &stage, &arch) ==
+		    -1 || (qs = fleet_shquote(stage)) == NULL) {
+			free(stage);
+			free(arch);
+			return NULL;
+		}
+		/* The staged files in place, the staging gone. */
+		r = sh(PUSH_DIR "s=%s; " MOVE_STAGED "rm -rf \"$s\"; "
+		    "echo \"%s  $d/dcos_install.sh\" | sha256sum -c - "
+		    ">/dev/null 2>&1 || { echo \"$d/dcos_install.sh is not "
+		    "the store's (sha256:%s)\" >&2; exit 1; }; "
+		    "sh \"$d/dcos_install.sh\" --offline \"$d\" %s%s",
+		    c->push, qs, c->script_hex, c->script_hex, c->mode,
+		    h->role);
+		free(qs);
+		free(stage);
+		free(arch);
+		return r;
+	}
 	if ((u = fleet_shquote(c->url)) == NULL)
 		return NULL;
-	if (asprintf(&r,
-	    "d=$(mktemp -d) || exit 1; trap 'rm -rf \"$d\"' EXIT; "
+	r = sh("d=$(mktemp -d) || exit 1; trap 'rm -rf \"$d\"' EXIT; "
 	    "u=%s/dcos_install.sh; "
 	    "if command -v curl >/dev/null 2>&1; "
 	    "then curl -fsS -o \"$d/s\" \"$u\"; "
@@ -183,10 +329,176 @@ script_command(const struct fleet_host *h, void *arg)
 	    "{ echo \"$u is not the store's dcos_install.sh (sha256:%s): "
 	    "is the mirror current?\" >&2; exit 1; }; "
 	    "sh \"$d/s\" %s%s",
-	    u, c->script_hex, c->script_hex, c->mode, h->role) == -1)
-		r = NULL;
+	    u, c->script_hex, c->script_hex, c->mode, h->role);
 	free(u);
 	return r;
+}
+
+/*
+ * Push, first step: DIR made (root's only: the config package may hold
+ * secrets), a staging directory ssh_user may write (scp runs as that
+ * user, not under sudo), and the architecture.
+ */
+static char *
+probe_command(const struct fleet_plan *p, const struct fleet_host *h)
+{
+	const struct fleet_ctx	*c = p->ctx;
+
+	(void)h;
+	return sh(PUSH_DIR "umask 077; mkdir -p \"$d/blobs/sha256\" || "
+	    "exit 1; s=$(mktemp -d /tmp/dcos-push.XXXXXX) || exit 1; "
+	    "if [ -n \"${SUDO_UID-}\" ]; then chown \"$SUDO_UID\" \"$s\" "
+	    "|| exit 1; fi; echo \"$s\"; uname -m", c->push);
+}
+
+/* Push: the script, the host's dcos-bootstrap and the manifest. */
+static char **
+push_bootstrap_argv(const struct fleet_plan *p, struct fleet_host *h)
+{
+	const struct fleet_ctx	*c = p->ctx;
+	const char		*pin;
+	char			*stage = NULL, *arch = NULL, *f[3] = { NULL };
+	char			**argv = NULL;
+
+	if (probe_read(p, h, &stage, &arch) == -1)
+		return NULL;
+	if ((pin = bootstrap_pin(c, arch)) == NULL) {
+		if (asprintf(&h->detail, "%s: the release has no "
+		    "dcos-bootstrap for this host's architecture (%s)",
+		    h->addr, arch) == -1)
+			h->detail = NULL;
+		goto out;
+	}
+	if (asprintf(&f[0], "%s/serve/dcos_install.sh", c->genconf) == -1 ||
+	    asprintf(&f[1], "%s/serve/blobs/sha256/%s", c->genconf,
+	    pin + 7) == -1 || asprintf(&f[2], "%s/serve/blobs/sha256/%s",
+	    c->genconf, c->mhex) == -1)
+		goto out;
+	argv = fleet_scp(&p->ssh, h->addr, f, 3, stage);
+out:
+	free(f[0]);
+	free(f[1]);
+	free(f[2]);
+	free(stage);
+	free(arch);
+	return argv;
+}
+
+/*
+ * Push: the staged files moved into DIR, then what the host still
+ * lacks, as its own dcos-bootstrap (checked first) says: the signed
+ * release and the config package (list-release), then the packages it
+ * has not installed yet (list-packages).
+ */
+static char *
+list_command(const struct fleet_plan *p, const struct fleet_host *h,
+    const char *how)
+{
+	const struct fleet_ctx	*c = p->ctx;
+	const char		*pin;
+	char			*stage = NULL, *arch = NULL, *qs = NULL, *r = NULL;
+
+	if (probe_read(p, (struct fleet_host *)h, &stage, &arch) == -1 ||
+	    (pin = bootstrap_pin(c, arch)) == NULL ||
+	    (qs = fleet_shquote(stage)) == NULL)
+		goto out;
+	r = sh(PUSH_DIR "s=%s; " MOVE_STAGED
+	    "cp \"$d/blobs/sha256/%s\" \"$s/.bs\" && chmod 0700 \"$s/.bs\" "
+	    "|| exit 1; echo \"%s  $s/.bs\" | sha256sum -c - >/dev/null "
+	    "2>&1 || { echo \"$d/blobs/sha256/%s is damaged\" >&2; "
+	    "exit 1; }; "
+	    "\"$s/.bs\" -q missing \"$d/blobs/sha256/%s\" --cache \"$d\" %s; "
+	    "e=$?; rm -f \"$s/.bs\"; exit $e",
+	    c->push, qs, pin + 7, pin + 7, pin + 7, c->mhex, how);
+out:
+	free(qs);
+	free(stage);
+	free(arch);
+	return r;
+}
+
+static char *
+list_release_command(const struct fleet_plan *p, const struct fleet_host *h)
+{
+	return list_command(p, h, "--preflight");
+}
+
+static char *
+list_packages_command(const struct fleet_plan *p, const struct fleet_host *h)
+{
+	return list_command(p, h, "--root \"${r:-/}\"");
+}
+
+/*
+ * Push: exactly the blobs the step before listed ("sha256:<hex> SIZE
+ * PATH" lines), from the store; nothing to copy is a step that does
+ * nothing.
+ */
+static char **
+push_listed_argv(const struct fleet_plan *p, struct fleet_host *h)
+{
+	const struct fleet_ctx	*c = p->ctx;
+	char			*path = NULL, *stage = NULL, *arch = NULL;
+	char			*line = NULL, **files = NULL, **argv = NULL, **v;
+	size_t			 n = 0, i, cap = 0;
+	FILE			*f = NULL;
+	ssize_t			 len;
+
+	if (probe_read(p, h, &stage, &arch) == -1 ||
+	    (path = fleet_capture(p, h, p->steps[h->step - 2].name)) == NULL)
+		goto out;
+	if ((f = fopen(path, "re")) == NULL) {
+		if (asprintf(&h->detail, "%s: %s: %s", h->addr, path,
+		    strerror(errno)) == -1)
+			h->detail = NULL;
+		goto out;
+	}
+	while ((len = getline(&line, &cap, f)) != -1) {
+		size_t	hexlen = strspn(line + (len > 7 ? 7 : 0),
+		    "0123456789abcdef");
+
+		if (len < 7 + 64 || strncmp(line, "sha256:", 7) != 0 ||
+		    hexlen != 64 || line[71] != ' ') {
+			if (asprintf(&h->detail, "%s: dcos-bootstrap missing "
+			    "printed an unexpected line (see %s)", h->addr,
+			    path) == -1)
+				h->detail = NULL;
+			goto out;
+		}
+		if ((v = reallocarray(files, n + 1, sizeof(*v))) == NULL)
+			goto out;
+		files = v;
+		if (asprintf(&files[n], "%s/serve/blobs/sha256/%.64s",
+		    c->genconf, line + 7) == -1)
+			goto out;
+		n++;
+		if (access(files[n - 1], R_OK) == -1) {
+			if (asprintf(&h->detail, "%s: the host needs %.71s, "
+			    "which %s/serve lacks: run dcos-genconf generate "
+			    "again", h->addr, line, c->genconf) == -1)
+				h->detail = NULL;
+			goto out;
+		}
+	}
+	if (n == 0) {
+		if ((argv = calloc(2, sizeof(*argv))) != NULL &&
+		    (argv[0] = strdup("true")) == NULL) {
+			free(argv);
+			argv = NULL;
+		}
+	} else
+		argv = fleet_scp(&p->ssh, h->addr, files, n, stage);
+out:
+	if (f != NULL)
+		fclose(f);
+	for (i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
+	free(line);
+	free(path);
+	free(stage);
+	free(arch);
+	return argv;
 }
 
 /*
@@ -197,41 +509,182 @@ script_command(const struct fleet_host *h, void *arg)
 	"r=${DCOS_ROOT-}; b=$r/var/lib/dcos/bootstrap/dcos-bootstrap; "
 
 static char *
-status_command(const struct fleet_host *h, void *arg)
+status_command(const struct fleet_plan *p, const struct fleet_host *h)
 {
+	(void)p;
 	(void)h;
-	(void)arg;
 	return strdup(KEPT_BOOTSTRAP
 	    "if [ ! -x \"$b\" ]; then echo '{\"installed\": false}'; "
 	    "exit 0; fi; "
-	    "exec \"$b\" status --json ${r:+--root \"$r\"}");
+	    "\"$b\" status --json ${r:+--root \"$r\"}; e=$?; "
+	    /* 1: a broken journal, which the report says. */
+	    "[ \"$e\" -eq 1 ] && exit 0; exit \"$e\"");
+}
+
+/* verify's exit status, then its last line: status_table reads both. */
+static char *
+verify_command(const struct fleet_plan *p, const struct fleet_host *h)
+{
+	(void)p;
+	(void)h;
+	return strdup(KEPT_BOOTSTRAP
+	    "if [ ! -x \"$b\" ]; then echo 'exit 0'; exit 0; fi; "
+	    "v=$(\"$b\" verify ${r:+--root \"$r\"} 2>&1); echo \"exit $?\"; "
+	    "printf '%s\\n' \"$v\" | tail -n 1");
+}
+
+/*
+ * The health checks, again every few seconds while one is critical,
+ * until they pass or the gate's time is up; their last JSON report on
+ * stdout.  Exit 0: passed; 1: failed; with --rollback-on-failure 3:
+ * failed and rolled back, 4: the rollback failed too.
+ */
+static char *
+check_command(const struct fleet_plan *p, const struct fleet_host *h)
+{
+	const struct fleet_ctx	*c = p->ctx;
+
+	(void)h;
+	return sh(KEPT_BOOTSTRAP
+	    "[ -x \"$b\" ] || { echo \"$b is missing: deploy this host "
+	    "first\" >&2; exit 2; }; "
+	    "end=$(($(date +%%s) + %ld)); "
+	    "while :; do o=$(\"$b\" check --json ${r:+--root \"$r\"}); "
+	    "e=$?; [ \"$e\" -eq 1 ] && [ \"$(date +%%s)\" -lt \"$end\" ] "
+	    "|| break; sleep 3; done; printf '%%s\\n' \"$o\"; %s"
+	    "exit \"$e\"", c->gate, c->rollback ?
+	    "if [ \"$e\" -eq 1 ]; then \"$b\" rollback ${r:+--root \"$r\"} "
+	    ">&2 && exit 3; exit 4; fi; " : "");
+}
+
+/* The first line of s, without control characters, in buf. */
+static void
+first_line(const char *s, char *buf, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; s != NULL && s[i] != '\0' && s[i] != '\n' &&
+	    i + 1 < len; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' :
+		    s[i];
+	buf[i] = '\0';
+}
+
+/* A failed check step: each critical check's name and what it said. */
+static char *
+check_explain(const struct fleet_plan *p, const struct fleet_host *h)
+{
+	const struct fleet_ctx	*c = p->ctx;
+	json_t			*arr, *v;
+	json_error_t		 je;
+	char			*path, *r = NULL, *n, what[160];
+	const char		*tail;
+	size_t			 i;
+
+	if (h->status != 1 && h->status != 3 && h->status != 4)
+		return NULL;
+	if ((path = fleet_capture(p, h, "check")) == NULL)
+		return NULL;
+	/* The report comes first; a tty (ssh -tt) may add more after it. */
+	arr = json_load_file(path, JSON_DISABLE_EOF_CHECK, &je);
+	free(path);
+	json_array_foreach(arr, i, v) {
+		if (strcmp(json_string_value(json_object_get(v, "status")) !=
+		    NULL ? json_string_value(json_object_get(v, "status")) :
+		    "", "FAIL") != 0)
+			continue;
+		first_line(json_string_value(json_object_get(v, "output")),
+		    what, sizeof(what));
+		if (asprintf(&n, "%s%s%s/%s (%s)", r != NULL ? r : "",
+		    r != NULL ? "; " : "",
+		    json_string_value(json_object_get(v, "package")),
+		    json_string_value(json_object_get(v, "check")),
+		    what[0] != '\0' ? what : "no output") == -1) {
+			n = NULL;
+			break;
+		}
+		free(r);
+		r = n;
+	}
+	json_decref(arr);
+	tail = h->status == 3 ? "; rolled back to the previous generation" :
+	    h->status == 4 ? "; the rollback failed too (see the log)" : "";
+	if (asprintf(&n, "%s: health checks failed for %ld s: %s%s", h->addr,
+	    c->gate, r != NULL ? r : "(no report)", tail) == -1)
+		n = NULL;
+	free(r);
+	return n;
 }
 
 static char *
-uninstall_command(const struct fleet_host *h, void *arg)
+uninstall_command(const struct fleet_plan *p, const struct fleet_host *h)
 {
+	const struct fleet_ctx	*c = p->ctx;
+
 	(void)h;
-	(void)arg;
-	return strdup(KEPT_BOOTSTRAP
+	/* Push mode: what the pushes put in DIR goes too. */
+	return sh(KEPT_BOOTSTRAP
 	    "if [ ! -x \"$b\" ]; then echo 'not installed: nothing to "
-	    "remove'; exit 0; fi; "
-	    "exec \"$b\" uninstall ${r:+--root \"$r\"}");
+	    "remove'; else \"$b\" uninstall ${r:+--root \"$r\"} || exit; "
+	    "fi%s%s%s", c->push != NULL ? "; d=$r" : "",
+	    c->push != NULL ? c->push : "", c->push != NULL ?
+	    "; rm -rf \"$d/blobs\" \"$d/dcos_install.sh\" && "
+	    "{ rmdir \"$d\" 2>/dev/null || :; }" : "");
 }
 
-static const struct fleet_step preflight_steps[] = {
-	{ "preflight", script_command, 0 },
+#define STEP_RUN(n) { .name = (n), .command = script_command }
+#define STEP_CHECK { .name = "check", .command = check_command, \
+	.explain = check_explain, .capture = 1, .gate = 1 }
+/* Push, up to the blobs preflight reads. */
+#define STEPS_PUSH_RELEASE \
+	{ .name = "probe", .command = probe_command, .capture = 1 }, \
+	{ .name = "push-bootstrap", .argv = push_bootstrap_argv }, \
+	{ .name = "list-release", .command = list_release_command, \
+	    .capture = 1 }, \
+	{ .name = "push-release", .argv = push_listed_argv }
+#define STEPS_PUSH_PACKAGES \
+	{ .name = "list-packages", .command = list_packages_command, \
+	    .capture = 1 }, \
+	{ .name = "push-packages", .argv = push_listed_argv }
+
+static const struct fleet_step preflight_steps[] = { STEP_RUN("preflight") };
+static const struct fleet_step preflight_push[] = {
+	STEPS_PUSH_RELEASE, STEP_RUN("preflight")
 };
-static const struct fleet_step deploy_steps[] = {
-	{ "install", script_command, 0 },
+static const struct fleet_step deploy_steps[] = { STEP_RUN("install") };
+static const struct fleet_step deploy_push[] = {
+	STEPS_PUSH_RELEASE, STEPS_PUSH_PACKAGES, STEP_RUN("install")
 };
+static const struct fleet_step postflight_steps[] = { STEP_CHECK };
 static const struct fleet_step status_steps[] = {
-	{ "status", status_command, 1 },
+	{ .name = "status", .command = status_command, .capture = 1 },
+	{ .name = "verify", .command = verify_command, .capture = 1 },
 };
 static const struct fleet_step upgrade_steps[] = {
-	{ "upgrade", script_command, 0 },
+	STEP_RUN("upgrade"), STEP_CHECK
+};
+static const struct fleet_step upgrade_push[] = {
+	STEPS_PUSH_RELEASE, STEPS_PUSH_PACKAGES, STEP_RUN("upgrade"),
+	STEP_CHECK
 };
 static const struct fleet_step uninstall_steps[] = {
-	{ "uninstall", uninstall_command, 0 },
+	{ .name = "uninstall", .command = uninstall_command },
+};
+
+#define NSTEPS(a)	(sizeof(a) / sizeof((a)[0]))
+static const struct fleet_cmd fleet_cmds[] = {
+	{ "preflight", preflight_steps, NSTEPS(preflight_steps),
+	  preflight_push, NSTEPS(preflight_push), "--preflight-only ", 0 },
+	{ "deploy", deploy_steps, NSTEPS(deploy_steps), deploy_push,
+	  NSTEPS(deploy_push), "", 0 },
+	{ "postflight", postflight_steps, NSTEPS(postflight_steps),
+	  postflight_steps, NSTEPS(postflight_steps), "", FC_GATE },
+	{ "status", status_steps, NSTEPS(status_steps), status_steps,
+	  NSTEPS(status_steps), "", 0 },
+	{ "upgrade", upgrade_steps, NSTEPS(upgrade_steps), upgrade_push,
+	  NSTEPS(upgrade_push), "", FC_ROLLING | FC_GATE },
+	{ "uninstall", uninstall_steps, NSTEPS(uninstall_steps),
+	  uninstall_steps, NSTEPS(uninstall_steps), "", 0 },
 };
 
 /* A config value: a string, or def when unset. */
@@ -315,9 +768,57 @@ drift_of(const json_t *g, const json_t *st, const json_t *cm,
 		    "cluster_manifest")), cur);
 }
 
+/* Appends "; what" (or what) to the drift in buf. */
+static void
+drift_add(char *buf, size_t len, const char *what)
+{
+	size_t	n = strlen(buf);
+
+	snprintf(buf + n, len - n, "%s%s", n > 0 ? "; " : "", what);
+}
+
 /*
- * Reads each host's status and prints the table; a host that is not on
- * the store's current cluster manifest (or lacks its role) drifts.
+ * What verify said on h (verify_command): its exit status and last
+ * line; the drift it reports added to buf.  Returns {exit, summary} or
+ * NULL when the host has nothing installed to verify.
+ */
+static json_t *
+verify_read(const struct fleet_plan *p, const struct fleet_host *h,
+    char *buf, size_t len)
+{
+	char	*path, line[256] = "", what[300], *d;
+	FILE	*f = NULL;
+	int	 ex = -1;
+
+	if ((path = fleet_capture(p, h, "verify")) != NULL)
+		f = fopen(path, "re");
+	free(path);
+	if (f == NULL || fscanf(f, "exit %d\n", &ex) != 1) {
+		if (f != NULL)
+			fclose(f);
+		drift_add(buf, len, "verify printed nothing (see the log)");
+		return NULL;
+	}
+	if (fgets(what, sizeof(what), f) != NULL)
+		first_line(what, line, sizeof(line));
+	fclose(f);
+	if (ex == 0 && line[0] == '\0')
+		return NULL;
+	if (ex != 0) {
+		if ((d = strstr(line, "drift: ")) != NULL)
+			snprintf(what, sizeof(what), "verify: %s", d + 7);
+		else
+			snprintf(what, sizeof(what), "verify failed: %s",
+			    line);
+		drift_add(buf, len, what);
+	}
+	return json_pack("{s:i, s:s}", "exit", ex, "summary", line);
+}
+
+/*
+ * Reads each host's status and verify and prints the table; a host
+ * drifts when it is not on the store's current cluster manifest (or
+ * lacks its role), verify finds drift or its journal is broken.
  * Returns how many hosts are current.
  */
 static size_t
@@ -327,7 +828,8 @@ status_table(struct fleet_plan *p, const json_t *index, const json_t *cm,
 	const char	*cur = json_string_value(json_object_get(index,
 	    "current"));
 	json_t		*arr = json_object_get(doc, "hosts"), *st, *g, *row;
-	char		*err = NULL, drift[512], rel[96];
+	json_t		*ver, *jr;
+	char		*err = NULL, *path, drift[1024], rel[96], one[512];
 	size_t		 i, clean = 0;
 
 	if (doc == NULL)
@@ -336,12 +838,14 @@ status_table(struct fleet_plan *p, const json_t *index, const json_t *cm,
 	for (i = 0; i < p->nhosts; i++) {
 		struct fleet_host *h = &p->hosts[i];
 
-		st = NULL;
-		g = NULL;
-		if (h->result == FLEET_OK &&
-		    (st = jsonio_load(h->out, 1 << 20, &err)) == NULL) {
+		st = g = ver = NULL;
+		drift[0] = '\0';
+		path = h->result == FLEET_OK ? fleet_capture(p, h, "status") :
+		    NULL;
+		if (h->result == FLEET_OK && (path == NULL ||
+		    (st = jsonio_load(path, 1 << 20, &err)) == NULL)) {
 			snprintf(drift, sizeof(drift), "unreadable status: %s",
-			    err);
+			    err != NULL ? err : "out of memory");
 			free(err);
 			err = NULL;
 		} else if (h->result != FLEET_OK)
@@ -353,17 +857,30 @@ status_table(struct fleet_plan *p, const json_t *index, const json_t *cm,
 			g = json_object_get(st, "current");
 			if (cur != NULL && !json_equal(json_object_get(st,
 			    "cluster_manifest"), json_object_get(index,
-			    "current")))
-				drift_of(g, st, cm, cur, drift, sizeof(drift));
-			else if (!jsonio_in_array(json_object_get(g, "roles"),
-			    h->role))
-				snprintf(drift, sizeof(drift), "not a %s",
+			    "current"))) {
+				drift_of(g, st, cm, cur, one, sizeof(one));
+				drift_add(drift, sizeof(drift), one);
+			} else if (!jsonio_in_array(json_object_get(g,
+			    "roles"), h->role)) {
+				snprintf(one, sizeof(one), "not a %s",
 				    h->role);
-			else {
-				drift[0] = '\0';
-				clean++;
+				drift_add(drift, sizeof(drift), one);
 			}
+			ver = verify_read(p, h, drift, sizeof(drift));
+			jr = json_object_get(st, "journal");
+			if (jr != NULL && !json_is_true(json_object_get(jr,
+			    "intact"))) {
+				snprintf(one, sizeof(one), "journal broken: %s",
+				    json_string_value(json_object_get(jr,
+				    "problem")) != NULL ? json_string_value(
+				    json_object_get(jr, "problem")) : "?");
+				first_line(one, one, sizeof(one));
+				drift_add(drift, sizeof(drift), one);
+			}
+			if (drift[0] == '\0')
+				clean++;
 		}
+		free(path);
 		snprintf(rel, sizeof(rel), "%s %s",
 		    g != NULL ? json_string_value(json_object_get(g,
 		    "release")) : "-",
@@ -372,6 +889,8 @@ status_table(struct fleet_plan *p, const json_t *index, const json_t *cm,
 		if (doc != NULL) {
 			row = json_array_get(arr, i);
 			json_object_set(row, "status", st != NULL ? st :
+			    json_null());
+			json_object_set(row, "verify", ver != NULL ? ver :
 			    json_null());
 			json_object_set_new(row, "drift", drift[0] != '\0' ?
 			    json_string(drift) : json_null());
@@ -385,6 +904,7 @@ status_table(struct fleet_plan *p, const json_t *index, const json_t *cm,
 			    json_string_value(json_object_get(g,
 			    "config_id")) : "-", drift[0] != '\0' ? drift :
 			    "-");
+		json_decref(ver);
 		json_decref(st);
 	}
 	return clean;
@@ -430,9 +950,27 @@ plan_waves(struct fleet_plan *p, const struct fleet_opts *fo, char **errp)
 	return 0;
 }
 
+/* bootstrap_url's file:// DIR, or NULL (pulls); -1 when malformed. */
 static int
-fleet_main(const char *name, const struct fleet_step *steps, size_t nsteps,
-    const char *mode, int argc, char **argv)
+push_dir(const char *url, const char **dirp)
+{
+	const char	*d;
+
+	*dirp = NULL;
+	if (strncmp(url, "file://", 7) != 0)
+		return 0;
+	d = url + 7;
+	/* Shell-quoted where it is used; still no surprises in a path. */
+	if (d[0] != '/' || d[1] == '\0' || strstr(d, "/../") != NULL ||
+	    strstr(d, "/./") != NULL || strcmp(d + strlen(d) - 3, "/..") == 0 ||
+	    strcspn(d, "\"$`\\\n\t ") != strlen(d))
+		return -1;
+	*dirp = d;
+	return 0;
+}
+
+static int
+fleet_main(const struct fleet_cmd *fc, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "hosts", required_argument, NULL, OPT_HOSTS },
@@ -444,8 +982,11 @@ fleet_main(const char *name, const struct fleet_step *steps, size_t nsteps,
 		{ "tty", no_argument, NULL, OPT_TTY },
 		{ "batch", required_argument, NULL, OPT_BATCH },
 		{ "max-failures", required_argument, NULL, OPT_MAX_FAILURES },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "rollback-on-failure", no_argument, NULL, OPT_ROLLBACK },
 		{ NULL, 0, NULL, 0 }
 	};
+	const char		*name = fc->name;
 	const struct subcmd	*c = subcmd_find(genconf_commands, name);
 	struct fleet_opts	 fo;
 	struct config_extra	 x = { NULL, longopts, fleet_opt, &fo };
@@ -461,12 +1002,19 @@ fleet_main(const char *name, const struct fleet_step *steps, size_t nsteps,
 	int			 r, rc = EXIT_FAIL;
 
 	memset(&fo, 0, sizeof(fo));
+	memset(&ctx, 0, sizeof(ctx));
 	fo.max_failures = -1;
+	fo.timeout = -1;
 	memset(&out, 0, sizeof(out));
 	memset(&p, 0, sizeof(p));
 	if ((r = config_opts_parse(c, argc, argv, &x, &o)) == 0 &&
-	    fo.rolling_opt && steps != upgrade_steps) {
-		log_error("--batch and --max-failures are for upgrade");
+	    fo.rolling_opt && !(fc->flags & FC_ROLLING)) {
+		log_error("--batch, --max-failures and --rollback-on-failure "
+		    "are for upgrade");
+		fo.bad = 1;
+	}
+	if (r == 0 && fo.gate_opt && !(fc->flags & FC_GATE)) {
+		log_error("--timeout is for postflight and upgrade");
 		fo.bad = 1;
 	}
 	if (r != 0 || fo.bad) {
@@ -497,12 +1045,24 @@ fleet_main(const char *name, const struct fleet_step *steps, size_t nsteps,
 	}
 	ctx.url = cfg_str(out.effective, "bootstrap_url", "");
 	ctx.script_hex = dig + 7;
-	ctx.mode = mode;
+	ctx.mode = fc->mode;
+	ctx.genconf = o.genconf;
+	ctx.cm = cm;
+	ctx.mhex = json_string_value(json_object_get(index, "current")) + 7;
+	ctx.gate = fo.timeout >= 0 ? fo.timeout : 900;
+	ctx.rollback = fo.rollback;
+	if (push_dir(ctx.url, &ctx.push) == -1) {
+		log_error("%s/config.yaml: bootstrap_url %s: push mode wants "
+		    "file:///DIR, DIR an absolute directory (not /) without "
+		    "., .., spaces or shell quotes", o.genconf, ctx.url);
+		goto out;
+	}
 
 	p.command = name;
-	p.steps = steps;
-	p.nsteps = nsteps;
+	p.steps = ctx.push != NULL ? fc->push : fc->pull;
+	p.nsteps = ctx.push != NULL ? fc->npush : fc->npull;
 	p.ctx = &ctx;
+	p.gate = ctx.gate;
 	if ((fo.hosts != NULL ? fleet_hosts_from_file(fo.hosts, &p.hosts,
 	    &p.nhosts, &err) : fleet_hosts_from_config(out.effective,
 	    &p.hosts, &p.nhosts, &err)) == -1 ||
@@ -518,7 +1078,7 @@ fleet_main(const char *name, const struct fleet_step *steps, size_t nsteps,
 		goto out;
 	}
 	p.max_failures = -1;
-	if (steps == upgrade_steps) {
+	if (fc->flags & FC_ROLLING) {
 		p.max_failures = fo.max_failures >= 0 ? fo.max_failures : 0;
 		if (plan_waves(&p, &fo, &err) == -1) {
 			log_error("%s", err);
@@ -552,7 +1112,7 @@ fleet_main(const char *name, const struct fleet_step *steps, size_t nsteps,
 	}
 	fleet_run(&p);
 	ok = fleet_ok(&p);
-	if (steps == status_steps) {
+	if (fc->pull == status_steps) {
 		if (fo.json && (doc = json_object()) != NULL)
 			json_object_set_new(doc, "hosts", json_array());
 		if (doc != NULL) {
@@ -601,30 +1161,35 @@ out:
 int
 cmd_preflight(int argc, char **argv)
 {
-	return fleet_main("preflight", preflight_steps, 1, "--preflight-only ",
-	    argc, argv);
+	return fleet_main(&fleet_cmds[0], argc, argv);
 }
 
 int
 cmd_deploy(int argc, char **argv)
 {
-	return fleet_main("deploy", deploy_steps, 1, "", argc, argv);
+	return fleet_main(&fleet_cmds[1], argc, argv);
+}
+
+int
+cmd_postflight(int argc, char **argv)
+{
+	return fleet_main(&fleet_cmds[2], argc, argv);
 }
 
 int
 cmd_status(int argc, char **argv)
 {
-	return fleet_main("status", status_steps, 1, "", argc, argv);
+	return fleet_main(&fleet_cmds[3], argc, argv);
 }
 
 int
 cmd_upgrade(int argc, char **argv)
 {
-	return fleet_main("upgrade", upgrade_steps, 1, "", argc, argv);
+	return fleet_main(&fleet_cmds[4], argc, argv);
 }
 
 int
 cmd_uninstall(int argc, char **argv)
 {
-	return fleet_main("uninstall", uninstall_steps, 1, "", argc, argv);
+	return fleet_main(&fleet_cmds[5], argc, argv);
 }

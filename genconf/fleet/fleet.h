@@ -2,7 +2,7 @@
  * The fleet layer (DESIGN.md section 10): one engine that runs a plan of
  * (host, role, step) over the system's OpenSSH client, ssh_parallelism
  * hosts at a time, and the commands built on it (preflight, deploy,
- * status, uninstall).
+ * postflight, status, upgrade, uninstall).
  */
 #ifndef DCOS_GENCONF_FLEET_H
 #define DCOS_GENCONF_FLEET_H
@@ -26,7 +26,7 @@ struct fleet_ssh {
 	const char	*config;	/* --ssh-config FILE (ssh -F), or NULL */
 	char		*ctldir;	/* private 0700 dir of ControlPaths */
 	int		 accept_new;	/* --accept-new-host-keys */
-	int		 tty;		/* --tty: ssh -tt for sudo's requiretty */
+	int		 tty;		/* --tty: ssh -tt on every host */
 };
 
 enum fleet_result {
@@ -44,6 +44,7 @@ struct fleet_host {
 	enum fleet_result result;
 	size_t		 step;		/* the step running or next */
 	int		 connected;	/* a ControlMaster runs for it */
+	int		 tty;		/* its sudo has requiretty: ssh -tt */
 	pid_t		 pid;		/* of the running step, or 0 */
 	double		 started;	/* monotonic seconds of the step */
 	double		 seconds;	/* all its steps */
@@ -51,16 +52,28 @@ struct fleet_host {
 	int		 status;	/* exit status of the last step */
 	char		*detail;	/* why it failed: one line, or NULL */
 	char		*log;		/* genconf/logs/RUN/ADDR.log */
-	char		*out;		/* ADDR.out: a capturing step's stdout */
 	json_t		*steps;		/* what ran, for the state file */
 };
 
-/* A step: its name and the remote command (a sh command line). */
+struct fleet_plan;
+
+/*
+ * A step: its name and either the remote command (a sh command line run
+ * as root) or a local argv (scp).  Each returns a malloc'd result, or
+ * NULL when out of memory.
+ */
 struct fleet_step {
 	const char	*name;
-	/* Returns the sh command to run on h (malloc'd), NULL when OOM. */
-	char		*(*command)(const struct fleet_host *h, void *ctx);
-	int		 capture;	/* stdout to h->out, not the log */
+	char		*(*command)(const struct fleet_plan *,
+			    const struct fleet_host *);
+	/* May set h->detail when it returns NULL for its own reasons. */
+	char		**(*argv)(const struct fleet_plan *,
+			    struct fleet_host *);
+	/* Why the step failed on h (malloc'd), or NULL for the default. */
+	char		*(*explain)(const struct fleet_plan *,
+			    const struct fleet_host *);
+	int		 capture;	/* stdout to fleet_capture(), not the log */
+	int		 gate;		/* may run p->gate seconds more */
 };
 
 struct fleet_plan {
@@ -72,6 +85,7 @@ struct fleet_plan {
 	void			*ctx;		/* for the steps' command() */
 	long			 parallelism;
 	long			 timeout;	/* process_timeout, seconds */
+	long			 gate;		/* postflight --timeout, seconds */
 	struct fleet_ssh	 ssh;
 	char			*run;		/* run id */
 	char			*state;		/* genconf/state/RUN.json */
@@ -80,6 +94,8 @@ struct fleet_plan {
 	double			 t0;		/* monotonic start of the run */
 	int			 interrupted;
 	int			 halted;	/* by max_failures */
+	int			 live;		/* live lines on stderr (a tty) */
+	size_t			 drawn;		/* live lines shown */
 };
 
 /* hosts.c: the plan's hosts from the config or --hosts FILE. */
@@ -98,7 +114,10 @@ const char *fleet_role(const char *word);
 /* ssh.c: the argv of each ssh run (NULL-terminated, malloc'd). */
 char	**fleet_ssh_connect(const struct fleet_ssh *, const char *addr);
 char	**fleet_ssh_run(const struct fleet_ssh *, const char *addr,
-	    const char *command);
+	    const char *command, int tty);
+/* scp of files (n of them) into dir on addr over the host's master. */
+char	**fleet_scp(const struct fleet_ssh *, const char *addr,
+	    char *const *files, size_t n, const char *dir);
 char	**fleet_ssh_exit(const struct fleet_ssh *, const char *addr);
 void	 fleet_argv_free(char **);
 /* The command run as root: itself for root, else under sudo -n. */
@@ -122,6 +141,12 @@ int	 fleet_prepare(struct fleet_plan *, const char *genconf, char **errp);
  * started (interrupted first).
  */
 void	 fleet_run(struct fleet_plan *);
+/*
+ * The file that holds what step name printed on h (a capturing step's
+ * stdout), malloc'd, or NULL when out of memory.
+ */
+char	*fleet_capture(const struct fleet_plan *, const struct fleet_host *,
+	    const char *name);
 /* Prints the results table and the "N of M hosts" line (or JSON). */
 void	 fleet_report(const struct fleet_plan *, int json);
 /* How many hosts succeeded. */
@@ -130,6 +155,7 @@ size_t	 fleet_ok(const struct fleet_plan *);
 /* The commands (cmd-fleet.c). */
 int	 cmd_preflight(int, char **);
 int	 cmd_deploy(int, char **);
+int	 cmd_postflight(int, char **);
 int	 cmd_status(int, char **);
 int	 cmd_upgrade(int, char **);
 int	 cmd_uninstall(int, char **);

@@ -45,7 +45,6 @@ fleet_hosts_free(struct fleet_host *hosts, size_t n)
 		free(hosts[i].addr);
 		free(hosts[i].detail);
 		free(hosts[i].log);
-		free(hosts[i].out);
 		json_decref(hosts[i].steps);
 	}
 	free(hosts);

@@ -8,6 +8,7 @@
  */
 #include <config.h>
 
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -89,20 +90,92 @@ tail(const char *path)
 	return buf;
 }
 
-/* The last non-empty line of text, in place (text is changed). */
+/*
+ * The last non-empty line of text that is not ssh's own "Connection to
+ * X closed." (ssh -tt says it after the command's last words), in place
+ * (text is changed).
+ */
 static const char *
 last_line(char *text)
 {
-	char	*p;
+	char	*p, *l;
 
 	if (text == NULL)
 		return "";
-	for (p = text + strlen(text); p > text &&
-	    strchr("\r\n \t", p[-1]) != NULL; p--)
-		p[-1] = '\0';
-	if ((p = strrchr(text, '\n')) != NULL)
-		return p + 1;
-	return text;
+	for (;;) {
+		for (p = text + strlen(text); p > text &&
+		    strchr("\r\n \t", p[-1]) != NULL; p--)
+			p[-1] = '\0';
+		l = (p = strrchr(text, '\n')) != NULL ? p + 1 : text;
+		if (l == text || (strncmp(l, "Shared connection to ", 21) != 0 &&
+		    strncmp(l, "Connection to ", 14) != 0) ||
+		    strcmp(l + strlen(l) - 8, " closed.") != 0)
+			return l;
+		*l = '\0';
+	}
+}
+
+/*
+ * A finished step of h, on stderr: a plain line, which on a terminal
+ * goes above the live lines (cleared at this point, see fleet_run).
+ */
+static void
+progress(const struct fleet_plan *p, const struct fleet_host *h,
+    const char *what)
+{
+	if (log_get_level() < LOG_NORMAL)
+		return;
+	fprintf(stderr, "%s %s: %s %s (%.1f s)\n", h->addr, h->role,
+	    step_name(p, h->step), what, now() - h->started);
+}
+
+/*
+ * On a terminal, a line per running host (its step and how long it has
+ * run) under everything else, at most a screenful, redrawn in place.
+ */
+static void
+live_draw(struct fleet_plan *p)
+{
+	struct winsize	 ws;
+	size_t		 i, max = 20, more = 0, cols = 80;
+	double		 t = now();
+	char		 line[256];
+
+	if (!p->live)
+		return;
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 4) {
+		max = ws.ws_row - 3;
+		cols = ws.ws_col > 1 ? ws.ws_col - 1 : 1;
+	}
+	for (i = 0; i < p->nhosts; i++) {
+		const struct fleet_host	*h = &p->hosts[i];
+
+		if (h->result != FLEET_RUNNING)
+			continue;
+		if (p->drawn == max) {
+			more++;
+			continue;
+		}
+		snprintf(line, sizeof(line), "  %-24s %-13s %-10s %7.1fs",
+		    h->addr, h->role, step_name(p, h->step), t - h->started);
+		/* A wrapped line would break the count of lines to redraw. */
+		fprintf(stderr, "%.*s\033[K\n", (int)cols, line);
+		p->drawn++;
+	}
+	if (more > 0) {
+		fprintf(stderr, "  ... and %zu more running\033[K\n", more);
+		p->drawn++;
+	}
+	fflush(stderr);
+}
+
+/* Removes the live lines, so that what is printed next stays. */
+static void
+live_clear(struct fleet_plan *p)
+{
+	if (p->drawn > 0)
+		fprintf(stderr, "\033[%zuA\033[J", p->drawn);
+	p->drawn = 0;
 }
 
 static json_t *
@@ -158,22 +231,45 @@ write_state(const struct fleet_plan *p)
 	json_decref(doc);
 }
 
-static char **
-step_argv(const struct fleet_plan *p, const struct fleet_host *h)
+char *
+fleet_capture(const struct fleet_plan *p, const struct fleet_host *h,
+    const char *name)
 {
-	char	**argv, *cmd, *root;
+	char	*r;
+
+	if (asprintf(&r, "%s/%s.%s.out", p->logdir, h->addr, name) == -1)
+		return NULL;
+	return r;
+}
+
+static char **
+step_argv(const struct fleet_plan *p, struct fleet_host *h)
+{
+	const struct fleet_step	*st;
+	char			**argv, *cmd, *root;
 
 	if (h->step == 0)
 		return fleet_ssh_connect(&p->ssh, h->addr);
-	if ((cmd = p->steps[h->step - 1].command(h, p->ctx)) == NULL)
+	st = &p->steps[h->step - 1];
+	if (st->argv != NULL)
+		return st->argv(p, h);
+	if ((cmd = st->command(p, h)) == NULL)
 		return NULL;
 	root = fleet_as_root(&p->ssh, cmd);
 	free(cmd);
 	if (root == NULL)
 		return NULL;
-	argv = fleet_ssh_run(&p->ssh, h->addr, root);
+	argv = fleet_ssh_run(&p->ssh, h->addr, root, h->tty);
 	free(root);
 	return argv;
+}
+
+/* When h's running step is killed: its start and its time limit. */
+static double
+deadline(const struct fleet_plan *p, const struct fleet_host *h)
+{
+	return h->started + p->timeout + (h->step > 0 &&
+	    p->steps[h->step - 1].gate ? p->gate : 0);
 }
 
 /* Starts h's next step.  On failure h has failed; returns 0 or -1. */
@@ -183,13 +279,18 @@ start(struct fleet_plan *p, struct fleet_host *h)
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 sa;
 	sigset_t			 none, dfl;
-	char				**argv = NULL;
+	char				**argv = NULL, *out = NULL;
 	int				 capture, rc = -1;
 
 	capture = h->step > 0 && p->steps[h->step - 1].capture;
-	if ((argv = step_argv(p, h)) == NULL) {
-		h->detail = strdup("out of memory");
+	if ((argv = step_argv(p, h)) == NULL || (capture &&
+	    (out = fleet_capture(p, h, step_name(p, h->step))) == NULL)) {
+		fleet_argv_free(argv);
+		if (h->detail == NULL && asprintf(&h->detail, "%s: %s: out "
+		    "of memory", h->addr, step_name(p, h->step)) == -1)
+			h->detail = NULL;
 		h->result = FLEET_FAILED;
+		log_error("%s", h->detail != NULL ? h->detail : h->addr);
 		return -1;
 	}
 	posix_spawn_file_actions_init(&fa);
@@ -207,7 +308,7 @@ start(struct fleet_plan *p, struct fleet_host *h)
 	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGMASK |
 	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, capture ? h->out : h->log,
+	posix_spawn_file_actions_addopen(&fa, 1, capture ? out : h->log,
 	    O_WRONLY | O_CREAT | (capture ? O_TRUNC : O_APPEND), 0600);
 	posix_spawn_file_actions_addopen(&fa, 2, h->log,
 	    O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -228,6 +329,7 @@ out:
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&sa);
 	fleet_argv_free(argv);
+	free(out);
 	return rc;
 }
 
@@ -281,25 +383,42 @@ finish(struct fleet_plan *p, struct fleet_host *h, int ws)
 	    "tail", t != NULL ? t : ""));
 	if (h->step == 0 && h->status == 0)
 		h->connected = 1;
+	line = last_line(t);
 	if (h->status == 0 && !h->timed_out) {
+		progress(p, h, "ok");
 		if (++h->step > p->nsteps)
 			h->result = FLEET_OK;
 		else
 			h->result = FLEET_PENDING;
+	} else if (h->step > 0 && !h->tty && !p->ssh.tty &&
+	    p->interrupted == 0 && strstr(line, "sudo") != NULL &&
+	    strstr(line, "must have a tty") != NULL) {
+		/*
+		 * requiretty: sudo refused before it ran anything, so the
+		 * step runs again, under ssh -tt on this host only.
+		 */
+		h->tty = 1;
+		h->result = FLEET_PENDING;
+		progress(p, h, "needs a tty for sudo: again with ssh -tt");
 	} else {
 		h->result = FLEET_FAILED;
-		line = last_line(t);
 		if (p->interrupted > 1) {
 			if (asprintf(&h->detail, "%s: %s stopped by the "
 			    "interrupt: run it again on this host", h->addr,
 			    step_name(p, h->step)) == -1)
 				h->detail = NULL;
 		} else if (h->timed_out) {
-			if (asprintf(&h->detail, "%s: %s killed after %ld s "
-			    "(process_timeout): check the host, or raise "
+			if (asprintf(&h->detail, "%s: %s killed after %.0f s "
+			    "(process_timeout%s): check the host, or raise "
 			    "process_timeout in config.yaml", h->addr,
-			    step_name(p, h->step), p->timeout) == -1)
+			    step_name(p, h->step), deadline(p, h) - h->started,
+			    p->steps[h->step > 0 ? h->step - 1 : 0].gate &&
+			    h->step > 0 ? " and --timeout" : "") == -1)
 				h->detail = NULL;
+		} else if (h->step > 0 && p->steps[h->step - 1].explain !=
+		    NULL && (h->detail = p->steps[h->step - 1].explain(p,
+		    h)) != NULL) {
+			/* The step's own words. */
 		} else if ((checks = failed_checks(t)) != NULL) {
 			if (asprintf(&h->detail, "%s: preflight failed: %s",
 			    h->addr, checks) == -1)
@@ -351,7 +470,6 @@ fleet_prepare(struct fleet_plan *p, const char *genconf, char **errp)
 		struct fleet_host *h = &p->hosts[i];
 
 		if (asprintf(&h->log, "%s/%s.log", p->logdir, h->addr) == -1 ||
-		    asprintf(&h->out, "%s/%s.out", p->logdir, h->addr) == -1 ||
 		    (h->steps = json_array()) == NULL)
 			return err_set(errp, "out of memory");
 	}
@@ -408,6 +526,7 @@ fleet_run(struct fleet_plan *p)
 	sigset_t		 set, old;
 	siginfo_t		 si;
 	double			 t, wait;
+	const char		*term;
 	size_t			 i, running, next = 0;
 	pid_t			 pid;
 	int			 sig, ws, wave;
@@ -418,6 +537,8 @@ fleet_run(struct fleet_plan *p)
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	p->t0 = now();
+	p->live = isatty(STDERR_FILENO) && log_get_level() >= LOG_NORMAL &&
+	    (term = getenv("TERM")) != NULL && strcmp(term, "dumb") != 0;
 	wave = p->nhosts > 0 ? p->hosts[0].wave : 0;
 	for (;;) {
 		/* A host that has begun keeps its slot for its next step. */
@@ -458,14 +579,19 @@ fleet_run(struct fleet_plan *p)
 		for (i = 0; i < p->nhosts; i++) {
 			h = &p->hosts[i];
 			if (h->result == FLEET_RUNNING &&
-			    h->started + p->timeout - t < wait)
-				wait = h->started + p->timeout - t;
+			    deadline(p, h) - t < wait)
+				wait = deadline(p, h) - t;
 		}
+		/* The live lines tick twice a second. */
+		if (p->live && wait > 0.5)
+			wait = 0.5;
 		if (wait < 0.001)
 			wait = 0.001;
 		ts.tv_sec = (time_t)wait;
 		ts.tv_nsec = (long)((wait - ts.tv_sec) * 1e9);
+		live_draw(p);
 		sig = sigtimedwait(&set, &si, &ts);
+		live_clear(p);
 		if (sig == SIGINT || sig == SIGTERM) {
 			if (p->interrupted++ == 0)
 				log_error("interrupted: waiting for %zu running "
@@ -484,7 +610,7 @@ fleet_run(struct fleet_plan *p)
 		for (i = 0; i < p->nhosts; i++) {
 			h = &p->hosts[i];
 			if (h->result == FLEET_RUNNING && !h->timed_out &&
-			    t - h->started >= p->timeout) {
+			    t >= deadline(p, h)) {
 				h->timed_out = 1;
 				kill(-h->pid, SIGKILL);
 			}

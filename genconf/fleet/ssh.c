@@ -63,11 +63,11 @@ done(struct argv *a)
 	return a->v;
 }
 
-/* "ssh" and the options every run of this host shares. */
+/* prog ("ssh" or "scp") and the options every run of this host shares. */
 static void
-common(struct argv *a, const struct fleet_ssh *s)
+common(struct argv *a, const struct fleet_ssh *s, const char *prog)
 {
-	add(a, "ssh");
+	add(a, "%s", prog);
 	if (s->config != NULL) {
 		add(a, "-F");
 		add(a, "%s", s->config);
@@ -82,10 +82,9 @@ common(struct argv *a, const struct fleet_ssh *s)
 		add(a, "-i");
 		add(a, "%s", s->key);
 	}
-	add(a, "-p");
-	add(a, "%ld", s->port);
-	add(a, "-l");
-	add(a, "%s", s->user);
+	/* -o, not -p/-l: scp spells those differently. */
+	add(a, "-oPort=%ld", s->port);
+	add(a, "-oUser=%s", s->user);
 }
 
 /*
@@ -98,7 +97,7 @@ fleet_ssh_connect(const struct fleet_ssh *s, const char *addr)
 {
 	struct argv	a = { NULL, 0, 0 };
 
-	common(&a, s);
+	common(&a, s, "ssh");
 	add(&a, "-oControlMaster=yes");
 	add(&a, "-oControlPersist=300");
 	add(&a, "-fN");
@@ -109,13 +108,13 @@ fleet_ssh_connect(const struct fleet_ssh *s, const char *addr)
 
 char **
 fleet_ssh_run(const struct fleet_ssh *s, const char *addr,
-    const char *command)
+    const char *command, int tty)
 {
 	struct argv	a = { NULL, 0, 0 };
 
-	common(&a, s);
+	common(&a, s, "ssh");
 	add(&a, "-oControlMaster=no");
-	if (s->tty)
+	if (s->tty || tty)
 		add(&a, "-tt");
 	add(&a, "--");
 	add(&a, "%s", addr);
@@ -124,11 +123,29 @@ fleet_ssh_run(const struct fleet_ssh *s, const char *addr,
 }
 
 char **
+fleet_scp(const struct fleet_ssh *s, const char *addr, char *const *files,
+    size_t n, const char *dir)
+{
+	struct argv	a = { NULL, 0, 0 };
+	size_t		i;
+
+	common(&a, s, "scp");
+	add(&a, "-q");
+	add(&a, "-oControlMaster=no");
+	add(&a, "--");
+	for (i = 0; i < n; i++)
+		add(&a, "%s", files[i]);
+	/* An IPv6 address in brackets, or its colons end the host. */
+	add(&a, strchr(addr, ':') != NULL ? "[%s]:%s/" : "%s:%s/", addr, dir);
+	return done(&a);
+}
+
+char **
 fleet_ssh_exit(const struct fleet_ssh *s, const char *addr)
 {
 	struct argv	a = { NULL, 0, 0 };
 
-	common(&a, s);
+	common(&a, s, "ssh");
 	add(&a, "-Oexit");
 	add(&a, "--");
 	add(&a, "%s", addr);
@@ -166,10 +183,17 @@ fleet_as_root(const struct fleet_ssh *s, const char *command)
 
 	if (strcmp(s->user, "root") == 0)
 		return strdup(command);
-	/* sudo -n fails at once where it would ask for a password. */
+	/*
+	 * sudo -n fails at once where it would ask for a password.  Its
+	 * env_reset would drop DCOS_ROOT, the root the session says the
+	 * host lives in: the command would then work on /, so it is
+	 * passed on by name.
+	 */
 	if ((q = fleet_shquote(command)) == NULL)
 		return NULL;
-	if (asprintf(&r, "sudo -n sh -c %s", q) == -1)
+	if (asprintf(&r, "if [ -n \"${DCOS_ROOT+x}\" ]; then "
+	    "exec sudo -n env \"DCOS_ROOT=$DCOS_ROOT\" sh -c %s; "
+	    "else exec sudo -n sh -c %s; fi", q, q) == -1)
 		r = NULL;
 	free(q);
 	return r;
@@ -198,10 +222,12 @@ fleet_ssh_explain(const char *addr, int status, const char *last)
 		else if (strstr(last, "Permission denied") != NULL)
 			what = "login refused: check ssh_user and ssh_key_path";
 	} else if (strstr(last, "a password is required") != NULL ||
-	    strstr(last, "a terminal is required") != NULL ||
-	    strstr(last, "must have a tty") != NULL)
-		what = "sudo wants a password or a tty: allow ssh_user "
-		    "NOPASSWD sudo (and run with --tty for requiretty)";
+	    strstr(last, "a terminal is required") != NULL)
+		what = "sudo asks ssh_user for a password, which a fleet run "
+		    "never types: allow ssh_user NOPASSWD sudo on this host";
+	else if (strstr(last, "must have a tty") != NULL)
+		what = "sudo requires a tty even with ssh -tt: check the "
+		    "host's sudoers";
 	if ((what != NULL ? asprintf(&r, "%s: %s (%s)", addr, what, last) :
 	    asprintf(&r, "%s: exit %d: %s", addr, status,
 	    *last != '\0' ? last : "(no output)")) == -1)
