@@ -325,8 +325,9 @@ int
 config_compile_report(const struct release *rel, const char *genconf,
     struct config_output *out)
 {
-	char	*err = NULL;
-	size_t	 n;
+	const char	*url;
+	char		*err = NULL;
+	size_t		 n;
 
 	if (config_compile(rel, genconf, out, &err) == -1) {
 		print_lines(out->warnings, 1);
@@ -338,6 +339,14 @@ config_compile_report(const struct release *rel, const char *genconf,
 		return -1;
 	}
 	print_lines(out->warnings, 1);
+	/* What generate would refuse, validate refuses (for the script). */
+	url = json_string_value(json_object_get(out->effective,
+	    "bootstrap_url"));
+	if (url != NULL && bootstrap_url_check(url, &err) == -1) {
+		fprintf(stderr, "%s/config.yaml: %s\n", genconf, err);
+		free(err);
+		return -1;
+	}
 	return 0;
 }
 
@@ -385,9 +394,11 @@ cmd_validate(int argc, char **argv)
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	printf("%s/config.yaml: valid for release %s-%s (seq %lld); config "
-	    "id %s, %zu files\n", o.genconf, rel->name, rel->version,
-	    (long long)rel->seq, id, out.nfiles);
+	/* -q: the exit status says it. */
+	if (log_get_level() > LOG_QUIET)
+		printf("%s/config.yaml: valid for release %s-%s (seq %lld); "
+		    "config id %s, %zu files\n", o.genconf, rel->name,
+		    rel->version, (long long)rel->seq, id, out.nfiles);
 out:
 	config_output_free(&out);
 	release_free(rel);
