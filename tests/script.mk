@@ -9,6 +9,7 @@ TESTS += tests/unit/test-procnet
 
 script_bats = \
 	tests/t0600-install-script.bats \
+	tests/t0605-script-operator.bats \
 	tests/t0610-preflight.bats \
 	tests/t0620-missing.bats \
 	tests/t0650-install-e2e.bats
