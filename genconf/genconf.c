@@ -20,7 +20,7 @@ const struct subcmd genconf_commands[] = {
 	{ "verify", cmd_verify, "-p PUBKEY [-x SIGFILE] FILE",
 	  "verify FILE.minisig (and its sha256: field) with a public key" },
 	{ "generate", cmd_generate, "[--release FILE] [--trusted-key FILE]... "
-	  "[--genconf DIR] [--sign-key SECKEY]",
+	  "[--genconf DIR] [--sign-key SECKEY] [--allow-downgrade]",
 	  "compile genconf/config.yaml and the release into genconf/serve/ "
 	  "(default)" },
 	{ "package", cmd_package, "[-o OUT] [--id ID] DIR",
