@@ -219,7 +219,7 @@ int
 journal_check(const struct host *h, size_t *entries, char **errp)
 {
 	char	*buf = NULL, *path = NULL, last[DIGEST_STRSZ];
-	size_t	 len;
+	size_t	 len, i;
 	long	 seq;
 	int	 rc = -1;
 
@@ -227,8 +227,13 @@ journal_check(const struct host *h, size_t *entries, char **errp)
 	if (journal_read(h, &buf, &len, &path, errp) == -1)
 		goto out;
 	if (buf != NULL && walk(buf, len, last, entries, &seq, NULL, errp) ==
-	    -1)
+	    -1) {
+		/* A broken chain still has its lines: say how many. */
+		*entries = 0;
+		for (i = 0; i < len; i++)
+			*entries += buf[i] == '\n';
 		goto out;
+	}
 	rc = 0;
 out:
 	free(buf);

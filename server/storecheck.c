@@ -160,8 +160,9 @@ storecheck_blob_fd(int fd, const struct digest *name, uint64_t *sizep,
 		digest_format(name, want);
 		digest_format(&d, got);
 		return err_set(errp, "blob %s has content with digest %s "
-		    "(corrupt: fetch it again, e.g. with dcos-artifactd "
-		    "mirror)", want, got);
+		    "(corrupt: fetch it again with 'dcos-artifactd mirror "
+		    "--verify-existing URL DIR', which rechecks the blobs "
+		    "DIR has)", want, got);
 	}
 	return 0;
 }
