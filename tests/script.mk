@@ -13,7 +13,8 @@ script_bats = \
 	tests/t0610-preflight.bats \
 	tests/t0620-missing.bats \
 	tests/t0650-install-e2e.bats \
-	tests/t0655-downgrade-fileurl.bats
+	tests/t0655-downgrade-fileurl.bats \
+	tests/t0690-messages.bats
 TESTS += $(script_bats)
 EXTRA_DIST += $(script_bats) tests/script.bash
 dist_man_MANS += man/dcos_install.sh.8

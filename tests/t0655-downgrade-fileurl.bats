@@ -71,7 +71,8 @@ site() {
 	[ "$(wc -l < out)" -eq 1 ]
 	read -r cm pkg < out
 	[[ "$cm" == sha256:* ]] && [[ "$pkg" == dcos-config--setup_* ]]
-	! grep -q -e "$cm" -e "$pkg" err
+	run grep -c -e "$cm" -e "$pkg" err
+	[ "$output" = 0 ]
 }
 
 @test "bootstrap_url: validate takes file:///DIR and refuses what dcos_install.sh cannot use, with the reason; -q validate prints nothing" {
