@@ -8,16 +8,7 @@ load lib
 load script
 
 setup() {
-	need dash busybox curl wget nginx shellcheck jq zstd openssl setpriv
-	SCRATCH=$(mktemp -d)
-	chmod 755 "$SCRATCH"
-	cd "$SCRATCH"
-	start_nginx A "$SCRATCH/store"
-	URL="http://127.0.0.1:$NGINX_A_PORT"
-	MASTER_PORTS='[1,2]' make_store "$SCRATCH/store" "$URL"
-	SCRIPT="$STORE/dcos_install.sh"
-	mkdir R
-	export DCOS_RETRIES=1
+	script_store_setup shellcheck setpriv
 }
 
 teardown() {

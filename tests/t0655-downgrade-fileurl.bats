@@ -61,12 +61,18 @@ site() {
 	"$ARTIFACTD" fsck "$serve"
 }
 
-@test "generate prints the cluster manifest and config package once" {
+# bare_site: ./s, the sample site with release 1.0.0 and the vendor key,
+# not yet generated; cd's into it.
+bare_site() {
 	mkdir s
 	cp -R "$top_srcdir/sample/site/genconf" s/genconf
 	cp "$FILE_SCRATCH/vendor.pub" s/dcos-release.pub
 	cp "$FILE_SCRATCH"/r1/dcos-*.tar* s/
 	cd s
+}
+
+@test "generate prints the cluster manifest and config package once" {
+	bare_site
 	"$GENCONF" generate > out 2> err
 	[ "$(wc -l < out)" -eq 1 ]
 	read -r cm pkg < out
@@ -76,11 +82,7 @@ site() {
 }
 
 @test "bootstrap_url: validate takes file:///DIR and refuses what dcos_install.sh cannot use, with the reason; -q validate prints nothing" {
-	mkdir s
-	cp -R "$top_srcdir/sample/site/genconf" s/genconf
-	cp "$FILE_SCRATCH/vendor.pub" s/dcos-release.pub
-	cp "$FILE_SCRATCH"/r1/dcos-*.tar* s/
-	cd s
+	bare_site
 	set_url() { sed -i "s|^bootstrap_url:.*|bootstrap_url: $1|" genconf/config.yaml; }
 	set_url file:///srv/dcos
 	run "$GENCONF" -q validate
