@@ -36,6 +36,19 @@ static const char *all_roles[] = { "master", "slave", "slave_public", NULL };
 	"[Install]\n" \
 	"WantedBy=multi-user.target\n"
 
+/*
+ * /etc/profile.d/dcos.sh, DC/OS's dcos-link-env: login shells find the
+ * cluster's commands, after the host's own.  A file, not a link into
+ * /opt/mesosphere, so it reads the same in a baked image.
+ */
+#define PROFILE_SH \
+	"# Written by dcos-bootstrap: the cluster's commands on the PATH\n" \
+	"# of login shells, after the host's own.\n" \
+	"case \":$PATH:\" in\n" \
+	"*:/opt/mesosphere/bin:*) ;;\n" \
+	"*) PATH=\"$PATH:/opt/mesosphere/bin\"; export PATH ;;\n" \
+	"esac\n"
+
 static int
 sync_users(const struct host *h, const json_t *g, struct state *state,
     char **errp)
@@ -321,6 +334,7 @@ struct hostdirs {
 	char	*mwants;	/* <unitdir>/multi-user.target.wants */
 	char	*roles;		/* <etc>/mesosphere/roles */
 	char	*sysctl;	/* <root>/etc/sysctl.d */
+	char	*profile;	/* <root>/etc/profile.d */
 };
 
 static void
@@ -330,6 +344,7 @@ hostdirs_free(struct hostdirs *d)
 	free(d->mwants);
 	free(d->roles);
 	free(d->sysctl);
+	free(d->profile);
 }
 
 static int
@@ -339,7 +354,8 @@ hostdirs_init(const struct host *h, struct hostdirs *d, char **errp)
 	if ((d->wants = path_join(h->unitdir, "dcos.target.wants")) == NULL ||
 	    (d->mwants = path_join(h->unitdir, "multi-user.target.wants")) ==
 	    NULL || (d->roles = path_join(h->etcdir, "roles")) == NULL ||
-	    (d->sysctl = host_path(h, "etc/sysctl.d")) == NULL) {
+	    (d->sysctl = host_path(h, "etc/sysctl.d")) == NULL ||
+	    (d->profile = host_path(h, "etc/profile.d")) == NULL) {
 		hostdirs_free(d);
 		return err_set(errp, "out of memory");
 	}
@@ -355,6 +371,7 @@ sweep_host(const struct host *h, const struct hostdirs *d)
 	hostfiles_sweep(d->mwants);
 	hostfiles_sweep(d->roles);
 	hostfiles_sweep(d->sysctl);
+	hostfiles_sweep(d->profile);
 	hostfiles_sweep(h->opt);
 }
 
@@ -452,7 +469,8 @@ plan_host(const struct host *h, long n, const json_t *g, const json_t *drop,
 	if (keep && (mkdir_p(h->opt, 0755, errp) == -1 ||
 	    mkdir_p(d.wants, 0755, errp) == -1 ||
 	    mkdir_p(d.mwants, 0755, errp) == -1 ||
-	    mkdir_p(d.roles, 0755, errp) == -1))
+	    mkdir_p(d.roles, 0755, errp) == -1 ||
+	    mkdir_p(d.profile, 0755, errp) == -1))
 		goto out;
 	if (plan_units(h, &d, n, json_object_get(g, "units"), drop, created,
 	    removed, hf, errp) == -1)
@@ -462,6 +480,9 @@ plan_host(const struct host *h, long n, const json_t *g, const json_t *drop,
 	    strlen(DCOS_TARGET), NULL, keep, errp) == -1 ||
 	    stage_at(hf, d.mwants, "dcos.target", NULL, 0, "../dcos.target",
 	    keep, errp) == -1)
+		goto out;
+	if (stage_at(hf, d.profile, "dcos.sh", PROFILE_SH, strlen(PROFILE_SH),
+	    NULL, keep, errp) == -1)
 		goto out;
 	for (i = 0; all_roles[i] != NULL; i++)
 		if (stage_at(hf, d.roles, all_roles[i], "", 0, NULL,

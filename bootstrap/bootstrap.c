@@ -49,6 +49,31 @@ const struct subcmd bootstrap_commands[] = {
 	{ NULL, NULL, NULL, NULL }
 };
 
+/* What each option does, for "dcos-bootstrap COMMAND -h". */
+static const struct subcmd_help bootstrap_help[] = {
+	{ NULL, "--cache", "DIR", "the blob cache, DIR/blobs/sha256/HEX "
+	  "(default /var/lib/dcos/bootstrap/cache)" },
+	{ NULL, "--role", "ROLE", "master, slave or slave_public; repeatable" },
+	{ NULL, "--root", "DIR", "the host lives under DIR instead of / "
+	  "(image baking, tests)" },
+	{ NULL, "--proc", "DIR", "read the sockets from DIR/net instead of "
+	  "/proc/net" },
+	{ NULL, "--timeout", "SEC", "the time limit of each check" },
+	{ NULL, "--preflight", NULL, "only the blobs the preflight checks "
+	  "read" },
+	{ NULL, "--no-start", NULL, "switch, but do not start dcos.target" },
+	{ NULL, "--allow-downgrade", NULL, "install a release with a lower "
+	  "seq than the host's highest (journaled)" },
+	{ NULL, "--made-dir", "REL", "a directory the caller made for the "
+	  "install (uninstall removes it); repeatable" },
+	{ NULL, "--to", "N", "the generation to switch to (default: the "
+	  "previous one)" },
+	{ NULL, "--json", NULL, "print the result as JSON" },
+	{ NULL, "--keep", "K", "generations to keep, the active one "
+	  "included" },
+	{ NULL, NULL, NULL, NULL }
+};
+
 int
 cmd_args(const struct subcmd *cmd, int argc, char **argv,
     const struct option *longopts, cmd_opt_fn fn, void *arg,
@@ -93,6 +118,7 @@ main(int argc, char **argv)
 	 */
 	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) != 1)
 		return EXIT_FAIL;
+	subcmd_set_help(bootstrap_help);
 	return subcmd_main(bootstrap_commands, NULL,
 	    "Verify, install, switch and audit DC/OS on this host.",
 	    argc, argv);

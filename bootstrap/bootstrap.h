@@ -150,7 +150,8 @@ int	 journal_append(const struct host *h, const char *event,
 	    __attribute__((format(printf, 4, 5)));
 /*
  * Checks the chain.  Returns 0 with *entries set when intact (also when
- * there is no journal), or -1 with *errp naming the first bad line.
+ * there is no journal), or -1 with *errp naming the first bad line and
+ * *entries the journal's line count.
  */
 int	 journal_check(const struct host *h, size_t *entries, char **errp);
 /*

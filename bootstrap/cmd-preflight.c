@@ -1,6 +1,6 @@
 /*
  * preflight: can this host take the release?  Every check runs and prints
- * one "Checking <what>: PASS|FAIL (<detail>)" line; the exit status is 1
+ * one "Checking <what>: PASS|FAIL|SKIP (<detail>)" line; the exit status is 1
  * when any failed.  The checks read only blobs whose digests the cluster
  * manifest pins (release.json for ports and sizes, the config package for
  * ip-detect), and change nothing on the host.
@@ -83,8 +83,9 @@ report(struct preflight *pf, const char *what, int ok, const char *fmt, ...)
 	if (vasprintf(&detail, fmt, ap) == -1)
 		detail = NULL;
 	va_end(ap);
-	printf("Checking %s: %s (%s)\n", what, ok ? "PASS" : "FAIL",
-	    detail != NULL ? detail : "out of memory");
+	/* ok: 0 FAIL, 1 PASS, 2 SKIP (not checked, not a failure). */
+	printf("Checking %s: %s (%s)\n", what, ok == 2 ? "SKIP" : ok ?
+	    "PASS" : "FAIL", detail != NULL ? detail : "out of memory");
 	fflush(stdout);
 	free(detail);
 	if (!ok)
@@ -329,8 +330,8 @@ check_ports(struct preflight *pf)
 			continue;
 		}
 		if (pf->installed) {
-			report(pf, what, 1, "skipped: the installed "
-			    "cluster's own services hold them");
+			report(pf, what, 2, "the installed cluster's own "
+			    "services hold them");
 			continue;
 		}
 		if (!loaded) {

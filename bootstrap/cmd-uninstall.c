@@ -57,7 +57,7 @@ remove_host_files(const struct host *h, const struct state *state,
 {
 	static const char *files[] = { "etc/mesosphere/roles/master",
 	    "etc/mesosphere/roles/slave", "etc/mesosphere/roles/slave_public",
-	    "etc/sysctl.d/90-dcos.conf",
+	    "etc/sysctl.d/90-dcos.conf", "etc/profile.d/dcos.sh",
 	    "etc/systemd/system/dcos.target",
 	    "etc/systemd/system/multi-user.target.wants/dcos.target", NULL };
 	char		 rel[4096];

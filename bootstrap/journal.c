@@ -239,7 +239,7 @@ journal_check(const struct host *h, size_t *entries, char **errp)
 {
 	struct state	*s = NULL;
 	char		*buf = NULL, *path = NULL, last[DIGEST_STRSZ];
-	size_t		 len;
+	size_t		 len, i;
 	long		 seq;
 	int		 rc = -1;
 
@@ -248,8 +248,13 @@ journal_check(const struct host *h, size_t *entries, char **errp)
 	    journal_read(h, &buf, &len, &path, errp) == -1)
 		goto out;
 	if (walk(buf != NULL ? buf : "", len, s, last, entries, &seq, NULL,
-	    errp) == -1)
+	    errp) == -1) {
+		/* A broken chain still has its lines: say how many. */
+		*entries = 0;
+		for (i = 0; i < len; i++)
+			*entries += buf[i] == '\n';
 		goto out;
+	}
 	rc = 0;
 out:
 	state_free(s);

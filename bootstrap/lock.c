@@ -32,7 +32,7 @@ static const char *own_dirs[] = {
 	"etc", "etc/mesosphere", "etc/mesosphere/roles", "etc/systemd",
 	"etc/systemd/system", "etc/systemd/system/dcos.target.wants",
 	"etc/systemd/system/multi-user.target.wants",
-	"etc/sysctl.d", "opt", "opt/mesosphere", "var", "var/lib",
+	"etc/sysctl.d", "etc/profile.d", "opt", "opt/mesosphere", "var", "var/lib",
 	"var/lib/dcos", "var/lib/dcos/bootstrap", NULL
 };
 

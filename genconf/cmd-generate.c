@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -327,12 +328,38 @@ config_str(const json_t *eff, const char *key, char **errp)
 		    "characters (it goes into dcos_install.sh)");
 		return NULL;
 	}
-	if (!text && (*s == '\0' || strspn(s, SAFE_CHARS) != strlen(s))) {
-		err_set(errp, "%s '%s' may only hold letters, digits and "
-		    "'._:/@%%+=,-' (it goes into dcos_install.sh)", key, s);
+	if (!text && bootstrap_url_check(s, errp) == -1)
 		return NULL;
-	}
 	return s;
+}
+
+int
+bootstrap_url_check(const char *s, char **errp)
+{
+	const char	*path;
+
+	if (*s == '\0' || strspn(s, SAFE_CHARS) != strlen(s))
+		return err_set(errp, "bootstrap_url '%s' may only hold letters, "
+		    "digits and '._:/@%%+=,-' (it goes into dcos_install.sh)",
+		    s);
+	if ((strncmp(s, "http://", 7) == 0 && s[7] != '\0' && s[7] != '/') ||
+	    (strncmp(s, "https://", 8) == 0 && s[8] != '\0' && s[8] != '/'))
+		return 0;
+	if (strncmp(s, "file://", 7) != 0)
+		return err_set(errp, "bootstrap_url '%s': dcos_install.sh "
+		    "fetches over http:// or https://, or installs from a "
+		    "directory on each host given as file:///DIR", s);
+	/* file:///DIR: the script installs from DIR as with --offline. */
+	path = s + 7;
+	if (*path != '/' || path[1] == '\0')
+		return err_set(errp, "bootstrap_url '%s': a file:// URL names "
+		    "a directory on the hosts, file:///DIR (no host name, "
+		    "not the root)", s);
+	if (strchr(path, '%') != NULL || !relpath_valid(path + 1))
+		return err_set(errp, "bootstrap_url '%s': write the directory "
+		    "plainly (no %%-escapes, no '.', '..' or empty "
+		    "components)", s);
+	return 0;
 }
 
 /* s for inside '...' of sh: each ' becomes '\'' (malloc'd, or NULL). */
@@ -669,9 +696,67 @@ index_releases(json_t *rels, const struct store_index *old,
 	return bad;
 }
 
+/*
+ * A release older (lower seq) than the one the store last made current
+ * is refused unless allowed: hosts would refuse it as a downgrade.  An
+ * allowed one is journaled in the index's "downgrades", which is kept
+ * from the old index.  0, or -1 with *errp.
+ */
+static int
+index_downgrades(json_t *root, const struct store_index *old,
+    const struct release *rel, const struct digest *cm, int allow,
+    char **errp)
+{
+	const struct store_release	*cur;
+	json_t				*list, *e;
+	char				 dstr[DIGEST_STRSZ], when[32];
+	time_t				 now = time(NULL);
+	struct tm			 tm;
+
+	list = old != NULL ? json_object_get(old->json, "downgrades") : NULL;
+	list = json_is_array(list) ? json_deep_copy(list) : NULL;
+	if (old == NULL || old->nreleases == 0 ||
+	    old->releases[0].seq <= rel->seq)
+		goto keep;
+	cur = &old->releases[0];
+	if (!allow) {
+		json_decref(list);
+		return err_set(errp, "release %s-%s (seq %lld) is older than "
+		    "%s-%s (seq %lld), the store's current release: hosts "
+		    "refuse a downgrade; pass --allow-downgrade to make it "
+		    "current anyway (and run dcos_install.sh with "
+		    "--allow-downgrade)", rel->name, rel->version,
+		    (long long)rel->seq, cur->name, cur->version,
+		    (long long)cur->seq);
+	}
+	log_warn("release %s-%s (seq %lld) replaces the newer %s-%s (seq "
+	    "%lld) as current (--allow-downgrade, recorded in index.json)",
+	    rel->name, rel->version, (long long)rel->seq, cur->name,
+	    cur->version, (long long)cur->seq);
+	if (list == NULL && (list = json_array()) == NULL)
+		return err_set(errp, "out of memory");
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	digest_format(cm, dstr);
+	if ((e = json_pack("{s:s, s:{s:s, s:s, s:I}, s:{s:s, s:s, s:I}, "
+	    "s:s}", "time", when, "from", "name", cur->name, "version",
+	    cur->version, "seq", (json_int_t)cur->seq, "to", "name",
+	    rel->name, "version", rel->version, "seq", (json_int_t)rel->seq,
+	    "cluster_manifest", dstr)) == NULL ||
+	    json_array_append_new(list, e) == -1) {
+		json_decref(list);
+		return err_set(errp, "out of memory");
+	}
+keep:
+	if (list != NULL && json_object_set_new(root, "downgrades", list) ==
+	    -1)
+		return err_set(errp, "out of memory");
+	return 0;
+}
+
 static json_t *
 new_index(const char *path, const struct digest *cm, const struct digest *sd,
-    const struct release *rel, char **errp)
+    const struct release *rel, int allow_downgrade, char **errp)
 {
 	struct store_index	*old = NULL;
 	json_t			*root = NULL, *list, *rels, *o;
@@ -686,6 +771,12 @@ new_index(const char *path, const struct digest *cm, const struct digest *sd,
 	}
 	if ((root = json_object()) == NULL)
 		goto oom;
+	if (index_downgrades(root, old, rel, cm, allow_downgrade, errp) ==
+	    -1) {
+		store_index_free(old);
+		json_decref(root);
+		return NULL;
+	}
 	digest_format(cm, dstr);
 	bad |= json_object_set_new(root, "format", json_integer(1));
 	bad |= json_object_set_new(root, "current", json_string(dstr));
@@ -1021,6 +1112,7 @@ make_stage(struct gen *g, char **errp)
 struct run {
 	struct config_opts	 o;
 	const char		*signpath;	/* --sign-key, or NULL */
+	int			 allow_downgrade;
 	struct minisign_pubkey	*keys;
 	size_t			 nkeys;
 	struct minisign_seckey	 sk;
@@ -1067,10 +1159,17 @@ run_free(struct run *r)
 static int
 generate_opt(int opt, const char *arg, void *ctx)
 {
-	if (opt != 's')
-		return -1;
-	*(const char **)ctx = arg;
-	return 0;
+	struct run	*r = ctx;
+
+	switch (opt) {
+	case 's':
+		r->signpath = arg;
+		return 0;
+	case 'D':
+		r->allow_downgrade = 1;
+		return 0;
+	}
+	return -1;
 }
 
 /* The trusted keys, the site's signing key and the release's path. */
@@ -1197,7 +1296,8 @@ write_store(struct run *r, char **errp)
 		err_set(errp, "out of memory");
 		goto out;
 	}
-	if ((index = new_index(idxpath, &r->cm, &sd, r->rel, errp)) == NULL ||
+	if ((index = new_index(idxpath, &r->cm, &sd, r->rel,
+	    r->allow_downgrade, errp)) == NULL ||
 	    commit(&r->g, r->rel, script, index, errp) == -1)
 		goto out;
 	rc = 0;
@@ -1213,6 +1313,7 @@ cmd_generate(int argc, char **argv)
 {
 	static const struct option extra[] = {
 		{ "sign-key", required_argument, NULL, 's' },
+		{ "allow-downgrade", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct subcmd	*c = subcmd_find(genconf_commands, "generate");
@@ -1222,7 +1323,7 @@ cmd_generate(int argc, char **argv)
 	int			 rc;
 
 	run_init(&r);
-	x.ctx = &r.signpath;
+	x.ctx = &r;
 	if ((rc = config_opts_parse(c, argc, argv, &x, &r.o)) != 0)
 		return rc == 1 ? EXIT_OK : EXIT_USAGE;
 	if (r.o.nkeys > MAX_KEYS) {
@@ -1245,8 +1346,8 @@ cmd_generate(int argc, char **argv)
 	}
 	digest_format(&r.cm, dstr);
 	printf("%s %s\n", dstr, r.pkgid);
-	log_info("%s: cluster manifest %s, config package %s, release %s-%s",
-	    r.g.serve, dstr, r.pkgid, r.rel->rm->name, r.rel->rm->version);
+	log_info("%s: the store of release %s-%s (seq %lld)", r.g.serve,
+	    r.rel->rm->name, r.rel->rm->version, (long long)r.rel->rm->seq);
 	rc = EXIT_OK;
 out:
 	run_free(&r);

@@ -36,9 +36,11 @@ cmd_validate(int argc, char **argv)
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	printf("%s/config.yaml: valid for release %s-%s (seq %lld); config "
-	    "id %s, %zu files\n", o.genconf, rel->rm->name, rel->rm->version,
-	    (long long)rel->rm->seq, id, out.nfiles);
+	/* -q: the exit status says it. */
+	if (log_get_level() > LOG_QUIET)
+		printf("%s/config.yaml: valid for release %s-%s (seq %lld); "
+		    "config id %s, %zu files\n", o.genconf, rel->rm->name,
+		    rel->rm->version, (long long)rel->rm->seq, id, out.nfiles);
 out:
 	config_output_free(&out);
 	release_free(rel);

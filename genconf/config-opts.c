@@ -325,8 +325,9 @@ int
 config_compile_report(const struct release *rel, const char *genconf,
     struct config_output *out)
 {
-	char	*err = NULL;
-	size_t	 n;
+	const char	*url;
+	char		*err = NULL;
+	size_t		 n;
 
 	if (config_compile(rel, genconf, out, &err) == -1) {
 		print_lines(out->warnings, 1);
@@ -338,6 +339,14 @@ config_compile_report(const struct release *rel, const char *genconf,
 		return -1;
 	}
 	print_lines(out->warnings, 1);
+	/* What generate would refuse, validate refuses (for the script). */
+	url = json_string_value(json_object_get(out->effective,
+	    "bootstrap_url"));
+	if (url != NULL && bootstrap_url_check(url, &err) == -1) {
+		fprintf(stderr, "%s/config.yaml: %s\n", genconf, err);
+		free(err);
+		return -1;
+	}
 	return 0;
 }
 

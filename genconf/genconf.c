@@ -20,7 +20,7 @@ const struct subcmd genconf_commands[] = {
 	{ "verify", cmd_verify, "-p PUBKEY [-x SIGFILE] FILE",
 	  "verify FILE.minisig (and its sha256: field) with a public key" },
 	{ "generate", cmd_generate, "[--release FILE] [--trusted-key FILE]... "
-	  "[--genconf DIR] [--sign-key SECKEY]",
+	  "[--genconf DIR] [--sign-key SECKEY] [--allow-downgrade]",
 	  "compile genconf/config.yaml and the release into genconf/serve/ "
 	  "(default)" },
 	{ "package", cmd_package, "[-o OUT] [--id ID] DIR",
@@ -63,9 +63,67 @@ const struct subcmd genconf_commands[] = {
 	{ NULL, NULL, NULL, NULL }
 };
 
+/* What each option does, for "dcos-genconf COMMAND -h". */
+static const struct subcmd_help genconf_help[] = {
+	{ "keygen", "-f", NULL, "overwrite existing key files" },
+	{ "keygen", "-p", "PUBKEY", "where to write the public key" },
+	{ "keygen", "-s", "SECKEY", "where to write the secret key (mode "
+	  "0600)" },
+	{ "sign", "-s", "SECKEY", "the minisign secret key to sign with" },
+	{ "sign", "-t", "COMMENT", "the trusted comment (default file:NAME "
+	  "and sha256:HEX, tab-separated)" },
+	{ NULL, "-x", "SIGFILE", "the signature file (default FILE.minisig)" },
+	{ "verify", "-p", "PUBKEY", "the minisign public key to verify with" },
+	{ NULL, "--release", "FILE", "the signed master artifact (default: "
+	  "the only *.tar with a .minisig here)" },
+	{ NULL, "--trusted-key", "FILE", "a vendor public key to trust "
+	  "(repeatable; default genconf/trusted-keys/*.pub, else "
+	  "dcos-release.pub)" },
+	{ NULL, "--genconf", "DIR", "the site directory (default genconf); "
+	  "the store is DIR/serve" },
+	{ "release", "--genconf", "DIR", "the release's schema.yaml and "
+	  "templates/*.yaml" },
+	{ NULL, "--sign-key", "SECKEY", "also sign dcos_install.sh with the "
+	  "site's key (dcos_install.sh.minisig)" },
+	{ NULL, "--allow-downgrade", NULL, "make a release with a lower seq "
+	  "than the store's current one current (journaled in index.json)" },
+	{ NULL, "-o", "OUT", "where to write the package blob (default "
+	  "ID.tar.zst here)" },
+	{ "release", "-o", "OUTDIR", "the directory to write N-V.tar and "
+	  "N-V.tar.minisig to (default: the current directory)" },
+	{ NULL, "--id", "ID", "the package id NAME--VERSION (default: the "
+	  "directory's name)" },
+	{ NULL, "--name", "N", "the release's name" },
+	{ NULL, "--version", "V", "the release's version" },
+	{ NULL, "--seq", "S", "a number that grows with every release: hosts "
+	  "refuse a lower one" },
+	{ NULL, "--key", "SECKEY", "the vendor's secret key" },
+	{ NULL, "--roles", "FILE", "JSON: each role and the ports its hosts "
+	  "must have free" },
+	{ NULL, "--bootstrap", "ARCH=FILE", "the dcos-bootstrap binary for "
+	  "an architecture (uname -m); repeatable" },
+	{ NULL, "--reveal-secrets", NULL, "print secret values instead of "
+	  "masking them" },
+	{ NULL, "--hosts", "FILE", "the hosts, one \"ADDR ROLE\" a line "
+	  "(default: config.yaml's lists)" },
+	{ NULL, "--role", "ROLE", "only the hosts of ROLE; repeatable" },
+	{ NULL, "--host", "ADDR", "only this host of the cluster; repeatable" },
+	{ NULL, "--accept-new-host-keys", NULL, "trust and remember the key "
+	  "of a host not yet in known_hosts" },
+	{ NULL, "--ssh-config", "FILE", "give FILE to ssh with -F" },
+	{ NULL, "--tty", NULL, "run every command with ssh -tt (sudoers "
+	  "with requiretty)" },
+	{ NULL, "--json", NULL, "print the results as JSON" },
+	{ NULL, "--batch", "N|N%", "agents per wave (default 10%)" },
+	{ NULL, "--max-failures", "N", "halt before the next wave once more "
+	  "hosts failed (default 0)" },
+	{ NULL, NULL, NULL, NULL }
+};
+
 int
 main(int argc, char **argv)
 {
+	subcmd_set_help(genconf_help);
 	return subcmd_main(genconf_commands, "generate",
 	    "Build signed DC/OS releases and compile site configs into a store.",
 	    argc, argv);

@@ -130,6 +130,13 @@ int	 config_compile_report(const struct release *, const char *genconf,
 int	 config_compile_site(const struct config_opts *,
 	    struct release **relp, struct config_output *out);
 
+/*
+ * The rule dcos_install.sh holds bootstrap_url to (cmd-generate.c): an
+ * http:// or https:// URL, or file:///DIR (the hosts install from DIR),
+ * in characters the script can hold unquoted.  0, or -1 with *errp.
+ */
+int	 bootstrap_url_check(const char *url, char **errp);
+
 /* The commands (cmd-validate.c, cmd-show.c). */
 int	 cmd_validate(int, char **);
 int	 cmd_show(int, char **);

@@ -1,11 +1,134 @@
 #include <config.h>
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "subcmd.h"
+
+/* Options -h remembers to list once; a longer usage may repeat some. */
+#define HELP_SEEN_MAX	64
+/* Where the texts of -h start, and the line width they wrap at. */
+#define HELP_COL	24
+#define HELP_WIDTH	79
+
+static const struct subcmd_help	*help_table;
+
+void
+subcmd_set_help(const struct subcmd_help *t)
+{
+	help_table = t;
+}
+
+/* The text of option opt (len bytes) of command cmd, or NULL. */
+static const struct subcmd_help *
+help_find(const char *cmd, const char *opt, size_t len)
+{
+	const struct subcmd_help	*h, *any = NULL;
+
+	for (h = help_table; h != NULL && h->opt != NULL; h++) {
+		if (strlen(h->opt) != len || strncmp(h->opt, opt, len) != 0)
+			continue;
+		if (h->cmd != NULL && strcmp(h->cmd, cmd) == 0)
+			return h;
+		if (h->cmd == NULL && any == NULL)
+			any = h;
+	}
+	return any;
+}
+
+/* text's words from column col, wrapped at HELP_WIDTH to HELP_COL. */
+static void
+help_wrap(FILE *fp, int col, const char *text)
+{
+	const char	*p = text;
+	int		 n;
+
+	while (*p != '\0') {
+		n = (int)strcspn(p, " ");
+		if (col > HELP_COL && col + 1 + n > HELP_WIDTH) {
+			fprintf(fp, "\n%*s", HELP_COL, "");
+			col = HELP_COL;
+		} else if (col > HELP_COL) {
+			fputc(' ', fp);
+			col++;
+		}
+		fprintf(fp, "%.*s", n, p);
+		col += n;
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', fp);
+}
+
+/* One option's line: the option, its argument, what it does. */
+static void
+help_option(FILE *fp, const struct subcmd *c, const char *opt, size_t len,
+    const struct subcmd_help **seen, size_t *nseen)
+{
+	const struct subcmd_help	*h = help_find(c->name, opt, len);
+	size_t				 i;
+	int				 col;
+
+	for (i = 0; h != NULL && i < *nseen; i++)
+		if (seen[i] == h)
+			return;
+	if (h != NULL && *nseen < HELP_SEEN_MAX)
+		seen[(*nseen)++] = h;
+	col = fprintf(fp, "  %.*s%s%s", (int)len, opt, h != NULL &&
+	    h->arg != NULL ? " " : "", h != NULL && h->arg != NULL ? h->arg :
+	    "");
+	if (col < HELP_COL - 1)
+		col += fprintf(fp, "%*s", HELP_COL - col, "");
+	else {
+		fprintf(fp, "\n%*s", HELP_COL, "");
+		col = HELP_COL;
+	}
+	help_wrap(fp, col, h != NULL ? h->text : "(see the manual page)");
+}
+
+/*
+ * Each option the usage names, in its order and once ("-qv" is -q and
+ * -v; -h, -q and -v, common to every command, come last).
+ */
+static void
+help_options(FILE *fp, const struct subcmd *c)
+{
+	const struct subcmd_help	*seen[HELP_SEEN_MAX];
+	const char			*p = c->usage, *o, *l;
+	size_t				 nseen = 0, len;
+	char				 one[3] = "-?";
+
+	fprintf(fp, "\noptions:\n");
+	for (; (p = strchr(p, '-')) != NULL; p += len) {
+		len = 1;
+		/* Only a word's start: "[-x", " --y", "|-z"; not "a-b". */
+		if (p != c->usage && strchr(" [|", p[-1]) == NULL)
+			continue;
+		o = p;
+		len = 1 + strspn(p + 1, "-abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+		if (o[1] == '-') {
+			help_option(fp, c, o, len, seen, &nseen);
+			continue;
+		}
+		/* Short options: each letter of "-qv" on its own. */
+		for (l = o + 1; l < o + len; l++) {
+			if (strchr("hqv", *l) != NULL ||
+			    !isalnum((unsigned char)*l))
+				continue;
+			one[1] = *l;
+			help_option(fp, c, one, 2, seen, &nseen);
+		}
+	}
+	fprintf(fp, "  %-*s", HELP_COL - 2, "-q, -v, -h");
+	help_wrap(fp, HELP_COL, "print errors only; more detail; this help");
+	fprintf(fp, "See %s(%s).\n", log_progname(),
+	    strcmp(log_progname(), "dcos-genconf") == 0 ? "1" : "8");
+}
 
 const struct subcmd *
 subcmd_find(const struct subcmd *t, const char *name)
@@ -46,6 +169,7 @@ subcmd_common_opt(int opt, const struct subcmd *c)
 	case 'h':
 		subcmd_usage(stdout, c);
 		printf("%s\n", c->summary);
+		help_options(stdout, c);
 		return EXIT_OK;
 	case 'v':
 		log_set_level(log_get_level() + 1);

@@ -16,6 +16,18 @@ struct subcmd {
 	const char	*summary;	/* one line */
 };
 
+/*
+ * What one option of a command does, for "COMMAND -h": cmd NULL is every
+ * command of the program (a cmd entry wins over it); arg is the word after
+ * the option ("DIR"), or NULL.  A table ends with a zeroed entry.
+ */
+struct subcmd_help {
+	const char	*cmd;
+	const char	*opt;		/* "--root", "-s" */
+	const char	*arg;
+	const char	*text;
+};
+
 /* Exit statuses shared by all programs. */
 #define EXIT_OK		0
 #define EXIT_FAIL	1	/* the check failed / bad input */
@@ -28,13 +40,20 @@ struct subcmd {
  */
 int	 subcmd_main(const struct subcmd *table, const char *def,
 	    const char *about, int argc, char **argv);
+/*
+ * The option texts of the program (kept, not copied), read by -h: each
+ * option the usage of a command names gets a line.  Call before
+ * subcmd_main.
+ */
+void	 subcmd_set_help(const struct subcmd_help *);
 /* Prints "usage: PROG NAME USAGE" for one subcommand. */
 void	 subcmd_usage(FILE *, const struct subcmd *);
 #define SUBCMD_NOT_COMMON	(-1)	/* not one of -h -v -q */
 #define SUBCMD_CONTINUE		(-2)	/* handled; keep parsing */
 /*
- * For a subcommand's own getopt loop: handles -h (prints the usage to
- * stdout and returns EXIT_OK: the caller returns it), -v and -q
+ * For a subcommand's own getopt loop: handles -h (prints the usage, the
+ * summary and each option's text to stdout and returns EXIT_OK: the
+ * caller returns it), -v and -q
  * (SUBCMD_CONTINUE).  Returns SUBCMD_NOT_COMMON for any other option.
  */
 int	 subcmd_common_opt(int opt, const struct subcmd *);

@@ -25,6 +25,51 @@ const struct subcmd artifactd_commands[] = {
 	{ NULL, NULL, NULL, NULL }
 };
 
+/* What each option does, for "dcos-artifactd COMMAND -h". */
+static const struct subcmd_help artifactd_help[] = {
+	{ NULL, "-l", "ADDR:PORT", "listen on a numeric address, [::1]:PORT "
+	  "for IPv6; repeatable" },
+	{ NULL, "-r", "DIR", "the store to serve (default genconf/serve)" },
+	{ NULL, "--tls-cert", "FILE", "serve HTTPS with this certificate "
+	  "chain (PEM)" },
+	{ NULL, "--tls-key", "FILE", "the certificate's private key (PEM)" },
+	{ NULL, "--access-log", "FILE", "append one line per request to "
+	  "FILE" },
+	{ NULL, "--threads", "N", "worker threads (default: one per "
+	  "processor)" },
+	{ NULL, "--timeout", "SEC", "close a connection without a complete "
+	  "request, or idle, after this long (default 30)" },
+	{ NULL, "--grace", "SEC", "on SIGTERM, wait this long for "
+	  "transfers to finish" },
+	{ NULL, "--max-connections", "N", "connections at once, in all "
+	  "(default 20000)" },
+	{ NULL, "--max-per-ip", "N", "connections at once from one address "
+	  "(default 256)" },
+	{ NULL, "--max-header-size", "BYTES", "the largest request line and "
+	  "headers (default 4096)" },
+	{ NULL, "--cache-size", "MB", "memory for blobs of up to 256 KiB "
+	  "answered from memory (default 16, 0: none)" },
+	{ NULL, "--verify-on-start", NULL, "check every blob's digest before "
+	  "serving" },
+	{ NULL, "-j", "N", "downloads at once, 1 to 64 (default 4)" },
+	{ NULL, "-k", "KEY.pub", "a vendor key the releases must be signed "
+	  "with (default: the keys the store's cluster manifests list)" },
+	{ "mirror", "-r", "N", "extra rounds over all URLs before a file is "
+	  "given up on, 0 to 20 (default 4)" },
+	{ NULL, "--cacert", "FILE", "trust the CA certificates in FILE for "
+	  "https:// URLs" },
+	{ NULL, "--verify-existing", NULL, "check the digests of the blobs "
+	  "DIR already has, and fetch the bad ones again" },
+	{ NULL, "--allow-downgrade", NULL, "accept a store whose current "
+	  "release has a lower seq than DIR's" },
+	{ NULL, "--speed-limit", "BYTES", "a transfer slower than BYTES/s "
+	  "for --speed-time tries the next URL (default 1024)" },
+	{ NULL, "--speed-time", "SEC", "see --speed-limit (default 30)" },
+	{ NULL, "--max-time", "SEC", "the deadline of one transfer, 0 for "
+	  "none (default 3600)" },
+	{ NULL, NULL, NULL, NULL }
+};
+
 /*
  * True when argv starts with an option of serve's own (such as --listen)
  * before any command name: "dcos-artifactd --root DIR" means serve.
@@ -57,6 +102,7 @@ main(int argc, char **argv)
 	char			**nargv;
 	int			 rc;
 
+	subcmd_set_help(artifactd_help);
 	if (!implicit_serve(argc, argv))
 		return subcmd_main(artifactd_commands, "serve", about, argc,
 		    argv);

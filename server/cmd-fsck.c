@@ -137,7 +137,10 @@ scan_blob(struct fsck *f, const char *dir, const char *ent, char **errp)
 	store_blob_relpath(&name, rel);
 	if (blob_check_fd(fd, rel, &name, BLOB_ANY_SIZE, &nb->size, &err) !=
 	    BLOB_OK)
-		problem(f, "%s", err != NULL ? err : "out of memory");
+		/* mirror refetches only what it rechecks. */
+		problem(f, "%s; 'dcos-artifactd mirror --verify-existing URL "
+		    "DIR' rechecks the blobs DIR has and fetches this one "
+		    "again", err != NULL ? err : "out of memory");
 	else {
 		nb->ok = 1;
 		f->bytes += nb->size;

@@ -82,6 +82,8 @@ struct mirror {
 	int			 verify_existing;
 	int			 allow_downgrade;
 	const char		*keypath;	/* --trusted-key */
+	char			*made[4];	/* skeleton made, parents first */
+	size_t			 nmade;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -914,9 +916,21 @@ prepare_dir(struct mirror *m, int *lockfdp, char **errp)
 {
 	const char	*sub[] = { MIRROR_PARTIAL_DIR, STORE_BLOB_DIR,
 			    STORE_RELEASE_DIR };
+	const char	*skel[] = { NULL, "blobs", STORE_BLOB_DIR,
+			    STORE_RELEASE_DIR };
 	char		*p;
 	size_t		 i;
 
+	/* What a failed first run removes again (see finish_dir). */
+	for (i = 0; i < sizeof(skel) / sizeof(skel[0]); i++) {
+		if ((p = skel[i] != NULL ? dir_path(m, skel[i]) :
+		    strdup(m->dir)) == NULL)
+			return err_set(errp, "out of memory");
+		if (access(p, F_OK) == 0)
+			free(p);
+		else
+			m->made[m->nmade++] = p;
+	}
 	for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
 		if ((p = dir_path(m, sub[i])) == NULL)
 			return err_set(errp, "out of memory");
@@ -949,16 +963,20 @@ static void
 tidy_partial(struct mirror *m, int complete)
 {
 	struct dirent	*de;
+	struct stat	 st;
 	DIR		*dp;
 	char		*p, *f;
 
 	if ((p = dir_path(m, MIRROR_PARTIAL_DIR)) == NULL)
 		return;
-	if (complete && (dp = opendir(p)) != NULL) {
+	/* An empty partial file (a server that never answered) is no data. */
+	if ((dp = opendir(p)) != NULL) {
 		while ((de = readdir(dp)) != NULL) {
 			if (de->d_name[0] == '.')
 				continue;
-			if ((f = path_join(p, de->d_name)) != NULL)
+			if ((f = path_join(p, de->d_name)) != NULL &&
+			    (complete || (lstat(f, &st) == 0 &&
+			    S_ISREG(st.st_mode) && st.st_size == 0)))
 				(void)unlink(f);
 			free(f);
 		}
@@ -989,6 +1007,8 @@ mirror_free(struct mirror *m)
 
 	items_clear(m);
 	free(m->items);
+	for (i = 0; i < m->nmade; i++)
+		free(m->made[i]);
 	for (i = 0; i < n; i++) {
 		if (m->clusters != NULL)
 			cluster_manifest_free(m->clusters[i]);
@@ -1223,11 +1243,15 @@ static void
 finish_dir(struct mirror *m, int lockfd, int ok)
 {
 	char	*tmp;
+	size_t	 i;
 
 	if ((tmp = partial_path(m, "index.json.new")) != NULL)
 		unlink(tmp);
 	free(tmp);
 	tidy_partial(m, ok);
+	/* A run that got nothing leaves no empty skeleton behind. */
+	for (i = m->nmade; !ok && i-- > 0;)
+		(void)rmdir(m->made[i]);
 	close(lockfd);
 }
 

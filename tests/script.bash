@@ -105,6 +105,22 @@ make_store() {
 	export STORE MANIFEST_HEX MANIFEST_SIZE BIG_HEX BIG_SIZE BOOTSTRAP_HEX
 }
 
+# script_store_setup [TOOL...]: the setup of the script tests: a scratch
+# directory (the current one), nginx A serving a make_store store on
+# loopback at $URL, its $SCRIPT, an empty host root R, one retry round.
+script_store_setup() {
+	need dash busybox curl wget nginx jq zstd openssl "$@"
+	SCRATCH=$(mktemp -d)
+	chmod 755 "$SCRATCH"
+	cd "$SCRATCH"
+	start_nginx A "$SCRATCH/store"
+	URL="http://127.0.0.1:$NGINX_A_PORT"
+	MASTER_PORTS='[1,2]' make_store "$SCRATCH/store" "$URL"
+	SCRIPT="$STORE/dcos_install.sh"
+	mkdir R
+	export DCOS_RETRIES=1
+}
+
 # start_nginx NAME ROOT: serves ROOT on a free loopback port; sets
 # NGINX_<NAME>_PORT.  nginx binds before it daemonizes, so when the
 # command returns the port is open; a port already in use makes it fail

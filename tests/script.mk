@@ -9,9 +9,12 @@ TESTS += tests/unit/test-procnet
 
 script_bats = \
 	tests/t0600-install-script.bats \
+	tests/t0605-script-operator.bats \
 	tests/t0610-preflight.bats \
 	tests/t0620-missing.bats \
-	tests/t0650-install-e2e.bats
+	tests/t0650-install-e2e.bats \
+	tests/t0655-downgrade-fileurl.bats \
+	tests/t0690-messages.bats
 TESTS += $(script_bats)
 EXTRA_DIST += $(script_bats) tests/script.bash
 dist_man_MANS += man/dcos_install.sh.8

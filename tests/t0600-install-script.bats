@@ -8,16 +8,7 @@ load lib
 load script
 
 setup() {
-	need dash busybox curl wget nginx shellcheck jq zstd openssl setpriv
-	SCRATCH=$(mktemp -d)
-	chmod 755 "$SCRATCH"
-	cd "$SCRATCH"
-	start_nginx A "$SCRATCH/store"
-	URL="http://127.0.0.1:$NGINX_A_PORT"
-	MASTER_PORTS='[1,2]' make_store "$SCRATCH/store" "$URL"
-	SCRIPT="$STORE/dcos_install.sh"
-	mkdir R
-	export DCOS_RETRIES=1
+	script_store_setup shellcheck setpriv
 }
 
 teardown() {
@@ -316,28 +307,29 @@ tree() {
 	done
 }
 
-@test "an install that dcos-bootstrap refuses (untrusted release signer) leaves no cache and no new directory" {
+@test "an install that dcos-bootstrap refuses (untrusted release signer) keeps only the downloads, for the next run" {
 	rm -rf "$STORE" "$STORE.src"
 	UNTRUSTED_SIGNER=1 MASTER_PORTS='[1,2]' make_store "$SCRATCH/store" "$URL"
 	run dash "$SCRIPT" --root "$SCRATCH/R" master
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"Checking ip-detect: PASS"* ]]
+	[[ "${lines[-2]}" == "dcos_install.sh: the downloads so far stay in $SCRATCH/R/var/lib/dcos/bootstrap/cache: the next run resumes them"* ]]
 	[[ "${lines[-1]}" == "dcos_install.sh: error: dcos-bootstrap install failed (see above); the host keeps its previous state"* ]]
-	[ ! -e R/var/lib/dcos/bootstrap/cache ]
+	[ "$(stat -c %a R/var/lib/dcos/bootstrap/cache)" = 700 ]
 	[ ! -e R/opt ]
-	# At most what dcos-bootstrap keeps for its audit trail.
+	# At most what dcos-bootstrap keeps for its audit trail, and the cache.
 	[ -z "$(find R -mindepth 1 -type d -empty)" ]
 	! find R -type f | grep -v '^R/var/lib/dcos/bootstrap/'
 }
 
-@test "a noexec TMPDIR is named in one line, host unchanged" {
+@test "a noexec TMPDIR is named in one line, host unchanged but for the downloads kept" {
 	mkdir noexec
 	mount -t tmpfs -o size=16m,noexec tmpfs noexec
 	run env TMPDIR="$SCRATCH/noexec" dash "$SCRIPT" --root "$SCRATCH/R" master
 	[ "$status" -eq 1 ]
 	[[ "${lines[-1]}" == "dcos_install.sh: error: cannot run $SCRATCH/noexec/dcos_install."*"/dcos-bootstrap: is $SCRATCH/noexec mounted noexec? set TMPDIR to a directory that allows programs" ]]
-	[ -z "$(ls -A R)" ]
+	[ -z "$(find R -type f ! -path 'R/var/lib/dcos/bootstrap/cache/*')" ]
 }
 
 # A curl that, the first time it is asked for the big blob, says so
@@ -403,13 +395,17 @@ start_held() {
 	[ ! -e R/.dcos_install.lock ]
 }
 
-@test "a run stopped mid-download removes only what it made; one killed with -9 leaves a stale lock the next run takes over" {
+@test "a run stopped mid-download keeps its downloads for the next run; one killed with -9 leaves a stale lock the next run takes over" {
 	start_held
 	kill -TERM "$held"
 	: > abort
 	: > go
 	wait "$held" || true
-	[ -z "$(ls -A R)" ]
+	# Only the cache, which holds what was fetched before the stop.
+	[ "$(cd R && find . -type f ! -path './var/lib/dcos/bootstrap/cache/*' | wc -l)" -eq 0 ]
+	[ -f "R/var/lib/dcos/bootstrap/cache/blobs/sha256/$BOOTSTRAP_HEX" ]
+	[ ! -e R/.dcos_install.lock ]
+	rm -rf R/var
 	start_held
 	[ "$(cat R/.dcos_install.lock/pid)" = "$held" ]
 	kill -KILL "$held"
@@ -422,6 +418,8 @@ start_held() {
 	[ "$status" -eq 0 ]
 	"$BOOTSTRAP" verify --root "$SCRATCH/R"
 	[ ! -e R/.dcos_install.lock ]
+	# A successful install drops the cache the killed run left.
+	[ ! -e R/var/lib/dcos/bootstrap/cache ]
 }
 
 @test "install through the script, then uninstall: the root is as before; 'fetching N blob(s)' is said once" {
@@ -433,7 +431,7 @@ start_held() {
 	[ -z "$(ls -A R)" ]
 }
 
-@test "a first install refused after dcos-bootstrap took its lock leaves the root empty" {
+@test "a first install refused after dcos-bootstrap took its lock leaves nothing but the cache" {
 	rm -rf "$STORE" "$STORE.src"
 	# both packages set one variable: the generation build refuses it
 	PKGINFO='{"environment": {"DCOS_X": "1"}}' MASTER_PORTS='[1,2]' \
@@ -442,5 +440,6 @@ start_held() {
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"collision: both big--2.0 and hello--1.0 set the environment variable DCOS_X"* ]]
-	[ -z "$(ls -A R)" ]
+	rm -r R/var/lib/dcos/bootstrap/cache
+	[ -z "$(find R -mindepth 1 -type f)" ]
 }
