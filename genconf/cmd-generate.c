@@ -716,7 +716,7 @@ index_downgrades(json_t *root, const struct store_index *old,
 	list = old != NULL ? json_object_get(old->json, "downgrades") : NULL;
 	list = json_is_array(list) ? json_deep_copy(list) : NULL;
 	if (old == NULL || old->nreleases == 0 ||
-	    old->releases[0].seq <= rel->seq)
+	    old->releases[0].seq <= rel->rm->seq)
 		goto keep;
 	cur = &old->releases[0];
 	if (!allow) {
@@ -725,13 +725,13 @@ index_downgrades(json_t *root, const struct store_index *old,
 		    "%s-%s (seq %lld), the store's current release: hosts "
 		    "refuse a downgrade; pass --allow-downgrade to make it "
 		    "current anyway (and run dcos_install.sh with "
-		    "--allow-downgrade)", rel->name, rel->version,
-		    (long long)rel->seq, cur->name, cur->version,
+		    "--allow-downgrade)", rel->rm->name, rel->rm->version,
+		    (long long)rel->rm->seq, cur->name, cur->version,
 		    (long long)cur->seq);
 	}
 	log_warn("release %s-%s (seq %lld) replaces the newer %s-%s (seq "
 	    "%lld) as current (--allow-downgrade, recorded in index.json)",
-	    rel->name, rel->version, (long long)rel->seq, cur->name,
+	    rel->rm->name, rel->rm->version, (long long)rel->rm->seq, cur->name,
 	    cur->version, (long long)cur->seq);
 	if (list == NULL && (list = json_array()) == NULL)
 		return err_set(errp, "out of memory");
@@ -741,7 +741,7 @@ index_downgrades(json_t *root, const struct store_index *old,
 	if ((e = json_pack("{s:s, s:{s:s, s:s, s:I}, s:{s:s, s:s, s:I}, "
 	    "s:s}", "time", when, "from", "name", cur->name, "version",
 	    cur->version, "seq", (json_int_t)cur->seq, "to", "name",
-	    rel->name, "version", rel->version, "seq", (json_int_t)rel->seq,
+	    rel->rm->name, "version", rel->rm->version, "seq", (json_int_t)rel->rm->seq,
 	    "cluster_manifest", dstr)) == NULL ||
 	    json_array_append_new(list, e) == -1) {
 		json_decref(list);
