@@ -748,64 +748,50 @@ timeout_ok(const json_t *j)
 	return 0;
 }
 
-/* The keys of obj not in allowed (NULL-terminated), as "'a', 'b'". */
+/*
+ * The keys of required (NULL-terminated) obj lacks, and the keys it has
+ * that allowed does not name, as the Python schema words them.
+ */
 static void
 cc_keys(struct cc *cc, const json_t *obj, const char *prefix,
     const char *const *allowed, const char *const *required)
 {
+	struct strjoin	 sj;
 	const char	*k;
 	json_t		*v;
-	char		*list = NULL, *tmp;
-	size_t		 i, n = 0;
+	char		*list, *tmpl;
+	size_t		 i, n;
 	int		 ok;
 
+	memset(&sj, 0, sizeof(sj));
 	/* Python's schema reports the missing keys first, sorted. */
-	for (i = 0; required[i] != NULL; i++) {
-		if (json_object_get(obj, required[i]) != NULL)
-			continue;
-		if (asprintf(&tmp, "%s%s'%s'", list != NULL ? list : "",
-		    list != NULL ? ", " : "", required[i]) == -1) {
-			cc->ctx->oom = 1;
-			free(list);
-			return;
-		}
-		free(list);
-		list = tmp;
-		n++;
-	}
-	if (list != NULL) {
+	for (i = 0; required[i] != NULL; i++)
+		if (json_object_get(obj, required[i]) == NULL)
+			strjoin_add(&sj, "'%s'", required[i]);
+	n = sj.n;
+	if ((list = strjoin_end(&sj, &cc->ctx->oom)) != NULL) {
 		cc->errors++;
 		verr(cc->ctx, obj, 0, "%sMissing key%s: %s", prefix,
 		    n > 1 ? "s" : "", list);
 		free(list);
-		list = NULL;
 	}
-	n = 0;
 	json_object_foreach((json_t *)obj, k, v) {
 		for (ok = 0, i = 0; allowed[i] != NULL; i++)
 			ok |= strcmp(k, allowed[i]) == 0;
-		if (ok)
-			continue;
-		if (asprintf(&tmp, "%s%s'%s'", list != NULL ? list : "",
-		    list != NULL ? ", " : "", k) == -1) {
-			cc->ctx->oom = 1;
-			free(list);
-			return;
-		}
-		free(list);
-		list = tmp;
-		n++;
+		if (!ok)
+			strjoin_add(&sj, "'%s'", k);
 	}
-	if (list != NULL) {
-		tmp = NULL;
-		if (asprintf(&tmp, "%sWrong key%s %s in %s", prefix,
-		    n > 1 ? "s" : "", list, "%s") != -1)
-			cc_err(cc, obj, "", tmp, obj);
-		else
-			cc->ctx->oom = 1;
-		free(tmp);
-		free(list);
+	n = sj.n;
+	if ((list = strjoin_end(&sj, &cc->ctx->oom)) == NULL)
+		return;
+	if (asprintf(&tmpl, "Wrong key%s %s in %s", n > 1 ? "s" : "", list,
+	    "%s") == -1)
+		cc->ctx->oom = 1;
+	else {
+		cc_err(cc, obj, prefix, tmpl, obj);
+		free(tmpl);
 	}
+	free(list);
 }
 
 /* One check: {description, cmd, timeout[, roles]}. */
@@ -866,15 +852,17 @@ cc_check(struct cc *cc, const json_t *c, const char *prefix, int node)
 static void
 cc_checks(struct cc *cc, const json_t *m, const char *prefix, int node)
 {
+	struct strjoin	 sj;
 	const char	*k;
 	json_t		*c, *name;
-	char		*sub, *wrong = NULL, *tmp;
-	size_t		 nvalid = 0, nwrong = 0;
+	char		*sub, *wrong, *tmpl;
+	size_t		 nvalid = 0, nwrong;
 
 	if (!json_is_object(m)) {
 		cc_err(cc, m, prefix, "%s should be instance of 'dict'", m);
 		return;
 	}
+	memset(&sj, 0, sizeof(sj));
 	json_object_foreach((json_t *)m, k, c) {
 		if ((name = json_string(k)) == NULL) {
 			cc->ctx->oom = 1;
@@ -882,14 +870,7 @@ cc_checks(struct cc *cc, const json_t *m, const char *prefix, int node)
 		}
 		if (!check_name_ok(name)) {
 			json_decref(name);
-			if (asprintf(&tmp, "%s%s'%s'", wrong != NULL ? wrong :
-			    "", wrong != NULL ? ", " : "", k) == -1) {
-				cc->ctx->oom = 1;
-				break;
-			}
-			free(wrong);
-			wrong = tmp;
-			nwrong++;
+			strjoin_add(&sj, "'%s'", k);
 			continue;
 		}
 		json_decref(name);
@@ -903,14 +884,15 @@ cc_checks(struct cc *cc, const json_t *m, const char *prefix, int node)
 	}
 	if (nvalid == 0)
 		cc_err(cc, m, prefix, "Missing key: " CHECK_NAME_MSG, NULL);
-	if (wrong != NULL) {
-		tmp = NULL;
-		if (asprintf(&tmp, "%sWrong key%s %s in %s", prefix,
-		    nwrong > 1 ? "s" : "", wrong, "%s") != -1)
-			cc_err(cc, m, "", tmp, m);
-		else
-			cc->ctx->oom = 1;
-		free(tmp);
+	nwrong = sj.n;
+	if ((wrong = strjoin_end(&sj, &cc->ctx->oom)) == NULL)
+		return;
+	if (asprintf(&tmpl, "Wrong key%s %s in %s", nwrong > 1 ? "s" : "",
+	    wrong, "%s") == -1)
+		cc->ctx->oom = 1;
+	else {
+		cc_err(cc, m, prefix, tmpl, m);
+		free(tmpl);
 	}
 	free(wrong);
 }
@@ -1016,50 +998,41 @@ v_check_config(struct vctx *ctx)
 		cc_node(&cc, v);
 }
 
-/* The sorted names both check configurations define under one path. */
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * The names both mappings define, sorted as Python's sorted() and
+ * joined with ", " in *listp (NULL when none): 0, or -1 when out of
+ * memory.
+ */
 static int
 shared_names(const json_t *a, const json_t *b, char **listp)
 {
-	const char	*k;
+	struct strjoin	 sj;
+	const char	*k, **names;
 	json_t		*v;
-	char		**names = NULL, **tmp;
 	size_t		 n = 0, i;
-	int		 rc = -1;
+	int		 oom = 0;
 
+	memset(&sj, 0, sizeof(sj));
 	*listp = NULL;
 	if (!json_is_object(a) || !json_is_object(b))
 		return 0;
-	json_object_foreach((json_t *)a, k, v) {
-		if (json_object_get(b, k) == NULL)
-			continue;
-		if ((tmp = reallocarray(names, n + 1, sizeof(*names))) ==
-		    NULL)
-			goto out;
-		names = tmp;
-		names[n++] = (char *)k;
-	}
-	for (i = 1; i < n; i++) {
-		/* Few names: insertion sort, as Python's sorted(). */
-		char	*x = names[i];
-		size_t	 j = i;
-
-		for (; j > 0 && strcmp(names[j - 1], x) > 0; j--)
-			names[j] = names[j - 1];
-		names[j] = x;
-	}
-	for (i = 0; i < n; i++) {
-		char	*s;
-
-		if (asprintf(&s, "%s%s%s", *listp != NULL ? *listp : "",
-		    i > 0 ? ", " : "", names[i]) == -1)
-			goto out;
-		free(*listp);
-		*listp = s;
-	}
-	rc = 0;
-out:
+	if ((names = calloc(json_object_size(a) + 1, sizeof(*names))) == NULL)
+		return -1;
+	json_object_foreach((json_t *)a, k, v)
+		if (json_object_get(b, k) != NULL)
+			names[n++] = k;
+	qsort(names, n, sizeof(*names), name_cmp);
+	for (i = 0; i < n; i++)
+		strjoin_add(&sj, "%s", names[i]);
+	*listp = strjoin_end(&sj, &oom);
 	free(names);
-	return rc;
+	return oom ? -1 : 0;
 }
 
 /* check_names_disjoint with: [BUILTIN CHECK CONFIG]: custom_checks. */
