@@ -52,14 +52,25 @@ resolve_plain(struct ynode *n)
 	long long	 v;
 
 	n->kind = YSCALAR_STR;
-	if (streq_any(n->str, nulls)) {
-		n->kind = YSCALAR_NULL;
-		return;
-	}
-	if (streq_any(n->str, trues) || streq_any(n->str, falses)) {
-		n->kind = YSCALAR_BOOL;
-		n->bval = streq_any(n->str, trues);
-		return;
+	/*
+	 * The words start with one of these letters (or are empty); most
+	 * values, addresses above all, are compared with none of them.
+	 */
+	if (*p == '\0' || strchr("~nNtTyYoOfF", *p) != NULL) {
+		if (streq_any(n->str, nulls)) {
+			n->kind = YSCALAR_NULL;
+			return;
+		}
+		if (streq_any(n->str, trues)) {
+			n->kind = YSCALAR_BOOL;
+			n->bval = 1;
+			return;
+		}
+		if (streq_any(n->str, falses)) {
+			n->kind = YSCALAR_BOOL;
+			n->bval = 0;
+			return;
+		}
 	}
 	if (*p == '-' || *p == '+')
 		p++;
