@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 #include <regex.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -167,6 +168,8 @@ struct strjoin {
 };
 void	 strjoin_add(struct strjoin *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+void	 strjoin_vadd(struct strjoin *, const char *fmt, va_list)
+	    __attribute__((format(printf, 2, 0)));
 /*
  * The text (malloc'd), or NULL when nothing was added or out of memory
  * (then *oomp is set to 1).  The strjoin may be reused.

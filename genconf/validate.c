@@ -1202,10 +1202,8 @@ derive_all(struct vs *vs)
 }
 
 void
-strjoin_add(struct strjoin *sj, const char *fmt, ...)
+strjoin_vadd(struct strjoin *sj, const char *fmt, va_list ap)
 {
-	va_list	 ap;
-
 	if (sj->oom)
 		return;
 	if (sj->fp == NULL && (sj->fp = open_memstream(&sj->buf,
@@ -1215,9 +1213,17 @@ strjoin_add(struct strjoin *sj, const char *fmt, ...)
 	}
 	if (sj->n++ > 0)
 		fputs(", ", sj->fp);
-	va_start(ap, fmt);
 	if (vfprintf(sj->fp, fmt, ap) < 0)
 		sj->oom = 1;
+}
+
+void
+strjoin_add(struct strjoin *sj, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	strjoin_vadd(sj, fmt, ap);
 	va_end(ap);
 }
 

@@ -156,18 +156,16 @@ verr(struct vctx *ctx, const json_t *at, int with_too, const char *fmt, ...)
 static void
 verr(struct vctx *ctx, const json_t *at, int with_too, const char *fmt, ...)
 {
-	va_list	 ap;
-	char	*msg = NULL;
+	struct strjoin	 sj;
+	va_list		 ap;
+	char		*msg;
 
+	memset(&sj, 0, sizeof(sj));
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
+	strjoin_vadd(&sj, fmt, ap);
 	va_end(ap);
-	if (msg == NULL) {
-		ctx->oom = 1;
-		return;
-	}
-	ctx->report(ctx, at, with_too, msg);
+	if ((msg = strjoin_end(&sj, &ctx->oom)) != NULL)
+		ctx->report(ctx, at, with_too, msg);
 	free(msg);
 }
 
@@ -348,6 +346,8 @@ check_subnet(struct vctx *ctx, const json_t *j, const char *name, int af)
 {
 	char	*msg = NULL, *t = NULL;
 
+	if (j == NULL)
+		return;
 	if (json_is_string(j)) {
 		if (check_cidr(name, json_string_value(j), af, &msg) == 0)
 			return;
@@ -473,12 +473,9 @@ check_overlay(struct vctx *ctx, const json_t *o)
 	    json_object_get(o, "subnet6") == NULL)
 		verr_repr(ctx, o, 0, "Missing \"subnet\" or \"subnet6\" in "
 		    "overlay configuration: %s", o);
-	if (json_object_get(o, "subnet") != NULL)
-		check_subnet(ctx, json_object_get(o, "subnet"),
-		    "overlay subnet", AF_INET);
-	if (json_object_get(o, "subnet6") != NULL)
-		check_subnet(ctx, json_object_get(o, "subnet6"), "subnet6",
-		    AF_INET6);
+	check_subnet(ctx, json_object_get(o, "subnet"), "overlay subnet",
+	    AF_INET);
+	check_subnet(ctx, json_object_get(o, "subnet6"), "subnet6", AF_INET6);
 	check_prefix(ctx, o, "prefix", "subnet", AF_INET);
 	check_prefix(ctx, o, "prefix6", "subnet6", AF_INET6);
 	if ((en = json_object_get(o, "enabled")) != NULL &&
@@ -543,12 +540,10 @@ v_dcos_overlay_network(struct vctx *ctx)
 			verr_repr(ctx, ov, 0, "\"Overlays\" network "
 			    "configuration is empty: %s", v);
 	}
-	if (json_object_get(v, "vtep_subnet") != NULL)
-		check_subnet(ctx, json_object_get(v, "vtep_subnet"),
-		    "vtep_subnet", AF_INET);
-	if (json_object_get(v, "vtep_subnet6") != NULL)
-		check_subnet(ctx, json_object_get(v, "vtep_subnet6"),
-		    "vtep_subnet6", AF_INET6);
+	check_subnet(ctx, json_object_get(v, "vtep_subnet"), "vtep_subnet",
+	    AF_INET);
+	check_subnet(ctx, json_object_get(v, "vtep_subnet6"), "vtep_subnet6",
+	    AF_INET6);
 	if ((mac = json_object_get(v, "vtep_mac_oui")) != NULL &&
 	    (!json_is_string(mac) || !valid_mac(json_string_value(mac))))
 		verr_repr(ctx, mac, 0, "vtep_mac_oui must be a MAC address "
@@ -748,6 +743,26 @@ timeout_ok(const json_t *j)
 	return 0;
 }
 
+/* "Wrong keys 'a', 'b' in {...}" for the keys sj holds, if any. */
+static void
+cc_wrong(struct cc *cc, const json_t *obj, const char *prefix,
+    struct strjoin *sj)
+{
+	size_t	 n = sj->n;
+	char	*list, *tmpl;
+
+	if ((list = strjoin_end(sj, &cc->ctx->oom)) == NULL)
+		return;
+	if (asprintf(&tmpl, "Wrong key%s %s in %s", n > 1 ? "s" : "", list,
+	    "%s") == -1)
+		cc->ctx->oom = 1;
+	else {
+		cc_err(cc, obj, prefix, tmpl, obj);
+		free(tmpl);
+	}
+	free(list);
+}
+
 /*
  * The keys of required (NULL-terminated) obj lacks, and the keys it has
  * that allowed does not name, as the Python schema words them.
@@ -759,7 +774,7 @@ cc_keys(struct cc *cc, const json_t *obj, const char *prefix,
 	struct strjoin	 sj;
 	const char	*k;
 	json_t		*v;
-	char		*list, *tmpl;
+	char		*list;
 	size_t		 i, n;
 	int		 ok;
 
@@ -781,17 +796,7 @@ cc_keys(struct cc *cc, const json_t *obj, const char *prefix,
 		if (!ok)
 			strjoin_add(&sj, "'%s'", k);
 	}
-	n = sj.n;
-	if ((list = strjoin_end(&sj, &cc->ctx->oom)) == NULL)
-		return;
-	if (asprintf(&tmpl, "Wrong key%s %s in %s", n > 1 ? "s" : "", list,
-	    "%s") == -1)
-		cc->ctx->oom = 1;
-	else {
-		cc_err(cc, obj, prefix, tmpl, obj);
-		free(tmpl);
-	}
-	free(list);
+	cc_wrong(cc, obj, prefix, &sj);
 }
 
 /* One check: {description, cmd, timeout[, roles]}. */
@@ -855,8 +860,8 @@ cc_checks(struct cc *cc, const json_t *m, const char *prefix, int node)
 	struct strjoin	 sj;
 	const char	*k;
 	json_t		*c, *name;
-	char		*sub, *wrong, *tmpl;
-	size_t		 nvalid = 0, nwrong;
+	char		*sub;
+	size_t		 nvalid = 0;
 
 	if (!json_is_object(m)) {
 		cc_err(cc, m, prefix, "%s should be instance of 'dict'", m);
@@ -884,17 +889,7 @@ cc_checks(struct cc *cc, const json_t *m, const char *prefix, int node)
 	}
 	if (nvalid == 0)
 		cc_err(cc, m, prefix, "Missing key: " CHECK_NAME_MSG, NULL);
-	nwrong = sj.n;
-	if ((wrong = strjoin_end(&sj, &cc->ctx->oom)) == NULL)
-		return;
-	if (asprintf(&tmpl, "Wrong key%s %s in %s", nwrong > 1 ? "s" : "",
-	    wrong, "%s") == -1)
-		cc->ctx->oom = 1;
-	else {
-		cc_err(cc, m, prefix, tmpl, m);
-		free(tmpl);
-	}
-	free(wrong);
+	cc_wrong(cc, m, prefix, &sj);
 }
 
 static void

@@ -580,10 +580,8 @@ gen_example() {
 @test "DC/OS example: masters behind an HTTP load balancer, Exhibitor backed by ZooKeeper" {
 	gen_example <<-'EOF'
 	---
-	agent_list:
-	- 10.10.0.11
-	- 10.10.0.12
-	- 10.10.0.13
+	# Flow-style lists, as some of DC/OS's examples write them.
+	agent_list: [10.10.0.11, 10.10.0.12, 10.10.0.13]
 	bootstrap_url: http://10.10.0.2:8080
 	cluster_name: 'dcos-zk'
 	exhibitor_storage_backend: zookeeper
@@ -592,15 +590,9 @@ gen_example() {
 	master_discovery: master_http_loadbalancer
 	exhibitor_address: 10.10.0.40
 	num_masters: 3
-	master_list:
-	- 10.10.0.1
-	- 10.10.0.3
-	- 10.10.0.4
-	public_agent_list:
-	- 10.10.0.21
-	resolvers:
-	- 8.8.4.4
-	- 8.8.8.8
+	master_list: [10.10.0.1, 10.10.0.3, 10.10.0.4]
+	public_agent_list: [10.10.0.21]
+	resolvers: [8.8.4.4, 8.8.8.8]
 	process_timeout: 120
 	ssh_key_path: genconf/ssh-key
 	ssh_port: '22'
