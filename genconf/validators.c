@@ -407,7 +407,7 @@ check_prefix(struct vctx *ctx, const json_t *o, const char *key,
 		return;
 	if (!json_is_integer(p) || json_integer_value(p) < bits ||
 	    json_integer_value(p) > max)
-		verr_repr(ctx, p, 0, key[6] == '6' ? "Overlay prefix6 must be "
+		verr_repr(ctx, p, 0, af == AF_INET6 ? "Overlay prefix6 must be "
 		    "an integer from the length of its subnet6 to 128. Got %s" :
 		    "Overlay prefix must be an integer from the length of its "
 		    "subnet to 32. Got %s", p);
@@ -499,12 +499,15 @@ check_overlay(struct vctx *ctx, const json_t *o)
 static void
 v_dcos_overlay_network(struct vctx *ctx)
 {
-	static const char *const need[] = {
-		"overlays", "vtep_mac_oui", "vtep_subnet", "vtep_subnet6"
+	struct {
+		const char	*key;
+		int		 needed;
+	} need[] = {
+		{ "overlays", 1 }, { "vtep_mac_oui", 1 }, { "vtep_subnet", 0 },
+		{ "vtep_subnet6", 0 }
 	};
 	const json_t	*v = ctx->val, *ov, *mac, *mtu, *o;
 	size_t		 i;
-	int		 v4 = 0, v6 = 0;
 
 	if (!json_is_object(v)) {
 		verr_repr(ctx, NULL, 0, "Must be a mapping with vtep_subnet, "
@@ -516,16 +519,15 @@ v_dcos_overlay_network(struct vctx *ctx)
 	 * (later DC/OS demands both, refusing its own older examples).
 	 */
 	json_array_foreach(json_object_get(v, "overlays"), i, o) {
-		v4 |= json_object_get(o, "subnet") != NULL;
-		v6 |= json_object_get(o, "subnet6") != NULL;
+		need[2].needed |= json_object_get(o, "subnet") != NULL;
+		need[3].needed |= json_object_get(o, "subnet6") != NULL;
 	}
 	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
-		if (json_object_get(v, need[i]) == NULL &&
-		    (i < 2 || (i == 2 && v4) || (i == 3 && v6))) {
+		if (need[i].needed && json_object_get(v, need[i].key) == NULL) {
 			char	*fmt = NULL;
 
 			if (asprintf(&fmt, "Missing \"%s\" in overlay "
-			    "configuration %s", need[i], "%s") == -1) {
+			    "configuration %s", need[i].key, "%s") == -1) {
 				ctx->oom = 1;
 				return;
 			}
