@@ -9,7 +9,9 @@
 
 #include <sys/types.h>
 #include <regex.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -152,6 +154,27 @@ int	 check_cidr(const char *name, const char *s, int af, char **msgp);
 /* The port of "ADDRESS:PORT", DC/OS's messages: 0 or -1 with *msgp. */
 int	 check_port_text(const char *port, char **msgp);
 int	 valid_ipv4(const char *);
+/*
+ * A text built item by item, ", " between items, without copying it
+ * again for each one (a list can name thousands of bad addresses).
+ * Start from all zeros.
+ */
+struct strjoin {
+	FILE	*fp;
+	char	*buf;
+	size_t	 len;
+	size_t	 n;		/* items added */
+	int	 oom;
+};
+void	 strjoin_add(struct strjoin *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 strjoin_vadd(struct strjoin *, const char *fmt, va_list)
+	    __attribute__((format(printf, 2, 0)));
+/*
+ * The text (malloc'd), or NULL when nothing was added or out of memory
+ * (then *oomp is set to 1).  The strjoin may be reused.
+ */
+char	*strjoin_end(struct strjoin *, int *oomp);
 /* msg with {value} and {other} filled in (malloc'd), or NULL. */
 char	*fill_message(const char *msg, const char *value, const char *other);
 

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -633,10 +634,12 @@ convert_list(const struct param *p, const struct ynode *n, struct conv *cv,
 	struct ynode		*legacy = NULL;
 	const struct ynode	*it;
 	json_t			*list = NULL, *item;
-	char			*bad = NULL, *tmp, *msg = NULL;
+	struct strjoin		 badj;
+	char			*bad = NULL, *msg = NULL;
 	size_t			 i, count = 0, before = cv->n;
 	int			 alen;
 
+	memset(&badj, 0, sizeof(badj));
 	if (n->type == YNODE_SCALAR && n->kind == YSCALAR_NULL)
 		count = 0;
 	else if (n->type == YNODE_SCALAR && n->kind == YSCALAR_STR &&
@@ -663,14 +666,18 @@ convert_list(const struct param *p, const struct ynode *n, struct conv *cv,
 		it = legacy != NULL ? &legacy[i] : n->items[i];
 		msg = NULL;
 		if (p->item == NULL && bad_list_address(p, it, &alen)) {
-			if (asprintf(&tmp, "%s%s%.*s", bad != NULL ? bad : "",
-			    bad != NULL ? ", " : "", alen, scalar_text(it)) ==
-			    -1) {
+			strjoin_add(&badj, "%.*s", alen, scalar_text(it));
+			continue;
+		}
+		/*
+		 * An address bad_list_address() found good is ASCII text:
+		 * not checked twice (a list can hold 10,000 of them).
+		 */
+		if (p->item == NULL && p->item_type == PT_IPV4 &&
+		    it->type == YNODE_SCALAR) {
+			if ((item = json_string_nocheck(scalar_text(it))) ==
+			    NULL || json_array_append_new(list, item) == -1)
 				cv->oom = 1;
-				goto out;
-			}
-			free(bad);
-			bad = tmp;
 			continue;
 		}
 		/* Legacy items have no position of their own. */
@@ -684,13 +691,14 @@ convert_list(const struct param *p, const struct ynode *n, struct conv *cv,
 		if (json_array_append_new(list, item) == -1)
 			cv->oom = 1;
 	}
-	if (bad != NULL) {
+	if ((bad = strjoin_end(&badj, &cv->oom)) != NULL) {
 		if (asprintf(&msg, "Invalid IPv4 addresses in list: %s", bad) ==
 		    -1)
 			msg = NULL;
 		conv_add(cv, n, prefix, msg);
 	}
 out:
+	free(strjoin_end(&badj, &cv->oom));
 	if (legacy != NULL) {
 		for (i = 0; i < count; i++)
 			free(legacy[i].str);
@@ -859,6 +867,13 @@ validation_clear(struct validation *v)
 	memset(v, 0, sizeof(*v));
 }
 
+struct textset;
+struct vs;
+static const struct textset *list_set(struct vs *, const struct param *,
+		    const json_t *);
+static int	has_repeats(const struct textset *);
+static int	strips_port(const struct param *);
+
 /* Validation state. */
 struct vs {
 	const struct schema	*s;
@@ -868,6 +883,7 @@ struct vs {
 	struct validation	*v;
 	int			*line, *col;	/* per param; 0: unset */
 	const struct ynode	**node;		/* per param: its value */
+	struct textset		*sets;		/* per param: list_set() */
 	int			 oom;
 };
 
@@ -927,6 +943,13 @@ unknown_key(struct vs *vs, const struct ynode *k)
 	size_t		 i, d, bestd = (size_t)-1, len = strlen(k->str);
 
 	for (i = 0; i < vs->s->nparams; i++) {
+		/*
+		 * A name whose length differs by more than 3 is no typo;
+		 * skipping it keeps a file of 100,000 unknown keys cheap.
+		 */
+		d = strlen(vs->s->params[i].name);
+		if (d > len + 3 || d + 3 < len)
+			continue;
 		d = edit_distance(k->str, vs->s->params[i].name);
 		if (d < bestd) {
 			bestd = d;
@@ -1178,6 +1201,49 @@ derive_all(struct vs *vs)
 	}
 }
 
+void
+strjoin_vadd(struct strjoin *sj, const char *fmt, va_list ap)
+{
+	if (sj->oom)
+		return;
+	if (sj->fp == NULL && (sj->fp = open_memstream(&sj->buf,
+	    &sj->len)) == NULL) {
+		sj->oom = 1;
+		return;
+	}
+	if (sj->n++ > 0)
+		fputs(", ", sj->fp);
+	if (vfprintf(sj->fp, fmt, ap) < 0)
+		sj->oom = 1;
+}
+
+void
+strjoin_add(struct strjoin *sj, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	strjoin_vadd(sj, fmt, ap);
+	va_end(ap);
+}
+
+char *
+strjoin_end(struct strjoin *sj, int *oomp)
+{
+	char	*out = NULL;
+
+	if (sj->fp != NULL && fclose(sj->fp) != 0)
+		sj->oom = 1;
+	if (!sj->oom && sj->n > 0)
+		out = sj->buf;
+	else
+		free(sj->buf);
+	if (sj->oom)
+		*oomp = 1;
+	memset(sj, 0, sizeof(*sj));
+	return out;
+}
+
 char *
 fill_message(const char *msg, const char *value, const char *other)
 {
@@ -1228,10 +1294,29 @@ fail_check(struct vs *vs, const struct param *p, const struct check *c,
 }
 
 struct dup {
-	char	*text;
-	size_t	 first;		/* index of the first appearance */
-	size_t	 count;
+	const char	*text;
+	char		*own;	/* text when it had to be made, else NULL */
+	size_t		 first;	/* index of the first appearance */
+	size_t		 count;
 };
+
+/*
+ * The text of a list item for comparisons: a string's own (no copy, as
+ * lists hold thousands of addresses), else json_text() kept in d->own.
+ * 0, or -1 when out of memory.
+ */
+static int
+dup_set(struct dup *d, const json_t *item, size_t i)
+{
+	d->first = i;
+	d->own = NULL;
+	if (json_is_string(item)) {
+		d->text = json_string_value(item);
+		return 0;
+	}
+	d->text = d->own = json_text(item);
+	return d->text != NULL ? 0 : -1;
+}
 
 static int
 dup_cmp_text(const void *a, const void *b)
@@ -1260,23 +1345,28 @@ static void
 check_unique(struct vs *vs, const struct param *p, const struct check *c,
     const json_t *list)
 {
-	struct dup	*v;
-	char		*msg = NULL, *tmp;
-	size_t		 i, j, k, n = json_array_size(list), ng = 0;
+	const struct textset	*ts;
+	struct dup		*v, tmp;
+	struct strjoin		 sj;
+	char			*msg = NULL;
+	size_t			 i, j, k, n = json_array_size(list), ng = 0;
 
 	if (n < 2)
 		return;
+	/* The sorted items other checks share tell when there are none. */
+	if (!strips_port(p) && (ts = list_set(vs, p, list)) != NULL &&
+	    !has_repeats(ts))
+		return;
+	memset(&sj, 0, sizeof(sj));
 	if ((v = calloc(n, sizeof(*v))) == NULL) {
 		vs->oom = 1;
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		v[i].first = i;
-		if ((v[i].text = json_text(json_array_get(list, i))) == NULL) {
+	for (i = 0; i < n; i++)
+		if (dup_set(&v[i], json_array_get(list, i), i) == -1) {
 			vs->oom = 1;
 			goto out;
 		}
-	}
 	qsort(v, n, sizeof(*v), dup_cmp_text);
 	/* Keep one entry per repeated text, at the front. */
 	for (i = 0; i < n; i = j) {
@@ -1285,24 +1375,17 @@ check_unique(struct vs *vs, const struct param *p, const struct check *c,
 			;
 		if (j - i < 2)
 			continue;
-		tmp = v[ng].text;
-		v[ng].text = v[i].text;
-		v[i].text = tmp;
-		v[ng].first = v[i].first;
+		tmp = v[ng];
+		v[ng] = v[i];
+		v[i] = tmp;
 		v[ng].count = j - i;
 		ng++;
 	}
 	qsort(v, ng, sizeof(*v), dup_cmp_first);
-	for (k = 0; k < ng; k++) {
-		if (asprintf(&tmp, "%s%s%s appears %zu times", msg != NULL ?
-		    msg : "", msg != NULL ? ", " : "", v[k].text,
-		    v[k].count) == -1) {
-			vs->oom = 1;
-			goto out;
-		}
-		free(msg);
-		msg = tmp;
-	}
+	for (k = 0; k < ng; k++)
+		strjoin_add(&sj, "%s appears %zu times", v[k].text,
+		    v[k].count);
+	msg = strjoin_end(&sj, &vs->oom);
 	if (msg != NULL && p->secret)
 		fail_check(vs, p, c, MASK, "List cannot contain duplicates");
 	else if (msg != NULL)
@@ -1310,7 +1393,7 @@ check_unique(struct vs *vs, const struct param *p, const struct check *c,
 		    msg);
 out:
 	for (i = 0; i < n; i++)
-		free(v[i].text);
+		free(v[i].own);
 	free(v);
 	free(msg);
 }
@@ -1351,25 +1434,23 @@ count_words(const char *s)
  * with a port counts as its address, as DC/OS compares resolvers.
  */
 struct textset {
-	char	**v;
-	size_t	  n;
+	const char	**v;
+	char		**own;	/* the texts that had to be made */
+	size_t		  n, nown;
 };
 
 static int
 str_cmp(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static char *
-item_key(const struct param *p, const json_t *item)
+/* Whether a parameter's items are compared without their ports. */
+static int
+strips_port(const struct param *p)
 {
-	char	*t = json_text(item), *colon;
-
-	if (t != NULL && (p->type == PT_IPV4_PORT || (p->type == PT_LIST &&
-	    p->item_type == PT_IPV4_PORT)) && (colon = strchr(t, ':')) != NULL)
-		*colon = '\0';
-	return t;
+	return p->type == PT_IPV4_PORT || (p->type == PT_LIST &&
+	    p->item_type == PT_IPV4_PORT);
 }
 
 static void
@@ -1377,8 +1458,9 @@ textset_free(struct textset *ts)
 {
 	size_t	 i;
 
-	for (i = 0; i < ts->n; i++)
-		free(ts->v[i]);
+	for (i = 0; i < ts->nown; i++)
+		free(ts->own[i]);
+	free(ts->own);
 	free(ts->v);
 	memset(ts, 0, sizeof(*ts));
 }
@@ -1386,18 +1468,32 @@ textset_free(struct textset *ts)
 static int
 textset_make(const struct param *p, const json_t *val, struct textset *ts)
 {
-	size_t	 i, n = json_is_array(val) ? json_array_size(val) : 1;
+	const json_t	*it;
+	char		*t, *colon;
+	size_t		 i, n = json_is_array(val) ? json_array_size(val) : 1;
 
 	memset(ts, 0, sizeof(*ts));
-	if ((ts->v = calloc(n + 1, sizeof(*ts->v))) == NULL)
+	if ((ts->v = calloc(n + 1, sizeof(*ts->v))) == NULL ||
+	    (ts->own = calloc(n + 1, sizeof(*ts->own))) == NULL) {
+		textset_free(ts);
 		return -1;
+	}
 	for (i = 0; i < n; i++) {
-		if ((ts->v[i] = item_key(p, json_is_array(val) ?
-		    json_array_get(val, i) : val)) == NULL) {
+		it = json_is_array(val) ? json_array_get(val, i) : val;
+		/* A string as it is (no copy) unless its port goes. */
+		if (json_is_string(it) && (!strips_port(p) ||
+		    strchr(json_string_value(it), ':') == NULL)) {
+			ts->v[ts->n++] = json_string_value(it);
+			continue;
+		}
+		if ((t = json_text(it)) == NULL) {
 			textset_free(ts);
 			return -1;
 		}
-		ts->n++;
+		if (strips_port(p) && (colon = strchr(t, ':')) != NULL)
+			*colon = '\0';
+		ts->own[ts->nown++] = t;
+		ts->v[ts->n++] = t;
 	}
 	qsort(ts->v, ts->n, sizeof(*ts->v), str_cmp);
 	return 0;
@@ -1409,18 +1505,33 @@ textset_has(const struct textset *ts, const char *t)
 	return bsearch(&t, ts->v, ts->n, sizeof(*ts->v), str_cmp) != NULL;
 }
 
-/* Appends t to the ", "-separated *listp: 0 or -1. */
 static int
-list_append(char **listp, const char *t)
+has_repeats(const struct textset *ts)
 {
-	char	*tmp;
+	size_t	 i;
 
-	if (asprintf(&tmp, "%s%s%s", *listp != NULL ? *listp : "",
-	    *listp != NULL ? ", " : "", t) == -1)
-		return -1;
-	free(*listp);
-	*listp = tmp;
+	for (i = 1; i < ts->n; i++)
+		if (strcmp(ts->v[i], ts->v[i - 1]) == 0)
+			return 1;
 	return 0;
+}
+
+/*
+ * The sorted items of a list parameter, made once per validation: the
+ * unique and disjoint_from checks of three host lists would otherwise
+ * sort the same 10,000 addresses several times.  NULL when out of
+ * memory (vs->oom set).
+ */
+static const struct textset *
+list_set(struct vs *vs, const struct param *p, const json_t *val)
+{
+	struct textset	*ts = &vs->sets[param_index(vs, p)];
+
+	if (ts->v == NULL && textset_make(p, val, ts) == -1) {
+		vs->oom = 1;
+		return NULL;
+	}
+	return ts;
 }
 
 /* not_in: the reserved values found, in the check's order. */
@@ -1429,17 +1540,19 @@ check_not_in(struct vs *vs, const struct param *p, const struct check *c,
     const json_t *val)
 {
 	struct textset	 ts;
-	char		*found = NULL;
+	struct strjoin	 sj;
+	char		*found;
 	size_t		 i;
 
+	memset(&sj, 0, sizeof(sj));
 	if (textset_make(p, val, &ts) == -1) {
 		vs->oom = 1;
 		return;
 	}
 	for (i = 0; i < c->nvalues; i++)
-		if (textset_has(&ts, c->values[i]) &&
-		    list_append(&found, c->values[i]) == -1)
-			vs->oom = 1;
+		if (textset_has(&ts, c->values[i]))
+			strjoin_add(&sj, "%s", c->values[i]);
+	found = strjoin_end(&sj, &vs->oom);
 	if (found != NULL)
 		fail_check(vs, p, c, found, "Must not be %s: %s",
 		    ts.n > 1 ? "any of these reserved values" : "this reserved "
@@ -1456,23 +1569,23 @@ static char *
 shared_items(const json_t *list, const struct textset *ts, int *oom)
 {
 	struct dup	*v;
-	char		*out = NULL;
+	struct strjoin	 sj;
 	size_t		 i, n = 0, len = json_array_size(list);
 
+	memset(&sj, 0, sizeof(sj));
 	if ((v = calloc(len + 1, sizeof(*v))) == NULL) {
 		*oom = 1;
 		return NULL;
 	}
 	for (i = 0; i < len; i++) {
-		if ((v[n].text = json_text(json_array_get(list, i))) == NULL) {
+		if (dup_set(&v[n], json_array_get(list, i), i) == -1) {
 			*oom = 1;
 			continue;
 		}
-		v[n].first = i;
 		if (textset_has(ts, v[n].text))
 			n++;
 		else
-			free(v[n].text);
+			free(v[n].own);
 	}
 	/* Each text once, at its first place. */
 	qsort(v, n, sizeof(*v), dup_cmp_text);
@@ -1480,12 +1593,12 @@ shared_items(const json_t *list, const struct textset *ts, int *oom)
 		v[i].count = i > 0 && strcmp(v[i].text, v[i - 1].text) == 0;
 	qsort(v, n, sizeof(*v), dup_cmp_first);
 	for (i = 0; i < n; i++) {
-		if (!v[i].count && list_append(&out, v[i].text) == -1)
-			*oom = 1;
-		free(v[i].text);
+		if (!v[i].count)
+			strjoin_add(&sj, "%s", v[i].text);
+		free(v[i].own);
 	}
 	free(v);
-	return out;
+	return strjoin_end(&sj, oom);
 }
 
 /*
@@ -1496,21 +1609,31 @@ static void
 check_disjoint(struct vs *vs, const struct param *p, const struct check *c,
     const json_t *val)
 {
-	const json_t	*other;
-	struct textset	 ts;
-	char		*dups, *msg;
-	size_t		 k;
+	const struct param	*op;
+	const struct textset	*cached;
+	const json_t		*other;
+	struct textset		 ts;
+	char			*dups, *msg;
+	size_t			 k;
 
 	for (k = 0; k < c->nvalues; k++) {
 		other = json_object_get(vs->v->effective, c->values[k]);
 		if (!json_is_array(other) || json_array_size(other) == 0)
 			continue;
-		if (textset_make(p, other, &ts) == -1) {
-			vs->oom = 1;
-			return;
+		/* Another list's items as this one compares them. */
+		op = schema_find(vs->s, c->values[k]);
+		if (op != NULL && strips_port(op) == strips_port(p)) {
+			if ((cached = list_set(vs, op, other)) == NULL)
+				return;
+			dups = shared_items(val, cached, &vs->oom);
+		} else {
+			if (textset_make(p, other, &ts) == -1) {
+				vs->oom = 1;
+				return;
+			}
+			dups = shared_items(val, &ts, &vs->oom);
+			textset_free(&ts);
 		}
-		dups = shared_items(val, &ts, &vs->oom);
-		textset_free(&ts);
 		if (dups == NULL)
 			continue;
 		if (c->message != NULL)
@@ -1611,34 +1734,85 @@ check_one(struct vs *vs, const struct param *p, const struct check *c,
 	free(t);
 }
 
-/* The node of a YAML value that became the JSON value target, or NULL. */
-static const struct ynode *
-find_node(const struct ynode *n, const json_t *j, const json_t *target)
-{
-	const struct ynode	*r;
-	size_t			 i;
-
-	if (j == target)
-		return n;
-	if (n->type == YNODE_MAP && json_is_object(j)) {
-		for (i = 0; i < ymap_len(n); i++)
-			if ((r = find_node(ymap_value(n, i), json_object_get(j,
-			    ymap_key(n, i)->str), target)) != NULL)
-				return r;
-	} else if (n->type == YNODE_SEQ && json_is_array(j) &&
-	    json_array_size(j) == n->n) {
-		for (i = 0; i < n->n; i++)
-			if ((r = find_node(n->items[i], json_array_get(j, i),
-			    target)) != NULL)
-				return r;
-	}
-	return NULL;
-}
+/* Where each JSON value of a parameter came from in config.yaml. */
+struct jpos {
+	const json_t		*j;
+	const struct ynode	*n;
+};
 
 struct vrun {
 	struct vs		*vs;
 	const struct param	*p;
+	struct jpos		*idx;	/* sorted by j, built on first need */
+	size_t			 nidx, cap;
+	int			 built;
 };
+
+static int
+jpos_cmp(const void *a, const void *b)
+{
+	uintptr_t	 x = (uintptr_t)((const struct jpos *)a)->j;
+	uintptr_t	 y = (uintptr_t)((const struct jpos *)b)->j;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Walks a YAML value and the JSON made of it side by side. */
+static int
+jpos_walk(struct vrun *vr, const struct ynode *n, const json_t *j)
+{
+	struct jpos	*v;
+	size_t		 i;
+
+	if (j == NULL)
+		return 0;
+	if (vr->nidx == vr->cap) {
+		if ((v = reallocarray(vr->idx, vr->cap == 0 ? 16 : vr->cap * 2,
+		    sizeof(*v))) == NULL)
+			return -1;
+		vr->idx = v;
+		vr->cap = vr->cap == 0 ? 16 : vr->cap * 2;
+	}
+	vr->idx[vr->nidx].j = j;
+	vr->idx[vr->nidx++].n = n;
+	if (n->type == YNODE_MAP && json_is_object(j)) {
+		for (i = 0; i < ymap_len(n); i++)
+			if (jpos_walk(vr, ymap_value(n, i), json_object_get(j,
+			    ymap_key(n, i)->str)) == -1)
+				return -1;
+	} else if (n->type == YNODE_SEQ && json_is_array(j) &&
+	    json_array_size(j) == n->n) {
+		for (i = 0; i < n->n; i++)
+			if (jpos_walk(vr, n->items[i], json_array_get(j, i)) ==
+			    -1)
+				return -1;
+	}
+	return 0;
+}
+
+/*
+ * The node of the YAML value root that became the JSON value target, or
+ * NULL (JSON text in a string has no positions of its own).  Indexed
+ * once: a value with thousands of problems must not be walked for each.
+ */
+static const struct ynode *
+find_node(struct vrun *vr, const struct ynode *root, const json_t *val,
+    const json_t *target)
+{
+	struct jpos	 key, *hit;
+
+	if (!vr->built) {
+		vr->built = 1;
+		if (jpos_walk(vr, root, val) == -1)
+			vr->vs->oom = 1;
+		else if (vr->nidx > 0)
+			qsort(vr->idx, vr->nidx, sizeof(*vr->idx), jpos_cmp);
+	}
+	key.j = target;
+	hit = vr->nidx > 0 ? bsearch(&key, vr->idx, vr->nidx,
+	    sizeof(*vr->idx), jpos_cmp) : NULL;
+	return hit != NULL ? hit->n : NULL;
+}
 
 static void
 validator_report(struct vctx *ctx, const json_t *at, int with_too,
@@ -1654,7 +1828,7 @@ validator_report(struct vctx *ctx, const json_t *at, int with_too,
 	root = vs->node[param_index(vs, vr->p)];
 	/* Where the problem is inside a YAML value; else at its key. */
 	if (at != NULL && root != NULL &&
-	    (n = find_node(root, ctx->val, at)) != NULL) {
+	    (n = find_node(vr, root, ctx->val, at)) != NULL) {
 		if (diags_add(&vs->v->errors, vs->file, n->line, n->col,
 		    vr->p->name, "%s", msg) == -1)
 			vs->oom = 1;
@@ -1669,7 +1843,7 @@ run_validator(struct vs *vs, const struct param *p, const struct check *c,
     const json_t *val)
 {
 	struct vctx	 ctx;
-	struct vrun	 vr = { vs, p };
+	struct vrun	 vr = { vs, p, NULL, 0, 0, 0 };
 	const json_t	**with;
 	size_t		 i;
 
@@ -1690,6 +1864,7 @@ run_validator(struct vs *vs, const struct param *p, const struct check *c,
 	c->fn->fn(&ctx);
 	if (ctx.oom)
 		vs->oom = 1;
+	free(vr.idx);
 	free(with);
 }
 
@@ -1791,7 +1966,8 @@ validate_config(const struct schema *s, const struct ynode *root,
 	    (v->user = json_object()) == NULL ||
 	    (vs.line = calloc(s->nparams + 1, sizeof(int))) == NULL ||
 	    (vs.col = calloc(s->nparams + 1, sizeof(int))) == NULL ||
-	    (vs.node = calloc(s->nparams + 1, sizeof(*vs.node))) == NULL)
+	    (vs.node = calloc(s->nparams + 1, sizeof(*vs.node))) == NULL ||
+	    (vs.sets = calloc(s->nparams + 1, sizeof(*vs.sets))) == NULL)
 		goto out;
 	if (root != NULL && root->type != YNODE_MAP) {
 		if (diags_add(&v->errors, file, root->line, root->col, NULL,
@@ -1820,5 +1996,8 @@ out:
 	free(vs.line);
 	free(vs.col);
 	free(vs.node);
+	for (i = 0; vs.sets != NULL && i < s->nparams; i++)
+		textset_free(&vs.sets[i]);
+	free(vs.sets);
 	return rc;
 }

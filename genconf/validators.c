@@ -156,18 +156,16 @@ verr(struct vctx *ctx, const json_t *at, int with_too, const char *fmt, ...)
 static void
 verr(struct vctx *ctx, const json_t *at, int with_too, const char *fmt, ...)
 {
-	va_list	 ap;
-	char	*msg = NULL;
+	struct strjoin	 sj;
+	va_list		 ap;
+	char		*msg;
 
+	memset(&sj, 0, sizeof(sj));
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
+	strjoin_vadd(&sj, fmt, ap);
 	va_end(ap);
-	if (msg == NULL) {
-		ctx->oom = 1;
-		return;
-	}
-	ctx->report(ctx, at, with_too, msg);
+	if ((msg = strjoin_end(&sj, &ctx->oom)) != NULL)
+		ctx->report(ctx, at, with_too, msg);
 	free(msg);
 }
 
@@ -348,6 +346,8 @@ check_subnet(struct vctx *ctx, const json_t *j, const char *name, int af)
 {
 	char	*msg = NULL, *t = NULL;
 
+	if (j == NULL)
+		return;
 	if (json_is_string(j)) {
 		if (check_cidr(name, json_string_value(j), af, &msg) == 0)
 			return;
@@ -407,7 +407,7 @@ check_prefix(struct vctx *ctx, const json_t *o, const char *key,
 		return;
 	if (!json_is_integer(p) || json_integer_value(p) < bits ||
 	    json_integer_value(p) > max)
-		verr_repr(ctx, p, 0, key[6] == '6' ? "Overlay prefix6 must be "
+		verr_repr(ctx, p, 0, af == AF_INET6 ? "Overlay prefix6 must be "
 		    "an integer from the length of its subnet6 to 128. Got %s" :
 		    "Overlay prefix must be an integer from the length of its "
 		    "subnet to 32. Got %s", p);
@@ -473,12 +473,9 @@ check_overlay(struct vctx *ctx, const json_t *o)
 	    json_object_get(o, "subnet6") == NULL)
 		verr_repr(ctx, o, 0, "Missing \"subnet\" or \"subnet6\" in "
 		    "overlay configuration: %s", o);
-	if (json_object_get(o, "subnet") != NULL)
-		check_subnet(ctx, json_object_get(o, "subnet"),
-		    "overlay subnet", AF_INET);
-	if (json_object_get(o, "subnet6") != NULL)
-		check_subnet(ctx, json_object_get(o, "subnet6"), "subnet6",
-		    AF_INET6);
+	check_subnet(ctx, json_object_get(o, "subnet"), "overlay subnet",
+	    AF_INET);
+	check_subnet(ctx, json_object_get(o, "subnet6"), "subnet6", AF_INET6);
 	check_prefix(ctx, o, "prefix", "subnet", AF_INET);
 	check_prefix(ctx, o, "prefix6", "subnet6", AF_INET6);
 	if ((en = json_object_get(o, "enabled")) != NULL &&
@@ -502,12 +499,15 @@ check_overlay(struct vctx *ctx, const json_t *o)
 static void
 v_dcos_overlay_network(struct vctx *ctx)
 {
-	static const char *const need[] = {
-		"overlays", "vtep_mac_oui", "vtep_subnet", "vtep_subnet6"
+	struct {
+		const char	*key;
+		int		 needed;
+	} need[] = {
+		{ "overlays", 1 }, { "vtep_mac_oui", 1 }, { "vtep_subnet", 0 },
+		{ "vtep_subnet6", 0 }
 	};
 	const json_t	*v = ctx->val, *ov, *mac, *mtu, *o;
 	size_t		 i;
-	int		 v4 = 0, v6 = 0;
 
 	if (!json_is_object(v)) {
 		verr_repr(ctx, NULL, 0, "Must be a mapping with vtep_subnet, "
@@ -519,16 +519,15 @@ v_dcos_overlay_network(struct vctx *ctx)
 	 * (later DC/OS demands both, refusing its own older examples).
 	 */
 	json_array_foreach(json_object_get(v, "overlays"), i, o) {
-		v4 |= json_object_get(o, "subnet") != NULL;
-		v6 |= json_object_get(o, "subnet6") != NULL;
+		need[2].needed |= json_object_get(o, "subnet") != NULL;
+		need[3].needed |= json_object_get(o, "subnet6") != NULL;
 	}
 	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
-		if (json_object_get(v, need[i]) == NULL &&
-		    (i < 2 || (i == 2 && v4) || (i == 3 && v6))) {
+		if (need[i].needed && json_object_get(v, need[i].key) == NULL) {
 			char	*fmt = NULL;
 
 			if (asprintf(&fmt, "Missing \"%s\" in overlay "
-			    "configuration %s", need[i], "%s") == -1) {
+			    "configuration %s", need[i].key, "%s") == -1) {
 				ctx->oom = 1;
 				return;
 			}
@@ -543,12 +542,10 @@ v_dcos_overlay_network(struct vctx *ctx)
 			verr_repr(ctx, ov, 0, "\"Overlays\" network "
 			    "configuration is empty: %s", v);
 	}
-	if (json_object_get(v, "vtep_subnet") != NULL)
-		check_subnet(ctx, json_object_get(v, "vtep_subnet"),
-		    "vtep_subnet", AF_INET);
-	if (json_object_get(v, "vtep_subnet6") != NULL)
-		check_subnet(ctx, json_object_get(v, "vtep_subnet6"),
-		    "vtep_subnet6", AF_INET6);
+	check_subnet(ctx, json_object_get(v, "vtep_subnet"), "vtep_subnet",
+	    AF_INET);
+	check_subnet(ctx, json_object_get(v, "vtep_subnet6"), "vtep_subnet6",
+	    AF_INET6);
 	if ((mac = json_object_get(v, "vtep_mac_oui")) != NULL &&
 	    (!json_is_string(mac) || !valid_mac(json_string_value(mac))))
 		verr_repr(ctx, mac, 0, "vtep_mac_oui must be a MAC address "
@@ -748,64 +745,60 @@ timeout_ok(const json_t *j)
 	return 0;
 }
 
-/* The keys of obj not in allowed (NULL-terminated), as "'a', 'b'". */
+/* "Wrong keys 'a', 'b' in {...}" for the keys sj holds, if any. */
+static void
+cc_wrong(struct cc *cc, const json_t *obj, const char *prefix,
+    struct strjoin *sj)
+{
+	size_t	 n = sj->n;
+	char	*list, *tmpl;
+
+	if ((list = strjoin_end(sj, &cc->ctx->oom)) == NULL)
+		return;
+	if (asprintf(&tmpl, "Wrong key%s %s in %s", n > 1 ? "s" : "", list,
+	    "%s") == -1)
+		cc->ctx->oom = 1;
+	else {
+		cc_err(cc, obj, prefix, tmpl, obj);
+		free(tmpl);
+	}
+	free(list);
+}
+
+/*
+ * The keys of required (NULL-terminated) obj lacks, and the keys it has
+ * that allowed does not name, as the Python schema words them.
+ */
 static void
 cc_keys(struct cc *cc, const json_t *obj, const char *prefix,
     const char *const *allowed, const char *const *required)
 {
+	struct strjoin	 sj;
 	const char	*k;
 	json_t		*v;
-	char		*list = NULL, *tmp;
-	size_t		 i, n = 0;
+	char		*list;
+	size_t		 i, n;
 	int		 ok;
 
+	memset(&sj, 0, sizeof(sj));
 	/* Python's schema reports the missing keys first, sorted. */
-	for (i = 0; required[i] != NULL; i++) {
-		if (json_object_get(obj, required[i]) != NULL)
-			continue;
-		if (asprintf(&tmp, "%s%s'%s'", list != NULL ? list : "",
-		    list != NULL ? ", " : "", required[i]) == -1) {
-			cc->ctx->oom = 1;
-			free(list);
-			return;
-		}
-		free(list);
-		list = tmp;
-		n++;
-	}
-	if (list != NULL) {
+	for (i = 0; required[i] != NULL; i++)
+		if (json_object_get(obj, required[i]) == NULL)
+			strjoin_add(&sj, "'%s'", required[i]);
+	n = sj.n;
+	if ((list = strjoin_end(&sj, &cc->ctx->oom)) != NULL) {
 		cc->errors++;
 		verr(cc->ctx, obj, 0, "%sMissing key%s: %s", prefix,
 		    n > 1 ? "s" : "", list);
 		free(list);
-		list = NULL;
 	}
-	n = 0;
 	json_object_foreach((json_t *)obj, k, v) {
 		for (ok = 0, i = 0; allowed[i] != NULL; i++)
 			ok |= strcmp(k, allowed[i]) == 0;
-		if (ok)
-			continue;
-		if (asprintf(&tmp, "%s%s'%s'", list != NULL ? list : "",
-		    list != NULL ? ", " : "", k) == -1) {
-			cc->ctx->oom = 1;
-			free(list);
-			return;
-		}
-		free(list);
-		list = tmp;
-		n++;
+		if (!ok)
+			strjoin_add(&sj, "'%s'", k);
 	}
-	if (list != NULL) {
-		tmp = NULL;
-		if (asprintf(&tmp, "%sWrong key%s %s in %s", prefix,
-		    n > 1 ? "s" : "", list, "%s") != -1)
-			cc_err(cc, obj, "", tmp, obj);
-		else
-			cc->ctx->oom = 1;
-		free(tmp);
-		free(list);
-	}
+	cc_wrong(cc, obj, prefix, &sj);
 }
 
 /* One check: {description, cmd, timeout[, roles]}. */
@@ -866,15 +859,17 @@ cc_check(struct cc *cc, const json_t *c, const char *prefix, int node)
 static void
 cc_checks(struct cc *cc, const json_t *m, const char *prefix, int node)
 {
+	struct strjoin	 sj;
 	const char	*k;
 	json_t		*c, *name;
-	char		*sub, *wrong = NULL, *tmp;
-	size_t		 nvalid = 0, nwrong = 0;
+	char		*sub;
+	size_t		 nvalid = 0;
 
 	if (!json_is_object(m)) {
 		cc_err(cc, m, prefix, "%s should be instance of 'dict'", m);
 		return;
 	}
+	memset(&sj, 0, sizeof(sj));
 	json_object_foreach((json_t *)m, k, c) {
 		if ((name = json_string(k)) == NULL) {
 			cc->ctx->oom = 1;
@@ -882,14 +877,7 @@ cc_checks(struct cc *cc, const json_t *m, const char *prefix, int node)
 		}
 		if (!check_name_ok(name)) {
 			json_decref(name);
-			if (asprintf(&tmp, "%s%s'%s'", wrong != NULL ? wrong :
-			    "", wrong != NULL ? ", " : "", k) == -1) {
-				cc->ctx->oom = 1;
-				break;
-			}
-			free(wrong);
-			wrong = tmp;
-			nwrong++;
+			strjoin_add(&sj, "'%s'", k);
 			continue;
 		}
 		json_decref(name);
@@ -903,16 +891,7 @@ cc_checks(struct cc *cc, const json_t *m, const char *prefix, int node)
 	}
 	if (nvalid == 0)
 		cc_err(cc, m, prefix, "Missing key: " CHECK_NAME_MSG, NULL);
-	if (wrong != NULL) {
-		tmp = NULL;
-		if (asprintf(&tmp, "%sWrong key%s %s in %s", prefix,
-		    nwrong > 1 ? "s" : "", wrong, "%s") != -1)
-			cc_err(cc, m, "", tmp, m);
-		else
-			cc->ctx->oom = 1;
-		free(tmp);
-	}
-	free(wrong);
+	cc_wrong(cc, m, prefix, &sj);
 }
 
 static void
@@ -1016,50 +995,41 @@ v_check_config(struct vctx *ctx)
 		cc_node(&cc, v);
 }
 
-/* The sorted names both check configurations define under one path. */
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * The names both mappings define, sorted as Python's sorted() and
+ * joined with ", " in *listp (NULL when none): 0, or -1 when out of
+ * memory.
+ */
 static int
 shared_names(const json_t *a, const json_t *b, char **listp)
 {
-	const char	*k;
+	struct strjoin	 sj;
+	const char	*k, **names;
 	json_t		*v;
-	char		**names = NULL, **tmp;
 	size_t		 n = 0, i;
-	int		 rc = -1;
+	int		 oom = 0;
 
+	memset(&sj, 0, sizeof(sj));
 	*listp = NULL;
 	if (!json_is_object(a) || !json_is_object(b))
 		return 0;
-	json_object_foreach((json_t *)a, k, v) {
-		if (json_object_get(b, k) == NULL)
-			continue;
-		if ((tmp = reallocarray(names, n + 1, sizeof(*names))) ==
-		    NULL)
-			goto out;
-		names = tmp;
-		names[n++] = (char *)k;
-	}
-	for (i = 1; i < n; i++) {
-		/* Few names: insertion sort, as Python's sorted(). */
-		char	*x = names[i];
-		size_t	 j = i;
-
-		for (; j > 0 && strcmp(names[j - 1], x) > 0; j--)
-			names[j] = names[j - 1];
-		names[j] = x;
-	}
-	for (i = 0; i < n; i++) {
-		char	*s;
-
-		if (asprintf(&s, "%s%s%s", *listp != NULL ? *listp : "",
-		    i > 0 ? ", " : "", names[i]) == -1)
-			goto out;
-		free(*listp);
-		*listp = s;
-	}
-	rc = 0;
-out:
+	if ((names = calloc(json_object_size(a) + 1, sizeof(*names))) == NULL)
+		return -1;
+	json_object_foreach((json_t *)a, k, v)
+		if (json_object_get(b, k) != NULL)
+			names[n++] = k;
+	qsort(names, n, sizeof(*names), name_cmp);
+	for (i = 0; i < n; i++)
+		strjoin_add(&sj, "%s", names[i]);
+	*listp = strjoin_end(&sj, &oom);
 	free(names);
-	return rc;
+	return oom ? -1 : 0;
 }
 
 /* check_names_disjoint with: [BUILTIN CHECK CONFIG]: custom_checks. */

@@ -52,14 +52,25 @@ resolve_plain(struct ynode *n)
 	long long	 v;
 
 	n->kind = YSCALAR_STR;
-	if (streq_any(n->str, nulls)) {
-		n->kind = YSCALAR_NULL;
-		return;
-	}
-	if (streq_any(n->str, trues) || streq_any(n->str, falses)) {
-		n->kind = YSCALAR_BOOL;
-		n->bval = streq_any(n->str, trues);
-		return;
+	/*
+	 * The words start with one of these letters (or are empty); most
+	 * values, addresses above all, are compared with none of them.
+	 */
+	if (*p == '\0' || strchr("~nNtTyYoOfF", *p) != NULL) {
+		if (streq_any(n->str, nulls)) {
+			n->kind = YSCALAR_NULL;
+			return;
+		}
+		if (streq_any(n->str, trues)) {
+			n->kind = YSCALAR_BOOL;
+			n->bval = 1;
+			return;
+		}
+		if (streq_any(n->str, falses)) {
+			n->kind = YSCALAR_BOOL;
+			n->bval = 0;
+			return;
+		}
 	}
 	if (*p == '-' || *p == '+')
 		p++;
@@ -90,15 +101,21 @@ node_new(enum ynode_type type, const yaml_mark_t *m)
 	return n;
 }
 
+/* Doubles the room of a collection: a 10,000-host list is one node. */
 static int
 node_append(struct ynode *parent, struct ynode *child)
 {
 	struct ynode	**items;
+	size_t		  cap;
 
-	if ((items = reallocarray(parent->items, parent->n + 1,
-	    sizeof(*items))) == NULL)
-		return -1;
-	parent->items = items;
+	if (parent->n == parent->cap) {
+		cap = parent->cap == 0 ? 4 : parent->cap * 2;
+		if ((items = reallocarray(parent->items, cap,
+		    sizeof(*items))) == NULL)
+			return -1;
+		parent->items = items;
+		parent->cap = cap;
+	}
 	parent->items[parent->n++] = child;
 	return 0;
 }
@@ -128,26 +145,69 @@ ynode_describe(const struct ynode *n)
 	}
 }
 
-/* Checks the key just added to a mapping against the earlier keys. */
+/* Checks that the key just added to a mapping is a scalar. */
 static int
 check_key(const struct ynode *map, const char *name, char **errp)
 {
-	const struct ynode	*key = map->items[map->n - 1], *k;
-	size_t			 i;
+	const struct ynode	*key = map->items[map->n - 1];
 
 	if (key->type != YNODE_SCALAR)
 		return err_set(errp, "%s:%d:%d: mapping keys must be plain "
 		    "words, not %s", name, key->line, key->col,
 		    ynode_describe(key));
-	for (i = 0; i + 1 < map->n; i += 2) {
-		k = map->items[i];
-		if (strcmp(k->str, key->str) == 0)
-			return err_set(errp, "%s:%d:%d: duplicate key '%s' "
-			    "(first at line %d column %d): keep one of them",
-			    name, key->line, key->col, key->str, k->line,
-			    k->col);
-	}
 	return 0;
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	const struct ynode	*x = *(struct ynode *const *)a;
+	const struct ynode	*y = *(struct ynode *const *)b;
+	int			 c = strcmp(x->str, y->str);
+
+	if (c != 0)
+		return c;
+	/* Equal keys in the order they were written. */
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->col < y->col ? -1 : x->col > y->col;
+}
+
+/*
+ * A finished mapping's keys are unique: sorted, not compared pairwise,
+ * as a config can hold thousands.  The repeat written first is reported,
+ * with the first place of its key.
+ */
+static int
+check_unique_keys(const struct ynode *map, const char *name, char **errp)
+{
+	const struct ynode	**keys, *dup = NULL, *first = NULL;
+	size_t			 i, n = map->n / 2;
+
+	if (n < 2)
+		return 0;
+	if ((keys = calloc(n, sizeof(*keys))) == NULL)
+		return err_set(errp, "%s: out of memory", name);
+	for (i = 0; i < n; i++)
+		keys[i] = map->items[2 * i];
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	for (i = 1; i < n; i++)
+		if (strcmp(keys[i]->str, keys[i - 1]->str) == 0 &&
+		    (dup == NULL || keys[i]->line < dup->line ||
+		    (keys[i]->line == dup->line && keys[i]->col < dup->col)))
+			dup = keys[i];
+	if (dup != NULL) {
+		for (i = 0; i < n; i++)
+			if (strcmp(map->items[2 * i]->str, dup->str) == 0) {
+				first = map->items[2 * i];
+				break;
+			}
+		err_set(errp, "%s:%d:%d: duplicate key '%s' (first at line %d "
+		    "column %d): keep one of them", name, dup->line, dup->col,
+		    dup->str, first->line, first->col);
+	}
+	free(keys);
+	return dup != NULL ? -1 : 0;
 }
 
 /* The 1-based line and column of a byte offset. */
@@ -199,19 +259,23 @@ parse_error(const yaml_parser_t *parser, int failed, const char *buf,
 
 /* A scalar event's node in *np: 0, or -1 with *errp set. */
 static int
-scalar_node(const char *name, const yaml_event_t *ev, struct ynode **np,
+scalar_node(const char *name, yaml_event_t *ev, struct ynode **np,
     char **errp)
 {
 	struct ynode	*n;
 	size_t		 len = ev->data.scalar.length;
 
-	if ((n = node_new(YNODE_SCALAR, &ev->start_mark)) == NULL ||
-	    (n->str = malloc(len + 1)) == NULL) {
+	if ((n = node_new(YNODE_SCALAR, &ev->start_mark)) == NULL) {
 		ynode_free(n);
 		return err_set(errp, "%s: out of memory", name);
 	}
-	memcpy(n->str, ev->data.scalar.value, len);
-	n->str[len] = '\0';
+	/*
+	 * libyaml's copy of the text, NUL-terminated, is taken over rather
+	 * than copied (yaml_event_delete then frees NULL): one allocation
+	 * less per value.  libyaml allocates with malloc (yaml_malloc).
+	 */
+	n->str = (char *)ev->data.scalar.value;
+	ev->data.scalar.value = NULL;
 	n->len = len;
 	if (strlen(n->str) != n->len) {
 		err_set(errp, "%s:%d:%d: NUL byte in a value", name, n->line,
@@ -234,7 +298,7 @@ scalar_node(const char *name, const yaml_event_t *ev, struct ynode **np,
  * *errp set.
  */
 static int
-event_node(struct yload *y, const yaml_event_t *ev, struct ynode **np,
+event_node(struct yload *y, yaml_event_t *ev, struct ynode **np,
     char **errp)
 {
 	*np = NULL;
@@ -270,6 +334,12 @@ event_node(struct yload *y, const yaml_event_t *ev, struct ynode **np,
 			return err_set(errp, "%s: unbalanced YAML events",
 			    y->name);
 		*np = y->stack[--y->depth];
+		if ((*np)->type == YNODE_MAP &&
+		    check_unique_keys(*np, y->name, errp) == -1) {
+			ynode_free(*np);
+			*np = NULL;
+			return -1;
+		}
 		return 0;
 	default:
 		return 0;

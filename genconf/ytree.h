@@ -37,6 +37,7 @@ struct ynode {
 	/* sequences: items[0..n); mappings: key items[2i], value items[2i+1] */
 	struct ynode		**items;
 	size_t			 n;
+	size_t			 cap;	/* room in items */
 };
 
 /*

@@ -298,11 +298,16 @@ OVL='"vtep_subnet": "44.128.0.0/20", "vtep_subnet6": "fd01:a::/64", "vtep_mac_ou
 	done
 }
 
+# err on dcos_overlay_network with the default VTEP keys and these overlays.
+bad_overlays() {
+	err dcos_overlay_network "$1" "$(j dcos_overlay_network "{$OVL, \"overlays\": [$2]}")"
+}
+
 @test "validate_dcos_overlay_network: DC/OS's checks and words, the configuration quoted as Python prints it" {
 	err dcos_overlay_network "Missing \"overlays\" in overlay configuration {'vtep_subnet': '44.128.0.0/20', 'vtep_subnet6': 'fd01:a::/64', 'vtep_mac_oui': '70:B3:D5:00:00:00'}" \
 	    "$(j dcos_overlay_network "{$OVL}")"
-	err dcos_overlay_network "\"Overlays\" network configuration is empty: {'vtep_subnet': '44.128.0.0/20', 'vtep_subnet6': 'fd01:a::/64', 'vtep_mac_oui': '70:B3:D5:00:00:00', 'overlays': []}" \
-	    "$(j dcos_overlay_network "{$OVL, \"overlays\": []}")"
+	bad_overlays "\"Overlays\" network configuration is empty: {'vtep_subnet': '44.128.0.0/20', 'vtep_subnet6': 'fd01:a::/64', 'vtep_mac_oui': '70:B3:D5:00:00:00', 'overlays': []}" \
+	    ''
 	err dcos_overlay_network "Missing \"vtep_mac_oui\" in overlay configuration {'vtep_subnet': '44.128.0.0/20', 'overlays': [{'name': 'dcos', 'subnet': '9.0.0.0/8', 'prefix': 24}]}" \
 	    "$(j dcos_overlay_network '{"vtep_subnet": "44.128.0.0/20", "overlays": [{"name": "dcos", "subnet": "9.0.0.0/8", "prefix": 24}]}')"
 	err dcos_overlay_network "Missing \"vtep_subnet6\" in overlay configuration {'vtep_subnet': '44.128.0.0/20', 'vtep_mac_oui': '70:B3:D5:00:00:00', 'overlays': [{'name': 'dcos', 'subnet6': 'fd01:b::/64'}]}" \
@@ -314,18 +319,18 @@ OVL='"vtep_subnet": "44.128.0.0/20", "vtep_subnet6": "fd01:a::/64", "vtep_mac_ou
 	    "$(j dcos_overlay_network '{"vtep_subnet": "44.128.0.0/20", "vtep_subnet6": "44.128.0.0/20", "vtep_mac_oui": "70:B3:D5:00:00:00", "overlays": [{"name": "dcos", "subnet": "9.0.0.0/8"}]}')"
 	err dcos_overlay_network 'Must be above or equal to 552' \
 	    "$(j dcos_overlay_network "{$OVL, \"vtep_mtu\": 500, \"overlays\": [{\"name\": \"dcos\", \"subnet\": \"9.0.0.0/8\"}]}")"
-	err dcos_overlay_network 'Overlay name cannot exceed 13 characters: fourteen-chars' \
-	    "$(j dcos_overlay_network "{$OVL, \"overlays\": [{\"name\": \"dcos\", \"subnet\": \"9.0.0.0/8\"}, {\"name\": \"fourteen-chars\", \"subnet\": \"10.0.0.0/8\"}]}")"
-	err dcos_overlay_network "Missing \"name\" in overlay configuration: {'subnet': '10.0.0.0/8'}" \
-	    "$(j dcos_overlay_network "{$OVL, \"overlays\": [{\"name\": \"dcos\", \"subnet\": \"9.0.0.0/8\"}, {\"subnet\": \"10.0.0.0/8\"}]}")"
-	err dcos_overlay_network "Missing \"subnet\" or \"subnet6\" in overlay configuration: {'name': 'two', 'prefix': 24}" \
-	    "$(j dcos_overlay_network "{$OVL, \"overlays\": [{\"name\": \"dcos\", \"subnet\": \"9.0.0.0/8\"}, {\"name\": \"two\", \"prefix\": 24}]}")"
-	err dcos_overlay_network 'Incorrect value for `overlay subnet`: `fd01:b::/64`. Only IPv4 subnets are allowed' \
-	    "$(j dcos_overlay_network "{$OVL, \"overlays\": [{\"name\": \"dcos\", \"subnet\": \"fd01:b::/64\"}]}")"
-	err dcos_overlay_network 'Incorrect value for `subnet6`: `9.0.0.0/8`. Only IPv6 subnets are allowed' \
-	    "$(j dcos_overlay_network "{$OVL, \"overlays\": [{\"name\": \"dcos\", \"subnet\": \"9.0.0.0/8\"}, {\"name\": \"six\", \"subnet6\": \"9.0.0.0/8\"}]}")"
-	err dcos_overlay_network "Must be one of 'True', 'False'. Got 'yes'." \
-	    "$(j dcos_overlay_network "{$OVL, \"overlays\": [{\"name\": \"dcos\", \"subnet\": \"9.0.0.0/8\", \"enabled\": \"yes\"}]}")"
+	bad_overlays 'Overlay name cannot exceed 13 characters: fourteen-chars' \
+	    '{"name": "dcos", "subnet": "9.0.0.0/8"}, {"name": "fourteen-chars", "subnet": "10.0.0.0/8"}'
+	bad_overlays "Missing \"name\" in overlay configuration: {'subnet': '10.0.0.0/8'}" \
+	    '{"name": "dcos", "subnet": "9.0.0.0/8"}, {"subnet": "10.0.0.0/8"}'
+	bad_overlays "Missing \"subnet\" or \"subnet6\" in overlay configuration: {'name': 'two', 'prefix': 24}" \
+	    '{"name": "dcos", "subnet": "9.0.0.0/8"}, {"name": "two", "prefix": 24}'
+	bad_overlays 'Incorrect value for `overlay subnet`: `fd01:b::/64`. Only IPv4 subnets are allowed' \
+	    '{"name": "dcos", "subnet": "fd01:b::/64"}'
+	bad_overlays 'Incorrect value for `subnet6`: `9.0.0.0/8`. Only IPv6 subnets are allowed' \
+	    '{"name": "dcos", "subnet": "9.0.0.0/8"}, {"name": "six", "subnet6": "9.0.0.0/8"}'
+	bad_overlays "Must be one of 'True', 'False'. Got 'yes'." \
+	    '{"name": "dcos", "subnet": "9.0.0.0/8", "enabled": "yes"}'
 }
 
 @test "dcos_overlay_network in YAML: every problem at its own line and column, at once" {
@@ -580,10 +585,8 @@ gen_example() {
 @test "DC/OS example: masters behind an HTTP load balancer, Exhibitor backed by ZooKeeper" {
 	gen_example <<-'EOF'
 	---
-	agent_list:
-	- 10.10.0.11
-	- 10.10.0.12
-	- 10.10.0.13
+	# Flow-style lists, as some of DC/OS's examples write them.
+	agent_list: [10.10.0.11, 10.10.0.12, 10.10.0.13]
 	bootstrap_url: http://10.10.0.2:8080
 	cluster_name: 'dcos-zk'
 	exhibitor_storage_backend: zookeeper
@@ -592,15 +595,9 @@ gen_example() {
 	master_discovery: master_http_loadbalancer
 	exhibitor_address: 10.10.0.40
 	num_masters: 3
-	master_list:
-	- 10.10.0.1
-	- 10.10.0.3
-	- 10.10.0.4
-	public_agent_list:
-	- 10.10.0.21
-	resolvers:
-	- 8.8.4.4
-	- 8.8.8.8
+	master_list: [10.10.0.1, 10.10.0.3, 10.10.0.4]
+	public_agent_list: [10.10.0.21]
+	resolvers: [8.8.4.4, 8.8.8.8]
 	process_timeout: 120
 	ssh_key_path: genconf/ssh-key
 	ssh_port: '22'

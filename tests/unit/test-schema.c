@@ -412,6 +412,28 @@ bad_schemas_are_refused_with_their_position(void **state)
  * reads the parameters with: names and reports on them too;
  * invalid_message replaces a type's message.
  */
+/* Validates config against s: its errors joined must be want. */
+static void
+expect_errors(const struct schema *s, size_t i, const char *config,
+    const char *want)
+{
+	struct ynode		*root = NULL;
+	struct validation	 v;
+	char			*err = NULL, *got;
+
+	if (yaml_load(config, strlen(config), "c", &root, &err) == -1)
+		fail_msg("%s", err);
+	assert_int_equal(validate_config(s, root, "c", "/nonexistent", &v),
+	    0);
+	got = diags_join(&v.errors);
+	if (strcmp(got != NULL ? got : "", want) != 0)
+		fail_msg("case %zu:\nwant: %s\ngot:  %s", i, want,
+		    got != NULL ? got : "");
+	free(got);
+	validation_clear(&v);
+	ynode_free(root);
+}
+
 static void
 validators_when_and_invalid_message(void **state)
 {
@@ -449,27 +471,13 @@ validators_when_and_invalid_message(void **state)
 		  "Got a list" },
 	};
 	struct schema		*s = NULL;
-	struct ynode		*root = NULL;
-	struct validation	 v;
-	char			*err = NULL, *got;
+	char			*err = NULL;
 	size_t			 i;
 
 	if (schema_parse(schema, strlen(schema), "s", &s, &err) == -1)
 		fail_msg("%s", err);
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (yaml_load(cases[i].config, strlen(cases[i].config), "c",
-		    &root, &err) == -1)
-			fail_msg("%s", err);
-		assert_int_equal(validate_config(s, root, "c", "/nonexistent",
-		    &v), 0);
-		got = diags_join(&v.errors);
-		if (strcmp(got != NULL ? got : "", cases[i].want) != 0)
-			fail_msg("case %zu:\nwant: %s\ngot:  %s", i,
-			    cases[i].want, got != NULL ? got : "");
-		free(got);
-		validation_clear(&v);
-		ynode_free(root);
-	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_errors(s, i, cases[i].config, cases[i].want);
 	schema_free(s);
 	(void)state;
 }
@@ -772,27 +780,14 @@ each_type_accepts_its_forms_and_refuses_with_position(void **state)
 	};
 	struct schema		*s = NULL;
 	struct ynode		*root = NULL;
-	struct validation	 v;
-	char			*err = NULL, *got;
+	char			*err = NULL;
 	size_t			 i;
 
 	if (schema_parse(types_schema, strlen(types_schema), "s", &s,
 	    &err) == -1)
 		fail_msg("%s", err);
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (yaml_load(cases[i].config, strlen(cases[i].config), "c",
-		    &root, &err) == -1)
-			fail_msg("%s", err);
-		assert_int_equal(validate_config(s, root, "c", "/nonexistent",
-		    &v), 0);
-		got = diags_join(&v.errors);
-		if (strcmp(got != NULL ? got : "", cases[i].want) != 0)
-			fail_msg("case %zu:\nwant: %s\ngot:  %s", i,
-			    cases[i].want, got != NULL ? got : "");
-		free(got);
-		validation_clear(&v);
-		ynode_free(root);
-	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_errors(s, i, cases[i].config, cases[i].want);
 	/* A key twice is the YAML loader's refusal, with both positions. */
 	assert_int_equal(yaml_load("labels:\n  x: 1\n  x: 2\n", 22, "c", &root,
 	    &err), -1);
