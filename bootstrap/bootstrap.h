@@ -415,7 +415,13 @@ void	 hostfiles_sweep(const char *dir);
 int	 pkg_audit(const struct host *h, const char *id, const char *want,
 	    size_t *findingsp, char **errp);
 
-/* cmd-install.c, also used by repair. */
+/* cmd-install.c, also used by repair and activate. */
+/*
+ * Removes what a crashed run left half-made in packages/ and
+ * generations/ (staging and temporary names; never a complete object).
+ * 0 or -1 with *errp.
+ */
+int	 clean_partial(const struct host *h, char **errp);
 /*
  * Swaps the freshly extracted stage in for final with one
  * renameat2(RENAME_EXCHANGE), removes the old tree and journals a
