@@ -439,6 +439,14 @@ extern const char *const top_links[];
  * who names its package in the message.  0 or -1 with *errp.
  */
 int	 unit_check_name(const char *name, const char *who, char **errp);
+/*
+ * state.json's "created_units": the unit files in /etc/systemd/system
+ * that the installer created, and so may replace or remove (dcos.target
+ * included once a generation is active; a state from before the list
+ * counts the active generation's units).  Borrowed from state, which
+ * gets the list when it had none.
+ */
+json_t	*created_units(json_t *state);
 
 /* How an activation ended (struct activation's result). */
 #define ACT_DONE	0	/* the generation is active */
@@ -479,6 +487,46 @@ struct activation {
  */
 int	 activate_generation(struct host *, long n, struct activation *act,
 	    char **errp);
+
+/*
+ * services.c: the services around a switch.  A plan is a JSON object
+ * {"generation": N, "from": M, "stop": [...], "restart": [...],
+ * "start": [...]} (unit names) that state.json keeps as "services" until
+ * it is carried out.
+ */
+/*
+ * The systemctl to run: DCOS_BOOTSTRAP_SYSTEMCTL when set (a test hook,
+ * used under --root too), else systemd's when systemd runs and --root
+ * was not given; NULL when no service is ours to touch.  Borrowed.
+ */
+const char *svc_manager(const struct host *h);
+/*
+ * Runs "sc verb UNIT... [also]" (units: a JSON array of unit names,
+ * each checked; may be NULL); nothing when there is no unit to act on,
+ * except for daemon-reload.  0, or -1 with *errp.
+ */
+int	 svc_call(const char *sc, const char *verb, const json_t *units,
+	    const char *also, char **errp);
+/*
+ * The plan of the switch from generation from (gold; NULL when it is
+ * gone or none: old_units are then the units that ran) to n (gnew),
+ * with todo (an earlier plan not carried out, or NULL) merged in.  New
+ * reference, NULL when out of memory.
+ */
+json_t	*svc_plan(const struct host *h, long from, const json_t *gold,
+	    const json_t *old_units, long n, const json_t *gnew,
+	    const json_t *todo);
+/* The plan that undoes plan, back to generation from.  New, or NULL. */
+json_t	*svc_reverse(const json_t *plan, const json_t *todo, long from);
+/* Stops the units plan drops (before the switch).  0 or -1, *errp. */
+int	 svc_stop(const char *sc, const json_t *plan, char **errp);
+/*
+ * After the switch: daemon-reload, restarts the changed units, starts
+ * dcos.target (and so the new units).  0 or -1 with *errp.
+ */
+int	 svc_start(const char *sc, const json_t *plan, char **errp);
+/* "stop a, b; restart c; start d" (malloc'd), or NULL. */
+char	*svc_describe(const json_t *plan);
 
 /* state.json: the host's durable bookkeeping. */
 json_t	*state_load(const struct host *, char **errp);
