@@ -415,6 +415,22 @@ void	 hostfiles_sweep(const char *dir);
 int	 pkg_audit(const struct host *h, const char *id, const char *want,
 	    size_t *findingsp, char **errp);
 
+/* cmd-check.c, also used by install --check. */
+#define CHECK_TIMEOUT_DEFAULT	60.0
+/*
+ * Runs the health checks of generation gen (its packages' check/
+ * executables), each within timeout seconds, printing a line per check
+ * (or appending it to arr when not NULL); *ran and *critical count
+ * them.  0, or -1 with *errp when they could not be run.
+ */
+int	 checks_run(const struct host *h, long gen, double timeout,
+	    json_t *arr, size_t *ran, size_t *critical, char **errp);
+/*
+ * Parses a --timeout argument (seconds, more than 0) into *secp; -1
+ * after an error message.
+ */
+int	 checks_timeout(const char *arg, double *secp);
+
 /* cmd-install.c, also used by repair and activate. */
 /*
  * Removes what a crashed run left half-made in packages/ and

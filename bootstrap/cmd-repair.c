@@ -168,6 +168,29 @@ out:
 	return rc;
 }
 
+/*
+ * Refuses to work under an activation that is not finished: current may
+ * name either generation, and what repair would put back might be the
+ * files of the one about to be left.  0 or -1 with *errp.
+ */
+static int
+unfinished(const json_t *state, long cur, char **errp)
+{
+	const json_t	*p = json_object_get(state, "pending");
+	json_int_t	 target = json_integer_value(json_object_get(state,
+			    "target"));
+
+	if (json_is_object(p) || (target > 0 && target != cur))
+		return err_set(errp, "the %s of generation %lld is not "
+		    "finished: run dcos-bootstrap activate first, then "
+		    "repair", json_string_value(json_object_get(p, "op")) !=
+		    NULL ? json_string_value(json_object_get(p, "op")) :
+		    "activation", (long long)(json_is_object(p) ?
+		    json_integer_value(json_object_get(p, "generation")) :
+		    target));
+	return 0;
+}
+
 int
 cmd_repair(int argc, char **argv)
 {
@@ -184,7 +207,7 @@ cmd_repair(int argc, char **argv)
 	struct fix		*fixes = NULL;
 	const char		*root = NULL, *cachearg = NULL;
 	char			*cache = NULL, *err = NULL, hex[DIGEST_STRSZ];
-	json_t			*g = NULL;
+	json_t			*g = NULL, *state = NULL;
 	size_t			 nfix = 0, i, missing = 0;
 	long			 cur;
 	int			 r, rc;
@@ -196,6 +219,8 @@ cmd_repair(int argc, char **argv)
 		return rc;
 	rc = EXIT_FAIL;
 	if (host_open_installed(&h, root, 1, &cur, NULL, NULL, &err) == -1 ||
+	    (state = state_load(&h, &err)) == NULL ||
+	    unfinished(state, cur, &err) == -1 ||
 	    (g = gen_load(&h, cur, &err)) == NULL)
 		goto out;
 	if ((cache = cachearg != NULL ? strdup(cachearg) :
@@ -242,6 +267,7 @@ out:
 	cluster_free(c);
 	free(cache);
 	json_decref(g);
+	json_decref(state);
 	host_free(&h);
 	return rc;
 }
