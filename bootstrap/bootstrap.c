@@ -23,6 +23,7 @@ const struct subcmd bootstrap_commands[] = {
 	    "have (digest, size, path)" },
 	{ "install", cmd_install,
 	    "[--cache DIR] [--root DIR] [--no-start] [--allow-downgrade] "
+	    "[--check] [--rollback-on-failure] [--timeout SEC] "
 	    "[--made-dir REL]... MANIFEST --role ROLE...",
 	    "verify a cluster manifest's blobs, extract, build and switch "
 	    "to a new generation" },

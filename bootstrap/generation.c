@@ -746,14 +746,14 @@ write_genjson(struct build *b, const struct cluster *c, long n, char **errp)
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	digest_format(&c->digest, dstr);
 	g = json_pack("{s:i, s:I, s:s, s:s, s:s, s:{s:s, s:s, s:I}, s:o, "
-	    "s:O, s:O, s:O, s:s}",
+	    "s:O, s:O, s:O, s:O, s:s}",
 	    "format", 1, "generation", (json_int_t)n,
 	    "cluster_manifest", dstr, "cluster_name", c->cluster_name,
 	    "config_id", c->config_id,
 	    "release", "name", c->release_name, "version",
 	    c->release_version, "seq", (json_int_t)c->seq,
 	    "roles", r, "packages", b->pkgs, "users", b->users,
-	    "units", b->units, "created", when);
+	    "units", b->units, "unit_packages", b->unitfrom, "created", when);
 	if (g == NULL)
 		return -1;
 	text = json_dumps(g, JSONIO_PRETTY);
