@@ -171,11 +171,27 @@ run(const char *const argv[], char **errp)
 	return 0;
 }
 
+static const char *
+systemctl(void)
+{
+	return access("/bin/systemctl", X_OK) == 0 ? "/bin/systemctl" :
+	    "/usr/bin/systemctl";
+}
+
+int
+dcos_target(const struct host *h, const char *verb, char **errp)
+{
+	const char	*argv[] = { systemctl(), verb, "dcos.target", NULL };
+
+	if (h->rooted || access("/run/systemd/system", F_OK) == -1)
+		return 0;
+	return run(argv, errp);
+}
+
 static int
 start_systemd(char **errp)
 {
-	const char	*sc = access("/bin/systemctl", X_OK) == 0 ?
-			    "/bin/systemctl" : "/usr/bin/systemctl";
+	const char	*sc = systemctl();
 	const char	*reload[] = { sc, "daemon-reload", NULL };
 	const char	*start[] = { sc, "start", "dcos.target", NULL };
 

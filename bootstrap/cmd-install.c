@@ -441,6 +441,9 @@ struct install {
 	int		 new_state;	/* state.json was not there */
 	int		 bad_state;	/* state.json refused: so is the
 					   journal, which it checks */
+	int		 change_roles;	/* --change-roles */
+	char		*from_roles;	/* installed, when they change */
+	int		 stopped;	/* dcos.target stopped for that */
 };
 
 static int
@@ -468,6 +471,7 @@ install_args(struct install *in, const struct subcmd *cmd, int argc,
 		{ "no-start", no_argument, NULL, 'n' },
 		{ "allow-downgrade", no_argument, NULL, 'D' },
 		{ "made-dir", required_argument, NULL, 'M' },
+		{ "change-roles", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -484,6 +488,7 @@ install_args(struct install *in, const struct subcmd *cmd, int argc,
 		case 'R': in->root = optarg; break;
 		case 'n': in->start = 0; break;
 		case 'D': in->downgrade = 1; break;
+		case 'C': in->change_roles = 1; break;
 		case 'M':
 			if (!install_own_dir(optarg) ||
 			    in->nmade == sizeof(in->made) / sizeof(*in->made)) {
@@ -606,6 +611,58 @@ install_again(struct install *in, char **errp)
 	    "nothing to do\n", in->cur, c->release_name, c->release_version,
 	    c->config_id);
 	return 1;
+}
+
+/*
+ * The one rule for role changes (gen_roles_compare): other roles than
+ * the current generation's are refused, unless --change-roles asks for
+ * the change (from_roles set).  0 or -1 with *errp.
+ */
+static int
+install_roles(struct install *in, char **errp)
+{
+	char	*from = NULL;
+	int	 r;
+
+	r = gen_roles_compare(&in->h, (const char *const *)in->roles,
+	    in->nroles, &from, errp);
+	if (r == 1 && in->change_roles) {
+		free(*errp);
+		*errp = NULL;
+		in->from_roles = from;
+		return 0;
+	}
+	free(from);
+	return r == 0 ? 0 : -1;
+}
+
+/*
+ * A role change asked for: journaled, then dcos.target stopped before
+ * the switch (the activation starts it again).  0 or -1 with *errp.
+ */
+static int
+install_change_roles(struct install *in, char **errp)
+{
+	char	 to[64] = "";
+	size_t	 i, len = 0;
+	int	 n;
+
+	if (in->from_roles == NULL)
+		return 0;
+	/* At most ROLE_MAX known role names: they fit. */
+	for (i = 0; i < in->nroles && len < sizeof(to); i++)
+		if ((n = snprintf(to + len, sizeof(to) - len, " %s",
+		    in->roles[i])) > 0)
+			len += (size_t)n;
+	(void)journal_append(&in->h, "override", NULL, "role change from%s "
+	    "to%s (--change-roles): dcos.target stopped, switched, started",
+	    in->from_roles, to);
+	if (dcos_target(&in->h, "stop", errp) == -1)
+		return err_wrap(errp, "cannot stop dcos.target to change "
+		    "roles; nothing switched");
+	in->stopped = 1;
+	printf("roles change from%s to%s\n", in->from_roles, to);
+	return 0;
 }
 
 /* Refuses a release older than one installed, unless allowed. */
@@ -775,6 +832,7 @@ install_end(struct install *in, int rc, const char *err)
 			undo_fresh(in);
 	}
 	free(in->cache);
+	free(in->from_roles);
 	json_decref(in->published);
 	state_free(in->state);
 	json_decref(in->created);
@@ -802,6 +860,8 @@ cmd_install(int argc, char **argv)
 		goto out;
 	if (install_load(&in, &err) == -1 || install_lock(&in, &err) == -1)
 		goto out;
+	if (install_roles(&in, &err) == -1)
+		goto out;
 	if ((r = install_again(&in, &err)) != 0) {
 		if (r == 1)
 			rc = EXIT_OK;
@@ -815,9 +875,13 @@ cmd_install(int argc, char **argv)
 			goto out;
 	}
 	if (install_generation(&in, &n, &err) == -1 ||
+	    install_change_roles(&in, &err) == -1 ||
 	    install_activate(&in, n, &err) == -1) {
 		if (in.act == ACT_PARTIAL)
 			rc = EXIT_PARTIAL;
+		/* Rolled back: the old roles' services run again. */
+		if (in.stopped && in.act == ACT_UNCHANGED && in.start)
+			(void)dcos_target(&in.h, "start", NULL);
 		goto out;
 	}
 	rc = EXIT_OK;
