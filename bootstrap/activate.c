@@ -160,6 +160,16 @@ out:
 	free(dst);
 }
 
+int
+dcos_target(const struct host *h, const char *verb, char **errp)
+{
+	const char	*sc = svc_manager(h);
+
+	if (sc == NULL)
+		return 0;
+	return svc_call(sc, verb, NULL, "dcos.target", errp);
+}
+
 /* Appends the formatted text to *errp ("what failed; what it means"). */
 static void
 err_suffix(char **errp, const char *fmt, ...)

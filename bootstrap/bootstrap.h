@@ -390,6 +390,17 @@ int	 gen_expected_files(const struct host *h, const json_t *g,
 int	 gen_matches(const json_t *g, const struct digest *d,
 	    char *const *roles, size_t nroles);
 
+/*
+ * The one rule for role changes (install and preflight): the roles of
+ * the current generation against roles, as sets.  0 when they are the
+ * same or nothing is installed; 1 when they differ, with *errp the
+ * refusal (naming uninstall and --change-roles); -1 with *errp when the
+ * current generation cannot be read.  On 0 and 1 *fromp gets the
+ * installed roles, " master slave" ("" when none; malloc'd).
+ */
+int	 gen_roles_compare(const struct host *h, const char *const *roles,
+	    size_t nroles, char **fromp, char **errp);
+
 /* hostfiles.c: host file changes staged before the switch. */
 struct hostfile {
 	char	*path;		/* the file to change */
@@ -479,6 +490,12 @@ int	 unit_check_name(const char *name, const char *who, char **errp);
  * gets the list when it had none.
  */
 json_t	*created_units(struct state *state);
+
+/*
+ * Runs "systemctl VERB dcos.target" when systemd runs the host (never
+ * with --root).  0, also when there is nothing to do, or -1 with *errp.
+ */
+int	 dcos_target(const struct host *h, const char *verb, char **errp);
 
 /* How an activation ended (struct activation's result). */
 #define ACT_DONE	0	/* the generation is active */

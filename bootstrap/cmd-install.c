@@ -443,6 +443,9 @@ struct install {
 	int		 new_state;	/* state.json was not there */
 	int		 bad_state;	/* state.json refused: so is the
 					   journal, which it checks */
+	int		 change_roles;	/* --change-roles */
+	char		*from_roles;	/* installed, when they change */
+	int		 stopped;	/* dcos.target stopped for that */
 };
 
 static int
@@ -473,6 +476,7 @@ install_args(struct install *in, const struct subcmd *cmd, int argc,
 		{ "check", no_argument, NULL, 'C' },
 		{ "rollback-on-failure", no_argument, NULL, 'B' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "change-roles", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -495,6 +499,7 @@ install_args(struct install *in, const struct subcmd *cmd, int argc,
 			if (checks_timeout(optarg, &in->timeout) == -1)
 				return EXIT_USAGE;
 			break;
+		case 'X': in->change_roles = 1; break;
 		case 'M':
 			if (!install_own_dir(optarg) ||
 			    in->nmade == sizeof(in->made) / sizeof(*in->made)) {
@@ -617,6 +622,58 @@ install_again(struct install *in, char **errp)
 	    "nothing to do\n", in->cur, c->release_name, c->release_version,
 	    c->config_id);
 	return 1;
+}
+
+/*
+ * The one rule for role changes (gen_roles_compare): other roles than
+ * the current generation's are refused, unless --change-roles asks for
+ * the change (from_roles set).  0 or -1 with *errp.
+ */
+static int
+install_roles(struct install *in, char **errp)
+{
+	char	*from = NULL;
+	int	 r;
+
+	r = gen_roles_compare(&in->h, (const char *const *)in->roles,
+	    in->nroles, &from, errp);
+	if (r == 1 && in->change_roles) {
+		free(*errp);
+		*errp = NULL;
+		in->from_roles = from;
+		return 0;
+	}
+	free(from);
+	return r == 0 ? 0 : -1;
+}
+
+/*
+ * A role change asked for: journaled, then dcos.target stopped before
+ * the switch (the activation starts it again).  0 or -1 with *errp.
+ */
+static int
+install_change_roles(struct install *in, char **errp)
+{
+	char	 to[64] = "";
+	size_t	 i, len = 0;
+	int	 n;
+
+	if (in->from_roles == NULL)
+		return 0;
+	/* At most ROLE_MAX known role names: they fit. */
+	for (i = 0; i < in->nroles && len < sizeof(to); i++)
+		if ((n = snprintf(to + len, sizeof(to) - len, " %s",
+		    in->roles[i])) > 0)
+			len += (size_t)n;
+	(void)journal_append(&in->h, "override", NULL, "role change from%s "
+	    "to%s (--change-roles): dcos.target stopped, switched, started",
+	    in->from_roles, to);
+	if (dcos_target(&in->h, "stop", errp) == -1)
+		return err_wrap(errp, "cannot stop dcos.target to change "
+		    "roles; nothing switched");
+	in->stopped = 1;
+	printf("roles change from%s to%s\n", in->from_roles, to);
+	return 0;
 }
 
 /* Refuses a release older than one installed, unless allowed. */
@@ -851,6 +908,7 @@ install_end(struct install *in, int rc, const char *err)
 			undo_fresh(in);
 	}
 	free(in->cache);
+	free(in->from_roles);
 	json_decref(in->published);
 	state_free(in->state);
 	json_decref(in->created);
@@ -880,6 +938,8 @@ cmd_install(int argc, char **argv)
 	if (install_load(&in, &err) == -1 || install_lock(&in, &err) == -1)
 		goto out;
 	from = in.cur;
+	if (install_roles(&in, &err) == -1)
+		goto out;
 	if ((r = install_again(&in, &err)) != 0) {
 		if (r == 1 && (!in.check ||
 		    install_check(&in, in.cur, 0, &err) == 0))
@@ -894,10 +954,14 @@ cmd_install(int argc, char **argv)
 			goto out;
 	}
 	if (install_generation(&in, &n, &err) == -1 ||
+	    install_change_roles(&in, &err) == -1 ||
 	    install_activate(&in, n, &err) == -1 ||
 	    (in.check && install_check(&in, n, from, &err) == -1)) {
 		if (in.act == ACT_PARTIAL)
 			rc = EXIT_PARTIAL;
+		/* Rolled back: the old roles' services run again. */
+		if (in.stopped && in.act == ACT_UNCHANGED && in.start)
+			(void)dcos_target(&in.h, "start", NULL);
 		goto out;
 	}
 	rc = EXIT_OK;

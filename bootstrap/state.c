@@ -54,7 +54,8 @@ static const struct state_key {
 };
 #define NLISTS	(sizeof(state_lists) / sizeof(state_lists[0]))
 
-static const char *const state_scalars[] = { "format", "highest_seq",
+/* The keys that are no list. */
+static const char *const state_fields[] = { "format", "highest_seq",
     "target", "active", "pending", "start_pending", "journal", "check",
     "services", "activated", NULL };
 
@@ -426,14 +427,14 @@ state_from_json(const json_t *j, struct state **sp, char **errp)
 	json_int_t	 format;
 	const json_t	*v;
 	size_t		 i, n;
-	const char	*keys[NLISTS + sizeof(state_scalars) /
-			    sizeof(*state_scalars)];
+	const char	*keys[NLISTS + sizeof(state_fields) /
+			    sizeof(*state_fields)];
 
 	*sp = NULL;
 	if (!json_is_object(j))
 		return err_set(errp, "not a JSON object");
-	for (n = 0; state_scalars[n] != NULL; n++)
-		keys[n] = state_scalars[n];
+	for (n = 0; state_fields[n] != NULL; n++)
+		keys[n] = state_fields[n];
 	for (i = 0; i < NLISTS; i++)
 		keys[n++] = state_lists[i].name;
 	keys[n] = NULL;

@@ -117,7 +117,7 @@ EOF
 @test "a read-only etc/mesosphere/roles refuses a role change before the switch" {
 	before=$(host_view)
 	immutable "$R/etc/mesosphere/roles"
-	run install_fx r1 "$R" --role master --role slave
+	run install_fx r1 "$R" --role master --role slave --change-roles
 	[ "$status" -eq 1 ]
 	[ "$(host_view)" = "$before" ]
 	[[ "$output" == *"cannot stage $R/etc/mesosphere/roles/slave"*"nothing changed"* ]]
