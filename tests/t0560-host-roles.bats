@@ -62,7 +62,7 @@ assert [x["event"] for x in e] == ["override", "intent", "install"], e
 assert e[0]["message"].startswith("role change from master to slave (--change-roles)"), e[0]'
 }
 
-@test "install --change-roles stops dcos.target before the switch and starts it after" {
+@test "install --change-roles stops dcos.target and the old role's units before the switch and starts the new ones after" {
 	need busybox unshare chroot
 	source "$top_srcdir/tests/journeys.bash"
 	local I=$SCRATCH/image
@@ -78,7 +78,11 @@ assert e[0]["message"].startswith("role change from master to slave (--change-ro
 	    /kit/cluster.json --cache /kit/cache --role slave --change-roles
 	echo "$output"
 	[ "$status" -eq 0 ]
+	# The old role's units stop before the switch (the services plan),
+	# the new role's start with dcos.target after it.
 	[ "$(cat "$I/var/log/systemctl.calls")" = "$(printf '%s\n' \
-	    'stop dcos.target' daemon-reload 'start dcos.target')" ]
+	    'stop dcos.target' \
+	    'stop dcos-mesos-master.service dcos-exhibitor.service' \
+	    daemon-reload 'start dcos.target')" ]
 	[ -e "$I/etc/mesosphere/roles/slave" ]
 }
