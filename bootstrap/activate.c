@@ -740,19 +740,19 @@ failed_after_switch(struct act *x, char **errp)
 	if (why == NULL && (why = strdup("out of memory")) == NULL)
 		return;
 	gen_name(x->from, from, sizeof(from));
-	if (roll_back(x, &err2) == 0 && x->svc_err == NULL) {
-		x->a->result = ACT_UNCHANGED;
+	if (roll_back(x, &err2) == 0) {
+		/* The files are back; the services may not be. */
+		x->a->result = x->svc_err == NULL ? ACT_UNCHANGED : ACT_PARTIAL;
 		act_journal(x, "revert", "the %s of generation %ld failed "
-		    "(%s); rolled back to %s", x->op, x->n, why, from);
-		err_set(errp, "%s; rolled back: %s is active again", why, from);
-	} else if (err2 == NULL) {
-		x->a->result = ACT_PARTIAL;
-		act_journal(x, "revert", "the %s of generation %ld failed "
-		    "(%s); rolled back to %s, but its services did not come "
-		    "back (%s)", x->op, x->n, why, from, x->svc_err);
-		err_set(errp, "%s; rolled back: %s is active again, but its "
-		    "services did not come back (%s): fix it, then run "
-		    "dcos-bootstrap activate", why, from, x->svc_err);
+		    "(%s); rolled back to %s%s%s%s", x->op, x->n, why, from,
+		    x->svc_err != NULL ? ", but its services did not come "
+		    "back (" : "", x->svc_err != NULL ? x->svc_err : "",
+		    x->svc_err != NULL ? ")" : "");
+		err_set(errp, "%s; rolled back: %s is active again%s%s%s", why,
+		    from, x->svc_err != NULL ? ", but its services did not "
+		    "come back (" : "", x->svc_err != NULL ? x->svc_err : "",
+		    x->svc_err != NULL ? "): fix it, then run dcos-bootstrap "
+		    "activate" : "");
 	} else {
 		x->a->result = ACT_PARTIAL;
 		act_journal(x, "unfinished", "the %s of generation %ld failed "
