@@ -757,11 +757,13 @@ failed_after_switch(struct act *x, char **errp)
 		x->a->result = ACT_PARTIAL;
 		act_journal(x, "unfinished", "the %s of generation %ld failed "
 		    "(%s) and rolling back failed too (%s); generation %ld "
-		    "stays the target", x->op, x->n, why, err2, x->n);
+		    "stays the target", x->op, x->n, why, err2 != NULL ?
+		    err2 : "out of memory", x->n);
 		err_set(errp, "%s; rolling back failed too (%s): the host is "
 		    "between %s and generation %ld, which stays the target: "
 		    "fix the problem, then run dcos-bootstrap activate to "
-		    "finish", why, err2, from, x->n);
+		    "finish", why, err2 != NULL ? err2 : "out of memory", from,
+		    x->n);
 	}
 	free(why);
 	free(err2);
