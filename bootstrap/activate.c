@@ -721,28 +721,30 @@ failed_after_switch(struct act *x, char **errp)
 	if (why == NULL && (why = strdup("out of memory")) == NULL)
 		return;
 	gen_name(x->from, from, sizeof(from));
-	if (roll_back(x, &err2) == 0 && x->svc_err == NULL) {
-		x->a->result = ACT_UNCHANGED;
+	if (roll_back(x, &err2) == 0) {
+		/* The files are back; the services may not be. */
+		x->a->result = x->svc_err == NULL ? ACT_UNCHANGED : ACT_PARTIAL;
 		act_journal(x, "revert", "the %s of generation %ld failed "
-		    "(%s); rolled back to %s", x->op, x->n, why, from);
-		err_set(errp, "%s; rolled back: %s is active again", why, from);
-	} else if (err2 == NULL) {
-		x->a->result = ACT_PARTIAL;
-		act_journal(x, "revert", "the %s of generation %ld failed "
-		    "(%s); rolled back to %s, but its services did not come "
-		    "back (%s)", x->op, x->n, why, from, x->svc_err);
-		err_set(errp, "%s; rolled back: %s is active again, but its "
-		    "services did not come back (%s): fix it, then run "
-		    "dcos-bootstrap activate", why, from, x->svc_err);
+		    "(%s); rolled back to %s%s%s%s", x->op, x->n, why, from,
+		    x->svc_err != NULL ? ", but its services did not come "
+		    "back (" : "", x->svc_err != NULL ? x->svc_err : "",
+		    x->svc_err != NULL ? ")" : "");
+		err_set(errp, "%s; rolled back: %s is active again%s%s%s", why,
+		    from, x->svc_err != NULL ? ", but its services did not "
+		    "come back (" : "", x->svc_err != NULL ? x->svc_err : "",
+		    x->svc_err != NULL ? "): fix it, then run dcos-bootstrap "
+		    "activate" : "");
 	} else {
 		x->a->result = ACT_PARTIAL;
 		act_journal(x, "unfinished", "the %s of generation %ld failed "
 		    "(%s) and rolling back failed too (%s); generation %ld "
-		    "stays the target", x->op, x->n, why, err2, x->n);
+		    "stays the target", x->op, x->n, why, err2 != NULL ?
+		    err2 : "out of memory", x->n);
 		err_set(errp, "%s; rolling back failed too (%s): the host is "
 		    "between %s and generation %ld, which stays the target: "
 		    "fix the problem, then run dcos-bootstrap activate to "
-		    "finish", why, err2, from, x->n);
+		    "finish", why, err2 != NULL ? err2 : "out of memory", from,
+		    x->n);
 	}
 	free(why);
 	free(err2);

@@ -816,6 +816,7 @@ install_check(struct install *in, long n, long from, char **errp)
 		    "%ld stays active", msg, n);
 		err_set(errp, "%s; generation %ld stays active (%s)", msg, n,
 		    !in->rollback ? "--rollback-on-failure rolls back" :
+		    from == n ? "it was active before this install" :
 		    "there is no earlier generation to roll back to");
 		free(msg);
 		return -1;
@@ -942,7 +943,7 @@ cmd_install(int argc, char **argv)
 		goto out;
 	if ((r = install_again(&in, &err)) != 0) {
 		if (r == 1 && (!in.check ||
-		    install_check(&in, in.cur, 0, &err) == 0))
+		    install_check(&in, in.cur, in.cur, &err) == 0))
 			rc = EXIT_OK;
 		goto out;
 	}
