@@ -7,7 +7,6 @@
 #include <config.h>
 
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -161,62 +160,14 @@ out:
 	free(dst);
 }
 
-static int
-run(const char *const argv[], char **errp)
+int
+dcos_target(const struct host *h, const char *verb, char **errp)
 {
-	pid_t	 pid;
-	int	 st;
+	const char	*sc = svc_manager(h);
 
-	if ((pid = fork()) == -1)
-		return err_sys(errp, "fork");
-	if (pid == 0) {
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) == -1)
-		if (errno != EINTR)
-			return err_sys(errp, "wait");
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return err_set(errp, "%s %s %s failed (status %d); see "
-		    "journalctl -u dcos.target", argv[0], argv[1],
-		    argv[2] != NULL ? argv[2] : "", WIFEXITED(st) ?
-		    WEXITSTATUS(st) : -1);
-	return 0;
-}
-
-static int
-start_systemd(char **errp)
-{
-	const char	*sc = access("/bin/systemctl", X_OK) == 0 ?
-			    "/bin/systemctl" : "/usr/bin/systemctl";
-	const char	*reload[] = { sc, "daemon-reload", NULL };
-	const char	*start[] = { sc, "start", "dcos.target", NULL };
-
-	if (run(reload, errp) == -1 || run(start, errp) == -1)
-		return -1;
-	return 0;
-}
-
-/*
- * Starts dcos.target with state.json saying so until it did, so a failed
- * or killed start shows in status.  0 or -1 with *errp.
- */
-static int
-start_units(const struct host *h, struct state *s, long n, char **errp)
-{
-	char	*err = NULL;
-
-	s->start_pending = n;
-	if (state_save(h, s, errp) == -1)
-		return -1;
-	crash_point("start");
-	if (start_systemd(errp) == -1)
-		return -1;
-	s->start_pending = 0;
-	if (state_save(h, s, &err) == -1)
-		log_warn("%s", err);
-	free(err);
-	return 0;
+	if (sc == NULL)
+		return 0;
+	return svc_call(sc, verb, NULL, "dcos.target", errp);
 }
 
 /* Appends the formatted text to *errp ("what failed; what it means"). */
@@ -257,6 +208,50 @@ unit_check_name(const char *name, const char *who, char **errp)
 	return 0;
 }
 
+json_t *
+created_units(struct state *state)
+{
+	json_t	*c = state->created_units;
+
+	/*
+	 * A host with an active generation has our dcos.target: a foreign
+	 * one refuses the first install, and installers before the record
+	 * wrote it with the first generation.
+	 */
+	if (state->active > 0 && !jsonio_in_array(c, "dcos.target"))
+		json_array_append_new(c, json_string("dcos.target"));
+	return c;
+}
+
+/*
+ * Refuses a unit file at unitdir/u that the installer did not create
+ * (created does not list it): generation n would replace it.
+ */
+static int
+check_taken(const struct host *h, long n, const char *u,
+    const json_t *created, char **errp)
+{
+	struct stat	 st;
+	char		*path;
+	int		 taken;
+
+	if ((path = path_join(h->unitdir, u)) == NULL)
+		return err_set(errp, "out of memory");
+	taken = lstat(path, &st) == 0 && !jsonio_in_array(created, u);
+	if (taken && strcmp(u, "dcos.target") == 0)
+		err_set(errp, "%s exists and was not installed by "
+		    "dcos-bootstrap, which installs its own: move the host's "
+		    "away (or uninstall the DC/OS that made it), then try "
+		    "again", path);
+	else if (taken)
+		err_set(errp, "%s exists and was not installed by "
+		    "dcos-bootstrap: generation %ld has a unit of the same "
+		    "name; move the host's unit away or rename the package's, "
+		    "then try again", path, n);
+	free(path);
+	return taken ? -1 : 0;
+}
+
 /*
  * Refuses, before anything changes, a generation whose units could not
  * be installed or would replace a file the installer did not create.
@@ -266,12 +261,10 @@ check_units(const struct host *h, long n, const json_t *g,
     const json_t *created, char **errp)
 {
 	const json_t	*units = json_object_get(g, "units");
-	struct stat	 st;
 	const char	*u;
-	char		 who[64], *path;
+	char		 who[64];
 	json_t		*v;
 	size_t		 i;
-	int		 taken;
 
 	if (!json_is_array(units) || !json_is_array(created))
 		return err_set(errp, "generation %ld: its units are not a "
@@ -279,22 +272,11 @@ check_units(const struct host *h, long n, const json_t *g,
 	snprintf(who, sizeof(who), "generation %ld", n);
 	json_array_foreach(units, i, v) {
 		u = json_string_value(v);
-		if (unit_check_name(u, who, errp) == -1)
+		if (unit_check_name(u, who, errp) == -1 ||
+		    check_taken(h, n, u, created, errp) == -1)
 			return -1;
-		if ((path = path_join(h->unitdir, u)) == NULL)
-			return err_set(errp, "out of memory");
-		taken = lstat(path, &st) == 0 && !jsonio_in_array(created, u);
-		if (taken) {
-			err_set(errp, "%s exists and was not installed by "
-			    "dcos-bootstrap: generation %ld has a unit of the "
-			    "same name; move the host's unit away or rename "
-			    "the package's, then try again", path, n);
-			free(path);
-			return -1;
-		}
-		free(path);
 	}
-	return 0;
+	return check_taken(h, n, "dcos.target", created, errp);
 }
 
 /* *slot becomes a copy of the list v (an empty one for NULL). */
@@ -303,6 +285,15 @@ set_list(json_t **slot, const json_t *v)
 {
 	json_decref(*slot);
 	*slot = v != NULL ? json_deep_copy(v) : json_array();
+}
+
+/* *slot becomes a new reference to v (NULL: none). */
+static void
+set_obj(json_t **slot, json_t *v)
+{
+	json_incref(v);
+	json_decref(*slot);
+	*slot = v;
 }
 
 /* Appends the strings of b missing from a. */
@@ -427,8 +418,12 @@ plan_units(const struct host *h, const struct hostdirs *d, long n,
 	}
 	json_array_foreach(drop, i, v) {
 		u = json_string_value(v);
-		/* Never a name that could be a directory or a path. */
-		if (!unit_name_valid(u) || jsonio_in_array(units, u))
+		/*
+		 * Never a name that could be a directory or a path, nor
+		 * dcos.target: plan_host stages that one.
+		 */
+		if (!unit_name_valid(u) || jsonio_in_array(units, u) ||
+		    strcmp(u, "dcos.target") == 0)
 			continue;
 		if (stage_at(hf, d->wants, u, NULL, 0, NULL, 0, errp) == -1)
 			goto out;
@@ -523,15 +518,22 @@ struct act {
 	json_int_t		 intent; /* journal seq, 0: none */
 	int			 finishing; /* an interrupted run's job */
 	int			 recorded; /* its outcome is journaled */
+	const char		*sc;	/* systemctl, NULL: no services */
+	json_t			*plan;	/* services: svc_plan() */
+	char			*svc_err; /* the services did not come back */
 };
 
 /* details of the journal entries of this activation. */
 static json_t *
 act_details(const struct act *x)
 {
-	return json_pack("{s:I, s:s, s:I, s:I}", "intent", x->intent, "op",
-	    x->op, "generation", (json_int_t)x->n, "from",
-	    (json_int_t)x->from);
+	json_t	*d = json_pack("{s:I, s:s, s:I, s:I}", "intent", x->intent,
+		    "op", x->op, "generation", (json_int_t)x->n, "from",
+		    (json_int_t)x->from);
+
+	if (d != NULL && x->plan != NULL)
+		json_object_set(d, "services", x->plan);
+	return d;
 }
 
 /* Journals event for this activation; marks its failure as recorded. */
@@ -613,17 +615,40 @@ switch_to(const struct host *h, long n, char **errp)
 	return symlink_replace(target, h->current, errp);
 }
 
+/* Marks generation n as one that was fully active: rollback's targets. */
+static void
+note_activated(struct state *state, long n, long from)
+{
+	json_t	*a = state->activated, *v;
+	size_t	 i;
+
+	if (a == NULL) {
+		if ((a = state->activated = json_array()) == NULL)
+			return;
+		/* A state from before the list: what ran before was active. */
+		if (from > 0 && from != n)
+			json_array_append_new(a, json_integer(from));
+	}
+	json_array_foreach(a, i, v)
+		if (json_integer_value(v) == n)
+			return;
+	json_array_append_new(a, json_integer(n));
+}
+
 /*
- * After a failure past the switch: the previous generation's files and
- * current back, and the state as before (with the accounts since made).
- * 0 or -1 with *errp.
+ * After a failure past the intent: the services, the previous
+ * generation's files and current back, and the state as before (with
+ * the accounts since made).  0 or -1 with *errp; x->svc_err says when
+ * the files are back but the services did not come back (state.json
+ * keeps their plan for "activate").
  */
 static int
 roll_back(struct act *x, char **errp)
 {
 	struct hostfiles	 hf;
 	json_t			*g = NULL, *drop = NULL, *removed = NULL;
-	json_t			*created;
+	json_t			*rev = NULL, *created;
+	json_t			*target = json_pack("[s]", "dcos.target");
 	struct state		*st = NULL;
 	int			 rc = -1;
 
@@ -633,10 +658,16 @@ roll_back(struct act *x, char **errp)
 	created = x->state->created_units;
 	if ((drop = json_deep_copy(created)) == NULL ||
 	    (removed = json_array()) == NULL ||
-	    (st = state_copy(x->before)) == NULL) {
+	    (st = state_copy(x->before)) == NULL ||
+	    (rev = svc_reverse(x->plan, x->before->services, x->from)) ==
+	    NULL) {
 		err_set(errp, "out of memory");
 		goto out;
 	}
+	/* What the switch started stops first, as it stopped before it. */
+	if (x->sc != NULL && svc_call(x->sc, "stop", json_object_get(x->plan,
+	    "start"), NULL, errp) == -1)
+		goto out;
 	union_into(drop, json_object_get(x->g, "units"));
 	if (plan_host(x->h, x->from, g, drop, created, removed, &hf,
 	    errp) == -1 || hostfiles_commit(&hf, errp) == -1 ||
@@ -648,24 +679,39 @@ roll_back(struct act *x, char **errp)
 	remove_from(created, removed);
 	set_list(&st->created_units, created);
 	state_clear_pending(st);
+	/* Untouched services keep the plan they had. */
+	if (x->sc != NULL)
+		set_obj(&st->services, rev);
 	st->target = st->active = x->from;
 	if (x->from > 0)
 		set_list(&st->units, json_object_get(g, "units"));
-	else
+	else {
 		set_list(&st->units, NULL);
+		/* Gone with the files of the generation. */
+		remove_from(st->created_units, target);
+	}
 	if (state_save(x->h, st, errp) == -1)
 		goto out;
 	rc = 0;
+	if (x->sc == NULL)
+		goto out;
+	if ((x->from > 0 ? svc_start(x->sc, rev, &x->svc_err) :
+	    svc_call(x->sc, "daemon-reload", NULL, NULL, &x->svc_err)) == 0) {
+		set_obj(&st->services, NULL);
+		(void)state_save(x->h, st, NULL);
+	}
 out:
 	hostfiles_free(&hf);
 	json_decref(g);
 	json_decref(drop);
 	json_decref(removed);
 	state_free(st);
+	json_decref(rev);
+	json_decref(target);
 	return rc;
 }
 
-/* A failure past the switch: roll back, or leave the target; say which. */
+/* A failure past the intent: roll back, or leave the target; say which. */
 static void
 failed_after_switch(struct act *x, char **errp)
 {
@@ -676,17 +722,24 @@ failed_after_switch(struct act *x, char **errp)
 		return;
 	gen_name(x->from, from, sizeof(from));
 	if (roll_back(x, &err2) == 0) {
-		x->a->result = ACT_UNCHANGED;
+		/* The files are back; the services may not be. */
+		x->a->result = x->svc_err == NULL ? ACT_UNCHANGED : ACT_PARTIAL;
 		act_journal(x, "revert", "the %s of generation %ld failed "
-		    "after the switch (%s); rolled back to %s", x->op, x->n,
-		    why, from);
-		err_set(errp, "%s; rolled back: %s is active again", why, from);
+		    "(%s); rolled back to %s%s%s%s", x->op, x->n, why, from,
+		    x->svc_err != NULL ? ", but its services did not come "
+		    "back (" : "", x->svc_err != NULL ? x->svc_err : "",
+		    x->svc_err != NULL ? ")" : "");
+		err_set(errp, "%s; rolled back: %s is active again%s%s%s", why,
+		    from, x->svc_err != NULL ? ", but its services did not "
+		    "come back (" : "", x->svc_err != NULL ? x->svc_err : "",
+		    x->svc_err != NULL ? "): fix it, then run dcos-bootstrap "
+		    "activate" : "");
 	} else {
 		x->a->result = ACT_PARTIAL;
 		act_journal(x, "unfinished", "the %s of generation %ld failed "
-		    "after the switch (%s) and rolling back failed too (%s); "
-		    "generation %ld stays the target", x->op, x->n, why,
-		    err2 != NULL ? err2 : "out of memory", x->n);
+		    "(%s) and rolling back failed too (%s); generation %ld "
+		    "stays the target", x->op, x->n, why, err2 != NULL ?
+		    err2 : "out of memory", x->n);
 		err_set(errp, "%s; rolling back failed too (%s): the host is "
 		    "between %s and generation %ld, which stays the target: "
 		    "fix the problem, then run dcos-bootstrap activate to "
@@ -697,17 +750,32 @@ failed_after_switch(struct act *x, char **errp)
 	free(err2);
 }
 
+/* Lists unit u in created when unitdir has no such file.  0 or -1. */
+static int
+own_if_absent(const struct host *h, json_t *created, const char *u)
+{
+	struct stat	 st;
+	char		*p;
+
+	if ((p = path_join(h->unitdir, u)) == NULL)
+		return -1;
+	if (lstat(p, &st) == -1 && !jsonio_in_array(created, u))
+		json_array_append_new(created, json_string(u));
+	free(p);
+	return 0;
+}
+
 /*
- * Records the intent and the target (with what a later "activate" needs
- * to finish and journal it).  0 or -1 with *errp.
+ * Records the intent, the target and the plan of the services (with
+ * what a later "activate" needs to finish and journal it).  0 or -1
+ * with *errp.
  */
 static int
 record_intent(struct act *x, const json_t *units, char **errp)
 {
-	json_t		*created = x->state->created_units;
+	json_t		*created = created_units(x->state);
 	json_t		*d, *v;
-	struct stat	 st;
-	char		*p, from[64];
+	char		 from[64];
 	size_t		 i;
 	int		 seq;
 
@@ -725,27 +793,23 @@ record_intent(struct act *x, const json_t *units, char **errp)
 			return -1;
 	}
 	/* Units we are about to create are ours from now on. */
-	json_array_foreach(units, i, v) {
-		if ((p = path_join(x->h->unitdir, json_string_value(v))) ==
-		    NULL)
+	json_array_foreach(units, i, v)
+		if (own_if_absent(x->h, created, json_string_value(v)) == -1)
 			return err_set(errp, "out of memory");
-		if (lstat(p, &st) == -1 && !jsonio_in_array(created,
-		    json_string_value(v)))
-			json_array_append(created, v);
-		free(p);
-	}
+	if (own_if_absent(x->h, created, "dcos.target") == -1)
+		return err_set(errp, "out of memory");
 	x->state->target = x->n;
+	set_obj(&x->state->services, x->plan);
 	return state_save(x->h, x->state, errp);
 }
 
-/* Puts generation n in place: switch, staged files, state, outcome. */
+/* Puts generation n in place: switch, staged files, state. */
 static int
 switch_and_commit(struct act *x, struct hostfiles *hf, long cur,
     char **errp)
 {
 	json_int_t	 seq;
 	json_t		*created;
-	char		*err = NULL;
 
 	if (cur != x->n && switch_to(x->h, x->n, errp) == -1)
 		return -1;
@@ -760,21 +824,121 @@ switch_and_commit(struct act *x, struct hostfiles *hf, long cur,
 	remove_from(created, x->removed);
 	x->state->active = x->n;
 	set_list(&x->state->units, json_object_get(x->g, "units"));
-	if (state_save(x->h, x->state, errp) == -1)
-		return -1;
+	return state_save(x->h, x->state, errp);
+}
+
+/*
+ * The generation and its services are in place (started: the services
+ * plan was carried out; else it stays for "activate"): journals the
+ * outcome and clears the job.
+ */
+static void
+act_done(struct act *x, int started)
+{
+	char	*err = NULL, *svc = svc_describe(x->plan);
+
 	if (x->state->pending != NULL) {
 		if (!x->recorded)
-			act_journal(x, x->op, "%s%s", x->what, x->finishing ?
-			    " (finished after an interruption)" : "");
+			act_journal(x, x->op, "%s%s; services: %s%s", x->what,
+			    x->finishing ? " (finished after an interruption)" :
+			    "", svc != NULL ? svc : "?", started ? "" :
+			    " (left for dcos-bootstrap activate: not started)");
 		x->a->journaled = 0;
 		state_clear_pending(x->state);
-		/* The job is done and journaled: "activate" clears it. */
-		if (state_save(x->h, x->state, &err) == -1)
-			log_warn("%s", err);
-		free(err);
 	}
+	if (started) {
+		set_obj(&x->state->services, NULL);
+		x->state->start_pending = 0;
+	}
+	note_activated(x->state, x->n, x->from);
+	/* The job is done and journaled: "activate" clears it. */
+	if (state_save(x->h, x->state, &err) == -1)
+		log_warn("%s", err);
+	free(err);
+	free(svc);
 	crash_point("activated");
+}
+
+/*
+ * Says in state.json that the services of x->n are being started, so a
+ * failed or killed start shows in status until one succeeds.
+ */
+static int
+start_pending(struct act *x, char **errp)
+{
+	x->state->start_pending = x->n;
+	return state_save(x->h, x->state, errp);
+}
+
+/* The plan of the services (x->plan) for this activation. */
+static int
+act_plan(struct act *x, long cur, long active, char **errp)
+{
+	json_t	*todo = x->state->services;
+	json_t	*gold = NULL;
+
+	if (!x->finishing && cur == x->n && active == x->n) {
+		/* Already switched: only what a plan left undone. */
+		x->plan = svc_plan(x->h, x->n, x->g, NULL, x->n, x->g, todo);
+	} else if (x->finishing && json_integer_value(json_object_get(todo,
+	    "generation")) == x->n && json_is_array(json_object_get(todo,
+	    "stop")) && json_is_array(json_object_get(todo, "restart")) &&
+	    json_is_array(json_object_get(todo, "start"))) {
+		x->plan = json_incref(todo);
+	} else {
+		if (x->from > 0)
+			gold = gen_load(x->h, x->from, NULL);
+		x->plan = svc_plan(x->h, x->from, gold, x->state->units, x->n,
+		    x->g, todo);
+		json_decref(gold);
+	}
+	if (x->plan == NULL)
+		return err_set(errp, "out of memory");
 	return 0;
+}
+
+/* 1 when plan has units to stop or restart. */
+static int
+plan_pending(const json_t *plan)
+{
+	return json_array_size(json_object_get(plan, "stop")) > 0 ||
+	    json_array_size(json_object_get(plan, "restart")) > 0;
+}
+
+/* Brings an active generation's files and services in line again. */
+static int
+act_again(struct act *x, struct hostfiles *hf, char **errp)
+{
+	char	*err = NULL;
+
+	if (hostfiles_commit(hf, errp) == -1) {
+		err_suffix(errp, "; generation %ld stays active", x->n);
+		return -1;
+	}
+	remove_from(created_units(x->state), x->removed);
+	state_clear_pending(x->state);	/* superseded */
+	set_obj(&x->state->services, plan_pending(x->plan) ? x->plan : NULL);
+	if (x->sc != NULL)
+		x->state->start_pending = x->n;
+	if (state_save(x->h, x->state, errp) == -1)
+		return -1;
+	x->a->result = ACT_DONE;
+	keep_self(x->h);
+	if (x->sc == NULL)
+		return 0;
+	crash_point("start");
+	if (svc_stop(x->sc, x->plan, &err) == -1 ||
+	    svc_start(x->sc, x->plan, &err) == -1) {
+		x->a->result = ACT_PARTIAL;
+		err_set(errp, "generation %ld is active, but %s: fix it, then "
+		    "run dcos-bootstrap activate to start it", x->n, err);
+		free(err);
+		return -1;
+	}
+	set_obj(&x->state->services, NULL);
+	x->state->start_pending = 0;
+	note_activated(x->state, x->n, 0);
+	return state_save(x->h, x->state, errp);
 }
 
 int
@@ -785,7 +949,7 @@ activate_generation(struct host *h, long n, struct activation *a,
 	struct act		 x;
 	struct state_pending	*pending;
 	json_t			*drop = NULL;
-	char			 dflt[96], *err = NULL;
+	char			 dflt[96];
 	long			 cur, active;
 	int			 rc = -1;
 
@@ -795,6 +959,7 @@ activate_generation(struct host *h, long n, struct activation *a,
 	x.a = a;
 	x.n = n;
 	x.op = a->op;
+	x.sc = a->start ? svc_manager(h) : NULL;
 	a->result = ACT_UNCHANGED;
 	a->journaled = 0;
 	if ((x.g = gen_load(h, n, errp)) == NULL) {
@@ -835,7 +1000,9 @@ activate_generation(struct host *h, long n, struct activation *a,
 		goto out;
 	}
 	union_into(drop, x.state->units);
-	if (plan_host(h, n, x.g, drop, x.state->created_units, x.removed, &hf,
+	if (act_plan(&x, cur, active, errp) == -1)
+		goto out;
+	if (plan_host(h, n, x.g, drop, created_units(x.state), x.removed, &hf,
 	    errp) == -1) {
 		(void)state_save(h, x.state, NULL);
 		gen_name(cur, dflt, sizeof(dflt));
@@ -844,42 +1011,37 @@ activate_generation(struct host *h, long n, struct activation *a,
 	}
 	close_open_intent(&x);
 	if (!x.finishing && cur == n && active == n) {
-		/* Already active: only bring the files in line. */
-		if (hostfiles_commit(&hf, errp) == -1) {
-			err_suffix(errp, "; generation %ld stays active", n);
+		if (act_again(&x, &hf, errp) == -1)
 			goto out;
-		}
-		remove_from(x.state->created_units, x.removed);
-		state_clear_pending(x.state);	/* superseded */
-		if (state_save(h, x.state, errp) == -1)
-			goto out;
-	} else {
-		if (record_intent(&x, json_object_get(x.g, "units"),
-		    errp) == -1) {
-			act_journal(&x, "refuse", "the %s of generation %ld "
-			    "was refused before the switch: %s", x.op, n,
-			    *errp != NULL ? *errp : "out of memory");
-			goto out;
-		}
-		crash_point("target");
-		if (switch_and_commit(&x, &hf, cur, errp) == -1) {
-			hostfiles_free(&hf);
-			failed_after_switch(&x, errp);
-			goto out;
-		}
-	}
-	a->result = ACT_DONE;
-	keep_self(h);
-	if (!h->rooted && a->start &&
-	    access("/run/systemd/system", F_OK) == 0 &&
-	    start_units(h, x.state, n, &err) == -1) {
-		a->result = ACT_PARTIAL;
-		err_set(errp, "generation %ld is active, but %s: fix it, then "
-		    "run dcos-bootstrap activate to start it", n, err);
-		free(err);
+		rc = 0;
 		goto out;
 	}
+	if (record_intent(&x, json_object_get(x.g, "units"), errp) == -1) {
+		act_journal(&x, "refuse", "the %s of generation %ld was "
+		    "refused before the switch: %s", x.op, n, *errp != NULL ?
+		    *errp : "out of memory");
+		goto out;
+	}
+	crash_point("target");
+	if (x.sc != NULL && svc_stop(x.sc, x.plan, errp) == -1)
+		goto failed;
+	crash_point("stopped");
+	if (switch_and_commit(&x, &hf, cur, errp) == -1)
+		goto failed;
+	if (x.sc != NULL && start_pending(&x, errp) == -1)
+		goto failed;
+	crash_point("start");
+	if (x.sc != NULL && svc_start(x.sc, x.plan, errp) == -1)
+		goto failed;
+	crash_point("started");
+	act_done(&x, x.sc != NULL);
+	a->result = ACT_DONE;
+	keep_self(h);
 	rc = 0;
+	goto out;
+failed:
+	hostfiles_free(&hf);
+	failed_after_switch(&x, errp);
 out:
 	hostfiles_free(&hf);
 	json_decref(drop);
@@ -887,5 +1049,7 @@ out:
 	state_free(x.state);
 	state_free(x.before);
 	json_decref(x.removed);
+	json_decref(x.plan);
+	free(x.svc_err);
 	return rc;
 }

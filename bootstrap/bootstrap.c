@@ -15,7 +15,7 @@
 
 const struct subcmd bootstrap_commands[] = {
 	{ "preflight", cmd_preflight, "MANIFEST --cache DIR --role ROLE... "
-	    "[--root DIR] [--proc DIR] [--timeout SEC]",
+	    "[--root DIR] [--proc DIR] [--timeout SEC] [--change-roles]",
 	    "check that this host can take the release (exit 1 on FAIL)" },
 	{ "missing", cmd_missing, "MANIFEST --cache DIR [--preflight] "
 	    "[--root DIR]",
@@ -23,7 +23,8 @@ const struct subcmd bootstrap_commands[] = {
 	    "have (digest, size, path)" },
 	{ "install", cmd_install,
 	    "[--cache DIR] [--root DIR] [--no-start] [--allow-downgrade] "
-	    "[--made-dir REL]... MANIFEST --role ROLE...",
+	    "[--check] [--rollback-on-failure] [--timeout SEC] "
+	    "[--change-roles] [--made-dir REL]... MANIFEST --role ROLE...",
 	    "verify a cluster manifest's blobs, extract, build and switch "
 	    "to a new generation" },
 	{ "activate", cmd_activate, "[--root DIR] [--no-start]",

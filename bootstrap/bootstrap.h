@@ -51,6 +51,8 @@ int	 cmd_args(const struct subcmd *, int argc, char **argv,
 #define ROLE_MAX		3
 
 /* hostpath.c: where everything lives on a host, under --root. */
+struct state;			/* state.c: state.json */
+
 struct host {
 	char	*root;		/* "/" or the --root directory */
 	int	 rooted;	/* --root given: never touch systemd */
@@ -388,6 +390,17 @@ int	 gen_expected_files(const struct host *h, const json_t *g,
 int	 gen_matches(const json_t *g, const struct digest *d,
 	    char *const *roles, size_t nroles);
 
+/*
+ * The one rule for role changes (install and preflight): the roles of
+ * the current generation against roles, as sets.  0 when they are the
+ * same or nothing is installed; 1 when they differ, with *errp the
+ * refusal (naming uninstall and --change-roles); -1 with *errp when the
+ * current generation cannot be read.  On 0 and 1 *fromp gets the
+ * installed roles, " master slave" ("" when none; malloc'd).
+ */
+int	 gen_roles_compare(const struct host *h, const char *const *roles,
+	    size_t nroles, char **fromp, char **errp);
+
 /* hostfiles.c: host file changes staged before the switch. */
 struct hostfile {
 	char	*path;		/* the file to change */
@@ -429,7 +442,29 @@ void	 hostfiles_sweep(const char *dir);
 int	 pkg_audit(const struct host *h, const char *id, const char *want,
 	    size_t *findingsp, char **errp);
 
-/* cmd-install.c, also used by repair. */
+/* cmd-check.c, also used by install --check. */
+#define CHECK_TIMEOUT_DEFAULT	60.0
+/*
+ * Runs the health checks of generation gen (its packages' check/
+ * executables), each within timeout seconds, printing a line per check
+ * (or appending it to arr when not NULL); *ran and *critical count
+ * them.  0, or -1 with *errp when they could not be run.
+ */
+int	 checks_run(const struct host *h, long gen, double timeout,
+	    json_t *arr, size_t *ran, size_t *critical, char **errp);
+/*
+ * Parses a --timeout argument (seconds, more than 0) into *secp; -1
+ * after an error message.
+ */
+int	 checks_timeout(const char *arg, double *secp);
+
+/* cmd-install.c, also used by repair and activate. */
+/*
+ * Removes what a crashed run left half-made in packages/ and
+ * generations/ (staging and temporary names; never a complete object).
+ * 0 or -1 with *errp.
+ */
+int	 clean_partial(const struct host *h, char **errp);
 /*
  * Swaps the freshly extracted stage in for final with one
  * renameat2(RENAME_EXCHANGE), removes the old tree and journals a
@@ -447,6 +482,20 @@ extern const char *const top_links[];
  * who names its package in the message.  0 or -1 with *errp.
  */
 int	 unit_check_name(const char *name, const char *who, char **errp);
+/*
+ * state.json's "created_units": the unit files in /etc/systemd/system
+ * that the installer created, and so may replace or remove (dcos.target
+ * included once a generation is active; a state from before the list
+ * counts the active generation's units).  Borrowed from state, which
+ * gets the list when it had none.
+ */
+json_t	*created_units(struct state *state);
+
+/*
+ * Runs "systemctl VERB dcos.target" when systemd runs the host (never
+ * with --root).  0, also when there is nothing to do, or -1 with *errp.
+ */
+int	 dcos_target(const struct host *h, const char *verb, char **errp);
 
 /* How an activation ended (struct activation's result). */
 #define ACT_DONE	0	/* the generation is active */
@@ -489,6 +538,46 @@ int	 activate_generation(struct host *, long n, struct activation *act,
 	    char **errp);
 
 /*
+ * services.c: the services around a switch.  A plan is a JSON object
+ * {"generation": N, "from": M, "stop": [...], "restart": [...],
+ * "start": [...]} (unit names) that state.json keeps as "services" until
+ * it is carried out.
+ */
+/*
+ * The systemctl to run: DCOS_BOOTSTRAP_SYSTEMCTL when set (a test hook,
+ * used under --root too), else systemd's when systemd runs and --root
+ * was not given; NULL when no service is ours to touch.  Borrowed.
+ */
+const char *svc_manager(const struct host *h);
+/*
+ * Runs "sc verb UNIT... [also]" (units: a JSON array of unit names,
+ * each checked; may be NULL); nothing when there is no unit to act on,
+ * except for daemon-reload.  0, or -1 with *errp.
+ */
+int	 svc_call(const char *sc, const char *verb, const json_t *units,
+	    const char *also, char **errp);
+/*
+ * The plan of the switch from generation from (gold; NULL when it is
+ * gone or none: old_units are then the units that ran) to n (gnew),
+ * with todo (an earlier plan not carried out, or NULL) merged in.  New
+ * reference, NULL when out of memory.
+ */
+json_t	*svc_plan(const struct host *h, long from, const json_t *gold,
+	    const json_t *old_units, long n, const json_t *gnew,
+	    const json_t *todo);
+/* The plan that undoes plan, back to generation from.  New, or NULL. */
+json_t	*svc_reverse(const json_t *plan, const json_t *todo, long from);
+/* Stops the units plan drops (before the switch).  0 or -1, *errp. */
+int	 svc_stop(const char *sc, const json_t *plan, char **errp);
+/*
+ * After the switch: daemon-reload, restarts the changed units, starts
+ * dcos.target (and so the new units).  0 or -1 with *errp.
+ */
+int	 svc_start(const char *sc, const json_t *plan, char **errp);
+/* "stop a, b; restart c; start d" (malloc'd), or NULL. */
+char	*svc_describe(const json_t *plan);
+
+/*
  * state.c: <state>/state.json, the host's durable bookkeeping; its keys
  * are docs/formats.md's "Host state".
  */
@@ -523,6 +612,14 @@ struct state {
 	json_t			*created_groups;
 	json_t			*created_state_dirs; /* under /var/lib/dcos */
 	json_t			*created_dirs;	/* an install made (lock.c) */
+	/* Generations that were fully active: rollback's targets (NULL:
+	   not recorded yet). */
+	json_t			*activated;
+	/*
+	 * The services plan of the last switch (services.c), kept until it
+	 * was carried out; NULL: none.
+	 */
+	json_t			*services;
 	/* The journal as last appended: set by state_journaled only. */
 	json_int_t		 journal_entries; /* 0: not recorded */
 	char			 journal_head[DIGEST_STRSZ];

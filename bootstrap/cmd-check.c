@@ -33,7 +33,6 @@
 #include "log.h"
 #include "subcmd.h"
 
-#define CHECK_TIMEOUT_DEFAULT	60.0
 #define CHECK_TIMEOUT_MAX	86400.0
 /* What a check may say: kept, the rest read and dropped. */
 #define CHECK_OUTPUT_MAX	(64 * 1024)
@@ -428,25 +427,73 @@ struct check_opts {
 	int	 json;
 };
 
+int
+checks_timeout(const char *arg, double *secp)
+{
+	char	*end;
+
+	errno = 0;
+	*secp = strtod(arg, &end);
+	if (errno != 0 || end == arg || *end != '\0' || !(*secp > 0) ||
+	    *secp > CHECK_TIMEOUT_MAX) {
+		log_error("--timeout %s: need seconds, more than 0 and at "
+		    "most %g", arg, CHECK_TIMEOUT_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 check_opt(void *arg, int opt, const char *optarg)
 {
 	struct check_opts	*o = arg;
-	char			*end;
 
 	if (opt == 'j') {
 		o->json = 1;
 		return SUBCMD_CONTINUE;
 	}
-	errno = 0;
-	o->timeout = strtod(optarg, &end);
-	if (errno != 0 || end == optarg || *end != '\0' ||
-	    !(o->timeout > 0) || o->timeout > CHECK_TIMEOUT_MAX) {
-		log_error("--timeout %s: need seconds, more than 0 and at "
-		    "most %g", optarg, CHECK_TIMEOUT_MAX);
-		return EXIT_USAGE;
+	return checks_timeout(optarg, &o->timeout) == -1 ? EXIT_USAGE :
+	    SUBCMD_CONTINUE;
+}
+
+int
+checks_run(const struct host *h, long gen, double timeout, json_t *arr,
+    size_t *ran, size_t *critical, char **errp)
+{
+	const char	*id;
+	char		*name = NULL, **env = NULL;
+	json_t		*g = NULL, *v;
+	size_t		 i;
+	int		 rc = -1;
+
+	*ran = *critical = 0;
+	if ((g = gen_load(h, gen, errp)) == NULL ||
+	    (env = check_env(h, gen, h->root, errp)) == NULL)
+		goto out;
+	json_array_foreach(json_object_get(g, "packages"), i, v) {
+		id = json_string_value(json_object_get(v, "id"));
+		if (id == NULL || !pkg_id_valid(id)) {
+			err_set(errp, "generation %ld: bad package list", gen);
+			goto out;
+		}
+		free(name);
+		if ((name = strndup(id, (size_t)(strstr(id, "--") - id))) ==
+		    NULL) {
+			err_set(errp, "out of memory");
+			goto out;
+		}
+		if (check_package(h, id, name, env, timeout, arr, ran,
+		    critical, errp) == -1)
+			goto out;
 	}
-	return SUBCMD_CONTINUE;
+	rc = 0;
+out:
+	free(name);
+	for (i = 0; env != NULL && env[i] != NULL; i++)
+		free(env[i]);
+	free(env);
+	json_decref(g);
+	return rc;
 }
 
 int
@@ -463,10 +510,10 @@ cmd_check(int argc, char **argv)
 	const struct subcmd	*cmd = subcmd_find(bootstrap_commands,
 				    "check");
 	struct host		 h;
-	const char		*root = NULL, *id;
-	char			*err = NULL, *name = NULL, **env = NULL, *text;
-	json_t			*g = NULL, *arr = NULL, *v;
-	size_t			 i, ran = 0, critical = 0;
+	const char		*root = NULL;
+	char			*err = NULL, *text;
+	json_t			*arr = NULL;
+	size_t			 ran = 0, critical = 0;
 	long			 cur;
 	int			 rc;
 
@@ -476,30 +523,14 @@ cmd_check(int argc, char **argv)
 	    &root)) != SUBCMD_CONTINUE)
 		return rc;
 	rc = EXIT_FAIL;
-	if (host_open_installed(&h, root, 0, &cur, NULL, NULL, &err) == -1 ||
-	    (g = gen_load(&h, cur, &err)) == NULL ||
-	    (env = check_env(&h, cur, h.root, &err)) == NULL)
+	if (host_open_installed(&h, root, 0, &cur, NULL, NULL, &err) == -1)
 		goto out;
 	if (o.json && (arr = json_array()) == NULL) {
 		err_set(&err, "out of memory");
 		goto out;
 	}
-	json_array_foreach(json_object_get(g, "packages"), i, v) {
-		id = json_string_value(json_object_get(v, "id"));
-		if (id == NULL || !pkg_id_valid(id)) {
-			err_set(&err, "generation %ld: bad package list", cur);
-			goto out;
-		}
-		free(name);
-		if ((name = strndup(id, (size_t)(strstr(id, "--") - id))) ==
-		    NULL) {
-			err_set(&err, "out of memory");
-			goto out;
-		}
-		if (check_package(&h, id, name, env, o.timeout, arr, &ran,
-		    &critical, &err) == -1)
-			goto out;
-	}
+	if (checks_run(&h, cur, o.timeout, arr, &ran, &critical, &err) == -1)
+		goto out;
 	if (o.json) {
 		if ((text = json_dumps(arr, JSONIO_PRETTY)) == NULL) {
 			err_set(&err, "out of memory");
@@ -516,12 +547,7 @@ out:
 	if (err != NULL)
 		log_error("%s", err);
 	free(err);
-	free(name);
-	for (i = 0; env != NULL && env[i] != NULL; i++)
-		free(env[i]);
-	free(env);
 	json_decref(arr);
-	json_decref(g);
 	host_free(&h);
 	return rc;
 }

@@ -1,4 +1,4 @@
-/* install and activate. */
+/* install: verify, extract, build and switch to a new generation. */
 #include <config.h>
 
 #include <sys/stat.h>
@@ -32,8 +32,7 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Removes what a crashed run left half-made (never a complete object). */
-static int
+int
 clean_partial(const struct host *h, char **errp)
 {
 	const char	*dirs[2] = { h->pkgdir, h->gendir };
@@ -433,6 +432,9 @@ struct install {
 	size_t		 fresh;		/* packages extracted */
 	int		 start;
 	int		 downgrade;
+	int		 check;		/* --check */
+	int		 rollback;	/* --rollback-on-failure */
+	double		 timeout;	/* --timeout */
 	int		 installed;	/* a generation was there before */
 	int		 act;		/* ACT_* of the activation */
 	int		 journaled;	/* its failure is journaled */
@@ -441,6 +443,9 @@ struct install {
 	int		 new_state;	/* state.json was not there */
 	int		 bad_state;	/* state.json refused: so is the
 					   journal, which it checks */
+	int		 change_roles;	/* --change-roles */
+	char		*from_roles;	/* installed, when they change */
+	int		 stopped;	/* dcos.target stopped for that */
 };
 
 static int
@@ -468,6 +473,10 @@ install_args(struct install *in, const struct subcmd *cmd, int argc,
 		{ "no-start", no_argument, NULL, 'n' },
 		{ "allow-downgrade", no_argument, NULL, 'D' },
 		{ "made-dir", required_argument, NULL, 'M' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "rollback-on-failure", no_argument, NULL, 'B' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "change-roles", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -484,6 +493,13 @@ install_args(struct install *in, const struct subcmd *cmd, int argc,
 		case 'R': in->root = optarg; break;
 		case 'n': in->start = 0; break;
 		case 'D': in->downgrade = 1; break;
+		case 'C': in->check = 1; break;
+		case 'B': in->check = in->rollback = 1; break;
+		case 't':
+			if (checks_timeout(optarg, &in->timeout) == -1)
+				return EXIT_USAGE;
+			break;
+		case 'X': in->change_roles = 1; break;
 		case 'M':
 			if (!install_own_dir(optarg) ||
 			    in->nmade == sizeof(in->made) / sizeof(*in->made)) {
@@ -608,6 +624,58 @@ install_again(struct install *in, char **errp)
 	return 1;
 }
 
+/*
+ * The one rule for role changes (gen_roles_compare): other roles than
+ * the current generation's are refused, unless --change-roles asks for
+ * the change (from_roles set).  0 or -1 with *errp.
+ */
+static int
+install_roles(struct install *in, char **errp)
+{
+	char	*from = NULL;
+	int	 r;
+
+	r = gen_roles_compare(&in->h, (const char *const *)in->roles,
+	    in->nroles, &from, errp);
+	if (r == 1 && in->change_roles) {
+		free(*errp);
+		*errp = NULL;
+		in->from_roles = from;
+		return 0;
+	}
+	free(from);
+	return r == 0 ? 0 : -1;
+}
+
+/*
+ * A role change asked for: journaled, then dcos.target stopped before
+ * the switch (the activation starts it again).  0 or -1 with *errp.
+ */
+static int
+install_change_roles(struct install *in, char **errp)
+{
+	char	 to[64] = "";
+	size_t	 i, len = 0;
+	int	 n;
+
+	if (in->from_roles == NULL)
+		return 0;
+	/* At most ROLE_MAX known role names: they fit. */
+	for (i = 0; i < in->nroles && len < sizeof(to); i++)
+		if ((n = snprintf(to + len, sizeof(to) - len, " %s",
+		    in->roles[i])) > 0)
+			len += (size_t)n;
+	(void)journal_append(&in->h, "override", NULL, "role change from%s "
+	    "to%s (--change-roles): dcos.target stopped, switched, started",
+	    in->from_roles, to);
+	if (dcos_target(&in->h, "stop", errp) == -1)
+		return err_wrap(errp, "cannot stop dcos.target to change "
+		    "roles; nothing switched");
+	in->stopped = 1;
+	printf("roles change from%s to%s\n", in->from_roles, to);
+	return 0;
+}
+
 /* Refuses a release older than one installed, unless allowed. */
 static int
 check_downgrade(struct install *in, char **errp)
@@ -708,6 +776,72 @@ install_activate(struct install *in, long n, char **errp)
 	return 0;
 }
 
+/*
+ * --check: runs generation n's health checks until they pass or the
+ * timeout is spent (services take a moment to come up), a round a
+ * second.  When they do not pass, journals it and, with
+ * --rollback-on-failure and a generation that ran before (from), rolls
+ * back to it.  0, or -1 with *errp.
+ */
+static int
+install_check(struct install *in, long n, long from, char **errp)
+{
+	struct activation	 act = { "rollback", NULL, in->start, 0, 0 };
+	double			 t0 = now(), left;
+	size_t			 ran, critical;
+	char			*what = NULL, *msg = NULL;
+	int			 r;
+
+	for (;;) {
+		left = in->timeout - (now() - t0);
+		if (checks_run(&in->h, n, left > 1 ? left : 1, NULL, &ran,
+		    &critical, errp) == -1)
+			return -1;
+		if (critical == 0) {
+			printf("check: generation %ld: %zu check(s) passed\n",
+			    n, ran);
+			return 0;
+		}
+		if (now() - t0 + 1 >= in->timeout)
+			break;
+		(void)sleep(1);
+	}
+	if (asprintf(&msg, "the health checks of generation %ld did not "
+	    "pass within %gs (%zu of %zu critical)", n, in->timeout,
+	    critical, ran) == -1)
+		return err_set(errp, "out of memory");
+	in->journaled = 1;
+	if (!in->rollback || from <= 0 || from == n) {
+		(void)journal_append(&in->h, "check", NULL, "%s; generation "
+		    "%ld stays active", msg, n);
+		err_set(errp, "%s; generation %ld stays active (%s)", msg, n,
+		    !in->rollback ? "--rollback-on-failure rolls back" :
+		    from == n ? "it was active before this install" :
+		    "there is no earlier generation to roll back to");
+		free(msg);
+		return -1;
+	}
+	(void)journal_append(&in->h, "check", NULL, "%s; rolling back to "
+	    "generation %ld", msg, from);
+	if (asprintf(&what, "rolled back from generation %ld to %ld: its "
+	    "health checks did not pass", n, from) == -1) {
+		free(msg);
+		return err_set(errp, "out of memory");
+	}
+	act.what = what;
+	r = activate_generation(&in->h, from, &act, errp);
+	in->act = act.result == ACT_PARTIAL ? ACT_PARTIAL : ACT_UNCHANGED;
+	if (r == -1)
+		err_wrap(errp, "%s; rolling back to generation %ld failed",
+		    msg, from);
+	else
+		err_set(errp, "%s; rolled back: generation %ld is active "
+		    "again", msg, from);
+	free(what);
+	free(msg);
+	return -1;
+}
+
 /* Removes path when name is a safe name below dir (not NULL). */
 static void
 rm_below(const char *dir, const char *name)
@@ -775,6 +909,7 @@ install_end(struct install *in, int rc, const char *err)
 			undo_fresh(in);
 	}
 	free(in->cache);
+	free(in->from_roles);
 	json_decref(in->published);
 	state_free(in->state);
 	json_decref(in->created);
@@ -789,12 +924,13 @@ cmd_install(int argc, char **argv)
 				    "install");
 	struct install		 in;
 	char			*err = NULL;
-	long			 n;
+	long			 n, from;
 	int			 r, rc;
 
 	memset(&in, 0, sizeof(in));
 	in.h.lockfd = -1;
 	in.start = 1;
+	in.timeout = CHECK_TIMEOUT_DEFAULT;
 	if ((rc = install_args(&in, cmd, argc, argv)) != SUBCMD_CONTINUE)
 		return rc;
 	rc = EXIT_FAIL;
@@ -802,8 +938,12 @@ cmd_install(int argc, char **argv)
 		goto out;
 	if (install_load(&in, &err) == -1 || install_lock(&in, &err) == -1)
 		goto out;
+	from = in.cur;
+	if (install_roles(&in, &err) == -1)
+		goto out;
 	if ((r = install_again(&in, &err)) != 0) {
-		if (r == 1)
+		if (r == 1 && (!in.check ||
+		    install_check(&in, in.cur, in.cur, &err) == 0))
 			rc = EXIT_OK;
 		goto out;
 	}
@@ -815,76 +955,19 @@ cmd_install(int argc, char **argv)
 			goto out;
 	}
 	if (install_generation(&in, &n, &err) == -1 ||
-	    install_activate(&in, n, &err) == -1) {
+	    install_change_roles(&in, &err) == -1 ||
+	    install_activate(&in, n, &err) == -1 ||
+	    (in.check && install_check(&in, n, from, &err) == -1)) {
 		if (in.act == ACT_PARTIAL)
 			rc = EXIT_PARTIAL;
+		/* Rolled back: the old roles' services run again. */
+		if (in.stopped && in.act == ACT_UNCHANGED && in.start)
+			(void)dcos_target(&in.h, "start", NULL);
 		goto out;
 	}
 	rc = EXIT_OK;
 out:
 	install_end(&in, rc, err);
 	free(err);
-	return rc;
-}
-
-int
-cmd_activate(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "root", required_argument, NULL, 'R' },
-		{ "no-start", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct subcmd	*cmd = subcmd_find(bootstrap_commands,
-				    "activate");
-	struct host		 h;
-	struct state		*state = NULL;
-	struct activation	 act = { "activate", NULL, 1, 0, 0 };
-	const char		*root = NULL;
-	char			*err = NULL;
-	long			 n = 0, cur;
-	int			 opt, rc;
-
-	memset(&h, 0, sizeof(h));
-	h.lockfd = -1;
-	while ((opt = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'R': root = optarg; break;
-		case 'n': act.start = 0; break;
-		default:
-			if ((rc = subcmd_opt(opt, cmd)) == SUBCMD_CONTINUE)
-				break;
-			return rc;
-		}
-	}
-	if (optind != argc)
-		return subcmd_usage_error(cmd);
-	rc = EXIT_FAIL;
-	if (host_init(&h, root, &err) == -1 || host_lock(&h, &err) == -1 ||
-	    state_load(&h, &state, &err) == -1 ||
-	    clean_partial(&h, &err) == -1)
-		goto out;
-	n = state->target;
-	if (n <= 0 && gen_current(&h, &cur, &err) == 0)
-		n = cur;
-	if (n <= 0) {
-		err_set(&err, "nothing to activate: no generation is "
-		    "installed (run dcos-bootstrap install)");
-		goto out;
-	}
-	if (activate_generation(&h, n, &act, &err) == -1) {
-		if (act.result == ACT_PARTIAL)
-			rc = EXIT_PARTIAL;
-		goto out;
-	}
-	printf("generation %ld active\n", n);
-	rc = EXIT_OK;
-out:
-	if (rc != EXIT_OK)
-		log_error("%s", err != NULL ? err : "out of memory");
-	free(err);
-	state_free(state);
-	host_free(&h);
 	return rc;
 }

@@ -66,6 +66,7 @@ struct preflight {
 	struct release_manifest	*rel;		/* NULL: see rel_err */
 	char			*rel_err;
 	int			 installed;	/* a current generation */
+	int			 change_roles;	/* --change-roles */
 	int			 failed;
 };
 
@@ -166,39 +167,23 @@ check_root(struct preflight *pf)
 		    "root, e.g. with sudo", (unsigned)uid);
 }
 
-/* The role files of an installation, as " master slave" (malloc'd). */
-static char *
-installed_roles(const struct preflight *pf, int *matchp)
+/*
+ * The one rule for role changes (gen_roles_compare), as install applies
+ * it: 0 same roles (*fromp the installed ones), 1 different (*errp the
+ * refusal), -1 with *errp.
+ */
+static int
+installed_roles(const struct preflight *pf, char **fromp, char **errp)
 {
-	DIR		*d;
-	struct dirent	*de;
-	char		*dir, *list = NULL, *nl;
-	size_t		 i, n = 0, matched = 0;
+	struct host	 h;
+	int		 r = -1;
 
-	*matchp = 0;
-	if ((dir = rooted(pf, "/etc/mesosphere/roles")) == NULL)
-		return NULL;
-	if ((d = opendir(dir)) == NULL) {
-		free(dir);
-		return strdup("");
-	}
-	list = strdup("");
-	while (list != NULL && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		n++;
-		for (i = 0; i < pf->nroles; i++)
-			if (strcmp(pf->roles[i], de->d_name) == 0)
-				matched++;
-		if (asprintf(&nl, "%s %s", list, de->d_name) == -1)
-			nl = NULL;
-		free(list);
-		list = nl;
-	}
-	closedir(d);
-	free(dir);
-	*matchp = n == matched && matched == pf->nroles;
-	return list;
+	memset(&h, 0, sizeof(h));
+	h.lockfd = -1;
+	if (host_init(&h, pf->root[0] != '\0' ? pf->root : NULL, errp) == 0)
+		r = gen_roles_compare(&h, pf->roles, pf->nroles, fromp, errp);
+	host_free(&h);
+	return r;
 }
 
 static int
@@ -220,10 +205,10 @@ check_existing(struct preflight *pf)
 	struct stat		 st;
 	struct dirent		*de;
 	DIR			*d = NULL;
-	char			*opt, *cur = NULL, *roles = NULL;
+	char			*opt, *cur = NULL, *roles = NULL, *err = NULL;
 	char			 target[256];
 	ssize_t			 n;
-	int			 match;
+	int			 r;
 
 	if ((opt = rooted(pf, "/opt/mesosphere")) == NULL ||
 	    (cur = path_join(opt, "current")) == NULL) {
@@ -245,16 +230,17 @@ check_existing(struct preflight *pf)
 	if ((n = readlink(cur, target, sizeof(target) - 1)) != -1) {
 		target[n] = '\0';
 		pf->installed = 1;
-		if ((roles = installed_roles(pf, &match)) == NULL)
-			report(pf, what, 0, "out of memory");
-		else if (roles[0] == '\0' || match)
+		if ((r = installed_roles(pf, &roles, &err)) == 0)
 			report(pf, what, 1, "%s -> %s, roles:%s; this run "
 			    "upgrades or re-applies it", cur, target,
 			    roles[0] != '\0' ? roles : " none");
+		else if (r == 1 && pf->change_roles)
+			report(pf, what, 1, "%s -> %s, roles:%s; this run "
+			    "changes them (--change-roles)", cur, target,
+			    roles);
 		else
-			report(pf, what, 0, "installed with roles:%s; to "
-			    "change roles, run 'dcos-bootstrap uninstall' "
-			    "first", roles);
+			report(pf, what, 0, "%s", err != NULL ? err :
+			    "out of memory");
 		goto out;
 	}
 	/* An install that stopped before its first switch: re-run ends it. */
@@ -280,6 +266,7 @@ check_existing(struct preflight *pf)
 out:
 	if (d != NULL)
 		closedir(d);
+	free(err);
 	free(roles);
 	free(cur);
 	free(opt);
@@ -957,6 +944,7 @@ preflight_args(struct preflight *pf, const struct subcmd *c, int argc,
 		{ "root", required_argument, NULL, 'R' },
 		{ "proc", required_argument, NULL, 'P' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "change-roles", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -967,6 +955,7 @@ preflight_args(struct preflight *pf, const struct subcmd *c, int argc,
 		switch (opt) {
 		case 'c': pf->cache = optarg; break;
 		case 'P': pf->procdir = optarg; break;
+		case 'C': pf->change_roles = 1; break;
 		case 'r':
 			if (add_roles(pf, optarg, &err) == -1) {
 				log_error("%s", err);

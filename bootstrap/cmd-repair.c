@@ -168,6 +168,25 @@ out:
 	return rc;
 }
 
+/*
+ * Refuses to work under an activation that is not finished: current may
+ * name either generation, and what repair would put back might be the
+ * files of the one about to be left.  0 or -1 with *errp.
+ */
+static int
+unfinished(const struct state *state, long cur, char **errp)
+{
+	const struct state_pending	*p = state->pending;
+	long				 target = state->target;
+
+	if (p != NULL || (target > 0 && target != cur))
+		return err_set(errp, "the %s of generation %ld is not "
+		    "finished: run dcos-bootstrap activate first, then "
+		    "repair", p != NULL ? p->op : "activation", p != NULL ?
+		    p->generation : target);
+	return 0;
+}
+
 int
 cmd_repair(int argc, char **argv)
 {
@@ -185,6 +204,7 @@ cmd_repair(int argc, char **argv)
 	const char		*root = NULL, *cachearg = NULL;
 	char			*cache = NULL, *err = NULL, hex[DIGEST_STRSZ];
 	json_t			*g = NULL;
+	struct state		*state = NULL;
 	size_t			 nfix = 0, i, missing = 0;
 	long			 cur;
 	int			 r, rc;
@@ -196,6 +216,8 @@ cmd_repair(int argc, char **argv)
 		return rc;
 	rc = EXIT_FAIL;
 	if (host_open_installed(&h, root, 1, &cur, NULL, NULL, &err) == -1 ||
+	    state_load(&h, &state, &err) == -1 ||
+	    unfinished(state, cur, &err) == -1 ||
 	    (g = gen_load(&h, cur, &err)) == NULL)
 		goto out;
 	if ((cache = cachearg != NULL ? strdup(cachearg) :
@@ -242,6 +264,7 @@ out:
 	cluster_free(c);
 	free(cache);
 	json_decref(g);
+	state_free(state);
 	host_free(&h);
 	return rc;
 }

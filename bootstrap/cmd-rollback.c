@@ -11,25 +11,44 @@
 #include "log.h"
 #include "subcmd.h"
 
+/* 1 when state.json says generation n was fully active once. */
+static int
+was_active(const struct state *state, long n)
+{
+	const json_t	*a = state->activated;
+	json_t		*v;
+	size_t		 i;
+
+	/* A state from before the record: every generation counts. */
+	if (a == NULL)
+		return 1;
+	json_array_foreach(a, i, v)
+		if (json_integer_value(v) == n)
+			return 1;
+	return 0;
+}
+
 /*
  * The generation to roll back to: to, or when 0 the newest one older
- * than cur.  0, or -1 with *errp.
+ * than cur that was fully active (never one whose activation was
+ * refused, rolled back or never finished).  0, or -1 with *errp.
  */
 static int
-rollback_target(const long *ns, size_t n, long cur, long *top,
-    char **errp)
+rollback_target(const struct state *state, const long *ns, size_t n, long cur,
+    long *top, char **errp)
 {
 	size_t	 i;
 
 	if (*top == 0) {
 		for (i = n; i-- > 0;)
-			if (ns[i] < cur) {
+			if (ns[i] < cur && was_active(state, ns[i])) {
 				*top = ns[i];
 				break;
 			}
 		if (*top == 0)
-			return err_set(errp, "generation %ld is the oldest one "
-			    "left: there is nothing to roll back to", cur);
+			return err_set(errp, "no generation older than %ld was "
+			    "ever fully active: there is nothing to roll back "
+			    "to (rollback --to N picks one)", cur);
 	}
 	if (*top == cur)
 		return err_set(errp, "generation %ld is already active", cur);
@@ -55,6 +74,7 @@ cmd_rollback(int argc, char **argv)
 	long			*ns = NULL, to = 0, cur = 0;
 	size_t			 n = 0;
 	json_t			*g = NULL;
+	struct state		*state = NULL;
 	int			 opt, rc;
 
 	memset(&h, 0, sizeof(h));
@@ -82,7 +102,8 @@ cmd_rollback(int argc, char **argv)
 	rc = EXIT_FAIL;
 	if (host_open_installed(&h, root, 1, &cur, &ns, &n, &err) == -1)
 		goto out;
-	if (rollback_target(ns, n, cur, &to, &err) == -1)
+	if (state_load(&h, &state, &err) == -1 ||
+	    rollback_target(state, ns, n, cur, &to, &err) == -1)
 		goto out;
 	if ((g = gen_load(&h, to, &err)) == NULL) {
 		err_wrap(&err, "cannot roll back to generation %ld (see "
@@ -114,6 +135,7 @@ out:
 	free(what);
 	free(ns);
 	json_decref(g);
+	state_free(state);
 	host_free(&h);
 	return rc;
 }

@@ -8,12 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "atomicio.h"
 #include "bootstrap.h"
 #include "error.h"
+#include "jsonio.h"
 #include "log.h"
 #include "subcmd.h"
 
@@ -31,41 +31,46 @@ unlink_rel(const struct host *h, const char *rel, char **errp)
 	return rc;
 }
 
+/*
+ * Stops the services (stopping dcos.target does not stop what it
+ * wants) before their files go; a failure is a warning: the files go
+ * either way.
+ */
 static void
-stop_systemd(void)
+stop_services(const struct host *h, const struct state *state)
 {
-	pid_t	 pid;
-	int	 st;
+	const char	*sc = svc_manager(h);
+	char		*err = NULL;
 
-	if (access("/run/systemd/system", F_OK) == -1)
-		return;
-	if ((pid = fork()) == 0) {
-		execl(access("/bin/systemctl", X_OK) == 0 ? "/bin/systemctl" :
-		    "/usr/bin/systemctl", "systemctl", "stop", "dcos.target",
-		    (char *)NULL);
-		_exit(127);
+	if (sc != NULL && svc_call(sc, "stop", state->units, "dcos.target",
+	    &err) == -1) {
+		log_warn("%s", err);
+		free(err);
 	}
-	if (pid > 0)
-		while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
-			;
 }
 
 /* Removes the unit files, role markers and links the install wrote. */
 static int
-remove_host_files(const struct host *h, const struct state *state,
+remove_host_files(const struct host *h, struct state *state,
     char **errp)
 {
 	static const char *files[] = { "etc/mesosphere/roles/master",
 	    "etc/mesosphere/roles/slave", "etc/mesosphere/roles/slave_public",
-	    "etc/sysctl.d/90-dcos.conf", "etc/profile.d/dcos.sh",
-	    "etc/systemd/system/dcos.target",
-	    "etc/systemd/system/multi-user.target.wants/dcos.target", NULL };
+	    "etc/sysctl.d/90-dcos.conf", "etc/profile.d/dcos.sh", NULL };
+	const json_t	*created = created_units(state);
 	char		 rel[4096];
 	json_t		*v;
 	size_t		 i;
 
-	/* Only the unit files we created (state_load checked the names). */
-	json_array_foreach(state->created_units, i, v) {
+	/*
+	 * Only the unit files we created (dcos.target among them, and then
+	 * its enable link too); state_load checked the names.
+	 */
+	if (jsonio_in_array(created, "dcos.target") && unlink_rel(h,
+	    "etc/systemd/system/multi-user.target.wants/dcos.target",
+	    errp) == -1)
+		return -1;
+	json_array_foreach(created, i, v) {
 		snprintf(rel, sizeof(rel), "etc/systemd/system/%s",
 		    json_string_value(v));
 		if (unlink_rel(h, rel, errp) == -1)
@@ -146,8 +151,7 @@ cmd_uninstall(int argc, char **argv)
 	if (host_lock(&h, &err) == -1 || state_load(&h, &state, &err) == -1)
 		goto out;
 	(void)gen_current(&h, &cur, NULL);
-	if (!h.rooted)
-		stop_systemd();
+	stop_services(&h, state);
 	if (remove_host_files(&h, state, &err) == -1 ||
 	    users_remove(&h, state->created_users, state->created_groups,
 	    &err) == -1 ||

@@ -165,6 +165,80 @@ gen_matches(const json_t *g, const struct digest *d, char *const *roles,
 	return 1;
 }
 
+/* " master slave" of a JSON array of strings (malloc'd), or NULL. */
+static char *
+role_list(const json_t *a)
+{
+	char	*list, *nl;
+	json_t	*v;
+	size_t	 i;
+
+	if ((list = strdup("")) == NULL)
+		return NULL;
+	json_array_foreach(a, i, v) {
+		if (asprintf(&nl, "%s %s", list, json_string_value(v) != NULL ?
+		    json_string_value(v) : "?") == -1)
+			nl = NULL;
+		free(list);
+		if ((list = nl) == NULL)
+			return NULL;
+	}
+	return list;
+}
+
+int
+gen_roles_compare(const struct host *h, const char *const *roles,
+    size_t nroles, char **fromp, char **errp)
+{
+	json_t	*g = NULL, *r, *want = NULL;
+	char	*to = NULL;
+	long	 cur;
+	size_t	 i;
+	int	 rc = -1, same;
+
+	*fromp = NULL;
+	if (gen_current(h, &cur, errp) == -1)
+		return -1;
+	if (cur == 0)
+		return (*fromp = strdup("")) == NULL ? err_set(errp,
+		    "out of memory") : 0;
+	if ((g = gen_load(h, cur, errp)) == NULL)
+		goto out;
+	r = json_object_get(g, "roles");
+	if ((want = json_array()) == NULL)
+		goto oom;
+	for (i = 0; i < nroles; i++)
+		if (json_array_append_new(want, json_string(roles[i])) == -1)
+			goto oom;
+	/* Sets: the order roles were given in does not matter. */
+	same = json_is_array(r) && json_array_size(r) == nroles;
+	for (i = 0; same && i < nroles; i++)
+		same = jsonio_in_array(r, roles[i]);
+	if ((*fromp = role_list(r)) == NULL || (to = role_list(want)) == NULL)
+		goto oom;
+	if (same)
+		rc = 0;
+	else {
+		err_set(errp, "this host runs generation %ld with roles:%s; "
+		    "refusing roles:%s: to change roles, run dcos-bootstrap "
+		    "uninstall first, or install with --change-roles (stops "
+		    "dcos.target, switches, starts it)", cur, *fromp, to);
+		rc = 1;
+	}
+	goto out;
+oom:
+	err_set(errp, "out of memory");
+out:
+	if (rc == -1) {
+		free(*fromp);
+		*fromp = NULL;
+	}
+	free(to);
+	json_decref(want);
+	json_decref(g);
+	return rc;
+}
+
 /* ---- building ---- */
 
 struct build {
@@ -746,14 +820,14 @@ write_genjson(struct build *b, const struct cluster *c, long n, char **errp)
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	digest_format(&c->digest, dstr);
 	g = json_pack("{s:i, s:I, s:s, s:s, s:s, s:{s:s, s:s, s:I}, s:o, "
-	    "s:O, s:O, s:O, s:s}",
+	    "s:O, s:O, s:O, s:O, s:s}",
 	    "format", 1, "generation", (json_int_t)n,
 	    "cluster_manifest", dstr, "cluster_name", c->cluster_name,
 	    "config_id", c->config_id,
 	    "release", "name", c->release_name, "version",
 	    c->release_version, "seq", (json_int_t)c->seq,
 	    "roles", r, "packages", b->pkgs, "users", b->users,
-	    "units", b->units, "created", when);
+	    "units", b->units, "unit_packages", b->unitfrom, "created", when);
 	if (g == NULL)
 		return -1;
 	text = json_dumps(g, JSONIO_PRETTY);

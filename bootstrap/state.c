@@ -54,9 +54,10 @@ static const struct state_key {
 };
 #define NLISTS	(sizeof(state_lists) / sizeof(state_lists[0]))
 
-static const char *const state_scalars[] = { "format", "highest_seq",
+/* The keys that are no list. */
+static const char *const state_fields[] = { "format", "highest_seq",
     "target", "active", "pending", "start_pending", "journal", "check",
-    NULL };
+    "services", "activated", NULL };
 
 static json_t **
 list_slot(struct state *s, size_t i)
@@ -92,6 +93,8 @@ state_free(struct state *s)
 	state_clear_pending(s);
 	for (i = 0; i < NLISTS; i++)
 		json_decref(*list_slot(s, i));
+	json_decref(s->services);
+	json_decref(s->activated);
 	free(s->check.time);
 	free(s);
 }
@@ -314,6 +317,65 @@ parse_check(struct state *s, const json_t *o, char **errp)
 	return 0;
 }
 
+/* A list of unit names (key of "services."). */
+static int
+unit_list_ok(const json_t *a, const char *key, char **errp)
+{
+	json_t	*v;
+	size_t	 i;
+
+	if (!json_is_array(a))
+		return err_set(errp, "services.%s: not a list", key);
+	json_array_foreach(a, i, v)
+		if (json_string_value(v) == NULL ||
+		    !unit_name_valid(json_string_value(v)))
+			return err_set(errp, "services.%s[%zu]: not a unit "
+			    "name", key, i);
+	return 0;
+}
+
+/* The plan of the services not yet carried out (services.c). */
+static int
+parse_services(struct state *s, const json_t *o, char **errp)
+{
+	static const char *const keys[] = { "generation", "from", "stop",
+	    "restart", "start", NULL };
+	long	 gen, from;
+	size_t	 i;
+
+	if (!json_is_object(o))
+		return err_set(errp, "services: not an object");
+	if (known_keys(o, keys, "services.", errp) == -1 ||
+	    get_gen(o, "generation", "services.", &gen, errp) == -1 ||
+	    get_gen(o, "from", "services.", &from, errp) == -1)
+		return -1;
+	for (i = 2; keys[i] != NULL; i++)
+		if (unit_list_ok(json_object_get(o, keys[i]), keys[i],
+		    errp) == -1)
+			return -1;
+	if ((s->services = json_deep_copy(o)) == NULL)
+		return err_set(errp, "out of memory");
+	return 0;
+}
+
+/* The generations that were fully active: numbers above 0. */
+static int
+parse_activated(struct state *s, const json_t *a, char **errp)
+{
+	json_t	*v;
+	size_t	 i;
+
+	if (!json_is_array(a))
+		return err_set(errp, "activated: not a list");
+	json_array_foreach(a, i, v)
+		if (!in_range(v, LONG_MAX) || json_integer_value(v) == 0)
+			return err_set(errp, "activated[%zu]: not a "
+			    "generation number", i);
+	if ((s->activated = json_deep_copy(a)) == NULL)
+		return err_set(errp, "out of memory");
+	return 0;
+}
+
 /* 1 when name may be in a list of kind k. */
 static int
 list_name_ok(enum state_list k, const char *name)
@@ -365,14 +427,14 @@ state_from_json(const json_t *j, struct state **sp, char **errp)
 	json_int_t	 format;
 	const json_t	*v;
 	size_t		 i, n;
-	const char	*keys[NLISTS + sizeof(state_scalars) /
-			    sizeof(*state_scalars)];
+	const char	*keys[NLISTS + sizeof(state_fields) /
+			    sizeof(*state_fields)];
 
 	*sp = NULL;
 	if (!json_is_object(j))
 		return err_set(errp, "not a JSON object");
-	for (n = 0; state_scalars[n] != NULL; n++)
-		keys[n] = state_scalars[n];
+	for (n = 0; state_fields[n] != NULL; n++)
+		keys[n] = state_fields[n];
 	for (i = 0; i < NLISTS; i++)
 		keys[n++] = state_lists[i].name;
 	keys[n] = NULL;
@@ -398,6 +460,12 @@ state_from_json(const json_t *j, struct state **sp, char **errp)
 		goto fail;
 	if ((v = json_object_get(j, "check")) != NULL &&
 	    parse_check(s, v, errp) == -1)
+		goto fail;
+	if ((v = json_object_get(j, "services")) != NULL &&
+	    parse_services(s, v, errp) == -1)
+		goto fail;
+	if ((v = json_object_get(j, "activated")) != NULL &&
+	    parse_activated(s, v, errp) == -1)
 		goto fail;
 	for (i = 0; i < NLISTS; i++)
 		if ((v = json_object_get(j, state_lists[i].name)) != NULL &&
@@ -473,6 +541,10 @@ state_json(const struct state *s)
 		    "time", s->check.time != NULL ? s->check.time : "",
 		    "checks", s->check.checks, "critical",
 		    s->check.critical));
+	if (s->services != NULL)
+		bad |= json_object_set(j, "services", s->services);
+	if (s->activated != NULL)
+		bad |= json_object_set(j, "activated", s->activated);
 	for (i = 0; i < NLISTS; i++)
 		if ((v = list_get(s, i)) != NULL)
 			bad |= json_object_set(j, state_lists[i].name, v);

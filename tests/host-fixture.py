@@ -173,6 +173,17 @@ def zookeeper(version="3.4.14"):
     return p
 
 
+def long_running(pkgs):
+    """Units whose process runs until stopped (the unit text otherwise
+    kept, so a unit that changes between versions still does)."""
+    for p in pkgs:
+        for path, e in p.entries.items():
+            if path.startswith("dcos.target.wants") and e["type"] == "file":
+                e["data"] = b"\n".join(
+                    b"ExecStart=/bin/sleep 86400" if l.startswith(b"ExecStart=") else l
+                    for l in e["data"].split(b"\n"))
+
+
 def config(tag):
     cid = hashlib.sha256(("config-" + tag).encode()).hexdigest()
     p = Pkg("dcos-config--setup_" + cid)
@@ -326,6 +337,8 @@ def main():
                     help="mesos also has etc/caf\u00e9.conf (a UTF-8 name)")
     ap.add_argument("--unit", action="append", default=[],
                     help="mesos also installs this unit for masters")
+    ap.add_argument("--services", action="store_true",
+                    help="every unit runs /bin/sleep until stopped")
     ap.add_argument("--files", type=int, default=0,
                     help="mesos gets this many more empty files (--dirs: dirs)")
     ap.add_argument("--dirs", action="store_true")
@@ -385,6 +398,8 @@ def main():
     if a.packages:
         pkgs = [from_tree(os.path.join(a.packages, d), d)
                 for d in sorted(os.listdir(a.packages))]
+    if a.services:
+        long_running(pkgs)
     cfg, cid = config(a.config)
     rel_pkgs = []
     blobs = []

@@ -9,9 +9,12 @@ host_bats = \
 	tests/t0540-host-unchanged.bats \
 	tests/t0545-host-deep.bats \
 	tests/t0550-host-check.bats \
-	tests/t0555-host-status.bats
+	tests/t0555-host-status.bats \
+	tests/t0565-service-switch.bats \
+	tests/t0560-host-roles.bats
 TESTS += $(host_bats)
-EXTRA_DIST += $(host_bats) tests/host.bash tests/host-fixture.py
+EXTRA_DIST += $(host_bats) tests/host.bash tests/host-fixture.py \
+	tests/systemctl-standin.py
 dist_man_MANS += man/dcos-bootstrap.8
 # The host's package rules, tested without a tarball.
 check_PROGRAMS += tests/unit/test-pkgmanifest

@@ -256,7 +256,7 @@ assert len(s["current"]["config_id"]) == 64'
 	before=$(snapshot "$R")
 	fixture r2 --seq 2 --version 1.3.0
 	install_fx r1 "$R" --role master >/dev/null
-	install_fx r2 "$R" --role master --role slave >/dev/null
+	install_fx r2 "$R" --role master --role slave --change-roles >/dev/null
 	run "$BOOTSTRAP" uninstall --root "$R"
 	[ "$status" -eq 0 ]
 	[[ "$output" == "uninstalled: generation 2"* ]]

@@ -21,17 +21,28 @@ teardown() {
 	rm -rf "$SCRATCH"
 }
 
+# The host without the journal and the journal head state.json records
+# (both move with the refusal journaled).
+unjournaled() {
+	snapshot "$R" | grep -v -e 'var/lib/dcos/bootstrap/journal' \
+	    -e '^[0-9a-f]\{64\}  ./var/lib/dcos/bootstrap/state.json$'
+	python3 -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+s.pop("journal", None)
+print(json.dumps(s, sort_keys=True))' "$R/var/lib/dcos/bootstrap/state.json"
+}
+
 # refused KIND-DIR "message part": the install fails with one line holding
 # the message and the host is exactly as before (apart from the journal).
 refused() {
 	local before after outside
-	before=$(snapshot "$R" | grep -v 'var/lib/dcos/bootstrap/journal')
+	before=$(unjournaled)
 	outside=$(ls -A "$SCRATCH")
 	run install_fx "$1" "$R" --role master
 	[ "$status" -eq 1 ]
 	one_line
 	[[ "$output" == *"$2"* ]] || { echo "got: $output" >&2; return 1; }
-	after=$(snapshot "$R" | grep -v 'var/lib/dcos/bootstrap/journal')
+	after=$(unjournaled)
 	diff <(echo "$before") <(echo "$after")
 	[ "$(ls -A "$SCRATCH")" = "$outside" ]
 	[ ! -e /tmp/dcos-absolute-escape ]

@@ -152,6 +152,13 @@ PY
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"problem:     units not started: starting dcos.target for generation 1 failed or was interrupted: run activate"* ]]
 	rm "$I/fail"
+	# Killed before the start: not started either.
+	run first_boot "$I" env DCOS_BOOTSTRAP_CRASH_AT=start \
+	    /var/lib/dcos/bootstrap/dcos-bootstrap activate
+	[ "$status" -eq 137 ]
+	run first_boot "$I" /var/lib/dcos/bootstrap/dcos-bootstrap status --check
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"problem:     units not started"* ]]
 	first_boot "$I" /var/lib/dcos/bootstrap/dcos-bootstrap activate
 	run first_boot "$I" /var/lib/dcos/bootstrap/dcos-bootstrap status --check
 	[ "$status" -eq 0 ]

@@ -164,14 +164,16 @@ line() {
 @test "an installation with other roles fails; the same roles pass and skip the port check" {
 	start_nginx L "$SCRATCH"
 	store MASTER_PORTS="[$NGINX_L_PORT]"
-	mkdir -p R/opt/mesosphere/generations/1 R/etc/mesosphere/roles
+	mkdir -p R/opt/mesosphere/generations/1
 	ln -s generations/1 R/opt/mesosphere/current
-	touch R/etc/mesosphere/roles/slave
+	# The roles are the current generation's, as install reads them.
+	echo '{"generation": 1, "roles": ["slave"]}' > R/opt/mesosphere/generations/1/generation.json
 	preflight --role master
 	[ "$status" -eq 1 ]
-	[ "$(line 'for an existing installation')" = "Checking for an existing installation: FAIL (installed with roles: slave; to change roles, run 'dcos-bootstrap uninstall' first)" ]
-	rm R/etc/mesosphere/roles/slave
-	touch R/etc/mesosphere/roles/master
+	[ "$(line 'for an existing installation')" = "Checking for an existing installation: FAIL (this host runs generation 1 with roles: slave; refusing roles: master: to change roles, run dcos-bootstrap uninstall first, or install with --change-roles (stops dcos.target, switches, starts it))" ]
+	preflight --role master --change-roles
+	[[ "$(line 'for an existing installation')" == *"PASS ($SCRATCH/R/opt/mesosphere/current -> generations/1, roles: slave; this run changes them (--change-roles))" ]]
+	echo '{"generation": 1, "roles": ["master"]}' > R/opt/mesosphere/generations/1/generation.json
 	preflight --role master
 	[ "$status" -eq 0 ]
 	[[ "$(line 'for an existing installation')" == *"PASS ($SCRATCH/R/opt/mesosphere/current -> generations/1, roles: master; this run upgrades or re-applies it)" ]]

@@ -139,7 +139,7 @@ listed() {
 	# shellcheck disable=SC2046
 	cache_with $(signed_pair) "$(blob_of config)" "$(blob_of package hello--1.0)"
 	run "$BOOTSTRAP" install --cache cache --root "$SCRATCH/R" --no-start \
-	    cluster.json --role master,slave
+	    cluster.json --role master,slave --change-roles
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"generation 2 active"*"(1 new)"* ]]
