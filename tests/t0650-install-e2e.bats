@@ -58,7 +58,9 @@ installed_ok() {
 	[[ "$output" == *"Checking ports for role master: PASS (27 ports free)"* ]]
 	[[ "$output" == *"Checking ip-detect: PASS (10.0.0.5)"* ]]
 	[[ "$output" == *"already active: generation 1"* ]]
-	[ "$(grep -c '^Checking .*: PASS' <<< "$output")" -eq 12 ]
+	# The re-run skips the ports its own services hold.
+	[ "$(grep -c '^Checking .*: PASS' <<< "$output")" -eq 11 ]
+	[ "$(grep -c '^Checking .*: SKIP' <<< "$output")" -eq 1 ]
 	installed_ok master
 	# What dcos-genconf generated is as clean as the template.
 	shellcheck -s sh "$STORE/dcos_install.sh"
@@ -113,7 +115,7 @@ installed_ok() {
 	[ -z "$(ls -A "$SCRATCH/R")" ]
 }
 
-@test "a busy master port stops the install at preflight; the host is unchanged" {
+@test "a busy master port stops the install at preflight (exit 1: one check failed); the host is unchanged but for the downloads kept" {
 	run netns_run '
 		start_artifactd "$STORE" 18080
 		start_artifactd "$STORE" 5050
@@ -122,8 +124,8 @@ installed_ok() {
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"Checking ports for role master: FAIL (in use: 5050/tcp on 127.0.0.1: stop the programs holding them)"* ]]
-	[[ "${lines[-1]}" == "dcos_install.sh: error: preflight checks failed"* ]]
-	[ -z "$(ls -A "$SCRATCH/R")" ]
+	[[ "${lines[-1]}" == "dcos_install.sh: error: 1 preflight check(s) failed"* ]]
+	[ -z "$(cd "$SCRATCH/R" && find . -type f ! -path './var/lib/dcos/bootstrap/cache/*')" ]
 }
 
 @test "--preflight-only runs the checks, fetches no package and changes nothing" {
