@@ -106,6 +106,13 @@ teardown() {
 	run dash "$SCRIPT" --download-only dl
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"is a directory on the hosts: --download-only needs a --mirror URL"* ]]
+	# With a mirror, the blobs come from it instead.
+	start_nginx B "$STORE"
+	rm -rf R && mkdir R
+	run dash "$SCRIPT" --root "$SCRATCH/R" --mirror "http://127.0.0.1:$NGINX_B_PORT" master
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q "^200 /blobs/sha256/$BIG_HEX" "$SCRATCH/nginx-B/access.log"
 }
 
 @test "a failing mirror is not reported when the next one serves the blob" {
