@@ -863,13 +863,10 @@ release_role_parse(struct jp *p, const char *prefix, const char *name,
 	return 0;
 }
 
-/* A genconf file: {path, digest}, its path under genconf/ and new. */
+/* A genconf file: {path, digest}, its path under genconf/. */
 static int
-release_file_parse(struct jp *p, const json_t *o,
-    const struct release_manifest *m, struct release_file *f)
+release_file_parse(struct jp *p, const json_t *o, struct release_file *f)
 {
-	size_t	 i;
-
 	if (!json_is_object(o))
 		return jp_fail(p, "", "must be an object");
 	if (jp_dup(p, o, "path", &f->path) == -1 ||
@@ -878,14 +875,6 @@ release_file_parse(struct jp *p, const json_t *o,
 	if (!relpath_valid(f->path) || strncmp(f->path, "genconf/", 8) != 0)
 		return jp_fail(p, "path", "'%s' is not a path under genconf/",
 		    f->path);
-	if (m->schema != NULL && f != m->schema &&
-	    strcmp(m->schema->path, f->path) == 0)
-		return jp_fail(p, "path", "'%s' is listed twice", f->path);
-	for (i = 0; i < m->ntemplates; i++)
-		if (&m->templates[i] != f &&
-		    strcmp(m->templates[i].path, f->path) == 0)
-			return jp_fail(p, "path", "'%s' is listed twice",
-			    f->path);
 	return 0;
 }
 
@@ -894,7 +883,7 @@ static int
 release_genconf_parse(struct jp *p, struct release_manifest *m)
 {
 	json_t	*gc, *sc, *tl, *v;
-	size_t	 i;
+	size_t	 i, j;
 
 	if ((gc = json_object_get(m->json, "genconf")) == NULL)
 		return 0;
@@ -908,14 +897,20 @@ release_genconf_parse(struct jp *p, struct release_manifest *m)
 	    json_array_size(tl), sizeof(*m->templates))) == NULL)
 		return -1;
 	snprintf(p->where, sizeof(p->where), "genconf.schema");
-	if (release_file_parse(p, sc, m, m->schema) == -1)
+	if (release_file_parse(p, sc, m->schema) == -1)
 		return -1;
 	json_array_foreach(tl, i, v) {
 		snprintf(p->where, sizeof(p->where), "genconf.templates[%zu]",
 		    i);
 		m->ntemplates = i + 1;
-		if (release_file_parse(p, v, m, &m->templates[i]) == -1)
+		if (release_file_parse(p, v, &m->templates[i]) == -1)
 			return -1;
+		/* Each a member of its own: none listed twice. */
+		for (j = 0; j <= i; j++)
+			if (strcmp(j < i ? m->templates[j].path :
+			    m->schema->path, m->templates[i].path) == 0)
+				return jp_fail(p, "path", "'%s' is listed "
+				    "twice", m->templates[i].path);
 	}
 	p->where[0] = '\0';
 	return 0;

@@ -76,7 +76,7 @@ static int
 openat_nofollow(int rootfd, const char *rel, int flags)
 {
 	char	*copy, *comp, *next;
-	int	 dfd, fd = -1, saved;
+	int	 dfd, fd, saved;
 
 	if ((copy = strdup(rel)) == NULL)
 		return -1;
@@ -97,7 +97,6 @@ openat_nofollow(int rootfd, const char *rel, int flags)
 			break;
 		close(dfd);
 		dfd = fd;
-		fd = -1;
 	}
 	saved = errno;
 	close(dfd);
