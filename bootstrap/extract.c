@@ -613,8 +613,8 @@ pkgblob_open(const char *path, const struct digest *want, uint64_t size,
 			goto out;
 		}
 		if ((uint64_t)st.st_size != size) {
-			r = blob_size_error(path, (uint64_t)st.st_size, size,
-			    errp);
+			blob_size_error(path, (uint64_t)st.st_size, size, errp);
+			r = -1;
 			goto out;
 		}
 	} else if ((r = blob_open(path, want, (int64_t)size, 0, &b->fd, NULL,
