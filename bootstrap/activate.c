@@ -192,22 +192,6 @@ err_suffix(char **errp, const char *fmt, ...)
 	free(more);
 }
 
-int
-unit_check_name(const char *name, const char *who, char **errp)
-{
-	if (name != NULL && unit_name_reserved(name))
-		return err_set(errp, "%s: the unit %s is the installer's own "
-		    "(dcos.target, dcos-download.service and "
-		    "dcos-setup.service are reserved): give the package's unit "
-		    "another name", who, name);
-	if (!unit_name_valid(name))
-		return err_set(errp, "%s: \"%s\" is not a systemd unit file "
-		    "name (NAME.service, .socket, .target, .timer, .path, "
-		    ".mount, ...; no '/'): rename the unit", who,
-		    name != NULL ? name : "(not a string)");
-	return 0;
-}
-
 json_t *
 created_units(struct state *state)
 {

@@ -476,12 +476,7 @@ int	 replace_package(const struct host *h, const char *stage,
 /* activate.c: the switch and what follows it. */
 /* The links <opt>/NAME -> current/NAME, NULL-terminated. */
 extern const char *const top_links[];
-/*
- * Checks a unit file name a package installs: a valid systemd unit name
- * (unit_name_valid) and not one of the installer's own (dcos.target).
- * who names its package in the message.  0 or -1 with *errp.
- */
-int	 unit_check_name(const char *name, const char *who, char **errp);
+/* unit_check_name: lib/pkginfo.h. */
 /*
  * state.json's "created_units": the unit files in /etc/systemd/system
  * that the installer created, and so may replace or remove (dcos.target

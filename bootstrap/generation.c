@@ -472,7 +472,7 @@ read_pkginfo(struct build *b, const struct pkgref *p, const char *pkgroot,
     const json_t *services, char **errp)
 {
 	char		*path, *buf = NULL;
-	json_t		*j = NULL, *u;
+	json_t		*j = NULL, *u, *env;
 	const char	*user, *group;
 	size_t		 len;
 	int		 rc = -1;
@@ -487,8 +487,9 @@ read_pkginfo(struct build *b, const struct pkgref *p, const char *pkgroot,
 	if (j == NULL || (services != NULL && pkginfo_services_check(p->id, j,
 	    services, errp) == -1))
 		goto out;
-	if (json_object_update(b->env, json_object_get(j, "environment")) ==
-	    -1 && json_object_get(j, "environment") != NULL)
+	/* A variable of two packages: pkg_set_check refuses it. */
+	if ((env = json_object_get(j, "environment")) != NULL &&
+	    json_object_update(b->env, env) == -1)
 		goto out;
 	if (service_config_add(b->svcconf, j) == -1 ||
 	    json_object_set(b->infos, p->id, j) == -1)
@@ -546,7 +547,7 @@ env_texts(struct build *b, char *texts[GEN_NFILES])
 	const char	*k, **keys = NULL;
 	json_t		*v;
 	size_t		 nk, i = 0;
-	int		 rc = -1;
+	int		 rc = -1, n;
 	const char	*base = "LD_LIBRARY_PATH=/opt/mesosphere/lib\n"
 			    "PATH=/opt/mesosphere/bin:/usr/bin:/bin:/sbin:"
 			    "/usr/sbin\n";
@@ -597,10 +598,12 @@ env_texts(struct build *b, char *texts[GEN_NFILES])
 	/* pkgpanda's format: {"sysctl": {service: {name: value}}}. */
 	if ((tmp = json_dumps(b->svcconf, JSONIO_PRETTY)) == NULL)
 		goto out;
-	i = asprintf(&svc, "%s\n", tmp) == -1;
+	n = asprintf(&svc, "%s\n", tmp);
 	free(tmp);
-	if (i)
+	if (n == -1) {
+		svc = NULL;
 		goto out;
+	}
 	texts[0] = env;
 	texts[1] = exp;
 	texts[2] = svc;

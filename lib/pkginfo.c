@@ -32,9 +32,19 @@ in_list(const char *const *list, const char *s)
 }
 
 int
-unit_name_reserved(const char *name)
+unit_check_name(const char *name, const char *who, char **errp)
 {
-	return in_list(reserved_units, name);
+	if (name != NULL && in_list(reserved_units, name))
+		return err_set(errp, "%s: the unit %s is the installer's own "
+		    "(dcos.target, dcos-download.service and "
+		    "dcos-setup.service are reserved): give the package's unit "
+		    "another name", who, name);
+	if (!unit_name_valid(name))
+		return err_set(errp, "%s: \"%s\" is not a systemd unit file "
+		    "name (NAME.service, .socket, .target, .timer, .path, "
+		    ".mount, ...; no '/'): rename the unit", who,
+		    name != NULL ? name : "(not a string)");
+	return 0;
 }
 
 /* s made printable (control characters as '?') in buf, for messages. */
@@ -322,16 +332,9 @@ pkg_entry_check(const char *id, const char *path, int isdir,
 	if (strchr(name, '/') != NULL || isdir)
 		return err_set(errp, "package %s: %s: units must be files "
 		    "directly in " UNITS_DIR, id, vis(path, b, sizeof(b)));
-	if (unit_name_reserved(name))
-		return err_set(errp, "package %s: the unit %s is the "
-		    "installer's own (dcos.target, dcos-download.service and "
-		    "dcos-setup.service are reserved): give the package's unit "
-		    "another name", id, name);
-	if (!unit_name_valid(name))
-		return err_set(errp, "package %s: \"%s\" is not a systemd "
-		    "unit file name (NAME.service, .socket, .target, .timer, "
-		    ".path, .mount, ...): rename the unit", id,
-		    vis(name, b, sizeof(b)));
+	snprintf(b, sizeof(b), "package %s", id);
+	if (unit_check_name(name, b, errp) == -1)
+		return -1;
 	dot = strrchr(name, '.');
 	if (services == NULL || strcmp(dot, ".service") != 0)
 		return 0;

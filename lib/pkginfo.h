@@ -50,8 +50,12 @@ int	 pkg_entry_check(const char *id, const char *path, int isdir,
 int	 pkginfo_services_check(const char *id, const json_t *pkginfo,
 	    const json_t *services, char **errp);
 
-/* 1 when a package may not have a unit of this name (the installer's). */
-int	 unit_name_reserved(const char *name);
+/*
+ * A unit name a package may install: unit_name_valid() and not one the
+ * installer owns (dcos.target, dcos-download.service, dcos-setup.service,
+ * pkgpanda's RESERVED_UNIT_NAMES).  who starts the message.
+ */
+int	 unit_check_name(const char *name, const char *who, char **errp);
 
 /* A package of a set: its id and its checked pkginfo.json. */
 struct pkg_ref {
