@@ -27,6 +27,7 @@
 #include "digest.h"
 #include "error.h"
 #include "jsonio.h"
+#include "pkginfo.h"
 
 /*
  * Reads of a package blob: large, so a blob takes few system calls (and
@@ -495,31 +496,30 @@ finish_dirs(struct xstate *x, char **errp)
 }
 
 /*
- * The sysctl settings of pkginfo.json, held to lib/manifest's rule while
- * the package is still in its staging directory: activation would refuse
- * them later, after the package had joined the installed ones.
+ * pkginfo.json, held to pkgpanda's rules (lib/pkginfo, the one rule
+ * dcos-genconf builds with) while the package is still in its staging
+ * directory: activation would refuse it later, after the package had
+ * joined the installed ones.
  */
 static int
 check_pkginfo(struct xstate *x, const char *stagedir, char **errp)
 {
-	json_t	*j, *sys;
-	char	*path;
+	json_t	*j = NULL;
+	char	*path, *buf = NULL;
+	size_t	 len;
 	int	 rc = -1;
 
 	if (pkgmanifest_find(x->m, "pkginfo.json") == NULL)
 		return 0;
 	if ((path = path_join(stagedir, "pkginfo.json")) == NULL)
 		return err_set(errp, "out of memory");
-	if ((j = jsonio_load(path, JSON_MAX, errp)) == NULL)
+	if (read_file(path, JSON_MAX, &buf, &len, errp) == -1 ||
+	    (j = pkginfo_check(buf, len, "pkginfo.json", errp)) == NULL)
 		goto out;
-	if ((sys = json_object_get(j, "sysctl")) != NULL &&
-	    pkginfo_sysctl_foreach(sys, NULL, NULL, errp) == -1) {
-		err_wrap(errp, "pkginfo.json");
-		goto out;
-	}
 	rc = 0;
 out:
 	json_decref(j);
+	free(buf);
 	free(path);
 	return rc;
 }

@@ -551,10 +551,13 @@ pkginfo_sysctl_foreach(const json_t *sysctl,
 	if (!json_is_object(sysctl))
 		return err_set(errp, "sysctl must be an object");
 	json_object_foreach((json_t *)sysctl, k, v) {
+		/* pkgpanda's form only: {service: {name: value}}. */
 		if (!json_is_object(v)) {
-			if (sysctl_one(k, v, fn, arg, errp) == -1)
-				return -1;
-			continue;
+			char	vis[128];
+
+			return err_set(errp, "sysctl: service '%s' must map to "
+			    "an object of sysctl settings", name_vis(k, 0, vis,
+			    sizeof(vis)));
 		}
 		json_object_foreach(v, k2, w)
 			if (sysctl_one(k2, w, fn, arg, errp) == -1)
