@@ -87,10 +87,6 @@ load fleet
 }
 
 @test "push mode: bootstrap_url file:///DIR copies the script and exactly the blobs a host lacks, then installs --offline" {
-	# The host script must take a file:// bootstrap_url (with --offline,
-	# which push mode gives); until then its check refuses it.
-	grep -q 'file://' "$top_srcdir/scripts/dcos_install.sh.in" ||
-	    skip "dcos_install.sh refuses a file:// bootstrap_url"
 	FLEET_CONFIG="" run fleet_ns_run '
 		fleet_site file:///var/lib/dcos/push 1 1 0
 		fleet_client
