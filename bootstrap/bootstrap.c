@@ -59,6 +59,18 @@ static const struct subcmd_help bootstrap_help[] = {
 	  "(image baking, tests)" },
 	{ NULL, "--proc", "DIR", "read the sockets from DIR/net instead of "
 	  "/proc/net" },
+	{ "install", "--timeout", "SEC", "with --check: how long the checks "
+	  "may take to pass (default 60)" },
+	{ "install", "--check", NULL, "run the health checks after the "
+	  "switch; exit 1 when they do not pass within --timeout" },
+	{ "status", "--check", NULL, "exit 1 on any problem: an unfinished "
+	  "activation, units not started, a failed check, a damaged journal" },
+	{ NULL, "--rollback-on-failure", NULL, "--check, and roll back "
+	  "(journaled) when the checks do not pass within --timeout" },
+	{ "preflight", "--change-roles", NULL, "pass the role check: the "
+	  "install changes this host's roles on purpose" },
+	{ NULL, "--change-roles", NULL, "change this host's roles on purpose: "
+	  "stop, switch, start (journaled)" },
 	{ NULL, "--timeout", "SEC", "the time limit of each check" },
 	{ NULL, "--preflight", NULL, "only the blobs the preflight checks "
 	  "read" },

@@ -117,6 +117,10 @@ static const struct subcmd_help genconf_help[] = {
 	{ NULL, "--batch", "N|N%", "agents per wave (default 10%)" },
 	{ NULL, "--max-failures", "N", "halt before the next wave once more "
 	  "hosts failed (default 0)" },
+	{ NULL, "--timeout", "SEC", "how long a host's health checks may "
+	  "keep failing before the host counts as failed (default 900)" },
+	{ NULL, "--rollback-on-failure", NULL, "roll back (dcos-bootstrap "
+	  "rollback) a host whose health checks fail after the switch" },
 	{ NULL, NULL, NULL, NULL }
 };
 
