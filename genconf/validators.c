@@ -11,6 +11,7 @@
 #include <config.h>
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -674,6 +675,64 @@ v_ip_at_most(struct vctx *ctx)
 		    json_string_value(ctx->with[0]));
 }
 
+/* A character of Python's \w (ASCII: what a unit can be). */
+static int
+word_char(int c)
+{
+	return isalnum(c) || c == '_';
+}
+
+/*
+ * shm_size: mesos_default_container_shm_size as gen/calc.py reads it,
+ * re.match(r"([\d\.]+)(\w+)"): a number, then a unit of B, KB, MB, GB
+ * or TB in any case; no fraction.  Empty is "not set".  The number gives
+ * the unit its last digit when no word follows it, as the regex
+ * backtracks ("64" is 6 of unit "4").
+ */
+static void
+v_shm_size(struct vctx *ctx)
+{
+	static const char *const units[] = { "B", "KB", "MB", "GB", "TB" };
+	const char	*s = json_string_value(ctx->val);
+	size_t		 ndig, nunit, i;
+	char		 unit[64];
+
+	if (s == NULL || *s == '\0')
+		return;
+	for (ndig = 0; isdigit((unsigned char)s[ndig]) || s[ndig] == '.';
+	    ndig++)
+		;
+	for (nunit = 0; word_char((unsigned char)s[ndig + nunit]); nunit++)
+		;
+	if (nunit == 0) {
+		while (ndig > 1 && !isdigit((unsigned char)s[ndig - 1]))
+			ndig--;
+		if (ndig > 1) {
+			ndig--;
+			nunit = 1;
+		}
+	}
+	if (ndig == 0 || nunit == 0) {
+		verr(ctx, NULL, 0, "Error parsing 'mesos_default_container_shm_"
+		    "size' value: %s.", s);
+		return;
+	}
+	if (memchr(s, '.', ndig) != NULL) {
+		verr(ctx, NULL, 0, "Fractional bytes: %.*s.", (int)ndig, s);
+		return;
+	}
+	if (nunit >= sizeof(unit))
+		nunit = sizeof(unit) - 1;
+	for (i = 0; i < nunit; i++)
+		unit[i] = (char)toupper((unsigned char)s[ndig + i]);
+	unit[nunit] = '\0';
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(unit, units[i]) == 0)
+			return;
+	verr(ctx, NULL, 0, "Unit '%s' not in ['B', 'KB', 'MB', 'GB', 'TB'].",
+	    unit);
+}
+
 /*
  * check_config: DC/OS's check configuration, checked as DC/OS's Python
  * "schema" library words it ("Key 'cluster_checks' error: Missing key:
@@ -1067,11 +1126,13 @@ static const struct validator validators[] = {
 	{ "ip_at_most", 1, 1, v_ip_at_most },
 	{ "check_config", 0, 1, v_check_config },
 	{ "check_names_disjoint", 1, 1, v_check_names_disjoint },
+	{ "shm_size", 0, 1, v_shm_size },
 };
 
 const char validator_names[] = "json_object, dns_forward_zones, "
     "dcos_overlay_network, overlay_name, overlay_name_ipv4, "
-    "subnets_disjoint, ip_at_most, check_config or check_names_disjoint";
+    "subnets_disjoint, ip_at_most, check_config, check_names_disjoint or "
+    "shm_size";
 
 const struct validator *
 validator_find(const char *name)

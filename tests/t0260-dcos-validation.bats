@@ -515,6 +515,17 @@ TO="Timeout must be a string containing an integer or float followed by a unit: 
 	done
 }
 
+@test "test_validate_mesos_default_container_shm_size" {
+	local k=mesos_default_container_shm_size
+	ok "$k: 64MB"
+	ok "$k: 1gb"
+	err $k 'Fractional bytes: 64.5.' "$k: 64.5MB"
+	err $k "Error parsing 'mesos_default_container_shm_size' value: asdf." "$k: asdf"
+	err $k "Unit 'PB' not in ['B', 'KB', 'MB', 'GB', 'TB']." "$k: 64PB"
+	# Python's re.match backtracks: 64 is 6 of unit '4'.
+	err $k "Unit '4' not in ['B', 'KB', 'MB', 'GB', 'TB']." "$k: '64'"
+}
+
 @test "test_invalid_mesos_cni_root_dir_persist" {
 	err mesos_cni_root_dir_persist "$TF" 'mesos_cni_root_dir_persist: foo'
 }
