@@ -251,7 +251,7 @@ journal_check(const struct host *h, size_t *entries, char **errp)
 	    errp) == -1) {
 		/* A broken chain still has its lines: say how many. */
 		*entries = 0;
-		for (i = 0; i < len; i++)
+		for (i = 0; buf != NULL && i < len; i++)
 			*entries += buf[i] == '\n';
 		goto out;
 	}
