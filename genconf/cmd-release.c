@@ -262,7 +262,7 @@ static int
 check_genconf(struct build *b, char **errp)
 {
 	struct schema	*s = NULL;
-	struct diags	 d = { NULL, 0 };
+	struct diags	 d = { NULL, 0, 0 };
 	struct digest	 dg;
 	char		*text = NULL, *msg = NULL;
 	size_t		 i, len;

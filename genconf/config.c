@@ -75,7 +75,7 @@ render_templates(const struct release *rel, const struct schema *s,
     const json_t *effective, struct config_file **filesp, size_t *np,
     char **errs)
 {
-	struct diags		 td = { NULL, 0 };
+	struct diags		 td = { NULL, 0, 0 };
 	struct tmpl_file	*tf = NULL;
 	struct config_file	*files = NULL;
 	size_t			 ntf = 0, i;

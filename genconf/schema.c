@@ -41,11 +41,15 @@ diags_add(struct diags *d, const char *file, int line, int col,
 	free(msg);
 	if (r == -1)
 		return -1;
-	if ((v = reallocarray(d->v, d->n + 1, sizeof(*v))) == NULL) {
-		free(text);
-		return -1;
+	if (d->n == d->cap) {
+		if ((v = reallocarray(d->v, d->cap == 0 ? 16 : d->cap * 2,
+		    sizeof(*v))) == NULL) {
+			free(text);
+			return -1;
+		}
+		d->v = v;
+		d->cap = d->cap == 0 ? 16 : d->cap * 2;
 	}
-	d->v = v;
 	d->v[d->n].line = line;
 	d->v[d->n].col = col;
 	d->v[d->n].text = text;
@@ -102,7 +106,7 @@ diags_clear(struct diags *d)
 		free(d->v[i].text);
 	free(d->v);
 	d->v = NULL;
-	d->n = 0;
+	d->n = d->cap = 0;
 }
 
 char *

@@ -27,6 +27,7 @@ struct diag {
 struct diags {
 	struct diag	*v;
 	size_t		 n;
+	size_t		 cap;	/* of v: it doubles, a file may hold 100,000 */
 };
 
 /*

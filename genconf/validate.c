@@ -489,6 +489,7 @@ struct cerr {
 struct conv {
 	struct cerr	*v;
 	size_t		 n;
+	size_t		 cap;	/* of v, doubling */
 	int		 oom;
 	int		 legacy;
 };
@@ -500,19 +501,26 @@ conv_add(struct conv *cv, const struct ynode *at, const char *prefix,
 {
 	struct cerr	*v;
 	char		*full = NULL;
+	size_t		 ncap;
 
-	if (msg == NULL || asprintf(&full, "%s%s", prefix, msg) == -1 ||
-	    (v = reallocarray(cv->v, cv->n + 1, sizeof(*v))) == NULL) {
-		free(msg);
-		free(full);
-		cv->oom = 1;
-		return;
+	if (msg == NULL || asprintf(&full, "%s%s", prefix, msg) == -1)
+		goto oom;
+	if (cv->n == cv->cap) {
+		ncap = cv->cap == 0 ? 16 : cv->cap * 2;
+		if ((v = reallocarray(cv->v, ncap, sizeof(*v))) == NULL)
+			goto oom;
+		cv->v = v;
+		cv->cap = ncap;
 	}
 	free(msg);
-	cv->v = v;
-	v[cv->n].line = at->line;
-	v[cv->n].col = at->col;
-	v[cv->n++].msg = full;
+	cv->v[cv->n].line = at->line;
+	cv->v[cv->n].col = at->col;
+	cv->v[cv->n++].msg = full;
+	return;
+oom:
+	free(msg);
+	free(full);
+	cv->oom = 1;
 }
 
 static void

@@ -14,7 +14,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct fuzz_sample	*s = fuzz_sample();
 	struct tmpl_file		*files = NULL;
-	struct diags			 d = { NULL, 0 };
+	struct diags			 d = { NULL, 0, 0 };
 	size_t				 n = 0, i;
 
 	if (template_render((const char *)data, size, "fuzz.yaml", s->schema,
