@@ -11,7 +11,6 @@
  */
 #include <config.h>
 
-#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -1017,29 +1016,6 @@ out:
 	return rc;
 }
 
-/*
- * One generate per site at a time: the lock is on the genconf directory
- * itself, so taking it creates no file.  It is released when we exit.
- */
-static int
-lock_site(const char *genconf, char **errp)
-{
-	int	 fd;
-
-	if ((fd = open(genconf, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return err_sys(errp, "%s", genconf);
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		if (errno == EWOULDBLOCK)
-			err_set(errp, "%s: another dcos-genconf is writing this "
-			    "store; run again when it is done", genconf);
-		else
-			err_sys(errp, "lock %s", genconf);
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* Removes one staging directory left by a run that was killed. */
 static void
 remove_stale(const char *dir, const char *name)
@@ -1200,7 +1176,7 @@ open_site(struct run *r, char **errp)
 		return err_set(errp, "%s: no such directory: run dcos-genconf "
 		    "where genconf/config.yaml is, or give --genconf DIR",
 		    g->genconf);
-	if ((r->lockfd = lock_site(g->genconf, errp)) == -1)
+	if ((r->lockfd = site_lock(g->genconf, errp)) == -1)
 		return -1;
 	remove_stale_stages(g);
 	if (make_stage(g, errp) == -1)

@@ -5,9 +5,12 @@
  */
 #include <config.h>
 
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,4 +370,27 @@ config_compile_site(const struct config_opts *o, struct release **relp,
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
+}
+
+/*
+ * One dcos-genconf writing a site's store at a time (generate, prune): the lock is on the genconf directory
+ * itself, so taking it creates no file.  It is released when we exit.
+ */
+int
+site_lock(const char *genconf, char **errp)
+{
+	int	 fd;
+
+	if ((fd = open(genconf, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return err_sys(errp, "%s", genconf);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			err_set(errp, "%s: another dcos-genconf is writing this "
+			    "store; run again when it is done", genconf);
+		else
+			err_sys(errp, "lock %s", genconf);
+		close(fd);
+		return -1;
+	}
+	return fd;
 }

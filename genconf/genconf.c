@@ -58,6 +58,9 @@ const struct subcmd genconf_commands[] = {
 	  "[--max-failures N] [--timeout SEC] [--rollback-on-failure]",
 	  "rolling deploy gated by the health checks: masters one at a "
 	  "time, then agents in batches, halting at --max-failures" },
+	{ "prune", cmd_prune, "[--genconf DIR] [--keep N] [--dry-run] [--json]",
+	  "remove from the store the cluster manifests, releases and blobs "
+	  "its N newest cluster manifests do not need" },
 	{ "uninstall", cmd_uninstall, FLEET_USAGE,
 	  "run dcos-bootstrap uninstall on every host over ssh" },
 	{ NULL, NULL, NULL, NULL }
@@ -102,6 +105,12 @@ static const struct subcmd_help genconf_help[] = {
 	  "must have free" },
 	{ NULL, "--bootstrap", "ARCH=FILE", "the dcos-bootstrap binary for "
 	  "an architecture (uname -m); repeatable" },
+	{ "prune", "--keep", "N", "how many of the newest cluster manifests "
+	  "to keep, the current one first (default 3)" },
+	{ "prune", "--dry-run", NULL, "print what would be removed; change "
+	  "nothing" },
+	{ "prune", "--json", NULL, "print what was (or would be) removed as "
+	  "JSON" },
 	{ NULL, "--reveal-secrets", NULL, "print secret values instead of "
 	  "masking them" },
 	{ NULL, "--hosts", "FILE", "the hosts, one \"ADDR ROLE\" a line "

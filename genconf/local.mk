@@ -10,7 +10,8 @@ dcos_genconf_SOURCES = \
 	genconf/cmd-package.c \
 	genconf/cmd-release.c \
 	genconf/release.c genconf/release.h \
-	genconf/cmd-generate.c
+	genconf/cmd-generate.c \
+	genconf/cmd-prune.c
 # scripts/dcos_install.sh.in is compiled in: generate writes it with the
 # cluster's values, and a store must never depend on files beside the binary.
 nodist_dcos_genconf_SOURCES = genconf/install-template.c

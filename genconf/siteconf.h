@@ -104,6 +104,12 @@ int	 config_load_keys(const struct config_opts *,
  * with its .minisig in the current directory.  Returns 0 with *pathp
  * (malloc'd) or -1 with *errp.
  */
+/*
+ * Locks the site directory genconf for a command that writes its store:
+ * the descriptor (held until exit), or -1 with *errp ("another
+ * dcos-genconf is writing this store").
+ */
+int	 site_lock(const char *genconf, char **errp);
 int	 config_release_path(const struct config_opts *, char **pathp,
 	    char **errp);
 /*

@@ -13,4 +13,5 @@ lib_libdcos_a_SOURCES = \
 	lib/minisign.c lib/minisign.h \
 	lib/minisign-key.c \
 	lib/store.c lib/store.h \
+	lib/storerefs.c lib/storerefs.h \
 	lib/subcmd.c lib/subcmd.h

@@ -17,7 +17,8 @@ const struct subcmd artifactd_commands[] = {
 	  "serve a store over HTTP(S) (the default command)" },
 	{ "mirror", cmd_mirror,
 	    "[-qv] [-j N] [-k KEY.pub] [-r N] [--cacert FILE] "
-	    "[--verify-existing] [--allow-downgrade] [--speed-limit BYTES] "
+	    "[--verify-existing] [--allow-downgrade] [--prune] "
+	    "[--speed-limit BYTES] "
 	    "[--speed-time SEC] [--max-time SEC] URL... DIR",
 	    "copy a store from URLs into DIR, verifying every blob" },
 	{ "fsck", cmd_fsck, "[-qv] [-k KEY.pub] DIR",
@@ -60,6 +61,9 @@ static const struct subcmd_help artifactd_help[] = {
 	  "https:// URLs" },
 	{ NULL, "--verify-existing", NULL, "check the digests of the blobs "
 	  "DIR already has, and fetch the bad ones again" },
+	{ "mirror", "--prune", NULL, "after mirroring, remove what none of "
+	  "the primary's cluster manifests still reaches (as dcos-genconf "
+	  "prune did there)" },
 	{ NULL, "--allow-downgrade", NULL, "accept a store whose current "
 	  "release has a lower seq than DIR's" },
 	{ NULL, "--speed-limit", "BYTES", "a transfer slower than BYTES/s "

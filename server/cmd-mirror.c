@@ -81,6 +81,7 @@ struct mirror {
 	int			 sig_new;	/* its signature too */
 	int			 verify_existing;
 	int			 allow_downgrade;
+	int			 prune;		/* --prune */
 	const char		*keypath;	/* --trusted-key */
 	char			*made[4];	/* skeleton made, parents first */
 	size_t			 nmade;
@@ -1073,6 +1074,7 @@ static const struct option longopts[] = {
 	{ "cacert", required_argument, NULL, 'C' },
 	{ "verify-existing", no_argument, NULL, 'E' },
 	{ "allow-downgrade", no_argument, NULL, 'D' },
+	{ "prune", no_argument, NULL, 'P' },
 	{ "speed-limit", required_argument, NULL, 'S' },
 	{ "speed-time", required_argument, NULL, 'T' },
 	{ "max-time", required_argument, NULL, 'M' },
@@ -1117,6 +1119,9 @@ set_option(struct mirror *m, const struct subcmd *c, int opt)
 		return SUBCMD_CONTINUE;
 	case 'D':
 		m->allow_downgrade = 1;
+		return SUBCMD_CONTINUE;
+	case 'P':
+		m->prune = 1;
 		return SUBCMD_CONTINUE;
 	case 'r':
 		rc = count_option("retries", optarg, 0, RETRIES_MAX, &n);
@@ -1236,6 +1241,38 @@ report(const struct mirror *m, int changed, double secs)
 }
 
 /*
+ * --prune: once DIR holds the new index, what none of its cluster
+ * manifests reaches goes (the rule of dcos-genconf prune, keeping every
+ * manifest the primary still lists).  0, or -1 with *errp.
+ */
+static int
+prune_dir(const struct mirror *m, char **errp)
+{
+	struct prune_plan	 p;
+	size_t			 i;
+	char			 rel[STORE_BLOB_RELSZ];
+
+	if (store_prune_plan(m->dir, 0, &p, errp) == -1)
+		return -1;
+	if (store_prune_apply(m->dir, &p, errp) == -1) {
+		store_prune_free(&p);
+		return -1;
+	}
+	for (i = 0; i < p.nfiles; i++)
+		log_verbose("pruned %s", p.files[i]);
+	for (i = 0; i < p.nblobs; i++) {
+		store_blob_relpath(&p.blobs[i].d, rel);
+		log_verbose("pruned %s", rel);
+	}
+	log_info("pruned %zu blob%s and %zu release file%s (%.1f MiB) that "
+	    "the primary no longer lists from %s", p.nblobs, p.nblobs == 1 ?
+	    "" : "s", p.nfiles, p.nfiles == 1 ? "" : "s",
+	    (double)p.bytes / 1048576.0, m->dir);
+	store_prune_free(&p);
+	return 0;
+}
+
+/*
  * Scratch that is never resumed goes; .partial goes when nothing in it is
  * worth resuming.  Then DIR is unlocked.
  */
@@ -1283,6 +1320,11 @@ cmd_mirror(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	report(&m, changed, (t1.tv_sec - t0.tv_sec) +
 	    (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (m.prune && prune_dir(&m, &err) == -1) {
+		log_error("%s: mirror complete, pruning failed: %s", m.dir,
+		    err != NULL ? err : "out of memory");
+		goto out;
+	}
 	rc = EXIT_OK;
 out:
 	if (lockfd != -1)

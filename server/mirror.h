@@ -13,6 +13,7 @@
 
 #include "digest.h"
 #include "minisign.h"
+#include "storerefs.h"
 
 /* Largest JSON document (index, cluster or release manifest) we accept. */
 #define MIRROR_JSON_MAX		(16 * 1024 * 1024)
@@ -134,43 +135,6 @@ int	 sig_check_buf(const struct keyring *, const char *sigtext,
 	    size_t siglen, const void *buf, size_t len, const struct digest *d,
 	    int64_t seq, char **errp);
 
-/* A blob the store must hold, with why (for messages). */
-struct ref {
-	struct digest	 d;
-	int64_t		 size;		/* -1 when no manifest gives it */
-	char		*what;
-};
-
-struct refs {
-	struct ref	*v;
-	size_t		 n;
-	size_t		 cap;
-};
-
-int	 refs_add(struct refs *, const struct digest *, int64_t size,
-	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Sorts by digest and drops repeats (keeping one that has a size). */
-void	 refs_unique(struct refs *);
-void	 refs_clear(struct refs *);
-
-/*
- * Checks that a cluster manifest and the release.json it pins agree (name,
- * version, seq, the same packages with the same digests).  0 or -1 with
- * *errp.
- */
-int	 cluster_release_agree(const struct cluster_manifest *,
-	    const struct release_manifest *, char **errp);
-/*
- * Adds every blob a cluster manifest reaches besides itself, release.json
- * and its signature: packages (its list and the release's), the config
- * package and the bootstrap binaries.  cname names the manifest in
- * messages.  0 or -1 when out of memory.
- */
-int	 refs_add_cluster(struct refs *, const char *cname,
-	    const struct cluster_manifest *, const struct release_manifest *);
-/* The blob size a cluster manifest lists for digest d, or -1. */
-int64_t	 cluster_blob_size(const struct cluster_manifest *,
-	    const struct digest *);
 /*
  * Checks a path from index.json before it is used in DIR: the install
  * script must be STORE_INSTALL_SCRIPT (store_index_parse has held each

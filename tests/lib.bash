@@ -75,6 +75,17 @@ one_line() {
 	}
 }
 
+# For setup_file: the sample release in two versions, signed by a new key
+# vendor.pub/vendor.key, all in the current directory: r1/dcos-1.0.0.tar
+# (seq 1) and r2/dcos-1.1.0.tar (seq 2), each with its .minisig.
+sample_release_pair() {
+	"$GENCONF" -q keygen -p vendor.pub -s vendor.key
+	GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
+	    "$top_srcdir/scripts/build-sample-release.sh" r1 vendor.key >/dev/null
+	RELEASE_VERSION=1.1.0 RELEASE_SEQ=2 GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
+	    "$top_srcdir/scripts/build-sample-release.sh" r2 vendor.key >/dev/null
+}
+
 # For setup_file: a signed release dcos-1.0.0.tar of one package
 # (hello--1.0) and the sample schema and templates, built in a new
 # $RELDIR with the keys vendor.* (its signer) and other.*, and roles.json.

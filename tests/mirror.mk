@@ -4,7 +4,8 @@ EXTRA_DIST += tests/nginx.bash tests/mkstore.bash scripts/bench/mirror.sh \
 mirror_bats = \
 	tests/t0400-mirror.bats \
 	tests/t0410-fsck.bats \
-	tests/t0420-mirror-generated.bats
+	tests/t0420-mirror-generated.bats \
+	tests/t0430-prune.bats
 TESTS += $(mirror_bats)
 EXTRA_DIST += $(mirror_bats)
 

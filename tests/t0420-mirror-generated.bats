@@ -11,11 +11,7 @@ setup_file() {
 	export FILE_SCRATCH
 	FILE_SCRATCH=$(mktemp -d)
 	cd "$FILE_SCRATCH"
-	"$GENCONF" -q keygen -p vendor.pub -s vendor.key
-	GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
-	    "$top_srcdir/scripts/build-sample-release.sh" r1 vendor.key >/dev/null
-	RELEASE_VERSION=1.1.0 RELEASE_SEQ=2 GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
-	    "$top_srcdir/scripts/build-sample-release.sh" r2 vendor.key >/dev/null
+	sample_release_pair
 	mkdir site
 	cd site
 	cp -R "$top_srcdir/sample/site/genconf" genconf
