@@ -115,20 +115,21 @@ free_low_port() {
 	[[ "$output" == *"--user daemon: only root can switch users"* ]]
 }
 
+# unreadable_refused REL: serve --user nobody stops at start, in one line
+# naming STORE/REL (or STORE itself for ""), the user and what to run.
+unreadable_refused() {
+	run "$ARTIFACTD" serve -l 127.0.0.1:0 --root "$STORE" --user nobody
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"$STORE${1:+/$1}: not readable by nobody (uid $(id -u nobody)), the user serve runs as: make the store readable by it, e.g. 'chmod -R a+rX $STORE'"* ]]
+}
+
 @test "a store the --user cannot read is refused at start, naming the user and what to run" {
 	chmod 700 "$STORE"
-	run "$ARTIFACTD" serve -l 127.0.0.1:0 --root "$STORE" --user nobody
-	[ "$status" -eq 1 ]
-	one_line
-	[[ "$output" == *"$STORE: not readable by nobody (uid $(id -u nobody)), the user serve runs as: make the store readable by it, e.g. 'chmod -R a+rX $STORE'"* ]]
+	unreadable_refused ""
 	chmod 755 "$STORE"
 	chmod 600 "$STORE/blobs/sha256/$BIG"
-	run "$ARTIFACTD" serve -l 127.0.0.1:0 --root "$STORE" --user nobody
-	[ "$status" -eq 1 ]
-	one_line
-	[[ "$output" == *"$STORE/blobs/sha256/$BIG: not readable by nobody"* ]]
+	unreadable_refused "blobs/sha256/$BIG"
 	chmod 600 "$STORE/index.json"
-	run "$ARTIFACTD" serve -l 127.0.0.1:0 --root "$STORE" --user nobody
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"$STORE/index.json: not readable by nobody"* ]]
+	unreadable_refused index.json
 }
