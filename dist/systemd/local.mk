@@ -28,4 +28,10 @@ uninstall-systemd-units:
 # distcheck installs below its own prefix, never into the system's
 # unit directory.
 AM_DISTCHECK_CONFIGURE_FLAGS = \
-	--with-systemdsystemunitdir='$$(dc_install_base)/lib/systemd/system'
+	--with-systemdsystemunitdir='$$dc_install_base/lib/systemd/system'
+
+# The Debian packaging (README "Debian packages"; scripts/deb-check.sh).
+EXTRA_DIST += debian/changelog debian/control debian/copyright \
+	debian/rules debian/source/format debian/dcos-genconf.install \
+	debian/dcos-artifactd.install debian/dcos-bootstrap.install \
+	debian/dcos-bootstrap.lintian-overrides scripts/deb-check.sh
