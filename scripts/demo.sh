@@ -64,7 +64,7 @@ say "config.yaml is valid"
 say "store: $(find site/genconf/serve/blobs -type f | wc -l) blobs, $(du -sh site/genconf/serve | cut -f1)"
 
 step "Bootstrap node: dcos-artifactd serves the store on $url"
-dcos-artifactd serve -l "127.0.0.1:$port" -r site/genconf/serve \
+dcos-artifactd serve --allow-root -l "127.0.0.1:$port" -r site/genconf/serve \
 	--access-log access.log 2> server.log &
 server_pid=$!
 for _ in $(seq 1 200); do

@@ -1,16 +1,18 @@
 #!/bin/sh
 # Installs the Debian packages the build, the tests, the demo, the
 # benchmarks and the fuzz harnesses (clang, libFuzzer) need, when any is
-# missing.  Safe to run again.
+# missing.  Safe to run again.  With arguments, those packages instead
+# (scripts/deb-check.sh: debhelper, lintian).
 set -eu
 
 pkgs="autoconf automake libtool pkg-config make gcc file binutils
 clang clang-tidy libclang-rt-14-dev
 libssl-dev libarchive-dev libzstd-dev liblzma-dev zlib1g-dev libjansson-dev
 libyaml-dev libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev
-libcrypt-dev openssh-client openssh-server
+libcrypt-dev libsystemd-dev systemd openssh-client openssh-server
 bats minisign busybox-static dash curl wget shellcheck mandoc nginx-light
 bc coreutils hyperfine iproute2 jq libarchive-tools openssl pmccabe python3 strace sudo util-linux wrk xz-utils zstd"
+[ $# -eq 0 ] || pkgs="$*"
 
 missing=""
 for p in $pkgs; do

@@ -13,7 +13,8 @@ const struct subcmd artifactd_commands[] = {
 	{ "serve", cmd_serve, "[-l ADDR:PORT]... [-r DIR] [--tls-cert FILE "
 	  "--tls-key FILE] [--access-log FILE] [--threads N] [--timeout SEC] "
 	  "[--grace SEC] [--max-connections N] [--max-per-ip N] "
-	  "[--max-header-size BYTES] [--cache-size MB] [--verify-on-start]",
+	  "[--max-header-size BYTES] [--cache-size MB] [--verify-on-start] "
+	  "[--user USER | --allow-root]",
 	  "serve a store over HTTP(S) (the default command)" },
 	{ "mirror", cmd_mirror,
 	    "[-qv] [-j N] [-k KEY.pub] [-r N] [--cacert FILE] "
@@ -52,6 +53,10 @@ static const struct subcmd_help artifactd_help[] = {
 	  "answered from memory (default 16, 0: none)" },
 	{ NULL, "--verify-on-start", NULL, "check every blob's digest before "
 	  "serving" },
+	{ NULL, "--user", "USER", "once the ports are bound, serve as USER "
+	  "with no capabilities (started as root)" },
+	{ NULL, "--allow-root", NULL, "serve as root (refused without this "
+	  "or --user)" },
 	{ NULL, "-j", "N", "downloads at once, 1 to 64 (default 4)" },
 	{ NULL, "-k", "KEY.pub", "a vendor key the releases must be signed "
 	  "with (default: the keys the store's cluster manifests list)" },

@@ -198,7 +198,11 @@ load_blob(struct server *s, const char *name, size_t *cached,
 	/* Opened as a request opens it: what is cached is what it serves. */
 	snprintf(rel, sizeof(rel), "%s/%s", STORE_BLOB_DIR, name);
 	if ((fd = store_open(s, rel, &st)) == -1) {
-		rc = 0;		/* refused again at request time */
+		/* Unreadable by the --user serve runs as: every request fails. */
+		if (errno == EACCES)
+			privdrop_unreadable(s->root, rel, errp);
+		else
+			rc = 0;	/* refused again at request time */
 		goto out;
 	}
 	if ((b = blob_new(&d)) == NULL)

@@ -33,6 +33,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
 #include "artifactd.h"
 #include "atomicio.h"
 #include "error.h"
@@ -543,14 +547,37 @@ run(struct server *s, const sigset_t *sigs)
 	}
 }
 
-/* Opens the store and reads what is known before the first request. */
+/*
+ * Reads the TLS certificate and key while still root (the key may be
+ * readable by root alone).  Returns 0, or -1 with *errp.
+ */
+static int
+read_tls(struct server *s, char **errp)
+{
+	if (s->tls_cert_path == NULL)
+		return 0;
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+		return err_set(errp, "this libmicrohttpd has no TLS: put a TLS "
+		    "proxy in front or install a TLS-enabled build");
+	if (read_file(s->tls_cert_path, TLS_FILE_MAX, &s->tls_cert, NULL,
+	    errp) == -1 || read_file(s->tls_key_path, TLS_FILE_MAX,
+	    &s->tls_key, NULL, errp) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Opens the store and reads what is known before the first request, as
+ * the user serve runs as.
+ */
 static int
 prepare(struct server *s, char **errp)
 {
 	struct stat	 st;
 	int		 fd;
 
-	if (storecheck_root(s->root, errp) == -1)
+	if (privdrop_check_store(s->root, errp) == -1 ||
+	    storecheck_root(s->root, errp) == -1)
 		return -1;
 	s->rootfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->rootfd == -1)
@@ -563,22 +590,29 @@ prepare(struct server *s, char **errp)
 		    errno == EXDEV ? "leads out of the store root" :
 		    strerror(errno));
 	close(fd);
-	if (s->tls_cert_path != NULL) {
-		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
-			return err_set(errp, "this libmicrohttpd has no TLS: "
-			    "put a TLS proxy in front or install a TLS-enabled "
-			    "build");
-		if (read_file(s->tls_cert_path, TLS_FILE_MAX, &s->tls_cert,
-		    NULL, errp) == -1 || read_file(s->tls_key_path,
-		    TLS_FILE_MAX, &s->tls_key, NULL, errp) == -1)
-			return -1;
-	}
 	raise_nofile();
 	if (load_blobs(s, errp) == -1 ||
 	    (s->access_log_path != NULL && access_log_open(s, errp) == -1) ||
 	    make_error_responses(s, errp) == -1)
 		return -1;
 	return 0;
+}
+
+/*
+ * Tells systemd (Type=notify) how the server is doing; nothing without
+ * NOTIFY_SOCKET or when built --without-systemd.
+ */
+static void
+notify_systemd(const char *state)
+{
+#ifdef HAVE_LIBSYSTEMD
+	int	 r;
+
+	if ((r = sd_notify(0, state)) < 0)
+		log_warn("sd_notify %s: %s", state, strerror(-r));
+#else
+	(void)state;
+#endif
 }
 
 /* Threads inherit the mask: only run() sees these signals. */
@@ -597,9 +631,9 @@ block_signals(sigset_t *sigs)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* Binds every --listen address and starts a daemon on each. */
+/* Binds every --listen address. */
 static int
-start_listeners(struct server *s, char **errp)
+bind_listeners(struct server *s, char **errp)
 {
 	struct listener	*l;
 	int		 i;
@@ -607,7 +641,7 @@ start_listeners(struct server *s, char **errp)
 	for (i = 0; i < s->nspecs; i++) {
 		l = &s->listen[s->nlisten];
 		l->spec = s->specs[i];
-		if (listen_on(l, errp) == -1) {
+		if (listen_bind(l, errp) == -1) {
 			/* No IPv6 on this host: the default [::] is optional. */
 			if (s->default_specs && i == 1 && s->nlisten == 1) {
 				log_verbose("%s", *errp);
@@ -618,6 +652,21 @@ start_listeners(struct server *s, char **errp)
 			return -1;
 		}
 		s->nlisten++;
+	}
+	return 0;
+}
+
+/* Listens on every bound socket and starts a daemon on each. */
+static int
+start_listeners(struct server *s, char **errp)
+{
+	struct listener	*l;
+	int		 i;
+
+	for (i = 0; i < s->nlisten; i++) {
+		l = &s->listen[i];
+		if (listen(l->fd, 4096) == -1)
+			return err_sys(errp, "--listen %s", l->spec);
 		if (start_daemon(s, l, errp) == -1)
 			return -1;
 		/* The daemon owns the socket now. */
@@ -641,7 +690,10 @@ cmd_serve(int argc, char **argv)
 	if ((rc = serve_parse_args(&s, argc, argv)) != SUBCMD_CONTINUE)
 		goto out;
 	rc = EXIT_FAIL;
-	if (prepare(&s, &err) == -1) {
+	/* Root's part first: the TLS key and the ports; then the user's. */
+	if (read_tls(&s, &err) == -1 || bind_listeners(&s, &err) == -1 ||
+	    privdrop(s.user, &err) == -1 ||
+	    prepare(&s, &err) == -1) {
 		log_error("%s", err);
 		goto out;
 	}
@@ -650,7 +702,9 @@ cmd_serve(int argc, char **argv)
 		log_error("%s", err);
 		goto out;
 	}
+	notify_systemd("READY=1");
 	run(&s, &sigs);
+	notify_systemd("STOPPING=1");
 	shutdown_server(&s);
 	rc = EXIT_OK;
 out:

@@ -78,10 +78,12 @@ name_listener(struct listener *l, int fd)
 
 /*
  * Binds one --listen value: "ADDR:PORT" or "[ADDR6]:PORT", numeric only
- * (no name service lookups).  Port 0 picks a free port.
+ * (no name service lookups).  Port 0 picks a free port.  It does not
+ * listen yet: bound while root, it refuses connections until the store is
+ * loaded under the user serve becomes.
  */
 int
-listen_on(struct listener *l, char **errp)
+listen_bind(struct listener *l, char **errp)
 {
 	struct addrinfo		 hints, *ai = NULL;
 	char			*host = NULL, *addr = NULL, *port = NULL;
@@ -114,7 +116,7 @@ listen_on(struct listener *l, char **errp)
 		err_sys(errp, "--listen %s: cannot bind", l->spec);
 		goto out;
 	}
-	if (listen(fd, 4096) == -1 || name_listener(l, fd) == -1) {
+	if (name_listener(l, fd) == -1) {
 		err_sys(errp, "--listen %s", l->spec);
 		goto out;
 	}

@@ -21,7 +21,7 @@
 enum {
 	O_TLS_CERT = 256, O_TLS_KEY, O_ACCESS_LOG, O_THREADS,
 	O_TIMEOUT, O_GRACE, O_MAX_CONN, O_PER_IP, O_HEADER_MAX,
-	O_CACHE, O_VERIFY
+	O_CACHE, O_VERIFY, O_USER, O_ALLOW_ROOT
 };
 
 static const struct option longopts[] = {
@@ -38,6 +38,8 @@ static const struct option longopts[] = {
 	{ "max-header-size", required_argument, NULL, O_HEADER_MAX },
 	{ "cache-size", required_argument, NULL, O_CACHE },
 	{ "verify-on-start", no_argument, NULL, O_VERIFY },
+	{ "user", required_argument, NULL, O_USER },
+	{ "allow-root", no_argument, NULL, O_ALLOW_ROOT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -149,6 +151,12 @@ set_option(struct server *s, const struct subcmd *c, int opt, int longindex)
 	case O_VERIFY:
 		s->verify = 1;
 		return SUBCMD_CONTINUE;
+	case O_USER:
+		s->user = optarg;
+		return SUBCMD_CONTINUE;
+	case O_ALLOW_ROOT:
+		s->allow_root = 1;
+		return SUBCMD_CONTINUE;
 	case O_THREADS:
 	case O_TIMEOUT:
 	case O_GRACE:
@@ -175,6 +183,12 @@ check_args(struct server *s)
 	if (s->header_max < 2048) {
 		log_error("--max-header-size %zu: give at least 2048",
 		    s->header_max);
+		return EXIT_USAGE;
+	}
+	if (geteuid() == 0 && s->user == NULL && !s->allow_root) {
+		log_error("refusing to serve as root: pass --user USER (e.g. "
+		    "--user nobody) to serve as that user once the ports are "
+		    "bound, or --allow-root to stay root");
 		return EXIT_USAGE;
 	}
 	if (s->nspecs == 0) {

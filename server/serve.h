@@ -106,6 +106,8 @@ struct server {
 
 	const char		*root;
 	int			 rootfd;
+	const char		*user;		/* --user, or NULL */
+	int			 allow_root;	/* --allow-root */
 	int			 verify;
 	unsigned int		 threads;
 	unsigned int		 timeout;	/* seconds */
@@ -173,10 +175,28 @@ int		 serve_parse_args(struct server *s, int argc, char **argv);
 
 /* listen.c */
 /*
- * Binds and listens on l->spec; sets l->fd and l->name.  Returns 0, or -1
- * with *errp.
+ * Binds l->spec (listen(2) comes later, once the server can answer); sets
+ * l->fd and l->name.  Returns 0, or -1 with *errp.
  */
-int		 listen_on(struct listener *l, char **errp);
+int		 listen_bind(struct listener *l, char **errp);
+
+/* privdrop.c */
+/*
+ * After the sockets are bound: as root, becomes user for good (groups,
+ * ids, no capabilities, no_new_privs), or stays root when user is NULL
+ * (--allow-root).  Not root: drops the capabilities it was started with.
+ * Call before any thread starts.  Returns 0, or -1 with *errp.
+ */
+int		 privdrop(const char *user, char **errp);
+/*
+ * Checks that the store root, its index and blob directory are readable
+ * by the user serve runs as (nothing to check for root).  Returns 0, or
+ * -1 with *errp saying what to change.
+ */
+int		 privdrop_check_store(const char *root, char **errp);
+/* Sets *errp to "root/rel is not readable by this user ...".  Returns -1. */
+int		 privdrop_unreadable(const char *root, const char *rel,
+		    char **errp);
 
 /* blob-cache.c */
 /* Looks d up; NULL when unknown.  Call with t's lock held (late table). */

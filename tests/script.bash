@@ -241,7 +241,7 @@ start_artifactd() {
 	# Empty the log first: a line left by an earlier server on this port
 	# would pass the readiness check before the new one truncates it.
 	: > "$log"
-	"$ARTIFACTD" serve -l "127.0.0.1:$2" --root "$1" 2> "$log" &
+	"$ARTIFACTD" serve --allow-root -l "127.0.0.1:$2" --root "$1" 2> "$log" &
 	ARTIFACTD_PID=$!
 	for i in $(seq 1 400); do
 		grep -q " on http://127.0.0.1:$2\$" "$log" && return 0

@@ -42,7 +42,7 @@ EOI
 # port (port 0) and waits until it says where it listens.  Sets URL and
 # SERVER_PID; stderr goes to $SCRATCH/server.err.
 start_server() {
-	launch "$ARTIFACTD" serve -l 127.0.0.1:0 "$@"
+	launch "$ARTIFACTD" serve --allow-root -l 127.0.0.1:0 "$@"
 }
 
 # launch COMMAND...: as start_server with a full command line (e.g. the

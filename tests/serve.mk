@@ -9,7 +9,9 @@ TESTS += tests/unit/test-serve-http
 serve_bats = \
 	tests/t0300-serve.bats \
 	tests/t0310-serve-hostile.bats \
-	tests/t0320-serve-load.bats
+	tests/t0320-serve-load.bats \
+	tests/t0330-serve-user.bats \
+	tests/t0340-serve-systemd.bats
 TESTS += $(serve_bats)
 EXTRA_DIST += $(serve_bats) tests/serve-lib.bash scripts/bench/server.sh
 dist_man_MANS += man/dcos-artifactd.8

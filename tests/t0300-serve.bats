@@ -21,39 +21,39 @@ teardown() {
 
 @test "serve refuses a directory that is not a store, in one line" {
 	mkdir "$SCRATCH/empty"
-	run "$ARTIFACTD" serve --root "$SCRATCH/empty" -l 127.0.0.1:0
+	run "$ARTIFACTD" serve --allow-root --root "$SCRATCH/empty" -l 127.0.0.1:0
 	[ "$status" -eq 1 ]
 	one_line
 	[[ "$output" == *"not a store: no blobs/sha256/ directory"* ]]
 	mkdir -p "$SCRATCH/empty/blobs/sha256"
 	echo '{"format": 7}' > "$SCRATCH/empty/index.json"
-	run "$ARTIFACTD" serve --root "$SCRATCH/empty" -l 127.0.0.1:0
+	run "$ARTIFACTD" serve --allow-root --root "$SCRATCH/empty" -l 127.0.0.1:0
 	[ "$status" -eq 1 ]
 	one_line
 	[[ "$output" == *"empty: not a store: "*"format"* ]]
-	run "$ARTIFACTD" serve --root "$SCRATCH/nowhere" -l 127.0.0.1:0
+	run "$ARTIFACTD" serve --allow-root --root "$SCRATCH/nowhere" -l 127.0.0.1:0
 	[ "$status" -eq 1 ]
 	one_line
 	[[ "$output" == *"No such file or directory"* ]]
 }
 
 @test "serve is the default command and options are checked" {
-	run "$ARTIFACTD" --root "$SCRATCH/nowhere"
+	run "$ARTIFACTD" --allow-root --root "$SCRATCH/nowhere"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"nowhere: No such file"* ]]
-	run "$ARTIFACTD" serve --root "$STORE" --threads 0
+	run "$ARTIFACTD" serve --allow-root --root "$STORE" --threads 0
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--threads 0: give a whole number from 1 to"* ]]
-	run "$ARTIFACTD" serve --root "$STORE" --tls-cert x.pem
+	run "$ARTIFACTD" serve --allow-root --root "$STORE" --tls-cert x.pem
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--tls-cert and --tls-key go together"* ]]
-	run "$ARTIFACTD" serve --root "$STORE" -l 127.0.0.1
+	run "$ARTIFACTD" serve --allow-root --root "$STORE" -l 127.0.0.1
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"use ADDR:PORT"* ]]
-	run "$ARTIFACTD" serve --root "$STORE" -l 127.0.0.1:65536
+	run "$ARTIFACTD" serve --allow-root --root "$STORE" -l 127.0.0.1:65536
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"the port must be a number from 0 to 65535"* ]]
-	run "$ARTIFACTD" serve --root "$STORE" -l localhost:8080
+	run "$ARTIFACTD" serve --allow-root --root "$STORE" -l localhost:8080
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"give a numeric address and port"* ]]
 	run "$ARTIFACTD" serve -h

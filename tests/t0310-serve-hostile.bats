@@ -75,7 +75,7 @@ EOP
 	# LeakSanitizer cannot run under ptrace; the other tests cover leaks.
 	launch env ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
 	    strace -f -qq -e trace=open,openat,openat2 -o "$SCRATCH/trace" \
-	    "$ARTIFACTD" serve -l 127.0.0.1:0 --root "$STORE"
+	    "$ARTIFACTD" serve --allow-root -l 127.0.0.1:0 --root "$STORE"
 	n=0
 	while IFS= read -r p; do
 		c=$(curl -sS --path-as-is -o "$SCRATCH/body" -w '%{http_code}' "$URL$p")
@@ -117,7 +117,7 @@ EOP
 	ln -s ../outside "$STORE/blobs"
 	for opt in "" --verify-on-start; do
 		# shellcheck disable=SC2086 # opt is one word or none
-		run timeout 10 "$ARTIFACTD" serve -l 127.0.0.1:0 --root "$STORE" $opt
+		run timeout 10 "$ARTIFACTD" serve --allow-root -l 127.0.0.1:0 --root "$STORE" $opt
 		[ "$status" -eq 1 ]
 		one_line
 		[[ "$output" == *"$STORE/blobs/sha256 leads out of the store root (a symlink?): serve never follows a symlink out of --root"* ]]
@@ -125,7 +125,7 @@ EOP
 	rm "$STORE/blobs"
 	mkdir "$STORE/blobs"
 	ln -s ../../outside/sha256 "$STORE/blobs/sha256"
-	run timeout 10 "$ARTIFACTD" serve -l 127.0.0.1:0 --root "$STORE"
+	run timeout 10 "$ARTIFACTD" serve --allow-root -l 127.0.0.1:0 --root "$STORE"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"$STORE/blobs/sha256 leads out of the store root"* ]]
 	[[ "$output" != *"Not a directory"* ]]
@@ -141,7 +141,7 @@ EOP
 @test "index.json leading out of the root: no start, and /healthz says 503 when it turns so later" {
 	mv "$STORE/index.json" "$SCRATCH/index.json"
 	ln -s ../index.json "$STORE/index.json"
-	run timeout 10 "$ARTIFACTD" serve -l 127.0.0.1:0 --root "$STORE"
+	run timeout 10 "$ARTIFACTD" serve --allow-root -l 127.0.0.1:0 --root "$STORE"
 	[ "$status" -eq 1 ]
 	one_line
 	[[ "$output" == *"$STORE/index.json: leads out of the store root: serve opens only files inside --root"* ]]

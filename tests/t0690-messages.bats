@@ -67,7 +67,7 @@ commands() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"$blob: digest sha256:"*"fetch it again"*"'dcos-artifactd mirror --verify-existing URL DIR'"* ]]
 	# Without the option a mirror keeps the bad blob; with it, it is fixed.
-	"$ARTIFACTD" serve -l 127.0.0.1:0 -r "$STORE" 2> serve.err 3>&- &
+	"$ARTIFACTD" serve --allow-root -l 127.0.0.1:0 -r "$STORE" 2> serve.err 3>&- &
 	SERVER=$!
 	wait_until 10 grep -q ' on http://127.0.0.1:' serve.err
 	url=$(grep -o 'http://127.0.0.1:[0-9]*' serve.err | head -n 1)
@@ -107,7 +107,7 @@ commands() {
 
 @test "the manual pages' examples: dcos-artifactd serve takes its store with -r, and release's default OUTDIR reads as words" {
 	# An operand is refused: an example with one would fail.
-	run "$ARTIFACTD" serve "$STORE"
+	run "$ARTIFACTD" serve --allow-root "$STORE"
 	[ "$status" -eq 2 ]
 	run grep -nE 'dcos-artifactd serve [^-[:space:]]' "$top_srcdir"/man/*.[158] "$top_srcdir/README.md"
 	[ "$status" -eq 1 ]

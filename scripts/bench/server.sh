@@ -81,7 +81,7 @@ free_port() {
 	done
 }
 
-"$artifactd" serve --root "$store" -l 127.0.0.1:0 --threads "$threads" \
+"$artifactd" serve --allow-root --root "$store" -l 127.0.0.1:0 --threads "$threads" \
     --max-connections 20000 --max-per-ip 20000 --timeout 60 \
     2> "$work/ours.err" &
 ours_pid=$!
