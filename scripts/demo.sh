@@ -22,11 +22,14 @@ die() { printf 'demo: error: %s\n' "$*" >&2; exit 1; }
 
 step "Installing what the demo needs and building from scratch"
 "$top/scripts/install-deps.sh"
+# shellcheck source=scripts/build-lib.sh
+. "$top/scripts/build-lib.sh"
 build="$top/_build/demo"
+src=$(build_source "$top" "$build")
 rm -rf "$build"
 mkdir -p "$build"
-(cd "$top" && autoreconf -fi >/dev/null 2>&1)
-(cd "$build" && "$top/configure" -q && make -j"$(nproc)" >/dev/null)
+(cd "$src" && autoreconf -fi >/dev/null 2>&1)
+(cd "$build" && "$src/configure" -q && make -j"$(nproc)" >/dev/null)
 export PATH="$build:$PATH"
 say "built $(dcos-genconf --version | cut -d' ' -f2-) in $build"
 

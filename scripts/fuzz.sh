@@ -74,11 +74,15 @@ fi
 
 "$top/scripts/install-deps.sh"
 # A tree of its own, configured once: clang, libFuzzer, ASan + UBSan.
-if ! grep -qs -- '--enable-fuzz' "$build/config.status"; then
-	[ -x "$top/configure" ] || (cd "$top" && autoreconf -fi >/dev/null 2>&1)
+# shellcheck source=scripts/build-lib.sh
+. "$top/scripts/build-lib.sh"
+src=$(build_source "$top" "$build")
+[ -x "$src/configure" ] || (cd "$src" && autoreconf -fi >/dev/null 2>&1)
+if ! grep -qs -- '--enable-fuzz' "$build/config.status" ||
+    ! grep -qsF "srcdir='$src'" "$build/config.status"; then
 	rm -rf "$build"
 	mkdir -p "$build"
-	(cd "$build" && CC=${FUZZ_CC:-clang} "$top/configure" -q --enable-fuzz)
+	(cd "$build" && CC=${FUZZ_CC:-clang} "$src/configure" -q --enable-fuzz)
 fi
 make -C "$build" -j"$jobs" fuzz-harnesses >"$build/build.log" 2>&1 ||
 	{ tail -n 30 "$build/build.log"; die "building the harnesses failed"; }

@@ -12,6 +12,10 @@ libyaml-dev libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev
 libcrypt-dev libsystemd-dev systemd openssh-client openssh-server
 bats minisign busybox-static dash curl wget shellcheck mandoc nginx-light
 bc coreutils hyperfine iproute2 jq libarchive-tools openssl pmccabe python3 strace sudo util-linux wrk xz-utils zstd"
+# promtool, which tests/t0300-serve.bats checks /metrics with (Debian has
+# it only in the server's package; under systemd that enables the
+# prometheus service: systemctl disable --now prometheus if unwanted)
+pkgs="$pkgs prometheus"
 [ $# -eq 0 ] || pkgs="$*"
 
 missing=""

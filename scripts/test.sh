@@ -16,13 +16,16 @@ esac
 
 "$top/scripts/install-deps.sh"
 
+# shellcheck source=scripts/build-lib.sh
+. "$top/scripts/build-lib.sh"
 build="$top/_build/$mode"
+src=$(build_source "$top" "$build")
 rm -rf "$build"
 mkdir -p "$build"
-cd "$top"
+cd "$src"
 autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 cd "$build"
-"$top/configure" -q "${configure_args[@]}"
+"$src/configure" -q "${configure_args[@]}"
 make -j"$(nproc)" >/dev/null
 # Sanitizer builds: fail on the first report, including leaks.
 export ASAN_OPTIONS=abort_on_error=0:detect_leaks=1:halt_on_error=1

@@ -11,7 +11,8 @@
 
 const struct subcmd artifactd_commands[] = {
 	{ "serve", cmd_serve, "[-l ADDR:PORT]... [-r DIR] [--tls-cert FILE "
-	  "--tls-key FILE] [--access-log FILE] [--threads N] [--timeout SEC] "
+	  "--tls-key FILE] [--access-log FILE] [--access-log-format "
+	  "combined|json] [--threads N] [--timeout SEC] "
 	  "[--grace SEC] [--max-connections N] [--max-per-ip N] "
 	  "[--max-header-size BYTES] [--cache-size MB] [--verify-on-start] "
 	  "[--user USER | --allow-root]",
@@ -37,6 +38,8 @@ static const struct subcmd_help artifactd_help[] = {
 	{ NULL, "--tls-key", "FILE", "the certificate's private key (PEM)" },
 	{ NULL, "--access-log", "FILE", "append one line per request to "
 	  "FILE" },
+	{ NULL, "--access-log-format", "FMT", "combined (nginx's, the "
+	  "default) or json (one object per line)" },
 	{ NULL, "--threads", "N", "worker threads (default: one per "
 	  "processor)" },
 	{ NULL, "--timeout", "SEC", "close a connection without a complete "

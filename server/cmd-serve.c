@@ -55,10 +55,16 @@
 long long
 now_ms(void)
 {
+	return now_us() / 1000;
+}
+
+long long
+now_us(void)
+{
 	struct timespec	 ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* Connections and requests. */
@@ -123,6 +129,8 @@ req_new(struct MHD_Connection *c, const char *target)
 	}
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	r->cn = ci != NULL ? ci->socket_context : NULL;
+	r->start_us = now_us();
+	r->route = ROUTE_OTHER;
 	return r;
 }
 
@@ -146,6 +154,7 @@ notify_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	struct server			*s = cls;
 	struct req			*r = *req_cls;
 	unsigned int			 status;
+	long long			 usec;
 
 	if (r == NULL)
 		return;
@@ -154,9 +163,10 @@ notify_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	    MHD_CONNECTION_INFO_HTTP_STATUS)) != NULL)
 		status = ci->http_status;
 	if (status != 0) {
+		usec = now_us() - r->start_us;
 		metrics_count(&s->metrics, status);
-		access_log(s, c, r->method[0] != '\0' ? r->method : NULL,
-		    r->target, status, r->body);
+		metrics_observe(&s->metrics, r->route, usec);
+		access_log(s, c, r, status, usec);
 		if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
 			metrics_sent(&s->metrics, r->body);
 	}
@@ -313,18 +323,25 @@ route(struct server *s, struct reply *rq)
 
 	switch (url_sanitise(rq->url, &t)) {
 	case URL_BLOB:
+		rq->req->route = ROUTE_BLOB;
 		return serve_blob(s, rq, &t);
 	case URL_INDEX:
+		rq->req->route = ROUTE_INDEX;
 		return serve_mutable(s, rq, &s->index);
 	case URL_SCRIPT:
+		rq->req->route = ROUTE_SCRIPT;
 		return serve_mutable(s, rq, &s->script);
 	case URL_SCRIPT_SIG:
+		rq->req->route = ROUTE_SCRIPT;
 		return serve_mutable(s, rq, &s->script_sig);
 	case URL_RELEASE:
+		rq->req->route = ROUTE_RELEASE;
 		return serve_release(s, rq, &t);
 	case URL_HEALTHZ:
+		rq->req->route = ROUTE_HEALTHZ;
 		return serve_healthz(s, rq);
 	case URL_METRICS:
+		rq->req->route = ROUTE_METRICS;
 		return serve_metrics(s, rq);
 	case URL_BAD:
 		return queue_error(s, rq, MHD_HTTP_BAD_REQUEST);
@@ -352,6 +369,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	if (!rq.req->begun) {
 		snprintf(rq.req->method, sizeof(rq.req->method), "%s",
 		    method);
+		snprintf(rq.req->version, sizeof(rq.req->version), "%s",
+		    version);
 		return begin_request(s, &rq, version);
 	}
 	if (rq.req->draining) {
@@ -402,7 +421,7 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 		if (status == MHD_HTTP_URI_TOO_LONG ||
 		    status == MHD_HTTP_HTTP_VERSION_NOT_SUPPORTED) {
 			metrics_count(&s->metrics, status);
-			access_log(s, NULL, NULL, NULL, status, 0);
+			access_log(s, NULL, NULL, status, -1);
 		}
 	}
 	if (log_get_level() < LOG_VERBOSE || vasprintf(&msg, fmt, ap) == -1)

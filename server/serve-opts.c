@@ -19,7 +19,7 @@
 #define DEFAULT_PORT		"8080"
 
 enum {
-	O_TLS_CERT = 256, O_TLS_KEY, O_ACCESS_LOG, O_THREADS,
+	O_TLS_CERT = 256, O_TLS_KEY, O_ACCESS_LOG, O_LOG_FORMAT, O_THREADS,
 	O_TIMEOUT, O_GRACE, O_MAX_CONN, O_PER_IP, O_HEADER_MAX,
 	O_CACHE, O_VERIFY, O_USER, O_ALLOW_ROOT
 };
@@ -30,6 +30,7 @@ static const struct option longopts[] = {
 	{ "tls-cert", required_argument, NULL, O_TLS_CERT },
 	{ "tls-key", required_argument, NULL, O_TLS_KEY },
 	{ "access-log", required_argument, NULL, O_ACCESS_LOG },
+	{ "access-log-format", required_argument, NULL, O_LOG_FORMAT },
 	{ "threads", required_argument, NULL, O_THREADS },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "grace", required_argument, NULL, O_GRACE },
@@ -147,6 +148,15 @@ set_option(struct server *s, const struct subcmd *c, int opt, int longindex)
 		return SUBCMD_CONTINUE;
 	case O_ACCESS_LOG:
 		s->access_log_path = optarg;
+		return SUBCMD_CONTINUE;
+	case O_LOG_FORMAT:
+		if (strcmp(optarg, "combined") != 0 &&
+		    strcmp(optarg, "json") != 0) {
+			log_error("--access-log-format %s: give combined "
+			    "(nginx's) or json", optarg);
+			return EXIT_USAGE;
+		}
+		s->access_log_json = strcmp(optarg, "json") == 0;
 		return SUBCMD_CONTINUE;
 	case O_VERIFY:
 		s->verify = 1;

@@ -81,6 +81,9 @@ struct req {
 	struct conn		*cn;		/* or NULL (untracked) */
 	char			*target;	/* as received, or NULL */
 	char			 method[16];
+	char			 version[16];	/* "HTTP/1.1", or "" */
+	long long		 start_us;	/* monotonic, at the request line */
+	enum metrics_route	 route;		/* for the duration histogram */
 	unsigned int		 status;	/* we queued; 0: we did not */
 	uint64_t		 body;		/* body bytes of the response */
 	int			 begun;		/* the handler has seen it */
@@ -124,6 +127,7 @@ struct server {
 	int			 nlisten;
 
 	const char		*access_log_path;
+	int			 access_log_json;	/* else combined */
 	FILE			*access_log;
 	pthread_mutex_t		 log_lock;
 
@@ -163,6 +167,8 @@ struct body {
 /* cmd-serve.c */
 /* Monotonic milliseconds. */
 long long	 now_ms(void);
+/* Monotonic microseconds. */
+long long	 now_us(void);
 
 /* serve-opts.c */
 /* Sets the defaults; server_free() undoes it. */
@@ -253,12 +259,13 @@ void		 mutable_free(struct mutable_file *m);
 
 /* access-log.c */
 /*
- * Logs one request, when there is an access log; c may be NULL for a
- * request libmicrohttpd refused before it had a connection context.
+ * Logs one request answered with status, when there is an access log: its
+ * request line and body bytes from r, and usec microseconds (< 0: not
+ * known).  c and r are NULL for a request libmicrohttpd refused before it
+ * had a connection context.
  */
 void		 access_log(struct server *s, struct MHD_Connection *c,
-		    const char *method, const char *url, unsigned int status,
-		    uint64_t bytes);
+		    const struct req *r, unsigned int status, long long usec);
 /* (Re)opens s->access_log_path.  Returns 0, or -1 with *errp. */
 int		 access_log_open(struct server *s, char **errp);
 void		 access_log_flush(struct server *s);

@@ -15,3 +15,10 @@ serve_bats = \
 TESTS += $(serve_bats)
 EXTRA_DIST += $(serve_bats) tests/serve-lib.bash scripts/bench/server.sh
 dist_man_MANS += man/dcos-artifactd.8
+
+check_PROGRAMS += tests/unit/test-metrics
+tests_unit_test_metrics_SOURCES = tests/unit/test-metrics.c \
+	server/metrics.c server/metrics.h
+tests_unit_test_metrics_CFLAGS = $(unit_cflags) -I$(top_srcdir)/server
+tests_unit_test_metrics_LDADD = $(unit_ldadd)
+TESTS += tests/unit/test-metrics

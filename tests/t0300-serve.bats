@@ -2,10 +2,13 @@
 # dcos-artifactd serve speaks the HTTP a store needs, checked with real
 # curl and wget on loopback: immutable blobs with their digest as strong
 # ETag, GET and HEAD alike, 304, 206, 416, resumed downloads, mutable
-# index.json, health and metrics, signals and TLS.
+# index.json, health and metrics (checked by promtool), the access log
+# (nginx's combined lines, checked against nginx's own, or JSON), signals
+# and TLS.
 
 load lib
 load serve-lib
+load nginx
 
 setup() {
 	need curl wget sha256sum
@@ -16,6 +19,7 @@ setup() {
 
 teardown() {
 	stop_server || true
+	nginx_stop_all
 	rm -rf "$SCRATCH"
 }
 
@@ -172,10 +176,10 @@ teardown() {
 	[ "$(sha256sum < "$SCRATCH/part" | cut -d' ' -f1)" = "$BIG" ]
 	kill -HUP "$SERVER_PID"		# flushes the access log too
 	for i in $(seq 1 100); do
-		grep -q '" 206 4000000 "curl/' "$SCRATCH/access.log" && break
+		grep -q '" 206 4000000 "-" "curl/' "$SCRATCH/access.log" && break
 		sleep 0.05
 	done
-	grep -q '" 206 4000000 "curl/' "$SCRATCH/access.log"
+	grep -q '" 206 4000000 "-" "curl/' "$SCRATCH/access.log"
 }
 
 @test "wget -c resumes an interrupted download of a multi-MB blob to the exact bytes" {
@@ -249,6 +253,116 @@ teardown() {
 	[ "$(metric dcos_artifactd_open_connections)" -ge 1 ]
 }
 
+@test "/metrics passes promtool and has build_info, process_* and a request duration histogram" {
+	need promtool jq
+	start_server --root "$STORE"
+	m=$SCRATCH/metrics
+	curl -sS -o "$m" "$URL/metrics"
+	run promtool check metrics < "$m"
+	[ "$status" -eq 0 ] && [ -z "$output" ] || { echo "$output"; return 1; }
+	version=$("$ARTIFACTD" --version | awk '{ print $NF }')
+	grep -qx "dcos_artifactd_build_info{version=\"$version\"} 1" "$m"
+	# The process as /proc shows it to others.
+	val() { awk -v n="$1" '$1 == n { print $2 }' "$m"; }
+	fds=$(val process_open_fds)
+	[ "$fds" -gt 3 ]
+	[ "$fds" -lt "$(val process_max_fds)" ]
+	# Three more connections held open: three more descriptors.
+	exec {c1}<>"/dev/tcp/127.0.0.1/$PORT" {c2}<>"/dev/tcp/127.0.0.1/$PORT" \
+	    {c3}<>"/dev/tcp/127.0.0.1/$PORT"
+	# (The connection asking counts itself.)
+	conns_are() { [ "$(metric dcos_artifactd_open_connections)" -eq "$1" ]; }
+	wait_until 5 conns_are 4
+	[ "$(metric process_open_fds)" -eq $((fds + 3)) ]
+	exec {c1}>&- {c2}>&- {c3}>&-
+	[ "$(val process_resident_memory_bytes)" -gt 1000000 ]
+	[ "$(val process_resident_memory_bytes)" -le "$(val process_virtual_memory_bytes)" ]
+	start=$(stat -c %Y "/proc/$SERVER_PID")
+	awk -v t="$(val process_start_time_seconds)" -v s="$start" \
+	    'BEGIN { exit !(t > s - 5 && t < s + 5) }'
+	awk -v c="$(val process_cpu_seconds_total)" 'BEGIN { exit !(c >= 0 && c < 60) }'
+	# No index.json request yet; two now, one blob, one refused.
+	dur=dcos_artifactd_request_duration_seconds
+	[ "$(val "${dur}_count{route=\"index\"}")" -eq 0 ]
+	curl -sS -o /dev/null "$URL/index.json"
+	curl -sS -o /dev/null "$URL/index.json"
+	curl -sS -o /dev/null "$URL/blobs/sha256/$SMALL"
+	curl -sS -o /dev/null "$URL/nothing"
+	curl -sS -o "$m" "$URL/metrics"
+	promtool check metrics < "$m"
+	[ "$(val "${dur}_count{route=\"index\"}")" -eq 2 ]
+	[ "$(val "${dur}_bucket{route=\"index\",le=\"+Inf\"}")" -eq 2 ]
+	[ "$(val "${dur}_count{route=\"blob\"}")" -eq 1 ]
+	[ "$(val "${dur}_count{route=\"other\"}")" -eq 1 ]
+	awk -v s="$(val "${dur}_sum{route=\"index\"}")" 'BEGIN { exit !(s > 0 && s < 10) }'
+	# Buckets are cumulative: never fewer than the one before.
+	grep "^${dur}_bucket{route=\"index\"" "$m" | awk '$2 < prev { exit 1 } { prev = $2 }'
+	[ "$(grep -c "^${dur}_bucket{route=\"index\"" "$m")" -eq 15 ]
+}
+
+# A request sent as bytes, so that both servers get exactly the same.
+ACCESS_REQUESTS=(
+	'GET /index.json HTTP/1.1\r\nHost: x\r\nUser-Agent: a"b\\c\x01\xff\xc3\xa9 d\r\nReferer: http://r/"x\r\nConnection: close\r\n\r\n'
+	'GET /index.json?q="x"\\ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+	'HEAD /index.json HTTP/1.0\r\n\r\n'
+	'GET /index.json HTTP/1.1\r\nHost: x\r\nUser-Agent: tab\there\x7f\r\nConnection: close\r\n\r\n'
+)
+
+@test "the access log is nginx's combined format: the same line nginx writes for the same request" {
+	nginx_start "$STORE" "access_log $SCRATCH/nginx-combined.log combined;"
+	start_server --root "$STORE" --access-log "$SCRATCH/access.log"
+	for r in "${ACCESS_REQUESTS[@]}"; do
+		raw "$r" > /dev/null
+		PORT=$NGINX_PORT raw "$r" > /dev/null
+	done
+	stop_server
+	nginx_stop
+	# nginx logged its readiness probe first.
+	sed 1d "$SCRATCH/nginx-combined.log" > "$SCRATCH/nginx.log"
+	[ "$(wc -l < "$SCRATCH/nginx.log")" -eq "${#ACCESS_REQUESTS[@]}" ]
+	notime() { sed 's/ \[[^]]*\] / [TIME] /' "$1"; }
+	diff <(notime "$SCRATCH/nginx.log") <(notime "$SCRATCH/access.log")
+	grep -q '"a\\x22b\\x5Cc\\x01\\xFF\\xC3\\xA9 d"$' "$SCRATCH/access.log"
+	# $time_local: the local time with its offset, English month names.
+	grep -Evq '^[^ ]+ - - \[[0-3][0-9]/(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)/[0-9]{4}:[0-2][0-9]:[0-5][0-9]:[0-6][0-9] [+-][0-9]{4}\] ' "$SCRATCH/access.log" &&
+		{ cat "$SCRATCH/access.log"; return 1; }
+	TZ=America/New_York start_server --root "$STORE" --access-log "$SCRATCH/ny.log"
+	curl -sS -o /dev/null "$URL/healthz"
+	stop_server
+	grep -Eq ' \[[^]]* -0[45]00\] "GET /healthz HTTP/1.1" 200 3 ' "$SCRATCH/ny.log"
+}
+
+@test "--access-log-format json writes one JSON object per line with every byte a client sent" {
+	need jq python3
+	start_server --root "$STORE" --access-log "$SCRATCH/access.log" \
+	    --access-log-format json
+	for r in "${ACCESS_REQUESTS[@]}"; do
+		raw "$r" > /dev/null
+	done
+	long=$(head -c 6000 /dev/zero | tr '\0' a)
+	raw "GET /$long HTTP/1.1\r\nHost: x\r\n\r\n" > /dev/null
+	stop_server
+	[ "$(wc -l < "$SCRATCH/access.log")" -eq $(( ${#ACCESS_REQUESTS[@]} + 1 )) ]
+	# Every line is one JSON object (jq fails on anything else).
+	jq -e . "$SCRATCH/access.log" > /dev/null
+	first=$(head -n 1 "$SCRATCH/access.log")
+	[ "$(jq -r '[.remote_addr, .method, .uri, .protocol, .status, .body_bytes_sent, .http_referer] | @tsv' <<< "$first")" = \
+	    "$(printf '127.0.0.1\tGET\t/index.json\tHTTP/1.1\t200\t%s\thttp://r/"x' "$(stat -c %s "$STORE/index.json")")" ]
+	jq -e '(.request_time | type) == "number" and .request_time >= 0 and (.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}[+-][0-9]{2}:[0-9]{2}$"))' <<< "$first"
+	# The exact bytes of the User-Agent come back from the JSON string.
+	python3 -c 'import json, sys
+ua = json.loads(sys.argv[1])["http_user_agent"].encode("latin-1")
+assert ua == b"a\"b\\c\x01\xff\xc3\xa9 d", ua' "$first"
+	[ "$(sed -n 2p "$SCRATCH/access.log" | jq -r .uri)" = '/index.json?q="x"\' ]
+	[ "$(sed -n 3p "$SCRATCH/access.log" | jq -c '[.method, .protocol, .body_bytes_sent, .http_user_agent]')" = '["HEAD","HTTP/1.0",0,null]' ]
+	# Refused before the request line was known: nulls, not dashes.
+	[ "$(tail -n 1 "$SCRATCH/access.log" | jq -c '[.remote_addr, .method, .uri, .protocol, .status, .request_time]')" = '[null,null,null,null,414,null]' ]
+	run "$ARTIFACTD" serve --root "$STORE" -l 127.0.0.1:0 --access-log-format xml
+	[ "$status" -eq 2 ]
+	one_line
+	[[ "$output" == *"--access-log-format xml: give combined (nginx's) or json"* ]]
+}
+
 @test "--verify-on-start serves nothing whose content does not match its name" {
 	printf 'X' | dd of="$STORE/blobs/sha256/$BIG" bs=1 seek=3000000 conv=notrunc 2>/dev/null
 	start_server --root "$STORE"
@@ -282,8 +396,8 @@ teardown() {
 	done
 	curl -sS -o /dev/null -A probe-agent "$URL/healthz"
 	stop_server
-	grep -q '"GET /index.json" 200 ' "$SCRATCH/access.log.1"
-	grep -q '^127\.0\.0\.1 - - \[.*\] "GET /healthz" 200 3 "probe-agent"$' "$SCRATCH/access.log"
+	grep -q '"GET /index.json HTTP/1.1" 200 ' "$SCRATCH/access.log.1"
+	grep -q '^127\.0\.0\.1 - - \[.*\] "GET /healthz HTTP/1.1" 200 3 "-" "probe-agent"$' "$SCRATCH/access.log"
 	! grep -q healthz "$SCRATCH/access.log.1"
 }
 

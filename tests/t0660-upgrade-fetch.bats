@@ -55,7 +55,7 @@ run_script() {
 
 # fetched LOG: the paths answered with 200, one per request, sorted.
 fetched() {
-	sed -n 's/^[^"]*"GET \([^ "]*\)" 200 .*/\1/p' "$1" | sort
+	sed -n 's/^[^"]*"GET \([^ "]*\) HTTP\/1\.1" 200 .*/\1/p' "$1" | sort
 }
 
 # blob_paths KIND [ID]...: the /blobs/sha256/<hex> of the current cluster
