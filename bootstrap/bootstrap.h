@@ -10,6 +10,7 @@
 
 #include "blob.h"
 #include "digest.h"
+#include "farm.h"
 #include "manifest.h"
 #include "minisign.h"
 #include "pkginfo.h"
@@ -353,18 +354,6 @@ int	 gen_build(const struct host *, const struct cluster *c,
 	    char *const *srcroots, char **errp);
 int	 gen_commit(const struct host *, long n, char **errp);
 void	 gen_abort(const struct host *, long n);
-/*
- * Where the entry path of a package goes in a generation built for roles:
- * GEN_SKIP (nowhere, *destp NULL), GEN_FARM (linked, or made when a
- * directory, as *destp: "bin/x" for "bin_master/x") or GEN_UNIT (copied
- * as dcos.target.wants/ *destp).  *destp is malloc'd; -1 when out of
- * memory.
- */
-#define GEN_SKIP	0
-#define GEN_FARM	1
-#define GEN_UNIT	2
-int	 gen_place(char *const *roles, size_t nroles, const char *path,
-	    char **destp);
 /*
  * The target of the farm link generations/<n>/dest to packages/id/path
  * (relative, so --root works).  malloc'd, or NULL.
