@@ -164,6 +164,46 @@ int	 journal_check(const struct host *h, size_t *entries, char **errp);
  */
 json_t	*journal_open_intent(const struct host *h);
 
+/* secrets.c: the sealed secrets bundles of a host's roles. */
+struct cluster;
+struct seal_key;
+#define SITE_KEY_NAME		"site.key"	/* in <root>/etc/mesosphere */
+#define GEN_SECRETS_NAME	"secrets.json"	/* in a generation, 0600 */
+/* The secrets blob of role that c pins, or NULL. */
+const struct blob_ref *cluster_secrets(const struct cluster *c,
+	    const char *role);
+/* 1 when c pins a secrets bundle for one of roles. */
+int	 cluster_needs_key(const struct cluster *c, char *const *roles,
+	    size_t n);
+/* "<root>/etc/mesosphere/site.key", malloc'd, or NULL. */
+struct host;
+char	*site_key_path(const struct host *h);
+/* Sets *errp to the one line saying how to provide the key; -1. */
+int	 site_key_missing(const struct host *h, const char *role,
+	    char **errp);
+/*
+ * The host's private site key (a regular file of this user, mode 0600,
+ * never group or other bits).  0, or -1 with *errp.
+ */
+int	 site_key_load(const struct host *h, const char *role,
+	    struct seal_key *k, char **errp);
+/*
+ * Opens the secrets bundles of roles that c pins, from the cache (size
+ * and digest checked first), with the host's site key, into c->bundles.
+ * Nothing is written.  0 (also when c pins none) or -1 with *errp.
+ */
+int	 cluster_open_secrets(struct cluster *c, const struct host *h,
+	    char *const *roles, size_t nroles, const char *cache,
+	    char **errp);
+void	 cluster_secrets_free(struct cluster *c);
+/*
+ * Writes the opened bundles' files into the generation being built
+ * (genfd) where gen_place puts them for roles, mode 0600 at most, and
+ * GEN_SECRETS_NAME with their digests.  0 or -1 with *errp.
+ */
+int	 gen_write_secrets(int genfd, const struct cluster *c,
+	    char *const *roles, size_t nroles, char **errp);
+
 /* trust.c: cluster manifest -> release signature -> blob digests. */
 struct pkgref {
 	char		*id;		/* name--version */
@@ -189,6 +229,8 @@ struct cluster {
 	int64_t			 seq;
 	struct pkgref		*pkgs;		/* sorted by id, config included */
 	size_t			 npkgs;
+	struct secrets_bundle	**bundles;	/* opened: cluster_open_secrets */
+	size_t			 nbundles;
 };
 
 /*

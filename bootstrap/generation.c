@@ -814,6 +814,7 @@ gen_build(const struct host *h, const struct cluster *c, char *const *roles,
 		    srcroots[i] : NULL, errp) == -1)
 			goto out;
 	if (set_rules(&b, c, 0, errp) == -1 || write_env(&b, errp) == -1 ||
+	    gen_write_secrets(b.genfd, c, roles, nroles, errp) == -1 ||
 	    write_genjson(&b, c, n, errp) == -1)
 		goto out;
 	/* One sync for the whole tree before gen_commit's rename. */
