@@ -13,13 +13,7 @@ load script
 SECRET=Very-Secret-42
 
 setup_file() {
-	FILE_SCRATCH=$(mktemp -d)
-	chmod 755 "$FILE_SCRATCH"
-	export FILE_SCRATCH
-	cd "$FILE_SCRATCH"
-	"$GENCONF" -q keygen -p vendor.pub -s vendor.key
-	GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
-	    "$top_srcdir/scripts/build-sample-release.sh" r1 vendor.key >/dev/null
+	sample_releases 1
 	mkdir site
 	cp -R "$top_srcdir/sample/site/genconf" site/genconf
 	sed -i -e 's|^bootstrap_url:.*|bootstrap_url: http://127.0.0.1:18071|' \
