@@ -30,13 +30,13 @@
 #include "atomicio.h"
 #include "blob.h"
 #include "error.h"
+#include "farm.h"
 #include "genconf.h"
 #include "jsonio.h"
 #include "log.h"
 #include "manifest.h"
 #include "pkgblob.h"
 #include "release.h"
-#include "farm.h"
 #include "schema.h"
 #include "secrets.h"
 #include "siteconf.h"
@@ -1260,7 +1260,6 @@ verify_release(struct run *r, char **errp)
 	    r->rel->rm->version, (long long)r->rel->rm->seq);
 	return 0;
 }
-
 
 /* The roles of the release (DC/OS's three when it names none). */
 static size_t
