@@ -661,6 +661,13 @@ site_key_command(const struct fleet_plan *p, const struct fleet_host *h)
 
 	if (!role_has_secrets(c->cm, h->role))
 		return strdup(":");
+	/* A pty would echo the key and never pass its end on. */
+	if (h->tty)
+		return strdup("r=${DCOS_ROOT-}; [ -s \"$r/etc/mesosphere/"
+		    "site.key\" ] || { echo \"--tty: the site key cannot "
+		    "cross a pty: copy genconf/site.key to "
+		    "$r/etc/mesosphere/site.key (0600) on this host first\" "
+		    ">&2; exit 1; }");
 	if (access(c->site_key, R_OK) == -1)
 		return sh("echo 'role %s has a sealed secrets bundle and "
 		    "this bootstrap node has no readable %s to give the "
@@ -679,8 +686,8 @@ site_key_input(const struct fleet_plan *p, const struct fleet_host *h)
 {
 	const struct fleet_ctx	*c = p->ctx;
 
-	return role_has_secrets(c->cm, h->role) && access(c->site_key,
-	    R_OK) == 0 ? c->site_key : "/dev/null";
+	return !h->tty && role_has_secrets(c->cm, h->role) &&
+	    access(c->site_key, R_OK) == 0 ? c->site_key : "/dev/null";
 }
 
 static const struct fleet_step site_key_step = {
