@@ -34,8 +34,7 @@ write_new(const char *path, const char *text, mode_t mode, int force)
 	char	*err = NULL;
 
 	if (!force && access(path, F_OK) == 0) {
-		log_error("%s already exists (use -f to overwrite; hosts "
-		    "holding the old key then need the new one)", path);
+		log_error("%s already exists (use -f to overwrite)", path);
 		return -1;
 	}
 	if (atomic_write_file(path, text, strlen(text), mode, &err) == -1) {
