@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "seal.h"
+#include "secrets.h"
 
 static const char	 msg[] = "AWS_SECRET_ACCESS_KEY=Very-Secret-42\n";
 #define CTX	"demo\0config\0master"
@@ -187,6 +188,59 @@ empty_plaintext_and_bad_keys(void **state)
 	free(err);
 }
 
+/* lib/secrets: a bundle opens only as its own config's and role's. */
+static void
+bundles_round_trip_and_bind_config_and_role(void **state)
+{
+	struct seal_key		 k;
+	struct secrets_bundle	*b = NULL;
+	struct secret_file	 f[2] = {
+		{ "etc/a", 0600, (uint8_t *)"one\n", 4 },
+		{ "etc_master/exhibitor", 0400, (uint8_t *)msg,
+		    sizeof(msg) - 1 },
+	};
+	uint8_t			*box;
+	size_t			 len;
+	char			*err = NULL;
+
+	(void)state;
+	assert_int_equal(seal_keygen(&k, &err), 0);
+	assert_int_equal(secrets_seal(&k, "cid", "master", f, 2, &box, &len,
+	    &err), 0);
+	assert_null(memmem(box, len, "Very-Secret", 11));
+	assert_int_equal(secrets_open(&k, "cid", "master", box, len, &b,
+	    &err), 0);
+	assert_int_equal(b->nfiles, 2);
+	assert_string_equal(b->files[1].path, "etc_master/exhibitor");
+	assert_int_equal(b->files[1].mode, 0400);
+	assert_int_equal(b->files[1].len, sizeof(msg) - 1);
+	assert_memory_equal(b->files[1].content, msg, sizeof(msg) - 1);
+	secrets_bundle_free(b);
+	b = NULL;
+	assert_int_equal(secrets_open(&k, "cid", "slave", box, len, &b, &err),
+	    -1);
+	assert_null(b);
+	free(err);
+	err = NULL;
+	assert_int_equal(secrets_open(&k, "other", "master", box, len, &b,
+	    &err), -1);
+	free(err);
+	err = NULL;
+	free(box);
+	/* What no host may get: group bits, a path out of the package. */
+	f[0].mode = 0640;
+	assert_int_equal(secrets_seal(&k, "cid", "master", f, 2, &box, &len,
+	    &err), -1);
+	assert_non_null(strstr(err, "readable by others"));
+	free(err);
+	err = NULL;
+	f[0].mode = 0600;
+	f[0].path = "../etc/a";
+	assert_int_equal(secrets_seal(&k, "cid", "master", f, 2, &box, &len,
+	    &err), -1);
+	free(err);
+}
+
 int
 main(void)
 {
@@ -196,6 +250,7 @@ main(void)
 		cmocka_unit_test(every_flipped_byte_refused),
 		cmocka_unit_test(truncated_and_extended_refused),
 		cmocka_unit_test(empty_plaintext_and_bad_keys),
+		cmocka_unit_test(bundles_round_trip_and_bind_config_and_role),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
