@@ -18,7 +18,7 @@ const struct subcmd bootstrap_commands[] = {
 	    "[--root DIR] [--proc DIR] [--timeout SEC] [--change-roles]",
 	    "check that this host can take the release (exit 1 on FAIL)" },
 	{ "missing", cmd_missing, "MANIFEST --cache DIR [--preflight] "
-	    "[--root DIR]",
+	    "[--role ROLE]... [--root DIR]",
 	    "list the blobs the cache still lacks and the host does not "
 	    "have (digest, size, path)" },
 	{ "install", cmd_install,
@@ -74,6 +74,8 @@ static const struct subcmd_help bootstrap_help[] = {
 	{ NULL, "--timeout", "SEC", "the time limit of each check" },
 	{ NULL, "--preflight", NULL, "only the blobs the preflight checks "
 	  "read" },
+	{ "missing", "--role", "ROLE", "a role of the host: only its secrets "
+	  "bundle is listed (default: every role's); repeatable" },
 	{ NULL, "--no-start", NULL, "switch, but do not start dcos.target" },
 	{ NULL, "--allow-downgrade", NULL, "install a release with a lower "
 	  "seq than the host's highest (journaled)" },

@@ -10,6 +10,7 @@
 
 #include "blob.h"
 #include "digest.h"
+#include "farm.h"
 #include "manifest.h"
 #include "minisign.h"
 #include "pkginfo.h"
@@ -163,6 +164,46 @@ int	 journal_check(const struct host *h, size_t *entries, char **errp);
  */
 json_t	*journal_open_intent(const struct host *h);
 
+/* secrets.c: the sealed secrets bundles of a host's roles. */
+struct cluster;
+struct seal_key;
+#define SITE_KEY_NAME		"site.key"	/* in <root>/etc/mesosphere */
+#define GEN_SECRETS_NAME	"secrets.json"	/* in a generation, 0600 */
+/* The secrets blob of role that c pins, or NULL. */
+const struct blob_ref *cluster_secrets(const struct cluster *c,
+	    const char *role);
+/* 1 when c pins a secrets bundle for one of roles. */
+int	 cluster_needs_key(const struct cluster *c, char *const *roles,
+	    size_t n);
+/* "<root>/etc/mesosphere/site.key", malloc'd, or NULL. */
+struct host;
+char	*site_key_path(const struct host *h);
+/* Sets *errp to the one line saying how to provide the key; -1. */
+int	 site_key_missing(const struct host *h, const char *role,
+	    char **errp);
+/*
+ * The host's private site key (a regular file of this user, mode 0600,
+ * never group or other bits).  0, or -1 with *errp.
+ */
+int	 site_key_load(const struct host *h, const char *role,
+	    struct seal_key *k, char **errp);
+/*
+ * Opens the secrets bundles of roles that c pins, from the cache (size
+ * and digest checked first), with the host's site key, into c->bundles.
+ * Nothing is written.  0 (also when c pins none) or -1 with *errp.
+ */
+int	 cluster_open_secrets(struct cluster *c, const struct host *h,
+	    char *const *roles, size_t nroles, const char *cache,
+	    char **errp);
+void	 cluster_secrets_free(struct cluster *c);
+/*
+ * Writes the opened bundles' files into the generation being built
+ * (genfd) where gen_place puts them for roles, mode 0600 at most, and
+ * GEN_SECRETS_NAME with their digests.  0 or -1 with *errp.
+ */
+int	 gen_write_secrets(int genfd, const struct cluster *c,
+	    char *const *roles, size_t nroles, char **errp);
+
 /* trust.c: cluster manifest -> release signature -> blob digests. */
 struct pkgref {
 	char		*id;		/* name--version */
@@ -188,6 +229,8 @@ struct cluster {
 	int64_t			 seq;
 	struct pkgref		*pkgs;		/* sorted by id, config included */
 	size_t			 npkgs;
+	struct secrets_bundle	**bundles;	/* opened: cluster_open_secrets */
+	size_t			 nbundles;
 };
 
 /*
@@ -353,18 +396,6 @@ int	 gen_build(const struct host *, const struct cluster *c,
 	    char *const *srcroots, char **errp);
 int	 gen_commit(const struct host *, long n, char **errp);
 void	 gen_abort(const struct host *, long n);
-/*
- * Where the entry path of a package goes in a generation built for roles:
- * GEN_SKIP (nowhere, *destp NULL), GEN_FARM (linked, or made when a
- * directory, as *destp: "bin/x" for "bin_master/x") or GEN_UNIT (copied
- * as dcos.target.wants/ *destp).  *destp is malloc'd; -1 when out of
- * memory.
- */
-#define GEN_SKIP	0
-#define GEN_FARM	1
-#define GEN_UNIT	2
-int	 gen_place(char *const *roles, size_t nroles, const char *path,
-	    char **destp);
 /*
  * The target of the farm link generations/<n>/dest to packages/id/path
  * (relative, so --root works).  malloc'd, or NULL.

@@ -552,6 +552,10 @@ install_load(struct install *in, char **errp)
 		return -1;
 	if (cluster_verify(in->c, in->cache, in->h.pkgdir, errp) == -1)
 		return -1;
+	/* Wrong key, no key, a bundle altered: refused before any change. */
+	if (cluster_open_secrets(in->c, &in->h, in->roles, in->nroles,
+	    in->cache, errp) == -1)
+		return -1;
 	log_verbose("timing: verify the cluster manifest and release: %.3fs",
 	    now() - t0);
 	crash_point("verified");

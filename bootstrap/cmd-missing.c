@@ -151,7 +151,23 @@ struct wanted {
 	const struct cluster	*cl;
 	const int		*skip;		/* per package: installed */
 	int			 only_preflight;
+	char			*roles[ROLE_MAX];	/* --role; none: all */
+	size_t			 nroles;
 };
+
+/* A secrets bundle goes only to the hosts of its role. */
+static int
+role_wanted(const struct wanted *w, const struct blob_ref *b)
+{
+	size_t	 i;
+
+	if (b->kind != BLOB_SECRETS || w->nroles == 0)
+		return 1;
+	for (i = 0; i < w->nroles; i++)
+		if (strcmp(w->roles[i], b->role) == 0)
+			return 1;
+	return 0;
+}
 
 /*
  * Whether blob i is wanted: preflight's alone with --preflight, never a
@@ -165,7 +181,8 @@ blob_wanted(const struct wanted *w, size_t i)
 	const struct pkgref		*p;
 	size_t				 j;
 
-	if (w->only_preflight && !preflight_kind(b->kind))
+	if ((w->only_preflight && !preflight_kind(b->kind)) ||
+	    !role_wanted(w, b))
 		return 0;
 	if (b->kind == BLOB_PACKAGE && (p = cluster_pkg(w->cl, b->id)) !=
 	    NULL && w->skip[p - w->cl->pkgs])
@@ -220,10 +237,12 @@ print_missing(const struct wanted *w, const char *cache, size_t *np,
  */
 static int
 missing_args(const struct subcmd *c, int argc, char **argv,
-    const char **cachep, const char **rootp, int *only_preflightp)
+    const char **cachep, const char **rootp, int *only_preflightp,
+    struct wanted *w)
 {
 	static const struct option longopts[] = {
 		{ "cache", required_argument, NULL, 'c' },
+		{ "role", required_argument, NULL, 'r' },
 		{ "preflight", no_argument, NULL, 'P' },
 		{ "root", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
@@ -236,6 +255,14 @@ missing_args(const struct subcmd *c, int argc, char **argv,
 		switch (opt) {
 		case 'c': *cachep = optarg; break;
 		case 'P': *only_preflightp = 1; break;
+		case 'r':
+			if (!role_valid(optarg) || w->nroles == ROLE_MAX) {
+				log_error("--role %s: give master, slave or "
+				    "slave_public, each once", optarg);
+				return EXIT_USAGE;
+			}
+			w->roles[w->nroles++] = optarg;
+			break;
 		case 'R': *rootp = optarg; break;
 		default:
 			if ((rc = subcmd_opt(opt, c)) == SUBCMD_CONTINUE)
@@ -263,8 +290,9 @@ cmd_missing(int argc, char **argv)
 	int			 only_preflight = 0, rc;
 	int			 ninst = 0;
 
+	memset(&w, 0, sizeof(w));
 	if ((rc = missing_args(c, argc, argv, &cache, &root,
-	    &only_preflight)) != SUBCMD_CONTINUE)
+	    &only_preflight, &w)) != SUBCMD_CONTINUE)
 		return rc;
 	rc = EXIT_FAIL;
 	if (stat(cache, &st) == 0 && !S_ISDIR(st.st_mode)) {

@@ -39,6 +39,7 @@
 #include "manifest.h"
 #include "preflight.h"
 #include "procnet.h"
+#include "seal.h"
 #include "store.h"
 #include "subcmd.h"
 
@@ -165,6 +166,43 @@ check_root(struct preflight *pf)
 	else
 		report(pf, "root privileges", 0, "running as uid %u: run as "
 		    "root, e.g. with sudo", (unsigned)uid);
+}
+
+/*
+ * A cluster with a secrets bundle for one of the host's roles needs the
+ * site key, which comes out of band: one line saying how to provide it.
+ * Sites without secrets print nothing here.
+ */
+static void
+check_site_key(struct preflight *pf)
+{
+	struct host	 h;
+	struct seal_key	 k;
+	const char	*role = NULL;
+	char		*err = NULL, id[SEAL_KEYID_STRSZ];
+	size_t		 i, j;
+
+	for (i = 0; role == NULL && i < pf->cm->nblobs; i++)
+		for (j = 0; j < pf->nroles; j++)
+			if (pf->cm->blobs[i].kind == BLOB_SECRETS &&
+			    strcmp(pf->cm->blobs[i].role, pf->roles[j]) == 0)
+				role = pf->roles[j];
+	if (role == NULL)
+		return;
+	memset(&h, 0, sizeof(h));
+	memset(&k, 0, sizeof(k));
+	h.lockfd = -1;
+	if (host_init(&h, pf->root[0] != '\0' ? pf->root : NULL, &err) == 0 &&
+	    site_key_load(&h, role, &k, &err) == 0) {
+		seal_keyid(&k, id);
+		report(pf, "site key", 1, "site key %s in place for the "
+		    "secrets bundle of role %s", id, role);
+	} else
+		report(pf, "site key", 0, "%s", err != NULL ? err :
+		    "out of memory");
+	seal_key_clear(&k);
+	host_free(&h);
+	free(err);
 }
 
 /*
@@ -1032,6 +1070,7 @@ cmd_preflight(int argc, char **argv)
 	check_disk(&pf);
 	check_systemd(&pf);
 	check_ip_detect(&pf);
+	check_site_key(&pf);
 	rc = pf.failed ? EXIT_FAIL : EXIT_OK;
 out:
 	cluster_manifest_free(pf.cm);

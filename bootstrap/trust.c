@@ -37,6 +37,7 @@ cluster_free(struct cluster *c)
 		free(c->pkgs[i].name);
 	}
 	free(c->pkgs);
+	cluster_secrets_free(c);
 	cluster_manifest_free(c->cm);
 	release_manifest_free(c->rm);
 	free(c);

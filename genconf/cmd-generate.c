@@ -29,6 +29,7 @@
 #include "atomicio.h"
 #include "blob.h"
 #include "error.h"
+#include "farm.h"
 #include "genconf.h"
 #include "jsonio.h"
 #include "log.h"
@@ -36,6 +37,7 @@
 #include "pkgblob.h"
 #include "release.h"
 #include "schema.h"
+#include "secrets.h"
 #include "siteconf.h"
 #include "store.h"
 #include "subcmd.h"
@@ -410,8 +412,17 @@ blob_ref(const struct digest *d, uint64_t size, const char *kind,
 	return o;
 }
 
+/* A role's sealed secrets bundle, staged. */
+struct sealed {
+	const char	*role;
+	struct digest	 digest;
+	uint64_t	 size;
+};
+
 struct cluster_in {
 	const struct release		*rel;
+	struct sealed			*secrets;
+	size_t				 nsecrets;
 	const json_t			*eff;
 	const char			*config_id;
 	const char			*config_pkg_id;
@@ -470,11 +481,15 @@ cluster_bootstrap(json_t *bs, const struct release *rel)
 	return bad;
 }
 
-/* Every blob a host fetches: release.json, its signature, packages, config. */
+/*
+ * Every blob a host fetches: release.json, its signature, packages,
+ * config, and the secrets bundle of each role that has one.
+ */
 static int
 cluster_blobs(json_t *blobs, const struct cluster_in *c)
 {
 	const struct release	*rel = c->rel;
+	json_t			*o;
 	size_t			 i;
 	int			 bad = 0;
 
@@ -488,6 +503,13 @@ cluster_blobs(json_t *blobs, const struct cluster_in *c)
 		    "package", rel->packages[i].id));
 	bad |= json_array_append_new(blobs, blob_ref(&c->config_pkg.digest,
 	    c->config_pkg.size, "config", c->config_pkg_id));
+	for (i = 0; !bad && i < c->nsecrets; i++) {
+		bad |= json_array_append_new(blobs, o = blob_ref(
+		    &c->secrets[i].digest, c->secrets[i].size, "secrets",
+		    NULL));
+		bad |= bad ? 0 : json_object_set_new(o, "role",
+		    json_string(c->secrets[i].role));
+	}
 	return bad;
 }
 
@@ -814,6 +836,9 @@ build_config_package(struct gen *g, const struct config_output *co,
 	if ((t = pkg_tree_new(id, errp)) == NULL)
 		return -1;
 	for (i = 0; i < co->nfiles; i++) {
+		/* In the sealed bundles, never in the served package. */
+		if (co->files[i].secret)
+			continue;
 		if (strcmp(co->files[i].path, PKG_PKGINFO) == 0)
 			have_pkginfo = 1;
 		if (pkg_tree_add_data(t, co->files[i].path,
@@ -1103,6 +1128,8 @@ struct run {
 	char			*pkgid;		/* config package */
 	struct digest		 cm;		/* of cluster.json */
 	size_t			 cmlen;
+	struct sealed		*secrets;	/* one per role with secrets */
+	size_t			 nsecrets;
 };
 
 static void
@@ -1129,6 +1156,7 @@ run_free(struct run *r)
 	free(r->keys);
 	free(r->relpath);
 	free(r->pkgid);
+	free(r->secrets);
 	config_opts_free(&r->o);
 }
 
@@ -1209,7 +1237,161 @@ verify_release(struct run *r, char **errp)
 	return 0;
 }
 
-/* Stages the config package, release.json, its signature, cluster.json. */
+/* The roles of the release (DC/OS's three when it names none). */
+static size_t
+release_role_names(const struct release *rel, const char **names,
+    size_t max)
+{
+	static const char *const dflt[] = { "master", "slave",
+	    "slave_public" };
+	size_t	 i, n;
+
+	n = rel->rm->nroles > 0 ? rel->rm->nroles : 3;
+	n = n < max ? n : max;
+	for (i = 0; i < n; i++)
+		names[i] = rel->rm->nroles > 0 ? rel->rm->roles[i].name :
+		    dflt[i];
+	return n;
+}
+
+/*
+ * The site's public key, which seals the bundles: genconf/site.pub (or,
+ * when only the pair's private half is there, site.key).
+ */
+static int
+site_pubkey(const char *genconf, const char *first, struct seal_key *k,
+    char **errp)
+{
+	char	*pub = NULL, *sec = NULL;
+	int	 rc = -1;
+
+	if ((pub = path_join(genconf, SITE_PUB)) == NULL ||
+	    (sec = path_join(genconf, SITE_KEY)) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if (access(pub, F_OK) == -1 && access(sec, F_OK) == -1) {
+		err_set(errp, "%s holds a secret: it goes into bundles sealed "
+		    "to the site key, and there is no %s: run 'dcos-genconf "
+		    "keygen --site' (then give each host %s out of band)",
+		    first, pub, SITE_KEY);
+		goto out;
+	}
+	rc = seal_key_load(access(pub, F_OK) == 0 ? pub : sec, k, errp);
+	k->has_sec = 0;
+	OPENSSL_cleanse(k->sec, sizeof(k->sec));
+out:
+	free(pub);
+	free(sec);
+	return rc;
+}
+
+/* Seals and stages the bundle of one role (nothing when it has none). */
+static int
+stage_role_secrets(struct run *r, const struct seal_key *k,
+    const char *role, struct secret_file *v, char **errp)
+{
+	const struct config_output	*co = &r->co;
+	char				*dest = NULL;
+	char *const			*roles = (char *const *)&role;
+	uint8_t				*box = NULL;
+	size_t				 i, n = 0, len;
+	int				 place, rc = -1;
+
+	for (i = 0; i < co->nfiles; i++) {
+		if (!co->files[i].secret)
+			continue;
+		if ((place = gen_place(roles, 1, co->files[i].path, &dest)) ==
+		    -1)
+			return err_set(errp, "out of memory");
+		free(dest);
+		if (place != GEN_FARM)
+			continue;
+		v[n].path = co->files[i].path;
+		v[n].mode = co->files[i].mode;
+		v[n].content = (uint8_t *)co->files[i].content;
+		v[n++].len = co->files[i].len;
+	}
+	if (n == 0)
+		return 0;
+	if (secrets_seal(k, r->cid, role, v, n, &box, &len, errp) == -1 ||
+	    stage_buf(&r->g, box, len, &r->secrets[r->nsecrets].digest,
+	    errp) == -1)
+		goto out;
+	/* Sealed, yet only for the store's readers (README). */
+	for (i = 0; i < r->g.n; i++)
+		if (digest_equal(&r->g.v[i].digest,
+		    &r->secrets[r->nsecrets].digest) && r->g.v[i].tmp != NULL &&
+		    chmod(r->g.v[i].tmp, 0640) == -1) {
+			err_sys(errp, "chmod %s", r->g.v[i].tmp);
+			goto out;
+		}
+	r->secrets[r->nsecrets].role = role;
+	r->secrets[r->nsecrets++].size = len;
+	rc = 0;
+out:
+	free(box);
+	return rc;
+}
+
+/*
+ * The files that hold secrets go to a sealed bundle for each role that
+ * receives them (gen_place, the hosts' own rule); a site without any
+ * needs no key and gets no bundle.
+ */
+static int
+stage_secrets(struct run *r, char **errp)
+{
+	const struct config_output	*co = &r->co;
+	const char			*roles[16], *first = NULL;
+	struct secret_file		*v = NULL;
+	struct seal_key			 k;
+	char				*dest;
+	size_t				 i, j, nroles;
+	int				 place, any, rc = -1;
+
+	memset(&k, 0, sizeof(k));
+	nroles = release_role_names(r->rel, roles, 16);
+	for (i = 0; i < co->nfiles; i++) {
+		if (!co->files[i].secret)
+			continue;
+		if (first == NULL)
+			first = co->files[i].path;
+		for (any = 0, j = 0; j < nroles; j++) {
+			if ((place = gen_place((char *const *)&roles[j], 1,
+			    co->files[i].path, &dest)) == -1)
+				return err_set(errp, "out of memory");
+			free(dest);
+			any |= place == GEN_FARM;
+		}
+		if (!any)
+			return err_set(errp, "config package file %s holds a "
+			    "secret but is not under bin, lib, etc, include "
+			    "or a role variant of one: no host would get it",
+			    co->files[i].path);
+	}
+	if (first == NULL)
+		return 0;
+	if (site_pubkey(r->g.genconf, first, &k, errp) == -1)
+		return -1;
+	if ((v = calloc(co->nfiles + 1, sizeof(*v))) == NULL ||
+	    (r->secrets = calloc(nroles + 1, sizeof(*r->secrets))) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	for (j = 0; j < nroles; j++)
+		if (stage_role_secrets(r, &k, roles[j], v, errp) == -1)
+			goto out;
+	rc = 0;
+out:
+	free(v);
+	return rc;
+}
+
+/*
+ * Stages the config package, the secrets bundles, release.json, its
+ * signature, cluster.json.
+ */
 static int
 stage_cluster(struct run *r, char **errp)
 {
@@ -1231,6 +1413,10 @@ stage_cluster(struct run *r, char **errp)
 	ci.config_pkg_id = r->pkgid;
 	ci.keys = r->keys;
 	ci.nkeys = r->nkeys;
+	if (stage_secrets(r, errp) == -1)
+		goto out;
+	ci.secrets = r->secrets;
+	ci.nsecrets = r->nsecrets;
 	if (build_config_package(&r->g, &r->co, r->pkgid, &ci.config_pkg,
 	    errp) == -1 ||
 	    stage_buf(&r->g, r->rel->manifest_text.text,

@@ -12,9 +12,11 @@
 #include "subcmd.h"
 
 const struct subcmd genconf_commands[] = {
-	{ "keygen", cmd_keygen, "[-f] [-p PUBKEY] [-s SECKEY]",
+	{ "keygen", cmd_keygen, "[-f] [-p PUBKEY] [-s SECKEY] | --site "
+	  "[--genconf DIR] [--force]",
 	  "create a minisign key pair (default " DEFAULT_PUB " and "
-	  DEFAULT_SEC ")" },
+	  DEFAULT_SEC "), or with --site the site key that seals secrets "
+	  "(genconf/" SITE_KEY " and " SITE_PUB ")" },
 	{ "sign", cmd_sign, "-s SECKEY [-t COMMENT] [-x SIGFILE] FILE...",
 	  "write FILE.minisig (trusted comment file:NAME<TAB>sha256:HEX)" },
 	{ "verify", cmd_verify, "-p PUBKEY [-x SIGFILE] FILE",
@@ -69,6 +71,12 @@ const struct subcmd genconf_commands[] = {
 /* What each option does, for "dcos-genconf COMMAND -h". */
 static const struct subcmd_help genconf_help[] = {
 	{ "keygen", "-f", NULL, "overwrite existing key files" },
+	{ "keygen", "--force", NULL, "overwrite existing key files" },
+	{ "keygen", "--site", NULL, "make the site key pair that seals the "
+	  "secrets bundles: DIR/" SITE_KEY " (0600, copied to each host "
+	  "out of band) and DIR/" SITE_PUB },
+	{ "keygen", "--genconf", "DIR", "where --site writes (default "
+	  "genconf)" },
 	{ "keygen", "-p", "PUBKEY", "where to write the public key" },
 	{ "keygen", "-s", "SECKEY", "where to write the secret key (mode "
 	  "0600)" },

@@ -6,6 +6,9 @@
 
 #define DEFAULT_PUB	"dcos-release.pub"
 #define DEFAULT_SEC	"dcos-release.key"
+/* The site's sealing key pair in the genconf directory (lib/seal). */
+#define SITE_KEY	"site.key"
+#define SITE_PUB	"site.pub"
 
 /* The command table; commands look themselves up for their usage. */
 extern const struct subcmd genconf_commands[];

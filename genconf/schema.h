@@ -302,6 +302,8 @@ struct tmpl_file {
 	char	*content;
 	size_t	 len;
 	mode_t	 mode;
+	int	 secret;	/* the entry says secret: true, or it
+				   rendered a secret the site set */
 };
 
 /*

@@ -18,6 +18,7 @@ struct config_file {
 	char	*content;
 	size_t	 len;
 	mode_t	 mode;		/* permission bits */
+	int	 secret;	/* goes to the sealed secrets bundles */
 };
 
 struct config_output {

@@ -62,6 +62,7 @@ struct render {
 	size_t			 outlen;
 	size_t			 steps;
 	int			 secret;	/* a secret was rendered */
+	int			 site_secret;	/* one the site set */
 	int			 failed;
 	int			 oom;
 	struct diags		*d;
@@ -302,8 +303,12 @@ lookup(struct render *r, const char *name, size_t off)
 			    "configuration", name);
 		return NULL;
 	}
-	if ((p = schema_find(r->s, name)) != NULL && p->secret)
+	if ((p = schema_find(r->s, name)) != NULL && p->secret) {
 		r->secret = 1;
+		/* A default is the release's, not a secret of the site. */
+		if (p->def == NULL || !json_equal(v, p->def))
+			r->site_secret = 1;
+	}
 	return v;
 }
 
@@ -518,6 +523,7 @@ struct entry {
 	const struct ynode	*content;
 	const struct ynode	*perm;
 	const struct ynode	*when;
+	const struct ynode	*secret;
 };
 
 /*
@@ -545,10 +551,13 @@ entry_parse(const char *name, const struct ynode *e, struct entry *en,
 			en->perm = ymap_value(e, i);
 		else if (strcmp(k->str, "when") == 0)
 			en->when = ymap_value(e, i);
+		else if (strcmp(k->str, "secret") == 0)
+			en->secret = ymap_value(e, i);
 		else
 			return diags_add(d, name, k->line, k->col, NULL,
 			    "unknown attribute '%s': use path, content, "
-			    "permissions and when", k->str) == -1 ? -1 : 1;
+			    "permissions, when and secret", k->str) == -1 ?
+			    -1 : 1;
 	}
 	if (en->path == NULL || en->path->type != YNODE_SCALAR ||
 	    !safe_path(en->path->str))
@@ -560,6 +569,12 @@ entry_parse(const char *name, const struct ynode *e, struct entry *en,
 		return diags_add(d, name, (en->content != NULL ? en->content :
 		    e)->line, (en->content != NULL ? en->content : e)->col,
 		    en->path->str, "content must be text") == -1 ? -1 : 1;
+	if (en->secret != NULL && (en->secret->type != YNODE_SCALAR ||
+	    (strcmp(en->secret->str, "true") != 0 &&
+	    strcmp(en->secret->str, "false") != 0)))
+		return diags_add(d, name, en->secret->line, en->secret->col,
+		    en->path->str, "secret must be true or false") == -1 ?
+		    -1 : 1;
 	*mode = 0644;
 	if (en->perm != NULL && parse_mode(en->perm, mode) == -1)
 		return diags_add(d, name, en->perm->line, en->perm->col,
@@ -686,6 +701,8 @@ render_entry(const char *name, const struct ynode *e, const struct schema *s,
 	r.d = d;
 	if (render_content(&r, &buf, &len) == -1)
 		goto out;
+	if (en.secret != NULL && strcmp(en.secret->str, "true") == 0)
+		r.secret = r.site_secret = 1;
 	if (!r.failed && r.secret && (f->mode & 077) != 0) {
 		if (diags_add(d, name, en.path->line, en.path->col,
 		    en.path->str, "renders a secret parameter into a file "
@@ -702,6 +719,7 @@ render_entry(const char *name, const struct ynode *e, const struct schema *s,
 		goto out;
 	f->content = buf;
 	f->len = len;
+	f->secret = r.site_secret;
 	buf = NULL;
 	rc = 0;
 out:

@@ -6,10 +6,13 @@ lib_libdcos_a_SOURCES = \
 	lib/blob.c lib/blob.h \
 	lib/digest.c lib/digest.h \
 	lib/error.c lib/error.h \
+	lib/farm.c lib/farm.h \
 	lib/jsonio.c lib/jsonio.h \
 	lib/log.c lib/log.h \
 	lib/manifest.c lib/manifest.h \
 	lib/pkginfo.c lib/pkginfo.h \
+	lib/seal.c lib/seal.h \
+	lib/secrets.c lib/secrets.h \
 	lib/minisign.c lib/minisign.h \
 	lib/minisign-key.c \
 	lib/store.c lib/store.h \

@@ -1079,7 +1079,7 @@ const char *
 blob_kind_name(enum blob_kind k)
 {
 	static const char *names[] = { "release", "signature", "package",
-	    "config" };
+	    "config", "secrets" };
 
 	return names[k];
 }
@@ -1095,12 +1095,20 @@ blob_ref_parse(struct jp *p, const json_t *o, struct blob_ref *b)
 	if (jp_pin(p, o, &b->blob) == -1 || (kind = jp_str(p, o, "kind")) ==
 	    NULL)
 		return -1;
-	for (k = BLOB_RELEASE; k <= BLOB_CONFIG; k++)
+	for (k = BLOB_RELEASE; k <= BLOB_SECRETS; k++)
 		if (strcmp(kind, blob_kind_name(k)) == 0)
 			break;
-	if (k > BLOB_CONFIG)
+	if (k > BLOB_SECRETS)
 		return jp_fail(p, "kind", "unknown kind '%s'", kind);
 	b->kind = k;
+	if (k == BLOB_SECRETS) {
+		if (jp_dup(p, o, "role", &b->role) == -1)
+			return -1;
+		if (!role_name_valid(b->role))
+			return jp_fail(p, "role", "'%s' is not a role name",
+			    b->role);
+		return 0;
+	}
 	if (k != BLOB_PACKAGE && k != BLOB_CONFIG)
 		return 0;
 	if (jp_dup(p, o, "id", &b->id) == -1)
@@ -1170,8 +1178,10 @@ cluster_manifest_free(struct cluster_manifest *m)
 
 	if (m == NULL)
 		return;
-	for (i = 0; i < m->nblobs; i++)
+	for (i = 0; i < m->nblobs; i++) {
 		free(m->blobs[i].id);
+		free(m->blobs[i].role);
+	}
 	free(m->blobs);
 	arch_pins_free(m->bootstrap, m->nbootstrap);
 	free(m->keys);
@@ -1183,6 +1193,19 @@ cluster_manifest_free(struct cluster_manifest *m)
 	free(m->config_id_pkg);
 	json_decref(m->json);
 	free(m);
+}
+
+/* Whether secrets blob i has the role of an earlier one. */
+static int
+secrets_role_twice(const struct cluster_manifest *m, size_t i)
+{
+	size_t	 j;
+
+	for (j = 0; j < i; j++)
+		if (m->blobs[j].kind == BLOB_SECRETS &&
+		    strcmp(m->blobs[j].role, m->blobs[i].role) == 0)
+			return 1;
+	return 0;
 }
 
 /*
@@ -1227,6 +1250,14 @@ cluster_blobs_check(struct jp *p, struct cluster_manifest *m)
 				jp_fail(p, "id", "config package '%s' is not "
 				    "the config_package %s with the same "
 				    "digest and size", b->id, cfgid);
+				goto out;
+			}
+			continue;
+		}
+		if (b->kind == BLOB_SECRETS) {
+			if (secrets_role_twice(m, i)) {
+				jp_fail(p, "role", "a second secrets bundle "
+				    "of role %s", b->role);
 				goto out;
 			}
 			continue;

@@ -227,13 +227,15 @@ enum blob_kind {
 	BLOB_RELEASE,
 	BLOB_SIGNATURE,
 	BLOB_PACKAGE,
-	BLOB_CONFIG
+	BLOB_CONFIG,
+	BLOB_SECRETS		/* a role's sealed secrets bundle */
 };
 
 struct blob_ref {
 	struct blob_pin	 blob;
 	enum blob_kind	 kind;
 	char		*id;		/* package and config blobs */
+	char		*role;		/* secrets blobs: one per role */
 };
 
 struct cluster_manifest {

@@ -238,12 +238,12 @@ validate() {
 	[ "$(jq -r .config_id "$cluster")" = "$id" ]
 	[ "$(jq -r .config_package.id "$cluster")" = "dcos-config--setup_$id" ]
 	pkg=$(jq -r .config_package.digest "$cluster")
-	bsdtar -xf "genconf/serve/blobs/sha256/${pkg#sha256:}" -C . etc/mesos-master etc/ip-detect etc/exhibitor
+	bsdtar -xf "genconf/serve/blobs/sha256/${pkg#sha256:}" -C . etc/mesos-master etc/ip-detect etc_master/exhibitor
 	grep -qx 'MESOS_ZK=zk://10.0.0.1:2181,10.0.0.2:2181,10.0.0.3:2181/mesos' etc/mesos-master
 	grep -qx 'MESOS_QUORUM=2' etc/mesos-master
 	cmp etc/ip-detect genconf/ip-detect
 	[ "$(stat -c %a etc/ip-detect)" = 755 ]
-	[ "$(stat -c %a etc/exhibitor)" = 600 ]
+	[ "$(stat -c %a etc_master/exhibitor)" = 600 ]
 }
 
 @test "dcos-config.yaml(5) is mandoc -Tlint clean and documents the commands and the schema" {

@@ -265,3 +265,36 @@ before() {
 	# Nothing was installed.
 	[ -z "$(find "$SCRATCH"/hosts/*/root -mindepth 1)" ]
 }
+
+@test "secrets: deploy gives the master the site key over ssh and its secret 0600; the agent gets neither" {
+	run fleet_ns_run '
+		fleet_up 1 1 0
+		sed -i "/^exhibitor_storage_backend: static$/d" genconf/config.yaml
+		printf "%s\n" "exhibitor_storage_backend: aws_s3" \
+		    "aws_region: us-west-2" "s3_bucket: b" "s3_prefix: p" \
+		    "exhibitor_explicit_keys: true" \
+		    "aws_access_key_id: AKIAEXAMPLE" \
+		    "aws_secret_access_key: Fleet-Secret-42" >> genconf/config.yaml
+		"$GENCONF" -q keygen --site
+		"$GENCONF" -q generate > /dev/null
+		"$GENCONF" deploy --ssh-config "$SCRATCH/ssh_config" --json > deploy.json'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cd "$SITE"
+	[ "$(jq -r '.hosts_ok, .hosts_total' deploy.json | tr '\n' ' ')" = "2 2 " ]
+	[ "$(jq -r '[.hosts[].steps | map(.step) | join(",")] | unique | .[]' deploy.json)" = "connect,site-key,install" ]
+	m=$SCRATCH/hosts/1/root a=$SCRATCH/hosts/2/root
+	cmp genconf/site.key "$m/etc/mesosphere/site.key"
+	[ "$(stat -c %a "$m/etc/mesosphere/site.key")" = 600 ]
+	grep -qx 'AWS_SECRET_ACCESS_KEY=Fleet-Secret-42' "$m/opt/mesosphere/etc/exhibitor"
+	[ "$(stat -L -c %a "$m/opt/mesosphere/etc/exhibitor")" = 600 ]
+	"$BOOTSTRAP" verify --root "$m" | grep -q ': clean$'
+	# The agent: no key, no secret, not even its sealed bundle.
+	[ ! -e "$a/etc/mesosphere/site.key" ]
+	[ ! -e "$a/opt/mesosphere/etc/exhibitor" ]
+	! grep -rq Fleet-Secret-42 "$a" || false
+	bundle=$(jq -r '.current[7:]' genconf/serve/index.json)
+	bundle=$(jq -r '.blobs[] | select(.kind == "secrets") | .digest[7:]' "genconf/serve/blobs/sha256/$bundle")
+	[ -n "$bundle" ]
+	[ -z "$(find "$a" -name "$bundle")" ]
+}

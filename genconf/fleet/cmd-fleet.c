@@ -81,6 +81,7 @@ struct fleet_ctx {
 	const char	*mhex;		/* its sha256 */
 	long		 gate;		/* --timeout of the checks */
 	int		 rollback;	/* --rollback-on-failure */
+	char		*site_key;	/* genconf/site.key */
 };
 
 /* After the usage line and the summary, for -h. */
@@ -632,6 +633,98 @@ uninstall_command(const struct fleet_plan *p, const struct fleet_host *h)
 	    "{ rmdir \"$d\" 2>/dev/null || :; }" : "");
 }
 
+static const char *cfg_str(const json_t *, const char *, const char *);
+
+/* Whether the cluster manifest has a secrets bundle for role. */
+static int
+role_has_secrets(const json_t *cm, const char *role)
+{
+	const json_t	*b;
+	size_t		 i;
+
+	json_array_foreach(json_object_get(cm, "blobs"), i, b)
+		if (strcmp(cfg_str(b, "kind", ""), "secrets") == 0 &&
+		    strcmp(cfg_str(b, "role", ""), role) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The site key, to a host whose role has a secrets bundle: read from
+ * the step's standard input (genconf/site.key, over the host's ssh
+ * connection, never bootstrap_url), put in place atomically, 0600.
+ */
+static char *
+site_key_command(const struct fleet_plan *p, const struct fleet_host *h)
+{
+	const struct fleet_ctx	*c = p->ctx;
+
+	if (!role_has_secrets(c->cm, h->role))
+		return strdup(":");
+	/* A pty would echo the key and never pass its end on. */
+	if (h->tty)
+		return strdup("r=${DCOS_ROOT-}; [ -s \"$r/etc/mesosphere/"
+		    "site.key\" ] || { echo \"--tty: the site key cannot "
+		    "cross a pty: copy genconf/site.key to "
+		    "$r/etc/mesosphere/site.key (0600) on this host first\" "
+		    ">&2; exit 1; }");
+	if (access(c->site_key, R_OK) == -1)
+		return sh("echo 'role %s has a sealed secrets bundle and "
+		    "this bootstrap node has no readable %s to give the "
+		    "host: put the site key there' >&2; exit 1", h->role,
+		    c->site_key);
+	return strdup("r=${DCOS_ROOT-}; d=$r/etc/mesosphere; umask 077; "
+	    "mkdir -p \"$d\" && cat > \"$d/.site.key.$$\" && "
+	    "[ -s \"$d/.site.key.$$\" ] && chmod 0600 \"$d/.site.key.$$\" "
+	    "&& mv -f \"$d/.site.key.$$\" \"$d/site.key\" || "
+	    "{ rm -f \"$d/.site.key.$$\"; echo \"cannot write $d/site.key\" "
+	    ">&2; exit 1; }");
+}
+
+static const char *
+site_key_input(const struct fleet_plan *p, const struct fleet_host *h)
+{
+	const struct fleet_ctx	*c = p->ctx;
+
+	return !h->tty && role_has_secrets(c->cm, h->role) &&
+	    access(c->site_key, R_OK) == 0 ? c->site_key : "/dev/null";
+}
+
+static const struct fleet_step site_key_step = {
+	.name = "site-key", .command = site_key_command,
+	.input = site_key_input
+};
+
+/*
+ * A store with secrets bundles: the commands that run dcos_install.sh
+ * give each host the site key first (*stepsp, malloc'd, replaces the
+ * plan's steps).  Without bundles nothing changes.  0, or -1 out of
+ * memory.
+ */
+static int
+with_site_key(struct fleet_ctx *c, const char *cmd, struct fleet_plan *p,
+    struct fleet_step **stepsp)
+{
+	const json_t	*b;
+	size_t		 i;
+	int		 any = 0;
+
+	*stepsp = NULL;
+	json_array_foreach(json_object_get(c->cm, "blobs"), i, b)
+		any |= strcmp(cfg_str(b, "kind", ""), "secrets") == 0;
+	if (!any || (strcmp(cmd, "preflight") != 0 &&
+	    strcmp(cmd, "deploy") != 0 && strcmp(cmd, "upgrade") != 0))
+		return 0;
+	if ((c->site_key = path_join(c->genconf, "site.key")) == NULL ||
+	    (*stepsp = calloc(p->nsteps + 1, sizeof(**stepsp))) == NULL)
+		return -1;
+	(*stepsp)[0] = site_key_step;
+	memcpy(*stepsp + 1, p->steps, p->nsteps * sizeof(**stepsp));
+	p->steps = *stepsp;
+	p->nsteps++;
+	return 0;
+}
+
 #define STEP_RUN(n) { .name = (n), .command = script_command }
 #define STEP_CHECK { .name = "check", .command = check_command, \
 	.explain = check_explain, .capture = 1, .gate = 1 }
@@ -995,6 +1088,7 @@ fleet_main(const struct fleet_cmd *fc, int argc, char **argv)
 	struct release		*rel = NULL;
 	struct fleet_plan	 p;
 	struct fleet_ctx	 ctx;
+	struct fleet_step	*keysteps = NULL;
 	json_t			*index = NULL, *cm = NULL, *doc = NULL;
 	const char		*key, *dig;
 	char			*err = NULL, *s;
@@ -1061,6 +1155,10 @@ fleet_main(const struct fleet_cmd *fc, int argc, char **argv)
 	p.command = name;
 	p.steps = ctx.push != NULL ? fc->push : fc->pull;
 	p.nsteps = ctx.push != NULL ? fc->npush : fc->npull;
+	if (with_site_key(&ctx, name, &p, &keysteps) == -1) {
+		log_error("out of memory");
+		goto out;
+	}
 	p.ctx = &ctx;
 	p.gate = ctx.gate;
 	if ((fo.hosts != NULL ? fleet_hosts_from_file(fo.hosts, &p.hosts,
@@ -1146,6 +1244,8 @@ out:
 	json_decref(index);
 	json_decref(cm);
 	fleet_hosts_free(p.hosts, p.nhosts);
+	free(keysteps);
+	free(ctx.site_key);
 	free(p.run);
 	free(p.state);
 	free(p.logdir);

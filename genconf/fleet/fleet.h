@@ -74,6 +74,12 @@ struct fleet_step {
 			    const struct fleet_host *);
 	int		 capture;	/* stdout to fleet_capture(), not the log */
 	int		 gate;		/* may run p->gate seconds more */
+	/*
+	 * A local file given to the remote command on its standard input
+	 * over the host's ssh connection (borrowed), or NULL: /dev/null.
+	 */
+	const char	*(*input)(const struct fleet_plan *,
+			    const struct fleet_host *);
 };
 
 struct fleet_plan {

@@ -307,7 +307,9 @@ start(struct fleet_plan *p, struct fleet_host *h)
 	posix_spawnattr_setpgroup(&sa, 0);
 	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGMASK |
 	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 0, h->step > 0 &&
+	    p->steps[h->step - 1].input != NULL ? p->steps[h->step -
+	    1].input(p, h) : "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, capture ? out : h->log,
 	    O_WRONLY | O_CREAT | (capture ? O_TRUNC : O_APPEND), 0600);
 	posix_spawn_file_actions_addopen(&fa, 2, h->log,

@@ -168,11 +168,13 @@ sample_site_renders_real_shaped_files(void **state)
 	assert_string_equal(c->content, "MESOS_CLUSTER=demo\n"
 	    "MESOS_ZK=zk://10.0.0.3:2181,10.0.0.1:2181,10.0.0.2:2181/mesos\n"
 	    "MESOS_QUORUM=2\nMESOS_WORK_DIR=/var/lib/mesos/master\n");
-	c = find_file(&out, "etc/exhibitor");
+	c = find_file(&out, "etc_master/exhibitor");
 	assert_non_null(c);
 	assert_string_equal(c->content, "EXHIBITOR_BACKEND=static\n"
 	    "EXHIBITOR_STATICENSEMBLE=1:10.0.0.1,2:10.0.0.2,3:10.0.0.3\n");
 	assert_int_equal(c->mode, 0600);
+	/* No secret rendered: it stays in the config package (#14). */
+	assert_false(c->secret);
 	c = find_file(&out, "etc/dns-resolvers");
 	assert_non_null(c);
 	assert_string_equal(c->content,
@@ -565,10 +567,24 @@ secrets_only_go_to_files_readable_by_root(void **state)
 	char			*errs;
 
 	assert_null(compile(f, SITE_S3, &out));
-	c = find_file(&out, "etc/exhibitor");
+	c = find_file(&out, "etc_master/exhibitor");
+	assert_non_null(c);
 	assert_int_equal(c->mode, 0600);
 	assert_non_null(strstr(c->content,
 	    "AWS_SECRET_ACCESS_KEY=s3cr3t-Value\n"));
+	/* The site's secret: sealed into the bundles, not served (#14). */
+	assert_true(c->secret);
+	assert_false(find_file(&out, "etc/mesos-master")->secret);
+	config_output_free(&out);
+
+	/* A template may mark a file secret whatever it renders. */
+	f->tmpl[0].path = "genconf/templates/marked.yaml";
+	f->tmpl[0].text = "package:\n- path: etc/marked\n  permissions: "
+	    "'0600'\n  secret: true\n  content: 'x'\n";
+	f->tmpl[0].len = strlen(f->tmpl[0].text);
+	assert_null(compile(f, SITE_OK, &out));
+	f->tmpl[0] = saved;
+	assert_true(find_file(&out, "etc/marked")->secret);
 	config_output_free(&out);
 
 	f->tmpl[0].path = "genconf/templates/leak.yaml";

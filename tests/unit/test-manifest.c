@@ -342,6 +342,46 @@ cluster_manifests_bring_one_config_package(void **state)
 	}
 }
 
+/* #14: a sealed secrets bundle per role, each role once. */
+static void
+cluster_manifests_pin_one_secrets_bundle_per_role(void **state)
+{
+	static const struct { const char *to, *msg; } bad[] = {
+		{ ",{\"digest\":\"" D1 "\",\"size\":5,\"kind\":\"secrets\","
+		    "\"role\":\"master\"},{\"digest\":\"" D2 "\",\"size\":5,"
+		    "\"kind\":\"secrets\",\"role\":\"master\"}]}",
+		    "c: blobs[4].role: a second secrets bundle of role master" },
+		{ ",{\"digest\":\"" D1 "\",\"size\":5,\"kind\":\"secrets\"}]}",
+		    "blobs[3]" },
+		{ ",{\"digest\":\"" D1 "\",\"size\":5,\"kind\":\"secrets\","
+		    "\"role\":\"../x\"}]}",
+		    "c: blobs[3].role: '../x' is not a role name" },
+	};
+	struct cluster_manifest	*m = NULL;
+	char			*err = NULL, *good, *at;
+	size_t			 i;
+
+	(void)state;
+	at = strstr(CLUSTER, "]}");
+	assert_true(asprintf(&good, "%.*s,{\"digest\":\"" D1 "\",\"size\":5,"
+	    "\"kind\":\"secrets\",\"role\":\"master\"}]}%s",
+	    (int)(at - CLUSTER), CLUSTER, at + 2) != -1);
+	assert_int_equal(cluster_manifest_parse(good, strlen(good), "c", &m,
+	    &err), 0);
+	assert_int_equal(m->blobs[3].kind, BLOB_SECRETS);
+	assert_string_equal(m->blobs[3].role, "master");
+	assert_string_equal(blob_kind_name(BLOB_SECRETS), "secrets");
+	cluster_manifest_free(m);
+	free(good);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err = cluster_edit_err("]}", bad[i].to);
+		if (strstr(err, bad[i].msg) == NULL)
+			fail_msg("case %zu: '%s' lacks '%s'", i, err,
+			    bad[i].msg);
+		free(err);
+	}
+}
+
 /* #18 items 6 and 16: one rule for dcos-genconf and dcos-bootstrap. */
 static void
 package_rules_are_one_rule(void **state)
@@ -435,6 +475,7 @@ main(void)
 		cmocka_unit_test(bad_release_manifests_are_refused),
 		cmocka_unit_test(cluster_manifest_parses),
 		cmocka_unit_test(cluster_manifests_bring_one_config_package),
+		cmocka_unit_test(cluster_manifests_pin_one_secrets_bundle_per_role),
 		cmocka_unit_test(package_rules_are_one_rule),
 		cmocka_unit_test(store_index_parses),
 	};

@@ -1,0 +1,263 @@
+#!/usr/bin/env bats
+# Secrets never leave the bootstrap node in clear (#14): a site whose
+# exhibitor_storage_backend is aws_s3 with explicit keys has its
+# aws_secret_access_key in a secrets bundle sealed to the site key, for
+# the masters only.  The store (every byte, and every byte dcos-artifactd
+# serves on loopback) never holds it; a slave never gets it, not even
+# sealed; a master with the key gets it 0600; a missing key, a wrong key
+# and an altered bundle are refused before anything changes.
+
+load lib
+load script
+
+SECRET=Very-Secret-42
+
+setup_file() {
+	sample_releases 1
+	mkdir site
+	cp -R "$top_srcdir/sample/site/genconf" site/genconf
+	sed -i -e 's|^bootstrap_url:.*|bootstrap_url: http://127.0.0.1:18071|' \
+	    -e '/^exhibitor_storage_backend: static$/d' site/genconf/config.yaml
+	cat >> site/genconf/config.yaml <<-EOF2
+	exhibitor_storage_backend: aws_s3
+	aws_region: us-west-2
+	s3_bucket: bucket
+	s3_prefix: dcos
+	exhibitor_explicit_keys: true
+	aws_access_key_id: AKIAEXAMPLE
+	aws_secret_access_key: $SECRET
+	EOF2
+	cp vendor.pub site/dcos-release.pub
+	cp r1/dcos-*.tar* site/
+	(cd site && "$GENCONF" -q keygen --site &&
+	    "$GENCONF" -v generate > generate.out 2>&1)
+}
+
+teardown_file() {
+	rm -rf "$FILE_SCRATCH"
+}
+
+setup() {
+	need jq zstd bsdtar
+	SCRATCH=$(mktemp -d)
+	chmod 755 "$SCRATCH"
+	export SCRATCH
+	SITE=$FILE_SCRATCH/site
+	STORE=$SITE/genconf/serve
+	CM=$STORE/blobs/sha256/$(jq -r '.current[7:]' "$STORE/index.json")
+	export SITE STORE CM
+}
+
+teardown() {
+	cd /
+	rm -rf "$SCRATCH"
+}
+
+# A host root with root in /etc/passwd and /etc/group.
+new_root() {
+	mkdir -p "$1/etc"
+	printf 'root:x:0:0:root:/root:/bin/sh\n' > "$1/etc/passwd"
+	printf 'root:x:0:\n' > "$1/etc/group"
+}
+
+# Every path under a tree with its type, mode and content digest.
+tree() {
+	(cd "$1" && find . -printf '%p %y %m %l\n' | LC_ALL=C sort &&
+	    find . -type f -exec sha256sum {} + | LC_ALL=C sort)
+}
+
+@test "keygen --site writes site.key 0600 and site.pub, and replaces them only with --force" {
+	cd "$SCRATCH"
+	mkdir genconf
+	"$GENCONF" -q keygen --site
+	[ "$(stat -c %a genconf/site.key)" = 600 ]
+	[ "$(stat -c %a genconf/site.pub)" = 644 ]
+	grep -q -- '-----BEGIN PRIVATE KEY-----' genconf/site.key
+	openssl pkey -in genconf/site.key -noout -text | grep -q X25519
+	cp genconf/site.key before
+	run "$GENCONF" keygen --site
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"genconf/site.key already exists (use --force"* ]]
+	cmp before genconf/site.key
+	"$GENCONF" -q keygen --site --force
+	! cmp -s before genconf/site.key || false
+}
+
+@test "a site whose templates render a secret and that has no site key: generate refuses in one line" {
+	cp -R "$SITE" "$SCRATCH/site"
+	cd "$SCRATCH/site"
+	rm -rf genconf/site.key genconf/site.pub genconf/serve
+	run "$GENCONF" generate
+	[ "$status" -eq 1 ]
+	[ "$output" = "dcos-genconf: error: etc_master/exhibitor holds a secret: it goes into bundles sealed to the site key, and there is no genconf/site.pub: run 'dcos-genconf keygen --site' (then give each host site.key out of band)" ]
+	[ ! -e genconf/serve/index.json ]
+}
+
+@test "the secret is in no byte of the store nor of any response of dcos-artifactd; only the master has a bundle, 0640" {
+	# The bundle: one, the master's, sealed, 0640.
+	[ "$(jq -c '[.blobs[] | select(.kind == "secrets") | .role]' "$CM")" = '["master"]' ]
+	b=$STORE/blobs/sha256/$(jq -r '.blobs[] | select(.kind == "secrets") | .digest[7:]' "$CM")
+	[ "$(stat -c %a "$b")" = 640 ]
+	[ "$(head -c 8 "$b")" = DCOSSEAL ]
+	# The config package is the same for every role and holds no
+	# exhibitor file (with the secret, it is sealed).
+	pkg=$STORE/blobs/sha256/$(jq -r '.config_package.digest[7:]' "$CM")
+	! bsdtar -tf "$pkg" | grep -q exhibitor || false
+	bsdtar -tf "$pkg" | grep -qx etc/mesos-master
+	# Every byte of the store, compressed or not.
+	! grep -rqaF "$SECRET" "$STORE" || false
+	for f in "$STORE"/blobs/sha256/*; do
+		if zstd -qdc "$f" > "$SCRATCH/plain" 2>/dev/null; then
+			! grep -qaF "$SECRET" "$SCRATCH/plain" || false
+		fi
+	done
+	# generate's own output (verbose) and show mask it.
+	! grep -qF "$SECRET" "$SITE/generate.out" || false
+	(cd "$SITE" && "$GENCONF" -v show) > "$SCRATCH/show" 2>&1
+	! grep -qF "$SECRET" "$SCRATCH/show" || false
+	grep -q '^aws_secret_access_key: "\*\*\*\*\*\*\*\*"' "$SCRATCH/show"
+	# Every file the store has, as dcos-artifactd serves it.
+	run netns_run '
+		start_artifactd "$STORE" 18071
+		cd "$STORE"
+		for f in $(find . -type f) /; do
+			curl -sS -D "$SCRATCH/head" -o "$SCRATCH/body" \
+			    -w "%{http_code}\n" "http://127.0.0.1:18071/${f#./}" \
+			    >> "$SCRATCH/codes"
+			cat "$SCRATCH/head" "$SCRATCH/body" >> "$SCRATCH/served"
+		done
+		stop_artifactd'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat "$SCRATCH/codes"
+	[ "$(grep -cx 200 "$SCRATCH/codes")" -eq "$(find "$STORE" -type f | wc -l)" ]
+	[ "$(tail -n 1 "$SCRATCH/codes")" = 404 ]
+	! grep -qaF "$SECRET" "$SCRATCH/served" || false
+}
+
+@test "dcos_install.sh --site-key: the master gets its secret 0600 and verify audits it unprinted; a slave gets no key, bundle or secret" {
+	need curl dash
+	cp "$SITE/genconf/site.key" "$SCRATCH/key"
+	chmod 0644 "$SCRATCH/key"	# the script installs it 0600
+	mkdir "$SCRATCH/M" "$SCRATCH/S"
+	run netns_run '
+		start_artifactd "$STORE" 18071
+		curl -fsS http://127.0.0.1:18071/dcos_install.sh |
+		    dash -s -- --root "$SCRATCH/M" --site-key "$SCRATCH/key" --keep-cache master
+		curl -fsS http://127.0.0.1:18071/dcos_install.sh |
+		    dash -s -- --root "$SCRATCH/S" --keep-cache slave
+		stop_artifactd' </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Checking site key: PASS"* ]]
+	! [[ "$output" == *"$SECRET"* ]] || false
+	M=$SCRATCH/M S=$SCRATCH/S
+	[ "$(stat -c %a "$M/etc/mesosphere/site.key")" = 600 ]
+	cmp "$SITE/genconf/site.key" "$M/etc/mesosphere/site.key"
+	grep -qx "AWS_SECRET_ACCESS_KEY=$SECRET" "$M/opt/mesosphere/etc/exhibitor"
+	[ "$(stat -L -c %a "$M/opt/mesosphere/etc/exhibitor")" = 600 ]
+	[ "$(stat -L -c %a "$M/opt/mesosphere/current/secrets.json")" = 600 ]
+	run "$BOOTSTRAP" verify --root "$M"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *": clean" ]]
+	# The kept cache is root's only, dirs and files.
+	[ -z "$(find "$M/var/lib/dcos/bootstrap/cache" -type d ! -perm 700)" ]
+	[ -z "$(find "$M/var/lib/dcos/bootstrap/cache/blobs" -type f ! -perm 600)" ]
+	# An altered secret file is found, by digest, and not printed.
+	g=$(readlink -f "$M/opt/mesosphere/etc/exhibitor")
+	sed -i "s/$SECRET/Other-Secret/" "$g"
+	run "$BOOTSTRAP" verify --root "$M"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"changed: /opt/mesosphere/generations/1/etc/exhibitor (differs from its secrets bundle)"* ]]
+	! [[ "$output" == *Secret* ]] || false
+	# The slave: nothing of it, not even the sealed bundle.
+	bundle=$(jq -r '.blobs[] | select(.kind == "secrets") | .digest[7:]' "$CM")
+	[ -z "$(find "$S" -name "$bundle")" ]
+	[ -e "$S/var/lib/dcos/bootstrap/cache/blobs/sha256/$(jq -r '.config_package.digest[7:]' "$CM")" ]
+	[ ! -e "$S/etc/mesosphere/site.key" ]
+	[ ! -e "$S/opt/mesosphere/etc/exhibitor" ]
+	! grep -rqaF "$SECRET" "$S" || false
+	run "$BOOTSTRAP" verify --root "$S"
+	[ "$status" -eq 0 ]
+}
+
+@test "a master without the key, with a wrong key, a key others can read or an altered bundle is refused before anything changes" {
+	M=$SCRATCH/M
+	new_root "$M"
+	# preflight says how to provide the key, in one line.
+	run "$BOOTSTRAP" preflight "$CM" --cache "$STORE" --root "$M" --role master
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Checking site key: FAIL (role master has a sealed secrets bundle and $M/etc/mesosphere/site.key does not exist: copy the bootstrap node's genconf/site.key there (mode 0600; dcos-genconf deploy does it over ssh), or give dcos_install.sh --site-key FILE)"* ]]
+	before=$(tree "$M")
+	run "$BOOTSTRAP" install "$CM" --cache "$STORE" --root "$M" --role master
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"role master has a sealed secrets bundle and $M/etc/mesosphere/site.key does not exist"* ]]
+	[ "$(tree "$M")" = "$before" ]
+	# Another site's key.
+	mkdir -p "$SCRATCH/other/genconf" "$M/etc/mesosphere"
+	(cd "$SCRATCH/other" && "$GENCONF" -q keygen --site)
+	cp "$SCRATCH/other/genconf/site.key" "$M/etc/mesosphere/site.key"
+	before=$(tree "$M")
+	run "$BOOTSTRAP" install "$CM" --cache "$STORE" --root "$M" --role master
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"the secrets bundle of role master"*"sealed to site key "*", but this site key is "* ]]
+	[ "$(tree "$M")" = "$before" ]
+	# The right key, readable by others.
+	cp "$SITE/genconf/site.key" "$M/etc/mesosphere/site.key"
+	chmod 0644 "$M/etc/mesosphere/site.key"
+	before=$(tree "$M")
+	run "$BOOTSTRAP" install "$CM" --cache "$STORE" --root "$M" --role master
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"site.key must be a regular file of this user with mode 0600 (it is 0644)"* ]]
+	[ "$(tree "$M")" = "$before" ]
+	# The right key, and a bundle altered in the cache.
+	chmod 0600 "$M/etc/mesosphere/site.key"
+	cp -R "$STORE" "$SCRATCH/cache"
+	b=$SCRATCH/cache/blobs/sha256/$(jq -r '.blobs[] | select(.kind == "secrets") | .digest[7:]' "$CM")
+	printf 'X' | dd of="$b" bs=1 seek=60 conv=notrunc 2>/dev/null
+	before=$(tree "$M")
+	run "$BOOTSTRAP" install "$CM" --cache "$SCRATCH/cache" --root "$M" --role master
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$b"* ]]
+	[ "$(tree "$M")" = "$before" ]
+	# With the bundle as generated, it installs.
+	run "$BOOTSTRAP" install "$CM" --cache "$STORE" --root "$M" --role master
+	[ "$status" -eq 0 ]
+	grep -qx "AWS_SECRET_ACCESS_KEY=$SECRET" "$M/opt/mesosphere/etc/exhibitor"
+}
+
+@test "rotation: a changed secret is a new config id, a new site key a new bundle; the master upgrades to both" {
+	cp -R "$SITE" "$SCRATCH/site"
+	cd "$SCRATCH/site"
+	id1=$(jq -r .config_id "$CM")
+	b1=$(jq -r '.blobs[] | select(.kind == "secrets") | .digest' "$CM")
+	# The same inputs give the same store: sealing is deterministic.
+	"$GENCONF" -q generate > /dev/null
+	[ "$(jq -r .current genconf/serve/index.json)" = "$(jq -r .current "$STORE/index.json")" ]
+	M=$SCRATCH/M
+	new_root "$M"
+	mkdir -p "$M/etc/mesosphere"
+	cp genconf/site.key "$M/etc/mesosphere/site.key"
+	S=genconf/serve
+	cur() { echo "$S/blobs/sha256/$(jq -r '.current[7:]' "$S/index.json")"; }
+	"$BOOTSTRAP" -q install "$(cur)" --cache "$S" --root "$M" --role master > /dev/null
+	sed -i "s/^aws_secret_access_key: .*/aws_secret_access_key: Rotated-Secret-7/" genconf/config.yaml
+	"$GENCONF" -q generate > /dev/null
+	[ "$(jq -r .config_id "$(cur)")" != "$id1" ]
+	"$BOOTSTRAP" -q install "$(cur)" --cache "$S" --root "$M" --role master > /dev/null
+	grep -qx "AWS_SECRET_ACCESS_KEY=Rotated-Secret-7" "$M/opt/mesosphere/etc/exhibitor"
+	id2=$(jq -r .config_id "$(cur)")
+	b2=$(jq -r '.blobs[] | select(.kind == "secrets") | .digest' "$(cur)")
+	"$GENCONF" -q keygen --site --force
+	"$GENCONF" -q generate > /dev/null
+	[ "$(jq -r .config_id "$(cur)")" = "$id2" ]
+	[ "$(jq -r '.blobs[] | select(.kind == "secrets") | .digest' "$(cur)")" != "$b2" ]
+	[ "$b1" != "$b2" ]
+	# The old key cannot open the new bundle; with the new key it installs.
+	run "$BOOTSTRAP" install "$(cur)" --cache "$S" --root "$M" --role master
+	[ "$status" -eq 1 ]
+	cp genconf/site.key "$M/etc/mesosphere/site.key"
+	run "$BOOTSTRAP" install "$(cur)" --cache "$S" --root "$M" --role master
+	[ "$status" -eq 0 ]
+	[[ "$output" == "generation 3 active"* ]]
+}
