@@ -1292,6 +1292,7 @@ stage_role_secrets(struct run *r, const struct seal_key *k,
     const char *role, struct secret_file *v, char **errp)
 {
 	const struct config_output	*co = &r->co;
+	struct stat			 st;
 	char				*dest = NULL;
 	char *const			*roles = (char *const *)&role;
 	uint8_t				*box = NULL;
@@ -1318,12 +1319,22 @@ stage_role_secrets(struct run *r, const struct seal_key *k,
 	    stage_buf(&r->g, box, len, &r->secrets[r->nsecrets].digest,
 	    errp) == -1)
 		goto out;
-	/* Sealed, yet only for the store's readers (README). */
+	/*
+	 * Sealed, yet only for the store's owner and group (README): the
+	 * group of the store's directory, so a server run as a member of it
+	 * (dcos-artifactd serve --user) reads them.
+	 */
+	if (stat(access(r->g.serve, F_OK) == 0 ? r->g.serve : r->g.genconf,
+	    &st) == -1) {
+		err_sys(errp, "%s", r->g.serve);
+		goto out;
+	}
 	for (i = 0; i < r->g.n; i++)
 		if (digest_equal(&r->g.v[i].digest,
 		    &r->secrets[r->nsecrets].digest) && r->g.v[i].tmp != NULL &&
-		    chmod(r->g.v[i].tmp, 0640) == -1) {
-			err_sys(errp, "chmod %s", r->g.v[i].tmp);
+		    (chown(r->g.v[i].tmp, (uid_t)-1, st.st_gid) == -1 ||
+		    chmod(r->g.v[i].tmp, 0640) == -1)) {
+			err_sys(errp, "chown or chmod %s", r->g.v[i].tmp);
 			goto out;
 		}
 	r->secrets[r->nsecrets].role = role;

@@ -156,9 +156,11 @@ privdrop_unreadable(const char *root, const char *rel, char **errp)
 
 	return err_set(errp, "%s%s%s: not readable by %s (uid %ld), the user "
 	    "serve runs as: make the store readable by it, e.g. 'chmod -R "
-	    "a+rX %s', with search (x) rights on every directory above it",
-	    root, rel != NULL ? "/" : "", rel != NULL ? rel : "",
-	    pw != NULL ? pw->pw_name : "this user", (long)geteuid(), root);
+	    "a+rX %s' (or, for a store with secrets bundles, which are 0640, "
+	    "'chgrp -R GROUP %s' with the user in GROUP), with search (x) "
+	    "rights on every directory above it", root, rel != NULL ? "/" : "",
+	    rel != NULL ? rel : "", pw != NULL ? pw->pw_name : "this user",
+	    (long)geteuid(), root, root);
 }
 
 int

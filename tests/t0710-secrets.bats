@@ -135,6 +135,39 @@ tree() {
 	! grep -qaF "$SECRET" "$SCRATCH/served" || false
 }
 
+@test "serve --user: a bundle is for the store's group; a user outside it is refused with the chgrp to run, one inside it serves the bundle" {
+	need curl
+	S=$SCRATCH/store
+	cp -a "$STORE" "$S"
+	b=$(jq -r '.blobs[] | select(.kind == "secrets") | .digest[7:]' "$CM")
+	# generate gives a bundle the group of the store's directory.
+	grp=$(id -gn nobody)
+	cp -a "$SITE" "$SCRATCH/site"
+	chgrp "$grp" "$SCRATCH/site/genconf/serve"
+	sed -i 's/^aws_secret_access_key: .*/aws_secret_access_key: Other-Secret-7/' \
+	    "$SCRATCH/site/genconf/config.yaml"
+	(cd "$SCRATCH/site" && "$GENCONF" -q generate)
+	s2=$SCRATCH/site/genconf/serve
+	cm2=$s2/blobs/sha256/$(jq -r '.current[7:]' "$s2/index.json")
+	b2=$(jq -r '.blobs[] | select(.kind == "secrets") | .digest[7:]' "$cm2")
+	[ "$b2" != "$b" ]
+	[ "$(stat -c '%G %a' "$s2/blobs/sha256/$b2")" = "$grp 640" ]
+	run "$ARTIFACTD" serve -r "$S" -l 127.0.0.1:18072 --user nobody
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"blobs/sha256/$b: not readable by nobody"*"'chgrp -R GROUP $S' with the user in GROUP"* ]]
+	chgrp -R "$grp" "$S"
+	"$ARTIFACTD" serve -r "$S" -l 127.0.0.1:18072 --user nobody \
+	    > "$SCRATCH/serve.log" 2>&1 3>&- &
+	pid=$!
+	wait_until 20 curl -fso /dev/null http://127.0.0.1:18072/index.json
+	code=$(curl -s -o "$SCRATCH/bundle" -w '%{http_code}' \
+	    "http://127.0.0.1:18072/blobs/sha256/$b")
+	kill "$pid"
+	wait "$pid" || true
+	[ "$code" = 200 ]
+	cmp "$SCRATCH/bundle" "$S/blobs/sha256/$b"
+}
+
 @test "dcos_install.sh --site-key: the master gets its secret 0600 and verify audits it unprinted; a slave gets no key, bundle or secret" {
 	need curl dash
 	cp "$SITE/genconf/site.key" "$SCRATCH/key"
