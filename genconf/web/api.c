@@ -377,6 +377,26 @@ body_config(struct web *w, const json_t *body, const json_t *stored,
 	return cfg;
 }
 
+/*
+ * The secrets whose value cfg changes from stored's, as an object of
+ * their names (the diff says they changed without saying to what).
+ */
+static json_t *
+changed_secrets(struct web *w, const json_t *stored, const json_t *cfg)
+{
+	const struct param	*p;
+	json_t			*ch = json_object();
+	size_t			 i;
+
+	for (i = 0; ch != NULL && i < w->schema->nparams; i++) {
+		p = &w->schema->params[i];
+		if (p->secret && !json_equal(json_object_get(stored, p->name),
+		    json_object_get(cfg, p->name)))
+			json_object_set_new(ch, p->name, json_true());
+	}
+	return ch;
+}
+
 /* The comment lines at the top of text (malloc'd), kept on a rewrite. */
 static char *
 head_comments(const char *text)
@@ -396,6 +416,7 @@ post_config(struct web *w, const json_t *body, int write,
     struct web_reply *r)
 {
 	json_t		*stored = NULL, *cfg = NULL, *errs = NULL, *warn = NULL;
+	json_t		*changed = NULL;
 	const json_t	*ipd;
 	char		*old = NULL, *err = NULL, *head = NULL, *text = NULL;
 	char		*mo = NULL, *mn = NULL, *diff = NULL, *path = NULL;
@@ -419,8 +440,9 @@ post_config(struct web *w, const json_t *body, int write,
 	if (old == NULL || (head = head_comments(old)) == NULL ||
 	    (text = config_yaml_text(w->schema, cfg, head, stored)) == NULL ||
 	    (errs = check_config(w, text, &warn)) == NULL ||
-	    (mo = mask_secret_lines(w->schema, old)) == NULL ||
-	    (mn = mask_secret_lines(w->schema, text)) == NULL ||
+	    (changed = changed_secrets(w, stored, cfg)) == NULL ||
+	    (mo = mask_secret_lines(w->schema, old, NULL)) == NULL ||
+	    (mn = mask_secret_lines(w->schema, text, changed)) == NULL ||
 	    (diff = text_diff("genconf/config.yaml", mo, mn)) == NULL) {
 		reply_error(r, 500, "out of memory");
 		goto out;
@@ -464,6 +486,7 @@ out:
 	json_decref(cfg);
 	json_decref(errs);
 	json_decref(warn);
+	json_decref(changed);
 }
 
 static void

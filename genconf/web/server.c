@@ -28,7 +28,8 @@ reply_json(struct web_reply *r, int status, json_t *j)
 	r->status = status;
 	r->type = NULL;
 	free(r->body);
-	r->body = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	r->body = j != NULL ? json_dumps(j, JSON_COMPACT |
+	    JSON_REAL_PRECISION(10)) : NULL;
 	json_decref(j);
 	if (r->body == NULL) {
 		r->status = 500;

@@ -78,9 +78,11 @@ char	*config_yaml_text(const struct schema *, const json_t *cfg,
 	    const char *head, const json_t *order);
 /*
  * The text with the value of every secret key hidden (the line and the
- * indented lines under it), malloc'd, or NULL.
+ * indented lines under it), those of changed's keys (may be NULL) marked
+ * "# changed", malloc'd, or NULL.
  */
-char	*mask_secret_lines(const struct schema *, const char *text);
+char	*mask_secret_lines(const struct schema *, const char *text,
+	    const json_t *changed);
 /* A unified diff of a against b named path (malloc'd), or NULL. */
 char	*text_diff(const char *path, const char *a, const char *b);
 

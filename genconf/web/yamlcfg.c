@@ -196,8 +196,27 @@ secret_key_line(const struct schema *s, const char *line, size_t len)
 	return 0;
 }
 
+/* Whether the key of line l (up to colon) is one of changed's. */
+static int
+secret_changed(const json_t *changed, const char *l, const char *colon)
+{
+	const char	*key;
+	json_t		*v;
+	size_t		 k;
+
+	json_object_foreach((json_t *)changed, key, v) {
+		k = strlen(key);
+		if ((size_t)(colon - l) >= k && strncmp(l + (l[0] == '"'),
+		    key, k) == 0 && (l[k + (l[0] == '"')] == ':' ||
+		    l[k + (l[0] == '"')] == '"' || l[k] == ' '))
+			return 1;
+	}
+	return 0;
+}
+
 char *
-mask_secret_lines(const struct schema *s, const char *text)
+mask_secret_lines(const struct schema *s, const char *text,
+    const json_t *changed)
 {
 	const char	*l, *nl, *colon;
 	FILE		*fp;
@@ -218,8 +237,9 @@ mask_secret_lines(const struct schema *s, const char *text)
 			fprintf(fp, "%.*s", (int)ll, l);
 		else if (l[0] != ' ' && l[0] != '\t' &&
 		    (colon = memchr(l, ':', ll)) != NULL)
-			fprintf(fp, "%.*s \"%s\"", (int)(colon - l + 1), l,
-			    WEB_MASK);
+			fprintf(fp, "%.*s \"%s\"%s", (int)(colon - l + 1), l,
+			    WEB_MASK, secret_changed(changed, l, colon) ?
+			    "  # changed" : "");
 		else
 			fprintf(fp, "  # %s", WEB_MASK);
 		if (nl != NULL)
