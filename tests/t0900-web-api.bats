@@ -53,7 +53,7 @@ start_web() {
 	    2> "$SCRATCH/web.err" 3>&- &
 	WEB_PID=$!
 	for i in $(seq 1 400); do
-		URL=$(sed -n "s|.* on \(http://$addr:[0-9]*\)$|\1|p" "$SCRATCH/web.err")
+		URL=$(sed -n "s|.* on \(https\{0,1\}://$addr:[0-9]*\)$|\1|p" "$SCRATCH/web.err")
 		[ -n "$URL" ] && break
 		kill -0 "$WEB_PID" 2>/dev/null || { cat "$SCRATCH/web.err" >&2; return 1; }
 		sleep 0.025
@@ -128,6 +128,22 @@ snapshot() {
 	[ "$status" -eq 1 ]
 	one_line
 	[[ "$output" == *"--token-file"*"at least 16"* ]]
+}
+
+@test "--tls-cert and --tls-key: HTTPS only, the token still asked off loopback" {
+	need openssl
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$SCRATCH/key.pem" \
+	    -out "$SCRATCH/cert.pem" -days 1 -subj /CN=127.0.0.2 2>/dev/null
+	printf 'a-token-of-the-site-0123456789\n' > "$SCRATCH/token"
+	start_web 127.0.0.2 --tls-cert "$SCRATCH/cert.pem" --tls-key "$SCRATCH/key.pem" --token-file "$SCRATCH/token"
+	[[ "$URL" == https://* ]]
+	[ "$(code_of "$(api GET /schema "" --cacert "$SCRATCH/cert.pem")")" = 401 ]
+	[ "$(code_of "$(api GET /schema "" --cacert "$SCRATCH/cert.pem" -H 'Authorization: Bearer a-token-of-the-site-0123456789')")" = 200 ]
+	[ "$(curl -sS -o /dev/null -w '%{http_code}' "http${URL#https}/api/schema" || true)" = 000 ]
+	stop_web
+	run sh -c 'cd "$SITE" && exec "$GENCONF" web -l 127.0.0.1:0 --tls-cert "$SCRATCH/cert.pem"'
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--tls-cert and --tls-key go together"* ]]
 }
 
 @test "the UI is compiled in and served with a strict CSP; every API answer is JSON, no-store, nosniff" {

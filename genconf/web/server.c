@@ -252,7 +252,7 @@ struct MHD_Daemon *
 web_start(struct web *w, int fd, const char *cert, const char *key)
 {
 	unsigned	 flags = MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG | MHD_USE_ITC;
 
 	if (cert != NULL) {
 		flags |= MHD_USE_TLS;
