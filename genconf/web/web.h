@@ -66,9 +66,7 @@ void	 reply_error(struct web_reply *, int status, const char *fmt, ...)
 void	 api_handle(struct web *, const char *method, const char *path,
 	    const char *body, size_t len, struct web_reply *r);
 
-/* yamlcfg.c: config.yaml as JSON, and back. */
-/* A YAML tree as JSON (scalars typed as PyYAML reads them), or NULL. */
-json_t	*ynode_json(const struct ynode *);
+/* yamlcfg.c: the form's JSON as config.yaml (read: ynode_json). */
 /*
  * The config.yaml text for cfg: its keys in the order of order's (the
  * file it replaces; may be NULL), then in schema order, then the rest;

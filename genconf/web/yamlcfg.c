@@ -12,49 +12,6 @@
 
 #include "web.h"
 
-json_t *
-ynode_json(const struct ynode *n)
-{
-	json_t	*j;
-	size_t	 i;
-
-	if (n == NULL)
-		return json_null();
-	switch (n->type) {
-	case YNODE_SCALAR:
-		switch (n->kind) {
-		case YSCALAR_NULL:
-			return json_null();
-		case YSCALAR_BOOL:
-			return json_boolean(n->bval);
-		case YSCALAR_INT:
-			return json_integer(n->ival);
-		default:
-			return json_stringn(n->str, n->len);
-		}
-	case YNODE_SEQ:
-		if ((j = json_array()) == NULL)
-			return NULL;
-		for (i = 0; i < n->n; i++)
-			if (json_array_append_new(j, ynode_json(n->items[i])) ==
-			    -1) {
-				json_decref(j);
-				return NULL;
-			}
-		return j;
-	default:
-		if ((j = json_object()) == NULL)
-			return NULL;
-		for (i = 0; i < ymap_len(n); i++)
-			if (json_object_set_new(j, ymap_key(n, i)->str,
-			    ynode_json(ymap_value(n, i))) == -1) {
-				json_decref(j);
-				return NULL;
-			}
-		return j;
-	}
-}
-
 /* Whether s reads back from "k: s" as the same string, unquoted. */
 static int
 plain_ok(const char *s)
