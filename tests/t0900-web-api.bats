@@ -4,17 +4,14 @@
 # drive the UI over the same API).
 
 load lib
+load script
+load serve-lib
 
 # A secret of the site that no response may ever carry.
 SECRET='Sekr1t-value-8d1e4c'
 
 setup_file() {
-	export FILE_SCRATCH
-	FILE_SCRATCH=$(mktemp -d)
-	cd "$FILE_SCRATCH"
-	"$GENCONF" -q keygen -p vendor.pub -s vendor.key
-	GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
-	    "$top_srcdir/scripts/build-sample-release.sh" r1 vendor.key >/dev/null
+	sample_releases
 }
 
 teardown_file() {
@@ -37,39 +34,30 @@ setup() {
 }
 
 teardown() {
-	stop_web
+	stop_server
 	cd /
 	rm -rf "$SCRATCH"
 }
 
 # start_web [ADDR] [ARGS...]: dcos-genconf web on ADDR (default
 # 127.0.0.1) and a free port, in $SITE; ready once it says where it
-# listens.  Sets URL and WEB_PID.
+# listens.  Sets URL and SERVER_PID (stop_server, serve-lib.bash, stops
+# it and wants exit status 0).
 start_web() {
 	local addr=${1:-127.0.0.1} i
 	shift || true
-	: > "$SCRATCH/web.err"
+	: > "$SCRATCH/server.err"
 	(cd "$SITE" && exec "$GENCONF" web -l "$addr:0" "$@") \
-	    2> "$SCRATCH/web.err" 3>&- &
-	WEB_PID=$!
+	    2> "$SCRATCH/server.err" 3>&- &
+	SERVER_PID=$!
 	for i in $(seq 1 400); do
-		URL=$(sed -n "s|.* on \(https\{0,1\}://$addr:[0-9]*\)$|\1|p" "$SCRATCH/web.err")
+		URL=$(sed -n "s|.* on \(https\{0,1\}://$addr:[0-9]*\)$|\1|p" "$SCRATCH/server.err")
 		[ -n "$URL" ] && break
-		kill -0 "$WEB_PID" 2>/dev/null || { cat "$SCRATCH/web.err" >&2; return 1; }
+		kill -0 "$SERVER_PID" 2>/dev/null || { cat "$SCRATCH/server.err" >&2; return 1; }
 		sleep 0.025
 	done
 	[ -n "$URL" ] || { echo "web did not start" >&2; return 1; }
-	export URL WEB_PID
-}
-
-# stop_web: SIGTERM; the server must end by itself, with status 0.
-stop_web() {
-	local rc=0
-	[ -n "${WEB_PID:-}" ] || return 0
-	kill -TERM "$WEB_PID" 2>/dev/null || true
-	wait "$WEB_PID" || rc=$?
-	WEB_PID=
-	[ "$rc" -eq 0 ] || { echo "web exited with $rc:" >&2; cat "$SCRATCH/web.err" >&2; return 1; }
+	export URL SERVER_PID
 }
 
 # api METHOD PATH [BODY] [CURL ARGS...]: prints the body, then a line
@@ -93,9 +81,9 @@ snapshot() {
 
 @test "off loopback every API call takes the token, printed once at start; on 127.0.0.1 none is asked" {
 	start_web 127.0.0.2
-	token=$(sed -n 's|.*#token=\([0-9a-f]*\) .*|\1|p' "$SCRATCH/web.err")
+	token=$(sed -n 's|.*#token=\([0-9a-f]*\) .*|\1|p' "$SCRATCH/server.err")
 	[ "${#token}" -eq 48 ]
-	[ "$(grep -c "$token" "$SCRATCH/web.err")" -eq 1 ]
+	[ "$(grep -c "$token" "$SCRATCH/server.err")" -eq 1 ]
 	r=$(api GET /schema)
 	[ "$(code_of "$r")" = 401 ]
 	body_of "$r" | jq -e '.error | test("token")'
@@ -110,20 +98,20 @@ snapshot() {
 	body_of "$r" | jq -e '.options | length > 10'
 	# The page itself loads without it (it reads the token from #token=).
 	[ "$(curl -sS -o /dev/null -w '%{http_code}' "$URL/")" = 200 ]
-	stop_web
+	stop_server
 	# --token-file: that token, and it is never printed.
 	printf 'a-token-of-the-site-0123456789\n' > "$SCRATCH/token"
 	start_web 127.0.0.2 --token-file "$SCRATCH/token"
-	! grep -q 'a-token-of-the-site' "$SCRATCH/web.err"
+	! grep -q 'a-token-of-the-site' "$SCRATCH/server.err"
 	[ "$(code_of "$(api GET /schema)")" = 401 ]
 	[ "$(code_of "$(api GET /schema "" -H 'Authorization: Bearer a-token-of-the-site-0123456789')")" = 200 ]
-	stop_web
+	stop_server
 	start_web 127.0.0.1
-	! grep -q 'token' "$SCRATCH/web.err"
+	! grep -q 'token' "$SCRATCH/server.err"
 	[ "$(code_of "$(api GET /schema)")" = 200 ]
 	# A short token file is refused, in one line.
 	printf 'short\n' > "$SCRATCH/token"
-	stop_web
+	stop_server
 	run sh -c 'cd "$SITE" && exec "$GENCONF" web -l 127.0.0.2:0 --token-file "$SCRATCH/token"'
 	[ "$status" -eq 1 ]
 	one_line
@@ -140,7 +128,7 @@ snapshot() {
 	[ "$(code_of "$(api GET /schema "" --cacert "$SCRATCH/cert.pem")")" = 401 ]
 	[ "$(code_of "$(api GET /schema "" --cacert "$SCRATCH/cert.pem" -H 'Authorization: Bearer a-token-of-the-site-0123456789')")" = 200 ]
 	[ "$(curl -sS -o /dev/null -w '%{http_code}' "http${URL#https}/api/schema" || true)" = 000 ]
-	stop_web
+	stop_server
 	run sh -c 'cd "$SITE" && exec "$GENCONF" web -l 127.0.0.1:0 --tls-cert "$SCRATCH/cert.pem"'
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--tls-cert and --tls-key go together"* ]]
@@ -344,25 +332,24 @@ snapshot() {
 	wait_until 10 grep -q '"host":"10.0.2.1"' "$SCRATCH/events"
 	grep '^data: ' "$SCRATCH/events" | head -n 1 | sed 's/^data: //' | jq -e '.host == "10.0.0.1" and .result == "running"'
 	[ "$(code_of "$(api GET /ops/nope)")" = 404 ]
-	stop_web
+	stop_server
 	wait "$ev" || true
 	# The stream ended when the server stopped.
-	grep -q 'connect stopped by the interrupt' "$SCRATCH/web.err"
+	grep -q 'connect stopped by the interrupt' "$SCRATCH/server.err"
 }
 
 @test "deploy from the API against real sshd hosts: every row ends ok, the events end with done, the log has every host; cluster shows them current" {
 	need unshare ip ssh ssh-keygen sshd
-	load script
 	load fleet
 	RELEASE_DIR="$FILE_SCRATCH/r1"
 	rm -rf "$SITE"
 	export RELEASE_DIR
 	run fleet_ns_run '
 		fleet_up 1 1 0
-		(exec "$GENCONF" web -l 127.0.0.1:0 --ssh-config "$SCRATCH/ssh_config") 2> "$SCRATCH/web.err" 3>&- &
+		(exec "$GENCONF" web -l 127.0.0.1:0 --ssh-config "$SCRATCH/ssh_config") 2> "$SCRATCH/server.err" 3>&- &
 		pid=$!
 		for i in $(seq 1 400); do
-			URL=$(sed -n "s|.* on \(http://127.0.0.1:[0-9]*\)$|\1|p" "$SCRATCH/web.err")
+			URL=$(sed -n "s|.* on \(http://127.0.0.1:[0-9]*\)$|\1|p" "$SCRATCH/server.err")
 			[ -n "$URL" ] && break
 			sleep 0.025
 		done
@@ -374,7 +361,7 @@ snapshot() {
 		kill -TERM $pid
 		wait $pid'
 	echo "$output"
-	cat "$SCRATCH/web.err"
+	cat "$SCRATCH/server.err"
 	[ "$status" -eq 0 ]
 	jq -e '.state == "done" and ([.hosts[].result] == ["ok", "ok"])' "$SCRATCH/op.json"
 	jq -e '[.hosts[].step] == ["install", "install"]' "$SCRATCH/op.json"

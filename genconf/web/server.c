@@ -6,7 +6,6 @@
  */
 #include <config.h>
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,18 +38,10 @@ reply_json(struct web_reply *r, int status, json_t *j)
 }
 
 void
-reply_error(struct web_reply *r, int status, const char *fmt, ...)
+reply_error_msg(struct web_reply *r, int status, const char *msg)
 {
-	va_list	 ap;
-	char	*msg;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
-	va_end(ap);
 	reply_json(r, status, json_pack("{s:s}", "error",
 	    msg != NULL ? msg : "out of memory"));
-	free(msg);
 }
 
 /* Whether a and b are equal, in a time that does not depend on where. */

@@ -11,10 +11,12 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include <jansson.h>
 
+#include "error.h"
 #include "schema.h"
 #include "siteconf.h"
 
@@ -56,8 +58,14 @@ struct web_reply {
 
 /* reply_json: json (stolen) as the body; reply_error: {"error": msg}. */
 void	 reply_json(struct web_reply *, int status, json_t *);
-void	 reply_error(struct web_reply *, int status, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
+void	 reply_error_msg(struct web_reply *, int status, const char *msg);
+#define reply_error(r, status, ...) do {				\
+	char	*reply_msg_ = NULL;					\
+									\
+	(void)err_set(&reply_msg_, __VA_ARGS__);			\
+	reply_error_msg((r), (status), reply_msg_);			\
+	free(reply_msg_);						\
+} while (0)
 
 /*
  * Answers one /api/ call: method, the path after /api, the body (NULL
