@@ -22,5 +22,6 @@ int	 cmd_package(int, char **);
 int	 cmd_release(int, char **);
 int	 cmd_generate(int, char **);
 int	 cmd_prune(int, char **);
+int	 cmd_web(int, char **);
 
 #endif
