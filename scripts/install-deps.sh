@@ -1,7 +1,9 @@
 #!/bin/sh
 # Installs the Debian packages the build, the tests, the demo, the
 # benchmarks and the fuzz harnesses (clang, libFuzzer) need, when any is
-# missing.  Safe to run again.
+# missing.  Safe to run again.  The browser tests (tests/t0910-web-browser.sh)
+# need chromium, node and npm; they take their npm packages from
+# tests/browser/package-lock.json themselves (npm ci).
 set -eu
 
 pkgs="autoconf automake libtool pkg-config make gcc file binutils
@@ -10,6 +12,7 @@ libssl-dev libarchive-dev libzstd-dev liblzma-dev zlib1g-dev libjansson-dev
 libyaml-dev libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev
 libcrypt-dev openssh-client openssh-server
 bats minisign busybox-static dash curl wget shellcheck mandoc nginx-light
+chromium fonts-dejavu-core
 bc coreutils hyperfine iproute2 jq libarchive-tools openssl pmccabe python3 strace sudo util-linux wrk xz-utils zstd"
 
 missing=""
@@ -17,6 +20,10 @@ for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing="$missing $p"
 done
+# Node.js may come from elsewhere than Debian (with its own npm, which
+# Debian's npm package would conflict with): only a missing one is added.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 echo "installing:$missing" >&2
 if [ "$(id -u)" -ne 0 ]; then
