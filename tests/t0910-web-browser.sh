@@ -57,7 +57,12 @@ chmod 755 "$SCRATCH"
 SITE="$SCRATCH/site"
 RELEASE_DIR="$FILE_SCRATCH/r1"
 export SCRATCH SITE RELEASE_DIR NPM_DIR SHOTS CHROMIUM
-trap 'cd /; rm -rf "$SCRATCH" "$FILE_SCRATCH"' EXIT
+# KEEP_SCRATCH=1 leaves the hosts, the site and the server's log for a look.
+if [ -n "${KEEP_SCRATCH:-}" ]; then
+	echo "# scratch: $SCRATCH" >&2
+else
+	trap 'cd /; rm -rf "$SCRATCH" "$FILE_SCRATCH"' EXIT
+fi
 
 # shellcheck disable=SC2016 # the snippet runs in the namespace
 fleet_ns_run '
@@ -66,18 +71,7 @@ fleet_ns_run '
 		echo "not ok 1 - the fleet hosts did not start (see the log of this test)"
 		exit 1
 	}
-	# dcos-genconf web runs ssh as the fleet commands do, with ~/.ssh/config
-	# of the user running it (web has no --ssh-config): in this mount
-	# namespace only, that directory holds the ssh_config of the test.
-	home=$(getent passwd "$(id -u)" | cut -d: -f6)
-	mkdir -p "$SCRATCH/dotssh" "$SCRATCH/home"
-	install -m 600 "$SCRATCH/ssh_config" "$SCRATCH/dotssh/config"
-	if [ -d "$home/.ssh" ]; then
-		mount --bind "$SCRATCH/dotssh" "$home/.ssh"
-	else
-		mount -t tmpfs -o mode=0700 tmpfs "$home"
-		cp -R "$SCRATCH/dotssh" "$home/.ssh"
-	fi
+	mkdir -p "$SCRATCH/home"
 	# HOME and TMPDIR (where playwright makes the fresh profile of
 	# chromium) in the scratch directory: nothing is left behind.
 	HOME="$SCRATCH/home" TMPDIR="$SCRATCH" timeout 600 \

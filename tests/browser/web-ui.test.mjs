@@ -7,7 +7,7 @@
 // (127.0.1.1 master, .2 and .3 agents) and the site, and gives the paths
 // in the environment.  The tests run in order and share one browser, one
 // server and the hosts: each starts where the one before left the site.
-import { test, before, after } from 'node:test';
+import { test, before, beforeEach, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { spawn } from 'node:child_process';
@@ -44,15 +44,16 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu',
 
 let server;		// the dcos-genconf web child
 let serverExit;		// a promise of its [code, signal]
+let serverGone = null;	// how it ended, when it did
 let browser;
 let page;
 const pageErrors = [];	// uncaught exceptions of the UI's scripts
 const offsite = [];	// requests anywhere but the server
 const children = [];	// sshd processes this file restarted
 
-// until(WHAT, FN, MS): FN() every 25 ms until it returns a truthy value,
-// which until returns; fails naming WHAT after MS milliseconds.
-async function until(what, fn, ms = 10000) {
+// until(WHAT, FN, MS, EVERY): FN() every EVERY ms until it returns a
+// truthy value, which until returns; fails naming WHAT after MS ms.
+async function until(what, fn, ms = 10000, every = 25) {
 	const deadline = Date.now() + ms;
 	for (;;) {
 		const v = await fn();
@@ -60,7 +61,7 @@ async function until(what, fn, ms = 10000) {
 			return v;
 		if (Date.now() > deadline)
 			throw new Error(`gave up after ${ms} ms waiting for ${what}`);
-		await new Promise((r) => setTimeout(r, 25));
+		await new Promise((r) => setTimeout(r, every));
 	}
 }
 
@@ -107,24 +108,35 @@ function rows() {
 	    }));
 }
 
-// finished(HOSTS, MS): waits until the table has a row for each of HOSTS
-// and each shows ok or failed; returns the rows by host.
-async function finished(hosts, ms) {
-	const rs = await until(`rows of ${hosts.join(', ')} to finish`,
+// runOp(OP, BUTTON): opens OP's page (unless BUTTON is given: it is
+// pressed on the page as it is), presses Run, and waits for the server to
+// finish the operation it started and for the table to show each host's
+// final result as the server has it (a table left from an earlier run of
+// OP does not count).  Returns the rows by host.
+async function runOp(op, button = null, ms = 120000) {
+	if (!button) {
+		await go(op);
+		button = '[data-action="run"]';
+	}
+	const [resp] = await Promise.all([
+	    page.waitForResponse((r) => r.request().method() === 'POST' &&
+		new URL(r.url()).pathname === '/api/ops'),
+	    page.locator(button).click()]);
+	assert.equal(resp.status(), 202, `POST /api/ops: ${await resp.text()}`);
+	const { id } = await resp.json();
+	const api = await until(`${op} ${id} to finish`, async () => {
+		const r = await page.request.get(`${BASE}api/ops/${id}`);
+		const o = await r.json();
+		return o.state !== 'running' && o;
+	}, ms, 200);
+	const want = Object.fromEntries(api.hosts.map((h) => [h.host, h.result]));
+	const byHost = await until(`the rows to show ${JSON.stringify(want)}`,
 	    async () => {
 		const r = await rows();
-		const done = hosts.every((h) => r.some((x) => x.host === h &&
-		    (x.result === 'ok' || x.result === 'failed')));
-		return done && r;
-	}, ms);
-	return Object.fromEntries(rs.map((r) => [r.host, r]));
-}
-
-// runOp(OP): opens OP's page, presses Run, waits for every host.
-async function runOp(op, ms = 120000) {
-	await go(op);
-	await page.locator('[data-action="run"]').click();
-	return finished(HOSTS, ms);
+		const shown = Object.fromEntries(r.map((x) => [x.host, x.result]));
+		return JSON.stringify(shown) === JSON.stringify(want) && r;
+	});
+	return Object.fromEntries(byHost.map((r) => [r.host, r]));
 }
 
 function allOk(byHost) {
@@ -142,7 +154,7 @@ async function newPage(width, height) {
 	    acceptDownloads: true });
 	await ctx.route('**/*', (route) => {
 		const u = new URL(route.request().url());
-		if (u.host === ADDR)
+		if (u.hostname === '127.0.0.1')
 			return route.continue();
 		offsite.push(u.href);
 		return route.abort();
@@ -153,23 +165,37 @@ async function newPage(width, height) {
 	return p;
 }
 
+function webLog() {
+	return fs.readFileSync(path.join(SCRATCH, 'web.log'), 'utf8')
+	    .split('\n').slice(-30).join('\n');
+}
+
 before(async () => {
 	const out = fs.openSync(path.join(SCRATCH, 'web.log'), 'w');
-	server = spawn(GENCONF, ['web', '-l', ADDR], { cwd: SITE,
+	server = spawn(GENCONF, ['web', '-l', ADDR, '--ssh-config',
+	    path.join(SCRATCH, 'ssh_config')], { cwd: SITE,
 	    stdio: ['ignore', out, out] });
 	serverExit = new Promise((resolve) => server.once('exit',
 	    (code, signal) => resolve([code, signal])));
-	let exited = false;
-	serverExit.then(() => { exited = true; });
+	serverExit.then(([code, signal]) => {
+		serverGone = `exit ${code}, signal ${signal}`;
+	});
 	await until(`dcos-genconf web on ${ADDR}`, async () => {
-		if (exited)
-			throw new Error('dcos-genconf web exited: ' +
-			    fs.readFileSync(path.join(SCRATCH, 'web.log')));
+		if (serverGone)
+			throw new Error(`dcos-genconf web ended (${serverGone}): ` +
+			    webLog());
 		return listening('127.0.0.1', 9000);
 	});
 	browser = await chromium.launch({ executablePath: CHROMIUM,
 	    args: CHROMIUM_ARGS, timeout: 30000 });
 	page = await newPage(1280, 800);
+});
+
+// A server that died fails each test after it with its last words.
+beforeEach(() => {
+	if (serverGone)
+		throw new Error(`dcos-genconf web ended (${serverGone}): ` +
+		    webLog());
 });
 
 after(async () => {
@@ -192,6 +218,32 @@ test('the UI loads from the binary alone, with a link to every page', async () =
 	await shot('configure');
 	assert.deepEqual(offsite, [], 'nothing fetched but from the server');
 	assert.deepEqual(pageErrors, [], 'no script errors');
+});
+
+test('with --token-file the API wants the token; the UI takes it from #token= in the URL', async () => {
+	const tokfile = path.join(SCRATCH, 'token');
+	const token = 'b5d0c1e2f3a4b5c6d7e8f9a0b1c2d3e4';
+	fs.writeFileSync(tokfile, `${token}\n`, { mode: 0o600 });
+	const addr = '127.0.0.1:9001';
+	const out = fs.openSync(path.join(SCRATCH, 'web-token.log'), 'w');
+	const s = spawn(GENCONF, ['web', '-l', addr, '--token-file', tokfile],
+	    { cwd: SITE, stdio: ['ignore', out, out] });
+	children.push(s);
+	await until(`dcos-genconf web on ${addr}`, () =>
+	    listening('127.0.0.1', 9001));
+	const api = `http://${addr}/api/config`;
+	const none = await page.request.get(api);
+	assert.equal(none.status(), 401, 'no token: 401');
+	const wrong = await page.request.get(api,
+	    { headers: { Authorization: 'Bearer 0123' } });
+	assert.equal(wrong.status(), 401, 'a wrong token: 401');
+	const p = await newPage(1280, 800);
+	await p.goto(`http://${addr}/#token=${token}`);
+	await p.locator('input[name="cluster_name"]').waitFor();
+	assert.equal(await p.locator('input[name="cluster_name"]').inputValue(),
+	    'fleet', 'the form loads with the token');
+	await p.context().close();
+	s.kill('SIGTERM');
 });
 
 test('Configure: an out-of-range value shows its error at the field and writes nothing', async () => {
@@ -239,8 +291,8 @@ test('Configure: the fixed value validates, save shows the diff, confirm writes 
 	await shot('configure-diff');
 	await confirm.click();
 	await until('config.yaml to have process_timeout: 45', () =>
-	    /^process_timeout: 45$/m.test(fs.readFileSync(file, 'utf8')));
-	assert.match(fs.readFileSync(file, 'utf8'), /^cluster_name: fleet$/m,
+	    /^process_timeout: "?45"?$/m.test(fs.readFileSync(file, 'utf8')));
+	assert.match(fs.readFileSync(file, 'utf8'), /^cluster_name: "?fleet"?$/m,
 	    'the other settings kept');
 });
 
@@ -258,7 +310,10 @@ test('Generate from the keyboard: Tab to the button, Enter, the config id of the
 	await page.keyboard.press('Enter');
 	const res = page.locator('#generate-result');
 	await until('a config id in #generate-result', async () =>
-	    /[0-9a-f]{12}/.test(await res.textContent()), 60000);
+	    /[0-9a-f]{12}/.test(await res.textContent()), 60000)
+	    .catch(async (e) => {
+		throw new Error(`${e.message}; it says: ${await res.textContent()}`);
+	    });
 	const id = storeConfigId();
 	assert.notEqual(id, old, 'the saved process_timeout made a new config');
 	assert.ok((await res.textContent()).includes(id.slice(0, 12)),
@@ -309,10 +364,10 @@ test('a host that is down fails alone with its output, its log downloads, retry 
 	children.push(spawn('/usr/sbin/sshd', ['-D', '-e', '-f',
 	    path.join(d, 'sshd_config')], { stdio: ['ignore', log3, log3] }));
 	await until('host 3 to listen again', () => listening('127.0.1.3', 22));
-	await page.locator('[data-action="retry-failed"]').click();
-	await until('127.0.1.3 ok after the retry', async () =>
-	    (await rows()).some((r) => r.host === '127.0.1.3' &&
-	    r.result === 'ok'), 60000);
+	const again = await runOp('postflight', '[data-action="retry-failed"]');
+	assert.deepEqual(Object.keys(again), ['127.0.1.3'],
+	    'the retry runs the failed host alone');
+	assert.equal(again['127.0.1.3'].result, 'ok');
 });
 
 test('Cluster: a file changed on one host shows as drift on its row alone, and goes when mended', async () => {
@@ -379,7 +434,7 @@ test('no script errors, nothing fetched elsewhere, the server exits 0 on SIGTERM
 	server.kill('SIGTERM');
 	const [code, signal] = await Promise.race([serverExit,
 	    new Promise((r) => setTimeout(() => r(['timeout', null]), 10000))]);
-	const log = fs.readFileSync(path.join(SCRATCH, 'web.log'), 'utf8');
+	const log = webLog();
 	assert.equal(code, 0, `exit ${code} ${signal}: ${log}`);
 	assert.doesNotMatch(log, /Sanitizer|runtime error:/);
 });
