@@ -60,6 +60,12 @@ const struct subcmd genconf_commands[] = {
 	  "time, then agents in batches, halting at --max-failures" },
 	{ "uninstall", cmd_uninstall, FLEET_USAGE,
 	  "run dcos-bootstrap uninstall on every host over ssh" },
+	{ "web", cmd_web, "[-l ADDR:PORT] [--token-file FILE] "
+	  "[--tls-cert FILE --tls-key FILE] [--genconf-dir DIR] "
+	  "[--ssh-config FILE] [--accept-new-host-keys] [--release FILE] "
+	  "[--trusted-key FILE]...",
+	  "serve the web installer: configure, generate, preflight, deploy, "
+	  "postflight, upgrade and the cluster's status in a browser" },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -121,6 +127,14 @@ static const struct subcmd_help genconf_help[] = {
 	  "keep failing before the host counts as failed (default 900)" },
 	{ NULL, "--rollback-on-failure", NULL, "roll back (dcos-bootstrap "
 	  "rollback) a host whose health checks fail after the switch" },
+	{ "web", "-l", "ADDR:PORT", "where to listen (default 127.0.0.1:9000; "
+	  "any other address takes a token)" },
+	{ "web", "--token-file", "FILE", "the token API calls must send "
+	  "(first line; default off loopback: a random one, printed once)" },
+	{ "web", "--tls-cert", "FILE", "serve HTTPS with this PEM "
+	  "certificate (with --tls-key)" },
+	{ "web", "--tls-key", "FILE", "the PEM private key of --tls-cert" },
+	{ "web", "--genconf-dir", "DIR", "the site directory (as --genconf)" },
 	{ NULL, NULL, NULL, NULL }
 };
 

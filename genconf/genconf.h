@@ -18,5 +18,6 @@ int	 cmd_verify(int, char **);
 int	 cmd_package(int, char **);
 int	 cmd_release(int, char **);
 int	 cmd_generate(int, char **);
+int	 cmd_web(int, char **);
 
 #endif

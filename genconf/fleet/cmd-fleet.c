@@ -704,9 +704,9 @@ cfg_int(const json_t *eff, const char *key, long def)
 	return json_is_integer(v) ? (long)json_integer_value(v) : def;
 }
 
-/* The store's index.json and its current cluster manifest. */
-static int
-load_store(const char *genconf, json_t **indexp, json_t **cmp, char **errp)
+int
+fleet_load_store(const char *genconf, json_t **indexp, json_t **cmp,
+    char **errp)
 {
 	char		*path = NULL;
 	const char	*cur;
@@ -970,7 +970,8 @@ push_dir(const char *url, const char **dirp)
 }
 
 static int
-fleet_main(const struct fleet_cmd *fc, int argc, char **argv)
+fleet_main(const struct fleet_cmd *fc, int argc, char **argv,
+    const struct fleet_hooks *hooks)
 {
 	static const struct option longopts[] = {
 		{ "hosts", required_argument, NULL, OPT_HOSTS },
@@ -1032,7 +1033,7 @@ fleet_main(const struct fleet_cmd *fc, int argc, char **argv)
 	}
 	if (config_compile_report(rel, o.genconf, &out) == -1)
 		goto out;
-	if (load_store(o.genconf, &index, &cm, &err) == -1) {
+	if (fleet_load_store(o.genconf, &index, &cm, &err) == -1) {
 		log_error("%s", err);
 		goto out;
 	}
@@ -1059,6 +1060,10 @@ fleet_main(const struct fleet_cmd *fc, int argc, char **argv)
 	}
 
 	p.command = name;
+	if (hooks != NULL) {
+		p.notify = hooks->notify;
+		p.notify_arg = hooks->arg;
+	}
 	p.steps = ctx.push != NULL ? fc->push : fc->pull;
 	p.nsteps = ctx.push != NULL ? fc->npush : fc->npull;
 	p.ctx = &ctx;
@@ -1113,7 +1118,8 @@ fleet_main(const struct fleet_cmd *fc, int argc, char **argv)
 	fleet_run(&p);
 	ok = fleet_ok(&p);
 	if (fc->pull == status_steps) {
-		if (fo.json && (doc = json_object()) != NULL)
+		if ((fo.json || (hooks != NULL && hooks->statusp != NULL)) &&
+		    (doc = json_object()) != NULL)
 			json_object_set_new(doc, "hosts", json_array());
 		if (doc != NULL) {
 			size_t	 i;
@@ -1131,9 +1137,14 @@ fleet_main(const struct fleet_cmd *fc, int argc, char **argv)
 			    json_integer(ok));
 			json_object_set_new(doc, "hosts_total",
 			    json_integer(p.nhosts));
-			if ((s = json_dumps(doc, JSON_INDENT(2))) != NULL)
+			if (hooks != NULL && hooks->statusp != NULL) {
+				*hooks->statusp = doc;
+				doc = NULL;
+			} else if ((s = json_dumps(doc, JSON_INDENT(2))) !=
+			    NULL) {
 				printf("%s\n", s);
-			free(s);
+				free(s);
+			}
 		} else
 			printf("status: %zu of %zu hosts current (state %s, "
 			    "logs %s/)\n", ok, p.nhosts, p.state, p.logdir);
@@ -1161,35 +1172,48 @@ out:
 int
 cmd_preflight(int argc, char **argv)
 {
-	return fleet_main(&fleet_cmds[0], argc, argv);
+	return fleet_main(&fleet_cmds[0], argc, argv, NULL);
 }
 
 int
 cmd_deploy(int argc, char **argv)
 {
-	return fleet_main(&fleet_cmds[1], argc, argv);
+	return fleet_main(&fleet_cmds[1], argc, argv, NULL);
 }
 
 int
 cmd_postflight(int argc, char **argv)
 {
-	return fleet_main(&fleet_cmds[2], argc, argv);
+	return fleet_main(&fleet_cmds[2], argc, argv, NULL);
 }
 
 int
 cmd_status(int argc, char **argv)
 {
-	return fleet_main(&fleet_cmds[3], argc, argv);
+	return fleet_main(&fleet_cmds[3], argc, argv, NULL);
 }
 
 int
 cmd_upgrade(int argc, char **argv)
 {
-	return fleet_main(&fleet_cmds[4], argc, argv);
+	return fleet_main(&fleet_cmds[4], argc, argv, NULL);
 }
 
 int
 cmd_uninstall(int argc, char **argv)
 {
-	return fleet_main(&fleet_cmds[5], argc, argv);
+	return fleet_main(&fleet_cmds[5], argc, argv, NULL);
+}
+
+int
+fleet_command(const char *name, int argc, char **argv,
+    const struct fleet_hooks *hooks)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(fleet_cmds) / sizeof(fleet_cmds[0]); i++)
+		if (strcmp(fleet_cmds[i].name, name) == 0)
+			return fleet_main(&fleet_cmds[i], argc, argv, hooks);
+	log_error("%s: not a fleet command", name);
+	return EXIT_USAGE;
 }

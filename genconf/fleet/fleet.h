@@ -96,6 +96,13 @@ struct fleet_plan {
 	int			 halted;	/* by max_failures */
 	int			 live;		/* live lines on stderr (a tty) */
 	size_t			 drawn;		/* live lines shown */
+	/*
+	 * Told of every change of a host (its step began or ended), or
+	 * NULL: how dcos-genconf web shows a run live.
+	 */
+	void			(*notify)(const struct fleet_plan *,
+				    const struct fleet_host *, void *);
+	void			*notify_arg;
 };
 
 /* hosts.c: the plan's hosts from the config or --hosts FILE. */
@@ -151,6 +158,36 @@ char	*fleet_capture(const struct fleet_plan *, const struct fleet_host *,
 void	 fleet_report(const struct fleet_plan *, int json);
 /* How many hosts succeeded. */
 size_t	 fleet_ok(const struct fleet_plan *);
+/* "connect" or the name of step n, as the results table says it. */
+const char *fleet_step_name(const struct fleet_plan *, size_t step);
+/* "pending", "running", "ok", "failed" or "not started". */
+const char *fleet_result_name(enum fleet_result);
+
+/*
+ * What a caller other than the command line (dcos-genconf web) gets of a
+ * fleet command: notify on every change of a host and, for status, the
+ * document --json prints (*statusp, a new reference) instead of the table.
+ */
+struct fleet_hooks {
+	void		(*notify)(const struct fleet_plan *,
+			    const struct fleet_host *, void *);
+	void		*arg;
+	json_t		**statusp;
+};
+/*
+ * Runs the fleet command name (preflight, deploy, postflight, status,
+ * upgrade, uninstall) with its argv as the command line does; hooks may
+ * be NULL.  Returns the exit status.
+ */
+int	 fleet_command(const char *name, int argc, char **argv,
+	    const struct fleet_hooks *hooks);
+
+/*
+ * The store's index.json and its current cluster manifest (cmd-fleet.c):
+ * 0 with both (new references), or -1 with *errp.
+ */
+int	 fleet_load_store(const char *genconf, json_t **indexp, json_t **cmp,
+	    char **errp);
 
 /* The commands (cmd-fleet.c). */
 int	 cmd_preflight(int, char **);

@@ -43,14 +43,22 @@ now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static const char *
-step_name(const struct fleet_plan *p, size_t step)
+const char *
+fleet_step_name(const struct fleet_plan *p, size_t step)
 {
 	return step == 0 ? "connect" : p->steps[step - 1].name;
 }
 
-static const char *
-result_name(enum fleet_result r)
+/* Tells the plan's watcher (dcos-genconf web) that h changed. */
+static void
+notify(const struct fleet_plan *p, const struct fleet_host *h)
+{
+	if (p->notify != NULL)
+		p->notify(p, h, p->notify_arg);
+}
+
+const char *
+fleet_result_name(enum fleet_result r)
 {
 	switch (r) {
 	case FLEET_PENDING:
@@ -126,7 +134,7 @@ progress(const struct fleet_plan *p, const struct fleet_host *h,
 	if (log_get_level() < LOG_NORMAL)
 		return;
 	fprintf(stderr, "%s %s: %s %s (%.1f s)\n", h->addr, h->role,
-	    step_name(p, h->step), what, now() - h->started);
+	    fleet_step_name(p, h->step), what, now() - h->started);
 }
 
 /*
@@ -157,7 +165,8 @@ live_draw(struct fleet_plan *p)
 			continue;
 		}
 		snprintf(line, sizeof(line), "  %-24s %-13s %-10s %7.1fs",
-		    h->addr, h->role, step_name(p, h->step), t - h->started);
+		    h->addr, h->role, fleet_step_name(p, h->step),
+		    t - h->started);
 		/* A wrapped line would break the count of lines to redraw. */
 		fprintf(stderr, "%.*s\033[K\n", (int)cols, line);
 		p->drawn++;
@@ -201,7 +210,7 @@ state_doc(const struct fleet_plan *p)
 
 		h = json_pack("{s:s, s:s, s:s, s:s?, s:f, s:s, s:O}",
 		    "host", x->addr, "role", x->role,
-		    "result", result_name(x->result), "detail", x->detail,
+		    "result", fleet_result_name(x->result), "detail", x->detail,
 		    "seconds", x->seconds, "log", x->log,
 		    "steps", x->steps);
 		if (h == NULL || json_array_append_new(hosts, h) == -1) {
@@ -284,13 +293,14 @@ start(struct fleet_plan *p, struct fleet_host *h)
 
 	capture = h->step > 0 && p->steps[h->step - 1].capture;
 	if ((argv = step_argv(p, h)) == NULL || (capture &&
-	    (out = fleet_capture(p, h, step_name(p, h->step))) == NULL)) {
+	    (out = fleet_capture(p, h, fleet_step_name(p, h->step))) == NULL)) {
 		fleet_argv_free(argv);
 		if (h->detail == NULL && asprintf(&h->detail, "%s: %s: out "
-		    "of memory", h->addr, step_name(p, h->step)) == -1)
+		    "of memory", h->addr, fleet_step_name(p, h->step)) == -1)
 			h->detail = NULL;
 		h->result = FLEET_FAILED;
 		log_error("%s", h->detail != NULL ? h->detail : h->addr);
+		notify(p, h);
 		return -1;
 	}
 	posix_spawn_file_actions_init(&fa);
@@ -323,9 +333,10 @@ start(struct fleet_plan *p, struct fleet_host *h)
 		goto out;
 	}
 	h->result = FLEET_RUNNING;
-	log_verbose("%s: %s", h->addr, step_name(p, h->step));
+	log_verbose("%s: %s", h->addr, fleet_step_name(p, h->step));
 	rc = 0;
 out:
+	notify(p, h);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&sa);
 	fleet_argv_free(argv);
@@ -377,7 +388,7 @@ finish(struct fleet_plan *p, struct fleet_host *h, int ws)
 	/* Times from the run's start: they show what ran at once. */
 	json_array_append_new(h->steps, json_pack(
 	    "{s:s, s:i, s:f, s:f, s:f, s:b, s:s}",
-	    "step", step_name(p, h->step), "exit", h->status,
+	    "step", fleet_step_name(p, h->step), "exit", h->status,
 	    "started", h->started - p->t0, "ended", h->started + secs - p->t0,
 	    "seconds", secs, "timed_out", h->timed_out,
 	    "tail", t != NULL ? t : ""));
@@ -405,13 +416,13 @@ finish(struct fleet_plan *p, struct fleet_host *h, int ws)
 		if (p->interrupted > 1) {
 			if (asprintf(&h->detail, "%s: %s stopped by the "
 			    "interrupt: run it again on this host", h->addr,
-			    step_name(p, h->step)) == -1)
+			    fleet_step_name(p, h->step)) == -1)
 				h->detail = NULL;
 		} else if (h->timed_out) {
 			if (asprintf(&h->detail, "%s: %s killed after %.0f s "
 			    "(process_timeout%s): check the host, or raise "
 			    "process_timeout in config.yaml", h->addr,
-			    step_name(p, h->step), deadline(p, h) - h->started,
+			    fleet_step_name(p, h->step), deadline(p, h) - h->started,
 			    p->steps[h->step > 0 ? h->step - 1 : 0].gate &&
 			    h->step > 0 ? " and --timeout" : "") == -1)
 				h->detail = NULL;
@@ -430,6 +441,7 @@ finish(struct fleet_plan *p, struct fleet_host *h, int ws)
 	}
 	free(t);
 	write_state(p);
+	notify(p, h);
 }
 
 int
@@ -540,6 +552,8 @@ fleet_run(struct fleet_plan *p)
 	p->live = isatty(STDERR_FILENO) && log_get_level() >= LOG_NORMAL &&
 	    (term = getenv("TERM")) != NULL && strcmp(term, "dumb") != 0;
 	wave = p->nhosts > 0 ? p->hosts[0].wave : 0;
+	for (i = 0; i < p->nhosts; i++)
+		notify(p, &p->hosts[i]);
 	for (;;) {
 		/* A host that has begun keeps its slot for its next step. */
 		for (i = 0; i < p->nhosts && !p->interrupted; i++) {
@@ -623,9 +637,11 @@ fleet_run(struct fleet_plan *p)
 		else if (h->result == FLEET_PENDING) {
 			h->result = FLEET_FAILED;
 			if (asprintf(&h->detail, "%s: interrupted before %s",
-			    h->addr, step_name(p, h->step)) == -1)
+			    h->addr, fleet_step_name(p, h->step)) == -1)
 				h->detail = NULL;
-		}
+		} else
+			continue;
+		notify(p, h);
 	}
 	write_state(p);
 	disconnect(p);
@@ -677,7 +693,7 @@ fleet_report(const struct fleet_plan *p, int json)
 		const struct fleet_host	*h = &p->hosts[i];
 
 		printf("%-24s %-13s %-12s %8.1f  %s\n", h->addr, h->role,
-		    result_name(h->result), h->seconds,
+		    fleet_result_name(h->result), h->seconds,
 		    h->detail != NULL ? h->detail : "");
 	}
 	printf("%s: %zu of %zu hosts succeeded (state %s, logs %s/)\n",
