@@ -267,6 +267,7 @@ test('Configure: an out-of-range value shows its error at the field and writes n
 	    .filter((e) => e.textContent.trim() !== '')
 	    .map((e) => e.dataset.errorFor));
 	assert.deepEqual(blamed, ['process_timeout']);
+	await err.scrollIntoViewIfNeeded();
 	await shot('configure-error');
 	// Saving a config with an error is refused: the file is unchanged.
 	await page.locator('[data-action="save"]').click();
@@ -430,9 +431,12 @@ test('a narrow window (420x800): no page scrolls sideways', async () => {
 	const wide = [];
 	for (const r of ROUTES) {
 		await p.goto(`${BASE}#${r}`);
-		await p.locator(`a[href="#${r}"]`).waitFor();
-		// The page's own content, not only its frame.
-		await p.waitForLoadState('networkidle');
+		// The page's own content, not only its frame: the form of
+		// the schema, the hosts' rows.
+		if (r === 'configure')
+			await p.locator('input[name="cluster_name"]').waitFor();
+		if (r === 'cluster')
+			await p.locator('tr[data-host]:visible').first().waitFor();
 		const [sw, cw] = await p.evaluate(() =>
 		    [document.documentElement.scrollWidth,
 		    document.documentElement.clientWidth]);
