@@ -108,7 +108,7 @@ function rows() {
 		};
 		return { host: tr.dataset.host, step: col('step'),
 		    elapsed: col('elapsed'), result: col('result'),
-		    output: col('output') };
+		    output: col('output'), drift: col('drift') };
 	    }));
 }
 
