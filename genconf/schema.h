@@ -291,6 +291,12 @@ int	 validate_config(const struct schema *, const struct ynode *root,
 	    const char *file, const char *genconf_dir, struct validation *v);
 void	 validation_clear(struct validation *);
 
+/*
+ * A YAML tree as JSON, scalars with their YAML 1.1 types (as PyYAML
+ * reads them); NULL when out of memory.
+ */
+json_t	*ynode_json(const struct ynode *);
+
 /* Whether s holds a control character (a line break included). */
 int	 has_ctrl(const char *s);
 

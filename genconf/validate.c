@@ -720,8 +720,7 @@ out:
 	return list;
 }
 
-/* A YAML tree as JSON, scalars with their YAML 1.1 types. */
-static json_t *
+json_t *
 ynode_json(const struct ynode *n)
 {
 	json_t	*out, *v;

@@ -377,6 +377,26 @@ body_config(struct web *w, const json_t *body, const json_t *stored,
 	return cfg;
 }
 
+/*
+ * The secrets whose value cfg changes from stored's, as an object of
+ * their names (the diff says they changed without saying to what).
+ */
+static json_t *
+changed_secrets(struct web *w, const json_t *stored, const json_t *cfg)
+{
+	const struct param	*p;
+	json_t			*ch = json_object();
+	size_t			 i;
+
+	for (i = 0; ch != NULL && i < w->schema->nparams; i++) {
+		p = &w->schema->params[i];
+		if (p->secret && !json_equal(json_object_get(stored, p->name),
+		    json_object_get(cfg, p->name)))
+			json_object_set_new(ch, p->name, json_true());
+	}
+	return ch;
+}
+
 /* The comment lines at the top of text (malloc'd), kept on a rewrite. */
 static char *
 head_comments(const char *text)
@@ -391,44 +411,95 @@ head_comments(const char *text)
 	return strndup(text, (size_t)(p - text));
 }
 
+/* A form checked: what config.yaml holds and what the body would make. */
+struct form {
+	char	*old;		/* config.yaml's text ("" when none) */
+	json_t	*stored;	/* its values */
+	json_t	*cfg;		/* the body's, secrets sent back restored */
+	char	*text;		/* the config.yaml cfg makes */
+	json_t	*errs;		/* the compiler's, [] when none */
+	json_t	*warn;
+};
+
+static void
+form_free(struct form *f)
+{
+	if (f->text != NULL)
+		explicit_bzero(f->text, strlen(f->text));
+	if (f->old != NULL)
+		explicit_bzero(f->old, strlen(f->old));
+	free(f->text);
+	free(f->old);
+	json_decref(f->stored);
+	json_decref(f->cfg);
+	json_decref(f->errs);
+	json_decref(f->warn);
+}
+
+/*
+ * Reads config.yaml and checks the body's config as the file it would
+ * be (keeping the old file's top comments when head).  0, or -1 with
+ * the reply set.
+ */
+static int
+form_check(struct web *w, const json_t *body, int head, struct form *f,
+    struct web_reply *r)
+{
+	char	*err = NULL, *top = NULL;
+	int	 rc = -1;
+
+	memset(f, 0, sizeof(*f));
+	if (read_config(w, &f->old, &f->stored, &err) == -1) {
+		/* A file the compiler cannot read is replaced whole. */
+		free(err);
+		if (f->old == NULL)
+			f->old = strdup("");
+		f->stored = json_object();
+	}
+	if ((f->cfg = body_config(w, body, f->stored, r)) == NULL)
+		return -1;
+	if (f->old == NULL || f->stored == NULL || (head &&
+	    (top = head_comments(f->old)) == NULL) ||
+	    (f->text = config_yaml_text(w->schema, f->cfg, top,
+	    f->stored)) == NULL ||
+	    (f->errs = check_config(w, f->text, &f->warn)) == NULL)
+		reply_error(r, 500, "out of memory");
+	else
+		rc = 0;
+	free(top);
+	return rc;
+}
+
 static void
 post_config(struct web *w, const json_t *body, int write,
     struct web_reply *r)
 {
-	json_t		*stored = NULL, *cfg = NULL, *errs = NULL, *warn = NULL;
+	struct form	 f;
+	json_t		*changed = NULL;
 	const json_t	*ipd;
-	char		*old = NULL, *err = NULL, *head = NULL, *text = NULL;
-	char		*mo = NULL, *mn = NULL, *diff = NULL, *path = NULL;
+	char		*err = NULL, *mo = NULL, *mn = NULL, *diff = NULL;
+	char		*path = NULL;
 	int		 ok;
 
+	memset(&f, 0, sizeof(f));
 	ipd = json_object_get(json_object_get(body, "ip_detect"), "content");
 	if (json_object_get(body, "ip_detect") != NULL && !json_is_string(ipd)) {
 		reply_error(r, 400, "want \"ip_detect\": {\"content\": TEXT}");
 		goto out;
 	}
-	if (read_config(w, &old, &stored, &err) == -1) {
-		/* A file the compiler cannot read is replaced whole. */
-		free(err);
-		err = NULL;
-		stored = json_object();
-		if (old == NULL)
-			old = strdup("");
-	}
-	if ((cfg = body_config(w, body, stored, r)) == NULL)
+	if (form_check(w, body, 1, &f, r) == -1)
 		goto out;
-	if (old == NULL || (head = head_comments(old)) == NULL ||
-	    (text = config_yaml_text(w->schema, cfg, head, stored)) == NULL ||
-	    (errs = check_config(w, text, &warn)) == NULL ||
-	    (mo = mask_secret_lines(w->schema, old)) == NULL ||
-	    (mn = mask_secret_lines(w->schema, text)) == NULL ||
+	if ((changed = changed_secrets(w, f.stored, f.cfg)) == NULL ||
+	    (mo = mask_secret_lines(w->schema, f.old, NULL)) == NULL ||
+	    (mn = mask_secret_lines(w->schema, f.text, changed)) == NULL ||
 	    (diff = text_diff("genconf/config.yaml", mo, mn)) == NULL) {
 		reply_error(r, 500, "out of memory");
 		goto out;
 	}
-	ok = json_array_size(errs) == 0;
+	ok = json_array_size(f.errs) == 0;
 	if (ok && write) {
 		if ((path = site_path(w, "config.yaml")) == NULL ||
-		    atomic_write_file(path, text, strlen(text), 0600,
+		    atomic_write_file(path, f.text, strlen(f.text), 0600,
 		    &err) == -1) {
 			reply_error(r, 500, "%s", err != NULL ? err :
 			    "out of memory");
@@ -445,57 +516,28 @@ post_config(struct web *w, const json_t *body, int write,
 		}
 	}
 	reply_json(r, 200, json_pack("{s:b, s:O, s:O, s:s, s:b}", "ok", ok,
-	    "errors", errs, "warnings", warn, "diff", diff, "written",
+	    "errors", f.errs, "warnings", f.warn, "diff", diff, "written",
 	    ok && write));
 out:
-	if (text != NULL)
-		explicit_bzero(text, strlen(text));
-	if (old != NULL)
-		explicit_bzero(old, strlen(old));
-	free(text);
-	free(old);
-	free(head);
+	form_free(&f);
 	free(mo);
 	free(mn);
 	free(diff);
 	free(path);
 	free(err);
-	json_decref(stored);
-	json_decref(cfg);
-	json_decref(errs);
-	json_decref(warn);
+	json_decref(changed);
 }
 
 static void
 post_validate(struct web *w, const json_t *body, struct web_reply *r)
 {
-	json_t	*stored = NULL, *cfg, *errs = NULL, *warn = NULL;
-	char	*old = NULL, *err = NULL, *text = NULL;
+	struct form	 f;
 
-	if (read_config(w, &old, &stored, &err) == -1) {
-		free(err);
-		stored = json_object();
-	}
-	if ((cfg = body_config(w, body, stored, r)) == NULL)
-		goto out;
-	if ((text = config_yaml_text(w->schema, cfg, NULL, stored)) == NULL ||
-	    (errs = check_config(w, text, &warn)) == NULL) {
-		reply_error(r, 500, "out of memory");
-		goto out;
-	}
-	reply_json(r, 200, json_pack("{s:b, s:O, s:O}", "ok",
-	    json_array_size(errs) == 0, "errors", errs, "warnings", warn));
-out:
-	if (text != NULL)
-		explicit_bzero(text, strlen(text));
-	if (old != NULL)
-		explicit_bzero(old, strlen(old));
-	free(text);
-	free(old);
-	json_decref(stored);
-	json_decref(cfg);
-	json_decref(errs);
-	json_decref(warn);
+	if (form_check(w, body, 0, &f, r) == 0)
+		reply_json(r, 200, json_pack("{s:b, s:O, s:O}", "ok",
+		    json_array_size(f.errs) == 0, "errors", f.errs,
+		    "warnings", f.warn));
+	form_free(&f);
 }
 
 /*
@@ -506,7 +548,7 @@ static json_t *
 manifest_changes(const json_t *a, const json_t *b)
 {
 	json_t		*ch = json_array(), *x, *y;
-	const char	*id;
+	const char	*id, *kind;
 	size_t		 i, j;
 	int		 found;
 
@@ -535,9 +577,10 @@ manifest_changes(const json_t *a, const json_t *b)
 		const json_t	*from = dir == 0 ? a : b, *to = dir == 0 ? b : a;
 
 		json_array_foreach(json_object_get(to, "blobs"), i, x) {
+			kind = json_string_value(json_object_get(x, "kind"));
 			if ((id = json_string_value(json_object_get(x,
-			    "id"))) == NULL || strcmp(json_string_value(
-			    json_object_get(x, "kind")), "package") != 0)
+			    "id"))) == NULL || kind == NULL ||
+			    strcmp(kind, "package") != 0)
 				continue;
 			found = 0;
 			json_array_foreach(json_object_get(from, "blobs"), j,

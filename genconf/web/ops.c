@@ -377,7 +377,7 @@ next_event(struct op_stream *st)
 			st->seen[i] = op->hosts[i].version;
 			if ((j = host_json(&op->hosts[i])) == NULL)
 				return NULL;
-			s = json_dumps(j, JSON_COMPACT);
+			s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(6));
 			json_decref(j);
 			if (s != NULL && asprintf(&e, "data: %s\n\n", s) == -1)
 				e = NULL;
@@ -494,16 +494,26 @@ void
 ops_shutdown(struct web *w)
 {
 	struct web_op	*op, *next;
+	struct timespec	 ts;
 	size_t		 i;
 
 	pthread_mutex_lock(&w->lock);
 	w->stopping = 1;
 	pthread_cond_broadcast(&w->cond);
+	/*
+	 * The engine stops its running steps at the second signal; two
+	 * sent at once may arrive as one, so again until the run ended.
+	 */
 	for (op = w->ops; op != NULL; op = op->next)
-		if (strcmp(op->state, "running") == 0) {
-			/* Twice: the engine stops the running steps too. */
+		while (strcmp(op->state, "running") == 0) {
 			pthread_kill(op->thread, SIGTERM);
-			pthread_kill(op->thread, SIGTERM);
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 100 * 1000 * 1000;
+			if (ts.tv_nsec >= 1000 * 1000 * 1000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000 * 1000 * 1000;
+			}
+			pthread_cond_timedwait(&w->cond, &w->lock, &ts);
 		}
 	pthread_mutex_unlock(&w->lock);
 	for (op = w->ops; op != NULL; op = op->next)

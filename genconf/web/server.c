@@ -6,7 +6,6 @@
  */
 #include <config.h>
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +27,8 @@ reply_json(struct web_reply *r, int status, json_t *j)
 	r->status = status;
 	r->type = NULL;
 	free(r->body);
-	r->body = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	r->body = j != NULL ? json_dumps(j, JSON_COMPACT |
+	    JSON_REAL_PRECISION(10)) : NULL;
 	json_decref(j);
 	if (r->body == NULL) {
 		r->status = 500;
@@ -38,18 +38,10 @@ reply_json(struct web_reply *r, int status, json_t *j)
 }
 
 void
-reply_error(struct web_reply *r, int status, const char *fmt, ...)
+reply_error_msg(struct web_reply *r, int status, const char *msg)
 {
-	va_list	 ap;
-	char	*msg;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
-	va_end(ap);
 	reply_json(r, status, json_pack("{s:s}", "error",
 	    msg != NULL ? msg : "out of memory"));
-	free(msg);
 }
 
 /* Whether a and b are equal, in a time that does not depend on where. */
@@ -251,7 +243,7 @@ struct MHD_Daemon *
 web_start(struct web *w, int fd, const char *cert, const char *key)
 {
 	unsigned	 flags = MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG | MHD_USE_ITC;
 
 	if (cert != NULL) {
 		flags |= MHD_USE_TLS;

@@ -11,10 +11,12 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include <jansson.h>
 
+#include "error.h"
 #include "schema.h"
 #include "siteconf.h"
 
@@ -56,8 +58,14 @@ struct web_reply {
 
 /* reply_json: json (stolen) as the body; reply_error: {"error": msg}. */
 void	 reply_json(struct web_reply *, int status, json_t *);
-void	 reply_error(struct web_reply *, int status, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
+void	 reply_error_msg(struct web_reply *, int status, const char *msg);
+#define reply_error(r, status, ...) do {				\
+	char	*reply_msg_ = NULL;					\
+									\
+	(void)err_set(&reply_msg_, __VA_ARGS__);			\
+	reply_error_msg((r), (status), reply_msg_);			\
+	free(reply_msg_);						\
+} while (0)
 
 /*
  * Answers one /api/ call: method, the path after /api, the body (NULL
@@ -66,9 +74,7 @@ void	 reply_error(struct web_reply *, int status, const char *fmt, ...)
 void	 api_handle(struct web *, const char *method, const char *path,
 	    const char *body, size_t len, struct web_reply *r);
 
-/* yamlcfg.c: config.yaml as JSON, and back. */
-/* A YAML tree as JSON (scalars typed as PyYAML reads them), or NULL. */
-json_t	*ynode_json(const struct ynode *);
+/* yamlcfg.c: the form's JSON as config.yaml (read: ynode_json). */
 /*
  * The config.yaml text for cfg: its keys in the order of order's (the
  * file it replaces; may be NULL), then in schema order, then the rest;
@@ -78,9 +84,11 @@ char	*config_yaml_text(const struct schema *, const json_t *cfg,
 	    const char *head, const json_t *order);
 /*
  * The text with the value of every secret key hidden (the line and the
- * indented lines under it), malloc'd, or NULL.
+ * indented lines under it), those of changed's keys (may be NULL) marked
+ * "# changed", malloc'd, or NULL.
  */
-char	*mask_secret_lines(const struct schema *, const char *text);
+char	*mask_secret_lines(const struct schema *, const char *text,
+	    const json_t *changed);
 /* A unified diff of a against b named path (malloc'd), or NULL. */
 char	*text_diff(const char *path, const char *a, const char *b);
 

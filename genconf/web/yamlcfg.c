@@ -12,49 +12,6 @@
 
 #include "web.h"
 
-json_t *
-ynode_json(const struct ynode *n)
-{
-	json_t	*j;
-	size_t	 i;
-
-	if (n == NULL)
-		return json_null();
-	switch (n->type) {
-	case YNODE_SCALAR:
-		switch (n->kind) {
-		case YSCALAR_NULL:
-			return json_null();
-		case YSCALAR_BOOL:
-			return json_boolean(n->bval);
-		case YSCALAR_INT:
-			return json_integer(n->ival);
-		default:
-			return json_stringn(n->str, n->len);
-		}
-	case YNODE_SEQ:
-		if ((j = json_array()) == NULL)
-			return NULL;
-		for (i = 0; i < n->n; i++)
-			if (json_array_append_new(j, ynode_json(n->items[i])) ==
-			    -1) {
-				json_decref(j);
-				return NULL;
-			}
-		return j;
-	default:
-		if ((j = json_object()) == NULL)
-			return NULL;
-		for (i = 0; i < ymap_len(n); i++)
-			if (json_object_set_new(j, ymap_key(n, i)->str,
-			    ynode_json(ymap_value(n, i))) == -1) {
-				json_decref(j);
-				return NULL;
-			}
-		return j;
-	}
-}
-
 /* Whether s reads back from "k: s" as the same string, unquoted. */
 static int
 plain_ok(const char *s)
@@ -196,8 +153,27 @@ secret_key_line(const struct schema *s, const char *line, size_t len)
 	return 0;
 }
 
+/* Whether the key of line l (up to colon) is one of changed's. */
+static int
+secret_changed(const json_t *changed, const char *l, const char *colon)
+{
+	const char	*key;
+	json_t		*v;
+	size_t		 k;
+
+	json_object_foreach((json_t *)changed, key, v) {
+		k = strlen(key);
+		if ((size_t)(colon - l) >= k && strncmp(l + (l[0] == '"'),
+		    key, k) == 0 && (l[k + (l[0] == '"')] == ':' ||
+		    l[k + (l[0] == '"')] == '"' || l[k] == ' '))
+			return 1;
+	}
+	return 0;
+}
+
 char *
-mask_secret_lines(const struct schema *s, const char *text)
+mask_secret_lines(const struct schema *s, const char *text,
+    const json_t *changed)
 {
 	const char	*l, *nl, *colon;
 	FILE		*fp;
@@ -218,8 +194,9 @@ mask_secret_lines(const struct schema *s, const char *text)
 			fprintf(fp, "%.*s", (int)ll, l);
 		else if (l[0] != ' ' && l[0] != '\t' &&
 		    (colon = memchr(l, ':', ll)) != NULL)
-			fprintf(fp, "%.*s \"%s\"", (int)(colon - l + 1), l,
-			    WEB_MASK);
+			fprintf(fp, "%.*s \"%s\"%s", (int)(colon - l + 1), l,
+			    WEB_MASK, secret_changed(changed, l, colon) ?
+			    "  # changed" : "");
 		else
 			fprintf(fp, "  # %s", WEB_MASK);
 		if (nl != NULL)

@@ -87,6 +87,12 @@ function route() {
   });
   document.title = 'DC/OS installer: ' + page;
   if (state.clusterTimer) { clearInterval(state.clusterTimer); state.clusterTimer = null; }
+  /* One table of hosts in the page at a time: tr[data-host] is its rows. */
+  if (section !== 'op') {
+    stopStream();
+    $('#op-table tbody').textContent = '';
+  }
+  if (section !== 'cluster') $('#cluster-table tbody').textContent = '';
   if (OPS[page]) showOpPage(page);
   if (page === 'cluster') {
     loadCluster();
@@ -374,7 +380,7 @@ async function follow(id) {
   stopStream();
   const r = await api('GET', '/ops/' + encodeURIComponent(id));
   if (r.status !== 200) return;
-  if ($('#page-op').getAttribute('data-op') !== r.data.op) return;
+  if ($('#page-op').hidden || $('#page-op').getAttribute('data-op') !== r.data.op) return;
   renderOp(r.data);
   if (r.data.state !== 'running') return;
   const ctl = new AbortController();
@@ -402,7 +408,8 @@ async function follow(id) {
   if (state.stream === ctl) {
     state.stream = null;
     const f = await api('GET', '/ops/' + encodeURIComponent(id));
-    if (f.status === 200 && state.op && state.op.id === id) renderOp(f.data);
+    if (f.status === 200 && state.op && state.op.id === id && !$('#page-op').hidden)
+      renderOp(f.data);
   }
 }
 

@@ -1,0 +1,3 @@
+# tests/web.mk: dcos-genconf web, its API against a real server (#12).
+TESTS += tests/t0900-web-api.bats
+EXTRA_DIST += tests/t0900-web-api.bats
