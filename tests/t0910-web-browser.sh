@@ -74,6 +74,8 @@ fleet_ns_run '
 	mkdir -p "$SCRATCH/home"
 	# HOME and TMPDIR (where playwright makes the fresh profile of
 	# chromium) in the scratch directory: nothing is left behind.
+	# The file runs in this node process (not under node --test, which
+	# would run it in a child): timeout reaches the process that knows
+	# the server and the sshd it started.
 	HOME="$SCRATCH/home" TMPDIR="$SCRATCH" timeout 600 \
-	    node --test --test-reporter=tap --test-concurrency=1 \
-	    "$top_srcdir/tests/browser/web-ui.test.mjs"'
+	    node --test-reporter=tap "$top_srcdir/tests/browser/web-ui.test.mjs"'

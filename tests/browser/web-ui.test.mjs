@@ -202,13 +202,24 @@ beforeEach(() => {
 		    webLog());
 });
 
+// killAll(): the server and the sshd this file started, so none outlives
+// it (their output goes to files: none holds the TAP pipe either).
+function killAll() {
+	for (const c of [server, ...children])
+		if (c && c.exitCode === null && c.signalCode === null)
+			c.kill('SIGKILL');
+}
+
+// timeout(1) ends a run that hangs with SIGTERM.
+process.on('SIGTERM', () => {
+	killAll();
+	process.exit(1);
+});
+
 after(async () => {
-	for (const c of children)
-		c.kill('SIGKILL');
 	if (browser)
 		await browser.close();
-	if (server && server.exitCode === null && server.signalCode === null)
-		server.kill('SIGKILL');
+	killAll();
 });
 
 test('the UI loads from the binary alone, with a link to every page', async () => {
@@ -219,6 +230,14 @@ test('the UI loads from the binary alone, with a link to every page', async () =
 		    `one nav link to #${r}`);
 	assert.equal(await page.locator('input[name="cluster_name"]')
 	    .inputValue(), 'fleet', 'the form shows genconf/config.yaml');
+	// The schema's secrets are password fields (and typed ones only:
+	// the server never sends a secret back).
+	const schema = await (await page.request.get(`${BASE}api/schema`)).json();
+	const secrets = schema.options.filter((o) => o.secret).map((o) => o.name);
+	assert.ok(secrets.length > 0, 'the sample schema has secrets');
+	for (const name of secrets)
+		assert.equal(await page.locator(`input[name="${name}"]`)
+		    .getAttribute('type'), 'password', `${name} is a password field`);
 	await shot('configure');
 	assert.deepEqual(offsite, [], 'nothing fetched but from the server');
 	assert.deepEqual(pageErrors, [], 'no script errors');
