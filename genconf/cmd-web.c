@@ -151,7 +151,7 @@ bind_spec(const char *spec, int *loopbackp, char *name, size_t namelen,
 	}
 	/* Only these two are this machine's alone: 127.0.0.2 is not asked. */
 	*loopbackp = strcmp(hs, "127.0.0.1") == 0 || strcmp(hs, "::1") == 0;
-	snprintf(name, namelen, ss.ss_family == AF_INET6 ? "[%s]:%s" :
+	snprintf(name, namelen, strchr(hs, ':') != NULL ? "[%s]:%s" :
 	    "%s:%s", hs, ps);
 out:
 	if (ai != NULL)

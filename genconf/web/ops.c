@@ -146,21 +146,18 @@ notify(const struct fleet_plan *p, const struct fleet_host *h, void *arg)
 	if (h->result == FLEET_FAILED || h->result == FLEET_OK)
 		out = tail_lines(h->log);
 	pthread_mutex_lock(&w->lock);
-	if (op->hosts == NULL && p->nhosts > 0) {
-		op->hosts = calloc(p->nhosts, sizeof(*op->hosts));
-		if (op->hosts != NULL)
-			op->nhosts = p->nhosts;
+	if (op->hosts == NULL && p->nhosts > 0 &&
+	    (op->hosts = calloc(p->nhosts, sizeof(*op->hosts))) != NULL) {
+		op->nhosts = p->nhosts;
 		for (size_t k = 0; k < op->nhosts; k++) {
 			op->hosts[k].host = strdup(p->hosts[k].addr);
 			op->hosts[k].role = strdup(p->hosts[k].role);
 			op->hosts[k].result = "pending";
 			op->hosts[k].output = json_array();
 		}
-		if ((op->logdir = p->logdir != NULL ? strdup(p->logdir) :
-		    NULL) == NULL && p->logdir != NULL)
-			op->logdir = NULL;
+		op->logdir = p->logdir != NULL ? strdup(p->logdir) : NULL;
 	}
-	if (i < op->nhosts) {
+	if (op->hosts != NULL && i < op->nhosts) {
 		oh = &op->hosts[i];
 		free(oh->step);
 		oh->step = strdup(fleet_step_name(p, h->step > p->nsteps ?
@@ -501,12 +498,12 @@ ops_shutdown(struct web *w)
 	w->stopping = 1;
 	pthread_cond_broadcast(&w->cond);
 	/*
-	 * The engine stops its running steps at the second signal; two
+	 * The engine stops its running steps at the second SIGINT; two
 	 * sent at once may arrive as one, so again until the run ended.
 	 */
 	for (op = w->ops; op != NULL; op = op->next)
 		while (strcmp(op->state, "running") == 0) {
-			pthread_kill(op->thread, SIGTERM);
+			pthread_kill(op->thread, SIGINT);
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_nsec += 100 * 1000 * 1000;
 			if (ts.tv_nsec >= 1000 * 1000 * 1000) {
