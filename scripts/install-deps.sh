@@ -2,7 +2,9 @@
 # Installs the Debian packages the build, the tests, the demo, the
 # benchmarks and the fuzz harnesses (clang, libFuzzer) need, when any is
 # missing.  Safe to run again.  With arguments, those packages instead
-# (scripts/deb-check.sh: debhelper, lintian).
+# (scripts/deb-check.sh: debhelper, lintian).  The browser tests
+# (tests/t0910-web-browser.sh) need chromium, node and npm; they take their
+# npm packages from tests/browser/package-lock.json themselves (npm ci).
 set -eu
 
 pkgs="autoconf automake libtool pkg-config make gcc file binutils
@@ -11,11 +13,13 @@ libssl-dev libarchive-dev libzstd-dev liblzma-dev zlib1g-dev libjansson-dev
 libyaml-dev libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev
 libcrypt-dev libsystemd-dev systemd openssh-client openssh-server
 bats minisign busybox-static dash curl wget shellcheck mandoc nginx-light
+chromium fonts-dejavu-core
 bc coreutils hyperfine iproute2 jq libarchive-tools openssl pmccabe python3 strace sudo util-linux wrk xz-utils zstd"
 # promtool, which tests/t0300-serve.bats checks /metrics with (Debian has
 # it only in the server's package; under systemd that enables the
 # prometheus service: systemctl disable --now prometheus if unwanted)
 pkgs="$pkgs prometheus"
+all=$#
 [ $# -eq 0 ] || pkgs="$*"
 
 missing=""
@@ -23,6 +27,12 @@ for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing="$missing $p"
 done
+# Node.js may come from elsewhere than Debian (with its own npm, which
+# Debian's npm package would conflict with): only a missing one is added.
+if [ "$all" -eq 0 ]; then
+	command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+	command -v npm >/dev/null 2>&1 || missing="$missing npm"
+fi
 [ -z "$missing" ] && exit 0
 echo "installing:$missing" >&2
 if [ "$(id -u)" -ne 0 ]; then

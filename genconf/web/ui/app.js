@@ -448,7 +448,7 @@ async function runOp(hosts) {
 
 async function downloadLog(ev) {
   ev.preventDefault();
-  const a = ev.currentTarget;
+  const a = ev.target.closest('a[data-action="download-log"]');
   const resp = await fetch(a.getAttribute('href'), { headers: headers(false) });
   if (!resp.ok) { banner('Cannot download the log: HTTP ' + resp.status); return; }
   const url = URL.createObjectURL(await resp.blob());
