@@ -2,7 +2,7 @@
 # tracks but those scripts/dist-exclude lists (its dist-hook fails
 # otherwise: scripts/check-dist.sh); make distcheck builds it out of tree
 # from a read-only copy and runs make check there.
-EXTRA_DIST += LICENSE .ci/run m4/.keep docs/formats.md \
+EXTRA_DIST += LICENSE .ci/run m4/.keep docs/formats.md docs/web-installer.png \
 	scripts/build-lib.sh scripts/check-dist.sh scripts/dist-exclude \
 	scripts/demo.sh scripts/install-deps.sh scripts/test.sh \
 	scripts/bench/config.sh scripts/bench/fleet.sh \
