@@ -539,12 +539,6 @@ out:
 	return rc;
 }
 
-const char *
-pkg_blob_suffix(enum pkg_platform p)
-{
-	return p == PLATFORM_WINDOWS ? ".zip" : ".tar.zst";
-}
-
 /* is_file for winservice_check: a regular file of the tree. */
 static int
 tree_is_file(void *arg, const char *path)

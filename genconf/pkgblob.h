@@ -52,8 +52,6 @@ struct pkg_info {
 	enum pkg_platform platform;	/* pkginfo's: tar.zst or zip */
 };
 
-/* The blob's file name suffix for a platform: ".tar.zst" or ".zip". */
-const char *pkg_blob_suffix(enum pkg_platform);
 
 /* A new empty tree for package id (checked), or NULL with *errp. */
 struct pkg_tree *pkg_tree_new(const char *id, char **errp);

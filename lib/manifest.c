@@ -571,6 +571,12 @@ platform_name(enum pkg_platform p)
 	return p == PLATFORM_WINDOWS ? "windows" : "linux";
 }
 
+const char *
+pkg_blob_suffix(enum pkg_platform p)
+{
+	return p == PLATFORM_WINDOWS ? ".zip" : ".tar.zst";
+}
+
 int
 platform_parse(const char *s, enum pkg_platform *outp)
 {

@@ -122,6 +122,8 @@ enum pkg_platform {
 const char *platform_name(enum pkg_platform);
 /* 0 with *outp for "linux" or "windows", else -1. */
 int	 platform_parse(const char *s, enum pkg_platform *outp);
+/* A package blob's file name suffix: ".tar.zst", or ".zip" on Windows. */
+const char *pkg_blob_suffix(enum pkg_platform);
 int	 sysctl_check(const char *key, const char *value, char **errp);
 /*
  * Walks pkginfo.json's "sysctl" object, in the DC/OS form {service: {key:
