@@ -1507,6 +1507,40 @@ bad:
 	return -1;
 }
 
+void
+cluster_manifest_keep_platform(struct cluster_manifest *m,
+    enum pkg_platform pl)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < m->nblobs; i++) {
+		if ((m->blobs[i].kind == BLOB_PACKAGE ||
+		    m->blobs[i].kind == BLOB_CONFIG) &&
+		    m->blobs[i].platform != pl) {
+			free(m->blobs[i].id);
+			continue;
+		}
+		m->blobs[n++] = m->blobs[i];
+	}
+	m->nblobs = n;
+}
+
+void
+release_manifest_keep_platform(struct release_manifest *m,
+    enum pkg_platform pl)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < m->npackages; i++) {
+		if (m->packages[i].platform != pl) {
+			free(m->packages[i].id);
+			continue;
+		}
+		m->packages[n++] = m->packages[i];
+	}
+	m->npackages = n;
+}
+
 /*
  * The tar is releases/<name>-<version>.tar (release_file_valid) and its
  * signature beside it: the only two names a mirror writes for it.
