@@ -1377,9 +1377,9 @@ cluster_config_blob(struct jp *p, const struct blob_ref *b,
 		return jp_fail(p, "id", "'%s' is a Windows config package, "
 		    "but the manifest has no config_package_windows", b->id);
 	if ((*countp)++ > 0)
-		return jp_fail(p, "id", "'%s' is a second %s config package; "
+		return jp_fail(p, "id", "'%s' is a second %sconfig package; "
 		    "a cluster manifest holds only the one %s names", b->id,
-		    platform_name(b->platform), what);
+		    b->platform == PLATFORM_WINDOWS ? "Windows " : "", what);
 	if (strcmp(b->id, want) != 0 || !digest_equal(&b->blob.digest,
 	    &pin->digest) || b->blob.size != pin->size)
 		return jp_fail(p, "id", "config package '%s' is not the %s "
