@@ -11,13 +11,7 @@ load script
 
 # The sample release (with its Windows package) in $FILE_SCRATCH/r1.
 setup_file() {
-	FILE_SCRATCH=$(mktemp -d)
-	chmod 755 "$FILE_SCRATCH"
-	export FILE_SCRATCH
-	cd "$FILE_SCRATCH"
-	"$GENCONF" -q keygen -p vendor.pub -s vendor.key
-	GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
-	    "$top_srcdir/scripts/build-sample-release.sh" r1 vendor.key >/dev/null
+	sample_release
 }
 
 teardown_file() {
