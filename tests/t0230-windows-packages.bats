@@ -191,6 +191,9 @@ refused() {
 	# In the two agent roles' variants it may be.
 	mkdir "$W/services_slave_public"
 	mv "$s" "$W/services_slave_public/"
+	# A directory merely named like one is any directory.
+	mkdir "$W/servicesdata"
+	printf '[1]\n' > "$W/servicesdata/x.json"
 	"$GENCONF" -q package -o out.zip "$W"
 	unzip -l out.zip | grep -q ' services_slave/dcos-hello.json$'
 }
