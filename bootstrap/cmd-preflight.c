@@ -943,7 +943,8 @@ load_release(struct preflight *pf)
 		pf->rel = NULL;
 		pf->rel_err = err != NULL ? err : strdup("out of memory");
 		err = NULL;	/* transferred */
-	}
+	} else
+		release_manifest_keep_platform(pf->rel, PLATFORM_LINUX);
 out:
 	if (pf->rel == NULL && pf->rel_err == NULL)
 		pf->rel_err = strdup("out of memory");
@@ -1063,6 +1064,7 @@ cmd_preflight(int argc, char **argv)
 		log_error("%s", err);
 		goto out;
 	}
+	cluster_manifest_keep_platform(pf.cm, PLATFORM_LINUX);
 	load_release(&pf);
 	check_root(&pf);
 	check_existing(&pf);

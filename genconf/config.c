@@ -98,6 +98,7 @@ render_templates(const struct release *rel, const struct schema *s,
 		files[i].len = tf[i].len;
 		files[i].mode = tf[i].mode;
 		files[i].secret = tf[i].secret;
+		files[i].windows = tf[i].windows;
 	}
 	free(tf);
 	tf = NULL;

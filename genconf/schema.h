@@ -310,6 +310,7 @@ struct tmpl_file {
 	mode_t	 mode;
 	int	 secret;	/* the entry says secret: true, or it
 				   rendered a secret the site set */
+	int	 windows;	/* "platform: windows": the Windows config package's */
 };
 
 /*

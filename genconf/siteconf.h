@@ -19,6 +19,7 @@ struct config_file {
 	size_t	 len;
 	mode_t	 mode;		/* permission bits */
 	int	 secret;	/* goes to the sealed secrets bundles */
+	int	 windows;	/* for the Windows config package */
 };
 
 struct config_output {

@@ -524,6 +524,7 @@ struct entry {
 	const struct ynode	*perm;
 	const struct ynode	*when;
 	const struct ynode	*secret;
+	const struct ynode	*platform;
 };
 
 /*
@@ -553,12 +554,21 @@ entry_parse(const char *name, const struct ynode *e, struct entry *en,
 			en->when = ymap_value(e, i);
 		else if (strcmp(k->str, "secret") == 0)
 			en->secret = ymap_value(e, i);
+		else if (strcmp(k->str, "platform") == 0)
+			en->platform = ymap_value(e, i);
 		else
 			return diags_add(d, name, k->line, k->col, NULL,
 			    "unknown attribute '%s': use path, content, "
-			    "permissions, when and secret", k->str) == -1 ?
+			    "permissions, when, secret and platform",
+			    k->str) == -1 ?
 			    -1 : 1;
 	}
+	if (en->platform != NULL && (en->platform->type != YNODE_SCALAR ||
+	    (strcmp(en->platform->str, "linux") != 0 &&
+	    strcmp(en->platform->str, "windows") != 0)))
+		return diags_add(d, name, en->platform->line,
+		    en->platform->col, NULL, "platform must be linux (the "
+		    "default) or windows") == -1 ? -1 : 1;
 	if (en->path == NULL || en->path->type != YNODE_SCALAR ||
 	    !safe_path(en->path->str))
 		return diags_add(d, name, (en->path != NULL ? en->path :
@@ -720,6 +730,8 @@ render_entry(const char *name, const struct ynode *e, const struct schema *s,
 	f->content = buf;
 	f->len = len;
 	f->secret = r.site_secret;
+	f->windows = en.platform != NULL &&
+	    strcmp(en.platform->str, "windows") == 0;
 	buf = NULL;
 	rc = 0;
 out:

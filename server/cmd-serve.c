@@ -334,6 +334,10 @@ route(struct server *s, struct reply *rq)
 	case URL_SCRIPT_SIG:
 		rq->req->route = ROUTE_SCRIPT;
 		return serve_mutable(s, rq, &s->script_sig);
+	case URL_SCRIPT_PS1:
+		return serve_mutable(s, rq, &s->script_ps1);
+	case URL_SCRIPT_PS1_SIG:
+		return serve_mutable(s, rq, &s->script_ps1_sig);
 	case URL_RELEASE:
 		rq->req->route = ROUTE_RELEASE;
 		return serve_release(s, rq, &t);
@@ -501,6 +505,8 @@ server_free(struct server *s)
 	mutable_free(&s->index);
 	mutable_free(&s->script);
 	mutable_free(&s->script_sig);
+	mutable_free(&s->script_ps1);
+	mutable_free(&s->script_ps1_sig);
 	free_error_responses(s);
 	if (s->access_log != NULL)
 		fclose(s->access_log);

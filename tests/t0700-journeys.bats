@@ -99,7 +99,7 @@ host_ok() {
 	# Each host fetched the script, dcos-bootstrap, the cluster manifest
 	# and each of its blobs exactly once, and nothing failed.
 	cm=$(jq -r '.current[7:]' "$STORE/index.json")
-	per_host=$(($(jq '.blobs | length' "$STORE/blobs/sha256/$cm") + 3))
+	per_host=$(($(jq '[.blobs[] | select((.platform // "linux") == "linux")] | length' "$STORE/blobs/sha256/$cm") + 3))
 	cat "$SCRATCH/metrics"
 	grep -qx "dcos_artifactd_requests_total{code=\"200\"} $((20 * per_host))" "$SCRATCH/metrics"
 	! grep -E '^dcos_artifactd_requests_total\{code="([^2]..|other)"\} [1-9]' "$SCRATCH/metrics"
@@ -156,7 +156,7 @@ host_ok() {
 	# The second host got dcos-bootstrap, the cluster manifest and each
 	# of its blobs from nginx (the header checks above used HEAD).
 	cm=$(jq -r '.current[7:]' "$SCRATCH/mirror/index.json")
-	blobs=$(($(jq '.blobs | length' "$SCRATCH/mirror/blobs/sha256/$cm") + 2))
+	blobs=$(($(jq '[.blobs[] | select((.platform // "linux") == "linux")] | length' "$SCRATCH/mirror/blobs/sha256/$cm") + 2))
 	[ "$(grep -c '^GET /blobs/sha256/[0-9a-f]* HTTP/1.1 200 ' "$SCRATCH/nginx-access.log")" -eq "$blobs" ]
 	# nginx sends the caching headers dcos-artifactd sends: blobs are
 	# immutable, the rest is revalidated.
