@@ -44,6 +44,8 @@
 /* scripts/dcos_install.sh.in, embedded at build time. */
 extern const unsigned char	install_template[];
 extern const unsigned long	install_template_len;
+extern const unsigned char	install_template_ps1[];
+extern const unsigned long	install_template_ps1_len;
 
 /* A site trusts a few vendor keys: more -k than this is a mistake. */
 #define MAX_KEYS	16
@@ -73,6 +75,7 @@ struct gen {
 	char		*tar_tmp;	/* staged copy of the release tar */
 	int		 replacing;	/* releases/ holds another copy */
 	char		*script_sig;	/* dcos_install.sh.minisig, or NULL */
+	char		*script_sig_ps1;	/* dcos_install.ps1.minisig */
 };
 
 static int
@@ -271,6 +274,7 @@ gen_cleanup(struct gen *g)
 		rmdir(g->stage);
 	free(g->stage);
 	free(g->script_sig);
+	free(g->script_sig_ps1);
 	free(g->serve);
 	free(g->blobdir);
 }
@@ -362,9 +366,13 @@ bootstrap_url_check(const char *s, char **errp)
 	return 0;
 }
 
-/* s for inside '...' of sh: each ' becomes '\'' (malloc'd, or NULL). */
+/*
+ * s for inside '...' of sh (ps1 0: each ' becomes '\'') or of PowerShell
+ * (ps1 1: each ' and each of PowerShell's other single quotes, U+2018 to
+ * U+201B, is doubled).  malloc'd, or NULL.
+ */
 static char *
-sh_single_quoted(const char *s)
+single_quoted(const char *s, int ps1)
 {
 	FILE	*fp;
 	char	*out = NULL;
@@ -373,9 +381,17 @@ sh_single_quoted(const char *s)
 	if ((fp = open_memstream(&out, &len)) == NULL)
 		return NULL;
 	for (; *s != '\0'; s++)
-		if (*s == '\'')
+		if (*s == '\'' && !ps1)
 			fputs("'\\''", fp);
-		else
+		else if (*s == '\'')
+			fputs("''", fp);
+		else if (ps1 && (unsigned char)s[0] == 0xe2 &&
+		    (unsigned char)s[1] == 0x80 &&
+		    (unsigned char)s[2] >= 0x98 && (unsigned char)s[2] <= 0x9b) {
+			fwrite(s, 1, 3, fp);
+			fwrite(s, 1, 3, fp);
+			s += 2;
+		} else
 			fputc(*s, fp);
 	if (fclose(fp) != 0) {
 		free(out);
@@ -394,9 +410,10 @@ set_pin(json_t *o, const struct digest *d, uint64_t size)
 	    json_object_set_new(o, "size", json_integer((json_int_t)size));
 }
 
+/* A blob of the manifest; a package or config blob (id) has a platform. */
 static json_t *
 blob_ref(const struct digest *d, uint64_t size, const char *kind,
-    const char *id)
+    const char *id, enum pkg_platform pl)
 {
 	json_t	*o;
 
@@ -404,7 +421,9 @@ blob_ref(const struct digest *d, uint64_t size, const char *kind,
 		return NULL;
 	if (set_pin(o, d, size) != 0 ||
 	    json_object_set_new(o, "kind", json_string(kind)) != 0 ||
-	    (id != NULL && json_object_set_new(o, "id", json_string(id)) != 0)) {
+	    (id != NULL && json_object_set_new(o, "id", json_string(id)) != 0) ||
+	    (id != NULL && json_object_set_new(o, "platform",
+	    json_string(platform_name(pl))) != 0)) {
 		json_decref(o);
 		return NULL;
 	}
@@ -417,6 +436,9 @@ struct cluster_in {
 	const char			*config_id;
 	const char			*config_pkg_id;
 	struct pkg_info			 config_pkg;
+	/* With a Windows package in the release: its config package. */
+	const char			*config_pkg_id_win;
+	struct pkg_info			 config_pkg_win;
 	const struct minisign_pubkey	*keys;
 	size_t				 nkeys;
 };
@@ -480,15 +502,20 @@ cluster_blobs(json_t *blobs, const struct cluster_in *c)
 	int			 bad = 0;
 
 	bad |= json_array_append_new(blobs, blob_ref(&rel->manifest_digest,
-	    rel->manifest_text.len, "release", NULL));
+	    rel->manifest_text.len, "release", NULL, PLATFORM_LINUX));
 	bad |= json_array_append_new(blobs, blob_ref(&rel->sig_digest,
-	    rel->sig_text.len, "signature", NULL));
+	    rel->sig_text.len, "signature", NULL, PLATFORM_LINUX));
 	for (i = 0; !bad && i < rel->npackages; i++)
 		bad |= json_array_append_new(blobs,
 		    blob_ref(&rel->packages[i].digest, rel->packages[i].size,
-		    "package", rel->packages[i].id));
+		    "package", rel->packages[i].id,
+		    rel->rm->packages[i].platform));
 	bad |= json_array_append_new(blobs, blob_ref(&c->config_pkg.digest,
-	    c->config_pkg.size, "config", c->config_pkg_id));
+	    c->config_pkg.size, "config", c->config_pkg_id, PLATFORM_LINUX));
+	if (c->config_pkg_id_win != NULL)
+		bad |= json_array_append_new(blobs,
+		    blob_ref(&c->config_pkg_win.digest, c->config_pkg_win.size,
+		    "config", c->config_pkg_id_win, PLATFORM_WINDOWS));
 	return bad;
 }
 
@@ -520,6 +547,14 @@ cluster_json(const struct cluster_in *c, char **errp)
 	bad |= cluster_release(rel, c->rel);
 	bad |= json_object_set_new(o, "id", json_string(c->config_pkg_id));
 	bad |= set_pin(o, &c->config_pkg.digest, c->config_pkg.size);
+	if (!bad && c->config_pkg_id_win != NULL) {
+		bad |= json_object_set_new(root, "config_package_windows",
+		    o = json_object());
+		bad |= bad ? 0 : json_object_set_new(o, "id",
+		    json_string(c->config_pkg_id_win));
+		bad |= bad ? 0 : set_pin(o, &c->config_pkg_win.digest,
+		    c->config_pkg_win.size);
+	}
 	bad |= cluster_bootstrap(bs, c->rel);
 	bad |= cluster_blobs(blobs, c);
 	if (bad)
@@ -569,7 +604,8 @@ bootstrap_pins(const struct release *rel)
 
 /* The template with each of the n keys replaced by its value. */
 static char *
-fill_template(const char *const *keys, const char *const *vals, size_t n)
+fill_template(const char *tmpl, const char *const *keys,
+    const char *const *vals, size_t n)
 {
 	const char	*p;
 	FILE		*fp;
@@ -578,7 +614,7 @@ fill_template(const char *const *keys, const char *const *vals, size_t n)
 
 	if ((fp = open_memstream(&out, &len)) == NULL)
 		return NULL;
-	for (p = (const char *)install_template; *p != '\0'; ) {
+	for (p = tmpl; *p != '\0'; ) {
 		for (k = 0; k < n; k++)
 			if (strncmp(p, keys[k], strlen(keys[k])) == 0)
 				break;
@@ -595,10 +631,14 @@ fill_template(const char *const *keys, const char *const *vals, size_t n)
 	return out;
 }
 
-/* The install script: the template with its @DCOS_...@ values put in. */
+/*
+ * An install script: dcos_install.sh (ps1 0) or dcos_install.ps1 (ps1 1),
+ * its template with the same @DCOS_...@ values put in, quoted for its
+ * shell.
+ */
 static char *
 install_script(const struct release *rel, const json_t *eff,
-    const struct digest *cm, size_t cmsize, char **errp)
+    const struct digest *cm, size_t cmsize, int ps1, char **errp)
 {
 	static const char *const keys[] = {
 		"@DCOS_CLUSTER_MANIFEST_SIZE@", "@DCOS_CLUSTER_MANIFEST@",
@@ -612,7 +652,7 @@ install_script(const struct release *rel, const json_t *eff,
 	if ((name = config_str(eff, "cluster_name", errp)) == NULL ||
 	    (vals[2] = config_str(eff, "bootstrap_url", errp)) == NULL)
 		return NULL;
-	if ((vals[4] = qname = sh_single_quoted(name)) == NULL ||
+	if ((vals[4] = qname = single_quoted(name, ps1)) == NULL ||
 	    (pins = bootstrap_pins(rel)) == NULL ||
 	    asprintf(&rname, "%s-%s", rel->rm->name, rel->rm->version) == -1) {
 		rname = NULL;
@@ -624,7 +664,8 @@ install_script(const struct release *rel, const json_t *eff,
 	vals[1] = dstr;
 	vals[3] = pins;
 	vals[5] = rname;
-	out = fill_template(keys, vals, 6);
+	out = fill_template(ps1 ? (const char *)install_template_ps1 :
+	    (const char *)install_template, keys, vals, 6);
 out:
 	if (out == NULL)
 		err_set(errp, "out of memory");
@@ -756,7 +797,8 @@ keep:
 
 static json_t *
 new_index(const char *path, const struct digest *cm, const struct digest *sd,
-    const struct release *rel, int allow_downgrade, char **errp)
+    const struct digest *sdwin, const struct release *rel,
+    int allow_downgrade, char **errp)
 {
 	struct store_index	*old = NULL;
 	json_t			*root = NULL, *list, *rels, *o;
@@ -790,6 +832,15 @@ new_index(const char *path, const struct digest *cm, const struct digest *sd,
 	    json_string(STORE_INSTALL_SCRIPT));
 	digest_format(sd, dstr);
 	bad |= json_object_set_new(o, "digest", json_string(dstr));
+	if (!bad && sdwin != NULL) {
+		bad |= json_object_set_new(root, "install_script_windows",
+		    o = json_object());
+		bad |= bad ? 0 : json_object_set_new(o, "path",
+		    json_string(STORE_INSTALL_SCRIPT_WINDOWS));
+		digest_format(sdwin, dstr);
+		bad |= bad ? 0 : json_object_set_new(o, "digest",
+		    json_string(dstr));
+	}
 	bad |= index_manifests(list, old, cm);
 	bad |= index_releases(rels, old, rel);
 	if (bad)
@@ -803,18 +854,26 @@ oom:
 	return NULL;
 }
 
+/*
+ * The config package of one platform (windows 0: Linux), from the
+ * template files marked for it.
+ */
 static int
 build_config_package(struct gen *g, const struct config_output *co,
-    const char *id, struct pkg_info *info, char **errp)
+    const char *id, int windows, struct pkg_info *info, char **errp)
 {
-	struct pkg_tree	*t;
-	char		*tmp = NULL;
-	size_t		 i;
-	int		 fd = -1, have_pkginfo = 0, need, rc = -1;
+	static const char	 linux_pkginfo[] = "{}\n";
+	static const char	 win_pkginfo[] = "{\"platform\": \"windows\"}\n";
+	struct pkg_tree		*t;
+	char			*tmp = NULL;
+	size_t			 i;
+	int			 fd = -1, have_pkginfo = 0, need, rc = -1;
 
 	if ((t = pkg_tree_new(id, errp)) == NULL)
 		return -1;
 	for (i = 0; i < co->nfiles; i++) {
+		if (co->files[i].windows != windows)
+			continue;
 		if (strcmp(co->files[i].path, PKG_PKGINFO) == 0)
 			have_pkginfo = 1;
 		if (pkg_tree_add_data(t, co->files[i].path,
@@ -824,13 +883,19 @@ build_config_package(struct gen *g, const struct config_output *co,
 			goto out;
 		}
 	}
-	if (!have_pkginfo &&
-	    pkg_tree_add_data(t, PKG_PKGINFO, "{}\n", 3, 0644, errp) == -1)
+	if (!have_pkginfo && pkg_tree_add_data(t, PKG_PKGINFO, windows ?
+	    win_pkginfo : linux_pkginfo, windows ? sizeof(win_pkginfo) - 1 :
+	    sizeof(linux_pkginfo) - 1, 0644, errp) == -1)
 		goto out;
 	if (stage_open(g, &tmp, &fd, errp) == -1)
 		goto out;
 	if (pkg_tree_write(t, fd, info, errp) == -1) {
 		err_wrap(errp, "config package");
+		goto out;
+	}
+	if ((info->platform == PLATFORM_WINDOWS) != windows) {
+		err_set(errp, "config package %s: its template pkginfo.json "
+		    "says platform %s", id, platform_name(info->platform));
 		goto out;
 	}
 	if (close(fd) == -1) {
@@ -862,16 +927,15 @@ out:
  * signature is removed, as it would not match the new script.
  */
 static int
-write_script_sig(struct gen *g, const char *script_path, char **errp)
+write_script_sig(const char *sig, const char *script_path, char **errp)
 {
 	char	*p;
 	int	 rc = 0;
 
 	if (asprintf(&p, "%s.minisig", script_path) == -1)
 		return err_set(errp, "out of memory");
-	if (g->script_sig != NULL)
-		rc = atomic_write_file(p, g->script_sig, strlen(g->script_sig),
-		    0644, errp);
+	if (sig != NULL)
+		rc = atomic_write_file(p, sig, strlen(sig), 0644, errp);
 	else if (unlink(p) == 0)
 		rc = fsync_parent(p, errp);
 	else if (errno != ENOENT)
@@ -880,17 +944,45 @@ write_script_sig(struct gen *g, const char *script_path, char **errp)
 	return rc;
 }
 
-/* Signs dcos_install.sh with the site's key (trusted comment file, sha256). */
+/*
+ * Signs an install script (file: dcos_install.sh or .ps1) with the
+ * site's key (trusted comment file, sha256).
+ */
 static int
-sign_script(const struct minisign_seckey *sk, const char *script,
-    const struct digest *d, char **outp, char **errp)
+sign_script(const struct minisign_seckey *sk, const char *file,
+    const char *script, const struct digest *d, char **outp, char **errp)
 {
 	uint8_t		 hash[MINISIGN_HASH_LEN];
 
 	if (minisign_prehash_buf(script, strlen(script), hash, errp) == -1)
 		return -1;
-	return genconf_sign(sk, hash, "site key", STORE_INSTALL_SCRIPT, d, 0,
-	    outp, errp);
+	return genconf_sign(sk, hash, "site key", file, d, 0, outp, errp);
+}
+
+/*
+ * dcos_install.ps1 and its signature, or with script NULL (a release
+ * without Windows packages) neither: an older one would pin another
+ * cluster manifest.
+ */
+static int
+write_ps1(struct gen *g, const char *script, char **errp)
+{
+	char	*p;
+	int	 rc;
+
+	if ((p = path_join(g->serve, STORE_INSTALL_SCRIPT_WINDOWS)) == NULL)
+		return err_set(errp, "out of memory");
+	if (script != NULL)
+		rc = atomic_write_file(p, script, strlen(script), 0644, errp);
+	else if (unlink(p) == 0)
+		rc = fsync_parent(p, errp);
+	else
+		rc = errno == ENOENT ? 0 : err_sys(errp, "%s", p);
+	if (rc == 0)
+		rc = write_script_sig(script != NULL ? g->script_sig_ps1 :
+		    NULL, p, errp);
+	free(p);
+	return rc;
 }
 
 /* The staged blobs, renamed into blobs/ and made durable there. */
@@ -941,7 +1033,7 @@ commit_tar(struct gen *g, const char *tar, char **errp)
 /* From here on the store changes: blobs, release copy, script, index. */
 static int
 commit(struct gen *g, const struct release *rel, const char *script,
-    const json_t *index, char **errp)
+    const char *ps1, const json_t *index, char **errp)
 {
 	char	*p = NULL, *rdir = NULL, *tar = NULL, *sig = NULL, *idx = NULL;
 	int	 rc = -1;
@@ -960,7 +1052,8 @@ commit(struct gen *g, const struct release *rel, const char *script,
 	    atomic_write_file(sig, rel->tar_sig_text.text,
 	    rel->tar_sig_text.len, 0644, errp) == -1 ||
 	    atomic_write_file(p, script, strlen(script), 0755, errp) == -1 ||
-	    write_script_sig(g, p, errp) == -1 ||
+	    write_script_sig(g->script_sig, p, errp) == -1 ||
+	    write_ps1(g, ps1, errp) == -1 ||
 	    jsonio_write(idx, index, 0644, errp) == -1)
 		goto out;
 	rc = 0;
@@ -1125,6 +1218,7 @@ struct run {
 	struct config_output	 co;
 	char			 cid[DIGEST_HEXLEN + 1];
 	char			*pkgid;		/* config package */
+	char			*pkgid_win;	/* or NULL: no Windows package */
 	struct digest		 cm;		/* of cluster.json */
 	size_t			 cmlen;
 };
@@ -1153,6 +1247,7 @@ run_free(struct run *r)
 	free(r->keys);
 	free(r->relpath);
 	free(r->pkgid);
+	free(r->pkgid_win);
 	config_opts_free(&r->o);
 }
 
@@ -1233,6 +1328,17 @@ verify_release(struct run *r, char **errp)
 	return 0;
 }
 
+static int
+release_has_windows(const struct release_manifest *rm)
+{
+	size_t	 i;
+
+	for (i = 0; i < rm->npackages; i++)
+		if (rm->packages[i].platform == PLATFORM_WINDOWS)
+			return 1;
+	return 0;
+}
+
 /* Stages the config package, release.json, its signature, cluster.json. */
 static int
 stage_cluster(struct run *r, char **errp)
@@ -1255,7 +1361,18 @@ stage_cluster(struct run *r, char **errp)
 	ci.config_pkg_id = r->pkgid;
 	ci.keys = r->keys;
 	ci.nkeys = r->nkeys;
-	if (build_config_package(&r->g, &r->co, r->pkgid, &ci.config_pkg,
+	if (release_has_windows(r->rel->rm)) {
+		if (asprintf(&r->pkgid_win, "dcos-config-windows--setup_%s",
+		    r->cid) == -1) {
+			r->pkgid_win = NULL;
+			return err_set(errp, "out of memory");
+		}
+		ci.config_pkg_id_win = r->pkgid_win;
+		if (build_config_package(&r->g, &r->co, r->pkgid_win, 1,
+		    &ci.config_pkg_win, errp) == -1)
+			return -1;
+	}
+	if (build_config_package(&r->g, &r->co, r->pkgid, 0, &ci.config_pkg,
 	    errp) == -1 ||
 	    stage_buf(&r->g, r->rel->manifest_text.text,
 	    r->rel->manifest_text.len, &dummy, errp) == -1 ||
@@ -1276,34 +1393,48 @@ out:
 	return rc;
 }
 
-/* dcos_install.sh (signed with --sign-key) and index.json, committed. */
+/*
+ * dcos_install.sh and, with a Windows package, dcos_install.ps1 (signed
+ * with --sign-key), and index.json, committed.
+ */
 static int
 write_store(struct run *r, char **errp)
 {
-	struct digest	 sd;
+	struct digest	 sd, sdwin;
 	json_t		*index = NULL;
-	char		*script = NULL, *idxpath = NULL;
+	char		*script = NULL, *ps1 = NULL, *idxpath = NULL;
 	int		 rc = -1;
 
 	if ((script = install_script(r->rel, r->co.effective, &r->cm,
-	    r->cmlen, errp)) == NULL)
+	    r->cmlen, 0, errp)) == NULL)
 		goto out;
 	digest_buf(script, strlen(script), &sd);
-	if (r->have_sk &&
-	    sign_script(&r->sk, script, &sd, &r->g.script_sig, errp) == -1)
+	if (r->have_sk && sign_script(&r->sk, STORE_INSTALL_SCRIPT, script,
+	    &sd, &r->g.script_sig, errp) == -1)
 		goto out;
+	if (r->pkgid_win != NULL) {
+		if ((ps1 = install_script(r->rel, r->co.effective, &r->cm,
+		    r->cmlen, 1, errp)) == NULL)
+			goto out;
+		digest_buf(ps1, strlen(ps1), &sdwin);
+		if (r->have_sk && sign_script(&r->sk,
+		    STORE_INSTALL_SCRIPT_WINDOWS, ps1, &sdwin,
+		    &r->g.script_sig_ps1, errp) == -1)
+			goto out;
+	}
 	if ((idxpath = path_join(r->g.serve, STORE_INDEX)) == NULL) {
 		err_set(errp, "out of memory");
 		goto out;
 	}
-	if ((index = new_index(idxpath, &r->cm, &sd, r->rel,
-	    r->allow_downgrade, errp)) == NULL ||
-	    commit(&r->g, r->rel, script, index, errp) == -1)
+	if ((index = new_index(idxpath, &r->cm, &sd, ps1 != NULL ? &sdwin :
+	    NULL, r->rel, r->allow_downgrade, errp)) == NULL ||
+	    commit(&r->g, r->rel, script, ps1, index, errp) == -1)
 		goto out;
 	rc = 0;
 out:
 	json_decref(index);
 	free(script);
+	free(ps1);
 	free(idxpath);
 	return rc;
 }

@@ -43,6 +43,8 @@ cmd_package(int argc, char **argv)
 	const struct subcmd	*c = subcmd_find(genconf_commands, "package");
 	struct pkg_tree		*t = NULL;
 	struct pkg_info		 info;
+	enum pkg_platform	 pl;
+	json_t			*pi = NULL;
 	const char		*out = NULL, *given_id = NULL;
 	char			*id = NULL, *outbuf = NULL, *err = NULL;
 	char			 dstr[DIGEST_STRSZ];
@@ -78,15 +80,24 @@ cmd_package(int argc, char **argv)
 		    "--id)", argv[optind], err);
 		goto out;
 	}
+	if (pkg_tree_scan(t, argv[optind], &err) == -1) {
+		log_error("%s", err);
+		goto out;
+	}
+	/* ID.tar.zst, or ID.zip for a Windows package. */
 	if (out == NULL) {
-		if (asprintf(&outbuf, "%s.tar.zst", id) == -1) {
+		if ((pi = pkg_tree_pkginfo(t, &err)) == NULL ||
+		    pkginfo_platform(pi, NULL, &pl, &err) == -1) {
+			log_error("%s", err);
+			goto out;
+		}
+		if (asprintf(&outbuf, "%s%s", id, pkg_blob_suffix(pl)) == -1) {
 			log_error("out of memory");
 			goto out;
 		}
 		out = outbuf;
 	}
-	if (pkg_tree_scan(t, argv[optind], &err) == -1 ||
-	    pkg_tree_write_file(t, out, &info, &err) == -1) {
+	if (pkg_tree_write_file(t, out, &info, &err) == -1) {
 		log_error("%s", err);
 		goto out;
 	}
@@ -97,6 +108,7 @@ cmd_package(int argc, char **argv)
 	    (unsigned long long)info.size);
 	rc = EXIT_OK;
 out:
+	json_decref(pi);
 	pkg_tree_free(t);
 	free(id);
 	free(outbuf);

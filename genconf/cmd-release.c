@@ -406,18 +406,27 @@ out:
 static int
 check_packages(struct build *b, char **errp)
 {
-	struct pkg_ref	*refs;
-	size_t		 i;
-	int		 rc;
+	struct pkg_ref		*refs;
+	enum pkg_platform	 pl;
+	size_t			 i, n;
+	int			 rc;
 
 	qsort(b->pkgs, b->npkgs, sizeof(*b->pkgs), pkg_cmp);
 	if ((refs = calloc(b->npkgs + 1, sizeof(*refs))) == NULL)
 		return err_set(errp, "out of memory");
-	for (i = 0; i < b->npkgs; i++) {
-		refs[i].id = b->pkgs[i].id;
-		refs[i].pkginfo = b->pkgs[i].pkginfo;
+	/* Each platform's packages are one set: its hosts install them. */
+	rc = 0;
+	for (pl = PLATFORM_LINUX; rc == 0 && pl <= PLATFORM_WINDOWS; pl++) {
+		for (i = n = 0; i < b->npkgs; i++) {
+			if (b->pkgs[i].info.platform != pl)
+				continue;
+			refs[n].id = b->pkgs[i].id;
+			refs[n++].pkginfo = b->pkgs[i].pkginfo;
+		}
+		if ((rc = pkg_set_check(refs, n, errp)) == -1 &&
+		    pl == PLATFORM_WINDOWS)
+			err_wrap(errp, "the Windows packages");
 	}
-	rc = pkg_set_check(refs, b->npkgs, errp);
 	free(refs);
 	return rc;
 }
@@ -452,6 +461,8 @@ release_json(struct build *b)
 
 		bad |= json_array_append_new(pk, o = json_object());
 		bad |= json_object_set_new(o, "id", json_string(p->id));
+		bad |= json_object_set_new(o, "platform",
+		    json_string(platform_name(p->info.platform)));
 		bad |= set_digest(o, "digest", &p->info.digest);
 		bad |= json_object_set_new(o, "size",
 		    json_integer((json_int_t)p->info.size));
@@ -664,7 +675,8 @@ member_pkg(struct tar_out *t, const struct pkg *p, char **errp)
 	in.mode = 0644;
 	in.digest = p->info.digest;
 	in.size = p->info.size;
-	if (asprintf(&in.member, "packages/%s.tar.zst", p->id) == -1)
+	if (asprintf(&in.member, "packages/%s%s", p->id,
+	    pkg_blob_suffix(p->info.platform)) == -1)
 		return err_set(errp, "out of memory");
 	rc = member_input(t->a, t->ae, &in, t->buf, errp);
 	free(in.member);

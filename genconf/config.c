@@ -97,6 +97,7 @@ render_templates(const struct release *rel, const struct schema *s,
 		files[i].content = tf[i].content;
 		files[i].len = tf[i].len;
 		files[i].mode = tf[i].mode;
+		files[i].windows = tf[i].windows;
 	}
 	free(tf);
 	tf = NULL;

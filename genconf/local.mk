@@ -11,21 +11,25 @@ dcos_genconf_SOURCES = \
 	genconf/cmd-release.c \
 	genconf/release.c genconf/release.h \
 	genconf/cmd-generate.c
-# scripts/dcos_install.sh.in is compiled in: generate writes it with the
-# cluster's values, and a store must never depend on files beside the binary.
+# scripts/dcos_install.sh.in and .ps1.in are compiled in: generate writes
+# them with the cluster's values, and a store must never depend on files
+# beside the binary.
 nodist_dcos_genconf_SOURCES = genconf/install-template.c
-genconf/install-template.c: $(top_srcdir)/scripts/dcos_install.sh.in
+genconf/install-template.c: $(top_srcdir)/scripts/dcos_install.sh.in \
+    $(top_srcdir)/scripts/dcos_install.ps1.in
 	$(AM_V_GEN)$(MKDIR_P) genconf && { \
-	  echo '/* Generated from scripts/dcos_install.sh.in: do not edit. */'; \
-	  echo 'const unsigned char install_template[] = {'; \
-	  od -An -v -tx1 < $(top_srcdir)/scripts/dcos_install.sh.in | \
-	    sed -e 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
-	  echo '0x00 };'; \
-	  echo 'const unsigned long install_template_len ='; \
-	  echo '    sizeof(install_template) - 1;'; \
+	  echo '/* Generated from scripts/dcos_install.*.in: do not edit. */'; \
+	  for t in sh: ps1:_ps1; do \
+	    echo "const unsigned char install_template$${t#*:}[] = {"; \
+	    od -An -v -tx1 < $(top_srcdir)/scripts/dcos_install.$${t%%:*}.in | \
+	      sed -e 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	    echo '0x00 };'; \
+	    echo "const unsigned long install_template$${t#*:}_len ="; \
+	    echo "    sizeof(install_template$${t#*:}) - 1;"; \
+	  done; \
 	} > $@.tmp && mv $@.tmp $@
 CLEANFILES += genconf/install-template.c
-EXTRA_DIST += scripts/dcos_install.sh.in
+EXTRA_DIST += scripts/dcos_install.sh.in scripts/dcos_install.ps1.in
 dcos_genconf_LDADD = lib/libdcos.a $(YAML_LIBS) $(ARCHIVE_LIBS) \
 	$(JANSSON_LIBS) $(CRYPTO_LIBS)
 dist_man_MANS += man/dcos-genconf.1 man/dcos-release.5 man/dcos-store.5

@@ -539,9 +539,74 @@ out:
 	return rc;
 }
 
+/* is_file for winservice_check: a regular file of the tree. */
+static int
+tree_is_file(void *arg, const char *path)
+{
+	struct pkg_entry	*e = tree_find(arg, path);
+
+	return e != NULL && e->type == PKG_FILE;
+}
+
+/* The largest services json we read. */
+#define WINSERVICE_MAX	(64 * 1024)
+
 /*
- * The manifest's text, checked with the parser every reader uses, and
- * what info says of it and of the files.
+ * A Windows package's entries (lib/pkginfo's rules: no units, roles
+ * slave and slave_public, services json) and what a zip without zip64
+ * holds.
+ */
+static int
+windows_entries_check(struct pkg_tree *t, char **errp)
+{
+	struct pkg_entry	*e;
+	json_t			*seen;
+	char			*buf = NULL;
+	size_t			 i, len;
+	int			 rc = -1;
+
+	if (t->n >= 65535)
+		return err_set(errp, "package %s: %zu entries; a Windows "
+		    "package (a zip without zip64) holds fewer than 65,535",
+		    t->id, t->n);
+	if ((seen = json_object()) == NULL)
+		return err_set(errp, "out of memory");
+	for (i = 0; i < t->n; i++) {
+		e = &t->v[i];
+		if (e->type == PKG_FILE && e->size >= UINT32_MAX) {
+			err_set(errp, "package %s: %s: a file of a Windows "
+			    "package (a zip without zip64) is under 4 GiB",
+			    t->id, e->path);
+			goto out;
+		}
+		if (pkg_windows_entry_check(t->id, e->path, e->type ==
+		    PKG_FILE, errp) == -1)
+			goto out;
+		if (e->type != PKG_FILE ||
+		    strncmp(e->path, WINSERVICES_DIR, strlen(WINSERVICES_DIR))
+		    != 0 || strchr(e->path, '/') == NULL)
+			continue;
+		free(buf);
+		buf = NULL;
+		if (e->data == NULL && read_file(e->src, WINSERVICE_MAX, &buf,
+		    &len, errp) == -1)
+			goto out;
+		if (winservice_check(t->id, e->path, e->data != NULL ?
+		    e->data : buf, e->data != NULL ? e->size : len,
+		    tree_is_file, t, seen, errp) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	json_decref(seen);
+	return rc;
+}
+
+/*
+ * The manifest's text, checked with the parser every reader uses (and
+ * for a Windows package by the Windows rule), and what info says of it
+ * and of the files.
  */
 static int
 manifest_text(struct pkg_tree *t, struct pkg_info *info, char **textp,
@@ -562,6 +627,11 @@ manifest_text(struct pkg_tree *t, struct pkg_info *info, char **textp,
 	if (pkg_manifest_parse(*textp, *lenp, PKG_MANIFEST, &check, errp) ==
 	    -1)
 		return err_wrap(errp, "package %s", t->id);
+	if (info->platform == PLATFORM_WINDOWS &&
+	    pkg_manifest_windows_check(check, errp) == -1) {
+		pkg_manifest_free(check);
+		return -1;
+	}
 	pkg_manifest_free(check);
 	digest_buf(*textp, *lenp, &info->manifest);
 	info->files = t->n;
@@ -579,14 +649,30 @@ archive_fail(struct archive *a, const char *id, char **errp)
 	    "archive error");
 }
 
+static char *
+dir_name(const char *path)
+{
+	char	*s;
+
+	return asprintf(&s, "%s/", path) == -1 ? NULL : s;
+}
+
 /* One entry: its fixed header, then a file's bytes. */
 static int
 write_entry(struct archive *a, struct archive_entry *ae, struct pkg_entry *e,
-    const char *id, char **errp)
+    const char *id, int zip, char **errp)
 {
+	char	*dirname = NULL;
+
 	switch (e->type) {
 	case PKG_DIR:
 		pkg_fixed_entry(ae, e->path, AE_IFDIR, e->mode);
+		/* A zip names a directory "name/"; tar adds the '/' itself. */
+		if (zip && (dirname = dir_name(e->path)) == NULL)
+			return err_set(errp, "out of memory");
+		if (dirname != NULL)
+			archive_entry_set_pathname(ae, dirname);
+		free(dirname);
 		break;
 	case PKG_FILE:
 		pkg_fixed_entry(ae, e->path, AE_IFREG, e->mode);
@@ -617,7 +703,7 @@ write_entry(struct archive *a, struct archive_entry *ae, struct pkg_entry *e,
 /* The manifest first, then every entry in path order. */
 static int
 write_entries(struct archive *a, struct pkg_tree *t, const char *mtext,
-    size_t mlen, char **errp)
+    size_t mlen, int zip, char **errp)
 {
 	struct archive_entry	*ae;
 	size_t			 i;
@@ -633,7 +719,7 @@ write_entries(struct archive *a, struct pkg_tree *t, const char *mtext,
 		goto out;
 	}
 	for (i = 0; i < t->n; i++)
-		if (write_entry(a, ae, &t->v[i], t->id, errp) == -1)
+		if (write_entry(a, ae, &t->v[i], t->id, zip, errp) == -1)
 			goto out;
 	rc = 0;
 out:
@@ -682,6 +768,34 @@ utf8_ctype_leave(locale_t utf8, locale_t loc)
 	freelocale(utf8);
 }
 
+/* Restricted pax: plain ustar headers unless a name needs more. */
+static int
+tar_format(struct archive *a)
+{
+	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_add_filter_zstd(a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK)
+		return -1;
+	return 0;
+}
+
+/*
+ * Deflate, no zip64 (windows_entries_check keeps within its limits).
+ * libarchive adds its fixed UT (mtime 0) and ux (uid/gid 0) extra fields
+ * and dates every member 1980-01-01 00:00:00, DOS's floor for mtime 0 in
+ * any time zone (docs/formats.md).
+ */
+static int
+zip_format(struct archive *a)
+{
+	if (archive_write_set_format_zip(a) != ARCHIVE_OK ||
+	    archive_write_set_options(a, "zip:compression=deflate,"
+	    "zip:!zip64") != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK)
+		return -1;
+	return 0;
+}
+
 int
 pkg_tree_write(struct pkg_tree *t, int fd, struct pkg_info *info,
     char **errp)
@@ -700,8 +814,11 @@ pkg_tree_write(struct pkg_tree *t, int fd, struct pkg_info *info,
 		if (strcmp(t->v[i - 1].path, t->v[i].path) == 0)
 			return err_set(errp, "'%s' is given twice",
 			    t->v[i].path);
-	if ((pi = pkg_tree_pkginfo(t, errp)) == NULL)
-		return -1;
+	if ((pi = pkg_tree_pkginfo(t, errp)) == NULL ||
+	    pkginfo_platform(pi, NULL, &info->platform, errp) == -1 ||
+	    (info->platform == PLATFORM_WINDOWS &&
+	    windows_entries_check(t, errp) == -1))
+		goto out;
 	link_hardlinks(t);
 	if (manifest_text(t, info, &mtext, &mlen, errp) == -1 ||
 	    utf8_ctype_enter(t, &utf8, &loc, errp) == -1)
@@ -710,17 +827,16 @@ pkg_tree_write(struct pkg_tree *t, int fd, struct pkg_info *info,
 		err_set(errp, "out of memory");
 		goto out;
 	}
-	/* Restricted pax: plain ustar headers unless a name needs more. */
-	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-	    archive_write_add_filter_zstd(a) != ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+	if ((info->platform == PLATFORM_WINDOWS ? zip_format(a) :
+	    tar_format(a)) == -1 ||
 	    archive_write_open2(a, &s, NULL, sink_write, NULL, NULL) !=
 	    ARCHIVE_OK) {
 		err_set(errp, "cannot start the package archive: %s",
 		    archive_error_string(a));
 		goto out;
 	}
-	if (write_entries(a, t, mtext, mlen, errp) == -1)
+	if (write_entries(a, t, mtext, mlen, info->platform ==
+	    PLATFORM_WINDOWS, errp) == -1)
 		goto out;
 	if (archive_write_close(a) != ARCHIVE_OK) {
 		archive_fail(a, t->id, errp);

@@ -49,7 +49,9 @@ struct pkg_info {
 	struct digest	 manifest;	/* of .dcos-manifest.json */
 	size_t		 files;		/* entries in the manifest */
 	uint64_t	 installed_bytes;	/* sum of file sizes */
+	enum pkg_platform platform;	/* pkginfo's: tar.zst or zip */
 };
+
 
 /* A new empty tree for package id (checked), or NULL with *errp. */
 struct pkg_tree *pkg_tree_new(const char *id, char **errp);
@@ -74,7 +76,9 @@ int	 pkg_tree_add_data(struct pkg_tree *, const char *path,
 json_t	*pkg_tree_pkginfo(struct pkg_tree *, char **errp);
 /*
  * Sorts the tree, checks its pkginfo.json and writes the blob to fd,
- * filling *info.  A file that changed since it was scanned is an error.
+ * filling *info: a tar.zst, or for pkginfo's "platform": "windows" a zip
+ * (after the Windows rules: paths, files and directories only, services
+ * json).  A file that changed since it was scanned is an error.
  * 0 or -1 with *errp.
  */
 int	 pkg_tree_write(struct pkg_tree *, int fd, struct pkg_info *info,

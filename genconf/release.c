@@ -362,7 +362,8 @@ list_members(struct release *r, struct member **mv, size_t *nm,
 		return err_set(errp, "out of memory");
 	for (i = 0; i < m->npackages; i++)
 		if (add_blob(&r->packages[r->npackages++], "packages",
-		    m->packages[i].id, ".tar.zst", &m->packages[i].blob,
+		    m->packages[i].id, pkg_blob_suffix(m->packages[i].platform),
+		    &m->packages[i].blob,
 		    M_PACKAGE, i, mv, nm, errp) == -1)
 			return -1;
 	for (i = 0; i < m->nbootstrap; i++)

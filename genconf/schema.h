@@ -302,6 +302,7 @@ struct tmpl_file {
 	char	*content;
 	size_t	 len;
 	mode_t	 mode;
+	int	 windows;	/* "platform: windows": the Windows config package's */
 };
 
 /*

@@ -18,6 +18,7 @@ struct config_file {
 	char	*content;
 	size_t	 len;
 	mode_t	 mode;		/* permission bits */
+	int	 windows;	/* for the Windows config package */
 };
 
 struct config_output {

@@ -518,6 +518,7 @@ struct entry {
 	const struct ynode	*content;
 	const struct ynode	*perm;
 	const struct ynode	*when;
+	const struct ynode	*platform;
 };
 
 /*
@@ -545,11 +546,20 @@ entry_parse(const char *name, const struct ynode *e, struct entry *en,
 			en->perm = ymap_value(e, i);
 		else if (strcmp(k->str, "when") == 0)
 			en->when = ymap_value(e, i);
+		else if (strcmp(k->str, "platform") == 0)
+			en->platform = ymap_value(e, i);
 		else
 			return diags_add(d, name, k->line, k->col, NULL,
 			    "unknown attribute '%s': use path, content, "
-			    "permissions and when", k->str) == -1 ? -1 : 1;
+			    "permissions, when and platform", k->str) == -1 ?
+			    -1 : 1;
 	}
+	if (en->platform != NULL && (en->platform->type != YNODE_SCALAR ||
+	    (strcmp(en->platform->str, "linux") != 0 &&
+	    strcmp(en->platform->str, "windows") != 0)))
+		return diags_add(d, name, en->platform->line,
+		    en->platform->col, NULL, "platform must be linux (the "
+		    "default) or windows") == -1 ? -1 : 1;
 	if (en->path == NULL || en->path->type != YNODE_SCALAR ||
 	    !safe_path(en->path->str))
 		return diags_add(d, name, (en->path != NULL ? en->path :
@@ -702,6 +712,8 @@ render_entry(const char *name, const struct ynode *e, const struct schema *s,
 		goto out;
 	f->content = buf;
 	f->len = len;
+	f->windows = en.platform != NULL &&
+	    strcmp(en.platform->str, "windows") == 0;
 	buf = NULL;
 	rc = 0;
 out:

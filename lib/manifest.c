@@ -489,6 +489,106 @@ pkg_mode_check(unsigned long long mode, char **errp)
 	return 0;
 }
 
+/* Windows's reserved device names: a component that is one, or one and an extension. */
+static const char *const win_devices[] = { "CON", "PRN", "AUX", "NUL",
+    "CONIN$", "CONOUT$", NULL };
+
+static int
+win_device(const char *comp, size_t n)
+{
+	size_t	 base = 0, i;
+	char	 up[8];
+
+	while (base < n && comp[base] != '.')
+		base++;
+	/* "AUX .txt" opens AUX too: spaces before the dot do not count. */
+	while (base > 0 && comp[base - 1] == ' ')
+		base--;
+	if (base == 0 || base >= sizeof(up))
+		return 0;
+	for (i = 0; i < base; i++)
+		up[i] = (char)toupper((unsigned char)comp[i]);
+	up[base] = '\0';
+	for (i = 0; win_devices[i] != NULL; i++)
+		if (strcmp(up, win_devices[i]) == 0)
+			return 1;
+	return base == 4 && (strncmp(up, "COM", 3) == 0 ||
+	    strncmp(up, "LPT", 3) == 0) && up[3] >= '0' && up[3] <= '9';
+}
+
+int
+pkg_winpath_check(const char *path, char **errp)
+{
+	const char	*p, *c, *slash;
+	char		 vis[256];
+	size_t		 n;
+
+	if (pkg_path_check(path, errp) == -1)
+		return -1;
+	name_vis(path, 1, vis, sizeof(vis));
+	for (p = path; *p != '\0'; p++) {
+		if ((unsigned char)*p >= 0x80)
+			return err_set(errp, "%s: a Windows package's names "
+			    "are printable ASCII (Windows folds the case of "
+			    "other letters by its own table): rename it", vis);
+		if (strchr("<>:\"\\|?*", *p) != NULL)
+			return err_set(errp, "%s: '%c' cannot be in a Windows "
+			    "file name (none of < > : \" \\ | ? *): rename it",
+			    vis, *p);
+	}
+	for (c = path;; c = slash + 1) {
+		slash = strchr(c, '/');
+		n = slash != NULL ? (size_t)(slash - c) : strlen(c);
+		if (c[n - 1] == '.' || c[n - 1] == ' ')
+			return err_set(errp, "%s: Windows drops a trailing "
+			    "'%c' from a file name: rename '%.*s'", vis,
+			    c[n - 1], (int)n, c);
+		if (n > WIN_NAME_MAX)
+			return err_set(errp, "%s: a Windows file name has at "
+			    "most %d characters", vis, WIN_NAME_MAX);
+		if (win_device(c, n))
+			return err_set(errp, "%s: '%.*s' is a Windows device "
+			    "name (CON, PRN, AUX, NUL, CONIN$, CONOUT$, "
+			    "COM0-9, LPT0-9, with any extension): rename it",
+			    vis, (int)n, c);
+		if (slash == NULL)
+			return 0;
+	}
+}
+
+int
+win_name_equal(const char *a, const char *b)
+{
+	for (; *a != '\0' && *b != '\0'; a++, b++)
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return 0;
+	return *a == *b;
+}
+
+const char *
+platform_name(enum pkg_platform p)
+{
+	return p == PLATFORM_WINDOWS ? "windows" : "linux";
+}
+
+const char *
+pkg_blob_suffix(enum pkg_platform p)
+{
+	return p == PLATFORM_WINDOWS ? ".zip" : ".tar.zst";
+}
+
+int
+platform_parse(const char *s, enum pkg_platform *outp)
+{
+	if (s != NULL && strcmp(s, "linux") == 0)
+		*outp = PLATFORM_LINUX;
+	else if (s != NULL && strcmp(s, "windows") == 0)
+		*outp = PLATFORM_WINDOWS;
+	else
+		return -1;
+	return 0;
+}
+
 static int
 sysctl_char(int c)
 {
@@ -681,6 +781,56 @@ pkg_files_check(struct jp *p, struct pkg_manifest *m)
 	return 0;
 }
 
+static int
+fold_cmp(const void *a, const void *b)
+{
+	const char	*x = *(char *const *)a, *y = *(char *const *)b;
+	int		 cx, cy;
+
+	for (;; x++, y++) {
+		cx = tolower((unsigned char)*x);
+		cy = tolower((unsigned char)*y);
+		if (cx != cy || cx == '\0')
+			return cx - cy;
+	}
+}
+
+int
+pkg_manifest_windows_check(const struct pkg_manifest *m, char **errp)
+{
+	const char	**v;
+	size_t		 i;
+	int		 rc = -1;
+
+	for (i = 0; i < m->nfiles; i++) {
+		if (m->files[i].type != PKG_FILE && m->files[i].type != PKG_DIR)
+			return err_set(errp, "package %s: %s is a %s; a Windows "
+			    "package holds only files and directories (copy "
+			    "the file instead)", m->id, m->files[i].path,
+			    pkg_ftype_name(m->files[i].type));
+		if (pkg_winpath_check(m->files[i].path, errp) == -1)
+			return err_wrap(errp, "package %s", m->id);
+	}
+	/* Sorted with case folded, colliding names are neighbours. */
+	if ((v = calloc(m->nfiles + 1, sizeof(*v))) == NULL)
+		return err_set(errp, "out of memory");
+	for (i = 0; i < m->nfiles; i++)
+		v[i] = m->files[i].path;
+	v[m->nfiles] = PKG_MANIFEST_NAME;
+	qsort(v, m->nfiles + 1, sizeof(*v), fold_cmp);
+	for (i = 1; i <= m->nfiles; i++)
+		if (win_name_equal(v[i - 1], v[i])) {
+			err_set(errp, "package %s: '%s' and '%s' are one file "
+			    "on Windows (names differ only in case): rename "
+			    "one", m->id, v[i - 1], v[i]);
+			goto out;
+		}
+	rc = 0;
+out:
+	free(v);
+	return rc;
+}
+
 void
 pkg_manifest_free(struct pkg_manifest *m)
 {
@@ -818,6 +968,21 @@ arch_pins_free(struct arch_pin *a, size_t n)
 	free(a);
 }
 
+/* "platform": absent (linux), "linux" or "windows". */
+static int
+jp_platform(struct jp *p, const json_t *o, enum pkg_platform *out)
+{
+	json_t	*v;
+
+	*out = PLATFORM_LINUX;
+	if ((v = json_object_get(o, "platform")) == NULL)
+		return 0;
+	if (platform_parse(json_string_value(v), out) == -1)
+		return jp_fail(p, "platform", "must be \"linux\" or "
+		    "\"windows\"");
+	return 0;
+}
+
 static int
 release_pkg_parse(struct jp *p, const json_t *o, struct release_pkg *r)
 {
@@ -830,7 +995,7 @@ release_pkg_parse(struct jp *p, const json_t *o, struct release_pkg *r)
 		return -1;
 	if (!pkg_id_valid(r->id))
 		return jp_fail(p, "id", "'%s' is not a package id", r->id);
-	return 0;
+	return jp_platform(p, o, &r->platform);
 }
 
 static int
@@ -1107,7 +1272,7 @@ blob_ref_parse(struct jp *p, const json_t *o, struct blob_ref *b)
 		return -1;
 	if (!pkg_id_valid(b->id))
 		return jp_fail(p, "id", "'%s' is not a package id", b->id);
-	return 0;
+	return jp_platform(p, o, &b->platform);
 }
 
 static int
@@ -1160,6 +1325,17 @@ cluster_release_parse(struct jp *p, struct cluster_manifest *m)
 		return jp_fail(p, "id", "'%s' is not a package id",
 		    m->config_id_pkg);
 	p->where[0] = '\0';
+	if ((cfg = json_object_get(m->json, "config_package_windows")) ==
+	    NULL)
+		return 0;
+	if (!json_is_object(cfg))
+		return jp_fail(p, "config_package_windows", "must be an "
+		    "object");
+	snprintf(p->where, sizeof(p->where), "config_package_windows");
+	if (jp_dup(p, cfg, "id", &m->config_id_pkg_windows) == -1 ||
+	    jp_pin(p, cfg, &m->config_package_windows) == -1)
+		return -1;
+	p->where[0] = '\0';
 	return 0;
 }
 
@@ -1181,15 +1357,42 @@ cluster_manifest_free(struct cluster_manifest *m)
 	free(m->release_name);
 	free(m->release_version);
 	free(m->config_id_pkg);
+	free(m->config_id_pkg_windows);
 	json_decref(m->json);
 	free(m);
 }
 
 /*
- * What a host may get besides the signed release: exactly the one config
- * package config_package names, dcos-config--setup_<config_id>.  Release
- * and signature blobs are the two the release section names, once each.
- * (That every package blob is in the signed release.json is checked by
+ * A config blob: the config package of its platform (config_package, or
+ * config_package_windows), named after config_id, once.
+ */
+static int
+cluster_config_blob(struct jp *p, const struct blob_ref *b,
+    const char *want, const struct blob_pin *pin, size_t *countp)
+{
+	const char	*what = b->platform == PLATFORM_WINDOWS ?
+	    "config_package_windows" : "config_package";
+
+	if (want == NULL)
+		return jp_fail(p, "id", "'%s' is a Windows config package, "
+		    "but the manifest has no config_package_windows", b->id);
+	if ((*countp)++ > 0)
+		return jp_fail(p, "id", "'%s' is a second %s config package; "
+		    "a cluster manifest holds only the one %s names", b->id,
+		    platform_name(b->platform), what);
+	if (strcmp(b->id, want) != 0 || !digest_equal(&b->blob.digest,
+	    &pin->digest) || b->blob.size != pin->size)
+		return jp_fail(p, "id", "config package '%s' is not the %s "
+		    "%s with the same digest and size", b->id, what, want);
+	return 0;
+}
+
+/*
+ * What a host may get besides the signed release: exactly one config
+ * package per platform, the one config_package (config_package_windows)
+ * names, dcos-config[-windows]--setup_<config_id>.  Release and signature
+ * blobs are the two the release section names, once each.  (That every
+ * package blob is in the signed release.json is checked by
  * dcos-bootstrap, which has verified it.)
  */
 static int
@@ -1197,38 +1400,39 @@ cluster_blobs_check(struct jp *p, struct cluster_manifest *m)
 {
 	const struct blob_ref	*b;
 	const struct digest	*want;
-	char			*cfgid = NULL, vis[256];
-	size_t			 i, nrel = 0, nsig = 0, ncfg = 0;
+	char			*cfgid = NULL, *wincfg = NULL, vis[256];
+	size_t			 i, nrel = 0, nsig = 0, ncfg = 0, nwin = 0;
 	int			 rc = -1;
 
-	if (asprintf(&cfgid, "dcos-config--setup_%s", m->config_id) == -1)
-		return jp_fail(p, "", "out of memory");
-	if (strcmp(m->config_id_pkg, cfgid) != 0) {
-		snprintf(p->where, sizeof(p->where), "config_package");
+	if (asprintf(&cfgid, "dcos-config--setup_%s", m->config_id) == -1 ||
+	    asprintf(&wincfg, "dcos-config-windows--setup_%s",
+	    m->config_id) == -1) {
+		jp_fail(p, "", "out of memory");
+		goto out;
+	}
+	if (strcmp(m->config_id_pkg, cfgid) != 0 ||
+	    (m->config_id_pkg_windows != NULL &&
+	    strcmp(m->config_id_pkg_windows, wincfg) != 0)) {
+		snprintf(p->where, sizeof(p->where), "config_package%s",
+		    strcmp(m->config_id_pkg, cfgid) != 0 ? "" : "_windows");
 		jp_fail(p, "id", "'%s' is not the config package of config_id "
-		    "%s, which is dcos-config--setup_%s", m->config_id_pkg,
-		    name_vis(m->config_id, 1, vis, sizeof(vis)), vis);
+		    "%s, which is dcos-config%s--setup_%s",
+		    strcmp(m->config_id_pkg, cfgid) != 0 ? m->config_id_pkg :
+		    m->config_id_pkg_windows, name_vis(m->config_id, 1, vis,
+		    sizeof(vis)), strcmp(m->config_id_pkg, cfgid) != 0 ? "" :
+		    "-windows", vis);
 		goto out;
 	}
 	for (i = 0; i < m->nblobs; i++) {
 		b = &m->blobs[i];
 		jp_at(p, "blobs", i);
 		if (b->kind == BLOB_CONFIG) {
-			if (ncfg++ > 0) {
-				jp_fail(p, "id", "'%s' is a second config "
-				    "package; a cluster manifest holds only "
-				    "the one config_package names", b->id);
+			if ((b->platform == PLATFORM_WINDOWS ?
+			    cluster_config_blob(p, b, m->config_id_pkg_windows,
+			    &m->config_package_windows, &nwin) :
+			    cluster_config_blob(p, b, cfgid, &m->config_package,
+			    &ncfg)) == -1)
 				goto out;
-			}
-			if (strcmp(b->id, cfgid) != 0 ||
-			    !digest_equal(&b->blob.digest,
-			    &m->config_package.digest) ||
-			    b->blob.size != m->config_package.size) {
-				jp_fail(p, "id", "config package '%s' is not "
-				    "the config_package %s with the same "
-				    "digest and size", b->id, cfgid);
-				goto out;
-			}
 			continue;
 		}
 		if (b->kind != BLOB_RELEASE && b->kind != BLOB_SIGNATURE)
@@ -1250,9 +1454,16 @@ cluster_blobs_check(struct jp *p, struct cluster_manifest *m)
 		    "release name them", cfgid);
 		goto out;
 	}
+	if (m->config_id_pkg_windows != NULL && nwin == 0) {
+		jp_fail(p, "blobs", "must list the Windows config package %s "
+		    "as config_package_windows names it (kind config, "
+		    "platform windows)", wincfg);
+		goto out;
+	}
 	rc = 0;
 out:
 	free(cfgid);
+	free(wincfg);
 	return rc;
 }
 
@@ -1344,6 +1555,7 @@ store_index_free(struct store_index *x)
 	free(x->releases);
 	free(x->manifests);
 	free(x->install_script);
+	free(x->install_script_windows);
 	json_decref(x->json);
 	free(x);
 }
@@ -1407,6 +1619,26 @@ store_index_parse(const char *buf, size_t len, const char *name,
 	if (!relpath_valid(x->install_script)) {
 		jp_fail(&p, "path", "unsafe path '%s'", x->install_script);
 		goto bad;
+	}
+	if ((script = json_object_get(x->json, "install_script_windows")) !=
+	    NULL) {
+		snprintf(p.where, sizeof(p.where), "install_script_windows");
+		if (!json_is_object(script)) {
+			jp_fail(&p, "", "must be an object");
+			goto bad;
+		}
+		if (jp_dup(&p, script, "path", &x->install_script_windows) ==
+		    -1 || jp_digest(&p, script, "digest",
+		    &x->install_script_windows_digest) == -1)
+			goto bad;
+		/* One name: a mirror writes it, artifactd serves it. */
+		if (strcmp(x->install_script_windows,
+		    STORE_INSTALL_SCRIPT_WINDOWS) != 0) {
+			jp_fail(&p, "path", "'%s' is not '%s'",
+			    x->install_script_windows,
+			    STORE_INSTALL_SCRIPT_WINDOWS);
+			goto bad;
+		}
 	}
 	p.where[0] = '\0';
 	if (index_lists_parse(&p, x) == -1)

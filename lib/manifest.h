@@ -101,6 +101,29 @@ int	 pkg_path_check(const char *path, char **errp);
 int	 pkg_symlink_check(const char *path, const char *target,
 	    char **errp);
 int	 pkg_mode_check(unsigned long long mode, char **errp);
+/*
+ * The Windows rule for a path of a Windows package (docs/formats.md), on
+ * top of pkg_path_check: printable ASCII, none of <>:"\|?*, no component
+ * ending in '.' or ' ', none a reserved device name (CON, PRN, AUX, NUL,
+ * CONIN$, CONOUT$, COM0-9, LPT0-9, any case, alone or before a '.'), no
+ * component over 255 bytes.  0, or -1 with *errp naming the path and
+ * the rule.
+ */
+#define WIN_NAME_MAX		255
+int	 pkg_winpath_check(const char *path, char **errp);
+/* Strings equal when ASCII letters are folded to one case (NTFS's view). */
+int	 win_name_equal(const char *a, const char *b);
+
+/* A package's platform, pkginfo.json's "platform" (absent: linux). */
+enum pkg_platform {
+	PLATFORM_LINUX,
+	PLATFORM_WINDOWS
+};
+const char *platform_name(enum pkg_platform);
+/* 0 with *outp for "linux" or "windows", else -1. */
+int	 platform_parse(const char *s, enum pkg_platform *outp);
+/* A package blob's file name suffix: ".tar.zst", or ".zip" on Windows. */
+const char *pkg_blob_suffix(enum pkg_platform);
 int	 sysctl_check(const char *key, const char *value, char **errp);
 /*
  * Walks pkginfo.json's "sysctl" object, in the DC/OS form {service: {key:
@@ -153,6 +176,14 @@ void	 pkg_manifest_free(struct pkg_manifest *);
 const struct pkg_file *pkg_manifest_find(const struct pkg_manifest *,
 	    const char *path);
 const char *pkg_ftype_name(enum pkg_ftype);
+/*
+ * The rules a Windows package's manifest follows besides the Linux ones:
+ * only file and dir entries, every path by pkg_winpath_check, and no two
+ * paths (nor one and .dcos-manifest.json) equal by win_name_equal.  For
+ * dcos-genconf (what it builds) and any reader.  0, or -1 with *errp.
+ */
+int	 pkg_manifest_windows_check(const struct pkg_manifest *,
+	    char **errp);
 
 struct blob_pin {
 	struct digest	 digest;
@@ -166,6 +197,7 @@ struct arch_pin {
 
 struct release_pkg {
 	char		*id;
+	enum pkg_platform platform;	/* "platform", absent: linux */
 	struct blob_pin	 blob;
 	struct digest	 manifest;	/* digest of its .dcos-manifest.json */
 	uint64_t	 files;
@@ -234,6 +266,7 @@ struct blob_ref {
 	struct blob_pin	 blob;
 	enum blob_kind	 kind;
 	char		*id;		/* package and config blobs */
+	enum pkg_platform platform;	/* package and config blobs */
 };
 
 struct cluster_manifest {
@@ -250,6 +283,9 @@ struct cluster_manifest {
 	struct digest		 release_signature;	/* its .minisig blob */
 	char			*config_id_pkg;		/* config package id */
 	struct blob_pin		 config_package;
+	/* "config_package_windows": NULL, or the Windows config package. */
+	char			*config_id_pkg_windows;
+	struct blob_pin		 config_package_windows;
 	struct arch_pin		*bootstrap;
 	size_t			 nbootstrap;
 	struct blob_ref		*blobs;
@@ -277,6 +313,8 @@ struct store_index {
 	size_t			 nmanifests;
 	char			*install_script;	/* path, "dcos_install.sh" */
 	struct digest		 install_script_digest;
+	char			*install_script_windows;	/* or NULL */
+	struct digest		 install_script_windows_digest;
 	struct store_release	*releases;
 	size_t			 nreleases;
 };

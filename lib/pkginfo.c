@@ -4,6 +4,7 @@
  */
 #include <config.h>
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,11 +246,25 @@ sysctl_map_check(json_t *v, char **errp)
 	return pkginfo_sysctl_foreach(v, NULL, NULL, errp);
 }
 
+int
+pkginfo_platform(const json_t *pkginfo, const json_t *v,
+    enum pkg_platform *outp, char **errp)
+{
+	if (v == NULL)
+		v = json_object_get(pkginfo, "platform");
+	*outp = PLATFORM_LINUX;
+	if (v == NULL || platform_parse(json_string_value(v), outp) == 0)
+		return 0;
+	return err_set(errp, "platform must be \"linux\" (the default) or "
+	    "\"windows\"");
+}
+
 /* One key of pkginfo.json and its value. */
 static int
 key_check(const char *k, json_t *v, char **errp)
 {
-	char	 b[64];
+	enum pkg_platform	 pl;
+	char			 b[64];
 
 	if (strcmp(k, "requires") == 0)
 		return requires_check(v, errp);
@@ -266,8 +281,31 @@ key_check(const char *k, json_t *v, char **errp)
 	if (strcmp(k, "group") == 0)
 		return json_is_string(v) ? group_check(json_string_value(v),
 		    errp) : err_set(errp, "group must be a string");
+	if (strcmp(k, "platform") == 0)
+		return pkginfo_platform(NULL, v, &pl, errp);
 	return err_set(errp, "unknown key '%s' (known: requires, environment, "
-	    "sysctl, state_directory, username, group)", vis(k, b, sizeof(b)));
+	    "sysctl, state_directory, username, group, platform)",
+	    vis(k, b, sizeof(b)));
+}
+
+/* Linux host settings have no meaning in a Windows package. */
+static int
+windows_keys_check(const json_t *root, char **errp)
+{
+	static const char *const linux_only[] = { "sysctl", "username",
+	    "group", "state_directory", NULL };
+	enum pkg_platform	 pl;
+	size_t			 i;
+
+	if (pkginfo_platform(root, NULL, &pl, errp) == -1 ||
+	    pl != PLATFORM_WINDOWS)
+		return 0;
+	for (i = 0; linux_only[i] != NULL; i++)
+		if (json_object_get(root, linux_only[i]) != NULL)
+			return err_set(errp, "%s is a Linux host setting; a "
+			    "Windows package (platform \"windows\") cannot "
+			    "have it: remove it", linux_only[i]);
+	return 0;
 }
 
 json_t *
@@ -291,6 +329,8 @@ pkginfo_check(const char *text, size_t len, const char *where, char **errp)
 		err_set(&e, "group needs username");
 		goto bad;
 	}
+	if (windows_keys_check(root, &e) == -1)
+		goto bad;
 	return root;
 bad:
 	err_set(errp, "%s: %s", where, e != NULL ? e : "out of memory");
@@ -508,4 +548,230 @@ service_config_add(json_t *conf, const json_t *pkginfo)
 		if (json_object_set_new(all, svc, json_deep_copy(m)) == -1)
 			return -1;
 	return 0;
+}
+
+/* The roles a Windows host takes, and the dirs that have role variants. */
+static const char *const win_roles[] = { "slave", "slave_public", NULL };
+static const char *const win_role_dirs[] = { "bin", "lib", "etc",
+    "include", WINSERVICES_DIR, NULL };
+
+int
+pkg_windows_entry_check(const char *id, const char *path, int isfile,
+    char **errp)
+{
+	char		 b[256], top[256];
+	size_t		 n = strcspn(path, "/"), i, dl;
+	const char	*rest;
+
+	if (units_dir_len(path) != 0 || strcmp(path, UNITS_DIR) == 0)
+		return err_set(errp, "package %s: %s: a Windows package has no "
+		    "systemd units; declare services in " WINSERVICES_DIR
+		    "/NAME.json", id, vis(path, b, sizeof(b)));
+	snprintf(top, sizeof(top), "%.*s", (int)n, path);
+	for (i = 0; win_role_dirs[i] != NULL; i++) {
+		dl = strlen(win_role_dirs[i]);
+		if (strncmp(top, win_role_dirs[i], dl) == 0 && top[dl] == '_')
+			break;
+	}
+	if (win_role_dirs[i] != NULL && !in_list(win_roles, top + dl + 1))
+		return err_set(errp, "package %s: %s: Windows hosts take the "
+		    "roles slave and slave_public only (%s_slave, "
+		    "%s_slave_public)", id, vis(top, b, sizeof(b)),
+		    win_role_dirs[i], win_role_dirs[i]);
+	if (strncmp(top, WINSERVICES_DIR, strlen(WINSERVICES_DIR)) != 0 ||
+	    (top[strlen(WINSERVICES_DIR)] != '\0' &&
+	    top[strlen(WINSERVICES_DIR)] != '_') || path[n] == '\0')
+		return 0;
+	rest = path + n + 1;
+	if (!isfile || strchr(rest, '/') != NULL || strlen(rest) <= 5 ||
+	    strcmp(rest + strlen(rest) - 5, ".json") != 0)
+		return err_set(errp, "package %s: %s: %s/ holds only service "
+		    "files NAME.json", id, vis(path, b, sizeof(b)), top);
+	return 0;
+}
+
+/* A Windows service name: [A-Za-z0-9][A-Za-z0-9._-]*, at most 80, no trailing '.'. */
+static int
+winservice_name_ok(const char *s)
+{
+	size_t	 n = strlen(s), i;
+
+	if (n == 0 || n > WINSERVICE_NAME_MAX || s[n - 1] == '.' ||
+	    !isalnum((unsigned char)s[0]))
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && strchr("._-", s[i]) ==
+		    NULL)
+			return 0;
+	return 1;
+}
+
+/* A string without control characters (and, when ascii, printable ASCII). */
+static int
+plain_string(const json_t *v, int ascii)
+{
+	const unsigned char	*p;
+
+	if (!json_is_string(v) || strlen(json_string_value(v)) !=
+	    json_string_length(v))
+		return 0;
+	for (p = (const unsigned char *)json_string_value(v); *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f || (ascii && *p >= 0x80))
+			return 0;
+	return 1;
+}
+
+static int
+winservice_key(const char *k, json_t *v, int (*is_file)(void *,
+    const char *), void *arg, char **errp)
+{
+	const char	*ek;
+	json_t		*x;
+	size_t		 i, j;
+	char		*e = NULL;
+	char		 b[128];
+
+	if (strcmp(k, "name") == 0)
+		return json_is_string(v) &&
+		    winservice_name_ok(json_string_value(v)) ? 0 :
+		    err_set(errp, "name must be letters, digits and '._-', "
+		    "starting with a letter or digit, not ending in '.', at "
+		    "most %d characters", WINSERVICE_NAME_MAX);
+	if (strcmp(k, "display_name") == 0)
+		return plain_string(v, 1) && json_string_length(v) > 0 &&
+		    json_string_length(v) <= 256 ? 0 : err_set(errp,
+		    "display_name must be 1-256 printable ASCII characters");
+	if (strcmp(k, "executable") == 0) {
+		if (!json_is_string(v) ||
+		    pkg_winpath_check(json_string_value(v), &e) == -1) {
+			err_set(errp, "executable must be a path relative to "
+			    "the package, '/'-separated%s%s", e != NULL ?
+			    ": " : "", e != NULL ? e : "");
+			free(e);
+			return -1;
+		}
+		if (is_file != NULL && !is_file(arg, json_string_value(v)))
+			return err_set(errp, "executable %s is not a file of "
+			    "the package", json_string_value(v));
+		return 0;
+	}
+	if (strcmp(k, "arguments") == 0) {
+		if (!json_is_array(v))
+			return err_set(errp, "arguments must be a list of "
+			    "strings");
+		json_array_foreach(v, i, x)
+			if (!plain_string(x, 0))
+				return err_set(errp, "arguments[%zu] must be a "
+				    "string without control characters", i);
+		return 0;
+	}
+	if (strcmp(k, "environment") == 0) {
+		if (!json_is_object(v))
+			return err_set(errp, "environment must be an object "
+			    "of strings");
+		json_object_foreach(v, ek, x) {
+			if (!env_name_ok(ek) || strcmp(ek, "PATH") == 0)
+				return err_set(errp, "environment: '%s' is not "
+				    "a variable name a service may set ([A-Za-z_]"
+				    "[A-Za-z0-9_]*, not PATH)", vis(ek, b,
+				    sizeof(b)));
+			if (!plain_string(x, 0))
+				return err_set(errp, "environment: '%s' must be "
+				    "a string of one line without control "
+				    "characters", ek);
+		}
+		return 0;
+	}
+	if (strcmp(k, "depends_on") == 0) {
+		if (!json_is_array(v))
+			return err_set(errp, "depends_on must be a list of "
+			    "service names");
+		json_array_foreach(v, i, x) {
+			if (!json_is_string(x) ||
+			    !winservice_name_ok(json_string_value(x)))
+				return err_set(errp, "depends_on[%zu] is not a "
+				    "service name", i);
+			for (j = 0; j < i; j++)
+				if (json_equal(json_array_get(v, j), x))
+					return err_set(errp, "depends_on: %s is "
+					    "listed twice", json_string_value(x));
+		}
+		return 0;
+	}
+	if (strcmp(k, "recovery") == 0) {
+		x = json_object_get(v, "restart_seconds");
+		if (!json_is_object(v) || json_object_size(v) != 1 ||
+		    !json_is_integer(x) || json_integer_value(x) < 0 ||
+		    json_integer_value(x) > 86400)
+			return err_set(errp, "recovery must be "
+			    "{\"restart_seconds\": N}, N 0-86400 (0: no "
+			    "restart)");
+		return 0;
+	}
+	return err_set(errp, "unknown key '%s' (known: name, display_name, "
+	    "executable, arguments, environment, depends_on, recovery)",
+	    vis(k, b, sizeof(b)));
+}
+
+int
+winservice_check(const char *id, const char *path, const char *text,
+    size_t len, int (*is_file)(void *, const char *), void *arg,
+    json_t *seen, char **errp)
+{
+	json_t		*root, *v;
+	const char	*k, *name, *base, *dir, *other;
+	char		*e = NULL, *where = NULL;
+	size_t		 dlen;
+	int		 rc = -1;
+
+	if (asprintf(&where, "package %s: %s", id, path) == -1)
+		return err_set(errp, "out of memory");
+	if ((root = jsonio_parse(text, len, where, errp)) == NULL)
+		goto out;
+	if (!json_is_object(root)) {
+		err_set(&e, "must be a JSON object (a Windows service)");
+		goto bad;
+	}
+	json_object_foreach(root, k, v)
+		if (winservice_key(k, v, is_file, arg, &e) == -1)
+			goto bad;
+	if ((name = json_string_value(json_object_get(root, "name"))) ==
+	    NULL || json_object_get(root, "executable") == NULL) {
+		err_set(&e, "needs \"name\" and \"executable\"");
+		goto bad;
+	}
+	base = strrchr(path, '/') + 1;
+	if (strncmp(base, name, strlen(name)) != 0 ||
+	    strcmp(base + strlen(name), ".json") != 0) {
+		err_set(&e, "the service %s must be in the file %s.json", name,
+		    name);
+		goto bad;
+	}
+	/* services/ is every host's, services_<role>/ one role's: not both. */
+	dir = path;
+	dlen = strcspn(path, "/");
+	if (seen != NULL && (other = json_string_value(json_object_get(seen,
+	    name))) != NULL && ((strlen(other) == dlen &&
+	    strncmp(other, dir, dlen) == 0) ||
+	    strlen(other) == strlen(WINSERVICES_DIR) ||
+	    dlen == strlen(WINSERVICES_DIR))) {
+		err_set(&e, "the service %s is also declared in %s/; a service "
+		    "is in " WINSERVICES_DIR "/ or in role variants, once",
+		    name, other);
+		goto bad;
+	}
+	if (seen != NULL && json_object_set_new(seen, name, json_stringn(dir,
+	    dlen)) == -1) {
+		err_set(&e, "out of memory");
+		goto bad;
+	}
+	rc = 0;
+	goto out;
+bad:
+	err_set(errp, "%s: %s", where, e != NULL ? e : "out of memory");
+out:
+	free(e);
+	free(where);
+	json_decref(root);
+	return rc;
 }

@@ -79,4 +79,37 @@ int	 pkg_set_check(const struct pkg_ref *pkgs, size_t n, char **errp);
  */
 int	 service_config_add(json_t *conf, const json_t *pkginfo);
 
+/*
+ * pkginfo's "platform" (v, or when v is NULL pkginfo's key): *outp
+ * PLATFORM_LINUX when absent.  0, or -1 when it is not "linux" or
+ * "windows".
+ */
+int	 pkginfo_platform(const json_t *pkginfo, const json_t *v,
+	    enum pkg_platform *outp, char **errp);
+
+/*
+ * Windows packages (docs/formats.md): services[_<role>]/NAME.json
+ * declares a Windows service, the equivalent of dcos.target.wants.
+ */
+#define WINSERVICES_DIR		"services"
+#define WINSERVICE_NAME_MAX	80
+/*
+ * One entry of Windows package id: no dcos.target.wants*, role variants
+ * (bin_, lib_, etc_, include_, services_) only for slave and
+ * slave_public, and in services[_<role>]/ only files NAME.json.
+ */
+int	 pkg_windows_entry_check(const char *id, const char *path,
+	    int isfile, char **errp);
+/*
+ * A Windows service file of package id at path (services[_<role>]/
+ * NAME.json), text its content: a JSON object of name (NAME),
+ * display_name, executable (is_file(arg, path) must say 1 when is_file is
+ * not NULL), arguments, environment, depends_on, recovery; nothing else.
+ * seen (when not NULL) maps the names so far to their dir: a name in
+ * services/ and a role variant is refused.
+ */
+int	 winservice_check(const char *id, const char *path, const char *text,
+	    size_t len, int (*is_file)(void *, const char *), void *arg,
+	    json_t *seen, char **errp);
+
 #endif

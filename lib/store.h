@@ -11,6 +11,7 @@
 #define STORE_BLOB_DIR		"blobs/sha256"
 #define STORE_RELEASE_DIR	"releases"
 #define STORE_INSTALL_SCRIPT	"dcos_install.sh"
+#define STORE_INSTALL_SCRIPT_WINDOWS	"dcos_install.ps1"
 /* "blobs/sha256/" + 64 hex + NUL */
 #define STORE_BLOB_RELSZ	(sizeof(STORE_BLOB_DIR) + 1 + DIGEST_HEXLEN)
 

@@ -5,8 +5,9 @@
 # "sha256:<hex> <path>".  Environment:
 #   GENCONF, BOOTSTRAP   the programs (default: dcos-genconf, dcos-bootstrap
 #                        from PATH, as make check sets it)
-#   RELEASE_VERSION      default 1.0.0; also the version of dcos-hello, whose
-#                        page names it, so two versions differ in a package
+#   RELEASE_VERSION      default 1.0.0; also the version of dcos-hello and
+#                        dcos-hello-windows, which report it, so two versions
+#                        differ in a package
 #   RELEASE_SEQ          default 1
 set -euo pipefail
 
@@ -33,6 +34,9 @@ trap 'rm -rf "$work"' EXIT
 # for the same bytes on every checkout.
 cp -R "$top/sample/packages/busybox--1.35.0" "$top/sample/packages/dcos-base--1.0.0" "$work/"
 cp -R "$top/sample/packages/dcos-hello--1.0.0" "$work/dcos-hello--$version"
+# The Windows sample (a zip): its service reports the release version too.
+cp -R "$top/sample/packages/dcos-hello-windows--1.0.0" "$work/dcos-hello-windows--$version"
+printf '%s\n' "$version" > "$work/dcos-hello-windows--$version/etc/hello-version.txt"
 mkdir -p "$work/busybox--1.35.0/bin"
 cp /bin/busybox "$work/busybox--1.35.0/bin/busybox"
 printf '<p>Release %s.</p>\n' "$version" >> "$work/dcos-hello--$version/www/index.html"
@@ -43,4 +47,5 @@ find "$work" -type f ! -perm /111 -exec chmod 644 {} +
 "$genconf" release --name dcos --version "$version" --seq "$seq" --key "$key" \
 	--roles "$top/sample/roles.json" --genconf "$top/sample/genconf" \
 	--bootstrap "$(uname -m)=$bootstrap" -o "$outdir" \
-	"$work/busybox--1.35.0" "$work/dcos-base--1.0.0" "$work/dcos-hello--$version"
+	"$work/busybox--1.35.0" "$work/dcos-base--1.0.0" "$work/dcos-hello--$version" \
+	"$work/dcos-hello-windows--$version"
