@@ -49,7 +49,9 @@ function Stop-DcosService([string]$Name) {
 
 function Unregister-DcosService([string]$Name) {
 	Write-StandinLog "unregister $Name"
-	Remove-Item -LiteralPath (Get-StandinPath $Name) -Force -ErrorAction SilentlyContinue
+	foreach ($x in @('', '.out', '.out.err')) {
+		Remove-Item -LiteralPath ((Get-StandinPath $Name) + $x) -Force -ErrorAction SilentlyContinue
+	}
 }
 
 function Get-DcosServiceStatus([string]$Name) {
