@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages the build, the tests, the demo, the
 # benchmarks and the fuzz harnesses (clang, libFuzzer) need, when any is
-# missing.  Safe to run again.
+# missing, and PowerShell 7 (a .NET global tool).  Safe to run again.
 set -eu
 
 pkgs="autoconf automake libtool pkg-config make gcc file binutils
@@ -12,18 +12,42 @@ libcrypt-dev openssh-client openssh-server
 bats minisign busybox-static dash curl wget shellcheck mandoc nginx-light
 bc coreutils hyperfine iproute2 jq libarchive-tools openssl pmccabe python3 strace sudo util-linux wrk xz-utils zstd"
 
+# PowerShell 7 for the dcos_install.ps1 tests (t0950): the .NET global
+# tool, in ~/.dotnet/tools (tests/windows.bash puts it on PATH).  7.7.0,
+# what an unversioned install takes, does not run on this SDK.
+pwsh_version=7.6.10
+install_pwsh() {
+	if [ -x "$HOME/.dotnet/tools/pwsh" ] &&
+	    dotnet tool list --global 2>/dev/null |
+	    grep -qiE "^powershell +$pwsh_version( |\$)"; then
+		return 0
+	fi
+	command -v dotnet >/dev/null 2>&1 || {
+		echo "error: pwsh $pwsh_version missing and no .NET SDK (dotnet) to install it with" >&2
+		exit 1
+	}
+	echo "installing: PowerShell $pwsh_version (dotnet global tool)" >&2
+	if dotnet tool list --global 2>/dev/null | grep -qi '^powershell '; then
+		dotnet tool update --global PowerShell --version "$pwsh_version" >/dev/null
+	else
+		dotnet tool install --global PowerShell --version "$pwsh_version" >/dev/null
+	fi
+}
+
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
-echo "installing:$missing" >&2
-if [ "$(id -u)" -ne 0 ]; then
-	echo "error: missing Debian packages:$missing (run as root, or apt-get install them)" >&2
-	exit 1
+if [ -n "$missing" ]; then
+	echo "installing:$missing" >&2
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "error: missing Debian packages:$missing (run as root, or apt-get install them)" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-# shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+install_pwsh

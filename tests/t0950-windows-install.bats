@@ -223,11 +223,14 @@ hostile_cases() {
 	echo "tampered|$FILE_SCRATCH/tampered.ps1|-Role slave|sent a blob whose digest is not sha256:$t" >> cases
 	# The server's own port is a slave_public port: the preflight fails.
 	echo "preflight|$FILE_SCRATCH/v1.ps1|-Role slave_public -Preflight|1 preflight check(s) failed" >> cases
+	# Bad command lines: exit 2.
+	echo "master|$FILE_SCRATCH/v1.ps1|-Role master|unknown role 'master' (Windows roles: slave, slave_public)|2" >> cases
+	echo "two-commands|$FILE_SCRATCH/v1.ps1|-Status -Rollback|-Status and -Rollback exclude each other|2" >> cases
 	cat > driver.ps1 <<-'EOF'
 	# Runs every case in this one pwsh: a script run with & returns its
 	# exit status in $LASTEXITCODE.
 	foreach ($l in [System.IO.File]::ReadAllLines($args[0])) {
-		$name, $script, $extra, $want = $l.Split('|')
+		$name, $script, $extra, $want, $rc = $l.Split('|')
 		$xa = @{ Root = $args[1] }
 		foreach ($o in $extra.Split(' ')) {
 			if ($o.StartsWith('-')) { $k = $o.Substring(1); $xa[$k] = $true } else { $xa[$k] = $o }
@@ -242,9 +245,9 @@ hostile_cases() {
 	run psrun driver.ps1 "$SCRATCH/cases" "$SCRATCH/R"
 	echo "$output"
 	[ "$(grep -c '^== ' <<< "$output")" -eq $((2 * $(wc -l < cases))) ]
-	while IFS='|' read -r name script extra want; do
+	while IFS='|' read -r name script extra want rc; do
 		block=$(sed -n "/^== $name\$/,/^== $name rc=/p" <<< "$output")
-		[[ "$block" == *"== $name rc=1" ]] || { echo "case $name: not exit 1"; false; }
+		[[ "$block" == *"== $name rc=${rc:-1}" ]] || { echo "case $name: not exit ${rc:-1}"; false; }
 		[[ "$block" == *"dcos_install.ps1: error: "*"$want"* ]] ||
 			{ echo "case $name: no '$want'"; false; }
 		cmp before "snap-$name" || { echo "case $name changed the root"; diff before "snap-$name"; false; }
