@@ -60,7 +60,7 @@ teardown() {
 	# The template is ASCII (it is compiled into dcos-genconf) and ends
 	# with the one call that runs it.
 	! LC_ALL=C grep -q '[^ -~	]' "$top_srcdir/scripts/dcos_install.ps1.in"
-	[ "$(tail -n 1 "$top_srcdir/scripts/dcos_install.ps1.in")" = 'exit $dcosRc' ]
+	[ "$(tail -n 1 "$top_srcdir/scripts/dcos_install.ps1.in")" = "if (\$MyInvocation.MyCommand.CommandType -eq 'ExternalScript') { exit \$dcosRc }" ]
 }
 
 @test "generate's dcos_install.ps1: install, -Status, upgrade, rollback, uninstall leaving no trace" {
@@ -157,7 +157,7 @@ teardown() {
 	[ ! -e R/bootstrap/cache ]
 }
 
-@test "-DownloadOnly makes a kit; -Offline installs from it without the network" {
+@test "-DownloadOnly makes a kit; an offline install from it, run as iwr | iex runs it, uses no network" {
 	need_pwsh
 	win_store v1 1.0 1
 	run psrun "$FILE_SCRATCH/v1.ps1" -DownloadOnly "$SCRATCH/kit"
@@ -165,12 +165,19 @@ teardown() {
 	[ "$status" -eq 0 ]
 	[ "$(ls kit/blobs/sha256 | wc -l)" -eq 5 ]
 	log_mark kit
-	run psrun "$FILE_SCRATCH/v1.ps1" -Offline "$SCRATCH/kit" -Root "$SCRATCH/R" -Role slave -NoStart
+	# As "iwr URL | iex" runs it: the text through Invoke-Expression,
+	# the parameters from the environment, no exit that closes the shell.
+	run env S="$FILE_SCRATCH/v1.ps1" DCOS_OFFLINE="$SCRATCH/kit" \
+	    DCOS_ROOT="$SCRATCH/R" DCOS_ROLE=slave DCOS_NO_START=1 \
+	    pwsh -NoProfile -NonInteractive -Command \
+	    'Get-Content -Raw $env:S | iex; "after iex: $LASTEXITCODE"; exit $LASTEXITCODE' 3>&-
 	echo "$output"
 	log_mark offline
 	[ "$status" -eq 0 ]
 	[ -z "$(log_since kit | grep -v 'mark-offline')" ]
 	[ -e R/etc/roles/slave ]
+	[[ "$output" == *"after iex: 0"* ]]
+	! grep -q '^start' svc.log
 	[ "$(ls kit/blobs/sha256 | wc -l)" -eq 5 ]
 }
 
@@ -203,7 +210,7 @@ hostile_cases() {
 	EOF
 }
 
-@test "zip-slip tricks, lying manifests, a tampered blob and a failed preflight are refused; the root is unchanged" {
+@test "zip-slip tricks, lying manifests, a tampered blob, a failed preflight and bad command lines are refused, the root unchanged; a mirror takes over" {
 	need_pwsh
 	win_store v1 1.0 1
 	run psrun "$FILE_SCRATCH/v1.ps1" -Root "$SCRATCH/R" -Role slave -NoStart
@@ -226,12 +233,16 @@ hostile_cases() {
 	# Bad command lines: exit 2.
 	echo "master|$FILE_SCRATCH/v1.ps1|-Role master|unknown role 'master' (Windows roles: slave, slave_public)|2" >> cases
 	echo "two-commands|$FILE_SCRATCH/v1.ps1|-Status -Rollback|-Status and -Rollback exclude each other|2" >> cases
+	# Mirror failover: the bootstrap URL answers nothing, the mirror has it.
+	URL="http://127.0.0.1:$(free_port)" win_store deadurl 1.0 1
+	echo "mirror|$FILE_SCRATCH/deadurl.ps1|-DownloadOnly $SCRATCH/kit -Mirror $URL||0" >> cases
 	cat > driver.ps1 <<-'EOF'
 	# Runs every case in this one pwsh: a script run with & returns its
 	# exit status in $LASTEXITCODE.
 	foreach ($l in [System.IO.File]::ReadAllLines($args[0])) {
 		$name, $script, $extra, $want, $rc = $l.Split('|')
-		$xa = @{ Root = $args[1] }
+		$xa = @{}
+		if (-not $extra.Contains('-DownloadOnly')) { $xa.Root = $args[1] }
 		foreach ($o in $extra.Split(' ')) {
 			if ($o.StartsWith('-')) { $k = $o.Substring(1); $xa[$k] = $true } else { $xa[$k] = $o }
 		}
@@ -248,10 +259,16 @@ hostile_cases() {
 	while IFS='|' read -r name script extra want rc; do
 		block=$(sed -n "/^== $name\$/,/^== $name rc=/p" <<< "$output")
 		[[ "$block" == *"== $name rc=${rc:-1}" ]] || { echo "case $name: not exit ${rc:-1}"; false; }
-		[[ "$block" == *"dcos_install.ps1: error: "*"$want"* ]] ||
-			{ echo "case $name: no '$want'"; false; }
+		if [ "${rc:-1}" = 0 ]; then
+			[[ "$block" != *"error: "* ]] || { echo "case $name failed"; false; }
+		else
+			[[ "$block" == *"dcos_install.ps1: error: "*"$want"* ]] ||
+				{ echo "case $name: no '$want'"; false; }
+		fi
 		cmp before "snap-$name" || { echo "case $name changed the root"; diff before "snap-$name"; false; }
 	done < cases
+	# The mirror served the whole kit after the bootstrap URL failed.
+	[ "$(ls kit/blobs/sha256 | wc -l)" -eq 5 ]
 	# Nothing of a refused package stays, in the cache either.
 	[ -z "$(find R -name 'evil--1*')" ]
 	[ "$(cat R/current)" = 1 ]
