@@ -229,7 +229,8 @@ hostile_cases() {
 	python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[-30] ^= 1; open(p, "wb").write(b)' "$STORE/blobs/sha256/$t"
 	echo "tampered|$FILE_SCRATCH/tampered.ps1|-Role slave|sent a blob whose digest is not sha256:$t" >> cases
 	# The server's own port is a slave_public port: the preflight fails.
-	echo "preflight|$FILE_SCRATCH/v1.ps1|-Role slave_public -Preflight|1 preflight check(s) failed" >> cases
+	# (on a fresh root: an installed host's own services hold its ports)
+	echo "preflight|$FILE_SCRATCH/v1.ps1|-Role slave_public -Preflight -Root $SCRATCH/P|1 preflight check(s) failed" >> cases
 	# Bad command lines: exit 2.
 	echo "master|$FILE_SCRATCH/v1.ps1|-Role master|unknown role 'master' (Windows roles: slave, slave_public)|2" >> cases
 	echo "two-commands|$FILE_SCRATCH/v1.ps1|-Status -Rollback|-Status and -Rollback exclude each other|2" >> cases
@@ -267,6 +268,8 @@ hostile_cases() {
 		fi
 		cmp before "snap-$name" || { echo "case $name changed the root"; diff before "snap-$name"; false; }
 	done < cases
+	[[ "$output" == *"Checking port $PORT (slave_public) is free: FAIL (something listens on it)"* ]]
+	[ ! -e P ]
 	# The mirror served the whole kit after the bootstrap URL failed.
 	[ "$(ls kit/blobs/sha256 | wc -l)" -eq 5 ]
 	# Nothing of a refused package stays, in the cache either.
