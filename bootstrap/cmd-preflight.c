@@ -905,7 +905,8 @@ load_release(struct preflight *pf)
 		pf->rel = NULL;
 		pf->rel_err = err != NULL ? err : strdup("out of memory");
 		err = NULL;	/* transferred */
-	}
+	} else
+		release_manifest_keep_platform(pf->rel, PLATFORM_LINUX);
 out:
 	if (pf->rel == NULL && pf->rel_err == NULL)
 		pf->rel_err = strdup("out of memory");
@@ -1025,6 +1026,7 @@ cmd_preflight(int argc, char **argv)
 		log_error("%s", err);
 		goto out;
 	}
+	cluster_manifest_keep_platform(pf.cm, PLATFORM_LINUX);
 	load_release(&pf);
 	check_root(&pf);
 	check_existing(&pf);

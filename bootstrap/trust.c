@@ -103,6 +103,8 @@ cluster_load(const char *path, struct cluster **cp, char **errp)
 		err_wrap(errp, "not a valid cluster manifest");
 		goto out;
 	}
+	/* A Linux host: Windows blobs are dcos_install.ps1's. */
+	cluster_manifest_keep_platform(c->cm, PLATFORM_LINUX);
 	c->cluster_name = c->cm->cluster_name;
 	c->config_id = c->cm->config_id;
 	c->release_name = c->cm->release_name;
@@ -259,7 +261,11 @@ out:
 	return rc;
 }
 
-/* Signed release.json must agree with cluster.json's package blobs. */
+/*
+ * Signed release.json must agree with cluster.json's package blobs, of
+ * this host's platform: Linux (both views keep only those, so a package
+ * the two give different platforms is in one and not the other).
+ */
 static int
 check_release(struct cluster *c, char **errp)
 {
@@ -267,6 +273,7 @@ check_release(struct cluster *c, char **errp)
 	struct pkgref			*p;
 	size_t				 i;
 
+	release_manifest_keep_platform(c->rm, PLATFORM_LINUX);
 	if (rm->seq != c->seq || strcmp(rm->name, c->release_name) != 0 ||
 	    strcmp(rm->version, c->release_version) != 0)
 		return err_set(errp, "it is %s %s seq %lld, the cluster "

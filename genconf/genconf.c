@@ -24,7 +24,8 @@ const struct subcmd genconf_commands[] = {
 	  "compile genconf/config.yaml and the release into genconf/serve/ "
 	  "(default)" },
 	{ "package", cmd_package, "[-o OUT] [--id ID] DIR",
-	  "build a reproducible package blob (tar.zst) from a package tree" },
+	  "build a reproducible package blob (tar.zst, or zip for a Windows "
+	  "package) from a package tree" },
 	{ "release", cmd_release, "--name N --version V --seq S --key SECKEY "
 	  "--roles FILE --bootstrap ARCH=FILE... [--genconf DIR] [-o OUTDIR] "
 	  "PKGDIR...",
@@ -83,12 +84,12 @@ static const struct subcmd_help genconf_help[] = {
 	  "the store is DIR/serve" },
 	{ "release", "--genconf", "DIR", "the release's schema.yaml and "
 	  "templates/*.yaml" },
-	{ NULL, "--sign-key", "SECKEY", "also sign dcos_install.sh with the "
-	  "site's key (dcos_install.sh.minisig)" },
+	{ NULL, "--sign-key", "SECKEY", "also sign dcos_install.sh (and "
+	  "dcos_install.ps1) with the site's key (.minisig)" },
 	{ NULL, "--allow-downgrade", NULL, "make a release with a lower seq "
 	  "than the store's current one current (journaled in index.json)" },
 	{ NULL, "-o", "OUT", "where to write the package blob (default "
-	  "ID.tar.zst here)" },
+	  "ID.tar.zst, or ID.zip for a Windows package, here)" },
 	{ "release", "-o", "OUTDIR", "the directory to write N-V.tar and "
 	  "N-V.tar.minisig to (default: the current directory)" },
 	{ NULL, "--id", "ID", "the package id NAME--VERSION (default: the "

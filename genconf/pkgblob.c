@@ -563,7 +563,7 @@ windows_entries_check(struct pkg_tree *t, char **errp)
 	json_t			*seen;
 	char			*buf = NULL;
 	size_t			 i, len;
-	int			 rc = -1;
+	int			 r, rc = -1;
 
 	if (t->n >= 65535)
 		return err_set(errp, "package %s: %zu entries; a Windows "
@@ -579,12 +579,10 @@ windows_entries_check(struct pkg_tree *t, char **errp)
 			    t->id, e->path);
 			goto out;
 		}
-		if (pkg_windows_entry_check(t->id, e->path, e->type ==
-		    PKG_FILE, errp) == -1)
+		if ((r = pkg_windows_entry_check(t->id, e->path, e->type ==
+		    PKG_FILE, errp)) == -1)
 			goto out;
-		if (e->type != PKG_FILE ||
-		    strncmp(e->path, WINSERVICES_DIR, strlen(WINSERVICES_DIR))
-		    != 0 || strchr(e->path, '/') == NULL)
+		if (r == 0)
 			continue;
 		free(buf);
 		buf = NULL;

@@ -1377,9 +1377,9 @@ cluster_config_blob(struct jp *p, const struct blob_ref *b,
 		return jp_fail(p, "id", "'%s' is a Windows config package, "
 		    "but the manifest has no config_package_windows", b->id);
 	if ((*countp)++ > 0)
-		return jp_fail(p, "id", "'%s' is a second %s config package; "
+		return jp_fail(p, "id", "'%s' is a second %sconfig package; "
 		    "a cluster manifest holds only the one %s names", b->id,
-		    platform_name(b->platform), what);
+		    b->platform == PLATFORM_WINDOWS ? "Windows " : "", what);
 	if (strcmp(b->id, want) != 0 || !digest_equal(&b->blob.digest,
 	    &pin->digest) || b->blob.size != pin->size)
 		return jp_fail(p, "id", "config package '%s' is not the %s "
@@ -1505,6 +1505,40 @@ cluster_manifest_parse(const char *buf, size_t len, const char *name,
 bad:
 	cluster_manifest_free(m);
 	return -1;
+}
+
+void
+cluster_manifest_keep_platform(struct cluster_manifest *m,
+    enum pkg_platform pl)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < m->nblobs; i++) {
+		if ((m->blobs[i].kind == BLOB_PACKAGE ||
+		    m->blobs[i].kind == BLOB_CONFIG) &&
+		    m->blobs[i].platform != pl) {
+			free(m->blobs[i].id);
+			continue;
+		}
+		m->blobs[n++] = m->blobs[i];
+	}
+	m->nblobs = n;
+}
+
+void
+release_manifest_keep_platform(struct release_manifest *m,
+    enum pkg_platform pl)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < m->npackages; i++) {
+		if (m->packages[i].platform != pl) {
+			free(m->packages[i].id);
+			continue;
+		}
+		m->packages[n++] = m->packages[i];
+	}
+	m->npackages = n;
 }
 
 /*

@@ -323,6 +323,19 @@ int	 store_index_parse(const char *buf, size_t len, const char *name,
 	    struct store_index **outp, char **errp);
 void	 store_index_free(struct store_index *);
 
+/*
+ * A host's view: drops the package and config blobs (cluster manifest)
+ * or the packages (release.json) of other platforms than pl, freeing
+ * them; the json tree stays whole.  dcos-bootstrap, a Linux host, never
+ * fetches, installs or verifies a Windows blob.  Cross-checks between
+ * the two views still refuse a blob whose platform the two disagree on:
+ * it is in one and not the other.
+ */
+void	 cluster_manifest_keep_platform(struct cluster_manifest *,
+	    enum pkg_platform pl);
+void	 release_manifest_keep_platform(struct release_manifest *,
+	    enum pkg_platform pl);
+
 /* Loads and parses a file with one of the parsers above. */
 #define MANIFEST_LOAD_DECL(type, fn)					\
 int	 fn##_load(const char *path, struct type **outp, char **errp);

@@ -578,6 +578,7 @@ pkg_windows_entry_check(const char *id, const char *path, int isfile,
 		    "roles slave and slave_public only (%s_slave, "
 		    "%s_slave_public)", id, vis(top, b, sizeof(b)),
 		    win_role_dirs[i], win_role_dirs[i]);
+	/* services/ or services_<role>/ (checked above), below it. */
 	if (strncmp(top, WINSERVICES_DIR, strlen(WINSERVICES_DIR)) != 0 ||
 	    (top[strlen(WINSERVICES_DIR)] != '\0' &&
 	    top[strlen(WINSERVICES_DIR)] != '_') || path[n] == '\0')
@@ -587,7 +588,7 @@ pkg_windows_entry_check(const char *id, const char *path, int isfile,
 	    strcmp(rest + strlen(rest) - 5, ".json") != 0)
 		return err_set(errp, "package %s: %s: %s/ holds only service "
 		    "files NAME.json", id, vis(path, b, sizeof(b)), top);
-	return 0;
+	return 1;
 }
 
 /* A Windows service name: [A-Za-z0-9][A-Za-z0-9._-]*, at most 80, no trailing '.'. */

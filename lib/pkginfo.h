@@ -97,6 +97,8 @@ int	 pkginfo_platform(const json_t *pkginfo, const json_t *v,
  * One entry of Windows package id: no dcos.target.wants*, role variants
  * (bin_, lib_, etc_, include_, services_) only for slave and
  * slave_public, and in services[_<role>]/ only files NAME.json.
+ * Returns 1 for such a service file (its content is winservice_check's),
+ * 0 for any other entry that passes, -1 with *errp.
  */
 int	 pkg_windows_entry_check(const char *id, const char *path,
 	    int isfile, char **errp);

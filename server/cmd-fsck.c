@@ -369,38 +369,39 @@ out:
 	free(err);
 }
 
+/* An install script index.json lists (name) and its optional signature. */
 static void
-check_script(struct fsck *f, const struct store_index *x)
+check_script(struct fsck *f, const char *name, const struct digest *want)
 {
 	struct minisign_sig	*sig = NULL;
 	struct digest		 got;
 	char			*p, *err = NULL;
 
-	if ((p = path_join(f->dir, x->install_script)) == NULL) {
+	if ((p = path_join(f->dir, name)) == NULL) {
 		problem(f, "out of memory");
 		return;
 	}
 	if (digest_file(p, &got, NULL, &err) == -1)
 		problem(f, "%s (listed in index.json)", err);
-	else if (!digest_equal(&got, &x->install_script_digest))
+	else if (!digest_equal(&got, &*want))
 		problem(f, "%s: content does not match the digest index.json "
-		    "lists", x->install_script);
+		    "lists", name);
 	free(err);
 	err = NULL;
 	free(p);
 	/* The site's optional signature must name this script. */
-	if (asprintf(&p, "%s/%s.minisig", f->dir, x->install_script) == -1) {
+	if (asprintf(&p, "%s/%s.minisig", f->dir, name) == -1) {
 		problem(f, "out of memory");
 		return;
 	}
 	if (access(p, F_OK) == 0) {
 		if (minisign_sig_load(p, &sig, &err) == -1)
-			problem(f, "%s.minisig: %s", x->install_script, err);
+			problem(f, "%s.minisig: %s", name, err);
 		else if (minisign_tc_check(sig, NULL,
-		    &x->install_script_digest, NULL, 0, &err) == -1)
+		    &*want, NULL, 0, &err) == -1)
 			problem(f, "%s.minisig: does not name the install "
 			    "script index.json lists (%s; a stale signature: "
-			    "sign the script again)", x->install_script, err);
+			    "sign the script again)", name, err);
 	}
 	minisign_sig_free(sig);
 	free(err);
@@ -464,7 +465,10 @@ check_index(struct fsck *f, const struct store_index *x,
 		blob_usable(f, &refs.v[i].d, refs.v[i].size, refs.v[i].what);
 	for (i = 0; i < x->nreleases; i++)
 		check_release(f, &x->releases[i]);
-	check_script(f, x);
+	check_script(f, x->install_script, &x->install_script_digest);
+	if (x->install_script_windows != NULL)
+		check_script(f, x->install_script_windows,
+		    &x->install_script_windows_digest);
 	refs_clear(&refs);
 }
 

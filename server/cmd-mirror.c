@@ -42,7 +42,10 @@
 #define JOBS_MAX	64
 #define RETRIES_DEFAULT	4
 #define RETRIES_MAX	20
-#define SCRIPT_SIG	STORE_INSTALL_SCRIPT ".minisig"
+/* The install scripts: [0] dcos_install.sh, [1] dcos_install.ps1. */
+#define NSCRIPTS	2
+static const char *const script_names[NSCRIPTS] = { STORE_INSTALL_SCRIPT,
+    STORE_INSTALL_SCRIPT_WINDOWS };
 /* Below 1 KiB/s for 30 s, or an hour on one transfer: try the next URL. */
 #define SPEED_LIMIT_DEFAULT	1024
 #define SPEED_TIME_DEFAULT	30
@@ -77,8 +80,8 @@ struct mirror {
 	size_t			 nitems;
 	size_t			 capitems;
 	uint64_t		 present;	/* files already in DIR */
-	int			 script_new;	/* waits in .partial */
-	int			 sig_new;	/* its signature too */
+	int			 script_new[NSCRIPTS];	/* waits in .partial */
+	int			 sig_new[NSCRIPTS];	/* its signature too */
 	int			 verify_existing;
 	int			 allow_downgrade;
 	const char		*keypath;	/* --trusted-key */
@@ -596,15 +599,25 @@ out:
 	return rc;
 }
 
+/* Script k's digest in index.json, or NULL: the store has none. */
+static const struct digest *
+script_digest(const struct mirror *m, int k)
+{
+	if (k == 0)
+		return &m->index->install_script_digest;
+	return m->index->install_script_windows != NULL ?
+	    &m->index->install_script_windows_digest : NULL;
+}
+
 static int
-script_present(const struct mirror *m)
+script_present(const struct mirror *m, int k)
 {
 	char	*p;
 	int	 ok;
 
-	if ((p = dir_path(m, STORE_INSTALL_SCRIPT)) == NULL)
+	if ((p = dir_path(m, script_names[k])) == NULL)
 		return 0;
-	ok = file_matches(p, &m->index->install_script_digest);
+	ok = file_matches(p, script_digest(m, k));
 	free(p);
 	return ok;
 }
@@ -682,37 +695,45 @@ add_release_items(struct mirror *m)
 }
 
 /*
- * The install script (*itp) and its optional signature (*sigitp), unless
- * present.  They land in .partial: place_pinned puts them in DIR.
+ * Install script k (*itp) and its optional signature (*sigitp), unless
+ * present or the store has none.  They land in .partial: place_pinned
+ * puts them in DIR.
  */
 static int
-add_script_items(struct mirror *m, struct fetch_item **itp,
+add_script_items(struct mirror *m, int k, struct fetch_item **itp,
     struct fetch_item **sigitp)
 {
-	struct store_index	*x = m->index;
+	const struct digest	*want = script_digest(m, k);
 	struct fetch_item	*it, *sigit;
+	char			 name[128], part[128], sig[64];
 
-	if (script_present(m)) {
+	if (want == NULL)
+		return 0;
+	if (script_present(m, k)) {
 		m->present++;
 		return 0;
 	}
-	if ((it = item_add(m, STORE_INSTALL_SCRIPT,
-	    partial_path(m, STORE_INSTALL_SCRIPT ".new"),
-	    partial_path(m, "dcos_install.sh.part"))) == NULL)
+	snprintf(name, sizeof(name), "%s.new", script_names[k]);
+	snprintf(part, sizeof(part), "%s.part", script_names[k]);
+	if ((it = item_add(m, script_names[k], partial_path(m, name),
+	    partial_path(m, part))) == NULL)
 		return -1;
-	it->want = x->install_script_digest;
+	it->want = *want;
 	it->has_digest = 1;
 	it->max = MIRROR_JSON_MAX;
 	/* As dcos-genconf generate writes it. */
-	it->mode = 0755;
+	it->mode = k == 0 ? 0755 : 0644;
 	/* The site's signature comes with the script it signs. */
-	if ((sigit = item_add(m, SCRIPT_SIG, partial_path(m, SCRIPT_SIG ".new"),
-	    partial_path(m, SCRIPT_SIG ".part"))) == NULL)
+	snprintf(sig, sizeof(sig), "%s.minisig", script_names[k]);
+	snprintf(name, sizeof(name), "%s.new", sig);
+	snprintf(part, sizeof(part), "%s.part", sig);
+	if ((sigit = item_add(m, sig, partial_path(m, name),
+	    partial_path(m, part))) == NULL)
 		return -1;
 	sigit->max = MINISIGN_FILE_MAX;
 	sigit->optional = 1;
 	sigit->check = script_sig_check;
-	sigit->check_arg = &x->install_script_digest;
+	sigit->check_arg = (void *)want;
 	*itp = it;
 	*sigitp = sigit;
 	return 0;
@@ -766,15 +787,19 @@ oom:
 static int
 fetch_rest(struct mirror *m, char **errp)
 {
-	struct fetch_item	*it = NULL, *sigit = NULL;
-	int			 rc;
+	struct fetch_item	*it[NSCRIPTS] = { NULL }, *sigit[NSCRIPTS] = { NULL };
+	int			 k, rc;
 
-	if (add_blob_items(m) == -1 || add_release_items(m) == -1 ||
-	    add_script_items(m, &it, &sigit) == -1)
+	if (add_blob_items(m) == -1 || add_release_items(m) == -1)
 		return err_set(errp, "out of memory");
+	for (k = 0; k < NSCRIPTS; k++)
+		if (add_script_items(m, k, &it[k], &sigit[k]) == -1)
+			return err_set(errp, "out of memory");
 	rc = run_round(m, errp);
-	m->script_new = it != NULL && it->done;
-	m->sig_new = sigit != NULL && sigit->done;
+	for (k = 0; k < NSCRIPTS; k++) {
+		m->script_new[k] = it[k] != NULL && it[k]->done;
+		m->sig_new[k] = sigit[k] != NULL && sigit[k]->done;
+	}
 	/* After a failed round too, so what was verified stays; a write
 	 * error then replaces the round's summary (its lines are out). */
 	if (place_release_sigs(m, errp) == -1)
@@ -829,27 +854,26 @@ out:
 }
 
 /*
- * What the new index.json names under names an old one used: release tars
- * replaced in place, then the install script (and its signature, or none:
- * an old one would be stale).  They go in once every file they pin is in
- * DIR, just before index.json.  0 or -1 with *errp.
+ * Install script k and its signature: the new ones (or no signature: an
+ * old one would be stale), or with a store that has no such script none
+ * (dcos_install.ps1 of an older store would pin another cluster).
  */
 static int
-place_pinned(struct mirror *m, char **errp)
+place_script(struct mirror *m, int k, char **errp)
 {
-	char	*from = NULL, *to = NULL;
-	int	 rc = -1;
+	char	*from = NULL, *to = NULL, sig[64], name[128];
+	int	 gone = script_digest(m, k) == NULL, rc = -1;
 
-	if (place_deferred_releases(m, errp) == -1)
-		return -1;
-	if (!m->script_new)
+	if (!m->script_new[k] && !gone)
 		return 0;
-	if ((from = partial_path(m, SCRIPT_SIG ".new")) == NULL ||
-	    (to = dir_path(m, SCRIPT_SIG)) == NULL) {
+	snprintf(sig, sizeof(sig), "%s.minisig", script_names[k]);
+	snprintf(name, sizeof(name), "%s.new", sig);
+	if ((from = partial_path(m, name)) == NULL ||
+	    (to = dir_path(m, sig)) == NULL) {
 		err_set(errp, "out of memory");
 		goto out;
 	}
-	if (m->sig_new ? rename(from, to) == -1 :
+	if (m->sig_new[k] ? rename(from, to) == -1 :
 	    unlink(to) == -1 && errno != ENOENT) {
 		err_sys(errp, "%s", to);
 		goto out;
@@ -857,20 +881,41 @@ place_pinned(struct mirror *m, char **errp)
 	free(from);
 	free(to);
 	to = NULL;
-	if ((from = partial_path(m, STORE_INSTALL_SCRIPT ".new")) == NULL ||
-	    (to = dir_path(m, STORE_INSTALL_SCRIPT)) == NULL) {
+	snprintf(name, sizeof(name), "%s.new", script_names[k]);
+	if ((from = partial_path(m, name)) == NULL ||
+	    (to = dir_path(m, script_names[k])) == NULL) {
 		err_set(errp, "out of memory");
 		goto out;
 	}
-	if (rename(from, to) == -1) {
-		err_sys(errp, "rename %s to %s", from, to);
+	if (gone ? unlink(to) == -1 && errno != ENOENT :
+	    rename(from, to) == -1) {
+		err_sys(errp, "%s", to);
 		goto out;
 	}
-	rc = fsync_dir(m->dir, errp);
+	rc = 0;
 out:
 	free(from);
 	free(to);
 	return rc;
+}
+
+/*
+ * What the new index.json names under names an old one used: release tars
+ * replaced in place, then the install scripts (and their signatures).
+ * They go in once every file they pin is in DIR, just before index.json.
+ * 0 or -1 with *errp.
+ */
+static int
+place_pinned(struct mirror *m, char **errp)
+{
+	int	 k;
+
+	if (place_deferred_releases(m, errp) == -1)
+		return -1;
+	for (k = 0; k < NSCRIPTS; k++)
+		if (place_script(m, k, errp) == -1)
+			return -1;
+	return fsync_dir(m->dir, errp);
 }
 
 /*

@@ -316,6 +316,10 @@ route(struct server *s, struct reply *rq)
 		return serve_mutable(s, rq, &s->script);
 	case URL_SCRIPT_SIG:
 		return serve_mutable(s, rq, &s->script_sig);
+	case URL_SCRIPT_PS1:
+		return serve_mutable(s, rq, &s->script_ps1);
+	case URL_SCRIPT_PS1_SIG:
+		return serve_mutable(s, rq, &s->script_ps1_sig);
 	case URL_RELEASE:
 		return serve_release(s, rq, &t);
 	case URL_HEALTHZ:
@@ -478,6 +482,8 @@ server_free(struct server *s)
 	mutable_free(&s->index);
 	mutable_free(&s->script);
 	mutable_free(&s->script_sig);
+	mutable_free(&s->script_ps1);
+	mutable_free(&s->script_ps1_sig);
 	free_error_responses(s);
 	if (s->access_log != NULL)
 		fclose(s->access_log);

@@ -245,6 +245,11 @@ cluster_release_agree(const struct cluster_manifest *c,
 		if (p == NULL)
 			return err_set(errp, "lists package %s, which its "
 			    "release does not have", c->blobs[i].id);
+		if (p->platform != c->blobs[i].platform)
+			return err_set(errp, "lists package %s for %s, its "
+			    "signed release.json for %s", c->blobs[i].id,
+			    platform_name(c->blobs[i].platform),
+			    platform_name(p->platform));
 		if (!digest_equal(&p->blob.digest, &c->blobs[i].blob.digest)) {
 			digest_format(&c->blobs[i].blob.digest, d);
 			return err_set(errp, "lists package %s as %s, not as "

@@ -70,6 +70,11 @@ server_init(struct server *s)
 	    "text/x-shellscript; charset=utf-8");
 	mutable_init(&s->script_sig, STORE_INSTALL_SCRIPT ".minisig",
 	    "text/plain; charset=utf-8");
+	/* charset: Invoke-WebRequest decodes the script by it. */
+	mutable_init(&s->script_ps1, STORE_INSTALL_SCRIPT_WINDOWS,
+	    "text/plain; charset=utf-8");
+	mutable_init(&s->script_ps1_sig, STORE_INSTALL_SCRIPT_WINDOWS
+	    ".minisig", "text/plain; charset=utf-8");
 	metrics_init(&s->metrics);
 	for (i = 0; i < SERVE_MAX_LISTEN; i++)
 		s->listen[i].fd = -1;

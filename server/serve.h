@@ -129,6 +129,7 @@ struct server {
 	struct blobtab		 late;		/* --verify-on-start verdicts on
 						   blobs that came later */
 	struct mutable_file	 index, script, script_sig;
+	struct mutable_file	 script_ps1, script_ps1_sig;
 	struct metrics		 metrics;
 
 	pthread_mutex_t		 conn_lock;

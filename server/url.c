@@ -123,6 +123,11 @@ url_sanitise(const char *raw, struct url_target *t)
 		return set(t, URL_SCRIPT, STORE_INSTALL_SCRIPT);
 	if (strcmp(p, "/" STORE_INSTALL_SCRIPT ".minisig") == 0)
 		return set(t, URL_SCRIPT_SIG, STORE_INSTALL_SCRIPT ".minisig");
+	if (strcmp(p, "/" STORE_INSTALL_SCRIPT_WINDOWS) == 0)
+		return set(t, URL_SCRIPT_PS1, STORE_INSTALL_SCRIPT_WINDOWS);
+	if (strcmp(p, "/" STORE_INSTALL_SCRIPT_WINDOWS ".minisig") == 0)
+		return set(t, URL_SCRIPT_PS1_SIG,
+		    STORE_INSTALL_SCRIPT_WINDOWS ".minisig");
 	if (strcmp(p, "/healthz") == 0)
 		return set(t, URL_HEALTHZ, NULL);
 	if (strcmp(p, "/metrics") == 0)

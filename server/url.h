@@ -19,6 +19,8 @@ enum url_kind {
 	URL_INDEX,		/* index.json */
 	URL_SCRIPT,		/* dcos_install.sh */
 	URL_SCRIPT_SIG,		/* dcos_install.sh.minisig */
+	URL_SCRIPT_PS1,		/* dcos_install.ps1 */
+	URL_SCRIPT_PS1_SIG,	/* dcos_install.ps1.minisig */
 	URL_RELEASE,		/* releases/<name>-<version>.tar[.minisig] */
 	URL_HEALTHZ,		/* /healthz (no file) */
 	URL_METRICS		/* /metrics (no file) */

@@ -17,7 +17,8 @@ EXTRA_DIST += sample/genconf/schema.yaml \
 	sample/genconf/templates/exhibitor.yaml \
 	sample/genconf/templates/ip-detect.yaml \
 	sample/genconf/templates/mesos-master.yaml \
-	sample/site/genconf/config.yaml sample/site/genconf/ip-detect
+	sample/site/genconf/config.yaml sample/site/genconf/ip-detect \
+	sample/site/genconf/ip-detect.ps1
 TESTS += tests/t0250-config.bats
 EXTRA_DIST += tests/t0250-config.bats
 check_PROGRAMS += tests/unit/test-schema

@@ -258,9 +258,9 @@ stop_artifactd() {
 	wait "$ARTIFACTD_PID"
 }
 
-# sample_releases: a FILE_SCRATCH (exported) with a vendor key and the
-# sample release built into r1/ (dcos 1.0.0, seq 1) and r2/ (1.1.0, seq 2).
-sample_releases() {
+# sample_release: a FILE_SCRATCH (exported) with a vendor key and the
+# sample release built into r1/ (dcos 1.0.0, seq 1).
+sample_release() {
 	FILE_SCRATCH=$(mktemp -d)
 	chmod 755 "$FILE_SCRATCH"
 	export FILE_SCRATCH
@@ -268,6 +268,12 @@ sample_releases() {
 	"$GENCONF" -q keygen -p vendor.pub -s vendor.key
 	GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
 	    "$top_srcdir/scripts/build-sample-release.sh" r1 vendor.key >/dev/null
+}
+
+# sample_releases: sample_release, and the sample release 1.1.0 (seq 2)
+# in r2/.
+sample_releases() {
+	sample_release
 	RELEASE_VERSION=1.1.0 RELEASE_SEQ=2 GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
 	    "$top_srcdir/scripts/build-sample-release.sh" r2 vendor.key >/dev/null
 }

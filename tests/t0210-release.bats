@@ -49,7 +49,7 @@ small_release() {
 	[ "$(sed -n 3p members)" = "bootstrap/$(uname -m)/dcos-bootstrap" ]
 	[ "$(sed -n 4p members)" = genconf/schema.yaml ]
 	grep -q '^genconf/templates/.*\.yaml$' members
-	[ "$(grep '^packages/' members)" = "$(printf 'packages/busybox--1.35.0.tar.zst\npackages/dcos-base--1.0.0.tar.zst\npackages/dcos-hello--1.0.0.tar.zst')" ]
+	[ "$(grep '^packages/' members)" = "$(printf 'packages/busybox--1.35.0.tar.zst\npackages/dcos-base--1.0.0.tar.zst\npackages/dcos-hello--1.0.0.tar.zst\npackages/dcos-hello-windows--1.0.0.zip')" ]
 	bsdtar -tf "$REL" | cmp - members
 	minisign -Vm "$REL" -p vendor.pub | grep -q "file:dcos-1.0.0.tar	sha256:$(sha256sum "$REL" | cut -d' ' -f1)	seq:1"
 	tar -xf "$REL" release.json release.json.minisig
@@ -60,11 +60,17 @@ small_release() {
 	mkdir x && tar -xf "$REL" -C x
 	j=x/release.json
 	[ "$(jq -r '.format, .name, .version, .seq' $j | tr '\n' ' ')" = "1 dcos 1.0.0 1 " ]
+	[ "$(jq -r '.packages[] | .id + " " + .platform' $j)" = "$(printf 'busybox--1.35.0 linux\ndcos-base--1.0.0 linux\ndcos-hello--1.0.0 linux\ndcos-hello-windows--1.0.0 windows')" ]
 	for id in $(jq -r '.packages[].id' $j); do
-		f=x/packages/$id.tar.zst
+		if [ "$(jq -r --arg id "$id" '.packages[] | select(.id == $id) | .platform' $j)" = windows ]; then
+			f=x/packages/$id.zip
+			m=$(unzip -p $f .dcos-manifest.json | sha256sum | cut -d' ' -f1)
+		else
+			f=x/packages/$id.tar.zst
+			m=$(tar --zstd -xOf $f .dcos-manifest.json | sha256sum | cut -d' ' -f1)
+		fi
 		[ "$(jq -r --arg id "$id" '.packages[] | select(.id == $id) | .digest' $j)" = "sha256:$(sha256sum $f | cut -d' ' -f1)" ]
 		[ "$(jq -r --arg id "$id" '.packages[] | select(.id == $id) | .size' $j)" = "$(stat -c %s $f)" ]
-		m=$(tar --zstd -xOf $f .dcos-manifest.json | sha256sum | cut -d' ' -f1)
 		[ "$(jq -r --arg id "$id" '.packages[] | select(.id == $id) | .manifest' $j)" = "sha256:$m" ]
 	done
 	arch=$(uname -m)

@@ -115,11 +115,12 @@ check_store() {
 
 @test "the same inputs give the same config id and a byte-identical config package" {
 	"$GENCONF" -q generate
-	mkdir ../again && cp -R genconf/config.yaml genconf/ip-detect dcos-1.0.0.tar* dcos-release.pub ../again/
-	(cd ../again && mkdir genconf && mv config.yaml ip-detect genconf/ && "$GENCONF" -q generate)
+	mkdir ../again && cp -R genconf/config.yaml genconf/ip-detect genconf/ip-detect.ps1 dcos-1.0.0.tar* dcos-release.pub ../again/
+	(cd ../again && mkdir genconf && mv config.yaml ip-detect ip-detect.ps1 genconf/ && "$GENCONF" -q generate)
 	a=genconf/serve; b=../again/genconf/serve
 	cmp $a/index.json $b/index.json
 	cmp $a/dcos_install.sh $b/dcos_install.sh
+	cmp $a/dcos_install.ps1 $b/dcos_install.ps1
 	diff <(ls $a/blobs/sha256) <(ls $b/blobs/sha256)
 	# A changed value gives another config id.
 	sed -i 's/^cluster_name: demo$/cluster_name: other/' ../again/genconf/config.yaml
@@ -184,7 +185,7 @@ check_store() {
 # Flips one byte inside the data of the hello package (GNU tar numbers blocks).
 tamper_hello() {
 	local blk off
-	blk=$(tar -tRvf dcos-1.0.0.tar | awk '/packages\/dcos-hello/ { sub(":", "", $2); print $2 }')
+	blk=$(tar -tRvf dcos-1.0.0.tar | awk '/packages\/dcos-hello--/ { sub(":", "", $2); print $2 }')
 	[ -n "$blk" ]
 	off=$(( (blk + 1) * 512 + 100 ))
 	printf '\x5a' | dd of=dcos-1.0.0.tar bs=1 seek=$off conv=notrunc status=none

@@ -41,7 +41,7 @@ validate() {
 	validate
 	[ "$status" -eq 0 ]
 	one_line
-	[[ "$output" =~ ^genconf/config.yaml:\ valid\ for\ release\ dcos-1.0.0\ \(seq\ 1\)\;\ config\ id\ [0-9a-f]{64},\ 7\ files$ ]]
+	[[ "$output" =~ ^genconf/config.yaml:\ valid\ for\ release\ dcos-1.0.0\ \(seq\ 1\)\;\ config\ id\ [0-9a-f]{64},\ 8\ files$ ]]
 	[ "$(snapshot)" = "$before" ]
 }
 

@@ -59,12 +59,12 @@ fetched() {
 }
 
 # blob_paths KIND [ID]...: the /blobs/sha256/<hex> of the current cluster
-# manifest's blobs of that kind (and id).
+# manifest's Linux blobs of that kind (and id).
 blob_paths() {
 	local cm
 	cm="$STORE/blobs/sha256/$(jq -r '.current[7:]' "$STORE/index.json")"
 	jq -r --arg k "$1" --arg id "${2:-}" \
-	    '.blobs[] | select(.kind == $k and ($id == "" or .id == $id)) | "/blobs/sha256/\(.digest[7:])"' \
+	    '.blobs[] | select(.kind == $k and ($id == "" or .id == $id) and (.platform // "linux") == "linux") | "/blobs/sha256/\(.digest[7:])"' \
 	    "$cm"
 }
 

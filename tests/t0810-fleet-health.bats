@@ -105,12 +105,12 @@ load fleet
 	[ "$(tail -n 1 post.out | cut -d' ' -f1-6)" = "postflight: 2 of 2 hosts succeeded" ]
 	state=$(ls genconf/state/deploy-*.json | head -n 1)
 	[ "$(jq -r '.hosts[0].steps | map(.step) | join(",")' "$state")" = "connect,probe,push-bootstrap,list-release,push-release,list-packages,push-packages,install" ]
-	# What the host listed is what the store has: the signed release and
-	# the config package first, then the packages.
+	# What the host listed is what the store has for Linux: the signed
+	# release and the config package first, then the packages.
 	logs=$(jq -r .hosts[0].log "$state"); logs=${logs%/*}
 	cm=$(jq -r '.current[7:]' genconf/serve/index.json)
-	[ "$(cut -d' ' -f1 "$logs/127.0.1.1.list-release.out" | sort)" = "$(jq -r '.blobs[] | select(.kind != "package") | .digest' genconf/serve/blobs/sha256/$cm | sort)" ]
-	[ "$(cut -d' ' -f1 "$logs/127.0.1.1.list-packages.out" | sort)" = "$(jq -r '.blobs[] | select(.kind == "package") | .digest' genconf/serve/blobs/sha256/$cm | sort)" ]
+	[ "$(cut -d' ' -f1 "$logs/127.0.1.1.list-release.out" | sort)" = "$(jq -r '.blobs[] | select(.kind != "package" and (.platform // "linux") == "linux") | .digest' genconf/serve/blobs/sha256/$cm | sort)" ]
+	[ "$(cut -d' ' -f1 "$logs/127.0.1.1.list-packages.out" | sort)" = "$(jq -r '.blobs[] | select(.kind == "package" and .platform == "linux") | .digest' genconf/serve/blobs/sha256/$cm | sort)" ]
 	# Again: the host has it all, nothing but the script, dcos-bootstrap
 	# and the manifest is copied.
 	again=$(ls genconf/state/deploy-*.json | tail -n 1)

@@ -342,6 +342,129 @@ cluster_manifests_bring_one_config_package(void **state)
 	}
 }
 
+/*
+ * #13: a Windows config package is a second config blob, of platform
+ * windows, exactly when config_package_windows names it.
+ */
+#define WINCFG "\"config_package_windows\":{\"id\":" \
+    "\"dcos-config-windows--setup_abc\",\"digest\":\"" D3 "\",\"size\":7},"
+#define WINBLOB ",{\"digest\":\"" D3 "\",\"size\":7,\"kind\":\"config\"," \
+    "\"id\":\"dcos-config-windows--setup_abc\",\"platform\":\"windows\"}]}"
+
+static char *
+cluster_with(const char *from1, const char *to1, const char *from2,
+    const char *to2)
+{
+	char	*a, *b, *at;
+
+	assert_non_null(at = strstr(CLUSTER, from1));
+	assert_true(asprintf(&a, "%.*s%s%s", (int)(at - CLUSTER), CLUSTER,
+	    to1, at + strlen(from1)) != -1);
+	if (from2 == NULL)
+		return a;
+	assert_non_null(at = strstr(a, from2));
+	assert_true(asprintf(&b, "%.*s%s%s", (int)(at - a), a, to2,
+	    at + strlen(from2)) != -1);
+	free(a);
+	return b;
+}
+
+static void
+cluster_manifests_bring_one_config_package_per_platform(void **state)
+{
+	static const struct { const char *cfg, *blobs, *msg; } bad[] = {
+		/* A Windows config blob nothing names. */
+		{ "", WINBLOB, "is a Windows config package, but the "
+		    "manifest has no config_package_windows" },
+		/* config_package_windows without its blob. */
+		{ WINCFG, "]}", "blobs: must list the Windows config package "
+		    "dcos-config-windows--setup_abc" },
+		/* Two of them. */
+		{ WINCFG, ",{\"digest\":\"" D3 "\",\"size\":7,\"kind\":"
+		    "\"config\",\"id\":\"dcos-config-windows--setup_abc\","
+		    "\"platform\":\"windows\"}" WINBLOB, "is a second Windows "
+		    "config package" },
+		/* Another size than config_package_windows says. */
+		{ WINCFG, ",{\"digest\":\"" D3 "\",\"size\":8,\"kind\":"
+		    "\"config\",\"id\":\"dcos-config-windows--setup_abc\","
+		    "\"platform\":\"windows\"}]}", "is not the "
+		    "config_package_windows dcos-config-windows--setup_abc" },
+		/* Not named after config_id. */
+		{ "\"config_package_windows\":{\"id\":\"dcos-config-windows--"
+		    "setup_abd\",\"digest\":\"" D3 "\",\"size\":7},", WINBLOB,
+		    "config_package_windows.id: 'dcos-config-windows--setup_abd'"
+		    " is not the config package of config_id abc" },
+		/* A platform no host has. */
+		{ WINCFG, ",{\"digest\":\"" D3 "\",\"size\":7,\"kind\":"
+		    "\"config\",\"id\":\"dcos-config-windows--setup_abc\","
+		    "\"platform\":\"macos\"}]}", "platform: must be \"linux\" "
+		    "or \"windows\"" },
+	};
+	struct cluster_manifest	*m = NULL;
+	char			*text, *cfg, *err = NULL;
+	size_t			 i;
+
+	text = cluster_with("\"bootstrap\":", WINCFG "\"bootstrap\":", "]}",
+	    WINBLOB);
+	assert_int_equal(cluster_manifest_parse(text, strlen(text), "c", &m,
+	    &err), 0);
+	assert_string_equal(m->config_id_pkg_windows,
+	    "dcos-config-windows--setup_abc");
+	assert_int_equal(m->nblobs, 4);
+	assert_int_equal(m->blobs[1].platform, PLATFORM_LINUX);
+	assert_int_equal(m->blobs[3].platform, PLATFORM_WINDOWS);
+	/* A Linux host's view: the Windows config blob is gone. */
+	cluster_manifest_keep_platform(m, PLATFORM_LINUX);
+	assert_int_equal(m->nblobs, 3);
+	cluster_manifest_free(m);
+	free(text);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_true(asprintf(&cfg, "%s\"bootstrap\":", bad[i].cfg) !=
+		    -1);
+		text = cluster_with("\"bootstrap\":", cfg, "]}", bad[i].blobs);
+		free(cfg);
+		assert_int_equal(cluster_manifest_parse(text, strlen(text),
+		    "c", &m, &err), -1);
+		if (strstr(err, bad[i].msg) == NULL)
+			fail_msg("case %zu: '%s' lacks '%s'", i, err,
+			    bad[i].msg);
+		free(err);
+		err = NULL;
+		free(text);
+	}
+}
+
+/* release.json's platform: absent is linux, so older releases parse. */
+static void
+release_platforms(void **state)
+{
+	struct release_manifest	*m = NULL;
+	char			*text, *err = NULL, *at;
+
+	assert_int_equal(release_manifest_parse(REL, strlen(REL), "r", &m,
+	    NULL), 0);
+	assert_int_equal(m->packages[0].platform, PLATFORM_LINUX);
+	release_manifest_free(m);
+	at = strstr(REL, "\"id\":\"b--1\"");
+	assert_true(asprintf(&text, "%.*s\"platform\":\"windows\",%s",
+	    (int)(at - REL), REL, at) != -1);
+	assert_int_equal(release_manifest_parse(text, strlen(text), "r", &m,
+	    NULL), 0);
+	assert_int_equal(m->packages[1].platform, PLATFORM_WINDOWS);
+	release_manifest_keep_platform(m, PLATFORM_LINUX);
+	assert_int_equal(m->npackages, 1);
+	assert_string_equal(m->packages[0].id, "a--1");
+	release_manifest_free(m);
+	free(text);
+	assert_true(asprintf(&text, "%.*s\"platform\":\"win\",%s",
+	    (int)(at - REL), REL, at) != -1);
+	assert_int_equal(release_manifest_parse(text, strlen(text), "r", &m,
+	    &err), -1);
+	assert_non_null(strstr(err, "packages[1].platform: must be"));
+	free(err);
+	free(text);
+}
+
 /* #18 items 6 and 16: one rule for dcos-genconf and dcos-bootstrap. */
 static void
 package_rules_are_one_rule(void **state)
@@ -435,6 +558,9 @@ main(void)
 		cmocka_unit_test(bad_release_manifests_are_refused),
 		cmocka_unit_test(cluster_manifest_parses),
 		cmocka_unit_test(cluster_manifests_bring_one_config_package),
+		cmocka_unit_test(
+		    cluster_manifests_bring_one_config_package_per_platform),
+		cmocka_unit_test(release_platforms),
 		cmocka_unit_test(package_rules_are_one_rule),
 		cmocka_unit_test(store_index_parses),
 	};

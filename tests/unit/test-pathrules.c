@@ -300,6 +300,141 @@ release_files_follow_one_rule(void **state)
 	assert_false(release_file_valid("dcos-1.0.minisig"));
 }
 
+/*
+ * The Windows rule (pkg_winpath_check): what Windows would open as
+ * another file, a device or a stream, or could not create at all.
+ */
+static const struct {
+	const char	*path;
+	int		 ok;
+} winpaths[] = {
+	{ "bin/hello.ps1", 1 },
+	{ "services/dcos-hello.json", 1 },
+	{ "a b/c d.txt", 1 },
+	{ "CONSOLE", 1 },		/* not CON */
+	{ "bin/con1", 1 },
+	{ "COM10", 1 },
+	{ "lpt", 1 },
+	{ "x.con", 1 },			/* the extension may be one */
+	{ "nul_x", 1 },
+	{ ".hidden", 1 },
+	/* Separators, streams and drive letters. */
+	{ "a:b", 0 },
+	{ "C:/x", 0 },
+	{ "file.txt:evil", 0 },
+	{ "a\\b", 0 },
+	{ "..\\x", 0 },
+	/* Characters Windows cannot put in a name. */
+	{ "a<b", 0 }, { "a>b", 0 }, { "a\"b", 0 }, { "a|b", 0 },
+	{ "a?b", 0 }, { "a*b", 0 },
+	/* Reserved device names, any case, any extension. */
+	{ "CON", 0 }, { "con", 0 }, { "bin/Nul", 0 }, { "aux.txt", 0 },
+	{ "PRN.tar.gz", 0 }, { "etc/COM1", 0 }, { "com9.log", 0 },
+	{ "COM0", 0 }, { "Lpt1", 0 }, { "lpt9.x", 0 }, { "CONIN$", 0 },
+	{ "conout$.txt", 0 }, { "AUX .txt", 0 }, { "nul/x", 0 },
+	/* Windows drops a trailing dot or space. */
+	{ "x.", 0 }, { "x ", 0 }, { "dir./x", 0 }, { "dir /x", 0 },
+	/* Non-ASCII: NTFS folds its case by a table we do not have. */
+	{ "caf\xc3\xa9", 0 },
+	/* What the Linux rule refuses already. */
+	{ "/abs", 0 }, { "a/../b", 0 }, { "a\nb", 0 }, { "", 0 },
+};
+
+static void
+windows_paths_follow_one_rule(void **state)
+{
+	char	*err = NULL;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(winpaths) / sizeof(winpaths[0]); i++) {
+		print_message("%s\n", winpaths[i].path);
+		assert_int_equal(pkg_winpath_check(winpaths[i].path, &err),
+		    winpaths[i].ok ? 0 : -1);
+		assert_true(err == NULL || strchr(err, '\n') == NULL);
+		free(err);
+		err = NULL;
+	}
+	/* A name over 255 bytes. */
+	{
+		char	 longname[300];
+
+		memset(longname, 'a', sizeof(longname) - 1);
+		longname[256] = '\0';
+		assert_int_equal(pkg_winpath_check(longname, NULL), -1);
+		longname[255] = '\0';
+		assert_int_equal(pkg_winpath_check(longname, NULL), 0);
+	}
+}
+
+/* The manifest rule: types, every path, and case-folded collisions. */
+static int
+win_manifest(const char *files, char **errp)
+{
+	struct pkg_manifest	*m = NULL;
+	char			*buf = NULL;
+	int			 rc;
+
+	assert_true(asprintf(&buf, "{\"format\":1,\"id\":\"p--1\",\"files\":"
+	    "[%s]}", files) != -1);
+	assert_int_equal(pkg_manifest_parse(buf, strlen(buf), "m.json", &m,
+	    NULL), 0);
+	rc = pkg_manifest_windows_check(m, errp);
+	pkg_manifest_free(m);
+	free(buf);
+	return rc;
+}
+
+#define WF(p) "{\"path\":\"" p "\",\"type\":\"file\",\"mode\":420," \
+	"\"size\":0,\"sha256\":\"" D1 "\"}"
+#define WD(p) "{\"path\":\"" p "\",\"type\":\"dir\",\"mode\":493}"
+
+static void
+windows_manifests_follow_one_rule(void **state)
+{
+	char	*err = NULL;
+
+	assert_int_equal(win_manifest(WD("bin") "," WF("bin/a") ","
+	    WF("bin/b"), NULL), 0);
+	/* Two names, one file on Windows. */
+	assert_int_equal(win_manifest(WD("Bin") "," WF("Bin/a") ","
+	    WD("bin") "," WF("bin/a"), &err), -1);
+	assert_non_null(strstr(err, "differ only in case"));
+	free(err);
+	err = NULL;
+	assert_int_equal(win_manifest(WF("README") "," WF("readme"), NULL),
+	    -1);
+	assert_int_equal(win_manifest(WF(".DCOS-MANIFEST.JSON"), NULL), -1);
+	/* Links: files and directories only. */
+	assert_int_equal(win_manifest(WF("a") ",{\"path\":\"b\",\"type\":"
+	    "\"symlink\",\"target\":\"a\"}", &err), -1);
+	assert_non_null(strstr(err, "is a symlink"));
+	free(err);
+	err = NULL;
+	assert_int_equal(win_manifest(WF("a") ",{\"path\":\"b\",\"type\":"
+	    "\"hardlink\",\"target\":\"a\"}", NULL), -1);
+	/* A path by the Windows rule. */
+	assert_int_equal(win_manifest(WF("nul.txt"), &err), -1);
+	assert_non_null(strstr(err, "device name"));
+	free(err);
+}
+
+static void
+platforms_parse(void **state)
+{
+	enum pkg_platform	 pl = PLATFORM_WINDOWS;
+
+	assert_int_equal(platform_parse("linux", &pl), 0);
+	assert_int_equal(pl, PLATFORM_LINUX);
+	assert_int_equal(platform_parse("windows", &pl), 0);
+	assert_int_equal(pl, PLATFORM_WINDOWS);
+	assert_int_equal(platform_parse("Windows", &pl), -1);
+	assert_int_equal(platform_parse(NULL, &pl), -1);
+	assert_string_equal(pkg_blob_suffix(PLATFORM_WINDOWS), ".zip");
+	assert_string_equal(pkg_blob_suffix(PLATFORM_LINUX), ".tar.zst");
+	assert_true(win_name_equal("Bin/A.ps1", "bin/a.PS1"));
+	assert_false(win_name_equal("bin/a", "bin/a1"));
+}
+
 int
 main(void)
 {
@@ -309,6 +444,9 @@ main(void)
 		cmocka_unit_test(paths_follow_one_rule),
 		cmocka_unit_test(names_ids_and_versions_follow_one_rule),
 		cmocka_unit_test(release_files_follow_one_rule),
+		cmocka_unit_test(windows_paths_follow_one_rule),
+		cmocka_unit_test(windows_manifests_follow_one_rule),
+		cmocka_unit_test(platforms_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
