@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs the Debian packages the build, the tests, the demo, the
 # benchmarks and the fuzz harnesses (clang, libFuzzer) need, when any is
-# missing.  Safe to run again.  With arguments, those packages instead
-# (scripts/deb-check.sh: debhelper, lintian).  The browser tests
+# missing, and PowerShell 7 (a .NET global tool).  Safe to run again.
+# With arguments, those packages instead (scripts/deb-check.sh: debhelper,
+# lintian), and no PowerShell.  The browser tests
 # (tests/t0910-web-browser.sh) need chromium, node and npm; they take their
 # npm packages from tests/browser/package-lock.json themselves (npm ci).
 set -eu
@@ -22,6 +23,28 @@ pkgs="$pkgs prometheus"
 all=$#
 [ $# -eq 0 ] || pkgs="$*"
 
+# PowerShell 7 for the dcos_install.ps1 tests (t0950): the .NET global
+# tool, in ~/.dotnet/tools (tests/windows.bash puts it on PATH).  7.7.0,
+# what an unversioned install takes, does not run on this SDK.
+pwsh_version=7.6.10
+install_pwsh() {
+	if [ -x "$HOME/.dotnet/tools/pwsh" ] &&
+	    dotnet tool list --global 2>/dev/null |
+	    grep -qiE "^powershell +$pwsh_version( |\$)"; then
+		return 0
+	fi
+	command -v dotnet >/dev/null 2>&1 || {
+		echo "error: pwsh $pwsh_version missing and no .NET SDK (dotnet) to install it with" >&2
+		exit 1
+	}
+	echo "installing: PowerShell $pwsh_version (dotnet global tool)" >&2
+	if dotnet tool list --global 2>/dev/null | grep -qi '^powershell '; then
+		dotnet tool update --global PowerShell --version "$pwsh_version" >/dev/null
+	else
+		dotnet tool install --global PowerShell --version "$pwsh_version" >/dev/null
+	fi
+}
+
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' ||
@@ -33,13 +56,15 @@ if [ "$all" -eq 0 ]; then
 	command -v node >/dev/null 2>&1 || missing="$missing nodejs"
 	command -v npm >/dev/null 2>&1 || missing="$missing npm"
 fi
-[ -z "$missing" ] && exit 0
-echo "installing:$missing" >&2
-if [ "$(id -u)" -ne 0 ]; then
-	echo "error: missing Debian packages:$missing (run as root, or apt-get install them)" >&2
-	exit 1
+if [ -n "$missing" ]; then
+	echo "installing:$missing" >&2
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "error: missing Debian packages:$missing (run as root, or apt-get install them)" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-# shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+[ "$all" -ne 0 ] || install_pwsh

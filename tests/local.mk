@@ -14,12 +14,18 @@ dcos_static_bootstrap = yes
 else
 dcos_static_bootstrap = no
 endif
+if PWSH_TESTS
+dcos_pwsh_tests = yes
+else
+dcos_pwsh_tests = no
+endif
 # DCOS_STATIC_BOOTSTRAP=no (--disable-static-bootstrap, or --enable-sanitize
 # as ASan cannot be static): the static-binary tests skip, saying why.
 AM_TESTS_ENVIRONMENT = \
 	CMOCKA_MESSAGE_OUTPUT=TAP; export CMOCKA_MESSAGE_OUTPUT; \
 	DCOS_SANITIZE=$(dcos_sanitize); export DCOS_SANITIZE; \
 	DCOS_STATIC_BOOTSTRAP=$(dcos_static_bootstrap); export DCOS_STATIC_BOOTSTRAP; \
+	DCOS_PWSH_TESTS=$(dcos_pwsh_tests); export DCOS_PWSH_TESTS; \
 	top_builddir='$(abs_top_builddir)'; export top_builddir; \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
 	PATH='$(abs_top_builddir)':"$$PATH"; export PATH;

@@ -16,7 +16,7 @@ teardown() {
 }
 
 PAGES="dcos-genconf.1 dcos-artifactd.8 dcos-bootstrap.8 dcos_install.sh.8
-dcos-config.yaml.5 dcos-release.5 dcos-store.5"
+dcos-config.yaml.5 dcos-release.5 dcos-store.5 dcos_install.ps1.8"
 
 @test "every man page exists, lints clean and has EXIT STATUS and EXAMPLES" {
 	for p in $PAGES; do
