@@ -65,6 +65,8 @@ struct host {
 	char	*state;		/* <root>/var/lib/dcos/bootstrap */
 	char	*statedirs;	/* <root>/var/lib/dcos */
 	int	 lockfd;
+	int	 exit_status;	/* EXIT_LOCKED, EXIT_NOT_INSTALLED: what
+				   a step found, for host_exit(); else 0 */
 };
 
 /*
@@ -501,8 +503,21 @@ int	 dcos_target(const struct host *h, const char *verb, char **errp);
 				   (state.json's target names the
 				   generation: "activate" finishes it), or
 				   active but dcos.target did not start */
-/* The exit status of a command whose activation ended ACT_PARTIAL. */
-#define EXIT_PARTIAL	3
+/*
+ * dcos-bootstrap's exit statuses beyond lib/subcmd.h's EXIT_OK (0),
+ * EXIT_FAIL (1) and EXIT_USAGE (2); the man page's EXIT STATUS lists
+ * them all.  preflight exits 1 when any check failed (dcos_install.sh
+ * turns that into the number of failed checks, as DC/OS does).
+ */
+#define EXIT_PARTIAL		3	/* an activation ended ACT_PARTIAL */
+#define EXIT_NOT_INSTALLED	4	/* no generation is installed */
+#define EXIT_LOCKED		5	/* another run holds the host's lock */
+/*
+ * The exit status of a command that failed with rc on host h: the one a
+ * step recorded in h->exit_status (a held lock, nothing installed) when
+ * rc is EXIT_FAIL, else rc.
+ */
+int	 host_exit(const struct host *h, int rc);
 
 /*
  * op: install, rollback or activate.  what: the message of its outcome

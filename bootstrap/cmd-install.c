@@ -967,6 +967,7 @@ cmd_install(int argc, char **argv)
 	}
 	rc = EXIT_OK;
 out:
+	rc = host_exit(&in.h, rc);
 	install_end(&in, rc, err);
 	free(err);
 	return rc;

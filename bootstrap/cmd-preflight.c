@@ -35,6 +35,7 @@
 #include "bootstrap.h"
 #include "digest.h"
 #include "error.h"
+#include "jsonio.h"
 #include "log.h"
 #include "manifest.h"
 #include "preflight.h"
@@ -67,7 +68,8 @@ struct preflight {
 	char			*rel_err;
 	int			 installed;	/* a current generation */
 	int			 change_roles;	/* --change-roles */
-	int			 failed;
+	size_t			 passed, failed, skipped;
+	json_t			*checks;	/* --json: the report */
 };
 
 static void
@@ -77,20 +79,32 @@ report(struct preflight *pf, const char *what, int ok, const char *fmt, ...)
 static void
 report(struct preflight *pf, const char *what, int ok, const char *fmt, ...)
 {
-	va_list	 ap;
-	char	*detail = NULL;
+	va_list		 ap;
+	const char	*res;
+	char		*detail = NULL;
 
 	va_start(ap, fmt);
 	if (vasprintf(&detail, fmt, ap) == -1)
 		detail = NULL;
 	va_end(ap);
 	/* ok: 0 FAIL, 1 PASS, 2 SKIP (not checked, not a failure). */
-	printf("Checking %s: %s (%s)\n", what, ok == 2 ? "SKIP" : ok ?
-	    "PASS" : "FAIL", detail != NULL ? detail : "out of memory");
-	fflush(stdout);
+	res = ok == 2 ? "SKIP" : ok ? "PASS" : "FAIL";
+	/* With --json the lines are for people: stderr. */
+	fprintf(pf->checks != NULL ? stderr : stdout, "Checking %s: %s "
+	    "(%s)\n", what, res, detail != NULL ? detail : "out of memory");
+	fflush(pf->checks != NULL ? stderr : stdout);
+	if (pf->checks != NULL && json_array_append_new(pf->checks,
+	    json_pack("{s:s, s:s, s:o}", "check", what, "status", res,
+	    "detail", jsonio_string_escaped(detail != NULL ? detail :
+	    "out of memory"))) == -1)
+		log_error("out of memory");
 	free(detail);
-	if (!ok)
-		pf->failed = 1;
+	if (ok == 2)
+		pf->skipped++;
+	else if (ok)
+		pf->passed++;
+	else
+		pf->failed++;
 }
 
 /* "<root><path>" for an absolute path; malloc'd or NULL. */
@@ -945,6 +959,7 @@ preflight_args(struct preflight *pf, const struct subcmd *c, int argc,
 		{ "proc", required_argument, NULL, 'P' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "change-roles", no_argument, NULL, 'C' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -956,6 +971,13 @@ preflight_args(struct preflight *pf, const struct subcmd *c, int argc,
 		case 'c': pf->cache = optarg; break;
 		case 'P': pf->procdir = optarg; break;
 		case 'C': pf->change_roles = 1; break;
+		case 'j':
+			if (pf->checks == NULL &&
+			    (pf->checks = json_array()) == NULL) {
+				log_error("out of memory");
+				return EXIT_FAIL;
+			}
+			break;
 		case 'r':
 			if (add_roles(pf, optarg, &err) == -1) {
 				log_error("%s", err);
@@ -994,6 +1016,28 @@ trim_root(char *root)
 	return root[0] != '\0' && root[0] != '/' ? -1 : 0;
 }
 
+/* preflight --json's document (docs/formats.md "JSON output"). */
+static int
+preflight_json(const struct preflight *pf, char **errp)
+{
+	json_t	*doc, *roles;
+	size_t	 i;
+	int	 rc;
+
+	if ((roles = json_array()) != NULL)
+		for (i = 0; i < pf->nroles; i++)
+			json_array_append_new(roles,
+			    json_string(pf->roles[i]));
+	doc = json_pack("{s:i, s:o, s:O, s:I, s:I, s:I}", "format", 1,
+	    "roles", roles, "checks", pf->checks,
+	    "passed", (json_int_t)pf->passed,
+	    "failed", (json_int_t)pf->failed,
+	    "skipped", (json_int_t)pf->skipped);
+	rc = jsonio_print(stdout, doc, errp);
+	json_decref(doc);
+	return rc;
+}
+
 int
 cmd_preflight(int argc, char **argv)
 {
@@ -1009,6 +1053,7 @@ cmd_preflight(int argc, char **argv)
 	pf.timeout = IP_DETECT_TIMEOUT;
 	if ((rc = preflight_args(&pf, c, argc, argv, &root)) !=
 	    SUBCMD_CONTINUE) {
+		json_decref(pf.checks);
 		free(root);
 		return rc;
 	}
@@ -1032,11 +1077,16 @@ cmd_preflight(int argc, char **argv)
 	check_disk(&pf);
 	check_systemd(&pf);
 	check_ip_detect(&pf);
-	rc = pf.failed ? EXIT_FAIL : EXIT_OK;
+	rc = pf.failed > 0 ? EXIT_FAIL : EXIT_OK;
+	if (pf.checks != NULL && preflight_json(&pf, &err) == -1) {
+		log_error("%s", err);
+		rc = EXIT_FAIL;
+	}
 out:
 	cluster_manifest_free(pf.cm);
 	release_manifest_free(pf.rel);
 	free(pf.rel_err);
+	json_decref(pf.checks);
 	free(root);
 	free(err);
 	return rc;

@@ -255,6 +255,7 @@ cmd_repair(int argc, char **argv)
 	printf("repair: generation %ld: %zu package(s) repaired\n", cur, nfix);
 	rc = EXIT_OK;
 out:
+	rc = host_exit(&h, rc);
 	if (err != NULL)
 		log_error("%s", err);
 	free(err);

@@ -10,6 +10,7 @@ host_bats = \
 	tests/t0545-host-deep.bats \
 	tests/t0550-host-check.bats \
 	tests/t0555-host-status.bats \
+	tests/t0570-host-json.bats \
 	tests/t0565-service-switch.bats \
 	tests/t0560-host-roles.bats
 TESTS += $(host_bats)
