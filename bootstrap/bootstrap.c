@@ -15,7 +15,8 @@
 
 const struct subcmd bootstrap_commands[] = {
 	{ "preflight", cmd_preflight, "MANIFEST --cache DIR --role ROLE... "
-	    "[--root DIR] [--proc DIR] [--timeout SEC] [--change-roles] [--json]",
+	    "[--root DIR] [--proc DIR] [--sys DIR] [--timeout SEC] [--change-roles] "
+	    "[--json]",
 	    "check that this host can take the release (exit 1 on FAIL)" },
 	{ "missing", cmd_missing, "MANIFEST --cache DIR [--preflight] "
 	    "[--root DIR] [--json]",
@@ -57,8 +58,10 @@ static const struct subcmd_help bootstrap_help[] = {
 	{ NULL, "--role", "ROLE", "master, slave or slave_public; repeatable" },
 	{ NULL, "--root", "DIR", "the host lives under DIR instead of / "
 	  "(image baking, tests)" },
-	{ NULL, "--proc", "DIR", "read the sockets from DIR/net instead of "
-	  "/proc/net" },
+	{ NULL, "--proc", "DIR", "read DIR/net, DIR/cpuinfo, DIR/meminfo, "
+	  "DIR/modules and DIR/mounts instead of /proc's" },
+	{ NULL, "--sys", "DIR", "look for built-in kernel modules in "
+	  "DIR/module instead of /sys/module" },
 	{ "install", "--timeout", "SEC", "with --check: how long the checks "
 	  "may take to pass (default 60)" },
 	{ "install", "--check", NULL, "run the health checks after the "

@@ -308,9 +308,10 @@ out:
 }
 
 /*
- * --roles FILE: {"master": {"ports": [53, ...]}, ...}, by the rules every
- * reader of release.json applies (lib/manifest), and nothing it would
- * drop: at least one role, no key but "ports".
+ * --roles FILE: {"master": {"ports": [53, ...], "requires": {...}}, ...},
+ * by the rules every reader of release.json applies (lib/manifest), and
+ * nothing it would drop: at least one role, no key but "ports" and
+ * "requires".
  */
 static json_t *
 load_roles(const char *path, char **errp)
@@ -332,7 +333,8 @@ load_roles(const char *path, char **errp)
 	release_roles_free(roles, n);
 	json_object_foreach(j, role, v)
 		json_object_foreach(v, k, p)
-			if (strcmp(k, "ports") != 0) {
+			if (strcmp(k, "ports") != 0 &&
+			    strcmp(k, "requires") != 0) {
 				err_set(errp, "%s: %s: unknown key '%s'", path,
 				    role, k);
 				goto bad;
