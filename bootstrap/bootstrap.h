@@ -312,13 +312,36 @@ int	 blob_manifest(const char *blobpath, const struct digest *blob_digest,
  * exist), checking every member against the package's own manifest (first
  * member), whose digest must equal *want_manifest when not NULL.  On
  * failure stagedir is removed.  Does not fsync the data: the caller syncs
- * the file system once before renaming into place.  Thread-safe.
+ * the file system once before renaming into place.  Every block written
+ * is counted as item item of pr (may be NULL).  Thread-safe.
  * 0 or -1 with *errp.
  */
+struct progress;
 int	 extract_package(const char *blobpath, const struct digest *blob_digest,
 	    uint64_t blob_size, const char *id,
 	    const struct digest *want_manifest, const char *stagedir,
-	    char **errp);
+	    struct progress *pr, size_t item, char **errp);
+
+/*
+ * progress.c: what a long step shows people on stderr, nothing with -q:
+ * on a terminal one line redrawn with \r at most 4 times a second (items
+ * done, bytes, rate, time left, and the item written to last), else one
+ * line per finished item.  Every function is thread-safe and accepts
+ * NULL.
+ */
+struct progress;
+/* "extracting", "extracted", "packages": NULL with -q or no memory. */
+struct progress *progress_new(const char *verb, const char *past,
+	    const char *noun, size_t n);
+/* Item i (0 to n - 1) is name (borrowed) of size bytes; before any add. */
+void	 progress_item(struct progress *, size_t i, const char *name,
+	    uint64_t size);
+/* bytes more of item i are written. */
+void	 progress_add(struct progress *, size_t i, uint64_t bytes);
+/* Item i is finished. */
+void	 progress_done(struct progress *, size_t i);
+/* Ends the terminal line and frees. */
+void	 progress_free(struct progress *);
 
 /* generation.c: generations/<n> and generation.json. */
 struct generation {

@@ -273,7 +273,7 @@ cmd_missing(int argc, char **argv)
 	struct cluster		*cl = NULL;
 	struct stat		 st;
 	const char		*cache = NULL, *root = NULL;
-	char			*err = NULL;
+	char			*err = NULL, hs[HUMAN_SIZE_LEN];
 	int			*skip = NULL;
 	size_t			 n = 0;
 	uint64_t		 bytes = 0;
@@ -331,8 +331,8 @@ cmd_missing(int argc, char **argv)
 	if (n == 0)
 		log_verbose("every blob is in %s", cache);
 	else
-		log_verbose("%zu blob(s) missing from %s, %llu bytes", n,
-		    cache, (unsigned long long)bytes);
+		log_verbose("%zu blob(s) missing from %s, %s", n, cache,
+		    human_size(bytes, hs));
 	rc = EXIT_OK;
 out:
 	if (rc != EXIT_OK)

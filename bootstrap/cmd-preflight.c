@@ -125,18 +125,6 @@ rooted(const struct preflight *pf, const char *path)
 	return p;
 }
 
-/* Human-readable byte counts for the detail text. */
-static void
-fmt_bytes(uint64_t n, char *buf, size_t size)
-{
-	if (n >= 1024ULL * 1024 * 1024)
-		snprintf(buf, size, "%.1f GiB", (double)n / (1 << 30));
-	else if (n >= 1024 * 1024)
-		snprintf(buf, size, "%.1f MiB", (double)n / (1 << 20));
-	else
-		snprintf(buf, size, "%llu bytes", (unsigned long long)n);
-}
-
 static int
 has_role(const struct preflight *pf, const char *role)
 {
@@ -415,7 +403,8 @@ check_disk(struct preflight *pf)
 	struct stat		 st;
 	dev_t			 dev, cdev;
 	char			*pkgdir = NULL, *opt = NULL, *p, *path, *err = NULL;
-	char			 need_s[32], free_s[32], cneed_s[32], cfree_s[32];
+	char			 need_s[HUMAN_SIZE_LEN], free_s[HUMAN_SIZE_LEN];
+	char			 cneed_s[HUMAN_SIZE_LEN], cfree_s[HUMAN_SIZE_LEN];
 	uint64_t		 need = 0, cneed = 0, avail, cavail;
 	size_t			 i;
 
@@ -460,10 +449,10 @@ check_disk(struct preflight *pf)
 		need += cneed;
 		cneed = 0;
 	}
-	fmt_bytes(need, need_s, sizeof(need_s));
-	fmt_bytes(avail, free_s, sizeof(free_s));
-	fmt_bytes(cneed, cneed_s, sizeof(cneed_s));
-	fmt_bytes(cavail, cfree_s, sizeof(cfree_s));
+	human_size(need, need_s);
+	human_size(avail, free_s);
+	human_size(cneed, cneed_s);
+	human_size(cavail, cfree_s);
 	if (need > avail)
 		report(pf, what, 0, "%s needs %s, %s free: free some space",
 		    opt, need_s, free_s);
@@ -1501,19 +1490,19 @@ req_cores(struct preflight *pf, uint64_t min)
 static void
 req_memory(struct preflight *pf, uint64_t mib)
 {
-	char		 what[64], have[32], want[32];
+	char		 what[64], have[HUMAN_SIZE_LEN], want[HUMAN_SIZE_LEN];
 	uint64_t	 kb;
 
 	snprintf(what, sizeof(what), "for at least %llu MiB of memory",
 	    (unsigned long long)mib);
 	if (!req_first(pf, what))
 		return;
-	fmt_bytes(mib << 20, want, sizeof(want));
+	human_size(mib << 20, want);
 	if (proc_count(pf, "meminfo", NULL, &kb) == -1)
 		report(pf, what, 0, "%s/meminfo: no MemTotal line",
 		    pf->procdir);
 	else {
-		fmt_bytes(kb << 10, have, sizeof(have));
+		human_size(kb << 10, have);
 		if (kb < (mib << 10))
 			report(pf, what, 0, "%s: give the machine %s or more",
 			    have, want);
@@ -1527,7 +1516,8 @@ req_disk_free(struct preflight *pf, const struct release_disk *d)
 {
 	struct statvfs	 vfs;
 	dev_t		 dev;
-	char		 what[PATH_MAX + 64], have[32], *full, *err = NULL;
+	char		 what[PATH_MAX + 64], have[HUMAN_SIZE_LEN], *full;
+	char		*err = NULL;
 	uint64_t	 avail;
 
 	snprintf(what, sizeof(what), "for at least %llu MiB free in %s",
@@ -1540,7 +1530,7 @@ req_disk_free(struct preflight *pf, const struct release_disk *d)
 		goto out;
 	}
 	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
-	fmt_bytes(avail, have, sizeof(have));
+	human_size(avail, have);
 	if (avail < (d->mib << 20))
 		report(pf, what, 0, "%s free in %s: free some space", have,
 		    full);

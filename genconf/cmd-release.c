@@ -368,7 +368,7 @@ static int
 build_package(struct build *b, struct pkg *p, char **errp)
 {
 	struct pkg_tree	*t = NULL;
-	char		*copy = NULL, *sep;
+	char		*copy = NULL, *sep, hs[HUMAN_SIZE_LEN];
 	size_t		 n;
 	int		 rc = -1;
 
@@ -395,8 +395,8 @@ build_package(struct build *b, struct pkg *p, char **errp)
 	    (p->fd = tmp_blob(b->outdir, errp)) == -1 ||
 	    pkg_tree_write(t, p->fd, &p->info, errp) == -1)
 		goto out;
-	log_verbose("package %s: %zu entries, %llu bytes", p->id,
-	    p->info.files, (unsigned long long)p->info.size);
+	log_verbose("package %s: %zu entries, %s", p->id, p->info.files,
+	    human_size(p->info.size, hs));
 	rc = 0;
 out:
 	pkg_tree_free(t);

@@ -518,7 +518,7 @@ cmd_fsck(int argc, char **argv)
 	struct fsck		 f;
 	struct store_index	*x = NULL;
 	struct stat		 st;
-	char			*err = NULL, *ip = NULL;
+	char			*err = NULL, *ip = NULL, hs[HUMAN_SIZE_LEN];
 	uint64_t		 nclusters = 0;
 	int			 rc;
 
@@ -554,9 +554,9 @@ cmd_fsck(int argc, char **argv)
 		    f.problems == 1 ? "" : "s");
 		goto out;
 	}
-	log_info("%s: clean: %zu blobs (%.1f MiB), %" PRIu64 " cluster "
+	log_info("%s: clean: %zu blobs (%s), %" PRIu64 " cluster "
 	    "manifests, %zu releases verified", f.dir, f.nblobs,
-	    f.bytes / 1048576.0, nclusters, x->nreleases);
+	    human_size(f.bytes, hs), nclusters, x->nreleases);
 	rc = EXIT_OK;
 out:
 	fflush(stdout);
