@@ -9,8 +9,8 @@ load host
 setup() {
 	need script
 	host_scratch
-	# 24 MB of random bytes: extraction takes long enough to redraw.
-	fixture big --big 24000000
+	# 16 MB of random bytes: extraction takes long enough to redraw.
+	fixture big --big 16000000
 }
 
 teardown() {
@@ -21,7 +21,7 @@ teardown() {
 	install_fx big "$R" --role master >/dev/null 2> "$SCRATCH/err"
 	cat "$SCRATCH/err"
 	[ "$(grep -c '^dcos-bootstrap: extracted ' "$SCRATCH/err")" -eq 3 ]
-	grep -Eq '^dcos-bootstrap: extracted mesos--1\.2\.0 \(22\.[0-9] MiB\): [123]/3 packages, [0-9.]+ (B|KiB|MiB) of [0-9.]+ (B|KiB|MiB), [0-9.]+ (B|KiB|MiB|GiB)/s$' "$SCRATCH/err"
+	grep -Eq '^dcos-bootstrap: extracted mesos--1\.2\.0 \(15\.[0-9] MiB\): [123]/3 packages, [0-9.]+ (B|KiB|MiB) of [0-9.]+ (B|KiB|MiB), [0-9.]+ (B|KiB|MiB|GiB)/s$' "$SCRATCH/err"
 	grep -q ': 3/3 packages, ' "$SCRATCH/err"
 	! grep -q $'\r' "$SCRATCH/err"
 }
