@@ -1271,7 +1271,7 @@ mount_of(const struct preflight *pf, const char *path, char *type,
     size_t tsize, char *mnt, size_t msize, char **errp)
 {
 	FILE	*f;
-	char	*mounts, *line = NULL, *dev, *m, *t, *sp;
+	char	*mounts, *line = NULL, *m, *t, *sp;
 	size_t	 cap = 0, best = 0, len;
 	int	 found = 0;
 
@@ -1283,7 +1283,8 @@ mount_of(const struct preflight *pf, const char *path, char *type,
 		return -1;
 	}
 	while (getline(&line, &cap, f) != -1) {
-		if ((dev = strtok_r(line, " \t\n", &sp)) == NULL ||
+		/* The device, the mount point, the type. */
+		if (strtok_r(line, " \t\n", &sp) == NULL ||
 		    (m = strtok_r(NULL, " \t\n", &sp)) == NULL ||
 		    (t = strtok_r(NULL, " \t\n", &sp)) == NULL)
 			continue;
