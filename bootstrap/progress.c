@@ -2,7 +2,9 @@
  * What a long step shows people while it runs, on stderr: on a terminal
  * one line redrawn with \r at most four times a second (the total, the
  * rate, the time left and the item last written to, with its own
- * count), elsewhere (a log) one line per finished item; nothing with -q.
+ * count), elsewhere (a log) one line per item finished once the step has
+ * run REPORT_AFTER seconds (a quick step adds nothing to a log, where a
+ * failure stays one line); nothing with -q.
  * The extraction threads call it for every block they write.
  */
 #include <config.h>
@@ -18,6 +20,9 @@
 #include "log.h"
 
 #define REDRAW_EVERY	0.25		/* seconds between two drawings */
+#define REPORT_AFTER	2.0		/* seconds before a log gets lines;
+					   DCOS_BOOTSTRAP_PROGRESS_AFTER
+					   sets it (tests) */
 
 struct progress {
 	pthread_mutex_t	 mu;
@@ -31,7 +36,7 @@ struct progress {
 	size_t		 ndone;		/* items finished */
 	size_t		 last;		/* the item written to last */
 	uint64_t	 total, sum;
-	double		 start, drawn;
+	double		 start, drawn, after;
 	int		 tty;
 	int		 shown;		/* a line is on the terminal */
 };
@@ -50,6 +55,7 @@ progress_new(const char *verb, const char *past, const char *noun,
     size_t n)
 {
 	struct progress	*p;
+	const char	*env;
 
 	if (log_get_level() <= LOG_QUIET || (p = calloc(1, sizeof(*p))) ==
 	    NULL)
@@ -70,6 +76,10 @@ progress_new(const char *verb, const char *past, const char *noun,
 	p->n = n;
 	p->tty = isatty(STDERR_FILENO);
 	p->start = mono();
+	p->after = REPORT_AFTER;
+	if ((env = getenv("DCOS_BOOTSTRAP_PROGRESS_AFTER")) != NULL &&
+	    env[0] != '\0')
+		p->after = strtod(env, NULL);
 	return p;
 }
 
@@ -159,7 +169,7 @@ progress_done(struct progress *p, size_t i)
 	t = mono();
 	if (p->tty)
 		draw(p, t);
-	else
+	else if (t - p->start >= p->after)
 		log_info("%s %s (%s): %zu/%zu %s, %s of %s, %s/s",
 		    p->past, p->names[i] != NULL ? p->names[i] : "?",
 		    human_size(p->done[i], one), p->ndone, p->n, p->noun,

@@ -18,7 +18,12 @@ teardown() {
 }
 
 @test "not a terminal: one line per package, with its size, the count and the running total" {
-	install_fx big "$R" --role master >/dev/null 2> "$SCRATCH/err"
+	# A quick extraction adds no line to a log (a refusal stays one line)...
+	install_fx r1 "$R" --role master >/dev/null 2> "$SCRATCH/err"
+	[ ! -s "$SCRATCH/err" ]
+	"$BOOTSTRAP" uninstall --root "$R" >/dev/null
+	# ...a long one a line per package (0: from the start).
+	DCOS_BOOTSTRAP_PROGRESS_AFTER=0 install_fx big "$R" --role master >/dev/null 2> "$SCRATCH/err"
 	cat "$SCRATCH/err"
 	[ "$(grep -c '^dcos-bootstrap: extracted ' "$SCRATCH/err")" -eq 3 ]
 	grep -Eq '^dcos-bootstrap: extracted mesos--1\.2\.0 \(15\.[0-9] MiB\): [123]/3 packages, [0-9.]+ (B|KiB|MiB) of [0-9.]+ (B|KiB|MiB), [0-9.]+ (B|KiB|MiB|GiB)/s$' "$SCRATCH/err"

@@ -10,6 +10,7 @@ load script
 
 setup() {
 	need script
+	export DCOS_BOOTSTRAP_PROGRESS_AFTER=0
 	# A big package of 1.5 MiB: drawn in place on a terminal.
 	BIG_KB=1536 script_store_setup
 }
