@@ -15,10 +15,11 @@
 
 const struct subcmd bootstrap_commands[] = {
 	{ "preflight", cmd_preflight, "MANIFEST --cache DIR --role ROLE... "
-	    "[--root DIR] [--proc DIR] [--timeout SEC] [--change-roles]",
+	    "[--root DIR] [--proc DIR] [--sys DIR] [--timeout SEC] [--change-roles] "
+	    "[--json]",
 	    "check that this host can take the release (exit 1 on FAIL)" },
 	{ "missing", cmd_missing, "MANIFEST --cache DIR [--preflight] "
-	    "[--role ROLE]... [--root DIR]",
+	    "[--role ROLE]... [--root DIR] [--json]",
 	    "list the blobs the cache still lacks and the host does not "
 	    "have (digest, size, path)" },
 	{ "install", cmd_install,
@@ -33,7 +34,7 @@ const struct subcmd bootstrap_commands[] = {
 	    "switch back to the previous (or the given) generation" },
 	{ "status", cmd_status, "[--check] [--json] [--root DIR]",
 	    "the active generation, release, roles, config and journal" },
-	{ "verify", cmd_verify, "[--root DIR]",
+	{ "verify", cmd_verify, "[--root DIR] [--json]",
 	    "audit installed files against their package manifests" },
 	{ "check", cmd_check, "[--root DIR] [--timeout SEC] [--json]",
 	    "run the active generation's health checks (exit 1 on a "
@@ -57,8 +58,10 @@ static const struct subcmd_help bootstrap_help[] = {
 	{ NULL, "--role", "ROLE", "master, slave or slave_public; repeatable" },
 	{ NULL, "--root", "DIR", "the host lives under DIR instead of / "
 	  "(image baking, tests)" },
-	{ NULL, "--proc", "DIR", "read the sockets from DIR/net instead of "
-	  "/proc/net" },
+	{ NULL, "--proc", "DIR", "read DIR/net, DIR/cpuinfo, DIR/meminfo, "
+	  "DIR/modules and DIR/mounts instead of /proc's" },
+	{ NULL, "--sys", "DIR", "look for built-in kernel modules in "
+	  "DIR/module instead of /sys/module" },
 	{ "install", "--timeout", "SEC", "with --check: how long the checks "
 	  "may take to pass (default 60)" },
 	{ "install", "--check", NULL, "run the health checks after the "
@@ -83,7 +86,8 @@ static const struct subcmd_help bootstrap_help[] = {
 	  "install (uninstall removes it); repeatable" },
 	{ NULL, "--to", "N", "the generation to switch to (default: the "
 	  "previous one)" },
-	{ NULL, "--json", NULL, "print the result as JSON" },
+	{ NULL, "--json", NULL, "print the result as one JSON document on "
+	  "stdout (docs/formats.md \"JSON output\")" },
 	{ NULL, "--keep", "K", "generations to keep, the active one "
 	  "included" },
 	{ NULL, NULL, NULL, NULL }

@@ -66,6 +66,8 @@ struct host {
 	char	*state;		/* <root>/var/lib/dcos/bootstrap */
 	char	*statedirs;	/* <root>/var/lib/dcos */
 	int	 lockfd;
+	int	 exit_status;	/* EXIT_LOCKED, EXIT_NOT_INSTALLED: what
+				   a step found, for host_exit(); else 0 */
 };
 
 /*
@@ -353,13 +355,36 @@ int	 blob_manifest(const char *blobpath, const struct digest *blob_digest,
  * exist), checking every member against the package's own manifest (first
  * member), whose digest must equal *want_manifest when not NULL.  On
  * failure stagedir is removed.  Does not fsync the data: the caller syncs
- * the file system once before renaming into place.  Thread-safe.
+ * the file system once before renaming into place.  Every block written
+ * is counted as item item of pr (may be NULL).  Thread-safe.
  * 0 or -1 with *errp.
  */
+struct progress;
 int	 extract_package(const char *blobpath, const struct digest *blob_digest,
 	    uint64_t blob_size, const char *id,
 	    const struct digest *want_manifest, const char *stagedir,
-	    char **errp);
+	    struct progress *pr, size_t item, char **errp);
+
+/*
+ * progress.c: what a long step shows people on stderr, nothing with -q:
+ * on a terminal one line redrawn with \r at most 4 times a second (items
+ * done, bytes, rate, time left, and the item written to last), else one
+ * line per finished item.  Every function is thread-safe and accepts
+ * NULL.
+ */
+struct progress;
+/* "extracting", "extracted", "packages": NULL with -q or no memory. */
+struct progress *progress_new(const char *verb, const char *past,
+	    const char *noun, size_t n);
+/* Item i (0 to n - 1) is name (borrowed) of size bytes; before any add. */
+void	 progress_item(struct progress *, size_t i, const char *name,
+	    uint64_t size);
+/* bytes more of item i are written. */
+void	 progress_add(struct progress *, size_t i, uint64_t bytes);
+/* Item i is finished. */
+void	 progress_done(struct progress *, size_t i);
+/* Ends the terminal line and frees. */
+void	 progress_free(struct progress *);
 
 /* generation.c: generations/<n> and generation.json. */
 struct generation {
@@ -532,8 +557,21 @@ int	 dcos_target(const struct host *h, const char *verb, char **errp);
 				   (state.json's target names the
 				   generation: "activate" finishes it), or
 				   active but dcos.target did not start */
-/* The exit status of a command whose activation ended ACT_PARTIAL. */
-#define EXIT_PARTIAL	3
+/*
+ * dcos-bootstrap's exit statuses beyond lib/subcmd.h's EXIT_OK (0),
+ * EXIT_FAIL (1) and EXIT_USAGE (2); the man page's EXIT STATUS lists
+ * them all.  preflight exits 1 when any check failed (dcos_install.sh
+ * turns that into the number of failed checks, as DC/OS does).
+ */
+#define EXIT_PARTIAL		3	/* an activation ended ACT_PARTIAL */
+#define EXIT_NOT_INSTALLED	4	/* no generation is installed */
+#define EXIT_LOCKED		5	/* another run holds the host's lock */
+/*
+ * The exit status of a command that failed with rc on host h: the one a
+ * step recorded in h->exit_status (a held lock, nothing installed) when
+ * rc is EXIT_FAIL, else rc.
+ */
+int	 host_exit(const struct host *h, int rc);
 
 /*
  * op: install, rollback or activate.  what: the message of its outcome

@@ -56,6 +56,7 @@ cmd_activate(int argc, char **argv)
 	if (n <= 0 && gen_current(&h, &cur, &err) == 0)
 		n = cur;
 	if (n <= 0) {
+		h.exit_status = EXIT_NOT_INSTALLED;
 		err_set(&err, "nothing to activate: no generation is "
 		    "installed (run dcos-bootstrap install)");
 		goto out;
@@ -68,6 +69,7 @@ cmd_activate(int argc, char **argv)
 	printf("generation %ld active\n", n);
 	rc = EXIT_OK;
 out:
+	rc = host_exit(&h, rc);
 	if (rc != EXIT_OK)
 		log_error("%s", err != NULL ? err : "out of memory");
 	free(err);

@@ -417,6 +417,8 @@ record_result(struct host *h, long gen, size_t ran, size_t critical)
 out:
 	if (err != NULL)
 		log_warn("the result is not recorded for status: %s", err);
+	/* The checks ran: a held lock here is not the command's failure. */
+	h->exit_status = 0;
 	free(err);
 	state_free(s);
 	host_unlock(h);
@@ -511,11 +513,11 @@ cmd_check(int argc, char **argv)
 				    "check");
 	struct host		 h;
 	const char		*root = NULL;
-	char			*err = NULL, *text;
-	json_t			*arr = NULL;
+	char			*err = NULL;
+	json_t			*arr = NULL, *doc;
 	size_t			 ran = 0, critical = 0;
 	long			 cur;
-	int			 rc;
+	int			 rc, r;
 
 	memset(&h, 0, sizeof(h));
 	h.lockfd = -1;
@@ -532,18 +534,20 @@ cmd_check(int argc, char **argv)
 	if (checks_run(&h, cur, o.timeout, arr, &ran, &critical, &err) == -1)
 		goto out;
 	if (o.json) {
-		if ((text = json_dumps(arr, JSONIO_PRETTY)) == NULL) {
-			err_set(&err, "out of memory");
+		doc = json_pack("{s:i, s:I, s:I, s:I, s:O}", "format", 1,
+		    "generation", (json_int_t)cur, "checks", (json_int_t)ran,
+		    "critical", (json_int_t)critical, "results", arr);
+		r = jsonio_print(stdout, doc, &err);
+		json_decref(doc);
+		if (r == -1)
 			goto out;
-		}
-		printf("%s\n", text);
-		free(text);
 	} else
 		printf("check: generation %ld: %zu check(s), %zu critical\n",
 		    cur, ran, critical);
 	record_result(&h, cur, ran, critical);
 	rc = critical == 0 ? EXIT_OK : EXIT_FAIL;
 out:
+	rc = host_exit(&h, rc);
 	if (err != NULL)
 		log_error("%s", err);
 	free(err);

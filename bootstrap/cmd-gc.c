@@ -279,6 +279,7 @@ cmd_gc(int argc, char **argv)
 	    gc.pkgs);
 	rc = EXIT_OK;
 out:
+	rc = host_exit(&gc.h, rc);
 	if (err != NULL)
 		log_error("%s", err);
 	free(err);

@@ -112,6 +112,7 @@ struct xpool {
 	size_t			 next;
 	int			 failed;
 	pthread_mutex_t		 mu;
+	struct progress		*pr;		/* NULL: nothing shown */
 };
 
 static void *
@@ -141,8 +142,10 @@ xworker(void *arg)
 			log_verbose("extracting %s", p->id);
 			r = extract_package(blob, &p->digest, p->size, p->id,
 			    p->has_manifest ? &p->manifest : NULL, x->stage[i],
-			    &x->errs[i]);
+			    x->pr, i, &x->errs[i]);
 			free(blob);
+			if (r == 0)
+				progress_done(x->pr, i);
 		}
 		if (r == -1) {
 			pthread_mutex_lock(&x->mu);
@@ -286,6 +289,13 @@ xpool_run(struct xpool *x, size_t todo, char **errp)
 
 	qsort_r(x->order, x->c->npkgs, sizeof(*x->order), bigger_first,
 	    (void *)x->c);
+	/* Every package to extract, each with the size the release gives. */
+	if (todo > 0 && (x->pr = progress_new("extracting", "extracted",
+	    "packages", x->c->npkgs)) != NULL)
+		for (i = 0; i < x->c->npkgs; i++)
+			if (x->stage[i] != NULL)
+				progress_item(x->pr, i, x->c->pkgs[i].id,
+				    x->c->pkgs[i].installed_bytes);
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	for (k = 0; k < EXTRACT_THREADS_MAX && k < todo &&
 	    (long)k < (cpus > 0 ? cpus : 1); k++) {
@@ -293,11 +303,16 @@ xpool_run(struct xpool *x, size_t todo, char **errp)
 			break;
 		nthreads++;
 	}
-	if (todo > 0 && nthreads == 0)
+	if (todo > 0 && nthreads == 0) {
+		progress_free(x->pr);
+		x->pr = NULL;
 		return err_set(errp, "cannot start an extraction thread");
+	}
 	t0 = now();
 	for (k = 0; k < nthreads; k++)
 		pthread_join(tids[k], NULL);
+	progress_free(x->pr);
+	x->pr = NULL;
 	log_verbose("timing: extract %zu packages on %zu threads: %.3fs", todo,
 	    nthreads, now() - t0);
 	for (i = 0; i < x->c->npkgs; i++)
@@ -971,6 +986,7 @@ cmd_install(int argc, char **argv)
 	}
 	rc = EXIT_OK;
 out:
+	rc = host_exit(&in.h, rc);
 	install_end(&in, rc, err);
 	free(err);
 	return rc;

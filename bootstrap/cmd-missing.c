@@ -21,6 +21,7 @@
 #include "bootstrap.h"
 #include "digest.h"
 #include "error.h"
+#include "jsonio.h"
 #include "log.h"
 #include "manifest.h"
 #include "preflight.h"
@@ -194,10 +195,13 @@ blob_wanted(const struct wanted *w, size_t i)
 	return 1;
 }
 
-/* Prints "digest size path" for each wanted blob the cache lacks. */
+/*
+ * Prints "digest size path" for each wanted blob the cache lacks, or with
+ * arr (--json) appends {digest, size, path, kind, id} to it.
+ */
 static int
-print_missing(const struct wanted *w, const char *cache, size_t *np,
-    uint64_t *bytesp, char **errp)
+print_missing(const struct wanted *w, const char *cache, json_t *arr,
+    size_t *np, uint64_t *bytesp, char **errp)
 {
 	const struct cluster_manifest	*cm = w->cl->cm;
 	const struct blob_ref		*b;
@@ -222,8 +226,17 @@ print_missing(const struct wanted *w, const char *cache, size_t *np,
 		if ((path = store_blob_path(cache, &b->blob.digest)) == NULL)
 			return err_set(errp, "out of memory");
 		digest_format(&b->blob.digest, dstr);
-		printf("%s %llu %s\n", dstr, (unsigned long long)b->blob.size,
-		    path);
+		if (arr == NULL)
+			printf("%s %llu %s\n", dstr,
+			    (unsigned long long)b->blob.size, path);
+		else if (json_array_append_new(arr, json_pack("{s:s, s:I, "
+		    "s:o, s:s, s:s?}", "digest", dstr, "size",
+		    (json_int_t)b->blob.size, "path",
+		    jsonio_string_escaped(path), "kind",
+		    blob_kind_name(b->kind), "id", b->id)) == -1) {
+			free(path);
+			return err_set(errp, "out of memory");
+		}
 		free(path);
 		(*np)++;
 		*bytesp += b->blob.size;
@@ -232,16 +245,17 @@ print_missing(const struct wanted *w, const char *cache, size_t *np,
 }
 
 /*
- * Parses the command line into *cachep, *rootp and *only_preflightp.
- * SUBCMD_CONTINUE, or the exit status.
+ * Parses the command line into *cachep, *rootp, *only_preflightp, w's
+ * roles and *jsonp.  SUBCMD_CONTINUE, or the exit status.
  */
 static int
 missing_args(const struct subcmd *c, int argc, char **argv,
     const char **cachep, const char **rootp, int *only_preflightp,
-    struct wanted *w)
+    struct wanted *w, int *jsonp)
 {
 	static const struct option longopts[] = {
 		{ "cache", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "role", required_argument, NULL, 'r' },
 		{ "preflight", no_argument, NULL, 'P' },
 		{ "root", required_argument, NULL, 'R' },
@@ -263,6 +277,7 @@ missing_args(const struct subcmd *c, int argc, char **argv,
 			}
 			w->roles[w->nroles++] = optarg;
 			break;
+		case 'j': *jsonp = 1; break;
 		case 'R': *rootp = optarg; break;
 		default:
 			if ((rc = subcmd_opt(opt, c)) == SUBCMD_CONTINUE)
@@ -283,16 +298,17 @@ cmd_missing(int argc, char **argv)
 	struct cluster		*cl = NULL;
 	struct stat		 st;
 	const char		*cache = NULL, *root = NULL;
-	char			*err = NULL;
+	char			*err = NULL, hs[HUMAN_SIZE_LEN];
 	int			*skip = NULL;
 	size_t			 n = 0;
 	uint64_t		 bytes = 0;
-	int			 only_preflight = 0, rc;
+	json_t			*arr = NULL, *doc;
+	int			 only_preflight = 0, asjson = 0, rc;
 	int			 ninst = 0;
 
 	memset(&w, 0, sizeof(w));
 	if ((rc = missing_args(c, argc, argv, &cache, &root,
-	    &only_preflight, &w)) != SUBCMD_CONTINUE)
+	    &only_preflight, &w, &asjson)) != SUBCMD_CONTINUE)
 		return rc;
 	rc = EXIT_FAIL;
 	if (stat(cache, &st) == 0 && !S_ISDIR(st.st_mode)) {
@@ -313,8 +329,24 @@ cmd_missing(int argc, char **argv)
 	w.cl = cl;
 	w.skip = skip;
 	w.only_preflight = only_preflight;
-	if (print_missing(&w, cache, &n, &bytes, &err) == -1)
+	if (asjson && (arr = json_array()) == NULL) {
+		err_set(&err, "out of memory");
 		goto out;
+	}
+	if (print_missing(&w, cache, arr, &n, &bytes, &err) == -1)
+		goto out;
+	if (asjson) {
+		doc = json_pack("{s:i, s:o, s:O, s:I, s:I, s:i}", "format", 1,
+		    "cache", jsonio_string_escaped(cache), "blobs", arr,
+		    "count", (json_int_t)n, "bytes", (json_int_t)bytes,
+		    "installed_packages", ninst);
+		rc = jsonio_print(stdout, doc, &err);
+		json_decref(doc);
+		if (rc == -1) {
+			rc = EXIT_FAIL;
+			goto out;
+		}
+	}
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		err_set(&err, "write to standard output: %s", strerror(errno));
 		goto out;
@@ -325,13 +357,14 @@ cmd_missing(int argc, char **argv)
 	if (n == 0)
 		log_verbose("every blob is in %s", cache);
 	else
-		log_verbose("%zu blob(s) missing from %s, %llu bytes", n,
-		    cache, (unsigned long long)bytes);
+		log_verbose("%zu blob(s) missing from %s, %s", n, cache,
+		    human_size(bytes, hs));
 	rc = EXIT_OK;
 out:
 	if (rc != EXIT_OK)
 		log_error("%s", err != NULL ? err : "out of memory");
 	cluster_free(cl);
+	json_decref(arr);
 	free(skip);
 	free(err);
 	return rc;

@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -35,6 +36,7 @@
 #include "bootstrap.h"
 #include "digest.h"
 #include "error.h"
+#include "jsonio.h"
 #include "log.h"
 #include "manifest.h"
 #include "preflight.h"
@@ -51,6 +53,8 @@
 #define SYSTEMCTL_TIMEOUT	10
 #define MAX_ROLES		3
 #define BUSY_SHOWN		8		/* ports named in a FAIL line */
+#define REQ_TIMEOUT		30		/* docker info, xfs_info... */
+#define DOCKER_INFO_MAX		(256 * 1024)
 
 static const char *const known_roles[MAX_ROLES] = {
 	"master", "slave", "slave_public"
@@ -60,6 +64,7 @@ struct preflight {
 	const char		*root;		/* "" for the real root */
 	const char		*cache;
 	const char		*procdir;
+	const char		*sysdir;
 	const char		*roles[MAX_ROLES];
 	size_t			 nroles;
 	int			 timeout;	/* ip-detect, seconds */
@@ -68,7 +73,11 @@ struct preflight {
 	char			*rel_err;
 	int			 installed;	/* a current generation */
 	int			 change_roles;	/* --change-roles */
-	int			 failed;
+	size_t			 passed, failed, skipped;
+	json_t			*checks;	/* --json: the report */
+	json_t			*seen;		/* requirement lines shown */
+	char			*docker_info;	/* NULL: not run yet */
+	char			*docker_err;	/* why it did not run */
 };
 
 static void
@@ -78,20 +87,32 @@ report(struct preflight *pf, const char *what, int ok, const char *fmt, ...)
 static void
 report(struct preflight *pf, const char *what, int ok, const char *fmt, ...)
 {
-	va_list	 ap;
-	char	*detail = NULL;
+	va_list		 ap;
+	const char	*res;
+	char		*detail = NULL;
 
 	va_start(ap, fmt);
 	if (vasprintf(&detail, fmt, ap) == -1)
 		detail = NULL;
 	va_end(ap);
 	/* ok: 0 FAIL, 1 PASS, 2 SKIP (not checked, not a failure). */
-	printf("Checking %s: %s (%s)\n", what, ok == 2 ? "SKIP" : ok ?
-	    "PASS" : "FAIL", detail != NULL ? detail : "out of memory");
-	fflush(stdout);
+	res = ok == 2 ? "SKIP" : ok ? "PASS" : "FAIL";
+	/* With --json the lines are for people: stderr. */
+	fprintf(pf->checks != NULL ? stderr : stdout, "Checking %s: %s "
+	    "(%s)\n", what, res, detail != NULL ? detail : "out of memory");
+	fflush(pf->checks != NULL ? stderr : stdout);
+	if (pf->checks != NULL && json_array_append_new(pf->checks,
+	    json_pack("{s:s, s:s, s:o}", "check", what, "status", res,
+	    "detail", jsonio_string_escaped(detail != NULL ? detail :
+	    "out of memory"))) == -1)
+		log_error("out of memory");
 	free(detail);
-	if (!ok)
-		pf->failed = 1;
+	if (ok == 2)
+		pf->skipped++;
+	else if (ok)
+		pf->passed++;
+	else
+		pf->failed++;
 }
 
 /* "<root><path>" for an absolute path; malloc'd or NULL. */
@@ -103,18 +124,6 @@ rooted(const struct preflight *pf, const char *path)
 	if (asprintf(&p, "%s%s", pf->root, path) == -1)
 		return NULL;
 	return p;
-}
-
-/* Human-readable byte counts for the detail text. */
-static void
-fmt_bytes(uint64_t n, char *buf, size_t size)
-{
-	if (n >= 1024ULL * 1024 * 1024)
-		snprintf(buf, size, "%.1f GiB", (double)n / (1 << 30));
-	else if (n >= 1024 * 1024)
-		snprintf(buf, size, "%.1f MiB", (double)n / (1 << 20));
-	else
-		snprintf(buf, size, "%llu bytes", (unsigned long long)n);
 }
 
 static int
@@ -432,7 +441,8 @@ check_disk(struct preflight *pf)
 	struct stat		 st;
 	dev_t			 dev, cdev;
 	char			*pkgdir = NULL, *opt = NULL, *p, *path, *err = NULL;
-	char			 need_s[32], free_s[32], cneed_s[32], cfree_s[32];
+	char			 need_s[HUMAN_SIZE_LEN], free_s[HUMAN_SIZE_LEN];
+	char			 cneed_s[HUMAN_SIZE_LEN], cfree_s[HUMAN_SIZE_LEN];
 	uint64_t		 need = 0, cneed = 0, avail, cavail;
 	size_t			 i;
 
@@ -477,10 +487,10 @@ check_disk(struct preflight *pf)
 		need += cneed;
 		cneed = 0;
 	}
-	fmt_bytes(need, need_s, sizeof(need_s));
-	fmt_bytes(avail, free_s, sizeof(free_s));
-	fmt_bytes(cneed, cneed_s, sizeof(cneed_s));
-	fmt_bytes(cavail, cfree_s, sizeof(cfree_s));
+	human_size(need, need_s);
+	human_size(avail, free_s);
+	human_size(cneed, cneed_s);
+	human_size(cavail, cfree_s);
 	if (need > avail)
 		report(pf, what, 0, "%s needs %s, %s free: free some space",
 		    opt, need_s, free_s);
@@ -982,8 +992,10 @@ preflight_args(struct preflight *pf, const struct subcmd *c, int argc,
 		{ "role", required_argument, NULL, 'r' },
 		{ "root", required_argument, NULL, 'R' },
 		{ "proc", required_argument, NULL, 'P' },
+		{ "sys", required_argument, NULL, 'S' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "change-roles", no_argument, NULL, 'C' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -994,7 +1006,15 @@ preflight_args(struct preflight *pf, const struct subcmd *c, int argc,
 		switch (opt) {
 		case 'c': pf->cache = optarg; break;
 		case 'P': pf->procdir = optarg; break;
+		case 'S': pf->sysdir = optarg; break;
 		case 'C': pf->change_roles = 1; break;
+		case 'j':
+			if (pf->checks == NULL &&
+			    (pf->checks = json_array()) == NULL) {
+				log_error("out of memory");
+				return EXIT_FAIL;
+			}
+			break;
 		case 'r':
 			if (add_roles(pf, optarg, &err) == -1) {
 				log_error("%s", err);
@@ -1033,6 +1053,589 @@ trim_root(char *root)
 	return root[0] != '\0' && root[0] != '/' ? -1 : 0;
 }
 
+/*
+ * The host requirements the release declares for the roles
+ * (roles.<role>.requires in release.json): exactly those are checked,
+ * with DC/OS's wording, reading /proc and /sys under --proc and --sys,
+ * paths under --root, and the commands PATH finds (tests fake them all).
+ */
+
+/* 1 the first time what is asked: two roles share a requirement's line. */
+static int
+req_first(struct preflight *pf, const char *what)
+{
+	if (pf->seen == NULL && (pf->seen = json_object()) == NULL)
+		return 1;
+	if (json_object_get(pf->seen, what) != NULL)
+		return 0;
+	json_object_set_new(pf->seen, what, json_true());
+	return 1;
+}
+
+/* Where PATH finds the executable name: malloc'd, or NULL. */
+static char *
+which(const char *name)
+{
+	const char	*path = getenv("PATH"), *p, *colon;
+	struct stat	 st;
+	char		*cand;
+	size_t		 len;
+
+	for (p = path != NULL ? path : "/usr/bin:/bin"; ; p = colon + 1) {
+		colon = strchr(p, ':');
+		len = colon != NULL ? (size_t)(colon - p) : strlen(p);
+		if (asprintf(&cand, "%.*s/%s", (int)len, len > 0 ? p : ".",
+		    name) == -1)
+			return NULL;
+		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(cand, X_OK) == 0)
+			return cand;
+		free(cand);
+		if (colon == NULL)
+			return NULL;
+	}
+}
+
+static void
+req_tool(struct preflight *pf, const char *tool)
+{
+	char	 what[128], *at;
+
+	snprintf(what, sizeof(what), "if %s is installed and in PATH", tool);
+	if (!req_first(pf, what))
+		return;
+	if ((at = which(tool)) != NULL)
+		report(pf, what, 1, "%s", at);
+	else
+		report(pf, what, 0, "not found in PATH: install %s", tool);
+	free(at);
+}
+
+/*
+ * Runs name with args (PATH lookup), its first output in buf.  0, or -1
+ * with *errp (not found, failed, timed out).
+ */
+static int
+req_run(const char *name, const char *arg, char *buf, size_t size,
+    char **errp)
+{
+	char	*argv[3], *at;
+	int	 status, rc;
+
+	if ((at = which(name)) == NULL)
+		return err_set(errp, "%s is not installed (not in PATH)",
+		    name);
+	argv[0] = at;
+	argv[1] = (char *)arg;
+	argv[2] = NULL;
+	rc = run_capture(argv, REQ_TIMEOUT, buf, size, &status, errp);
+	free(at);
+	if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+		rc = err_set(errp, "%s %s failed (exit %d)", name,
+		    arg != NULL ? arg : "", WIFEXITED(status) ?
+		    WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	return rc;
+}
+
+/*
+ * The value of the first "KEY: value" line of text (leading blanks
+ * skipped) into buf; 0, or -1 when there is none.
+ */
+static int
+field(const char *text, const char *key, char *buf, size_t size)
+{
+	const char	*l, *v, *nl;
+	size_t		 klen = strlen(key), n;
+
+	for (l = text; l != NULL && *l != '\0'; l = nl != NULL ? nl + 1 :
+	    NULL) {
+		nl = strchr(l, '\n');
+		while (*l == ' ' || *l == '\t')
+			l++;
+		if (strncmp(l, key, klen) != 0 || l[klen] != ':')
+			continue;
+		for (v = l + klen + 1; *v == ' ' || *v == '\t'; v++)
+			;
+		n = nl != NULL ? (size_t)(nl - v) : strlen(v);
+		while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\r'))
+			n--;
+		if (n >= size)
+			n = size - 1;
+		memcpy(buf, v, n);
+		buf[n] = '\0';
+		return 0;
+	}
+	return -1;
+}
+
+/* "docker info", run once: 0 with pf->docker_info, or -1. */
+static int
+docker_info(struct preflight *pf)
+{
+	char	*out;
+
+	if (pf->docker_info != NULL || pf->docker_err != NULL)
+		return pf->docker_info != NULL ? 0 : -1;
+	if ((out = malloc(DOCKER_INFO_MAX)) == NULL)
+		return -1;
+	if (req_run("docker", "info", out, DOCKER_INFO_MAX,
+	    &pf->docker_err) == -1) {
+		free(out);
+		return -1;
+	}
+	pf->docker_info = out;
+	return 0;
+}
+
+static void
+req_docker(struct preflight *pf, const char *min)
+{
+	char	 what[128], ver[64];
+
+	if (req_first(pf, "if Docker is running")) {
+		if (docker_info(pf) == -1)
+			report(pf, "if Docker is running", 0, "%s: install "
+			    "and start Docker", pf->docker_err != NULL ?
+			    pf->docker_err : "out of memory");
+		else
+			report(pf, "if Docker is running", 1, "docker info "
+			    "answered");
+	}
+	snprintf(what, sizeof(what), "docker version requirement (>= %s)",
+	    min);
+	if (!req_first(pf, what))
+		return;
+	if (docker_info(pf) == -1)
+		report(pf, what, 0, "Docker is not running");
+	else if (field(pf->docker_info, "Server Version", ver,
+	    sizeof(ver)) == -1 || ver[0] < '0' || ver[0] > '9')
+		report(pf, what, 0, "docker info shows no Server Version");
+	else if (version_cmp(ver, min) < 0)
+		report(pf, what, 0, "%s: upgrade Docker to %s or later", ver,
+		    min);
+	else
+		report(pf, what, 1, "%s", ver);
+}
+
+static void
+req_dm_loop(struct preflight *pf)
+{
+	static const char	*what = "Docker is configured with a "
+				    "production storage driver";
+	char			 drv[64], data[256];
+
+	if (!req_first(pf, what))
+		return;
+	if (docker_info(pf) == -1) {
+		report(pf, what, 0, "Docker is not running");
+		return;
+	}
+	if (field(pf->docker_info, "Storage Driver", drv, sizeof(drv)) == -1)
+		snprintf(drv, sizeof(drv), "unknown");
+	if (strcmp(drv, "devicemapper") != 0 ||
+	    field(pf->docker_info, "Data file", data, sizeof(data)) == -1 ||
+	    strncmp(data, "/dev/loop", 9) != 0)
+		report(pf, what, 1, "%s", drv);
+	else
+		report(pf, what, 0, "%s, %s: devicemapper on a loopback "
+		    "device is not for production: give it a block device "
+		    "or use another storage driver", drv, data);
+}
+
+static void
+req_selinux(struct preflight *pf)
+{
+	static const char	*what = "if SELinux is disabled, permissive, "
+				    "or enforcing with the targeted policy";
+	char			 out[4096], policy[64], *at, *err = NULL, *nl;
+
+	if (!req_first(pf, what))
+		return;
+	if ((at = which("getenforce")) == NULL) {
+		report(pf, what, 1, "no getenforce: SELinux is not "
+		    "installed");
+		return;
+	}
+	free(at);
+	if (req_run("getenforce", NULL, out, sizeof(out), &err) == -1) {
+		report(pf, what, 0, "%s", err);
+		goto out;
+	}
+	if ((nl = strchr(out, '\n')) != NULL)
+		*nl = '\0';
+	if (strcmp(out, "Enforcing") != 0) {
+		report(pf, what, 1, "%.60s", out);
+		goto out;
+	}
+	if (req_run("sestatus", NULL, out, sizeof(out), &err) == -1)
+		report(pf, what, 0, "Enforcing, and %s", err);
+	else if (field(out, "Loaded policy name", policy,
+	    sizeof(policy)) == -1)
+		report(pf, what, 0, "Enforcing, and sestatus shows no "
+		    "\"Loaded policy name\"");
+	else if (strcmp(policy, "targeted") != 0)
+		report(pf, what, 0, "Enforcing with policy %s: load the "
+		    "targeted policy, or make SELinux permissive", policy);
+	else
+		report(pf, what, 1, "Enforcing, policy targeted");
+out:
+	free(err);
+}
+
+/* Undoes the octal escapes of a /proc/mounts field, in place. */
+static void
+mounts_unescape(char *s)
+{
+	char	*o = s;
+
+	for (; *s != '\0'; s++, o++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*o = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+			    (s[3] - '0'));
+			s += 3;
+		} else
+			*o = *s;
+	}
+	*o = '\0';
+}
+
+/*
+ * The mount holding path (an existing absolute path without symlinks):
+ * the longest mount point of <proc>/mounts above it.  0 with its file
+ * system type and mount point, or -1 with *errp.
+ */
+static int
+mount_of(const struct preflight *pf, const char *path, char *type,
+    size_t tsize, char *mnt, size_t msize, char **errp)
+{
+	FILE	*f;
+	char	*mounts, *line = NULL, *m, *t, *sp;
+	size_t	 cap = 0, best = 0, len;
+	int	 found = 0;
+
+	if ((mounts = path_join(pf->procdir, "mounts")) == NULL)
+		return err_set(errp, "out of memory");
+	if ((f = fopen(mounts, "re")) == NULL) {
+		err_sys(errp, "%s", mounts);
+		free(mounts);
+		return -1;
+	}
+	while (getline(&line, &cap, f) != -1) {
+		/* The device, the mount point, the type. */
+		if (strtok_r(line, " \t\n", &sp) == NULL ||
+		    (m = strtok_r(NULL, " \t\n", &sp)) == NULL ||
+		    (t = strtok_r(NULL, " \t\n", &sp)) == NULL)
+			continue;
+		mounts_unescape(m);
+		len = strlen(m);
+		if (strcmp(m, "/") == 0)
+			len = 0;
+		else if (strncmp(path, m, len) != 0 ||
+		    (path[len] != '/' && path[len] != '\0'))
+			continue;
+		/* The last of equal mount points is the one on top. */
+		if (!found || len >= best) {
+			best = len;
+			found = 1;
+			snprintf(type, tsize, "%s", t);
+			snprintf(mnt, msize, "%s", m);
+		}
+	}
+	free(line);
+	fclose(f);
+	if (!found)
+		err_set(errp, "%s lists no mount holding %s", mounts, path);
+	free(mounts);
+	return found ? 0 : -1;
+}
+
+/* realpath() of path or of its nearest existing ancestor (malloc'd). */
+static char *
+existing_real(const char *path)
+{
+	char	*p, *r, *slash;
+
+	if ((p = strdup(path)) == NULL)
+		return NULL;
+	while ((r = realpath(p, NULL)) == NULL && errno == ENOENT &&
+	    (slash = strrchr(p, '/')) != NULL) {
+		if (slash == p)
+			slash++;	/* "/x": "/", which exists */
+		*slash = '\0';
+	}
+	free(p);
+	return r;
+}
+
+static void
+req_xfs(struct preflight *pf, const char *path)
+{
+	char	 what[PATH_MAX + 64], type[64], mnt[PATH_MAX], out[8192];
+	char	*full = NULL, *real = NULL, *err = NULL, *ft;
+
+	snprintf(what, sizeof(what), "if %s is mounted with \"ftype=1\"",
+	    path);
+	if (!req_first(pf, what))
+		return;
+	if ((full = rooted(pf, path)) == NULL ||
+	    (real = existing_real(full)) == NULL) {
+		report(pf, what, 0, "%s: %s", full != NULL ? full : path,
+		    strerror(errno));
+		goto out;
+	}
+	if (mount_of(pf, real, type, sizeof(type), mnt, sizeof(mnt),
+	    &err) == -1) {
+		report(pf, what, 0, "%s", err);
+		goto out;
+	}
+	if (strcmp(type, "xfs") != 0) {
+		report(pf, what, 1, "%s on %s: not XFS", type, mnt);
+		goto out;
+	}
+	if (req_run("xfs_info", mnt, out, sizeof(out), &err) == -1)
+		report(pf, what, 0, "xfs on %s, and %s", mnt, err);
+	else if ((ft = strstr(out, "ftype=")) == NULL)
+		report(pf, what, 0, "xfs on %s: xfs_info shows no ftype",
+		    mnt);
+	else if (ft[6] != '1' || (ft[7] >= '0' && ft[7] <= '9'))
+		report(pf, what, 0, "xfs on %s: ftype=%c: Docker and the "
+		    "Mesos agent need d_type: make the file system again "
+		    "with mkfs.xfs -n ftype=1", mnt, ft[6]);
+	else
+		report(pf, what, 1, "xfs on %s: ftype=1", mnt);
+out:
+	free(err);
+	free(real);
+	free(full);
+}
+
+/* 1 when word (with '-' and '_' alike) is the first word of a line. */
+static int
+module_listed(const char *path, const char *name)
+{
+	FILE	*f;
+	char	*line = NULL;
+	size_t	 cap = 0, i, n = strlen(name);
+	int	 found = 0;
+
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (!found && getline(&line, &cap, f) != -1) {
+		for (i = 0; i < n; i++)
+			if (line[i] != name[i] && !((line[i] == '-' ||
+			    line[i] == '_') && (name[i] == '-' ||
+			    name[i] == '_')))
+				break;
+		found = i == n && line[n] == ' ';
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+static void
+req_module(struct preflight *pf, const char *mod)
+{
+	char	 what[128], *m = NULL, *s = NULL, *u, *x;
+	int	 r;
+
+	snprintf(what, sizeof(what), "if kernel module %s is loaded", mod);
+	if (!req_first(pf, what))
+		return;
+	/* /sys/module names it with '_' when loaded or built in. */
+	if ((u = strdup(mod)) != NULL)
+		for (x = u; *x != '\0'; x++)
+			if (*x == '-')
+				*x = '_';
+	if (u == NULL || (m = path_join(pf->procdir, "modules")) == NULL ||
+	    asprintf(&s, "%s/module/%s", pf->sysdir, u) == -1) {
+		report(pf, what, 0, "out of memory");
+		s = NULL;
+		goto out;
+	}
+	if ((r = module_listed(m, mod)) == 1)
+		report(pf, what, 1, "in %s", m);
+	else if (access(s, F_OK) == 0)
+		report(pf, what, 1, "built in: %s", s);
+	else if (r == -1)
+		report(pf, what, 0, "%s: %s", m, strerror(errno));
+	else
+		report(pf, what, 0, "not in %s: load it with modprobe %s", m,
+		    mod);
+out:
+	free(u);
+	free(m);
+	free(s);
+}
+
+/*
+ * The count of lines of <proc>/name starting with key (key NULL: the
+ * value in kB of the line "MemTotal:").  0 or -1 with errno.
+ */
+static int
+proc_count(const struct preflight *pf, const char *name, const char *key,
+    uint64_t *np)
+{
+	FILE	*f;
+	char	*p, *line = NULL;
+	size_t	 cap = 0;
+	int	 rc = -1;
+
+	*np = 0;
+	if ((p = path_join(pf->procdir, name)) == NULL ||
+	    (f = fopen(p, "re")) == NULL) {
+		free(p);
+		return -1;
+	}
+	while (getline(&line, &cap, f) != -1) {
+		if (key != NULL && strncmp(line, key, strlen(key)) == 0 &&
+		    strchr(" \t:", line[strlen(key)]) != NULL) {
+			(*np)++;
+			rc = 0;
+		} else if (key == NULL && strncmp(line, "MemTotal:", 9) == 0) {
+			*np = strtoull(line + 9, NULL, 10);
+			rc = 0;
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	free(p);
+	if (rc == -1)
+		errno = ENOENT;
+	return rc;
+}
+
+static void
+req_cores(struct preflight *pf, uint64_t min)
+{
+	char		 what[64];
+	uint64_t	 n;
+
+	snprintf(what, sizeof(what), "for at least %llu CPU cores",
+	    (unsigned long long)min);
+	if (!req_first(pf, what))
+		return;
+	if (proc_count(pf, "cpuinfo", "processor", &n) == -1)
+		report(pf, what, 0, "%s/cpuinfo: no processor lines",
+		    pf->procdir);
+	else if (n < min)
+		report(pf, what, 0, "%llu: use a machine with %llu or more",
+		    (unsigned long long)n, (unsigned long long)min);
+	else
+		report(pf, what, 1, "%llu", (unsigned long long)n);
+}
+
+static void
+req_memory(struct preflight *pf, uint64_t mib)
+{
+	char		 what[64], have[HUMAN_SIZE_LEN], want[HUMAN_SIZE_LEN];
+	uint64_t	 kb;
+
+	snprintf(what, sizeof(what), "for at least %llu MiB of memory",
+	    (unsigned long long)mib);
+	if (!req_first(pf, what))
+		return;
+	human_size(mib << 20, want);
+	if (proc_count(pf, "meminfo", NULL, &kb) == -1)
+		report(pf, what, 0, "%s/meminfo: no MemTotal line",
+		    pf->procdir);
+	else {
+		human_size(kb << 10, have);
+		if (kb < (mib << 10))
+			report(pf, what, 0, "%s: give the machine %s or more",
+			    have, want);
+		else
+			report(pf, what, 1, "%s", have);
+	}
+}
+
+static void
+req_disk_free(struct preflight *pf, const struct release_disk *d)
+{
+	struct statvfs	 vfs;
+	dev_t		 dev;
+	char		 what[PATH_MAX + 64], have[HUMAN_SIZE_LEN], *full;
+	char		*err = NULL;
+	uint64_t	 avail;
+
+	snprintf(what, sizeof(what), "for at least %llu MiB free in %s",
+	    (unsigned long long)d->mib, d->path);
+	if (!req_first(pf, what))
+		return;
+	if ((full = rooted(pf, d->path)) == NULL ||
+	    fs_of(full, &vfs, &dev, &err) == -1) {
+		report(pf, what, 0, "%s", err != NULL ? err : "out of memory");
+		goto out;
+	}
+	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	human_size(avail, have);
+	if (avail < (d->mib << 20))
+		report(pf, what, 0, "%s free in %s: free some space", have,
+		    full);
+	else
+		report(pf, what, 1, "%s free", have);
+out:
+	free(err);
+	free(full);
+}
+
+static void
+check_requires(struct preflight *pf)
+{
+	const struct release_role	*role;
+	const struct release_requires	*r;
+	size_t				 i, j;
+
+	/* Without release.json the ports check has said why already. */
+	for (i = 0; pf->rel != NULL && i < pf->nroles; i++) {
+		if ((role = release_manifest_role(pf->rel,
+		    pf->roles[i])) == NULL || (r = role->req) == NULL)
+			continue;
+		for (j = 0; j < r->ntools; j++)
+			req_tool(pf, r->tools[j]);
+		if (r->docker_min != NULL)
+			req_docker(pf, r->docker_min);
+		if (r->no_dm_loop)
+			req_dm_loop(pf);
+		if (r->selinux_targeted)
+			req_selinux(pf);
+		for (j = 0; j < r->nxfs_ftype; j++)
+			req_xfs(pf, r->xfs_ftype[j]);
+		for (j = 0; j < r->nkernel_modules; j++)
+			req_module(pf, r->kernel_modules[j]);
+		if (r->min_cores > 0)
+			req_cores(pf, r->min_cores);
+		if (r->min_memory_mib > 0)
+			req_memory(pf, r->min_memory_mib);
+		for (j = 0; j < r->nmin_disk; j++)
+			req_disk_free(pf, &r->min_disk[j]);
+	}
+}
+
+/* preflight --json's document (docs/formats.md "JSON output"). */
+static int
+preflight_json(const struct preflight *pf, char **errp)
+{
+	json_t	*doc, *roles;
+	size_t	 i;
+	int	 rc;
+
+	if ((roles = json_array()) != NULL)
+		for (i = 0; i < pf->nroles; i++)
+			json_array_append_new(roles,
+			    json_string(pf->roles[i]));
+	doc = json_pack("{s:i, s:o, s:O, s:I, s:I, s:I}", "format", 1,
+	    "roles", roles, "checks", pf->checks,
+	    "passed", (json_int_t)pf->passed,
+	    "failed", (json_int_t)pf->failed,
+	    "skipped", (json_int_t)pf->skipped);
+	rc = jsonio_print(stdout, doc, errp);
+	json_decref(doc);
+	return rc;
+}
+
 int
 cmd_preflight(int argc, char **argv)
 {
@@ -1045,9 +1648,11 @@ cmd_preflight(int argc, char **argv)
 	memset(&pf, 0, sizeof(pf));
 	pf.root = "";
 	pf.procdir = "/proc";
+	pf.sysdir = "/sys";
 	pf.timeout = IP_DETECT_TIMEOUT;
 	if ((rc = preflight_args(&pf, c, argc, argv, &root)) !=
 	    SUBCMD_CONTINUE) {
+		json_decref(pf.checks);
 		free(root);
 		return rc;
 	}
@@ -1073,11 +1678,20 @@ cmd_preflight(int argc, char **argv)
 	check_systemd(&pf);
 	check_ip_detect(&pf);
 	check_site_key(&pf);
-	rc = pf.failed ? EXIT_FAIL : EXIT_OK;
+	check_requires(&pf);
+	rc = pf.failed > 0 ? EXIT_FAIL : EXIT_OK;
+	if (pf.checks != NULL && preflight_json(&pf, &err) == -1) {
+		log_error("%s", err);
+		rc = EXIT_FAIL;
+	}
 out:
 	cluster_manifest_free(pf.cm);
 	release_manifest_free(pf.rel);
 	free(pf.rel_err);
+	json_decref(pf.checks);
+	json_decref(pf.seen);
+	free(pf.docker_info);
+	free(pf.docker_err);
 	free(root);
 	free(err);
 	return rc;

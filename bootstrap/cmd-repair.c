@@ -139,7 +139,7 @@ repair_one(const struct host *h, const struct fix *f, char **errp)
 	if (access(stage, F_OK) == 0 && rm_tree(stage, errp) == -1)
 		goto out;
 	if (extract_package(f->blob, &f->p->digest, f->p->size, f->p->id,
-	    &f->manifest, stage, errp) == -1)
+	    &f->manifest, stage, NULL, 0, errp) == -1)
 		goto out;
 	if ((fd = open(h->pkgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
 	    -1 || syncfs(fd) == -1) {
@@ -255,6 +255,7 @@ cmd_repair(int argc, char **argv)
 	printf("repair: generation %ld: %zu package(s) repaired\n", cur, nfix);
 	rc = EXIT_OK;
 out:
+	rc = host_exit(&h, rc);
 	if (err != NULL)
 		log_error("%s", err);
 	free(err);

@@ -125,6 +125,7 @@ cmd_rollback(int argc, char **argv)
 	printf("rolled back: generation %ld active (was %ld)\n", to, cur);
 	rc = EXIT_OK;
 out:
+	rc = host_exit(&h, rc);
 	if (rc != EXIT_OK) {
 		log_error("%s", err != NULL ? err : "out of memory");
 		if (h.root != NULL && cur > 0 && !act.journaled)

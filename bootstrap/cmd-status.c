@@ -254,7 +254,7 @@ cmd_status(int argc, char **argv)
 				    "status");
 	struct status		 st;
 	const char		*root = NULL;
-	char			*err = NULL, *text;
+	char			*err = NULL;
 	int			 opt, rc, asjson = 0, check = 0;
 
 	memset(&st, 0, sizeof(st));
@@ -285,17 +285,16 @@ cmd_status(int argc, char **argv)
 	if (status_doc(&st, &err) == -1)
 		goto out;
 	if (asjson) {
-		if ((text = json_dumps(st.doc, JSONIO_PRETTY)) == NULL) {
-			err_set(&err, "out of memory");
+		if (jsonio_print(stdout, st.doc, &err) == -1)
 			goto out;
-		}
-		printf("%s\n", text);
-		free(text);
 	} else
 		print_status(&st);
-	/* A damaged journal always fails; the rest with --check. */
-	rc = st.intact && (!check || json_array_size(st.problems) == 0) ?
-	    EXIT_OK : EXIT_FAIL;
+	/*
+	 * A damaged journal always fails, the rest with --check; then a
+	 * host with nothing installed says so.
+	 */
+	rc = !st.intact || (check && json_array_size(st.problems) > 0) ?
+	    EXIT_FAIL : st.cur == 0 ? EXIT_NOT_INSTALLED : EXIT_OK;
 out:
 	if (err != NULL)
 		log_error("%s", err);

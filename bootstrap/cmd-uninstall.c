@@ -145,6 +145,7 @@ cmd_uninstall(int argc, char **argv)
 	if (host_init(&h, root, &err) == -1)
 		goto out;
 	if (access(h.state, F_OK) == -1 && access(h.opt, F_OK) == -1) {
+		h.exit_status = EXIT_NOT_INSTALLED;
 		err_set(&err, "nothing is installed on this host");
 		goto out;
 	}
@@ -165,6 +166,7 @@ cmd_uninstall(int argc, char **argv)
 		printf("uninstalled (no generation was active)\n");
 	rc = EXIT_OK;
 out:
+	rc = host_exit(&h, rc);
 	if (rc != EXIT_OK)
 		log_error("%s", err != NULL ? err : "out of memory");
 	free(err);

@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include "bootstrap.h"
 #include "digest.h"
 #include "error.h"
+#include "jsonio.h"
 #include "log.h"
 #include "manifest.h"
 #include "seal.h"
@@ -48,6 +50,7 @@ struct audit {
 	json_t		*secrets;	/* dest -> {sha256, mode}, from
 					   GEN_SECRETS_NAME */
 	int		 all_known;	/* every package manifest loaded */
+	json_t		*findings;	/* --json: the findings, not printed */
 };
 
 /* One line per finding; the path quoted so no name can forge a line. */
@@ -66,6 +69,15 @@ report(struct audit *a, const char *kind, const char *dir, const char *path,
 	if (asprintf(&full, "%s%s%s", dir, path != NULL ? "/" : "",
 	    path != NULL ? path : "") == -1)
 		full = NULL;
+	if (a->findings != NULL) {
+		if (full == NULL || json_array_append_new(a->findings,
+		    json_pack("{s:s, s:o, s:o?}", "kind", kind, "path",
+		    jsonio_string_escaped(full), "why",
+		    why != NULL ? jsonio_string_escaped(why) : NULL)) == -1)
+			log_error("out of memory");
+		free(full);
+		return;
+	}
 	if (full != NULL)
 		q = log_quote(full);
 	printf("%s: %s%s%s%s\n", kind, q != NULL ? q : "(out of memory)",
@@ -684,11 +696,54 @@ audit_free(struct audit *a)
 	json_decref(a->farm);
 	json_decref(a->units);
 	json_decref(a->secrets);
+	json_decref(a->findings);
+}
+
+static int
+verify_opt(void *arg, int opt, const char *optarg)
+{
+	(void)opt;
+	(void)optarg;
+	*(int *)arg = 1;		/* --json, the only one */
+	return SUBCMD_CONTINUE;
+}
+
+/* verify --json's document (docs/formats.md "JSON output"). */
+static int
+verify_json(const struct audit *a, const json_t *g, int intact,
+    size_t entries, const char *jerr, char **errp)
+{
+	json_t	*doc;
+	int	 rc;
+
+	doc = json_pack("{s:i, s:I, s:I, s:I, s:b, s:I, s:I, s:I, s:O, "
+	    "s:{s:b, s:I, s:o?}}", "format", 1,
+	    "generation", (json_int_t)a->gen,
+	    "packages", (json_int_t)json_array_size(json_object_get(g,
+	    "packages")),
+	    "checked", (json_int_t)a->checked,
+	    "clean", a->changed + a->missing + a->extra == 0,
+	    "changed", (json_int_t)a->changed,
+	    "missing", (json_int_t)a->missing,
+	    "extra", (json_int_t)a->extra,
+	    "findings", a->findings,
+	    "journal", "intact", intact, "entries", (json_int_t)entries,
+	    "problem", intact ? NULL : jsonio_string_escaped(jerr != NULL ?
+	    jerr : "out of memory"));
+	rc = jsonio_print(stdout, doc, errp);
+	json_decref(doc);
+	return rc;
 }
 
 int
 cmd_verify(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "root", required_argument, NULL, 'R' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 	const struct subcmd	*cmd = subcmd_find(bootstrap_commands,
 				    "verify");
 	struct host		 h;
@@ -696,19 +751,24 @@ cmd_verify(int argc, char **argv)
 	const char		*root = NULL;
 	char			*err = NULL, *jerr = NULL;
 	json_t			*g = NULL, *v;
-	size_t			 i, entries;
-	int			 rc, known = 1, jbad;
+	size_t			 i, entries = 0;
+	int			 rc, known = 1, jbad, asjson = 0;
 
 	memset(&h, 0, sizeof(h));
 	memset(&a, 0, sizeof(a));
 	h.lockfd = -1;
 	a.genfd = -1;
 	a.h = &h;
-	if ((rc = cmd_root_args(cmd, argc, argv, &root)) != SUBCMD_CONTINUE)
+	if ((rc = cmd_args(cmd, argc, argv, longopts, verify_opt, &asjson,
+	    &root)) != SUBCMD_CONTINUE)
 		return rc;
 	rc = EXIT_FAIL;
 	if (host_open_installed(&h, root, 0, &a.gen, NULL, NULL, &err) == -1)
 		goto out;
+	if (asjson && (a.findings = json_array()) == NULL) {
+		err_set(&err, "out of memory");
+		goto out;
+	}
 	if ((g = gen_load(&h, a.gen, &err)) == NULL ||
 	    audit_init(&a, g, &err) == -1)
 		goto out;
@@ -734,7 +794,14 @@ cmd_verify(int argc, char **argv)
 	if (err != NULL)
 		goto out;
 	/* The record of what was done is audited with what was done. */
-	if ((jbad = journal_check(&h, &entries, &jerr) == -1))
+	jbad = journal_check(&h, &entries, &jerr) == -1;
+	if (asjson) {
+		if (verify_json(&a, g, !jbad, entries, jerr, &err) == 0 &&
+		    a.changed + a.missing + a.extra == 0 && !jbad)
+			rc = EXIT_OK;
+		goto out;
+	}
+	if (jbad)
 		printf("journal: %s\n", jerr != NULL ? jerr : "out of memory");
 	if (a.changed + a.missing + a.extra == 0 && jbad)
 		printf("verify: generation %ld: files clean, the journal is "
@@ -749,6 +816,7 @@ cmd_verify(int argc, char **argv)
 		    "missing, %zu extra\n", a.gen, a.changed, a.missing,
 		    a.extra);
 out:
+	rc = host_exit(&h, rc);
 	if (err != NULL)
 		log_error("%s", err);
 	free(err);

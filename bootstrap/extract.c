@@ -147,6 +147,8 @@ struct xstate {
 	int			 pfd;		/* its fd (or rootfd) */
 	struct sha256		*h;
 	uint8_t			*seen;		/* per manifest entry */
+	struct progress		*pr;		/* may be NULL */
+	size_t			 item;		/* this package in pr */
 };
 
 #define SEEN(x, e)	((x)->seen[(e) - (x)->m->pm->files])
@@ -243,6 +245,7 @@ write_file(struct xstate *x, const struct pkg_file *e, int dfd, const char *base
 			err_sys(errp, "%s: write", e->path);
 			goto out;
 		}
+		progress_add(x->pr, x->item, len);
 		total += len;
 	}
 	if (total != e->size) {
@@ -776,7 +779,7 @@ out:
 int
 extract_package(const char *blobpath, const struct digest *blob_digest,
     uint64_t blob_size, const char *id, const struct digest *want_manifest,
-    const char *stagedir, char **errp)
+    const char *stagedir, struct progress *pr, size_t item, char **errp)
 {
 	struct xstate		 x;
 	struct archive_entry	*ae;
@@ -784,6 +787,8 @@ extract_package(const char *blobpath, const struct digest *blob_digest,
 
 	memset(&x, 0, sizeof(x));
 	x.rootfd = x.pfd = -1;
+	x.pr = pr;
+	x.item = item;
 	/*
 	 * One pass: the blob is hashed as it is decompressed, into a stage
 	 * nothing uses and that is removed unless the pinned size and digest

@@ -123,8 +123,10 @@ host_open_installed(struct host *h, const char *root, int lock, long *curp,
 	    gen_current(h, curp, errp) == -1 ||
 	    (nsp != NULL && gen_list(h, nsp, np, errp) == -1))
 		return -1;
-	if (*curp == 0)
+	if (*curp == 0) {
+		h->exit_status = EXIT_NOT_INSTALLED;
 		return err_set(errp, "nothing is installed on this host");
+	}
 	return 0;
 }
 

@@ -60,6 +60,12 @@ host_init(struct host *h, const char *root, char **errp)
 	return 0;
 }
 
+int
+host_exit(const struct host *h, int rc)
+{
+	return rc == EXIT_FAIL && h->exit_status != 0 ? h->exit_status : rc;
+}
+
 void
 host_free(struct host *h)
 {

@@ -66,62 +66,6 @@ track_intent(json_t **openp, json_t *e)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s (as jansson takes it), or 0. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	uint32_t	 c;
-	size_t		 n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	c = s[0] & (0x7f >> n);
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/*
- * s with every byte that is not part of valid UTF-8 written as \xNN, so a
- * message quoting hostile input (a non-UTF-8 member name) can be
- * recorded: JSON strings must be UTF-8.  malloc'd, or NULL.
- */
-static char *
-utf8_escape(const char *s)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	char			*out, *o;
-	size_t			 n;
-
-	if ((out = malloc(strlen(s) * 4 + 1)) == NULL)
-		return NULL;
-	for (o = out; *p != '\0'; p += n) {
-		if ((n = utf8_len(p)) == 0) {
-			o += sprintf(o, "\\x%02x", *p);
-			n = 1;
-		} else {
-			memcpy(o, p, n);
-			o += n;
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 /*
  * Walks the journal text.  *lastp gets the last hash, *np the count.
  * With a state s that recorded the head (state_journaled), the journal
@@ -298,7 +242,7 @@ journal_append(const struct host *h, const char *event, json_t *details,
 	if (vasprintf(&buf, fmt, ap) == -1)
 		buf = NULL;
 	va_end(ap);
-	if (buf == NULL || (msg = utf8_escape(buf)) == NULL)
+	if (buf == NULL || (msg = jsonio_utf8_escape(buf)) == NULL)
 		goto out;
 	free(buf);
 	buf = NULL;

@@ -5,7 +5,8 @@ dcos_bootstrap_SOURCES = \
 	bootstrap/bootstrap.c bootstrap/bootstrap.h \
 	bootstrap/hostpath.c bootstrap/rootfs.c bootstrap/lock.c \
 	bootstrap/journal.c bootstrap/state.c \
-	bootstrap/trust.c bootstrap/secrets.c bootstrap/extract.c bootstrap/generation.c \
+	bootstrap/trust.c bootstrap/secrets.c bootstrap/extract.c bootstrap/progress.c \
+	bootstrap/generation.c \
 	bootstrap/activate.c bootstrap/services.c bootstrap/hostfiles.c bootstrap/users.c \
 	bootstrap/cmd-install.c bootstrap/cmd-activate.c bootstrap/cmd-rollback.c \
 	bootstrap/cmd-status.c bootstrap/cmd-verify.c bootstrap/cmd-gc.c \

@@ -96,7 +96,7 @@ install_rmdir_created(const struct host *h, const json_t *created)
  * as before), or -1 with *errp.
  */
 static int
-root_guard(const struct host *h, char **errp)
+root_guard(struct host *h, char **errp)
 {
 	struct timespec	 ts = { 0, GUARD_WAIT_NS };
 	int		 fd, i;
@@ -110,6 +110,7 @@ root_guard(const struct host *h, char **errp)
 		}
 		if (i == GUARD_TRIES) {
 			close(fd);
+			h->exit_status = EXIT_LOCKED;
 			return err_set(errp, "%s stays locked by another "
 			    "process (flock); find it with lsof or fuser and "
 			    "stop it, then run this again", h->root);
@@ -156,12 +157,13 @@ lock_file(struct host *h, int *madep, char **errp)
 			goto out;
 		}
 		if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-			if (errno == EWOULDBLOCK)
+			if (errno == EWOULDBLOCK) {
+				h->exit_status = EXIT_LOCKED;
 				err_set(errp, "another dcos-bootstrap is "
 				    "running on this host (it holds %s); wait "
 				    "for it to finish, then run this again",
 				    path);
-			else
+			} else
 				err_sys(errp, "lock %s", path);
 			goto out;
 		}

@@ -48,6 +48,7 @@ cmd_package(int argc, char **argv)
 	const char		*out = NULL, *given_id = NULL;
 	char			*id = NULL, *outbuf = NULL, *err = NULL;
 	char			 dstr[DIGEST_STRSZ];
+	char			 hi[HUMAN_SIZE_LEN], hb[HUMAN_SIZE_LEN];
 	int			 opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "hi:o:qv", longopts, NULL)) !=
@@ -103,9 +104,9 @@ cmd_package(int argc, char **argv)
 	}
 	digest_format(&info.digest, dstr);
 	printf("%s %s\n", dstr, out);
-	log_verbose("%s: %zu entries, %llu bytes installed, blob %llu bytes",
-	    id, info.files, (unsigned long long)info.installed_bytes,
-	    (unsigned long long)info.size);
+	log_verbose("%s: %zu entries, %s installed, blob %s", id,
+	    info.files, human_size(info.installed_bytes, hi),
+	    human_size(info.size, hb));
 	rc = EXIT_OK;
 out:
 	json_decref(pi);

@@ -308,9 +308,10 @@ out:
 }
 
 /*
- * --roles FILE: {"master": {"ports": [53, ...]}, ...}, by the rules every
- * reader of release.json applies (lib/manifest), and nothing it would
- * drop: at least one role, no key but "ports".
+ * --roles FILE: {"master": {"ports": [53, ...], "requires": {...}}, ...},
+ * by the rules every reader of release.json applies (lib/manifest), and
+ * nothing it would drop: at least one role, no key but "ports" and
+ * "requires".
  */
 static json_t *
 load_roles(const char *path, char **errp)
@@ -332,7 +333,8 @@ load_roles(const char *path, char **errp)
 	release_roles_free(roles, n);
 	json_object_foreach(j, role, v)
 		json_object_foreach(v, k, p)
-			if (strcmp(k, "ports") != 0) {
+			if (strcmp(k, "ports") != 0 &&
+			    strcmp(k, "requires") != 0) {
 				err_set(errp, "%s: %s: unknown key '%s'", path,
 				    role, k);
 				goto bad;
@@ -366,7 +368,7 @@ static int
 build_package(struct build *b, struct pkg *p, char **errp)
 {
 	struct pkg_tree	*t = NULL;
-	char		*copy = NULL, *sep;
+	char		*copy = NULL, *sep, hs[HUMAN_SIZE_LEN];
 	size_t		 n;
 	int		 rc = -1;
 
@@ -393,8 +395,8 @@ build_package(struct build *b, struct pkg *p, char **errp)
 	    (p->fd = tmp_blob(b->outdir, errp)) == -1 ||
 	    pkg_tree_write(t, p->fd, &p->info, errp) == -1)
 		goto out;
-	log_verbose("package %s: %zu entries, %llu bytes", p->id,
-	    p->info.files, (unsigned long long)p->info.size);
+	log_verbose("package %s: %zu entries, %s", p->id, p->info.files,
+	    human_size(p->info.size, hs));
 	rc = 0;
 out:
 	pkg_tree_free(t);

@@ -1,5 +1,8 @@
 #include <config.h>
 
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +64,82 @@ jsonio_write(const char *path, const json_t *j, mode_t mode, char **errp)
 	rc = atomic_write_file(path, withnl, len + 1, mode, errp);
 	free(withnl);
 	return rc;
+}
+
+/* Length of the valid UTF-8 sequence at s (as jansson takes it), or 0. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	uint32_t	 c;
+	size_t		 n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	c = s[0] & (0x7f >> n);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return n;
+}
+
+char *
+jsonio_utf8_escape(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	char			*out, *o;
+	size_t			 n;
+
+	if ((out = malloc(strlen(s) * 4 + 1)) == NULL)
+		return NULL;
+	for (o = out; *p != '\0'; p += n) {
+		if ((n = utf8_len(p)) == 0) {
+			o += sprintf(o, "\\x%02x", *p);
+			n = 1;
+		} else {
+			memcpy(o, p, n);
+			o += n;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+json_t *
+jsonio_string_escaped(const char *s)
+{
+	char	*e;
+	json_t	*j;
+
+	if (s == NULL || (e = jsonio_utf8_escape(s)) == NULL)
+		return NULL;
+	j = json_string(e);
+	free(e);
+	return j;
+}
+
+int
+jsonio_print(FILE *f, const json_t *j, char **errp)
+{
+	/* JSON_ENSURE_ASCII: a terminal or a log never gets raw bytes. */
+	if (j == NULL || json_dumpf(j, f, JSONIO_PRETTY |
+	    JSON_ENSURE_ASCII) == -1 || fputc('\n', f) == EOF ||
+	    fflush(f) == EOF || ferror(f))
+		return err_set(errp, "cannot write the JSON report: %s",
+		    j == NULL ? "out of memory" : strerror(errno));
+	return 0;
 }
 
 static json_t *

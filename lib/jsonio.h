@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -25,6 +26,21 @@ char	*jsonio_canonical(const json_t *);
 /* Writes JSONIO_PRETTY text plus a newline atomically.  0 or -1 with *errp. */
 int	 jsonio_write(const char *path, const json_t *, mode_t mode,
 	    char **errp);
+
+/*
+ * s with every byte that is not part of valid UTF-8 written as \xNN, so a
+ * message quoting hostile input (a non-UTF-8 file name) can be put in
+ * JSON, whose strings must be UTF-8.  malloc'd, or NULL.
+ */
+char	*jsonio_utf8_escape(const char *s);
+/* A JSON string of jsonio_utf8_escape(s): a new reference, or NULL. */
+json_t	*jsonio_string_escaped(const char *s);
+/*
+ * Prints j (NULL: out of memory) to f as one JSONIO_PRETTY document,
+ * ASCII only, plus a newline, and flushes: the --json reports of every
+ * program.  0 or -1 with *errp.
+ */
+int	 jsonio_print(FILE *f, const json_t *j, char **errp);
 
 /*
  * Typed member access for checked input.  Each returns the value, or

@@ -100,3 +100,22 @@ log_quote(const char *s)
 	*o = '\0';
 	return out;
 }
+
+char *
+human_size(unsigned long long n, char *buf)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB",
+	    "PiB", "EiB" };
+	double	 v = (double)n;
+	size_t	 u = 0;
+
+	if (n < 1024) {
+		snprintf(buf, HUMAN_SIZE_LEN, "%llu B", n);
+		return buf;
+	}
+	for (v /= 1024; v >= 1023.95 && u + 1 < sizeof(units) /
+	    sizeof(units[0]); u++)
+		v /= 1024;
+	snprintf(buf, HUMAN_SIZE_LEN, "%.1f %s", v, units[u]);
+	return buf;
+}

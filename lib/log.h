@@ -34,4 +34,13 @@ void	 log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 char	*log_quote(const char *s);
 
+/*
+ * A byte count as people read it, in IEC units with one decimal above
+ * 1 KiB: "512 B", "1.0 KiB", "4.2 MiB", "1.5 GiB" (up to EiB).  Every
+ * size printed for people goes through it.  Writes buf (at least
+ * HUMAN_SIZE_LEN bytes) and returns it.
+ */
+#define HUMAN_SIZE_LEN	16
+char	*human_size(unsigned long long n, char *buf);
+
 #endif

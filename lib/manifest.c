@@ -998,6 +998,9 @@ release_pkg_parse(struct jp *p, const json_t *o, struct release_pkg *r)
 	return jp_platform(p, o, &r->platform);
 }
 
+static int	 release_requires_parse(struct jp *, const json_t *,
+		    struct release_requires **);
+
 static int
 release_role_parse(struct jp *p, const char *prefix, const char *name,
     const json_t *o, struct release_role *r)
@@ -1027,6 +1030,255 @@ release_role_parse(struct jp *p, const char *prefix, const char *name,
 			if (r->ports[j] == r->ports[i])
 				return jp_fail(p, "ports", "port %u is listed "
 				    "twice", (unsigned)r->ports[i]);
+	}
+	return release_requires_parse(p, o, &r->req);
+}
+
+int
+version_valid(const char *v)
+{
+	const char	*s = v;
+
+	for (;;) {
+		if (*s < '0' || *s > '9' || s - v > 64)
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+		if (*s == '\0')
+			return 1;
+		if (*s++ != '.')
+			return 0;
+	}
+}
+
+int
+version_cmp(const char *a, const char *b)
+{
+	unsigned long long	 x, y;
+	char			*e;
+
+	for (;;) {
+		x = *a >= '0' && *a <= '9' ? strtoull(a, &e, 10) : 0;
+		if (*a >= '0' && *a <= '9')
+			a = e;
+		y = *b >= '0' && *b <= '9' ? strtoull(b, &e, 10) : 0;
+		if (*b >= '0' && *b <= '9')
+			b = e;
+		if (x != y)
+			return x < y ? -1 : 1;
+		/* Past the dotted numbers of both: equal. */
+		if ((*a != '.' || a[1] < '0' || a[1] > '9') &&
+		    (*b != '.' || b[1] < '0' || b[1] > '9'))
+			return 0;
+		if (*a == '.')
+			a++;
+		if (*b == '.')
+			b++;
+	}
+}
+
+/* The largest count or MiB a requirement may give (a zettabyte). */
+#define REQ_MAX		(1ULL << 40)
+
+/* A command or kernel module name: [A-Za-z0-9._+-], no leading '-'. */
+static int
+req_name_valid(const char *s)
+{
+	size_t	 i;
+
+	if (s[0] == '\0' || s[0] == '-' || s[0] == '.' || strlen(s) > 64)
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    strchr("._+-", s[i]) != NULL))
+			return 0;
+	return 1;
+}
+
+/* An absolute path without empty, "." or ".." components. */
+static int
+req_path_valid(const char *s)
+{
+	return s[0] == '/' && (s[1] == '\0' || relpath_valid(s + 1));
+}
+
+/*
+ * requires.<key>: an array of unique strings that valid() accepts (what:
+ * its description in messages), copied into *outp and *np.
+ */
+static int
+req_strings(struct jp *p, const json_t *o, const char *key,
+    int (*valid)(const char *), const char *what, char ***outp, size_t *np)
+{
+	json_t	*a, *v;
+	size_t	 i, j;
+
+	if (json_object_get(o, key) == NULL)
+		return 0;
+	if ((a = jp_get(p, o, key, JSON_ARRAY, "an array")) == NULL ||
+	    (*outp = jp_alloc(p, key, json_array_size(a), sizeof(**outp))) ==
+	    NULL)
+		return -1;
+	json_array_foreach(a, i, v) {
+		if (!json_is_string(v) || !valid(json_string_value(v)))
+			return jp_fail(p, key, "item %zu is not %s", i, what);
+		if (((*outp)[i] = strdup(json_string_value(v))) == NULL)
+			return jp_fail(p, key, "out of memory");
+		*np = i + 1;
+		for (j = 0; j < i; j++)
+			if (strcmp((*outp)[j], (*outp)[i]) == 0)
+				return jp_fail(p, key, "'%s' is listed twice",
+				    (*outp)[i]);
+	}
+	return 0;
+}
+
+/* requires.<key>, a boolean when present: *out 1 for true. */
+static int
+req_bool(struct jp *p, const json_t *o, const char *key, int *out)
+{
+	json_t	*v;
+
+	if ((v = json_object_get(o, key)) == NULL)
+		return 0;
+	if (!json_is_boolean(v))
+		return jp_fail(p, key, "must be true or false");
+	*out = json_is_true(v);
+	return 0;
+}
+
+/* requires.<key>, a positive integer when present. */
+static int
+req_count(struct jp *p, const json_t *o, const char *key, uint64_t *out)
+{
+	if (json_object_get(o, key) == NULL)
+		return 0;
+	if (jp_u64(p, o, key, out) == -1)
+		return -1;
+	if (*out == 0 || *out > REQ_MAX)
+		return jp_fail(p, key, "must be a positive integer (at most "
+		    "%llu)", (unsigned long long)REQ_MAX);
+	return 0;
+}
+
+static int
+req_disk(struct jp *p, const json_t *o, struct release_requires *r)
+{
+	const char	*path;
+	json_t		*d, *v;
+	size_t		 i = 0;
+
+	if (json_object_get(o, "min_disk_mib") == NULL)
+		return 0;
+	if ((d = jp_get(p, o, "min_disk_mib", JSON_OBJECT, "an object of "
+	    "path: MiB")) == NULL || (r->min_disk = jp_alloc(p,
+	    "min_disk_mib", json_object_size(d), sizeof(*r->min_disk))) ==
+	    NULL)
+		return -1;
+	json_object_foreach(d, path, v) {
+		if (!req_path_valid(path))
+			return jp_fail(p, "min_disk_mib", "'%s' is not an "
+			    "absolute path", path);
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    (uint64_t)json_integer_value(v) > REQ_MAX)
+			return jp_fail(p, "min_disk_mib", "%s: must be a "
+			    "positive number of MiB (at most %llu)", path,
+			    (unsigned long long)REQ_MAX);
+		if ((r->min_disk[i].path = strdup(path)) == NULL)
+			return jp_fail(p, "min_disk_mib", "out of memory");
+		r->min_disk[i].mib = (uint64_t)json_integer_value(v);
+		r->nmin_disk = ++i;
+	}
+	return 0;
+}
+
+static void
+req_strings_free(char **v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+release_requires_free(struct release_requires *r)
+{
+	size_t	 i;
+
+	if (r == NULL)
+		return;
+	req_strings_free(r->tools, r->ntools);
+	req_strings_free(r->xfs_ftype, r->nxfs_ftype);
+	req_strings_free(r->kernel_modules, r->nkernel_modules);
+	for (i = 0; i < r->nmin_disk; i++)
+		free(r->min_disk[i].path);
+	free(r->min_disk);
+	free(r->docker_min);
+	free(r);
+}
+
+/*
+ * roles.<role>.requires: every key known (a requirement this parser
+ * skipped would go unchecked), each by its rule.
+ */
+static int
+release_requires_parse(struct jp *p, const json_t *o,
+    struct release_requires **outp)
+{
+	static const char *const known[] = { "tools", "docker",
+	    "selinux_targeted", "xfs_ftype", "devicemapper_loop",
+	    "kernel_modules", "min_cores", "min_memory_mib", "min_disk_mib",
+	    NULL };
+	struct release_requires	*r;
+	const char		*k, *v;
+	json_t			*req, *x, *dk;
+	size_t			 i;
+	int			 dm = 1;
+
+	if ((req = json_object_get(o, "requires")) == NULL)
+		return 0;
+	if (!json_is_object(req))
+		return jp_fail(p, "requires", "must be an object");
+	if ((*outp = r = jp_alloc(p, "requires", 1, sizeof(*r))) == NULL)
+		return -1;
+	json_object_foreach(req, k, x) {
+		for (i = 0; known[i] != NULL && strcmp(known[i], k) != 0; i++)
+			;
+		if (known[i] == NULL)
+			return jp_fail(p, "requires", "unknown requirement "
+			    "'%s' (known: tools, docker, selinux_targeted, "
+			    "xfs_ftype, devicemapper_loop, kernel_modules, "
+			    "min_cores, min_memory_mib, min_disk_mib)", k);
+	}
+	snprintf(p->where + strlen(p->where), sizeof(p->where) -
+	    strlen(p->where), ".requires");
+	if (req_strings(p, req, "tools", req_name_valid, "a command name",
+	    &r->tools, &r->ntools) == -1 ||
+	    req_strings(p, req, "xfs_ftype", req_path_valid, "an absolute "
+	    "path", &r->xfs_ftype, &r->nxfs_ftype) == -1 ||
+	    req_strings(p, req, "kernel_modules", req_name_valid, "a module "
+	    "name", &r->kernel_modules, &r->nkernel_modules) == -1 ||
+	    req_bool(p, req, "selinux_targeted", &r->selinux_targeted) ==
+	    -1 || req_bool(p, req, "devicemapper_loop", &dm) == -1 ||
+	    req_count(p, req, "min_cores", &r->min_cores) == -1 ||
+	    req_count(p, req, "min_memory_mib", &r->min_memory_mib) == -1 ||
+	    req_disk(p, req, r) == -1)
+		return -1;
+	r->no_dm_loop = !dm;
+	if ((dk = json_object_get(req, "docker")) != NULL) {
+		if (!json_is_object(dk) || json_object_size(dk) != 1 ||
+		    !json_is_string(json_object_get(dk, "min_version")) ||
+		    !version_valid(v = json_string_value(json_object_get(dk,
+		    "min_version"))))
+			return jp_fail(p, "docker", "must be {\"min_version\": "
+			    "\"<dotted numbers>\"}, e.g. {\"min_version\": "
+			    "\"1.13\"}");
+		if ((r->docker_min = strdup(v)) == NULL)
+			return jp_fail(p, "docker", "out of memory");
 	}
 	return 0;
 }
@@ -1092,6 +1344,7 @@ release_roles_free(struct release_role *r, size_t n)
 	for (i = 0; i < n; i++) {
 		free(r[i].name);
 		free(r[i].ports);
+		release_requires_free(r[i].req);
 	}
 	free(r);
 }

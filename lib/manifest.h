@@ -204,10 +204,39 @@ struct release_pkg {
 	uint64_t	 installed_bytes;
 };
 
+/* A minimum of free space under a host path (requires.min_disk_mib). */
+struct release_disk {
+	char		*path;		/* absolute */
+	uint64_t	 mib;
+};
+
+/*
+ * What a role asks of a host, release.json's roles.<role>.requires
+ * (docs/formats.md): dcos-bootstrap preflight checks exactly these.  A
+ * list that is not declared is empty, a number 0, a flag 0.
+ */
+struct release_requires {
+	char		**tools;	/* commands that must be in PATH */
+	size_t		 ntools;
+	char		*docker_min;	/* docker running, at least this
+					   version; NULL: no docker check */
+	int		 selinux_targeted; /* enforcing needs "targeted" */
+	char		**xfs_ftype;	/* paths that on XFS need ftype=1 */
+	size_t		 nxfs_ftype;
+	int		 no_dm_loop;	/* devicemapper_loop: false */
+	char		**kernel_modules;
+	size_t		 nkernel_modules;
+	uint64_t	 min_cores;
+	uint64_t	 min_memory_mib;
+	struct release_disk *min_disk;	/* in the order given */
+	size_t		 nmin_disk;
+};
+
 struct release_role {
 	char		*name;
 	uint16_t	*ports;
 	size_t		 nports;
+	struct release_requires *req;	/* NULL: none declared */
 };
 
 /* A genconf file of a release: genconf/<...>, pinned by digest. */
@@ -237,12 +266,21 @@ struct release_manifest {
 	size_t			 ntemplates;
 };
 
+/* 1 when v is a version of dotted numbers ("1.13", "20.10.5"). */
+int	 version_valid(const char *v);
+/*
+ * Compares the leading dotted numbers of a and b ("20.10.5-ce" as
+ * 20.10.5): <0, 0 or >0.
+ */
+int	 version_cmp(const char *a, const char *b);
+
 int	 release_manifest_parse(const char *buf, size_t len, const char *name,
 	    struct release_manifest **outp, char **errp);
 /*
  * A roles object as release.json's "roles" holds it ({role: {"ports":
- * [...]}}, role_name_valid names, ports 1-65535 each once); also for the
- * roles file dcos-genconf release reads.  Messages start with name.
+ * [...], "requires": {...}}}, role_name_valid names, ports 1-65535 each
+ * once, requires as docs/formats.md says, no key of it unknown); also for
+ * the roles file dcos-genconf release reads.  Messages start with name.
  * Returns 0 with *outp (*np roles, free with release_roles_free) or -1
  * with *errp.
  */

@@ -23,7 +23,7 @@ const struct subcmd artifactd_commands[] = {
 	    "[--speed-limit BYTES] "
 	    "[--speed-time SEC] [--max-time SEC] URL... DIR",
 	    "copy a store from URLs into DIR, verifying every blob" },
-	{ "fsck", cmd_fsck, "[-qv] [-k KEY.pub] DIR",
+	{ "fsck", cmd_fsck, "[-qv] [-k KEY.pub] [--json] DIR",
 	    "verify a store in place; list every problem" },
 	{ NULL, NULL, NULL, NULL }
 };
@@ -77,6 +77,8 @@ static const struct subcmd_help artifactd_help[] = {
 	{ NULL, "--speed-limit", "BYTES", "a transfer slower than BYTES/s "
 	  "for --speed-time tries the next URL (default 1024)" },
 	{ NULL, "--speed-time", "SEC", "see --speed-limit (default 30)" },
+	{ "fsck", "--json", NULL, "print the report as one JSON document "
+	  "(docs/formats.md)" },
 	{ NULL, "--max-time", "SEC", "the deadline of one transfer, 0 for "
 	  "none (default 3600)" },
 	{ NULL, NULL, NULL, NULL }

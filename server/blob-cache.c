@@ -269,6 +269,7 @@ load_blobs(struct server *s, char **errp)
 	struct dirent	*de;
 	size_t		 cached = 0;
 	unsigned int	 nbad = 0;
+	char		 hs[HUMAN_SIZE_LEN];
 	int		 dfd, rc = -1;
 
 	if ((dfd = storecheck_opendir(s->rootfd, STORE_BLOB_DIR)) == -1)
@@ -288,7 +289,8 @@ load_blobs(struct server *s, char **errp)
 	if (s->verify)
 		log_info("verified %s: %u bad blob(s) will not be served",
 		    s->root, nbad);
-	log_verbose("%zu bytes of small blobs cached in memory", cached);
+	log_verbose("%s of small blobs cached in memory",
+	    human_size(cached, hs));
 	rc = 0;
 out:
 	closedir(dir);

@@ -24,6 +24,7 @@
 #include "blob.h"
 #include "digest.h"
 #include "error.h"
+#include "jsonio.h"
 #include "log.h"
 #include "manifest.h"
 #include "mirror.h"
@@ -45,6 +46,7 @@ struct fsck {
 	size_t		 capblobs;
 	uint64_t	 bytes;
 	uint64_t	 problems;
+	json_t		*list;		/* --json: the problems, not printed */
 };
 
 static void problem(struct fsck *, const char *, ...)
@@ -54,14 +56,25 @@ static void
 problem(struct fsck *f, const char *fmt, ...)
 {
 	va_list	 ap;
+	char	*msg;
 
+	f->problems++;
 	va_start(ap, fmt);
+	if (f->list != NULL) {
+		if (vasprintf(&msg, fmt, ap) == -1 ||
+		    json_array_append_new(f->list,
+		    jsonio_string_escaped(msg)) == -1)
+			log_error("out of memory");
+		else
+			free(msg);
+		va_end(ap);
+		return;
+	}
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
 	/* Keeps problems and the summary on stderr in order in one log. */
 	fflush(stdout);
-	f->problems++;
 }
 
 static int
@@ -410,6 +423,7 @@ check_script(struct fsck *f, const char *name, const struct digest *want)
 
 static const struct option longopts[] = {
 	{ "trusted-key", required_argument, NULL, 'k' },
+	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -426,7 +440,13 @@ parse_args(struct fsck *f, int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "hk:qv", longopts, NULL)) !=
 	    -1) {
-		if (opt == 'k') {
+		if (opt == 'j') {
+			if (f->list == NULL && (f->list = json_array()) ==
+			    NULL) {
+				log_error("out of memory");
+				return EXIT_FAIL;
+			}
+		} else if (opt == 'k') {
 			if (keyring_pin(&f->kr, optarg, &err) == -1) {
 				log_error("%s", err);
 				free(err);
@@ -434,11 +454,13 @@ parse_args(struct fsck *f, int argc, char **argv)
 			}
 		} else if ((rc = subcmd_opt(opt, c)) != SUBCMD_CONTINUE) {
 			keyring_clear(&f->kr);
+			json_decref(f->list);
 			return rc;
 		}
 	}
 	if (argc - optind != 1) {
 		keyring_clear(&f->kr);
+		json_decref(f->list);
 		return subcmd_usage_error(c);
 	}
 	f->dir = argv[optind];
@@ -472,13 +494,35 @@ check_index(struct fsck *f, const struct store_index *x,
 	refs_clear(&refs);
 }
 
+/* fsck --json's document (docs/formats.md "JSON output").  0 or -1. */
+static int
+fsck_json(const struct fsck *f, const struct store_index *x,
+    uint64_t nclusters)
+{
+	json_t	*doc;
+	char	*err = NULL;
+	int	 rc;
+
+	doc = json_pack("{s:i, s:o, s:b, s:O, s:I, s:I, s:I, s:I}",
+	    "format", 1, "dir", jsonio_string_escaped(f->dir),
+	    "clean", f->problems == 0, "problems", f->list,
+	    "blobs", (json_int_t)f->nblobs, "bytes", (json_int_t)f->bytes,
+	    "cluster_manifests", (json_int_t)nclusters,
+	    "releases", (json_int_t)(x != NULL ? x->nreleases : 0));
+	if ((rc = jsonio_print(stdout, doc, &err)) == -1)
+		log_error("%s", err);
+	json_decref(doc);
+	free(err);
+	return rc;
+}
+
 int
 cmd_fsck(int argc, char **argv)
 {
 	struct fsck		 f;
 	struct store_index	*x = NULL;
 	struct stat		 st;
-	char			*err = NULL, *ip = NULL;
+	char			*err = NULL, *ip = NULL, hs[HUMAN_SIZE_LEN];
 	uint64_t		 nclusters = 0;
 	int			 rc;
 
@@ -507,14 +551,16 @@ cmd_fsck(int argc, char **argv)
 		problem(&f, "%s", err);
 	else
 		check_index(&f, x, &nclusters);
+	if (f.list != NULL && fsck_json(&f, x, nclusters) == -1)
+		goto out;
 	if (f.problems > 0) {
 		log_error("%s: %" PRIu64 " problem%s found", f.dir, f.problems,
 		    f.problems == 1 ? "" : "s");
 		goto out;
 	}
-	log_info("%s: clean: %zu blobs (%.1f MiB), %" PRIu64 " cluster "
+	log_info("%s: clean: %zu blobs (%s), %" PRIu64 " cluster "
 	    "manifests, %zu releases verified", f.dir, f.nblobs,
-	    f.bytes / 1048576.0, nclusters, x->nreleases);
+	    human_size(f.bytes, hs), nclusters, x->nreleases);
 	rc = EXIT_OK;
 out:
 	fflush(stdout);
@@ -522,6 +568,7 @@ out:
 	free(ip);
 	free(f.blobs);
 	keyring_clear(&f.kr);
+	json_decref(f.list);
 	store_index_free(x);
 	return rc;
 }

@@ -206,6 +206,7 @@ static int
 run_round(struct mirror *m, char **errp)
 {
 	size_t	 i, failed = 0;
+	char	 hs[HUMAN_SIZE_LEN];
 	int	 rc;
 
 	if (m->nitems == 0)
@@ -215,8 +216,9 @@ run_round(struct mirror *m, char **errp)
 		return -1;
 	for (i = 0; i < m->nitems; i++)
 		if (m->items[i]->done)
-			log_verbose("%s: %" PRIu64 " bytes%s", m->items[i]->rel,
-			    m->items[i]->got_size, m->items[i]->resumed ?
+			log_verbose("%s: %s%s", m->items[i]->rel,
+			    human_size(m->items[i]->got_size, hs),
+			    m->items[i]->resumed ?
 			    " (resumed)" : "");
 		else if (m->items[i]->absent)
 			log_verbose("%s: not in the store", m->items[i]->rel);
@@ -1267,6 +1269,7 @@ static void
 report(const struct mirror *m, int changed, double secs)
 {
 	const struct cluster_manifest *cur = m->clusters[0];
+	char			 hs[HUMAN_SIZE_LEN];
 
 	if (m->st.files == 0)
 		log_info("%s is up to date: nothing to fetch (%" PRIu64
@@ -1275,11 +1278,11 @@ report(const struct mirror *m, int changed, double secs)
 		    ", index.json updated" : "", cur->cluster_name,
 		    cur->release_name, cur->release_version, cur->release_seq);
 	else
-		log_info("mirrored %" PRIu64 " files (%.1f MiB, %" PRIu64
+		log_info("mirrored %" PRIu64 " files (%s, %" PRIu64
 		    " resumed, %" PRIu64 " retries) from %s%s into %s in %.1f "
 		    "s; %" PRIu64 " were already there; current: cluster %s, "
 		    "release %s-%s seq %" PRId64, m->st.files,
-		    m->st.bytes / 1048576.0, m->st.resumed, m->st.retries,
+		    human_size(m->st.bytes, hs), m->st.resumed, m->st.retries,
 		    m->fo.urls[0], m->fo.nurls > 1 ? " and its fallbacks" : "",
 		    m->dir, secs, m->present, cur->cluster_name,
 		    cur->release_name, cur->release_version, cur->release_seq);

@@ -633,6 +633,8 @@ draw(struct fetch *f, int last)
 {
 	uint64_t	 t = now_ms(), bytes = f->finished, el;
 	size_t		 i;
+	char		 have[HUMAN_SIZE_LEN], all[HUMAN_SIZE_LEN];
+	char		 rate[HUMAN_SIZE_LEN];
 
 	if (!f->o->progress || (!last && t - f->last_draw < PROGRESS_EVERY_MS))
 		return;
@@ -641,10 +643,10 @@ draw(struct fetch *f, int last)
 		if (f->jobs[i].state == JOB_ACTIVE)
 			bytes += f->jobs[i].offset;
 	el = t - f->start;
-	fprintf(stderr, "\rmirror: %" PRIu64 "/%zu files, %.1f/%.1f MiB, "
-	    "%.1f MiB/s\033[K", f->nfinished, f->njobs,
-	    bytes / 1048576.0, (f->total > bytes ? f->total : bytes) /
-	    1048576.0, el > 0 ? bytes / 1048576.0 / (el / 1000.0) : 0.0);
+	fprintf(stderr, "\rmirror: %" PRIu64 "/%zu files, %s of %s, %s/s"
+	    "\033[K", f->nfinished, f->njobs, human_size(bytes, have),
+	    human_size(f->total > bytes ? f->total : bytes, all),
+	    human_size(el > 0 ? bytes * 1000 / el : 0, rate));
 	if (last)
 		fputc('\n', stderr);
 	f->drawn = 1;

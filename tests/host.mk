@@ -10,6 +10,8 @@ host_bats = \
 	tests/t0545-host-deep.bats \
 	tests/t0550-host-check.bats \
 	tests/t0555-host-status.bats \
+	tests/t0570-host-json.bats \
+	tests/t0575-host-progress.bats \
 	tests/t0565-service-switch.bats \
 	tests/t0560-host-roles.bats
 TESTS += $(host_bats)
@@ -20,8 +22,8 @@ dist_man_MANS += man/dcos-bootstrap.8
 check_PROGRAMS += tests/unit/test-pkgmanifest
 TESTS += tests/unit/test-pkgmanifest
 tests_unit_test_pkgmanifest_SOURCES = tests/unit/test-pkgmanifest.c \
-	bootstrap/extract.c bootstrap/hostpath.c bootstrap/trust.c bootstrap/secrets.c \
-	bootstrap/lock.c \
+	bootstrap/extract.c bootstrap/progress.c bootstrap/hostpath.c bootstrap/trust.c \
+	bootstrap/secrets.c bootstrap/lock.c \
 	bootstrap/rootfs.c
 tests_unit_test_pkgmanifest_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bootstrap
 tests_unit_test_pkgmanifest_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \

@@ -67,8 +67,25 @@ wait_until() {
 	done
 }
 
-# Asserts that the last `run` printed exactly one line of output.
+# Drops the progress lines from the last `run`'s lines and output:
+# dcos-bootstrap's "extracted ..." and dcos_install.sh's "fetched ..."
+# say how far a run got, not what went wrong (#16 item 4).
+no_progress() {
+	local l kept=()
+	for l in "${lines[@]}"; do
+		case $l in
+		"dcos-bootstrap: extracted "*|"dcos_install.sh: fetched "*) ;;
+		*) kept+=("$l") ;;
+		esac
+	done
+	lines=("${kept[@]}")
+	output=$(printf '%s\n' "${kept[@]}")
+}
+
+# Asserts that the last `run` printed exactly one line of output, its
+# progress lines aside (no_progress: lines and output lose them).
 one_line() {
+	no_progress
 	[ "${#lines[@]}" -eq 1 ] || {
 		printf 'expected one line, got %d:\n%s\n' "${#lines[@]}" "$output" >&2
 		return 1

@@ -26,7 +26,8 @@ pkg_json() {
 
 # make_store STORE URL: builds the store for bootstrap_url URL.
 # Knobs (environment): PKGINFO, IP_DETECT (the ip-detect script's text),
-# MASTER_PORTS and AGENT_PORTS (JSON lists), BIG_KB (size of the large
+# MASTER_PORTS and AGENT_PORTS (JSON lists), ROLES (release.json's whole
+# roles object, instead of those), BIG_KB (size of the large
 # package's payload, default 512), BOOTSTRAP_BIN (the binary to pin).
 make_store() {
 	STORE=$1
@@ -57,13 +58,15 @@ make_store() {
 	read -r bhex bsize < <(put_blob "$STORE" "${BOOTSTRAP_BIN:-$BOOTSTRAP}")
 	BOOTSTRAP_HEX=$bhex
 
+	local roles=${ROLES:-}
+	[ -n "$roles" ] || roles="{\"master\":{\"ports\":${MASTER_PORTS:-[53,80,8080]}},
+	    \"slave\":{\"ports\":${AGENT_PORTS:-[53,5051]}},
+	    \"slave_public\":{\"ports\":${AGENT_PORTS:-[53,5051]}}}"
 	cat > "$src/release.json" <<-EOF
 	{"format":1,"name":"dcos","version":"1.0.0","seq":1,
 	 "packages":[$b,$a],
 	 "bootstrap":{"$arch":{"digest":"sha256:$bhex","size":$bsize}},
-	 "roles":{"master":{"ports":${MASTER_PORTS:-[53,80,8080]}},
-	          "slave":{"ports":${AGENT_PORTS:-[53,5051]}},
-	          "slave_public":{"ports":${AGENT_PORTS:-[53,5051]}}}}
+	 "roles":$roles}
 	EOF
 	"$GENCONF" -q keygen -p "$src/vendor.pub" -s "$src/vendor.key"
 	# UNTRUSTED_SIGNER=1: release.json signed by a key the cluster

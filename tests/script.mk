@@ -11,6 +11,8 @@ script_bats = \
 	tests/t0600-install-script.bats \
 	tests/t0605-script-operator.bats \
 	tests/t0610-preflight.bats \
+	tests/t0625-script-progress.bats \
+	tests/t0615-preflight-requires.bats \
 	tests/t0620-missing.bats \
 	tests/t0650-install-e2e.bats \
 	tests/t0655-downgrade-fileurl.bats \

@@ -4,6 +4,8 @@
 # trusted key; it lists each problem on its own line and exits 0 only when
 # the store is clean.
 
+bats_require_minimum_version 1.5.0
+
 load lib
 load mkstore
 
@@ -24,6 +26,23 @@ teardown() {
 	[ "$status" -eq 0 ]
 	one_line
 	[[ "$output" == *"$SRC: clean: 7 blobs"*"1 cluster manifests, 1 releases verified"* ]]
+}
+
+@test "fsck --json: one document with every problem, the counts, and the exit status of the text report (#16 item 5)" {
+	need jq
+	"$ARTIFACTD" fsck --json -k "$KEY" "$SRC" > "$SCRATCH/out"
+	jq -e '.format == 1 and .clean == true and .problems == [] and
+	    .blobs == 7 and .cluster_manifests == 1 and .releases == 1 and
+	    .bytes > 200000' "$SCRATCH/out"
+	diff <(jq -S . "$SCRATCH/out") <(jq . "$SCRATCH/out")
+	rm "$SRC/blobs/sha256/$BIG_HEX"
+	echo junk > "$SRC/blobs/sha256/not-a-digest"
+	run --separate-stderr "$ARTIFACTD" fsck --json -k "$KEY" "$SRC"
+	[ "$status" -eq 1 ]
+	printf '%s\n' "$output" | jq -e '.clean == false and
+	    (.problems | length) == 2 and
+	    (.problems | map(select(test("not a blob name"))) | length) == 1'
+	[[ "$stderr" == *"2 problems found"* ]]
 }
 
 @test "fsck lists every problem on its own line and exits 1" {

@@ -190,7 +190,8 @@ assert len(s["current"]["config_id"]) == 64'
 @test "a second run while one holds the lock fails at once with a clear message" {
 	install_fx r1 "$R" --role master >/dev/null
 	run flock -n "$R/var/lib/dcos/bootstrap/lock" "$BOOTSTRAP" rollback --root "$R"
-	[ "$status" -eq 1 ]
+	# 5: the lock is held (#16 item 5).
+	[ "$status" -eq 5 ]
 	one_line
 	[[ "$output" == *"another dcos-bootstrap is running on this host"*"wait for it to finish"* ]]
 }
@@ -262,7 +263,7 @@ assert len(s["current"]["config_id"]) == 64'
 	[[ "$output" == "uninstalled: generation 2"* ]]
 	diff <(echo "$before") <(snapshot "$R")
 	run "$BOOTSTRAP" uninstall --root "$R"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 4 ]
 	[[ "$output" == *"nothing is installed on this host"* ]]
 }
 
@@ -304,6 +305,6 @@ print([b for b in c["blobs"] if b["kind"] == "config"][0]["digest"][7:])' "$SCRA
 	run "$BOOTSTRAP" rollback --to x
 	[ "$status" -eq 2 ]
 	run "$BOOTSTRAP" verify --root "$R"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 4 ]
 	[[ "$output" == *"nothing is installed"* ]]
 }

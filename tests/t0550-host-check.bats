@@ -101,7 +101,7 @@ PKG=mesos--1.2.0
 	[[ $output =~ "--timeout 0: need seconds" ]]
 }
 
-@test "check --json: package, check, status, exit, seconds, output" {
+@test "check --json: one document, each result with package, check, status, exit, seconds, output" {
 	checks_fx --check $'ok=#!/bin/sh\necho fine\n' \
 	    --check $'warn=#!/bin/sh\necho "one"\necho "two"\nexit 1\n' \
 	    --check $'hang=#!/bin/sh\nexec sleep 300\n'
@@ -110,7 +110,10 @@ PKG=mesos--1.2.0
 	[ "$status" -eq 1 ]
 	python3 - "$output" <<'PY'
 import json, sys
-a = json.loads(sys.argv[1])
+d = json.loads(sys.argv[1])
+assert d["format"] == 1 and d["generation"] == 1, d
+assert d["checks"] == 3 and d["critical"] == 1, d
+a = d["results"]
 assert [(c["package"], c["check"], c["status"], c["exit"], c["output"])
         for c in a] == [
     ("mesos", "hang", "FAIL", None, ""),

@@ -265,7 +265,7 @@ tree() {
 			run env DCOS_DOWNLOADER=$dl dash huge.sh --download-only dl
 		fi
 		[ "$status" -eq 1 ]
-		[[ "${lines[-1]}" == *"cannot fetch blob sha256:$MANIFEST_HEX ($MANIFEST_SIZE bytes)"* ]]
+		[[ "${lines[-1]}" == *"cannot fetch blob sha256:$MANIFEST_HEX ("[0-9.]*" "*"B) from any mirror"* ]]
 		[ ! -e "dl/blobs/sha256/$MANIFEST_HEX" ]
 		[ ! -e "dl/blobs/sha256/$MANIFEST_HEX.part" ]
 	done

@@ -518,8 +518,8 @@ status_command(const struct fleet_plan *p, const struct fleet_host *h)
 	    "if [ ! -x \"$b\" ]; then echo '{\"installed\": false}'; "
 	    "exit 0; fi; "
 	    "\"$b\" status --json ${r:+--root \"$r\"}; e=$?; "
-	    /* 1: a broken journal, which the report says. */
-	    "[ \"$e\" -eq 1 ] && exit 0; exit \"$e\"");
+	    /* 1: a broken journal, 4: not installed; the report says. */
+	    "case $e in 1|4) exit 0;; esac; exit \"$e\"");
 }
 
 /* verify's exit status, then its last line: status_table reads both. */
@@ -537,8 +537,9 @@ verify_command(const struct fleet_plan *p, const struct fleet_host *h)
 /*
  * The health checks, again every few seconds while one is critical,
  * until they pass or the gate's time is up; their last JSON report on
- * stdout.  Exit 0: passed; 1: failed; with --rollback-on-failure 3:
- * failed and rolled back, 4: the rollback failed too.
+ * stdout.  Exit 0: passed; 1: failed; 2: not deployed; with
+ * --rollback-on-failure 3: failed and rolled back, 4: the rollback
+ * failed too.
  */
 static char *
 check_command(const struct fleet_plan *p, const struct fleet_host *h)
@@ -552,7 +553,9 @@ check_command(const struct fleet_plan *p, const struct fleet_host *h)
 	    "end=$(($(date +%%s) + %ld)); "
 	    "while :; do o=$(\"$b\" check --json ${r:+--root \"$r\"}); "
 	    "e=$?; [ \"$e\" -eq 1 ] && [ \"$(date +%%s)\" -lt \"$end\" ] "
-	    "|| break; sleep 3; done; printf '%%s\\n' \"$o\"; %s"
+	    "|| break; sleep 3; done; printf '%%s\\n' \"$o\"; "
+	    /* 4: nothing installed (dcos-bootstrap said so): deploy it. */
+	    "[ \"$e\" -eq 4 ] && exit 2; %s"
 	    "exit \"$e\"", c->gate, c->rollback ?
 	    "if [ \"$e\" -eq 1 ]; then \"$b\" rollback ${r:+--root \"$r\"} "
 	    ">&2 && exit 3; exit 4; fi; " : "");
@@ -576,7 +579,7 @@ static char *
 check_explain(const struct fleet_plan *p, const struct fleet_host *h)
 {
 	const struct fleet_ctx	*c = p->ctx;
-	json_t			*arr, *v;
+	json_t			*doc, *arr, *v;
 	json_error_t		 je;
 	char			*path, *r = NULL, *n, what[160];
 	const char		*tail;
@@ -587,8 +590,10 @@ check_explain(const struct fleet_plan *p, const struct fleet_host *h)
 	if ((path = fleet_capture(p, h, "check")) == NULL)
 		return NULL;
 	/* The report comes first; a tty (ssh -tt) may add more after it. */
-	arr = json_load_file(path, JSON_DISABLE_EOF_CHECK, &je);
+	doc = json_load_file(path, JSON_DISABLE_EOF_CHECK, &je);
 	free(path);
+	/* check --json's document; an older dcos-bootstrap printed the list. */
+	arr = json_is_object(doc) ? json_object_get(doc, "results") : doc;
 	json_array_foreach(arr, i, v) {
 		if (strcmp(json_string_value(json_object_get(v, "status")) !=
 		    NULL ? json_string_value(json_object_get(v, "status")) :
@@ -607,7 +612,7 @@ check_explain(const struct fleet_plan *p, const struct fleet_host *h)
 		free(r);
 		r = n;
 	}
-	json_decref(arr);
+	json_decref(doc);
 	tail = h->status == 3 ? "; rolled back to the previous generation" :
 	    h->status == 4 ? "; the rollback failed too (see the log)" : "";
 	if (asprintf(&n, "%s: health checks failed for %ld s: %s%s", h->addr,

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "error.h"
+#include "log.h"
 
 static void
 set_replaces_previous_message(void **state)
@@ -51,6 +52,22 @@ null_errp_is_allowed(void **state)
 	assert_int_equal(err_wrap(NULL, "ignored"), -1);
 }
 
+/* The one rule for sizes shown to people (#16 item 4). */
+static void
+human_sizes_use_iec_units(void **state)
+{
+	char	 b[HUMAN_SIZE_LEN];
+
+	(void)state;
+	assert_string_equal(human_size(0, b), "0 B");
+	assert_string_equal(human_size(1023, b), "1023 B");
+	assert_string_equal(human_size(1024, b), "1.0 KiB");
+	assert_string_equal(human_size(1048576, b), "1.0 MiB");
+	assert_string_equal(human_size(1048575, b), "1.0 MiB");
+	assert_string_equal(human_size(5ULL << 29, b), "2.5 GiB");
+	assert_string_equal(human_size(~0ULL, b), "16.0 EiB");
+}
+
 int
 main(void)
 {
@@ -59,6 +76,7 @@ main(void)
 		cmocka_unit_test(sys_appends_strerror),
 		cmocka_unit_test(wrap_prefixes_context),
 		cmocka_unit_test(null_errp_is_allowed),
+		cmocka_unit_test(human_sizes_use_iec_units),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -585,6 +585,27 @@ store_index_parses(void **state)
 	free(err);
 }
 
+/* Docker's "20.10.5-ce" against a release's "1.13": dotted numbers. */
+static void
+versions_compare_by_numbers(void **state)
+{
+	(void)state;
+	assert_true(version_cmp("20.10.5", "1.13") > 0);
+	assert_true(version_cmp("1.9", "1.13") < 0);
+	assert_true(version_cmp("1.13.1", "1.13") > 0);
+	assert_int_equal(version_cmp("1.13", "1.13.0"), 0);
+	assert_int_equal(version_cmp("17.03.2-ce", "17.3.2"), 0);
+	assert_true(version_cmp("18.09.1-ce", "18.09.2") < 0);
+	assert_true(version_cmp("", "1") < 0);
+	assert_true(version_valid("1.13"));
+	assert_true(version_valid("20"));
+	assert_false(version_valid("1."));
+	assert_false(version_valid(".1"));
+	assert_false(version_valid("1.13-ce"));
+	assert_false(version_valid("latest"));
+	assert_false(version_valid(""));
+}
+
 int
 main(void)
 {
@@ -604,6 +625,7 @@ main(void)
 		cmocka_unit_test(cluster_manifests_pin_one_secrets_bundle_per_role),
 		cmocka_unit_test(package_rules_are_one_rule),
 		cmocka_unit_test(store_index_parses),
+		cmocka_unit_test(versions_compare_by_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
