@@ -42,7 +42,7 @@ const struct subcmd bootstrap_commands[] = {
 	{ "sysctl", cmd_sysctl, "[--root DIR] SERVICE",
 	    "apply the sysctl settings the packages give SERVICE (a unit's "
 	    "ExecStartPre)" },
-	{ "repair", cmd_repair, "[--root DIR] [--cache DIR]",
+	{ "repair", cmd_repair, "[--root DIR] [--cache DIR] [--config]",
 	    "put drifted package files back from their verified blobs" },
 	{ "gc", cmd_gc, "[--keep K] [--root DIR]",
 	    "remove old generations and packages no longer used" },
@@ -53,6 +53,8 @@ const struct subcmd bootstrap_commands[] = {
 
 /* What each option does, for "dcos-bootstrap COMMAND -h". */
 static const struct subcmd_help bootstrap_help[] = {
+	{ "repair", "--config", NULL, "also put back the config package's "
+	  "files, which operators may edit live (kept otherwise)" },
 	{ NULL, "--cache", "DIR", "the blob cache, DIR/blobs/sha256/HEX "
 	  "(default /var/lib/dcos/bootstrap/cache)" },
 	{ NULL, "--role", "ROLE", "master, slave or slave_public; repeatable" },

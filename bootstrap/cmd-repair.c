@@ -1,6 +1,7 @@
 /*
  * repair: puts every drifted package of the active generation back from
- * its blob.  The blob digest comes from the cluster manifest whose digest
+ * its blob (the config package, which operators may edit live, only with
+ * --config).  The blob digest comes from the cluster manifest whose digest
  * generation.json recorded, checked against the signed release; the
  * extraction holds every file to the manifest digest the generation
  * recorded.  All blobs are looked for before anything changes, so a
@@ -31,11 +32,20 @@ struct fix {
 	char			*blob;
 };
 
+struct repair_args {
+	const char	*cache;		/* --cache */
+	int		 config;	/* --config */
+};
+
 static int
 repair_opt(void *arg, int opt, const char *optarg)
 {
-	(void)opt;	/* only --cache */
-	*(const char **)arg = optarg;
+	struct repair_args	*a = arg;
+
+	if (opt == 'C')
+		a->config = 1;
+	else
+		a->cache = optarg;
 	return SUBCMD_CONTINUE;
 }
 
@@ -86,7 +96,8 @@ fail:
  */
 static int
 repair_plan(const struct host *h, const json_t *g, const struct cluster *c,
-    const char *cache, struct fix **fixesp, size_t *nfixp, char **errp)
+    const char *cache, int config, struct fix **fixesp, size_t *nfixp,
+    char **errp)
 {
 	const json_t	*pkgs = json_object_get(g, "packages");
 	const char	*id, *want;
@@ -107,10 +118,22 @@ repair_plan(const struct host *h, const json_t *g, const struct cluster *c,
 			return -1;
 		if (findings == 0)
 			continue;
-		f = &(*fixesp)[(*nfixp)++];
+		f = &(*fixesp)[*nfixp];
 		if ((f->p = cluster_pkg(c, id)) == NULL)
 			return err_set(errp, "%s: not in the cluster manifest "
 			    "the generation was built from", id);
+		/*
+		 * The config package holds what operators may edit live
+		 * (DC/OS allows it): kept unless --config asks for it.
+		 */
+		if (f->p->config && !config) {
+			printf("repair: %s: its files were edited (live config "
+			    "changes are allowed): kept; repair --config puts "
+			    "them back\n", id);
+			f->p = NULL;
+			continue;
+		}
+		(*nfixp)++;
 		if (digest_parse(want, &f->manifest) == -1 ||
 		    (!f->p->config && (!f->p->has_manifest ||
 		    !digest_equal(&f->manifest, &f->p->manifest))))
@@ -193,6 +216,7 @@ cmd_repair(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "root", required_argument, NULL, 'R' },
 		{ "cache", required_argument, NULL, 'c' },
+		{ "config", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -201,7 +225,8 @@ cmd_repair(int argc, char **argv)
 	struct host		 h;
 	struct cluster		*c = NULL;
 	struct fix		*fixes = NULL;
-	const char		*root = NULL, *cachearg = NULL;
+	struct repair_args	 a = { NULL, 0 };
+	const char		*root = NULL;
 	char			*cache = NULL, *err = NULL, hex[DIGEST_STRSZ];
 	json_t			*g = NULL;
 	struct state		*state = NULL;
@@ -211,7 +236,7 @@ cmd_repair(int argc, char **argv)
 
 	memset(&h, 0, sizeof(h));
 	h.lockfd = -1;
-	if ((rc = cmd_args(cmd, argc, argv, longopts, repair_opt, &cachearg,
+	if ((rc = cmd_args(cmd, argc, argv, longopts, repair_opt, &a,
 	    &root)) != SUBCMD_CONTINUE)
 		return rc;
 	rc = EXIT_FAIL;
@@ -220,13 +245,13 @@ cmd_repair(int argc, char **argv)
 	    unfinished(state, cur, &err) == -1 ||
 	    (g = gen_load(&h, cur, &err)) == NULL)
 		goto out;
-	if ((cache = cachearg != NULL ? strdup(cachearg) :
+	if ((cache = a.cache != NULL ? strdup(a.cache) :
 	    path_join(h.state, "cache")) == NULL) {
 		err_set(&err, "out of memory");
 		goto out;
 	}
 	if ((c = repair_cluster(g, cache, &err)) == NULL ||
-	    repair_plan(&h, g, c, cache, &fixes, &nfix, &err) == -1)
+	    repair_plan(&h, g, c, cache, a.config, &fixes, &nfix, &err) == -1)
 		goto out;
 	for (i = 0; i < nfix; i++) {
 		if ((r = blob_check(fixes[i].blob, &fixes[i].p->digest,

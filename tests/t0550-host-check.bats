@@ -164,6 +164,33 @@ PY
 	[ "$(wc -l < "$R/var/lib/dcos/bootstrap/journal")" -eq "$n" ]
 }
 
+@test "repair: live edits of the config package are reported and kept unless --config" {
+	install_fx r1 "$R" --role master >/dev/null
+	cfg=$(cd "$R/opt/mesosphere/packages" && echo dcos-config--setup_*)
+	[ -d "$R/opt/mesosphere/packages/$cfg" ]
+	f=$(cd "$R/opt/mesosphere/packages/$cfg" && find . -type f \
+	    ! -name .dcos-manifest.json ! -name pkginfo.json | sort | head -n 1)
+	[ -n "$f" ]
+	echo 'edited=live' >> "$R/opt/mesosphere/packages/$cfg/$f"
+	run "$BOOTSTRAP" verify --root "$R"
+	[ "$status" -eq 1 ]
+	[[ $output == *"changed: "*"$cfg/${f#./}"* ]]
+	run "$BOOTSTRAP" repair --root "$R" --cache "$SCRATCH/r1/cache"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"repair: $cfg: its files were edited (live config changes are allowed): kept; repair --config puts them back"* ]]
+	[[ $output == *"repair: generation 1: 0 package(s) repaired" ]]
+	grep -qx 'edited=live' "$R/opt/mesosphere/packages/$cfg/$f"
+	run "$BOOTSTRAP" repair --config --root "$R" --cache "$SCRATCH/r1/cache"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"repair: $cfg extracted again from its blob"* ]]
+	run grep -qx 'edited=live' "$R/opt/mesosphere/packages/$cfg/$f"
+	[ "$status" -eq 1 ]
+	run "$BOOTSTRAP" verify --root "$R"
+	[ "$status" -eq 0 ]
+}
+
 @test "repair: a package removed whole comes back" {
 	install_fx r1 "$R" --role master >/dev/null
 	rm -rf "$R/opt/mesosphere/packages/$PKG"
