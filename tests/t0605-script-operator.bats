@@ -209,3 +209,14 @@ start_tls_nginx() {
 	run env DCOS_ALLOW_DOWNGRADE=1 dash "$SCRIPT" --root "$SCRATCH/R" --repair master
 	[ "$status" -eq 0 ]
 }
+
+@test "--check runs the health checks after the switch (install --check); refused with --no-start" {
+	run dash "$SCRIPT" --root "$SCRATCH/R" --check master
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"check: generation 1: "*" check(s) passed"* ]]
+	run dash "$SCRIPT" --root "$SCRATCH/R2" --rollback-on-failure --no-start master
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"error: --check runs the health checks of started services: not with --no-start or --no-block-dcos-setup"* ]]
+	[ ! -e R2 ]
+}
