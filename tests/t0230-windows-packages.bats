@@ -354,7 +354,7 @@ refused() {
 	done
 	[ "$(jq '[.blobs[] | select(.platform == "windows")] | length' "$c")" -eq 2 ]
 	absent ps1 access.log
-	grep -q '"GET /dcos_install.sh" 200' access.log
+	grep -q '"GET /dcos_install.sh HTTP/1.1" 200 ' access.log
 	# dcos-bootstrap missing lists no Windows blob either.
 	run "$BOOTSTRAP" missing "$c" --cache empty-cache
 	[ "$status" -eq 0 ]

@@ -137,7 +137,7 @@ teardown() {
 	hello2=$(blob_of v2 hello--2.0)
 	[ -n "$static" ] && [ -n "$hello2" ]
 	log_mark v1
-	grep -q "GET /blobs/sha256/$static\" 200" "$ACCESS_LOG"
+	grep -q "GET /blobs/sha256/$static HTTP/1.1\" 200" "$ACCESS_LOG"
 	# An interrupted download of hello 2.0: the next run asks for the rest.
 	mkdir -p R/bootstrap/cache/blobs/sha256
 	head -c 300 "$STORE/blobs/sha256/$hello2" > "R/bootstrap/cache/blobs/sha256/$hello2.part"
@@ -147,7 +147,7 @@ teardown() {
 	log_mark v2
 	log_since v1 > v2.log
 	cat v2.log
-	grep -q "GET /blobs/sha256/$hello2\" 206 $(($(stat -c %s "$STORE/blobs/sha256/$hello2") - 300)) " v2.log
+	grep -q "GET /blobs/sha256/$hello2 HTTP/1.1\" 206 $(($(stat -c %s "$STORE/blobs/sha256/$hello2") - 300)) " v2.log
 	! grep -q "$static" v2.log
 	wait_until 20 test -s svc/dcos-hello.started
 	[ "$(cat svc/dcos-hello.started)" = "hello 2.0 t1 hi" ]

@@ -57,7 +57,7 @@ windows_setup_file() {
 	STORE="$SITE/genconf/serve"
 	cp "$STORE/dcos_install.ps1" "$FILE_SCRATCH/gen1.ps1"
 	ACCESS_LOG="$FILE_SCRATCH/access.log"
-	"$ARTIFACTD" serve -l "127.0.0.1:$PORT" --root "$STORE" \
+	"$ARTIFACTD" serve -l "127.0.0.1:$PORT" --root "$STORE" --allow-root \
 	    --access-log "$ACCESS_LOG" 2> "$FILE_SCRATCH/artifactd.err" 3>&- &
 	echo $! > "$FILE_SCRATCH/artifactd.pid"
 	for i in $(seq 1 400); do
@@ -99,12 +99,12 @@ windows_setup() {
 # log from here on (it is flushed at least once a second).
 log_mark() {
 	curl -s -o /dev/null "$URL/blobs/sha256/mark-$1" || true
-	wait_until 5 grep -q "mark-$1\"" "$ACCESS_LOG"
+	wait_until 5 grep -q "mark-$1 " "$ACCESS_LOG"
 }
 
 # log_since NAME: the access log's lines after mark NAME.
 log_since() {
-	sed -n "/mark-$1\"/,\$p" "$ACCESS_LOG" | tail -n +2
+	sed -n "/mark-$1 /,\$p" "$ACCESS_LOG" | tail -n +2
 }
 
 # snapshot DIR: every path under DIR but the download cache, with the
