@@ -191,7 +191,7 @@ static void
 load_reads_the_four_tables(void **state)
 {
 	char		 dir[] = "/tmp/test-procnet.XXXXXX", net[512];
-	char		 path[512], *err = NULL;
+	char		 path[528], *err = NULL;
 	struct procnet	 pn;
 
 	assert_non_null(mkdtemp(dir));
