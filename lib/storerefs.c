@@ -49,6 +49,7 @@ refs_add(struct refs *r, const struct digest *d, int64_t size,
 	r->v[r->n].d = *d;
 	r->v[r->n].size = size;
 	r->v[r->n].what = what;
+	r->v[r->n].mode = 0;
 	r->n++;
 	return 0;
 }
@@ -150,6 +151,9 @@ refs_add_cluster(struct refs *r, const char *cname,
 		    "manifest %s", blob_kind_name(c->blobs[i].kind),
 		    c->blobs[i].id != NULL ? c->blobs[i].id : "", cname) == -1)
 			return -1;
+		/* Sealed, yet for the store's owner and group only. */
+		if (c->blobs[i].kind == BLOB_SECRETS)
+			r->v[r->n - 1].mode = 0640;
 	}
 	if (refs_add(r, &c->config_package.digest,
 	    (int64_t)c->config_package.size, "config package %s of cluster "

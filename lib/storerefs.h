@@ -21,6 +21,8 @@ struct ref {
 	struct digest	 d;
 	int64_t		 size;		/* -1 when no manifest gives it */
 	char		*what;
+	unsigned	 mode;		/* a copy's mode; 0: 0644 (a secrets
+					   bundle's is 0640) */
 };
 
 struct refs {

@@ -643,6 +643,7 @@ add_blob_items(struct mirror *m)
 		if (blob_item(m, &r->d, r->size, r->size < 0 ?
 		    MIRROR_RELEASE_MAX : (uint64_t)r->size, 0) == -1)
 			return -1;
+		m->items[m->nitems - 1]->mode = r->mode;
 	}
 	return 0;
 }

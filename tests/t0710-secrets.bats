@@ -135,7 +135,7 @@ tree() {
 	! grep -qaF "$SECRET" "$SCRATCH/served" || false
 }
 
-@test "serve --user: a bundle is for the store's group; a user outside it is refused with the chgrp to run, one inside it serves the bundle" {
+@test "serve --user: a bundle is for the store's group; a user outside it is refused with the chgrp to run, one inside it serves the bundle; a mirror keeps it 0640" {
 	need curl
 	S=$SCRATCH/store
 	cp -a "$STORE" "$S"
@@ -162,10 +162,17 @@ tree() {
 	wait_until 20 curl -fso /dev/null http://127.0.0.1:18072/index.json
 	code=$(curl -s -o "$SCRATCH/bundle" -w '%{http_code}' \
 	    "http://127.0.0.1:18072/blobs/sha256/$b")
+	# A mirror keeps a bundle 0640 too.
+	mrc=0
+	"$ARTIFACTD" -q mirror -k "$FILE_SCRATCH/vendor.pub" \
+	    http://127.0.0.1:18072 "$SCRATCH/mirror" || mrc=$?
 	kill "$pid"
 	wait "$pid" || true
 	[ "$code" = 200 ]
 	cmp "$SCRATCH/bundle" "$S/blobs/sha256/$b"
+	[ "$mrc" -eq 0 ]
+	[ "$(stat -c %a "$SCRATCH/mirror/blobs/sha256/$b")" = 640 ]
+	[ "$(stat -c %a "$SCRATCH/mirror/index.json")" = 644 ]
 }
 
 @test "dcos_install.sh --site-key: the master gets its secret 0600 and verify audits it unprinted; a slave gets no key, bundle or secret" {
