@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds from scratch and runs every test; the last line is
 # "N passed, N failed".  With --sanitize, builds under AddressSanitizer and
-# UndefinedBehaviorSanitizer.  Installs missing Debian packages first.
+# UndefinedBehaviorSanitizer and runs the tests of C code (configure
+# --enable-sanitize leaves out those of the host scripts, the tarball, the
+# guides and the web page: README "Tests").  Installs missing Debian
+# packages first.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)

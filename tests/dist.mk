@@ -7,7 +7,10 @@ EXTRA_DIST += LICENSE .ci/run m4/.keep docs/formats.md docs/web-installer.png \
 	scripts/demo.sh scripts/install-deps.sh scripts/test.sh \
 	scripts/bench/config.sh scripts/bench/fleet.sh \
 	scripts/bench/install.sh scripts/bench/manifest-memory.sh
+# Not in the sanitizer suite: the tarball and the scripts' build step.
+if !SANITIZE
 TESTS += tests/t0030-dist.bats
+endif
 EXTRA_DIST += tests/t0030-dist.bats
 
 dist-hook:

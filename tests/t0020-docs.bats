@@ -56,3 +56,27 @@ dcos-config.yaml.5 dcos-release.5 dcos-store.5 dcos_install.ps1.8"
 	grep -q '^scripts/demo.sh' "$top_srcdir/README.md"
 	grep -q '^scripts/test.sh' "$top_srcdir/README.md"
 }
+
+@test "every source file carries its SPDX licence identifier (LICENSE: Apache-2.0)" {
+	grep -q 'Apache License' "$top_srcdir/LICENSE"
+	cd "$top_srcdir"
+	# The files git tracks; in a release tarball, the same names found
+	# there, less what autotools generate.
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		list() { git ls-files; }
+	else
+		list() {
+			find . -path ./_build -prune -o -path ./build-aux -prune \
+			    -o -path ./m4 -prune -o -name node_modules -prune \
+			    -o -type f ! -name Makefile.in ! -name config.h.in \
+			    -print | sed 's|^\./||'
+		}
+	fi
+	missing=$(list | grep -E '\.(c|h|sh|bash|bats|mk|py|ps1|in|[158]|mjs|js|css|html)$|^(Makefile\.am|configure\.ac)$' |
+	    grep -v -e '^tests/fuzz/corpus/' -e '^genconf/web/ui-files\.c$' \
+	    -e '^genconf/install-template\.c$' |
+	    while read -r f; do
+		grep -q 'SPDX-License-Identifier: Apache-2.0' "$f" || echo "$f"
+	    done)
+	[ -z "$missing" ] || { echo "no SPDX-License-Identifier in:"; echo "$missing"; false; }
+}
