@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Activation: record the target, switch "current" with one rename(2),
  * then bring the host in line with the generation (roles, accounts,

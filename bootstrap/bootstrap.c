@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dcos-bootstrap: runs on every host, statically linked.  It never talks
  * to the network (dcos_install.sh downloads) and never calls NSS.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dcos-bootstrap: the host side, one function per subcommand. */
 #ifndef DCOS_BOOTSTRAP_H
 #define DCOS_BOOTSTRAP_H

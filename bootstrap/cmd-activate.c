@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * activate: finishes an interrupted switch, or brings the host in line
  * with the active generation again (and starts its services).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check: runs the active generation's health checks, every executable
  * in each package's check/ directory, with DC/OS's exit convention (0

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * gc: removes old generations and the packages no kept generation uses.
  * Never the current or previous generation, never a package a running

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* install: verify, extract, build and switch to a new generation. */
 #include <config.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * missing: the blobs of a cluster manifest that a cache directory does not
  * hold yet, one line each: "sha256:<hex> <size> <path>".  The cache has

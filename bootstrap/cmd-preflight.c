@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * preflight: can this host take the release?  Every check runs and prints
  * one "Checking <what>: PASS|FAIL|SKIP (<detail>)" line; the exit status is 1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * repair: puts every drifted package of the active generation back from
  * its blob (the config package, which operators may edit live, only with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rollback: switch back to an earlier complete generation. */
 #include <config.h>
 

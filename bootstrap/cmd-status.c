@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* status: what this host runs, what it can roll back to, audit state. */
 #include <config.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sysctl SERVICE: applies the sysctl settings the packages give SERVICE,
  * from the active generation's /opt/mesosphere/etc/dcos-service-

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * uninstall: removes what install created (recorded in state.json) and
  * nothing else: accounts and directories that existed before stay.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * verify: audits every installed file of the current generation against
  * its package manifest (whose digest generation.json recorded from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Package extraction under DESIGN 5.  libarchive only reads (tar with the
  * zstd/xz/gzip filters); every write is ours, relative to directory fds

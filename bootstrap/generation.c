@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Generations: /opt/mesosphere/generations/<n>, each a complete view of
  * one install (symlink farms into the shared read-only packages, units,

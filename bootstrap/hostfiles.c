@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The host files an activation changes outside /opt/mesosphere/generations
  * (units and their links, role files, the sysctl file, the top links),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Host paths under --root, the crash test hook and small tree helpers. */
 #include <config.h>
 

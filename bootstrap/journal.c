@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The audit journal: one compact JSON object per line, each carrying the
  * digest of the previous line's "hash" ("prev") and its own "hash", the

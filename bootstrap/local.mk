@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 sbin_PROGRAMS += dcos-bootstrap
 dcos_bootstrap_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS) \
 	$(ARCHIVE_CFLAGS)

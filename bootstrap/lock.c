@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One dcos-bootstrap run at a time per host: flock(2) on <state>/lock.
  * The kernel drops the lock when the process dies, so a crash never

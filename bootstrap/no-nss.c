@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The static dcos-bootstrap must never use NSS or load shared objects
  * (dcos-bootstrap(8), DESCRIPTION): libcrypto references getaddrinfo, getnameinfo, gethostbyname

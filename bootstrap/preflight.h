@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The parts of dcos-bootstrap a host runs first: preflight (can this host
  * take the release?) and missing (which blobs must dcos_install.sh still

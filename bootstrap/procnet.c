@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * /proc/net/{tcp,tcp6,udp,udp6} parsing.  The kernel prints each socket
  * as "sl: LOCAL REMOTE st ...", addresses and ports in upper-case hex;

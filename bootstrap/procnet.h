@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The sockets that hold local ports, read from the kernel's tables
  * /proc/net/{tcp,tcp6,udp,udp6}.  No NSS, no netlink: the tables are

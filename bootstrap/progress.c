@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What a long step shows people while it runs, on stderr: on a terminal
  * one line redrawn with \r at most four times a second (the total, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * --root confinement.  The installer names host files as "<root>/<path>"
  * strings, and the kernel resolves an absolute symlink in such a string

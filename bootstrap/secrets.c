@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The host side of the secrets bundles (docs/formats.md "Secrets
  * bundle"): the site key comes out of band to <root>/etc/mesosphere/

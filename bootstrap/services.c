@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The host's services around a switch.  The units of the generation
  * switched to are compared with those of the generation before: units

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * state.json, the host's durable bookkeeping (docs/formats.md, "Host
  * state"): one struct, one checked loader and one atomic writer, so no

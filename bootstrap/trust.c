@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The trust chain on the host (DESIGN 5, docs/formats.md): the install
  * script pins cluster.json; cluster.json pins release.json, its signature

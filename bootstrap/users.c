@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * System accounts for packages, read and written as plain files: a static
  * binary must not call getpwnam(3) (NSS would load shared modules), and

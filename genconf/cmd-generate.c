@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * generate: the signed release + genconf/config.yaml -> genconf/serve/.
  *

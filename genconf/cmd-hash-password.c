@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hash-password: prints the SHA-512 crypt(3) hash of a password. */
 #include <config.h>
 

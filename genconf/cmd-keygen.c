@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * keygen: a new minisign key pair (lib/minisign), or with --site the
  * site's sealing key pair (lib/seal): genconf/site.key (0600) and

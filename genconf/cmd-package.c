@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* package: one package tree -> one reproducible package blob. */
 #include <config.h>
 

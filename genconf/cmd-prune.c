@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * prune: removes from a site's store what its newest cluster manifests do
  * not need: older cluster manifests, the releases only they named, and

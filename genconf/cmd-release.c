@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * release: package trees + bootstrap binaries + genconf schema/templates
  * -> the signed master artifact N-V.tar and N-V.tar.minisig.  Every input

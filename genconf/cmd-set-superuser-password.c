@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * set-superuser-password: writes the hash of a password into
  * GENCONF/config.yaml as superuser_password_hash, keeping the rest of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * show: the effective configuration of a site (defaults and derived values
  * filled in) as YAML that validate reads back to the same config; secrets

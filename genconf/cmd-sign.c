@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sign: minisign signatures that dcos-bootstrap and minisign verify. */
 #include <config.h>
 

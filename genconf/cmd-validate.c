@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * validate: the config compiler on a site directory, writing nothing; says
  * the config id the site would generate.

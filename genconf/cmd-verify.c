@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* verify: checks a file against a minisign signature (lib/minisign). */
 #include <config.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dcos-genconf web: serves the web installer (genconf/web/) until SIGINT
  * or SIGTERM.  Loopback 127.0.0.1:9000 by default; any other address

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What validate, show and generate share: their options, loading the
  * release and trusted keys they name, and compiling the site with its

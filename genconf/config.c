@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config_compile(): genconf/config.yaml + the release's schema and
  * templates -> the effective config and the config package's files.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # genconf/config.mk: sources, tests and man pages of this area (add with +=).
 dcos_genconf_SOURCES += \
 	genconf/ytree.c genconf/ytree.h \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dcos-genconf: builds signed releases (vendor side) and compiles a site's
  * config into the store (site side).

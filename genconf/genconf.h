@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dcos-genconf: the subcommands, one function each. */
 #ifndef DCOS_GENCONF_H
 #define DCOS_GENCONF_H

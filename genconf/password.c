@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What hash-password and set-superuser-password share, as DC/OS's
  * installer had them: a SHA-512 crypt(3) hash ("$6$...") made with

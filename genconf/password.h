@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Reading and hashing a password for hash-password and
  * set-superuser-password (password.c).

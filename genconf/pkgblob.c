@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Package trees -> reproducible package blobs.  Reproducible means: the
  * same tree gives the same bytes on any machine, so nothing of the build

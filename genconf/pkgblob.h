@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Package trees and reproducible package blobs (docs/formats.md): a pax tar
  * compressed with zstd, entries sorted bytewise, uid/gid 0, mtime 0, first

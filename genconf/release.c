@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * release_load: verifies a master artifact while reading it once.  A
  * second thread hashes the whole file for its minisign signature (BLAKE2b

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Reading a master artifact (release tar, docs/formats.md): owned by the
  * release builder.  Used by generate, validate and show.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The schema language (dcos-config.yaml(5)): a YAML mapping with "format",
  * "parameters" (name -> attributes) and "rules" (cross-key conditions).

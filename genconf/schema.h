@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The config compiler's internals: the parameter schema (schema.c), the
  * validator that turns config.yaml into the effective config (validate.c),

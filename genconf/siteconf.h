@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The config compiler: config.yaml + the release's schema and templates
  * -> effective config and rendered config package files.  Owned by the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * DC/OS-style package templates: a YAML mapping whose "package" is a list
  * of {path, content, permissions}.  Content may use {{ var }},

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config.yaml against the schema: types, defaults, derived values,
  * required keys, checks and cross-key rules.  Every problem is collected

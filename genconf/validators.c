@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Named validators: DC/OS's rules for its JSON-valued parameters
  * (dns_forward_zones, dcos_overlay_network, check_config and

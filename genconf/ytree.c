@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* YAML with positions: libyaml events folded into a tree of ynodes. */
 #include <config.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * YAML documents as trees that remember where every node came from, so
  * that every message can say FILE:LINE:COL.  Loaded with libyaml's event

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Safe file I/O: every file is written to a temporary name in the same
  * directory, fsynced, renamed over the target, and the directory fsynced,

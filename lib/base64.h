@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Strict standard base64 (RFC 4648, with padding). */
 #ifndef DCOS_BASE64_H
 #define DCOS_BASE64_H

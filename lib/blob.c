@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The checked blob reader (blob.h). */
 #include <config.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The checked blob reader: "this blob has this size and this digest",
  * written once for every program.  A blob is opened without blocking (a

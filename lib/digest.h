@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SHA-256 digests (OpenSSL EVP), written "sha256:<64 lowercase hex>".
  */

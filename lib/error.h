@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Error messages below main(): a function that fails returns -1 (or NULL)
  * and, when errp is not NULL, stores a malloc'd message in *errp that the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Where a package's entries go in a generation built for some roles: the
  * one rule dcos-bootstrap builds generations by and dcos-genconf puts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The generation farm's placement rule (lib/farm.c). */
 #ifndef DCOS_FARM_H
 #define DCOS_FARM_H

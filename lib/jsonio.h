@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* JSON files through jansson: bounded loads, atomic canonical writes. */
 #ifndef DCOS_JSONIO_H
 #define DCOS_JSONIO_H

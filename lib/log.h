@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Logging for the command-line programs.  Messages go to stderr prefixed
  * with the program name.  Verbosity follows the -q/-v convention:

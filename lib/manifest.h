@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Parsers for the JSON formats the programs share (docs/formats.md):
  * a package's .dcos-manifest.json, release.json, a cluster manifest and a

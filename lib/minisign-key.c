@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Secret keys and signing.  Only dcos-genconf links this file; hosts only
  * ever verify.

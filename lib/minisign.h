@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * minisign-compatible keys and signatures, implemented with OpenSSL
  * (Ed25519 and BLAKE2b-512).  Signatures are prehashed ("ED": Ed25519 over

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pkgpanda's package rules (lib/pkginfo.h), shared by dcos-genconf (build)
  * and dcos-bootstrap (install) so that both refuse the same packages.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pkgpanda's rules for what a package holds (dcos/dcos pkgpanda:
  * validate_compatible, UserManagement, check_forbidden_services, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Sealed boxes (seal.h): X25519 + HKDF-SHA256 + ChaCha20-Poly1305, all
  * through OpenSSL 3's EVP interfaces.

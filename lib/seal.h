@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Sealed boxes to a site key (docs/formats.md "Sealed box"): an
  * HPKE-style construction from OpenSSL's X25519, HKDF-SHA256 and

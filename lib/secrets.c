@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Secrets bundles: {"format": 1, "config_id": ID, "role": ROLE, "files":
  * [{"path", "mode", "content": base64}]} as canonical JSON, sealed with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Secrets bundles (docs/formats.md "Secrets bundle"): the files of a
  * config that hold secrets, for one role, as canonical JSON sealed to

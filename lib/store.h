@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The store layout (dcos-store(5), docs/formats.md "Store"): blobs/sha256/<hex>, releases/, index.json
  * (the only mutable file, written last) and dcos_install.sh.

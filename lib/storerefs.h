@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Which blobs and release files a store needs: the blobs its cluster
  * manifests reach (mirror and fsck check them) and, for pruning, what is

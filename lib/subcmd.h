@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Subcommand tables: each program is a table of {name, function, usage}
  * dispatched by name, with the common options -h, -V, -v and -q handled

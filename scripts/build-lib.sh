@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Sourced by scripts/test.sh, demo.sh and fuzz.sh: where their
 # out-of-tree builds (_build/NAME) configure from.

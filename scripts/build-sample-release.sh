@@ -10,6 +10,7 @@
 #                        differ in a package
 #   RELEASE_SEQ          default 1
 set -euo pipefail
+# SPDX-License-Identifier: Apache-2.0
 
 die() { echo "build-sample-release.sh: $*" >&2; exit 1; }
 

@@ -7,6 +7,7 @@
 # the top of a git work tree (a tarball's tree) there is nothing to
 # compare: it says so and succeeds.
 set -euo pipefail
+# SPDX-License-Identifier: Apache-2.0
 
 [ $# -eq 2 ] || { echo "usage: scripts/check-dist.sh SRCDIR DISTDIR" >&2; exit 2; }
 src=$1

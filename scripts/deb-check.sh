@@ -9,6 +9,7 @@
 # counts.  Installs debhelper and lintian (scripts/install-deps.sh) when
 # they are missing: only this check needs them.
 set -uo pipefail
+# SPDX-License-Identifier: Apache-2.0
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 start=$(date +%s)

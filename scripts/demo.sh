@@ -6,6 +6,7 @@
 #
 #   scripts/demo.sh [--keep]     (--keep leaves the work directory)
 set -euo pipefail
+# SPDX-License-Identifier: Apache-2.0
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 keep=no

@@ -4,6 +4,7 @@
 # type from the suffix.  dcos-genconf web serves its UI from these, so
 # the binary needs nothing beside it (an air-gapped bootstrap node).
 set -eu
+# SPDX-License-Identifier: Apache-2.0
 out=$1
 shift
 {

@@ -12,6 +12,7 @@
 # (--root, --no-start) is installed from it.  Nothing leaves the
 # machine; the store is never served.
 set -euo pipefail
+# SPDX-License-Identifier: Apache-2.0
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 die() { echo "fuzz-corpus.sh: $*" >&2; exit 1; }

@@ -23,6 +23,7 @@
 # failure.  Replay a crash with: _build/fuzz/tests/fuzz/fuzz-HARNESS FILE.
 # FUZZ_CC picks the compiler (default clang).
 set -euo pipefail
+# SPDX-License-Identifier: Apache-2.0
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$top/_build/fuzz

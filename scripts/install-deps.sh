@@ -7,6 +7,7 @@
 # (tests/t0910-web-browser.sh) need chromium, node and npm; they take their
 # npm packages from tests/browser/package-lock.json themselves (npm ci).
 set -eu
+# SPDX-License-Identifier: Apache-2.0
 
 pkgs="autoconf automake libtool pkg-config make gcc file binutils
 clang clang-tidy libclang-rt-14-dev

@@ -6,6 +6,7 @@
 # guides and the web page: README "Tests").  Installs missing Debian
 # packages first.
 set -euo pipefail
+# SPDX-License-Identifier: Apache-2.0
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 mode=plain

@@ -8,6 +8,7 @@
 # One result per file; the last line says "tidy: N passed, N failed"
 # (.ci/run adds it to its total).  Exits 1 when a file has a finding.
 set -uo pipefail
+# SPDX-License-Identifier: Apache-2.0
 top=$(cd "$(dirname "$0")/.." && pwd)
 : "${TIDY_CFLAGS:?run through make tidy (it passes the build flags)}"
 command -v clang-tidy >/dev/null 2>&1 || {

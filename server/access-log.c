@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dcos-artifactd serve: the access log, in nginx's "combined" format or as
  * JSON lines (--access-log-format), buffered and flushed once a second

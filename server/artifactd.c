@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dcos-artifactd: serve, mirror and verify a store. */
 #include <config.h>
 

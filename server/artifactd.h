@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dcos-artifactd: one function per subcommand. */
 #ifndef DCOS_ARTIFACTD_H
 #define DCOS_ARTIFACTD_H

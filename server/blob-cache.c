@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dcos-artifactd serve: the blobs known at start.  Small ones are read
  * once and answered with prepared responses every connection shares;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dcos-artifactd fsck DIR: verify a store in place.  Every blob is hashed
  * once; then every reference from index.json down is resolved against what

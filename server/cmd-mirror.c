@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dcos-artifactd mirror URL... DIR: copy a store, verifying everything.
  *

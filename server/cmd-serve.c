@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dcos-artifactd serve: a store over HTTP(S) with libmicrohttpd.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* HTTP validators and byte ranges (see http-range.h). */
 #include <config.h>
 

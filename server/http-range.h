@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * HTTP validators and byte ranges (RFC 9110): the Range header (one range
  * only), If-None-Match and If-Range.  Pure functions, unit-tested.

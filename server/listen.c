@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dcos-artifactd serve: the listening sockets of --listen.
  */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 sbin_PROGRAMS += dcos-artifactd
 dcos_artifactd_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS) \
 	$(MHD_CFLAGS) $(CURL_CFLAGS) $(SYSTEMD_CFLAGS)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Prometheus counters (see metrics.h). */
 #include <config.h>
 

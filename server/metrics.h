@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Counters for GET /metrics (Prometheus text format 0.0.4).  Updated
  * lock-free from every server thread; the per-request counters are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The mirror's downloader: libcurl multi, at most --jobs transfers at once.
  * Every byte is hashed as it is written to DIR/.partial/, so a download is

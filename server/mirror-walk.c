@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What mirror and fsck both need to know about a store: which blobs its
  * manifests reach, which keys it must be signed with, and which of its

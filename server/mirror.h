@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mirror and fsck: the parallel downloader (mirror-fetch.c), the walk of a
  * store's references shared by both commands (mirror-walk.c).

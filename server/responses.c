@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dcos-artifactd serve: queueing replies, counted and logged, from the
  * prepared error pages or for a file's body (304, 206, 416 or 200).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dcos-artifactd serve: answering for the files of the store: blobs
  * (immutable), release files and the mutable index.json and install

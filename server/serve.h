@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dcos-artifactd serve: private state of the HTTP server, shared by its
  * files: cmd-serve.c (libmicrohttpd wiring), serve-opts.c (command line),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Store checks shared by serve and fsck. */
 #include <config.h>
 

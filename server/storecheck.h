@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Store checks shared by serve and fsck: "is this directory a store" and
  * opening a file below the store root without ever leaving it.  Whether a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The URL sanitiser (see url.h). */
 #include <config.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The URL sanitiser: the one gate between a request path and the file
  * system.  Pure (no I/O), so it is unit-tested with a table.  Only the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/browser.mk: the web installer (dcos-genconf web) driven in Debian's
 # headless chromium by playwright-core, against the real sshd hosts of the
 # fleet tests.  The npm packages come from tests/browser/package-lock.json

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/config.mk: sources, tests and man pages of this area (add with +=).
 # The config compiler: unit tests against the sample schema and templates
 # (a release built in memory), bats tests of validate/show.

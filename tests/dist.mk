@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/dist.mk: the release tarball.  make dist packs every file git
 # tracks but those scripts/dist-exclude lists (its dist-hook fails
 # otherwise: scripts/check-dist.sh); make distcheck builds it out of tree

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash disable=SC2016,SC2154 # snippets run in other shells; make check sets top_srcdir
 # Fixtures for the fleet tests (tests/t0800-fleet.bats): real OpenSSH
 # hosts on loopback.  Host N is an sshd of its own on 127.0.1.N:22 with

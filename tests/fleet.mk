@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/fleet.mk: the fleet commands against real sshd hosts on loopback.
 TESTS += tests/t0800-fleet.bats
 EXTRA_DIST += tests/t0800-fleet.bats tests/fleet.bash

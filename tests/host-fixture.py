@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Builds a small signed release, config package and cluster manifest for
 the dcos-bootstrap tests, laid out as a host's blob cache:
 

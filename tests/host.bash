@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Helpers for the dcos-bootstrap tests (t05xx): signed fixture releases
 # built by tests/host-fixture.py and scratch hosts under --root.
 load lib

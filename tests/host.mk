@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/host.mk: sources, tests and man pages of this area (add with +=).
 host_bats = \
 	tests/t0500-host-install.bats \

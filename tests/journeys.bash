@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash disable=SC2016,SC2154 # snippets run in other shells; make check sets top_srcdir
 # Helpers for the user journeys (tests/t0700-journeys.bats): the nginx
 # configuration of README.md's "Serving at scale" guide, a minimal image

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/journeys.mk: the user journeys of README.md's guides, end to end.
 # Not in the sanitizer suite: the guides' commands, whose C programs the
 # other tests run under ASan.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared set-up for the bats tests: paths to the built programs and a
 # scratch directory per test.
 : "${top_builddir:?run the tests through make check}"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # C unit tests (cmocka) and integration tests (bats), both speaking TAP.
 TEST_EXTENSIONS = .bats
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) \

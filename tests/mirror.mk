@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/mirror.mk: sources, tests and man pages of this area (add with +=).
 EXTRA_DIST += tests/nginx.bash tests/mkstore.bash scripts/bench/mirror.sh \
 	tests/trickle-server.py

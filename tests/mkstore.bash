@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Builds a small but complete store for the mirror and fsck tests, in the
 # formats of docs/formats.md, with sha256sum and `dcos-genconf sign` (no
 # dcos-genconf generate needed).  The mirror treats package blobs as

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Stock nginx on a free loopback port serving a directory, for the bats
 # tests (load nginx after lib).  Every instance gets its own prefix with its
 # configuration, pid file, error log and access log, so tests can run side by

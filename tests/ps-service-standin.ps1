@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A stand-in for the Windows service cmdlets, for the dcos_install.ps1
 # tests on Linux: dot-sourced by the script when DCOS_PS_SERVICE_STANDIN
 # names this file, it redefines the five functions that touch the Service

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Checks that PowerShell scripts keep to what Windows PowerShell 5.1
 # parses and runs: PowerShell 7's own parser reads each file, and its AST
 # and tokens are searched for the syntax 5.1 lacks, and for the few

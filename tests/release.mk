@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/release.mk: sources, tests and man pages of this area (add with +=).
 release_bats = \
 	tests/t0200-package.bats \

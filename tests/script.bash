@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Fixtures for the install script tests: a small cluster store built the
 # way dcos-genconf lays one out (blobs/sha256/<hex>, a cluster manifest
 # pinning release.json, its signature and every package, the script with

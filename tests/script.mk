@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/script.mk: sources, tests and man pages of this area (add with +=).
 check_PROGRAMS += tests/unit/test-procnet
 tests_unit_test_procnet_SOURCES = tests/unit/test-procnet.c \

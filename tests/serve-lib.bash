@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Helpers for the dcos-artifactd serve tests: a small real store (blobs
 # named by their sha256, index.json, install script, a release file), a
 # secret planted next to it, and a server on a free loopback port.

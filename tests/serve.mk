@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/serve.mk: sources, tests and man pages of this area (add with +=).
 check_PROGRAMS += tests/unit/test-serve-http
 tests_unit_test_serve_http_SOURCES = tests/unit/test-serve-http.c \

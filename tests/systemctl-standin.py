@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A stand-in for systemctl: systemd cannot run in the test container.
 
 dcos-bootstrap runs it through its test hook DCOS_BOOTSTRAP_SYSTEMCTL.

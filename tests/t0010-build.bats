@@ -2,6 +2,7 @@
 # The programs build, answer --help and --version, and dcos-bootstrap is a
 # static binary that runs with nothing around it.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 
 setup() {

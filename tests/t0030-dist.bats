@@ -4,6 +4,7 @@
 # and fuzz.sh still build out of tree after someone ran ./configure at the
 # top, from a copy, without touching that in-tree build.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 
 setup() {

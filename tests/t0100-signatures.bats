@@ -2,6 +2,7 @@
 # dcos-genconf keygen/sign/verify interoperate with stock minisign in both
 # directions, and every kind of tampering is refused with one clear line.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 
 setup() {

@@ -3,6 +3,7 @@
 # first member is the per-file manifest; bad trees are refused with one line
 # and no output.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 
 setup() {

@@ -3,6 +3,7 @@
 # templates -> one signed, reproducible master artifact that stock tar and
 # minisign understand.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 
 setup_file() {

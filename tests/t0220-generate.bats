@@ -3,6 +3,7 @@
 # and writes genconf/serve/ (blobs first, index.json last); any failure
 # leaves the store exactly as it was.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 
 setup_file() {

@@ -6,6 +6,7 @@
 # release and a store carry it beside the Linux packages, with a Windows
 # config package and dcos_install.ps1; a Linux host never fetches it.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load script
 

@@ -4,6 +4,7 @@
 # at once as FILE:LINE:COL, exit 1, nothing written; show's output reads
 # back to the same config id; secrets never printed unless asked.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 
 setup_file() {

@@ -4,6 +4,7 @@
 # from the command line, from stdin, or typed on a terminal without echo;
 # set-superuser-password rewrites config.yaml atomically.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 
 setup() {

@@ -8,6 +8,7 @@
 # err KEY MESSAGE KEY: VALUE... must fail with "config.yaml:L:C: KEY:
 # MESSAGE" among the problems.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 
 setup_file() {

@@ -9,6 +9,7 @@
 # refuses too, with the same message, leaving the host as it was.
 # One rule set, lib/pkginfo.c, serves both programs.
 
+# SPDX-License-Identifier: Apache-2.0
 load host
 
 setup() {

@@ -6,6 +6,7 @@
 # (nginx's combined lines, checked against nginx's own, or JSON), signals
 # and TLS.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load serve-lib
 load nginx

@@ -4,6 +4,7 @@
 # greedy clients.  Nothing outside the root is ever read and the server
 # keeps serving everyone else.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load serve-lib
 

@@ -2,6 +2,7 @@
 # dcos-artifactd serve under load: a thousand clients at once all get
 # their blob (wrk holds every connection open for the whole run).
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load serve-lib
 

@@ -5,6 +5,7 @@
 # --allow-root; a store the user cannot read is refused at start.  The
 # user is the system's "nobody"; nothing is created.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load serve-lib
 

@@ -6,6 +6,7 @@
 # server unit's exposure score is the one the README prints.  Nothing
 # boots systemd or touches the real /.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load serve-lib
 

@@ -4,6 +4,7 @@
 # resumes interrupted downloads with Range, fails over between URLs and
 # never writes index.json for a copy that is not complete and verified.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load nginx
 load mkstore

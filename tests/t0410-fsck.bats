@@ -4,6 +4,7 @@
 # trusted key; it lists each problem on its own line and exits 0 only when
 # the store is clean.
 
+# SPDX-License-Identifier: Apache-2.0
 bats_require_minimum_version 1.5.0
 
 load lib

@@ -3,6 +3,7 @@
 # dcos-genconf release, compiled twice by dcos-genconf generate (two
 # releases, so two cluster manifests), served by stock nginx on loopback.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load nginx
 

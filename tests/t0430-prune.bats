@@ -3,6 +3,7 @@
 # the sample release in two versions, generated three times (three
 # cluster manifests, two releases).
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load nginx
 

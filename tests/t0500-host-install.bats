@@ -2,6 +2,7 @@
 # dcos-bootstrap install, upgrade, rollback, status, verify, gc and
 # uninstall on --root scratch hosts, with signed fixture releases.
 
+# SPDX-License-Identifier: Apache-2.0
 load host
 
 setup() {

@@ -4,6 +4,7 @@
 # clear line; nothing is written outside the staging area, the previous
 # generation stays active and verify stays clean.
 
+# SPDX-License-Identifier: Apache-2.0
 load host
 
 setup() {

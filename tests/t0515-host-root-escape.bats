@@ -6,6 +6,7 @@
 # each command refuses with one line and writes nothing, inside the root
 # or out of it.  $O stands in for the real host: never the machine's /.
 
+# SPDX-License-Identifier: Apache-2.0
 load host
 
 # The directories (and one file) an image may hold as absolute symlinks.

@@ -4,6 +4,7 @@
 # each kill the host has a complete old or new generation, and running
 # activate and install again completes the upgrade.
 
+# SPDX-License-Identifier: Apache-2.0
 load host
 
 STEPS="verified extract extracted packages generation built intent target switched units activated"

@@ -3,6 +3,7 @@
 # dcos-genconf generate from the sample release (scripts/
 # build-sample-release.sh), used as the blob cache as they are.
 
+# SPDX-License-Identifier: Apache-2.0
 load host
 
 setup_file() {

@@ -4,6 +4,7 @@
 # files and directories (chattr +i stops root too), units that clash
 # with the host's, signed releases with bad unit names.
 
+# SPDX-License-Identifier: Apache-2.0
 load host
 
 setup() {

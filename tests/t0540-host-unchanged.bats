@@ -3,6 +3,7 @@
 # touches nothing it did not create under the lock, and a refused
 # install leaves the root byte for byte as it was.
 
+# SPDX-License-Identifier: Apache-2.0
 load host
 
 setup() {

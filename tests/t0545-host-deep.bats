@@ -4,6 +4,7 @@
 # lib/ etc/ include/ that fit), with few descriptors; verify audits what
 # services run; the paths it prints cannot forge lines.
 
+# SPDX-License-Identifier: Apache-2.0
 load host
 
 setup_file() {

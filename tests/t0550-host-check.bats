@@ -3,6 +3,7 @@
 # DC/OS's exit convention) and repair puts drifted packages back from
 # their verified blobs.  Real checks, real blobs, scratch hosts.
 
+# SPDX-License-Identifier: Apache-2.0
 load host
 
 setup() {

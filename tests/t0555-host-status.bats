@@ -6,6 +6,7 @@
 # a journal that is a valid chain but shorter or different is caught by
 # status and verify, and never extended.
 
+# SPDX-License-Identifier: Apache-2.0
 load host
 
 setup() {

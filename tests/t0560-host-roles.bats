@@ -4,6 +4,7 @@
 # naming uninstall; --change-roles changes them deliberately (stop
 # dcos.target, switch, start it), journaled.
 
+# SPDX-License-Identifier: Apache-2.0
 load host
 
 setup() {

@@ -8,6 +8,7 @@
 # and every start and stop, so the sample release's dcos-hello can be
 # asked which release it serves.
 
+# SPDX-License-Identifier: Apache-2.0
 load host
 load script
 

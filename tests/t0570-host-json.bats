@@ -5,6 +5,7 @@
 # output"), people's messages on stderr; a held lock exits 5, nothing
 # installed exits 4 (man dcos-bootstrap, EXIT STATUS).
 
+# SPDX-License-Identifier: Apache-2.0
 load host
 
 setup() {

@@ -4,6 +4,7 @@
 # at most four times a second on a terminal, nothing with -q; sizes in
 # IEC units ("1.0 MiB") as everywhere sizes are shown to people.
 
+# SPDX-License-Identifier: Apache-2.0
 load host
 
 setup() {

@@ -4,6 +4,7 @@
 # failover, the size cap), --download-only, and a host left unchanged by
 # every failure.  The store is served by stock nginx on loopback.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load script
 

@@ -4,6 +4,7 @@
 # self-signed bootstrap node, quiet mirror failover, --repair, and the
 # profile.d file.  The store is served by stock nginx on loopback.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load script
 

@@ -4,6 +4,7 @@
 # Ports come from the release's role lists, ip-detect from the config
 # package, and nothing on the host changes.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load script
 

@@ -7,6 +7,7 @@
 # --proc and --sys, the commands from PATH: here all are fakes, so each
 # requirement is seen passing and failing.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load script
 

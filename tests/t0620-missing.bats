@@ -2,6 +2,7 @@
 # dcos-bootstrap missing: the blobs a cache still lacks, one
 # "sha256:<hex> <size> <path>" line each, from the cluster manifest alone.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load script
 

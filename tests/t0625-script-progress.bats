@@ -5,6 +5,7 @@
 # extraction lines follow; -q silences both.  dash and busybox ash,
 # nginx on loopback.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load script
 

@@ -4,6 +4,7 @@
 # release.json lists needs no blob; anything else is fetched and
 # extracted again, never trusted.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load script
 

@@ -5,6 +5,7 @@
 # offline from a --download-only directory with the server stopped.
 # Each host runs in its own network namespace with only loopback.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load script
 

@@ -5,6 +5,7 @@
 # --allow-downgrade on, and bootstrap_url file:///DIR means the same in
 # validate, generate and the script.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load script
 

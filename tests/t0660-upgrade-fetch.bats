@@ -5,6 +5,7 @@
 # installed host, with dcos-artifactd's access log as the witness.  Each
 # host runs in its own network namespace with only loopback.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load script
 

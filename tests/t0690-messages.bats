@@ -4,6 +4,7 @@
 # server leaves nothing, a broken journal's length, and the manual pages'
 # examples.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load script
 

@@ -13,6 +13,7 @@
 #   3. image bakers: a baked image activated at first boot with no
 #      network, and an image whose role is chosen at first boot.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load script
 load journeys

@@ -7,6 +7,7 @@
 # sealed; a master with the key gets it 0600; a missing key, a wrong key
 # and an altered bundle are refused before anything changes.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load script
 

@@ -5,6 +5,7 @@
 # showing verify and journal drift, the progress lines, push mode for a
 # file:// bootstrap_url, and a non-root ssh_user under sudo -n.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load script
 load fleet

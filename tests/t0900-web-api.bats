@@ -3,6 +3,7 @@
 # loopback, over a site made from the sample release (the browser tests
 # drive the UI over the same API).
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load script
 load serve-lib

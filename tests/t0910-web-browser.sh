@@ -7,6 +7,7 @@
 # else).  Prints TAP (node's test runner); screenshots go to
 # tests/browser-screenshots/ in the build directory.
 set -uo pipefail
+# SPDX-License-Identifier: Apache-2.0
 : "${top_srcdir:?run the tests through make check}"
 # shellcheck source=tests/lib.bash
 source "$top_srcdir/tests/lib.bash"

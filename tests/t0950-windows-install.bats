@@ -7,6 +7,7 @@
 # blob).  The Windows service cmdlets are tests/ps-service-standin.ps1.
 # Each pwsh start costs about a second: the tests start few.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load script
 load windows

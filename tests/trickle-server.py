@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A static HTTP server on 127.0.0.1 that sends some files slowly, for the
 mirror's speed-limit and deadline tests.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/upgrade.mk: tests of this area (add with +=).
 upgrade_bats = \
 	tests/t0630-missing-root.bats \

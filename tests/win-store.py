@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Builds a store of Windows package zips for the dcos_install.ps1 tests.
 
 Follows docs/formats.md: each package a zip whose first member is

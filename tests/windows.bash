@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Fixtures for the dcos_install.ps1 tests: PowerShell 7 (the .NET global
 # tool scripts/install-deps.sh installs), one dcos-artifactd with an
 # access log serving a store that dcos-genconf generate wrote from the

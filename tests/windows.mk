@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/windows.mk: dcos_install.ps1 under PowerShell 7 (#13).
 windows_bats = tests/t0950-windows-install.bats
 TESTS += $(windows_bats)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # dist/systemd/local.mk: the systemd units, installed by make install into
 # $(systemdsystemunitdir) (configure --with-systemdsystemunitdir; =no
 # skips them) with this install's paths: made at install time, so

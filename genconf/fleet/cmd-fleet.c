@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * preflight, deploy, status and uninstall: the site's config (compiled as
  * generate compiles it) names the hosts and how to reach them; the store

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The fleet layer (DESIGN.md section 10): one engine that runs a plan of
  * (host, role, step) over the system's OpenSSH client, ssh_parallelism

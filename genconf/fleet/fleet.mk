@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # genconf/fleet/fleet.mk: the fleet layer (preflight, deploy, status,
 # uninstall over ssh) in dcos-genconf.
 dcos_genconf_SOURCES += \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The fleet's hosts: config.yaml's master_list, agent_list and
  * public_agent_list (as the config compiler validated them), or a --hosts

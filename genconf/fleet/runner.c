@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The fleet engine: drives every host of a plan through "connect" and the
  * plan's steps, at most parallelism hosts at a time.  Each step is one

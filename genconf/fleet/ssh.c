@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The system's OpenSSH client as operators configure it: the user's
  * ssh_config (or --ssh-config) applies, so ProxyJump, agents and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The JSON API of dcos-genconf web (dcos-genconf(1), WEB INSTALLER): the
  * schema, config.yaml read, validated and written, generate, the fleet

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fleet operations of dcos-genconf web: each runs fleet_command (what
  * "dcos-genconf deploy" etc. run) in a worker thread, one at a time, and

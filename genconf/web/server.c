@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The HTTP side of dcos-genconf web: libmicrohttpd, one thread per
  * connection (an event stream blocks its own thread only), request

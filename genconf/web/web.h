@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dcos-genconf web: a JSON API and a single-page UI over the same config
  * compiler and fleet engine the command line runs (dcos-genconf(1), WEB

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # genconf/web/web.mk: dcos-genconf web, the web installer (#12).
 dcos_genconf_SOURCES += \
 	genconf/cmd-web.c \

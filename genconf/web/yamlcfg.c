@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config.yaml for the web installer: the file read as JSON for the form,
  * the form's JSON written back as a config.yaml the compiler reads the

@@ -12,6 +12,7 @@
 # Usage: scripts/bench/config.sh [BUILDDIR]   (default _build/plain)
 # Needs hyperfine and python3-yaml.  Figures depend on the machine's load.
 set -euo pipefail
+# SPDX-License-Identifier: Apache-2.0
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$top/_build/plain}

@@ -16,6 +16,7 @@
 # Host N's sshd and its install share the machine with the others, so a
 # shared machine makes every figure noisy; compare the ratio.
 set -euo pipefail
+# SPDX-License-Identifier: Apache-2.0
 
 hosts=100
 parallel=20

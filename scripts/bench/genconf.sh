@@ -11,6 +11,7 @@
 # Usage: scripts/bench/genconf.sh [BUILDDIR]   (default _build/plain)
 # Needs ~4 GB free in ${TMPDIR:-/tmp}.  Figures depend on the machine's load.
 set -euo pipefail
+# SPDX-License-Identifier: Apache-2.0
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$top/_build/plain}

@@ -16,6 +16,7 @@
 # "tar -xf + sync" is printed too.  The machine may be shared: figures
 # taken under load vary; compare the ratios of one run.
 set -euo pipefail
+# SPDX-License-Identifier: Apache-2.0
 
 runs=3
 size_mb=1024

@@ -9,6 +9,7 @@
 # Usage: scripts/bench/manifest-memory.sh [BUILDDIR]  (default _build/plain)
 # Needs python3, zstd and bc.  A run takes a few minutes.
 set -euo pipefail
+# SPDX-License-Identifier: Apache-2.0
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$top/_build/plain}

@@ -14,6 +14,7 @@
 # about twice that is transferred).  Figures vary with the machine's load:
 # say so when you quote them.
 set -euo pipefail
+# SPDX-License-Identifier: Apache-2.0
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$top/_build/plain}" && pwd)

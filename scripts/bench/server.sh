@@ -15,6 +15,7 @@
 # machine: wrk and both servers share its cores, so run it on a quiet
 # machine and compare ratios, not absolute numbers.
 set -euo pipefail
+# SPDX-License-Identifier: Apache-2.0
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$top/_build/plain}

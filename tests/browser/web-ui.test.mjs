@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The web installer (dcos-genconf web) as a person uses it, in Debian's
 // headless chromium driven by playwright-core: the Configure form with an
 // error at its field, save with a diff, Generate from the keyboard, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * base64_decode must accept exactly the canonical encodings: whatever it
  * decodes encodes back to the same text, and every encoding of 1 to

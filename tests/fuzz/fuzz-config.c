@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config.yaml as dcos-genconf reads it: the YAML loader, then validation
  * against the sample release's schema.  Every error has a position.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Range, If-None-Match and If-Range header values.  The input is a body
  * size (8 bytes) and a header value; a satisfiable range must lie inside

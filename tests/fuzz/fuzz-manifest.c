@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The JSON manifests of lib/manifest.c, one harness per format (built
  * four times, FUZZ_FORMAT naming the parser): .dcos-manifest.json,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * minisign public and secret key files: what parses formats back to a
  * key that parses to the same bytes.

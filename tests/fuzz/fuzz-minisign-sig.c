@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * minisign signature files (.minisig) as hosts and genconf read them:
  * parse, pick the trusted comment's fields, verify against a fixed key.

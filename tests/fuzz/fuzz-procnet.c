@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * /proc/net/{tcp,tcp6,udp,udp6} tables.  The first input byte picks the
  * table kind, the rest is its text; every socket kept must be findable

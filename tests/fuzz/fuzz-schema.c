@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * schema.yaml as a release carries it: the schema language of
  * dcos-config.yaml(5) (types, defaults, conditions, checks, regexes,

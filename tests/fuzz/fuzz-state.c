@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * state.json, the host's bookkeeping: its one loader (bootstrap/state.c,
  * state_parse), which must refuse or take every input without a crash,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The template engine: a DC/OS package template ({{ var }}, switch/case,
  * for) rendered against the sample site's effective config.  Rendered

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The URL sanitiser, the one gate between a request and the file system:
  * whatever it lets through names a relative path that stays in the store

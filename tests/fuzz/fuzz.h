@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shared by the libFuzzer harnesses (tests/fuzz/fuzz-*.c): libFuzzer calls
  * LLVMFuzzerTestOneInput once per input; a harness returns 0 and reports

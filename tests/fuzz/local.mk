@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # libFuzzer harnesses (README, "Fuzzing"): built only in a tree configured
 # CC=clang --enable-fuzz (scripts/fuzz.sh makes one in _build/fuzz), by
 # "make fuzz-harnesses", never by "make".

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The sample site for the config harnesses (sample.h). */
 #include <config.h>
 

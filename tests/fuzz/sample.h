@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The sample site the config harnesses run against (tests/fuzz/sample.c):
  * the sample release's schema, and the effective config of the sample

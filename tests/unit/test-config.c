@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The config compiler against the sample release's schema and templates
  * (sample/genconf/), with a release built in memory: every DC/OS rule and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dcos-artifactd's /metrics: the /proc/self/stat parser (a command name
  * may hold spaces and parentheses; a malformed line is refused, never

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of server/mirror-walk.c: index path checks, reference sets,
  * key rings and signature checks shared by mirror and fsck. */
 #include <config.h>

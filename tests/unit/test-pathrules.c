@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The path, link-target and name rules of lib/manifest, as tables.  Each
  * case runs against the one implementation twice: the function that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pkginfo.json and reproducible blobs (the id, path and link rules are
  * lib's: test-pathrules).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The host's package-manifest rules (bootstrap/extract.c) on top of
  * lib/manifest: what a package may declare before anything is extracted.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * /proc/net/{tcp,tcp6,udp,udp6} parsing: upper-case hex, native-endian
  * address words, TCP LISTEN only, every bound UDP socket.  The samples

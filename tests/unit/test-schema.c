@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The schema language, the YAML loader and the template engine on small
  * inline inputs: each feature of dcos-config.yaml(5), the refusals of bad

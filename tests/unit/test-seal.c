@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lib/seal: sealed boxes open only with the right key and context, and
  * any change to a box (every byte flipped, any truncation) is refused.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Table tests for the pure parts of dcos-artifactd serve: the URL
  * sanitiser (every path a store has is accepted, every hostile one is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The web installer's single page: a view of dcos-genconf web's JSON API
  * (see dcos-genconf(1), WEB INSTALLER).  Plain JavaScript, nothing
