@@ -61,7 +61,8 @@ dcos-config.yaml.5 dcos-release.5 dcos-store.5 dcos_install.ps1.8"
 	grep -q 'Apache License' "$top_srcdir/LICENSE"
 	cd "$top_srcdir"
 	# The files git tracks; in a release tarball, the same names found
-	# there, less what autotools generate.
+	# there, less what autotools generate.  The sample's package payloads
+	# and site are data a test installs, not sources.
 	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 		list() { git ls-files; }
 	else
@@ -74,6 +75,7 @@ dcos-config.yaml.5 dcos-release.5 dcos-store.5 dcos_install.ps1.8"
 	fi
 	missing=$(list | grep -E '\.(c|h|sh|bash|bats|mk|py|ps1|in|[158]|mjs|js|css|html)$|^(Makefile\.am|configure\.ac)$' |
 	    grep -v -e '^tests/fuzz/corpus/' -e '^genconf/web/ui-files\.c$' \
+	    -e '^sample/packages/' -e '^sample/site/' \
 	    -e '^genconf/install-template\.c$' |
 	    while read -r f; do
 		grep -q 'SPDX-License-Identifier: Apache-2.0' "$f" || echo "$f"

@@ -272,7 +272,7 @@ snapshot() {
 	# Renamed over, not rewritten in place; no temporary file left.
 	[ "$(stat -c %i "$SITE/genconf/config.yaml")" != "$ino" ]
 	[ "$(stat -c %a "$SITE/genconf/config.yaml")" = 600 ]
-	[ "$(ls -A "$SITE/genconf" | sort | tr '\n' ' ')" = "config.yaml ip-detect " ]
+	[ "$(ls -A "$SITE/genconf" | sort | tr '\n' ' ')" = "config.yaml ip-detect ip-detect.ps1 " ]
 	head -n 1 "$SITE/genconf/config.yaml" | grep -q '^# The demo site'
 	[ "$(cat "$SITE/genconf/ip-detect")" = "$(printf '#!/bin/sh\necho 10.0.0.5')" ]
 	[ -x "$SITE/genconf/ip-detect" ]
