@@ -96,12 +96,25 @@ one_line() {
 # For setup_file: the sample release in two versions, signed by a new key
 # vendor.pub/vendor.key, all in the current directory: r1/dcos-1.0.0.tar
 # (seq 1) and r2/dcos-1.1.0.tar (seq 2), each with its .minisig.
+#   With `sample_release_pair site`, $FILE_SCRATCH (exported) is a new
+#   directory it works in, and site/ there is the sample site (its genconf/
+#   and the vendor key as dcos-release.pub), the current directory after.
 sample_release_pair() {
+	if [ "${1:-}" = site ]; then
+		export FILE_SCRATCH
+		FILE_SCRATCH=$(mktemp -d)
+		cd "$FILE_SCRATCH"
+	fi
 	"$GENCONF" -q keygen -p vendor.pub -s vendor.key
 	GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
 	    "$top_srcdir/scripts/build-sample-release.sh" r1 vendor.key >/dev/null
 	RELEASE_VERSION=1.1.0 RELEASE_SEQ=2 GENCONF="$GENCONF" BOOTSTRAP="$BOOTSTRAP" \
 	    "$top_srcdir/scripts/build-sample-release.sh" r2 vendor.key >/dev/null
+	[ "${1:-}" = site ] || return 0
+	mkdir site
+	cd site
+	cp -R "$top_srcdir/sample/site/genconf" genconf
+	cp ../vendor.pub dcos-release.pub
 }
 
 # For setup_file: a signed release dcos-1.0.0.tar of one package

@@ -9,14 +9,7 @@ load nginx
 
 setup_file() {
 	need tar sha256sum
-	export FILE_SCRATCH
-	FILE_SCRATCH=$(mktemp -d)
-	cd "$FILE_SCRATCH"
-	sample_release_pair
-	mkdir site
-	cd site
-	cp -R "$top_srcdir/sample/site/genconf" genconf
-	cp ../vendor.pub dcos-release.pub
+	sample_release_pair site
 	cp ../r1/dcos-1.0.0.tar* .
 	"$GENCONF" -q keygen -p ../site.pub -s ../site.key
 	"$GENCONF" -q generate

@@ -9,14 +9,7 @@ load nginx
 
 setup_file() {
 	need tar sha256sum jq flock curl
-	export FILE_SCRATCH
-	FILE_SCRATCH=$(mktemp -d)
-	cd "$FILE_SCRATCH"
-	sample_release_pair
-	mkdir site
-	cd site
-	cp -R "$top_srcdir/sample/site/genconf" genconf
-	cp ../vendor.pub dcos-release.pub
+	sample_release_pair site
 	"$GENCONF" -q generate --release ../r1/dcos-1.0.0.tar
 	echo 'dns_search: prune.example' >> genconf/config.yaml
 	"$GENCONF" -q generate --release ../r1/dcos-1.0.0.tar
