@@ -10,6 +10,7 @@ lib_libdcos_a_SOURCES = \
 	lib/log.c lib/log.h \
 	lib/manifest.c lib/manifest.h \
 	lib/pkginfo.c lib/pkginfo.h \
+	lib/recipe.c lib/recipe.h \
 	lib/minisign.c lib/minisign.h \
 	lib/minisign-key.c \
 	lib/store.c lib/store.h \
