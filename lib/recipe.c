@@ -20,6 +20,8 @@
 #include "recipe.h"
 #include "store.h"
 
+/* Characters lib/base64 decodes at once (its bound, a multiple of 4). */
+#define RECIPE_B64_BLOCK	4096
 /* Read size of recipe_digest. */
 #define RECIPE_BUFSZ	(1024 * 1024)
 
@@ -203,6 +205,32 @@ out:
 	return out;
 }
 
+/*
+ * Decodes canonical base64 of any length into out (slen / 4 * 3 bytes):
+ * lib/base64 decodes a bounded block at a time, and only the last block
+ * may carry padding.  The length, or -1.
+ */
+static long
+decode_long(const char *s, size_t slen, uint8_t *out)
+{
+	size_t	 off, n;
+	long	 got, total = 0;
+
+	if (slen == 0 || slen % 4 != 0)
+		return -1;
+	for (off = 0; off < slen; off += n) {
+		n = slen - off < RECIPE_B64_BLOCK ? slen - off :
+		    RECIPE_B64_BLOCK;
+		if (off + n < slen && s[off + n - 1] == '=')
+			return -1;
+		if ((got = base64_decode(s + off, n, out + total, n / 4 * 3)) ==
+		    -1)
+			return -1;
+		total += got;
+	}
+	return total;
+}
+
 static int
 parse_part(struct recipe *r, const json_t *o, size_t i, char **errp)
 {
@@ -239,7 +267,7 @@ parse_part(struct recipe *r, const json_t *o, size_t i, char **errp)
 			    "row (a writer merges them)", i);
 		if ((buf = malloc(slen / 4 * 3 + 1)) == NULL)
 			return err_sys(errp, "recipe");
-		if ((n = base64_decode(s, slen, buf, slen / 4 * 3 + 1)) <= 0) {
+		if ((n = decode_long(s, slen, buf)) <= 0) {
 			free(buf);
 			return err_set(errp, "parts[%zu]: data is not "
 			    "canonical base64", i);

@@ -28,6 +28,7 @@
 #include "manifest.h"
 #include "mirror.h"
 #include "store.h"
+#include "store-recipe.h"
 #include "storecheck.h"
 #include "subcmd.h"
 
@@ -316,6 +317,43 @@ out:
 	free(err);
 }
 
+/*
+ * A release the store holds once: its recipe rebuilds the tar from the
+ * blobs, one read of which gives the SHA-256 and the BLAKE2b prehash the
+ * tar's signature is checked with.
+ */
+static void
+check_recipe_release(struct fsck *f, const struct store_release *r)
+{
+	struct recipe		*rc = NULL;
+	struct recipe_resolver	 res = { recipe_store_open, (void *)f->dir };
+	uint8_t			 hash[MINISIGN_HASH_LEN];
+	char			*sp = NULL, *sig = NULL, *err = NULL;
+	size_t			 siglen;
+
+	if (store_recipe_load(f->dir, r, &rc, &err) == -1) {
+		problem(f, "%s (listed in index.json)", err);
+		goto out;
+	}
+	if (recipe_digest(rc, &res, hash, &err) == -1) {
+		problem(f, "%s: %s", r->path, err);
+		goto out;
+	}
+	if ((sp = path_join(f->dir, r->signature)) == NULL) {
+		problem(f, "out of memory");
+		goto out;
+	}
+	if (read_file(sp, MINISIGN_FILE_MAX, &sig, &siglen, &err) == -1 ||
+	    sig_check(&f->kr, sig, siglen, r->path, &r->digest, hash, r->seq,
+	    &err) == -1)
+		problem(f, "%s: %s", r->signature, err);
+out:
+	recipe_free(rc);
+	free(sp);
+	free(sig);
+	free(err);
+}
+
 /* A release tar: one read gives its SHA-256 and its BLAKE2b prehash. */
 static void
 check_release(struct fsck *f, const struct store_release *r)
@@ -328,6 +366,10 @@ check_release(struct fsck *f, const struct store_release *r)
 	size_t		 siglen;
 	int		 fd = -1;
 
+	if (r->has_recipe) {
+		check_recipe_release(f, r);
+		return;
+	}
 	if ((tar = path_join(f->dir, r->path)) == NULL ||
 	    (sp = path_join(f->dir, r->signature)) == NULL ||
 	    (h = sha256_new()) == NULL) {

@@ -14,6 +14,7 @@ dcos_artifactd_SOURCES = \
 	server/serve-files.c \
 	server/serve-opts.c \
 	server/storecheck.c server/storecheck.h \
+	server/store-recipe.c server/store-recipe.h \
 	server/url.c server/url.h
 dcos_artifactd_LDADD = lib/libdcos.a $(MHD_LIBS) $(CURL_LIBS) \
 	$(JANSSON_LIBS) $(CRYPTO_LIBS) $(SYSTEMD_LIBS) -lpthread

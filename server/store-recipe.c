@@ -1,0 +1,49 @@
+#include <config.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blob.h"
+#include "digest.h"
+#include "error.h"
+#include "manifest.h"
+#include "recipe.h"
+#include "store.h"
+#include "store-recipe.h"
+
+int
+store_recipe_load(const char *root, const struct store_release *rel,
+    struct recipe **outp, char **errp)
+{
+	struct recipe	*rc = NULL;
+	char		*path, *buf = NULL, ds[DIGEST_STRSZ];
+	size_t		 len;
+	int		 ret;
+
+	*outp = NULL;
+	digest_format(&rel->recipe, ds);
+	if ((path = store_blob_path(root, &rel->recipe)) == NULL)
+		return err_set(errp, "out of memory");
+	ret = blob_read(path, &rel->recipe, BLOB_ANY_SIZE, RECIPE_FILE_MAX, 0,
+	    &buf, &len, errp);
+	free(path);
+	if (ret == BLOB_MISSING)
+		return err_set(errp, "%s: its recipe blob %s is missing",
+		    rel->path, ds);
+	if (ret != BLOB_OK)
+		return err_wrap(errp, "%s: recipe", rel->path);
+	ret = recipe_parse(buf, len, ds, &rc, errp);
+	free(buf);
+	if (ret == -1)
+		return err_wrap(errp, "%s", rel->path);
+	if (strcmp(rc->name, rel->name) != 0 ||
+	    strcmp(rc->version, rel->version) != 0 ||
+	    !digest_equal(&rc->digest, &rel->digest)) {
+		recipe_free(rc);
+		return err_set(errp, "%s: its recipe %s describes another "
+		    "release than index.json lists", rel->path, ds);
+	}
+	*outp = rc;
+	return 0;
+}
