@@ -8,6 +8,8 @@
 #include "digest.h"
 #include "error.h"
 #include "manifest.h"
+#include "minisign.h"
+#include "mirror.h"
 #include "recipe.h"
 #include "store.h"
 #include "store-recipe.h"
@@ -46,4 +48,26 @@ store_recipe_load(const char *root, const struct store_release *rel,
 	}
 	*outp = rc;
 	return 0;
+}
+
+int
+store_recipe_verify(const char *root, const struct store_release *rel,
+    const struct keyring *kr, const char *sig, size_t siglen, char **errp)
+{
+	struct recipe		*rc;
+	struct recipe_resolver	 res = { recipe_store_open, (void *)root };
+	uint8_t			 hash[MINISIGN_HASH_LEN];
+	int			 ret = -1;
+
+	if (store_recipe_load(root, rel, &rc, errp) == -1)
+		return -1;
+	if (recipe_digest(rc, &res, hash, errp) == -1)
+		err_wrap(errp, "%s", rel->path);
+	else if (sig_check(kr, sig, siglen, rel->path, &rel->digest, hash,
+	    rel->seq, errp) == -1)
+		err_wrap(errp, "%s", rel->signature);
+	else
+		ret = 0;
+	recipe_free(rc);
+	return ret;
 }

@@ -16,4 +16,16 @@
 int	 store_recipe_load(const char *root, const struct store_release *rel,
 	    struct recipe **outp, char **errp);
 
+struct keyring;
+/*
+ * The check fsck and mirror make of a release the store holds once: its
+ * recipe rebuilds the tar from the blobs below root (one read: SHA-256
+ * and BLAKE2b), and the signature text sig must verify over it with a key
+ * of kr, naming its digest and seq.  0 or -1 with *errp (a missing blob
+ * named).
+ */
+int	 store_recipe_verify(const char *root, const struct store_release *rel,
+	    const struct keyring *kr, const char *sig, size_t siglen,
+	    char **errp);
+
 #endif
