@@ -12,6 +12,7 @@ dcos_artifactd_SOURCES = \
 	server/cmd-serve.c server/serve.h \
 	server/privdrop.c \
 	server/serve-files.c \
+	server/serve-recipe.c \
 	server/serve-opts.c \
 	server/storecheck.c server/storecheck.h \
 	server/store-recipe.c server/store-recipe.h \

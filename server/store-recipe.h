@@ -15,6 +15,9 @@
  */
 int	 store_recipe_load(const char *root, const struct store_release *rel,
 	    struct recipe **outp, char **errp);
+/* As store_recipe_load from fd, open on the recipe blob (taken). */
+int	 store_recipe_load_fd(int fd, const struct store_release *rel,
+	    struct recipe **outp, char **errp);
 
 struct keyring;
 /*

@@ -3,6 +3,7 @@ release_bats = \
 	tests/t0200-package.bats \
 	tests/t0210-release.bats \
 	tests/t0220-generate.bats \
+	tests/t0440-release-recipe.bats \
 	tests/t0270-pkgpanda-rules.bats
 TESTS += $(release_bats)
 EXTRA_DIST += $(release_bats)
