@@ -11,5 +11,7 @@ int	cmd_serve(int, char **);
 /* cmd-mirror.c, cmd-fsck.c */
 int	 cmd_mirror(int argc, char **argv);
 int	 cmd_fsck(int argc, char **argv);
+/* cmd-export.c */
+int	 cmd_export_release(int argc, char **argv);
 
 #endif

@@ -5,6 +5,7 @@ dcos_artifactd_SOURCES = \
 	server/access-log.c \
 	server/artifactd.c server/artifactd.h \
 	server/blob-cache.c \
+	server/cmd-export.c \
 	server/http-range.c server/http-range.h \
 	server/listen.c \
 	server/metrics.c server/metrics.h \

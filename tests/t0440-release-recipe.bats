@@ -148,3 +148,30 @@ PY
 	[ "$(jq '[.parts[] | select(.blob)] | length' "$(recipe_path "$s" dcos-1.0.0)")" -eq 6 ]
 	"$ARTIFACTD" -q fsck -k "$KEY" "$s"
 }
+
+@test "export-release writes the signed tar and its signature; generate runs on it" {
+	run "$ARTIFACTD" export-release -k "$KEY" "$S" dcos-1.0.0 "$W/dcos-1.0.0.tar"
+	[ "$status" -eq 0 ]
+	cmp "$W/dcos-1.0.0.tar" "$TAR"
+	minisign -Vqm "$W/dcos-1.0.0.tar" -p "$KEY"
+	mkdir "$W/site"
+	cp -R "$top_srcdir/sample/site/genconf" "$W/site/genconf"
+	cp "$KEY" "$W/site/dcos-release.pub"
+	(cd "$W/site" && "$GENCONF" -q generate --release "$W/dcos-1.0.0.tar" >/dev/null)
+	cmp "$W/site/genconf/serve/index.json" "$S/index.json"
+}
+
+@test "export-release refuses a damaged store, an unknown release and no key, writing nothing" {
+	tamper_inline
+	run "$ARTIFACTD" export-release -k "$KEY" "$W/s" dcos-1.0.0 "$W/out.tar"
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"releases/dcos-1.0.0.tar"*"sha256:"* ]]
+	run "$ARTIFACTD" export-release -k "$KEY" "$S" dcos-9.9 "$W/out.tar"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no release dcos-9.9"*"dcos-1.0.0"* ]]
+	run "$ARTIFACTD" export-release "$S" dcos-1.0.0 "$W/out.tar"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"-k KEY.pub"* ]]
+	[ -z "$(ls "$W" | grep -v '^s$')" ]
+}
