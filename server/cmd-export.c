@@ -112,14 +112,6 @@ out:
 	return rc;
 }
 
-static const struct option longopts[] = {
-	{ "trusted-key", required_argument, NULL, 'k' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ NULL, 0, NULL, 0 }
-};
-
 /* The release named NAME-VERSION in x, or NULL with *errp. */
 static const struct store_release *
 find_release(const struct store_index *x, const char *nv, char **errp)
@@ -213,7 +205,7 @@ cmd_export_release(int argc, char **argv)
 	int				 opt, rc;
 
 	memset(&kr, 0, sizeof(kr));
-	while ((opt = getopt_long(argc, argv, "hk:qv", longopts, NULL)) !=
+	while ((opt = getopt_long(argc, argv, "hk:qv", key_longopts, NULL)) !=
 	    -1) {
 		if (opt == 'k') {
 			if (keyring_pin(&kr, optarg, &err) == -1) {

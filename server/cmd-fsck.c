@@ -433,7 +433,8 @@ check_script(struct fsck *f, const struct store_index *x)
 	free(p);
 }
 
-static const struct option longopts[] = {
+/* Also export-release's: the same key option. */
+const struct option key_longopts[] = {
 	{ "trusted-key", required_argument, NULL, 'k' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -449,7 +450,7 @@ parse_args(struct fsck *f, int argc, char **argv)
 	char			*err = NULL;
 	int			 opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "hk:qv", longopts, NULL)) !=
+	while ((opt = getopt_long(argc, argv, "hk:qv", key_longopts, NULL)) !=
 	    -1) {
 		if (opt == 'k') {
 			if (keyring_pin(&f->kr, optarg, &err) == -1) {
