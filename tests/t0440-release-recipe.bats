@@ -175,3 +175,28 @@ PY
 	[[ "$output" == *"-k KEY.pub"* ]]
 	[ -z "$(ls "$W" | grep -v '^s$')" ]
 }
+
+@test "generate refuses a release whose signed digest its tar does not rebuild to, changing nothing" {
+	# A valid signature whose trusted comment names another digest: the
+	# rebuild check is what catches it.
+	cp "$TAR" "$W/dcos-1.0.0.tar"
+	"$GENCONF" -q sign -s "$FILE_SCRATCH/vendor.key" \
+	    -t "$(printf 'file:dcos-1.0.0.tar\tsha256:%064d\tseq:1' 0)" "$W/dcos-1.0.0.tar"
+	cp -a "$FILE_SCRATCH/site" "$W/site"
+	rm -rf "$W/site/genconf/serve/releases" "$W/site/dcos-1.0.0.tar"*
+	(cd "$W/site/genconf/serve" && find . -type f -exec sha256sum {} + | sort) > "$W/before"
+	cd "$W/site"
+	run "$GENCONF" generate --release "$W/dcos-1.0.0.tar"
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"cannot rebuild the release tar (nothing was changed)"*"not sha256:0000"* ]]
+	(cd genconf/serve && find . -type f -exec sha256sum {} + | sort) | diff "$W/before" -
+}
+
+@test "generate over an older store's tar copy removes it once the index names the recipe" {
+	cp -a "$FILE_SCRATCH/site" "$W/site"
+	cp "$TAR" "$W/site/genconf/serve/releases/dcos-1.0.0.tar"
+	(cd "$W/site" && "$GENCONF" -q generate >/dev/null)
+	[ "$(ls "$W/site/genconf/serve/releases")" = dcos-1.0.0.tar.minisig ]
+	"$ARTIFACTD" -q fsck -k "$KEY" "$W/site/genconf/serve"
+}

@@ -194,7 +194,9 @@ host_ok() {
 	[ "$status" -eq 0 ]
 	hex=$(cat "$SCRATCH/damaged")
 	grep -q "^blobs/sha256/$hex: digest sha256:[0-9a-f]\{64\} where sha256:$hex is pinned (corrupt or tampered blob; delete it and fetch it again" "$SCRATCH/fsck.out"
-	grep -q "1 problem found" "$SCRATCH/fsck.out"
+	# The release the store holds once no longer rebuilds to its digest.
+	grep -q "^releases/dcos-1.0.0.tar: .*the recipe or a blob is damaged" "$SCRATCH/fsck.out"
+	grep -q "2 problems found" "$SCRATCH/fsck.out"
 	cmp "$SCRATCH/disk/blobs/sha256/$hex" "$AIRGAP/blobs/sha256/$hex"
 }
 
