@@ -1205,7 +1205,9 @@ gen_blob_open(void *arg, const struct digest *d, uint64_t size, char **errp)
 /*
  * The release's recipe, staged once the tar it rebuilds from the staged
  * and stored blobs is the signed one: the store then holds the release
- * once.  *dp gets the recipe blob's digest.
+ * once.  A recipe the store has intact was checked when it was written,
+ * and this run checked every blob it names: the same bytes, no second
+ * pass over the release.  *dp gets the recipe blob's digest.
  */
 static int
 stage_recipe(struct gen *g, const struct recipe *rc, struct digest *dp,
@@ -1214,14 +1216,17 @@ stage_recipe(struct gen *g, const struct recipe *rc, struct digest *dp,
 	struct recipe_resolver	 res = { gen_blob_open, g };
 	char			*text;
 	size_t			 len;
-	int			 ret;
+	int			 ret = -1;
 
-	if (recipe_digest(rc, &res, NULL, errp) == -1)
-		return err_wrap(errp, "the store cannot rebuild the release "
-		    "tar (nothing was changed)");
 	if ((text = recipe_text(rc, &len, errp)) == NULL)
 		return -1;
-	ret = stage_buf(g, text, len, dp, errp);
+	digest_buf(text, len, dp);
+	if ((ret = blob_needed(g, dp, len, errp)) == 1 &&
+	    recipe_digest(rc, &res, NULL, errp) == -1)
+		ret = err_wrap(errp, "the store cannot rebuild the release "
+		    "tar (nothing was changed)");
+	else if (ret == 1)
+		ret = stage_buf(g, text, len, dp, errp);
 	free(text);
 	return ret;
 }
