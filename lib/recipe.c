@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "atomicio.h"
 #include "base64.h"
 #include "blob.h"
 #include "digest.h"
@@ -498,6 +499,13 @@ int
 recipe_digest(const struct recipe *r, const struct recipe_resolver *res,
     uint8_t *prehash, char **errp)
 {
+	return recipe_digest_copy(r, res, prehash, -1, errp);
+}
+
+int
+recipe_digest_copy(const struct recipe *r, const struct recipe_resolver *res,
+    uint8_t *prehash, int out, char **errp)
+{
 	struct recipe_reader	*rd = NULL;
 	struct sha256		*sh = NULL;
 	EVP_MD_CTX		*bctx = NULL;
@@ -525,6 +533,10 @@ recipe_digest(const struct recipe *r, const struct recipe_resolver *res,
 		sha256_update(sh, buf, (size_t)n);
 		if (bctx != NULL)
 			EVP_DigestUpdate(bctx, buf, (size_t)n);
+		if (out != -1 && write_all(out, buf, (size_t)n) == -1) {
+			err_sys(errp, "write");
+			goto out;
+		}
 		off += (uint64_t)n;
 	}
 	sha256_final(sh, &got);

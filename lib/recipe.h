@@ -90,5 +90,9 @@ ssize_t	 recipe_read(struct recipe_reader *, uint64_t off, void *buf,
  */
 int	 recipe_digest(const struct recipe *, const struct recipe_resolver *,
 	    uint8_t *prehash, char **errp);
+/* As recipe_digest, also writing the tar to out (when not -1). */
+int	 recipe_digest_copy(const struct recipe *,
+	    const struct recipe_resolver *, uint8_t *prehash, int out,
+	    char **errp);
 
 #endif

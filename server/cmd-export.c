@@ -6,14 +6,14 @@
  */
 #include <config.h>
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <openssl/evp.h>
 
 #include "artifactd.h"
 #include "atomicio.h"
@@ -29,86 +29,47 @@
 #include "store-recipe.h"
 #include "subcmd.h"
 
-#define EXPORT_BUFSZ	(1024 * 1024)
-
-/* Where the tar's bytes come from: its recipe, or an older store's file. */
-struct source {
-	struct recipe_reader	*rd;
-	int			 fd;
-	uint64_t		 size;
-};
-
-static ssize_t
-source_read(struct source *src, uint64_t off, void *buf, size_t len,
-    char **errp)
-{
-	ssize_t	 n;
-
-	if (src->rd != NULL)
-		return recipe_read(src->rd, off, buf, len, errp);
-	while ((n = pread(src->fd, buf, len, (off_t)off)) == -1 &&
-	    errno == EINTR)
-		;
-	if (n == -1)
-		return err_sys(errp, "read");
-	return n;
-}
-
 /*
- * Copies the tar into out while hashing it, then checks its SHA-256
- * (what index.json and the signature name) and its signature.
+ * An older store's tar file, read as a recipe of one part: its digest
+ * names it, so one reader and one check serve both kinds of store.
  */
 static int
-copy_checked(struct source *src, const struct store_release *rel,
-    const struct keyring *kr, const char *sig, size_t siglen, int out,
-    char **errp)
+tar_open(void *path, const struct digest *d, uint64_t size, char **errp)
 {
-	struct sha256	*sh = NULL;
-	EVP_MD_CTX	*bctx = NULL;
-	struct digest	 got;
-	uint8_t		 hash[MINISIGN_HASH_LEN], *buf = NULL;
-	uint64_t	 off = 0;
-	ssize_t		 n;
-	int		 rc = -1;
+	struct stat	 st;
+	int		 fd;
 
-	if ((sh = sha256_new()) == NULL || (buf = malloc(EXPORT_BUFSZ)) ==
-	    NULL || (bctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(bctx, EVP_blake2b512(), NULL) != 1) {
+	(void)d;
+	if ((fd = open_regular(path, errp)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || (uint64_t)st.st_size != size) {
+		close(fd);
+		return err_set(errp, "%s changed while read", (char *)path);
+	}
+	return fd;
+}
+
+/* The recipe of an older store's release: its whole tar file. */
+static struct recipe *
+tar_recipe(const char *path, const struct store_release *rel, char **errp)
+{
+	struct recipe	*rc;
+	struct stat	 st;
+
+	if (stat(path, &st) == -1) {
+		err_sys(errp, "%s", path);
+		return NULL;
+	}
+	if ((rc = recipe_new(rel->name, rel->version)) == NULL) {
 		err_set(errp, "out of memory");
-		goto out;
+		return NULL;
 	}
-	for (;;) {
-		if ((n = source_read(src, off, buf, EXPORT_BUFSZ, errp)) == -1)
-			goto out;
-		if (n == 0)
-			break;
-		sha256_update(sh, buf, (size_t)n);
-		EVP_DigestUpdate(bctx, buf, (size_t)n);
-		if (write_all(out, buf, (size_t)n) == -1) {
-			err_sys(errp, "write");
-			goto out;
-		}
-		off += (uint64_t)n;
+	if (recipe_add_blob(rc, &rel->digest, (uint64_t)st.st_size, errp) ==
+	    -1) {
+		recipe_free(rc);
+		return NULL;
 	}
-	sha256_final(sh, &got);
-	if (!digest_equal(&got, &rel->digest)) {
-		blob_digest_error(rel->path, &got, &rel->digest, errp);
-		goto out;
-	}
-	if (EVP_DigestFinal_ex(bctx, hash, NULL) != 1) {
-		err_set(errp, "BLAKE2b failed");
-		goto out;
-	}
-	if (sig_check(kr, sig, siglen, rel->path, &rel->digest, hash, rel->seq,
-	    errp) == -1) {
-		err_wrap(errp, "%s", rel->signature);
-		goto out;
-	}
-	rc = 0;
-out:
-	EVP_MD_CTX_free(bctx);
-	free(buf);
-	sha256_free(sh);
+	rc->digest = rel->digest;
 	return rc;
 }
 
@@ -142,14 +103,15 @@ export(const char *dir, const struct store_release *rel,
     const struct keyring *kr, const char *out, char **errp)
 {
 	struct atomic_file	 af = { -1, NULL, NULL };
-	struct source		 src = { NULL, -1, 0 };
 	struct recipe		*rc = NULL;
 	struct recipe_resolver	 res = { recipe_store_open, (void *)dir };
-	char			*p = NULL, *sig = NULL, *sp = NULL;
+	uint8_t			 hash[MINISIGN_HASH_LEN];
+	char			*p = NULL, *sig = NULL, *sp = NULL, *tar = NULL;
 	size_t			 siglen;
 	int			 ret = -1;
 
 	if ((p = path_join(dir, rel->signature)) == NULL ||
+	    (tar = path_join(dir, rel->path)) == NULL ||
 	    asprintf(&sp, "%s.minisig", out) == -1) {
 		sp = NULL;
 		err_set(errp, "out of memory");
@@ -157,37 +119,36 @@ export(const char *dir, const struct store_release *rel,
 	}
 	if (read_file(p, MINISIGN_FILE_MAX, &sig, &siglen, errp) == -1)
 		goto out;
-	free(p);
-	p = NULL;
 	if (rel->has_recipe) {
 		if (store_recipe_load(dir, rel, &rc, errp) == -1)
 			goto out;
-		if ((src.rd = recipe_reader_new(rc, &res)) == NULL) {
-			err_set(errp, "out of memory");
-			goto out;
-		}
 	} else {
-		if ((p = path_join(dir, rel->path)) == NULL) {
-			err_set(errp, "out of memory");
-			goto out;
-		}
-		if ((src.fd = open_regular(p, errp)) == -1)
+		res.open = tar_open;
+		res.arg = tar;
+		if ((rc = tar_recipe(tar, rel, errp)) == NULL)
 			goto out;
 	}
 	if (atomic_open(&af, out, 0644, errp) == -1)
 		goto out;
-	if (copy_checked(&src, rel, kr, sig, siglen, af.fd, errp) == -1 ||
-	    atomic_write_file(sp, sig, siglen, 0644, errp) == -1 ||
+	/* Hashed as written: what is checked is what the file holds. */
+	if (recipe_digest_copy(rc, &res, hash, af.fd, errp) == -1) {
+		err_wrap(errp, "%s", rel->path);
+		goto out;
+	}
+	if (sig_check(kr, sig, siglen, rel->path, &rel->digest, hash, rel->seq,
+	    errp) == -1) {
+		err_wrap(errp, "%s", rel->signature);
+		goto out;
+	}
+	if (atomic_write_file(sp, sig, siglen, 0644, errp) == -1 ||
 	    atomic_commit(&af, errp) == -1)
 		goto out;
 	ret = 0;
 out:
 	atomic_abort(&af);
-	if (src.fd != -1)
-		close(src.fd);
-	recipe_reader_free(src.rd);
 	recipe_free(rc);
 	free(p);
+	free(tar);
 	free(sig);
 	free(sp);
 	return ret;

@@ -200,3 +200,17 @@ PY
 	[ "$(ls "$W/site/genconf/serve/releases")" = dcos-1.0.0.tar.minisig ]
 	"$ARTIFACTD" -q fsck -k "$KEY" "$W/site/genconf/serve"
 }
+
+@test "an older store with the tar itself and no recipe is still checked and exported" {
+	cp -a "$S" "$W/s"
+	cp "$TAR" "$W/s/releases/dcos-1.0.0.tar"
+	jq 'del(.releases[0].recipe)' "$S/index.json" > "$W/s/index.json"
+	"$ARTIFACTD" -q fsck -k "$KEY" "$W/s"
+	"$ARTIFACTD" -q export-release -k "$KEY" "$W/s" dcos-1.0.0 "$W/out.tar"
+	cmp "$W/out.tar" "$TAR"
+	printf X | dd of="$W/s/releases/dcos-1.0.0.tar" bs=1 seek=5000 conv=notrunc status=none
+	run "$ARTIFACTD" export-release -k "$KEY" "$W/s" dcos-1.0.0 "$W/out2.tar"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"releases/dcos-1.0.0.tar"*"digest"* ]]
+	[ ! -e "$W/out2.tar" ]
+}
