@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +35,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "pkgblob.h"
+#include "recipe.h"
 #include "release.h"
 #include "schema.h"
 #include "secrets.h"
@@ -74,20 +74,9 @@ struct gen {
 	char		*tmp;
 	struct digest	 digest;
 	uint64_t	 size;
-	char		*tar_tmp;	/* staged copy of the release tar */
-	int		 replacing;	/* releases/ holds another copy */
 	char		*script_sig;	/* dcos_install.sh.minisig, or NULL */
 	char		*script_sig_ps1;	/* dcos_install.ps1.minisig */
 };
-
-static int
-exists_with_size(const char *path, uint64_t size)
-{
-	struct stat	 st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (uint64_t)st.st_size == size;
-}
 
 /*
  * Sizes are known up front: one allocation instead of one per write is
@@ -269,9 +258,6 @@ gen_cleanup(struct gen *g)
 	if (g->tmp != NULL)
 		unlink(g->tmp);
 	free(g->tmp);
-	if (g->tar_tmp != NULL)
-		unlink(g->tar_tmp);
-	free(g->tar_tmp);
 	if (g->stage != NULL)
 		rmdir(g->stage);
 	free(g->stage);
@@ -720,7 +706,7 @@ index_manifests(json_t *list, const struct store_index *old,
 /* This release first, then the others the old index lists. */
 static int
 index_releases(json_t *rels, const struct store_index *old,
-    const struct release *rel)
+    const struct release *rel, const struct digest *recipe)
 {
 	json_t	*o, *v;
 	char	 dstr[DIGEST_STRSZ], *tarname = NULL, *signame = NULL;
@@ -746,6 +732,8 @@ index_releases(json_t *rels, const struct store_index *old,
 		bad |= json_object_set_new(o, "digest", json_string(dstr));
 		bad |= json_object_set_new(o, "signature",
 		    json_string(signame));
+		digest_format(recipe, dstr);
+		bad |= json_object_set_new(o, "recipe", json_string(dstr));
 	}
 	for (i = 0; old != NULL && i < old->nreleases; i++) {
 		if (strcmp(old->releases[i].name, rel->rm->name) == 0 &&
@@ -820,6 +808,7 @@ keep:
 static json_t *
 new_index(const char *path, const struct digest *cm, const struct digest *sd,
     const struct digest *sdwin, const struct release *rel,
+    const struct digest *recipe,
     int allow_downgrade, char **errp)
 {
 	struct store_index	*old = NULL;
@@ -864,7 +853,7 @@ new_index(const char *path, const struct digest *cm, const struct digest *sd,
 		    json_string(dstr));
 	}
 	bad |= index_manifests(list, old, cm);
-	bad |= index_releases(rels, old, rel);
+	bad |= index_releases(rels, old, rel, recipe);
 	if (bad)
 		goto oom;
 	store_index_free(old);
@@ -1034,26 +1023,11 @@ commit_blobs(struct gen *g, char **errp)
 	return fsync_dir(g->blobdir, errp);
 }
 
-/* The staged copy of the release tar, when there is one, renamed to tar. */
-static int
-commit_tar(struct gen *g, const char *tar, char **errp)
-{
-	if (g->tar_tmp == NULL)
-		return 0;
-	if (fsync_path(g->tar_tmp, errp) == -1)
-		return -1;
-	if (g->replacing)
-		log_warn("%s held another release of the same name and "
-		    "version; replaced (a vendor should not reuse a version)",
-		    tar);
-	if (rename(g->tar_tmp, tar) == -1)
-		return err_sys(errp, "rename %s", tar);
-	free(g->tar_tmp);
-	g->tar_tmp = NULL;
-	return 0;
-}
-
-/* From here on the store changes: blobs, release copy, script, index. */
+/*
+ * From here on the store changes: blobs (the recipe's among them), the
+ * tar's signature, script, index.  A tar an older generate put in
+ * releases/ goes once the index names the recipe instead.
+ */
 static int
 commit(struct gen *g, const struct release *rel, const char *script,
     const char *ps1, const json_t *index, char **errp)
@@ -1071,7 +1045,7 @@ commit(struct gen *g, const struct release *rel, const char *script,
 	}
 	if (mkdir_p(g->blobdir, 0755, errp) == -1 ||
 	    mkdir_p(rdir, 0755, errp) == -1 ||
-	    commit_blobs(g, errp) == -1 || commit_tar(g, tar, errp) == -1 ||
+	    commit_blobs(g, errp) == -1 ||
 	    atomic_write_file(sig, rel->tar_sig_text.text,
 	    rel->tar_sig_text.len, 0644, errp) == -1 ||
 	    atomic_write_file(p, script, strlen(script), 0755, errp) == -1 ||
@@ -1079,57 +1053,18 @@ commit(struct gen *g, const struct release *rel, const char *script,
 	    write_ps1(g, ps1, errp) == -1 ||
 	    jsonio_write(idx, index, 0644, errp) == -1)
 		goto out;
-	rc = 0;
+	if (unlink(tar) == 0)
+		rc = fsync_parent(tar, errp);
+	else if (errno != ENOENT)
+		rc = err_sys(errp, "%s", tar);
+	else
+		rc = 0;
 out:
 	free(p);
 	free(rdir);
 	free(tar);
 	free(sig);
 	free(idx);
-	return rc;
-}
-
-/* Stage the tar copy unless releases/ already holds this very release. */
-static int
-prepare_tar_copy(struct gen *g, const char *tarpath, int *fdp, char **errp)
-{
-	struct stat	 st;
-	char		*base = NULL, *dst = NULL, *sigp = NULL, *a = NULL;
-	char		*b = NULL, *srcsig = NULL;
-	size_t		 al, bl;
-	int		 rc = -1;
-
-	*fdp = -1;
-	if ((base = strdup(tarpath)) == NULL ||
-	    asprintf(&dst, "%s/%s/%s", g->serve, STORE_RELEASE_DIR,
-	    basename(base)) == -1 || asprintf(&sigp, "%s.minisig", dst) == -1 ||
-	    asprintf(&srcsig, "%s.minisig", tarpath) == -1) {
-		err_set(errp, "out of memory");
-		goto out;
-	}
-	if (stat(tarpath, &st) == -1) {
-		err_sys(errp, "%s", tarpath);
-		goto out;
-	}
-	if (exists_with_size(dst, (uint64_t)st.st_size) &&
-	    read_file(sigp, MINISIGN_FILE_MAX, &a, &al, NULL) == 0 &&
-	    read_file(srcsig, MINISIGN_FILE_MAX, &b, &bl, NULL) == 0 &&
-	    al == bl && memcmp(a, b, al) == 0) {
-		rc = 0;
-		goto out;
-	}
-	g->replacing = access(dst, F_OK) == 0;
-	if (stage_open(g, &g->tar_tmp, fdp, errp) == -1)
-		goto out;
-	preallocate(*fdp, (uint64_t)st.st_size);
-	rc = 0;
-out:
-	free(base);
-	free(dst);
-	free(sigp);
-	free(srcsig);
-	free(a);
-	free(b);
 	return rc;
 }
 
@@ -1212,7 +1147,6 @@ struct run {
 	int			 have_sk;
 	char			*relpath;
 	int			 lockfd;
-	int			 tarfd;
 	struct gen		 g;
 	struct release		*rel;
 	struct config_output	 co;
@@ -1230,7 +1164,6 @@ run_init(struct run *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->lockfd = -1;
-	r->tarfd = -1;
 	r->g.fd = -1;
 }
 
@@ -1238,8 +1171,6 @@ static void
 run_free(struct run *r)
 {
 	OPENSSL_cleanse(&r->sk, sizeof(r->sk));
-	if (r->tarfd != -1)
-		close(r->tarfd);
 	gen_cleanup(&r->g);
 	/* The lock goes last: the staging directory is gone by now. */
 	if (r->lockfd != -1)
@@ -1284,7 +1215,7 @@ load_inputs(struct run *r, char **errp)
 	return config_release_path(&r->o, &r->relpath, errp);
 }
 
-/* Locks the site, then makes the staging directory and the tar copy. */
+/* Locks the site, then makes the staging directory. */
 static int
 open_site(struct run *r, char **errp)
 {
@@ -1301,9 +1232,7 @@ open_site(struct run *r, char **errp)
 	if ((r->lockfd = site_lock(g->genconf, errp)) == -1)
 		return -1;
 	remove_stale_stages(g);
-	if (make_stage(g, errp) == -1)
-		return -1;
-	return prepare_tar_copy(g, r->relpath, &r->tarfd, errp);
+	return make_stage(g, errp);
 }
 
 /* Reads the release tar once: verified, and what hosts need staged. */
@@ -1311,21 +1240,15 @@ static int
 verify_release(struct run *r, char **errp)
 {
 	struct release_sink	 sink;
-	int			 fd;
 
 	sink.begin = sink_begin;
 	sink.data = sink_data;
 	sink.end = sink_end;
 	sink.arg = &r->g;
-	sink.tar_copy_fd = r->tarfd;
+	sink.want_recipe = 1;
 	if (release_load_sink(r->relpath, r->keys, r->nkeys, &sink, &r->rel,
 	    errp) == -1)
 		return -1;
-	if ((fd = r->tarfd) != -1) {
-		r->tarfd = -1;
-		if (close(fd) == -1)
-			return err_sys(errp, "%s", r->g.tar_tmp);
-	}
 	log_verbose("release %s-%s (seq %lld) verified", r->rel->rm->name,
 	    r->rel->rm->version, (long long)r->rel->rm->seq);
 	return 0;
@@ -1571,13 +1494,69 @@ out:
 }
 
 /*
+ * A recipe blob reader's view of the store being made: staged blobs,
+ * then the store's own.
+ */
+static int
+gen_blob_open(void *arg, const struct digest *d, uint64_t size, char **errp)
+{
+	struct gen	*g = arg;
+	struct stat	 st;
+	size_t		 i;
+	int		 fd;
+
+	for (i = 0; i < g->n; i++) {
+		if (!digest_equal(&g->v[i].digest, d))
+			continue;
+		if ((fd = open(g->v[i].tmp, O_RDONLY | O_CLOEXEC)) == -1)
+			return err_sys(errp, "%s", g->v[i].tmp);
+		if (fstat(fd, &st) == -1 || (uint64_t)st.st_size != size) {
+			close(fd);
+			return err_set(errp, "%s: not %llu bytes", g->v[i].tmp,
+			    (unsigned long long)size);
+		}
+		return fd;
+	}
+	return recipe_store_open(g->serve, d, size, errp);
+}
+
+/*
+ * The release's recipe, staged once the tar it rebuilds from the staged
+ * and stored blobs is the signed one: the store then holds the release
+ * once.  A recipe the store has intact was checked when it was written,
+ * and this run checked every blob it names: the same bytes, no second
+ * pass over the release.  *dp gets the recipe blob's digest.
+ */
+static int
+stage_recipe(struct gen *g, const struct recipe *rc, struct digest *dp,
+    char **errp)
+{
+	struct recipe_resolver	 res = { gen_blob_open, g };
+	char			*text;
+	size_t			 len;
+	int			 ret = -1;
+
+	if ((text = recipe_text(rc, &len, errp)) == NULL)
+		return -1;
+	digest_buf(text, len, dp);
+	if ((ret = blob_needed(g, dp, len, errp)) == 1 &&
+	    recipe_digest(rc, &res, NULL, errp) == -1)
+		ret = err_wrap(errp, "the store cannot rebuild the release "
+		    "tar (nothing was changed)");
+	else if (ret == 1)
+		ret = stage_buf(g, text, len, dp, errp);
+	free(text);
+	return ret;
+}
+
+/*
  * dcos_install.sh and, with a Windows package, dcos_install.ps1 (signed
- * with --sign-key), and index.json, committed.
+ * with --sign-key), the release's recipe and index.json, committed.
  */
 static int
 write_store(struct run *r, char **errp)
 {
-	struct digest	 sd, sdwin;
+	struct digest	 sd, sdwin, rd;
 	json_t		*index = NULL;
 	char		*script = NULL, *ps1 = NULL, *idxpath = NULL;
 	int		 rc = -1;
@@ -1603,8 +1582,9 @@ write_store(struct run *r, char **errp)
 		err_set(errp, "out of memory");
 		goto out;
 	}
-	if ((index = new_index(idxpath, &r->cm, &sd, ps1 != NULL ? &sdwin :
-	    NULL, r->rel, r->allow_downgrade, errp)) == NULL ||
+	if (stage_recipe(&r->g, r->rel->recipe, &rd, errp) == -1 ||
+	    (index = new_index(idxpath, &r->cm, &sd, ps1 != NULL ? &sdwin :
+	    NULL, r->rel, &rd, r->allow_downgrade, errp)) == NULL ||
 	    commit(&r->g, r->rel, script, ps1, index, errp) == -1)
 		goto out;
 	rc = 0;

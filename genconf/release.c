@@ -50,8 +50,7 @@ struct member {
 /*
  * The tar is read once, in chunks that go both to libarchive (members,
  * their SHA-256) and to a second thread (BLAKE2b of the whole file for its
- * signature, and the store's copy of the tar), so what is signed, what is
- * parsed and what is copied are the same bytes.  A ring of NBUF chunks
+ * signature), so what is signed and what is parsed are the same bytes.  A ring of NBUF chunks
  * lets the two run side by side: a chunk is refilled only once hashed, and
  * libarchive is done with it by then (it holds only its latest chunk).
  */
@@ -59,7 +58,6 @@ struct member {
 
 struct feeder {
 	int		 fd;
-	int		 copy_fd;
 	int		 want_sha;
 	char		*buf[NBUF];
 	size_t		 len[NBUF];
@@ -171,12 +169,6 @@ feeder_hash(void *arg)
 		EVP_DigestUpdate(ctx, f->buf[slot], len);
 		if (h != NULL)
 			sha256_update(h, f->buf[slot], len);
-		if (f->copy_fd != -1 &&
-		    write_all(f->copy_fd, f->buf[slot], len) == -1) {
-			err_sys(&f->err, "writing the store's copy of the "
-			    "release");
-			goto out;
-		}
 		f->size += len;
 		pthread_mutex_lock(&f->mu);
 		f->hashed++;
@@ -280,6 +272,8 @@ release_free(struct release *r)
 	for (i = 0; i < r->nbootstrap; i++)
 		free(r->bootstrap[i].path);
 	free(r->bootstrap);
+	free(r->spans);
+	recipe_free(r->recipe);
 	free(r);
 }
 
@@ -600,13 +594,31 @@ head_member(struct archive *a, struct release *r, size_t idx,
 	return check_manifest(r, keys, nkeys, mvp, nmp, errp);
 }
 
-/* A later member: one release.json lists, seen once. */
+/* A member that is a blob of the store, for the recipe. */
+static int
+add_span(struct release *r, uint64_t off, int64_t size,
+    const struct digest *d, char **errp)
+{
+	struct release_span	*nv;
+
+	if ((nv = reallocarray(r->spans, r->nspans + 1, sizeof(*nv))) == NULL)
+		return err_set(errp, "out of memory");
+	r->spans = nv;
+	nv[r->nspans].off = off;
+	nv[r->nspans].size = (uint64_t)size;
+	nv[r->nspans].d = d;
+	r->nspans++;
+	return 0;
+}
+
+/* A later member (its data at off): one release.json lists, seen once. */
 static int
 body_member(struct archive *a, struct release *r, const char *name,
-    int64_t size, const struct release_sink *sink, struct member *mv,
-    size_t nm, char **errp)
+    uint64_t off, int64_t size, const struct release_sink *sink,
+    struct member *mv, size_t nm, char **errp)
 {
-	size_t	 i;
+	const struct digest	*d;
+	size_t			 i;
 
 	for (i = 0; i < nm; i++)
 		if (strcmp(mv[i].path, name) == 0)
@@ -618,8 +630,13 @@ body_member(struct archive *a, struct release *r, const char *name,
 		return err_set(errp, "%s: member %s appears twice",
 		    r->tar_path, name);
 	mv[i].seen = 1;
-	if (mv[i].kind == M_PACKAGE || mv[i].kind == M_BOOTSTRAP)
+	if (mv[i].kind == M_PACKAGE || mv[i].kind == M_BOOTSTRAP) {
+		d = mv[i].kind == M_PACKAGE ? &r->packages[mv[i].index].digest :
+		    &r->bootstrap[mv[i].index].digest;
+		if (add_span(r, off, size, d, errp) == -1)
+			return -1;
 		return stream_member(a, r, &mv[i], size, sink, errp);
+	}
 	return text_member(a, r, &mv[i], size, errp);
 }
 
@@ -631,6 +648,7 @@ walk_members(struct archive *a, struct release *r,
 {
 	struct archive_entry	*ae;
 	const char		*name;
+	uint64_t		 off;
 	size_t			 idx, i;
 	int			 ret;
 
@@ -650,13 +668,21 @@ walk_members(struct archive *a, struct release *r,
 		    !archive_entry_size_is_set(ae))
 			return err_set(errp, "%s: member %s is not a regular "
 			    "file", r->tar_path, name != NULL ? name : "?");
+		/*
+		 * In an uncompressed tar the bytes read so far end with the
+		 * member's headers: its data starts here.
+		 */
+		off = (uint64_t)archive_filter_bytes(a, 0);
 		if (idx < 2)
 			ret = head_member(a, r, idx, name,
 			    archive_entry_size(ae), keys, nkeys, mvp, nmp,
-			    errp);
+			    errp) == -1 || add_span(r, off,
+			    archive_entry_size(ae), idx == 0 ?
+			    &r->manifest_digest : &r->sig_digest, errp) == -1 ?
+			    -1 : 0;
 		else
-			ret = body_member(a, r, name, archive_entry_size(ae),
-			    sink, *mvp, *nmp, errp);
+			ret = body_member(a, r, name, off,
+			    archive_entry_size(ae), sink, *mvp, *nmp, errp);
 		if (ret == -1)
 			return -1;
 	}
@@ -760,7 +786,6 @@ start_feeder(struct load *l, const char *tar_path,
 			return err_set(errp, "out of memory");
 	/* The signed comment names the tar's SHA-256: no need to compute it. */
 	l->f.fd = l->fd;
-	l->f.copy_fd = sink != NULL ? sink->tar_copy_fd : -1;
 	l->f.want_sha = minisign_tc_sha256(l->tsig, &l->r->tar_digest, NULL) !=
 	    1;
 	if (pthread_create(&l->tid, NULL, feeder_hash, &l->f) != 0)
@@ -826,6 +851,64 @@ verify_tar(struct load *l, char **errp)
 	return 0;
 }
 
+/* The inline bytes [from, to) of the tar, read from the hashed descriptor. */
+static int
+recipe_inline(struct load *l, uint64_t from, uint64_t to, char **errp)
+{
+	char	*buf = l->f.buf[0];
+	size_t	 n;
+	ssize_t	 got;
+
+	while (from < to) {
+		n = to - from < IO_CHUNK ? (size_t)(to - from) : IO_CHUNK;
+		if ((got = pread(l->fd, buf, n, (off_t)from)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return err_sys(errp, "%s", l->r->tar_path);
+		}
+		if (got == 0)
+			return err_set(errp, "%s: shrank while read",
+			    l->r->tar_path);
+		if (recipe_add_data(l->r->recipe, buf, (size_t)got, errp) ==
+		    -1)
+			return err_wrap(errp, "%s", l->r->tar_path);
+		from += (uint64_t)got;
+	}
+	return 0;
+}
+
+/*
+ * The recipe: spans are blobs, the rest (headers, padding, genconf/
+ * files, the end) inline.  Its digest is the signed one; whoever writes
+ * it checks the rebuilt bytes against it (recipe_digest).
+ */
+static int
+make_recipe(struct load *l, char **errp)
+{
+	struct release		*r = l->r;
+	const struct release_span *sp;
+	uint64_t		 cur = 0;
+	size_t			 i;
+
+	if ((r->recipe = recipe_new(r->rm->name, r->rm->version)) == NULL)
+		return err_set(errp, "out of memory");
+	for (i = 0; i < r->nspans; i++) {
+		sp = &r->spans[i];
+		if (sp->off < cur || sp->off > r->tar_size ||
+		    sp->size > r->tar_size - sp->off)
+			return err_set(errp, "%s: members overlap: not a "
+			    "release tar", r->tar_path);
+		if (recipe_inline(l, cur, sp->off, errp) == -1 ||
+		    recipe_add_blob(r->recipe, sp->d, sp->size, errp) == -1)
+			return -1;
+		cur = sp->off + sp->size;
+	}
+	if (recipe_inline(l, cur, r->tar_size, errp) == -1)
+		return -1;
+	r->recipe->digest = r->tar_digest;
+	return 0;
+}
+
 int
 release_load_sink(const char *tar_path, const struct minisign_pubkey *keys,
     size_t nkeys, const struct release_sink *sink, struct release **relp,
@@ -844,7 +927,8 @@ release_load_sink(const char *tar_path, const struct minisign_pubkey *keys,
 	if (load_tar_sig(&l, tar_path, keys, nkeys, errp) == -1 ||
 	    start_feeder(&l, tar_path, sink, errp) == -1 ||
 	    read_members(&l, keys, nkeys, sink, errp) == -1 ||
-	    verify_tar(&l, errp) == -1)
+	    verify_tar(&l, errp) == -1 ||
+	    (sink != NULL && sink->want_recipe && make_recipe(&l, errp) == -1))
 		goto out;
 	*relp = l.r;
 	l.r = NULL;	/* transferred */

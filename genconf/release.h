@@ -14,6 +14,7 @@
 #include "digest.h"
 #include "manifest.h"
 #include "minisign.h"
+#include "recipe.h"
 
 #define RELEASE_JSON		"release.json"
 #define RELEASE_SIG		"release.json.minisig"
@@ -28,6 +29,13 @@ struct release_text {
 };
 
 /* A package or bootstrap member, as release.json pins it. */
+/* Where a member that is a blob of the store lies in the tar. */
+struct release_span {
+	uint64_t		 off;	/* of its data */
+	uint64_t		 size;
+	const struct digest	*d;	/* set once the member is checked */
+};
+
 struct release_blob {
 	char		*path;		/* member, e.g. "packages/<id>.tar.zst" */
 	const char	*id;		/* package id, or the architecture (rm's) */
@@ -57,6 +65,15 @@ struct release {
 	size_t			 npackages;
 	struct release_blob	*bootstrap;	/* sorted by arch */
 	size_t			 nbootstrap;
+	struct release_span	*spans;		/* in tar order */
+	size_t			 nspans;
+	/*
+	 * With a sink's want_recipe: the tar as release.json, its signature,
+	 * the packages and bootstrap binaries (blobs of the store) and the
+	 * bytes between them (lib/recipe.h), read from the descriptor that
+	 * was hashed.
+	 */
+	struct recipe		*recipe;
 };
 
 /*
@@ -66,7 +83,8 @@ struct release {
  * member did not match its digest.  A skipped member is not hashed: the
  * signature of the whole tar, checked over the same bytes, covers it (so
  * a caller that needs no member data can make release_load cost one
- * BLAKE2b pass).  tar_copy_fd, when not -1, gets a copy of the whole tar.
+ * BLAKE2b pass).  With want_recipe the release's recipe is made too (see
+ * struct release).
  * Nothing a sink writes is valid until release_load_sink returns 0: a
  * later check may still fail.
  */
@@ -75,7 +93,7 @@ struct release_sink {
 	int	(*data)(void *arg, const void *buf, size_t len, char **errp);
 	int	(*end)(void *arg, int ok, char **errp);
 	void	*arg;
-	int	 tar_copy_fd;
+	int	 want_recipe;
 };
 
 /*

@@ -14,6 +14,7 @@ lib_libdcos_a_SOURCES = \
 	lib/pkginfo.c lib/pkginfo.h \
 	lib/seal.c lib/seal.h \
 	lib/secrets.c lib/secrets.h \
+	lib/recipe.c lib/recipe.h \
 	lib/minisign.c lib/minisign.h \
 	lib/minisign-key.c \
 	lib/store.c lib/store.h \

@@ -1843,6 +1843,12 @@ store_release_parse(struct jp *p, const json_t *o, struct store_release *r)
 	    jp_digest(p, o, "digest", &r->digest) == -1 ||
 	    jp_dup(p, o, "signature", &r->signature) == -1)
 		return -1;
+	/* Optional: a store from before recipes holds the tar itself. */
+	if (json_object_get(o, "recipe") != NULL) {
+		if (jp_digest(p, o, "recipe", &r->recipe) == -1)
+			return -1;
+		r->has_recipe = 1;
+	}
 	if (asprintf(&want, STORE_RELEASE_DIR "/%s-%s.tar", r->name,
 	    r->version) == -1)
 		return jp_fail(p, "", "out of memory");

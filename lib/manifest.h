@@ -345,6 +345,8 @@ struct store_release {
 	char		*path;		/* releases/N-V.tar */
 	struct digest	 digest;
 	char		*signature;	/* releases/N-V.tar.minisig */
+	int		 has_recipe;	/* else releases/ holds the tar */
+	struct digest	 recipe;	/* its recipe blob (lib/recipe.h) */
 };
 
 struct store_index {

@@ -309,6 +309,9 @@ release_file_kept(const json_t *rels, const char *rel)
 	json_array_foreach(rels, i, o) {
 		path = json_string_value(json_object_get(o, "path"));
 		sig = json_string_value(json_object_get(o, "signature"));
+		/* With a recipe, a tar in releases/ is a leftover copy. */
+		if (json_object_get(o, "recipe") != NULL)
+			path = NULL;
 		if ((path != NULL && strcmp(path, rel) == 0) ||
 		    (sig != NULL && strcmp(sig, rel) == 0))
 			return 1;
@@ -423,6 +426,28 @@ out:
 	return rc;
 }
 
+/* The recipe blobs of the releases the new index keeps. */
+static int
+keep_recipes(const json_t *rels, struct prune_plan *p, char **errp)
+{
+	const json_t	*o;
+	const char	*s;
+	struct digest	 d;
+	size_t		 i;
+
+	json_array_foreach(rels, i, o) {
+		if ((s = json_string_value(json_object_get(o, "recipe"))) ==
+		    NULL || digest_parse(s, &d) == -1)
+			continue;
+		if (refs_add(&p->keep, &d, BLOB_ANY_SIZE, "recipe of %s-%s",
+		    json_string_value(json_object_get(o, "name")),
+		    json_string_value(json_object_get(o, "version"))) == -1)
+			return err_set(errp, "out of memory");
+	}
+	refs_unique(&p->keep);
+	return 0;
+}
+
 /*
  * The new index: the kept manifests, and the releases they name (all
  * listed releases when every manifest is kept).  NULL in *outp when
@@ -502,6 +527,7 @@ store_prune_plan(const char *root, size_t keep, struct prune_plan *p,
 			goto out;
 	refs_unique(&p->keep);
 	if (plan_index(x, keep, kept, p, &rels, errp) == -1 ||
+	    keep_recipes(rels, p, errp) == -1 ||
 	    plan_release_files(root, rels, p, errp) == -1 ||
 	    plan_blobs(root, p, errp) == -1)
 		goto out;

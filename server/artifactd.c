@@ -26,6 +26,9 @@ const struct subcmd artifactd_commands[] = {
 	    "copy a store from URLs into DIR, verifying every blob" },
 	{ "fsck", cmd_fsck, "[-qv] [-k KEY.pub] [--json] DIR",
 	    "verify a store in place; list every problem" },
+	{ "export-release", cmd_export_release,
+	    "[-qv] -k KEY.pub DIR NAME-VERSION OUT.tar",
+	    "write a release tar the store holds, checked, with its .minisig" },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -64,6 +67,8 @@ static const struct subcmd_help artifactd_help[] = {
 	{ NULL, "-j", "N", "downloads at once, 1 to 64 (default 4)" },
 	{ NULL, "-k", "KEY.pub", "a vendor key the releases must be signed "
 	  "with (default: the keys the store's cluster manifests list)" },
+	{ "export-release", "-k", "KEY.pub", "the vendor key the release "
+	  "must be signed with (required)" },
 	{ "mirror", "-r", "N", "extra rounds over all URLs before a file is "
 	  "given up on, 0 to 20 (default 4)" },
 	{ NULL, "--cacert", "FILE", "trust the CA certificates in FILE for "

@@ -30,6 +30,7 @@
 #include "manifest.h"
 #include "mirror.h"
 #include "store.h"
+#include "store-recipe.h"
 #include "storecheck.h"
 #include "subcmd.h"
 
@@ -330,6 +331,27 @@ out:
 	free(err);
 }
 
+/* A release the store holds once: rebuilt from its recipe and checked. */
+static void
+check_recipe_release(struct fsck *f, const struct store_release *r)
+{
+	char	*sp, *sig = NULL, *err = NULL;
+	size_t	 siglen;
+
+	if ((sp = path_join(f->dir, r->signature)) == NULL) {
+		problem(f, "out of memory");
+		return;
+	}
+	if (read_file(sp, MINISIGN_FILE_MAX, &sig, &siglen, &err) == -1)
+		problem(f, "%s: %s", r->signature, err);
+	else if (store_recipe_verify(f->dir, r, &f->kr, sig, siglen, &err) ==
+	    -1)
+		problem(f, "%s", err);
+	free(sp);
+	free(sig);
+	free(err);
+}
+
 /* A release tar: one read gives its SHA-256 and its BLAKE2b prehash. */
 static void
 check_release(struct fsck *f, const struct store_release *r)
@@ -342,6 +364,10 @@ check_release(struct fsck *f, const struct store_release *r)
 	size_t		 siglen;
 	int		 fd = -1;
 
+	if (r->has_recipe) {
+		check_recipe_release(f, r);
+		return;
+	}
 	if ((tar = path_join(f->dir, r->path)) == NULL ||
 	    (sp = path_join(f->dir, r->signature)) == NULL ||
 	    (h = sha256_new()) == NULL) {
@@ -422,7 +448,8 @@ check_script(struct fsck *f, const char *name, const struct digest *want)
 	free(p);
 }
 
-static const struct option longopts[] = {
+/* Also export-release's: the same key option. */
+const struct option key_longopts[] = {
 	{ "trusted-key", required_argument, NULL, 'k' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
@@ -439,7 +466,7 @@ parse_args(struct fsck *f, int argc, char **argv)
 	char			*err = NULL;
 	int			 opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "hk:qv", longopts, NULL)) !=
+	while ((opt = getopt_long(argc, argv, "hk:qv", key_longopts, NULL)) !=
 	    -1) {
 		if (opt == 'j') {
 			if (f->list == NULL && (f->list = json_array()) ==

@@ -36,7 +36,9 @@
 #include "log.h"
 #include "manifest.h"
 #include "mirror.h"
+#include "recipe.h"
 #include "store.h"
+#include "store-recipe.h"
 #include "subcmd.h"
 
 #define JOBS_DEFAULT	4
@@ -420,6 +422,28 @@ out:
 	return rc;
 }
 
+/*
+ * A release held once is here when its signature is (the recipe blob is
+ * fetched with the signatures); with --verify-existing it is rebuilt and
+ * checked.
+ */
+static int
+recipe_release_ok(const struct mirror *m, const struct store_release *r,
+    const char *sp)
+{
+	char	*sig = NULL;
+	size_t	 siglen;
+	int	 ok;
+
+	if (sp == NULL || read_file(sp, MINISIGN_FILE_MAX, &sig, &siglen,
+	    NULL) == -1)
+		return 0;
+	ok = !m->verify_existing || store_recipe_verify(m->dir, r, &m->kr,
+	    sig, siglen, NULL) == 0;
+	free(sig);
+	return ok;
+}
+
 /* Reads the first bytes of a local signature's trusted comment. */
 static int
 local_release_ok(const struct mirror *m, const struct store_release *r)
@@ -431,6 +455,10 @@ local_release_ok(const struct mirror *m, const struct store_release *r)
 
 	tar = dir_path(m, r->path);
 	sp = dir_path(m, r->signature);
+	if (r->has_recipe) {
+		ok = recipe_release_ok(m, r, sp);
+		goto out;
+	}
 	if (tar == NULL || sp == NULL || stat(tar, &st) == -1 ||
 	    !S_ISREG(st.st_mode) || minisign_sig_load(sp, &sig, NULL) == -1)
 		goto out;
@@ -495,6 +523,11 @@ fetch_releases_and_sigs(struct mirror *m, char **errp)
 			goto oom;
 	}
 	for (i = 0; i < x->nreleases; i++) {
+		/* The recipe, not the tar: a store holds a release once. */
+		if (x->releases[i].has_recipe && want_small_blob(m,
+		    &x->releases[i].recipe, BLOB_ANY_SIZE, RECIPE_FILE_MAX) ==
+		    -1)
+			goto oom;
 		if (local_release_ok(m, &x->releases[i])) {
 			m->present += 2;
 			continue;
@@ -665,7 +698,7 @@ add_release_items(struct mirror *m)
 	size_t			 i;
 
 	for (i = 0; i < x->nreleases; i++) {
-		if (!m->relf[i].fetch)
+		if (!m->relf[i].fetch || x->releases[i].has_recipe)
 			continue;
 		snprintf(name, sizeof(name), "release-%zu.tar.part", i);
 		part = partial_path(m, name);
@@ -759,7 +792,7 @@ place_release_sigs(struct mirror *m, char **errp)
 	int			 rc = 0;
 
 	for (i = 0; i < x->nreleases; i++) {
-		if (!m->relf[i].fetch)
+		if (!m->relf[i].fetch || x->releases[i].has_recipe)
 			continue;
 		if (m->relf[i].defer) {
 			snprintf(name, sizeof(name), "release-%zu.tar.new", i);
@@ -788,6 +821,67 @@ oom:
 	return err_set(errp, "out of memory");
 }
 
+/*
+ * The blobs of the recipes fetched with the signatures: what the releases
+ * held once are made of (a cluster manifest lists them too, but a recipe
+ * is what rebuilds the tar).  0 or -1 with *errp.
+ */
+static int
+add_recipe_refs(struct mirror *m, char **errp)
+{
+	const struct store_release	*r;
+	struct recipe			*rc;
+	size_t				 i, k;
+
+	for (i = 0; i < m->index->nreleases; i++) {
+		r = &m->index->releases[i];
+		if (!r->has_recipe)
+			continue;
+		if (store_recipe_load(m->dir, r, &rc, errp) == -1)
+			return err_wrap(errp, "refused");
+		for (k = 0; k < rc->nparts; k++)
+			if (rc->parts[k].blob && refs_add(&m->refs,
+			    &rc->parts[k].d, (int64_t)rc->parts[k].size,
+			    "%s", r->path) == -1) {
+				recipe_free(rc);
+				return err_set(errp, "out of memory");
+			}
+		recipe_free(rc);
+	}
+	return 0;
+}
+
+/*
+ * Once every blob is in, a release held once is rebuilt from its recipe
+ * and checked against the signature fetched with it, which then goes in
+ * place.  0 or -1 with *errp.
+ */
+static int
+place_recipe_sigs(struct mirror *m, char **errp)
+{
+	const struct store_release	*r;
+	char				*sp;
+	size_t				 i;
+	int				 rc;
+
+	for (i = 0; i < m->index->nreleases; i++) {
+		r = &m->index->releases[i];
+		if (!m->relf[i].fetch || !r->has_recipe)
+			continue;
+		if (store_recipe_verify(m->dir, r, &m->kr, m->relf[i].sig,
+		    m->relf[i].siglen, errp) == -1)
+			return err_wrap(errp, "refused");
+		if ((sp = dir_path(m, r->signature)) == NULL)
+			return err_set(errp, "out of memory");
+		rc = atomic_write_file(sp, m->relf[i].sig, m->relf[i].siglen,
+		    0644, errp);
+		free(sp);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /* The last round: blobs, release tars and the install script. */
 static int
 fetch_rest(struct mirror *m, char **errp)
@@ -808,6 +902,8 @@ fetch_rest(struct mirror *m, char **errp)
 	/* After a failed round too, so what was verified stays; a write
 	 * error then replaces the round's summary (its lines are out). */
 	if (place_release_sigs(m, errp) == -1)
+		rc = -1;
+	if (rc == 0 && place_recipe_sigs(m, errp) == -1)
 		rc = -1;
 	items_clear(m);
 	return rc;
@@ -1248,7 +1344,8 @@ mirror_rounds(struct mirror *m, char **errp)
 	if (fetch_index(m, errp) == -1 || fetch_clusters(m, errp) == -1 ||
 	    check_downgrade(m, m->allow_downgrade, errp) == -1 ||
 	    fetch_releases_and_sigs(m, errp) == -1 ||
-	    check_releases(m, errp) == -1 || fetch_rest(m, errp) == -1)
+	    check_releases(m, errp) == -1 || add_recipe_refs(m, errp) == -1 ||
+	    fetch_rest(m, errp) == -1)
 		return -1;
 	return 0;
 }

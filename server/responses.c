@@ -122,6 +122,8 @@ body_response(struct body *b, uint64_t off, uint64_t len)
 {
 	struct MHD_Response	*r;
 
+	if (b->make != NULL)
+		return b->make(b->make_arg, off, len);
 	if (b->fd != -1) {
 		r = MHD_create_response_from_fd_at_offset64(len, b->fd,
 		    (int64_t)off);

@@ -122,8 +122,12 @@ serve_release(struct server *s, struct reply *rq, const struct url_target *t)
 	char		 etag[96];
 	int		 fd;
 
-	if ((fd = store_open(s, t->rel, &st)) == -1)
+	if ((fd = store_open(s, t->rel, &st)) == -1) {
+		/* A store holds a release once: no tar, a recipe. */
+		if (errno == ENOENT)
+			return serve_recipe_release(s, rq, t->rel);
 		return respond_open_error(s, rq, t->rel);
+	}
 	/*
 	 * A release file is replaced only by rename, which gives a new
 	 * inode: inode, size and mtime make a strong validator.

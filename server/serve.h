@@ -164,6 +164,9 @@ struct body {
 	const char		*mem;
 	int			 mem_shared;	/* mem outlives responses */
 	struct MHD_Response	*full;		/* prepared 200, or NULL */
+	/* A body made on demand (serve-recipe.c) when not NULL. */
+	struct MHD_Response	*(*make)(void *arg, uint64_t off, uint64_t len);
+	void			*make_arg;
 };
 
 /* cmd-serve.c */
@@ -251,6 +254,9 @@ int		 store_open(struct server *s, const char *rel,
 		    struct stat *st);
 enum MHD_Result	 serve_blob(struct server *s, struct reply *rq,
 		    const struct url_target *t);
+/* serve-recipe.c: a release the store holds once, rebuilt (404 if none). */
+enum MHD_Result	 serve_recipe_release(struct server *s, struct reply *rq,
+	    const char *rel);
 enum MHD_Result	 serve_release(struct server *s, struct reply *rq,
 		    const struct url_target *t);
 enum MHD_Result	 serve_mutable(struct server *s, struct reply *rq,

@@ -40,7 +40,8 @@ unit_tests = \
 	tests/unit/test-manifest \
 	tests/unit/test-minisign \
 	tests/unit/test-pathrules \
-	tests/unit/test-seal
+	tests/unit/test-seal \
+	tests/unit/test-recipe
 check_PROGRAMS += $(unit_tests)
 unit_cflags = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CRYPTO_CFLAGS) $(JANSSON_CFLAGS)
 unit_ldadd = lib/libdcos.a $(CMOCKA_LIBS) $(JANSSON_LIBS) $(CRYPTO_LIBS)
@@ -62,6 +63,8 @@ tests_unit_test_pathrules_CFLAGS = $(unit_cflags)
 tests_unit_test_pathrules_LDADD = $(unit_ldadd)
 tests_unit_test_seal_CFLAGS = $(unit_cflags)
 tests_unit_test_seal_LDADD = $(unit_ldadd)
+tests_unit_test_recipe_CFLAGS = $(unit_cflags)
+tests_unit_test_recipe_LDADD = $(unit_ldadd)
 
 bats_tests = \
 	tests/t0010-build.bats \

@@ -5,6 +5,7 @@
 
 # SPDX-License-Identifier: Apache-2.0
 load lib
+load recipe
 load nginx
 
 setup_file() {
@@ -45,10 +46,15 @@ teardown() {
 	diff -r "$SRC" "$COPY"
 	[ "$(stat -c %a "$COPY/dcos_install.sh")" = "$(stat -c %a "$SRC/dcos_install.sh")" ]
 	"$ARTIFACTD" -q fsck -k "$KEY" "$COPY"
-	# Both release tars with their signatures, checkable by stock minisign.
+	# The releases came as recipes and blobs, never as tars; rebuilt,
+	# both tars verify with their signatures by stock minisign.
+	! grep -q 'releases/[^ ]*\.tar ' "$NGINX_LOG"
+	grep -q 'releases/dcos-1.0.0.tar.minisig ' "$NGINX_LOG"
 	need minisign
-	minisign -Vqm "$COPY/releases/dcos-1.0.0.tar" -p "$KEY"
-	minisign -Vqm "$COPY/releases/dcos-1.1.0.tar" -p "$KEY"
+	for v in 1.0.0 1.1.0; do
+		recipe_cat "$COPY" dcos-$v > "$COPY/../dcos-$v.tar"
+		minisign -Vqm "$COPY/../dcos-$v.tar" -x "$COPY/releases/dcos-$v.tar.minisig" -p "$KEY"
+	done
 	# And the site's signature of the install script.
 	minisign -Vqm "$COPY/dcos_install.sh" -p "$FILE_SCRATCH/site.pub"
 	run "$ARTIFACTD" mirror -k "$KEY" "$NGINX_URL" "$COPY"

@@ -5,6 +5,7 @@
 
 # SPDX-License-Identifier: Apache-2.0
 load lib
+load recipe
 load nginx
 
 setup_file() {
@@ -57,6 +58,7 @@ listing() {
 
 @test "prune --keep 1 keeps the current cluster and what it needs, fsck stays clean" {
 	cur=$(jq -r .current "$S/index.json")
+	old_recipe=$(jq -r '.releases[] | select(.version == "1.0.0") | .recipe' "$S/index.json")
 	nblobs=$(ls "$S/blobs/sha256" | wc -l)
 	run "$GENCONF" prune --keep 1
 	[ "$status" -eq 0 ]
@@ -65,7 +67,9 @@ listing() {
 	[ "$(jq -r '[.releases[].version] | join(",")' "$S/index.json")" = 1.1.0 ]
 	[ ! -e "$S/releases/dcos-1.0.0.tar" ]
 	[ ! -e "$S/releases/dcos-1.0.0.tar.minisig" ]
-	[ -e "$S/releases/dcos-1.1.0.tar" ]
+	# The kept release keeps its recipe blob; the dropped one's goes.
+	[ -f "$(recipe_path "$S" dcos-1.1.0)" ] && [ -e "$S/releases/dcos-1.1.0.tar.minisig" ]
+	[ ! -e "$S/blobs/sha256/${old_recipe#sha256:}" ]
 	[ "$(ls "$S/blobs/sha256" | wc -l)" -lt "$nblobs" ]
 	run "$ARTIFACTD" fsck -k "$KEY" "$S"
 	[ "$status" -eq 0 ]
@@ -80,8 +84,8 @@ listing() {
 	run "$GENCONF" prune --keep 2
 	[ "$status" -eq 0 ]
 	[ "$(jq '.cluster_manifests | length' "$S/index.json")" -eq 2 ]
-	# The second newest manifest is release 1.0.0's: its tar stays.
-	[ -e "$S/releases/dcos-1.0.0.tar" ]
+	# The second newest manifest is release 1.0.0's: its recipe stays.
+	[ -f "$(recipe_path "$S" dcos-1.0.0)" ] && [ -e "$S/releases/dcos-1.0.0.tar.minisig" ]
 	for cm in $(jq -r '.cluster_manifests[] | sub("sha256:"; "")' "$S/index.json"); do
 		for d in $(jq -r '(.blobs[].digest, .bootstrap[].digest, .config_package.digest) | sub("sha256:"; "")' \
 		    "$S/blobs/sha256/$cm"); do
@@ -97,7 +101,7 @@ listing() {
 	echo "$output" | jq -e '.format == 1 and .keep == 1 and .dry_run == false and
 	    .cluster_manifests_removed == 2 and .releases_removed == 1 and
 	    (.blobs | length) > 0 and .bytes > 0 and
-	    (.files | index("releases/dcos-1.0.0.tar")) != null'
+	    (.files | index("releases/dcos-1.0.0.tar.minisig")) != null'
 	for d in $(echo "$output" | jq -r '.blobs[].digest | sub("sha256:"; "")'); do
 		[ ! -e "$S/blobs/sha256/$d" ]
 	done
@@ -178,7 +182,7 @@ listing() {
 	[ "$(ls "$M/blobs/sha256" | wc -l)" -gt "$(ls "$S/blobs/sha256" | wc -l)" ]
 	run "$ARTIFACTD" mirror --prune -k "$KEY" "$NGINX_URL" "$M"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"pruned "*" blobs and 2 release files"*"that the primary no longer lists"* ]]
+	[[ "$output" == *"pruned "*" blobs and 1 release file "*"that the primary no longer lists"* ]]
 	diff <(ls "$S/blobs/sha256") <(ls "$M/blobs/sha256")
 	[ ! -e "$M/releases/dcos-1.0.0.tar" ]
 	"$ARTIFACTD" -q fsck -k "$KEY" "$M"

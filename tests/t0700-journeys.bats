@@ -125,7 +125,7 @@ host_ok() {
 		"$ARTIFACTD" fsck -k "$KEY" "$SCRATCH/mirror"
 		# Inside: dcos-artifactd at the bootstrap_url the site chose.
 		start_artifactd "$SCRATCH/mirror" 18081
-		for f in index.json dcos_install.sh releases/dcos-1.0.0.tar \
+		for f in index.json dcos_install.sh releases/dcos-1.0.0.tar.minisig \
 		    "blobs/sha256/$(jq -r ".current[7:]" "$SCRATCH/mirror/index.json")"; do
 			curl -fsSI "http://127.0.0.1:18081/$f" |
 			    grep -i "^cache-control:" > "$SCRATCH/cc-artifactd-${f##*/}"
@@ -137,7 +137,7 @@ host_ok() {
 		# Then stock nginx with the guide'"'"'s server block at the same
 		# address, for the next host.
 		NGINX_FIXED_PORT=18081 nginx_start "$SCRATCH/mirror" "$(guide_nginx_locations)"
-		for f in index.json dcos_install.sh releases/dcos-1.0.0.tar \
+		for f in index.json dcos_install.sh releases/dcos-1.0.0.tar.minisig \
 		    "blobs/sha256/$(jq -r ".current[7:]" "$SCRATCH/mirror/index.json")"; do
 			curl -fsSI "http://127.0.0.1:18081/$f" |
 			    grep -i "^cache-control:" > "$SCRATCH/cc-nginx-${f##*/}"
@@ -164,7 +164,7 @@ host_ok() {
 	cm=$(jq -r '.current[7:]' "$SCRATCH/mirror/index.json")
 	grep -qi '^cache-control: public, max-age=31536000, immutable' "$SCRATCH/cc-nginx-$cm"
 	grep -qi '^cache-control: no-cache' "$SCRATCH/cc-nginx-index.json"
-	for f in index.json dcos_install.sh dcos-1.0.0.tar "$cm"; do
+	for f in index.json dcos_install.sh dcos-1.0.0.tar.minisig "$cm"; do
 		diff <(tr -d '\r' < "$SCRATCH/cc-artifactd-$f" | tr A-Z a-z) \
 		    <(tr -d '\r' < "$SCRATCH/cc-nginx-$f" | tr A-Z a-z)
 	done
@@ -195,7 +195,9 @@ host_ok() {
 	[ "$status" -eq 0 ]
 	hex=$(cat "$SCRATCH/damaged")
 	grep -q "^blobs/sha256/$hex: digest sha256:[0-9a-f]\{64\} where sha256:$hex is pinned (corrupt or tampered blob; delete it and fetch it again" "$SCRATCH/fsck.out"
-	grep -q "1 problem found" "$SCRATCH/fsck.out"
+	# The release the store holds once no longer rebuilds to its digest.
+	grep -q "^releases/dcos-1.0.0.tar: .*the recipe or a blob is damaged" "$SCRATCH/fsck.out"
+	grep -q "2 problems found" "$SCRATCH/fsck.out"
 	cmp "$SCRATCH/disk/blobs/sha256/$hex" "$AIRGAP/blobs/sha256/$hex"
 }
 
