@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Release recipes (docs/formats.md "Release recipe", dcos-store(5)): a
  * small blob that rebuilds a signed release tar byte for byte from the

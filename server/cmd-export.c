@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dcos-artifactd export-release DIR NAME-VERSION OUT.tar: the signed tar
  * of a release a store or mirror holds, written atomically with its

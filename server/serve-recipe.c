@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dcos-artifactd serve: releases/<n>-<v>.tar of a store that holds the
  * release once, rebuilt from its recipe (lib/recipe.h) as it is sent, with

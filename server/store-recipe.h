@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A store's release recipes (lib/recipe.h): the tar of a release that
  * index.json lists with a "recipe" is rebuilt from the store's blobs.

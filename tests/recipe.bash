@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Release recipes (docs/formats.md "Release recipe") rebuilt by stock
 # tools, independently of lib/recipe.c: jq, base64 and cat.
 

@@ -4,6 +4,7 @@
 # the rebuilt tar (ranges too), fsck checks it, export-release writes it.
 # Checked with stock tools: sha256sum, minisign, curl, dd, jq, base64.
 
+# SPDX-License-Identifier: Apache-2.0
 load lib
 load recipe
 load serve-lib
@@ -144,8 +145,11 @@ PY
 	(cd "$W/site" && "$GENCONF" -q generate --release "$W/dcos-1.0.0.tar" >/dev/null)
 	s="$W/site/genconf/serve"
 	recipe_cat "$s" dcos-1.0.0 | cmp - "$W/dcos-1.0.0.tar"
-	# Every package and the bootstrap binary are blobs, not inline.
-	[ "$(jq '[.parts[] | select(.blob)] | length' "$(recipe_path "$s" dcos-1.0.0)")" -eq 6 ]
+	# release.json, its signature, every package and the bootstrap
+	# binary are blobs, not inline.
+	want=$(tar -xOf "$W/dcos-1.0.0.tar" release.json |
+	    jq '(.packages | length) + (.bootstrap | length) + 2')
+	[ "$(jq '[.parts[] | select(.blob)] | length' "$(recipe_path "$s" dcos-1.0.0)")" -eq "$want" ]
 	"$ARTIFACTD" -q fsck -k "$KEY" "$s"
 }
 
