@@ -25,6 +25,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case URL_INDEX:
 	case URL_SCRIPT:
 	case URL_SCRIPT_SIG:
+	case URL_SCRIPT_PS1:
+	case URL_SCRIPT_PS1_SIG:
 	case URL_RELEASE:
 		if (!relpath_valid(t.rel) || strchr(t.rel, '%') != NULL ||
 		    strchr(t.rel, '\\') != NULL)
