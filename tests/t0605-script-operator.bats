@@ -216,6 +216,12 @@ start_tls_nginx() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"check: generation 1: "*" check(s) passed"* ]]
+	# --rollback-on-failure implies --check.
+	mkdir R3
+	run dash "$SCRIPT" --root "$SCRATCH/R3" --rollback-on-failure master
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"check: generation 1: "*" check(s) passed"* ]]
 	run dash "$SCRIPT" --root "$SCRATCH/R2" --rollback-on-failure --no-start master
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"error: --check runs the health checks of started services: not with --no-start or --no-block-dcos-setup"* ]]
