@@ -31,6 +31,7 @@ cmd_activate(int argc, char **argv)
 	struct activation	 act = { "activate", NULL, 1, 0, 0 };
 	const char		*root = NULL;
 	char			*err = NULL;
+	json_t			*created = NULL;
 	long			 n = 0, cur;
 	int			 opt, rc;
 
@@ -49,7 +50,8 @@ cmd_activate(int argc, char **argv)
 	if (optind != argc)
 		return subcmd_usage_error(cmd);
 	rc = EXIT_FAIL;
-	if (host_init(&h, root, &err) == -1 || host_lock(&h, &err) == -1 ||
+	if (host_init(&h, root, &err) == -1 ||
+	    host_lock_created(&h, &created, &err) == -1 ||
 	    state_load(&h, &state, &err) == -1 ||
 	    clean_partial(&h, &err) == -1)
 		goto out;
@@ -57,6 +59,11 @@ cmd_activate(int argc, char **argv)
 	if (n <= 0 && gen_current(&h, &cur, &err) == 0)
 		n = cur;
 	if (n <= 0) {
+		/*
+		 * An empty host stays empty: what taking the lock made goes,
+		 * so uninstall and status still find nothing installed.
+		 */
+		(void)host_remove_state(&h, created, 0, NULL);
 		h.exit_status = EXIT_NOT_INSTALLED;
 		err_set(&err, "nothing to activate: no generation is "
 		    "installed (run dcos-bootstrap install)");
@@ -74,6 +81,7 @@ out:
 	if (rc != EXIT_OK)
 		log_error("%s", err != NULL ? err : "out of memory");
 	free(err);
+	json_decref(created);
 	state_free(state);
 	host_free(&h);
 	return rc;

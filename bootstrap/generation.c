@@ -119,16 +119,29 @@ int
 host_open_installed(struct host *h, const char *root, int lock, long *curp,
     long **nsp, size_t *np, char **errp)
 {
+	json_t	*created = NULL;
+	int	 rc = -1;
+
 	if (host_init(h, root, errp) == -1 ||
-	    (lock && host_lock(h, errp) == -1) ||
+	    (lock && host_lock_created(h, &created, errp) == -1) ||
 	    gen_current(h, curp, errp) == -1 ||
 	    (nsp != NULL && gen_list(h, nsp, np, errp) == -1))
-		return -1;
+		goto out;
 	if (*curp == 0) {
+		/*
+		 * An empty host stays empty: what taking the lock made goes,
+		 * so the next command still finds nothing installed.
+		 */
+		if (lock)
+			(void)host_remove_state(h, created, 0, NULL);
 		h->exit_status = EXIT_NOT_INSTALLED;
-		return err_set(errp, "nothing is installed on this host");
+		err_set(errp, "nothing is installed on this host");
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	json_decref(created);
+	return rc;
 }
 
 json_t *

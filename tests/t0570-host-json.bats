@@ -100,13 +100,16 @@ q() { jq -r "$1" "$SCRATCH/out"; }
 	run "$BOOTSTRAP" status --check --root "$R"
 	[ "$status" -eq 4 ]
 	[[ "$output" == *"not installed"* ]]
-	# activate last: it leaves its lock file behind (reported).
-	for c in uninstall verify check rollback activate; do
+	# activate first: the lock it takes must not make the host look
+	# installed to the others, and the empty host stays empty.
+	before=$(snapshot "$R")
+	for c in activate uninstall verify check rollback gc repair activate; do
 		run "$BOOTSTRAP" "$c" --root "$R"
 		echo "$c: $status $output"
 		[ "$status" -eq 4 ]
 		[[ "$output" == *"nothing"*"installed"* ]]
 	done
+	[ "$(snapshot "$R")" = "$before" ]
 }
 
 @test "a lock another dcos-bootstrap holds: install, rollback, gc and uninstall exit 5 and change nothing" {
