@@ -488,6 +488,56 @@ out:
 	return rc;
 }
 
+/*
+ * The units the host may have of earlier runs: those we created and
+ * those the active generation installed.  NULL when out of memory.
+ */
+static json_t *
+units_to_drop(struct state *state)
+{
+	json_t	*drop;
+
+	if ((drop = json_deep_copy(created_units(state))) != NULL)
+		union_into(drop, state->units);
+	return drop;
+}
+
+int
+activate_files(struct host *h, long n, const json_t *g, struct state *state,
+    int reload, char **errp)
+{
+	struct hostfiles	 hf;
+	json_t			*drop = NULL, *removed = NULL;
+	const char		*sc;
+	int			 rc = -1;
+
+	hostfiles_init(&hf);
+	if (check_units(h, n, g, created_units(state), errp) == -1)
+		goto out;
+	if ((drop = units_to_drop(state)) == NULL ||
+	    (removed = json_array()) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if (plan_host(h, n, g, drop, created_units(state), removed, &hf,
+	    errp) == -1 || hostfiles_commit(&hf, errp) == -1)
+		goto out;
+	remove_from(created_units(state), removed);
+	if (state_save(h, state, errp) == -1)
+		goto out;
+	crash_point("host-files");
+	/* Only what systemd reads: the services keep running. */
+	if (reload && (sc = svc_manager(h)) != NULL &&
+	    svc_call(sc, "daemon-reload", NULL, NULL, errp) == -1)
+		goto out;
+	rc = 0;
+out:
+	hostfiles_free(&hf);
+	json_decref(drop);
+	json_decref(removed);
+	return rc;
+}
+
 /* What one activation works with. */
 struct act {
 	struct host		*h;
@@ -979,12 +1029,11 @@ activate_generation(struct host *h, long n, struct activation *a,
 		goto out;
 	}
 	if ((x.before = state_copy(x.state)) == NULL ||
-	    (drop = json_deep_copy(x.state->created_units)) == NULL ||
+	    (drop = units_to_drop(x.state)) == NULL ||
 	    (x.removed = json_array()) == NULL) {
 		err_set(errp, "out of memory");
 		goto out;
 	}
-	union_into(drop, x.state->units);
 	if (act_plan(&x, cur, active, errp) == -1)
 		goto out;
 	if (plan_host(h, n, x.g, drop, created_units(x.state), x.removed, &hf,

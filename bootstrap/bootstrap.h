@@ -421,6 +421,22 @@ int	 gen_build(const struct host *, const struct cluster *c,
 	    char *const *roles, size_t nroles, long n,
 	    char *const *srcroots, char **errp);
 int	 gen_commit(const struct host *, long n, char **errp);
+/*
+ * Is generation.json g of generation n the record of a generation of
+ * cluster manifest c (its number, its packages in c's order, its roles)?
+ * 0, or -1 with *errp saying what does not match.
+ */
+int	 gen_record_check(const json_t *g, long n, const struct cluster *c,
+	    char **errp);
+/*
+ * Builds generation n (generation.json g, made of c) again from its
+ * packages with gen_build's code, beside it; refuses, changing nothing,
+ * when what it builds is not what g records; keeps g and the secret
+ * files; then swaps the whole tree in (replace_package: journaled).
+ * 0 or -1 with *errp.
+ */
+int	 gen_rebuild(const struct host *h, const struct cluster *c,
+	    const json_t *g, long n, char **errp);
 void	 gen_abort(const struct host *, long n);
 /*
  * The target of the farm link generations/<n>/dest to packages/id/path
@@ -496,6 +512,24 @@ void	 hostfiles_sweep(const char *dir);
  * changed, missing or extra entry (as verify does); *findingsp gets
  * their number.  0, or -1 with *errp.
  */
+/* What verify finds, counted per part of the host (gen_audit). */
+struct drift {
+	size_t	packages;	/* package trees (their manifests only) */
+	size_t	generation;	/* its link farm, active/, units, environment
+				   files */
+	size_t	secrets;	/* its secret files */
+	size_t	top;		/* /opt/mesosphere's links into current */
+	size_t	units;		/* the installed units */
+	int	known;		/* every package manifest was read */
+};
+/*
+ * verify's audit of generation n (generation.json g) outside the
+ * packages' files, which it does not read: one line per finding, as
+ * verify prints them (none when quiet), counted in *d.  0, or -1 with
+ * *errp.
+ */
+int	 gen_audit(const struct host *h, long n, const json_t *g, int quiet,
+	    struct drift *d, char **errp);
 int	 pkg_audit(const struct host *h, const char *id, const char *want,
 	    size_t *findingsp, char **errp);
 
@@ -542,6 +576,15 @@ extern const char *const top_links[];
  * gets the list when it had none.
  */
 json_t	*created_units(struct state *state);
+/*
+ * Puts back on the host what activation put there for the active
+ * generation n (generation.json g): its units as the generation has
+ * them, dcos.target, the role files and /opt/mesosphere's links; then
+ * daemon-reload when reload is set.  No service is started or stopped.
+ * 0 or -1 with *errp.
+ */
+int	 activate_files(struct host *h, long n, const json_t *g,
+	    struct state *state, int reload, char **errp);
 
 /*
  * Runs "systemctl VERB dcos.target" when systemd runs the host (never

@@ -6,7 +6,10 @@
  * generation.json recorded, checked against the signed release; the
  * extraction holds every file to the manifest digest the generation
  * recorded.  All blobs are looked for before anything changes, so a
- * missing one changes nothing.
+ * missing one changes nothing.  Then what verify finds drifted outside
+ * the packages is made again from them with the code that made it: the
+ * generation's tree (gen_rebuild) and the host files activation writes
+ * (activate_files).
  */
 #include <config.h>
 
@@ -193,6 +196,43 @@ out:
 }
 
 /*
+ * Puts back what verify finds drifted in generation cur outside its
+ * packages (printing the findings; secret files are not its business).
+ * 0 or -1 with *errp.
+ */
+static int
+repair_derived(struct host *h, const struct cluster *c, const json_t *g,
+    long cur, struct state *state, char **errp)
+{
+	struct drift	 d;
+	json_t		*det;
+
+	if (gen_audit(h, cur, g, 0, &d, errp) == -1)
+		return -1;
+	if (d.generation > 0) {
+		if (gen_rebuild(h, c, g, cur, errp) == -1)
+			return -1;
+		printf("repair: generation %ld: its link farm, units and "
+		    "environment files built again from its packages\n", cur);
+		/* The installed units are held to its units as they are now. */
+		if (gen_audit(h, cur, g, 1, &d, errp) == -1)
+			return -1;
+	}
+	if (d.top + d.units == 0)
+		return 0;
+	if (activate_files(h, cur, g, state, d.units > 0, errp) == -1)
+		return -1;
+	det = json_pack("{s:I}", "generation", (json_int_t)cur);
+	(void)journal_append(h, "repair", det, "put back /opt/mesosphere's "
+	    "links and the installed units of generation %ld: %zu had "
+	    "drifted", cur, d.top + d.units);
+	json_decref(det);
+	printf("repair: generation %ld: /opt/mesosphere's links and the "
+	    "installed units put back\n", cur);
+	return 0;
+}
+
+/*
  * Refuses to work under an activation that is not finished: current may
  * name either generation, and what repair would put back might be the
  * files of the one about to be left.  0 or -1 with *errp.
@@ -244,6 +284,7 @@ cmd_repair(int argc, char **argv)
 	if (host_open_installed(&h, root, 1, &cur, NULL, NULL, &err) == -1 ||
 	    state_load(&h, &state, &err) == -1 ||
 	    unfinished(state, cur, &err) == -1 ||
+	    clean_partial(&h, &err) == -1 ||
 	    (g = gen_load(&h, cur, &err)) == NULL)
 		goto out;
 	if ((cache = a.cache != NULL ? strdup(a.cache) :
@@ -251,7 +292,9 @@ cmd_repair(int argc, char **argv)
 		err_set(&err, "out of memory");
 		goto out;
 	}
+	/* A record that does not match changes nothing. */
 	if ((c = repair_cluster(g, cache, &err)) == NULL ||
+	    gen_record_check(g, cur, c, &err) == -1 ||
 	    repair_plan(&h, g, c, cache, a.config, &fixes, &nfix, &err) == -1)
 		goto out;
 	for (i = 0; i < nfix; i++) {
@@ -278,6 +321,8 @@ cmd_repair(int argc, char **argv)
 		printf("repair: %s extracted again from its blob\n",
 		    fixes[i].p->id);
 	}
+	if (repair_derived(&h, c, g, cur, state, &err) == -1)
+		goto out;
 	printf("repair: generation %ld: %zu package(s) repaired\n", cur, nfix);
 	rc = EXIT_OK;
 out:

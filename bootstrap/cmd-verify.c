@@ -51,6 +51,8 @@ struct audit {
 	json_t		*secrets;	/* dest -> {sha256, mode}, from
 					   GEN_SECRETS_NAME */
 	int		 all_known;	/* every package manifest loaded */
+	int		 skip_files;	/* packages' files not checked:
+					   repair audited them */
 	json_t		*findings;	/* --json: the findings, not printed */
 };
 
@@ -312,10 +314,11 @@ audit_package(struct audit *a, const char *id, const char *want,
 		goto out;
 	}
 	a->all_known = 1;
-	for (i = 0; i < m->pm->nfiles; i++)
+	for (i = 0; !a->skip_files && i < m->pm->nfiles; i++)
 		check_entry(a, pfd, shown, &m->pm->files[i]);
-	find_extra(a, pfd, "", shown, in_manifest, m);
-	for (i = 0; i < m->pm->nfiles; i++)
+	if (!a->skip_files)
+		find_extra(a, pfd, "", shown, in_manifest, m);
+	for (i = 0; !a->skip_files && i < m->pm->nfiles; i++)
 		if (m->pm->files[i].type == PKG_DIR)
 			find_extra(a, pfd, m->pm->files[i].path, shown,
 			    in_manifest, m);
@@ -700,6 +703,56 @@ audit_free(struct audit *a)
 	json_decref(a->findings);
 }
 
+/* The findings so far. */
+static size_t
+found(const struct audit *a)
+{
+	return a->changed + a->missing + a->extra;
+}
+
+/*
+ * Every audit of generation g (a set up by audit_init), with what each
+ * part of the host holds of the findings in *d.  0 or -1 with *errp.
+ */
+static int
+audit_run(struct audit *a, const json_t *g, struct drift *d, char **errp)
+{
+	const char	*id;
+	json_t		*v;
+	size_t		 i, mark;
+
+	memset(d, 0, sizeof(*d));
+	d->known = 1;
+	json_array_foreach(json_object_get(g, "packages"), i, v) {
+		id = json_string_value(json_object_get(v, "id"));
+		if (id == NULL || !pkg_id_valid(id))
+			return err_set(errp, "generation %ld: bad package "
+			    "list", a->gen);
+		if (audit_package(a, id, json_string_value(
+		    json_object_get(v, "manifest")), errp) == -1)
+			return -1;
+		d->known = d->known && a->all_known;
+	}
+	d->packages = mark = found(a);
+	audit_farm(a, d->known);
+	d->generation = found(a) - mark;
+	mark = found(a);
+	audit_secrets(a);
+	d->secrets = found(a) - mark;
+	mark = found(a);
+	audit_gen_units(a, d->known);
+	audit_active(a, g, errp);
+	audit_env(a, g);
+	d->generation += found(a) - mark;
+	mark = found(a);
+	audit_top_links(a, errp);
+	d->top = found(a) - mark;
+	mark = found(a);
+	audit_units(a, g);
+	d->units = found(a) - mark;
+	return *errp != NULL ? -1 : 0;
+}
+
 static int
 verify_opt(void *arg, int opt, const char *optarg)
 {
@@ -749,11 +802,12 @@ cmd_verify(int argc, char **argv)
 				    "verify");
 	struct host		 h;
 	struct audit		 a;
+	struct drift		 d;
 	const char		*root = NULL;
 	char			*err = NULL, *jerr = NULL;
-	json_t			*g = NULL, *v;
-	size_t			 i, entries = 0;
-	int			 rc, known = 1, jbad, asjson = 0;
+	json_t			*g = NULL;
+	size_t			 entries = 0;
+	int			 rc, jbad, asjson = 0;
 
 	memset(&h, 0, sizeof(h));
 	memset(&a, 0, sizeof(a));
@@ -771,28 +825,7 @@ cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	if ((g = gen_load(&h, a.gen, &err)) == NULL ||
-	    audit_init(&a, g, &err) == -1)
-		goto out;
-	json_array_foreach(json_object_get(g, "packages"), i, v) {
-		const char *id = json_string_value(json_object_get(v, "id"));
-		if (id == NULL || !pkg_id_valid(id)) {
-			err_set(&err, "generation %ld: bad package list",
-			    a.gen);
-			goto out;
-		}
-		if (audit_package(&a, id, json_string_value(
-		    json_object_get(v, "manifest")), &err) == -1)
-			goto out;
-		known = known && a.all_known;
-	}
-	audit_farm(&a, known);
-	audit_secrets(&a);
-	audit_gen_units(&a, known);
-	audit_active(&a, g, &err);
-	audit_env(&a, g);
-	audit_top_links(&a, &err);
-	audit_units(&a, g);
-	if (err != NULL)
+	    audit_init(&a, g, &err) == -1 || audit_run(&a, g, &d, &err) == -1)
 		goto out;
 	/* The record of what was done is audited with what was done. */
 	jbad = journal_check(&h, &entries, &jerr) == -1;
@@ -847,6 +880,26 @@ pkg_audit(const struct host *h, const char *id, const char *want,
 	if ((rc = audit_package(&a, id, want, errp)) == 0)
 		*findingsp = a.changed + a.missing + a.extra;
 out:
+	audit_free(&a);
+	return rc;
+}
+
+int
+gen_audit(const struct host *h, long n, const json_t *g, int quiet,
+    struct drift *d, char **errp)
+{
+	struct audit	 a;
+	int		 rc;
+
+	memset(&a, 0, sizeof(a));
+	a.h = h;
+	a.gen = n;
+	a.genfd = -1;
+	a.skip_files = 1;
+	/* Collected (and dropped) instead of printed. */
+	if (quiet && (a.findings = json_array()) == NULL)
+		return err_set(errp, "out of memory");
+	rc = audit_init(&a, g, errp) == -1 ? -1 : audit_run(&a, g, d, errp);
 	audit_free(&a);
 	return rc;
 }

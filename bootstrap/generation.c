@@ -811,17 +811,17 @@ gen_tmp(const struct host *h, long n)
 	return tmp;
 }
 
-int
-gen_build(const struct host *h, const struct cluster *c, char *const *roles,
-    size_t nroles, long n, char *const *srcroots, char **errp)
+/* gen_build into the directory tmp (made anew; removed on failure). */
+static int
+build_in(const struct host *h, const struct cluster *c, char *const *roles,
+    size_t nroles, long n, char *const *srcroots, const char *tmp,
+    char **errp)
 {
 	struct build	 b;
-	char		*tmp = NULL;
 	size_t		 i;
 	int		 rc = -1;
 
-	if (build_init(&b, h, roles, nroles) == -1 ||
-	    (tmp = gen_tmp(h, n)) == NULL)
+	if (build_init(&b, h, roles, nroles) == -1)
 		goto out;
 	if (set_rules(&b, c, 1, errp) == -1 || build_mkdirs(&b, tmp, errp) == -1)
 		goto out;
@@ -844,8 +844,21 @@ out:
 	if (rc == -1 && *errp == NULL)
 		err_set(errp, "out of memory");
 	build_free(&b);
-	if (rc == -1 && tmp != NULL)
+	if (rc == -1)
 		(void)rm_tree(tmp, NULL);
+	return rc;
+}
+
+int
+gen_build(const struct host *h, const struct cluster *c, char *const *roles,
+    size_t nroles, long n, char *const *srcroots, char **errp)
+{
+	char	*tmp;
+	int	 rc;
+
+	if ((tmp = gen_tmp(h, n)) == NULL)
+		return err_set(errp, "out of memory");
+	rc = build_in(h, c, roles, nroles, n, srcroots, tmp, errp);
 	free(tmp);
 	return rc;
 }
@@ -929,4 +942,234 @@ gen_abort(const struct host *h, long n)
 	if ((tmp = gen_tmp(h, n)) != NULL)
 		(void)rm_tree(tmp, NULL);
 	free(tmp);
+}
+
+int
+gen_record_check(const json_t *g, long n, const struct cluster *c,
+    char **errp)
+{
+	const json_t	*pkgs = json_object_get(g, "packages");
+	const json_t	*roles = json_object_get(g, "roles");
+	const char	*id;
+	json_t		*v;
+	size_t		 i;
+
+	if (json_integer_value(json_object_get(g, "generation")) != n)
+		return err_set(errp, "generation %ld: its generation.json "
+		    "names another generation", n);
+	if (!json_is_array(pkgs) || json_array_size(pkgs) != c->npkgs)
+		return err_set(errp, "generation %ld: its generation.json "
+		    "does not list the %zu packages of its cluster manifest",
+		    n, c->npkgs);
+	json_array_foreach(pkgs, i, v) {
+		id = json_string_value(json_object_get(v, "id"));
+		if (id == NULL || strcmp(id, c->pkgs[i].id) != 0)
+			return err_set(errp, "generation %ld: its "
+			    "generation.json lists %s where its cluster "
+			    "manifest has %s", n, id != NULL ? id : "(none)",
+			    c->pkgs[i].id);
+	}
+	if (!json_is_array(roles) || json_array_size(roles) == 0)
+		return err_set(errp, "generation %ld: its generation.json has "
+		    "no roles", n);
+	json_array_foreach(roles, i, v)
+		if (!json_is_string(v) || !role_valid(json_string_value(v)))
+			return err_set(errp, "generation %ld: bad role list",
+			    n);
+	return 0;
+}
+
+/*
+ * Is the generation.json build_in wrote in stage what g records (its
+ * creation time aside)?  0, or -1 with *errp naming the first field that
+ * differs.
+ */
+static int
+same_record(const json_t *g, const char *stage, long n, char **errp)
+{
+	json_t		*built, *v;
+	const char	*k, *bad = NULL;
+	char		*path;
+
+	if ((path = path_join(stage, "generation.json")) == NULL)
+		return err_set(errp, "out of memory");
+	built = jsonio_load(path, JSON_MAX, errp);
+	free(path);
+	if (built == NULL)
+		return -1;
+	json_object_foreach(built, k, v)
+		if (bad == NULL && strcmp(k, "created") != 0 &&
+		    !json_equal(v, json_object_get(g, k)))
+			bad = k;
+	json_object_foreach((json_t *)g, k, v)
+		if (bad == NULL && json_object_get(built, k) == NULL)
+			bad = k;
+	if (bad != NULL)
+		err_set(errp, "generation %ld: its generation.json does not "
+		    "match what its packages build (\"%s\" differs): nothing "
+		    "repaired there; reinstall (dcos-bootstrap uninstall, then "
+		    "install)", n, bad);
+	json_decref(built);
+	return bad != NULL ? -1 : 0;
+}
+
+/*
+ * Opens the directory rel names the parent of, below dfd, making what is
+ * missing (0755) and never through a symlink: *basep is rel's last
+ * part.  A descriptor, or -1 with *errp.
+ */
+static int
+open_parent(int dfd, const char *rel, const char **basep, char **errp)
+{
+	char	*copy, *part, *slash;
+	int	 fd, nfd;
+
+	if ((copy = strdup(rel)) == NULL)
+		return err_set(errp, "out of memory");
+	if ((fd = dup(dfd)) == -1) {
+		free(copy);
+		return err_sys(errp, "dup");
+	}
+	for (part = copy; (slash = strchr(part, '/')) != NULL;
+	    part = slash + 1) {
+		*slash = '\0';
+		if (mkdirat(fd, part, 0755) == -1 && errno != EEXIST)
+			nfd = -1;
+		else
+			nfd = openat(fd, part, O_RDONLY | O_DIRECTORY |
+			    O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		if ((fd = nfd) == -1) {
+			err_sys(errp, "%s", rel);
+			free(copy);
+			return -1;
+		}
+	}
+	free(copy);
+	*basep = rel + (strrchr(rel, '/') != NULL ? strrchr(rel, '/') - rel +
+	    1 : 0);
+	return fd;
+}
+
+/*
+ * The secret files of generation gen (GEN_SECRETS_NAME lists them) and
+ * that list, linked into stage as they are: secrets come from the site
+ * key, not from the packages, and repair leaves them alone.  0 or -1.
+ */
+static int
+keep_secrets(int genfd, int stagefd, long n, char **errp)
+{
+	json_t		*doc = NULL, *v;
+	const char	*dest, *base;
+	char		*buf = NULL;
+	size_t		 len, i;
+	int		 fd, rc = -1;
+
+	if (faccessat(genfd, GEN_SECRETS_NAME, F_OK, AT_SYMLINK_NOFOLLOW) ==
+	    -1 && errno == ENOENT)
+		return 0;
+	if ((fd = openat(genfd, GEN_SECRETS_NAME, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return err_sys(errp, "generation %ld: %s", n,
+		    GEN_SECRETS_NAME);
+	rc = read_fd_all(fd, GEN_SECRETS_NAME, JSON_MAX, &buf, &len, errp);
+	close(fd);
+	if (rc == -1)
+		return -1;
+	rc = -1;
+	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
+	free(buf);
+	if (!json_is_array(json_object_get(doc, "files")))
+		goto out;
+	json_array_foreach(json_object_get(doc, "files"), i, v) {
+		dest = json_string_value(json_object_get(v, "path"));
+		if (dest == NULL || !relpath_valid(dest))
+			goto out;
+		if ((fd = open_parent(stagefd, dest, &base, errp)) == -1)
+			goto out;
+		/* A file gone stays gone: verify says so. */
+		if (linkat(genfd, dest, fd, base, 0) == -1 && errno != ENOENT) {
+			err_sys(errp, "keep the secret file %s", dest);
+			close(fd);
+			goto out;
+		}
+		close(fd);
+	}
+	if (linkat(genfd, GEN_SECRETS_NAME, stagefd, GEN_SECRETS_NAME, 0) ==
+	    -1) {
+		err_sys(errp, "keep %s", GEN_SECRETS_NAME);
+		goto out;
+	}
+	rc = 0;
+out:
+	/* Every failure above without a message is a bad list. */
+	if (rc == -1 && *errp == NULL)
+		err_set(errp, "generation %ld: %s is not a list of secret "
+		    "files: reinstall", n, GEN_SECRETS_NAME);
+	json_decref(doc);
+	return rc;
+}
+
+int
+gen_rebuild(const struct host *h, const struct cluster *c, const json_t *g,
+    long n, char **errp)
+{
+	const json_t	*jr = json_object_get(g, "roles");
+	char		**roles = NULL, *stage = NULL, *final = NULL;
+	size_t		 i;
+	int		 genfd = -1, stagefd = -1, built = 0, rc = -1;
+
+	if (gen_record_check(g, n, c, errp) == -1)
+		return -1;
+	if ((roles = calloc(json_array_size(jr) + 1, sizeof(*roles))) ==
+	    NULL || asprintf(&stage, "%s/.staging-%ld", h->gendir, n) == -1 ||
+	    asprintf(&final, "%s/%ld", h->gendir, n) == -1) {
+		free(roles);
+		return err_set(errp, "out of memory");
+	}
+	/* Borrowed from g; gen_record_check checked them. */
+	for (i = 0; i < json_array_size(jr); i++)
+		roles[i] = (char *)json_string_value(json_array_get(jr, i));
+	if (build_in(h, c, roles, json_array_size(jr), n, NULL, stage,
+	    errp) == -1)
+		goto out;
+	built = 1;
+	if (same_record(g, stage, n, errp) == -1)
+		goto out;
+	if ((genfd = open(final, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1 || (stagefd = open(stage, O_RDONLY |
+	    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		err_sys(errp, "%s", genfd == -1 ? final : stage);
+		goto out;
+	}
+	/* The record as it was, its creation time with it. */
+	if (unlinkat(stagefd, "generation.json", 0) == -1 ||
+	    linkat(genfd, "generation.json", stagefd, "generation.json",
+	    0) == -1) {
+		err_sys(errp, "keep %s/generation.json", final);
+		goto out;
+	}
+	if (keep_secrets(genfd, stagefd, n, errp) == -1)
+		goto out;
+	if (syncfs(stagefd) == -1) {
+		err_sys(errp, "sync %s", stage);
+		goto out;
+	}
+	crash_point("rebuilt");
+	if (replace_package(h, stage, final, "its link farm, units or "
+	    "environment files had drifted from its packages", errp) == -1)
+		goto out;
+	built = 0;
+	rc = fsync_dir(h->gendir, errp);
+out:
+	if (genfd != -1)
+		close(genfd);
+	if (stagefd != -1)
+		close(stagefd);
+	if (built)
+		(void)rm_tree(stage, NULL);
+	free(roles);
+	free(stage);
+	free(final);
+	return rc;
 }

@@ -222,3 +222,118 @@ PY
 	run "$BOOTSTRAP" verify --root "$R"
 	[ "$status" -eq 0 ]
 }
+
+# repair_fx: fixture r1 installed on $R as a master; G is its generation
+# and every repair runs with the stand-in systemctl, whose log says
+# whether it reloaded.
+repair_fx() {
+	install_fx r1 "$R" --role master >/dev/null
+	O=$R/opt/mesosphere
+	G=$O/generations/1
+	U=$R/etc/systemd/system
+	J=$R/var/lib/dcos/bootstrap/journal
+	mkdir "$SCRATCH/svc"
+}
+
+# repair_run [env...]: dcos-bootstrap repair on $R with the stand-in.
+repair_run() {
+	run env DCOS_BOOTSTRAP_SYSTEMCTL="$top_srcdir/tests/systemctl-standin.py" \
+	    SYSTEMCTL_STANDIN_ROOT="$R" SYSTEMCTL_STANDIN_DIR="$SCRATCH/svc" \
+	    "$@" "$BOOTSTRAP" repair --root "$R" --cache "$SCRATCH/r1/cache"
+}
+
+@test "repair: each drift verify finds outside the packages comes back, journaled, and verify is clean" {
+	repair_fx
+	# kind, what the drift does, the line verify prints for it.
+	while IFS='|' read -r kind drift finding; do
+		eval "$drift"
+		run "$BOOTSTRAP" verify --root "$R"
+		echo "$kind: $output"
+		[ "$status" -eq 1 ]
+		[[ $output == *"$finding"* ]]
+		n=$(wc -l < "$J")
+		: > "$SCRATCH/svc/log"
+		repair_run
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[ "$(wc -l < "$J")" -gt "$n" ]
+		tail -n +"$((n + 1))" "$J" | grep -q '"event":"repair"'
+		case $kind in
+		installed*) grep -qx 'systemctl daemon-reload.*' "$SCRATCH/svc/log" ;;
+		top) [ ! -s "$SCRATCH/svc/log" ] ;;
+		esac
+		run "$BOOTSTRAP" verify --root "$R"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[[ $output == *": clean" ]]
+	done <<-'EOF2'
+	farm-removed|rm "$G/bin/zkCli"|missing: /opt/mesosphere/generations/1/bin/zkCli
+	farm-retargeted|ln -sfn /etc/passwd "$G/bin/mesos-master"|changed: /opt/mesosphere/generations/1/bin/mesos-master (symlink target)
+	farm-extra|echo x > "$G/lib/extra"|extra: /opt/mesosphere/generations/1/lib/extra
+	farm-own-link|ln -sfn ../environment "$G/etc/dcos-service-configuration.json"|changed: /opt/mesosphere/generations/1/etc/dcos-service-configuration.json (symlink target)
+	active|ln -sfn ../../../packages/nowhere "$G/active/mesos"|changed: /opt/mesosphere/generations/1/active/mesos (symlink target)
+	env|echo EVIL=1 >> "$G/environment"|changed: /opt/mesosphere/generations/1/environment (differs from what the packages set)
+	env-export|rm "$G/environment.export"|missing: /opt/mesosphere/generations/1/environment.export
+	gen-unit|echo ExecStartPre=/bin/evil >> "$G/dcos.target.wants/dcos-exhibitor.service"|changed: /opt/mesosphere/generations/1/dcos.target.wants/dcos-exhibitor.service (differs from its package)
+	gen-unit-extra|echo x > "$G/dcos.target.wants/dcos-extra.service"|extra: /opt/mesosphere/generations/1/dcos.target.wants/dcos-extra.service
+	top|ln -sfn current/etc "$O/lib"|changed: /opt/mesosphere/lib (symlink target)
+	top-removed|rm "$O/bin"|missing: /opt/mesosphere/bin
+	installed-edited|echo ExecStartPre=/bin/evil >> "$U/dcos-mesos-master.service"|changed: /etc/systemd/system/dcos-mesos-master.service (differs from the generation)
+	installed-removed|rm "$U/dcos-exhibitor.service"|missing: /etc/systemd/system/dcos-exhibitor.service
+	EOF2
+	# The tree was swapped, never left half-made; the record is the same.
+	[ "$(ls -A "$O/generations")" = 1 ]
+	grep -q '"event":"repair".*generations/1: its link farm, units or environment files had drifted' "$J"
+	run "$BOOTSTRAP" status --root "$R"
+	[[ $output =~ "chain intact" ]]
+}
+
+@test "repair: killed at every step of putting the generation back, repair again ends clean" {
+	repair_fx
+	for step in generation rebuilt replaced host-files; do
+		rm "$G/bin/zkCli"
+		echo ExecStartPre=/bin/evil >> "$U/dcos-mesos-master.service"
+		repair_run DCOS_BOOTSTRAP_CRASH_AT=$step
+		echo "$step: $status $output"
+		[ "$status" -eq 137 ]
+		repair_run
+		echo "$output"
+		[ "$status" -eq 0 ]
+		run "$BOOTSTRAP" verify --root "$R"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[ "$(ls -A "$O/generations")" = 1 ]
+	done
+}
+
+@test "repair: a generation.json that does not match what its packages build changes nothing, in one line" {
+	repair_fx
+	rm "$G/bin/zkCli"
+	python3 - "$G/generation.json" <<-'PY'
+	import json, sys
+	g = json.load(open(sys.argv[1]))
+	g["units"] = g["units"][1:]
+	json.dump(g, open(sys.argv[1], "w"))
+	PY
+	before=$(snapshot "$R")
+	repair_run
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | grep -c 'dcos-bootstrap: error')" -eq 1 ]
+	[[ $output == *'generation 1: its generation.json does not match what its packages build ("units" differs): nothing repaired there; reinstall (dcos-bootstrap uninstall, then install)'* ]]
+	[ "$(snapshot "$R")" = "$before" ]
+	# A record of other packages is refused before any package is touched.
+	echo tampered >> "$R/opt/mesosphere/packages/$PKG/etc/mesos.conf"
+	python3 - "$G/generation.json" <<-'PY'
+	import json, sys
+	g = json.load(open(sys.argv[1]))
+	g["packages"][0]["id"] = "other--1.0"
+	json.dump(g, open(sys.argv[1], "w"))
+	PY
+	before=$(snapshot "$R")
+	repair_run
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"generation 1: its generation.json lists other--1.0 where its cluster manifest has "* ]]
+	[ "$(snapshot "$R")" = "$before" ]
+}
