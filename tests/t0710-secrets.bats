@@ -204,6 +204,18 @@ tree() {
 	# The kept cache is root's only, dirs and files.
 	[ -z "$(find "$M/var/lib/dcos/bootstrap/cache" -type d ! -perm 700)" ]
 	[ -z "$(find "$M/var/lib/dcos/bootstrap/cache/blobs" -type f ! -perm 600)" ]
+	# repair builds the generation's tree again around its secret
+	# files, which it keeps as they are (it has no key to open them).
+	ln -sfn /nowhere "$M/opt/mesosphere/generations/1/etc/dcos-service-configuration.json"
+	run "$BOOTSTRAP" repair --root "$M"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"its link farm, units and environment files built again"* ]]
+	grep -qx "AWS_SECRET_ACCESS_KEY=$SECRET" "$M/opt/mesosphere/etc/exhibitor"
+	[ "$(stat -L -c %a "$M/opt/mesosphere/etc/exhibitor")" = 600 ]
+	[ "$(stat -L -c %a "$M/opt/mesosphere/current/secrets.json")" = 600 ]
+	run "$BOOTSTRAP" verify --root "$M"
+	[ "$status" -eq 0 ]
 	# An altered secret file is found, by digest, and not printed.
 	g=$(readlink -f "$M/opt/mesosphere/etc/exhibitor")
 	sed -i "s/$SECRET/Other-Secret/" "$g"
