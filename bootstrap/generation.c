@@ -1121,11 +1121,15 @@ gen_rebuild(const struct host *h, const struct cluster *c, const json_t *g,
 
 	if (gen_record_check(g, n, c, errp) == -1)
 		return -1;
+	/* clean_partial removes a stage a killed run left behind. */
+	if (asprintf(&stage, "%s/.staging-%ld", h->gendir, n) == -1)
+		stage = NULL;
+	if (asprintf(&final, "%s/%ld", h->gendir, n) == -1)
+		final = NULL;
 	if ((roles = calloc(json_array_size(jr) + 1, sizeof(*roles))) ==
-	    NULL || asprintf(&stage, "%s/.staging-%ld", h->gendir, n) == -1 ||
-	    asprintf(&final, "%s/%ld", h->gendir, n) == -1) {
-		free(roles);
-		return err_set(errp, "out of memory");
+	    NULL || stage == NULL || final == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
 	}
 	/* Borrowed from g; gen_record_check checked them. */
 	for (i = 0; i < json_array_size(jr); i++)

@@ -183,6 +183,10 @@ start_tls_nginx() {
 	hello=$(echo R/opt/mesosphere/packages/hello--1.0/bin/hello)
 	chmod u+w "$(dirname "$hello")" "$hello" 2>/dev/null || true
 	printf 'tampered\n' > "$hello"
+	# Drift outside the packages too: the generation's link farm and
+	# /opt/mesosphere's links.
+	rm R/opt/mesosphere/generations/1/bin/hello
+	ln -sfn current/etc R/opt/mesosphere/lib
 	run "$BOOTSTRAP" verify --root "$SCRATCH/R"
 	[ "$status" -ne 0 ]
 	: > "$SCRATCH/nginx-A/access.log"
@@ -190,6 +194,8 @@ start_tls_nginx() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"hello--1.0 extracted again from its blob"* ]]
+	[[ "$output" == *"repair: generation 1: its link farm, units and environment files built again from its packages"* ]]
+	[[ "$output" == *"repair: generation 1: /opt/mesosphere's links and the installed units put back"* ]]
 	[[ "${lines[-1]}" == "dcos_install.sh: cluster test is repaired here" ]]
 	# Only what the repair needs: not the big package.
 	run grep -c "/blobs/sha256/$BIG_HEX" "$SCRATCH/nginx-A/access.log"
