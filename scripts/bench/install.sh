@@ -142,8 +142,8 @@ measure() {	# name command...
 }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # A fresh, empty directory; none is removed before the end (see above).
-n=0
-fresh() { n=$((n + 1)); mkdir -p trash; mkdir "trash/$n"; echo "$work/trash/$n"; }
+mkdir trash
+fresh() { mktemp -d "$work/trash/t.XXXXXX"; }
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 for i in $(seq "$runs"); do
