@@ -225,23 +225,6 @@ fleet_opt(int opt, const char *arg, void *ctx)
 	"case ${f##*/} in dcos_install.sh) t=$d;; " \
 	"*) t=$d/blobs/sha256;; esac; mv -f \"$f\" \"$t/\" || exit 1; done; "
 
-/* The sh of a step (fmt and its arguments), or NULL when OOM. */
-static char *
-sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-sh(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*r;
-
-	va_start(ap, fmt);
-	if (vasprintf(&r, fmt, ap) == -1)
-		r = NULL;
-	va_end(ap);
-	return r;
-}
-
 /*
  * What the probe step said: the staging directory on the host (line 1)
  * and its architecture (line 2), both malloc'd.  0, or -1 with
@@ -311,7 +294,7 @@ script_command(const struct fleet_plan *p, const struct fleet_host *h)
 			return NULL;
 		}
 		/* The staged files in place, the staging gone. */
-		r = sh(PUSH_DIR "s=%s; " MOVE_STAGED "rm -rf \"$s\"; "
+		r = fleet_fmt(PUSH_DIR "s=%s; " MOVE_STAGED "rm -rf \"$s\"; "
 		    "echo \"%s  $d/dcos_install.sh\" | sha256sum -c - "
 		    ">/dev/null 2>&1 || { echo \"$d/dcos_install.sh is not "
 		    "the store's (sha256:%s)\" >&2; exit 1; }; "
@@ -325,7 +308,7 @@ script_command(const struct fleet_plan *p, const struct fleet_host *h)
 	}
 	if ((u = fleet_shquote(c->url)) == NULL)
 		return NULL;
-	r = sh("d=$(mktemp -d) || exit 1; trap 'rm -rf \"$d\"' EXIT; "
+	r = fleet_fmt("d=$(mktemp -d) || exit 1; trap 'rm -rf \"$d\"' EXIT; "
 	    "u=%s/dcos_install.sh; "
 	    "if command -v curl >/dev/null 2>&1; "
 	    "then curl -fsS -o \"$d/s\" \"$u\"; "
@@ -350,7 +333,7 @@ probe_command(const struct fleet_plan *p, const struct fleet_host *h)
 	const struct fleet_ctx	*c = p->ctx;
 
 	(void)h;
-	return sh(PUSH_DIR "umask 077; mkdir -p \"$d/blobs/sha256\" || "
+	return fleet_fmt(PUSH_DIR "umask 077; mkdir -p \"$d/blobs/sha256\" || "
 	    "exit 1; s=$(mktemp -d /tmp/dcos-push.XXXXXX) || exit 1; "
 	    "if [ -n \"${SUDO_UID-}\" ]; then chown \"$SUDO_UID\" \"$s\" "
 	    "|| exit 1; fi; echo \"$s\"; uname -m", c->push);
@@ -407,7 +390,7 @@ list_command(const struct fleet_plan *p, const struct fleet_host *h,
 	    (pin = bootstrap_pin(c, arch)) == NULL ||
 	    (qs = fleet_shquote(stage)) == NULL)
 		goto out;
-	r = sh(PUSH_DIR "s=%s; " MOVE_STAGED
+	r = fleet_fmt(PUSH_DIR "s=%s; " MOVE_STAGED
 	    "cp \"$d/blobs/sha256/%s\" \"$s/.bs\" && chmod 0700 \"$s/.bs\" "
 	    "|| exit 1; echo \"%s  $s/.bs\" | sha256sum -c - >/dev/null "
 	    "2>&1 || { echo \"$d/blobs/sha256/%s is damaged\" >&2; "
@@ -551,7 +534,7 @@ check_command(const struct fleet_plan *p, const struct fleet_host *h)
 	const struct fleet_ctx	*c = p->ctx;
 
 	(void)h;
-	return sh(KEPT_BOOTSTRAP
+	return fleet_fmt(KEPT_BOOTSTRAP
 	    "[ -x \"$b\" ] || { echo \"$b is missing: deploy this host "
 	    "first\" >&2; exit 2; }; "
 	    "end=$(($(date +%%s) + %ld)); "
@@ -633,7 +616,7 @@ uninstall_command(const struct fleet_plan *p, const struct fleet_host *h)
 
 	(void)h;
 	/* Push mode: what the pushes put in DIR goes too. */
-	return sh(KEPT_BOOTSTRAP
+	return fleet_fmt(KEPT_BOOTSTRAP
 	    "if [ ! -x \"$b\" ]; then echo 'not installed: nothing to "
 	    "remove'; else \"$b\" uninstall ${r:+--root \"$r\"} || exit; "
 	    "fi%s%s%s", c->push != NULL ? "; d=$r" : "",
@@ -678,7 +661,7 @@ site_key_command(const struct fleet_plan *p, const struct fleet_host *h)
 		    "$r/etc/mesosphere/site.key (0600) on this host first\" "
 		    ">&2; exit 1; }");
 	if (access(c->site_key, R_OK) == -1)
-		return sh("echo 'role %s has a sealed secrets bundle and "
+		return fleet_fmt("echo 'role %s has a sealed secrets bundle and "
 		    "this bootstrap node has no readable %s to give the "
 		    "host: put the site key there' >&2; exit 1", h->role,
 		    c->site_key);

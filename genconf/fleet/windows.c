@@ -12,7 +12,6 @@
  */
 #include <config.h>
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,23 +19,6 @@
 #include "atomicio.h"
 #include "error.h"
 #include "fleet.h"
-
-/* The step's text around its body (fmt and arguments), or NULL. */
-static char *
-ps(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-ps(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*r;
-
-	va_start(ap, fmt);
-	if (vasprintf(&r, fmt, ap) == -1)
-		r = NULL;
-	va_end(ap);
-	return r;
-}
 
 /* s in PowerShell single quotes (each ' doubled), malloc'd, or NULL. */
 static char *
@@ -63,16 +45,19 @@ psquote(const char *s)
 }
 
 /*
- * The script in $f, checked, then body ($PS: the quoted powershell; body
- * sets $e, the exit status); the temporary directory removed whatever
- * happens.
+ * The script in $f, checked, then body (which sets $e, the exit status;
+ * freed here; NULL: out of memory); the temporary directory removed
+ * whatever happens.
  */
 static char *
-wrap(const struct fleet_plan *p, const char *body)
+wrap(const struct fleet_plan *p, char *body)
 {
 	const struct fleet_win	*w = p->win;
+	char			*r;
 
-	return ps("$e = 1; $d = [IO.Path]::Combine([IO.Path]::GetTempPath(), "
+	if (body == NULL)
+		return NULL;
+	r = fleet_fmt("$e = 1; $d = [IO.Path]::Combine([IO.Path]::GetTempPath(), "
 	    "'dcos-fleet-' + [guid]::NewGuid().ToString('N')); "
 	    "try { [void][IO.Directory]::CreateDirectory($d); "
 	    "$f = [IO.Path]::Combine($d, 'dcos_install.ps1'); "
@@ -90,6 +75,8 @@ wrap(const struct fleet_plan *p, const char *body)
 	    "finally { Remove-Item -LiteralPath $d -Recurse -Force "
 	    "-ErrorAction SilentlyContinue }; exit $e",
 	    w->hex, w->hex, body);
+	free(body);
+	return r;
 }
 
 /* The name of the step h runs now. */
@@ -107,7 +94,7 @@ static char *
 run_command(const struct fleet_plan *p, const struct fleet_host *h)
 {
 	const char	*name = step_name(h), *args;
-	char		*q, *body, *r;
+	char		*q, *body;
 
 	if (strcmp(name, "uninstall") == 0)
 		args = "-Uninstall";
@@ -120,15 +107,11 @@ run_command(const struct fleet_plan *p, const struct fleet_host *h)
 	if ((q = psquote(p->win->powershell)) == NULL)
 		return NULL;
 	/* The role is slave or slave_public: nothing to quote. */
-	body = ps("& %s -NoProfile -ExecutionPolicy Bypass -File $f %s%s; "
+	body = fleet_fmt("& %s -NoProfile -ExecutionPolicy Bypass -File $f %s%s; "
 	    "$e = $LASTEXITCODE", q, args, strchr(args, ' ') != NULL ?
 	    h->role : "");
 	free(q);
-	if (body == NULL)
-		return NULL;
-	r = wrap(p, body);
-	free(body);
-	return r;
+	return wrap(p, body);
 }
 
 /*
@@ -142,12 +125,12 @@ static char *
 check_command(const struct fleet_plan *p, const struct fleet_host *h)
 {
 	const struct fleet_win	*w = p->win;
-	char			*q, *body, *r;
+	char			*q, *body;
 
 	(void)h;
 	if ((q = psquote(w->powershell)) == NULL)
 		return NULL;
-	body = ps("$end = [DateTime]::UtcNow.AddSeconds(%ld); "
+	body = fleet_fmt("$end = [DateTime]::UtcNow.AddSeconds(%ld); "
 	    "while ($true) { "
 	    "$s = @(& %s -NoProfile -ExecutionPolicy Bypass -File $f -Status); "
 	    "$e = $LASTEXITCODE; if ($e -ne 0) { break }; "
@@ -163,11 +146,7 @@ check_command(const struct fleet_plan *p, const struct fleet_host *h)
 	    "[Console]::Error.WriteLine($_) }; "
 	    "if ($LASTEXITCODE -eq 0) { $e = 3 } else { $e = 4 } }" : "");
 	free(q);
-	if (body == NULL)
-		return NULL;
-	r = wrap(p, body);
-	free(body);
-	return r;
+	return wrap(p, body);
 }
 
 /* What a failed check step saw: each service that does not run. */
