@@ -16,7 +16,7 @@ load fleet
 
 # setup_file and teardown_file: tests/fleet.bash.
 
-@test "a Linux master and a Windows agent: preflight, deploy, status, uninstall leaves no trace; a non-ASCII name survives iwr | iex" {
+@test "a Linux master and a Windows agent: preflight, deploy, postflight, status, uninstall leaves no trace; a non-ASCII name survives iwr | iex" {
 	need_pwsh
 	# A cluster name with a quote, Latin-1, BMP and astral characters
 	# and PowerShell's own single quote U+2019.
@@ -34,6 +34,7 @@ windows_powershell: $(command -v pwsh)"
 		F="--ssh-config $SCRATCH/ssh_config"
 		"$GENCONF" preflight $F > preflight.out
 		"$GENCONF" deploy $F --json > deploy.json
+		"$GENCONF" postflight $F > postflight.out
 		"$GENCONF" status $F --json > status.json
 		"$GENCONF" uninstall $F > uninstall.out
 		# As an operator runs it by hand: the text through iex sets
@@ -56,6 +57,9 @@ windows_powershell: $(command -v pwsh)"
 	grep -qx 'register dcos-hello .*/root/packages/dcos-hello-windows--1.0.0/bin/dcos-hello.ps1 -VersionFile etc/hello-version.txt' "$W/svc.log"
 	grep -qx 'start dcos-hello' "$W/svc.log"
 	grep -qF "cluster $name (dcos-1.0.0) is installed here as role(s): slave" "$(jq -r '.hosts[1].log' deploy.json)"
+	# The health gate: every service of the generation runs.
+	[ "$(tail -n 1 postflight.out | cut -d' ' -f1-6)" = "postflight: 2 of 2 hosts succeeded" ]
+	grep -qx 'service dcos-hello: running' genconf/logs/postflight-*/127.0.1.2.check.out
 	# status reads the Windows host's generation like any other's (one
 	# run: pwsh is slow to start; the table prints the same fields).
 	[ "$(jq -r '.hosts_current, .hosts_total' status.json | tr '\n' ' ')" = "2 2 " ]

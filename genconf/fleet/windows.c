@@ -155,7 +155,6 @@ check_explain(const struct fleet_plan *p, const struct fleet_host *h)
 {
 	char	*path, *line = NULL, *r = NULL, *n;
 	size_t	 cap = 0;
-	ssize_t	 len;
 	FILE	*f = NULL;
 
 	if (h->status != 1 && h->status != 3 && h->status != 4)
@@ -163,7 +162,7 @@ check_explain(const struct fleet_plan *p, const struct fleet_host *h)
 	if ((path = fleet_capture(p, h, "check")) != NULL)
 		f = fopen(path, "re");
 	free(path);
-	while (f != NULL && (len = getline(&line, &cap, f)) != -1) {
+	while (f != NULL && getline(&line, &cap, f) != -1) {
 		line[strcspn(line, "\r\n")] = '\0';
 		if (strncmp(line, "service ", 8) != 0 ||
 		    strstr(line, ": ") == NULL ||
