@@ -5,8 +5,8 @@
  * PowerShell command line (single quotes only: a Windows command line
  * mangles double quotes).  Each step gets the store's dcos_install.ps1 on
  * its standard input over the host's ssh connection (nothing secret: a
- * Windows host takes no secrets bundle), writes it to a private temporary
- * directory, checks it against the digest index.json pins and runs it
+ * Windows host takes no secrets bundle), writes it to a new directory in
+ * the user's temporary directory, checks it against the digest index.json pins and runs it
  * with "powershell -NoProfile -ExecutionPolicy Bypass -File" and the
  * script's own switches; the directory goes with the step.
  */
@@ -19,29 +19,23 @@
 #include "atomicio.h"
 #include "error.h"
 #include "fleet.h"
+#include "siteconf.h"
 
-/* s in PowerShell single quotes (each ' doubled), malloc'd, or NULL. */
+/*
+ * s in PowerShell single quotes, as dcos_install.ps1 holds the cluster
+ * name (ASCII: a Windows command line keeps it whole), malloc'd, or NULL.
+ */
 static char *
 psquote(const char *s)
 {
-	FILE	*fp;
-	char	*out = NULL;
-	size_t	 len = 0;
+	char	*in, *r;
 
-	if ((fp = open_memstream(&out, &len)) == NULL)
+	if ((in = script_single_quoted(s, 1)) == NULL)
 		return NULL;
-	fputc('\'', fp);
-	for (; *s != '\0'; s++) {
-		if (*s == '\'')
-			fputc('\'', fp);
-		fputc(*s, fp);
-	}
-	fputc('\'', fp);
-	if (fclose(fp) != 0) {
-		free(out);
-		return NULL;
-	}
-	return out;
+	if (asprintf(&r, "'%s'", in) == -1)
+		r = NULL;
+	free(in);
+	return r;
 }
 
 /*
