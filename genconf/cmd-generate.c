@@ -355,32 +355,67 @@ bootstrap_url_check(const char *s, char **errp)
 }
 
 /*
- * s for inside '...' of sh (ps1 0: each ' becomes '\'') or of PowerShell
- * (ps1 1: each ' and each of PowerShell's other single quotes, U+2018 to
- * U+201B, is doubled).  malloc'd, or NULL.
+ * The code point of the UTF-8 sequence at s (*lenp its bytes), or
+ * U+FFFD for a byte that starts none (*lenp 1).
  */
-static char *
-single_quoted(const char *s, int ps1)
+static unsigned long
+utf8_next(const unsigned char *s, size_t *lenp)
 {
-	FILE	*fp;
-	char	*out = NULL;
-	size_t	 len = 0;
+	unsigned long	cp;
+	size_t		n, i;
+
+	if (s[0] < 0x80) {
+		*lenp = 1;
+		return s[0];
+	}
+	n = (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 :
+	    (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+	cp = n == 2 ? s[0] & 0x1f : n == 3 ? s[0] & 0x0f : s[0] & 0x07;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			break;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	*lenp = n == 0 || i < n ? 1 : n;
+	if (n == 0 || i < n || cp > 0x10ffff || (cp >= 0xd800 &&
+	    cp <= 0xdfff) || cp < (n == 2 ? 0x80UL : n == 3 ? 0x800UL :
+	    0x10000UL))
+		return 0xfffd;
+	return cp;
+}
+
+/*
+ * s for inside '...' of sh (ps1 0: each ' becomes '\'') or of PowerShell
+ * (ps1 1: each ' is doubled, and every non-ASCII character leaves the
+ * quotes as ' + [char]0xXXXX + ', one per UTF-16 unit).  The .ps1 is so
+ * ASCII whatever the name: Windows PowerShell 5.1 reads a file given to
+ * -File without a BOM as the ANSI code page, and "iwr ... | iex" feeds a
+ * leading BOM to the parser as a command name; ASCII reads the same in
+ * every code page and needs no BOM.  malloc'd, or NULL.
+ */
+char *
+script_single_quoted(const char *s, int ps1)
+{
+	FILE		*fp;
+	char		*out = NULL;
+	size_t		 len = 0, n;
+	unsigned long	 cp;
 
 	if ((fp = open_memstream(&out, &len)) == NULL)
 		return NULL;
-	for (; *s != '\0'; s++)
-		if (*s == '\'' && !ps1)
-			fputs("'\\''", fp);
-		else if (*s == '\'')
-			fputs("''", fp);
-		else if (ps1 && (unsigned char)s[0] == 0xe2 &&
-		    (unsigned char)s[1] == 0x80 &&
-		    (unsigned char)s[2] >= 0x98 && (unsigned char)s[2] <= 0x9b) {
-			fwrite(s, 1, 3, fp);
-			fwrite(s, 1, 3, fp);
-			s += 2;
-		} else
-			fputc(*s, fp);
+	for (; *s != '\0'; s += n) {
+		cp = utf8_next((const unsigned char *)s, &n);
+		if (*s == '\'')
+			fputs(ps1 ? "''" : "'\\''", fp);
+		else if (!ps1 || cp < 0x80)
+			fwrite(s, 1, n, fp);
+		else if (cp < 0x10000)
+			fprintf(fp, "' + [char]0x%04lx + '", cp);
+		else
+			fprintf(fp, "' + [char]0x%04lx + [char]0x%04lx + '",
+			    0xd800 + ((cp - 0x10000) >> 10),
+			    0xdc00 + ((cp - 0x10000) & 0x3ff));
+	}
 	if (fclose(fp) != 0) {
 		free(out);
 		return NULL;
@@ -660,7 +695,7 @@ install_script(const struct release *rel, const json_t *eff,
 	if ((name = config_str(eff, "cluster_name", errp)) == NULL ||
 	    (vals[2] = config_str(eff, "bootstrap_url", errp)) == NULL)
 		return NULL;
-	if ((vals[4] = qname = single_quoted(name, ps1)) == NULL ||
+	if ((vals[4] = qname = script_single_quoted(name, ps1)) == NULL ||
 	    (pins = bootstrap_pins(rel)) == NULL ||
 	    asprintf(&rname, "%s-%s", rel->rm->name, rel->rm->version) == -1) {
 		rname = NULL;
@@ -1419,17 +1454,6 @@ stage_secrets(struct run *r, char **errp)
 out:
 	free(v);
 	return rc;
-}
-
-static int
-release_has_windows(const struct release_manifest *rm)
-{
-	size_t	 i;
-
-	for (i = 0; i < rm->npackages; i++)
-		if (rm->packages[i].platform == PLATFORM_WINDOWS)
-			return 1;
-	return 0;
 }
 
 /*

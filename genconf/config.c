@@ -134,6 +134,32 @@ out:
 	return rc;
 }
 
+/*
+ * Windows agents run the release's Windows packages: a site that lists
+ * some for a release without any is refused, in one line.
+ */
+static int
+check_windows_lists(const struct release *rel, const json_t *eff,
+    char **errs)
+{
+	static const char *const keys[] = {
+		"windows_agent_list", "windows_public_agent_list"
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (json_array_size(json_object_get(eff, keys[i])) > 0 &&
+		    !release_has_windows(rel->rm)) {
+			free(*errs);
+			*errs = NULL;
+			return err_set(errs, "%s: %s lists Windows agents, but "
+			    "release %s-%s has no Windows package: remove them "
+			    "or use a release that has one", CONFIG_NAME,
+			    keys[i], rel->rm->name, rel->rm->version);
+		}
+	return 0;
+}
+
 /* Reads genconf_dir/config.yaml into *rootp: 0, or -1 with *errs set. */
 static int
 load_config(const char *genconf_dir, struct ynode **rootp, char **errs)
@@ -190,7 +216,8 @@ config_compile(const struct release *rel, const char *genconf_dir,
 		*errs = diags_join(&v.errors);
 		goto out;
 	}
-	if (render_templates(rel, s, v.effective, &out->files, &out->nfiles,
+	if (check_windows_lists(rel, v.effective, errs) == -1 ||
+	    render_templates(rel, s, v.effective, &out->files, &out->nfiles,
 	    errs) == -1)
 		goto out;
 	out->effective = v.effective;

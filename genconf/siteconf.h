@@ -145,6 +145,11 @@ int	 config_compile_site(const struct config_opts *,
  * in characters the script can hold unquoted.  0, or -1 with *errp.
  */
 int	 bootstrap_url_check(const char *url, char **errp);
+/*
+ * s for inside '...' of sh (ps1 0) or PowerShell (ps1 1, ASCII only),
+ * malloc'd, or NULL (cmd-generate.c).
+ */
+char	*script_single_quoted(const char *s, int ps1);
 
 /* The commands (cmd-validate.c, cmd-show.c). */
 int	 cmd_validate(int, char **);

@@ -566,6 +566,17 @@ win_name_equal(const char *a, const char *b)
 	return *a == *b;
 }
 
+int
+release_has_windows(const struct release_manifest *rm)
+{
+	size_t	 i;
+
+	for (i = 0; i < rm->npackages; i++)
+		if (rm->packages[i].platform == PLATFORM_WINDOWS)
+			return 1;
+	return 0;
+}
+
 const char *
 platform_name(enum pkg_platform p)
 {

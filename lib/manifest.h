@@ -267,6 +267,9 @@ struct release_manifest {
 	size_t			 ntemplates;
 };
 
+/* Whether the release carries a package of platform windows. */
+int	 release_has_windows(const struct release_manifest *);
+
 /* 1 when v is a version of dotted numbers ("1.13", "20.10.5"). */
 int	 version_valid(const char *v);
 /*

@@ -89,10 +89,45 @@ fleet_start_host() {
 	return 1
 }
 
+# fleet_win_host N: makes host N a Windows agent as tests/t0820 drives it:
+# an sshd (fleet_host) whose root logs in to PowerShell 7 (pwsh, the .NET
+# global tool) instead of sh, as OpenSSH for Windows runs every command
+# through the account's default shell.  Its sessions get the service
+# stand-in of tests/windows.bash (state in the host's svc/) besides
+# DCOS_ROOT, which dcos_install.ps1 takes as -Root.  Start it with
+# fleet_start_win_host N.
+fleet_win_host() {
+	local n=$1 d="$SCRATCH/hosts/$1" pwsh
+	pwsh=$(command -v pwsh) || { echo "pwsh is missing" >&2; return 1; }
+	fleet_host "$n"
+	mkdir -p "$d/svc"
+	# A login shell sshd runs as SHELL -c COMMAND.
+	printf '#!/bin/sh\nexec %s -NoProfile -NonInteractive "$@"\n' "$pwsh" > "$d/shell"
+	chmod 755 "$d/shell"
+	sed "s|^root:\([^:]*:[^:]*:[^:]*:[^:]*:[^:]*\):.*|root:\1:$d/shell|" /etc/passwd > "$d/passwd"
+	mkdir -p "$d/tmp"
+	sed -i "s|^SetEnv .*|SetEnv DCOS_ROOT=$d/root TMPDIR=$d/tmp DOTNET_ROOT=${DOTNET_ROOT:-$(dirname "$(readlink -f "$(command -v dotnet)")")} DCOS_PS_SERVICE_STANDIN=$top_srcdir/tests/ps-service-standin.ps1 DCOS_PS_SERVICE_LOG=$d/svc.log DCOS_PS_SERVICE_DIR=$d/svc DCOS_HELLO_ROOT=$d/svc DCOS_HELLO_ONCE=1 DCOS_STANDIN_OUT=$d/svc DCOS_RETRIES=1|" "$d/sshd_config"
+}
+
+# fleet_start_win_host N: runs Windows host N's sshd in a mount namespace
+# of its own where /etc/passwd gives root the PowerShell login shell.
+fleet_start_win_host() {
+	local d="$SCRATCH/hosts/$1"
+	: > "$d/sshd.log"
+	unshare -m sh -c 'mount --bind "$1" /etc/passwd && shift && exec "$@"' \
+	    sh "$d/passwd" /usr/sbin/sshd -D -e -f "$d/sshd_config" 2> "$d/sshd.log" 3>&- &
+	echo $! > "$d/sshd.pid"
+	wait_until 10 grep -q "Server listening on 127.0.1.$1 port 22" "$d/sshd.log" || {
+		echo "sshd of host $1 did not start: $(cat "$d/sshd.log")" >&2
+		return 1
+	}
+}
+
 # fleet_site URL MASTERS AGENTS PUBLIC [TIMEOUT]: the site $SITE from the
 # sample with hosts 1..MASTERS as masters, the next AGENTS as agents and
 # the next PUBLIC as public agents (127.0.1.N), reached as root, then
-# generated.  FLEET_CONFIG: more config.yaml lines.
+# generated.  FLEET_CONFIG: more config.yaml lines; FLEET_NAME: the
+# cluster_name (default fleet).
 fleet_site() {
 	local url=$1 m=$2 a=$3 p=$4 n=1
 	mkdir -p "$SITE"
@@ -101,7 +136,7 @@ fleet_site() {
 	cp "$RELEASE_DIR"/dcos-*.tar* "$SITE/"
 	{
 		echo "bootstrap_url: $url"
-		echo "cluster_name: fleet"
+		echo "cluster_name: ${FLEET_NAME:-fleet}"
 		echo "master_discovery: static"
 		echo "exhibitor_storage_backend: static"
 		echo "resolvers: [8.8.8.8]"
@@ -118,6 +153,9 @@ fleet_site() {
 		for _ in $(seq 1 "$p"); do echo "  - 127.0.1.$((n++))"; done
 		printf '%s\n' "${FLEET_CONFIG:-}"
 	} > "$SITE/genconf/config.yaml"
+	# The sample's ip-detect.ps1 asks Windows; a Windows test host here
+	# runs on Linux (tests/t0820).
+	printf "'127.0.0.1'\n" > "$SITE/genconf/ip-detect.ps1"
 	(cd "$SITE" && "$GENCONF" -q generate >/dev/null)
 }
 

@@ -4,3 +4,8 @@ TESTS += tests/t0800-fleet.bats
 EXTRA_DIST += tests/t0800-fleet.bats tests/fleet.bash
 TESTS += tests/t0810-fleet-health.bats
 EXTRA_DIST += tests/t0810-fleet-health.bats
+# Windows agents: only where the pwsh tests are on (see tests/windows.mk).
+if PWSH_TESTS
+TESTS += tests/t0820-fleet-windows.bats
+endif
+EXTRA_DIST += tests/t0820-fleet-windows.bats

@@ -290,7 +290,7 @@ refused() {
 	[[ "$output" == *"dcos_install.ps1: content does not match the digest index.json lists"* ]]
 }
 
-@test "the cluster name is quoted for PowerShell's single quotes; a site without ip-detect.ps1 gets a config package of pkginfo only" {
+@test "the cluster name is quoted for PowerShell, in ASCII; a site without ip-detect.ps1 gets a config package of pkginfo only" {
 	mkdir -p site
 	cp -R "$top_srcdir/sample/site/genconf" site/genconf
 	rm site/genconf/ip-detect.ps1
@@ -299,7 +299,10 @@ refused() {
 	cp "$FILE_SCRATCH"/r1/dcos-*.tar* site/
 	(cd site && "$GENCONF" -q generate >/dev/null)
 	s=site/genconf/serve
-	grep -qxF "\$ClusterName = 'it''s ‘‘ours’’'" $s/dcos_install.ps1
+	# PowerShell's own single quotes U+2018/U+2019 leave the string as
+	# every non-ASCII character does: the script stays ASCII.
+	grep -qxF "\$ClusterName = 'it''s ' + [char]0x2018 + 'ours' + [char]0x2019 + ''" $s/dcos_install.ps1
+	! LC_ALL=C grep -q '[^ -~	]' $s/dcos_install.ps1
 	grep -qF "CLUSTER_NAME='it'\\''s ‘ours’'" $s/dcos_install.sh
 	c=$s/blobs/sha256/$(jq -r '.current[7:]' $s/index.json)
 	w=$s/blobs/sha256/$(jq -r '.config_package_windows.digest[7:]' $c)
@@ -324,6 +327,15 @@ refused() {
 	[ "$(jq -r '.config_package_windows // "none"' $c)" = none ]
 	[ "$(jq '[.blobs[] | select(.platform == "windows")] | length' $c)" -eq 0 ]
 	"$ARTIFACTD" -q fsck $s
+	# Windows agents need a release with a Windows package: one line,
+	# nothing changed.
+	before=$(cat $s/index.json)
+	echo 'windows_public_agent_list: [10.0.3.1]' >> site/genconf/config.yaml
+	run sh -c 'cd site && "$GENCONF" -q generate --release dcos-2.0.0.tar'
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$output" = "config.yaml: windows_public_agent_list lists Windows agents, but release dcos-2.0.0 has no Windows package: remove them or use a release that has one" ]
+	[ "$(cat $s/index.json)" = "$before" ]
 }
 
 @test "a Linux host installs from a store with a Windows package: Linux packages only, no zip fetched" {

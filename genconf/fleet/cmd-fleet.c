@@ -89,14 +89,17 @@ struct fleet_ctx {
 static const char options_help[] =
 "\n"
 "Hosts and roles come from genconf/config.yaml (master_list, agent_list,\n"
-"public_agent_list); ssh_user, ssh_port, ssh_key_path, ssh_parallelism\n"
+"public_agent_list, and the Windows agents' windows_agent_list and\n"
+"windows_public_agent_list, run with windows_powershell, default\n"
+"powershell); ssh_user, ssh_port, ssh_key_path, ssh_parallelism\n"
 "(hosts at once, 1-100) and process_timeout (seconds a step may take\n"
 "before it is killed) from the same file.  Exit status 0 only when every\n"
 "host succeeded.  Each run writes genconf/state/RUN.json and a log per\n"
 "host in genconf/logs/RUN/.\n"
 "\n"
 "  --hosts FILE             the hosts from FILE instead: lines 'ADDRESS ROLE'\n"
-"                           (ROLE master, agent or public_agent; # comments)\n"
+"                           (ROLE master, agent, public_agent, windows_agent\n"
+"                           or windows_public_agent; # comments)\n"
 "  --role ROLE              only the hosts of ROLE (repeatable)\n"
 "  --host ADDR              only host ADDR (repeatable)\n"
 "  --accept-new-host-keys   trust and remember the key of a host that is not\n"
@@ -222,23 +225,6 @@ fleet_opt(int opt, const char *arg, void *ctx)
 	"case ${f##*/} in dcos_install.sh) t=$d;; " \
 	"*) t=$d/blobs/sha256;; esac; mv -f \"$f\" \"$t/\" || exit 1; done; "
 
-/* The sh of a step (fmt and its arguments), or NULL when OOM. */
-static char *
-sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-sh(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*r;
-
-	va_start(ap, fmt);
-	if (vasprintf(&r, fmt, ap) == -1)
-		r = NULL;
-	va_end(ap);
-	return r;
-}
-
 /*
  * What the probe step said: the staging directory on the host (line 1)
  * and its architecture (line 2), both malloc'd.  0, or -1 with
@@ -308,7 +294,7 @@ script_command(const struct fleet_plan *p, const struct fleet_host *h)
 			return NULL;
 		}
 		/* The staged files in place, the staging gone. */
-		r = sh(PUSH_DIR "s=%s; " MOVE_STAGED "rm -rf \"$s\"; "
+		r = fleet_fmt(PUSH_DIR "s=%s; " MOVE_STAGED "rm -rf \"$s\"; "
 		    "echo \"%s  $d/dcos_install.sh\" | sha256sum -c - "
 		    ">/dev/null 2>&1 || { echo \"$d/dcos_install.sh is not "
 		    "the store's (sha256:%s)\" >&2; exit 1; }; "
@@ -322,7 +308,7 @@ script_command(const struct fleet_plan *p, const struct fleet_host *h)
 	}
 	if ((u = fleet_shquote(c->url)) == NULL)
 		return NULL;
-	r = sh("d=$(mktemp -d) || exit 1; trap 'rm -rf \"$d\"' EXIT; "
+	r = fleet_fmt("d=$(mktemp -d) || exit 1; trap 'rm -rf \"$d\"' EXIT; "
 	    "u=%s/dcos_install.sh; "
 	    "if command -v curl >/dev/null 2>&1; "
 	    "then curl -fsS -o \"$d/s\" \"$u\"; "
@@ -347,7 +333,7 @@ probe_command(const struct fleet_plan *p, const struct fleet_host *h)
 	const struct fleet_ctx	*c = p->ctx;
 
 	(void)h;
-	return sh(PUSH_DIR "umask 077; mkdir -p \"$d/blobs/sha256\" || "
+	return fleet_fmt(PUSH_DIR "umask 077; mkdir -p \"$d/blobs/sha256\" || "
 	    "exit 1; s=$(mktemp -d /tmp/dcos-push.XXXXXX) || exit 1; "
 	    "if [ -n \"${SUDO_UID-}\" ]; then chown \"$SUDO_UID\" \"$s\" "
 	    "|| exit 1; fi; echo \"$s\"; uname -m", c->push);
@@ -404,7 +390,7 @@ list_command(const struct fleet_plan *p, const struct fleet_host *h,
 	    (pin = bootstrap_pin(c, arch)) == NULL ||
 	    (qs = fleet_shquote(stage)) == NULL)
 		goto out;
-	r = sh(PUSH_DIR "s=%s; " MOVE_STAGED
+	r = fleet_fmt(PUSH_DIR "s=%s; " MOVE_STAGED
 	    "cp \"$d/blobs/sha256/%s\" \"$s/.bs\" && chmod 0700 \"$s/.bs\" "
 	    "|| exit 1; echo \"%s  $s/.bs\" | sha256sum -c - >/dev/null "
 	    "2>&1 || { echo \"$d/blobs/sha256/%s is damaged\" >&2; "
@@ -447,7 +433,7 @@ push_listed_argv(const struct fleet_plan *p, struct fleet_host *h)
 	ssize_t			 len;
 
 	if (probe_read(p, h, &stage, &arch) == -1 ||
-	    (path = fleet_capture(p, h, p->steps[h->step - 2].name)) == NULL)
+	    (path = fleet_capture(p, h, h->todo[h->step - 2].name)) == NULL)
 		goto out;
 	if ((f = fopen(path, "re")) == NULL) {
 		if (asprintf(&h->detail, "%s: %s: %s", h->addr, path,
@@ -548,7 +534,7 @@ check_command(const struct fleet_plan *p, const struct fleet_host *h)
 	const struct fleet_ctx	*c = p->ctx;
 
 	(void)h;
-	return sh(KEPT_BOOTSTRAP
+	return fleet_fmt(KEPT_BOOTSTRAP
 	    "[ -x \"$b\" ] || { echo \"$b is missing: deploy this host "
 	    "first\" >&2; exit 2; }; "
 	    "end=$(($(date +%%s) + %ld)); "
@@ -630,7 +616,7 @@ uninstall_command(const struct fleet_plan *p, const struct fleet_host *h)
 
 	(void)h;
 	/* Push mode: what the pushes put in DIR goes too. */
-	return sh(KEPT_BOOTSTRAP
+	return fleet_fmt(KEPT_BOOTSTRAP
 	    "if [ ! -x \"$b\" ]; then echo 'not installed: nothing to "
 	    "remove'; else \"$b\" uninstall ${r:+--root \"$r\"} || exit; "
 	    "fi%s%s%s", c->push != NULL ? "; d=$r" : "",
@@ -675,7 +661,7 @@ site_key_command(const struct fleet_plan *p, const struct fleet_host *h)
 		    "$r/etc/mesosphere/site.key (0600) on this host first\" "
 		    ">&2; exit 1; }");
 	if (access(c->site_key, R_OK) == -1)
-		return sh("echo 'role %s has a sealed secrets bundle and "
+		return fleet_fmt("echo 'role %s has a sealed secrets bundle and "
 		    "this bootstrap node has no readable %s to give the "
 		    "host: put the site key there' >&2; exit 1", h->role,
 		    c->site_key);
@@ -914,6 +900,25 @@ verify_read(const struct fleet_plan *p, const struct fleet_host *h,
 	return json_pack("{s:i, s:s}", "exit", ex, "summary", line);
 }
 
+/* A Windows host's services that do not run, added to the drift. */
+static void
+services_drift(const json_t *st, char *buf, size_t len)
+{
+	const char	*name;
+	json_t		*v;
+	char		 one[300];
+
+	json_object_foreach((json_t *)json_object_get(st, "services"), name,
+	    v) {
+		if (strcmp(json_string_value(v) != NULL ?
+		    json_string_value(v) : "", "running") == 0)
+			continue;
+		snprintf(one, sizeof(one), "service %s %s", name,
+		    json_string_value(v) != NULL ? json_string_value(v) : "?");
+		drift_add(buf, len, one);
+	}
+}
+
 /*
  * Reads each host's status and verify and prints the table; a host
  * drifts when it is not on the store's current cluster manifest (or
@@ -941,8 +946,9 @@ status_table(struct fleet_plan *p, const json_t *index, const json_t *cm,
 		drift[0] = '\0';
 		path = h->result == FLEET_OK ? fleet_capture(p, h, "status") :
 		    NULL;
-		if (h->result == FLEET_OK && (path == NULL ||
-		    (st = jsonio_load(path, 1 << 20, &err)) == NULL)) {
+		if (h->result == FLEET_OK && (path == NULL || (st = h->windows ?
+		    fleet_win_status(path, &err) : jsonio_load(path, 1 << 20,
+		    &err)) == NULL)) {
 			snprintf(drift, sizeof(drift), "unreadable status: %s",
 			    err != NULL ? err : "out of memory");
 			free(err);
@@ -965,7 +971,10 @@ status_table(struct fleet_plan *p, const json_t *index, const json_t *cm,
 				    h->role);
 				drift_add(drift, sizeof(drift), one);
 			}
-			ver = verify_read(p, h, drift, sizeof(drift));
+			if (h->windows)
+				services_drift(st, drift, sizeof(drift));
+			else
+				ver = verify_read(p, h, drift, sizeof(drift));
 			jr = json_object_get(st, "journal");
 			if (jr != NULL && !json_is_true(json_object_get(jr,
 			    "intact"))) {
@@ -1068,6 +1077,52 @@ push_dir(const char *url, const char **dirp)
 	return 0;
 }
 
+/*
+ * The Windows hosts of the plan get their own steps, which run the
+ * store's dcos_install.ps1 (pinned in index.json); a store without one,
+ * or push mode, which only dcos_install.sh knows, is refused.  0, or -1
+ * with *errp.
+ */
+static int
+windows_hosts(struct fleet_plan *p, struct fleet_win *w,
+    const struct fleet_ctx *c, const json_t *index, const json_t *eff,
+    char **errp)
+{
+	const char	*dig;
+	size_t		 i;
+
+	for (i = 0; i < p->nhosts && !p->hosts[i].windows; i++)
+		;
+	if (i == p->nhosts)
+		return 0;
+	if (c->push != NULL)
+		return err_set(errp, "%s: a Windows host, and bootstrap_url %s "
+		    "pushes: dcos_install.ps1 fetches over http(s) only; serve "
+		    "the store (dcos-artifactd) and set bootstrap_url to it",
+		    p->hosts[i].addr, c->url);
+	dig = json_string_value(json_object_get(json_object_get(index,
+	    "install_script_windows"), "digest"));
+	if (dig == NULL || strncmp(dig, "sha256:", 7) != 0)
+		return err_set(errp, "%s/serve/index.json: no "
+		    "install_script_windows digest for the Windows hosts: run "
+		    "dcos-genconf generate again", c->genconf);
+	if (asprintf(&w->script, "%s/serve/dcos_install.ps1", c->genconf) ==
+	    -1) {
+		w->script = NULL;
+		return err_set(errp, "out of memory");
+	}
+	w->hex = dig + 7;
+	w->powershell = cfg_str(eff, "windows_powershell", "powershell");
+	w->gate = c->gate;
+	w->rollback = c->rollback;
+	p->win = w;
+	for (i = 0; i < p->nhosts; i++)
+		if (p->hosts[i].windows)
+			p->hosts[i].todo = fleet_win_steps(p->command,
+			    &p->hosts[i].ntodo);
+	return 0;
+}
+
 static int
 fleet_main(const struct fleet_cmd *fc, int argc, char **argv,
     const struct fleet_hooks *hooks)
@@ -1095,6 +1150,7 @@ fleet_main(const struct fleet_cmd *fc, int argc, char **argv,
 	struct release		*rel = NULL;
 	struct fleet_plan	 p;
 	struct fleet_ctx	 ctx;
+	struct fleet_win	 win;
 	struct fleet_step	*keysteps = NULL;
 	json_t			*index = NULL, *cm = NULL, *doc = NULL;
 	const char		*key, *dig;
@@ -1104,6 +1160,7 @@ fleet_main(const struct fleet_cmd *fc, int argc, char **argv,
 
 	memset(&fo, 0, sizeof(fo));
 	memset(&ctx, 0, sizeof(ctx));
+	memset(&win, 0, sizeof(win));
 	fo.max_failures = -1;
 	fo.timeout = -1;
 	memset(&out, 0, sizeof(out));
@@ -1181,9 +1238,14 @@ fleet_main(const struct fleet_cmd *fc, int argc, char **argv,
 		goto out;
 	}
 	if (p.nhosts == 0) {
-		log_error("no hosts to %s: list them in master_list, agent_list "
-		    "and public_agent_list of %s/config.yaml (or give --hosts "
-		    "FILE), or loosen --role/--host", name, o.genconf);
+		log_error("no hosts to %s: list them in master_list, agent_list, "
+		    "public_agent_list, windows_agent_list and "
+		    "windows_public_agent_list of %s/config.yaml (or give "
+		    "--hosts FILE), or loosen --role/--host", name, o.genconf);
+		goto out;
+	}
+	if (windows_hosts(&p, &win, &ctx, index, out.effective, &err) == -1) {
+		log_error("%s", err);
 		goto out;
 	}
 	p.max_failures = -1;
@@ -1263,6 +1325,7 @@ out:
 	fleet_hosts_free(p.hosts, p.nhosts);
 	free(keysteps);
 	free(ctx.site_key);
+	free(win.script);
 	free(p.run);
 	free(p.state);
 	free(p.logdir);

@@ -38,9 +38,15 @@ enum fleet_result {
 	FLEET_NOT_STARTED	/* interrupted before its first step */
 };
 
+struct fleet_step;
+
 struct fleet_host {
 	char		*addr;
 	const char	*role;		/* master, slave or slave_public */
+	int		 windows;	/* runs dcos_install.ps1 */
+	/* Its steps after "connect": the plan's, or a Windows host's. */
+	const struct fleet_step *todo;
+	size_t		 ntodo;
 	int		 wave;		/* hosts run wave by wave, in order */
 	enum fleet_result result;
 	size_t		 step;		/* the step running or next */
@@ -60,7 +66,8 @@ struct fleet_plan;
 
 /*
  * A step: its name and either the remote command (a sh command line run
- * as root) or a local argv (scp).  Each returns a malloc'd result, or
+ * as root; on a Windows host a PowerShell one, run as ssh_user) or a
+ * local argv (scp).  Each returns a malloc'd result, or
  * NULL when out of memory.
  */
 struct fleet_step {
@@ -83,13 +90,24 @@ struct fleet_step {
 			    const struct fleet_host *);
 };
 
+/* What a Windows host's steps need (windows.c). */
+struct fleet_win {
+	char		*script;	/* genconf/serve/dcos_install.ps1 */
+	const char	*hex;		/* its sha256, as index.json pins it */
+	const char	*powershell;	/* windows_powershell */
+	long		 gate;		/* --timeout of the health gate */
+	int		 rollback;	/* --rollback-on-failure */
+};
+
 struct fleet_plan {
 	const char		*command;	/* "deploy" etc. */
 	struct fleet_host	*hosts;
 	size_t			 nhosts;
-	const struct fleet_step	*steps;		/* after "connect" */
+	/* After "connect"; fleet_run gives them to hosts without their own. */
+	const struct fleet_step	*steps;
 	size_t			 nsteps;
 	void			*ctx;		/* for the steps' command() */
+	const struct fleet_win	*win;		/* for a Windows host's */
 	long			 parallelism;
 	long			 timeout;	/* process_timeout, seconds */
 	long			 gate;		/* postflight --timeout, seconds */
@@ -136,10 +154,23 @@ char	**fleet_ssh_exit(const struct fleet_ssh *, const char *addr);
 void	 fleet_argv_free(char **);
 /* The command run as root: itself for root, else under sudo -n. */
 char	*fleet_as_root(const struct fleet_ssh *, const char *command);
+/* A step's command line: fmt and its arguments, malloc'd, or NULL. */
+char	*fleet_fmt(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
 /* s in single quotes for sh (malloc'd). */
 char	*fleet_shquote(const char *s);
 /* A line for a failed ssh step from the last line of its output. */
 char	*fleet_ssh_explain(const char *addr, int status, const char *last);
+
+/* windows.c */
+/* A Windows host's steps for command (deploy ...), or NULL. */
+const struct fleet_step *fleet_win_steps(const char *command, size_t *np);
+/*
+ * What dcos_install.ps1 -Status printed (the file path) as the document
+ * dcos-bootstrap status --json prints, for the status table: a new
+ * reference, or NULL with *errp.
+ */
+json_t	*fleet_win_status(const char *path, char **errp);
 
 /* runner.c */
 /*
@@ -165,8 +196,8 @@ char	*fleet_capture(const struct fleet_plan *, const struct fleet_host *,
 void	 fleet_report(const struct fleet_plan *, int json);
 /* How many hosts succeeded. */
 size_t	 fleet_ok(const struct fleet_plan *);
-/* "connect" or the name of step n, as the results table says it. */
-const char *fleet_step_name(const struct fleet_plan *, size_t step);
+/* "connect" or the name of h's step n, as the results table says it. */
+const char *fleet_step_name(const struct fleet_host *h, size_t step);
 /* "pending", "running", "ok", "failed" or "not started". */
 const char *fleet_result_name(enum fleet_result);
 

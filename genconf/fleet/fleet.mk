@@ -6,5 +6,6 @@ dcos_genconf_SOURCES += \
 	genconf/fleet/hosts.c \
 	genconf/fleet/ssh.c \
 	genconf/fleet/runner.c \
-	genconf/fleet/cmd-fleet.c
+	genconf/fleet/cmd-fleet.c \
+	genconf/fleet/windows.c
 dcos_genconf_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/genconf

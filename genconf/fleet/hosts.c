@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The fleet's hosts: config.yaml's master_list, agent_list and
- * public_agent_list (as the config compiler validated them), or a --hosts
- * file, then the --role and --host filters.
+ * The fleet's hosts: config.yaml's master_list, agent_list,
+ * public_agent_list and the Windows agents' windows_agent_list and
+ * windows_public_agent_list (as the config compiler validated them), or a
+ * --hosts file, then the --role and --host filters.
  */
 #include <config.h>
 
@@ -18,23 +19,39 @@
 static const struct {
 	const char	*word;
 	const char	*role;
+	int		 windows;
 } role_words[] = {
-	{ "master", "master" },
-	{ "slave", "slave" },
-	{ "agent", "slave" },
-	{ "slave_public", "slave_public" },
-	{ "public_agent", "slave_public" },
+	{ "master", "master", 0 },
+	{ "slave", "slave", 0 },
+	{ "agent", "slave", 0 },
+	{ "slave_public", "slave_public", 0 },
+	{ "public_agent", "slave_public", 0 },
+	{ "windows_agent", "slave", 1 },
+	{ "windows_public_agent", "slave_public", 1 },
 };
 
-const char *
-fleet_role(const char *word)
+/* The role of word and whether it is a Windows host's, or NULL. */
+static const char *
+role_of(const char *word, int *windowsp)
 {
 	size_t	i;
 
 	for (i = 0; i < sizeof(role_words) / sizeof(role_words[0]); i++)
-		if (strcmp(word, role_words[i].word) == 0)
+		if (strcmp(word, role_words[i].word) == 0) {
+			*windowsp = role_words[i].windows;
 			return role_words[i].role;
+		}
 	return NULL;
+}
+
+const char *
+fleet_role(const char *word)
+{
+	int	windows;
+	const char *r = role_of(word, &windows);
+
+	/* --role filters by role: a Windows agent is an agent. */
+	return r != NULL && !windows ? r : NULL;
 }
 
 void
@@ -71,7 +88,7 @@ valid_addr(const char *a)
 /* Appends (addr, role); a host in two places is refused. */
 static int
 add_host(struct fleet_host **hostsp, size_t *np, const char *addr,
-    const char *role, const char *where, char **errp)
+    const char *role, int windows, const char *where, char **errp)
 {
 	struct fleet_host	*v;
 	size_t			 i;
@@ -91,6 +108,7 @@ add_host(struct fleet_host **hostsp, size_t *np, const char *addr,
 	if ((v[*np].addr = strdup(addr)) == NULL)
 		return err_set(errp, "out of memory");
 	v[*np].role = role;
+	v[*np].windows = windows;
 	(*np)++;
 	return 0;
 }
@@ -102,10 +120,13 @@ fleet_hosts_from_config(const json_t *eff, struct fleet_host **hostsp,
 	static const struct {
 		const char	*key;
 		const char	*role;
+		int		 windows;
 	} lists[] = {
-		{ "master_list", "master" },
-		{ "agent_list", "slave" },
-		{ "public_agent_list", "slave_public" },
+		{ "master_list", "master", 0 },
+		{ "agent_list", "slave", 0 },
+		{ "public_agent_list", "slave_public", 0 },
+		{ "windows_agent_list", "slave", 1 },
+		{ "windows_public_agent_list", "slave_public", 1 },
 	};
 	struct fleet_host	*hosts = NULL;
 	json_t			*v;
@@ -115,7 +136,7 @@ fleet_hosts_from_config(const json_t *eff, struct fleet_host **hostsp,
 		json_array_foreach(json_object_get(eff, lists[i].key), j, v) {
 			if (!json_is_string(v) || add_host(&hosts, &n,
 			    json_string_value(v), lists[i].role,
-			    "config.yaml", errp) == -1) {
+			    lists[i].windows, "config.yaml", errp) == -1) {
 				if (!json_is_string(v))
 					err_set(errp, "config.yaml: %s holds "
 					    "a value that is not a string",
@@ -140,6 +161,7 @@ fleet_hosts_from_file(const char *path, struct fleet_host **hostsp,
 	char			 where[512];
 	const char		*role;
 	size_t			 len, n = 0, lineno = 0;
+	int			 windows;
 
 	if (read_file(path, 1 << 20, &buf, &len, errp) == -1)
 		return -1;
@@ -156,15 +178,18 @@ fleet_hosts_from_file(const char *path, struct fleet_host **hostsp,
 		extra = strtok(NULL, " \t\r");
 		if (word == NULL || extra != NULL) {
 			err_set(errp, "%s: want 'ADDRESS ROLE' (ROLE master, "
-			    "agent or public_agent)", where);
+			    "agent, public_agent, windows_agent or "
+			    "windows_public_agent)", where);
 			goto fail;
 		}
-		if ((role = fleet_role(word)) == NULL) {
+		if ((role = role_of(word, &windows)) == NULL) {
 			err_set(errp, "%s: unknown role '%s' (want master, "
-			    "agent or public_agent)", where, word);
+			    "agent, public_agent, windows_agent or "
+			    "windows_public_agent)", where, word);
 			goto fail;
 		}
-		if (add_host(&hosts, &n, addr, role, where, errp) == -1)
+		if (add_host(&hosts, &n, addr, role, windows, where,
+		    errp) == -1)
 			goto fail;
 	}
 	free(buf);

@@ -45,9 +45,9 @@ now(void)
 }
 
 const char *
-fleet_step_name(const struct fleet_plan *p, size_t step)
+fleet_step_name(const struct fleet_host *h, size_t step)
 {
-	return step == 0 ? "connect" : p->steps[step - 1].name;
+	return step == 0 ? "connect" : h->todo[step - 1].name;
 }
 
 /* Tells the plan's watcher (dcos-genconf web) that h changed. */
@@ -135,7 +135,7 @@ progress(const struct fleet_plan *p, const struct fleet_host *h,
 	if (log_get_level() < LOG_NORMAL)
 		return;
 	fprintf(stderr, "%s %s: %s %s (%.1f s)\n", h->addr, h->role,
-	    fleet_step_name(p, h->step), what, now() - h->started);
+	    fleet_step_name(h, h->step), what, now() - h->started);
 }
 
 /*
@@ -166,7 +166,7 @@ live_draw(struct fleet_plan *p)
 			continue;
 		}
 		snprintf(line, sizeof(line), "  %-24s %-13s %-10s %7.1fs",
-		    h->addr, h->role, fleet_step_name(p, h->step),
+		    h->addr, h->role, fleet_step_name(h, h->step),
 		    t - h->started);
 		/* A wrapped line would break the count of lines to redraw. */
 		fprintf(stderr, "%.*s\033[K\n", (int)cols, line);
@@ -260,13 +260,18 @@ step_argv(const struct fleet_plan *p, struct fleet_host *h)
 
 	if (h->step == 0)
 		return fleet_ssh_connect(&p->ssh, h->addr);
-	st = &p->steps[h->step - 1];
+	st = &h->todo[h->step - 1];
 	if (st->argv != NULL)
 		return st->argv(p, h);
 	if ((cmd = st->command(p, h)) == NULL)
 		return NULL;
-	root = fleet_as_root(&p->ssh, cmd);
-	free(cmd);
+	/*
+	 * A Windows host has no sudo: ssh_user is an administrator there,
+	 * and its shell (PowerShell) runs the command as it is.
+	 */
+	root = h->windows ? cmd : fleet_as_root(&p->ssh, cmd);
+	if (root != cmd)
+		free(cmd);
 	if (root == NULL)
 		return NULL;
 	argv = fleet_ssh_run(&p->ssh, h->addr, root, h->tty);
@@ -279,7 +284,7 @@ static double
 deadline(const struct fleet_plan *p, const struct fleet_host *h)
 {
 	return h->started + p->timeout + (h->step > 0 &&
-	    p->steps[h->step - 1].gate ? p->gate : 0);
+	    h->todo[h->step - 1].gate ? p->gate : 0);
 }
 
 /* Starts h's next step.  On failure h has failed; returns 0 or -1. */
@@ -292,12 +297,12 @@ start(struct fleet_plan *p, struct fleet_host *h)
 	char				**argv = NULL, *out = NULL;
 	int				 capture, rc = -1;
 
-	capture = h->step > 0 && p->steps[h->step - 1].capture;
+	capture = h->step > 0 && h->todo[h->step - 1].capture;
 	if ((argv = step_argv(p, h)) == NULL || (capture &&
-	    (out = fleet_capture(p, h, fleet_step_name(p, h->step))) == NULL)) {
+	    (out = fleet_capture(p, h, fleet_step_name(h, h->step))) == NULL)) {
 		fleet_argv_free(argv);
 		if (h->detail == NULL && asprintf(&h->detail, "%s: %s: out "
-		    "of memory", h->addr, fleet_step_name(p, h->step)) == -1)
+		    "of memory", h->addr, fleet_step_name(h, h->step)) == -1)
 			h->detail = NULL;
 		h->result = FLEET_FAILED;
 		log_error("%s", h->detail != NULL ? h->detail : h->addr);
@@ -319,7 +324,7 @@ start(struct fleet_plan *p, struct fleet_host *h)
 	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGMASK |
 	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
 	posix_spawn_file_actions_addopen(&fa, 0, h->step > 0 &&
-	    p->steps[h->step - 1].input != NULL ? p->steps[h->step -
+	    h->todo[h->step - 1].input != NULL ? h->todo[h->step -
 	    1].input(p, h) : "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, capture ? out : h->log,
 	    O_WRONLY | O_CREAT | (capture ? O_TRUNC : O_APPEND), 0600);
@@ -336,7 +341,7 @@ start(struct fleet_plan *p, struct fleet_host *h)
 		goto out;
 	}
 	h->result = FLEET_RUNNING;
-	log_verbose("%s: %s", h->addr, fleet_step_name(p, h->step));
+	log_verbose("%s: %s", h->addr, fleet_step_name(h, h->step));
 	rc = 0;
 out:
 	notify(p, h);
@@ -391,7 +396,7 @@ finish(struct fleet_plan *p, struct fleet_host *h, int ws)
 	/* Times from the run's start: they show what ran at once. */
 	json_array_append_new(h->steps, json_pack(
 	    "{s:s, s:i, s:f, s:f, s:f, s:b, s:s}",
-	    "step", fleet_step_name(p, h->step), "exit", h->status,
+	    "step", fleet_step_name(h, h->step), "exit", h->status,
 	    "started", h->started - p->t0, "ended", h->started + secs - p->t0,
 	    "seconds", secs, "timed_out", h->timed_out,
 	    "tail", t != NULL ? t : ""));
@@ -400,7 +405,7 @@ finish(struct fleet_plan *p, struct fleet_host *h, int ws)
 	line = last_line(t);
 	if (h->status == 0 && !h->timed_out) {
 		progress(p, h, "ok");
-		if (++h->step > p->nsteps)
+		if (++h->step > h->ntodo)
 			h->result = FLEET_OK;
 		else
 			h->result = FLEET_PENDING;
@@ -419,18 +424,18 @@ finish(struct fleet_plan *p, struct fleet_host *h, int ws)
 		if (p->interrupted > 1) {
 			if (asprintf(&h->detail, "%s: %s stopped by the "
 			    "interrupt: run it again on this host", h->addr,
-			    fleet_step_name(p, h->step)) == -1)
+			    fleet_step_name(h, h->step)) == -1)
 				h->detail = NULL;
 		} else if (h->timed_out) {
 			if (asprintf(&h->detail, "%s: %s killed after %.0f s "
 			    "(process_timeout%s): check the host, or raise "
 			    "process_timeout in config.yaml", h->addr,
-			    fleet_step_name(p, h->step), deadline(p, h) - h->started,
-			    p->steps[h->step > 0 ? h->step - 1 : 0].gate &&
+			    fleet_step_name(h, h->step), deadline(p, h) - h->started,
+			    h->todo[h->step > 0 ? h->step - 1 : 0].gate &&
 			    h->step > 0 ? " and --timeout" : "") == -1)
 				h->detail = NULL;
-		} else if (h->step > 0 && p->steps[h->step - 1].explain !=
-		    NULL && (h->detail = p->steps[h->step - 1].explain(p,
+		} else if (h->step > 0 && h->todo[h->step - 1].explain !=
+		    NULL && (h->detail = h->todo[h->step - 1].explain(p,
 		    h)) != NULL) {
 			/* The step's own words. */
 		} else if ((checks = failed_checks(t)) != NULL) {
@@ -555,8 +560,13 @@ fleet_run(struct fleet_plan *p)
 	p->live = isatty(STDERR_FILENO) && log_get_level() >= LOG_NORMAL &&
 	    (term = getenv("TERM")) != NULL && strcmp(term, "dumb") != 0;
 	wave = p->nhosts > 0 ? p->hosts[0].wave : 0;
-	for (i = 0; i < p->nhosts; i++)
+	for (i = 0; i < p->nhosts; i++) {
+		if (p->hosts[i].todo == NULL) {
+			p->hosts[i].todo = p->steps;
+			p->hosts[i].ntodo = p->nsteps;
+		}
 		notify(p, &p->hosts[i]);
+	}
 	for (;;) {
 		/* A host that has begun keeps its slot for its next step. */
 		for (i = 0; i < p->nhosts && !p->interrupted; i++) {
@@ -640,7 +650,7 @@ fleet_run(struct fleet_plan *p)
 		else if (h->result == FLEET_PENDING) {
 			h->result = FLEET_FAILED;
 			if (asprintf(&h->detail, "%s: interrupted before %s",
-			    h->addr, fleet_step_name(p, h->step)) == -1)
+			    h->addr, fleet_step_name(h, h->step)) == -1)
 				h->detail = NULL;
 		} else
 			continue;

@@ -161,8 +161,8 @@ notify(const struct fleet_plan *p, const struct fleet_host *h, void *arg)
 	if (op->hosts != NULL && i < op->nhosts) {
 		oh = &op->hosts[i];
 		free(oh->step);
-		oh->step = strdup(fleet_step_name(p, h->step > p->nsteps ?
-		    p->nsteps : h->step));
+		oh->step = strdup(fleet_step_name(h, h->step > h->ntodo ?
+		    h->ntodo : h->step));
 		oh->running = h->result == FLEET_RUNNING;
 		if (oh->running)
 			clock_gettime(CLOCK_MONOTONIC, &oh->since);

@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The fleet's Windows agents: OpenSSH for Windows runs what we send
+ * through the account's default shell, PowerShell, so every step is one
+ * PowerShell command line (single quotes only: a Windows command line
+ * mangles double quotes).  Each step gets the store's dcos_install.ps1 on
+ * its standard input over the host's ssh connection (nothing secret: a
+ * Windows host takes no secrets bundle), writes it to a new directory in
+ * the user's temporary directory, checks it against the digest index.json pins and runs it
+ * with "powershell -NoProfile -ExecutionPolicy Bypass -File" and the
+ * script's own switches; the directory goes with the step.
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomicio.h"
+#include "error.h"
+#include "fleet.h"
+#include "siteconf.h"
+
+/*
+ * s in PowerShell single quotes, as dcos_install.ps1 holds the cluster
+ * name (ASCII: a Windows command line keeps it whole), malloc'd, or NULL.
+ */
+static char *
+psquote(const char *s)
+{
+	char	*in, *r;
+
+	if ((in = script_single_quoted(s, 1)) == NULL)
+		return NULL;
+	if (asprintf(&r, "'%s'", in) == -1)
+		r = NULL;
+	free(in);
+	return r;
+}
+
+/*
+ * The script in $f, checked, then body (which sets $e, the exit status;
+ * freed here; NULL: out of memory); the temporary directory removed
+ * whatever happens.
+ */
+static char *
+wrap(const struct fleet_plan *p, char *body)
+{
+	const struct fleet_win	*w = p->win;
+	char			*r;
+
+	if (body == NULL)
+		return NULL;
+	r = fleet_fmt("$e = 1; $d = [IO.Path]::Combine([IO.Path]::GetTempPath(), "
+	    "'dcos-fleet-' + [guid]::NewGuid().ToString('N')); "
+	    "try { [void][IO.Directory]::CreateDirectory($d); "
+	    "$f = [IO.Path]::Combine($d, 'dcos_install.ps1'); "
+	    "$o = [IO.File]::Create($f); "
+	    "try { [Console]::OpenStandardInput().CopyTo($o) } "
+	    "finally { $o.Dispose() }; "
+	    "$h = (Get-FileHash -LiteralPath $f -Algorithm SHA256).Hash."
+	    "ToLowerInvariant(); "
+	    "if ($h -cne '%s') { [Console]::Error.WriteLine('dcos_install.ps1 "
+	    "arrived as sha256:' + $h + ', not the store''s sha256:%s: run "
+	    "the step again (without --tty)') } "
+	    "else { %s } "
+	    "} catch { [Console]::Error.WriteLine($_.Exception.Message); "
+	    "$e = 1 } "
+	    "finally { Remove-Item -LiteralPath $d -Recurse -Force "
+	    "-ErrorAction SilentlyContinue }; exit $e",
+	    w->hex, w->hex, body);
+	free(body);
+	return r;
+}
+
+/* The name of the step h runs now. */
+static const char *
+step_name(const struct fleet_host *h)
+{
+	return h->todo[h->step - 1].name;
+}
+
+/*
+ * preflight, install, upgrade, uninstall and status: the script with the
+ * step's switches; its output is the step's.
+ */
+static char *
+run_command(const struct fleet_plan *p, const struct fleet_host *h)
+{
+	const char	*name = step_name(h), *args;
+	char		*q, *body;
+
+	if (strcmp(name, "uninstall") == 0)
+		args = "-Uninstall";
+	else if (strcmp(name, "status") == 0)
+		args = "-Status";
+	else if (strcmp(name, "preflight") == 0)
+		args = "-Preflight -Role ";
+	else
+		args = "-Role ";
+	if ((q = psquote(p->win->powershell)) == NULL)
+		return NULL;
+	/* The role is slave or slave_public: nothing to quote. */
+	body = fleet_fmt("& %s -NoProfile -ExecutionPolicy Bypass -File $f %s%s; "
+	    "$e = $LASTEXITCODE", q, args, strchr(args, ' ') != NULL ?
+	    h->role : "");
+	free(q);
+	return wrap(p, body);
+}
+
+/*
+ * The health gate: -Status again every few seconds until every service
+ * of the generation runs or the gate's time is up; the last status on
+ * stdout.  Exit 0: all run; 1: one does not; 2: nothing installed; with
+ * --rollback-on-failure 3: rolled back, 4: the rollback failed too (as
+ * the Linux check step).
+ */
+static char *
+check_command(const struct fleet_plan *p, const struct fleet_host *h)
+{
+	const struct fleet_win	*w = p->win;
+	char			*q, *body;
+
+	(void)h;
+	if ((q = psquote(w->powershell)) == NULL)
+		return NULL;
+	body = fleet_fmt("$end = [DateTime]::UtcNow.AddSeconds(%ld); "
+	    "while ($true) { "
+	    "$s = @(& %s -NoProfile -ExecutionPolicy Bypass -File $f -Status); "
+	    "$e = $LASTEXITCODE; if ($e -ne 0) { break }; "
+	    "if (@($s -match '^generation: ').Count -eq 0) { $e = 2; break }; "
+	    "$bad = @(@($s -match '^service [^:]+: ') -notmatch ': running$'); "
+	    "if ($bad.Count -eq 0) { break }; $e = 1; "
+	    "if ([DateTime]::UtcNow -ge $end) { break }; "
+	    "Start-Sleep -Seconds 3 }; "
+	    "foreach ($l in $s) { [Console]::Out.WriteLine($l) }%s%s%s",
+	    w->gate, q, w->rollback ? "; if ($e -eq 1) { & " : "",
+	    w->rollback ? q : "", w->rollback ? " -NoProfile -ExecutionPolicy "
+	    "Bypass -File $f -Rollback | ForEach-Object { "
+	    "[Console]::Error.WriteLine($_) }; "
+	    "if ($LASTEXITCODE -eq 0) { $e = 3 } else { $e = 4 } }" : "");
+	free(q);
+	return wrap(p, body);
+}
+
+/* What a failed check step saw: each service that does not run. */
+static char *
+check_explain(const struct fleet_plan *p, const struct fleet_host *h)
+{
+	char	*path, *line = NULL, *r = NULL, *n;
+	size_t	 cap = 0;
+	FILE	*f = NULL;
+
+	if (h->status != 1 && h->status != 3 && h->status != 4)
+		return NULL;
+	if ((path = fleet_capture(p, h, "check")) != NULL)
+		f = fopen(path, "re");
+	free(path);
+	while (f != NULL && getline(&line, &cap, f) != -1) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strncmp(line, "service ", 8) != 0 ||
+		    strstr(line, ": ") == NULL ||
+		    strcmp(strstr(line, ": "), ": running") == 0)
+			continue;
+		if (asprintf(&n, "%s%s%s", r != NULL ? r : "",
+		    r != NULL ? "; " : "", line) == -1)
+			break;
+		free(r);
+		r = n;
+	}
+	if (f != NULL)
+		fclose(f);
+	free(line);
+	if (asprintf(&n, "%s: services not running after %ld s: %s%s",
+	    h->addr, p->win->gate, r != NULL ? r : "(no status)",
+	    h->status == 3 ? "; rolled back to the previous generation" :
+	    h->status == 4 ? "; the rollback failed too (see the log)" :
+	    "") == -1)
+		n = NULL;
+	free(r);
+	return n;
+}
+
+static const char *
+script_input(const struct fleet_plan *p, const struct fleet_host *h)
+{
+	(void)h;
+	return p->win->script;
+}
+
+#define WIN_RUN(n) { .name = (n), .command = run_command, \
+	.input = script_input }
+#define WIN_CHECK { .name = "check", .command = check_command, \
+	.explain = check_explain, .capture = 1, .gate = 1, \
+	.input = script_input }
+
+static const struct fleet_step preflight_steps[] = { WIN_RUN("preflight") };
+static const struct fleet_step deploy_steps[] = { WIN_RUN("install") };
+static const struct fleet_step postflight_steps[] = { WIN_CHECK };
+static const struct fleet_step status_steps[] = {
+	{ .name = "status", .command = run_command, .capture = 1,
+	  .input = script_input }
+};
+static const struct fleet_step upgrade_steps[] = {
+	WIN_RUN("upgrade"), WIN_CHECK
+};
+static const struct fleet_step uninstall_steps[] = { WIN_RUN("uninstall") };
+
+#define NSTEPS(a)	(sizeof(a) / sizeof((a)[0]))
+static const struct {
+	const char		*command;
+	const struct fleet_step	*steps;
+	size_t			 n;
+} win_cmds[] = {
+	{ "preflight", preflight_steps, NSTEPS(preflight_steps) },
+	{ "deploy", deploy_steps, NSTEPS(deploy_steps) },
+	{ "postflight", postflight_steps, NSTEPS(postflight_steps) },
+	{ "status", status_steps, NSTEPS(status_steps) },
+	{ "upgrade", upgrade_steps, NSTEPS(upgrade_steps) },
+	{ "uninstall", uninstall_steps, NSTEPS(uninstall_steps) },
+};
+
+const struct fleet_step *
+fleet_win_steps(const char *command, size_t *np)
+{
+	size_t	i;
+
+	for (i = 0; i < NSTEPS(win_cmds); i++)
+		if (strcmp(win_cmds[i].command, command) == 0) {
+			*np = win_cmds[i].n;
+			return win_cmds[i].steps;
+		}
+	*np = 0;
+	return NULL;
+}
+
+/* Appends the services line "service NAME: STATE" to obj. */
+static int
+add_service(json_t *svcs, const char *rest)
+{
+	const char	*c = strstr(rest, ": ");
+	char		*name;
+	int		 rc;
+
+	if (c == NULL)
+		return 0;
+	if ((name = strndup(rest, c - rest)) == NULL)
+		return -1;
+	rc = json_object_set_new(svcs, name, json_string(c + 2));
+	free(name);
+	return rc;
+}
+
+/*
+ * "NAME-VERSION" as the script prints a release: split at the first
+ * "-" a digit follows (names may hold "-", versions start with a digit).
+ */
+static int
+set_release(json_t *cur, const char *v)
+{
+	const char	*p;
+	char		*name;
+	int		 rc;
+
+	for (p = v; (p = strchr(p, '-')) != NULL; p++)
+		if (p[1] >= '0' && p[1] <= '9')
+			break;
+	if (p == NULL)
+		return json_object_set_new(cur, "release", json_string(v)) |
+		    json_object_set_new(cur, "version", json_string(""));
+	if ((name = strndup(v, p - v)) == NULL)
+		return -1;
+	rc = json_object_set_new(cur, "release", json_string(name)) |
+	    json_object_set_new(cur, "version", json_string(p + 1));
+	free(name);
+	return rc;
+}
+
+json_t *
+fleet_win_status(const char *path, char **errp)
+{
+	json_t	*doc = NULL, *cur, *svcs, *roles;
+	char	*buf = NULL, *line, *next, *sp, *tok;
+	size_t	 len;
+	int	 bad = 0, any = 0;
+
+	if (read_file(path, 1 << 20, &buf, &len, errp) == -1)
+		return NULL;
+	if ((doc = json_object()) == NULL || (cur = json_object()) == NULL ||
+	    (svcs = json_object()) == NULL) {
+		json_decref(doc);
+		free(buf);
+		err_set(errp, "out of memory");
+		return NULL;
+	}
+	bad |= json_object_set_new(doc, "current", cur);
+	bad |= json_object_set_new(doc, "services", svcs);
+	bad |= json_object_set_new(doc, "platform", json_string("windows"));
+	for (line = buf; line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		line[strcspn(line, "\r")] = '\0';
+		if (strncmp(line, "generation: ", 12) == 0) {
+			any = 1;
+			bad |= json_object_set_new(cur, "generation",
+			    json_integer(strtoll(line + 12, NULL, 10)));
+		} else if (strncmp(line, "release: ", 9) == 0) {
+			/* "release: NAME-VERSION (seq N)" */
+			if ((sp = strstr(line + 9, " (seq ")) != NULL)
+				*sp = '\0';
+			bad |= set_release(cur, line + 9);
+		} else if (strncmp(line, "config id: ", 11) == 0)
+			bad |= json_object_set_new(cur, "config_id",
+			    json_string(line + 11));
+		else if (strncmp(line, "roles: ", 7) == 0) {
+			if ((roles = json_array()) == NULL ||
+			    json_object_set_new(cur, "roles", roles) == -1) {
+				bad = 1;
+				continue;
+			}
+			for (tok = strtok(line + 7, " "); tok != NULL;
+			    tok = strtok(NULL, " "))
+				bad |= json_array_append_new(roles,
+				    json_string(tok));
+		} else if (strncmp(line, "cluster manifest: ", 18) == 0)
+			bad |= json_object_set_new(doc, "cluster_manifest",
+			    json_string(line + 18));
+		else if (strncmp(line, "service ", 8) == 0)
+			bad |= add_service(svcs, line + 8);
+	}
+	bad |= json_object_set_new(doc, "installed", json_boolean(any));
+	free(buf);
+	if (bad) {
+		json_decref(doc);
+		err_set(errp, "%s: out of memory (or not what dcos_install.ps1 "
+		    "-Status prints)", path);
+		return NULL;
+	}
+	return doc;
+}

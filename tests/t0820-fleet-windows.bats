@@ -1,0 +1,119 @@
+#!/usr/bin/env bats
+# The fleet commands on Windows agents: host 127.0.1.2 is an sshd whose
+# root logs in to PowerShell 7 (as OpenSSH for Windows runs commands
+# through the account's default shell), its sessions pointed at a scratch
+# root and the service stand-in (tests/fleet.bash fleet_win_host), beside
+# a Linux master in the same run.  dcos-genconf sends dcos_install.ps1
+# over ssh and runs it with windows_powershell (pwsh here).  pwsh starts
+# slowly: the journey is one test, each step one login shell and one
+# script run.
+
+# SPDX-License-Identifier: Apache-2.0
+load lib
+load script
+load windows
+load fleet
+
+# setup_file and teardown_file: tests/fleet.bash.
+
+@test "a Linux master and a Windows agent: preflight, deploy, postflight, status, uninstall leaves no trace; a non-ASCII name survives iwr | iex" {
+	need_pwsh
+	# A cluster name with a quote, Latin-1, BMP and astral characters
+	# and PowerShell's own single quote U+2019.
+	name="fl$(printf '\xc3\xab')et $(printf '\xe2\x98\x83') $(printf '\xf0\x9f\x98\x80') it's $(printf '\xe2\x80\x99')q"
+	export FLEET_NAME="\"$name\""
+	export FLEET_CONFIG="windows_agent_list: [127.0.1.2]
+windows_powershell: $(command -v pwsh)"
+	run fleet_ns_run '
+		fleet_site http://127.0.0.1:18080 1 0 0
+		fleet_client
+		fleet_host 1; fleet_start_host 1
+		fleet_win_host 2; fleet_start_win_host 2
+		start_artifactd "$SITE/genconf/serve" 18080
+		cd "$SITE"
+		F="--ssh-config $SCRATCH/ssh_config"
+		"$GENCONF" preflight $F > preflight.out
+		"$GENCONF" deploy $F --json > deploy.json
+		"$GENCONF" postflight $F > postflight.out
+		"$GENCONF" status $F --json > status.json
+		"$GENCONF" uninstall $F > uninstall.out
+		# As an operator runs it by hand: the text through iex sets
+		# the pinned variables in the caller.
+		DCOS_ROOT="$SCRATCH/iex" pwsh -NoProfile -NonInteractive -Command \
+		    "iwr -useb http://127.0.0.1:18080/dcos_install.ps1 | iex; [IO.File]::WriteAllText(\"$SCRATCH/name.txt\", \$ClusterName)" \
+		    > iex.out 2>&1 3>&- || :'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cd "$SITE"
+	W="$SCRATCH/hosts/2"
+	cat preflight.out status.json uninstall.out "$W/svc.log"
+	[ "$(tail -n 1 preflight.out | cut -d' ' -f1-6)" = "preflight: 2 of 2 hosts succeeded" ]
+	grep -q 'Checking ip-detect.ps1 prints an address: PASS (127.0.0.1)' genconf/logs/preflight-*/127.0.1.2.log
+	# The Windows host ran dcos_install.ps1 in one step, the master
+	# dcos_install.sh; both are in the same state file.
+	[ "$(jq -r '.hosts_ok, .hosts_total' deploy.json | tr '\n' ' ')" = "2 2 " ]
+	[ "$(jq -r '.hosts[] | select(.host == "127.0.1.2") | [.role, (.steps | map(.step) | join(","))] | join(" ")' deploy.json)" = "slave connect,install" ]
+	grep -q 'Checking ip-detect: PASS' "$(jq -r '.hosts[0].log' deploy.json)"
+	grep -qx 'register dcos-hello .*/root/packages/dcos-hello-windows--1.0.0/bin/dcos-hello.ps1 -VersionFile etc/hello-version.txt' "$W/svc.log"
+	grep -qx 'start dcos-hello' "$W/svc.log"
+	grep -qF "cluster $name (dcos-1.0.0) is installed here as role(s): slave" "$(jq -r '.hosts[1].log' deploy.json)"
+	# The health gate: every service of the generation runs.
+	[ "$(tail -n 1 postflight.out | cut -d' ' -f1-6)" = "postflight: 2 of 2 hosts succeeded" ]
+	grep -qx 'service dcos-hello: running' genconf/logs/postflight-*/127.0.1.2.check.out
+	# status reads the Windows host's generation like any other's (one
+	# run: pwsh is slow to start; the table prints the same fields).
+	[ "$(jq -r '.hosts_current, .hosts_total' status.json | tr '\n' ' ')" = "2 2 " ]
+	[ "$(jq -r '.hosts[1].status.current | [.generation, .release, .version, (.config_id | length), (.roles | join(","))] | map(tostring) | join(" ")' status.json)" = "1 dcos 1.0.0 64 slave" ]
+	[ "$(jq -r '.hosts[1] | [.status.platform, .status.current.generation, .status.services["dcos-hello"], .drift] | map(tostring) | join(" ")' status.json)" = "windows 1 running null" ]
+	[ "$(jq -r '.hosts[1].status.cluster_manifest == .cluster_manifest' status.json)" = true ]
+	[ "$(tail -n 1 uninstall.out | cut -d' ' -f1-6)" = "uninstall: 2 of 2 hosts succeeded" ]
+	grep -qx 'unregister dcos-hello' "$W/svc.log"
+	# Nothing left: not in the root, not of the service, not the copies
+	# of the script in the temporary directory.
+	[ -z "$(ls -A "$W/root")" ]
+	[ -z "$(ls -A "$W/svc" | grep -v '^status.txt$')" ]
+	[ -z "$(ls -A "$W/tmp")" ]
+	# The script is ASCII (any code page reads it alike), and the name
+	# came through iwr | iex whole.
+	! LC_ALL=C grep -q '[^ -~	]' genconf/serve/dcos_install.ps1
+	cat iex.out
+	[ "$(cat "$SCRATCH/name.txt")" = "$name" ]
+}
+
+@test "Windows hosts: the lists are checked with the others; push mode and a --hosts FILE role are refused or taken in one line" {
+	export FLEET_CONFIG="windows_agent_list: [127.0.1.2]"
+	run fleet_ns_run '
+		fleet_site http://127.0.0.1:18080 1 0 0
+		cd "$SITE"
+		rc=0
+		sed -i "s/^windows_agent_list: .*/windows_agent_list: [127.0.1.1]/" genconf/config.yaml
+		"$GENCONF" -q validate > dup.out 2>&1 || rc=$?
+		echo "$rc" > dup.rc
+		sed -i "s/^windows_agent_list: .*/windows_agent_list: [127.0.1.2]/" genconf/config.yaml
+		sed -i "s|^bootstrap_url: .*|bootstrap_url: file:///opt/dcos-push|" genconf/config.yaml
+		"$GENCONF" -q generate > /dev/null
+		rc=0
+		"$GENCONF" preflight > push.out 2>&1 || rc=$?
+		echo "$rc" > push.rc
+		printf "127.0.1.3 windows_public_agent\n127.0.1.4 windows_agent\n" > hosts
+		rc=0
+		"$GENCONF" preflight --hosts hosts > hosts.out 2>&1 || rc=$?
+		echo "$rc" > hosts.rc
+		printf "127.0.1.3 windows\n" > bad
+		rc=0
+		"$GENCONF" preflight --hosts bad > bad.out 2>&1 || rc=$?
+		echo "$rc" > bad.rc'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cd "$SITE"
+	cat dup.out push.out hosts.out bad.out
+	[ "$(cat dup.rc)" -ne 0 ]
+	grep -q 'windows_agent_list.*127.0.1.1' dup.out
+	[ "$(cat push.rc)" -eq 1 ]
+	[ "$(wc -l < push.out)" -eq 1 ]
+	grep -q '127.0.1.2: a Windows host, and bootstrap_url file:///opt/dcos-push pushes: dcos_install.ps1 fetches over http(s) only' push.out
+	# A --hosts file names Windows hosts by role word (push refused too).
+	grep -q '127.0.1.3: a Windows host, and bootstrap_url' hosts.out
+	[ "$(cat bad.rc)" -eq 2 ] || [ "$(cat bad.rc)" -eq 1 ]
+	grep -q "bad:1: unknown role 'windows' (want master, agent, public_agent, windows_agent or windows_public_agent)" bad.out
+}
