@@ -6,7 +6,8 @@
  * generation.json recorded, checked against the signed release; the
  * extraction holds every file to the manifest digest the generation
  * recorded.  All blobs are looked for before anything changes, so a
- * missing one changes nothing.
+ * missing one changes nothing.  A drifted secret file comes back from
+ * its sealed bundle (bootstrap/secrets.c), which needs the site key.
  */
 #include <config.h>
 
@@ -231,7 +232,7 @@ cmd_repair(int argc, char **argv)
 	char			*cache = NULL, *err = NULL, hex[DIGEST_STRSZ];
 	json_t			*g = NULL;
 	struct state		*state = NULL;
-	size_t			 nfix = 0, i, missing = 0;
+	size_t			 nfix = 0, nsec = 0, i, missing = 0;
 	long			 cur;
 	int			 r, rc;
 
@@ -272,6 +273,9 @@ cmd_repair(int argc, char **argv)
 		err_set(&err, "nothing repaired: %zu blob(s) missing", missing);
 		goto out;
 	}
+	/* Before any package: without the site key nothing changes. */
+	if (secrets_repair(&h, cur, g, c, cache, &nsec, &err) == -1)
+		goto out;
 	for (i = 0; i < nfix; i++) {
 		if (repair_one(&h, &fixes[i], &err) == -1)
 			goto out;
@@ -279,6 +283,9 @@ cmd_repair(int argc, char **argv)
 		    fixes[i].p->id);
 	}
 	printf("repair: generation %ld: %zu package(s) repaired\n", cur, nfix);
+	if (nsec > 0)
+		printf("repair: generation %ld: %zu secret file(s) put back\n",
+		    cur, nsec);
 	rc = EXIT_OK;
 out:
 	rc = host_exit(&h, rc);
