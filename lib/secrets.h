@@ -19,9 +19,9 @@
 struct secret_file {
 	char	*path;		/* package path, e.g. etc_master/exhibitor */
 	mode_t	 mode;		/* never group or other bits */
-	char	*owner;		/* secrets_owner_check; NULL: root */
 	uint8_t	*content;
 	size_t	 len;
+	char	*owner;		/* secrets_owner_check; NULL: root */
 };
 
 struct secrets_bundle {
