@@ -327,19 +327,24 @@ tree() {
 	[[ "$output" == "generation 3 active"* ]]
 }
 
+# The owner site's store ($OWN, its cluster manifest $ocm) and a master
+# root $M with its site key.
+own_master() {
+	OWN=$FILE_SCRATCH/own/site/genconf/serve
+	ocm=$OWN/blobs/sha256/$(jq -r '.current[7:]' "$OWN/index.json")
+	M=$SCRATCH/M
+	new_root "$M"
+	mkdir -p "$M/etc/mesosphere"
+	cp "$FILE_SCRATCH/own/site/genconf/site.key" "$M/etc/mesosphere/site.key"
+}
+
 # The uid and gid of user $2 in the host root $1's own passwd.
 ids_of() {
 	awk -F: -v u="$2" '$1 == u { print $3 ":" $4 }' "$1/etc/passwd"
 }
 
 @test "owner: the master's secret file is 0600 and its template's user's, by the root's passwd; verify audits the owner; a killed install finishes it" {
-	OWN=$FILE_SCRATCH/own/site/genconf/serve
-	ocm=$OWN/blobs/sha256/$(jq -r '.current[7:]' "$OWN/index.json")
-	# release.json names the package's user; the bundle carries the owner.
-	M=$SCRATCH/M
-	new_root "$M"
-	mkdir -p "$M/etc/mesosphere"
-	cp "$FILE_SCRATCH/own/site/genconf/site.key" "$M/etc/mesosphere/site.key"
+	own_master
 	# Killed once the generation is built, before it is activated: the
 	# file is root's; the install run again gives it to its owner.
 	run env DCOS_BOOTSTRAP_CRASH_AT=built "$BOOTSTRAP" install "$ocm" \
@@ -394,12 +399,7 @@ ids_of() {
 }
 
 @test "repair puts a drifted secret file back from its bundle with mode and owner; without the key it says how to give it and changes nothing" {
-	OWN=$FILE_SCRATCH/own/site/genconf/serve
-	ocm=$OWN/blobs/sha256/$(jq -r '.current[7:]' "$OWN/index.json")
-	M=$SCRATCH/M
-	new_root "$M"
-	mkdir -p "$M/etc/mesosphere"
-	cp "$FILE_SCRATCH/own/site/genconf/site.key" "$M/etc/mesosphere/site.key"
+	own_master
 	"$BOOTSTRAP" -q install "$ocm" --cache "$OWN" --root "$M" --role master > /dev/null
 	ids=$(ids_of "$M" dcos_exhibitor)
 	g=$M/opt/mesosphere/generations/1/etc/exhibitor
