@@ -1427,7 +1427,8 @@ stage_secrets(struct run *r, char **errp)
 			return err_set(errp, "config package file %s holds a "
 			    "secret but is not under bin, lib, etc, include "
 			    "or a role variant of one: no host would get it",
-			    co->files[i].path);		if (owner_declared(r->rel->rm, &co->files[i], errp) == -1)
+			    co->files[i].path);
+		if (owner_declared(r->rel->rm, &co->files[i], errp) == -1)
 			return -1;
 	}
 	if (first == NULL)

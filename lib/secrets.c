@@ -35,17 +35,20 @@ context(const char *config_id, const char *role)
 int
 secrets_owner_check(const char *owner, char **errp)
 {
-	char	*e = NULL;
+	char	 shown[41];
+	size_t	 i;
 
 	if (strcmp(owner, "root") == 0 || pkginfo_username_check(owner,
-	    &e) == 0)
+	    NULL) == 0)
 		return 0;
-	free(e);
-	/* The same rule as a package's username: the same words. */
-	return err_set(errp, "owner '%.40s%s' must be root or 'dcos_' "
-	    "followed by a-z, 0-9 and '_' (at most 32 characters), a user a "
-	    "package declares (pkginfo.json username), e.g. dcos_exhibitor",
-	    owner, strlen(owner) > 40 ? "..." : "");
+	/* Hostile input: one printable line, whatever the name holds. */
+	for (i = 0; i < sizeof(shown) - 1 && owner[i] != '\0'; i++)
+		shown[i] = owner[i] >= 0x20 && owner[i] < 0x7f ? owner[i] : '?';
+	shown[i] = '\0';
+	return err_set(errp, "owner '%s%s' must be root or 'dcos_' followed "
+	    "by a-z, 0-9 and '_' (at most 32 characters), a user a package "
+	    "declares (pkginfo.json username), e.g. dcos_exhibitor", shown,
+	    owner[i] != '\0' ? "..." : "");
 }
 
 const char *
