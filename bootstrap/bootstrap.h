@@ -235,6 +235,14 @@ int	 gen_own_secrets(const struct host *h, long n, char **errp);
  * written atomically with its mode and owner; journaled.  Nothing is
  * written unless all of them can be.  0 with *nfixedp, or -1 with *errp.
  */
+/*
+ * When a secret file of generation n drifted: prints a line for each
+ * secrets bundle of g's roles that c pins and cache lacks (as repair does
+ * for package blobs), adding them to *missingp.  0 or -1 with *errp.
+ */
+int	 secrets_repair_missing(const struct host *h, long n,
+	    const json_t *g, const struct cluster *c, const char *cache,
+	    size_t *missingp, char **errp);
 int	 secrets_repair(const struct host *h, long n, const json_t *g,
 	    struct cluster *c, const char *cache, size_t *nfixedp,
 	    char **errp);

@@ -269,6 +269,9 @@ cmd_repair(int argc, char **argv)
 			missing++;
 		}
 	}
+	if (secrets_repair_missing(&h, cur, g, c, cache, &missing, &err) ==
+	    -1)
+		goto out;
 	if (missing > 0) {
 		err_set(&err, "nothing repaired: %zu blob(s) missing", missing);
 		goto out;

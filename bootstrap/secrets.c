@@ -615,6 +615,67 @@ out:
 	return rc;
 }
 
+/* 1 when a secret file of generation n drifted, 0 none, -1 with *errp. */
+static int
+secrets_drifted(const struct host *h, long n, char **errp)
+{
+	json_t		*rec = NULL, *v;
+	const char	*dest;
+	char		 why[128];
+	int		 genfd, r = 0;
+
+	if (gen_secrets_load(h, n, &rec, errp) == -1)
+		return -1;
+	if (json_object_size(rec) > 0) {
+		if ((genfd = gen_open(h, n, errp)) == -1)
+			r = -1;
+		else {
+			json_object_foreach(rec, dest, v)
+				r |= secret_audit(h, genfd, dest, v, why,
+				    sizeof(why)) != SECRET_CLEAN;
+			close(genfd);
+		}
+	}
+	json_decref(rec);
+	return r;
+}
+
+int
+secrets_repair_missing(const struct host *h, long n, const json_t *g,
+    const struct cluster *c, const char *cache, size_t *missingp,
+    char **errp)
+{
+	const struct blob_ref	*b;
+	const json_t		*v;
+	char			*path, hex[DIGEST_STRSZ];
+	size_t			 i;
+	int			 r;
+
+	if ((r = secrets_drifted(h, n, errp)) != 1)
+		return r;
+	json_array_foreach(json_object_get(g, "roles"), i, v) {
+		if (!json_is_string(v) || (b = cluster_secrets(c,
+		    json_string_value(v))) == NULL)
+			continue;
+		if ((path = store_blob_path(cache, &b->blob.digest)) == NULL)
+			return err_set(errp, "out of memory");
+		r = blob_check(path, &b->blob.digest, b->blob.size, errp);
+		free(path);
+		if (r == -1)
+			return -1;
+		if (r == 1)
+			continue;
+		/* The line dcos_install.sh --repair fetches from. */
+		digest_format(&b->blob.digest, hex);
+		printf("repair: the secrets bundle of role %s needs blob %s "
+		    "(%llu bytes), not in %s: fetch it into %s/blobs/sha256/ "
+		    "and run repair again\n", b->role, hex,
+		    (unsigned long long)b->blob.size, cache, cache);
+		(*missingp)++;
+	}
+	return 0;
+}
+
 int
 secrets_repair(const struct host *h, long n, const json_t *g,
     struct cluster *c, const char *cache, size_t *nfixedp, char **errp)

@@ -407,6 +407,17 @@ ids_of() {
 	chmod 0644 "$g"
 	run "$BOOTSTRAP" verify --root "$M"
 	[ "$status" -eq 1 ]
+	# A cache without the bundle: the line dcos_install.sh --repair
+	# fetches from; nothing changes.
+	cp -R "$OWN" "$SCRATCH/cache"
+	bundle=$(jq -r '.blobs[] | select(.kind == "secrets") | .digest' "$ocm")
+	rm "$SCRATCH/cache/blobs/sha256/${bundle#sha256:}"
+	before=$(tree "$M")
+	run "$BOOTSTRAP" repair --root "$M" --cache "$SCRATCH/cache"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"repair: the secrets bundle of role master needs blob $bundle ("*" bytes), not in $SCRATCH/cache: fetch it into $SCRATCH/cache/blobs/sha256/ and run repair again"* ]]
+	[[ "$output" == *"nothing repaired: 1 blob(s) missing"* ]]
+	[ "$(tree "$M")" = "$before" ]
 	# Without the site key: one line that says where it goes; nothing changes.
 	mv "$M/etc/mesosphere/site.key" "$SCRATCH/key"
 	before=$(tree "$M")
