@@ -319,10 +319,10 @@ out:
 int
 gen_secrets_load(const struct host *h, long n, json_t **outp, char **errp)
 {
-	json_t		*doc = NULL, *v, *o = NULL, *ov;
+	json_t		*doc = NULL, *list, *v, *o = NULL, *ov;
 	const char	*dest, *sha;
 	char		*buf = NULL, *path = NULL, *dir = NULL;
-	size_t		 len, i;
+	size_t		 len, i = 0;
 	int		 rc = -1;
 
 	*outp = NULL;
@@ -342,7 +342,8 @@ gen_secrets_load(const struct host *h, long n, json_t **outp, char **errp)
 		goto out;
 	}
 	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
-	json_array_foreach(json_object_get(doc, "files"), i, v) {
+	list = json_object_get(doc, "files");
+	json_array_foreach(list, i, v) {
 		dest = json_string_value(json_object_get(v, "path"));
 		sha = json_string_value(json_object_get(v, "sha256"));
 		ov = json_object_get(v, "owner");
@@ -353,20 +354,19 @@ gen_secrets_load(const struct host *h, long n, json_t **outp, char **errp)
 		    json_object_get(v, "mode")) || !relpath_valid(dest) ||
 		    gen_place(NULL, 0, dest, &dir) != GEN_FARM ||
 		    (ov != NULL && (!json_is_string(ov) ||
-		    secrets_owner_check(json_string_value(ov), NULL) == -1)))
-			goto bad;
-		if (json_object_set(o, dest, v) == -1)
-			goto bad;
+		    secrets_owner_check(json_string_value(ov), NULL) == -1)) ||
+		    json_object_set(o, dest, v) == -1)
+			break;
 	}
-	if (json_integer_value(json_object_get(doc, "format")) == 1) {
-		*outp = o;
-		o = NULL;	/* transferred */
-		rc = 0;
-	}
-bad:
-	if (rc == -1)
+	if (i < json_array_size(list) || json_integer_value(json_object_get(
+	    doc, "format")) != 1) {
 		err_set(errp, "generation %ld: %s is not a list of secret "
 		    "files: reinstall", n, GEN_SECRETS_NAME);
+		goto out;
+	}
+	*outp = o;
+	o = NULL;	/* transferred */
+	rc = 0;
 out:
 	free(dir);
 	free(buf);
@@ -615,6 +615,30 @@ out:
 	return rc;
 }
 
+/*
+ * For each drifted file todo[i]: its content in the opened bundles
+ * (files[i]) and its owner's ids.  0 or -1 with *errp.
+ */
+static int
+plan_put_back(const struct host *h, const struct cluster *c,
+    char *const *roles, size_t nroles, const json_t *rec,
+    const char *const *todo, size_t ntodo, const struct secret_file **files,
+    uid_t *uids, gid_t *gids, char **errp)
+{
+	const json_t	*r;
+	size_t		 i;
+
+	for (i = 0; i < ntodo; i++) {
+		r = json_object_get(rec, todo[i]);
+		if ((files[i] = bundle_file(c, roles, nroles, todo[i], r,
+		    errp)) == NULL || secret_owner_ids(h, todo[i],
+		    json_string_value(json_object_get(r, "owner")), &uids[i],
+		    &gids[i], errp) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /* 1 when a secret file of generation n drifted, 0 none, -1 with *errp. */
 static int
 secrets_drifted(const struct host *h, long n, char **errp)
@@ -729,15 +753,12 @@ secrets_repair(const struct host *h, long n, const json_t *g,
 	 * Everything is found, opened and checked before anything is
 	 * written: without the key or the bundle, nothing changes.
 	 */
-	if (cluster_open_secrets(c, h, roles, nroles, cache, errp) == -1)
-		goto fail;
-	for (i = 0; i < ntodo; i++) {
-		if ((files[i] = bundle_file(c, roles, nroles, todo[i],
-		    json_object_get(rec, todo[i]), errp)) == NULL ||
-		    secret_owner_ids(h, todo[i], json_string_value(
-		    json_object_get(json_object_get(rec, todo[i]), "owner")),
-		    &uids[i], &gids[i], errp) == -1)
-			goto fail;
+	if (cluster_open_secrets(c, h, roles, nroles, cache, errp) == -1 ||
+	    plan_put_back(h, c, roles, nroles, rec, todo, ntodo, files, uids,
+	    gids, errp) == -1) {
+		err_wrap(errp, "%zu secret file(s) of generation %ld drifted "
+		    "and cannot be put back, nothing changed", ntodo, n);
+		goto out;
 	}
 	for (i = 0; i < ntodo; i++) {
 		if (put_back(genfd, gdir, todo[i], files[i], uids[i], gids[i],
@@ -751,10 +772,6 @@ secrets_repair(const struct host *h, long n, const json_t *g,
 		(*nfixedp)++;
 	}
 	rc = 0;
-	goto out;
-fail:
-	err_wrap(errp, "%zu secret file(s) of generation %ld drifted and "
-	    "cannot be put back, nothing changed", ntodo, n);
 out:
 	cluster_secrets_free(c);
 	if (genfd != -1)
