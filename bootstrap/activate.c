@@ -1022,9 +1022,11 @@ activate_generation(struct host *h, long n, struct activation *a,
 		goto out;
 	/*
 	 * Accounts first: a missing account (manual_host_users) must stop
-	 * us before the switch, not after it.
+	 * us before the switch, not after it.  Then the secret files go to
+	 * their owners, whose accounts now exist.
 	 */
-	if (sync_users(h, x.g, x.state, errp) == -1) {
+	if (sync_users(h, x.g, x.state, errp) == -1 ||
+	    gen_own_secrets(h, n, errp) == -1) {
 		(void)state_save(h, x.state, NULL);
 		goto out;
 	}

@@ -200,6 +200,53 @@ int	 cluster_open_secrets(struct cluster *c, const struct host *h,
 	    char **errp);
 void	 cluster_secrets_free(struct cluster *c);
 /*
+ * The record of generation n's secret files (GEN_SECRETS_NAME, checked)
+ * as an object dest -> {sha256, mode, owner}, empty when it has none:
+ * 0 with *outp (the caller's), or -1 with *errp.
+ */
+int	 gen_secrets_load(const struct host *h, long n, json_t **outp,
+	    char **errp);
+/*
+ * The uid and gid of owner (NULL or "root": 0) in the host's own
+ * accounts (<root>/etc/passwd, never NSS).  0, or -1 with *errp naming
+ * secret file dest when the host has no such user.
+ */
+int	 secret_owner_ids(const struct host *h, const char *dest,
+	    const char *owner, uid_t *uidp, gid_t *gidp, char **errp);
+#define SECRET_CLEAN	0
+#define SECRET_CHANGED	1	/* why says how */
+#define SECRET_MISSING	2
+/*
+ * Secret file dest below genfd against its record rec: type, mode, the
+ * owner (when run as root), the digest (never printed).  SECRET_*.
+ */
+int	 secret_audit(const struct host *h, int genfd, const char *dest,
+	    const json_t *rec, char *why, size_t whysz);
+/*
+ * Gives generation n's secret files to their owners (at activation,
+ * once the accounts exist; again on every run, so a killed activation
+ * is finished by the next).  Only as root.  0 or -1 with *errp.
+ */
+int	 gen_own_secrets(const struct host *h, long n, char **errp);
+/*
+ * Puts back the drifted secret files of generation n (g its
+ * generation.json) from the bundles c pins, opened from cache with the
+ * host's site key, each checked against the generation's record and
+ * written atomically with its mode and owner; journaled.  Nothing is
+ * written unless all of them can be.  0 with *nfixedp, or -1 with *errp.
+ */
+/*
+ * When a secret file of generation n drifted: prints a line for each
+ * secrets bundle of g's roles that c pins and cache lacks (as repair does
+ * for package blobs), adding them to *missingp.  0 or -1 with *errp.
+ */
+int	 secrets_repair_missing(const struct host *h, long n,
+	    const json_t *g, const struct cluster *c, const char *cache,
+	    size_t *missingp, char **errp);
+int	 secrets_repair(const struct host *h, long n, const json_t *g,
+	    struct cluster *c, const char *cache, size_t *nfixedp,
+	    char **errp);
+/*
  * Writes the opened bundles' files into the generation being built
  * (genfd) where gen_place puts them for roles, mode 0600 at most, and
  * GEN_SECRETS_NAME with their digests.  0 or -1 with *errp.

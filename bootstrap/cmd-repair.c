@@ -9,7 +9,8 @@
  * missing one changes nothing.  Then what verify finds drifted outside
  * the packages is made again from them with the code that made it: the
  * generation's tree (gen_rebuild) and the host files activation writes
- * (activate_files).
+ * (activate_files).  A drifted secret file comes back from its sealed
+ * bundle (bootstrap/secrets.c), which needs the site key.
  */
 #include <config.h>
 
@@ -271,7 +272,7 @@ cmd_repair(int argc, char **argv)
 	char			*cache = NULL, *err = NULL, hex[DIGEST_STRSZ];
 	json_t			*g = NULL;
 	struct state		*state = NULL;
-	size_t			 nfix = 0, i, missing = 0;
+	size_t			 nfix = 0, nsec = 0, i, missing = 0;
 	long			 cur;
 	int			 r, rc;
 
@@ -311,10 +312,16 @@ cmd_repair(int argc, char **argv)
 			missing++;
 		}
 	}
+	if (secrets_repair_missing(&h, cur, g, c, cache, &missing, &err) ==
+	    -1)
+		goto out;
 	if (missing > 0) {
 		err_set(&err, "nothing repaired: %zu blob(s) missing", missing);
 		goto out;
 	}
+	/* Before any package: without the site key nothing changes. */
+	if (secrets_repair(&h, cur, g, c, cache, &nsec, &err) == -1)
+		goto out;
 	for (i = 0; i < nfix; i++) {
 		if (repair_one(&h, &fixes[i], &err) == -1)
 			goto out;
@@ -324,6 +331,9 @@ cmd_repair(int argc, char **argv)
 	if (repair_derived(&h, c, g, cur, state, &err) == -1)
 		goto out;
 	printf("repair: generation %ld: %zu package(s) repaired\n", cur, nfix);
+	if (nsec > 0)
+		printf("repair: generation %ld: %zu secret file(s) put back\n",
+		    cur, nsec);
 	rc = EXIT_OK;
 out:
 	rc = host_exit(&h, rc);

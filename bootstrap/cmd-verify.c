@@ -48,8 +48,8 @@ struct audit {
 	json_t		*farm;		/* dest -> link target, "" a dir */
 	json_t		*units;		/* "dcos.target.wants/<unit>" ->
 					   "<id>/<path>" */
-	json_t		*secrets;	/* dest -> {sha256, mode}, from
-					   GEN_SECRETS_NAME */
+	json_t		*secrets;	/* dest -> {sha256, mode, owner},
+					   gen_secrets_load */
 	int		 all_known;	/* every package manifest loaded */
 	int		 skip_files;	/* packages' files not checked:
 					   repair audited them */
@@ -347,50 +347,28 @@ in_farm(const void *arg, const char *path)
 }
 
 /*
- * The files of the secrets bundles against the digests recorded when
- * they were written; their contents are never printed.
+ * The files of the secrets bundles against what was recorded when they
+ * were written; their contents are never printed.
  */
 static void
 audit_secrets(struct audit *a)
 {
-	struct stat	 st;
-	struct digest	 d;
 	const char	*dest;
-	char		*buf, dstr[DIGEST_STRSZ], why[64];
-	size_t		 len;
+	char		 why[128];
 	json_t		*v;
 
 	json_object_foreach(a->secrets, dest, v) {
 		a->checked++;
-		if (fstatat(a->genfd, dest, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		switch (secret_audit(a->h, a->genfd, dest, v, why,
+		    sizeof(why))) {
+		case SECRET_CLEAN:
+			break;
+		case SECRET_MISSING:
 			report(a, "missing", a->gendir, dest, NULL);
-			continue;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			report(a, "changed", a->gendir, dest,
-			    "not a regular file");
-			continue;
-		}
-		if ((json_int_t)(st.st_mode & 07777) != json_integer_value(
-		    json_object_get(v, "mode"))) {
-			snprintf(why, sizeof(why), "mode %04o, not %04o",
-			    (unsigned)(st.st_mode & 07777), (unsigned)
-			    json_integer_value(json_object_get(v, "mode")));
+			break;
+		default:
 			report(a, "changed", a->gendir, dest, why);
-			continue;
 		}
-		if ((buf = read_gen_file(a, dest, SEAL_MAX, &len)) == NULL) {
-			report(a, "changed", a->gendir, dest, "unreadable");
-			continue;
-		}
-		digest_buf(buf, len, &d);
-		explicit_bzero(buf, len);
-		free(buf);
-		digest_format(&d, dstr);
-		if (strcmp(dstr, json_string_value(json_object_get(v,
-		    "sha256"))) != 0)
-			report(a, "changed", a->gendir, dest,
-			    "differs from its secrets bundle");
 	}
 }
 
@@ -597,54 +575,6 @@ audit_units(struct audit *a, const json_t *g)
 }
 
 /* Sets up a for generation json g of a->gen.  0 or -1 with *errp. */
-/*
- * The generation's record of its secret files (root-only), when it has
- * one, into a->secrets: every entry a path the farm may hold, a sha256
- * and a mode.  0 or -1 with *errp.
- */
-static int
-audit_secrets_load(struct audit *a, char **errp)
-{
-	json_t		*doc, *v;
-	const char	*dest, *sha;
-	char		*buf, *dir = NULL;
-	size_t		 len, i;
-	int		 rc = -1;
-
-	if ((a->secrets = json_object()) == NULL)
-		return err_set(errp, "out of memory");
-	if (faccessat(a->genfd, GEN_SECRETS_NAME, F_OK, AT_SYMLINK_NOFOLLOW) ==
-	    -1 && errno == ENOENT)
-		return 0;
-	if ((buf = read_gen_file(a, GEN_SECRETS_NAME, JSON_MAX, &len)) ==
-	    NULL)
-		return err_set(errp, "generation %ld: cannot read %s", a->gen,
-		    GEN_SECRETS_NAME);
-	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
-	free(buf);
-	json_array_foreach(json_object_get(doc, "files"), i, v) {
-		dest = json_string_value(json_object_get(v, "path"));
-		sha = json_string_value(json_object_get(v, "sha256"));
-		free(dir);
-		dir = NULL;
-		if (dest == NULL || sha == NULL || !json_is_integer(
-		    json_object_get(v, "mode")) || !relpath_valid(dest) ||
-		    gen_place(NULL, 0, dest, &dir) != GEN_FARM)
-			goto bad;
-		if (json_object_set(a->secrets, dest, v) == -1)
-			goto bad;
-	}
-	if (json_integer_value(json_object_get(doc, "format")) == 1)
-		rc = 0;
-bad:
-	if (rc == -1)
-		err_set(errp, "generation %ld: %s is not a list of secret "
-		    "files: reinstall", a->gen, GEN_SECRETS_NAME);
-	free(dir);
-	json_decref(doc);
-	return rc;
-}
-
 static int
 audit_init(struct audit *a, const json_t *g, char **errp)
 {
@@ -682,7 +612,8 @@ audit_init(struct audit *a, const json_t *g, char **errp)
 		err_sys(errp, "%s", dir);
 		goto out;
 	}
-	if (audit_secrets_load(a, errp) == -1)
+	/* Its record of its secret files (root-only), when it has one. */
+	if (gen_secrets_load(a->h, a->gen, &a->secrets, errp) == -1)
 		goto out;
 	rc = 0;
 out:

@@ -4,8 +4,10 @@
  * bundle"): the site key comes out of band to <root>/etc/mesosphere/
  * site.key; the bundles of the host's roles, pinned by the cluster
  * manifest, are checked and opened in memory before anything is built,
- * and their files written into the new generation (0600) with a
- * root-only record of their digests that verify audits.
+ * and their files written into the new generation (0600, root's) with a
+ * root-only record of their digests, modes and owners that verify
+ * audits.  Activation gives each file to its owner once the accounts
+ * exist; repair puts a drifted one back from its bundle.
  */
 #include <config.h>
 
@@ -18,9 +20,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include <openssl/crypto.h>
 
 #include "atomicio.h"
+#include "digest.h"
 #include "blob.h"
 #include "bootstrap.h"
 #include "error.h"
@@ -245,8 +250,10 @@ write_secret(int genfd, const struct secret_file *f, const char *dest,
 	}
 	if (close(fd) == -1)
 		return err_sys(errp, "%s", dest);
-	if (json_array_append_new(list, json_pack("{s:s, s:s, s:i}", "path",
-	    dest, "sha256", dstr, "mode", (int)(f->mode & 0700))) == -1)
+	/* The owner is given at activation, when its user exists. */
+	if (json_array_append_new(list, json_pack("{s:s, s:s, s:i, s:s}",
+	    "path", dest, "sha256", dstr, "mode", (int)(f->mode & 0700),
+	    "owner", secrets_owner(f->owner))) == -1)
 		return err_set(errp, "out of memory");
 	return 0;
 }
@@ -306,5 +313,475 @@ out:
 	free(text);
 	json_decref(doc);
 	json_decref(list);
+	return rc;
+}
+
+int
+gen_secrets_load(const struct host *h, long n, json_t **outp, char **errp)
+{
+	json_t		*doc = NULL, *list, *v, *o = NULL, *ov;
+	const char	*dest, *sha;
+	char		*buf = NULL, *path = NULL, *dir = NULL;
+	size_t		 len, i = 0;
+	int		 rc = -1;
+
+	*outp = NULL;
+	if ((o = json_object()) == NULL || asprintf(&path, "%s/%ld/%s",
+	    h->gendir, n, GEN_SECRETS_NAME) == -1) {
+		json_decref(o);
+		return err_set(errp, "out of memory");
+	}
+	if (access(path, F_OK) == -1 && errno == ENOENT) {
+		*outp = o;
+		free(path);
+		return 0;
+	}
+	if (read_file(path, JSON_MAX, &buf, &len, NULL) == -1) {
+		err_set(errp, "generation %ld: cannot read %s", n,
+		    GEN_SECRETS_NAME);
+		goto out;
+	}
+	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
+	list = json_object_get(doc, "files");
+	json_array_foreach(list, i, v) {
+		dest = json_string_value(json_object_get(v, "path"));
+		sha = json_string_value(json_object_get(v, "sha256"));
+		ov = json_object_get(v, "owner");
+		free(dir);
+		dir = NULL;
+		/* Generations from before owners name none: root's. */
+		if (dest == NULL || sha == NULL || !json_is_integer(
+		    json_object_get(v, "mode")) || !relpath_valid(dest) ||
+		    gen_place(NULL, 0, dest, &dir) != GEN_FARM ||
+		    (ov != NULL && (!json_is_string(ov) ||
+		    secrets_owner_check(json_string_value(ov), NULL) == -1)) ||
+		    json_object_set(o, dest, v) == -1)
+			break;
+	}
+	if (i < json_array_size(list) || json_integer_value(json_object_get(
+	    doc, "format")) != 1) {
+		err_set(errp, "generation %ld: %s is not a list of secret "
+		    "files: reinstall", n, GEN_SECRETS_NAME);
+		goto out;
+	}
+	*outp = o;
+	o = NULL;	/* transferred */
+	rc = 0;
+out:
+	free(dir);
+	free(buf);
+	free(path);
+	json_decref(doc);
+	json_decref(o);
+	return rc;
+}
+
+int
+secret_owner_ids(const struct host *h, const char *dest, const char *owner,
+    uid_t *uidp, gid_t *gidp, char **errp)
+{
+	char	*pw;
+	int	 r;
+
+	*uidp = 0;
+	*gidp = 0;
+	if (owner == NULL || strcmp(owner, "root") == 0)
+		return 0;
+	/* The host's accounts, read as activation made them (users.c). */
+	if ((r = users_lookup(h, owner, uidp, gidp, errp)) != 0)
+		return r == 1 ? 0 : -1;
+	if ((pw = host_path(h, "etc/passwd")) == NULL)
+		return err_set(errp, "out of memory");
+	err_set(errp, "secret file %s belongs to %s, which %s does not "
+	    "have: with manual_host_users create the user, else the package "
+	    "that declares it is missing from the release", dest, owner, pw);
+	free(pw);
+	return -1;
+}
+
+/* Reads dest below genfd (a regular file, not followed).  NULL on error. */
+static char *
+read_secret(int genfd, const char *dest, size_t *lenp)
+{
+	char	*buf = NULL;
+	int	 fd;
+
+	if ((fd = openat(genfd, dest, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) ==
+	    -1)
+		return NULL;
+	if (read_fd_all(fd, dest, SEAL_MAX, &buf, lenp, NULL) == -1)
+		buf = NULL;
+	close(fd);
+	return buf;
+}
+
+int
+secret_audit(const struct host *h, int genfd, const char *dest,
+    const json_t *rec, char *why, size_t whysz)
+{
+	struct stat	 st;
+	struct digest	 d;
+	const char	*owner = json_string_value(json_object_get(rec,
+			    "owner"));
+	char		*buf, dstr[DIGEST_STRSZ], *err = NULL;
+	unsigned	 mode = (unsigned)json_integer_value(json_object_get(rec,
+			    "mode"));
+	size_t		 len;
+	uid_t		 uid;
+	gid_t		 gid;
+
+	if (fstatat(genfd, dest, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return SECRET_MISSING;
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whysz, "not a regular file");
+		return SECRET_CHANGED;
+	}
+	if ((st.st_mode & 07777) != mode) {
+		snprintf(why, whysz, "mode %04o, not %04o",
+		    (unsigned)(st.st_mode & 07777), mode);
+		return SECRET_CHANGED;
+	}
+	/* Only root gives files away: a run as another user owns them. */
+	if (geteuid() == 0) {
+		if (secret_owner_ids(h, dest, owner, &uid, &gid, &err) == -1) {
+			snprintf(why, whysz, "its owner %s is not a user of "
+			    "this host", secrets_owner(owner));
+			free(err);
+			return SECRET_CHANGED;
+		}
+		if (st.st_uid != uid || st.st_gid != gid) {
+			snprintf(why, whysz, "owner %u:%u, not %s (%u:%u)",
+			    (unsigned)st.st_uid, (unsigned)st.st_gid,
+			    secrets_owner(owner), (unsigned)uid, (unsigned)gid);
+			return SECRET_CHANGED;
+		}
+	}
+	if ((buf = read_secret(genfd, dest, &len)) == NULL) {
+		snprintf(why, whysz, "unreadable");
+		return SECRET_CHANGED;
+	}
+	digest_buf(buf, len, &d);
+	explicit_bzero(buf, len);
+	free(buf);
+	digest_format(&d, dstr);
+	if (strcmp(dstr, json_string_value(json_object_get(rec, "sha256"))) !=
+	    0) {
+		snprintf(why, whysz, "differs from its secrets bundle");
+		return SECRET_CHANGED;
+	}
+	return SECRET_CLEAN;
+}
+
+/* Opens generation n's directory.  The descriptor, or -1 with *errp. */
+static int
+gen_open(const struct host *h, long n, char **errp)
+{
+	char	*dir;
+	int	 fd;
+
+	if (asprintf(&dir, "%s/%ld", h->gendir, n) == -1)
+		return err_set(errp, "out of memory");
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		err_sys(errp, "%s", dir);
+	free(dir);
+	return fd;
+}
+
+int
+gen_own_secrets(const struct host *h, long n, char **errp)
+{
+	struct stat	 st;
+	json_t		*rec = NULL, *v;
+	const char	*dest;
+	uid_t		 uid;
+	gid_t		 gid;
+	int		 genfd = -1, rc = -1;
+
+	/* Only root gives files away (and only root reads the record). */
+	if (geteuid() != 0)
+		return 0;
+	if (gen_secrets_load(h, n, &rec, errp) == -1)
+		return -1;
+	if (json_object_size(rec) == 0) {
+		rc = 0;
+		goto out;
+	}
+	if ((genfd = gen_open(h, n, errp)) == -1)
+		goto out;
+	json_object_foreach(rec, dest, v) {
+		if (secret_owner_ids(h, dest, json_string_value(
+		    json_object_get(v, "owner")), &uid, &gid, errp) == -1)
+			goto out;
+		/* A drifted file is verify's and repair's to report and fix. */
+		if (fstatat(genfd, dest, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(st.st_mode) || (st.st_uid == uid &&
+		    st.st_gid == gid))
+			continue;
+		if (fchownat(genfd, dest, uid, gid, AT_SYMLINK_NOFOLLOW) ==
+		    -1) {
+			err_sys(errp, "chown %s", dest);
+			goto out;
+		}
+	}
+	/* Owners are metadata: one syncfs makes them survive a crash. */
+	if (syncfs(genfd) == -1) {
+		err_sys(errp, "sync generation %ld", n);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (genfd != -1)
+		close(genfd);
+	json_decref(rec);
+	return rc;
+}
+
+/*
+ * The content for dest in the opened bundles, checked against the
+ * generation's record (digest, mode, owner): what repair writes is what
+ * was installed.  The file, or NULL with *errp.
+ */
+static const struct secret_file *
+bundle_file(const struct cluster *c, char *const *roles, size_t nroles,
+    const char *dest, const json_t *rec, char **errp)
+{
+	const struct secret_file	*f;
+	struct digest			 d;
+	char				*p, dstr[DIGEST_STRSZ];
+	size_t				 i, j;
+	int				 same;
+
+	for (i = 0; i < c->nbundles; i++)
+		for (j = 0; j < c->bundles[i]->nfiles; j++) {
+			f = &c->bundles[i]->files[j];
+			if (gen_place(roles, nroles, f->path, &p) != GEN_FARM ||
+			    strcmp(p, dest) != 0) {
+				free(p);
+				continue;
+			}
+			free(p);
+			digest_buf(f->content, f->len, &d);
+			digest_format(&d, dstr);
+			same = strcmp(dstr, json_string_value(json_object_get(
+			    rec, "sha256"))) == 0 && (json_int_t)(f->mode &
+			    0700) == json_integer_value(json_object_get(rec,
+			    "mode")) && strcmp(secrets_owner(f->owner),
+			    secrets_owner(json_string_value(json_object_get(
+			    rec, "owner")))) == 0;
+			if (!same) {
+				err_set(errp, "the secrets bundle's %s is not "
+				    "the file the generation recorded: "
+				    "reinstall", dest);
+				return NULL;
+			}
+			return f;
+		}
+	err_set(errp, "no secrets bundle of the host's roles holds %s: "
+	    "reinstall", dest);
+	return NULL;
+}
+
+/* Writes f as dest below generation dir gdir: atomically, mode, owner. */
+static int
+put_back(int genfd, const char *gdir, const char *dest,
+    const struct secret_file *f, uid_t uid, gid_t gid, char **errp)
+{
+	struct atomic_file	 af;
+	struct stat		 st;
+	char			*path;
+	int			 rc = -1;
+
+	if (mkparents_at(genfd, dest, errp) == -1)
+		return -1;
+	if ((path = path_join(gdir, dest)) == NULL)
+		return err_set(errp, "out of memory");
+	/* rename(2) replaces a file or a link, not a directory. */
+	if (fstatat(genfd, dest, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode) && rm_tree(path, errp) == -1)
+		goto out;
+	if (atomic_open(&af, path, 0600, errp) == -1)
+		goto out;
+	if (write_all(af.fd, f->content, f->len) == -1 ||
+	    fchmod(af.fd, f->mode & 0700) == -1 || (geteuid() == 0 &&
+	    fchown(af.fd, uid, gid) == -1)) {
+		err_sys(errp, "%s", af.tmp);
+		atomic_abort(&af);
+		goto out;
+	}
+	rc = atomic_commit(&af, errp);
+out:
+	free(path);
+	return rc;
+}
+
+/*
+ * For each drifted file todo[i]: its content in the opened bundles
+ * (files[i]) and its owner's ids.  0 or -1 with *errp.
+ */
+static int
+plan_put_back(const struct host *h, const struct cluster *c,
+    char *const *roles, size_t nroles, const json_t *rec,
+    const char *const *todo, size_t ntodo, const struct secret_file **files,
+    uid_t *uids, gid_t *gids, char **errp)
+{
+	const json_t	*r;
+	size_t		 i;
+
+	for (i = 0; i < ntodo; i++) {
+		r = json_object_get(rec, todo[i]);
+		if ((files[i] = bundle_file(c, roles, nroles, todo[i], r,
+		    errp)) == NULL || secret_owner_ids(h, todo[i],
+		    json_string_value(json_object_get(r, "owner")), &uids[i],
+		    &gids[i], errp) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* 1 when a secret file of generation n drifted, 0 none, -1 with *errp. */
+static int
+secrets_drifted(const struct host *h, long n, char **errp)
+{
+	json_t		*rec = NULL, *v;
+	const char	*dest;
+	char		 why[128];
+	int		 genfd, r = 0;
+
+	if (gen_secrets_load(h, n, &rec, errp) == -1)
+		return -1;
+	if (json_object_size(rec) > 0) {
+		if ((genfd = gen_open(h, n, errp)) == -1)
+			r = -1;
+		else {
+			json_object_foreach(rec, dest, v)
+				r |= secret_audit(h, genfd, dest, v, why,
+				    sizeof(why)) != SECRET_CLEAN;
+			close(genfd);
+		}
+	}
+	json_decref(rec);
+	return r;
+}
+
+int
+secrets_repair_missing(const struct host *h, long n, const json_t *g,
+    const struct cluster *c, const char *cache, size_t *missingp,
+    char **errp)
+{
+	const struct blob_ref	*b;
+	const json_t		*v;
+	char			*path, hex[DIGEST_STRSZ];
+	size_t			 i;
+	int			 r;
+
+	if ((r = secrets_drifted(h, n, errp)) != 1)
+		return r;
+	json_array_foreach(json_object_get(g, "roles"), i, v) {
+		if (!json_is_string(v) || (b = cluster_secrets(c,
+		    json_string_value(v))) == NULL)
+			continue;
+		if ((path = store_blob_path(cache, &b->blob.digest)) == NULL)
+			return err_set(errp, "out of memory");
+		r = blob_check(path, &b->blob.digest, b->blob.size, errp);
+		free(path);
+		if (r == -1)
+			return -1;
+		if (r == 1)
+			continue;
+		/* The line dcos_install.sh --repair fetches from. */
+		digest_format(&b->blob.digest, hex);
+		printf("repair: the secrets bundle of role %s needs blob %s "
+		    "(%llu bytes), not in %s: fetch it into %s/blobs/sha256/ "
+		    "and run repair again\n", b->role, hex,
+		    (unsigned long long)b->blob.size, cache, cache);
+		(*missingp)++;
+	}
+	return 0;
+}
+
+int
+secrets_repair(const struct host *h, long n, const json_t *g,
+    struct cluster *c, const char *cache, size_t *nfixedp, char **errp)
+{
+	const struct secret_file	**files = NULL;
+	const json_t			*groles = json_object_get(g, "roles");
+	json_t				*rec = NULL, *v;
+	const char			*dest, **todo = NULL;
+	char				**roles = NULL, *gdir = NULL;
+	char				 why[128];
+	uid_t				*uids = NULL;
+	gid_t				*gids = NULL;
+	size_t				 i, ntodo = 0, nroles = 0;
+	int				 genfd = -1, rc = -1;
+
+	*nfixedp = 0;
+	if (gen_secrets_load(h, n, &rec, errp) == -1)
+		return -1;
+	if (json_object_size(rec) == 0) {
+		json_decref(rec);
+		return 0;
+	}
+	if ((genfd = gen_open(h, n, errp)) == -1)
+		goto out;
+	if ((todo = calloc(json_object_size(rec), sizeof(*todo))) == NULL ||
+	    (files = calloc(json_object_size(rec), sizeof(*files))) == NULL ||
+	    (uids = calloc(json_object_size(rec), sizeof(*uids))) == NULL ||
+	    (gids = calloc(json_object_size(rec), sizeof(*gids))) == NULL ||
+	    (roles = calloc(json_array_size(groles) + 1, sizeof(*roles))) ==
+	    NULL || asprintf(&gdir, "%s/%ld", h->gendir, n) == -1) {
+		gdir = NULL;
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	json_object_foreach(rec, dest, v)
+		if (secret_audit(h, genfd, dest, v, why, sizeof(why)) !=
+		    SECRET_CLEAN)
+			todo[ntodo++] = dest;
+	if (ntodo == 0) {
+		rc = 0;
+		goto out;
+	}
+	json_array_foreach(groles, i, v) {
+		if (!json_is_string(v) || !role_valid(json_string_value(v))) {
+			err_set(errp, "generation %ld: bad role list", n);
+			goto out;
+		}
+		roles[nroles++] = (char *)json_string_value(v);
+	}
+	/*
+	 * Everything is found, opened and checked before anything is
+	 * written: without the key or the bundle, nothing changes.
+	 */
+	if (cluster_open_secrets(c, h, roles, nroles, cache, errp) == -1 ||
+	    plan_put_back(h, c, roles, nroles, rec, todo, ntodo, files, uids,
+	    gids, errp) == -1) {
+		err_wrap(errp, "%zu secret file(s) of generation %ld drifted "
+		    "and cannot be put back, nothing changed", ntodo, n);
+		goto out;
+	}
+	for (i = 0; i < ntodo; i++) {
+		if (put_back(genfd, gdir, todo[i], files[i], uids[i], gids[i],
+		    errp) == -1)
+			goto out;
+		(void)journal_append(h, "repair", NULL, "restored secret file "
+		    "%s/%s from its secrets bundle: it had drifted", gdir,
+		    todo[i]);
+		printf("repair: %s put back from its secrets bundle\n",
+		    todo[i]);
+		(*nfixedp)++;
+	}
+	rc = 0;
+out:
+	cluster_secrets_free(c);
+	if (genfd != -1)
+		close(genfd);
+	free(todo);
+	free(files);
+	free(uids);
+	free(gids);
+	free(roles);
+	free(gdir);
+	json_decref(rec);
 	return rc;
 }

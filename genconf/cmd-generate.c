@@ -1338,6 +1338,31 @@ out:
 	return rc;
 }
 
+/*
+ * The owner of a secret file is root or a user a Linux package of the
+ * release declares (pkginfo.json username): every Linux package goes to
+ * every host, and activation makes its user before it gives the file to
+ * it.  0 or -1 with *errp.
+ */
+static int
+owner_declared(const struct release_manifest *rm, const struct config_file *f,
+    char **errp)
+{
+	size_t	 i;
+
+	if (f->owner == NULL || strcmp(f->owner, "root") == 0)
+		return 0;
+	for (i = 0; i < rm->npackages; i++)
+		if (rm->packages[i].platform == PLATFORM_LINUX &&
+		    rm->packages[i].username != NULL &&
+		    strcmp(rm->packages[i].username, f->owner) == 0)
+			return 0;
+	return err_set(errp, "config package file %s: owner %s is a user no "
+	    "package of the release declares (pkginfo.json username), so no "
+	    "host would have it: give the template the user of the package "
+	    "that reads the file, or root", f->path, f->owner);
+}
+
 /* Seals and stages the bundle of one role (nothing when it has none). */
 static int
 stage_role_secrets(struct run *r, const struct seal_key *k,
@@ -1362,6 +1387,7 @@ stage_role_secrets(struct run *r, const struct seal_key *k,
 			continue;
 		v[n].path = co->files[i].path;
 		v[n].mode = co->files[i].mode;
+		v[n].owner = co->files[i].owner;
 		v[n].content = (uint8_t *)co->files[i].content;
 		v[n++].len = co->files[i].len;
 	}
@@ -1437,6 +1463,8 @@ stage_secrets(struct run *r, char **errp)
 			    "secret but is not under bin, lib, etc, include "
 			    "or a role variant of one: no host would get it",
 			    co->files[i].path);
+		if (owner_declared(r->rel->rm, &co->files[i], errp) == -1)
+			return -1;
 	}
 	if (first == NULL)
 		return 0;

@@ -474,6 +474,10 @@ release_json(struct build *b)
 		    json_integer((json_int_t)p->info.files));
 		bad |= json_object_set_new(o, "installed_bytes",
 		    json_integer((json_int_t)p->info.installed_bytes));
+		/* For generate: the owners a secret file may have. */
+		if (json_is_string(json_object_get(p->pkginfo, "username")))
+			bad |= json_object_set(o, "username",
+			    json_object_get(p->pkginfo, "username"));
 	}
 	for (i = 0; !bad && i < b->nboot; i++) {
 		char *arch = b->boot[i].member + strlen("bootstrap/");

@@ -30,6 +30,7 @@ files_free(struct config_file *f, size_t n)
 
 	for (i = 0; i < n; i++) {
 		free(f[i].path);
+		free(f[i].owner);
 		if (f[i].content != NULL)
 			explicit_bzero(f[i].content, f[i].len);
 		free(f[i].content);
@@ -100,6 +101,7 @@ render_templates(const struct release *rel, const struct schema *s,
 		files[i].mode = tf[i].mode;
 		files[i].secret = tf[i].secret;
 		files[i].windows = tf[i].windows;
+		files[i].owner = tf[i].owner;
 	}
 	free(tf);
 	tf = NULL;
@@ -124,6 +126,7 @@ out:
 	if (tf != NULL)
 		for (i = 0; i < ntf; i++) {
 			free(tf[i].path);
+			free(tf[i].owner);
 			explicit_bzero(tf[i].content, tf[i].len);
 			free(tf[i].content);
 		}

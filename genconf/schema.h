@@ -312,6 +312,7 @@ struct tmpl_file {
 	int	 secret;	/* the entry says secret: true, or it
 				   rendered a secret the site set */
 	int	 windows;	/* "platform: windows": the Windows config package's */
+	char	*owner;		/* "owner" of a secret file; NULL: root */
 };
 
 /*

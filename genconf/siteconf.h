@@ -21,6 +21,7 @@ struct config_file {
 	mode_t	 mode;		/* permission bits */
 	int	 secret;	/* goes to the sealed secrets bundles */
 	int	 windows;	/* for the Windows config package */
+	char	*owner;		/* of a secret file; NULL: root */
 };
 
 struct config_output {

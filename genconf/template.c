@@ -16,6 +16,7 @@
 
 #include "manifest.h"
 #include "schema.h"
+#include "secrets.h"
 #include "ytree.h"
 
 #define MAX_LOOP_DEPTH	8
@@ -526,7 +527,34 @@ struct entry {
 	const struct ynode	*when;
 	const struct ynode	*secret;
 	const struct ynode	*platform;
+	const struct ynode	*owner;
 };
+
+/*
+ * The owner of a secret file: root or a package's user (lib/secrets'
+ * rule, which dcos-bootstrap applies to the bundle too).  The config
+ * package's files belong to root: a tar served to every host, whose
+ * users are made only at activation.  0, or 1 after a diagnostic.
+ */
+static int
+owner_parse(const char *name, const struct entry *en, struct diags *d)
+{
+	const struct ynode	*o = en->owner;
+	char			*err = NULL;
+	int			 rc = 0;
+
+	if (o->type != YNODE_SCALAR || o->str == NULL ||
+	    secrets_owner_check(o->str, &err) == -1)
+		rc = diags_add(d, name, o->line, o->col, en->path->str, "%s",
+		    err != NULL ? err : "owner must be a user name") == -1 ?
+		    -1 : 1;
+	else if (en->platform != NULL && strcmp(en->platform->str,
+	    "windows") == 0)
+		rc = diags_add(d, name, o->line, o->col, en->path->str,
+		    "owner: Windows files take no owner") == -1 ? -1 : 1;
+	free(err);
+	return rc;
+}
 
 /*
  * Checks the shape of package entry e into en and *mode: 0, 1 after a
@@ -538,6 +566,7 @@ entry_parse(const char *name, const struct ynode *e, struct entry *en,
 {
 	const struct ynode	*k;
 	size_t			 i;
+	int			 rc;
 
 	memset(en, 0, sizeof(*en));
 	if (e->type != YNODE_MAP)
@@ -557,10 +586,12 @@ entry_parse(const char *name, const struct ynode *e, struct entry *en,
 			en->secret = ymap_value(e, i);
 		else if (strcmp(k->str, "platform") == 0)
 			en->platform = ymap_value(e, i);
+		else if (strcmp(k->str, "owner") == 0)
+			en->owner = ymap_value(e, i);
 		else
 			return diags_add(d, name, k->line, k->col, NULL,
 			    "unknown attribute '%s': use path, content, "
-			    "permissions, when, secret and platform",
+			    "permissions, when, secret, owner and platform",
 			    k->str) == -1 ?
 			    -1 : 1;
 	}
@@ -586,6 +617,8 @@ entry_parse(const char *name, const struct ynode *e, struct entry *en,
 		return diags_add(d, name, en->secret->line, en->secret->col,
 		    en->path->str, "secret must be true or false") == -1 ?
 		    -1 : 1;
+	if (en->owner != NULL && (rc = owner_parse(name, en, d)) != 0)
+		return rc;
 	*mode = 0644;
 	if (en->perm != NULL && parse_mode(en->perm, mode) == -1)
 		return diags_add(d, name, en->perm->line, en->perm->col,
@@ -722,12 +755,28 @@ render_entry(const char *name, const struct ynode *e, const struct schema *s,
 			goto out;
 		r.failed = 1;
 	}
+	/* Rendered for a site: only a file that is sealed has an owner. */
+	if (!r.failed && eff != NULL && en.owner != NULL && !r.site_secret) {
+		if (diags_add(d, name, en.owner->line, en.owner->col,
+		    en.path->str, "owner %s: only a file that holds a secret "
+		    "(secret: true, or a secret the site set) has an owner; "
+		    "the config package's files belong to root: mark it "
+		    "secret: true or drop owner", en.owner->str) == -1)
+			goto out;
+		r.failed = 1;
+	}
 	if (r.failed) {
 		rc = 1;
 		goto out;
 	}
-	if ((f->path = strdup(en.path->str)) == NULL)
+	if (en.owner != NULL && strcmp(en.owner->str, "root") != 0 &&
+	    (f->owner = strdup(en.owner->str)) == NULL)
 		goto out;
+	if ((f->path = strdup(en.path->str)) == NULL) {
+		free(f->owner);
+		f->owner = NULL;
+		goto out;
+	}
 	f->content = buf;
 	f->len = len;
 	f->secret = r.site_secret;
@@ -791,6 +840,7 @@ template_render(const char *text, size_t len, const char *name,
 		if ((v = reallocarray(*files, *nfiles + 1, sizeof(*v))) ==
 		    NULL) {
 			free(f.path);
+			free(f.owner);
 			explicit_bzero(f.content, f.len);
 			free(f.content);
 			goto out;
@@ -815,6 +865,7 @@ template_check(const char *text, size_t len, const char *name,
 	rc = template_render(text, len, name, s, NULL, &files, &n, d);
 	for (i = 0; i < n; i++) {
 		free(files[i].path);
+		free(files[i].owner);
 		free(files[i].content);
 	}
 	free(files);

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "jsonio.h"
 #include "manifest.h"
+#include "pkginfo.h"
 #include "store.h"
 
 /* Parser state: the file name and the JSON path for messages. */
@@ -1007,6 +1008,14 @@ release_pkg_parse(struct jp *p, const json_t *o, struct release_pkg *r)
 		return -1;
 	if (!pkg_id_valid(r->id))
 		return jp_fail(p, "id", "'%s' is not a package id", r->id);
+	/* Optional: releases from before it name no user. */
+	if (json_object_get(o, "username") != NULL) {
+		if (jp_dup(p, o, "username", &r->username) == -1)
+			return -1;
+		if (pkginfo_username_check(r->username, NULL) == -1)
+			return jp_fail(p, "username", "not a username "
+			    "(dcos_[a-z0-9_]+)");
+	}
 	return jp_platform(p, o, &r->platform);
 }
 
@@ -1416,8 +1425,10 @@ release_manifest_free(struct release_manifest *m)
 	for (i = 0; i < m->ntemplates; i++)
 		free(m->templates[i].path);
 	free(m->templates);
-	for (i = 0; i < m->npackages; i++)
+	for (i = 0; i < m->npackages; i++) {
 		free(m->packages[i].id);
+		free(m->packages[i].username);
+	}
 	free(m->packages);
 	release_roles_free(m->roles, m->nroles);
 	arch_pins_free(m->bootstrap, m->nbootstrap);
@@ -1830,6 +1841,7 @@ release_manifest_keep_platform(struct release_manifest *m,
 	for (i = 0; i < m->npackages; i++) {
 		if (m->packages[i].platform != pl) {
 			free(m->packages[i].id);
+			free(m->packages[i].username);
 			continue;
 		}
 		m->packages[n++] = m->packages[i];

@@ -203,6 +203,7 @@ struct release_pkg {
 	struct digest	 manifest;	/* digest of its .dcos-manifest.json */
 	uint64_t	 files;
 	uint64_t	 installed_bytes;
+	char		*username;	/* its pkginfo's, or NULL */
 };
 
 /* A minimum of free space under a host path (requires.min_disk_mib). */

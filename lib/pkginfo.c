@@ -69,8 +69,8 @@ lower_digit_us(int c)
 }
 
 /* pkgpanda's username_regex, ^dcos_[a-z0-9_]+$, and useradd's length. */
-static int
-username_check(const char *s, char **errp)
+int
+pkginfo_username_check(const char *s, char **errp)
 {
 	char		 b[64];
 	const char	*p;
@@ -277,8 +277,9 @@ key_check(const char *k, json_t *v, char **errp)
 		return json_is_boolean(v) ? 0 : err_set(errp,
 		    "state_directory must be true or false");
 	if (strcmp(k, "username") == 0)
-		return json_is_string(v) ? username_check(json_string_value(v),
-		    errp) : err_set(errp, "username must be a string");
+		return json_is_string(v) ? pkginfo_username_check(
+		    json_string_value(v), errp) : err_set(errp,
+		    "username must be a string");
 	if (strcmp(k, "group") == 0)
 		return json_is_string(v) ? group_check(json_string_value(v),
 		    errp) : err_set(errp, "group must be a string");

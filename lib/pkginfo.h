@@ -33,6 +33,12 @@ json_t	*pkginfo_check(const char *text, size_t len, const char *where,
 	    char **errp);
 
 /*
+ * A username by pkgpanda's rule, ^dcos_[a-z0-9_]+$ (at most 32
+ * characters): what pkginfo.json's "username" may say.
+ */
+int	 pkginfo_username_check(const char *name, char **errp);
+
+/*
  * One entry of package id, at path (relative to the package root):
  * directly in dcos.target.wants or dcos.target.wants_<role> only unit
  * files (unit_name_valid(), no directory, not a unit name the installer

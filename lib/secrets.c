@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Secrets bundles: {"format": 1, "config_id": ID, "role": ROLE, "files":
- * [{"path", "mode", "content": base64}]} as canonical JSON, sealed with
+ * [{"path", "mode", "content": base64, "owner"}]} as canonical JSON
+ * ("owner" only for a file root does not own), sealed with
  * the context "dcos-secrets v1 <config id> <role>", so a bundle opens
  * only as the bundle of its own config and role.
  */
@@ -18,6 +19,7 @@
 #include "error.h"
 #include "jsonio.h"
 #include "manifest.h"
+#include "pkginfo.h"
 #include "secrets.h"
 
 static char *
@@ -30,9 +32,38 @@ context(const char *config_id, const char *role)
 	return s;
 }
 
-/* The rules of one file: a package path, no group or other bits. */
+int
+secrets_owner_check(const char *owner, char **errp)
+{
+	char	 shown[41];
+	size_t	 i;
+
+	if (strcmp(owner, "root") == 0 || pkginfo_username_check(owner,
+	    NULL) == 0)
+		return 0;
+	/* Hostile input: one printable line, whatever the name holds. */
+	for (i = 0; i < sizeof(shown) - 1 && owner[i] != '\0'; i++)
+		shown[i] = owner[i] >= 0x20 && owner[i] < 0x7f ? owner[i] : '?';
+	shown[i] = '\0';
+	return err_set(errp, "owner '%s%s' must be root or 'dcos_' followed "
+	    "by a-z, 0-9 and '_' (at most 32 characters), a user a package "
+	    "declares (pkginfo.json username), e.g. dcos_exhibitor", shown,
+	    owner[i] != '\0' ? "..." : "");
+}
+
+const char *
+secrets_owner(const char *owner)
+{
+	return owner != NULL ? owner : "root";
+}
+
+/*
+ * The rules of one file: a package path, no group or other bits, root
+ * or a package's user as its owner.
+ */
 static int
-file_check(const char *path, unsigned long long mode, char **errp)
+file_check(const char *path, unsigned long long mode, const char *owner,
+    char **errp)
 {
 	if (pkg_path_check(path, errp) == -1 || pkg_mode_check(mode,
 	    errp) == -1)
@@ -40,6 +71,8 @@ file_check(const char *path, unsigned long long mode, char **errp)
 	if ((mode & 077) != 0)
 		return err_set(errp, "%s: a secret file readable by others "
 		    "(mode %04llo)", path, mode);
+	if (owner != NULL && secrets_owner_check(owner, errp) == -1)
+		return err_wrap(errp, "%s", path);
 	return 0;
 }
 
@@ -77,7 +110,8 @@ secrets_seal(const struct seal_key *k, const char *config_id,
 			    "(%s)", files[i].path);
 			goto out;
 		}
-		if (file_check(files[i].path, files[i].mode, errp) == -1)
+		if (file_check(files[i].path, files[i].mode, files[i].owner,
+		    errp) == -1)
 			goto out;
 		if ((b64 = malloc(BASE64_LEN(files[i].len) + 1)) == NULL)
 			goto oom;
@@ -86,6 +120,11 @@ secrets_seal(const struct seal_key *k, const char *config_id,
 		    "mode", (json_int_t)files[i].mode, "content", b64);
 		text_free(b64);
 		b64 = NULL;
+		/* Absent for root: bundles from before owners keep their bytes. */
+		if (o != NULL && strcmp(secrets_owner(files[i].owner), "root") !=
+		    0)
+			bad |= json_object_set_new(o, "owner",
+			    json_string(files[i].owner)) == -1;
 		bad |= o == NULL || json_array_append_new(list, o) == -1;
 	}
 	if (bad || (text = jsonio_canonical(root)) == NULL ||
@@ -115,6 +154,7 @@ secrets_bundle_free(struct secrets_bundle *b)
 		return;
 	for (i = 0; i < b->nfiles; i++) {
 		free(b->files[i].path);
+		free(b->files[i].owner);
 		if (b->files[i].content != NULL)
 			OPENSSL_cleanse(b->files[i].content, b->files[i].len);
 		free(b->files[i].content);
@@ -127,7 +167,8 @@ secrets_bundle_free(struct secrets_bundle *b)
 static int
 file_parse(const json_t *o, struct secret_file *f, char **errp)
 {
-	const char	*path, *b64;
+	const char	*path, *b64, *owner = NULL;
+	const json_t	*ov;
 	json_int_t	 mode;
 	size_t		 blen;
 	long		 n;
@@ -136,11 +177,17 @@ file_parse(const json_t *o, struct secret_file *f, char **errp)
 	    "path"))) == NULL || (b64 = json_string_value(json_object_get(o,
 	    "content"))) == NULL || !json_is_integer(json_object_get(o,
 	    "mode")))
-		return err_set(errp, "a file is not {path, mode, content}");
+		return err_set(errp, "a file is not {path, mode, content, "
+		    "owner}");
+	if ((ov = json_object_get(o, "owner")) != NULL &&
+	    (owner = json_string_value(ov)) == NULL)
+		return err_set(errp, "%s: owner is not a string", path);
 	mode = json_integer_value(json_object_get(o, "mode"));
-	if (mode < 0 || file_check(path, (unsigned long long)mode, errp) == -1)
+	if (mode < 0 || file_check(path, (unsigned long long)mode, owner,
+	    errp) == -1)
 		return -1;
-	if ((f->path = strdup(path)) == NULL)
+	if ((f->path = strdup(path)) == NULL || (owner != NULL &&
+	    (f->owner = strdup(owner)) == NULL))
 		return err_set(errp, "out of memory");
 	f->mode = (mode_t)mode;
 	blen = strlen(b64);

@@ -21,6 +21,7 @@ struct secret_file {
 	mode_t	 mode;		/* never group or other bits */
 	uint8_t	*content;
 	size_t	 len;
+	char	*owner;		/* secrets_owner_check; NULL: root */
 };
 
 struct secrets_bundle {
@@ -30,8 +31,17 @@ struct secrets_bundle {
 };
 
 /*
+ * Who a secret file may belong to (the template's "owner"): root, or a
+ * user by pkgpanda's username rule (pkginfo_username_check).  0 or -1
+ * with *errp.
+ */
+int	 secrets_owner_check(const char *owner, char **errp);
+/* owner, or "root" for NULL. */
+const char *secrets_owner(const char *owner);
+
+/*
  * The sealed bundle of files (sorted by path, each path checked by the
- * package path rules and mode & 077 == 0) for role of config_id, sealed
+ * package path rules, mode & 077 == 0 and secrets_owner_check) for role of config_id, sealed
  * to site key k.  0 with *boxp (malloc'd) and *lenp, or -1 with *errp.
  */
 int	 secrets_seal(const struct seal_key *k, const char *config_id,

@@ -24,7 +24,8 @@ check_PROGRAMS += tests/unit/test-pkgmanifest
 TESTS += tests/unit/test-pkgmanifest
 tests_unit_test_pkgmanifest_SOURCES = tests/unit/test-pkgmanifest.c \
 	bootstrap/extract.c bootstrap/progress.c bootstrap/hostpath.c bootstrap/trust.c \
-	bootstrap/secrets.c bootstrap/lock.c \
+	bootstrap/secrets.c bootstrap/lock.c bootstrap/journal.c bootstrap/users.c \
+	bootstrap/state.c \
 	bootstrap/rootfs.c
 tests_unit_test_pkgmanifest_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bootstrap
 tests_unit_test_pkgmanifest_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \

@@ -32,6 +32,30 @@ setup_file() {
 	cp r1/dcos-*.tar* site/
 	(cd site && "$GENCONF" -q keygen --site &&
 	    "$GENCONF" -v generate > generate.out 2>&1)
+	# owner (#14 item 3): a release whose package declares dcos_exhibitor
+	# and whose exhibitor template gives it the file; the same site.
+	owner_release own dcos_exhibitor
+	cp -R site own/site
+	rm -rf own/site/genconf/serve own/site/dcos-*.tar* own/site/generate.out
+	cp own/dcos-*.tar* own/site/
+	(cd own/site && "$GENCONF" -q generate)
+}
+
+# owner_release DIR OWNER [USER]: a signed release in DIR of one package
+# whose pkginfo declares USER (default dcos_exhibitor) and the sample
+# templates, the exhibitor file's with "owner: OWNER" (vendor.key).
+owner_release() {
+	mkdir -p "$1/hello--1.0/bin" "$1/gc"
+	printf '#!/bin/sh\necho hello\n' > "$1/hello--1.0/bin/hello"
+	chmod 755 "$1/hello--1.0/bin/hello"
+	printf '{"username": "%s"}\n' "${3:-dcos_exhibitor}" > "$1/hello--1.0/pkginfo.json"
+	cp -R "$top_srcdir/sample/genconf/." "$1/gc/"
+	sed -i "s|^    permissions: \"0600\"$|&\n    owner: $2|" "$1/gc/templates/exhibitor.yaml"
+	grep -q "owner: $2" "$1/gc/templates/exhibitor.yaml"
+	"$GENCONF" -q release --name dcos --version 1.0.0 --seq 1 \
+	    --key "$FILE_SCRATCH/vendor.key" --roles "$top_srcdir/sample/roles.json" \
+	    --bootstrap "$(uname -m)=$BOOTSTRAP" --genconf "$1/gc" \
+	    -o "$1" "$1/hello--1.0" >/dev/null
 }
 
 teardown_file() {
@@ -313,4 +337,122 @@ tree() {
 	run "$BOOTSTRAP" install "$(cur)" --cache "$S" --root "$M" --role master
 	[ "$status" -eq 0 ]
 	[[ "$output" == "generation 3 active"* ]]
+}
+
+# The owner site's store ($OWN, its cluster manifest $ocm) and a master
+# root $M with its site key.
+own_master() {
+	OWN=$FILE_SCRATCH/own/site/genconf/serve
+	ocm=$OWN/blobs/sha256/$(jq -r '.current[7:]' "$OWN/index.json")
+	M=$SCRATCH/M
+	new_root "$M"
+	mkdir -p "$M/etc/mesosphere"
+	cp "$FILE_SCRATCH/own/site/genconf/site.key" "$M/etc/mesosphere/site.key"
+}
+
+# The uid and gid of user $2 in the host root $1's own passwd.
+ids_of() {
+	awk -F: -v u="$2" '$1 == u { print $3 ":" $4 }' "$1/etc/passwd"
+}
+
+@test "owner: the master's secret file is 0600 and its template's user's, by the root's passwd; verify audits the owner; a killed install finishes it" {
+	own_master
+	# Killed once the generation is built, before it is activated: the
+	# file is root's; the install run again gives it to its owner.
+	run env DCOS_BOOTSTRAP_CRASH_AT=built "$BOOTSTRAP" install "$ocm" \
+	    --cache "$OWN" --root "$M" --role master
+	[ "$status" -ne 0 ]
+	[ "$(stat -c %u "$M/opt/mesosphere/generations/1/etc/exhibitor")" = 0 ]
+	run "$BOOTSTRAP" install "$ocm" --cache "$OWN" --root "$M" --role master
+	echo "$output"
+	[ "$status" -eq 0 ]
+	ids=$(ids_of "$M" dcos_exhibitor)
+	[ -n "$ids" ] && [ "${ids%%:*}" != 0 ]
+	! grep -q dcos_exhibitor /etc/passwd || false	# the root's, not ours
+	[ "$(stat -L -c '%u:%g %a' "$M/opt/mesosphere/etc/exhibitor")" = "$ids 600" ]
+	grep -qx "AWS_SECRET_ACCESS_KEY=$SECRET" "$M/opt/mesosphere/etc/exhibitor"
+	jq -e '.files[0].owner == "dcos_exhibitor"' "$M/opt/mesosphere/current/secrets.json"
+	run "$BOOTSTRAP" verify --root "$M"
+	[ "$status" -eq 0 ]
+	# Given back to root: verify says so, activate gives it again.
+	chown 0:0 "$M/opt/mesosphere/generations/1/etc/exhibitor"
+	run "$BOOTSTRAP" verify --root "$M"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"changed: /opt/mesosphere/generations/1/etc/exhibitor (owner 0:0, not dcos_exhibitor ($ids))"* ]]
+	! [[ "$output" == *Secret* ]] || false
+	"$BOOTSTRAP" -q activate --root "$M" --no-start
+	[ "$(stat -L -c '%u:%g' "$M/opt/mesosphere/etc/exhibitor")" = "$ids" ]
+	run "$BOOTSTRAP" verify --root "$M"
+	[ "$status" -eq 0 ]
+}
+
+@test "owner: release refuses a malformed one, generate one no package declares or on a file without a secret, each in one line" {
+	cd "$SCRATCH"
+	run owner_release bad Dcos-Exhibitor
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"exhibitor.yaml:"*"etc_master/exhibitor: owner 'Dcos-Exhibitor' must be root or 'dcos_' followed by a-z, 0-9 and '_'"* ]]
+	owner_release und dcos_exhibitor dcos_other
+	cp -R "$SITE" site
+	rm -rf site/genconf/serve site/dcos-*.tar*
+	cp und/dcos-*.tar* site/
+	cd site
+	run "$GENCONF" generate
+	[ "$status" -eq 1 ]
+	one_line
+	[ "$output" = "dcos-genconf: error: config package file etc_master/exhibitor: owner dcos_exhibitor is a user no package of the release declares (pkginfo.json username), so no host would have it: give the template the user of the package that reads the file, or root" ]
+	[ ! -e genconf/serve/index.json ]
+	# Without the secret the file is the config package's, root's.
+	sed -i -e '/^exhibitor_storage_backend:/,$d' genconf/config.yaml
+	echo 'exhibitor_storage_backend: static' >> genconf/config.yaml
+	run "$GENCONF" generate
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"etc_master/exhibitor: owner dcos_exhibitor: only a file that holds a secret (secret: true, or a secret the site set) has an owner"* ]]
+	[ ! -e genconf/serve/index.json ]
+}
+
+@test "repair puts a drifted secret file back from its bundle with mode and owner; without the key it says how to give it and changes nothing" {
+	own_master
+	"$BOOTSTRAP" -q install "$ocm" --cache "$OWN" --root "$M" --role master > /dev/null
+	ids=$(ids_of "$M" dcos_exhibitor)
+	g=$M/opt/mesosphere/generations/1/etc/exhibitor
+	sed -i "s/$SECRET/Other-Secret/" "$g"
+	chmod 0644 "$g"
+	run "$BOOTSTRAP" verify --root "$M"
+	[ "$status" -eq 1 ]
+	# A cache without the bundle: the line dcos_install.sh --repair
+	# fetches from; nothing changes.
+	cp -R "$OWN" "$SCRATCH/cache"
+	bundle=$(jq -r '.blobs[] | select(.kind == "secrets") | .digest' "$ocm")
+	rm "$SCRATCH/cache/blobs/sha256/${bundle#sha256:}"
+	before=$(tree "$M")
+	run "$BOOTSTRAP" repair --root "$M" --cache "$SCRATCH/cache"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"repair: the secrets bundle of role master needs blob $bundle ("*" bytes), not in $SCRATCH/cache: fetch it into $SCRATCH/cache/blobs/sha256/ and run repair again"* ]]
+	[[ "$output" == *"nothing repaired: 1 blob(s) missing"* ]]
+	[ "$(tree "$M")" = "$before" ]
+	# Without the site key: one line that says where it goes; nothing changes.
+	mv "$M/etc/mesosphere/site.key" "$SCRATCH/key"
+	before=$(tree "$M")
+	run "$BOOTSTRAP" repair --root "$M" --cache "$OWN"
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"1 secret file(s) of generation 1 drifted and cannot be put back, nothing changed: role master has a sealed secrets bundle and $M/etc/mesosphere/site.key does not exist: copy the bootstrap node's genconf/site.key there (mode 0600"* ]]
+	[ "$(tree "$M")" = "$before" ]
+	# With it: back, 0600, its owner's, journaled; verify is clean.
+	mv "$SCRATCH/key" "$M/etc/mesosphere/site.key"
+	run "$BOOTSTRAP" repair --root "$M" --cache "$OWN"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"repair: etc/exhibitor put back from its secrets bundle"* ]]
+	! [[ "$output" == *Secret* ]] || false
+	[ "$(stat -c '%u:%g %a' "$g")" = "$ids 600" ]
+	grep -qx "AWS_SECRET_ACCESS_KEY=$SECRET" "$g"
+	grep -q 'restored secret file .*generations/1/etc/exhibitor from its secrets bundle' "$M/var/lib/dcos/bootstrap/journal"
+	run "$BOOTSTRAP" verify --root "$M"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *": clean" ]]
+	# A clean host needs no key to repair.
+	mv "$M/etc/mesosphere/site.key" "$SCRATCH/key"
+	run "$BOOTSTRAP" repair --root "$M" --cache "$OWN"
+	[ "$status" -eq 0 ]
 }

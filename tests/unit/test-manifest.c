@@ -166,11 +166,18 @@ release_manifest_parses(void **state)
 {
 	struct release_manifest		*m = NULL;
 	const struct release_role	*r;
-	char				*err = NULL;
+	char				*err = NULL, *text;
 
-	assert_int_equal(release_manifest_parse(REL, strlen(REL), "r", &m,
+	assert_true(asprintf(&text, "%.*s\"username\":\"dcos_a\",%s",
+	    (int)(strstr(REL, "\"id\":\"b--1\"") - REL), REL,
+	    strstr(REL, "\"id\":\"b--1\"")) != -1);
+	assert_int_equal(release_manifest_parse(text, strlen(text), "r", &m,
 	    &err), 0);
+	free(text);
 	assert_int_equal(m->seq, 3);
+	/* The user a package declares: what a secret file's owner may be. */
+	assert_null(m->packages[0].username);
+	assert_string_equal(m->packages[1].username, "dcos_a");
 	assert_int_equal(m->npackages, 2);
 	assert_non_null(release_manifest_package(m, "b--1"));
 	assert_null(release_manifest_package(m, "c--1"));
@@ -218,6 +225,10 @@ bad_release_manifests_are_refused(void **state)
 		  "genconf.templates[0].path: 'genconf/schema.yaml' is listed twice" },
 		{ "\"templates\"", "\"templatez\"", "genconf.templates: missing" },
 		{ "\"schema\"", "\"schemaX\"", "genconf.schema: missing" },
+		{ "\"id\":\"b--1\"", "\"username\":\"root:x:0:0\",\"id\":"
+		  "\"b--1\"", "packages[1].username: not a username" },
+		{ "\"id\":\"b--1\"", "\"username\":1,\"id\":\"b--1\"",
+		  "packages[1].username: " },
 	};
 	struct release_manifest	*m = NULL;
 	char			*err = NULL, *bad, *at;
@@ -452,6 +463,7 @@ release_platforms(void **state)
 	assert_int_equal(release_manifest_parse(text, strlen(text), "r", &m,
 	    NULL), 0);
 	assert_int_equal(m->packages[1].platform, PLATFORM_WINDOWS);
+	assert_null(m->packages[1].username);
 	release_manifest_keep_platform(m, PLATFORM_LINUX);
 	assert_int_equal(m->npackages, 1);
 	assert_string_equal(m->packages[0].id, "a--1");

@@ -306,8 +306,22 @@ bad_templates_are_refused_with_their_position(void **state)
 		  "t.yaml:2:9: path must be a relative path" },
 		{ "package:\n- path: .dcos-manifest.json\n  content: x\n",
 		  "t.yaml:2:9: path must be a relative path" },
-		{ "package:\n- path: a\n  content: x\n  owner: root\n",
-		  "t.yaml:4:3: unknown attribute 'owner'" },
+		{ "package:\n- path: a\n  content: x\n  group: root\n",
+		  "t.yaml:4:3: unknown attribute 'group': use path, content, "
+		  "permissions, when, secret, owner and platform" },
+		/* #14: an owner is root or a package's user, of a secret file. */
+		{ "package:\n- path: etc/a\n  content: x\n  secret: true\n"
+		  "  permissions: '0600'\n  owner: \"dcos_a\\nb\"\n",
+		  "t.yaml:6:10: etc/a: owner 'dcos_a?b' must be root or 'dcos_' "
+		  "followed by a-z, 0-9 and '_'" },
+		{ "package:\n- path: etc/a\n  content: x\n  owner: [root]\n",
+		  "t.yaml:4:10: etc/a: owner must be a user name" },
+		{ "package:\n- path: etc/a\n  content: x\n  owner: root\n",
+		  "t.yaml:4:10: etc/a: owner root: only a file that holds a "
+		  "secret (secret: true, or a secret the site set) has an owner" },
+		{ "package:\n- path: etc/a\n  content: x\n  secret: true\n"
+		  "  permissions: '0600'\n  owner: dcos_a\n  platform: windows\n",
+		  "t.yaml:6:10: etc/a: owner: Windows files take no owner" },
 		{ "package:\n- path: a\n  content: x\n"
 		  "- path: a\n  content: y\n",
 		  "a: two templates write this file" },

@@ -242,6 +242,58 @@ bundles_round_trip_and_bind_config_and_role(void **state)
 	free(err);
 }
 
+/*
+ * The owner of a secret file: sealed only when it is root or a package's
+ * user, and a bundle that names another (sealed by hand, so it
+ * authenticates) is refused when opened, whatever the sender checked.
+ */
+static void
+bundle_owners_checked_both_ways(void **state)
+{
+	static const char	*bad[] = { "Root", "mesos", "dcos_", "dcos_a-b",
+				    "dcos_a:0:0", "../x", "", NULL };
+	struct seal_key		 k;
+	struct secrets_bundle	*b = NULL;
+	struct secret_file	 f = { "etc/a", 0600, (uint8_t *)"one\n", 4,
+				    "dcos_exhibitor" };
+	uint8_t			*box;
+	size_t			 len, i;
+	char			*err = NULL, *pt;
+
+	(void)state;
+	assert_int_equal(seal_keygen(&k, &err), 0);
+	assert_int_equal(secrets_seal(&k, "cid", "master", &f, 1, &box, &len,
+	    &err), 0);
+	assert_int_equal(secrets_open(&k, "cid", "master", box, len, &b,
+	    &err), 0);
+	assert_string_equal(b->files[0].owner, "dcos_exhibitor");
+	secrets_bundle_free(b);
+	b = NULL;
+	free(box);
+	for (i = 0; bad[i] != NULL; i++) {
+		f.owner = (char *)bad[i];
+		assert_int_equal(secrets_seal(&k, "cid", "master", &f, 1, &box,
+		    &len, &err), -1);
+		assert_non_null(strstr(err, "must be root or 'dcos_'"));
+		free(err);
+		err = NULL;
+		assert_true(asprintf(&pt, "{\"config_id\":\"cid\",\"files\":"
+		    "[{\"content\":\"b25lCg==\",\"mode\":384,\"owner\":"
+		    "\"%s\",\"path\":\"etc/a\"}],\"format\":1,\"role\":"
+		    "\"master\"}", bad[i]) > 0);
+		assert_int_equal(seal_box(&k, "dcos-secrets v1 cid master",
+		    (uint8_t *)pt, strlen(pt), &box, &len, &err), 0);
+		free(pt);
+		assert_int_equal(secrets_open(&k, "cid", "master", box, len,
+		    &b, &err), -1);
+		assert_null(b);
+		assert_non_null(strstr(err, "etc/a: owner '"));
+		free(err);
+		err = NULL;
+		free(box);
+	}
+}
+
 int
 main(void)
 {
@@ -252,6 +304,7 @@ main(void)
 		cmocka_unit_test(truncated_and_extended_refused),
 		cmocka_unit_test(empty_plaintext_and_bad_keys),
 		cmocka_unit_test(bundles_round_trip_and_bind_config_and_role),
+		cmocka_unit_test(bundle_owners_checked_both_ways),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
