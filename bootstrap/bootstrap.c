@@ -44,8 +44,8 @@ const struct subcmd bootstrap_commands[] = {
 	    "apply the sysctl settings the packages give SERVICE (a unit's "
 	    "ExecStartPre)" },
 	{ "repair", cmd_repair, "[--root DIR] [--cache DIR] [--config]",
-	    "put back what verify finds drifted (packages from their "
-	    "verified blobs)" },
+	    "put back what verify finds drifted (packages and secret files "
+	    "from their verified blobs)" },
 	{ "gc", cmd_gc, "[--keep K] [--root DIR]",
 	    "remove old generations and packages no longer used" },
 	{ "uninstall", cmd_uninstall, "[--root DIR]",
