@@ -109,7 +109,7 @@ stage_open(struct gen *g, char **tmpp, int *fdp, char **errp)
 	snprintf(name, sizeof(name), "blob.%u", g->seq++);
 	if ((*tmpp = path_join(g->stage, name)) == NULL)
 		return err_set(errp, "out of memory");
-	if ((*fdp = open(*tmpp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	if ((*fdp = open(*tmpp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0644)) == -1) {
 		err_sys(errp, "%s", *tmpp);
 		free(*tmpp);

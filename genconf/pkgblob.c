@@ -779,10 +779,10 @@ tar_format(struct archive *a)
 }
 
 /*
- * Deflate, no zip64 (windows_entries_check keeps within its limits).
- * libarchive adds its fixed UT (mtime 0) and ux (uid/gid 0) extra fields
- * and dates every member 1980-01-01 00:00:00, DOS's floor for mtime 0 in
- * any time zone (docs/formats.md).
+ * Deflate, no zip64 (windows_entries_check keeps within its limits), so
+ * zip_strip_extra meets only the records it knows.  libarchive dates every
+ * member 1980-01-01 00:00:00, DOS's floor for mtime 0 in any time zone;
+ * its UT and ux extra fields go in zip_strip_extra (docs/formats.md).
  */
 static int
 zip_format(struct archive *a)
@@ -793,6 +793,262 @@ zip_format(struct archive *a)
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK)
 		return -1;
 	return 0;
+}
+
+/*
+ * libarchive 3.6 gives every zip member two extra fields (UT and ux) that
+ * no option turns off, and a Windows package is to carry none (#13).  So
+ * the zip libarchive wrote is rewritten in place without them: extra
+ * fields only ever shrink it, so each record can be moved down over bytes
+ * already read.  Everything is checked against the file before it is
+ * used: should a libarchive upgrade change its layout (zip64, a comment, a
+ * gap between records), the build fails instead of writing a broken zip.
+ */
+#define ZIP_LOCAL_SIG		0x04034b50
+#define ZIP_CENTRAL_SIG		0x02014b50
+#define ZIP_END_SIG		0x06054b50
+#define ZIP_DESC_SIG		0x08074b50
+#define ZIP_LOCAL_LEN		30
+#define ZIP_CENTRAL_LEN		46
+#define ZIP_END_LEN		22
+#define ZIP_DESC_LEN		16
+#define ZIP_FLAG_DESC		0x0008
+
+struct zip_rw {
+	int		 fd;		/* read with pread, written in order */
+	struct sha256	*h;		/* of every byte written */
+	unsigned char	*buf;		/* IO_CHUNK bytes */
+	uint64_t	 rd;		/* where the next member is */
+	uint64_t	 wr;		/* where it goes */
+	uint64_t	 cdoff;		/* the central directory's offset */
+};
+
+static uint32_t
+le16(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+
+static uint32_t
+le32(const unsigned char *p)
+{
+	return le16(p) | le16(p + 2) << 16;
+}
+
+static void
+put_le16(unsigned char *p, uint32_t v)
+{
+	p[0] = v & 0xff;
+	p[1] = (v >> 8) & 0xff;
+}
+
+static void
+put_le32(unsigned char *p, uint32_t v)
+{
+	put_le16(p, v & 0xffff);
+	put_le16(p + 2, v >> 16);
+}
+
+static int
+zip_bad(const char *what, uint64_t off, char **errp)
+{
+	return err_set(errp, "libarchive's zip has an unexpected %s at byte "
+	    "%llu; cannot remove its extra fields", what,
+	    (unsigned long long)off);
+}
+
+/* Reads exactly len bytes at off. */
+static int
+zip_read(struct zip_rw *z, void *buf, size_t len, uint64_t off, char **errp)
+{
+	unsigned char	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		if ((n = pread(z->fd, p, len, (off_t)off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return err_sys(errp, "reading the zip back");
+		}
+		if (n == 0)
+			return zip_bad("end", off, errp);
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+static int
+zip_write(struct zip_rw *z, const void *buf, size_t len, char **errp)
+{
+	if (write_all(z->fd, buf, len) == -1)
+		return err_sys(errp, "rewriting the zip");
+	sha256_update(z->h, buf, len);
+	z->wr += len;
+	return 0;
+}
+
+/* Copies len bytes at off to the write position. */
+static int
+zip_copy(struct zip_rw *z, uint64_t off, uint64_t len, char **errp)
+{
+	size_t	 n;
+
+	while (len > 0) {
+		n = len < IO_CHUNK ? (size_t)len : IO_CHUNK;
+		if (zip_read(z, z->buf, n, off, errp) == -1 ||
+		    zip_write(z, z->buf, n, errp) == -1)
+			return -1;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * One member, at z->rd, whose central directory entry is e: its local
+ * header and name without the extra field, then its data and data
+ * descriptor as they are.  e gets the header's new offset.
+ */
+static int
+zip_member(struct zip_rw *z, unsigned char *e, char **errp)
+{
+	unsigned char	*h = z->buf, d[ZIP_DESC_LEN];
+	uint64_t	 at, csize = le32(e + 20);
+	uint32_t	 nlen = le16(e + 28), xlen;
+	int		 desc = (le16(e + 8) & ZIP_FLAG_DESC) != 0;
+
+	if (le32(e + 42) != z->rd || z->cdoff - z->rd < ZIP_LOCAL_LEN + nlen)
+		return zip_bad("central directory entry", z->rd, errp);
+	if (zip_read(z, h, ZIP_LOCAL_LEN + nlen, z->rd, errp) == -1)
+		return -1;
+	/* Version, flags, method, time, date and name as the entry says. */
+	if (le32(h) != ZIP_LOCAL_SIG || memcmp(h + 4, e + 6, 10) != 0 ||
+	    le16(h + 26) != nlen || memcmp(h + ZIP_LOCAL_LEN,
+	    e + ZIP_CENTRAL_LEN, nlen) != 0)
+		return zip_bad("local header", z->rd, errp);
+	xlen = le16(h + 28);
+	if (z->cdoff - z->rd - ZIP_LOCAL_LEN - nlen < xlen + csize +
+	    (desc ? ZIP_DESC_LEN : 0))
+		return zip_bad("member size", z->rd, errp);
+	at = z->rd + ZIP_LOCAL_LEN + nlen + xlen;
+	put_le32(e + 42, (uint32_t)z->wr);
+	put_le16(h + 28, 0);
+	if (zip_write(z, h, ZIP_LOCAL_LEN + nlen, errp) == -1 ||
+	    zip_copy(z, at, csize, errp) == -1)
+		return -1;
+	at += csize;
+	if (desc) {
+		if (zip_read(z, d, sizeof(d), at, errp) == -1)
+			return -1;
+		/* CRC and sizes as the entry says. */
+		if (le32(d) != ZIP_DESC_SIG || memcmp(d + 4, e + 16, 12) != 0)
+			return zip_bad("data descriptor", at, errp);
+		if (zip_write(z, d, sizeof(d), errp) == -1)
+			return -1;
+		at += sizeof(d);
+	}
+	z->rd = at;
+	return 0;
+}
+
+/*
+ * Rewrites the zip of *sizep bytes that fills fd (open for reading and
+ * writing) without extra fields: every local header and central directory
+ * entry gets extra length 0, the central directory the headers' new
+ * offsets, the end record the directory's new offset and size; fd is cut
+ * to the new length, its offset left at the end.  h is reset and fed the
+ * new bytes, *sizep gets their count.  0 or -1 with *errp.
+ */
+static int
+zip_strip_extra(int fd, struct sha256 *h, uint64_t *sizep, char **errp)
+{
+	struct zip_rw	 z = { fd, h, NULL, 0, 0, 0 };
+	struct stat	 st;
+	unsigned char	 end[ZIP_END_LEN], *cd = NULL, *e;
+	uint64_t	 size, cdlen;
+	uint32_t	 i, nent, nlen, xlen, clen;
+	size_t		 p = 0, q = 0;
+	int		 rc = -1;
+
+	if (fstat(fd, &st) == -1) {
+		err_sys(errp, "reading the zip back");
+		goto out;
+	}
+	size = (uint64_t)st.st_size;
+	/* Offsets count from the start of the file: nothing may precede. */
+	if (size != *sizep || size < ZIP_END_LEN) {
+		zip_bad("size", size, errp);
+		goto out;
+	}
+	if (zip_read(&z, end, sizeof(end), size - ZIP_END_LEN, errp) == -1)
+		goto out;
+	/* One disk, no comment: the record ends the file. */
+	nent = le16(end + 10);
+	cdlen = le32(end + 12);
+	z.cdoff = le32(end + 16);
+	if (le32(end) != ZIP_END_SIG || le32(end + 4) != 0 ||
+	    le16(end + 8) != nent || le16(end + 20) != 0 ||
+	    z.cdoff > size - ZIP_END_LEN ||
+	    cdlen != size - ZIP_END_LEN - z.cdoff) {
+		zip_bad("end record", size - ZIP_END_LEN, errp);
+		goto out;
+	}
+	if ((cd = malloc(cdlen + 1)) == NULL ||
+	    (z.buf = malloc(IO_CHUNK)) == NULL) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	if (zip_read(&z, cd, cdlen, z.cdoff, errp) == -1)
+		goto out;
+	if (lseek(fd, 0, SEEK_SET) == -1) {
+		err_sys(errp, "rewriting the zip");
+		goto out;
+	}
+	sha256_reset(h);
+	for (i = 0; i < nent; i++) {
+		e = cd + p;
+		if (cdlen - p < ZIP_CENTRAL_LEN || le32(e) != ZIP_CENTRAL_SIG) {
+			zip_bad("central directory entry", z.cdoff + p, errp);
+			goto out;
+		}
+		nlen = le16(e + 28);
+		xlen = le16(e + 30);
+		clen = le16(e + 32);
+		if (cdlen - p - ZIP_CENTRAL_LEN < nlen + xlen + clen) {
+			zip_bad("central directory entry", z.cdoff + p, errp);
+			goto out;
+		}
+		if (zip_member(&z, e, errp) == -1)
+			goto out;
+		/* The entry moves down to q, its extra field dropped. */
+		put_le16(e + 30, 0);
+		memmove(cd + q, e, ZIP_CENTRAL_LEN + nlen);
+		memmove(cd + q + ZIP_CENTRAL_LEN + nlen,
+		    e + ZIP_CENTRAL_LEN + nlen + xlen, clen);
+		p += ZIP_CENTRAL_LEN + nlen + xlen + clen;
+		q += ZIP_CENTRAL_LEN + nlen + clen;
+	}
+	if (p != cdlen || z.rd != z.cdoff) {
+		zip_bad("central directory", z.cdoff + p, errp);
+		goto out;
+	}
+	put_le32(end + 12, (uint32_t)q);
+	put_le32(end + 16, (uint32_t)z.wr);
+	if (zip_write(&z, cd, q, errp) == -1 ||
+	    zip_write(&z, end, sizeof(end), errp) == -1)
+		goto out;
+	if (ftruncate(fd, (off_t)z.wr) == -1) {
+		err_sys(errp, "rewriting the zip");
+		goto out;
+	}
+	*sizep = z.wr;
+	rc = 0;
+out:
+	free(z.buf);
+	free(cd);
+	return rc;
 }
 
 int
@@ -839,6 +1095,12 @@ pkg_tree_write(struct pkg_tree *t, int fd, struct pkg_info *info,
 		goto out;
 	if (archive_write_close(a) != ARCHIVE_OK) {
 		archive_fail(a, t->id, errp);
+		goto out;
+	}
+	/* The digest and size are of the zip as rewritten. */
+	if (info->platform == PLATFORM_WINDOWS &&
+	    zip_strip_extra(fd, s.h, &s.size, errp) == -1) {
+		err_wrap(errp, "writing package %s", t->id);
 		goto out;
 	}
 	sha256_final(s.h, &info->digest);

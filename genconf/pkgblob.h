@@ -80,6 +80,9 @@ json_t	*pkg_tree_pkginfo(struct pkg_tree *, char **errp);
  * filling *info: a tar.zst, or for pkginfo's "platform": "windows" a zip
  * (after the Windows rules: paths, files and directories only, services
  * json).  A file that changed since it was scanned is an error.
+ * fd must be an empty regular file open for reading and writing: a zip is
+ * rewritten in place after libarchive writes it (to drop its extra
+ * fields), and info's digest and size are of the final bytes.
  * 0 or -1 with *errp.
  */
 int	 pkg_tree_write(struct pkg_tree *, int fd, struct pkg_info *info,
