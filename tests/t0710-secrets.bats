@@ -483,17 +483,21 @@ ids_of() {
 	"$BOOTSTRAP" -q install "$ocm" --cache "$OWN" --root "$M" --role master > /dev/null
 	ids=$(ids_of "$M" dcos_exhibitor)
 	out=$SCRATCH/outside
-	mkdir -p "$out/exhibitor/keep"
-	echo decoy > "$out/exhibitor/keep/file"
+	mkdir -p "$out"
+	echo decoy > "$out/exhibitor"
 	gen=$M/opt/mesosphere/generations/1
 	rm -rf "$gen/etc"
 	ln -s "$out" "$gen/etc"
-	before=$(tree "$out")
+	# verify and activate read and chown nothing there.
 	run "$BOOTSTRAP" verify --root "$M"
 	[ "$status" -eq 1 ]
-	[ "$(tree "$out")" = "$before" ]
 	"$BOOTSTRAP" -q activate --root "$M" --no-start || true
-	[ "$(tree "$out")" = "$before" ]
+	[ "$(stat -c '%u:%g %a' "$out/exhibitor")" = "0:0 644" ]
+	# repair deletes nothing there (a directory in the secret's place).
+	rm "$out/exhibitor"
+	mkdir -p "$out/exhibitor/keep"
+	echo decoy > "$out/exhibitor/keep/file"
+	before=$(tree "$out")
 	run "$BOOTSTRAP" repair --root "$M" --cache "$OWN"
 	echo "$output"
 	[ "$(tree "$out")" = "$before" ]
