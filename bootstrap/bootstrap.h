@@ -572,12 +572,6 @@ void	 hostfiles_free(struct hostfiles *);
 void	 hostfiles_sweep(const char *dir);
 
 /* cmd-verify.c, also used by repair. */
-/*
- * Audits packages/<id> against its own manifest, whose digest must be
- * want (a "sha256:..." string) when not NULL, printing one line per
- * changed, missing or extra entry (as verify does); *findingsp gets
- * their number.  0, or -1 with *errp.
- */
 /* What verify finds, counted per part of the host (gen_audit). */
 struct drift {
 	size_t	packages;	/* package trees (their manifests only) */
@@ -596,6 +590,12 @@ struct drift {
  */
 int	 gen_audit(const struct host *h, long n, const json_t *g, int quiet,
 	    struct drift *d, char **errp);
+/*
+ * Audits packages/<id> against its own manifest, whose digest must be
+ * want (a "sha256:..." string) when not NULL, printing one line per
+ * changed, missing or extra entry (as verify does); *findingsp gets
+ * their number.  0, or -1 with *errp.
+ */
 int	 pkg_audit(const struct host *h, const char *id, const char *want,
 	    size_t *findingsp, char **errp);
 

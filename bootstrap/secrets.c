@@ -227,11 +227,15 @@ write_secret(int genfd, const struct secret_file *f, const char *dest,
 	json_array_foreach(list, i, v)
 		if (strcmp(json_string_value(json_object_get(v, "path")),
 		    dest) == 0) {
+			/* One file, one record: the same bytes, mode, owner. */
 			if (strcmp(json_string_value(json_object_get(v,
-			    "sha256")), dstr) == 0)
+			    "sha256")), dstr) == 0 && json_integer_value(
+			    json_object_get(v, "mode")) == (json_int_t)(f->mode
+			    & 0700) && strcmp(json_string_value(json_object_get(
+			    v, "owner")), secrets_owner(f->owner)) == 0)
 				return 0;
 			return err_set(errp, "two secrets bundles give %s "
-			    "different contents", dest);
+			    "different contents, modes or owners", dest);
 		}
 	if (mkparents_at(genfd, dest, errp) == -1)
 		return -1;
@@ -581,13 +585,17 @@ bundle_file(const struct cluster *c, char *const *roles, size_t nroles,
 	struct digest			 d;
 	char				*p, dstr[DIGEST_STRSZ];
 	size_t				 i, j;
-	int				 same;
+	int				 place, same;
 
 	for (i = 0; i < c->nbundles; i++)
 		for (j = 0; j < c->bundles[i]->nfiles; j++) {
 			f = &c->bundles[i]->files[j];
-			if (gen_place(roles, nroles, f->path, &p) != GEN_FARM ||
-			    strcmp(p, dest) != 0) {
+			if ((place = gen_place(roles, nroles, f->path, &p)) ==
+			    -1) {
+				err_set(errp, "out of memory");
+				return NULL;
+			}
+			if (place != GEN_FARM || strcmp(p, dest) != 0) {
 				free(p);
 				continue;
 			}

@@ -540,4 +540,6 @@ ids_of() {
 	[[ "$output" == *"$M/etc/passwd: the line of dcos_exhibitor has no valid numeric id fields (name:password:uid:gid:...): fix that line"* ]]
 	[ "$(cat "$M/etc/passwd")" = "$before" ]
 	[ -z "$(find "$M" ! -user 0 -o ! -group 0 | head -1)" ]
+	# Journaled as a refusal before the switch (review #7).
+	grep -q '"refuse".*refused before the switch: .*the line of dcos_exhibitor has no valid' "$M/var/lib/dcos/bootstrap/journal"
 }
