@@ -10,7 +10,9 @@
  * the packages is made again from them with the code that made it: the
  * generation's tree (gen_rebuild) and the host files activation writes
  * (activate_files).  A drifted secret file comes back from its sealed
- * bundle (bootstrap/secrets.c), which needs the site key.
+ * bundle (bootstrap/secrets.c), which needs the site key: checked before
+ * any package changes, written once the generation's tree is whole (a
+ * package put back stays put back when a later step refuses).
  */
 #include <config.h>
 
