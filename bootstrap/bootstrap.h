@@ -91,6 +91,14 @@ void	 crash_point(const char *step);
  * its depth, with at most two descriptors open.  0 or -1 with *errp.
  */
 int	 rm_tree_at(int dirfd, const char *name, char **errp);
+/*
+ * Opens the directory rel names the parent of, below dfd, never through
+ * a symlink (each part O_NOFOLLOW | O_DIRECTORY); mk makes what is
+ * missing (0755).  *basep is rel's last part.  A descriptor (the
+ * caller's), or -1 with *errp (errp may be NULL).
+ */
+int	 open_parent(int dfd, const char *rel, int mk, const char **basep,
+	    char **errp);
 int	 rm_tree(const char *path, char **errp);
 /* Atomically points the symlink path at target.  0 or -1 with *errp. */
 int	 symlink_replace(const char *target, const char *path, char **errp);
@@ -229,13 +237,6 @@ int	 secret_audit(const struct host *h, int genfd, const char *dest,
  */
 int	 gen_own_secrets(const struct host *h, long n, char **errp);
 /*
- * Puts back the drifted secret files of generation n (g its
- * generation.json) from the bundles c pins, opened from cache with the
- * host's site key, each checked against the generation's record and
- * written atomically with its mode and owner; journaled.  Nothing is
- * written unless all of them can be.  0 with *nfixedp, or -1 with *errp.
- */
-/*
  * When a secret file of generation n drifted: prints a line for each
  * secrets bundle of g's roles that c pins and cache lacks (as repair does
  * for package blobs), adding them to *missingp.  0 or -1 with *errp.
@@ -243,8 +244,24 @@ int	 gen_own_secrets(const struct host *h, long n, char **errp);
 int	 secrets_repair_missing(const struct host *h, long n,
 	    const json_t *g, const struct cluster *c, const char *cache,
 	    size_t *missingp, char **errp);
+/*
+ * When g's roles have a secrets bundle that c pins, generation n must
+ * have its record of secret files (install writes it): without it,
+ * repair cannot tell which secret files belong.  0, or -1 with *errp.
+ */
+int	 secrets_record_check(const struct host *h, long n, const json_t *g,
+	    const struct cluster *c, char **errp);
+/*
+ * Puts back the drifted secret files of generation n (g its
+ * generation.json) from the bundles c pins, opened from cache with the
+ * host's site key, each checked against the generation's record and
+ * written atomically with its mode and owner, through descriptors, never
+ * through a symlink; journaled.  Nothing is written unless all of them
+ * can be; with apply 0 it only checks that (no write).  The bundles are
+ * closed again on return.  0 with *nfixedp, or -1 with *errp.
+ */
 int	 secrets_repair(const struct host *h, long n, const json_t *g,
-	    struct cluster *c, const char *cache, size_t *nfixedp,
+	    struct cluster *c, const char *cache, int apply, size_t *nfixedp,
 	    char **errp);
 /*
  * Writes the opened bundles' files into the generation being built
@@ -479,8 +496,10 @@ int	 gen_record_check(const json_t *g, long n, const struct cluster *c,
  * Builds generation n (generation.json g, made of c) again from its
  * packages with gen_build's code, beside it; refuses, changing nothing,
  * when what it builds is not what g records; keeps g and the secret
- * files; then swaps the whole tree in (replace_package: journaled).
- * 0 or -1 with *errp.
+ * files (linked, never through a symlink; one whose parent drifted is
+ * left missing for secrets_repair); then swaps the whole tree in
+ * (replace_package: journaled).  c's secrets bundles must be closed
+ * (else build_in writes them too).  0 or -1 with *errp.
  */
 int	 gen_rebuild(const struct host *h, const struct cluster *c,
 	    const json_t *g, long n, char **errp);
@@ -553,12 +572,6 @@ void	 hostfiles_free(struct hostfiles *);
 void	 hostfiles_sweep(const char *dir);
 
 /* cmd-verify.c, also used by repair. */
-/*
- * Audits packages/<id> against its own manifest, whose digest must be
- * want (a "sha256:..." string) when not NULL, printing one line per
- * changed, missing or extra entry (as verify does); *findingsp gets
- * their number.  0, or -1 with *errp.
- */
 /* What verify finds, counted per part of the host (gen_audit). */
 struct drift {
 	size_t	packages;	/* package trees (their manifests only) */
@@ -577,6 +590,12 @@ struct drift {
  */
 int	 gen_audit(const struct host *h, long n, const json_t *g, int quiet,
 	    struct drift *d, char **errp);
+/*
+ * Audits packages/<id> against its own manifest, whose digest must be
+ * want (a "sha256:..." string) when not NULL, printing one line per
+ * changed, missing or extra entry (as verify does); *findingsp gets
+ * their number.  0, or -1 with *errp.
+ */
 int	 pkg_audit(const struct host *h, const char *id, const char *want,
 	    size_t *findingsp, char **errp);
 

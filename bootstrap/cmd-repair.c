@@ -10,7 +10,9 @@
  * the packages is made again from them with the code that made it: the
  * generation's tree (gen_rebuild) and the host files activation writes
  * (activate_files).  A drifted secret file comes back from its sealed
- * bundle (bootstrap/secrets.c), which needs the site key.
+ * bundle (bootstrap/secrets.c), which needs the site key: checked before
+ * any package changes, written once the generation's tree is whole (a
+ * package put back stays put back when a later step refuses).
  */
 #include <config.h>
 
@@ -296,6 +298,7 @@ cmd_repair(int argc, char **argv)
 	/* A record that does not match changes nothing. */
 	if ((c = repair_cluster(g, cache, &err)) == NULL ||
 	    gen_record_check(g, cur, c, &err) == -1 ||
+	    secrets_record_check(&h, cur, g, c, &err) == -1 ||
 	    repair_plan(&h, g, c, cache, a.config, &fixes, &nfix, &err) == -1)
 		goto out;
 	for (i = 0; i < nfix; i++) {
@@ -319,8 +322,12 @@ cmd_repair(int argc, char **argv)
 		err_set(&err, "nothing repaired: %zu blob(s) missing", missing);
 		goto out;
 	}
-	/* Before any package: without the site key nothing changes. */
-	if (secrets_repair(&h, cur, g, c, cache, &nsec, &err) == -1)
+	/*
+	 * Before any package: without the site key nothing changes.  The
+	 * files go back only once the tree is rebuilt (repair_derived), so
+	 * never into a drifted directory or through a symlink there.
+	 */
+	if (secrets_repair(&h, cur, g, c, cache, 0, &nsec, &err) == -1)
 		goto out;
 	for (i = 0; i < nfix; i++) {
 		if (repair_one(&h, &fixes[i], &err) == -1)
@@ -328,7 +335,8 @@ cmd_repair(int argc, char **argv)
 		printf("repair: %s extracted again from its blob\n",
 		    fixes[i].p->id);
 	}
-	if (repair_derived(&h, c, g, cur, state, &err) == -1)
+	if (repair_derived(&h, c, g, cur, state, &err) == -1 ||
+	    secrets_repair(&h, cur, g, c, cache, 1, &nsec, &err) == -1)
 		goto out;
 	printf("repair: generation %ld: %zu package(s) repaired\n", cur, nfix);
 	if (nsec > 0)

@@ -50,6 +50,7 @@ struct audit {
 					   "<id>/<path>" */
 	json_t		*secrets;	/* dest -> {sha256, mode, owner},
 					   gen_secrets_load */
+	int		 no_record;	/* secrets pinned, no record */
 	int		 all_known;	/* every package manifest loaded */
 	int		 skip_files;	/* packages' files not checked:
 					   repair audited them */
@@ -357,6 +358,8 @@ audit_secrets(struct audit *a)
 	char		 why[128];
 	json_t		*v;
 
+	if (a->no_record)
+		report(a, "missing", a->gendir, GEN_SECRETS_NAME, NULL);
 	json_object_foreach(a->secrets, dest, v) {
 		a->checked++;
 		switch (secret_audit(a->h, a->genfd, dest, v, why,
@@ -574,6 +577,35 @@ audit_units(struct audit *a, const json_t *g)
 	free(have);
 }
 
+/*
+ * 1 when generation n has no record of its secret files though its
+ * cluster manifest pins a secrets bundle for its roles; known only when
+ * the manifest is in the host's cache (repair's default), else 0.
+ */
+static int
+record_missing(const struct host *h, long n, const json_t *g)
+{
+	struct cluster	*c = NULL;
+	struct digest	 d;
+	const char	*ds = json_string_value(json_object_get(g,
+			    "cluster_manifest"));
+	char		*cache = NULL, *path = NULL;
+	int		 r = 0;
+
+	if (ds == NULL || digest_parse(ds, &d) == -1 ||
+	    (cache = path_join(h->state, "cache")) == NULL ||
+	    (path = cache_blob_path(cache, &d)) == NULL ||
+	    access(path, F_OK) == -1 || cluster_load(path, &c, NULL) == -1)
+		goto out;
+	r = digest_equal(&c->digest, &d) && secrets_record_check(h, n, g, c,
+	    NULL) == -1;
+out:
+	cluster_free(c);
+	free(path);
+	free(cache);
+	return r;
+}
+
 /* Sets up a for generation json g of a->gen.  0 or -1 with *errp. */
 static int
 audit_init(struct audit *a, const json_t *g, char **errp)
@@ -615,6 +647,8 @@ audit_init(struct audit *a, const json_t *g, char **errp)
 	/* Its record of its secret files (root-only), when it has one. */
 	if (gen_secrets_load(a->h, a->gen, &a->secrets, errp) == -1)
 		goto out;
+	if (json_object_size(a->secrets) == 0)
+		a->no_record = record_missing(a->h, a->gen, g);
 	rc = 0;
 out:
 	free(dir);

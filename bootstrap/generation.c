@@ -1014,44 +1014,6 @@ same_record(const json_t *g, const char *stage, long n, char **errp)
 }
 
 /*
- * Opens the directory rel names the parent of, below dfd, making what is
- * missing (0755) and never through a symlink: *basep is rel's last
- * part.  A descriptor, or -1 with *errp.
- */
-static int
-open_parent(int dfd, const char *rel, const char **basep, char **errp)
-{
-	char	*copy, *part, *slash;
-	int	 fd, nfd;
-
-	if ((copy = strdup(rel)) == NULL)
-		return err_set(errp, "out of memory");
-	if ((fd = dup(dfd)) == -1) {
-		free(copy);
-		return err_sys(errp, "dup");
-	}
-	for (part = copy; (slash = strchr(part, '/')) != NULL;
-	    part = slash + 1) {
-		*slash = '\0';
-		if (mkdirat(fd, part, 0755) == -1 && errno != EEXIST)
-			nfd = -1;
-		else
-			nfd = openat(fd, part, O_RDONLY | O_DIRECTORY |
-			    O_NOFOLLOW | O_CLOEXEC);
-		close(fd);
-		if ((fd = nfd) == -1) {
-			err_sys(errp, "%s", rel);
-			free(copy);
-			return -1;
-		}
-	}
-	free(copy);
-	*basep = rel + (strrchr(rel, '/') != NULL ? strrchr(rel, '/') - rel +
-	    1 : 0);
-	return fd;
-}
-
-/*
  * The secret files of generation gen (GEN_SECRETS_NAME lists them) and
  * that list, linked into stage as they are: secrets come from the site
  * key, not from the packages, and repair leaves them alone.  0 or -1.
@@ -1063,7 +1025,7 @@ keep_secrets(int genfd, int stagefd, long n, char **errp)
 	const char	*dest, *base;
 	char		*buf = NULL;
 	size_t		 len, i;
-	int		 fd, rc = -1;
+	int		 fd, sfd, rc = -1;
 
 	if (faccessat(genfd, GEN_SECRETS_NAME, F_OK, AT_SYMLINK_NOFOLLOW) ==
 	    -1 && errno == ENOENT)
@@ -1085,15 +1047,26 @@ keep_secrets(int genfd, int stagefd, long n, char **errp)
 		dest = json_string_value(json_object_get(v, "path"));
 		if (dest == NULL || !relpath_valid(dest))
 			goto out;
-		if ((fd = open_parent(stagefd, dest, &base, errp)) == -1)
+		/*
+		 * Never through a symlink in the old tree: a parent that
+		 * drifted into one (or into a file) leaves the secret
+		 * missing, for secrets_repair to put back.
+		 */
+		if ((sfd = open_parent(genfd, dest, 0, &base, NULL)) == -1)
+			continue;
+		if ((fd = open_parent(stagefd, dest, 1, &base, errp)) == -1) {
+			close(sfd);
 			goto out;
+		}
 		/* A file gone stays gone: verify says so. */
-		if (linkat(genfd, dest, fd, base, 0) == -1 && errno != ENOENT) {
+		if (linkat(sfd, base, fd, base, 0) == -1 && errno != ENOENT) {
 			err_sys(errp, "keep the secret file %s", dest);
 			close(fd);
+			close(sfd);
 			goto out;
 		}
 		close(fd);
+		close(sfd);
 	}
 	if (linkat(genfd, GEN_SECRETS_NAME, stagefd, GEN_SECRETS_NAME, 0) ==
 	    -1) {
@@ -1115,6 +1088,7 @@ gen_rebuild(const struct host *h, const struct cluster *c, const json_t *g,
     long n, char **errp)
 {
 	const json_t	*jr = json_object_get(g, "roles");
+	struct stat	 st;
 	char		**roles = NULL, *stage = NULL, *final = NULL;
 	size_t		 i;
 	int		 genfd = -1, stagefd = -1, built = 0, rc = -1;
@@ -1146,7 +1120,13 @@ gen_rebuild(const struct host *h, const struct cluster *c, const json_t *g,
 		err_sys(errp, "%s", genfd == -1 ? final : stage);
 		goto out;
 	}
-	/* The record as it was, its creation time with it. */
+	/* The record as it was (the file gen_load read), its time with it. */
+	if (fstatat(genfd, "generation.json", &st, AT_SYMLINK_NOFOLLOW) ==
+	    -1 || !S_ISREG(st.st_mode)) {
+		err_set(errp, "%s/generation.json is not a regular file: "
+		    "reinstall", final);
+		goto out;
+	}
 	if (unlinkat(stagefd, "generation.json", 0) == -1 ||
 	    linkat(genfd, "generation.json", stagefd, "generation.json",
 	    0) == -1) {

@@ -254,3 +254,37 @@ out:
 	free(rootreal);
 	return rc;
 }
+
+int
+open_parent(int dfd, const char *rel, int mk, const char **basep,
+    char **errp)
+{
+	char	*copy, *part, *slash;
+	int	 fd, nfd;
+
+	if ((copy = strdup(rel)) == NULL)
+		return err_set(errp, "out of memory");
+	if ((fd = dup(dfd)) == -1) {
+		free(copy);
+		return err_sys(errp, "dup");
+	}
+	for (part = copy; (slash = strchr(part, '/')) != NULL;
+	    part = slash + 1) {
+		*slash = '\0';
+		if (mk && mkdirat(fd, part, 0755) == -1 && errno != EEXIST)
+			nfd = -1;
+		else
+			nfd = openat(fd, part, O_RDONLY | O_DIRECTORY |
+			    O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		if ((fd = nfd) == -1) {
+			err_sys(errp, "%s", rel);
+			free(copy);
+			return -1;
+		}
+	}
+	free(copy);
+	*basep = rel + (strrchr(rel, '/') != NULL ? strrchr(rel, '/') - rel +
+	    1 : 0);
+	return fd;
+}

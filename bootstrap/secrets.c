@@ -227,11 +227,15 @@ write_secret(int genfd, const struct secret_file *f, const char *dest,
 	json_array_foreach(list, i, v)
 		if (strcmp(json_string_value(json_object_get(v, "path")),
 		    dest) == 0) {
+			/* One file, one record: the same bytes, mode, owner. */
 			if (strcmp(json_string_value(json_object_get(v,
-			    "sha256")), dstr) == 0)
+			    "sha256")), dstr) == 0 && json_integer_value(
+			    json_object_get(v, "mode")) == (json_int_t)(f->mode
+			    & 0700) && strcmp(json_string_value(json_object_get(
+			    v, "owner")), secrets_owner(f->owner)) == 0)
 				return 0;
 			return err_set(errp, "two secrets bundles give %s "
-			    "different contents", dest);
+			    "different contents, modes or owners", dest);
 		}
 	if (mkparents_at(genfd, dest, errp) == -1)
 		return -1;
@@ -316,29 +320,50 @@ out:
 	return rc;
 }
 
+/* Opens generation n's directory.  The descriptor, or -1 with *errp. */
+static int
+gen_open(const struct host *h, long n, char **errp)
+{
+	char	*dir;
+	int	 fd;
+
+	if (asprintf(&dir, "%s/%ld", h->gendir, n) == -1)
+		return err_set(errp, "out of memory");
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		err_sys(errp, "%s", dir);
+	free(dir);
+	return fd;
+}
+
 int
 gen_secrets_load(const struct host *h, long n, json_t **outp, char **errp)
 {
+	struct stat	 st;
 	json_t		*doc = NULL, *list, *v, *o = NULL, *ov;
 	const char	*dest, *sha;
-	char		*buf = NULL, *path = NULL, *dir = NULL;
+	char		*buf = NULL, *dir = NULL;
 	size_t		 len, i = 0;
-	int		 rc = -1;
+	int		 genfd = -1, fd = -1, rc = -1;
 
 	*outp = NULL;
-	if ((o = json_object()) == NULL || asprintf(&path, "%s/%ld/%s",
-	    h->gendir, n, GEN_SECRETS_NAME) == -1) {
-		json_decref(o);
+	if ((o = json_object()) == NULL)
 		return err_set(errp, "out of memory");
-	}
-	if (access(path, F_OK) == -1 && errno == ENOENT) {
+	/* Relative to the generation, never through a symlink. */
+	if ((genfd = gen_open(h, n, errp)) == -1)
+		goto out;
+	if ((fd = openat(genfd, GEN_SECRETS_NAME, O_RDONLY | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC)) == -1 && errno == ENOENT) {
 		*outp = o;
-		free(path);
-		return 0;
+		o = NULL;	/* transferred */
+		rc = 0;
+		goto out;
 	}
-	if (read_file(path, JSON_MAX, &buf, &len, NULL) == -1) {
-		err_set(errp, "generation %ld: cannot read %s", n,
-		    GEN_SECRETS_NAME);
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    read_fd_all(fd, GEN_SECRETS_NAME, JSON_MAX, &buf, &len, NULL) ==
+	    -1) {
+		err_set(errp, "generation %ld: cannot read %s (not a regular "
+		    "file?): reinstall", n, GEN_SECRETS_NAME);
 		goto out;
 	}
 	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
@@ -368,9 +393,12 @@ gen_secrets_load(const struct host *h, long n, json_t **outp, char **errp)
 	o = NULL;	/* transferred */
 	rc = 0;
 out:
+	if (fd != -1)
+		close(fd);
+	if (genfd != -1)
+		close(genfd);
 	free(dir);
 	free(buf);
-	free(path);
 	json_decref(doc);
 	json_decref(o);
 	return rc;
@@ -399,20 +427,28 @@ secret_owner_ids(const struct host *h, const char *dest, const char *owner,
 	return -1;
 }
 
-/* Reads dest below genfd (a regular file, not followed).  NULL on error. */
-static char *
-read_secret(int genfd, const char *dest, size_t *lenp)
+/*
+ * Opens secret file dest below genfd for reading: no symlink on the
+ * way, not even in the middle, and no FIFO to hang on.  The descriptor,
+ * or -1 with errno (ENOENT: missing, also when a parent is not a real
+ * directory).
+ */
+static int
+secret_open(int genfd, const char *dest)
 {
-	char	*buf = NULL;
-	int	 fd;
+	const char	*base;
+	int		 pfd, fd, e;
 
-	if ((fd = openat(genfd, dest, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) ==
-	    -1)
-		return NULL;
-	if (read_fd_all(fd, dest, SEAL_MAX, &buf, lenp, NULL) == -1)
-		buf = NULL;
-	close(fd);
-	return buf;
+	if ((pfd = open_parent(genfd, dest, 0, &base, NULL)) == -1) {
+		errno = ENOENT;
+		return -1;
+	}
+	fd = openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	e = errno;
+	close(pfd);
+	errno = e;
+	return fd;
 }
 
 int
@@ -423,69 +459,64 @@ secret_audit(const struct host *h, int genfd, const char *dest,
 	struct digest	 d;
 	const char	*owner = json_string_value(json_object_get(rec,
 			    "owner"));
-	char		*buf, dstr[DIGEST_STRSZ], *err = NULL;
+	char		*buf = NULL, dstr[DIGEST_STRSZ], *err = NULL;
 	unsigned	 mode = (unsigned)json_integer_value(json_object_get(rec,
 			    "mode"));
-	size_t		 len;
+	size_t		 len = 0;
 	uid_t		 uid;
 	gid_t		 gid;
+	int		 fd, r = SECRET_CHANGED;
 
-	if (fstatat(genfd, dest, &st, AT_SYMLINK_NOFOLLOW) == -1)
-		return SECRET_MISSING;
-	if (!S_ISREG(st.st_mode)) {
+	/* One descriptor: what is checked is what is read. */
+	if ((fd = secret_open(genfd, dest)) == -1) {
+		if (errno == ENOENT)
+			return SECRET_MISSING;
 		snprintf(why, whysz, "not a regular file");
 		return SECRET_CHANGED;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(why, whysz, "not a regular file");
+		goto out;
 	}
 	if ((st.st_mode & 07777) != mode) {
 		snprintf(why, whysz, "mode %04o, not %04o",
 		    (unsigned)(st.st_mode & 07777), mode);
-		return SECRET_CHANGED;
+		goto out;
 	}
 	/* Only root gives files away: a run as another user owns them. */
 	if (geteuid() == 0) {
 		if (secret_owner_ids(h, dest, owner, &uid, &gid, &err) == -1) {
-			snprintf(why, whysz, "its owner %s is not a user of "
-			    "this host", secrets_owner(owner));
+			snprintf(why, whysz, "%s", err);
 			free(err);
-			return SECRET_CHANGED;
+			goto out;
 		}
 		if (st.st_uid != uid || st.st_gid != gid) {
 			snprintf(why, whysz, "owner %u:%u, not %s (%u:%u)",
 			    (unsigned)st.st_uid, (unsigned)st.st_gid,
 			    secrets_owner(owner), (unsigned)uid, (unsigned)gid);
-			return SECRET_CHANGED;
+			goto out;
 		}
 	}
-	if ((buf = read_secret(genfd, dest, &len)) == NULL) {
+	if (read_fd_all(fd, dest, SEAL_MAX, &buf, &len, NULL) == -1) {
+		buf = NULL;
 		snprintf(why, whysz, "unreadable");
-		return SECRET_CHANGED;
+		goto out;
 	}
 	digest_buf(buf, len, &d);
-	explicit_bzero(buf, len);
-	free(buf);
 	digest_format(&d, dstr);
 	if (strcmp(dstr, json_string_value(json_object_get(rec, "sha256"))) !=
 	    0) {
 		snprintf(why, whysz, "differs from its secrets bundle");
-		return SECRET_CHANGED;
+		goto out;
 	}
-	return SECRET_CLEAN;
-}
-
-/* Opens generation n's directory.  The descriptor, or -1 with *errp. */
-static int
-gen_open(const struct host *h, long n, char **errp)
-{
-	char	*dir;
-	int	 fd;
-
-	if (asprintf(&dir, "%s/%ld", h->gendir, n) == -1)
-		return err_set(errp, "out of memory");
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
-		err_sys(errp, "%s", dir);
-	free(dir);
-	return fd;
+	r = SECRET_CLEAN;
+out:
+	if (buf != NULL) {
+		explicit_bzero(buf, len);
+		free(buf);
+	}
+	close(fd);
+	return r;
 }
 
 int
@@ -496,7 +527,7 @@ gen_own_secrets(const struct host *h, long n, char **errp)
 	const char	*dest;
 	uid_t		 uid;
 	gid_t		 gid;
-	int		 genfd = -1, rc = -1;
+	int		 genfd = -1, fd, rc = -1;
 
 	/* Only root gives files away (and only root reads the record). */
 	if (geteuid() != 0)
@@ -513,16 +544,20 @@ gen_own_secrets(const struct host *h, long n, char **errp)
 		if (secret_owner_ids(h, dest, json_string_value(
 		    json_object_get(v, "owner")), &uid, &gid, errp) == -1)
 			goto out;
-		/* A drifted file is verify's and repair's to report and fix. */
-		if (fstatat(genfd, dest, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
-		    !S_ISREG(st.st_mode) || (st.st_uid == uid &&
-		    st.st_gid == gid))
+		/*
+		 * Changed through the descriptor it was checked by; a
+		 * drifted file is verify's and repair's to report and fix.
+		 */
+		if ((fd = secret_open(genfd, dest)) == -1)
 			continue;
-		if (fchownat(genfd, dest, uid, gid, AT_SYMLINK_NOFOLLOW) ==
-		    -1) {
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (st.st_uid != uid || st.st_gid != gid) &&
+		    fchown(fd, uid, gid) == -1) {
 			err_sys(errp, "chown %s", dest);
+			close(fd);
 			goto out;
 		}
+		close(fd);
 	}
 	/* Owners are metadata: one syncfs makes them survive a crash. */
 	if (syncfs(genfd) == -1) {
@@ -550,13 +585,17 @@ bundle_file(const struct cluster *c, char *const *roles, size_t nroles,
 	struct digest			 d;
 	char				*p, dstr[DIGEST_STRSZ];
 	size_t				 i, j;
-	int				 same;
+	int				 place, same;
 
 	for (i = 0; i < c->nbundles; i++)
 		for (j = 0; j < c->bundles[i]->nfiles; j++) {
 			f = &c->bundles[i]->files[j];
-			if (gen_place(roles, nroles, f->path, &p) != GEN_FARM ||
-			    strcmp(p, dest) != 0) {
+			if ((place = gen_place(roles, nroles, f->path, &p)) ==
+			    -1) {
+				err_set(errp, "out of memory");
+				return NULL;
+			}
+			if (place != GEN_FARM || strcmp(p, dest) != 0) {
 				free(p);
 				continue;
 			}
@@ -582,36 +621,49 @@ bundle_file(const struct cluster *c, char *const *roles, size_t nroles,
 	return NULL;
 }
 
-/* Writes f as dest below generation dir gdir: atomically, mode, owner. */
+/*
+ * Writes f as dest below genfd: atomically (a temporary file renamed in
+ * the parent), with mode and owner set through its descriptor, never
+ * through a symlink anywhere on the path.
+ */
 static int
-put_back(int genfd, const char *gdir, const char *dest,
-    const struct secret_file *f, uid_t uid, gid_t gid, char **errp)
+put_back(int genfd, const char *dest, const struct secret_file *f, uid_t uid,
+    gid_t gid, char **errp)
 {
-	struct atomic_file	 af;
-	struct stat		 st;
-	char			*path;
-	int			 rc = -1;
+	struct stat	 st;
+	const char	*base;
+	char		*tmp = NULL;
+	int		 pfd, fd = -1, rc = -1;
 
-	if (mkparents_at(genfd, dest, errp) == -1)
+	if ((pfd = open_parent(genfd, dest, 1, &base, errp)) == -1)
 		return -1;
-	if ((path = path_join(gdir, dest)) == NULL)
-		return err_set(errp, "out of memory");
-	/* rename(2) replaces a file or a link, not a directory. */
-	if (fstatat(genfd, dest, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    S_ISDIR(st.st_mode) && rm_tree(path, errp) == -1)
-		goto out;
-	if (atomic_open(&af, path, 0600, errp) == -1)
-		goto out;
-	if (write_all(af.fd, f->content, f->len) == -1 ||
-	    fchmod(af.fd, f->mode & 0700) == -1 || (geteuid() == 0 &&
-	    fchown(af.fd, uid, gid) == -1)) {
-		err_sys(errp, "%s", af.tmp);
-		atomic_abort(&af);
+	if (asprintf(&tmp, ".%s.repair", base) == -1) {
+		tmp = NULL;
+		err_set(errp, "out of memory");
 		goto out;
 	}
-	rc = atomic_commit(&af, errp);
+	/* rename(2) replaces a file or a link, not a directory. */
+	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode) && rm_tree_at(pfd, base, errp) == -1)
+		goto out;
+	/* A killed run's temporary file; ours alone (mode 0600, root). */
+	if ((unlinkat(pfd, tmp, 0) == -1 && errno != ENOENT) ||
+	    (fd = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1 || write_all(fd, f->content, f->len) ==
+	    -1 || fchmod(fd, f->mode & 0700) == -1 || (geteuid() == 0 &&
+	    fchown(fd, uid, gid) == -1) || fsync(fd) == -1 ||
+	    renameat(pfd, tmp, pfd, base) == -1 || fsync(pfd) == -1) {
+		err_sys(errp, "%s", dest);
+		if (fd != -1)
+			(void)unlinkat(pfd, tmp, 0);
+		goto out;
+	}
+	rc = 0;
 out:
-	free(path);
+	if (fd != -1)
+		close(fd);
+	close(pfd);
+	free(tmp);
 	return rc;
 }
 
@@ -701,8 +753,36 @@ secrets_repair_missing(const struct host *h, long n, const json_t *g,
 }
 
 int
+secrets_record_check(const struct host *h, long n, const json_t *g,
+    const struct cluster *c, char **errp)
+{
+	const json_t	*v;
+	size_t		 i;
+	int		 genfd, r;
+
+	json_array_foreach(json_object_get(g, "roles"), i, v)
+		if (json_is_string(v) && cluster_secrets(c,
+		    json_string_value(v)) != NULL)
+			break;
+	if (i == json_array_size(json_object_get(g, "roles")))
+		return 0;
+	/* Install writes the record whenever a bundle is pinned. */
+	if ((genfd = gen_open(h, n, errp)) == -1)
+		return -1;
+	r = faccessat(genfd, GEN_SECRETS_NAME, F_OK, AT_SYMLINK_NOFOLLOW);
+	close(genfd);
+	if (r == -1 && errno == ENOENT)
+		return err_set(errp, "generation %ld: its record of secret "
+		    "files (%s) is missing, so which secret files it holds is "
+		    "unknown: nothing repaired; reinstall (dcos-bootstrap "
+		    "uninstall, then install)", n, GEN_SECRETS_NAME);
+	return 0;
+}
+
+int
 secrets_repair(const struct host *h, long n, const json_t *g,
-    struct cluster *c, const char *cache, size_t *nfixedp, char **errp)
+    struct cluster *c, const char *cache, int apply, size_t *nfixedp,
+    char **errp)
 {
 	const struct secret_file	**files = NULL;
 	const json_t			*groles = json_object_get(g, "roles");
@@ -760,8 +840,8 @@ secrets_repair(const struct host *h, long n, const json_t *g,
 		    "and cannot be put back, nothing changed", ntodo, n);
 		goto out;
 	}
-	for (i = 0; i < ntodo; i++) {
-		if (put_back(genfd, gdir, todo[i], files[i], uids[i], gids[i],
+	for (i = 0; apply && i < ntodo; i++) {
+		if (put_back(genfd, todo[i], files[i], uids[i], gids[i],
 		    errp) == -1)
 			goto out;
 		(void)journal_append(h, "repair", NULL, "restored secret file "

@@ -54,32 +54,73 @@ load(const struct host *h, const char *rel, char **textp, int *existed,
 }
 
 /*
+ * The number in the field at f (ending at ':' or end), or -1 when it is
+ * empty, not all digits, or no id (above 4294967294, (uid_t)-1 being
+ * "no change" to chown).
+ */
+static long
+field_id(const char *f, const char *end)
+{
+	unsigned long long	 v = 0;
+	const char		*p;
+
+	for (p = f; p < end && *p != ':'; p++) {
+		if (*p < '0' || *p > '9' || (v = v * 10 + (unsigned)(*p -
+		    '0')) > 4294967294ULL)
+			return -1;
+	}
+	return p == f ? -1 : (long)v;
+}
+
+/*
  * Finds the line of name in a colon file; returns it (not NUL-terminated)
- * and fills the third field as a number when idp is not NULL.
+ * and fills the third field (and the fourth) as a number when idp (id4p)
+ * is not NULL: -1 when the line has no such valid field.  Fields are
+ * looked for inside the line only.
  */
 static const char *
 find_line(const char *text, const char *name, long *idp, long *id4p)
 {
-	const char	*p = text, *nl;
+	const char	*p = text, *nl, *end, *f, *g;
 	size_t		 nlen = strlen(name);
 
 	for (; *p != '\0'; p = nl + 1) {
 		nl = strchr(p, '\n');
-		if (strncmp(p, name, nlen) == 0 && p[nlen] == ':') {
-			const char *f = strchr(p + nlen + 1, ':');
-			if (f != NULL && idp != NULL)
-				*idp = strtol(f + 1, NULL, 10);
-			if (f != NULL && id4p != NULL) {
-				const char *g = strchr(f + 1, ':');
-				*id4p = g != NULL ? strtol(g + 1, NULL, 10) :
-				    -1;
-			}
+		end = nl != NULL ? nl : p + strlen(p);
+		if (strncmp(p, name, nlen) == 0 && p + nlen < end &&
+		    p[nlen] == ':') {
+			f = memchr(p + nlen + 1, ':', (size_t)(end - p -
+			    (long)nlen - 1));
+			g = f != NULL ? memchr(f + 1, ':', (size_t)(end - f -
+			    1)) : NULL;
+			if (idp != NULL)
+				*idp = f != NULL ? field_id(f + 1, end) : -1;
+			if (id4p != NULL)
+				*id4p = g != NULL ? field_id(g + 1, end) : -1;
 			return p;
 		}
 		if (nl == NULL)
 			break;
 	}
 	return NULL;
+}
+
+/* The error for name's line in rel without valid id fields.  -1. */
+static int
+bad_line(const struct host *h, const char *rel, const char *name,
+    char **errp)
+{
+	char	*path;
+
+	if ((path = host_path(h, rel)) == NULL)
+		return err_set(errp, "out of memory");
+	err_set(errp, "%s: the line of %s has no valid numeric id field%s "
+	    "(%s): fix that line, nothing was changed", path, name,
+	    strcmp(rel, "etc/group") == 0 ? "" : "s",
+	    strcmp(rel, "etc/group") == 0 ? "name:password:gid:members" :
+	    "name:password:uid:gid:...");
+	free(path);
+	return -1;
 }
 
 static int
@@ -172,6 +213,9 @@ users_lookup(const struct host *h, const char *user, uid_t *uidp,
 		return -1;
 	found = find_line(pw, user, &uid, &gid) != NULL;
 	free(pw);
+	/* Never chown to a guess: (uid_t)-1 changes nothing, 0 is root. */
+	if (found && (uid == -1 || gid == -1))
+		return bad_line(h, "etc/passwd", user, errp);
 	if (found) {
 		*uidp = (uid_t)uid;
 		*gidp = (gid_t)gid;
@@ -221,7 +265,17 @@ users_ensure(const struct host *h, const char *user, const char *group,
 	    load(h, "etc/group", &gr, &grex, &grm, errp) == -1 ||
 	    load(h, "etc/shadow", &sh, &shex, &shm, errp) == -1)
 		goto out;
-	if (find_line(gr, group, &gid, NULL) == NULL) {
+	/* A line without its ids is an error before anything is added. */
+	if (find_line(gr, group, &gid, NULL) != NULL && gid == -1) {
+		bad_line(h, "etc/group", group, errp);
+		goto out;
+	}
+	if (find_line(pw, user, &uid, &dummy) != NULL && (uid == -1 ||
+	    dummy == -1)) {
+		bad_line(h, "etc/passwd", user, errp);
+		goto out;
+	}
+	if (gid == -1 && find_line(gr, group, &gid, NULL) == NULL) {
 		if ((gid = free_id(gr, NULL, -1)) == -1) {
 			err_set(errp, "no free system group id for %s", group);
 			goto out;
@@ -234,7 +288,7 @@ users_ensure(const struct host *h, const char *user, const char *group,
 		line = NULL;
 		json_array_append_new(created_groups, json_string(group));
 	}
-	if (find_line(pw, user, &uid, &dummy) == NULL) {
+	if (uid == -1 && find_line(pw, user, &uid, &dummy) == NULL) {
 		if ((uid = free_id(pw, NULL, gid)) == -1) {
 			err_set(errp, "no free system user id for %s", user);
 			goto out;

@@ -337,3 +337,17 @@ repair_run() {
 	[[ $output == *"generation 1: its generation.json lists other--1.0 where its cluster manifest has "* ]]
 	[ "$(snapshot "$R")" = "$before" ]
 }
+
+@test "repair: a generation.json swapped for a symlink is refused, not linked into the rebuilt tree (review #5)" {
+	repair_fx
+	rm "$G/bin/zkCli"
+	cp "$G/generation.json" "$SCRATCH/gen.json"
+	ln -sf "$SCRATCH/gen.json" "$G/generation.json"
+	before=$(snapshot "$R")
+	repair_run
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"generations/1/generation.json is not a regular file: reinstall"* ]]
+	[ "$(snapshot "$R")" = "$before" ]
+	[ -L "$G/generation.json" ]
+}

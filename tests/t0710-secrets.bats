@@ -456,3 +456,90 @@ ids_of() {
 	run "$BOOTSTRAP" repair --root "$M" --cache "$OWN"
 	[ "$status" -eq 0 ]
 }
+
+@test "repair refuses, changing nothing, when the generation's record of secret files is gone (review #1)" {
+	own_master
+	"$BOOTSTRAP" -q install "$ocm" --cache "$OWN" --root "$M" --role master > /dev/null
+	rm "$M/opt/mesosphere/generations/1/secrets.json"
+	before=$(tree "$M")
+	run "$BOOTSTRAP" repair --root "$M" --cache "$OWN"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	one_line
+	[[ "$output" == *"generation 1: its record of secret files (secrets.json) is missing, so which secret files it holds is unknown: nothing repaired; reinstall"* ]]
+	[ "$(tree "$M")" = "$before" ]
+	grep -qx "AWS_SECRET_ACCESS_KEY=$SECRET" "$M/opt/mesosphere/etc/exhibitor"
+	# verify reports it too, by the cluster manifest in the host's cache.
+	mkdir -p "$M/var/lib/dcos/bootstrap/cache/blobs/sha256"
+	cp "$ocm" "$M/var/lib/dcos/bootstrap/cache/blobs/sha256/"
+	run "$BOOTSTRAP" verify --root "$M"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"missing: /opt/mesosphere/generations/1/secrets.json"* ]]
+}
+
+@test "repair with the generation's etc a symlink out of the root writes, chowns and deletes nothing there; the tree ends clean (review #2, #3)" {
+	own_master
+	"$BOOTSTRAP" -q install "$ocm" --cache "$OWN" --root "$M" --role master > /dev/null
+	ids=$(ids_of "$M" dcos_exhibitor)
+	out=$SCRATCH/outside
+	mkdir -p "$out"
+	echo decoy > "$out/exhibitor"
+	gen=$M/opt/mesosphere/generations/1
+	rm -rf "$gen/etc"
+	ln -s "$out" "$gen/etc"
+	# verify and activate read and chown nothing there.
+	run "$BOOTSTRAP" verify --root "$M"
+	[ "$status" -eq 1 ]
+	"$BOOTSTRAP" -q activate --root "$M" --no-start || true
+	[ "$(stat -c '%u:%g %a' "$out/exhibitor")" = "0:0 644" ]
+	# repair deletes nothing there (a directory in the secret's place).
+	rm "$out/exhibitor"
+	mkdir -p "$out/exhibitor/keep"
+	echo decoy > "$out/exhibitor/keep/file"
+	before=$(tree "$out")
+	run "$BOOTSTRAP" repair --root "$M" --cache "$OWN"
+	echo "$output"
+	[ "$(tree "$out")" = "$before" ]
+	[ "$(stat -c %u "$out/exhibitor/keep/file")" = "$(id -u)" ]
+	[ "$status" -eq 0 ]
+	[ ! -L "$gen/etc" ]
+	[ "$(stat -c '%u:%g %a' "$gen/etc/exhibitor")" = "$ids 600" ]
+	grep -qx "AWS_SECRET_ACCESS_KEY=$SECRET" "$gen/etc/exhibitor"
+	run "$BOOTSTRAP" verify --root "$M"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "repair with the generation's etc a regular file: one repair ends clean (review #3)" {
+	own_master
+	"$BOOTSTRAP" -q install "$ocm" --cache "$OWN" --root "$M" --role master > /dev/null
+	ids=$(ids_of "$M" dcos_exhibitor)
+	gen=$M/opt/mesosphere/generations/1
+	rm -rf "$gen/etc"
+	echo junk > "$gen/etc"
+	run "$BOOTSTRAP" repair --root "$M" --cache "$OWN"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"repair: etc/exhibitor put back from its secrets bundle"* ]]
+	[ "$(stat -c '%u:%g %a' "$gen/etc/exhibitor")" = "$ids 600" ]
+	run "$BOOTSTRAP" verify --root "$M"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *": clean" ]]
+}
+
+@test "owner: a passwd line of the owner without its uid field is one clear error and nothing is chowned (review #4)" {
+	own_master
+	printf 'dcos_exhibitor:x\nother:x:77:77::/:/bin/sh\n' >> "$M/etc/passwd"
+	before=$(cat "$M/etc/passwd")
+	run "$BOOTSTRAP" install "$ocm" --cache "$OWN" --root "$M" --role master
+	echo "$output"
+	[ "$status" -ne 0 ]
+	one_line
+	[[ "$output" == *"$M/etc/passwd: the line of dcos_exhibitor has no valid numeric id fields (name:password:uid:gid:...): fix that line"* ]]
+	[ "$(cat "$M/etc/passwd")" = "$before" ]
+	[ -z "$(find "$M" ! -user 0 -o ! -group 0 | head -1)" ]
+	# Journaled as a refusal before the switch (review #7).
+	grep -q '"refuse".*refused before the switch: .*the line of dcos_exhibitor has no valid' "$M/var/lib/dcos/bootstrap/journal"
+}
