@@ -117,3 +117,58 @@ windows_powershell: $(command -v pwsh)"
 	[ "$(cat bad.rc)" -eq 2 ] || [ "$(cat bad.rc)" -eq 1 ]
 	grep -q "bad:1: unknown role 'windows' (want master, agent, public_agent, windows_agent or windows_public_agent)" bad.out
 }
+
+@test "Windows steps: one -EncodedCommand line under any login shell, the script on stdin and never a pty (even with --tty), no sudo retry, windows_powershell checked" {
+	need iconv
+	export FLEET_CONFIG="windows_agent_list: [127.0.1.2]
+windows_powershell: pwsh"
+	run fleet_ns_run '
+		fleet_site http://127.0.0.1:18080 1 0 0
+		fleet_client
+		fleet_win_standin 2; fleet_start_win_host 2
+		cd "$SITE"
+		F="--ssh-config $SCRATCH/ssh_config --host 127.0.1.2"
+		C="$SCRATCH/hosts/2/calls"
+		"$GENCONF" preflight $F > plain.out 2>&1
+		"$GENCONF" preflight $F --tty > tty.out 2>&1
+		echo "sudo: sorry, you must have a tty to run sudo" > "$C/say"
+		echo 1 > "$C/rc"
+		rc=0
+		"$GENCONF" preflight $F > sudo.out 2>&1 || rc=$?
+		echo "$rc" > sudo.rc
+		rm "$C/say" "$C/rc"
+		sed -i "s|^windows_powershell: .*|windows_powershell: C:\\\\Program Files\\\\pwsh.exe|" genconf/config.yaml
+		rc=0
+		"$GENCONF" preflight $F > ps.out 2>&1 || rc=$?
+		echo "$rc" > ps.rc'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cd "$SITE"
+	C="$SCRATCH/hosts/2/calls"
+	cat plain.out tty.out sudo.out ps.out
+	ls "$C"
+	# sshd ran the login shell as SHELL -c LINE: one plain word, the
+	# switches, and the step's PowerShell in UTF-16LE base64.
+	[ "$(sed -n 1p "$C/0.args")" = "-c" ]
+	[ "$(wc -l < "$C/0.args")" -eq 2 ]
+	sed -n 2p "$C/0.args" | grep -qxE 'pwsh -NoProfile -NonInteractive -EncodedCommand [A-Za-z0-9+/]+=*'
+	sed -n 2p "$C/0.args" | cut -d' ' -f5 | base64 -d | iconv -f UTF-16LE -t UTF-8 > step.ps1
+	grep -qF "& 'pwsh' -NoProfile -ExecutionPolicy Bypass -File \$f -Preflight -Role slave; " step.ps1
+	grep -qF "if (\$h -cne '$(sha256sum genconf/serve/dcos_install.ps1 | cut -d' ' -f1)')" step.ps1
+	cmp "$C/0.in" genconf/serve/dcos_install.ps1
+	# --tty is for sudo on Linux hosts: the Windows step still reads
+	# the script from a pipe.
+	[ ! -e "$C/1.tty" ]
+	cmp "$C/1.in" genconf/serve/dcos_install.ps1
+	# A Windows host has no sudo: its output is not a reason to run the
+	# step again under ssh -tt.
+	[ "$(cat sudo.rc)" -eq 1 ]
+	[ -e "$C/2.args" ] && [ ! -e "$C/3.args" ]
+	! grep -q 'again with ssh -tt' sudo.out
+	# A windows_powershell cmd.exe would split is refused before any
+	# host is reached.
+	[ "$(cat ps.rc)" -eq 1 ]
+	[ "$(wc -l < ps.out)" -eq 1 ]
+	grep -q "windows_powershell: 'C:.Program Files.pwsh.exe' is not a plain program name" ps.out
+	[ ! -e "$C/4.args" ]
+}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "atomicio.h"
+#include "digest.h"
 #include "error.h"
 #include "fleet.h"
 #include "genconf.h"
@@ -1089,7 +1090,8 @@ windows_hosts(struct fleet_plan *p, struct fleet_win *w,
     char **errp)
 {
 	const char	*dig;
-	size_t		 i;
+	struct digest	 d;
+	size_t		 i, n;
 
 	for (i = 0; i < p->nhosts && !p->hosts[i].windows; i++)
 		;
@@ -1102,17 +1104,28 @@ windows_hosts(struct fleet_plan *p, struct fleet_win *w,
 		    p->hosts[i].addr, c->url);
 	dig = json_string_value(json_object_get(json_object_get(index,
 	    "install_script_windows"), "digest"));
-	if (dig == NULL || strncmp(dig, "sha256:", 7) != 0)
+	if (dig == NULL || digest_parse(dig, &d) == -1)
 		return err_set(errp, "%s/serve/index.json: no "
-		    "install_script_windows digest for the Windows hosts: run "
-		    "dcos-genconf generate again", c->genconf);
+		    "install_script_windows digest (sha256: and 64 lowercase "
+		    "hex digits) for the Windows hosts: run dcos-genconf "
+		    "generate again", c->genconf);
+	w->powershell = cfg_str(eff, "windows_powershell", "powershell");
+	if (fleet_win_program_check(w->powershell) == -1)
+		return err_set(errp, "windows_powershell: '%s' is not a plain "
+		    "program name or path (letters, digits and ._-:\\/~, no "
+		    "spaces or quotes): name powershell, pwsh or a path "
+		    "without spaces", w->powershell);
+	/* Never the Linux steps (the site key first) for a Windows host. */
+	if (fleet_win_steps(p->command, &n) == NULL)
+		return err_set(errp, "%s: a Windows host, and %s has no "
+		    "Windows steps: leave the Windows hosts out (--role, "
+		    "--host)", p->hosts[i].addr, p->command);
 	if (asprintf(&w->script, "%s/serve/dcos_install.ps1", c->genconf) ==
 	    -1) {
 		w->script = NULL;
 		return err_set(errp, "out of memory");
 	}
 	w->hex = dig + 7;
-	w->powershell = cfg_str(eff, "windows_powershell", "powershell");
 	w->gate = c->gate;
 	w->rollback = c->rollback;
 	p->win = w;
@@ -1154,6 +1167,7 @@ fleet_main(const struct fleet_cmd *fc, int argc, char **argv,
 	struct fleet_step	*keysteps = NULL;
 	json_t			*index = NULL, *cm = NULL, *doc = NULL;
 	const char		*key, *dig;
+	struct digest		 sd;
 	char			*err = NULL, *s;
 	size_t			 ok;
 	int			 r, rc = EXIT_FAIL;
@@ -1196,9 +1210,10 @@ fleet_main(const struct fleet_cmd *fc, int argc, char **argv,
 	}
 	dig = json_string_value(json_object_get(json_object_get(index,
 	    "install_script"), "digest"));
-	if (dig == NULL || strncmp(dig, "sha256:", 7) != 0) {
-		log_error("%s/serve/index.json: no install_script digest: run "
-		    "dcos-genconf generate again", o.genconf);
+	if (dig == NULL || digest_parse(dig, &sd) == -1) {
+		log_error("%s/serve/index.json: no install_script digest "
+		    "(sha256: and 64 lowercase hex digits): run dcos-genconf "
+		    "generate again", o.genconf);
 		goto out;
 	}
 	ctx.url = cfg_str(out.effective, "bootstrap_url", "");

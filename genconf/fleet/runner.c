@@ -274,7 +274,12 @@ step_argv(const struct fleet_plan *p, struct fleet_host *h)
 		free(cmd);
 	if (root == NULL)
 		return NULL;
-	argv = fleet_ssh_run(&p->ssh, h->addr, root, h->tty);
+	/*
+	 * Never a pty for a Windows host: its step reads the script from
+	 * stdin, and through ConPTY the bytes become keystrokes with no end.
+	 */
+	argv = fleet_ssh_run(&p->ssh, h->addr, root,
+	    !h->windows && (p->ssh.tty || h->tty));
 	free(root);
 	return argv;
 }
@@ -409,7 +414,7 @@ finish(struct fleet_plan *p, struct fleet_host *h, int ws)
 			h->result = FLEET_OK;
 		else
 			h->result = FLEET_PENDING;
-	} else if (h->step > 0 && !h->tty && !p->ssh.tty &&
+	} else if (h->step > 0 && !h->windows && !h->tty && !p->ssh.tty &&
 	    p->interrupted == 0 && strstr(line, "sudo") != NULL &&
 	    strstr(line, "must have a tty") != NULL) {
 		/*
@@ -561,11 +566,18 @@ fleet_run(struct fleet_plan *p)
 	    (term = getenv("TERM")) != NULL && strcmp(term, "dumb") != 0;
 	wave = p->nhosts > 0 ? p->hosts[0].wave : 0;
 	for (i = 0; i < p->nhosts; i++) {
-		if (p->hosts[i].todo == NULL) {
-			p->hosts[i].todo = p->steps;
-			p->hosts[i].ntodo = p->nsteps;
+		h = &p->hosts[i];
+		if (h->todo == NULL && h->windows) {
+			/* Never the Linux steps (the site key) on Windows. */
+			h->result = FLEET_FAILED;
+			if (asprintf(&h->detail, "%s: %s has no Windows steps",
+			    h->addr, p->command) == -1)
+				h->detail = NULL;
+		} else if (h->todo == NULL) {
+			h->todo = p->steps;
+			h->ntodo = p->nsteps;
 		}
-		notify(p, &p->hosts[i]);
+		notify(p, h);
 	}
 	for (;;) {
 		/* A host that has begun keeps its slot for its next step. */
@@ -593,7 +605,8 @@ fleet_run(struct fleet_plan *p)
 				}
 				wave = p->hosts[next].wave;
 			}
-			if (start(p, &p->hosts[next]) == 0)
+			if (p->hosts[next].result == FLEET_PENDING &&
+			    start(p, &p->hosts[next]) == 0)
 				running++;
 		}
 		for (running = 0, i = 0; i < p->nhosts; i++)

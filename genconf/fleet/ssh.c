@@ -115,7 +115,7 @@ fleet_ssh_run(const struct fleet_ssh *s, const char *addr,
 
 	common(&a, s, "ssh");
 	add(&a, "-oControlMaster=no");
-	if (s->tty || tty)
+	if (tty)
 		add(&a, "-tt");
 	add(&a, "--");
 	add(&a, "%s", addr);

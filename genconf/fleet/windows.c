@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The fleet's Windows agents: OpenSSH for Windows runs what we send
- * through the account's default shell, PowerShell, so every step is one
- * PowerShell command line (single quotes only: a Windows command line
- * mangles double quotes).  Each step gets the store's dcos_install.ps1 on
+ * through the account's default shell, cmd.exe unless the host changed
+ * it to PowerShell, so every step is "POWERSHELL -NoProfile
+ * -NonInteractive -EncodedCommand BASE64" (the step's PowerShell text in
+ * UTF-16LE): the same words mean the same under either shell, no quoting
+ * question remains and no profile runs.  Each step gets the store's dcos_install.ps1 on
  * its standard input over the host's ssh connection (nothing secret: a
  * Windows host takes no secrets bundle), writes it to a new directory in
  * the user's temporary directory, checks it against the digest index.json pins and runs it
@@ -12,11 +14,13 @@
  */
 #include <config.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "atomicio.h"
+#include "base64.h"
 #include "error.h"
 #include "fleet.h"
 #include "siteconf.h"
@@ -38,20 +42,60 @@ psquote(const char *s)
 	return r;
 }
 
+int
+fleet_win_program_check(const char *s)
+{
+	size_t	n = strlen(s);
+
+	/* Nothing cmd.exe or CommandLineToArgvW would read as more. */
+	return n == 0 || n > 260 || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789._-:\\/~") != n ? -1 : 0;
+}
+
+/*
+ * The command line that runs text (ASCII: every piece of it is checked
+ * or ours) in w->powershell, malloc'd, or NULL: out of memory.
+ */
+static char *
+encoded(const struct fleet_win *w, const char *text)
+{
+	size_t	 i, n = strlen(text);
+	uint8_t	*u16;
+	char	*b64, *r;
+
+	if (n > 16384 || (u16 = malloc(2 * n)) == NULL)
+		return NULL;
+	/* ASCII widens to UTF-16LE byte by byte. */
+	for (i = 0; i < n; i++) {
+		u16[2 * i] = (uint8_t)text[i];
+		u16[2 * i + 1] = 0;
+	}
+	if ((b64 = malloc(BASE64_LEN(2 * n) + 1)) == NULL) {
+		free(u16);
+		return NULL;
+	}
+	base64_encode(u16, 2 * n, b64);
+	free(u16);
+	r = fleet_fmt("%s -NoProfile -NonInteractive -EncodedCommand %s",
+	    w->powershell, b64);
+	free(b64);
+	return r;
+}
+
 /*
  * The script in $f, checked, then body (which sets $e, the exit status;
  * freed here; NULL: out of memory); the temporary directory removed
- * whatever happens.
+ * whatever happens.  Returns the command line (encoded()).
  */
 static char *
 wrap(const struct fleet_plan *p, char *body)
 {
 	const struct fleet_win	*w = p->win;
-	char			*r;
+	char			*r, *t;
 
 	if (body == NULL)
 		return NULL;
-	r = fleet_fmt("$e = 1; $d = [IO.Path]::Combine([IO.Path]::GetTempPath(), "
+	t = fleet_fmt("$e = 1; $d = [IO.Path]::Combine([IO.Path]::GetTempPath(), "
 	    "'dcos-fleet-' + [guid]::NewGuid().ToString('N')); "
 	    "try { [void][IO.Directory]::CreateDirectory($d); "
 	    "$f = [IO.Path]::Combine($d, 'dcos_install.ps1'); "
@@ -70,6 +114,10 @@ wrap(const struct fleet_plan *p, char *body)
 	    "-ErrorAction SilentlyContinue }; exit $e",
 	    w->hex, w->hex, body);
 	free(body);
+	if (t == NULL)
+		return NULL;
+	r = encoded(w, t);
+	free(t);
 	return r;
 }
 
