@@ -136,6 +136,7 @@ windows_powershell: pwsh"
 		rc=0
 		"$GENCONF" preflight $F > sudo.out 2>&1 || rc=$?
 		echo "$rc" > sudo.rc
+		ls "$C" | grep -c "\.args$" > sudo.calls
 		rm "$C/say" "$C/rc"
 		sed -i "s|^windows_powershell: .*|windows_powershell: C:\\\\Program Files\\\\pwsh.exe|" genconf/config.yaml
 		rc=0
@@ -163,12 +164,12 @@ windows_powershell: pwsh"
 	# A Windows host has no sudo: its output is not a reason to run the
 	# step again under ssh -tt.
 	[ "$(cat sudo.rc)" -eq 1 ]
-	[ -e "$C/2.args" ] && [ ! -e "$C/3.args" ]
+	[ "$(cat sudo.calls)" -eq 3 ]
 	! grep -q 'again with ssh -tt' sudo.out
 	# A windows_powershell cmd.exe would split is refused before any
 	# host is reached.
 	[ "$(cat ps.rc)" -eq 1 ]
 	[ "$(wc -l < ps.out)" -eq 1 ]
 	grep -q "windows_powershell: 'C:.Program Files.pwsh.exe' is not a plain program name" ps.out
-	[ ! -e "$C/4.args" ]
+	[ ! -e "$C/3.args" ]
 }
