@@ -888,6 +888,7 @@ verify_read(const struct fleet_plan *p, const struct fleet_host *h,
 	if (fgets(what, sizeof(what), f) != NULL)
 		first_line(what, line, sizeof(line));
 	fclose(f);
+	jsonio_scrub(line, sizeof(line) - 1, 0);
 	if (ex == 0 && line[0] == '\0')
 		return NULL;
 	if (ex != 0) {
@@ -935,6 +936,7 @@ status_table(struct fleet_plan *p, const json_t *index, const json_t *cm,
 	json_t		*arr = json_object_get(doc, "hosts"), *st, *g, *row;
 	json_t		*ver, *jr;
 	char		*err = NULL, *path, drift[1024], rel[96], one[512];
+	char		 cid[13];
 	size_t		 i, clean = 0;
 
 	if (doc == NULL)
@@ -990,11 +992,19 @@ status_table(struct fleet_plan *p, const json_t *index, const json_t *cm,
 				clean++;
 		}
 		free(path);
+		/* Host words, cut anywhere by snprintf: UTF-8, no escapes. */
+		jsonio_scrub(drift, sizeof(drift) - 1, 0);
 		snprintf(rel, sizeof(rel), "%s %s",
 		    g != NULL ? json_string_value(json_object_get(g,
 		    "release")) : "-",
 		    g != NULL ? json_string_value(json_object_get(g,
 		    "version")) : "");
+		jsonio_scrub(rel, sizeof(rel) - 1, 0);
+		snprintf(cid, sizeof(cid), "%s", g != NULL &&
+		    json_string_value(json_object_get(g, "config_id")) !=
+		    NULL ? json_string_value(json_object_get(g, "config_id")) :
+		    "-");
+		jsonio_scrub(cid, sizeof(cid) - 1, 0);
 		if (doc != NULL) {
 			row = json_array_get(arr, i);
 			json_object_set(row, "status", st != NULL ? st :
@@ -1007,12 +1017,8 @@ status_table(struct fleet_plan *p, const json_t *index, const json_t *cm,
 			printf("%-24s %-13s %4lld %-22s %-12.12s %s\n",
 			    h->addr, h->role, g != NULL ?
 			    (long long)json_integer_value(json_object_get(g,
-			    "generation")) : 0LL, rel, g != NULL &&
-			    json_string_value(json_object_get(g,
-			    "config_id")) != NULL ?
-			    json_string_value(json_object_get(g,
-			    "config_id")) : "-", drift[0] != '\0' ? drift :
-			    "-");
+			    "generation")) : 0LL, rel, cid,
+			    drift[0] != '\0' ? drift : "-");
 		json_decref(ver);
 		json_decref(st);
 	}

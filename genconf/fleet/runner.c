@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -397,7 +398,9 @@ finish(struct fleet_plan *p, struct fleet_host *h, int ws)
 	h->pid = 0;
 	h->seconds += secs;
 	h->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-	t = tail(h->log);
+	/* What the host printed: not always UTF-8, maybe escapes. */
+	if ((t = tail(h->log)) != NULL)
+		jsonio_scrub(t, SIZE_MAX, 1);
 	/* Times from the run's start: they show what ran at once. */
 	json_array_append_new(h->steps, json_pack(
 	    "{s:s, s:i, s:f, s:f, s:f, s:b, s:s}",
@@ -450,6 +453,8 @@ finish(struct fleet_plan *p, struct fleet_host *h, int ws)
 			free(checks);
 		} else
 			h->detail = fleet_ssh_explain(h->addr, h->status, line);
+		if (h->detail != NULL)
+			jsonio_scrub(h->detail, 2048, 0);
 		log_error("%s", h->detail != NULL ? h->detail : h->addr);
 	}
 	free(t);

@@ -23,6 +23,7 @@
 #include "base64.h"
 #include "error.h"
 #include "fleet.h"
+#include "jsonio.h"
 #include "siteconf.h"
 
 /*
@@ -348,6 +349,8 @@ fleet_win_status(const char *path, char **errp)
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
 		line[strcspn(line, "\r")] = '\0';
+		/* Windows PowerShell may print in the ANSI code page. */
+		jsonio_scrub(line, 1024, 0);
 		if (strncmp(line, "generation: ", 12) == 0) {
 			any = 1;
 			bad |= json_object_set_new(cur, "generation",
