@@ -174,3 +174,43 @@ windows_powershell: pwsh"
 	grep -q "windows_powershell: .*'C:.Program Files.pwsh.exe'" ps.out
 	[ ! -e "$C/3.args" ]
 }
+
+@test "Windows status: -Status lines are read by their grammar; a version may start with a letter; a bad line is one drift naming its line" {
+	export FLEET_CONFIG="windows_agent_list: [127.0.1.2]"
+	run fleet_ns_run '
+		fleet_site http://127.0.0.1:18080 1 0 0
+		fleet_client
+		fleet_win_standin 2; fleet_start_win_host 2
+		cd "$SITE"
+		F="--ssh-config $SCRATCH/ssh_config --host 127.0.1.2"
+		C="$SCRATCH/hosts/2/calls"
+		m=$(jq -r .current genconf/serve/index.json)
+		h=$(printf "%064d" 7)
+		ok="generation: 3
+release: dcos-v2.0 (seq 1)
+config id: $h
+roles: slave
+cluster manifest: $m
+service dcos-hello: running"
+		printf "%s\n" "$ok" > "$C/say"
+		"$GENCONF" status $F --json > good.json || :
+		printf "%s\n" "$ok" | sed "s/^generation: 3/generation: x/" > "$C/say"
+		"$GENCONF" status $F --json > gen.json || :
+		printf "%s\n" "$ok" | grep -v "^cluster manifest" > "$C/say"
+		"$GENCONF" status $F --json > nocm.json || :
+		printf "%s\n" "$ok" "service dcos-hello: stopped" > "$C/say"
+		"$GENCONF" status $F --json > twice.json || :
+		printf "%s\n" "$ok" | sed "s/^roles: slave/roles: slave \$(x)/" > "$C/say"
+		"$GENCONF" status $F --json > role.json || :'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cd "$SITE"
+	cat good.json gen.json nocm.json twice.json role.json
+	[ "$(jq -r '.hosts[0].status.current | [.generation, .release, .version, .roles[0]] | map(tostring) | join(" ")' good.json)" = "3 dcos v2.0 slave" ]
+	[ "$(jq -r '.hosts[0].drift' good.json)" = null ]
+	jq -r '.hosts[0].drift' gen.json | grep -q "unreadable status: .*-Status line 1: generation 'x' is not a number from 1$"
+	jq -r '.hosts[0].drift' nocm.json | grep -q "unreadable status: .*-Status printed only some of generation, release, config id, roles and cluster manifest$"
+	jq -r '.hosts[0].drift' twice.json | grep -q "unreadable status: .*-Status line 7: 'service dcos-hello: stopped' is not 'service NAME: STATE'"
+	jq -r '.hosts[0].drift' role.json | grep -q "unreadable status: .*-Status line 4: role '\$(x)' is not slave or slave_public$"
+	! grep -q "out of memory" gen.json nocm.json twice.json role.json
+}

@@ -14,6 +14,7 @@
  */
 #include <config.h>
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +22,11 @@
 
 #include "atomicio.h"
 #include "base64.h"
+#include "digest.h"
 #include "error.h"
 #include "fleet.h"
 #include "jsonio.h"
+#include "manifest.h"
 #include "siteconf.h"
 
 /*
@@ -283,109 +286,187 @@ fleet_win_steps(const char *command, size_t *np)
 	return NULL;
 }
 
-/* Appends the services line "service NAME: STATE" to obj. */
+/* n bytes of s are all of set and 0 < n <= max. */
 static int
-add_service(json_t *svcs, const char *rest)
+word_ok(const char *s, const char *set, size_t max)
 {
-	const char	*c = strstr(rest, ": ");
-	char		*name;
-	int		 rc;
+	size_t	n = strlen(s);
 
-	if (c == NULL)
-		return 0;
-	if ((name = strndup(rest, c - rest)) == NULL)
-		return -1;
-	rc = json_object_set_new(svcs, name, json_string(c + 2));
-	free(name);
-	return rc;
+	return n > 0 && n <= max && strspn(s, set) == n;
 }
 
+#define LOWER	"abcdefghijklmnopqrstuvwxyz"
+#define NAMECH	LOWER "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@-"
+#define MAX_SERVICES	256
+
 /*
- * "NAME-VERSION" as the script prints a release: split at the first
- * "-" a digit follows (names may hold "-", versions start with a digit).
+ * One line of -Status (line), checked against the grammar
+ * dcos_install.ps1 prints, into doc; seen marks the fields met.  0, or
+ * -1 with *errp (what is wrong; ENOMEM: "out of memory").
  */
 static int
-set_release(json_t *cur, const char *v)
+status_line(json_t *doc, char *line, unsigned *seen, char **errp)
 {
-	const char	*p;
-	char		*name;
+	json_t		*cur = json_object_get(doc, "current");
+	json_t		*svcs = json_object_get(doc, "services"), *roles;
+	struct digest	 d;
+	char		*sp, *end, *tok, *save, *name;
+	const char	*c;
+	long long	 gen;
 	int		 rc;
+	unsigned	 bit;
 
-	for (p = v; (p = strchr(p, '-')) != NULL; p++)
-		if (p[1] >= '0' && p[1] <= '9')
-			break;
-	if (p == NULL)
-		return json_object_set_new(cur, "release", json_string(v)) |
-		    json_object_set_new(cur, "version", json_string(""));
-	if ((name = strndup(v, p - v)) == NULL)
-		return -1;
-	rc = json_object_set_new(cur, "release", json_string(name)) |
-	    json_object_set_new(cur, "version", json_string(p + 1));
+	if (strncmp(line, "generation: ", 12) == 0)
+		bit = 1;
+	else if (strncmp(line, "release: ", 9) == 0)
+		bit = 2;
+	else if (strncmp(line, "config id: ", 11) == 0)
+		bit = 4;
+	else if (strncmp(line, "roles: ", 7) == 0)
+		bit = 8;
+	else if (strncmp(line, "cluster manifest: ", 18) == 0)
+		bit = 16;
+	else if (strncmp(line, "service ", 8) == 0)
+		bit = 0;
+	else
+		return 0;	/* journal, not installed: nothing to read */
+	if (*seen & bit)
+		return err_set(errp, "said twice");
+	*seen |= bit;
+	switch (bit) {
+	case 1:
+		errno = 0;
+		gen = strtoll(line + 12, &end, 10);
+		if (errno != 0 || end == line + 12 || *end != '\0' ||
+		    gen < 1 || line[12] < '0' || line[12] > '9')
+			return err_set(errp, "generation '%s' is not a number "
+			    "from 1", line + 12);
+		return json_object_set_new(cur, "generation",
+		    json_integer(gen)) == -1 ? err_set(errp, "out of memory") :
+		    0;
+	case 2:
+		/* "NAME-VERSION (seq N)": versions hold no "-". */
+		if ((sp = strstr(line + 9, " (seq ")) != NULL)
+			*sp = '\0';
+		if ((sp = strrchr(line + 9, '-')) == NULL)
+			return err_set(errp, "release '%s' is not NAME-VERSION",
+			    line + 9);
+		*sp++ = '\0';
+		if (pkg_name_check(line + 9, NULL) == -1 ||
+		    pkg_version_check(sp, NULL) == -1)
+			return err_set(errp, "release '%s-%s' is not "
+			    "NAME-VERSION", line + 9, sp);
+		return json_object_set_new(cur, "release",
+		    json_string(line + 9)) == -1 || json_object_set_new(cur,
+		    "version", json_string(sp)) == -1 ?
+		    err_set(errp, "out of memory") : 0;
+	case 4:
+		if (digest_parse_hex(line + 11, &d) == -1)
+			return err_set(errp, "config id '%s' is not 64 lowercase "
+			    "hex digits", line + 11);
+		return json_object_set_new(cur, "config_id",
+		    json_string(line + 11)) == -1 ?
+		    err_set(errp, "out of memory") : 0;
+	case 8:
+		if ((roles = json_array()) == NULL ||
+		    json_object_set_new(cur, "roles", roles) == -1)
+			return err_set(errp, "out of memory");
+		for (tok = strtok_r(line + 7, " ", &save); tok != NULL;
+		    tok = strtok_r(NULL, " ", &save)) {
+			if (strcmp(tok, "slave") != 0 &&
+			    strcmp(tok, "slave_public") != 0)
+				return err_set(errp, "role '%s' is not slave or "
+				    "slave_public", tok);
+			if (json_array_append_new(roles, json_string(tok)) ==
+			    -1)
+				return err_set(errp, "out of memory");
+		}
+		return 0;
+	case 16:
+		if (digest_parse(line + 18, &d) == -1)
+			return err_set(errp, "cluster manifest '%s' is not "
+			    "sha256: and 64 lowercase hex digits", line + 18);
+		return json_object_set_new(doc, "cluster_manifest",
+		    json_string(line + 18)) == -1 ?
+		    err_set(errp, "out of memory") : 0;
+	}
+	/* "service NAME: STATE" */
+	if ((c = strstr(line + 8, ": ")) == NULL)
+		return err_set(errp, "not 'service NAME: STATE'");
+	if ((name = strndup(line + 8, c - (line + 8))) == NULL)
+		return err_set(errp, "out of memory");
+	if (!word_ok(name, NAMECH, 64) || !word_ok(c + 2, LOWER " ", 32) ||
+	    json_object_get(svcs, name) != NULL ||
+	    json_object_size(svcs) >= MAX_SERVICES) {
+		free(name);
+		return err_set(errp, "'%s' is not 'service NAME: STATE' (one a "
+		    "service, at most %d)", line, MAX_SERVICES);
+	}
+	rc = json_object_set_new(svcs, name, json_string(c + 2));
 	free(name);
-	return rc;
+	return rc == -1 ? err_set(errp, "out of memory") : 0;
 }
 
 json_t *
 fleet_win_status(const char *path, char **errp)
 {
-	json_t	*doc = NULL, *cur, *svcs, *roles;
-	char	*buf = NULL, *line, *next, *sp, *tok;
-	size_t	 len;
-	int	 bad = 0, any = 0;
+	json_t		*doc = NULL, *cur = NULL, *svcs = NULL;
+	char		*buf = NULL, *line, *next, *err = NULL;
+	size_t		 len, n = 0;
+	unsigned	 seen = 0;
 
 	if (read_file(path, 1 << 20, &buf, &len, errp) == -1)
 		return NULL;
 	if ((doc = json_object()) == NULL || (cur = json_object()) == NULL ||
-	    (svcs = json_object()) == NULL) {
-		json_decref(doc);
-		free(buf);
-		err_set(errp, "out of memory");
-		return NULL;
+	    (svcs = json_object()) == NULL)
+		goto oom;
+	/* set_new takes the reference even when it fails. */
+	if (json_object_set_new(doc, "current", cur) == -1) {
+		cur = NULL;
+		goto oom;
 	}
-	bad |= json_object_set_new(doc, "current", cur);
-	bad |= json_object_set_new(doc, "services", svcs);
-	bad |= json_object_set_new(doc, "platform", json_string("windows"));
+	cur = NULL;
+	if (json_object_set_new(doc, "services", svcs) == -1) {
+		svcs = NULL;
+		goto oom;
+	}
+	svcs = NULL;
+	if (json_object_set_new(doc, "platform", json_string("windows")) ==
+	    -1)
+		goto oom;
 	for (line = buf; line != NULL; line = next) {
+		n++;
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
 		line[strcspn(line, "\r")] = '\0';
 		/* Windows PowerShell may print in the ANSI code page. */
 		jsonio_scrub(line, 1024, 0);
-		if (strncmp(line, "generation: ", 12) == 0) {
-			any = 1;
-			bad |= json_object_set_new(cur, "generation",
-			    json_integer(strtoll(line + 12, NULL, 10)));
-		} else if (strncmp(line, "release: ", 9) == 0) {
-			/* "release: NAME-VERSION (seq N)" */
-			if ((sp = strstr(line + 9, " (seq ")) != NULL)
-				*sp = '\0';
-			bad |= set_release(cur, line + 9);
-		} else if (strncmp(line, "config id: ", 11) == 0)
-			bad |= json_object_set_new(cur, "config_id",
-			    json_string(line + 11));
-		else if (strncmp(line, "roles: ", 7) == 0) {
-			if ((roles = json_array()) == NULL ||
-			    json_object_set_new(cur, "roles", roles) == -1) {
-				bad = 1;
-				continue;
-			}
-			for (tok = strtok(line + 7, " "); tok != NULL;
-			    tok = strtok(NULL, " "))
-				bad |= json_array_append_new(roles,
-				    json_string(tok));
-		} else if (strncmp(line, "cluster manifest: ", 18) == 0)
-			bad |= json_object_set_new(doc, "cluster_manifest",
-			    json_string(line + 18));
-		else if (strncmp(line, "service ", 8) == 0)
-			bad |= add_service(svcs, line + 8);
+		if (status_line(doc, line, &seen, &err) == -1) {
+			if (err == NULL || strcmp(err, "out of memory") == 0)
+				goto oom;
+			err_set(errp, "%s: -Status line %zu: %s", path, n, err);
+			goto fail;
+		}
 	}
-	bad |= json_object_set_new(doc, "installed", json_boolean(any));
+	/* Installed: every field; else none (nor a service). */
+	if ((seen != 0 && seen != 31) || (seen == 0 &&
+	    json_object_size(json_object_get(doc, "services")) > 0)) {
+		err_set(errp, "%s: -Status printed only some of generation, "
+		    "release, config id, roles and cluster manifest", path);
+		goto fail;
+	}
+	if (json_object_set_new(doc, "installed", json_boolean(seen != 0)) ==
+	    -1)
+		goto oom;
 	free(buf);
-	if (bad) {
-		json_decref(doc);
-		err_set(errp, "%s: out of memory (or not what dcos_install.ps1 "
-		    "-Status prints)", path);
-		return NULL;
-	}
 	return doc;
+oom:
+	err_set(errp, "out of memory");
+fail:
+	free(err);
+	free(buf);
+	json_decref(cur);
+	json_decref(svcs);
+	json_decref(doc);
+	return NULL;
 }
