@@ -214,3 +214,40 @@ service dcos-hello: running"
 	jq -r '.hosts[0].drift' role.json | grep -q "unreadable status: .*-Status line 4: role '\$(x)' is not slave or slave_public$"
 	! grep -q "out of memory" gen.json nocm.json twice.json role.json
 }
+
+@test "Windows health gate: -Status that fails is tried again until the gate's end, with its own exit status (never a rollback's reason)" {
+	need_pwsh
+	# windows_powershell as a stand-in: -Status and -Rollback of the
+	# script are logged and -Status fails; the step itself runs in pwsh.
+	cat > "$SCRATCH/fakeps" <<-EOF
+	#!/bin/sh
+	case " \$* " in
+	*" -Status "*) echo Status >> "$SCRATCH/fakeps.log"; exit 1;;
+	*" -Rollback "*) echo Rollback >> "$SCRATCH/fakeps.log"; exit 0;;
+	esac
+	exec $(command -v pwsh) "\$@"
+	EOF
+	chmod 755 "$SCRATCH/fakeps"
+	export FLEET_CONFIG="windows_agent_list: [127.0.1.2]
+windows_powershell: $SCRATCH/fakeps"
+	run fleet_ns_run '
+		fleet_site http://127.0.0.1:18080 1 0 0
+		fleet_client
+		fleet_win_host 2; fleet_start_win_host 2
+		cd "$SITE"
+		rc=0
+		"$GENCONF" postflight --ssh-config "$SCRATCH/ssh_config" --host 127.0.1.2 \
+		    --timeout 4 > gate.out 2> gate.err || rc=$?
+		echo "$rc" > gate.rc'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cd "$SITE"
+	cat gate.out gate.err
+	cat "$SCRATCH/fakeps.log"
+	[ "$(cat gate.rc)" -eq 1 ]
+	[ "$(grep -c Status "$SCRATCH/fakeps.log")" -ge 2 ]
+	grep -q '127.0.1.2: dcos_install.ps1 -Status failed until the health gate.s end (4 s); not rolled back: see the log' gate.err
+	# A PowerShell login shell makes any failure exit 1: the check's own
+	# status is on its output too.
+	grep -qx 'dcos-fleet-check-exit: 5' genconf/logs/postflight-*/127.0.1.2.check.out
+}

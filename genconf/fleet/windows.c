@@ -163,9 +163,10 @@ run_command(const struct fleet_plan *p, const struct fleet_host *h)
 /*
  * The health gate: -Status again every few seconds until every service
  * of the generation runs or the gate's time is up; the last status on
- * stdout.  Exit 0: all run; 1: one does not; 2: nothing installed; with
- * --rollback-on-failure 3: rolled back, 4: the rollback failed too (as
- * the Linux check step).
+ * stdout.  Exit 0: all run; 1: one does not; 2: nothing installed; 5:
+ * -Status itself failed until the end (never a reason to roll back);
+ * with --rollback-on-failure 3: rolled back, 4: the rollback failed too
+ * (as the Linux check step).
  */
 static char *
 check_command(const struct fleet_plan *p, const struct fleet_host *h)
@@ -179,10 +180,12 @@ check_command(const struct fleet_plan *p, const struct fleet_host *h)
 	body = fleet_fmt("$end = [DateTime]::UtcNow.AddSeconds(%ld); "
 	    "while ($true) { "
 	    "$s = @(& %s -NoProfile -ExecutionPolicy Bypass -File $f -Status); "
-	    "$e = $LASTEXITCODE; if ($e -ne 0) { break }; "
-	    "if (@($s -match '^generation: ').Count -eq 0) { $e = 2; break }; "
-	    "$bad = @(@($s -match '^service [^:]+: ') -notmatch ': running$'); "
-	    "if ($bad.Count -eq 0) { break }; $e = 1; "
+	    "if ($LASTEXITCODE -ne 0) { $e = 5 } "
+	    "elseif (@($s -match '^generation: ').Count -eq 0) { $e = 2; "
+	    "break } "
+	    "else { $bad = @(@($s -match '^service [^:]+: ') -notmatch "
+	    "': running$'); if ($bad.Count -eq 0) { $e = 0; break }; "
+	    "$e = 1 }; "
 	    "if ([DateTime]::UtcNow -ge $end) { break }; "
 	    "Start-Sleep -Seconds 3 }; "
 	    "foreach ($l in $s) { [Console]::Out.WriteLine($l) }%s%s%s",
@@ -192,41 +195,96 @@ check_command(const struct fleet_plan *p, const struct fleet_host *h)
 	    "[Console]::Error.WriteLine($_) }; "
 	    "if ($LASTEXITCODE -eq 0) { $e = 3 } else { $e = 4 } }" : "");
 	free(q);
+	if (body != NULL) {
+		/*
+		 * A PowerShell login shell turns a command's exit status
+		 * into 0 or 1 (-Command's rule): the status goes on stdout
+		 * too, for check_explain.
+		 */
+		q = body;
+		body = fleet_fmt("%s; [Console]::Out.WriteLine("
+		    "'dcos-fleet-check-exit: ' + $e)", q);
+		free(q);
+	}
 	return wrap(p, body);
 }
 
-/* What a failed check step saw: each service that does not run. */
+#define EXPLAIN_SERVICES	10
+#define EXPLAIN_LINE		200
+
+/*
+ * What a failed check step saw: each service that does not run (the
+ * first few, each line cut short: the host wrote them).
+ */
 static char *
 check_explain(const struct fleet_plan *p, const struct fleet_host *h)
 {
-	char	*path, *line = NULL, *r = NULL, *n;
-	size_t	 cap = 0;
+	char	*path, line[EXPLAIN_LINE + 2], *r = NULL, *n, more[48] = "";
+	size_t	 shown = 0, other = 0, len = 0;
 	FILE	*f = NULL;
+	int	 st = h->status;
 
-	if (h->status != 1 && h->status != 3 && h->status != 4)
-		return NULL;
 	if ((path = fleet_capture(p, h, "check")) != NULL)
 		f = fopen(path, "re");
 	free(path);
-	while (f != NULL && getline(&line, &cap, f) != -1) {
+	/* The check's own status, whatever the login shell made of it. */
+	while (st == 1 && f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "dcos-fleet-check-exit: ", 23) == 0 &&
+		    line[23] >= '1' && line[23] <= '5' &&
+		    (line[24] == '\n' || line[24] == '\r'))
+			st = line[23] - '0';
+	if (f != NULL)
+		rewind(f);
+	if (st == 5) {
+		if (asprintf(&n, "%s: dcos_install.ps1 -Status failed until "
+		    "the health gate's end (%ld s); not rolled back: see the "
+		    "log", h->addr, p->win->gate) == -1)
+			n = NULL;
+		if (f != NULL)
+			fclose(f);
+		return n;
+	}
+	if (st != 1 && st != 3 && st != 4) {
+		if (f != NULL)
+			fclose(f);
+		return NULL;
+	}
+	if ((r = malloc(EXPLAIN_SERVICES * (EXPLAIN_LINE + 2) + 1)) == NULL) {
+		if (f != NULL)
+			fclose(f);
+		return NULL;
+	}
+	r[0] = '\0';
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			/* Longer than a service line: skip its rest. */
+			int	c;
+
+			while ((c = getc(f)) != EOF && c != '\n')
+				;
+		}
 		line[strcspn(line, "\r\n")] = '\0';
+		jsonio_scrub(line, EXPLAIN_LINE, 0);
 		if (strncmp(line, "service ", 8) != 0 ||
 		    strstr(line, ": ") == NULL ||
 		    strcmp(strstr(line, ": "), ": running") == 0)
 			continue;
-		if (asprintf(&n, "%s%s%s", r != NULL ? r : "",
-		    r != NULL ? "; " : "", line) == -1)
-			break;
-		free(r);
-		r = n;
+		if (shown == EXPLAIN_SERVICES) {
+			other++;
+			continue;
+		}
+		len += (size_t)snprintf(r + len, EXPLAIN_LINE + 3, "%s%s",
+		    shown > 0 ? "; " : "", line);
+		shown++;
 	}
 	if (f != NULL)
 		fclose(f);
-	free(line);
-	if (asprintf(&n, "%s: services not running after %ld s: %s%s",
-	    h->addr, p->win->gate, r != NULL ? r : "(no status)",
-	    h->status == 3 ? "; rolled back to the previous generation" :
-	    h->status == 4 ? "; the rollback failed too (see the log)" :
+	if (other > 0)
+		snprintf(more, sizeof(more), " and %zu more", other);
+	if (asprintf(&n, "%s: services not running after %ld s: %s%s%s",
+	    h->addr, p->win->gate, shown > 0 ? r : "(no status)", more,
+	    st == 3 ? "; rolled back to the previous generation" :
+	    st == 4 ? "; the rollback failed too (see the log)" :
 	    "") == -1)
 		n = NULL;
 	free(r);
