@@ -175,7 +175,7 @@ windows_powershell: pwsh"
 	[ ! -e "$C/3.args" ]
 }
 
-@test "Windows status: -Status lines are read by their grammar; a version may start with a letter; a bad line is one drift naming its line" {
+@test "Windows status: -Status lines are read by their grammar; a version may start with a letter; a bad line is one drift naming its line; --role windows_agent" {
 	export FLEET_CONFIG="windows_agent_list: [127.0.1.2]"
 	run fleet_ns_run '
 		fleet_site http://127.0.0.1:18080 1 0 0
@@ -194,6 +194,7 @@ cluster manifest: $m
 service dcos-hello: running"
 		printf "%s\n" "$ok" > "$C/say"
 		"$GENCONF" status $F --json > good.json || :
+		"$GENCONF" status --ssh-config "$SCRATCH/ssh_config" --role windows_agent --json > wrole.json || :
 		printf "%s\n" "$ok" | sed "s/^generation: 3/generation: x/" > "$C/say"
 		"$GENCONF" status $F --json > gen.json || :
 		printf "%s\n" "$ok" | grep -v "^cluster manifest" > "$C/say"
@@ -208,6 +209,8 @@ service dcos-hello: running"
 	cat good.json gen.json nocm.json twice.json role.json
 	[ "$(jq -r '.hosts[0].status.current | [.generation, .release, .version, .roles[0]] | map(tostring) | join(" ")' good.json)" = "3 dcos v2.0 slave" ]
 	[ "$(jq -r '.hosts[0].drift' good.json)" = null ]
+	# --role windows_agent picks the Windows agents (not the master).
+	[ "$(jq -r '[.hosts[] | .host + "=" + .status.platform] | join(" ")' wrole.json)" = "127.0.1.2=windows" ]
 	jq -r '.hosts[0].drift' gen.json | grep -q "unreadable status: .*-Status line 1: generation 'x' is not a number from 1$"
 	jq -r '.hosts[0].drift' nocm.json | grep -q "unreadable status: .*-Status printed only some of generation, release, config id, roles and cluster manifest$"
 	jq -r '.hosts[0].drift' twice.json | grep -q "unreadable status: .*-Status line 7: 'service dcos-hello: stopped' is not 'service NAME: STATE'"

@@ -101,7 +101,9 @@ static const char options_help[] =
 "  --hosts FILE             the hosts from FILE instead: lines 'ADDRESS ROLE'\n"
 "                           (ROLE master, agent, public_agent, windows_agent\n"
 "                           or windows_public_agent; # comments)\n"
-"  --role ROLE              only the hosts of ROLE (repeatable)\n"
+"  --role ROLE              only the hosts of ROLE (repeatable; agent and\n"
+"                           public_agent take the Windows agents too,\n"
+"                           windows_agent and windows_public_agent only them)\n"
 "  --host ADDR              only host ADDR (repeatable)\n"
 "  --accept-new-host-keys   trust and remember the key of a host that is not\n"
 "                           in known_hosts yet (a changed key is still\n"
@@ -191,8 +193,9 @@ fleet_opt(int opt, const char *arg, void *ctx)
 		return 0;
 	case OPT_ROLE:
 		if ((role = fleet_role(arg)) == NULL) {
-			log_error("--role %s: want master, agent or "
-			    "public_agent", arg);
+			log_error("--role %s: want master, agent, "
+			    "public_agent, windows_agent or "
+			    "windows_public_agent", arg);
 			fo->bad = 1;
 			return 0;
 		}
