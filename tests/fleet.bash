@@ -132,6 +132,20 @@ fleet_win_standin() {
 	sed "s|^root:\([^:]*:[^:]*:[^:]*:[^:]*:[^:]*\):.*|root:\1:$d/shell|" /etc/passwd > "$d/passwd"
 }
 
+# fleet_win_standin_site: the site (FLEET_CONFIG listing 127.0.1.2 as a
+# Windows agent) with its master 127.0.1.1 down and host 2 the started
+# stand-in of fleet_win_standin; then in $SITE, with F the options for
+# host 2 alone and C its calls/ directory.
+fleet_win_standin_site() {
+	fleet_site http://127.0.0.1:18080 1 0 0
+	fleet_client
+	fleet_win_standin 2
+	fleet_start_win_host 2
+	cd "$SITE"
+	F="--ssh-config $SCRATCH/ssh_config --host 127.0.1.2"
+	C="$SCRATCH/hosts/2/calls"
+}
+
 # fleet_start_win_host N: runs Windows host N's sshd in a mount namespace
 # of its own where /etc/passwd gives root the PowerShell login shell.
 fleet_start_win_host() {

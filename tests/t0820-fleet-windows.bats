@@ -123,12 +123,7 @@ windows_powershell: $(command -v pwsh)"
 	export FLEET_CONFIG="windows_agent_list: [127.0.1.2]
 windows_powershell: pwsh"
 	run fleet_ns_run '
-		fleet_site http://127.0.0.1:18080 1 0 0
-		fleet_client
-		fleet_win_standin 2; fleet_start_win_host 2
-		cd "$SITE"
-		F="--ssh-config $SCRATCH/ssh_config --host 127.0.1.2"
-		C="$SCRATCH/hosts/2/calls"
+		fleet_win_standin_site
 		"$GENCONF" preflight $F > plain.out 2>&1
 		"$GENCONF" preflight $F --tty > tty.out 2>&1
 		echo "sudo: sorry, you must have a tty to run sudo" > "$C/say"
@@ -175,15 +170,10 @@ windows_powershell: pwsh"
 	[ ! -e "$C/3.args" ]
 }
 
-@test "Windows status: -Status lines are read by their grammar; a version may start with a letter; a bad line is one drift naming its line; --role windows_agent" {
+@test "Windows status: -Status lines are read by their grammar; a version may start with a letter; a bad line is one drift naming its line; --role windows_agent; a bad pin; windows_ssh_user" {
 	export FLEET_CONFIG="windows_agent_list: [127.0.1.2]"
 	run fleet_ns_run '
-		fleet_site http://127.0.0.1:18080 1 0 0
-		fleet_client
-		fleet_win_standin 2; fleet_start_win_host 2
-		cd "$SITE"
-		F="--ssh-config $SCRATCH/ssh_config --host 127.0.1.2"
-		C="$SCRATCH/hosts/2/calls"
+		fleet_win_standin_site
 		m=$(jq -r .current genconf/serve/index.json)
 		h=$(printf "%064d" 7)
 		ok="generation: 3
@@ -202,7 +192,20 @@ service dcos-hello: running"
 		printf "%s\n" "$ok" "service dcos-hello: stopped" > "$C/say"
 		"$GENCONF" status $F --json > twice.json || :
 		printf "%s\n" "$ok" | sed "s/^roles: slave/roles: slave \$(x)/" > "$C/say"
-		"$GENCONF" status $F --json > role.json || :'
+		"$GENCONF" status $F --json > role.json || :
+		# index.json pins the script by a digest that is not one.
+		n=$(ls "$C" | grep -c "\.args$")
+		cp genconf/serve/index.json index.good
+		jq ".install_script_windows.digest |= (\"sha256:\" + (.[7:] | ascii_upcase))" genconf/serve/index.json > i.json
+		mv i.json genconf/serve/index.json
+		rc=0
+		"$GENCONF" status $F > pin.out 2>&1 || rc=$?
+		echo "$rc $n $(ls "$C" | grep -c "\.args$")" > pin.rc
+		# Windows hosts log in as windows_ssh_user (no key of ours
+		# lets nobody in here).
+		cp index.good genconf/serve/index.json
+		echo "windows_ssh_user: nobody" >> genconf/config.yaml
+		"$GENCONF" status $F > user.out 2>&1 || :'
 	echo "$output"
 	[ "$status" -eq 0 ]
 	cd "$SITE"
@@ -216,6 +219,15 @@ service dcos-hello: running"
 	jq -r '.hosts[0].drift' twice.json | grep -q "unreadable status: .*-Status line 7: 'service dcos-hello: stopped' is not 'service NAME: STATE'"
 	jq -r '.hosts[0].drift' role.json | grep -q "unreadable status: .*-Status line 4: role '\$(x)' is not slave or slave_public$"
 	! grep -q "out of memory" gen.json nocm.json twice.json role.json
+	# An index.json digest not sha256: and 64 lowercase hex digits is
+	# refused in one line, and no Windows host is reached.
+	cat pin.out
+	read -r rc before after < pin.rc
+	[ "$rc" -eq 1 ] && [ "$before" -eq "$after" ]
+	[ "$(wc -l < pin.out)" -eq 1 ]
+	grep -q "serve/index.json: no install_script_windows digest (sha256: and 64 lowercase hex digits)" pin.out
+	cat user.out
+	grep -q "user nobody 127.0.0.1" "$SCRATCH/hosts/2/sshd.log"
 }
 
 @test "Windows health gate: -Status that fails is tried again until the gate's end, with its own exit status (never a rollback's reason)" {

@@ -92,7 +92,7 @@ static const char options_help[] =
 "Hosts and roles come from genconf/config.yaml (master_list, agent_list,\n"
 "public_agent_list, and the Windows agents' windows_agent_list and\n"
 "windows_public_agent_list, run with windows_powershell, default\n"
-"powershell); ssh_user, ssh_port, ssh_key_path, ssh_parallelism\n"
+"powershell, windows_ssh_user); ssh_user, ssh_port, ssh_key_path, ssh_parallelism\n"
 "(hosts at once, 1-100) and process_timeout (seconds a step may take\n"
 "before it is killed) from the same file.  Exit status 0 only when every\n"
 "host succeeded.  Each run writes genconf/state/RUN.json and a log per\n"
@@ -1293,6 +1293,9 @@ fleet_main(const struct fleet_cmd *fc, int argc, char **argv,
 		goto out;
 	}
 	p.ssh.user = cfg_str(out.effective, "ssh_user", "root");
+	p.ssh.win_user = cfg_str(out.effective, "windows_ssh_user", "");
+	if (p.ssh.win_user[0] == '\0')
+		p.ssh.win_user = p.ssh.user;
 	p.ssh.port = cfg_int(out.effective, "ssh_port", 22);
 	key = cfg_str(out.effective, "ssh_key_path", NULL);
 	/* DC/OS's default key, when there is one; else ssh's own choice. */

@@ -22,6 +22,7 @@
 /* How ssh reaches every host: config.yaml's ssh_* and the options. */
 struct fleet_ssh {
 	const char	*user;		/* ssh_user */
+	const char	*win_user;	/* windows_ssh_user, else ssh_user */
 	long		 port;		/* ssh_port */
 	const char	*key;		/* ssh_key_path when it exists, or NULL */
 	const char	*config;	/* --ssh-config FILE (ssh -F), or NULL */
@@ -144,14 +145,17 @@ void	 fleet_hosts_free(struct fleet_host *, size_t);
 const char *fleet_role(const char *word);
 
 /* ssh.c: the argv of each ssh run (NULL-terminated, malloc'd). */
-char	**fleet_ssh_connect(const struct fleet_ssh *, const char *addr);
+/* windows: the host is a Windows agent (logs in as win_user). */
+char	**fleet_ssh_connect(const struct fleet_ssh *, const char *addr,
+	    int windows);
 /* Runs command on addr; tty non-zero: under ssh -tt (the caller decides). */
 char	**fleet_ssh_run(const struct fleet_ssh *, const char *addr,
-	    const char *command, int tty);
+	    int windows, const char *command, int tty);
 /* scp of files (n of them) into dir on addr over the host's master. */
 char	**fleet_scp(const struct fleet_ssh *, const char *addr,
 	    char *const *files, size_t n, const char *dir);
-char	**fleet_ssh_exit(const struct fleet_ssh *, const char *addr);
+char	**fleet_ssh_exit(const struct fleet_ssh *, const char *addr,
+	    int windows);
 void	 fleet_argv_free(char **);
 /* The command run as root: itself for root, else under sudo -n. */
 char	*fleet_as_root(const struct fleet_ssh *, const char *command);

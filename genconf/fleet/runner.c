@@ -260,7 +260,7 @@ step_argv(const struct fleet_plan *p, struct fleet_host *h)
 	char			**argv, *cmd, *root;
 
 	if (h->step == 0)
-		return fleet_ssh_connect(&p->ssh, h->addr);
+		return fleet_ssh_connect(&p->ssh, h->addr, h->windows);
 	st = &h->todo[h->step - 1];
 	if (st->argv != NULL)
 		return st->argv(p, h);
@@ -279,7 +279,7 @@ step_argv(const struct fleet_plan *p, struct fleet_host *h)
 	 * Never a pty for a Windows host: its step reads the script from
 	 * stdin, and through ConPTY the bytes become keystrokes with no end.
 	 */
-	argv = fleet_ssh_run(&p->ssh, h->addr, root,
+	argv = fleet_ssh_run(&p->ssh, h->addr, h->windows, root,
 	    !h->windows && (p->ssh.tty || h->tty));
 	free(root);
 	return argv;
@@ -529,7 +529,8 @@ disconnect(struct fleet_plan *p)
 
 	for (i = 0; i < p->nhosts; i++) {
 		if (!p->hosts[i].connected ||
-		    (argv = fleet_ssh_exit(&p->ssh, p->hosts[i].addr)) == NULL)
+		    (argv = fleet_ssh_exit(&p->ssh, p->hosts[i].addr,
+		    p->hosts[i].windows)) == NULL)
 			continue;
 		/* Quiet: ssh says "Exit request sent." */
 		posix_spawn_file_actions_init(&fa);
