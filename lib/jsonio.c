@@ -127,6 +127,8 @@ jsonio_scrub(char *s, size_t max, int keep_nl)
 	for (; *p != '\0'; p += k) {
 		n = utf8_len(p);
 		k = n != 0 ? n : 1;
+		if (p[0] == '\r')
+			continue;	/* CR LF ends a line too */
 		if (n == 0 || (p[0] < 0x20 && !(keep_nl && p[0] == '\n')) ||
 		    p[0] == 0x7f || (p[0] == 0xc2 && p[1] < 0xa0)) {
 			if ((size_t)(o - (unsigned char *)s) + 1 > max)

@@ -37,8 +37,9 @@ char	*jsonio_utf8_escape(const char *s);
 /*
  * Makes s, in place, fit for JSON and a terminal: each byte that is not
  * part of valid UTF-8 and each control character (C0 but '\n' when
- * keep_nl, DEL, C1) becomes '?', and s is cut to at most max bytes on a
- * character boundary.  For what a remote host printed.  Returns s.
+ * keep_nl, DEL, C1) becomes '?', a '\r' goes, and s is cut to at most
+ * max bytes on a character boundary.  For what a remote host printed.
+ * Returns s.
  */
 char	*jsonio_scrub(char *s, size_t max, int keep_nl);
 /* A JSON string of jsonio_utf8_escape(s): a new reference, or NULL. */

@@ -131,7 +131,7 @@ load fleet
 	[ "$(jq -r '[.hosts[] | .host + "=" + .role + "=" + .result] | join(" ")' file.json)" = "127.0.1.2=master=ok 127.0.1.3=slave=ok" ]
 	[ "$(cat twice.err)" = "dcos-genconf: error: twice:2: host 127.0.1.2 is listed twice (as master and slave): give each host one role" ]
 	[ "$(cat none.err)" = "dcos-genconf: error: no hosts to preflight: list them in master_list, agent_list, public_agent_list, windows_agent_list and windows_public_agent_list of genconf/config.yaml (or give --hosts FILE), or loosen --role/--host" ]
-	[ "$(head -n 1 role.err)" = "dcos-genconf: error: --role worker: want master, agent or public_agent" ]
+	[ "$(head -n 1 role.err)" = "dcos-genconf: error: --role worker: want master, agent, public_agent, windows_agent or windows_public_agent" ]
 }
 
 # spans STATE: per host, in plan order, "HOST START END" (seconds from the

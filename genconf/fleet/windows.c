@@ -5,12 +5,14 @@
  * it to PowerShell, so every step is "POWERSHELL -NoProfile
  * -NonInteractive -EncodedCommand BASE64" (the step's PowerShell text in
  * UTF-16LE): the same words mean the same under either shell, no quoting
- * question remains and no profile runs.  Each step gets the store's dcos_install.ps1 on
- * its standard input over the host's ssh connection (nothing secret: a
- * Windows host takes no secrets bundle), writes it to a new directory in
- * the user's temporary directory, checks it against the digest index.json pins and runs it
- * with "powershell -NoProfile -ExecutionPolicy Bypass -File" and the
- * script's own switches; the directory goes with the step.
+ * question remains and no profile runs (a PowerShell login shell makes
+ * every failing exit status 1, though).  Each step gets the store's
+ * dcos_install.ps1 on its standard input over the host's ssh connection
+ * (never a pty; nothing secret: a Windows host takes no secrets bundle),
+ * writes it to a new directory in the user's temporary directory, checks
+ * it against the digest index.json pins and runs it with "powershell
+ * -NoProfile -ExecutionPolicy Bypass -File" and the script's own
+ * switches; the directory goes with the step.
  */
 #include <config.h>
 
@@ -31,7 +33,7 @@
 
 /*
  * s in PowerShell single quotes, as dcos_install.ps1 holds the cluster
- * name (ASCII: a Windows command line keeps it whole), malloc'd, or NULL.
+ * name, malloc'd, or NULL.
  */
 static char *
 psquote(const char *s)
