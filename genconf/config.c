@@ -142,23 +142,28 @@ out:
  * some for a release without any is refused, in one line.
  */
 static int
-check_windows_lists(const struct release *rel, const json_t *eff,
-    char **errs)
+check_windows_lists(const struct release *rel, const struct ynode *root,
+    const json_t *eff, char **errs)
 {
 	static const char *const keys[] = {
 		"windows_agent_list", "windows_public_agent_list"
 	};
-	size_t	i;
+	const struct ynode	*n;
+	size_t			 i;
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (json_array_size(json_object_get(eff, keys[i])) > 0 &&
 		    !release_has_windows(rel->rm)) {
 			free(*errs);
 			*errs = NULL;
-			return err_set(errs, "%s: %s lists Windows agents, but "
-			    "release %s-%s has no Windows package: remove them "
-			    "or use a release that has one", CONFIG_NAME,
-			    keys[i], rel->rm->name, rel->rm->version);
+			/* FILE:LINE:COL: key: message, as the validator's. */
+			n = ymap_get(root, keys[i]);
+			return err_set(errs, "%s:%d:%d: %s: lists Windows "
+			    "agents, but release %s-%s has no Windows package: "
+			    "remove them or use a release that has one",
+			    CONFIG_NAME, n != NULL ? n->line : 1,
+			    n != NULL ? n->col : 1, keys[i], rel->rm->name,
+			    rel->rm->version);
 		}
 	return 0;
 }
@@ -219,7 +224,7 @@ config_compile(const struct release *rel, const char *genconf_dir,
 		*errs = diags_join(&v.errors);
 		goto out;
 	}
-	if (check_windows_lists(rel, v.effective, errs) == -1 ||
+	if (check_windows_lists(rel, root, v.effective, errs) == -1 ||
 	    render_templates(rel, s, v.effective, &out->files, &out->nfiles,
 	    errs) == -1)
 		goto out;

@@ -118,6 +118,33 @@ jsonio_utf8_escape(const char *s)
 	return out;
 }
 
+char *
+jsonio_scrub(char *s, size_t max, int keep_nl)
+{
+	unsigned char	*p = (unsigned char *)s, *o = p;
+	size_t		 n, k;
+
+	for (; *p != '\0'; p += k) {
+		n = utf8_len(p);
+		k = n != 0 ? n : 1;
+		if (p[0] == '\r')
+			continue;	/* CR LF ends a line too */
+		if (n == 0 || (p[0] < 0x20 && !(keep_nl && p[0] == '\n')) ||
+		    p[0] == 0x7f || (p[0] == 0xc2 && p[1] < 0xa0)) {
+			if ((size_t)(o - (unsigned char *)s) + 1 > max)
+				break;
+			*o++ = '?';
+		} else {
+			if ((size_t)(o - (unsigned char *)s) + n > max)
+				break;
+			memmove(o, p, n);
+			o += n;
+		}
+	}
+	*o = '\0';
+	return s;
+}
+
 json_t *
 jsonio_string_escaped(const char *s)
 {

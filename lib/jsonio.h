@@ -34,6 +34,14 @@ int	 jsonio_write(const char *path, const json_t *, mode_t mode,
  * JSON, whose strings must be UTF-8.  malloc'd, or NULL.
  */
 char	*jsonio_utf8_escape(const char *s);
+/*
+ * Makes s, in place, fit for JSON and a terminal: each byte that is not
+ * part of valid UTF-8 and each control character (C0 but '\n' when
+ * keep_nl, DEL, C1) becomes '?', a '\r' goes, and s is cut to at most
+ * max bytes on a character boundary.  For what a remote host printed.
+ * Returns s.
+ */
+char	*jsonio_scrub(char *s, size_t max, int keep_nl);
 /* A JSON string of jsonio_utf8_escape(s): a new reference, or NULL. */
 json_t	*jsonio_string_escaped(const char *s);
 /*

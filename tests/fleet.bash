@@ -109,6 +109,43 @@ fleet_win_host() {
 	sed -i "s|^SetEnv .*|SetEnv DCOS_ROOT=$d/root TMPDIR=$d/tmp DOTNET_ROOT=${DOTNET_ROOT:-$(dirname "$(readlink -f "$(command -v dotnet)")")} DCOS_PS_SERVICE_STANDIN=$top_srcdir/tests/ps-service-standin.ps1 DCOS_PS_SERVICE_LOG=$d/svc.log DCOS_PS_SERVICE_DIR=$d/svc DCOS_HELLO_ROOT=$d/svc DCOS_HELLO_ONCE=1 DCOS_STANDIN_OUT=$d/svc DCOS_RETRIES=1|" "$d/sshd_config"
 }
 
+# fleet_win_standin N: makes host N a Windows agent without pwsh: its
+# login shell, run as SHELL -c COMMAND, records each session in the
+# host's calls/ (I.args its arguments, I.tty when stdin is a terminal,
+# I.in its stdin otherwise), prints calls/say if present and exits with
+# calls/rc (default 0).  For the checks of what dcos-genconf sends; start
+# it with fleet_start_win_host N.
+fleet_win_standin() {
+	local n=$1 d="$SCRATCH/hosts/$1"
+	fleet_host "$n"
+	mkdir -p "$d/calls"
+	cat > "$d/shell" <<-EOF
+	#!/bin/sh
+	c=$d/calls
+	i=\$(ls "\$c" | grep -c '\.args\$' || :)
+	printf '%s\\n' "\$@" > "\$c/\$i.args"
+	if [ -t 0 ]; then : > "\$c/\$i.tty"; else cat > "\$c/\$i.in"; fi
+	[ ! -f "\$c/say" ] || cat "\$c/say"
+	exit "\$(cat "\$c/rc" 2>/dev/null || echo 0)"
+	EOF
+	chmod 755 "$d/shell"
+	sed "s|^root:\([^:]*:[^:]*:[^:]*:[^:]*:[^:]*\):.*|root:\1:$d/shell|" /etc/passwd > "$d/passwd"
+}
+
+# fleet_win_standin_site: the site (FLEET_CONFIG listing 127.0.1.2 as a
+# Windows agent) with its master 127.0.1.1 down and host 2 the started
+# stand-in of fleet_win_standin; then in $SITE, with F the options for
+# host 2 alone and C its calls/ directory.
+fleet_win_standin_site() {
+	fleet_site http://127.0.0.1:18080 1 0 0
+	fleet_client
+	fleet_win_standin 2
+	fleet_start_win_host 2
+	cd "$SITE"
+	F="--ssh-config $SCRATCH/ssh_config --host 127.0.1.2"
+	C="$SCRATCH/hosts/2/calls"
+}
+
 # fleet_start_win_host N: runs Windows host N's sshd in a mount namespace
 # of its own where /etc/passwd gives root the PowerShell login shell.
 fleet_start_win_host() {

@@ -337,7 +337,7 @@ refused() {
 	run sh -c 'cd site && "$GENCONF" -q generate --release dcos-2.0.0.tar'
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[ "$output" = "config.yaml: windows_public_agent_list lists Windows agents, but release dcos-2.0.0 has no Windows package: remove them or use a release that has one" ]
+	[ "$output" = "config.yaml:$(wc -l < site/genconf/config.yaml):28: windows_public_agent_list: lists Windows agents, but release dcos-2.0.0 has no Windows package: remove them or use a release that has one" ]
 	[ "$(cat $s/index.json)" = "$before" ]
 }
 

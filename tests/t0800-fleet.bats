@@ -131,7 +131,7 @@ load fleet
 	[ "$(jq -r '[.hosts[] | .host + "=" + .role + "=" + .result] | join(" ")' file.json)" = "127.0.1.2=master=ok 127.0.1.3=slave=ok" ]
 	[ "$(cat twice.err)" = "dcos-genconf: error: twice:2: host 127.0.1.2 is listed twice (as master and slave): give each host one role" ]
 	[ "$(cat none.err)" = "dcos-genconf: error: no hosts to preflight: list them in master_list, agent_list, public_agent_list, windows_agent_list and windows_public_agent_list of genconf/config.yaml (or give --hosts FILE), or loosen --role/--host" ]
-	[ "$(head -n 1 role.err)" = "dcos-genconf: error: --role worker: want master, agent or public_agent" ]
+	[ "$(head -n 1 role.err)" = "dcos-genconf: error: --role worker: want master, agent, public_agent, windows_agent or windows_public_agent" ]
 }
 
 # spans STATE: per host, in plan order, "HOST START END" (seconds from the
@@ -298,4 +298,40 @@ before() {
 	bundle=$(jq -r '.blobs[] | select(.kind == "secrets") | .digest[7:]' "genconf/serve/blobs/sha256/$bundle")
 	[ -n "$bundle" ]
 	[ -z "$(find "$a" -name "$bundle")" ]
+}
+
+@test "a host that prints invalid UTF-8 and terminal escapes: the state file and --json stay valid, the terminal gets no escape" {
+	# What the host prints: a Latin-1 byte, a stray continuation byte,
+	# a screen clear and a title-setting sequence.
+	printf '#!/bin/sh\nprintf "caf\\351 \\200 \\033[2J\\033]0;pwned\\007 end\\n"\nexit 1\n' > "$SCRATCH/hostile"
+	chmod 755 "$SCRATCH/hostile"
+	run fleet_ns_run '
+		fleet_site http://127.0.0.1:18080 1 0 0
+		fleet_client
+		fleet_host 1 1 "$SCRATCH/hostile"; fleet_start_host 1
+		cd "$SITE"
+		rc=0
+		"$GENCONF" preflight --ssh-config "$SCRATCH/ssh_config" --json > p.json 2> p.err || rc=$?
+		echo "$rc" > p.rc
+		rc=0
+		"$GENCONF" preflight --ssh-config "$SCRATCH/ssh_config" > t.out 2> t.err || rc=$?
+		echo "$rc" > t.rc'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cd "$SITE"
+	cat -v p.json p.err t.out t.err
+	[ "$(cat p.rc)" -eq 1 ]
+	[ "$(cat t.rc)" -eq 1 ]
+	# Valid JSON with the host's step and its words, every bad byte and
+	# control character a "?".
+	[ "$(jq -r '.hosts[0] | [.result, (.steps | map(.step) | join(","))] | join(" ")' p.json)" = "failed connect,preflight" ]
+	jq -r '.hosts[0].steps[1].tail' p.json | grep -qF 'caf? ? ?[2J?]0;pwned? end'
+	for state in genconf/state/preflight-*.json; do
+		jq -e '.hosts[0].steps[1].tail | test("caf")' "$state" > /dev/null
+	done
+	[ "$(ls genconf/state/preflight-*.json | wc -l)" -eq 2 ]
+	! grep -q "out of memory" p.err
+	! grep -q "$(printf '\033')" p.err t.out t.err
+	! LC_ALL=C grep -q "$(printf '\351')" p.err t.out t.err
+	grep -qF 'caf? ? ?[2J?]0;pwned? end' t.err
 }

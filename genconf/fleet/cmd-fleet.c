@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "atomicio.h"
+#include "digest.h"
 #include "error.h"
 #include "fleet.h"
 #include "genconf.h"
@@ -91,7 +92,7 @@ static const char options_help[] =
 "Hosts and roles come from genconf/config.yaml (master_list, agent_list,\n"
 "public_agent_list, and the Windows agents' windows_agent_list and\n"
 "windows_public_agent_list, run with windows_powershell, default\n"
-"powershell); ssh_user, ssh_port, ssh_key_path, ssh_parallelism\n"
+"powershell, windows_ssh_user); ssh_user, ssh_port, ssh_key_path, ssh_parallelism\n"
 "(hosts at once, 1-100) and process_timeout (seconds a step may take\n"
 "before it is killed) from the same file.  Exit status 0 only when every\n"
 "host succeeded.  Each run writes genconf/state/RUN.json and a log per\n"
@@ -100,7 +101,9 @@ static const char options_help[] =
 "  --hosts FILE             the hosts from FILE instead: lines 'ADDRESS ROLE'\n"
 "                           (ROLE master, agent, public_agent, windows_agent\n"
 "                           or windows_public_agent; # comments)\n"
-"  --role ROLE              only the hosts of ROLE (repeatable)\n"
+"  --role ROLE              only the hosts of ROLE (repeatable; agent and\n"
+"                           public_agent take the Windows agents too,\n"
+"                           windows_agent and windows_public_agent only them)\n"
 "  --host ADDR              only host ADDR (repeatable)\n"
 "  --accept-new-host-keys   trust and remember the key of a host that is not\n"
 "                           in known_hosts yet (a changed key is still\n"
@@ -190,8 +193,9 @@ fleet_opt(int opt, const char *arg, void *ctx)
 		return 0;
 	case OPT_ROLE:
 		if ((role = fleet_role(arg)) == NULL) {
-			log_error("--role %s: want master, agent or "
-			    "public_agent", arg);
+			log_error("--role %s: want master, agent, "
+			    "public_agent, windows_agent or "
+			    "windows_public_agent", arg);
 			fo->bad = 1;
 			return 0;
 		}
@@ -887,6 +891,7 @@ verify_read(const struct fleet_plan *p, const struct fleet_host *h,
 	if (fgets(what, sizeof(what), f) != NULL)
 		first_line(what, line, sizeof(line));
 	fclose(f);
+	jsonio_scrub(line, sizeof(line) - 1, 0);
 	if (ex == 0 && line[0] == '\0')
 		return NULL;
 	if (ex != 0) {
@@ -934,6 +939,7 @@ status_table(struct fleet_plan *p, const json_t *index, const json_t *cm,
 	json_t		*arr = json_object_get(doc, "hosts"), *st, *g, *row;
 	json_t		*ver, *jr;
 	char		*err = NULL, *path, drift[1024], rel[96], one[512];
+	char		 cid[13];
 	size_t		 i, clean = 0;
 
 	if (doc == NULL)
@@ -989,11 +995,19 @@ status_table(struct fleet_plan *p, const json_t *index, const json_t *cm,
 				clean++;
 		}
 		free(path);
+		/* Host words, cut anywhere by snprintf: UTF-8, no escapes. */
+		jsonio_scrub(drift, sizeof(drift) - 1, 0);
 		snprintf(rel, sizeof(rel), "%s %s",
 		    g != NULL ? json_string_value(json_object_get(g,
 		    "release")) : "-",
 		    g != NULL ? json_string_value(json_object_get(g,
 		    "version")) : "");
+		jsonio_scrub(rel, sizeof(rel) - 1, 0);
+		snprintf(cid, sizeof(cid), "%s", g != NULL &&
+		    json_string_value(json_object_get(g, "config_id")) !=
+		    NULL ? json_string_value(json_object_get(g, "config_id")) :
+		    "-");
+		jsonio_scrub(cid, sizeof(cid) - 1, 0);
 		if (doc != NULL) {
 			row = json_array_get(arr, i);
 			json_object_set(row, "status", st != NULL ? st :
@@ -1006,12 +1020,8 @@ status_table(struct fleet_plan *p, const json_t *index, const json_t *cm,
 			printf("%-24s %-13s %4lld %-22s %-12.12s %s\n",
 			    h->addr, h->role, g != NULL ?
 			    (long long)json_integer_value(json_object_get(g,
-			    "generation")) : 0LL, rel, g != NULL &&
-			    json_string_value(json_object_get(g,
-			    "config_id")) != NULL ?
-			    json_string_value(json_object_get(g,
-			    "config_id")) : "-", drift[0] != '\0' ? drift :
-			    "-");
+			    "generation")) : 0LL, rel, cid,
+			    drift[0] != '\0' ? drift : "-");
 		json_decref(ver);
 		json_decref(st);
 	}
@@ -1089,7 +1099,8 @@ windows_hosts(struct fleet_plan *p, struct fleet_win *w,
     char **errp)
 {
 	const char	*dig;
-	size_t		 i;
+	struct digest	 d;
+	size_t		 i, n;
 
 	for (i = 0; i < p->nhosts && !p->hosts[i].windows; i++)
 		;
@@ -1102,17 +1113,28 @@ windows_hosts(struct fleet_plan *p, struct fleet_win *w,
 		    p->hosts[i].addr, c->url);
 	dig = json_string_value(json_object_get(json_object_get(index,
 	    "install_script_windows"), "digest"));
-	if (dig == NULL || strncmp(dig, "sha256:", 7) != 0)
+	if (dig == NULL || digest_parse(dig, &d) == -1)
 		return err_set(errp, "%s/serve/index.json: no "
-		    "install_script_windows digest for the Windows hosts: run "
-		    "dcos-genconf generate again", c->genconf);
+		    "install_script_windows digest (sha256: and 64 lowercase "
+		    "hex digits) for the Windows hosts: run dcos-genconf "
+		    "generate again", c->genconf);
+	w->powershell = cfg_str(eff, "windows_powershell", "powershell");
+	if (fleet_win_program_check(w->powershell) == -1)
+		return err_set(errp, "windows_powershell: '%s' is not a plain "
+		    "program name or path (letters, digits and ._-:\\/~, no "
+		    "spaces or quotes): name powershell, pwsh or a path "
+		    "without spaces", w->powershell);
+	/* Never the Linux steps (the site key first) for a Windows host. */
+	if (fleet_win_steps(p->command, &n) == NULL)
+		return err_set(errp, "%s: a Windows host, and %s has no "
+		    "Windows steps: leave the Windows hosts out (--role, "
+		    "--host)", p->hosts[i].addr, p->command);
 	if (asprintf(&w->script, "%s/serve/dcos_install.ps1", c->genconf) ==
 	    -1) {
 		w->script = NULL;
 		return err_set(errp, "out of memory");
 	}
 	w->hex = dig + 7;
-	w->powershell = cfg_str(eff, "windows_powershell", "powershell");
 	w->gate = c->gate;
 	w->rollback = c->rollback;
 	p->win = w;
@@ -1154,6 +1176,7 @@ fleet_main(const struct fleet_cmd *fc, int argc, char **argv,
 	struct fleet_step	*keysteps = NULL;
 	json_t			*index = NULL, *cm = NULL, *doc = NULL;
 	const char		*key, *dig;
+	struct digest		 sd;
 	char			*err = NULL, *s;
 	size_t			 ok;
 	int			 r, rc = EXIT_FAIL;
@@ -1196,9 +1219,10 @@ fleet_main(const struct fleet_cmd *fc, int argc, char **argv,
 	}
 	dig = json_string_value(json_object_get(json_object_get(index,
 	    "install_script"), "digest"));
-	if (dig == NULL || strncmp(dig, "sha256:", 7) != 0) {
-		log_error("%s/serve/index.json: no install_script digest: run "
-		    "dcos-genconf generate again", o.genconf);
+	if (dig == NULL || digest_parse(dig, &sd) == -1) {
+		log_error("%s/serve/index.json: no install_script digest "
+		    "(sha256: and 64 lowercase hex digits): run dcos-genconf "
+		    "generate again", o.genconf);
 		goto out;
 	}
 	ctx.url = cfg_str(out.effective, "bootstrap_url", "");
@@ -1269,6 +1293,9 @@ fleet_main(const struct fleet_cmd *fc, int argc, char **argv,
 		goto out;
 	}
 	p.ssh.user = cfg_str(out.effective, "ssh_user", "root");
+	p.ssh.win_user = cfg_str(out.effective, "windows_ssh_user", "");
+	if (p.ssh.win_user[0] == '\0')
+		p.ssh.win_user = p.ssh.user;
 	p.ssh.port = cfg_int(out.effective, "ssh_port", 22);
 	key = cfg_str(out.effective, "ssh_key_path", NULL);
 	/* DC/OS's default key, when there is one; else ssh's own choice. */

@@ -22,12 +22,13 @@
 /* How ssh reaches every host: config.yaml's ssh_* and the options. */
 struct fleet_ssh {
 	const char	*user;		/* ssh_user */
+	const char	*win_user;	/* windows_ssh_user, else ssh_user */
 	long		 port;		/* ssh_port */
 	const char	*key;		/* ssh_key_path when it exists, or NULL */
 	const char	*config;	/* --ssh-config FILE (ssh -F), or NULL */
 	char		*ctldir;	/* private 0700 dir of ControlPaths */
 	int		 accept_new;	/* --accept-new-host-keys */
-	int		 tty;		/* --tty: ssh -tt on every host */
+	int		 tty;		/* --tty: ssh -tt (Linux hosts) */
 };
 
 enum fleet_result {
@@ -144,13 +145,17 @@ void	 fleet_hosts_free(struct fleet_host *, size_t);
 const char *fleet_role(const char *word);
 
 /* ssh.c: the argv of each ssh run (NULL-terminated, malloc'd). */
-char	**fleet_ssh_connect(const struct fleet_ssh *, const char *addr);
+/* windows: the host is a Windows agent (logs in as win_user). */
+char	**fleet_ssh_connect(const struct fleet_ssh *, const char *addr,
+	    int windows);
+/* Runs command on addr; tty non-zero: under ssh -tt (the caller decides). */
 char	**fleet_ssh_run(const struct fleet_ssh *, const char *addr,
-	    const char *command, int tty);
+	    int windows, const char *command, int tty);
 /* scp of files (n of them) into dir on addr over the host's master. */
 char	**fleet_scp(const struct fleet_ssh *, const char *addr,
 	    char *const *files, size_t n, const char *dir);
-char	**fleet_ssh_exit(const struct fleet_ssh *, const char *addr);
+char	**fleet_ssh_exit(const struct fleet_ssh *, const char *addr,
+	    int windows);
 void	 fleet_argv_free(char **);
 /* The command run as root: itself for root, else under sudo -n. */
 char	*fleet_as_root(const struct fleet_ssh *, const char *command);
@@ -165,6 +170,12 @@ char	*fleet_ssh_explain(const char *addr, int status, const char *last);
 /* windows.c */
 /* A Windows host's steps for command (deploy ...), or NULL. */
 const struct fleet_step *fleet_win_steps(const char *command, size_t *np);
+/*
+ * 0 when s can be windows_powershell: a program name or path of letters,
+ * digits and ._-:\/~ (it starts every Windows step's command line, which
+ * cmd.exe or PowerShell reads), else -1.
+ */
+int	 fleet_win_program_check(const char *s);
 /*
  * What dcos_install.ps1 -Status printed (the file path) as the document
  * dcos-bootstrap status --json prints, for the status table: a new

@@ -50,8 +50,14 @@ fleet_role(const char *word)
 	int	windows;
 	const char *r = role_of(word, &windows);
 
-	/* --role filters by role: a Windows agent is an agent. */
-	return r != NULL && !windows ? r : NULL;
+	/*
+	 * --role filters by role: agent and public_agent take the Windows
+	 * agents too, windows_agent and windows_public_agent only them.
+	 */
+	if (r != NULL && windows)
+		return strcmp(r, "slave") == 0 ? "windows_agent" :
+		    "windows_public_agent";
+	return r;
 }
 
 void
@@ -213,6 +219,22 @@ listed(const char *s, char *const *v, size_t n)
 	return 0;
 }
 
+/* h has one of the n roles of v (fleet_role's names). */
+static int
+role_listed(const struct fleet_host *h, char *const *v, size_t n)
+{
+	const char	*r;
+	size_t		 i;
+	int		 windows;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(h->role, v[i]) == 0 || (h->windows &&
+		    (r = role_of(v[i], &windows)) != NULL && windows &&
+		    strcmp(r, h->role) == 0))
+			return 1;
+	return 0;
+}
+
 int
 fleet_hosts_filter(struct fleet_host **hostsp, size_t *np,
     char *const *roles, size_t nroles, char *const *addrs, size_t naddrs,
@@ -230,7 +252,7 @@ fleet_hosts_filter(struct fleet_host **hostsp, size_t *np,
 			    "cluster's hosts", addrs[i]);
 	}
 	for (i = 0, k = 0; i < *np; i++) {
-		if ((nroles == 0 || listed(h[i].role, roles, nroles)) &&
+		if ((nroles == 0 || role_listed(&h[i], roles, nroles)) &&
 		    (naddrs == 0 || listed(h[i].addr, addrs, naddrs))) {
 			if (k != i)
 				h[k] = h[i];

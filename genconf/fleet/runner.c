@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,7 +260,7 @@ step_argv(const struct fleet_plan *p, struct fleet_host *h)
 	char			**argv, *cmd, *root;
 
 	if (h->step == 0)
-		return fleet_ssh_connect(&p->ssh, h->addr);
+		return fleet_ssh_connect(&p->ssh, h->addr, h->windows);
 	st = &h->todo[h->step - 1];
 	if (st->argv != NULL)
 		return st->argv(p, h);
@@ -274,7 +275,12 @@ step_argv(const struct fleet_plan *p, struct fleet_host *h)
 		free(cmd);
 	if (root == NULL)
 		return NULL;
-	argv = fleet_ssh_run(&p->ssh, h->addr, root, h->tty);
+	/*
+	 * Never a pty for a Windows host: its step reads the script from
+	 * stdin, and through ConPTY the bytes become keystrokes with no end.
+	 */
+	argv = fleet_ssh_run(&p->ssh, h->addr, h->windows, root,
+	    !h->windows && (p->ssh.tty || h->tty));
 	free(root);
 	return argv;
 }
@@ -392,7 +398,9 @@ finish(struct fleet_plan *p, struct fleet_host *h, int ws)
 	h->pid = 0;
 	h->seconds += secs;
 	h->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-	t = tail(h->log);
+	/* What the host printed: not always UTF-8, maybe escapes. */
+	if ((t = tail(h->log)) != NULL)
+		jsonio_scrub(t, SIZE_MAX, 1);
 	/* Times from the run's start: they show what ran at once. */
 	json_array_append_new(h->steps, json_pack(
 	    "{s:s, s:i, s:f, s:f, s:f, s:b, s:s}",
@@ -409,7 +417,7 @@ finish(struct fleet_plan *p, struct fleet_host *h, int ws)
 			h->result = FLEET_OK;
 		else
 			h->result = FLEET_PENDING;
-	} else if (h->step > 0 && !h->tty && !p->ssh.tty &&
+	} else if (h->step > 0 && !h->windows && !h->tty && !p->ssh.tty &&
 	    p->interrupted == 0 && strstr(line, "sudo") != NULL &&
 	    strstr(line, "must have a tty") != NULL) {
 		/*
@@ -445,6 +453,8 @@ finish(struct fleet_plan *p, struct fleet_host *h, int ws)
 			free(checks);
 		} else
 			h->detail = fleet_ssh_explain(h->addr, h->status, line);
+		if (h->detail != NULL)
+			jsonio_scrub(h->detail, 2048, 0);
 		log_error("%s", h->detail != NULL ? h->detail : h->addr);
 	}
 	free(t);
@@ -519,7 +529,8 @@ disconnect(struct fleet_plan *p)
 
 	for (i = 0; i < p->nhosts; i++) {
 		if (!p->hosts[i].connected ||
-		    (argv = fleet_ssh_exit(&p->ssh, p->hosts[i].addr)) == NULL)
+		    (argv = fleet_ssh_exit(&p->ssh, p->hosts[i].addr,
+		    p->hosts[i].windows)) == NULL)
 			continue;
 		/* Quiet: ssh says "Exit request sent." */
 		posix_spawn_file_actions_init(&fa);
@@ -561,11 +572,18 @@ fleet_run(struct fleet_plan *p)
 	    (term = getenv("TERM")) != NULL && strcmp(term, "dumb") != 0;
 	wave = p->nhosts > 0 ? p->hosts[0].wave : 0;
 	for (i = 0; i < p->nhosts; i++) {
-		if (p->hosts[i].todo == NULL) {
-			p->hosts[i].todo = p->steps;
-			p->hosts[i].ntodo = p->nsteps;
+		h = &p->hosts[i];
+		if (h->todo == NULL && h->windows) {
+			/* Never the Linux steps (the site key) on Windows. */
+			h->result = FLEET_FAILED;
+			if (asprintf(&h->detail, "%s: %s has no Windows steps",
+			    h->addr, p->command) == -1)
+				h->detail = NULL;
+		} else if (h->todo == NULL) {
+			h->todo = p->steps;
+			h->ntodo = p->nsteps;
 		}
-		notify(p, &p->hosts[i]);
+		notify(p, h);
 	}
 	for (;;) {
 		/* A host that has begun keeps its slot for its next step. */
@@ -593,7 +611,8 @@ fleet_run(struct fleet_plan *p)
 				}
 				wave = p->hosts[next].wave;
 			}
-			if (start(p, &p->hosts[next]) == 0)
+			if (p->hosts[next].result == FLEET_PENDING &&
+			    start(p, &p->hosts[next]) == 0)
 				running++;
 		}
 		for (running = 0, i = 0; i < p->nhosts; i++)

@@ -66,7 +66,8 @@ done(struct argv *a)
 
 /* prog ("ssh" or "scp") and the options every run of this host shares. */
 static void
-common(struct argv *a, const struct fleet_ssh *s, const char *prog)
+common(struct argv *a, const struct fleet_ssh *s, const char *prog,
+    int windows)
 {
 	add(a, "%s", prog);
 	if (s->config != NULL) {
@@ -85,7 +86,8 @@ common(struct argv *a, const struct fleet_ssh *s, const char *prog)
 	}
 	/* -o, not -p/-l: scp spells those differently. */
 	add(a, "-oPort=%ld", s->port);
-	add(a, "-oUser=%s", s->user);
+	add(a, "-oUser=%s", windows && s->win_user != NULL ? s->win_user :
+	    s->user);
 }
 
 /*
@@ -94,11 +96,12 @@ common(struct argv *a, const struct fleet_ssh *s, const char *prog)
  * run leaves behind).
  */
 char **
-fleet_ssh_connect(const struct fleet_ssh *s, const char *addr)
+fleet_ssh_connect(const struct fleet_ssh *s, const char *addr,
+    int windows)
 {
 	struct argv	a = { NULL, 0, 0 };
 
-	common(&a, s, "ssh");
+	common(&a, s, "ssh", windows);
 	add(&a, "-oControlMaster=yes");
 	add(&a, "-oControlPersist=300");
 	add(&a, "-fN");
@@ -108,14 +111,14 @@ fleet_ssh_connect(const struct fleet_ssh *s, const char *addr)
 }
 
 char **
-fleet_ssh_run(const struct fleet_ssh *s, const char *addr,
+fleet_ssh_run(const struct fleet_ssh *s, const char *addr, int windows,
     const char *command, int tty)
 {
 	struct argv	a = { NULL, 0, 0 };
 
-	common(&a, s, "ssh");
+	common(&a, s, "ssh", windows);
 	add(&a, "-oControlMaster=no");
-	if (s->tty || tty)
+	if (tty)
 		add(&a, "-tt");
 	add(&a, "--");
 	add(&a, "%s", addr);
@@ -130,7 +133,8 @@ fleet_scp(const struct fleet_ssh *s, const char *addr, char *const *files,
 	struct argv	a = { NULL, 0, 0 };
 	size_t		i;
 
-	common(&a, s, "scp");
+	/* Linux hosts only: push mode is refused for Windows hosts. */
+	common(&a, s, "scp", 0);
 	add(&a, "-q");
 	add(&a, "-oControlMaster=no");
 	add(&a, "--");
@@ -142,11 +146,12 @@ fleet_scp(const struct fleet_ssh *s, const char *addr, char *const *files,
 }
 
 char **
-fleet_ssh_exit(const struct fleet_ssh *s, const char *addr)
+fleet_ssh_exit(const struct fleet_ssh *s, const char *addr, int windows)
 {
 	struct argv	a = { NULL, 0, 0 };
 
-	common(&a, s, "ssh");
+	/* The user is part of the ControlPath (%C). */
+	common(&a, s, "ssh", windows);
 	add(&a, "-Oexit");
 	add(&a, "--");
 	add(&a, "%s", addr);

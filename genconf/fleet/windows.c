@@ -1,29 +1,39 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The fleet's Windows agents: OpenSSH for Windows runs what we send
- * through the account's default shell, PowerShell, so every step is one
- * PowerShell command line (single quotes only: a Windows command line
- * mangles double quotes).  Each step gets the store's dcos_install.ps1 on
- * its standard input over the host's ssh connection (nothing secret: a
- * Windows host takes no secrets bundle), writes it to a new directory in
- * the user's temporary directory, checks it against the digest index.json pins and runs it
- * with "powershell -NoProfile -ExecutionPolicy Bypass -File" and the
- * script's own switches; the directory goes with the step.
+ * through the account's default shell, cmd.exe unless the host changed
+ * it to PowerShell, so every step is "POWERSHELL -NoProfile
+ * -NonInteractive -EncodedCommand BASE64" (the step's PowerShell text in
+ * UTF-16LE): the same words mean the same under either shell, no quoting
+ * question remains and no profile runs (a PowerShell login shell makes
+ * every failing exit status 1, though).  Each step gets the store's
+ * dcos_install.ps1 on its standard input over the host's ssh connection
+ * (never a pty; nothing secret: a Windows host takes no secrets bundle),
+ * writes it to a new directory in the user's temporary directory, checks
+ * it against the digest index.json pins and runs it with "powershell
+ * -NoProfile -ExecutionPolicy Bypass -File" and the script's own
+ * switches; the directory goes with the step.
  */
 #include <config.h>
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "atomicio.h"
+#include "base64.h"
+#include "digest.h"
 #include "error.h"
 #include "fleet.h"
+#include "jsonio.h"
+#include "manifest.h"
 #include "siteconf.h"
 
 /*
  * s in PowerShell single quotes, as dcos_install.ps1 holds the cluster
- * name (ASCII: a Windows command line keeps it whole), malloc'd, or NULL.
+ * name, malloc'd, or NULL.
  */
 static char *
 psquote(const char *s)
@@ -38,20 +48,60 @@ psquote(const char *s)
 	return r;
 }
 
+int
+fleet_win_program_check(const char *s)
+{
+	size_t	n = strlen(s);
+
+	/* Nothing cmd.exe or CommandLineToArgvW would read as more. */
+	return n == 0 || n > 260 || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789._-:\\/~") != n ? -1 : 0;
+}
+
+/*
+ * The command line that runs text (ASCII: every piece of it is checked
+ * or ours) in w->powershell, malloc'd, or NULL: out of memory.
+ */
+static char *
+encoded(const struct fleet_win *w, const char *text)
+{
+	size_t	 i, n = strlen(text);
+	uint8_t	*u16;
+	char	*b64, *r;
+
+	if (n > 16384 || (u16 = malloc(2 * n)) == NULL)
+		return NULL;
+	/* ASCII widens to UTF-16LE byte by byte. */
+	for (i = 0; i < n; i++) {
+		u16[2 * i] = (uint8_t)text[i];
+		u16[2 * i + 1] = 0;
+	}
+	if ((b64 = malloc(BASE64_LEN(2 * n) + 1)) == NULL) {
+		free(u16);
+		return NULL;
+	}
+	base64_encode(u16, 2 * n, b64);
+	free(u16);
+	r = fleet_fmt("%s -NoProfile -NonInteractive -EncodedCommand %s",
+	    w->powershell, b64);
+	free(b64);
+	return r;
+}
+
 /*
  * The script in $f, checked, then body (which sets $e, the exit status;
  * freed here; NULL: out of memory); the temporary directory removed
- * whatever happens.
+ * whatever happens.  Returns the command line (encoded()).
  */
 static char *
 wrap(const struct fleet_plan *p, char *body)
 {
 	const struct fleet_win	*w = p->win;
-	char			*r;
+	char			*r, *t;
 
 	if (body == NULL)
 		return NULL;
-	r = fleet_fmt("$e = 1; $d = [IO.Path]::Combine([IO.Path]::GetTempPath(), "
+	t = fleet_fmt("$e = 1; $d = [IO.Path]::Combine([IO.Path]::GetTempPath(), "
 	    "'dcos-fleet-' + [guid]::NewGuid().ToString('N')); "
 	    "try { [void][IO.Directory]::CreateDirectory($d); "
 	    "$f = [IO.Path]::Combine($d, 'dcos_install.ps1'); "
@@ -70,6 +120,10 @@ wrap(const struct fleet_plan *p, char *body)
 	    "-ErrorAction SilentlyContinue }; exit $e",
 	    w->hex, w->hex, body);
 	free(body);
+	if (t == NULL)
+		return NULL;
+	r = encoded(w, t);
+	free(t);
 	return r;
 }
 
@@ -111,9 +165,10 @@ run_command(const struct fleet_plan *p, const struct fleet_host *h)
 /*
  * The health gate: -Status again every few seconds until every service
  * of the generation runs or the gate's time is up; the last status on
- * stdout.  Exit 0: all run; 1: one does not; 2: nothing installed; with
- * --rollback-on-failure 3: rolled back, 4: the rollback failed too (as
- * the Linux check step).
+ * stdout.  Exit 0: all run; 1: one does not; 2: nothing installed; 5:
+ * -Status itself failed until the end (never a reason to roll back);
+ * with --rollback-on-failure 3: rolled back, 4: the rollback failed too
+ * (as the Linux check step).
  */
 static char *
 check_command(const struct fleet_plan *p, const struct fleet_host *h)
@@ -127,10 +182,12 @@ check_command(const struct fleet_plan *p, const struct fleet_host *h)
 	body = fleet_fmt("$end = [DateTime]::UtcNow.AddSeconds(%ld); "
 	    "while ($true) { "
 	    "$s = @(& %s -NoProfile -ExecutionPolicy Bypass -File $f -Status); "
-	    "$e = $LASTEXITCODE; if ($e -ne 0) { break }; "
-	    "if (@($s -match '^generation: ').Count -eq 0) { $e = 2; break }; "
-	    "$bad = @(@($s -match '^service [^:]+: ') -notmatch ': running$'); "
-	    "if ($bad.Count -eq 0) { break }; $e = 1; "
+	    "if ($LASTEXITCODE -ne 0) { $e = 5 } "
+	    "elseif (@($s -match '^generation: ').Count -eq 0) { $e = 2; "
+	    "break } "
+	    "else { $bad = @(@($s -match '^service [^:]+: ') -notmatch "
+	    "': running$'); if ($bad.Count -eq 0) { $e = 0; break }; "
+	    "$e = 1 }; "
 	    "if ([DateTime]::UtcNow -ge $end) { break }; "
 	    "Start-Sleep -Seconds 3 }; "
 	    "foreach ($l in $s) { [Console]::Out.WriteLine($l) }%s%s%s",
@@ -140,41 +197,96 @@ check_command(const struct fleet_plan *p, const struct fleet_host *h)
 	    "[Console]::Error.WriteLine($_) }; "
 	    "if ($LASTEXITCODE -eq 0) { $e = 3 } else { $e = 4 } }" : "");
 	free(q);
+	if (body != NULL) {
+		/*
+		 * A PowerShell login shell turns a command's exit status
+		 * into 0 or 1 (-Command's rule): the status goes on stdout
+		 * too, for check_explain.
+		 */
+		q = body;
+		body = fleet_fmt("%s; [Console]::Out.WriteLine("
+		    "'dcos-fleet-check-exit: ' + $e)", q);
+		free(q);
+	}
 	return wrap(p, body);
 }
 
-/* What a failed check step saw: each service that does not run. */
+#define EXPLAIN_SERVICES	10
+#define EXPLAIN_LINE		200
+
+/*
+ * What a failed check step saw: each service that does not run (the
+ * first few, each line cut short: the host wrote them).
+ */
 static char *
 check_explain(const struct fleet_plan *p, const struct fleet_host *h)
 {
-	char	*path, *line = NULL, *r = NULL, *n;
-	size_t	 cap = 0;
+	char	*path, line[EXPLAIN_LINE + 2], *r = NULL, *n, more[48] = "";
+	size_t	 shown = 0, other = 0, len = 0;
 	FILE	*f = NULL;
+	int	 st = h->status;
 
-	if (h->status != 1 && h->status != 3 && h->status != 4)
-		return NULL;
 	if ((path = fleet_capture(p, h, "check")) != NULL)
 		f = fopen(path, "re");
 	free(path);
-	while (f != NULL && getline(&line, &cap, f) != -1) {
+	/* The check's own status, whatever the login shell made of it. */
+	while (st == 1 && f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "dcos-fleet-check-exit: ", 23) == 0 &&
+		    line[23] >= '1' && line[23] <= '5' &&
+		    (line[24] == '\n' || line[24] == '\r'))
+			st = line[23] - '0';
+	if (f != NULL)
+		rewind(f);
+	if (st == 5) {
+		if (asprintf(&n, "%s: dcos_install.ps1 -Status failed until "
+		    "the health gate's end (%ld s); not rolled back: see the "
+		    "log", h->addr, p->win->gate) == -1)
+			n = NULL;
+		if (f != NULL)
+			fclose(f);
+		return n;
+	}
+	if (st != 1 && st != 3 && st != 4) {
+		if (f != NULL)
+			fclose(f);
+		return NULL;
+	}
+	if ((r = malloc(EXPLAIN_SERVICES * (EXPLAIN_LINE + 2) + 1)) == NULL) {
+		if (f != NULL)
+			fclose(f);
+		return NULL;
+	}
+	r[0] = '\0';
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			/* Longer than a service line: skip its rest. */
+			int	c;
+
+			while ((c = getc(f)) != EOF && c != '\n')
+				;
+		}
 		line[strcspn(line, "\r\n")] = '\0';
+		jsonio_scrub(line, EXPLAIN_LINE, 0);
 		if (strncmp(line, "service ", 8) != 0 ||
 		    strstr(line, ": ") == NULL ||
 		    strcmp(strstr(line, ": "), ": running") == 0)
 			continue;
-		if (asprintf(&n, "%s%s%s", r != NULL ? r : "",
-		    r != NULL ? "; " : "", line) == -1)
-			break;
-		free(r);
-		r = n;
+		if (shown == EXPLAIN_SERVICES) {
+			other++;
+			continue;
+		}
+		len += (size_t)snprintf(r + len, EXPLAIN_LINE + 3, "%s%s",
+		    shown > 0 ? "; " : "", line);
+		shown++;
 	}
 	if (f != NULL)
 		fclose(f);
-	free(line);
-	if (asprintf(&n, "%s: services not running after %ld s: %s%s",
-	    h->addr, p->win->gate, r != NULL ? r : "(no status)",
-	    h->status == 3 ? "; rolled back to the previous generation" :
-	    h->status == 4 ? "; the rollback failed too (see the log)" :
+	if (other > 0)
+		snprintf(more, sizeof(more), " and %zu more", other);
+	if (asprintf(&n, "%s: services not running after %ld s: %s%s%s",
+	    h->addr, p->win->gate, shown > 0 ? r : "(no status)", more,
+	    st == 3 ? "; rolled back to the previous generation" :
+	    st == 4 ? "; the rollback failed too (see the log)" :
 	    "") == -1)
 		n = NULL;
 	free(r);
@@ -234,107 +346,187 @@ fleet_win_steps(const char *command, size_t *np)
 	return NULL;
 }
 
-/* Appends the services line "service NAME: STATE" to obj. */
+/* n bytes of s are all of set and 0 < n <= max. */
 static int
-add_service(json_t *svcs, const char *rest)
+word_ok(const char *s, const char *set, size_t max)
 {
-	const char	*c = strstr(rest, ": ");
-	char		*name;
-	int		 rc;
+	size_t	n = strlen(s);
 
-	if (c == NULL)
-		return 0;
-	if ((name = strndup(rest, c - rest)) == NULL)
-		return -1;
-	rc = json_object_set_new(svcs, name, json_string(c + 2));
-	free(name);
-	return rc;
+	return n > 0 && n <= max && strspn(s, set) == n;
 }
 
+#define LOWER	"abcdefghijklmnopqrstuvwxyz"
+#define NAMECH	LOWER "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@-"
+#define MAX_SERVICES	256
+
 /*
- * "NAME-VERSION" as the script prints a release: split at the first
- * "-" a digit follows (names may hold "-", versions start with a digit).
+ * One line of -Status (line), checked against the grammar
+ * dcos_install.ps1 prints, into doc; seen marks the fields met.  0, or
+ * -1 with *errp (what is wrong; ENOMEM: "out of memory").
  */
 static int
-set_release(json_t *cur, const char *v)
+status_line(json_t *doc, char *line, unsigned *seen, char **errp)
 {
-	const char	*p;
-	char		*name;
+	json_t		*cur = json_object_get(doc, "current");
+	json_t		*svcs = json_object_get(doc, "services"), *roles;
+	struct digest	 d;
+	char		*sp, *end, *tok, *save, *name;
+	const char	*c;
+	long long	 gen;
 	int		 rc;
+	unsigned	 bit;
 
-	for (p = v; (p = strchr(p, '-')) != NULL; p++)
-		if (p[1] >= '0' && p[1] <= '9')
-			break;
-	if (p == NULL)
-		return json_object_set_new(cur, "release", json_string(v)) |
-		    json_object_set_new(cur, "version", json_string(""));
-	if ((name = strndup(v, p - v)) == NULL)
-		return -1;
-	rc = json_object_set_new(cur, "release", json_string(name)) |
-	    json_object_set_new(cur, "version", json_string(p + 1));
+	if (strncmp(line, "generation: ", 12) == 0)
+		bit = 1;
+	else if (strncmp(line, "release: ", 9) == 0)
+		bit = 2;
+	else if (strncmp(line, "config id: ", 11) == 0)
+		bit = 4;
+	else if (strncmp(line, "roles: ", 7) == 0)
+		bit = 8;
+	else if (strncmp(line, "cluster manifest: ", 18) == 0)
+		bit = 16;
+	else if (strncmp(line, "service ", 8) == 0)
+		bit = 0;
+	else
+		return 0;	/* journal, not installed: nothing to read */
+	if (*seen & bit)
+		return err_set(errp, "said twice");
+	*seen |= bit;
+	switch (bit) {
+	case 1:
+		errno = 0;
+		gen = strtoll(line + 12, &end, 10);
+		if (errno != 0 || end == line + 12 || *end != '\0' ||
+		    gen < 1 || line[12] < '0' || line[12] > '9')
+			return err_set(errp, "generation '%s' is not a number "
+			    "from 1", line + 12);
+		return json_object_set_new(cur, "generation",
+		    json_integer(gen)) == -1 ? err_set(errp, "out of memory") :
+		    0;
+	case 2:
+		/* "NAME-VERSION (seq N)": versions hold no "-". */
+		if ((sp = strstr(line + 9, " (seq ")) != NULL)
+			*sp = '\0';
+		if ((sp = strrchr(line + 9, '-')) == NULL)
+			return err_set(errp, "release '%s' is not NAME-VERSION",
+			    line + 9);
+		*sp++ = '\0';
+		if (pkg_name_check(line + 9, NULL) == -1 ||
+		    pkg_version_check(sp, NULL) == -1)
+			return err_set(errp, "release '%s-%s' is not "
+			    "NAME-VERSION", line + 9, sp);
+		return json_object_set_new(cur, "release",
+		    json_string(line + 9)) == -1 || json_object_set_new(cur,
+		    "version", json_string(sp)) == -1 ?
+		    err_set(errp, "out of memory") : 0;
+	case 4:
+		if (digest_parse_hex(line + 11, &d) == -1)
+			return err_set(errp, "config id '%s' is not 64 lowercase "
+			    "hex digits", line + 11);
+		return json_object_set_new(cur, "config_id",
+		    json_string(line + 11)) == -1 ?
+		    err_set(errp, "out of memory") : 0;
+	case 8:
+		if ((roles = json_array()) == NULL ||
+		    json_object_set_new(cur, "roles", roles) == -1)
+			return err_set(errp, "out of memory");
+		for (tok = strtok_r(line + 7, " ", &save); tok != NULL;
+		    tok = strtok_r(NULL, " ", &save)) {
+			if (strcmp(tok, "slave") != 0 &&
+			    strcmp(tok, "slave_public") != 0)
+				return err_set(errp, "role '%s' is not slave or "
+				    "slave_public", tok);
+			if (json_array_append_new(roles, json_string(tok)) ==
+			    -1)
+				return err_set(errp, "out of memory");
+		}
+		return 0;
+	case 16:
+		if (digest_parse(line + 18, &d) == -1)
+			return err_set(errp, "cluster manifest '%s' is not "
+			    "sha256: and 64 lowercase hex digits", line + 18);
+		return json_object_set_new(doc, "cluster_manifest",
+		    json_string(line + 18)) == -1 ?
+		    err_set(errp, "out of memory") : 0;
+	}
+	/* "service NAME: STATE" */
+	if ((c = strstr(line + 8, ": ")) == NULL)
+		return err_set(errp, "not 'service NAME: STATE'");
+	if ((name = strndup(line + 8, c - (line + 8))) == NULL)
+		return err_set(errp, "out of memory");
+	if (!word_ok(name, NAMECH, 64) || !word_ok(c + 2, LOWER " ", 32) ||
+	    json_object_get(svcs, name) != NULL ||
+	    json_object_size(svcs) >= MAX_SERVICES) {
+		free(name);
+		return err_set(errp, "'%s' is not 'service NAME: STATE' (one a "
+		    "service, at most %d)", line, MAX_SERVICES);
+	}
+	rc = json_object_set_new(svcs, name, json_string(c + 2));
 	free(name);
-	return rc;
+	return rc == -1 ? err_set(errp, "out of memory") : 0;
 }
 
 json_t *
 fleet_win_status(const char *path, char **errp)
 {
-	json_t	*doc = NULL, *cur, *svcs, *roles;
-	char	*buf = NULL, *line, *next, *sp, *tok;
-	size_t	 len;
-	int	 bad = 0, any = 0;
+	json_t		*doc = NULL, *cur = NULL, *svcs = NULL;
+	char		*buf = NULL, *line, *next, *err = NULL;
+	size_t		 len, n = 0;
+	unsigned	 seen = 0;
 
 	if (read_file(path, 1 << 20, &buf, &len, errp) == -1)
 		return NULL;
 	if ((doc = json_object()) == NULL || (cur = json_object()) == NULL ||
-	    (svcs = json_object()) == NULL) {
-		json_decref(doc);
-		free(buf);
-		err_set(errp, "out of memory");
-		return NULL;
+	    (svcs = json_object()) == NULL)
+		goto oom;
+	/* set_new takes the reference even when it fails. */
+	if (json_object_set_new(doc, "current", cur) == -1) {
+		cur = NULL;
+		goto oom;
 	}
-	bad |= json_object_set_new(doc, "current", cur);
-	bad |= json_object_set_new(doc, "services", svcs);
-	bad |= json_object_set_new(doc, "platform", json_string("windows"));
+	cur = NULL;
+	if (json_object_set_new(doc, "services", svcs) == -1) {
+		svcs = NULL;
+		goto oom;
+	}
+	svcs = NULL;
+	if (json_object_set_new(doc, "platform", json_string("windows")) ==
+	    -1)
+		goto oom;
 	for (line = buf; line != NULL; line = next) {
+		n++;
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
 		line[strcspn(line, "\r")] = '\0';
-		if (strncmp(line, "generation: ", 12) == 0) {
-			any = 1;
-			bad |= json_object_set_new(cur, "generation",
-			    json_integer(strtoll(line + 12, NULL, 10)));
-		} else if (strncmp(line, "release: ", 9) == 0) {
-			/* "release: NAME-VERSION (seq N)" */
-			if ((sp = strstr(line + 9, " (seq ")) != NULL)
-				*sp = '\0';
-			bad |= set_release(cur, line + 9);
-		} else if (strncmp(line, "config id: ", 11) == 0)
-			bad |= json_object_set_new(cur, "config_id",
-			    json_string(line + 11));
-		else if (strncmp(line, "roles: ", 7) == 0) {
-			if ((roles = json_array()) == NULL ||
-			    json_object_set_new(cur, "roles", roles) == -1) {
-				bad = 1;
-				continue;
-			}
-			for (tok = strtok(line + 7, " "); tok != NULL;
-			    tok = strtok(NULL, " "))
-				bad |= json_array_append_new(roles,
-				    json_string(tok));
-		} else if (strncmp(line, "cluster manifest: ", 18) == 0)
-			bad |= json_object_set_new(doc, "cluster_manifest",
-			    json_string(line + 18));
-		else if (strncmp(line, "service ", 8) == 0)
-			bad |= add_service(svcs, line + 8);
+		/* Windows PowerShell may print in the ANSI code page. */
+		jsonio_scrub(line, 1024, 0);
+		if (status_line(doc, line, &seen, &err) == -1) {
+			if (err == NULL || strcmp(err, "out of memory") == 0)
+				goto oom;
+			err_set(errp, "%s: -Status line %zu: %s", path, n, err);
+			goto fail;
+		}
 	}
-	bad |= json_object_set_new(doc, "installed", json_boolean(any));
+	/* Installed: every field; else none (nor a service). */
+	if ((seen != 0 && seen != 31) || (seen == 0 &&
+	    json_object_size(json_object_get(doc, "services")) > 0)) {
+		err_set(errp, "%s: -Status printed only some of generation, "
+		    "release, config id, roles and cluster manifest", path);
+		goto fail;
+	}
+	if (json_object_set_new(doc, "installed", json_boolean(seen != 0)) ==
+	    -1)
+		goto oom;
 	free(buf);
-	if (bad) {
-		json_decref(doc);
-		err_set(errp, "%s: out of memory (or not what dcos_install.ps1 "
-		    "-Status prints)", path);
-		return NULL;
-	}
 	return doc;
+oom:
+	err_set(errp, "out of memory");
+fail:
+	free(err);
+	free(buf);
+	json_decref(cur);
+	json_decref(svcs);
+	json_decref(doc);
+	return NULL;
 }
