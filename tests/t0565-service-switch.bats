@@ -79,6 +79,12 @@ stop_services() {
 	for f in "$SVC"/run/*; do
 		[ -f "$f" ] && kill -KILL -- "-$(cat "$f")" 2>/dev/null
 	done
+	# Gone before the next host starts one on the same port (bounded);
+	# a process no pid file names is this file's too.
+	for f in $(seq 100); do
+		pkill -KILL -f "httpd -f -p 127.0.0.1:$PORT" || break
+		sleep 0.05
+	done
 	return 0
 }
 
@@ -93,11 +99,14 @@ sample() {
 
 # serves VERSION: dcos-hello answers, and its page names VERSION; one
 # busybox httpd only listens on the port.  Waits for the process to
-# listen (a readiness check, bounded), never for the content.
+# listen and for one going away to be gone (a readiness check, bounded),
+# never for the content.
 serves() {
 	local page i
 	for i in $(seq 100); do
-		page=$(curl -fsS "http://127.0.0.1:$PORT/" 2>/dev/null) && break
+		page=$(curl -fsS "http://127.0.0.1:$PORT/" 2>/dev/null) &&
+		    [ "$(pgrep -c -f "httpd -f -p 127.0.0.1:$PORT")" -eq 1 ] &&
+		    break
 		sleep 0.05
 	done
 	[[ "$page" == *"<p>Release $1.</p>"* ]] ||
