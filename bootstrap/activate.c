@@ -1028,10 +1028,15 @@ activate_generation(struct host *h, long n, struct activation *a,
 	if (sync_users(h, x.g, x.state, errp) == -1 ||
 	    gen_own_secrets(h, n, errp) == -1) {
 		(void)state_save(h, x.state, NULL);
-		/* As a refused intent is: the operator reads why later. */
-		(void)journal_append(h, "refuse", NULL, "the %s of generation "
-		    "%ld was refused before the switch: %s", x.op, n,
-		    *errp != NULL ? *errp : "out of memory");
+		/*
+		 * As a refused intent is: the operator reads why later.  Not
+		 * on a host nothing is active on yet: a failed first install
+		 * leaves it as it found it (install undoes the rest).
+		 */
+		if (cur > 0 || active > 0)
+			(void)journal_append(h, "refuse", NULL, "the %s of "
+			    "generation %ld was refused before the switch: %s",
+			    x.op, n, *errp != NULL ? *errp : "out of memory");
 		goto out;
 	}
 	if ((x.before = state_copy(x.state)) == NULL ||
