@@ -136,3 +136,17 @@ sample_release_setup() {
 	    --bootstrap "x86_64=$BOOTSTRAP" \
 	    --genconf "$top_srcdir/sample/genconf" hello--1.0 >/dev/null
 }
+
+# flip_byte FILE [OFFSET]: changes the byte at OFFSET (default: the
+# middle of FILE) to another value, so a tampered file always differs,
+# whatever byte was there (writing a fixed "X" left one random byte in
+# 256 as it was).
+flip_byte() {
+	local f=$1 off=${2:-} b
+	[ -n "$off" ] || off=$(( $(stat -c %s "$f") / 2 ))
+	b=$(od -An -tu1 -j "$off" -N1 "$f" | tr -d ' ')
+	[ -n "$b" ] || return 1
+	# shellcheck disable=SC2059 # the format is the octal escape
+	printf "$(printf '\\%03o' $(( (b + 1) % 256 )))" |
+	    dd of="$f" bs=1 seek="$off" conv=notrunc status=none
+}

@@ -112,12 +112,3 @@ EOF
 EOF
 }
 
-# Flips one byte in the middle of a file (in place).
-flip_byte() {
-	local f=$1 off b
-	off=$(( $(stat -c %s "$f") / 2 ))
-	b=$(od -An -tu1 -j "$off" -N1 "$f" | tr -d ' ')
-	# shellcheck disable=SC2059 # the format is the octal escape
-	printf "$(printf '\\%03o' $(( (b + 1) % 256 )))" |
-	    dd of="$f" bs=1 seek="$off" conv=notrunc status=none
-}

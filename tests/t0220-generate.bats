@@ -213,7 +213,7 @@ tamper_hello() {
 	"$GENCONF" -q generate
 	s=genconf/serve
 	hex=$(jq -r '.blobs[] | select(.id == "dcos-hello--1.0.0") | .digest[7:]' "$s/blobs/sha256/$(jq -r '.current[7:]' $s/index.json)")
-	printf 'X' | dd of="$s/blobs/sha256/$hex" bs=1 seek=100 conv=notrunc status=none
+	flip_byte "$s/blobs/sha256/$hex" 100
 	sed -i 's/^cluster_name: demo$/cluster_name: other/' genconf/config.yaml
 	"$GENCONF" -q generate
 	check_store $s

@@ -365,7 +365,7 @@ assert ua == b"a\"b\\c\x01\xff\xc3\xa9 d", ua' "$first"
 }
 
 @test "--verify-on-start serves nothing whose content does not match its name" {
-	printf 'X' | dd of="$STORE/blobs/sha256/$BIG" bs=1 seek=3000000 conv=notrunc 2>/dev/null
+	flip_byte "$STORE/blobs/sha256/$BIG" 3000000
 	start_server --root "$STORE"
 	[ "$(code "$URL/blobs/sha256/$BIG")" = 200 ]	# names are trusted by default
 	stop_server

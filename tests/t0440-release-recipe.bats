@@ -212,7 +212,7 @@ PY
 	"$ARTIFACTD" -q fsck -k "$KEY" "$W/s"
 	"$ARTIFACTD" -q export-release -k "$KEY" "$W/s" dcos-1.0.0 "$W/out.tar"
 	cmp "$W/out.tar" "$TAR"
-	printf X | dd of="$W/s/releases/dcos-1.0.0.tar" bs=1 seek=5000 conv=notrunc status=none
+	flip_byte "$W/s/releases/dcos-1.0.0.tar" 5000
 	run "$ARTIFACTD" export-release -k "$KEY" "$W/s" dcos-1.0.0 "$W/out2.tar"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"releases/dcos-1.0.0.tar"*"digest"* ]]

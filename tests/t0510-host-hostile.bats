@@ -127,7 +127,7 @@ import json, sys
 c = json.load(open(sys.argv[1]))
 print([b for b in c["blobs"] if b.get("id") == "mesos--1.3.0"][0]["digest"][7:])' "$SCRATCH/bad/cluster.json")
 	f=$SCRATCH/bad/cache/blobs/sha256/$blob
-	printf 'X' | dd of="$f" bs=1 seek=200 conv=notrunc status=none
+	flip_byte "$f" 200
 	refused bad "$blob: digest sha256:"
 	[[ "$output" == *"where sha256:$blob is pinned (corrupt or tampered blob"* ]]
 }

@@ -159,7 +159,7 @@ tree() {
 		cmp "$STORE/blobs/sha256/$BIG_HEX" "dl/blobs/sha256/$BIG_HEX"
 	done
 	# A wrong blob is still caught with either tool.
-	printf 'X' | dd of="$STORE/blobs/sha256/$BIG_HEX" bs=1 seek=7 conv=notrunc 2>/dev/null
+	flip_byte "$STORE/blobs/sha256/$BIG_HEX" 7
 	for path in "$SCRATCH/p" "$SCRATCH/q"; do
 		rm -rf dl
 		run env -i DCOS_RETRIES=1 PATH="$path" dash "$SCRIPT" --download-only dl
@@ -178,7 +178,7 @@ tree() {
 }
 
 @test "a tampered dcos-bootstrap is refused and the host is left unchanged" {
-	printf 'X' | dd of="$STORE/blobs/sha256/$BOOTSTRAP_HEX" bs=1 seek=1000 conv=notrunc 2>/dev/null
+	flip_byte "$STORE/blobs/sha256/$BOOTSTRAP_HEX" 1000
 	before=$(tree R)
 	run dash "$SCRIPT" --root "$SCRATCH/R" master
 	[ "$status" -eq 1 ]
@@ -233,7 +233,7 @@ tree() {
 	mkdir -p bad/blobs/sha256
 	cp -r "$STORE/blobs/sha256/." bad/blobs/sha256/
 	# Same size, one byte changed; and one blob with bytes appended.
-	printf 'X' | dd of="bad/blobs/sha256/$BIG_HEX" bs=1 seek=5000 conv=notrunc 2>/dev/null
+	flip_byte "bad/blobs/sha256/$BIG_HEX" 5000
 	printf 'extra' >> "bad/blobs/sha256/$MANIFEST_HEX"
 	start_nginx B "$SCRATCH/bad"
 	# The bad mirror is the generated bootstrap_url, tried first.

@@ -114,7 +114,7 @@ line() {
 @test "a damaged config package in the cache is never run" {
 	store IP_DETECT="$(printf '#!/bin/sh\ntouch %s/ran\necho 10.0.0.1\n' "$SCRATCH")"
 	chex=$(jq -r .config_package.digest store.src/cluster.json | cut -d: -f2)
-	printf 'X' | dd of="store/blobs/sha256/$chex" bs=1 seek=100 conv=notrunc 2>/dev/null
+	flip_byte "store/blobs/sha256/$chex" 100
 	preflight --role master
 	[ "$status" -eq 1 ]
 	[ "$(printf '%s\n' "$output" | grep -c 'config package')" -eq 1 ]

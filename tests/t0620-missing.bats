@@ -45,7 +45,7 @@ teardown() {
 
 @test "a damaged or truncated blob in the cache is listed again, with a warning" {
 	cp -r "$STORE" cache
-	printf 'X' | dd of="cache/blobs/sha256/$BIG_HEX" bs=1 seek=10 conv=notrunc 2>/dev/null
+	flip_byte "cache/blobs/sha256/$BIG_HEX" 10
 	run "$BOOTSTRAP" missing cluster.json --cache cache
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"cache/blobs/sha256/$BIG_HEX: digest sha256:"*" where sha256:$BIG_HEX is pinned (corrupt or tampered blob"*"): listed to be fetched again"* ]]

@@ -216,7 +216,7 @@ listed() {
 	run "$BOOTSTRAP" verify --root "$SCRATCH/R"
 	[ "$status" -eq 0 ]
 	# A config blob that is not the pinned one is refused, nothing changes.
-	printf 'X' | dd of="cache/blobs/sha256/$(blob_of config)" bs=1 seek=20 conv=notrunc 2>/dev/null
+	flip_byte "cache/blobs/sha256/$(blob_of config)" 20
 	run "$BOOTSTRAP" install --cache cache --root "$SCRATCH/R" --no-start \
 	    cluster.json --role master
 	[ "$status" -eq 1 ]

@@ -63,7 +63,7 @@ commands() {
 	# The largest blob: a package or binary the mirror only copies (it
 	# reads and so rechecks the small manifests whatever the option).
 	blob=$(ls -S copy/blobs/sha256 | head -n 1)
-	printf 'X' | dd of="copy/blobs/sha256/$blob" bs=1 seek=3 conv=notrunc 2>/dev/null
+	flip_byte "copy/blobs/sha256/$blob" 3
 	run "$ARTIFACTD" fsck copy
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"$blob: digest sha256:"*"fetch it again"*"'dcos-artifactd mirror --verify-existing URL DIR'"* ]]

@@ -182,7 +182,7 @@ host_ok() {
 		hex=$(jq -r "[.blobs[] | select(.kind == \"package\")] | max_by(.size) | .digest[7:]" \
 		    "$SCRATCH/disk/blobs/sha256/$cm")
 		echo "$hex" > "$SCRATCH/damaged"
-		printf X | dd of="$SCRATCH/disk/blobs/sha256/$hex" bs=1 seek=1000 conv=notrunc 2>/dev/null
+		flip_byte "$SCRATCH/disk/blobs/sha256/$hex" 1000
 		if "$ARTIFACTD" fsck -k "$KEY" "$SCRATCH/disk" > "$SCRATCH/fsck.out" 2>&1; then
 			echo "fsck passed a damaged copy"
 			exit 1

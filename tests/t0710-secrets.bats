@@ -291,7 +291,7 @@ tree() {
 	chmod 0600 "$M/etc/mesosphere/site.key"
 	cp -R "$STORE" "$SCRATCH/cache"
 	b=$SCRATCH/cache/blobs/sha256/$(jq -r '.blobs[] | select(.kind == "secrets") | .digest[7:]' "$CM")
-	printf 'X' | dd of="$b" bs=1 seek=60 conv=notrunc 2>/dev/null
+	flip_byte "$b" 60
 	before=$(tree "$M")
 	run "$BOOTSTRAP" install "$CM" --cache "$SCRATCH/cache" --root "$M" --role master
 	[ "$status" -eq 1 ]
