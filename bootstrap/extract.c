@@ -35,18 +35,22 @@
  * libarchive's zstd filter gets whole frames).
  */
 #define PKGBLOB_BLOCK	(1024 * 1024)
-/* Files from this size on have their writeback started when written. */
-#define WRITEBACK_MIN	(64 * 1024)
 /*
- * Files from this size on are written with O_DIRECT where the file system
- * takes it: the disk reads them from our buffer, so no CPU copies them into
- * the page cache (most of what writing costs) and the cores are left to
- * zstd and SHA-256.  DIRECT_ALIGN covers every logical block size Linux
- * disks have; the tail below one block goes through the page cache.
+ * Files from DIRECT_MIN bytes on are written with O_DIRECT where the file
+ * system takes it: the disk reads them from our buffer, so no CPU copies
+ * them into the page cache (on a virtual machine, a new page-cache page
+ * can cost more than hashing it) and the cores are left to zstd and
+ * SHA-256.  They must reach the disk before the switch anyway (the syncfs
+ * in install).  Smaller files go through the page cache: a direct write
+ * waits for the disk, a price a few blocks do not repay.  DIRECT_ALIGN
+ * covers every logical block size Linux disks have; the tail below one
+ * block goes through the page cache.  Files written through the page
+ * cache from WRITEBACK_MIN on have their writeback started when written.
  */
-#define DIRECT_MIN	(1024 * 1024)
+#define DIRECT_MIN	(64 * 1024)
 #define DIRECT_BUF	(1024 * 1024)
 #define DIRECT_ALIGN	4096
+#define WRITEBACK_MIN	(64 * 1024)
 
 /* ---- the package manifest ---- */
 
@@ -217,79 +221,104 @@ parent_fd(struct xstate *x, const char *path, const char **basep,
 	return fd;
 }
 
-/*
- * Writes len bytes of the direct buffer (a multiple of DIRECT_ALIGN).  A
- * file system that accepted O_DIRECT at open but refuses the write gets
- * the bytes through the page cache, and no more direct files.
- */
+/* A file being extracted. */
+struct outfile {
+	int	 fd;
+	int	 direct;	/* through x->dbuf, opened O_DIRECT */
+	size_t	 fill;		/* bytes in x->dbuf */
+	off_t	 off;		/* where they go */
+};
+
+/* Clears O_DIRECT: the rest of the file goes through the page cache. */
 static int
-direct_write(struct xstate *x, int fd, size_t len)
+direct_off(int fd)
 {
 	int	fl;
 
-	if (write_all(fd, x->dbuf, len) == 0)
-		return 0;
-	if (errno != EINVAL || (fl = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, fl & ~O_DIRECT) == -1)
+	if ((fl = fcntl(fd, F_GETFL)) == -1)
 		return -1;
-	x->nodirect = 1;
-	return write_all(fd, x->dbuf, len);
+	return fcntl(fd, F_SETFL, fl & ~O_DIRECT);
 }
 
 /*
- * The file's descriptor: O_DIRECT with the direct buffer ready for a big
- * file (*direct set), else a plain one.
+ * Writes the first len bytes of the direct buffer (a multiple of
+ * DIRECT_ALIGN while O_DIRECT is on) at o->off.  A file system that took
+ * O_DIRECT at open but refuses the write (EINVAL: an alignment it wants
+ * bigger) gets the same bytes again, at the same offset, through the page
+ * cache, and no more direct files.
+ */
+static int
+direct_write(struct xstate *x, struct outfile *o, size_t len)
+{
+	if (pwrite_all(o->fd, x->dbuf, len, o->off) == -1) {
+		if (errno != EINVAL || direct_off(o->fd) == -1 ||
+		    pwrite_all(o->fd, x->dbuf, len, o->off) == -1)
+			return -1;
+		x->nodirect = 1;
+	}
+	o->off += (off_t)len;
+	return 0;
+}
+
+/*
+ * Creates the file, and turns O_DIRECT on, with the direct buffer ready,
+ * for a big one.  O_DIRECT is set after the open, not in it: a file system
+ * that refuses it (EINVAL: ramfs, some FUSE ones) would have created the
+ * file before refusing the open.  It then gets plain files from then on
+ * (O_DIRECT only saves work: a file that cannot have it is no error).
  */
 static int
 create_file(struct xstate *x, const struct pkg_file *e, int dfd,
-    const char *base, int *direct)
+    const char *base, struct outfile *o)
 {
-	const int	 fl = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-			    O_CLOEXEC;
-	void		*p;
-	int		 fd;
+	void	*p;
+	int	 fl;
 
-	*direct = 0;
-	if (e->size >= DIRECT_MIN && !x->nodirect && x->dbuf == NULL) {
-		if (posix_memalign(&p, DIRECT_ALIGN, DIRECT_BUF) != 0)
+	memset(o, 0, sizeof(*o));
+	o->fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (o->fd == -1)
+		return -1;
+	if (e->size < DIRECT_MIN || x->nodirect)
+		return 0;
+	if (x->dbuf == NULL) {
+		if (posix_memalign(&p, DIRECT_ALIGN, DIRECT_BUF) != 0) {
 			x->nodirect = 1;
-		else
-			x->dbuf = p;
-	}
-	if (e->size >= DIRECT_MIN && !x->nodirect) {
-		if ((fd = openat(dfd, base, fl | O_DIRECT, 0600)) != -1) {
-			*direct = 1;
-			return fd;
+			return 0;
 		}
-		if (errno != EINVAL)
-			return -1;
-		x->nodirect = 1;	/* e.g. tmpfs */
+		x->dbuf = p;
 	}
-	return openat(dfd, base, fl, 0600);
+	if ((fl = fcntl(o->fd, F_GETFL)) == -1 ||
+	    fcntl(o->fd, F_SETFL, fl | O_DIRECT) == -1) {
+		x->nodirect = 1;
+		return 0;
+	}
+	o->direct = 1;
+	return 0;
 }
 
 /*
  * Writes block: straight for a plain file; for a direct one through the
- * direct buffer (*fill bytes in it), written whenever it is full.
+ * direct buffer, written whenever it is full.
  */
 static int
-put_block(struct xstate *x, int fd, int direct, size_t *fill,
-    const uint8_t *block, size_t len)
+put_block(struct xstate *x, struct outfile *o, const uint8_t *block,
+    size_t len)
 {
 	size_t	n;
 
-	if (!direct)
-		return write_all(fd, block, len);
+	if (!o->direct)
+		return write_all(o->fd, block, len);
 	while (len > 0) {
-		n = DIRECT_BUF - *fill < len ? DIRECT_BUF - *fill : len;
-		memcpy(x->dbuf + *fill, block, n);
-		*fill += n;
+		n = DIRECT_BUF - o->fill < len ? DIRECT_BUF - o->fill : len;
+		memcpy(x->dbuf + o->fill, block, n);
+		o->fill += n;
 		block += n;
 		len -= n;
-		if (*fill == DIRECT_BUF) {
-			if (direct_write(x, fd, DIRECT_BUF) == -1)
+		if (o->fill == DIRECT_BUF) {
+			if (direct_write(x, o, DIRECT_BUF) == -1)
 				return -1;
-			*fill = 0;
+			o->fill = 0;
 		}
 	}
 	return 0;
@@ -298,22 +327,20 @@ put_block(struct xstate *x, int fd, int direct, size_t *fill,
 /*
  * The rest of a direct file: its whole blocks direct, then the tail
  * through the page cache (O_DIRECT cleared), so the file ends where its
- * manifest says without padding.
+ * manifest says, without padding to truncate.
  */
 static int
-put_tail(struct xstate *x, int fd, size_t fill)
+put_tail(struct xstate *x, struct outfile *o)
 {
-	size_t	whole = fill - fill % DIRECT_ALIGN;
-	int	fl;
+	size_t	whole = o->fill - o->fill % DIRECT_ALIGN;
 
-	if (whole > 0 && direct_write(x, fd, whole) == -1)
+	if (whole > 0 && direct_write(x, o, whole) == -1)
 		return -1;
-	if (whole == fill)
+	if (whole == o->fill)
 		return 0;
-	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, fl & ~O_DIRECT) == -1)
+	if (direct_off(o->fd) == -1)
 		return -1;
-	return write_all(fd, x->dbuf + whole, fill - whole);
+	return pwrite_all(o->fd, x->dbuf + whole, o->fill - whole, o->off);
 }
 
 static int
@@ -321,13 +348,14 @@ write_file(struct xstate *x, const struct pkg_file *e, int dfd, const char *base
     char **errp)
 {
 	const void	*block;
-	size_t		 len, fill = 0;
+	size_t		 len;
 	la_int64_t	 off;
 	uint64_t	 total = 0;
 	struct digest	 got;
-	int		 fd, direct, r, rc = -1;
+	struct outfile	 o;
+	int		 r, rc = -1;
 
-	if ((fd = create_file(x, e, dfd, base, &direct)) == -1)
+	if (create_file(x, e, dfd, base, &o) == -1)
 		return err_sys(errp, "%s: cannot create", e->path);
 	sha256_reset(x->h);
 	for (;;) {
@@ -351,7 +379,7 @@ write_file(struct xstate *x, const struct pkg_file *e, int dfd, const char *base
 			goto out;
 		}
 		sha256_update(x->h, block, len);
-		if (put_block(x, fd, direct, &fill, block, len) == -1) {
+		if (put_block(x, &o, block, len) == -1) {
 			err_sys(errp, "%s: write", e->path);
 			goto out;
 		}
@@ -364,7 +392,7 @@ write_file(struct xstate *x, const struct pkg_file *e, int dfd, const char *base
 		    (unsigned long long)e->size);
 		goto out;
 	}
-	if (direct && put_tail(x, fd, fill) == -1) {
+	if (o.direct && put_tail(x, &o) == -1) {
 		err_sys(errp, "%s: write", e->path);
 		goto out;
 	}
@@ -374,7 +402,7 @@ write_file(struct xstate *x, const struct pkg_file *e, int dfd, const char *base
 		    "manifest", e->path);
 		goto out;
 	}
-	if (fchmod(fd, e->mode) == -1) {
+	if (fchmod(o.fd, e->mode) == -1) {
 		err_sys(errp, "%s: chmod", e->path);
 		goto out;
 	}
@@ -386,11 +414,11 @@ write_file(struct xstate *x, const struct pkg_file *e, int dfd, const char *base
 	 * Only a hint: a file system that cannot is no error.  (A direct
 	 * file's blocks are written already; its tail is small.)
 	 */
-	if (total >= WRITEBACK_MIN && !direct)
-		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	if (total >= WRITEBACK_MIN && !o.direct)
+		(void)sync_file_range(o.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	rc = 0;
 out:
-	if (close(fd) == -1 && rc == 0)
+	if (close(o.fd) == -1 && rc == 0)
 		rc = err_sys(errp, "%s: close", e->path);
 	return rc;
 }

@@ -33,6 +33,29 @@ write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * write_all at offset off: a failed call leaves the file offset alone, so
+ * the caller can write the same bytes again at the same place.
+ */
+int
+pwrite_all(int fd, const void *buf, size_t len, off_t off)
+{
+	const char	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = pwrite(fd, p, len, off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
 #define STREAM_CHUNK	(256 * 1024)
 
 int
