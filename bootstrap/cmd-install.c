@@ -98,10 +98,13 @@ add_role(char **roles, size_t *n, const char *list, char **errp)
 /*
  * Extraction runs on a few threads, one package each at a time, biggest
  * first: the work (SHA-256 of the blob, zstd, SHA-256 of every file) is
- * CPU-bound and packages are independent.  Threads, not processes, so a
- * crash (or the SIGKILL of the crash hook) stops every writer at once.
+ * CPU-bound and packages are independent.  Two threads more than the
+ * cores: a thread waits while the disk takes a direct write (extract.c),
+ * and another keeps its core busy meanwhile.  Threads, not processes, so
+ * a crash (or the SIGKILL of the crash hook) stops every writer at once.
  */
 #define EXTRACT_THREADS_MAX	4
+#define EXTRACT_THREADS_EXTRA	2
 
 struct xpool {
 	const struct cluster	*c;
@@ -299,7 +302,7 @@ xpool_run(struct xpool *x, size_t todo, char **errp)
 				    x->c->pkgs[i].installed_bytes);
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	for (k = 0; k < EXTRACT_THREADS_MAX && k < todo &&
-	    (long)k < (cpus > 0 ? cpus : 1); k++) {
+	    (long)k < (cpus > 0 ? cpus : 1) + EXTRACT_THREADS_EXTRA; k++) {
 		if (pthread_create(&tids[k], NULL, xworker, x) != 0)
 			break;
 		nthreads++;

@@ -15,22 +15,41 @@
 #include "atomicio.h"
 #include "error.h"
 
-int
-write_all(int fd, const void *buf, size_t len)
+/* Writes all of buf at off, or at the file offset when off is -1. */
+static int
+write_at(int fd, const void *buf, size_t len, off_t off)
 {
 	const char	*p = buf;
 	ssize_t		 n;
 
 	while (len > 0) {
-		n = write(fd, p, len);
+		n = off == -1 ? write(fd, p, len) : pwrite(fd, p, len, off);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
 			return -1;
 		p += n;
 		len -= (size_t)n;
+		if (off != -1)
+			off += n;
 	}
 	return 0;
+}
+
+int
+write_all(int fd, const void *buf, size_t len)
+{
+	return write_at(fd, buf, len, -1);
+}
+
+/*
+ * write_all at offset off: a failed call leaves the file offset alone, so
+ * the caller can write the same bytes again at the same place.
+ */
+int
+pwrite_all(int fd, const void *buf, size_t len, off_t off)
+{
+	return write_at(fd, buf, len, off);
 }
 
 #define STREAM_CHUNK	(256 * 1024)

@@ -38,6 +38,7 @@ int	 atomic_write_file(const char *path, const void *buf, size_t len,
 
 /* Writes all of buf, retrying on EINTR and short writes.  0 or -1/errno. */
 int	 write_all(int fd, const void *buf, size_t len);
+int	 pwrite_all(int fd, const void *buf, size_t len, off_t off);
 /* fsyncs a directory.  0 or -1 with *errp. */
 int	 fsync_dir(const char *dir, char **errp);
 /* fsyncs the directory that holds path. */

@@ -141,8 +141,9 @@ def mesos(version, big):
            "[Service]\nExecStart=/opt/mesosphere/bin/mesos-master\n# %s\n" % version)
     p.file("dcos.target.wants_slave/dcos-mesos-slave.service",
            "[Service]\nExecStart=/opt/mesosphere/bin/mesos-agent\n# %s\n" % version)
-    if big:
-        p.file("lib/big.bin", os.urandom(big))
+    for i, n in enumerate(big or []):
+        p.file("lib/big.bin" if i == 0 else "lib/big%d.bin" % (i + 1),
+               os.urandom(n))
     return p
 
 
@@ -333,7 +334,9 @@ def main():
     ap.add_argument("--hostile", choices=HOSTILE)
     ap.add_argument("--unsigned", choices=UNSIGNED)
     ap.add_argument("--trick", choices=TRICKS)
-    ap.add_argument("--big", type=int, default=0)
+    ap.add_argument("--big", type=int, action="append",
+                    help="a random file of N bytes in mesos' lib/ "
+                    "(big.bin, then big2.bin, ...)")
     ap.add_argument("--utf8-name", action="store_true",
                     help="mesos also has etc/caf\u00e9.conf (a UTF-8 name)")
     ap.add_argument("--unit", action="append", default=[],

@@ -13,6 +13,7 @@ host_bats = \
 	tests/t0555-host-status.bats \
 	tests/t0570-host-json.bats \
 	tests/t0575-host-progress.bats \
+	tests/t0580-host-direct.bats \
 	tests/t0565-service-switch.bats \
 	tests/t0560-host-roles.bats
 TESTS += $(host_bats)

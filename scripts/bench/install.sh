@@ -19,6 +19,17 @@
 # the command used, which load from other work changes far less, and the
 # load average is printed before and after.
 #
+# And the free memory: every tree written fills the page cache, and where
+# its pages come from decides what writing costs.  On a virtual machine
+# that gives free memory back to its host (virtio-balloon free page
+# reporting, as on this development machine), a page taken from free
+# memory is backed again by the host on first touch: then writing 537 MB
+# through the page cache took 1.6 s of system time, and 0.6 s once the
+# page cache had filled memory and writes reused its pages.  tar -xf
+# writes everything through the page cache; install writes files of 64
+# KiB or more with O_DIRECT, so it is hit far less.  Compare runs with
+# similar free memory.
+#
 # No tree is removed until every run is done: on ext4 without a journal
 # the inode allocator skips inodes freed in the last minute (five while
 # their inode table block is dirty), and looks at each of them on every
@@ -146,6 +157,8 @@ mkdir trash
 fresh() { mktemp -d "$work/trash/t.XXXXXX"; }
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
+memfree() { awk '/^MemFree:/ {printf "%d MiB", $2 / 1024}' /proc/meminfo; }
+mem0=$(memfree)
 for i in $(seq "$runs"); do
 	echo "run $i/$runs" >&2
 	measure "tar -xf" tar -xf tree.tar -C "$(fresh)"
@@ -175,6 +188,7 @@ printf '\n%s files, %s bytes; %s runs, medians (machine shared: figures under lo
 	"$files" "$bytes" "$runs"
 printf 'load average before: %s, after: %s\n' "$load0" \
 	"$(cut -d' ' -f1-3 /proc/loadavg)"
+printf 'free memory before: %s, after: %s\n' "$mem0" "$(memfree)"
 printf '%-28s %10s %8s %8s\n' "" seconds "x tar -xf" "CPU s"
 for name in "tar -xf" "tar -xf + sync" "tar -xJf" "dcos-bootstrap install" \
     ${other:+"install of -B build"} "  sha256 of every blob" "  zstd -d of every blob" "  sha256 of every file"; do

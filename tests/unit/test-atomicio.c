@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -170,6 +171,27 @@ path_join_adds_one_slash(void **state)
 	free(b);
 }
 
+/* pwrite_all writes where it is told and leaves the file offset alone. */
+static void
+pwrite_all_writes_at_offset(void **state)
+{
+	char	 path[512], buf[8] = { 0 };
+	int	 fd;
+
+	snprintf(path, sizeof(path), "%s/f", (char *)*state);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true(fd != -1);
+	assert_int_equal(write_all(fd, "abc", 3), 0);
+	assert_int_equal(pwrite_all(fd, "XY", 2, 5), 0);
+	assert_int_equal(pwrite_all(fd, "Q", 1, 0), 0);
+	assert_int_equal(lseek(fd, 0, SEEK_CUR), 3);
+	assert_int_equal(write_all(fd, "d", 1), 0);
+	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 7);
+	assert_memory_equal(buf, "Qbcd\0XY", 7);
+	assert_int_equal(pwrite_all(-1, "Q", 1, 0), -1);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -185,6 +207,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    mkdir_p_creates_and_tolerates_existing, make_dir,
 		    remove_dir),
+		cmocka_unit_test_setup_teardown(
+		    pwrite_all_writes_at_offset, make_dir, remove_dir),
 		cmocka_unit_test(path_join_adds_one_slash),
 		cmocka_unit_test(read_file_reads_proc_files_that_report_size_zero),
 		cmocka_unit_test(read_file_clears_outputs_on_failure),
