@@ -22,11 +22,18 @@ teardown() {
 	rm -rf "$SCRATCH"
 }
 
+# traced_run STRACE-ARGS...: strace -ff -qq; LeakSanitizer cannot run
+# under ptrace (--enable-sanitize builds), so it is off in there.
+traced_run() {
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	    strace -ff -qq "$@"
+}
+
 # install_big [strace options]: installs fixture big on $R under strace
 # (-y: every fd with its path), one trace file per thread, all of them in
 # $SCRATCH/trace.
 install_big() {
-	strace -ff -qq -y "$@" -o "$SCRATCH/t" \
+	traced_run -y "$@" -o "$SCRATCH/t" \
 	    "$BOOTSTRAP" -q install "$SCRATCH/big/cluster.json" \
 	    --cache "$SCRATCH/big/cache" --root "$R" --role master
 	cat "$SCRATCH"/t.* > "$SCRATCH/trace"
@@ -86,7 +93,7 @@ intact() {
 	mkdir "$SCRATCH/ram"
 	# ramfs in a mount namespace of its own: gone with the namespace, so
 	# the install and its checks run in there.
-	strace -ff -qq -y -e trace=fcntl -o "$SCRATCH/t" unshare -m sh -c '
+	traced_run -y -e trace=fcntl -o "$SCRATCH/t" unshare -m sh -c '
 	    set -e
 	    mount -t ramfs ramfs "$0"
 	    mkdir "$0/etc"
