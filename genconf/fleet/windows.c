@@ -29,23 +29,19 @@
 #include "fleet.h"
 #include "jsonio.h"
 #include "manifest.h"
-#include "siteconf.h"
 
 /*
- * s in PowerShell single quotes, as dcos_install.ps1 holds the cluster
- * name, malloc'd, or NULL.
+ * The windows_powershell program s in PowerShell single quotes,
+ * malloc'd, or NULL.  It passed fleet_win_program_check, whose letters
+ * hold no quote, so the quotes hold it as it is; checked again here
+ * rather than trusted, as a program name starts every command line.
  */
 static char *
 psquote(const char *s)
 {
-	char	*in, *r;
-
-	if ((in = script_single_quoted(s, 1)) == NULL)
+	if (fleet_win_program_check(s) == -1)
 		return NULL;
-	if (asprintf(&r, "'%s'", in) == -1)
-		r = NULL;
-	free(in);
-	return r;
+	return fleet_fmt("'%s'", s);
 }
 
 int
