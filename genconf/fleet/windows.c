@@ -209,59 +209,63 @@ check_command(const struct fleet_plan *p, const struct fleet_host *h)
 
 #define EXPLAIN_SERVICES	10
 #define EXPLAIN_LINE		200
+#define EXPLAIN_BYTES		(1 << 20)
+
+/*
+ * The next line of f into line (EXPLAIN_LINE + 1 bytes), the first
+ * EXPLAIN_LINE bytes of it kept and the rest read past, never more than
+ * *left bytes in all: the host wrote the capture, of any length.  1: a
+ * line; 0: the end, or *left spent (*cut set).
+ */
+static int
+capture_line(FILE *f, char *line, size_t *left, int *cut)
+{
+	size_t	n = 0;
+	int	c = EOF;
+
+	while (*left > 0 && (c = getc(f)) != EOF && c != '\n') {
+		(*left)--;
+		if (n < EXPLAIN_LINE)
+			line[n++] = (char)c;
+	}
+	if (c == '\n')
+		(*left)--;
+	else if (*left == 0 && getc(f) != EOF)
+		*cut = 1;
+	line[n] = '\0';
+	return c == '\n' || n > 0;
+}
 
 /*
  * What a failed check step saw: each service that does not run (the
- * first few, each line cut short: the host wrote them).
+ * first few, each line cut short, the capture read up to EXPLAIN_BYTES:
+ * the host wrote it).
  */
 static char *
 check_explain(const struct fleet_plan *p, const struct fleet_host *h)
 {
-	char	*path, line[EXPLAIN_LINE + 2], *r = NULL, *n, more[48] = "";
-	size_t	 shown = 0, other = 0, len = 0;
+	char	 line[EXPLAIN_LINE + 1], *path, *r = NULL, *n = NULL;
+	char	 more[96] = "";
+	size_t	 shown = 0, other = 0, len = 0, left = EXPLAIN_BYTES;
 	FILE	*f = NULL;
-	int	 st = h->status;
+	int	 st = h->status, exit_seen = 0, cut = 0;
 
+	if ((r = malloc(EXPLAIN_SERVICES * (EXPLAIN_LINE + 2) + 1)) == NULL)
+		return NULL;
+	r[0] = '\0';
 	if ((path = fleet_capture(p, h, "check")) != NULL)
 		f = fopen(path, "re");
 	free(path);
-	/* The check's own status, whatever the login shell made of it. */
-	while (st == 1 && f != NULL && fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, "dcos-fleet-check-exit: ", 23) == 0 &&
-		    line[23] >= '1' && line[23] <= '5' &&
-		    (line[24] == '\n' || line[24] == '\r'))
+	while (f != NULL && capture_line(f, line, &left, &cut)) {
+		line[strcspn(line, "\r")] = '\0';
+		/* The check's own status, whatever the login shell made of it. */
+		if (h->status == 1 && !exit_seen &&
+		    strncmp(line, "dcos-fleet-check-exit: ", 23) == 0 &&
+		    line[23] >= '1' && line[23] <= '5' && line[24] == '\0') {
 			st = line[23] - '0';
-	if (f != NULL)
-		rewind(f);
-	if (st == 5) {
-		if (asprintf(&n, "%s: dcos_install.ps1 -Status failed until "
-		    "the health gate's end (%ld s); not rolled back: see the "
-		    "log", h->addr, p->win->gate) == -1)
-			n = NULL;
-		if (f != NULL)
-			fclose(f);
-		return n;
-	}
-	if (st != 1 && st != 3 && st != 4) {
-		if (f != NULL)
-			fclose(f);
-		return NULL;
-	}
-	if ((r = malloc(EXPLAIN_SERVICES * (EXPLAIN_LINE + 2) + 1)) == NULL) {
-		if (f != NULL)
-			fclose(f);
-		return NULL;
-	}
-	r[0] = '\0';
-	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			/* Longer than a service line: skip its rest. */
-			int	c;
-
-			while ((c = getc(f)) != EOF && c != '\n')
-				;
+			exit_seen = 1;
+			continue;
 		}
-		line[strcspn(line, "\r\n")] = '\0';
 		jsonio_scrub(line, EXPLAIN_LINE, 0);
 		if (strncmp(line, "service ", 8) != 0 ||
 		    strstr(line, ": ") == NULL ||
@@ -271,20 +275,35 @@ check_explain(const struct fleet_plan *p, const struct fleet_host *h)
 			other++;
 			continue;
 		}
+		/* At most EXPLAIN_LINE + 2 bytes each: r holds them all. */
 		len += (size_t)snprintf(r + len, EXPLAIN_LINE + 3, "%s%s",
 		    shown > 0 ? "; " : "", line);
 		shown++;
 	}
 	if (f != NULL)
 		fclose(f);
+	if (st == 5) {
+		if (asprintf(&n, "%s: dcos_install.ps1 -Status failed until "
+		    "the health gate's end (%ld s); not rolled back: see the "
+		    "log", h->addr, p->win->gate) == -1)
+			n = NULL;
+		goto out;
+	}
+	if (st != 1 && st != 3 && st != 4)
+		goto out;
 	if (other > 0)
 		snprintf(more, sizeof(more), " and %zu more", other);
+	if (cut)
+		snprintf(more + strlen(more), sizeof(more) - strlen(more),
+		    " (only the first %d MiB of the capture read)",
+		    EXPLAIN_BYTES >> 20);
 	if (asprintf(&n, "%s: services not running after %ld s: %s%s%s",
 	    h->addr, p->win->gate, shown > 0 ? r : "(no status)", more,
 	    st == 3 ? "; rolled back to the previous generation" :
 	    st == 4 ? "; the rollback failed too (see the log)" :
 	    "") == -1)
 		n = NULL;
+out:
 	free(r);
 	return n;
 }

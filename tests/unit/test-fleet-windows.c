@@ -181,6 +181,123 @@ test_windows_host_never_gets_linux_steps(void **state)
 	free(hosts);
 }
 
+/*
+ * h's explanation of a failed health gate (the check step's explain)
+ * when the capture holds text (len bytes) and the step exited status.
+ */
+static char *
+explain(const char *text, size_t len, int status)
+{
+	struct fleet_win	 w = { .script = "/x/dcos_install.ps1",
+				       .powershell = "powershell",
+				       .gate = 900 };
+	struct fleet_plan	 p = { .win = &w, .logdir = scratch };
+	struct fleet_host	 h = { .addr = (char *)"10.0.0.1",
+				       .windows = 1, .status = status };
+	const struct fleet_step	*st;
+	size_t			 n;
+
+	free(put("10.0.0.1.check.out", text, len));
+	assert_non_null(st = fleet_win_steps("postflight", &n));
+	assert_string_equal(st[0].name, "check");
+	assert_non_null(st[0].explain);
+	h.todo = st;
+	h.ntodo = n;
+	h.step = 1;
+	return st[0].explain(&p, &h);
+}
+
+/* The check's own exit status, through the login shell's 1. */
+static void
+test_explain_statuses(void **state)
+{
+	static const char	 t3[] = "service a: stopped\r\n"
+	    "service b: running\r\ndcos-fleet-check-exit: 3\r\n";
+	static const char	 t5[] = "dcos-fleet-check-exit: 5\n";
+	char			*r;
+
+	(void)state;
+	r = explain(t3, sizeof(t3) - 1, 1);
+	assert_string_equal(r, "10.0.0.1: services not running after 900 "
+	    "s: service a: stopped; rolled back to the previous generation");
+	free(r);
+	r = explain(t5, sizeof(t5) - 1, 1);
+	assert_string_equal(r, "10.0.0.1: dcos_install.ps1 -Status failed "
+	    "until the health gate's end (900 s); not rolled back: see the "
+	    "log");
+	free(r);
+	/* Not a status line the check prints: the default explanation. */
+	assert_null(explain(t5, sizeof(t5) - 1, 2));
+	r = explain("", 0, 1);
+	assert_string_equal(r, "10.0.0.1: services not running after 900 "
+	    "s: (no status)");
+	free(r);
+}
+
+/*
+ * A hostile capture of 12 MiB: twelve services not running, each line
+ * 20 kB of escapes and bytes that are not UTF-8; a line whose 202nd
+ * byte starts "dcos-fleet-check-exit: 5" (a line start only to a reader
+ * of pieces); and past the first MiB one more service and an exit line.
+ * At most ten services are shown, each cut to 200 bytes of printable
+ * UTF-8, then how many more; nothing past the first MiB is read.
+ */
+static void
+test_explain_bounds_a_hostile_capture(void **state)
+{
+	FILE	*f;
+	char	*text = NULL, *r, *part, *save, name[32];
+	size_t	 len = 0, i, j, parts = 0;
+
+	(void)state;
+	assert_non_null(f = open_memstream(&text, &len));
+	for (i = 1; i <= 12; i++) {
+		fprintf(f, "service s%02zu: stopped", i);
+		for (j = 0; j < 4000; j++)
+			fputs("\033[31m\xff\xc3", f);
+		fputc('\n', f);
+	}
+	fputs("service ok: running\n", f);
+	for (j = 0; j < 201; j++)
+		fputc('x', f);
+	fputs("dcos-fleet-check-exit: 5\n", f);
+	while (ftell(f) < (1 << 20))
+		fputs("junk junk junk junk junk junk junk junk junk junk\n", f);
+	fputs("service late: stopped\ndcos-fleet-check-exit: 3\n", f);
+	for (j = 0; j < 11 * 1024; j++)
+		fprintf(f, "%01023d\n", 0);
+	assert_int_equal(fclose(f), 0);
+	assert_true(len > 12 << 20);
+	r = explain(text, len, 1);
+	free(text);
+	assert_non_null(r);
+	assert_true(strlen(r) < 80 + 10 * 202 + 80);
+	for (i = 0; r[i] != '\0'; i++)
+		assert_true((unsigned char)r[i] >= 0x20 &&
+		    (unsigned char)r[i] != 0x7f);
+	assert_non_null(strstr(r, "10.0.0.1: services not running after 900 "
+	    "s: service s01: stopped?[31m??"));
+	assert_null(strstr(r, "-Status failed"));
+	assert_null(strstr(r, "late"));
+	assert_null(strstr(r, "rolled back"));
+	assert_non_null(strstr(r, " and 2 more (only the first 1 MiB of the "
+	    "capture read)"));
+	for (i = 1; i <= 12; i++) {
+		snprintf(name, sizeof(name), "service s%02zu: ", i);
+		if (i <= 10)
+			assert_non_null(strstr(r, name));
+		else
+			assert_null(strstr(r, name));
+	}
+	/* Each service's line: at most 200 bytes. */
+	*strstr(r, " and 2 more") = '\0';
+	for (part = strtok_r(strstr(r, "service s01"), ";", &save);
+	    part != NULL; part = strtok_r(NULL, ";", &save), parts++)
+		assert_true(strlen(part + (parts > 0)) <= 200);
+	assert_int_equal(parts, 10);
+	free(r);
+}
+
 int
 main(void)
 {
@@ -188,6 +305,11 @@ main(void)
 		cmocka_unit_test(test_every_command_has_windows_steps),
 		cmocka_unit_test_setup_teardown(
 		    test_windows_host_never_gets_linux_steps, scratch_new,
+		    scratch_free),
+		cmocka_unit_test_setup_teardown(test_explain_statuses,
+		    scratch_new, scratch_free),
+		cmocka_unit_test_setup_teardown(
+		    test_explain_bounds_a_hostile_capture, scratch_new,
 		    scratch_free),
 	};
 
