@@ -485,30 +485,22 @@ status_line(json_t *doc, char *line, unsigned *seen, char **errp)
 json_t *
 fleet_win_status(const char *path, char **errp)
 {
-	json_t		*doc = NULL, *cur = NULL, *svcs = NULL;
+	json_t		*doc = NULL, *r = NULL;
 	char		*buf = NULL, *line, *next, *err = NULL;
 	size_t		 len, n = 0;
 	unsigned	 seen = 0;
 
 	if (read_file(path, 1 << 20, &buf, &len, errp) == -1)
 		return NULL;
-	if ((doc = json_object()) == NULL || (cur = json_object()) == NULL ||
-	    (svcs = json_object()) == NULL)
-		goto oom;
-	/* set_new takes the reference even when it fails. */
-	if (json_object_set_new(doc, "current", cur) == -1) {
-		cur = NULL;
-		goto oom;
+	/* set_new takes the reference, also when it fails (or gets NULL). */
+	if ((doc = json_object()) == NULL ||
+	    json_object_set_new(doc, "current", json_object()) == -1 ||
+	    json_object_set_new(doc, "services", json_object()) == -1 ||
+	    json_object_set_new(doc, "platform", json_string("windows")) ==
+	    -1) {
+		err_set(errp, "out of memory");
+		goto out;
 	}
-	cur = NULL;
-	if (json_object_set_new(doc, "services", svcs) == -1) {
-		svcs = NULL;
-		goto oom;
-	}
-	svcs = NULL;
-	if (json_object_set_new(doc, "platform", json_string("windows")) ==
-	    -1)
-		goto oom;
 	for (line = buf; line != NULL; line = next) {
 		n++;
 		if ((next = strchr(line, '\n')) != NULL)
@@ -517,10 +509,9 @@ fleet_win_status(const char *path, char **errp)
 		/* Windows PowerShell may print in the ANSI code page. */
 		jsonio_scrub(line, 1024, 0);
 		if (status_line(doc, line, &seen, &err) == -1) {
-			if (err == NULL || strcmp(err, "out of memory") == 0)
-				goto oom;
-			err_set(errp, "%s: -Status line %zu: %s", path, n, err);
-			goto fail;
+			err_set(errp, "%s: -Status line %zu: %s", path, n,
+			    err != NULL ? err : "out of memory");
+			goto out;
 		}
 	}
 	/* Installed: every field; else none (nor a service). */
@@ -528,20 +519,18 @@ fleet_win_status(const char *path, char **errp)
 	    json_object_size(json_object_get(doc, "services")) > 0)) {
 		err_set(errp, "%s: -Status printed only some of generation, "
 		    "release, config id, roles and cluster manifest", path);
-		goto fail;
+		goto out;
 	}
 	if (json_object_set_new(doc, "installed", json_boolean(seen != 0)) ==
-	    -1)
-		goto oom;
-	free(buf);
-	return doc;
-oom:
-	err_set(errp, "out of memory");
-fail:
+	    -1) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	r = doc;
+	doc = NULL;	/* transferred */
+out:
 	free(err);
 	free(buf);
-	json_decref(cur);
-	json_decref(svcs);
 	json_decref(doc);
-	return NULL;
+	return r;
 }

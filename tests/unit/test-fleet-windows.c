@@ -298,6 +298,192 @@ test_explain_bounds_a_hostile_capture(void **state)
 	free(r);
 }
 
+#define HEX64	"0123456789abcdef0123456789abcdef" \
+		"0123456789abcdef0123456789abcdef"
+#define INSTALLED "generation: 3\r\nrelease: dcos-1.0.0 (seq 4)\r\n" \
+	"config id: " HEX64 "\r\nroles: slave slave_public\r\n" \
+	"cluster manifest: sha256:" HEX64 "\r\n"
+
+/* -Status output, as text, parsed; NULL with *errp (no control byte). */
+static json_t *
+status_of(const char *text, size_t len, char **errp)
+{
+	json_t	*doc;
+	char	*path;
+	size_t	 i;
+
+	path = put("status.out", text, len);
+	*errp = NULL;
+	doc = fleet_win_status(path, errp);
+	free(path);
+	if (doc == NULL) {
+		assert_non_null(*errp);
+		for (i = 0; (*errp)[i] != '\0'; i++)
+			assert_true((unsigned char)(*errp)[i] >= 0x20 &&
+			    (unsigned char)(*errp)[i] != 0x7f);
+	}
+	return doc;
+}
+
+static void
+test_status_parsed(void **state)
+{
+	static const char	 t[] = INSTALLED
+	    "service dcos-mesos-slave: running\r\n"
+	    "service dcos-net: stopped\r\n";
+	static const char	 none[] = "journal: clean\r\nnot installed\r\n";
+	json_t			*doc, *cur;
+	char			*err;
+
+	(void)state;
+	assert_non_null(doc = status_of(t, sizeof(t) - 1, &err));
+	cur = json_object_get(doc, "current");
+	assert_true(json_is_true(json_object_get(doc, "installed")));
+	assert_string_equal(json_string_value(json_object_get(doc,
+	    "platform")), "windows");
+	assert_int_equal(json_integer_value(json_object_get(cur,
+	    "generation")), 3);
+	assert_string_equal(json_string_value(json_object_get(cur,
+	    "release")), "dcos");
+	assert_string_equal(json_string_value(json_object_get(cur,
+	    "version")), "1.0.0");
+	assert_string_equal(json_string_value(json_object_get(cur,
+	    "config_id")), HEX64);
+	assert_int_equal(json_array_size(json_object_get(cur, "roles")), 2);
+	assert_string_equal(json_string_value(json_object_get(doc,
+	    "cluster_manifest")), "sha256:" HEX64);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    doc, "services"), "dcos-net")), "stopped");
+	json_decref(doc);
+	assert_non_null(doc = status_of(none, sizeof(none) - 1, &err));
+	assert_true(json_is_false(json_object_get(doc, "installed")));
+	assert_int_equal(json_object_size(json_object_get(doc, "current")),
+	    0);
+	json_decref(doc);
+}
+
+struct status_case {
+	const char	*text;
+	const char	*err;		/* what the message says, after "line N: " */
+};
+
+static const struct status_case hostile[] = {
+	{ "generation: 3\ngeneration: 4\n", "line 2: said twice" },
+	{ "generation: 0x10\n", "line 1: generation '0x10' is not a number" },
+	{ "generation: 99999999999999999999\n", "line 1: generation '9999" },
+	{ "generation: -1\n", "line 1: generation '-1' is not a number" },
+	{ "generation: \n", "line 1: generation '' is not a number" },
+	{ "release: nodash\n", "line 1: release 'nodash' is not NAME-VERSION" },
+	{ "release: -\n", "line 1: release '-' is not NAME-VERSION" },
+	{ "config id: " HEX64 "0\n", "line 1: config id '" },
+	{ "roles: slave master\n", "line 1: role 'master' is not slave or "
+	  "slave_public" },
+	{ "cluster manifest: md5:00\n", "line 1: cluster manifest 'md5:00'" },
+	{ "service : running\n", "line 1: 'service : running' is not" },
+	{ "service a:running\n", "line 1: not 'service NAME: STATE'" },
+	{ "service a: running\nservice a: stopped\n", "line 2: 'service a: "
+	  "stopped' is not 'service NAME: STATE' (one a service, at most "
+	  "256)" },
+	{ "service a\033[2J\377: running\n", "line 1: 'service a?[2J?: "
+	  "running' is not" },
+	{ "service a: RUNNING\n", "line 1: 'service a: RUNNING' is not" },
+	{ "generation: 3\n", "-Status printed only some of generation" },
+	{ "service a: running\n", "-Status printed only some of generation" },
+	{ INSTALLED "roles: slave\n", "line 6: said twice" },
+};
+
+/* Each hostile output: refused in one line that says where and what. */
+static void
+test_status_hostile(void **state)
+{
+	char	*err, *text;
+	size_t	 i, len;
+	FILE	*f;
+
+	(void)state;
+	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		assert_null(status_of(hostile[i].text,
+		    strlen(hostile[i].text), &err));
+		if (strstr(err, hostile[i].err) == NULL)
+			fail_msg("case %zu: '%s' has no '%s'", i, err,
+			    hostile[i].err);
+		assert_non_null(strstr(err, "/status.out: "));
+		free(err);
+	}
+	/* 257 services: one more than any host runs. */
+	assert_non_null(f = open_memstream(&text, &len));
+	fputs(INSTALLED, f);
+	for (i = 0; i < 257; i++)
+		fprintf(f, "service s%zu: running\n", i);
+	assert_int_equal(fclose(f), 0);
+	assert_null(status_of(text, len, &err));
+	assert_non_null(strstr(err, "line 262: 'service s256: running' is "
+	    "not 'service NAME: STATE' (one a service, at most 256)"));
+	free(err);
+	free(text);
+	/* A long line is quoted 1024 bytes at most. */
+	assert_non_null(text = malloc(100000));
+	memcpy(text, "service ", 8);
+	memset(text + 8, 'a', 100000 - 8);
+	memcpy(text + 100000 - 10, ": running", 9);
+	text[100000 - 1] = '\n';
+	assert_null(status_of(text, 100000, &err));
+	assert_true(strlen(err) < 1024 + 200);
+	free(err);
+	free(text);
+	/* More than 1 MiB: not read. */
+	assert_non_null(text = malloc((1 << 20) + 2));
+	memset(text, '\n', (1 << 20) + 2);
+	assert_null(status_of(text, (1 << 20) + 2, &err));
+	free(err);
+	free(text);
+}
+
+/* Jansson's allocations fail after the first alloc_left. */
+static long	 alloc_left = -1;
+
+static void *
+alloc_limited(size_t n)
+{
+	if (alloc_left == 0)
+		return NULL;
+	if (alloc_left > 0)
+		alloc_left--;
+	return malloc(n);
+}
+
+/*
+ * Out of memory at each of jansson's allocations in turn: "out of
+ * memory" (said where) and nothing leaked or freed twice (the sanitizer
+ * build sees both), until there is enough.
+ */
+static void
+test_status_out_of_memory(void **state)
+{
+	static const char	 t[] = INSTALLED
+	    "service dcos-mesos-slave: running\r\n";
+	json_t			*doc = NULL;
+	char			*err;
+	long			 k;
+
+	(void)state;
+	json_set_alloc_funcs(alloc_limited, free);
+	for (k = 0; k < 1000 && doc == NULL; k++) {
+		alloc_left = k;
+		if ((doc = status_of(t, sizeof(t) - 1, &err)) == NULL) {
+			assert_non_null(strstr(err, "out of memory"));
+			free(err);
+		}
+	}
+	alloc_left = -1;
+	json_set_alloc_funcs(malloc, free);
+	assert_non_null(doc);
+	assert_true(k > 5);
+	assert_int_equal(json_object_size(json_object_get(doc, "services")),
+	    1);
+	json_decref(doc);
+}
+
 int
 main(void)
 {
@@ -311,6 +497,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_explain_bounds_a_hostile_capture, scratch_new,
 		    scratch_free),
+		cmocka_unit_test_setup_teardown(test_status_parsed,
+		    scratch_new, scratch_free),
+		cmocka_unit_test_setup_teardown(test_status_hostile,
+		    scratch_new, scratch_free),
+		cmocka_unit_test_setup_teardown(test_status_out_of_memory,
+		    scratch_new, scratch_free),
 	};
 
 	log_set_level(LOG_QUIET);
