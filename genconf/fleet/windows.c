@@ -41,7 +41,7 @@ psquote(const char *s)
 {
 	if (fleet_win_program_check(s) == -1)
 		return NULL;
-	return fleet_fmt("'%s'", s);
+	return str_fmt("'%s'", s);
 }
 
 int
@@ -78,7 +78,7 @@ encoded(const struct fleet_win *w, const char *text)
 	}
 	base64_encode(u16, 2 * n, b64);
 	free(u16);
-	r = fleet_fmt("%s -NoProfile -NonInteractive -EncodedCommand %s",
+	r = str_fmt("%s -NoProfile -NonInteractive -EncodedCommand %s",
 	    w->powershell, b64);
 	free(b64);
 	return r;
@@ -97,7 +97,7 @@ wrap(const struct fleet_plan *p, char *body)
 
 	if (body == NULL)
 		return NULL;
-	t = fleet_fmt("$e = 1; $d = [IO.Path]::Combine([IO.Path]::GetTempPath(), "
+	t = str_fmt("$e = 1; $d = [IO.Path]::Combine([IO.Path]::GetTempPath(), "
 	    "'dcos-fleet-' + [guid]::NewGuid().ToString('N')); "
 	    "try { [void][IO.Directory]::CreateDirectory($d); "
 	    "$f = [IO.Path]::Combine($d, 'dcos_install.ps1'); "
@@ -151,7 +151,7 @@ run_command(const struct fleet_plan *p, const struct fleet_host *h)
 	if ((q = psquote(p->win->powershell)) == NULL)
 		return NULL;
 	/* The role is slave or slave_public: nothing to quote. */
-	body = fleet_fmt("& %s -NoProfile -ExecutionPolicy Bypass -File $f %s%s; "
+	body = str_fmt("& %s -NoProfile -ExecutionPolicy Bypass -File $f %s%s; "
 	    "$e = $LASTEXITCODE", q, args, strchr(args, ' ') != NULL ?
 	    h->role : "");
 	free(q);
@@ -175,7 +175,7 @@ check_command(const struct fleet_plan *p, const struct fleet_host *h)
 	(void)h;
 	if ((q = psquote(w->powershell)) == NULL)
 		return NULL;
-	body = fleet_fmt("$end = [DateTime]::UtcNow.AddSeconds(%ld); "
+	body = str_fmt("$end = [DateTime]::UtcNow.AddSeconds(%ld); "
 	    "while ($true) { "
 	    "$s = @(& %s -NoProfile -ExecutionPolicy Bypass -File $f -Status); "
 	    "if ($LASTEXITCODE -ne 0) { $e = 5 } "
@@ -200,7 +200,7 @@ check_command(const struct fleet_plan *p, const struct fleet_host *h)
 		 * too, for check_explain.
 		 */
 		q = body;
-		body = fleet_fmt("%s; [Console]::Out.WriteLine("
+		body = str_fmt("%s; [Console]::Out.WriteLine("
 		    "'dcos-fleet-check-exit: ' + $e)", q);
 		free(q);
 	}
