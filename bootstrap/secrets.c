@@ -211,8 +211,9 @@ mkparents_at(int dfd, const char *dest, char **errp)
 	return 0;
 }
 
-/* A secret file written, and the role whose bundle gave it. */
+/* A secret file written: where, and the role whose bundle gave it. */
 struct written {
+	const char		*dest;		/* its record's "path" */
 	const char		*role;
 	const struct secret_file *f;
 };
@@ -253,21 +254,22 @@ secret_clash(const struct written *w, const char *role,
 
 /*
  * Writes one secret file of role's bundle as dest (0600), recorded in
- * list and w (as many as list); the same file from a second bundle is
- * skipped, a different one refused.
+ * list and in w[*nw] (*nw counts them); the same file from a second
+ * bundle is skipped, a different one refused.
  */
 static int
 write_secret(int genfd, const char *role, const struct secret_file *f,
-    const char *dest, json_t *list, struct written *w, char **errp)
+    const char *dest, json_t *list, struct written *w, size_t *nw,
+    char **errp)
 {
 	struct digest	 d;
 	char		 dstr[DIGEST_STRSZ];
+	json_t		*rec;
 	size_t		 i;
 	int		 fd;
 
-	for (i = 0; i < json_array_size(list); i++)
-		if (strcmp(json_string_value(json_object_get(json_array_get(
-		    list, i), "path")), dest) == 0) {
+	for (i = 0; i < *nw; i++)
+		if (strcmp(w[i].dest, dest) == 0) {
 			/* One file, one record: the same bytes, mode, owner. */
 			if (w[i].f->len == f->len && CRYPTO_memcmp(
 			    w[i].f->content, f->content, f->len) == 0 &&
@@ -297,12 +299,15 @@ write_secret(int genfd, const char *role, const struct secret_file *f,
 	/* The owner is given at activation, when its user exists. */
 	digest_buf(f->content, f->len, &d);
 	digest_format(&d, dstr);
-	if (json_array_append_new(list, json_pack("{s:s, s:s, s:i, s:s}",
-	    "path", dest, "sha256", dstr, "mode", (int)(f->mode & 0700),
-	    "owner", secrets_owner(f->owner))) == -1)
+	if ((rec = json_pack("{s:s, s:s, s:i, s:s}", "path", dest, "sha256",
+	    dstr, "mode", (int)(f->mode & 0700), "owner",
+	    secrets_owner(f->owner))) == NULL ||
+	    json_array_append_new(list, rec) == -1)
 		return err_set(errp, "out of memory");
-	w[i].role = role;
-	w[i].f = f;
+	/* The record's own copy of dest: list keeps it. */
+	w[*nw].dest = json_string_value(json_object_get(rec, "path"));
+	w[*nw].role = role;
+	w[(*nw)++].f = f;
 	return 0;
 }
 
@@ -314,7 +319,7 @@ gen_write_secrets(int genfd, const struct cluster *c, char *const *roles,
 	struct written			*w = NULL;
 	json_t				*list = NULL, *doc = NULL;
 	char				*dest = NULL, *text = NULL;
-	size_t				 i, j, n = 0;
+	size_t				 i, j, n = 0, nw = 0;
 	int				 fd = -1, place, rc = -1;
 
 	if (c->nbundles == 0)
@@ -343,7 +348,7 @@ gen_write_secrets(int genfd, const struct cluster *c, char *const *roles,
 				goto out;
 			}
 			if (write_secret(genfd, sb->role, &sb->files[j], dest,
-			    list, w, errp) == -1)
+			    list, w, &nw, errp) == -1)
 				goto out;
 		}
 	}

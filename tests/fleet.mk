@@ -15,7 +15,6 @@ TESTS += tests/unit/test-fleet-windows
 tests_unit_test_fleet_windows_SOURCES = tests/unit/test-fleet-windows.c \
 	genconf/fleet/fleet.h genconf/fleet/windows.c \
 	genconf/fleet/runner.c genconf/fleet/ssh.c genconf/fleet/hosts.c
-tests_unit_test_fleet_windows_CPPFLAGS = $(AM_CPPFLAGS) \
-	-I$(top_srcdir)/genconf -I$(top_srcdir)/genconf/fleet
+tests_unit_test_fleet_windows_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/genconf
 tests_unit_test_fleet_windows_CFLAGS = $(unit_cflags)
 tests_unit_test_fleet_windows_LDADD = $(unit_ldadd)

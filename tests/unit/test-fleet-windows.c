@@ -23,7 +23,7 @@
 
 #include <jansson.h>
 
-#include "fleet.h"
+#include "fleet/fleet.h"
 #include "jsonio.h"
 #include "log.h"
 
