@@ -496,8 +496,9 @@ int	 gen_record_check(const json_t *g, long n, const struct cluster *c,
  * Builds generation n (generation.json g, made of c) again from its
  * packages with gen_build's code, beside it; refuses, changing nothing,
  * when what it builds is not what g records; keeps g and the secret
- * files (linked, never through a symlink; one whose parent drifted is
- * left missing for secrets_repair); then swaps the whole tree in
+ * files its record lists (gen_secrets_load's, checked; linked, never
+ * through a symlink; one whose parent drifted is left missing for
+ * secrets_repair); then swaps the whole tree in
  * (replace_package: journaled).  c's secrets bundles must be closed
  * (else build_in writes them too).  0 or -1 with *errp.
  */

@@ -3,7 +3,6 @@
 #include <config.h>
 
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,24 +54,16 @@ struct status {
 };
 
 /* Adds one line to st->problems. */
+/* A problem for the report, one line: NULL is out of memory. */
 static void
-problem(struct status *st, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-problem(struct status *st, const char *fmt, ...)
+problem_add(struct status *st, char *msg)
 {
-	va_list	 ap;
-	char	*msg;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
-	va_end(ap);
 	json_array_append_new(st->problems, json_string(msg != NULL ? msg :
 	    "out of memory"));
 	free(msg);
 }
+
+#define problem(st, ...)	problem_add((st), str_fmt(__VA_ARGS__))
 
 /*
  * What is not as it should be, worst first: a damaged journal, an

@@ -1014,39 +1014,21 @@ same_record(const json_t *g, const char *stage, long n, char **errp)
 }
 
 /*
- * The secret files of generation gen (GEN_SECRETS_NAME lists them) and
- * that list, linked into stage as they are: secrets come from the site
- * key, not from the packages, and repair leaves them alone.  0 or -1.
+ * The secret files of generation n that rec lists (gen_secrets_load's
+ * record, checked: the one list of them repair uses) and the file
+ * GEN_SECRETS_NAME that holds it, linked into stage as they are:
+ * secrets come from the site key, not from the packages, and repair
+ * leaves them alone.  0 or -1 with *errp.
  */
 static int
-keep_secrets(int genfd, int stagefd, long n, char **errp)
+keep_secrets(int genfd, int stagefd, long n, const json_t *rec,
+    char **errp)
 {
-	json_t		*doc = NULL, *v;
+	const json_t	*v;
 	const char	*dest, *base;
-	char		*buf = NULL;
-	size_t		 len, i;
-	int		 fd, sfd, rc = -1;
+	int		 fd, sfd;
 
-	if (faccessat(genfd, GEN_SECRETS_NAME, F_OK, AT_SYMLINK_NOFOLLOW) ==
-	    -1 && errno == ENOENT)
-		return 0;
-	if ((fd = openat(genfd, GEN_SECRETS_NAME, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
-		return err_sys(errp, "generation %ld: %s", n,
-		    GEN_SECRETS_NAME);
-	rc = read_fd_all(fd, GEN_SECRETS_NAME, JSON_MAX, &buf, &len, errp);
-	close(fd);
-	if (rc == -1)
-		return -1;
-	rc = -1;
-	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
-	free(buf);
-	if (!json_is_array(json_object_get(doc, "files")))
-		goto out;
-	json_array_foreach(json_object_get(doc, "files"), i, v) {
-		dest = json_string_value(json_object_get(v, "path"));
-		if (dest == NULL || !relpath_valid(dest))
-			goto out;
+	json_object_foreach((json_t *)rec, dest, v) {
 		/*
 		 * Never through a symlink in the old tree: a parent that
 		 * drifted into one (or into a file) leaves the secret
@@ -1056,31 +1038,24 @@ keep_secrets(int genfd, int stagefd, long n, char **errp)
 			continue;
 		if ((fd = open_parent(stagefd, dest, 1, &base, errp)) == -1) {
 			close(sfd);
-			goto out;
+			return -1;
 		}
 		/* A file gone stays gone: verify says so. */
 		if (linkat(sfd, base, fd, base, 0) == -1 && errno != ENOENT) {
 			err_sys(errp, "keep the secret file %s", dest);
 			close(fd);
 			close(sfd);
-			goto out;
+			return -1;
 		}
 		close(fd);
 		close(sfd);
 	}
+	/* No record and no file: a generation without secrets. */
 	if (linkat(genfd, GEN_SECRETS_NAME, stagefd, GEN_SECRETS_NAME, 0) ==
-	    -1) {
-		err_sys(errp, "keep %s", GEN_SECRETS_NAME);
-		goto out;
-	}
-	rc = 0;
-out:
-	/* Every failure above without a message is a bad list. */
-	if (rc == -1 && *errp == NULL)
-		err_set(errp, "generation %ld: %s is not a list of secret "
-		    "files: reinstall", n, GEN_SECRETS_NAME);
-	json_decref(doc);
-	return rc;
+	    -1 && (errno != ENOENT || json_object_size(rec) > 0))
+		return err_sys(errp, "generation %ld: keep %s", n,
+		    GEN_SECRETS_NAME);
+	return 0;
 }
 
 int
@@ -1089,11 +1064,13 @@ gen_rebuild(const struct host *h, const struct cluster *c, const json_t *g,
 {
 	const json_t	*jr = json_object_get(g, "roles");
 	struct stat	 st;
+	json_t		*secrets = NULL;
 	char		**roles = NULL, *stage = NULL, *final = NULL;
 	size_t		 i;
 	int		 genfd = -1, stagefd = -1, built = 0, rc = -1;
 
-	if (gen_record_check(g, n, c, errp) == -1)
+	if (gen_record_check(g, n, c, errp) == -1 ||
+	    gen_secrets_load(h, n, &secrets, errp) == -1)
 		return -1;
 	/* clean_partial removes a stage a killed run left behind. */
 	if (asprintf(&stage, "%s/.staging-%ld", h->gendir, n) == -1)
@@ -1133,7 +1110,7 @@ gen_rebuild(const struct host *h, const struct cluster *c, const json_t *g,
 		err_sys(errp, "keep %s/generation.json", final);
 		goto out;
 	}
-	if (keep_secrets(genfd, stagefd, n, errp) == -1)
+	if (keep_secrets(genfd, stagefd, n, secrets, errp) == -1)
 		goto out;
 	if (syncfs(stagefd) == -1) {
 		err_sys(errp, "sync %s", stage);
@@ -1152,6 +1129,7 @@ out:
 		close(stagefd);
 	if (built)
 		(void)rm_tree(stage, NULL);
+	json_decref(secrets);
 	free(roles);
 	free(stage);
 	free(final);

@@ -211,31 +211,73 @@ mkparents_at(int dfd, const char *dest, char **errp)
 	return 0;
 }
 
-/* Writes one secret file as dest (0600); a second role's copy is skipped. */
+/* A secret file written: where, and the role whose bundle gave it. */
+struct written {
+	const char		*dest;		/* its record's "path" */
+	const char		*role;
+	const struct secret_file *f;
+};
+
+/*
+ * Why two files of the bundles (w, and f of role) cannot both be dest:
+ * one line (*errp) naming dest, both bundles and what differs.  -1.
+ */
 static int
-write_secret(int genfd, const struct secret_file *f, const char *dest,
-    json_t *list, char **errp)
+secret_clash(const struct written *w, const char *role,
+    const struct secret_file *f, const char *dest, char **errp)
+{
+	const char	*o1 = secrets_owner(w->f->owner);
+	const char	*o2 = secrets_owner(f->owner);
+	char		 what[160] = "";
+	size_t		 n;
+
+	/* What differs, never the contents themselves: they are secret. */
+	if (w->f->len != f->len ||
+	    CRYPTO_memcmp(w->f->content, f->content, f->len) != 0)
+		snprintf(what, sizeof(what), ", different contents");
+	if ((w->f->mode & 0700) != (f->mode & 0700)) {
+		n = strlen(what);
+		snprintf(what + n, sizeof(what) - n, ", modes %04o and %04o",
+		    (unsigned)(w->f->mode & 0700), (unsigned)(f->mode & 0700));
+	}
+	if (strcmp(o1, o2) != 0) {
+		n = strlen(what);
+		snprintf(what + n, sizeof(what) - n, ", owners %s and %s", o1,
+		    o2);
+	}
+	return err_set(errp, "%s: the secrets bundle of role %s gives it as "
+	    "%s and the one of role %s as %s, with %s: a host has one %s, "
+	    "so make the templates give both the same contents, mode and "
+	    "owner, or different paths", dest, w->role, w->f->path, role,
+	    f->path, what + 2, dest);
+}
+
+/*
+ * Writes one secret file of role's bundle as dest (0600), recorded in
+ * list and in w[*nw] (*nw counts them); the same file from a second
+ * bundle is skipped, a different one refused.
+ */
+static int
+write_secret(int genfd, const char *role, const struct secret_file *f,
+    const char *dest, json_t *list, struct written *w, size_t *nw,
+    char **errp)
 {
 	struct digest	 d;
 	char		 dstr[DIGEST_STRSZ];
-	json_t		*v;
+	json_t		*rec;
 	size_t		 i;
 	int		 fd;
 
-	digest_buf(f->content, f->len, &d);
-	digest_format(&d, dstr);
-	json_array_foreach(list, i, v)
-		if (strcmp(json_string_value(json_object_get(v, "path")),
-		    dest) == 0) {
+	for (i = 0; i < *nw; i++)
+		if (strcmp(w[i].dest, dest) == 0) {
 			/* One file, one record: the same bytes, mode, owner. */
-			if (strcmp(json_string_value(json_object_get(v,
-			    "sha256")), dstr) == 0 && json_integer_value(
-			    json_object_get(v, "mode")) == (json_int_t)(f->mode
-			    & 0700) && strcmp(json_string_value(json_object_get(
-			    v, "owner")), secrets_owner(f->owner)) == 0)
+			if (w[i].f->len == f->len && CRYPTO_memcmp(
+			    w[i].f->content, f->content, f->len) == 0 &&
+			    (w[i].f->mode & 0700) == (f->mode & 0700) &&
+			    strcmp(secrets_owner(w[i].f->owner),
+			    secrets_owner(f->owner)) == 0)
 				return 0;
-			return err_set(errp, "two secrets bundles give %s "
-			    "different contents, modes or owners", dest);
+			return secret_clash(&w[i], role, f, dest, errp);
 		}
 	if (mkparents_at(genfd, dest, errp) == -1)
 		return -1;
@@ -255,10 +297,17 @@ write_secret(int genfd, const struct secret_file *f, const char *dest,
 	if (close(fd) == -1)
 		return err_sys(errp, "%s", dest);
 	/* The owner is given at activation, when its user exists. */
-	if (json_array_append_new(list, json_pack("{s:s, s:s, s:i, s:s}",
-	    "path", dest, "sha256", dstr, "mode", (int)(f->mode & 0700),
-	    "owner", secrets_owner(f->owner))) == -1)
+	digest_buf(f->content, f->len, &d);
+	digest_format(&d, dstr);
+	if ((rec = json_pack("{s:s, s:s, s:i, s:s}", "path", dest, "sha256",
+	    dstr, "mode", (int)(f->mode & 0700), "owner",
+	    secrets_owner(f->owner))) == NULL ||
+	    json_array_append_new(list, rec) == -1)
 		return err_set(errp, "out of memory");
+	/* The record's own copy of dest: list keeps it. */
+	w[*nw].dest = json_string_value(json_object_get(rec, "path"));
+	w[*nw].role = role;
+	w[(*nw)++].f = f;
 	return 0;
 }
 
@@ -267,15 +316,21 @@ gen_write_secrets(int genfd, const struct cluster *c, char *const *roles,
     size_t nroles, char **errp)
 {
 	const struct secrets_bundle	*sb;
+	struct written			*w = NULL;
 	json_t				*list = NULL, *doc = NULL;
 	char				*dest = NULL, *text = NULL;
-	size_t				 i, j;
+	size_t				 i, j, n = 0, nw = 0;
 	int				 fd = -1, place, rc = -1;
 
 	if (c->nbundles == 0)
 		return 0;
-	if ((list = json_array()) == NULL)
+	for (i = 0; i < c->nbundles; i++)
+		n += c->bundles[i]->nfiles;
+	if ((list = json_array()) == NULL ||
+	    (w = calloc(n + 1, sizeof(*w))) == NULL) {
+		json_decref(list);
 		return err_set(errp, "out of memory");
+	}
 	for (i = 0; i < c->nbundles; i++) {
 		sb = c->bundles[i];
 		for (j = 0; j < sb->nfiles; j++) {
@@ -292,8 +347,8 @@ gen_write_secrets(int genfd, const struct cluster *c, char *const *roles,
 				    sb->files[j].path);
 				goto out;
 			}
-			if (write_secret(genfd, &sb->files[j], dest, list,
-			    errp) == -1)
+			if (write_secret(genfd, sb->role, &sb->files[j], dest,
+			    list, w, &nw, errp) == -1)
 				goto out;
 		}
 	}
@@ -315,6 +370,7 @@ out:
 		rc = err_sys(errp, "%s", GEN_SECRETS_NAME);
 	free(dest);
 	free(text);
+	free(w);
 	json_decref(doc);
 	json_decref(list);
 	return rc;

@@ -68,3 +68,16 @@ err_wrap_(char **errp, const char *fmt, ...)
 	free(old);
 	return -1;
 }
+
+char *
+str_fmt(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) == -1)
+		s = NULL;
+	va_end(ap);
+	return s;
+}

@@ -26,6 +26,13 @@ int	 err_wrap_(char **errp, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
 /*
+ * The formatted text (vasprintf's), malloc'd: the caller's, or NULL when
+ * out of memory.
+ */
+char	*str_fmt(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+
+/*
  * The -1 in the header, where a static analyzer sees it: it does not look
  * into another file's function, nor inline a variadic one, so without
  * this it takes "return err_set(...)" for any value, and then reports

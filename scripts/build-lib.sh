@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
-# Sourced by scripts/test.sh, demo.sh and fuzz.sh: where their
-# out-of-tree builds (_build/NAME) configure from.
+# A bash library, not a host script (those are POSIX sh): sourced by the
+# bash scripts scripts/test.sh, demo.sh and fuzz.sh and by t0030's bats
+# tests, never run by a host; t0020 shellchecks it as bash.  It says where
+# their out-of-tree builds (_build/NAME) configure from.
 #
 # A tree configured in place (./configure at the top leaves config.status
 # there) makes automake refuse every build elsewhere ("source directory

@@ -9,3 +9,12 @@ if PWSH_TESTS
 TESTS += tests/t0820-fleet-windows.bats
 endif
 EXTRA_DIST += tests/t0820-fleet-windows.bats
+# The Windows hosts' steps, explanations and -Status parsing (unit).
+check_PROGRAMS += tests/unit/test-fleet-windows
+TESTS += tests/unit/test-fleet-windows
+tests_unit_test_fleet_windows_SOURCES = tests/unit/test-fleet-windows.c \
+	genconf/fleet/fleet.h genconf/fleet/windows.c \
+	genconf/fleet/runner.c genconf/fleet/ssh.c genconf/fleet/hosts.c
+tests_unit_test_fleet_windows_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/genconf
+tests_unit_test_fleet_windows_CFLAGS = $(unit_cflags)
+tests_unit_test_fleet_windows_LDADD = $(unit_ldadd)

@@ -52,6 +52,23 @@ dcos-config.yaml.5 dcos-release.5 dcos-store.5 dcos_install.ps1.8"
 	done
 }
 
+@test "scripts/build-lib.sh is bash, sourced by bash only, and it and they are shellcheck-clean as bash" {
+	cd "$top_srcdir"
+	sed -n 2p scripts/build-lib.sh | grep -qx '# shellcheck shell=bash'
+	users=$(grep -rlE '(\.|source) "?\$[a-z_]+/scripts/build-lib\.sh' scripts tests)
+	[ -n "$users" ]
+	for f in $users; do
+		case $f in
+		*.bats) ;;	# bats runs its tests in bash
+		*)	head -n 1 "$f" | grep -Eqx '#!(/usr/bin/env |/bin/)bash' ||
+				{ echo "$f sources scripts/build-lib.sh and is not bash"; return 1; } ;;
+		esac
+	done
+	# shellcheck disable=SC2046 # one word a file
+	run shellcheck -s bash -x scripts/build-lib.sh $(echo "$users" | grep '\.sh$')
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+}
+
 @test "the README names the two set-up commands" {
 	grep -q '^scripts/demo.sh' "$top_srcdir/README.md"
 	grep -q '^scripts/test.sh' "$top_srcdir/README.md"

@@ -41,15 +41,17 @@ setup_file() {
 	(cd own/site && "$GENCONF" -q generate)
 }
 
-# owner_release DIR OWNER [USER]: a signed release in DIR of one package
-# whose pkginfo declares USER (default dcos_exhibitor) and the sample
-# templates, the exhibitor file's with "owner: OWNER" (vendor.key).
+# owner_release DIR OWNER [USER [TEMPLATE]]: a signed release in DIR of
+# one package whose pkginfo declares USER (default dcos_exhibitor) and the
+# sample templates (and the file TEMPLATE), the exhibitor file's with
+# "owner: OWNER" (vendor.key).
 owner_release() {
 	mkdir -p "$1/hello--1.0/bin" "$1/gc"
 	printf '#!/bin/sh\necho hello\n' > "$1/hello--1.0/bin/hello"
 	chmod 755 "$1/hello--1.0/bin/hello"
 	printf '{"username": "%s"}\n' "${3:-dcos_exhibitor}" > "$1/hello--1.0/pkginfo.json"
 	cp -R "$top_srcdir/sample/genconf/." "$1/gc/"
+	[ -z "${4:-}" ] || cp "$4" "$1/gc/templates/"
 	sed -i "s|^    permissions: \"0600\"$|&\n    owner: $2|" "$1/gc/templates/exhibitor.yaml"
 	grep -q "owner: $2" "$1/gc/templates/exhibitor.yaml"
 	"$GENCONF" -q release --name dcos --version 1.0.0 --seq 1 \
@@ -551,4 +553,43 @@ ids_of() {
 	echo "$output"
 	[ "$status" -ne 0 ]
 	grep -q '"refuse".*refused before the switch: .*the line of dcos_exhibitor has no valid' "$M/var/lib/dcos/bootstrap/journal"
+}
+
+@test "two roles' bundles that give one file another mode or owner: install refuses in one line naming the file and both bundles, and changes nothing" {
+	cd "$SCRATCH"
+	# etc_slave/clash and etc_slave_public/clash are both etc/clash on
+	# a host of both roles: the same secret, not the same mode or owner.
+	cat > clash.yaml <<-'EOF2'
+	package:
+	  - path: etc_slave/clash
+	    permissions: "0600"
+	    secret: true
+	    content: "the same secret"
+	  - path: etc_slave_public/clash
+	    permissions: "0400"
+	    owner: dcos_exhibitor
+	    secret: true
+	    content: "the same secret"
+	EOF2
+	owner_release clash dcos_exhibitor dcos_exhibitor "$SCRATCH/clash.yaml"
+	cp -R "$SITE" site
+	rm -rf site/genconf/serve site/dcos-*.tar*
+	cp clash/dcos-*.tar* site/
+	(cd site && "$GENCONF" -q generate)
+	S=$SCRATCH/site/genconf/serve
+	ccm=$S/blobs/sha256/$(jq -r '.current[7:]' "$S/index.json")
+	[ "$(jq -c '[.blobs[] | select(.kind == "secrets") | .role]' "$ccm")" = '["master","slave","slave_public"]' ]
+	M=$SCRATCH/M
+	new_root "$M"
+	mkdir -p "$M/etc/mesosphere"
+	cp site/genconf/site.key "$M/etc/mesosphere/site.key"
+	before=$(tree "$M")
+	run "$BOOTSTRAP" install "$ccm" --cache "$S" --root "$M" --role slave,slave_public
+	one_line
+	[ "$status" -eq 1 ]
+	[ "$output" = "dcos-bootstrap: error: etc/clash: the secrets bundle of role slave gives it as etc_slave/clash and the one of role slave_public as etc_slave_public/clash, with modes 0600 and 0400, owners root and dcos_exhibitor: a host has one etc/clash, so make the templates give both the same contents, mode and owner, or different paths" ]
+	[ "$(tree "$M")" = "$before" ]
+	# Each role alone takes its own.
+	"$BOOTSTRAP" -q install "$ccm" --cache "$S" --root "$M" --role slave_public > /dev/null
+	[ "$(stat -L -c %a "$M/opt/mesosphere/etc/clash")" = 400 ]
 }

@@ -298,7 +298,7 @@ script_command(const struct fleet_plan *p, const struct fleet_host *h)
 			return NULL;
 		}
 		/* The staged files in place, the staging gone. */
-		r = fleet_fmt(PUSH_DIR "s=%s; " MOVE_STAGED "rm -rf \"$s\"; "
+		r = str_fmt(PUSH_DIR "s=%s; " MOVE_STAGED "rm -rf \"$s\"; "
 		    "echo \"%s  $d/dcos_install.sh\" | sha256sum -c - "
 		    ">/dev/null 2>&1 || { echo \"$d/dcos_install.sh is not "
 		    "the store's (sha256:%s)\" >&2; exit 1; }; "
@@ -312,7 +312,7 @@ script_command(const struct fleet_plan *p, const struct fleet_host *h)
 	}
 	if ((u = fleet_shquote(c->url)) == NULL)
 		return NULL;
-	r = fleet_fmt("d=$(mktemp -d) || exit 1; trap 'rm -rf \"$d\"' EXIT; "
+	r = str_fmt("d=$(mktemp -d) || exit 1; trap 'rm -rf \"$d\"' EXIT; "
 	    "u=%s/dcos_install.sh; "
 	    "if command -v curl >/dev/null 2>&1; "
 	    "then curl -fsS -o \"$d/s\" \"$u\"; "
@@ -337,7 +337,7 @@ probe_command(const struct fleet_plan *p, const struct fleet_host *h)
 	const struct fleet_ctx	*c = p->ctx;
 
 	(void)h;
-	return fleet_fmt(PUSH_DIR "umask 077; mkdir -p \"$d/blobs/sha256\" || "
+	return str_fmt(PUSH_DIR "umask 077; mkdir -p \"$d/blobs/sha256\" || "
 	    "exit 1; s=$(mktemp -d /tmp/dcos-push.XXXXXX) || exit 1; "
 	    "if [ -n \"${SUDO_UID-}\" ]; then chown \"$SUDO_UID\" \"$s\" "
 	    "|| exit 1; fi; echo \"$s\"; uname -m", c->push);
@@ -394,7 +394,7 @@ list_command(const struct fleet_plan *p, const struct fleet_host *h,
 	    (pin = bootstrap_pin(c, arch)) == NULL ||
 	    (qs = fleet_shquote(stage)) == NULL)
 		goto out;
-	r = fleet_fmt(PUSH_DIR "s=%s; " MOVE_STAGED
+	r = str_fmt(PUSH_DIR "s=%s; " MOVE_STAGED
 	    "cp \"$d/blobs/sha256/%s\" \"$s/.bs\" && chmod 0700 \"$s/.bs\" "
 	    "|| exit 1; echo \"%s  $s/.bs\" | sha256sum -c - >/dev/null "
 	    "2>&1 || { echo \"$d/blobs/sha256/%s is damaged\" >&2; "
@@ -538,7 +538,7 @@ check_command(const struct fleet_plan *p, const struct fleet_host *h)
 	const struct fleet_ctx	*c = p->ctx;
 
 	(void)h;
-	return fleet_fmt(KEPT_BOOTSTRAP
+	return str_fmt(KEPT_BOOTSTRAP
 	    "[ -x \"$b\" ] || { echo \"$b is missing: deploy this host "
 	    "first\" >&2; exit 2; }; "
 	    "end=$(($(date +%%s) + %ld)); "
@@ -620,7 +620,7 @@ uninstall_command(const struct fleet_plan *p, const struct fleet_host *h)
 
 	(void)h;
 	/* Push mode: what the pushes put in DIR goes too. */
-	return fleet_fmt(KEPT_BOOTSTRAP
+	return str_fmt(KEPT_BOOTSTRAP
 	    "if [ ! -x \"$b\" ]; then echo 'not installed: nothing to "
 	    "remove'; else \"$b\" uninstall ${r:+--root \"$r\"} || exit; "
 	    "fi%s%s%s", c->push != NULL ? "; d=$r" : "",
@@ -665,7 +665,7 @@ site_key_command(const struct fleet_plan *p, const struct fleet_host *h)
 		    "$r/etc/mesosphere/site.key (0600) on this host first\" "
 		    ">&2; exit 1; }");
 	if (access(c->site_key, R_OK) == -1)
-		return fleet_fmt("echo 'role %s has a sealed secrets bundle and "
+		return str_fmt("echo 'role %s has a sealed secrets bundle and "
 		    "this bootstrap node has no readable %s to give the "
 		    "host: put the site key there' >&2; exit 1", h->role,
 		    c->site_key);

@@ -159,9 +159,6 @@ char	**fleet_ssh_exit(const struct fleet_ssh *, const char *addr,
 void	 fleet_argv_free(char **);
 /* The command run as root: itself for root, else under sudo -n. */
 char	*fleet_as_root(const struct fleet_ssh *, const char *command);
-/* A step's command line: fmt and its arguments, malloc'd, or NULL. */
-char	*fleet_fmt(const char *fmt, ...)
-	    __attribute__((format(printf, 1, 2)));
 /* s in single quotes for sh (malloc'd). */
 char	*fleet_shquote(const char *s);
 /* A line for a failed ssh step from the last line of its output. */

@@ -576,8 +576,9 @@ fleet_run(struct fleet_plan *p)
 		if (h->todo == NULL && h->windows) {
 			/* Never the Linux steps (the site key) on Windows. */
 			h->result = FLEET_FAILED;
-			if (asprintf(&h->detail, "%s: %s has no Windows steps",
-			    h->addr, p->command) == -1)
+			if (asprintf(&h->detail, "%s: a Windows host, and %s "
+			    "has no Windows steps: leave the Windows hosts out "
+			    "(--role, --host)", h->addr, p->command) == -1)
 				h->detail = NULL;
 		} else if (h->todo == NULL) {
 			h->todo = p->steps;

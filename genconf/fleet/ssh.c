@@ -159,19 +159,6 @@ fleet_ssh_exit(const struct fleet_ssh *s, const char *addr, int windows)
 }
 
 char *
-fleet_fmt(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*r;
-
-	va_start(ap, fmt);
-	if (vasprintf(&r, fmt, ap) == -1)
-		r = NULL;
-	va_end(ap);
-	return r;
-}
-
-char *
 fleet_shquote(const char *s)
 {
 	char	*q, *p;

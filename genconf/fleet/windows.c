@@ -29,23 +29,19 @@
 #include "fleet.h"
 #include "jsonio.h"
 #include "manifest.h"
-#include "siteconf.h"
 
 /*
- * s in PowerShell single quotes, as dcos_install.ps1 holds the cluster
- * name, malloc'd, or NULL.
+ * The windows_powershell program s in PowerShell single quotes,
+ * malloc'd, or NULL.  It passed fleet_win_program_check, whose letters
+ * hold no quote, so the quotes hold it as it is; checked again here
+ * rather than trusted, as a program name starts every command line.
  */
 static char *
 psquote(const char *s)
 {
-	char	*in, *r;
-
-	if ((in = script_single_quoted(s, 1)) == NULL)
+	if (fleet_win_program_check(s) == -1)
 		return NULL;
-	if (asprintf(&r, "'%s'", in) == -1)
-		r = NULL;
-	free(in);
-	return r;
+	return str_fmt("'%s'", s);
 }
 
 int
@@ -82,7 +78,7 @@ encoded(const struct fleet_win *w, const char *text)
 	}
 	base64_encode(u16, 2 * n, b64);
 	free(u16);
-	r = fleet_fmt("%s -NoProfile -NonInteractive -EncodedCommand %s",
+	r = str_fmt("%s -NoProfile -NonInteractive -EncodedCommand %s",
 	    w->powershell, b64);
 	free(b64);
 	return r;
@@ -101,7 +97,7 @@ wrap(const struct fleet_plan *p, char *body)
 
 	if (body == NULL)
 		return NULL;
-	t = fleet_fmt("$e = 1; $d = [IO.Path]::Combine([IO.Path]::GetTempPath(), "
+	t = str_fmt("$e = 1; $d = [IO.Path]::Combine([IO.Path]::GetTempPath(), "
 	    "'dcos-fleet-' + [guid]::NewGuid().ToString('N')); "
 	    "try { [void][IO.Directory]::CreateDirectory($d); "
 	    "$f = [IO.Path]::Combine($d, 'dcos_install.ps1'); "
@@ -155,7 +151,7 @@ run_command(const struct fleet_plan *p, const struct fleet_host *h)
 	if ((q = psquote(p->win->powershell)) == NULL)
 		return NULL;
 	/* The role is slave or slave_public: nothing to quote. */
-	body = fleet_fmt("& %s -NoProfile -ExecutionPolicy Bypass -File $f %s%s; "
+	body = str_fmt("& %s -NoProfile -ExecutionPolicy Bypass -File $f %s%s; "
 	    "$e = $LASTEXITCODE", q, args, strchr(args, ' ') != NULL ?
 	    h->role : "");
 	free(q);
@@ -179,7 +175,7 @@ check_command(const struct fleet_plan *p, const struct fleet_host *h)
 	(void)h;
 	if ((q = psquote(w->powershell)) == NULL)
 		return NULL;
-	body = fleet_fmt("$end = [DateTime]::UtcNow.AddSeconds(%ld); "
+	body = str_fmt("$end = [DateTime]::UtcNow.AddSeconds(%ld); "
 	    "while ($true) { "
 	    "$s = @(& %s -NoProfile -ExecutionPolicy Bypass -File $f -Status); "
 	    "if ($LASTEXITCODE -ne 0) { $e = 5 } "
@@ -204,7 +200,7 @@ check_command(const struct fleet_plan *p, const struct fleet_host *h)
 		 * too, for check_explain.
 		 */
 		q = body;
-		body = fleet_fmt("%s; [Console]::Out.WriteLine("
+		body = str_fmt("%s; [Console]::Out.WriteLine("
 		    "'dcos-fleet-check-exit: ' + $e)", q);
 		free(q);
 	}
@@ -213,59 +209,63 @@ check_command(const struct fleet_plan *p, const struct fleet_host *h)
 
 #define EXPLAIN_SERVICES	10
 #define EXPLAIN_LINE		200
+#define EXPLAIN_BYTES		(1 << 20)
+
+/*
+ * The next line of f into line (EXPLAIN_LINE + 1 bytes), the first
+ * EXPLAIN_LINE bytes of it kept and the rest read past, never more than
+ * *left bytes in all: the host wrote the capture, of any length.  1: a
+ * line; 0: the end, or *left spent (*cut set).
+ */
+static int
+capture_line(FILE *f, char *line, size_t *left, int *cut)
+{
+	size_t	n = 0;
+	int	c = EOF;
+
+	while (*left > 0 && (c = getc(f)) != EOF && c != '\n') {
+		(*left)--;
+		if (n < EXPLAIN_LINE)
+			line[n++] = (char)c;
+	}
+	if (c == '\n')
+		(*left)--;
+	else if (*left == 0 && getc(f) != EOF)
+		*cut = 1;
+	line[n] = '\0';
+	return c == '\n' || n > 0;
+}
 
 /*
  * What a failed check step saw: each service that does not run (the
- * first few, each line cut short: the host wrote them).
+ * first few, each line cut short, the capture read up to EXPLAIN_BYTES:
+ * the host wrote it).
  */
 static char *
 check_explain(const struct fleet_plan *p, const struct fleet_host *h)
 {
-	char	*path, line[EXPLAIN_LINE + 2], *r = NULL, *n, more[48] = "";
-	size_t	 shown = 0, other = 0, len = 0;
+	char	 line[EXPLAIN_LINE + 1], *path, *r = NULL, *n = NULL;
+	char	 more[96] = "";
+	size_t	 shown = 0, other = 0, len = 0, left = EXPLAIN_BYTES;
 	FILE	*f = NULL;
-	int	 st = h->status;
+	int	 st = h->status, exit_seen = 0, cut = 0;
 
+	if ((r = malloc(EXPLAIN_SERVICES * (EXPLAIN_LINE + 2) + 1)) == NULL)
+		return NULL;
+	r[0] = '\0';
 	if ((path = fleet_capture(p, h, "check")) != NULL)
 		f = fopen(path, "re");
 	free(path);
-	/* The check's own status, whatever the login shell made of it. */
-	while (st == 1 && f != NULL && fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, "dcos-fleet-check-exit: ", 23) == 0 &&
-		    line[23] >= '1' && line[23] <= '5' &&
-		    (line[24] == '\n' || line[24] == '\r'))
+	while (f != NULL && capture_line(f, line, &left, &cut)) {
+		line[strcspn(line, "\r")] = '\0';
+		/* The check's own status, whatever the login shell made of it. */
+		if (h->status == 1 && !exit_seen &&
+		    strncmp(line, "dcos-fleet-check-exit: ", 23) == 0 &&
+		    line[23] >= '1' && line[23] <= '5' && line[24] == '\0') {
 			st = line[23] - '0';
-	if (f != NULL)
-		rewind(f);
-	if (st == 5) {
-		if (asprintf(&n, "%s: dcos_install.ps1 -Status failed until "
-		    "the health gate's end (%ld s); not rolled back: see the "
-		    "log", h->addr, p->win->gate) == -1)
-			n = NULL;
-		if (f != NULL)
-			fclose(f);
-		return n;
-	}
-	if (st != 1 && st != 3 && st != 4) {
-		if (f != NULL)
-			fclose(f);
-		return NULL;
-	}
-	if ((r = malloc(EXPLAIN_SERVICES * (EXPLAIN_LINE + 2) + 1)) == NULL) {
-		if (f != NULL)
-			fclose(f);
-		return NULL;
-	}
-	r[0] = '\0';
-	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			/* Longer than a service line: skip its rest. */
-			int	c;
-
-			while ((c = getc(f)) != EOF && c != '\n')
-				;
+			exit_seen = 1;
+			continue;
 		}
-		line[strcspn(line, "\r\n")] = '\0';
 		jsonio_scrub(line, EXPLAIN_LINE, 0);
 		if (strncmp(line, "service ", 8) != 0 ||
 		    strstr(line, ": ") == NULL ||
@@ -275,20 +275,35 @@ check_explain(const struct fleet_plan *p, const struct fleet_host *h)
 			other++;
 			continue;
 		}
+		/* At most EXPLAIN_LINE + 2 bytes each: r holds them all. */
 		len += (size_t)snprintf(r + len, EXPLAIN_LINE + 3, "%s%s",
 		    shown > 0 ? "; " : "", line);
 		shown++;
 	}
 	if (f != NULL)
 		fclose(f);
+	if (st == 5) {
+		if (asprintf(&n, "%s: dcos_install.ps1 -Status failed until "
+		    "the health gate's end (%ld s); not rolled back: see the "
+		    "log", h->addr, p->win->gate) == -1)
+			n = NULL;
+		goto out;
+	}
+	if (st != 1 && st != 3 && st != 4)
+		goto out;
 	if (other > 0)
 		snprintf(more, sizeof(more), " and %zu more", other);
+	if (cut)
+		snprintf(more + strlen(more), sizeof(more) - strlen(more),
+		    " (only the first %d MiB of the capture read)",
+		    EXPLAIN_BYTES >> 20);
 	if (asprintf(&n, "%s: services not running after %ld s: %s%s%s",
 	    h->addr, p->win->gate, shown > 0 ? r : "(no status)", more,
 	    st == 3 ? "; rolled back to the previous generation" :
 	    st == 4 ? "; the rollback failed too (see the log)" :
 	    "") == -1)
 		n = NULL;
+out:
 	free(r);
 	return n;
 }
@@ -470,30 +485,22 @@ status_line(json_t *doc, char *line, unsigned *seen, char **errp)
 json_t *
 fleet_win_status(const char *path, char **errp)
 {
-	json_t		*doc = NULL, *cur = NULL, *svcs = NULL;
+	json_t		*doc = NULL, *r = NULL;
 	char		*buf = NULL, *line, *next, *err = NULL;
 	size_t		 len, n = 0;
 	unsigned	 seen = 0;
 
 	if (read_file(path, 1 << 20, &buf, &len, errp) == -1)
 		return NULL;
-	if ((doc = json_object()) == NULL || (cur = json_object()) == NULL ||
-	    (svcs = json_object()) == NULL)
-		goto oom;
-	/* set_new takes the reference even when it fails. */
-	if (json_object_set_new(doc, "current", cur) == -1) {
-		cur = NULL;
-		goto oom;
+	/* set_new takes the reference, also when it fails (or gets NULL). */
+	if ((doc = json_object()) == NULL ||
+	    json_object_set_new(doc, "current", json_object()) == -1 ||
+	    json_object_set_new(doc, "services", json_object()) == -1 ||
+	    json_object_set_new(doc, "platform", json_string("windows")) ==
+	    -1) {
+		err_set(errp, "out of memory");
+		goto out;
 	}
-	cur = NULL;
-	if (json_object_set_new(doc, "services", svcs) == -1) {
-		svcs = NULL;
-		goto oom;
-	}
-	svcs = NULL;
-	if (json_object_set_new(doc, "platform", json_string("windows")) ==
-	    -1)
-		goto oom;
 	for (line = buf; line != NULL; line = next) {
 		n++;
 		if ((next = strchr(line, '\n')) != NULL)
@@ -502,10 +509,9 @@ fleet_win_status(const char *path, char **errp)
 		/* Windows PowerShell may print in the ANSI code page. */
 		jsonio_scrub(line, 1024, 0);
 		if (status_line(doc, line, &seen, &err) == -1) {
-			if (err == NULL || strcmp(err, "out of memory") == 0)
-				goto oom;
-			err_set(errp, "%s: -Status line %zu: %s", path, n, err);
-			goto fail;
+			err_set(errp, "%s: -Status line %zu: %s", path, n,
+			    err != NULL ? err : "out of memory");
+			goto out;
 		}
 	}
 	/* Installed: every field; else none (nor a service). */
@@ -513,20 +519,18 @@ fleet_win_status(const char *path, char **errp)
 	    json_object_size(json_object_get(doc, "services")) > 0)) {
 		err_set(errp, "%s: -Status printed only some of generation, "
 		    "release, config id, roles and cluster manifest", path);
-		goto fail;
+		goto out;
 	}
 	if (json_object_set_new(doc, "installed", json_boolean(seen != 0)) ==
-	    -1)
-		goto oom;
-	free(buf);
-	return doc;
-oom:
-	err_set(errp, "out of memory");
-fail:
+	    -1) {
+		err_set(errp, "out of memory");
+		goto out;
+	}
+	r = doc;
+	doc = NULL;	/* transferred */
+out:
 	free(err);
 	free(buf);
-	json_decref(cur);
-	json_decref(svcs);
 	json_decref(doc);
-	return NULL;
+	return r;
 }

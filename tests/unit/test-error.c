@@ -69,6 +69,20 @@ human_sizes_use_iec_units(void **state)
 	assert_string_equal(human_size(~0ULL, b), "16.0 EiB");
 }
 
+static void
+fmt_formats_into_a_new_string(void **state)
+{
+	char	*s;
+
+	(void)state;
+	s = str_fmt("%s: %d%%", "host", 42);
+	assert_string_equal(s, "host: 42%");
+	free(s);
+	s = str_fmt("%s", "");
+	assert_string_equal(s, "");
+	free(s);
+}
+
 int
 main(void)
 {
@@ -78,6 +92,7 @@ main(void)
 		cmocka_unit_test(wrap_prefixes_context),
 		cmocka_unit_test(null_errp_is_allowed),
 		cmocka_unit_test(human_sizes_use_iec_units),
+		cmocka_unit_test(fmt_formats_into_a_new_string),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
