@@ -242,6 +242,19 @@ repair_run() {
 	    "$@" "$BOOTSTRAP" repair --root "$R" --cache "$SCRATCH/r1/cache"
 }
 
+# repair_refused MESSAGE: repair fails with one error line holding MESSAGE
+# and the host is left byte for byte as it was.
+repair_refused() {
+	local before
+	before=$(snapshot "$R")
+	repair_run
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | grep -c 'dcos-bootstrap: error')" -eq 1 ]
+	[[ $output == *"$1"* ]]
+	[ "$(snapshot "$R")" = "$before" ]
+}
+
 @test "repair: each drift verify finds outside the packages comes back, journaled, and verify is clean" {
 	repair_fx
 	# kind, what the drift does, the line verify prints for it.
@@ -315,13 +328,7 @@ repair_run() {
 	g["units"] = g["units"][1:]
 	json.dump(g, open(sys.argv[1], "w"))
 	PY
-	before=$(snapshot "$R")
-	repair_run
-	echo "$output"
-	[ "$status" -eq 1 ]
-	[ "$(echo "$output" | grep -c 'dcos-bootstrap: error')" -eq 1 ]
-	[[ $output == *'generation 1: its generation.json does not match what its packages build ("units" differs): nothing repaired there; reinstall (dcos-bootstrap uninstall, then install)'* ]]
-	[ "$(snapshot "$R")" = "$before" ]
+	repair_refused 'generation 1: its generation.json does not match what its packages build ("units" differs): nothing repaired there; reinstall (dcos-bootstrap uninstall, then install)'
 	# A record of other packages is refused before any package is touched.
 	echo tampered >> "$R/opt/mesosphere/packages/$PKG/etc/mesos.conf"
 	python3 - "$G/generation.json" <<-'PY'
@@ -330,12 +337,7 @@ repair_run() {
 	g["packages"][0]["id"] = "other--1.0"
 	json.dump(g, open(sys.argv[1], "w"))
 	PY
-	before=$(snapshot "$R")
-	repair_run
-	echo "$output"
-	[ "$status" -eq 1 ]
-	[[ $output == *"generation 1: its generation.json lists other--1.0 where its cluster manifest has "* ]]
-	[ "$(snapshot "$R")" = "$before" ]
+	repair_refused "generation 1: its generation.json lists other--1.0 where its cluster manifest has "
 }
 
 @test "repair: a generation.json swapped for a symlink is refused, not linked into the rebuilt tree (review #5)" {
@@ -343,11 +345,6 @@ repair_run() {
 	rm "$G/bin/zkCli"
 	cp "$G/generation.json" "$SCRATCH/gen.json"
 	ln -sf "$SCRATCH/gen.json" "$G/generation.json"
-	before=$(snapshot "$R")
-	repair_run
-	echo "$output"
-	[ "$status" -eq 1 ]
-	[[ $output == *"generations/1/generation.json is not a regular file: reinstall"* ]]
-	[ "$(snapshot "$R")" = "$before" ]
+	repair_refused "generations/1/generation.json is not a regular file: reinstall"
 	[ -L "$G/generation.json" ]
 }
